@@ -1,0 +1,225 @@
+"""What a chapter notebook works with: validated parameters, the run's data, and how to show results.
+
+A notebook does::
+
+    ch = va.open_chapter("01_criminaliteit", gemeente=gemeente, config=config, run_dir=run_dir, store=store)
+
+With the defaults (``run_dir=""``, ``store=""``) it runs on its own in JupyterLab: the store is
+built from the newest local snapshots (or the demo data) into ``outputs/interactief/``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from .config import RunConfig, load_config, resolve
+from .data import Dataset, DataStatus, load, read_store
+from .indicators import catalogue
+from .paths import project_root
+from .present import format_table_html, html_block
+
+
+INPUTS_DIR = "inputs"  # inside a store: partner tables, the buurt->kern mapping and the stories
+
+
+@dataclass
+class PartnerInputs:
+    """Partner exports of this run as prepared in the store (validated before any kernel started)."""
+
+    folder: Path
+    observations: pd.DataFrame
+    gemeente: str
+    missing: tuple[str, ...] = ()
+
+    @property
+    def kern_mapping(self) -> pd.DataFrame | None:
+        return self.table("kernen")
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        path = self.folder / "tables" / f"{name}.parquet"
+        return pd.read_parquet(path) if path.exists() else None
+
+    def story(self, chapter_id: str) -> str | None:
+        path = self.folder / "stories" / f"{chapter_id}.md"
+        return path.read_text(encoding="utf-8") if path.exists() else None
+
+    def value(self, indicator_id: str, year: int | None = None) -> float | None:
+        """The gemeente's partner value of an indicator: the given year, else the latest one."""
+        rows = self.observations[(self.observations["indicator"] == indicator_id)
+                                 & (self.observations["regio_code"] == self.gemeente)
+                                 & self.observations["waarde"].notna()]
+        if year is not None:
+            rows = rows[rows["jaar"] == year]
+        if rows.empty:
+            return None
+        return float(rows.sort_values("jaar")["waarde"].iloc[-1])
+
+
+@dataclass
+class Chapter:
+    id: str
+    config: RunConfig
+    data: Dataset
+    run_dir: Path
+    findings_dir: Path
+    store_dir: Path
+    title: str = ""
+    findings: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    _figure_count: int = 0
+
+    # ------------------------------------------------------------------ facts
+    @property
+    def gemeente(self) -> str:
+        return self.config.gemeente
+
+    @property
+    def gemeente_naam(self) -> str:
+        return self.data.gemeente_naam
+
+    @property
+    def status(self) -> DataStatus:
+        return self.data.status
+
+    @property
+    def inputs(self) -> PartnerInputs:
+        partner = self.data.observations[self.data.observations["status"] == "partner"]
+        return PartnerInputs(self.store_dir / INPUTS_DIR, partner, self.gemeente, self.status.inputs_missing)
+
+    def use_sources(self, *table_ids: str) -> None:
+        """Name the tables this chapter reads (for its provenance footer)."""
+        for table_id in table_ids:
+            if table_id not in self.sources:
+                self.sources.append(table_id)
+
+    # ------------------------------------------------------------------ showing things
+    def header(self, title: str, intro: str = "") -> None:
+        """Chapter title, data banners (also visible in JupyterLab) and an introduction."""
+        self.title = title
+        parts = [f"<h1>{html.escape(title)}</h1>"]
+        if self.status.demo:
+            parts.append('<div class="va-banner va-banner-demo va-inline" role="note"><strong>Demodata.</strong> '
+                         "Deze cijfers zijn verzonnen (demonstratie); niet gebruiken voor beleid.</div>")
+        if self.status.stale:
+            parts.append('<div class="va-banner va-banner-stale va-inline" role="note"><strong>Verouderde gegevens.</strong> '
+                         + html.escape(" ".join(self.status.messages)) + "</div>")
+        if intro:
+            parts.append(f"<p>{html.escape(intro)}</p>")
+        html_block("\n".join(parts))
+
+    def section(self, title: str, text: str = "") -> None:
+        html_block(f"<h2>{html.escape(title)}</h2>" + (f"<p>{html.escape(text)}</p>" if text else ""))
+
+    def text(self, text: str) -> None:
+        html_block(f"<p>{html.escape(text)}</p>")
+
+    def note(self, text: str) -> None:
+        html_block(f'<p class="va-note">{html.escape(text)}</p>')
+
+    def missing(self, text: str) -> None:
+        """Say what is missing instead of failing (a source that is absent or too small)."""
+        html_block(f'<p class="va-missing">{html.escape(text)}</p>')
+
+    def key_findings(self, findings: Iterable[str]) -> None:
+        """The three to five findings at the top of the chapter; also collected for index.html."""
+        self.findings = [f for f in findings if f][:5]
+        items = "".join(f"<li>{html.escape(f)}</li>" for f in self.findings) or "<li>Geen bevindingen.</li>"
+        html_block(f'<section class="va-findings"><h2>Kernbevindingen</h2><ul>{items}</ul></section>')
+        self.save()
+
+    def table(self, df: pd.DataFrame, name: str, caption: str, source: str = "",
+              formats: dict[str, str] | None = None, classes: dict[str, pd.Series] | None = None) -> None:
+        """A table in Dutch number format, with the CSV of exactly these numbers next to it."""
+        csv_link = self._write_csv(df, name)
+        table_html = format_table_html(df, caption=caption, formats=formats or {}, classes=classes or {})
+        extra = f'<p class="va-source">Bron: {html.escape(source)}</p>' if source else ""
+        html_block(f'{table_html}{extra}<p class="va-download"><a href="{csv_link}">Download de cijfers (CSV)</a></p>')
+
+    def figure(self, fig, name: str, caption: str, alt: str, data: pd.DataFrame, source: str = "") -> None:
+        """A figure as PNG (fixed DPI) with caption, alt text, source line and the CSV behind it."""
+        from .plots import figure_png
+
+        png = figure_png(fig)
+        csv_link = self._write_csv(data, name)
+        self._figure_count += 1
+        encoded = base64.b64encode(png).decode("ascii")
+        source_html = f'<p class="va-source">Bron: {html.escape(source)}</p>' if source else ""
+        html_block(
+            f'<figure class="va-figure" id="figuur-{html.escape(name)}">'
+            f'<img src="data:image/png;base64,{encoded}" alt="{html.escape(alt)}">'
+            f"<figcaption>Figuur {self._figure_count}. {html.escape(caption)}</figcaption>{source_html}"
+            f'<p class="va-download"><a href="{csv_link}">Download de cijfers achter deze figuur (CSV)</a></p>'
+            "</figure>")
+
+    def story(self, markdown_text: str | None, missing_text: str | None = None) -> None:
+        """The partners' 'verhaal achter de cijfers' for this chapter, when supplied."""
+        from .present import markdown_to_html
+
+        if markdown_text:
+            html_block('<section class="va-story"><h2>Het verhaal achter de cijfers</h2>'
+                       + markdown_to_html(markdown_text) + "</section>")
+        elif missing_text:
+            self.missing(missing_text)
+
+    # ------------------------------------------------------------------ files
+    def _write_csv(self, df: pd.DataFrame, name: str) -> str:
+        safe = re.sub(r"[^a-z0-9_]+", "_", name.lower())
+        filename = f"{self.id}__{safe}.csv"
+        folder = self.run_dir / "csv"
+        folder.mkdir(parents=True, exist_ok=True)
+        # Dutch spreadsheet conventions: semicolon separator, decimal comma, UTF-8 with BOM for Excel.
+        df.to_csv(folder / filename, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+        return f"csv/{filename}"
+
+    def save(self, **extra: Any) -> None:
+        """Write the chapter's findings and sources for index.html and the page footer."""
+        self.extra.update(extra)
+        self.findings_dir.mkdir(parents=True, exist_ok=True)
+        record = {"chapter": self.id, "title": self.title, "findings": self.findings, "sources": self.sources}
+        record.update(self.extra)
+        (self.findings_dir / f"{self.id}.json").write_text(json.dumps(record, indent=1, ensure_ascii=False,
+                                                                      default=str), encoding="utf-8")
+
+
+def _interactive_store(config: RunConfig, root: Path) -> Path:
+    """Build (or reuse) a store from local data when a notebook runs on its own."""
+    from .report.data_step import prepare_run_data
+    from .report.runner import RunOptions
+
+    policy = "demo" if config.data.beleid == "demo" else "cache"
+    folder = root / "outputs" / "interactief" / config.gemeente / "data"
+    try:
+        data = prepare_run_data(config, root, RunOptions(policy=policy), work_dir=folder)
+    except Exception:
+        if policy == "demo":
+            raise
+        data = prepare_run_data(config, root, RunOptions(policy="demo"), work_dir=folder)
+    return data.prepared.store_dir
+
+
+def open_chapter(chapter_id: str, gemeente: str, config: str, run_dir: str = "", store: str = "") -> Chapter:
+    """Validate the notebook's parameters and open the run's data for this chapter."""
+    root = project_root()
+    config_path = Path(config)
+    if not config_path.is_absolute() and not config_path.exists():
+        config_path = resolve(root, config_path)
+    run_config = load_config(config_path, gemeente=gemeente or None)
+    if store:
+        store_dir = Path(store)
+    else:
+        store_dir = _interactive_store(run_config, root)
+    dataset = load(store_dir, run_config)
+    out = Path(run_dir) if run_dir else root / "outputs" / "interactief" / run_config.gemeente
+    findings_dir = out / "intern" / "findings"
+    return Chapter(id=chapter_id, config=run_config, data=dataset, run_dir=out, findings_dir=findings_dir,
+                   store_dir=store_dir)

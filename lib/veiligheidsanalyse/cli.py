@@ -1,0 +1,76 @@
+"""Command line: ``veiligheidsanalyse run|fetch|validate|demo``.
+
+Exit status: 0 ok; 1 a chapter failed (report incomplete, ``latest`` unchanged); 2 invalid config
+or inputs (nothing was run); 3 data unavailable under the data policy; 4 another run of the same
+config is busy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="veiligheidsanalyse",
+        description="Reproduceerbare veiligheidsanalyse: hoofdstukken als notebooks, uitgevoerd met papermill.",
+        epilog="Exit-status: 0 klaar; 1 hoofdstuk mislukt; 2 ongeldige configuratie of invoer; "
+               "3 gegevens niet beschikbaar; 4 een andere run van dezelfde configuratie loopt al.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="maak het rapport voor een configuratie")
+    run.add_argument("config", type=Path, help="run-configuratie, bv. config/westerveld.yaml")
+    run.add_argument("--fetch", action="store_true", help="haal eerst de nieuwste open data op")
+    run.add_argument("--require-fresh", action="store_true",
+                     help="voor geplande runs: stop als verse gegevens niet opgehaald kunnen worden")
+    run.add_argument("--policy", choices=["fresh", "require-fresh", "cache", "demo"],
+                     help="gegevensbeleid voor deze run (overschrijft data.beleid)")
+    run.add_argument("--force", action="store_true", help="voer alle hoofdstukken opnieuw uit")
+    run.add_argument("--gemeente", help="zelfde configuratie, andere gemeente (bv. GM1690)")
+    run.add_argument("--hoofdstuk", action="append", dest="chapters", help="alleen dit hoofdstuk (herhaalbaar)")
+    run.add_argument("--quiet", action="store_true", help="geen voortgangsregels")
+
+    fetch = sub.add_parser("fetch", help="haal de open-data-tabellen op voor een configuratie")
+    fetch.add_argument("config", type=Path)
+
+    validate = sub.add_parser("validate", help="controleer configuratie en partnerbestanden")
+    validate.add_argument("config", type=Path)
+
+    demo = sub.add_parser("demo", help="genereer de demodata opnieuw")
+    demo.add_argument("folder", type=Path, nargs="?", default=Path("data/demo"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "run":
+        from .report.runner import RunOptions, run
+
+        policy = "require-fresh" if args.require_fresh else args.policy
+        options = RunOptions(policy=policy, fetch=args.fetch, force=args.force, chapters=args.chapters,
+                             gemeente=args.gemeente, progress=False if args.quiet else None)
+        result = run(args.config, options)
+        stream = sys.stdout if result.exit_code == 0 else sys.stderr
+        if result.message:
+            print(result.message, file=stream)
+        return result.exit_code
+    if args.command == "validate":
+        from .report.validate import validate_command
+
+        return validate_command(args.config)
+    if args.command == "fetch":
+        from .report.fetch_command import fetch_command
+
+        return fetch_command(args.config)
+    if args.command == "demo":
+        from .demo import main as demo_main
+
+        return demo_main([str(args.folder)])
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

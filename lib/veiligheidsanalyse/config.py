@@ -1,0 +1,294 @@
+"""Run configuration: one YAML file per gemeente (or region), validated before any kernel starts.
+
+Errors name the key that is wrong (``vergelijking.peers.gemeenten[2]``) and what was expected;
+the command line turns them into exit status 2.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .paths import project_root
+
+GEMEENTE_CODE = re.compile(r"^GM\d{4}$")
+POLICIES = ("fresh", "require-fresh", "cache", "demo")
+FIRST_YEAR = 2012  # the politie open-data series start in 2012
+
+
+class ConfigError(ValueError):
+    """A run configuration is invalid. ``key`` is the dotted path of the offending key."""
+
+    def __init__(self, source: str, key: str, message: str):
+        self.source = source
+        self.key = key
+        self.message = message
+        super().__init__(f"{source}: {key}: {message}")
+
+
+@dataclass(frozen=True)
+class RegionGroup:
+    """A set of gemeenten compared as one (basisteam, provincie, peers)."""
+
+    code: str
+    naam: str
+    gemeenten: tuple[str, ...]
+    reden: str = ""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    regio: RegionGroup | None
+    provincie: RegionGroup | None
+    peers: RegionGroup | None
+    nederland: str = "NL01"
+
+    def groups(self) -> list[RegionGroup]:
+        return [g for g in (self.regio, self.provincie, self.peers) if g is not None]
+
+    def all_gemeenten(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for group in self.groups():
+            for code in group.gemeenten:
+                seen.setdefault(code, None)
+        return list(seen)
+
+
+@dataclass(frozen=True)
+class DataPolicy:
+    beleid: str = "fresh"
+    max_leeftijd_dagen: int = 120
+    cache: Path = Path("data/cache")
+    demo: Path = Path("data/demo")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    name: str  # the config file's stem: westerveld
+    source: str  # the path as given
+    gemeente: str
+    naam: str | None
+    jaar_van: int
+    jaar_tot: int
+    vergelijking: Comparison
+    hoofdstukken: tuple[str, ...]
+    data: DataPolicy
+    invoer_map: Path | None
+    invoer_bestanden: dict[str, str]
+    invoer_tabbladen: dict[str, str]
+    onthulling_drempel: int
+    uitvoer: Path
+    timeout_per_hoofdstuk: int
+    parallel: int
+    prioriteiten: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def all_gemeenten(self) -> list[str]:
+        codes = [self.gemeente] + self.vergelijking.all_gemeenten()
+        return list(dict.fromkeys(codes))
+
+
+# The schema: allowed keys per section. Unknown keys are errors (typos must not pass silently).
+_TOP = {"gemeente", "naam", "periode", "vergelijking", "hoofdstukken", "data", "invoer", "onthulling",
+        "uitvoer", "uitvoering", "prioriteiten"}
+_PERIODE = {"van", "tot"}
+_VERGELIJKING = {"regio", "provincie", "peers", "nederland"}
+_GROUP = {"code", "naam", "gemeenten", "reden"}
+_DATA = {"beleid", "max_leeftijd_dagen", "cache", "demo"}
+_INVOER = {"map", "bestanden", "tabbladen"}
+_ONTHULLING = {"drempel"}
+_UITVOERING = {"timeout_per_hoofdstuk", "parallel"}
+_PRIORITEITEN = {"gewichten", "aantal", "minimum_score"}
+
+
+def available_chapters(root: Path | None = None) -> list[str]:
+    """Chapter ids (notebook stems) present in notebooks/, in order."""
+    root = root or project_root()
+    return sorted(p.stem for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def _check_keys(where: str, source: str, value: Any, allowed: set[str]) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(source, where, f"expected a mapping with keys {sorted(allowed)}, found {type(value).__name__}")
+    for key in value:
+        if key not in allowed:
+            prefix = f"{where}." if where else ""
+            raise ConfigError(source, f"{prefix}{key}", f"unknown key; allowed here: {', '.join(sorted(allowed))}")
+    return value
+
+
+def _int(source: str, key: str, value: Any, low: int | None = None, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(source, key, f"expected a whole number, found {value!r}")
+    if low is not None and value < low:
+        raise ConfigError(source, key, f"{value} is below the minimum {low}")
+    if high is not None and value > high:
+        raise ConfigError(source, key, f"{value} is above the maximum {high}")
+    return value
+
+
+def _gemeente_code(source: str, key: str, value: Any) -> str:
+    if not isinstance(value, str) or not GEMEENTE_CODE.match(value.strip()):
+        raise ConfigError(source, key, f"expected a CBS gemeente code like GM1701, found {value!r}")
+    return value.strip()
+
+
+def _group(source: str, key: str, value: Any, required_code: str | None = None) -> RegionGroup | None:
+    if value is None:
+        return None
+    value = _check_keys(key, source, value, _GROUP)
+    for needed in ("naam", "gemeenten"):
+        if needed not in value:
+            raise ConfigError(source, f"{key}.{needed}", "missing")
+    members = value["gemeenten"]
+    if not isinstance(members, list) or not members:
+        raise ConfigError(source, f"{key}.gemeenten", "expected a non-empty list of gemeente codes")
+    codes = tuple(_gemeente_code(source, f"{key}.gemeenten[{i}]", m) for i, m in enumerate(members))
+    if len(set(codes)) != len(codes):
+        raise ConfigError(source, f"{key}.gemeenten", "contains a gemeente twice")
+    code = str(value.get("code") or required_code or key.split(".")[-1].upper())
+    return RegionGroup(code=code, naam=str(value["naam"]), gemeenten=codes, reden=str(value.get("reden", "")))
+
+
+def parse_config(data: Any, source: str = "<config>", name: str = "config",
+                 chapters: list[str] | None = None, today: date | None = None) -> RunConfig:
+    """Validate a parsed YAML mapping and return the typed configuration."""
+    today = today or date.today()
+    top = _check_keys("", source, data, _TOP)
+    if not top:
+        raise ConfigError(source, "(file)", "empty configuration; at least 'gemeente' is needed")
+    if "gemeente" not in top:
+        raise ConfigError(source, "gemeente", "missing; expected a CBS gemeente code like GM1701")
+    gemeente = _gemeente_code(source, "gemeente", top["gemeente"])
+
+    periode = _check_keys("periode", source, top.get("periode"), _PERIODE)
+    last_complete = today.year - 1
+    van = _int(source, "periode.van", periode.get("van", 2015), FIRST_YEAR, last_complete)
+    tot = _int(source, "periode.tot", periode.get("tot", last_complete), FIRST_YEAR, last_complete)
+    if van > tot:
+        raise ConfigError(source, "periode", f"van ({van}) is after tot ({tot})")
+    if tot - van < 1:
+        raise ConfigError(source, "periode", "needs at least two years to compare")
+
+    verg = _check_keys("vergelijking", source, top.get("vergelijking"), _VERGELIJKING)
+    nederland = str(verg.get("nederland", "NL01"))
+    if nederland != "NL01":
+        raise ConfigError(source, "vergelijking.nederland", f"only NL01 is supported, found {nederland!r}")
+    provincie = _group(source, "vergelijking.provincie", verg.get("provincie"))
+    if provincie is not None and not re.match(r"^PV\d{2}$", provincie.code):
+        raise ConfigError(source, "vergelijking.provincie.code", f"expected a provincie code like PV22, found {provincie.code!r}")
+    comparison = Comparison(
+        regio=_group(source, "vergelijking.regio", verg.get("regio")),
+        provincie=provincie,
+        peers=_group(source, "vergelijking.peers", verg.get("peers")),
+        nederland=nederland,
+    )
+
+    chapters = chapters if chapters is not None else available_chapters()
+    wanted = top.get("hoofdstukken")
+    if wanted is None:
+        hoofdstukken = tuple(chapters)
+    else:
+        if not isinstance(wanted, list) or not wanted:
+            raise ConfigError(source, "hoofdstukken", "expected a non-empty list of chapter ids")
+        for i, chapter in enumerate(wanted):
+            if chapter not in chapters:
+                raise ConfigError(source, f"hoofdstukken[{i}]",
+                                  f"unknown chapter {chapter!r}; available: {', '.join(chapters)}")
+        hoofdstukken = tuple(wanted)
+
+    data_section = _check_keys("data", source, top.get("data"), _DATA)
+    beleid = data_section.get("beleid", "fresh")
+    if beleid not in POLICIES:
+        raise ConfigError(source, "data.beleid", f"expected one of {', '.join(POLICIES)}, found {beleid!r}")
+    policy = DataPolicy(
+        beleid=beleid,
+        max_leeftijd_dagen=_int(source, "data.max_leeftijd_dagen", data_section.get("max_leeftijd_dagen", 120), 1, 3650),
+        cache=Path(data_section.get("cache", "data/cache")),
+        demo=Path(data_section.get("demo", "data/demo")),
+    )
+
+    invoer = _check_keys("invoer", source, top.get("invoer"), _INVOER)
+    bestanden = invoer.get("bestanden") or {}
+    tabbladen = invoer.get("tabbladen") or {}
+    for key, value in (("invoer.bestanden", bestanden), ("invoer.tabbladen", tabbladen)):
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise ConfigError(source, key, "expected a mapping of input kind to file or sheet name")
+
+    onthulling = _check_keys("onthulling", source, top.get("onthulling"), _ONTHULLING)
+    drempel = _int(source, "onthulling.drempel", onthulling.get("drempel", 5), 2, 100)
+
+    uitvoering = _check_keys("uitvoering", source, top.get("uitvoering"), _UITVOERING)
+    timeout = _int(source, "uitvoering.timeout_per_hoofdstuk", uitvoering.get("timeout_per_hoofdstuk", 600), 10, 86400)
+    parallel_value = uitvoering.get("parallel", "auto")
+    if parallel_value == "auto":
+        parallel = 0  # 0 = the number of cores
+    else:
+        parallel = _int(source, "uitvoering.parallel", parallel_value, 1, 64)
+
+    prioriteiten = _check_keys("prioriteiten", source, top.get("prioriteiten"), _PRIORITEITEN)
+
+    naam = top.get("naam")
+    if naam is not None and not isinstance(naam, str):
+        raise ConfigError(source, "naam", f"expected text, found {naam!r}")
+
+    return RunConfig(
+        name=name,
+        source=source,
+        gemeente=gemeente,
+        naam=naam,
+        jaar_van=van,
+        jaar_tot=tot,
+        vergelijking=comparison,
+        hoofdstukken=hoofdstukken,
+        data=policy,
+        invoer_map=Path(invoer["map"]) if invoer.get("map") else None,
+        invoer_bestanden=dict(bestanden),
+        invoer_tabbladen=dict(tabbladen),
+        onthulling_drempel=drempel,
+        uitvoer=Path(top.get("uitvoer", "outputs")),
+        timeout_per_hoofdstuk=timeout,
+        parallel=parallel,
+        prioriteiten=dict(prioriteiten),
+        raw=dict(top),
+    )
+
+
+def load_config(path: str | Path, **overrides: Any) -> RunConfig:
+    """Read and validate a run configuration file.
+
+    ``overrides`` replace top-level keys before validation (e.g. ``gemeente="GM1690"`` to run the
+    same comparison set for a neighbour).
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(source, "(file)", "file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(source, "(file)", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        raise ConfigError(source, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(source, "(file)", f"expected a mapping of keys, found {type(data).__name__}")
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return parse_config(data, source=source, name=path.stem)
+
+
+def resolve(root: Path, path: Path) -> Path:
+    """Relative paths in a config are relative to the project root."""
+    return path if path.is_absolute() else root / path

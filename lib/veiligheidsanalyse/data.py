@@ -1,0 +1,212 @@
+"""The observation store of one run and ``load``: the one entry point notebooks use to get figures.
+
+The store is built once per run (normalised snapshots + partner inputs, written as parquet with a
+``status.json`` describing which snapshots it rests on) and read once per chapter. ``Dataset`` adds
+the comparison set of the run config: the gemeente, its region (basisteam), its provincie, its
+peers and the Netherlands, with group totals summed from their member gemeenten when a table has
+no row for the group itself.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from . import observations as obs
+from .config import RunConfig, RegionGroup
+from .indicators import Indicator, indicator as get_indicator
+
+STORE_FILE = "observations.parquet"
+STATUS_FILE = "status.json"
+
+DENOMINATOR_INDICATOR = {"inwoners": "bevolking", "jongeren_12_17": "jongeren_12_17", "woningen": "woningen"}
+ROLE_ORDER = ["gemeente", "regio", "provincie", "peers", "nederland", "peer", "buur"]
+
+
+@dataclass(frozen=True)
+class DataStatus:
+    """What a store rests on: demo data, stale snapshots, the snapshots themselves."""
+
+    demo: bool
+    stale: bool
+    messages: tuple[str, ...]
+    snapshots: dict
+    inputs_missing: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: dict) -> "DataStatus":
+        return cls(demo=bool(data.get("demo")), stale=bool(data.get("stale")),
+                   messages=tuple(data.get("messages", ())), snapshots=dict(data.get("snapshots", {})),
+                   inputs_missing=tuple(data.get("inputs_missing", ())))
+
+    def to_json(self) -> dict:
+        return {"demo": self.demo, "stale": self.stale, "messages": list(self.messages),
+                "snapshots": self.snapshots, "inputs_missing": list(self.inputs_missing)}
+
+
+def write_store(folder: Path, observations: pd.DataFrame, status: DataStatus) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    obs.validate(observations)
+    path = folder / STORE_FILE
+    tmp = folder / (STORE_FILE + ".tmp")
+    observations.to_parquet(tmp, index=False)
+    tmp.replace(path)
+    (folder / STATUS_FILE).write_text(json.dumps(status.to_json(), indent=1, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def read_store(folder: Path) -> tuple[pd.DataFrame, DataStatus]:
+    df = pd.read_parquet(folder / STORE_FILE)
+    df = obs.conform(df)
+    status = DataStatus.from_json(json.loads((folder / STATUS_FILE).read_text(encoding="utf-8")))
+    return df, status
+
+
+class Dataset:
+    """Observations of one run, seen through its comparison set."""
+
+    def __init__(self, observations: pd.DataFrame, config: RunConfig, status: DataStatus):
+        self.observations = observations
+        self.config = config
+        self.status = status
+        self._by_indicator = {k: v for k, v in observations.groupby("indicator", sort=False)}
+
+    # ------------------------------------------------------------------ regions
+    @property
+    def gemeente(self) -> str:
+        return self.config.gemeente
+
+    def region_name(self, code: str) -> str:
+        for group in self.config.vergelijking.groups():
+            if group.code == code:
+                return group.naam
+        names = self.observations.loc[self.observations["regio_code"] == code, "regio_naam"]
+        return str(names.iloc[0]) if len(names) else code
+
+    @property
+    def gemeente_naam(self) -> str:
+        return self.config.naam or self.region_name(self.gemeente)
+
+    def comparison_roles(self) -> dict[str, str]:
+        """Region code -> role in the comparison (gemeente, regio, provincie, peers, nederland)."""
+        roles = {self.gemeente: "gemeente"}
+        verg = self.config.vergelijking
+        if verg.regio:
+            roles[verg.regio.code] = "regio"
+        if verg.provincie:
+            roles[verg.provincie.code] = "provincie"
+        if verg.peers:
+            roles[verg.peers.code] = "peers"
+        roles[verg.nederland] = "nederland"
+        return roles
+
+    def peer_codes(self) -> list[str]:
+        peers = self.config.vergelijking.peers
+        return [c for c in (peers.gemeenten if peers else ()) if c != self.gemeente]
+
+    def neighbour_codes(self) -> list[str]:
+        regio = self.config.vergelijking.regio
+        return [c for c in (regio.gemeenten if regio else ()) if c != self.gemeente]
+
+    # ------------------------------------------------------------------ raw series
+    def series(self, indicator_id: str, regions: Iterable[str] | None = None, monthly: bool = False,
+               years: tuple[int, int] | None = None) -> pd.DataFrame:
+        """Observations of one indicator (yearly unless ``monthly``), for regions incl. group codes."""
+        get_indicator(indicator_id)  # unknown ids fail loudly
+        df = self._by_indicator.get(indicator_id, obs.empty())
+        df = df[df["maand"].notna()] if monthly else df[df["maand"].isna()]
+        if years:
+            df = df[(df["jaar"] >= years[0]) & (df["jaar"] <= years[1])]
+        if regions is None:
+            return df.reset_index(drop=True)
+        regions = list(regions)
+        groups = {g.code: g for g in self.config.vergelijking.groups()}
+        direct = df[df["regio_code"].isin(regions)]
+        frames = [direct]
+        for code in regions:
+            if code in groups and code not in set(direct["regio_code"]):
+                frames.append(self._group_sum(df, groups[code], indicator_id))
+        out = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else obs.empty()
+        return out.reset_index(drop=True)
+
+    def _group_sum(self, df: pd.DataFrame, group: RegionGroup, indicator_id: str) -> pd.DataFrame:
+        """A group's yearly total as the sum of its members; unknown when a member is missing or unknown."""
+        ind = get_indicator(indicator_id)
+        if ind.unit != "aantal":
+            return obs.empty()  # percentages and scores cannot be summed
+        members = df[df["regio_code"].isin(group.gemeenten)]
+        if members.empty:
+            return obs.empty()
+        keys = ["jaar", "maand"]
+        agg = members.groupby(keys, dropna=False).agg(
+            waarde=("waarde", lambda s: s.sum(min_count=len(s))),
+            members=("regio_code", "nunique"),
+            status=("status", lambda s: "voorlopig" if (s == "voorlopig").any() else "definitief"),
+            bron=("bron", "first"), snapshot=("snapshot", "first"),
+        ).reset_index()
+        agg.loc[agg["members"] < len(group.gemeenten), "waarde"] = np.nan
+        agg.loc[agg["waarde"].isna(), "status"] = "onbekend"
+        agg["indicator"] = indicator_id
+        agg["regio_code"] = group.code
+        agg["regio_naam"] = group.naam
+        agg["regio_soort"] = "groep"
+        return obs.conform(agg.drop(columns="members"))
+
+    # ------------------------------------------------------------------ counts with their denominators
+    def counts(self, indicator_id: str, regions: Iterable[str], years: tuple[int, int] | None = None,
+               denominator: str | None = None) -> pd.DataFrame:
+        """Yearly counts with their denominator: regio_code, regio_naam, jaar, aantal, noemer, status.
+
+        The denominator is the indicator's own (inwoners, jongeren 12-17, woningen) unless given.
+        Woningen are only published for some years: the nearest published year is used, and a
+        missing woningvoorraad falls back to inwoners (``noemer_soort`` says which was used).
+        """
+        ind = get_indicator(indicator_id)
+        years = years or (self.config.jaar_van, self.config.jaar_tot)
+        regions = list(regions)
+        counts = self.series(indicator_id, regions, years=years)
+        counts = counts[["regio_code", "regio_naam", "jaar", "waarde", "status"]].rename(columns={"waarde": "aantal"})
+        kind = denominator or ind.denominator
+        if kind == "none":
+            counts["noemer"] = np.nan
+            counts["noemer_soort"] = "none"
+            return counts
+        den = self._denominator(kind, regions, years)
+        used = kind
+        if kind == "woningen" and den["noemer"].isna().all():
+            den = self._denominator("inwoners", regions, years)
+            used = "inwoners"
+        out = counts.merge(den, on=["regio_code", "jaar"], how="left")
+        out["noemer_soort"] = used
+        return out
+
+    def _denominator(self, kind: str, regions: list[str], years: tuple[int, int]) -> pd.DataFrame:
+        den_id = DENOMINATOR_INDICATOR[kind]
+        den = self.series(den_id, regions)
+        if den_id == "woningen" and len(den):
+            # Nearest published year for every requested year (woningvoorraad changes slowly).
+            rows = []
+            for code, part in den.groupby("regio_code"):
+                part = part.dropna(subset=["waarde"])
+                for year in range(years[0], years[1] + 1):
+                    if part.empty:
+                        continue
+                    nearest = part.iloc[(part["jaar"] - year).abs().argsort().iloc[0]]
+                    rows.append({"regio_code": code, "jaar": year, "noemer": nearest["waarde"]})
+            return pd.DataFrame(rows, columns=["regio_code", "jaar", "noemer"])
+        den = den[(den["jaar"] >= years[0]) & (den["jaar"] <= years[1])]
+        return den[["regio_code", "jaar", "waarde"]].rename(columns={"waarde": "noemer"})
+
+    def comparison_codes(self) -> list[str]:
+        return list(self.comparison_roles())
+
+
+def load(store: str | Path, config: RunConfig) -> Dataset:
+    """Read a run's observation store for the config's comparison set."""
+    df, status = read_store(Path(store))
+    return Dataset(df, config, status)

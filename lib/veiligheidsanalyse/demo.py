@@ -1,0 +1,807 @@
+"""Seeded generator of the demo snapshot in ``data/demo/``.
+
+The demo data has exactly the format of the fetched-data cache (see ``sources.snapshots``) and the
+shape of the real CBS/politie tables — space-padded keys, ``2022JJ00``/``2022MM01`` periods,
+``"."`` for suppressed cells, values as strings as in the UntypedDataSet — with plausible
+magnitudes (Westerveld about 20,000 inhabitants, about 18 registered crimes per 1,000). The
+numbers are invented: every page built from them carries a demo banner.
+
+Run ``python -m veiligheidsanalyse.demo data/demo`` to regenerate; a test checks that the
+committed snapshot equals a fresh generation.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .sources.snapshots import write_snapshot
+from .sources.tables import TABLES
+
+SEED = 1701
+FIRST_YEAR = 2015
+LAST_YEAR = 2025  # last complete year in the demo
+MONTHS_UNTIL = (2026, 10)  # politie monthly figures up to and including this month
+DEMO_SNAPSHOT_ID = "demo"
+RETRIEVED_AT = "2026-11-01T06:00:00+00:00"  # fixed, so the demo is reproducible byte for byte
+
+
+@dataclass(frozen=True)
+class Gemeente:
+    code: str
+    naam: str
+    provincie: str
+    inwoners_2025: int
+    misdaad_factor: float  # crime level relative to the Netherlands
+    kernen: tuple[str, ...] = ()  # wijken (one per kern) generated with buurten; empty = no buurt data
+
+
+DRENTHE = "PV22"
+GEMEENTEN: tuple[Gemeente, ...] = (
+    Gemeente("GM1701", "Westerveld", DRENTHE, 20_150, 0.40, (
+        "Diever", "Wapse", "Zorgvlied", "Dwingeloo", "Lhee", "Eemster", "Geeuwenbrug", "Dieverbrug",
+        "Havelte", "Uffelte", "Ansen", "Vledder", "Vledderveen", "Frederiksoord", "Wilhelminaoord",
+        "Nijensleek", "Doldersum", "Boschoord")),
+    Gemeente("GM1690", "De Wolden", DRENTHE, 24_700, 0.42, (
+        "Zuidwolde", "Ruinen", "Ruinerwold", "De Wijk", "Koekange", "Echten", "Veeningen")),
+    Gemeente("GM0118", "Hoogeveen", DRENTHE, 56_900, 0.88, (
+        "Hoogeveen-Centrum", "Krakeel", "Erflanden", "Hollandscheveld", "Elim", "Noordscheschut", "Pesse")),
+    Gemeente("GM0119", "Meppel", DRENTHE, 36_100, 0.80, (
+        "Meppel-Centrum", "Oosterboer", "Koedijkslanden", "Nieuwveenselanden", "Nijeveen", "Rogat")),
+    Gemeente("GM1731", "Midden-Drenthe", DRENTHE, 34_300, 0.55, (
+        "Beilen", "Westerbork", "Smilde", "Hooghalen", "Wijster", "Bovensmilde")),
+    Gemeente("GM1680", "Aa en Hunze", DRENTHE, 26_000, 0.48),
+    Gemeente("GM0106", "Assen", DRENTHE, 69_500, 1.00),
+    Gemeente("GM1681", "Borger-Odoorn", DRENTHE, 26_100, 0.60),
+    Gemeente("GM0109", "Coevorden", DRENTHE, 35_900, 0.66),
+    Gemeente("GM0114", "Emmen", DRENTHE, 108_300, 0.92),
+    Gemeente("GM1699", "Noordenveld", DRENTHE, 33_000, 0.50),
+    Gemeente("GM1730", "Tynaarlo", DRENTHE, 34_700, 0.55),
+    # Peers: niet-stedelijke gemeenten of 15,000-30,000 inhabitants elsewhere in the north-east.
+    Gemeente("GM0085", "Ooststellingwerf", "PV21", 26_000, 0.47),
+    Gemeente("GM0098", "Weststellingwerf", "PV21", 26_400, 0.50),
+    Gemeente("GM0175", "Ommen", "PV23", 18_200, 0.45),
+    Gemeente("GM0180", "Staphorst", "PV23", 17_800, 0.33),
+    Gemeente("GM0183", "Tubbergen", "PV23", 21_600, 0.36),
+    Gemeente("GM1774", "Dinkelland", "PV23", 26_700, 0.40),
+)
+PROVINCIES = {"PV21": "Fryslân (PV)", "PV22": "Drenthe (PV)", "PV23": "Overijssel (PV)"}
+NL_INWONERS_2025 = 18_040_000
+
+# Share of inhabitants in the main kernen (demo values of the right order of size).
+MAIN_KERNEN = {"GM1701": {"Havelte": 0.19, "Dwingeloo": 0.145, "Diever": 0.14, "Vledder": 0.12}}
+
+# Politie SoortMisdrijf: code -> (title, NL rate per 1,000 inhabitants around 2024, yearly trend,
+# COVID factor 2020-2021). Titles follow the politie classification.
+SOORT_MISDRIJF: dict[str, tuple[str, float, float, float]] = {
+    "1.1.1": ("Diefstal/inbraak woning", 1.2, 0.88, 0.80),
+    "1.1.2": ("Diefstal/inbraak box/garage/schuur", 0.9, 0.95, 0.90),
+    "1.2.1": ("Diefstal uit/vanaf motorvoertuigen", 2.3, 0.96, 0.85),
+    "1.2.2": ("Diefstal van motorvoertuigen", 0.5, 0.98, 0.90),
+    "1.2.3": ("Diefstal van brom-, snor-, fietsen", 4.5, 0.97, 0.85),
+    "1.2.4": ("Zakkenrollerij", 0.9, 0.93, 0.55),
+    "1.2.5": ("Diefstal af/uit/van ov. voertuigen", 0.3, 0.99, 0.95),
+    "1.3.1": ("Ongevallen (weg)", 1.0, 0.99, 0.90),
+    "1.4.1": ("Zedenmisdrijf", 0.6, 1.03, 1.00),
+    "1.4.2": ("Moord, doodslag", 0.06, 1.00, 1.00),
+    "1.4.3": ("Openlijk geweld (persoon)", 0.25, 1.00, 0.85),
+    "1.4.4": ("Bedreiging", 1.4, 1.01, 1.00),
+    "1.4.5": ("Mishandeling", 2.6, 1.00, 0.95),
+    "1.4.6": ("Straatroof", 0.2, 0.95, 0.80),
+    "1.4.7": ("Overval", 0.05, 0.93, 0.90),
+    "1.6.1": ("Brand/ontploffing", 0.3, 1.01, 1.05),
+    "1.6.2": ("Overige vermogensdelicten", 5.5, 0.98, 0.95),
+    "1.6.3": ("Mensenhandel", 0.05, 1.02, 1.00),
+    "2.2.1": ("Vernieling cq. zaakbeschadiging", 3.7, 0.98, 1.00),
+    "2.4.1": ("Burengerucht (relatieproblemen)", 0.3, 1.04, 1.15),
+    "2.4.2": ("Huisvredebreuk", 0.4, 0.99, 1.00),
+    "2.5.1": ("Diefstal/inbraak bedrijven enz.", 1.3, 0.96, 0.90),
+    "2.5.2": ("Winkeldiefstal", 2.2, 1.01, 0.85),
+    "2.6.2": ("Bodem", 0.05, 1.02, 1.00),
+    "2.6.9": ("Vuurwerk", 0.15, 1.00, 0.60),
+    "2.7.2": ("Bijzondere wetten", 0.25, 1.00, 1.00),
+    "3.1.1": ("Drugshandel", 1.0, 1.00, 1.05),
+    "3.1.2": ("Mensensmokkel", 0.02, 1.00, 1.00),
+    "3.1.3": ("Wapenhandel", 0.5, 1.02, 1.00),
+    "3.5.2": ("Onder invloed (weg)", 1.0, 1.00, 0.90),
+    "3.6.4": ("Aantasting openbare orde", 1.0, 1.00, 1.10),
+    "3.7.1": ("Discriminatie", 0.05, 1.02, 1.00),
+    "3.7.4": ("Cybercrime", 0.5, 1.08, 1.20),
+    "3.9.1": ("Horizontale fraude", 5.5, 1.09, 1.25),
+    "3.9.3": ("Fraude (overig)", 2.0, 1.06, 1.15),
+}
+# Where Westerveld differs from the national mix: parking places at the national parks attract car
+# break-ins, few shops, drug waste dumped in the woods, visitors' bicycles.
+WESTERVELD_MIX = {"1.2.1": 2.0, "2.5.2": 0.35, "2.6.2": 3.0, "1.2.3": 0.8, "1.1.1": 0.9}
+
+# Politie Overlast: code -> (title, NL rate per 1,000 around 2024, yearly trend).
+OVERLAST: dict[str, tuple[str, float, float]] = {
+    "E33": ("Overlast door verward persoon", 7.9, 1.09),
+    "E35": ("Melding overlast jeugd", 4.5, 0.99),
+    "E38": ("Overlast ivm alcohol/ drugs", 0.8, 1.00),
+    "E41": ("Overlast zwervers", 0.3, 1.00),
+    "F010": ("Openbare dronkenschap", 0.3, 0.98),
+    "M061": ("Geluidshinder horeca", 0.3, 1.00),
+    "M062": ("Geluidshinder evenement", 0.1, 1.00),
+    "M22": ("Geluidshinder overig", 5.0, 1.03),
+}
+OVERLAST_OTHER_SHARE = 0.45  # the total also counts overlast outside the nine published codes
+
+
+def _pad(key: str, width: int) -> str:
+    return key.ljust(width)
+
+
+def _years() -> list[int]:
+    return list(range(FIRST_YEAR, LAST_YEAR + 1))
+
+
+def _months() -> list[tuple[int, int]]:
+    last_year, last_month = MONTHS_UNTIL
+    return [(y, m) for y in range(LAST_YEAR - 1, last_year + 1) for m in range(1, 13)
+            if (y, m) <= (last_year, last_month)]
+
+
+def _population(g: Gemeente, year: int) -> float:
+    # Slow growth towards the 2025 figure (about 0.4% a year).
+    return g.inwoners_2025 * (1.004 ** (year - LAST_YEAR))
+
+
+def _nl_population(year: int) -> float:
+    return NL_INWONERS_2025 * (1.006 ** (year - LAST_YEAR))
+
+
+def _trend(trend: float, covid: float, year: int) -> float:
+    factor = trend ** (year - 2024)
+    if year in (2020, 2021):
+        factor *= covid
+    return factor
+
+
+def _value(x: float | None) -> str | None:
+    """UntypedDataSet style: right-aligned strings; '.' for unknown; None for 'cannot occur'."""
+    if x is None:
+        return None
+    if isinstance(x, float) and math.isnan(x):
+        return "."
+    return f"{int(round(x)):>10}"
+
+
+def _table_infos(table_id: str, title: str, modified: str, period: str, catalog: str) -> dict:
+    return {
+        "ID": 0, "Title": title, "ShortTitle": title, "Identifier": table_id,
+        "Summary": f"{title} (DEMO: verzonnen cijfers in de vorm van de echte tabel)",
+        "Modified": modified, "Catalog": catalog, "Frequency": "Perjaar", "Period": period,
+        "Language": "nl", "Source": "Demo-generator veiligheidsanalyse",
+    }
+
+
+def _data_property(position: int, key: str, title: str, kind: str = "Topic", unit: str | None = None,
+                   datatype: str | None = None) -> dict:
+    prop = {"ID": position, "Position": position, "Key": key, "Title": title, "Type": kind,
+            "Description": ""}
+    if kind == "Topic":
+        prop.update({"Unit": unit or "aantal", "Datatype": datatype or "Long", "Decimals": 0})
+    return prop
+
+
+def _perioden(years: list[int], months: list[tuple[int, int]], voorlopig_from: int) -> list[dict]:
+    out = []
+    for y in years:
+        out.append({"Key": f"{y}JJ00", "Title": str(y), "Description": "",
+                    "Status": "Voorlopig" if y >= voorlopig_from else "Definitief"})
+    month_names = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+                   "september", "oktober", "november", "december"]
+    for y, m in months:
+        out.append({"Key": f"{y}MM{m:02d}", "Title": f"{y} {month_names[m - 1]}", "Description": "",
+                    "Status": "Voorlopig" if y >= voorlopig_from else "Definitief"})
+    return out
+
+
+def _regios(width: int = 6, with_provinces: bool = False) -> list[dict]:
+    rows = [{"Key": _pad("NL01", width), "Title": "Nederland", "Description": ""}]
+    if with_provinces:
+        rows += [{"Key": _pad(code, width), "Title": title, "Description": ""} for code, title in PROVINCIES.items()]
+    rows += [{"Key": _pad(g.code, width), "Title": g.naam, "Description": ""} for g in GEMEENTEN]
+    return rows
+
+
+def _provenance(table_id: str, modified: str) -> dict:
+    spec = TABLES.get(table_id)
+    host = spec.host if spec else "opendata.cbs.nl"
+    return {
+        "demo": True,
+        "url": f"https://{host}/ODataApi/OData/{table_id}/UntypedDataSet",
+        "catalog": spec.catalog if spec else "CBS",
+        "filters": "demo: region selection of the demo set",
+        "retrieved_at": RETRIEVED_AT,
+        "table_modified": modified,
+        "generator": f"veiligheidsanalyse.demo seed {SEED}",
+    }
+
+
+class _Generator:
+    def __init__(self, seed: int = SEED):
+        self.rng = np.random.default_rng(seed)
+        # Year-to-year extra variation per gemeente (overdispersion as in real series).
+        self.year_effect = {
+            (g.code, y): float(self.rng.gamma(shape=150.0, scale=1 / 150.0))
+            for g in GEMEENTEN for y in _years()
+        }
+
+    def poisson(self, mean: float) -> int:
+        return int(self.rng.poisson(max(mean, 0.0)))
+
+    # ---------------------------------------------------------------- politie 47013NED
+    def crime_mean(self, g: Gemeente | None, code: str, year: int) -> float:
+        _title, rate, trend, covid = SOORT_MISDRIJF[code]
+        if g is None:
+            return _nl_population(year) / 1000 * rate * _trend(trend, covid, year)
+        mix = WESTERVELD_MIX.get(code, 1.0) if g.code == "GM1701" else 1.0
+        return (_population(g, year) / 1000 * rate * g.misdaad_factor * mix
+                * _trend(trend, covid, year) * self.year_effect[(g.code, year)])
+
+    def crime_47013(self) -> tuple[list[dict], dict]:
+        rows: list[dict] = []
+        years, months = _years(), _months()
+        regions: list[tuple[str, Gemeente | None]] = [("NL01", None)] + [(g.code, g) for g in GEMEENTEN]
+        row_id = 0
+        yearly: dict[tuple[str, int], dict[str, int]] = {}
+        for region_code, g in regions:
+            for year in years:
+                counts = {code: self.poisson(self.crime_mean(g, code, year)) for code in SOORT_MISDRIJF}
+                yearly[(region_code, year)] = counts
+                # Murder counts in small gemeenten are not published ("." = secret) in the demo.
+                secret = {"1.4.2"} if g is not None and g.inwoners_2025 < 30_000 else set()
+                for code in ["0.0.0"] + list(SOORT_MISDRIJF):
+                    value = float(sum(counts.values())) if code == "0.0.0" else (
+                        math.nan if code in secret else float(counts[code]))
+                    aangiften = None if math.isnan(value) else value * 0.72
+                    internet = None if math.isnan(value) else value * (0.25 + 0.03 * (year - FIRST_YEAR))
+                    rows.append({
+                        "ID": row_id, "SoortMisdrijf": _pad(code, 6), "RegioS": _pad(region_code, 8),
+                        "Perioden": f"{year}JJ00",
+                        "GeregistreerdeMisdrijven_1": _value(value),
+                        "Aangiften_2": _value(math.nan if aangiften is None else aangiften),
+                        "Internetaangiften_3": _value(math.nan if internet is None else internet),
+                    })
+                    row_id += 1
+            # Monthly totals for the basisteam gemeenten (and NL): the latest months, for the
+            # seasonal profile and the running year.
+            if g is None or g.kernen:
+                for year, month in months:
+                    season = 1.0 + 0.12 * math.sin(2 * math.pi * (month - 4) / 12)
+                    for code in ("0.0.0", "1.1.1", "3.9.1"):
+                        if code == "0.0.0":
+                            mean = sum(self.crime_mean(g, c, min(year, LAST_YEAR)) for c in SOORT_MISDRIJF) / 12
+                        else:
+                            mean = self.crime_mean(g, code, min(year, LAST_YEAR)) / 12
+                        value = float(self.poisson(mean * season))
+                        rows.append({
+                            "ID": row_id, "SoortMisdrijf": _pad(code, 6), "RegioS": _pad(region_code, 8),
+                            "Perioden": f"{year}MM{month:02d}",
+                            "GeregistreerdeMisdrijven_1": _value(value),
+                            "Aangiften_2": _value(value * 0.72),
+                            "Internetaangiften_3": _value(value * 0.5),
+                        })
+                        row_id += 1
+        modified = "2026-11-15T02:00:00"
+        metadata = {
+            "TableInfos": _table_infos("47013NED", "Geregistreerde misdrijven en aangiften; soort misdrijf, gemeente",
+                                       modified, f"{FIRST_YEAR}-2026", "Politie"),
+            "DataProperties": [
+                _data_property(0, "SoortMisdrijf", "Soort misdrijf", "Dimension"),
+                _data_property(1, "RegioS", "Regio's", "GeoDimension"),
+                _data_property(2, "Perioden", "Perioden", "TimeDimension"),
+                _data_property(3, "GeregistreerdeMisdrijven_1", "Geregistreerde misdrijven"),
+                _data_property(4, "Aangiften_2", "Aangiften"),
+                _data_property(5, "Internetaangiften_3", "Internetaangiften"),
+            ],
+            "dimensions": {
+                "SoortMisdrijf": [{"Key": _pad("0.0.0", 6), "Title": "Totaal misdrijven", "Description": ""}] + [
+                    {"Key": _pad(code, 6), "Title": f"{code} {title}", "Description": ""}
+                    for code, (title, *_rest) in SOORT_MISDRIJF.items()],
+                "RegioS": _regios(8),
+                "Perioden": _perioden(years, months, voorlopig_from=LAST_YEAR),
+            },
+        }
+        self.crime_yearly = yearly
+        return rows, metadata
+
+    # ---------------------------------------------------------------- CBS 03759ned population
+    def population_03759(self) -> tuple[list[dict], dict]:
+        rows: list[dict] = []
+        ages = list(range(12, 18))
+        regions: list[tuple[str, float]] = []
+        row_id = 0
+        for year in _years() + [LAST_YEAR + 1]:
+            values: dict[str, float] = {"NL01": _nl_population(year)}
+            for code in PROVINCIES:
+                values[code] = 0.0
+            for g in GEMEENTEN:
+                values[g.code] = round(_population(g, year))
+            # Provinces: only Drenthe is complete in the demo set; the others are scaled up.
+            for g in GEMEENTEN:
+                values[g.provincie] += values[g.code]
+            values["PV21"] *= 12.4
+            values["PV23"] *= 10.9
+            for region, total in values.items():
+                total = round(total)
+                youth_share = 0.0105 if region.startswith("GM") else 0.0112
+                per_age = [round(total * youth_share * (1 + 0.02 * (a - 14))) for a in ages]
+                for age_key, value in [("10000", total)] + [(f"7{a + 1:02d}00", v) for a, v in zip(ages, per_age)]:
+                    rows.append({
+                        "ID": row_id, "Geslacht": "T001038", "Leeftijd": age_key, "BurgerlijkeStaat": "T001019",
+                        "RegioS": _pad(region, 6), "Perioden": f"{year}JJ00",
+                        "BevolkingOp1Januari_1": _value(float(value)),
+                        "GemiddeldeBevolking_2": _value(float(value) * 1.002),
+                    })
+                    row_id += 1
+        modified = "2026-07-01T02:00:00"
+        metadata = {
+            "TableInfos": _table_infos("03759ned", "Bevolking op 1 januari en gemiddeld; geslacht, leeftijd en regio",
+                                       modified, f"{FIRST_YEAR}-{LAST_YEAR + 1}", "CBS"),
+            "DataProperties": [
+                _data_property(0, "Geslacht", "Geslacht", "Dimension"),
+                _data_property(1, "Leeftijd", "Leeftijd", "Dimension"),
+                _data_property(2, "BurgerlijkeStaat", "Burgerlijke staat", "Dimension"),
+                _data_property(3, "RegioS", "Regio's", "GeoDimension"),
+                _data_property(4, "Perioden", "Perioden", "TimeDimension"),
+                _data_property(5, "BevolkingOp1Januari_1", "Bevolking op 1 januari"),
+                _data_property(6, "GemiddeldeBevolking_2", "Gemiddelde bevolking"),
+            ],
+            "dimensions": {
+                "Geslacht": [{"Key": "T001038", "Title": "Totaal mannen en vrouwen", "Description": ""}],
+                "Leeftijd": [{"Key": "10000", "Title": "Totaal", "Description": ""}] + [
+                    {"Key": f"7{a + 1:02d}00", "Title": f"{a} jaar", "Description": ""} for a in ages],
+                "BurgerlijkeStaat": [{"Key": "T001019", "Title": "Totaal burgerlijke staat", "Description": ""}],
+                "RegioS": _regios(6, with_provinces=True),
+                "Perioden": _perioden(_years() + [LAST_YEAR + 1], [], voorlopig_from=9999),
+            },
+        }
+        return rows, metadata
+
+    # ---------------------------------------------------------------- CBS Kerncijfers wijken en buurten 2024
+    def buurten(self, g: Gemeente) -> list[dict]:
+        """Wijken (one per kern) and their buurten with a population share, deterministic per gemeente."""
+        digits = g.code[2:]
+        rng = np.random.default_rng(int(digits))
+        weights = rng.gamma(1.5, 1.0, size=len(g.kernen))
+        # The main kernen hold most inhabitants: Havelte, Dwingeloo, Diever and Vledder in Westerveld,
+        # the first three kernen listed elsewhere; the rest shares the remainder by random weights.
+        main = MAIN_KERNEN.get(g.code, {k: s for k, s in zip(g.kernen[:3], (0.40, 0.15, 0.12))})
+        rest = 1.0 - sum(main.values())
+        small = [w for w, kern in zip(weights, g.kernen) if kern not in main]
+        weights = np.array([main[kern] if kern in main else rest * w / sum(small)
+                            for w, kern in zip(weights, g.kernen)])
+        out = []
+        for i, (kern, share) in enumerate(zip(g.kernen, weights)):
+            wijk = f"WK{digits}{i:02d}"
+            out.append({"code": wijk, "naam": f"Wijk {i:02d} {kern}", "soort": "Wijk", "share": share, "kern": kern})
+            out.append({"code": f"BU{digits}{i:02d}00", "naam": kern, "soort": "Buurt", "share": share * 0.8,
+                        "kern": kern})
+            out.append({"code": f"BU{digits}{i:02d}09", "naam": f"Verspreide huizen {kern}", "soort": "Buurt",
+                        "share": share * 0.2, "kern": kern})
+        return out
+
+    def kwb_2024(self) -> tuple[list[dict], dict]:
+        year = 2024
+        rows: list[dict] = []
+        regions = []
+        row_id = 0
+
+        def add(code: str, naam: str, gemeente: str, soort: str, inwoners: float, woningen: float,
+                land_ha: float, oad: float | None):
+            nonlocal row_id
+            rounding = 5 if soort == "Buurt" else 1
+            inw = round(inwoners / rounding) * rounding
+            parts = [0.15, 0.11, 0.20, 0.28, 0.26]  # 0-15, 15-25, 25-45, 45-65, 65+ (rural, ageing)
+            rows.append({
+                "ID": row_id, "WijkenEnBuurten": _pad(code, 10),
+                "Gemeentenaam_1": gemeente.ljust(30), "SoortRegio_2": soort.ljust(8), "Codering_3": _pad(code, 10),
+                "AantalInwoners_5": _value(inw),
+                "k_0Tot15Jaar_8": _value(round(inw * parts[0] / rounding) * rounding),
+                "k_15Tot25Jaar_9": _value(round(inw * parts[1] / rounding) * rounding),
+                "k_25Tot45Jaar_10": _value(round(inw * parts[2] / rounding) * rounding),
+                "k_45Tot65Jaar_11": _value(round(inw * parts[3] / rounding) * rounding),
+                "k_65JaarOfOuder_12": _value(round(inw * parts[4] / rounding) * rounding),
+                "Woningvoorraad_35": _value(round(woningen)),
+                "OppervlakteLand_113": _value(round(land_ha)),
+                "Omgevingsadressendichtheid_118": _value(math.nan if oad is None else oad),
+            })
+            regions.append({"Key": _pad(code, 10), "Title": naam, "Description": "", "Municipality": gemeente})
+            row_id += 1
+
+        add("NL00", "Nederland", "Nederland", "Land", _nl_population(year), _nl_population(year) / 2.2,
+            3_367_000, 2010)
+        for g in GEMEENTEN:
+            inw = _population(g, year)
+            land = 28_300 if g.code == "GM1701" else 20_000 + 200 * (int(g.code[2:]) % 97)
+            oad = 310 if g.code == "GM1701" else (1400 if g.inwoners_2025 > 50_000 else 480)
+            add(g.code, g.naam, g.naam, "Gemeente", inw, inw / 2.25, land, oad)
+            for unit in self.buurten(g):
+                add(unit["code"], unit["naam"], g.naam, unit["soort"], inw * unit["share"],
+                    inw * unit["share"] / 2.25, land * unit["share"], None)
+        modified = "2025-06-30T02:00:00"
+        metadata = {
+            "TableInfos": _table_infos("85984NED", "Kerncijfers wijken en buurten 2024", modified, "2024", "CBS"),
+            "DataProperties": [
+                _data_property(0, "WijkenEnBuurten", "Wijken en buurten", "GeoDetail"),
+                _data_property(1, "Gemeentenaam_1", "Gemeentenaam", unit="naam", datatype="String"),
+                _data_property(2, "SoortRegio_2", "Soort regio", unit="omschrijving", datatype="String"),
+                _data_property(3, "Codering_3", "Codering", unit="code", datatype="String"),
+                _data_property(5, "AantalInwoners_5", "Aantal inwoners"),
+                _data_property(8, "k_0Tot15Jaar_8", "0 tot 15 jaar"),
+                _data_property(9, "k_15Tot25Jaar_9", "15 tot 25 jaar"),
+                _data_property(10, "k_25Tot45Jaar_10", "25 tot 45 jaar"),
+                _data_property(11, "k_45Tot65Jaar_11", "45 tot 65 jaar"),
+                _data_property(12, "k_65JaarOfOuder_12", "65 jaar of ouder"),
+                _data_property(35, "Woningvoorraad_35", "Woningvoorraad"),
+                _data_property(113, "OppervlakteLand_113", "Oppervlakte land", unit="ha"),
+                _data_property(118, "Omgevingsadressendichtheid_118", "Omgevingsadressendichtheid", unit="per km²"),
+            ],
+            "dimensions": {"WijkenEnBuurten": regions},
+        }
+        return rows, metadata
+
+    # ---------------------------------------------------------------- politie 47018NED per buurt
+    def crime_buurten_47018(self) -> tuple[list[dict], dict]:
+        codes = ["0.0.0", "1.1.1", "1.2.1", "1.2.3", "1.4.5", "2.2.1", "3.9.1"]
+        rows: list[dict] = []
+        regions: list[dict] = []
+        row_id = 0
+        for g in GEMEENTEN:
+            if not g.kernen:
+                continue
+            units = [u for u in self.buurten(g) if u["soort"] == "Buurt"]
+            shares = np.array([u["share"] for u in units])
+            wijken = [u for u in self.buurten(g) if u["soort"] == "Wijk"]
+            regions.append({"Key": _pad(g.code, 10), "Title": g.naam, "Description": "", "Municipality": g.code})
+            regions += [{"Key": _pad(u["code"], 10), "Title": u["naam"], "Description": "",
+                         "Municipality": g.code} for u in wijken + units]
+            for year in _years():
+                totals = self.crime_yearly[(g.code, year)]
+                per_code: dict[str, np.ndarray] = {}
+                for code in codes[1:]:
+                    # Split the gemeente count over the buurten, buurt counts summing to the gemeente.
+                    per_code[code] = self.rng.multinomial(totals[code], shares / shares.sum())
+                rest = sum(v for c, v in totals.items() if c not in per_code)
+                per_code["0.0.0"] = self.rng.multinomial(rest, shares / shares.sum()) + sum(per_code.values())
+                by_unit = {u["code"]: {c: int(per_code[c][i]) for c in codes} for i, u in enumerate(units)}
+                for wijk in wijken:
+                    members = [u["code"] for u in units if u["code"].startswith("BU" + wijk["code"][2:])]
+                    by_unit[wijk["code"]] = {c: sum(by_unit[m][c] for m in members) for c in codes}
+                by_unit[g.code] = {c: sum(by_unit[u["code"]][c] for u in units) for c in codes}
+                soort_of = {g.code: "Gemeente", **{w["code"]: "Wijk" for w in wijken},
+                            **{u["code"]: "Buurt" for u in units}}
+                for unit_code, counts in by_unit.items():
+                    for code in codes:
+                        value = counts[code]
+                        rows.append({
+                            "ID": row_id, "SoortMisdrijf": _pad(code, 6), "WijkenEnBuurten": _pad(unit_code, 10),
+                            "Perioden": f"{year}JJ00", "GeregistreerdeMisdrijven_1": _value(float(value)),
+                            # As in the real download: rows with value 0 have blank name and type.
+                            "Gemeentenaam_2": g.naam.ljust(30) if value else None,
+                            "SoortRegio_3": soort_of[unit_code].ljust(8) if value else None,
+                        })
+                        row_id += 1
+        modified = "2026-02-15T02:00:00"
+        metadata = {
+            "TableInfos": _table_infos("47018NED", "Geregistreerde misdrijven; soort misdrijf, wijk, buurt, jaarcijfers",
+                                       modified, f"{FIRST_YEAR}-{LAST_YEAR}", "Politie"),
+            "DataProperties": [
+                _data_property(0, "SoortMisdrijf", "Soort misdrijf", "Dimension"),
+                _data_property(1, "WijkenEnBuurten", "Wijken en buurten", "GeoDetail"),
+                _data_property(2, "Perioden", "Perioden", "TimeDimension"),
+                _data_property(3, "GeregistreerdeMisdrijven_1", "Geregistreerde misdrijven"),
+                _data_property(4, "Gemeentenaam_2", "Gemeentenaam", unit="naam", datatype="String"),
+                _data_property(5, "SoortRegio_3", "Soort regio", unit="omschrijving", datatype="String"),
+            ],
+            "dimensions": {
+                "SoortMisdrijf": [{"Key": _pad(c, 6), "Title": "Totaal misdrijven" if c == "0.0.0" else
+                                   f"{c} {SOORT_MISDRIJF[c][0]}", "Description": ""} for c in codes],
+                "WijkenEnBuurten": regions,
+                "Perioden": _perioden(_years(), [], voorlopig_from=LAST_YEAR),
+            },
+        }
+        return rows, metadata
+
+    # ---------------------------------------------------------------- politie 47021NED / 47024NED overlast
+    def overlast_mean(self, g: Gemeente | None, code: str, year: int) -> float:
+        _title, rate, trend = OVERLAST[code]
+        factor = trend ** (year - 2024)
+        if g is None:
+            return _nl_population(year) / 1000 * rate * factor
+        # Rural gemeenten register less overlast; Westerveld's woonoverlast and E33 rise faster.
+        level = 0.55 + 0.5 * g.misdaad_factor
+        if g.code == "GM1701" and code in ("E33", "M22"):
+            factor *= 1.04 ** (year - 2024)
+        return _population(g, year) / 1000 * rate * level * factor * self.year_effect[(g.code, year)]
+
+    def overlast_47021(self) -> tuple[list[dict], dict]:
+        rows: list[dict] = []
+        row_id = 0
+        regions: list[tuple[str, Gemeente | None]] = [("NL01", None)] + [(g.code, g) for g in GEMEENTEN]
+        self.overlast_yearly: dict[tuple[str, int], dict[str, int]] = {}
+        for region_code, g in regions:
+            for year in _years():
+                counts = {c: self.poisson(self.overlast_mean(g, c, year)) for c in OVERLAST}
+                other = self.poisson(sum(counts.values()) * OVERLAST_OTHER_SHARE / (1 - OVERLAST_OTHER_SHARE))
+                self.overlast_yearly[(region_code, year)] = counts
+                for code in ["0.0.0"] + list(OVERLAST):
+                    value = sum(counts.values()) + other if code == "0.0.0" else counts[code]
+                    rows.append({"ID": row_id, "Overlast": _pad(code, 6), "RegioS": _pad(region_code, 8),
+                                 "Perioden": f"{year}JJ00", "GeregistreerdeOverlast_1": _value(float(value))})
+                    row_id += 1
+        modified = "2026-02-15T02:00:00"
+        metadata = {
+            "TableInfos": _table_infos("47021NED", "Registraties overlast; soort overlast, regio",
+                                       modified, f"{FIRST_YEAR}-{LAST_YEAR}", "Politie"),
+            "DataProperties": [
+                _data_property(0, "Overlast", "Overlast", "Dimension"),
+                _data_property(1, "RegioS", "Regio's", "GeoDimension"),
+                _data_property(2, "Perioden", "Perioden", "TimeDimension"),
+                _data_property(3, "GeregistreerdeOverlast_1", "Geregistreerde overlast"),
+            ],
+            "dimensions": {
+                "Overlast": [{"Key": _pad("0.0.0", 6), "Title": "Totaal registraties overlast", "Description": ""}] + [
+                    {"Key": _pad(c, 6), "Title": t, "Description": ""} for c, (t, *_r) in OVERLAST.items()],
+                "RegioS": _regios(8),
+                "Perioden": _perioden(_years(), [], voorlopig_from=LAST_YEAR),
+            },
+        }
+        return rows, metadata
+
+    def overlast_buurten_47024(self) -> tuple[list[dict], dict]:
+        codes = ["0.0.0", "E33", "E35", "E38"]
+        rows: list[dict] = []
+        regions: list[dict] = []
+        row_id = 0
+        for g in GEMEENTEN:
+            if not g.kernen:
+                continue
+            units = [u for u in self.buurten(g) if u["soort"] == "Buurt"]
+            wijken = [u for u in self.buurten(g) if u["soort"] == "Wijk"]
+            shares = np.array([u["share"] for u in units])
+            # Overlast concentrates in the larger kernen a little more than population.
+            shares = shares ** 1.15
+            shares = shares / shares.sum()
+            regions.append({"Key": _pad(g.code, 10), "Title": g.naam, "Description": "", "Municipality": g.code})
+            regions += [{"Key": _pad(u["code"], 10), "Title": u["naam"], "Description": "",
+                         "Municipality": g.code} for u in wijken + units]
+            for year in _years():
+                counts = self.overlast_yearly[(g.code, year)]
+                split = {c: self.rng.multinomial(counts[c], shares) for c in codes[1:]}
+                total = sum(counts.values())
+                split["0.0.0"] = self.rng.multinomial(total, shares)
+                by_unit = {u["code"]: {c: int(split[c][i]) for c in codes} for i, u in enumerate(units)}
+                for wijk in wijken:
+                    members = [u["code"] for u in units if u["code"].startswith("BU" + wijk["code"][2:])]
+                    by_unit[wijk["code"]] = {c: sum(by_unit[m][c] for m in members) for c in codes}
+                by_unit[g.code] = {c: sum(by_unit[u["code"]][c] for u in units) for c in codes}
+                for unit_code, unit_counts in by_unit.items():
+                    for code in codes:
+                        rows.append({"ID": row_id, "Overlast": _pad(code, 6), "WijkenEnBuurten": _pad(unit_code, 10),
+                                     "Perioden": f"{year}JJ00",
+                                     "GeregistreerdeOverlast_1": _value(float(unit_counts[code]))})
+                        row_id += 1
+        modified = "2026-02-15T02:00:00"
+        metadata = {
+            "TableInfos": _table_infos("47024NED", "Registraties overlast; soort overlast, wijk, buurt",
+                                       modified, f"{FIRST_YEAR}-{LAST_YEAR}", "Politie"),
+            "DataProperties": [
+                _data_property(0, "Overlast", "Overlast", "Dimension"),
+                _data_property(1, "WijkenEnBuurten", "Wijken en buurten", "GeoDetail"),
+                _data_property(2, "Perioden", "Perioden", "TimeDimension"),
+                _data_property(3, "GeregistreerdeOverlast_1", "Geregistreerde overlast"),
+            ],
+            "dimensions": {
+                "Overlast": [{"Key": _pad("0.0.0", 6), "Title": "Totaal registraties overlast", "Description": ""}] + [
+                    {"Key": _pad(c, 6), "Title": OVERLAST[c][0], "Description": ""} for c in codes[1:]],
+                "WijkenEnBuurten": regions,
+                "Perioden": _perioden(_years(), [], voorlopig_from=LAST_YEAR),
+            },
+        }
+        return rows, metadata
+
+    # ---------------------------------------------------------------- CBS 83648NED
+    def crime_cbs_83648(self) -> tuple[list[dict], dict]:
+        groups = {
+            "T001161": ("Misdrijven, totaal", None),
+            "CRI1000": ("1 Vermogensmisdrijven", ("1.1.1", "1.1.2", "1.2.1", "1.2.2", "1.2.3", "1.2.4", "1.2.5",
+                                                  "1.6.2", "2.5.1", "2.5.2", "3.9.1", "3.9.3")),
+            "CRI2000": ("2 Vernielingen, misdrijven tegen openbare orde en gezag", ("2.2.1", "1.6.1", "2.4.2", "3.6.4",
+                                                                                   "3.7.1", "3.7.4")),
+            "CRI3000": ("3 Gewelds- en seksuele misdrijven", ("1.4.1", "1.4.2", "1.4.3", "1.4.4", "1.4.5", "1.4.6",
+                                                             "1.4.7", "1.6.3")),
+            "CRI5000": ("5 Verkeersmisdrijven", ("1.3.1", "3.5.2")),
+            "CRI6000": ("6 Drugsmisdrijven", ("3.1.1",)),
+            "CRI7000": ("7 Vuurwapenmisdrijven", ("3.1.3",)),
+        }
+        years = list(range(FIRST_YEAR, LAST_YEAR))  # CBS publishes a year later than the politie
+        rows: list[dict] = []
+        row_id = 0
+        pop_region: dict[tuple[str, int], float] = {}
+        regions: list[tuple[str, list[str]]] = [("NL01", ["NL01"])] + [(DRENTHE, [g.code for g in GEMEENTEN
+                                                                                  if g.provincie == DRENTHE])]
+        regions += [(g.code, [g.code]) for g in GEMEENTEN]
+        pops = {g.code: g for g in GEMEENTEN}
+        for region, members in regions:
+            for year in years:
+                pop = _nl_population(year) if region == "NL01" else sum(_population(pops[m], year) for m in members)
+                # CBS counts also KMar registrations and select differently: a few percent more.
+                base = {code: sum(self.crime_yearly[(m, year)][code] for m in members) for code in SOORT_MISDRIJF}
+                for group, (_title, codes) in groups.items():
+                    count = sum(base.values()) if codes is None else sum(base[c] for c in codes)
+                    count = count * 1.03
+                    solved_share = 0.12 + 0.10 * min(pop / 60_000, 1.0) if region != "NL01" else 0.24
+                    solved = count * solved_share
+                    total5 = 5 * round(count / 5)
+                    solved5 = 5 * round(solved / 5)
+                    suspects5 = 5 * round(count * 0.18 / 5)
+                    rows.append({
+                        "ID": row_id, "SoortMisdrijf": group, "RegioS": _pad(region, 6), "Perioden": f"{year}JJ00",
+                        "TotaalGeregistreerdeMisdrijven_1": _value(float(total5)),
+                        "GeregistreerdeMisdrijvenRelatief_2": f"{100.0 * total5 / max(total5, 1):>10.1f}",
+                        "GeregistreerdeMisdrijvenPer1000Inw_3": f"{1000 * total5 / pop:>10.1f}",
+                        "TotaalOpgehelderdeMisdrijven_4": _value(float(solved5)),
+                        "OpgehelderdeMisdrijvenRelatief_5": f"{100.0 * solved5 / total5:>10.1f}" if total5 else ".",
+                        "RegistratiesVanVerdachten_6": _value(float(suspects5)),
+                    })
+                    row_id += 1
+        modified = "2026-04-30T02:00:00"
+        metadata = {
+            "TableInfos": _table_infos("83648NED", "Geregistreerde criminaliteit; soort misdrijf, regio",
+                                       modified, f"{FIRST_YEAR}-{LAST_YEAR - 1}", "CBS"),
+            "DataProperties": [
+                _data_property(0, "SoortMisdrijf", "Soort misdrijf", "Dimension"),
+                _data_property(1, "RegioS", "Regio's", "GeoDimension"),
+                _data_property(2, "Perioden", "Perioden", "TimeDimension"),
+                _data_property(3, "TotaalGeregistreerdeMisdrijven_1", "Totaal geregistreerde misdrijven"),
+                _data_property(4, "GeregistreerdeMisdrijvenRelatief_2", "Geregistreerde misdrijven, relatief", unit="%",
+                               datatype="Double"),
+                _data_property(5, "GeregistreerdeMisdrijvenPer1000Inw_3", "Geregistreerde misdrijven per 1000 inw.",
+                               unit="per 1 000 inwoners", datatype="Double"),
+                _data_property(6, "TotaalOpgehelderdeMisdrijven_4", "Totaal opgehelderde misdrijven"),
+                _data_property(7, "OpgehelderdeMisdrijvenRelatief_5", "Opgehelderde misdrijven, relatief", unit="%",
+                               datatype="Double"),
+                _data_property(8, "RegistratiesVanVerdachten_6", "Registraties van verdachten"),
+            ],
+            "dimensions": {
+                "SoortMisdrijf": [{"Key": k, "Title": t, "Description": ""} for k, (t, _c) in groups.items()],
+                "RegioS": [r for r in _regios(6, with_provinces=True) if r["Key"].strip() not in ("PV21", "PV23")],
+                "Perioden": _perioden(years, [], voorlopig_from=LAST_YEAR - 2),
+            },
+        }
+        return rows, metadata
+
+    # ---------------------------------------------------------------- CBS 85146NED Veiligheidsmonitor
+    def veiligheidsmonitor_85146(self) -> tuple[list[dict], dict]:
+        measures = [
+            ("RapportcijferLeefbaarheidWoonbuurt_18", "Rapportcijfer leefbaarheid woonbuurt", "rapportcijfer",
+             {"NL01": (7.6, 7.6, 7.5), DRENTHE: (7.9, 7.9, 7.8)}),
+            ("ErvaartVeelOverlastInDeBuurt_33", "Ervaart veel overlast in de buurt", "%",
+             {"NL01": (29.0, 32.0, 33.0), DRENTHE: (26.0, 28.0, 29.5)}),
+            ("VoeltZichWeleensOnveiligInBuurt_50", "Voelt zich wel eens onveilig in buurt", "%",
+             {"NL01": (14.0, 15.0, 16.0), DRENTHE: (10.4, 11.0, 11.5)}),
+            ("RapportcijferVeiligheidInBuurt_60", "Rapportcijfer veiligheid in buurt", "rapportcijfer",
+             {"NL01": (7.5, 7.4, 7.4), DRENTHE: (7.8, 7.8, 7.7)}),
+            ("SlachtoffersTraditioneleCriminaliteit_90", "Slachtoffers traditionele criminaliteit", "%",
+             {"NL01": (17.0, 20.0, 19.0), DRENTHE: (13.5, 16.0, 15.5)}),
+            ("SlachtoffersOnlineCriminaliteit_120", "Slachtoffers online criminaliteit", "%",
+             {"NL01": (17.0, 15.5, 16.5), DRENTHE: (15.0, 14.0, 15.0)}),
+        ]
+        editions = (2021, 2023, 2025)
+        margins = {"NL01": 0.4, DRENTHE: 1.5}
+        rows: list[dict] = []
+        row_id = 0
+        for region, half in margins.items():
+            for i, year in enumerate(editions):
+                for marge, sign in (("MW00000", 0), ("MOG0095", -1), ("MBG0095", 1)):
+                    row = {"ID": row_id, "Marges": marge, "RegioS": _pad(region, 6), "Perioden": f"{year}JJ00"}
+                    for key, _title, unit, values in measures:
+                        width = half * (0.1 if unit == "rapportcijfer" else 1.0)
+                        row[key] = f"{values[region][i] + sign * width:>10.1f}"
+                    rows.append(row)
+                    row_id += 1
+        modified = "2026-03-02T02:00:00"
+        metadata = {
+            "TableInfos": _table_infos("85146NED", "Veiligheidsmonitor; kerncijfers, regio", modified,
+                                       "2021-2025", "CBS"),
+            "DataProperties": [
+                _data_property(0, "Marges", "Marges", "Dimension"),
+                _data_property(1, "RegioS", "Regio's", "GeoDimension"),
+                _data_property(2, "Perioden", "Perioden", "TimeDimension"),
+            ] + [_data_property(3 + i, key, title, unit=unit, datatype="Double")
+                 for i, (key, title, unit, _v) in enumerate(measures)],
+            "dimensions": {
+                "Marges": [{"Key": "MW00000", "Title": "Waarde", "Description": ""},
+                           {"Key": "MOG0095", "Title": "Ondergrens 95%-interval", "Description": ""},
+                           {"Key": "MBG0095", "Title": "Bovengrens 95%-interval", "Description": ""}],
+                "RegioS": [{"Key": _pad("NL01", 6), "Title": "Nederland", "Description": ""},
+                           {"Key": _pad(DRENTHE, 6), "Title": "Drenthe (PV)", "Description": ""}],
+                "Perioden": _perioden(list(editions), [], voorlopig_from=9999),
+            },
+        }
+        return rows, metadata
+
+    # ---------------------------------------------------------------- CBS 85361NED Veilig Thuis
+    def veilig_thuis_85361(self) -> tuple[list[dict], dict]:
+        halves = [(y, h) for y in range(2020, LAST_YEAR + 1) for h in (1, 2)]
+        rows: list[dict] = []
+        row_id = 0
+        regions: list[tuple[str, float]] = [("NL01", _nl_population(2024))] + [
+            (g.code, _population(g, 2024)) for g in GEMEENTEN]
+        for region, pop in regions:
+            for year, half in halves:
+                meldingen = self.poisson(pop / 1000 * 3.4 / 2 * 1.03 ** (year - 2020))
+                adviezen = self.poisson(pop / 1000 * 2.6 / 2)
+                cells = []
+                for value in (meldingen, adviezen):
+                    rounded = 5 * round(value / 5)
+                    # CBS does not publish small counts: "." below 10.
+                    cells.append("." if value < 10 else _value(float(rounded)))
+                rows.append({"ID": row_id, "RegioS": _pad(region, 6), "Perioden": f"{year}HJ0{half}",
+                             "Meldingen_1": cells[0], "Adviezen_2": cells[1]})
+                row_id += 1
+        modified = "2026-05-20T02:00:00"
+        metadata = {
+            "TableInfos": _table_infos("85361NED", "Veilig Thuis; meldingen en adviezen, regio", modified,
+                                       f"2020-{LAST_YEAR}", "CBS"),
+            "DataProperties": [
+                _data_property(0, "RegioS", "Regio's", "GeoDimension"),
+                _data_property(1, "Perioden", "Perioden", "TimeDimension"),
+                _data_property(2, "Meldingen_1", "Meldingen"),
+                _data_property(3, "Adviezen_2", "Adviezen"),
+            ],
+            "dimensions": {
+                "RegioS": _regios(6),
+                "Perioden": [{"Key": f"{y}HJ0{h}", "Title": f"{y} {h}e halfjaar", "Description": "",
+                              "Status": "Voorlopig" if y >= LAST_YEAR else "Definitief"} for y, h in halves],
+            },
+        }
+        return rows, metadata
+
+
+def generate(out_dir: Path, seed: int = SEED) -> list[Path]:
+    """Write every demo table as a snapshot ``<out_dir>/<TABLE>/demo/``; replaces an older demo."""
+    out_dir = Path(out_dir)
+    gen = _Generator(seed)
+    builders = [
+        ("47013NED", gen.crime_47013),  # first: later tables reuse its yearly counts
+        ("03759ned", gen.population_03759),
+        ("85984NED", gen.kwb_2024),
+        ("47018NED", gen.crime_buurten_47018),
+        ("47021NED", gen.overlast_47021),
+        ("47024NED", gen.overlast_buurten_47024),
+        ("83648NED", gen.crime_cbs_83648),
+        ("85146NED", gen.veiligheidsmonitor_85146),
+        ("85361NED", gen.veilig_thuis_85361),
+    ]
+    written = []
+    for table_id, build in builders:
+        rows, metadata = build()
+        target = out_dir / table_id / DEMO_SNAPSHOT_ID
+        if target.exists():
+            shutil.rmtree(target)
+        modified = metadata["TableInfos"]["Modified"]
+        written.append(write_snapshot(out_dir, table_id, rows, metadata, _provenance(table_id, modified),
+                                      snapshot_id=DEMO_SNAPSHOT_ID).path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    out = Path(argv[0]) if argv else Path("data/demo")
+    for path in generate(out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

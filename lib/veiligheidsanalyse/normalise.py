@@ -1,0 +1,210 @@
+"""From raw snapshots (CBS/politie OData rows) to the tidy observation table.
+
+One generic path for every table: resolve the catalogue's measure and dimension codes against the
+table's own metadata (keys change between table versions, titles less so), select the rows, strip
+the padded keys, turn ``2022JJ00``/``2022MM01``/``2022HJ01`` into typed years and months, and keep
+``.``/empty cells as unknown (NaN), never 0.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from . import observations as obs
+from .indicators import Indicator, catalogue
+from .sources.snapshots import Snapshot
+from .sources.tables import TABLES
+
+
+class NormaliseError(ValueError):
+    """The table's metadata lacks a measure or a dimension member the catalogue expects."""
+
+
+_PERIOD = re.compile(r"^(\d{4})(JJ|MM|HJ|KW)(\d{2})$")
+_SOORT_BY_PREFIX = {"NL": "land", "PV": "provincie", "GM": "gemeente", "WK": "wijk", "BU": "buurt",
+                    "RE": "politie-eenheid"}
+_STATUS = {"definitief": "definitief", "voorlopig": "voorlopig", "nader voorlopig": "voorlopig"}
+
+
+def _norm(text: Any) -> str:
+    return re.sub(r"\s+", " ", str(text)).strip().casefold()
+
+
+def resolve_measure(metadata: dict, table_id: str, wanted: str) -> str:
+    """The key of a measure (Topic) named by key or title; an error naming table and measure if absent."""
+    topics = [p for p in metadata.get("DataProperties", []) if p.get("Type") == "Topic" and p.get("Key")]
+    for prop in topics:
+        if prop["Key"] == wanted:
+            return prop["Key"]
+    for prop in topics:
+        if _norm(prop.get("Title", "")) == _norm(wanted):
+            return prop["Key"]
+    known = ", ".join(f"{p['Key']} ({p.get('Title')})" for p in topics[:12])
+    raise NormaliseError(f"table {table_id}: measure {wanted!r} not found in DataProperties; found: {known}")
+
+
+def resolve_members(metadata: dict, table_id: str, dimension: str, wanted: Iterable[str]) -> list[str]:
+    """Stripped keys of dimension members named by key (padding ignored) or title."""
+    members = metadata.get("dimensions", {}).get(dimension)
+    if members is None:
+        raise NormaliseError(f"table {table_id}: dimension {dimension!r} not in the table metadata")
+    by_key = {str(m["Key"]).strip(): str(m["Key"]).strip() for m in members}
+    by_title = {_norm(m.get("Title", "")): str(m["Key"]).strip() for m in members}
+    keys = []
+    for code in wanted:
+        code = str(code)
+        if code.strip() in by_key:
+            keys.append(by_key[code.strip()])
+        elif _norm(code) in by_title:
+            keys.append(by_title[_norm(code)])
+        else:
+            raise NormaliseError(f"table {table_id}: dimension {dimension!r} has no member {code!r}")
+    return keys
+
+
+def parse_value(raw: Any) -> float:
+    """UntypedDataSet cell to float: '.' (unknown/secret), '' and None become NaN, never 0."""
+    if raw is None:
+        return math.nan
+    if isinstance(raw, (int, float)):
+        return float(raw)
+    text = str(raw).strip()
+    if text in ("", ".", "-", "x"):
+        return math.nan
+    return float(text)
+
+
+def _periods(metadata: dict) -> pd.DataFrame:
+    rows = []
+    for member in metadata.get("dimensions", {}).get("Perioden", []):
+        key = str(member["Key"]).strip()
+        match = _PERIOD.match(key)
+        if not match:
+            continue
+        year, kind, number = int(match.group(1)), match.group(2), int(match.group(3))
+        status = _STATUS.get(_norm(member.get("Status", "definitief")), "definitief")
+        rows.append({"Perioden": key, "jaar": year, "soort": kind, "nummer": number, "periode_status": status})
+    return pd.DataFrame(rows, columns=["Perioden", "jaar", "soort", "nummer", "periode_status"])
+
+
+def _regions(metadata: dict, dimension: str) -> pd.DataFrame:
+    rows = []
+    for member in metadata.get("dimensions", {}).get(dimension, []):
+        code = str(member["Key"]).strip()
+        prefix = code[:2]
+        if prefix not in _SOORT_BY_PREFIX:
+            continue  # landsdelen and other groupings are not used
+        if code == "NL00":  # Kerncijfers wijken en buurten call Nederland NL00
+            code = "NL01"
+        title = re.sub(r"\s*\((PV|GM|RE)\)\s*$", "", str(member.get("Title", code))).strip()
+        rows.append({"raw_key": str(member["Key"]).strip(), "regio_code": code, "regio_naam": title,
+                     "regio_soort": _SOORT_BY_PREFIX[prefix]})
+    return pd.DataFrame(rows, columns=["raw_key", "regio_code", "regio_naam", "regio_soort"])
+
+
+def _frame(rows: list[dict], metadata: dict, spec_dims: tuple[str, ...]) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    for dim in spec_dims:
+        if dim in df.columns:
+            df[dim] = df[dim].astype("string").str.strip()
+    return df
+
+
+def normalise_snapshot(snapshot: Snapshot, indicators: list[Indicator] | None = None) -> pd.DataFrame:
+    """Observations of every catalogue indicator that comes from this snapshot's table."""
+    table_id = snapshot.table_id
+    spec = TABLES[table_id]
+    wanted = [i for i in (indicators or catalogue().values()) if i.table == table_id]
+    if not wanted:
+        return obs.empty()
+    metadata = snapshot.metadata
+    declared = {p.get("Key") for p in metadata.get("DataProperties", [])}
+    for dim in spec.dimensions:
+        if dim not in declared:
+            raise NormaliseError(f"table {table_id}: dimension {dim!r} missing from DataProperties")
+    df = _frame(snapshot.rows(), metadata, spec.dimensions)
+    regions = _regions(metadata, spec.region_dimension)
+    df = df.merge(regions, left_on=spec.region_dimension, right_on="raw_key", how="inner")
+
+    if "Perioden" in spec.dimensions:
+        periods = _periods(metadata)
+        df = df.merge(periods, on="Perioden", how="inner")
+    else:  # Kerncijfers wijken en buurten: one year per table
+        df["jaar"] = spec.kwb_year
+        df["soort"] = "JJ"
+        df["nummer"] = 0
+        df["periode_status"] = "definitief"
+
+    if "Marges" in spec.dimensions:
+        margin_keys = {k: resolve_members(metadata, table_id, "Marges", [k])[0]
+                       for k in ("MW00000", "MOG0095", "MBG0095")}
+    frames = []
+    for indicator in wanted:
+        measure = resolve_measure(metadata, table_id, indicator.source["measure"])
+        sel = df
+        for dim, codes in (indicator.source.get("filter") or {}).items():
+            codes = codes if isinstance(codes, list) else [codes]
+            keys = resolve_members(metadata, table_id, dim, codes)
+            sel = sel[sel[dim].isin(keys)]
+        values = sel[measure].map(parse_value).astype("float64")
+        part = sel[["regio_code", "regio_naam", "regio_soort", "jaar", "soort", "nummer", "periode_status"]].copy()
+        part["waarde"] = values.to_numpy()
+        if "Marges" in spec.dimensions:
+            part["Marges"] = sel["Marges"].to_numpy()
+            keys_cols = ["regio_code", "regio_naam", "regio_soort", "jaar", "soort", "nummer", "periode_status"]
+            wide = part.pivot_table(index=keys_cols, columns="Marges", values="waarde", aggfunc="first").reset_index()
+            part = wide[keys_cols].copy()
+            part["waarde"] = wide.get(margin_keys["MW00000"], np.nan)
+            part["ondergrens"] = wide.get(margin_keys["MOG0095"], np.nan)
+            part["bovengrens"] = wide.get(margin_keys["MBG0095"], np.nan)
+        else:
+            # Several members (e.g. 1.4.2-1.4.5 for geweld): their sum; unknown if any part is unknown.
+            group_cols = ["regio_code", "regio_naam", "regio_soort", "jaar", "soort", "nummer", "periode_status"]
+            part = part.groupby(group_cols, dropna=False, sort=False)["waarde"].sum(min_count=1).reset_index() \
+                if len(part) else part
+            unknown = sel.assign(_nan=values.isna().to_numpy()).groupby(
+                ["regio_code", "jaar", "soort", "nummer"], sort=False)["_nan"].any()
+            if len(part):
+                flags = part.set_index(["regio_code", "jaar", "soort", "nummer"]).index.map(unknown)
+                part.loc[np.asarray(flags, dtype=bool), "waarde"] = np.nan
+        part = _to_year_month(part)
+        part["indicator"] = indicator.id
+        part["bron"] = f"{spec.publisher} {table_id}"
+        part["snapshot"] = f"{table_id}/{snapshot.snapshot_id}"
+        part["status"] = np.where(part["waarde"].isna(), "onbekend", part["periode_status"])
+        frames.append(part)
+    out = pd.concat(frames, ignore_index=True) if frames else obs.empty()
+    return obs.conform(out)
+
+
+def _to_year_month(part: pd.DataFrame) -> pd.DataFrame:
+    """Year rows keep maand <NA>; month rows get 1-12; half-years are summed to complete years."""
+    months = part[part["soort"] == "MM"].copy()
+    months["maand"] = months["nummer"]
+    years = part[part["soort"] == "JJ"].copy()
+    years["maand"] = pd.NA
+    halves = part[part["soort"] == "HJ"]
+    if len(halves):
+        keys = ["regio_code", "regio_naam", "regio_soort", "jaar"]
+        agg = halves.groupby(keys, sort=False).agg(
+            waarde=("waarde", lambda s: s.sum(min_count=len(s)) if len(s) == 2 else np.nan),
+            periode_status=("periode_status", lambda s: "voorlopig" if (s == "voorlopig").any() else "definitief"),
+            n_halves=("nummer", "nunique"),
+        ).reset_index()
+        agg = agg[agg["n_halves"] == 2].drop(columns="n_halves")  # a year with one half is incomplete
+        agg["maand"] = pd.NA
+        years = pd.concat([years, agg], ignore_index=True)
+    return pd.concat([years, months], ignore_index=True)
+
+
+def normalise_snapshots(snapshots: Iterable[Snapshot]) -> pd.DataFrame:
+    frames = [normalise_snapshot(s) for s in snapshots]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return obs.empty()
+    return obs.conform(pd.concat(frames, ignore_index=True))

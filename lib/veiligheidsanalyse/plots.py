@@ -1,0 +1,165 @@
+"""Figures in the house style: colour-blind-safe palette (Okabe-Ito), Dutch labels, PNG at fixed DPI.
+
+Every function returns a matplotlib Figure; ``Chapter.figure`` turns it into a PNG with caption,
+alt text and the CSV of its numbers, and closes it (figures left open pile up in a kernel).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker as mticker  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+DPI = 110
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with common colour-vision deficiencies.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+GEMEENTE_COLOUR = "#0072B2"
+GREY = "#8c8c8c"
+
+plt.rcParams.update({
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#e3e3e3",
+    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+    "legend.frameon": False,
+})
+
+
+def _nl_number(x: float, _pos=None) -> str:
+    if abs(x - round(x)) < 1e-9:
+        return f"{x:,.0f}".replace(",", ".")
+    return f"{x:,.1f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def dutch_axis(ax, axis: str = "y") -> None:
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(mticker.FuncFormatter(_nl_number))
+
+
+def figure_png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def trend_chart(df: pd.DataFrame, *, x: str = "jaar", y: str = "waarde", lower: str | None = "ondergrens",
+                upper: str | None = "bovengrens", group: str = "regio_naam", highlight: str | None = None,
+                ylabel: str = "", title: str = "", breaks: Sequence[int] = (), integer_x: bool = True):
+    """Lines per region over time; the highlighted region (the gemeente) with its 95% interval band."""
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    groups = list(dict.fromkeys(df[group]))
+    others = [g for g in groups if g != highlight]
+    for i, name in enumerate(others):
+        part = df[df[group] == name].sort_values(x)
+        ax.plot(part[x], part[y], color=PALETTE[(i + 1) % len(PALETTE)], linewidth=1.6, marker="o",
+                markersize=3, label=name)
+    if highlight is not None and highlight in groups:
+        part = df[df[group] == highlight].sort_values(x)
+        if lower and upper and lower in part and upper in part and part[lower].notna().any():
+            ax.fill_between(part[x], part[lower], part[upper], color=GEMEENTE_COLOUR, alpha=0.18, linewidth=0,
+                            label=f"{highlight}: 95%-interval")
+        ax.plot(part[x], part[y], color=GEMEENTE_COLOUR, linewidth=2.6, marker="o", markersize=4, label=highlight)
+    for year in breaks:
+        ax.axvspan(year - 0.5, year + 0.5, color="#f2f2f2", zorder=0)
+    if breaks:
+        ax.text(min(breaks) - 0.45, ax.get_ylim()[1], "corona", fontsize=8, color=GREY, va="top")
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("")
+    if title:
+        ax.set_title(title, loc="left")
+    if integer_x:
+        ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
+    ax.set_ylim(bottom=0)
+    dutch_axis(ax)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
+    return fig
+
+
+def interval_chart(df: pd.DataFrame, *, label: str, value: str, lower: str, upper: str,
+                   reference: float | None = None, reference_label: str = "Nederland", xlabel: str = "",
+                   highlight: str | None = None, title: str = ""):
+    """Dots with 95% intervals, one row per region or indicator, against a reference line."""
+    df = df.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(df) + 1.2))
+    ypos = np.arange(len(df))[::-1]
+    for yi, (_, row) in zip(ypos, df.iterrows()):
+        colour = GEMEENTE_COLOUR if row[label] == highlight else GREY
+        if pd.notna(row[lower]) and pd.notna(row[upper]):
+            ax.plot([row[lower], row[upper]], [yi, yi], color=colour, linewidth=2)
+        ax.plot(row[value], yi, "o", color=colour, markersize=7 if row[label] == highlight else 5)
+    if reference is not None and np.isfinite(reference):
+        ax.axvline(reference, color="#D55E00", linestyle="--", linewidth=1.2, label=reference_label)
+        ax.legend(loc="lower right", fontsize=9)
+    ax.set_yticks(ypos)
+    ax.set_yticklabels(df[label])
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="y", visible=False)
+    if title:
+        ax.set_title(title, loc="left")
+    dutch_axis(ax, "x")
+    return fig
+
+
+def funnel_chart(units: pd.DataFrame, limits: pd.DataFrame, *, target: float, highlight: str,
+                 xlabel: str = "Inwoners", ylabel: str = "", label: str = "regio_naam",
+                 x: str = "noemer", y: str = "waarde"):
+    """Funnel plot: rate against population with 95% and 99,8% control limits around the target."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    lim = limits.sort_values(x)
+    for level, style in (("95", "--"), ("998", ":")):
+        lo, hi = f"onder_{level}", f"boven_{level}"
+        if lo in lim and hi in lim:
+            text = "95%" if level == "95" else "99,8%"
+            ax.plot(lim[x], lim[hi], style, color=GREY, linewidth=1.2, label=f"{text}-grenzen")
+            ax.plot(lim[x], lim[lo], style, color=GREY, linewidth=1.2)
+    ax.axhline(target, color="#D55E00", linewidth=1.2, label="Referentie")
+    rest = units[units[label] != highlight]
+    ax.scatter(rest[x], rest[y], color=PALETTE[4], s=22, zorder=3, label="Vergelijkingsgemeenten")
+    own = units[units[label] == highlight]
+    ax.scatter(own[x], own[y], color=GEMEENTE_COLOUR, s=60, zorder=4, edgecolor="black", label=highlight)
+    for _, row in own.iterrows():
+        ax.annotate(highlight, (row[x], row[y]), xytext=(6, 6), textcoords="offset points", fontsize=9)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    dutch_axis(ax)
+    dutch_axis(ax, "x")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
+    return fig
+
+
+def bar_chart(df: pd.DataFrame, *, label: str, value: str, xlabel: str = "", highlight: str | None = None,
+              title: str = "", annotate: bool = True, decimals: int = 0):
+    """Horizontal bars, largest first, values written next to the bars."""
+    df = df.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(df) + 1.0))
+    ypos = np.arange(len(df))[::-1]
+    colours = [GEMEENTE_COLOUR if (highlight is not None and row[label] == highlight) else PALETTE[4]
+               for _, row in df.iterrows()]
+    ax.barh(ypos, df[value], color=colours)
+    ax.set_yticks(ypos)
+    ax.set_yticklabels(df[label])
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="y", visible=False)
+    if annotate:
+        for yi, v in zip(ypos, df[value]):
+            if pd.notna(v):
+                ax.text(v, yi, " " + _nl_number(round(float(v), decimals)), va="center", fontsize=9)
+    if title:
+        ax.set_title(title, loc="left")
+    dutch_axis(ax, "x")
+    return fig

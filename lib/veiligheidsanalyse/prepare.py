@@ -1,0 +1,86 @@
+"""Prepare the observation store of a run: choose snapshots by data policy, read inputs, normalise once.
+
+Everything the chapters need is computed here, before any kernel starts, so every chapter reads
+one parquet file instead of parsing raw downloads again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import observations as obs
+from .config import RunConfig, resolve
+from .data import DataStatus, write_store
+from .normalise import normalise_snapshots
+from .sources.snapshots import Snapshot, latest_snapshot
+from .sources.tables import TABLES
+
+
+class DataUnavailableError(RuntimeError):
+    """The data policy cannot be met (e.g. require-fresh without network, or an empty cache)."""
+
+
+@dataclass
+class Prepared:
+    store_dir: Path
+    status: DataStatus
+    snapshots: dict[str, Snapshot]
+    input_files: dict[str, str] = field(default_factory=dict)  # name -> sha256
+    stories: dict[str, str] = field(default_factory=dict)
+    region_codes: set[str] = field(default_factory=set)
+
+
+def demo_snapshots(demo_root: Path) -> dict[str, Snapshot]:
+    found = {}
+    for table_id in TABLES:
+        snap = latest_snapshot(demo_root, table_id)
+        if snap is not None:
+            found[table_id] = snap
+    return found
+
+
+def known_region_codes(snapshots: dict[str, Snapshot]) -> set[str]:
+    """Region codes the data knows (gemeenten, provincies, NL) from the RegioS code lists."""
+    codes: set[str] = set()
+    for table_id in ("47013NED", "03759ned"):
+        snap = snapshots.get(table_id)
+        if snap is None:
+            continue
+        for member in snap.metadata.get("dimensions", {}).get("RegioS", []):
+            codes.add(str(member["Key"]).strip())
+    return codes
+
+
+def snapshot_labels(snapshots: dict[str, Snapshot]) -> dict[str, str]:
+    """Table id -> source line for page footers: publisher, id, title, retrieval and table dates."""
+    labels = {}
+    for table_id, snap in snapshots.items():
+        prov = snap.provenance
+        title = snap.metadata.get("TableInfos", {}).get("Title", "")
+        retrieved = str(prov.get("retrieved_at", ""))[:10]
+        modified = str(prov.get("table_modified", ""))[:10]
+        demo = " (DEMODATA)" if prov.get("demo") else ""
+        labels[table_id] = (f"{TABLES[table_id].publisher} {table_id} — {title}; opgehaald {retrieved}, "
+                            f"tabel bijgewerkt {modified}{demo}")
+    return labels
+
+
+def build_store(config: RunConfig, root: Path, store_dir: Path, snapshots: dict[str, Snapshot],
+                demo: bool, stale: bool, messages: list[str], input_observations: pd.DataFrame | None = None,
+                inputs_missing: tuple[str, ...] = ()) -> DataStatus:
+    frames = [normalise_snapshots(snapshots.values())]
+    if input_observations is not None and len(input_observations):
+        frames.append(obs.conform(input_observations))
+    observations = obs.conform(pd.concat(frames, ignore_index=True))
+    status = DataStatus(
+        demo=demo, stale=stale, messages=tuple(messages),
+        snapshots={t: {k: s.provenance.get(k) for k in ("snapshot_id", "retrieved_at", "table_modified", "demo",
+                                                        "row_count", "sha256", "url")}
+                   for t, s in snapshots.items()},
+        inputs_missing=inputs_missing,
+    )
+    write_store(store_dir, observations, status)
+    return status

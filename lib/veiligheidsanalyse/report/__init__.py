@@ -1,0 +1,1 @@
+"""Running the chapters, exporting HTML, the index page and the manifest."""

@@ -1,0 +1,68 @@
+"""manifest.json: exactly what a report was built from and how the run went.
+
+Paths are relative to the project folder, so the manifest can be published without revealing
+the machine it was made on.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+PACKAGES = ("veiligheidsanalyse", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn",
+            "papermill", "nbclient", "nbconvert", "nbformat", "ipykernel", "cbsodata", "pyarrow", "openpyxl")
+
+
+def package_versions() -> dict[str, str]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "niet geïnstalleerd"
+    return out
+
+
+def _relative(path: str | Path, root: Path) -> str:
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return path.name
+
+
+def write_manifest(run_dir: Path, config, options, data, results: dict, exit_code: int, git: str,
+                   started: float, wall_start: datetime, root: Path) -> Path:
+    chapters = {}
+    for ch, r in results.items():
+        chapters[ch] = {k: r.get(k) for k in ("status", "error", "seconds", "execution_seconds", "export_seconds",
+                                              "html_bytes", "max_rss_kb", "reused_from") if r.get(k) is not None}
+    status = data.prepared.status
+    manifest = {
+        "run_id": run_dir.name,
+        "gemeente": config.gemeente,
+        "gemeente_naam": data.gemeente_naam,
+        "config_file": _relative(config.source, root),
+        "config": config.raw,
+        "parameters": {"gemeente": config.gemeente, "periode": [config.jaar_van, config.jaar_tot],
+                       "hoofdstukken": list(results)},
+        "data": {"policy": options.policy or config.data.beleid, "demo": status.demo, "stale": status.stale,
+                 "messages": list(status.messages), "snapshots": status.snapshots,
+                 "inputs": data.prepared.input_files, "inputs_missing": list(status.inputs_missing)},
+        "code": {"version": results and metadata.version("veiligheidsanalyse"), "git": git},
+        "environment": {"python": platform.python_version(), "packages": package_versions()},
+        "started_at": wall_start.isoformat(timespec="seconds"),
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "duration_seconds": round(time.time() - started, 3),
+        "chapters": chapters,
+        "exit_status": exit_code,
+    }
+    target = run_dir / "manifest.json"
+    tmp = target.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
+    tmp.replace(target)
+    return target

@@ -1,0 +1,111 @@
+"""The open-data tables the analysis reads: what each one is and what the code expects of it.
+
+Keys of measures change between table versions (``AantalInwoners_5`` in one KWB year is
+``AantalInwoners_6`` in another), so the code names measures and dimension members by their key
+*or* their title and resolves them against the table's own metadata at run time
+(:func:`veiligheidsanalyse.normalise.resolve_measure`). Missing ones are errors naming the table and
+field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+POLITIE_HOST = "dataderden.cbs.nl"
+CBS_HOST = "opendata.cbs.nl"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    table_id: str
+    host: str  # opendata.cbs.nl (CBS) or dataderden.cbs.nl (politie)
+    title: str  # expected (part of the) title, checked against TableInfos
+    region_dimension: str  # RegioS or WijkenEnBuurten
+    dimensions: tuple[str, ...]  # every dimension the code filters or groups on
+    region_level: str  # "gemeenten": gemeente/provincie/NL rows; "buurten": the gemeente's own wijken and buurten
+    periods: str  # "JJ" yearly, "MM" monthly, "JJ+MM", "HJ" half-yearly, "edition" survey years
+    publisher: str  # shown in source lines: "Politie" or "CBS"
+    description: str = ""
+    required: bool = True  # False: the analysis copes without it (chapter says what is missing)
+    kwb_year: int | None = None  # Kerncijfers wijken en buurten: the year this table id covers
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def catalog(self) -> str:
+        return "Politie" if self.host == POLITIE_HOST else "CBS"
+
+
+TABLES: dict[str, TableSpec] = {
+    t.table_id: t
+    for t in [
+        TableSpec(
+            "47013NED", POLITIE_HOST, "Geregistreerde misdrijven en aangiften", "RegioS",
+            ("SoortMisdrijf", "RegioS", "Perioden"), "gemeenten", "JJ+MM", "Politie",
+            "Misdrijven per gemeente, per jaar en per maand: de hoofdreeks.",
+        ),
+        TableSpec(
+            "47018NED", POLITIE_HOST, "Geregistreerde misdrijven; soort misdrijf, wijk, buurt, jaarcijfers",
+            "WijkenEnBuurten", ("SoortMisdrijf", "WijkenEnBuurten", "Perioden"), "buurten", "JJ", "Politie",
+            "Misdrijven per wijk en buurt, per jaar (buurtindeling van het laatste jaar).",
+        ),
+        TableSpec(
+            "47022NED", POLITIE_HOST, "Geregistreerde misdrijven; soort misdrijf, wijk, buurt, maandcijfers",
+            "WijkenEnBuurten", ("SoortMisdrijf", "WijkenEnBuurten", "Perioden"), "buurten", "MM", "Politie",
+            "Misdrijven per wijk en buurt, per maand.", required=False,
+        ),
+        TableSpec(
+            "47021NED", POLITIE_HOST, "overlast", "RegioS",
+            ("Overlast", "RegioS", "Perioden"), "gemeenten", "JJ", "Politie",
+            "Registraties van overlast per gemeente (o.a. E33 verward persoon, E35 jeugd, E38 alcohol/drugs).",
+        ),
+        TableSpec(
+            "47024NED", POLITIE_HOST, "overlast", "WijkenEnBuurten",
+            ("Overlast", "WijkenEnBuurten", "Perioden"), "buurten", "JJ", "Politie",
+            "Registraties van overlast per wijk en buurt.", required=False,
+        ),
+        TableSpec(
+            "83648NED", CBS_HOST, "Geregistreerde criminaliteit", "RegioS",
+            ("SoortMisdrijf", "RegioS", "Perioden"), "gemeenten", "JJ", "CBS",
+            "CBS-cijfers geregistreerde criminaliteit, met opgehelderde misdrijven en verdachten.",
+        ),
+        TableSpec(
+            "03759ned", CBS_HOST, "Bevolking op 1 januari", "RegioS",
+            ("Geslacht", "Leeftijd", "BurgerlijkeStaat", "RegioS", "Perioden"), "gemeenten", "JJ", "CBS",
+            "Bevolking per gemeente, provincie en Nederland naar leeftijd: noemers voor alle cijfers per inwoner.",
+        ),
+        TableSpec(
+            "85984NED", CBS_HOST, "Kerncijfers wijken en buurten 2024", "WijkenEnBuurten",
+            ("WijkenEnBuurten",), "buurten", "edition", "CBS",
+            "Kerncijfers wijken en buurten 2024: inwoners, woningen, oppervlakte per wijk en buurt.",
+            kwb_year=2024,
+        ),
+        TableSpec(
+            "85146NED", CBS_HOST, "Veiligheidsmonitor", "RegioS",
+            ("Marges", "RegioS", "Perioden"), "gemeenten", "edition", "CBS",
+            "Veiligheidsmonitor: Nederland, provincie en politie-eenheden, met 95%-marges.", required=False,
+        ),
+        TableSpec(
+            "85361NED", CBS_HOST, "Veilig Thuis", "RegioS",
+            ("RegioS", "Perioden"), "gemeenten", "HJ", "CBS",
+            "Veilig Thuis: meldingen en adviezen per gemeente, per half jaar.", required=False,
+        ),
+    ]
+}
+
+# Kerncijfers wijken en buurten has a new table id every year. Ids before 2024 are taken from
+# third-party code and are checked against the table title at fetch time.
+KWB_TABLE_IDS: dict[int, str] = {
+    2019: "84583NED",
+    2020: "84799NED",
+    2021: "85039NED",
+    2022: "85318NED",
+    2023: "85618NED",
+    2024: "85984NED",
+}
+
+
+def table_spec(table_id: str) -> TableSpec:
+    try:
+        return TABLES[table_id]
+    except KeyError:
+        raise KeyError(f"unknown table {table_id!r}; known: {', '.join(sorted(TABLES))}") from None
