@@ -1,0 +1,343 @@
+"""Download the tables a run needs into the snapshot cache, only when they changed.
+
+For each :class:`FetchRequest` (a table and the regions to keep):
+
+1. read TableInfos; if the newest cached snapshot that covers this request has the same ``Modified``
+   date, nothing is downloaded (status ``unchanged``);
+2. read DataProperties and check the schema (title, dimensions, needed measures);
+3. read every dimension code list, resolve the space-padded keys of the requested codes;
+4. read UntypedDataSet with ``$filter`` (and ``$select``), then TableInfos again to be sure the table
+   did not change during the download;
+5. write one snapshot (``snapshots.write_snapshot``: atomic) with provenance.
+
+Nothing touches the cache before step 5, so a failed or interrupted fetch leaves it exactly as it was.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import cbsodata
+
+from .odata import FetchError, OdataClient, OdataEndpoint, OdataError, SchemaError, check_schema, dimension_keys
+from .snapshots import Snapshot, SnapshotError, list_snapshots, new_snapshot_id, write_snapshot
+from .tables import TableSpec, table_spec
+
+_GEMEENTE = re.compile(r"^GM\d{4}$")
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """Which table to fetch and which rows to keep.
+
+    - ``regions``: for tables with region level "gemeenten": codes to keep (``GM1701``, ``PV22``,
+      ``NL01``, ``RE01`` ...; without padding).
+    - ``gemeente``: for tables with region level "buurten": the gemeente (``GM1701``) whose own row,
+      wijken (``WK1701..``) and buurten (``BU1701....``) are kept.
+    - ``filters``: other dimensions to restrict, ``{"Perioden": ("2023JJ00",)}`` (without padding).
+    - ``measures``: measures the caller needs, by Key or Title; checked against DataProperties.
+    - ``select_measures``: ``$select`` only ID, the dimensions and those measures.
+    - ``spec``: a TableSpec to use instead of the registry entry (tests, new tables).
+    """
+
+    table_id: str
+    regions: tuple[str, ...] = ()
+    gemeente: str | None = None
+    filters: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    measures: tuple[str, ...] = ()
+    select_measures: bool = False
+    spec: TableSpec | None = None
+
+    @property
+    def table(self) -> TableSpec:
+        return self.spec or table_spec(self.table_id)
+
+    def key(self) -> dict[str, Any]:
+        """Canonical description of the requested rows, stored in provenance as ``request``."""
+        spec = self.table
+        for name, value in [("regions", self.regions), *((f"filters[{d}]", c) for d, c in self.filters.items())]:
+            if isinstance(value, str):  # a bare string would be read as its characters
+                raise ValueError(f"{self.table_id}: {name} must be a sequence of codes, got the string {value!r}")
+        if spec.region_level == "buurten":
+            if not self.gemeente or not _GEMEENTE.match(self.gemeente.strip()):
+                raise ValueError(f"{self.table_id}: a buurten table needs gemeente='GMxxxx', got {self.gemeente!r}")
+            regions, gemeente = None, self.gemeente.strip()
+        else:
+            if not self.regions:
+                raise ValueError(f"{self.table_id}: a gemeenten table needs the region codes to keep")
+            regions, gemeente = sorted({r.strip() for r in self.regions}), None
+        return {
+            "region_dimension": spec.region_dimension,
+            "regions": regions,
+            "gemeente": gemeente,
+            "filters": {dim: sorted({c.strip() for c in codes}) for dim, codes in sorted(self.filters.items())},
+            "select": sorted(set(self.measures)) if self.select_measures else None,
+        }
+
+
+def covers(have: Mapping[str, Any] | None, want: Mapping[str, Any]) -> bool:
+    """Does a snapshot fetched for request ``have`` hold every row and column request ``want`` needs?
+
+    A snapshot without a request record (written by another tool) is taken to hold the whole table.
+    """
+    if have is None:
+        return True
+    if have.get("region_dimension") != want.get("region_dimension") or have.get("gemeente") != want.get("gemeente"):
+        return False
+    if not _subset(want.get("regions"), have.get("regions")) or not _subset(want.get("select"), have.get("select")):
+        return False
+    have_filters, want_filters = have.get("filters") or {}, want.get("filters") or {}
+    return all(_subset(want_filters.get(dim), codes) for dim, codes in have_filters.items())
+
+
+def _subset(want: Iterable[str] | None, have: Iterable[str] | None) -> bool:
+    # None means "everything"
+    if have is None:
+        return True
+    return want is not None and set(want) <= set(have)
+
+
+def newest_covering(root: Path, table_id: str, request_key: Mapping[str, Any]) -> Snapshot | None:
+    """The newest snapshot of a table under ``root`` whose rows cover the request."""
+    for snapshot in reversed(list_snapshots(root, table_id)):
+        if covers(snapshot.provenance.get("request"), request_key):
+            return snapshot
+    return None
+
+
+@dataclass
+class TableOutcome:
+    """What happened to one table: ``downloaded``, ``unchanged`` or ``failed``."""
+
+    table_id: str
+    status: str
+    snapshot: Snapshot | None = None
+    error: OdataError | None = None
+    warnings: list[str] = field(default_factory=list)
+    requests: int = 0  # HTTP requests sent for this table, retries included
+
+
+@dataclass
+class FetchReport:
+    outcomes: dict[str, TableOutcome] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def failed(self) -> dict[str, TableOutcome]:
+        return {t: o for t, o in self.outcomes.items() if o.status == "failed"}
+
+    @property
+    def downloaded(self) -> dict[str, TableOutcome]:
+        return {t: o for t, o in self.outcomes.items() if o.status == "downloaded"}
+
+    @property
+    def unchanged(self) -> dict[str, TableOutcome]:
+        return {t: o for t, o in self.outcomes.items() if o.status == "unchanged"}
+
+
+def fetch_tables(
+    requests: Sequence[FetchRequest],
+    cache_root: Path,
+    endpoint: OdataEndpoint | None = None,
+    now: datetime | None = None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> FetchReport:
+    """Fetch each requested table into ``cache_root`` unless the cache already holds its current version.
+
+    Errors about a table (:class:`FetchError`, :class:`SchemaError`) are recorded in its outcome and the
+    other tables are still fetched; once a host refused connections, its remaining tables fail at once
+    instead of each waiting through the retries. Other exceptions propagate. In every failure case the
+    cache is left exactly as it was. ``now`` fixes the retrieval time (tests).
+    """
+    endpoint = endpoint or OdataEndpoint()
+    cache_root = Path(cache_root)
+    seen = [r.table_id for r in requests]
+    duplicates = sorted({t for t in seen if seen.count(t) > 1})
+    if duplicates:
+        raise ValueError(f"one request per table, got several for {', '.join(duplicates)}")
+    for request in requests:  # bad requests are programming errors: fail before any download
+        request.key()
+
+    report = FetchReport()
+    unreachable: dict[str, FetchError] = {}
+    for request in requests:
+        spec = request.table
+        client = OdataClient(endpoint, sleep=sleep)
+        outcome = TableOutcome(request.table_id, "failed")
+        try:
+            if spec.host in unreachable:
+                first = unreachable[spec.host]
+                raise FetchError(
+                    request.table_id, endpoint.table_url(spec.host, request.table_id), "connection",
+                    f"host {spec.host} unreachable earlier in this run ({first.reason})",
+                )
+            _fetch_one(client, request, spec, cache_root, endpoint, now, outcome)
+        except OdataError as exc:
+            outcome.status, outcome.snapshot, outcome.error = "failed", None, exc
+            if isinstance(exc, FetchError) and exc.offline:
+                unreachable.setdefault(spec.host, exc)
+        finally:
+            outcome.requests = client.requests
+        report.outcomes[request.table_id] = outcome
+    return report
+
+
+def _fetch_one(
+    client: OdataClient,
+    request: FetchRequest,
+    spec: TableSpec,
+    cache_root: Path,
+    endpoint: OdataEndpoint,
+    now: datetime | None,
+    outcome: TableOutcome,
+) -> None:
+    table_id, host = request.table_id, spec.host
+    wanted = request.key()
+    info = client.table_infos(table_id, host)
+    modified = info.get("Modified")
+
+    previous = newest_covering(cache_root, table_id, wanted)
+    if previous is not None:
+        try:
+            previous.verify()
+        except SnapshotError as exc:  # damaged on disk: fetch again rather than trust it
+            outcome.warnings.append(f"{table_id}: cached snapshot unusable, fetching again ({exc})")
+            previous = None
+    if previous is not None and modified and previous.provenance.get("table_modified") == modified:
+        # Same version on the server: the snapshot still has to satisfy today's expectations.
+        cached = previous.metadata
+        check_schema(
+            table_id, info, cached.get("DataProperties", []),
+            title=spec.title, dimensions=_needed_dimensions(spec, request), measures=request.measures,
+        )
+        outcome.status, outcome.snapshot = "unchanged", previous
+        return
+
+    props = client.data_properties(table_id, host)
+    measure_keys = check_schema(
+        table_id, info, props, title=spec.title, dimensions=_needed_dimensions(spec, request), measures=request.measures
+    )
+    dims = dimension_keys(props)
+    code_lists = {dim: client.code_list(table_id, host, dim) for dim in dims}
+    filters = build_filter(table_id, spec, request, code_lists, outcome.warnings)
+    select = ["ID", *dims, *dict.fromkeys(measure_keys.values())] if request.select_measures else None
+    rows = client.untyped_rows(table_id, host, filters=filters, select=select)
+    url = endpoint.entity_url(host, table_id, "UntypedDataSet", filters=filters, select=select)
+    if not rows:
+        outcome.warnings.append(f"{table_id}: the filter matched no rows ({filters})")
+
+    # The table may have been republished while we read it: then rows and metadata may not match.
+    after = client.table_infos(table_id, host)
+    if after.get("Modified") != modified:
+        raise FetchError(
+            table_id, url, "changed",
+            f"table was modified during the download ({modified} -> {after.get('Modified')}); try again",
+        )
+
+    retrieved = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    provenance = {
+        "url": url,
+        "filters": filters,
+        "select": select,
+        "request": wanted,
+        "catalog": spec.catalog,
+        "host": host,
+        "base_url": endpoint.table_url(host, table_id),
+        "retrieved_at": retrieved.isoformat(timespec="seconds"),
+        "table_modified": modified,
+        "table_title": info.get("Title"),
+        "client": f"cbsodata {cbsodata.__version__}",
+    }
+    metadata = {"TableInfos": info, "DataProperties": props, "dimensions": code_lists}
+    snapshot_id = _free_snapshot_id(cache_root, table_id, retrieved)
+    outcome.snapshot = _write_snapshot_or_nothing(cache_root, table_id, rows, metadata, provenance, snapshot_id)
+    outcome.status = "downloaded"
+
+
+def _write_snapshot_or_nothing(root: Path, table_id: str, rows, metadata, provenance, snapshot_id) -> Snapshot:
+    """write_snapshot, and if it fails also remove the folders it created for it (cache root, table
+    folder), so a failed write leaves the cache exactly as it was."""
+    created = [p for p in (root / table_id, root, *root.parents) if not p.exists()]
+    try:
+        return write_snapshot(root, table_id, rows, metadata, provenance, snapshot_id=snapshot_id)
+    except BaseException:
+        for folder in created:  # innermost first
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
+
+
+def _needed_dimensions(spec: TableSpec, request: FetchRequest) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*spec.dimensions, spec.region_dimension, *request.filters)))
+
+
+def build_filter(
+    table_id: str,
+    spec: TableSpec,
+    request: FetchRequest,
+    code_lists: Mapping[str, Sequence[Mapping[str, Any]]],
+    warnings: list[str] | None = None,
+) -> str:
+    """The ``$filter`` for a request, with keys padded exactly as in the table's code lists.
+
+    Gemeenten tables: ``RegioS eq 'GM1701  ' or ...``. Buurten tables: ``startswith(...)`` on the
+    gemeente, wijk and buurt prefixes (a list of every buurt key would make the URL too long for big
+    gemeenten). Codes that the table does not have are reported in ``warnings``; when none of the
+    codes for a dimension exists that is a :class:`SchemaError`.
+    """
+    warnings = warnings if warnings is not None else []
+    key = request.key()
+    region_dim = spec.region_dimension
+    groups: list[str] = []
+    if spec.region_level == "buurten":
+        gemeente = key["gemeente"]
+        if not any(str(c.get("Key", "")).strip() == gemeente for c in code_lists.get(region_dim, [])):
+            raise SchemaError(table_id, region_dim, f"gemeente {gemeente} is not in the code list")
+        number = gemeente[2:]
+        groups.append(" or ".join(f"startswith({region_dim},{_literal(p + number)})" for p in ("GM", "WK", "BU")))
+    else:
+        groups.append(_eq_any(table_id, region_dim, key["regions"], code_lists, warnings))
+    for dim, codes in key["filters"].items():
+        groups.append(_eq_any(table_id, dim, codes, code_lists, warnings))
+    if len(groups) == 1:
+        return groups[0]
+    return " and ".join(f"({g})" for g in groups)
+
+
+def _eq_any(table_id: str, dim: str, codes: Sequence[str], code_lists: Mapping[str, Sequence[Mapping[str, Any]]],
+            warnings: list[str]) -> str:
+    padded: dict[str, str] = {}
+    for item in code_lists.get(dim, []):
+        padded.setdefault(str(item.get("Key", "")).strip(), item["Key"])
+    missing = [c for c in codes if c not in padded]
+    found = [padded[c] for c in codes if c in padded]
+    if not found:
+        raise SchemaError(table_id, dim, f"none of the codes {', '.join(codes)} is in the code list")
+    if missing:
+        warnings.append(f"{table_id}: {dim} has no {', '.join(missing)}")
+    return " or ".join(f"{dim} eq {_literal(k)}" for k in found)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _free_snapshot_id(root: Path, table_id: str, when: datetime) -> str:
+    """A snapshot id for ``when`` that is not taken yet (two fetches within one second)."""
+    base = new_snapshot_id(when)
+    candidate, n = base, 0
+    while (Path(root) / table_id / candidate).exists():
+        n += 1
+        candidate = f"{base}-{n:02d}"
+    return candidate

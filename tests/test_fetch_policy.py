@@ -1,0 +1,164 @@
+"""Data policy per run: fresh (fall back with a banner), require-fresh, cache (max age), demo."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from fake_odata import FakeOdataServer, buurt_table, dead_address, gemeente_table, tree_state
+
+from veiligheidsanalyse.sources.fetch import FetchRequest, fetch_tables
+from veiligheidsanalyse.sources.odata import OdataEndpoint
+from veiligheidsanalyse.sources.policy import DataUnavailable, resolve_sources
+
+NOW = datetime(2026, 11, 27, 18, 15, tzinfo=timezone.utc)
+LATER = NOW + timedelta(days=3)
+GEMEENTEN = FetchRequest("47013NED", regions=("GM1701", "NL01"))
+BUURTEN = FetchRequest("47018NED", gemeente="GM1701")
+OPTIONAL = FetchRequest("47022NED", gemeente="GM1701")  # TableSpec.required is False; not on the server
+OFFLINE = OdataEndpoint.at("http://" + dead_address(), retries=1, backoff=0.01, timeout=(0.3, 0.3))
+
+
+def no_sleep(seconds):
+    pass
+
+
+@pytest.fixture
+def server():
+    with FakeOdataServer([gemeente_table(), buurt_table()], page_size=50) as srv:
+        yield srv
+
+
+@pytest.fixture
+def roots(tmp_path, server):
+    """(cache, demo) roots; the cache holds both tables retrieved at NOW."""
+    cache, demo = tmp_path / "cache", tmp_path / "demo"
+    assert fetch_tables([GEMEENTEN, BUURTEN], cache, server.endpoint(), now=NOW).ok
+    server.log.clear()
+    return cache, demo
+
+
+def resolve(policy, requests, roots, endpoint, now=LATER, max_age_days=31):
+    cache, demo = roots
+    return resolve_sources(policy, requests, cache, demo, endpoint, max_age_days=max_age_days, now=now, sleep=no_sleep)
+
+
+def test_fresh_online(server, tmp_path):
+    res = resolve("fresh", [GEMEENTEN, BUURTEN], (tmp_path / "c", tmp_path / "d"), server.endpoint())
+    assert {t: r.origin for t, r in res.tables.items()} == {"47013NED": "fresh", "47018NED": "fresh"}
+    assert res.banners == [] and not res.stale and not res.demo
+    assert res.tables["47013NED"].retrieved_at == LATER
+    assert set(res.snapshots) == {"47013NED", "47018NED"}
+
+
+def test_fresh_unchanged_table_counts_as_fresh(server, roots):
+    res = resolve("fresh", [GEMEENTEN], roots, server.endpoint())
+    assert res.tables["47013NED"].origin == "fresh" and res.fetch_report.unchanged
+    assert res.tables["47013NED"].retrieved_at == NOW and res.banners == []
+
+
+def test_fresh_offline_falls_back_to_cache_with_a_banner(roots):
+    before = tree_state(roots[0])
+    res = resolve("fresh", [GEMEENTEN, BUURTEN], roots, OFFLINE)
+    assert {r.origin for r in res.tables.values()} == {"cached"}
+    assert res.stale and not res.demo and len(res.banners) == 1
+    banner = res.banners[0]
+    assert "niet bereikbaar" in banner and "47013NED van 27 november 2026" in banner and "47018NED" in banner
+    assert "connection" in res.tables["47013NED"].message  # technical reason kept for the manifest
+    assert tree_state(roots[0]) == before
+
+
+def test_fresh_server_error_on_one_table(server, roots):
+    server.table("47013NED").set_modified("2025-02-15T02:00:00")
+    server.table("47018NED").set_modified("2025-02-15T02:00:00")
+    server.fail("status", status=503, table_id="47018NED")
+    res = resolve("fresh", [GEMEENTEN, BUURTEN], roots, server.endpoint())
+    assert res.tables["47013NED"].origin == "fresh" and res.tables["47018NED"].origin == "cached"
+    assert res.stale and "foutmelding" in res.banners[0] and "47018NED" in res.banners[0]
+    assert "47013NED" not in res.banners[0]
+
+
+def test_fresh_schema_change_falls_back(server, roots):
+    server.table("47013NED").set_modified("2025-02-15T02:00:00")
+    server.table("47013NED").drop_dimension("Perioden")
+    res = resolve("fresh", [GEMEENTEN], roots, server.endpoint())
+    assert res.tables["47013NED"].origin == "cached" and "opbouw van de tabel" in res.banners[0]
+
+
+def test_fresh_offline_without_cache_names_the_required_table(tmp_path):
+    with pytest.raises(DataUnavailable) as err:
+        resolve("fresh", [GEMEENTEN, OPTIONAL], (tmp_path / "c", tmp_path / "d"), OFFLINE)
+    assert set(err.value.tables) == {"47013NED"} and "47013NED" in str(err.value)
+    assert tree_state(tmp_path / "c") is None
+
+
+def test_optional_table_is_reported_missing(server, roots):
+    res = resolve("fresh", [GEMEENTEN, OPTIONAL], roots, server.endpoint())
+    assert res.missing == ["47022NED"] and res.tables["47022NED"].origin == "missing"
+    assert "404" in res.tables["47022NED"].message
+
+
+def test_require_fresh_offline_raises_even_with_a_cache(roots):
+    with pytest.raises(DataUnavailable) as err:
+        resolve("require-fresh", [GEMEENTEN, BUURTEN], roots, OFFLINE)
+    assert set(err.value.tables) == {"47013NED", "47018NED"}
+
+
+def test_require_fresh_online(server, roots):
+    res = resolve("require-fresh", [GEMEENTEN, BUURTEN, OPTIONAL], roots, server.endpoint())
+    assert res.tables["47013NED"].origin == "fresh" and res.missing == ["47022NED"] and not res.stale
+
+
+def test_cache_uses_no_network(server, roots):
+    res = resolve("cache", [GEMEENTEN, BUURTEN], roots, server.endpoint())
+    assert server.log == []
+    assert {r.origin for r in res.tables.values()} == {"cached"} and res.banners == [] and not res.stale
+
+
+def test_cache_older_than_max_age_gets_a_banner(roots):
+    res = resolve("cache", [GEMEENTEN, BUURTEN], roots, None, now=NOW + timedelta(days=40), max_age_days=31)
+    assert res.stale and len(res.banners) == 1
+    assert "ouder dan 31 dagen" in res.banners[0] and "27 november 2026" in res.banners[0]
+    assert "40 days old" in res.tables["47013NED"].message
+
+
+def test_cache_missing_or_other_regions(roots):
+    other = FetchRequest("47013NED", regions=("GM0118",))
+    with pytest.raises(DataUnavailable, match="47013NED"):
+        resolve("cache", [other], roots, None)
+    res = resolve("cache", [GEMEENTEN, OPTIONAL], roots, None)
+    assert res.missing == ["47022NED"]
+
+
+def test_cache_skips_a_damaged_snapshot(server, roots):
+    server.table("47013NED").set_modified("2025-02-15T02:00:00")
+    fetch_tables([GEMEENTEN], roots[0], server.endpoint(), now=LATER)
+    newest = sorted((roots[0] / "47013NED").iterdir())[-1]
+    (newest / "data.json.gz").write_bytes(b"broken")
+    res = resolve("cache", [GEMEENTEN], roots, None)
+    assert res.tables["47013NED"].snapshot.snapshot_id == "20261127T181500Z"
+
+
+def test_demo(server, roots):
+    cache, demo = roots
+    fetch_tables([GEMEENTEN, BUURTEN], demo, server.endpoint(), now=NOW)  # same format as the cache
+    server.log.clear()
+    res = resolve("demo", [GEMEENTEN, BUURTEN], roots, server.endpoint())
+    assert res.demo and not res.stale and server.log == []
+    assert {r.origin for r in res.tables.values()} == {"demo"}
+    assert all(str(r.snapshot.path).startswith(str(demo)) for r in res.tables.values())
+    assert res.banners and res.banners[0].startswith("Demodata")
+    with pytest.raises(DataUnavailable):
+        resolve("demo", [GEMEENTEN], (cache, cache.parent / "nodemo"), None)
+
+
+def test_manifest_records(roots):
+    res = resolve("cache", [GEMEENTEN], roots, None)
+    (record,) = res.manifest()
+    assert record["snapshot"] == "47013NED/20261127T181500Z" and record["origin"] == "cached"
+    assert record["table_modified"] == "2025-01-15T02:00:00" and set(record["sha256"]) == {"data.json.gz", "metadata.json"}
+
+
+def test_unknown_policy(tmp_path):
+    with pytest.raises(ValueError, match="fresh, require-fresh, cache, demo"):
+        resolve_sources("latest", [GEMEENTEN], tmp_path, tmp_path)
