@@ -75,6 +75,7 @@ class RunConfig:
     naam: str | None
     jaar_van: int
     jaar_tot: int
+    vorige_analyse: int  # year of the previous analysis: "change since" is tested against it
     vergelijking: Comparison
     hoofdstukken: tuple[str, ...]
     data: DataPolicy
@@ -96,7 +97,7 @@ class RunConfig:
 # The schema: allowed keys per section. Unknown keys are errors (typos must not pass silently).
 _TOP = {"gemeente", "naam", "periode", "vergelijking", "hoofdstukken", "data", "invoer", "onthulling",
         "uitvoer", "uitvoering", "prioriteiten"}
-_PERIODE = {"van", "tot"}
+_PERIODE = {"van", "tot", "vorige_analyse"}
 _VERGELIJKING = {"regio", "provincie", "peers", "nederland"}
 _GROUP = {"code", "naam", "gemeenten", "reden"}
 _DATA = {"beleid", "max_leeftijd_dagen", "cache", "demo"}
@@ -176,6 +177,7 @@ def parse_config(data: Any, source: str = "<config>", name: str = "config",
         raise ConfigError(source, "periode", f"van ({van}) is after tot ({tot})")
     if tot - van < 1:
         raise ConfigError(source, "periode", "needs at least two years to compare")
+    vorige = _int(source, "periode.vorige_analyse", periode.get("vorige_analyse", max(van, tot - 4)), van, tot - 1)
 
     verg = _check_keys("vergelijking", source, top.get("vergelijking"), _VERGELIJKING)
     nederland = str(verg.get("nederland", "NL01"))
@@ -246,6 +248,7 @@ def parse_config(data: Any, source: str = "<config>", name: str = "config",
         naam=naam,
         jaar_van=van,
         jaar_tot=tot,
+        vorige_analyse=vorige,
         vergelijking=comparison,
         hoofdstukken=hoofdstukken,
         data=policy,

@@ -70,15 +70,16 @@ def snapshot_labels(snapshots: dict[str, Snapshot]) -> dict[str, str]:
 
 def build_store(config: RunConfig, root: Path, store_dir: Path, snapshots: dict[str, Snapshot],
                 demo: bool, stale: bool, messages: list[str], input_observations: pd.DataFrame | None = None,
-                inputs_missing: tuple[str, ...] = ()) -> DataStatus:
+                inputs_missing: tuple[str, ...] = (), origins: dict[str, str] | None = None) -> DataStatus:
     frames = [normalise_snapshots(snapshots.values())]
     if input_observations is not None and len(input_observations):
         frames.append(obs.conform(input_observations))
     observations = obs.conform(pd.concat(frames, ignore_index=True))
     status = DataStatus(
         demo=demo, stale=stale, messages=tuple(messages),
-        snapshots={t: {k: s.provenance.get(k) for k in ("snapshot_id", "retrieved_at", "table_modified", "demo",
-                                                        "row_count", "sha256", "url")}
+        snapshots={t: dict({k: s.provenance.get(k) for k in ("snapshot_id", "retrieved_at", "table_modified",
+                                                              "demo", "row_count", "sha256", "url")},
+                           origin=(origins or {}).get(t, "demo" if s.provenance.get("demo") else "cached"))
                    for t, s in snapshots.items()},
         inputs_missing=inputs_missing,
     )

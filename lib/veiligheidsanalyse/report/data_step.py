@@ -22,15 +22,66 @@ class RunData:
     input_labels: list[str] = field(default_factory=list)
 
 
-def select_snapshots(config: RunConfig, root: Path, policy: str, endpoint=None):
-    """Snapshots per table and the banners that go with them, following the data policy."""
+def fetch_requests(config: RunConfig) -> list:
+    """What to download for a run: gemeente rows for the comparison set, the gemeente's own buurten."""
+    from ..sources.fetch import FetchRequest
+    from ..sources.tables import TABLES
+
+    regions = config.all_gemeenten() + [config.vergelijking.nederland]
+    if config.vergelijking.provincie is not None:
+        regions.append(config.vergelijking.provincie.code)
+    requests = []
+    for table_id, spec in TABLES.items():
+        if spec.region_level == "buurten":
+            requests.append(FetchRequest(table_id, gemeente=config.gemeente))
+        else:
+            requests.append(FetchRequest(table_id, regions=tuple(dict.fromkeys(regions))))
+    return requests
+
+
+def default_endpoint():
+    """The real CBS/politie hosts; few retries, so an offline run falls back within seconds."""
+    from ..sources.odata import OdataEndpoint
+
+    return OdataEndpoint(retries=2, backoff=1.0, timeout=(10, 120))
+
+
+@dataclass
+class Selection:
+    snapshots: dict
+    demo: bool
+    stale: bool
+    messages: list[str]
+    origins: dict[str, str]
+
+
+def select_snapshots(config: RunConfig, root: Path, policy: str, endpoint=None) -> Selection:
+    """Snapshots per table and the banner texts that go with them, following the data policy.
+
+    ``fresh`` falls back to the newest cached snapshot when a download fails; when there is no
+    cache at all (a new machine without network) it falls back to the demo data, with the demo
+    banner on every page. ``require-fresh`` never falls back.
+    """
+    from ..sources.policy import DataUnavailable, resolve_sources
+
+    cache_root = resolve(root, config.data.cache)
     demo_root = resolve(root, config.data.demo)
-    if policy == "demo":
-        snaps = demo_snapshots(demo_root)
-        if not snaps:
-            raise DataUnavailableError(f"no demo snapshot in {config.data.demo}")
-        return snaps, True, False, []
-    raise DataUnavailableError(f"data policy {policy!r} is not available yet")
+    requests = fetch_requests(config)
+    endpoint = endpoint or default_endpoint()
+    extra: list[str] = []
+    try:
+        resolution = resolve_sources(policy, requests, cache_root, demo_root, endpoint=endpoint,
+                                     max_age_days=config.data.max_leeftijd_dagen)
+    except DataUnavailable as exc:
+        if policy != "fresh":
+            raise DataUnavailableError(str(exc)) from None
+        resolution = resolve_sources("demo", requests, cache_root, demo_root)
+        extra.append("Verse gegevens konden niet worden opgehaald en er zijn geen eerder opgehaalde gegevens; "
+                     "daarom zijn de demodata gebruikt.")
+    # The demo banner itself is the runner's; keep the policy's other texts (fallback, age).
+    messages = extra + [b for b in resolution.banners if not b.startswith("Demodata")]
+    origins = {t: r.origin for t, r in resolution.tables.items()}
+    return Selection(resolution.snapshots, resolution.demo, resolution.stale, messages, origins)
 
 
 def check_regions(config: RunConfig, known: set[str]) -> None:
@@ -52,10 +103,13 @@ def check_regions(config: RunConfig, known: set[str]) -> None:
 
 def prepare_run_data(config: RunConfig, root: Path, options, work_dir: Path) -> RunData:
     policy = options.policy or ("fresh" if options.fetch else config.data.beleid)
-    snapshots, demo, stale, messages = select_snapshots(config, root, policy, options.endpoint)
+    selection = select_snapshots(config, root, policy, options.endpoint)
+    snapshots = selection.snapshots
     known = known_region_codes(snapshots)
     check_regions(config, known)
-    status = build_store(config, root, work_dir, snapshots, demo=demo, stale=stale, messages=messages)
+    status = build_store(config, root, work_dir, snapshots, demo=selection.demo,
+                         stale=selection.stale or bool(selection.messages), messages=selection.messages,
+                         origins=selection.origins)
     prepared = Prepared(store_dir=work_dir, status=status, snapshots=snapshots, region_codes=known)
     naam = config.naam or _region_name(snapshots, config.gemeente) or config.gemeente
     return RunData(prepared=prepared, gemeente_naam=naam, source_labels=snapshot_labels(snapshots))

@@ -148,7 +148,7 @@ def _data_banners(status) -> list[dict]:
                         "text": "Deze pagina is gemaakt met verzonnen demonstratiecijfers in de vorm van de echte "
                                 "CBS- en politietabellen, niet met echte cijfers. Gebruik ze niet voor beleid."})
     if status.stale:
-        banners.append({"kind": "stale", "title": "Verouderde gegevens.", "text": " ".join(status.messages)})
+        banners.append({"kind": "stale", "title": "Niet actueel.", "text": " ".join(status.messages)})
     return banners
 
 
@@ -174,13 +174,15 @@ def execute_run(config: RunConfig, options: RunOptions) -> RunResult:
     # ---- data (and input validation) before any kernel starts
     run_id = new_run_id(wall_start)
     output_root = options.output_root or resolve(root, config.uitvoer)
+    work_dir = output_root / ".tmp" / run_id
     try:
-        data = prepare_run_data(config, root, options, work_dir=output_root / ".tmp" / run_id)
-    except InputError as exc:
-        return RunResult(EXIT_INVALID, message=str(exc))
-    except ConfigError as exc:
-        return RunResult(EXIT_INVALID, message=f"ongeldige configuratie: {exc}")
-    except DataUnavailableError as exc:
+        data = prepare_run_data(config, root, options, work_dir=work_dir)
+    except (InputError, ConfigError, DataUnavailableError) as exc:
+        shutil.rmtree(work_dir, ignore_errors=True)
+        if isinstance(exc, InputError):
+            return RunResult(EXIT_INVALID, message=str(exc))
+        if isinstance(exc, ConfigError):
+            return RunResult(EXIT_INVALID, message=f"ongeldige configuratie: {exc}")
         return RunResult(EXIT_DATA_UNAVAILABLE, message=f"gegevens niet beschikbaar: {exc}")
 
     gemeente_dir = output_root / (slug(data.gemeente_naam) or config.gemeente)
