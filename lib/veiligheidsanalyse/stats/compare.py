@@ -1,0 +1,283 @@
+"""Comparisons of counts: two periods, the gemeente against a benchmark, against its region.
+
+Conventions, chosen so that a verdict and its interval never contradict each other:
+
+* Two-sided exact p-values are *central*: twice the smaller one-sided tail, capped at 1
+  (Fay 2010, "Two-sided exact tests and matching confidence intervals for discrete data",
+  R Journal 2(1); as in R's ``rateratio.test``). Such a p-value is below 1 - conf exactly when
+  the matching exact interval (Garwood / Clopper-Pearson) excludes the null value. No mid-p.
+* Ratios are "second against first": ``rate2 / rate1`` for two periods, gemeente / benchmark
+  for a benchmark. ``direction`` is "hoger", "lager", "gelijk" (not significant) or "onbekend".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._common import as_float, check_conf, unwrap
+from .rates import poisson_ci
+
+PERIOD_METHODS = ("exact-cond", "etest")
+
+
+def _direction(significant, ratio, known):
+    """'hoger'/'lager' when significant, 'gelijk' when not, 'onbekend' without data."""
+    sig = np.asarray(significant, dtype=bool)
+    ratio = np.asarray(ratio, dtype=float)
+    out = np.where(sig & (ratio > 1), "hoger", np.where(sig & (ratio < 1), "lager", "gelijk"))
+    return unwrap(np.where(np.asarray(known, dtype=bool), out, "onbekend"))
+
+
+# --------------------------------------------------------------------------- two periods
+
+
+@dataclass(frozen=True)
+class PeriodComparison:
+    """Change between two periods (or two areas): ``rate_ratio = rate2 / rate1`` with its CI."""
+
+    rate_ratio: Any
+    lower: Any
+    upper: Any
+    p_value: Any
+    method: str
+    count1: Any
+    count2: Any
+    exposure1: Any = 1.0
+    exposure2: Any = 1.0
+    conf: float = 0.95
+
+    @property
+    def direction(self):
+        """'hoger' (significant rise), 'lager' (significant fall), 'gelijk' or 'onbekend'."""
+        known = ~np.isnan(as_float(self.p_value))
+        return _direction(as_float(self.p_value) < 1 - self.conf, self.rate_ratio, known)
+
+    @property
+    def change_pct(self):
+        """Relative change in percent, ``(rate_ratio - 1) * 100``."""
+        return unwrap((as_float(self.rate_ratio) - 1.0) * 100.0)
+
+
+def _conditional_exact(c1, e1, c2, e2, conf):
+    """Exact conditional test and interval for rate2/rate1.
+
+    Given the total n = c1 + c2, c2 ~ Binomial(n, pi) with pi = r e2 / (r e2 + e1) and r the
+    rate ratio. The p-value is the central binomial one; the interval is Clopper-Pearson on
+    pi mapped to the ratio, r = pi / (1 - pi) * e1 / e2 (as R's ``poisson.test``).
+    """
+    from scipy.stats import beta, binom
+
+    alpha = 1.0 - conf
+    n = c1 + c2
+    pi0 = e2 / (e1 + e2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_low = binom.cdf(c2, n, pi0)  # P(X <= c2)
+        p_high = binom.sf(c2 - 1, n, pi0)  # P(X >= c2)
+        p_value = np.minimum(1.0, 2.0 * np.minimum(p_low, p_high))
+        pi_lo = np.where(c2 == 0, 0.0, beta.ppf(alpha / 2, c2, n - c2 + 1))
+        pi_hi = np.where(c2 == n, 1.0, beta.ppf(1 - alpha / 2, c2 + 1, n - c2))
+        odds_to_ratio = e1 / e2
+        lower = pi_lo / (1 - pi_lo) * odds_to_ratio
+        upper = np.where(pi_hi >= 1, np.inf, pi_hi / (1 - pi_hi) * odds_to_ratio)
+    no_events = n == 0  # nothing to compare: no test, no interval
+    p_value = np.where(no_events, np.nan, p_value)
+    lower = np.where(no_events, np.nan, lower)
+    upper = np.where(no_events, np.nan, upper)
+    return p_value, lower, upper
+
+
+def _etest(c1, e1, c2, e2, conf):
+    """Krishnamoorthy & Thomson (2004) E-test p-value; score interval for the ratio.
+
+    The E-test has no matching interval of its own; the score interval (Gu et al. 2008,
+    statsmodels ``confint_poisson_2indep(method="score")``) is the usual companion.
+    """
+    from scipy.stats import poisson_means_test
+    from statsmodels.stats.rates import confint_poisson_2indep
+
+    if np.any((c1 != np.round(c1)) | (c2 != np.round(c2)), where=~(np.isnan(c1) | np.isnan(c2))):
+        raise ValueError("the E-test needs whole counts")
+    shape = np.broadcast(c1, e1, c2, e2).shape
+    c1, e1, c2, e2 = (np.broadcast_to(a, shape).ravel() for a in (c1, e1, c2, e2))
+    p_value = np.full(c1.shape, np.nan)
+    lower = np.full(c1.shape, np.nan)
+    upper = np.full(c1.shape, np.nan)
+    for i in range(c1.size):
+        if np.isnan([c1[i], e1[i], c2[i], e2[i]]).any() or c1[i] + c2[i] == 0:
+            continue
+        # poisson_means_test tests lambda1 - lambda2 = 0 with lambda = count / exposure
+        p_value[i] = poisson_means_test(int(c2[i]), e2[i], int(c1[i]), e1[i]).pvalue
+        with np.errstate(divide="ignore", invalid="ignore"):  # a zero count is fine here
+            lo, hi = confint_poisson_2indep(c2[i], e2[i], c1[i], e1[i], method="score", compare="ratio", alpha=1 - conf)
+        lower[i], upper[i] = float(lo), float(hi)
+    return p_value.reshape(shape), lower.reshape(shape), upper.reshape(shape)
+
+
+def compare_periods(count1, exposure1, count2, exposure2, method: str = "exact-cond", conf: float = 0.95):
+    """Compare the rate in period 2 with period 1 (e.g. 2024 against 2019).
+
+    ``exposure`` is the population (or person-years) of each period. ``method``:
+
+    * ``"exact-cond"`` (default): exact conditional binomial test with central p-value and
+      the matching Clopper-Pearson interval for the rate ratio (see module notes).
+    * ``"etest"``: the more powerful E-test of Krishnamoorthy & Thomson (2004),
+      ``scipy.stats.poisson_means_test``, with a score interval.
+
+    Returns :class:`PeriodComparison` with ``rate_ratio = (count2/exposure2)/(count1/exposure1)``.
+    NaN counts, or no events at all, give NaN results.
+    """
+    conf = check_conf(conf)
+    if method not in PERIOD_METHODS:
+        raise ValueError(f"method must be one of {PERIOD_METHODS}, got {method!r}")
+    c1, e1, c2, e2 = (as_float(v) for v in (count1, exposure1, count2, exposure2))
+    if np.any(c1 < 0) or np.any(c2 < 0):
+        raise ValueError("a count cannot be negative")
+    if np.any(e1 <= 0) or np.any(e2 <= 0):
+        raise ValueError("exposures (populations) must be positive")
+    if method == "exact-cond":
+        p_value, lower, upper = _conditional_exact(c1, e1, c2, e2, conf)
+    else:
+        p_value, lower, upper = _etest(c1, e1, c2, e2, conf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (c2 / e2) / (c1 / e1)
+    ratio = np.where(c1 + c2 == 0, np.nan, ratio)
+    return PeriodComparison(
+        rate_ratio=unwrap(ratio),
+        lower=unwrap(lower),
+        upper=unwrap(upper),
+        p_value=unwrap(p_value),
+        method=method,
+        count1=unwrap(c1),
+        count2=unwrap(c2),
+        exposure1=unwrap(e1),
+        exposure2=unwrap(e2),
+        conf=conf,
+    )
+
+
+# --------------------------------------------------------------------------- benchmark
+
+
+@dataclass(frozen=True)
+class BenchmarkComparison:
+    """The gemeente's count against what a benchmark rate predicts for its population.
+
+    ``expected = benchmark_rate / per * population``; ``ratio = observed / expected`` (as an
+    SIR); ``lower``/``upper`` bound that ratio. ``rate*`` give the gemeente's own rate.
+    """
+
+    observed: Any
+    expected: Any
+    ratio: Any
+    lower: Any
+    upper: Any
+    p_value: Any
+    direction: Any
+    benchmark_rate: Any = np.nan
+    rate: Any = np.nan
+    rate_lower: Any = np.nan
+    rate_upper: Any = np.nan
+    per: int = 1000
+    conf: float = 0.95
+    method: str = "exact"
+
+
+def _poisson_central_p(observed, expected):
+    """Two-sided exact Poisson p-value: twice the smaller tail, capped at 1."""
+    from scipy.stats import poisson
+
+    with np.errstate(invalid="ignore"):
+        p_low = poisson.cdf(observed, expected)  # P(X <= O)
+        p_high = poisson.sf(observed - 1, expected)  # P(X >= O)
+        return np.minimum(1.0, 2.0 * np.minimum(p_low, p_high))
+
+
+def compare_with_benchmark(count, population, benchmark_rate, per: int = 1000, conf: float = 0.95):
+    """Is the gemeente's rate significantly above or below a benchmark (e.g. Nederland)?
+
+    Fingertips "compared with benchmark": the benchmark's own uncertainty is negligible (NL has
+    millions of inhabitants), so the gemeente's exact Poisson interval is compared with the
+    benchmark value: "hoger" if the whole interval lies above it, "lager" if below, otherwise
+    "gelijk". The exact interval is used at every count so that the direction always agrees
+    with the p-value (central two-sided exact Poisson test, see module notes).
+    Vectorised over gemeenten.
+    """
+    conf = check_conf(conf)
+    observed = as_float(count)
+    pops = as_float(population)
+    bench = as_float(benchmark_rate)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = np.where(pops > 0, bench / per * pops, np.nan)
+        lo, hi = poisson_ci(observed, conf, "exact")
+        lo, hi = as_float(lo), as_float(hi)
+        ratio = observed / expected
+        p_value = _poisson_central_p(observed, expected)
+        rate_scale = np.where(pops > 0, per / pops, np.nan)
+    known = ~(np.isnan(observed) | np.isnan(expected))
+    direction = np.where(lo > expected, "hoger", np.where(hi < expected, "lager", "gelijk"))
+    direction = np.where(known, direction, "onbekend")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return BenchmarkComparison(
+            observed=unwrap(observed),
+            expected=unwrap(expected),
+            ratio=unwrap(ratio),
+            lower=unwrap(lo / expected),
+            upper=unwrap(hi / expected),
+            p_value=unwrap(np.where(known, p_value, np.nan)),
+            direction=unwrap(direction),
+            benchmark_rate=unwrap(bench),
+            rate=unwrap(observed * rate_scale),
+            rate_lower=unwrap(lo * rate_scale),
+            rate_upper=unwrap(hi * rate_scale),
+            per=per,
+            conf=conf,
+            method="exact",
+        )
+
+
+def compare_with_region(
+    count, population, region_count, region_population, per: int = 1000, conf: float = 0.95, method: str = "exact-cond"
+) -> BenchmarkComparison:
+    """Compare the gemeente with the *rest* of the region it belongs to (Drenthe, basisteam).
+
+    Westerveld is part of Drenthe, so "Westerveld against Drenthe" partly compares Westerveld
+    with itself: the difference is pulled towards zero and the two estimates are correlated,
+    which a test for independent samples ignores. Subtracting the gemeente from the region
+    gives two independent groups; they are compared with :func:`compare_periods` (gemeente as
+    group 2), so the region's own Poisson variation is included (unlike a national benchmark,
+    a region or basisteam is small enough for that to matter).
+
+    Returns a :class:`BenchmarkComparison` in which ``benchmark_rate`` is the rest-of-region
+    rate, ``expected`` the gemeente's count at that rate, ``ratio`` the rate ratio gemeente /
+    rest of region with its interval, and ``direction`` follows the two-sample p-value.
+    """
+    conf = check_conf(conf)
+    c = as_float(count)
+    p = as_float(population)
+    rest_c = as_float(region_count) - c
+    rest_p = as_float(region_population) - p
+    if np.any(rest_c < 0) or np.any(rest_p <= 0):
+        raise ValueError("the region must contain the gemeente: region count/population are too small")
+    two = compare_periods(rest_c, rest_p, c, p, method=method, conf=conf)
+    rest_rate = rest_c / rest_p * per
+    own = poisson_ci(c, conf, "exact")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return BenchmarkComparison(
+            observed=unwrap(c),
+            expected=unwrap(rest_rate / per * p),
+            ratio=two.rate_ratio,
+            lower=two.lower,
+            upper=two.upper,
+            p_value=two.p_value,
+            direction=two.direction,
+            benchmark_rate=unwrap(rest_rate),
+            rate=unwrap(c / p * per),
+            rate_lower=unwrap(as_float(own[0]) / p * per),
+            rate_upper=unwrap(as_float(own[1]) / p * per),
+            per=per,
+            conf=conf,
+            method=f"{method} (rest van de regio)",
+        )

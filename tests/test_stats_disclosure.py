@@ -1,0 +1,180 @@
+"""Small-cell suppression (veiligheidsanalyse.stats.disclosure).
+
+The leak checker below is written independently of the module: it rebuilds the row and column
+sums of a table from its layout and asks, with scipy's null space, whether any hidden cell
+follows from the visible numbers. Rule of thumb checked: CBS "Statistische beveiliging" /
+domain-anchors.md §5 row 16 (counts 1-4 shown as "<5", no totals that reveal them).
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.linalg import null_space
+
+from veiligheidsanalyse.stats import suppress_counts
+
+TOTAL = "Totaal"
+
+
+def long_table(cells, margins=True):
+    """Long format of a rows x cols table, with row/column/grand totals when ``margins``."""
+    cells = np.asarray(cells, dtype=float)
+    records = []
+    for i, row in enumerate(cells):
+        for j, v in enumerate(row):
+            records.append((f"w{i}", f"c{j}", v))
+        if margins:
+            records.append((f"w{i}", TOTAL, row.sum()))
+    if margins:
+        for j, v in enumerate(cells.sum(axis=0)):
+            records.append((TOTAL, f"c{j}", v))
+        records.append((TOTAL, TOTAL, cells.sum()))
+    return pd.DataFrame(records, columns=["wijk", "categorie", "aantal"])
+
+
+def sums_of(df, margins=True):
+    """The additive relations of ``long_table``: lists of (+1 members, total position or None)."""
+    pos = {(w, c): k for k, (w, c) in enumerate(zip(df["wijk"], df["categorie"]))}
+    rows = sorted({w for w in df["wijk"] if w != TOTAL})
+    cols = sorted({c for c in df["categorie"] if c != TOTAL})
+    relations = []
+    for w in rows + ([TOTAL] if margins else []):
+        relations.append(([pos[(w, c)] for c in cols], pos.get((w, TOTAL))))
+    for c in cols + ([TOTAL] if margins else []):
+        relations.append(([pos[(w, c)] for w in rows], pos.get((TOTAL, c))))
+    return relations
+
+
+def leaked_cells(df, mask, relations, totals_public=True):
+    """Hidden cells whose value follows from the visible cells and the sums."""
+    hidden = np.flatnonzero(mask.to_numpy())
+    if hidden.size == 0:
+        return []
+    col = {cell: k for k, cell in enumerate(hidden)}
+    equations = []
+    for members, total in relations:
+        if total is None and not totals_public:
+            continue
+        eq = np.zeros(hidden.size)
+        for m in members:
+            if m in col:
+                eq[col[m]] += 1
+        if total is not None and total in col:
+            eq[col[total]] -= 1
+        equations.append(eq)
+    a = np.array(equations)
+    free = null_space(a)
+    return [int(cell) for k, cell in enumerate(hidden) if free.shape[1] == 0 or np.abs(free[k]).max() < 1e-9]
+
+
+def subtraction_attacks(mask, relations):
+    """Relations with exactly one hidden cell: total minus visible cells gives it away."""
+    hidden = mask.to_numpy()
+    return [rel for rel in relations if sum(hidden[i] for i in rel[0] + ([rel[1]] if rel[1] is not None else [])) == 1]
+
+
+def test_checker_detects_a_naive_primary_only_suppression():
+    # guard against a tautological property test: hiding only the small cell must be caught
+    df = long_table([[3, 10], [12, 20]])
+    naive = pd.Series((df["aantal"] > 0) & (df["aantal"] < 5))
+    relations = sums_of(df)
+    assert leaked_cells(df, naive, relations) == [0]
+    assert subtraction_attacks(naive, relations)
+
+
+def test_one_dimensional_list_with_a_public_total():
+    df = pd.DataFrame({"wijk": list("ABCD"), "aantal": [2, 40, 17, 1234]})
+    display, mask = suppress_counts(df, "aantal")
+    assert list(display["aantal"]) == ["<5", "40", "x", "1.234"]  # 17 is the smallest other cell
+    assert list(mask) == [True, False, True, False]
+
+
+def test_two_by_two_with_margins():
+    df = long_table([[3, 10], [12, 20]])
+    display, mask = suppress_counts(df, "aantal", group_cols=["wijk", "categorie"])
+    shown = dict(zip(zip(df["wijk"], df["categorie"]), display["aantal"]))
+    assert shown[("w0", "c0")] == "<5"
+    assert shown[("w0", "c1")] == "x" and shown[("w1", "c0")] == "x" and shown[("w1", "c1")] == "x"
+    assert shown[(TOTAL, TOTAL)] == "45"
+    assert not leaked_cells(df, mask, sums_of(df))
+
+
+def test_threshold_label_follows_the_threshold_and_zero_and_unknown():
+    df = pd.DataFrame({"wijk": list("ABCDE"), "aantal": [7, 0, np.nan, 25, 40]})
+    display, mask = suppress_counts(df, "aantal", threshold=10)
+    assert display["aantal"].iloc[0] == "<10"
+    assert display["aantal"].iloc[1] == "0" and not mask.iloc[1]
+    assert display["aantal"].iloc[2] == "onbekend" and not mask.iloc[2]
+    # NaN does not count as protection: another visible cell is hidden
+    assert mask.sum() == 2
+    zero_dash = suppress_counts(df, "aantal", threshold=10, zero_label="-")[0]
+    assert zero_dash["aantal"].iloc[1] == "-"
+    hidden_zero = suppress_counts(df, "aantal", suppress_zero=True)[1]
+    assert hidden_zero.iloc[1]
+
+
+def test_nothing_small_nothing_hidden():
+    df = long_table([[30, 10], [12, 20]])
+    display, mask = suppress_counts(df, "aantal", group_cols=["wijk", "categorie"])
+    assert not mask.any()
+    assert display["aantal"].iloc[0] == "30"
+
+
+def test_a_lonely_cell_equal_to_a_public_total_is_reported():
+    df = pd.DataFrame({"wijk": ["A"], "aantal": [3]})
+    with pytest.warns(UserWarning, match="can still be derived"):
+        suppress_counts(df, "aantal")
+
+
+def test_input_frame_is_not_changed():
+    df = long_table([[3, 10], [12, 20]])
+    before = df.copy()
+    suppress_counts(df, "aantal", group_cols=["wijk", "categorie"])
+    pd.testing.assert_frame_equal(df, before)
+
+
+small_or_large = st.one_of(st.integers(0, 6), st.integers(0, 60))
+
+
+@st.composite
+def tables(draw):
+    rows = draw(st.integers(1, 5))
+    cols = draw(st.integers(2, 5))
+    cells = draw(st.lists(st.lists(small_or_large, min_size=cols, max_size=cols), min_size=rows, max_size=rows))
+    return cells, draw(st.booleans())
+
+
+@settings(max_examples=80, deadline=None)
+@given(tables(), st.integers(3, 10))
+def test_suppression_never_leaks_a_cell(table, threshold):
+    cells, margins = table
+    df = long_table(cells, margins)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a lonely column can be unprotectable; asserted below
+        display, mask = suppress_counts(df, "aantal", threshold=threshold, group_cols=["wijk", "categorie"])
+    values = df["aantal"].to_numpy()
+    primary = (values > 0) & (values < threshold)
+    relations = sums_of(df, margins)
+    assert mask[primary].all()  # every small cell is hidden
+    assert (display["aantal"][primary] == f"<{threshold}").all()
+    visible = ~mask.to_numpy()
+    assert all(display["aantal"].iloc[i] == f"{int(values[i]):,}".replace(",", ".") for i in np.flatnonzero(visible))
+    leaks = leaked_cells(df, mask, relations)
+    unprotectable = len(cells) == 1 and not margins  # one row, each column's total is public
+    if not unprotectable:
+        assert not subtraction_attacks(mask, relations)
+        assert not leaks
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(small_or_large, min_size=2, max_size=12))
+def test_one_dimensional_suppression_never_leaks(values):
+    df = pd.DataFrame({"wijk": [f"w{i}" for i in range(len(values))], "aantal": values})
+    display, mask = suppress_counts(df, "aantal")
+    hidden = mask.to_numpy()
+    assert hidden.sum() != 1  # with a public total, one hidden cell would be total minus the rest
+    assert all(hidden[i] for i, v in enumerate(values) if 0 < v < 5)
