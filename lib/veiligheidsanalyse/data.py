@@ -120,6 +120,7 @@ class Dataset:
         get_indicator(indicator_id)  # unknown ids fail loudly
         df = self._by_indicator.get(indicator_id, obs.empty())
         df = df[df["maand"].notna()] if monthly else df[df["maand"].isna()]
+        df = _prefer_open_data(df)
         if years:
             df = df[(df["jaar"] >= years[0]) & (df["jaar"] <= years[1])]
         if regions is None:
@@ -204,6 +205,20 @@ class Dataset:
 
     def comparison_codes(self) -> list[str]:
         return list(self.comparison_roles())
+
+
+def _prefer_open_data(df: pd.DataFrame) -> pd.DataFrame:
+    """One figure per region and period: the published table wins; a partner file fills gaps.
+
+    Some indicators come from both (E33 from politie open data and from a politie export;
+    Veiligheidsmonitor rows for Nederland in CBS 85146NED and in the gemeente's own export).
+    """
+    if df.empty or not (df["status"] == "partner").any():
+        return df
+    order = (df["status"] == "partner") | df["waarde"].isna()
+    ranked = df.assign(_rank=order.astype(int)).sort_values("_rank", kind="stable")
+    return ranked.drop_duplicates(["regio_code", "jaar", "maand"], keep="first").drop(columns="_rank") \
+        .sort_index()
 
 
 def load(store: str | Path, config: RunConfig) -> Dataset:

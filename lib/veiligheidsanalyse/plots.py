@@ -126,7 +126,7 @@ def funnel_chart(units: pd.DataFrame, limits: pd.DataFrame, *, target: float, hi
             text = "95%" if level == "95" else "99,8%"
             ax.plot(lim[x], lim[hi], style, color=GREY, linewidth=1.2, label=f"{text}-grenzen")
             ax.plot(lim[x], lim[lo], style, color=GREY, linewidth=1.2)
-    ax.axhline(target, color="#D55E00", linewidth=1.2, label="Referentie")
+    ax.axhline(target, color="#D55E00", linewidth=1.2, label="Gemiddelde vergelijkingsgemeenten")
     rest = units[units[label] != highlight]
     ax.scatter(rest[x], rest[y], color=PALETTE[4], s=22, zorder=3, label="Vergelijkingsgemeenten")
     own = units[units[label] == highlight]

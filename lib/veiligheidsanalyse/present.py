@@ -9,26 +9,19 @@ from typing import Any
 
 import pandas as pd
 
-
-def format_nl(value: Any, decimals: int = 0) -> str:
-    """8,1 / 1.234 / 12 — Dutch decimal comma and thousands dot; unknown shows as 'onbekend'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return "onbekend"
-    if isinstance(value, str):
-        return value
-    text = f"{float(value):,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
-def format_pct(value: Any, decimals: int = 0) -> str:
-    text = format_nl(value, decimals)
-    return text if text == "onbekend" else f"{text}%"
+from .stats.formatting import format_nl, format_pct
 
 
 def format_cell(value: Any, fmt: str | None) -> tuple[str, bool]:
     """(text, is_number) for a table cell under a format code: 'int', 'd1', 'd2', 'pct', 'pct1', 'text'."""
-    if fmt == "text" or isinstance(value, str):
-        return ("" if value is None else str(value)), False
+    if isinstance(value, str):
+        return value, False
+    if fmt == "text":
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            return "", False
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value)), False
+        return str(value), False
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "onbekend", True
     if fmt in (None, "int"):

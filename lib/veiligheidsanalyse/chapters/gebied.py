@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import Dataset
-from ..present import format_nl, format_pct
+from ..stats.formatting import format_nl, format_pct
 
 AGE_GROUPS = [("inwoners_0_15", "0-14 jaar"), ("inwoners_15_25", "15-24 jaar"), ("inwoners_25_45", "25-44 jaar"),
               ("inwoners_45_65", "45-64 jaar"), ("bevolking_65plus", "65 jaar en ouder")]
@@ -114,19 +114,19 @@ def findings(ds: Dataset, r: GebiedResult) -> list[str]:
     out = []
     if r.change:
         direction = "groeide" if r.change["groei_pct"] > 0 else "kromp"
-        out.append(f"{name} had op 1 januari {r.change['tot']} {format_nl(r.change['inwoners_tot'])} inwoners; "
+        out.append(f"{name} had op 1 januari {r.change['tot']} {format_nl(r.change['inwoners_tot'], 0)} inwoners; "
                    f"de bevolking {direction} sinds {r.change['van']} met {format_pct(abs(r.change['groei_pct']), 1)} "
                    f"(Nederland: {format_pct(r.change['groei_nl_pct'], 1)}).")
     if r.area:
-        out.append(f"De gemeente is {format_nl(r.area['km2'])} km² groot met {format_nl(r.area['dichtheid'])} inwoners "
-                   f"per km²; met {format_nl(r.area['adressendichtheid'])} adressen per km² in de omgeving is zij "
+        out.append(f"De gemeente is {format_nl(r.area['km2'], 0)} km² groot met {format_nl(r.area['dichtheid'], 0)} inwoners "
+                   f"per km²; met {format_nl(r.area['adressendichtheid'], 0)} adressen per km² in de omgeving is zij "
                    f"{'niet stedelijk' if r.area['adressendichtheid'] < 500 else 'stedelijk'}.")
     if len(r.kernen) >= 2:
         top = r.kernen.head(4)
-        out.append("De grootste kernen zijn " + ", ".join(f"{k} ({format_nl(v)})" for k, v in
+        out.append("De grootste kernen zijn " + ", ".join(f"{k} ({format_nl(v, 0)})" for k, v in
                                                          zip(top["kern"], top["inwoners"])) + ".")
     if r.vakantieparken:
-        out.append(f"Er zijn ongeveer {format_nl(r.vakantieparken)} vakantieparken: bezoekers tellen niet als "
+        out.append(f"Er zijn ongeveer {format_nl(r.vakantieparken, 0)} vakantieparken: bezoekers tellen niet als "
                    "inwoner, dus cijfers per inwoner vallen hoger uit dan de eigen bevolking verklaart.")
     youth = r.youth[r.youth["regio_code"] == ds.gemeente].sort_values("jaar")
     nl = r.youth[r.youth["regio_code"] == "NL01"].sort_values("jaar")

@@ -1,0 +1,357 @@
+"""Indicator profiles: every statement a chapter makes about one indicator, each from a test.
+
+A count indicator (registered crime, overlast, Halt, ...) gets: its latest rate with an exact
+interval (years pooled when the count is small), comparisons with the Netherlands (benchmark),
+the rest of the provincie and the rest of the peer group (two-sample, without double counting),
+a funnel placement among the comparison gemeenten, a Poisson trend over the period (corona
+years 2020-2021 left out) and the change since the previous analysis. A survey indicator
+(Veiligheidsmonitor) gets its interval, comparisons with NL and the provincie in the same
+edition, and the change since the previous edition (not across the 2021 method break).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .data import Dataset
+from .indicators import Indicator, indicator as get_indicator
+from .stats import compare, funnel, rates, survey, trend, verdicts
+from .stats.formatting import format_nl, format_pct
+
+CORONA_YEARS = (2020, 2021)
+POOL_YEARS = 3  # rare offences: the last three years together
+
+
+def _value(df: pd.DataFrame, code: str, year: int, column: str) -> float:
+    rows = df[(df["regio_code"] == code) & (df["jaar"] == year)]
+    return float(rows[column].iloc[0]) if len(rows) and pd.notna(rows[column].iloc[0]) else np.nan
+
+
+@dataclass
+class Comparison:
+    area: str
+    result: Any
+    verdict: str
+    colour: str
+
+
+@dataclass
+class CountProfile:
+    indicator: Indicator
+    gemeente: str
+    gemeente_naam: str
+    years: tuple[int, int]  # the years behind the level figures (one year, or pooled)
+    count: float
+    denominator: float
+    noemer_soort: str
+    rate: rates.Rate
+    series: pd.DataFrame  # jaar, regio_code, regio_naam, rol, aantal, noemer, rate, lower, upper
+    comparisons: dict[str, Comparison] = field(default_factory=dict)  # nederland, provincie, peers
+    trend: trend.Trend | None = None
+    trend_verdict: str = ""
+    trend_colour: str = "onbekend"
+    change: Comparison | None = None
+    funnel: pd.DataFrame | None = None
+
+    @property
+    def kind(self) -> str:
+        return "telling"
+
+    @property
+    def pooled(self) -> bool:
+        return self.years[0] != self.years[1]
+
+    @property
+    def period_label(self) -> str:
+        return str(self.years[1]) if not self.pooled else f"{self.years[0]}-{self.years[1]}"
+
+    @property
+    def rate_label(self) -> str:
+        per = self.indicator.per
+        noun = {"inwoners": "inwoners", "jongeren_12_17": "jongeren (12-17)", "woningen": "woningen"}[self.noemer_soort]
+        suffix = " per jaar" if self.pooled else ""
+        return f"per {format_nl(per, 0)} {noun}{suffix}"
+
+    def p_values(self) -> dict[str, float]:
+        out = {}
+        for key, comp in self.comparisons.items():
+            out[f"niveau_{key}"] = float(getattr(comp.result, "p_value", np.nan))
+        if self.trend is not None and self.trend.status == trend.STATUS_OK:
+            out["trend"] = float(self.trend.p_value)
+        if self.change is not None:
+            out["verandering"] = float(getattr(self.change.result, "p_value", np.nan))
+        return out
+
+    def sentence(self) -> str:
+        """One plain-Dutch sentence: level, comparison with NL, trend."""
+        ind = self.indicator
+        parts = [f"{ind.label}: {format_nl(self.count, 0)} geregistreerd in {self.period_label}"]
+        if np.isfinite(self.rate.value):
+            parts[0] += f" ({format_nl(self.rate.value, 1)} {self.rate_label})"
+        nl = self.comparisons.get("nederland")
+        if nl is not None:
+            parts.append(nl.verdict)
+        if self.trend_verdict:
+            parts.append(self.trend_verdict)
+        return "; ".join(parts) + "."
+
+
+@dataclass
+class SurveyProfile:
+    indicator: Indicator
+    gemeente: str
+    gemeente_naam: str
+    edition: int | None
+    value: float
+    lower: float
+    upper: float
+    interval_note: str
+    series: pd.DataFrame  # jaar, regio_code, regio_naam, waarde, ondergrens, bovengrens
+    comparisons: dict[str, Comparison] = field(default_factory=dict)
+    change: Comparison | None = None
+
+    @property
+    def kind(self) -> str:
+        return "enquête"
+
+    def formatted_value(self, value: float | None = None) -> str:
+        value = self.value if value is None else value
+        if self.indicator.unit == "procent":
+            return format_pct(value, 0 if value >= 10 else 1)
+        return format_nl(value, 1)
+
+    def p_values(self) -> dict[str, float]:
+        out = {f"niveau_{k}": float(c.result.p_value) for k, c in self.comparisons.items()}
+        if self.change is not None:
+            out["verandering"] = float(self.change.result.p_value)
+        return out
+
+    def sentence(self) -> str:
+        if self.edition is None:
+            return f"{self.indicator.label}: geen gegevens voor {self.gemeente_naam}."
+        parts = [f"{self.indicator.label}: {self.formatted_value()} in {self.edition}"]
+        for comp in self.comparisons.values():
+            parts.append(comp.verdict)
+        if self.change is not None:
+            parts.append(self.change.verdict)
+        return "; ".join(parts) + "."
+
+
+# ---------------------------------------------------------------------------- counts
+
+def _group_totals(ds: Dataset, indicator_id: str, members: list[str], years: tuple[int, int],
+                  denominator: str) -> pd.DataFrame:
+    """Yearly sums of count and denominator over member gemeenten (unknown if any member is)."""
+    df = ds.counts(indicator_id, members, years=years, denominator=denominator)
+    if df.empty:
+        return pd.DataFrame(columns=["jaar", "aantal", "noemer"])
+    agg = df.groupby("jaar").agg(aantal=("aantal", lambda s: s.sum(min_count=len(s))),
+                                 noemer=("noemer", lambda s: s.sum(min_count=len(s))),
+                                 leden=("regio_code", "nunique")).reset_index()
+    agg.loc[agg["leden"] < len(members), ["aantal", "noemer"]] = np.nan
+    return agg.drop(columns="leden")
+
+
+def _sum_years(df: pd.DataFrame, years: tuple[int, int]) -> tuple[float, float]:
+    part = df[(df["jaar"] >= years[0]) & (df["jaar"] <= years[1])]
+    n_years = years[1] - years[0] + 1
+    if len(part) < n_years or part["aantal"].isna().any() or part["noemer"].isna().any():
+        return np.nan, np.nan
+    return float(part["aantal"].sum()), float(part["noemer"].sum())
+
+
+def count_profile(ds: Dataset, indicator_id: str, reference_year: int | None = None) -> CountProfile | None:
+    """Profile of a count indicator for the run's gemeente; None when the gemeente has no data."""
+    ind = get_indicator(indicator_id)
+    cfg = ds.config
+    period = (cfg.jaar_van, cfg.jaar_tot)
+    g = ds.gemeente
+    own = ds.counts(indicator_id, [g], years=period)
+    own = own.dropna(subset=["aantal"])
+    if own.empty or own["noemer"].isna().all():
+        return None
+    noemer_soort = str(own["noemer_soort"].iloc[0])
+    latest = int(own["jaar"].max())
+    count_latest = _value(own, g, latest, "aantal")
+    years = (latest, latest)
+    if count_latest < ind.min_count and latest - POOL_YEARS + 1 >= period[0]:
+        years = (latest - POOL_YEARS + 1, latest)
+    own_by_year = own[["jaar", "aantal", "noemer"]]
+    count, den = _sum_years(own_by_year, years)
+    if np.isnan(count):  # a pooled year is missing: fall back to the latest year alone
+        years = (latest, latest)
+        count, den = _sum_years(own_by_year, years)
+    rate = rates.rate(count, den, per=ind.per)
+
+    # Series for figures: gemeente and comparison groups, rates with intervals.
+    series = _series(ds, ind, period, noemer_soort)
+
+    comparisons: dict[str, Comparison] = {}
+    nl = ds.counts(indicator_id, [cfg.vergelijking.nederland], years=period, denominator=noemer_soort)
+    nl_count, nl_den = _sum_years(nl[["jaar", "aantal", "noemer"]], years)
+    if np.isfinite(nl_count) and nl_den > 0:
+        result = compare.compare_with_benchmark(count, den, nl_count / nl_den * ind.per, per=ind.per)
+        verdict = verdicts.verdict_benchmark(result, "Nederland", ind.min_count)
+        comparisons["nederland"] = Comparison("Nederland", result, verdict,
+                                              _colour(verdict, result.direction, ind.polarity))
+    for key, group in (("provincie", cfg.vergelijking.provincie), ("peers", cfg.vergelijking.peers)):
+        if group is None:
+            continue
+        members = list(dict.fromkeys(list(group.gemeenten) + [g]))
+        totals = _group_totals(ds, indicator_id, members, period, noemer_soort)
+        group_count, group_den = _sum_years(totals, years)
+        if not np.isfinite(group_count) or group_den <= den:
+            continue
+        result = compare.compare_with_region(count, den, group_count, group_den, per=ind.per)
+        area = f"de rest van {group.naam}" if key == "provincie" else f"de andere {group.naam.lower()}"
+        verdict = verdicts.verdict_benchmark(result, area, ind.min_count)
+        comparisons[key] = Comparison(area, result, verdict, _colour(verdict, result.direction, ind.polarity))
+
+    trend_result = trend.poisson_trend(own["jaar"], own["aantal"], own["noemer"], breaks=CORONA_YEARS)
+    trend_verdict = verdicts.verdict_trend(trend_result, ind.min_count)
+    trend_colour = _colour(trend_verdict, trend_result.direction, ind.polarity)
+
+    change = None
+    ref = reference_year or cfg.vorige_analyse
+    if ref < latest and ref >= period[0]:
+        c1, e1 = _sum_years(own_by_year, (ref, ref))
+        c2, e2 = _sum_years(own_by_year, (latest, latest))
+        if np.isfinite(c1) and np.isfinite(c2):
+            result = compare.compare_periods(c1, e1, c2, e2, method="exact-cond")
+            verdict = verdicts.verdict_periods(result, ref, ind.min_count)
+            change = Comparison(str(ref), result, verdict, _colour(verdict, result.direction, ind.polarity))
+
+    profile = CountProfile(indicator=ind, gemeente=g, gemeente_naam=ds.gemeente_naam, years=years, count=count,
+                           denominator=den, noemer_soort=noemer_soort, rate=rate, series=series,
+                           comparisons=comparisons, trend=trend_result, trend_verdict=trend_verdict,
+                           trend_colour=trend_colour, change=change)
+    profile.funnel = _funnel(ds, ind, years, noemer_soort)
+    return profile
+
+
+def _colour(verdict: str, direction: str, polarity: str) -> str:
+    if verdict.startswith("te weinig") or verdict.startswith("onbekend"):
+        return "onbekend"
+    return verdicts.colour_class(direction, polarity)
+
+
+def _series(ds: Dataset, ind: Indicator, period: tuple[int, int], noemer_soort: str) -> pd.DataFrame:
+    roles = ds.comparison_roles()
+    frames = []
+    codes = [ds.gemeente, ds.config.vergelijking.nederland]
+    own_nl = ds.counts(ind.id, codes, years=period, denominator=noemer_soort)
+    frames.append(own_nl)
+    for group in ds.config.vergelijking.groups():
+        members = list(dict.fromkeys(list(group.gemeenten) + [ds.gemeente]))
+        totals = _group_totals(ds, ind.id, members, period, noemer_soort)
+        if len(totals):
+            totals = totals.assign(regio_code=group.code, regio_naam=group.naam, status="")
+            frames.append(totals)
+    df = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    result = rates.rate(df["aantal"].to_numpy(float), df["noemer"].to_numpy(float), per=ind.per)
+    df["rate"] = np.atleast_1d(result.value)
+    df["lower"] = np.atleast_1d(result.lower)
+    df["upper"] = np.atleast_1d(result.upper)
+    df["rol"] = df["regio_code"].map(roles)
+    return df[["jaar", "regio_code", "regio_naam", "rol", "aantal", "noemer", "rate", "lower", "upper"]] \
+        .sort_values(["rol", "jaar"]).reset_index(drop=True)
+
+
+def _funnel(ds: Dataset, ind: Indicator, years: tuple[int, int], noemer_soort: str) -> pd.DataFrame | None:
+    """All comparison gemeenten in one funnel around the Dutch rate (no league table)."""
+    members = [ds.gemeente] + [c for c in ds.config.all_gemeenten() if c != ds.gemeente]
+    df = ds.counts(ind.id, members, years=years, denominator=noemer_soort)
+    if df.empty:
+        return None
+    agg = df.groupby(["regio_code", "regio_naam"]).agg(aantal=("aantal", "sum"), noemer=("noemer", "sum"),
+                                                       jaren=("jaar", "nunique")).reset_index()
+    agg = agg[agg["jaren"] == years[1] - years[0] + 1]
+    if len(agg) < 5:
+        return None
+    # Centred on the comparison gemeenten' own pooled rate: the funnel asks whether the gemeente stands
+    # out among comparable gemeenten (the comparison with the Netherlands is a separate test).
+    assessed = funnel.funnel_assess(agg["aantal"], agg["noemer"], target_rate=None, per=ind.per,
+                                    labels=agg["regio_code"])
+    out = agg.set_index("regio_code").join(assessed.drop(columns=["count", "population"]))
+    out.attrs.update(assessed.attrs)
+    return out.reset_index()
+
+
+# ---------------------------------------------------------------------------- surveys
+
+def survey_profile(ds: Dataset, indicator_id: str) -> SurveyProfile:
+    ind = get_indicator(indicator_id)
+    g = ds.gemeente
+    verg = ds.config.vergelijking
+    codes = [g, verg.nederland] + ([verg.provincie.code] if verg.provincie else [])
+    df = ds.series(indicator_id, codes)
+    df = df[["jaar", "regio_code", "regio_naam", "waarde", "ondergrens", "bovengrens", "n"]].copy()
+    own = df[(df["regio_code"] == g) & df["waarde"].notna()].sort_values("jaar")
+    if own.empty:
+        return SurveyProfile(ind, g, ds.gemeente_naam, None, np.nan, np.nan, np.nan, "geen gegevens", df)
+    last = own.iloc[-1]
+    interval = survey.survey_interval(last["waarde"], last["ondergrens"], last["bovengrens"], last["n"], unit=ind.unit)
+    profile = SurveyProfile(ind, g, ds.gemeente_naam, int(last["jaar"]), float(interval.value), float(interval.lower),
+                            float(interval.upper), interval.note, df)
+    for key, code, name in (("nederland", verg.nederland, "Nederland"),
+                            ("provincie", verg.provincie.code if verg.provincie else None,
+                             verg.provincie.naam if verg.provincie else "")):
+        if code is None:
+            continue
+        other = df[(df["regio_code"] == code) & (df["jaar"] == profile.edition)]
+        if other.empty:
+            continue
+        o = other.iloc[0]
+        o_int = survey.survey_interval(o["waarde"], o["ondergrens"], o["bovengrens"], o["n"], unit=ind.unit)
+        result = survey.compare_survey(o_int.value, o_int.lower, o_int.upper, profile.edition,
+                                       profile.value, profile.lower, profile.upper, profile.edition)
+        verdict = verdicts.verdict_survey(result, area=name)
+        profile.comparisons[key] = Comparison(name, result, verdict, _colour(verdict, result.direction, ind.polarity))
+    if len(own) >= 2:
+        prev = own.iloc[-2]
+        p_int = survey.survey_interval(prev["waarde"], prev["ondergrens"], prev["bovengrens"], prev["n"], unit=ind.unit)
+        result = survey.compare_survey(p_int.value, p_int.lower, p_int.upper, int(prev["jaar"]),
+                                       profile.value, profile.lower, profile.upper, profile.edition)
+        verdict = verdicts.verdict_survey(result)
+        profile.change = Comparison(str(int(prev["jaar"])), result, verdict,
+                                    _colour(verdict, result.direction, ind.polarity))
+    return profile
+
+
+def profile(ds: Dataset, indicator_id: str):
+    """Count or survey profile, by the indicator's unit."""
+    ind = get_indicator(indicator_id)
+    if ind.unit == "aantal" and ind.denominator != "none":
+        return count_profile(ds, indicator_id)
+    return survey_profile(ds, indicator_id)
+
+
+# ---------------------------------------------------------------------------- tables for chapters
+
+def profile_table(profiles: list) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """One row per indicator: level, comparisons and trend in words, with colour classes."""
+    rows, colours = [], {"Vergeleken met Nederland": [], "Trend": []}
+    for p in profiles:
+        if p is None:
+            continue
+        if isinstance(p, CountProfile):
+            level = f"{format_nl(p.count, 0)} ({format_nl(p.rate.value, 1)} {p.rate_label})"
+            period = p.period_label
+            trend_text = p.trend_verdict
+            trend_colour = p.trend_colour
+        else:
+            level = p.formatted_value() if p.edition else "onbekend"
+            period = str(p.edition or "")
+            trend_text = p.change.verdict if p.change else "één meting"
+            trend_colour = p.change.colour if p.change else "onbekend"
+        nl = p.comparisons.get("nederland")
+        rows.append({"Indicator": p.indicator.label, "Periode": period, "Niveau": level,
+                     "Vergeleken met Nederland": nl.verdict if nl else "niet vergeleken",
+                     "Trend": trend_text})
+        colours["Vergeleken met Nederland"].append(nl.colour if nl else "onbekend")
+        colours["Trend"].append(trend_colour)
+    return pd.DataFrame(rows), {k: pd.Series(v) for k, v in colours.items()}

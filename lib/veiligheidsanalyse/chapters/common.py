@@ -1,0 +1,167 @@
+"""Building blocks every chapter uses: profiles of its indicators, findings, standard figures and tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import analysis, plots
+from ..analysis import CountProfile, SurveyProfile
+from ..chapter import Chapter
+from ..stats.formatting import format_nl, format_pct
+
+ROLE_LABEL = {"gemeente": None, "nederland": "Nederland"}
+
+
+def profiles(ch: Chapter, indicator_ids: list[str]) -> dict[str, CountProfile | SurveyProfile]:
+    """Profiles of the indicators that have data for this gemeente (missing ones are left out)."""
+    out = {}
+    for indicator_id in indicator_ids:
+        p = analysis.profile(ch.data, indicator_id)
+        if p is None or (isinstance(p, SurveyProfile) and p.edition is None):
+            continue
+        out[indicator_id] = p
+        table = p.indicator.table
+        if table and (isinstance(p, CountProfile) or (p.series["regio_code"] != ch.gemeente).any()):
+            ch.use_sources(table)
+    return out
+
+
+def missing_indicators(indicator_ids: list[str], found: dict) -> list[str]:
+    from ..indicators import indicator
+
+    return [indicator(i).label for i in indicator_ids if i not in found]
+
+
+def findings_from(profiles: list, limit: int = 5) -> list[str]:
+    """Findings ranked by what the tests support: significant level differences and trends first."""
+    scored = []
+    for p in profiles:
+        if p is None:
+            continue
+        label = p.indicator.label
+        if isinstance(p, CountProfile):
+            nl = p.comparisons.get("nederland")
+            if p.trend_colour in ("slechter", "beter", "neutraal"):
+                scored.append((2, f"{label}: {p.trend_verdict}."))
+            if nl is not None and nl.colour in ("slechter", "beter", "neutraal"):
+                scored.append((1, f"{label} ligt {nl.verdict.replace('significant ', 'significant ')} "
+                                  f"({format_nl(p.rate.value, 1)} {p.rate_label} in {p.period_label})."))
+            if p.change is not None and p.change.colour in ("slechter", "beter", "neutraal"):
+                scored.append((1, f"{label}: {p.change.verdict} ({format_nl(p.change.result.count1, 0)} → "
+                                  f"{format_nl(p.change.result.count2, 0)})."))
+        else:
+            comps = [c for c in p.comparisons.values() if c.colour in ("slechter", "beter", "neutraal")]
+            for comp in comps[:1]:
+                scored.append((1, f"{label}: {p.formatted_value()} in {p.edition}, {comp.verdict}."))
+            if p.change is not None and p.change.colour in ("slechter", "beter", "neutraal"):
+                scored.append((1, f"{label}: {p.change.verdict}."))
+    scored.sort(key=lambda item: -item[0])
+    out = [text for _score, text in scored]
+    if len(out) < 3:
+        # Fill up with plain levels: a finding can also be "nothing stands out".
+        for p in profiles:
+            if p is None or len(out) >= 3:
+                continue
+            sentence = p.sentence()
+            if sentence not in out:
+                out.append(sentence)
+    return out[:limit]
+
+
+def show_profile_table(ch: Chapter, found: dict, name: str, caption: str) -> None:
+    if not found:
+        return
+    table, colours = analysis.profile_table(list(found.values()))
+    ch.table(table, name, caption=caption, classes=colours,
+             source="zie de bronnen onderaan de pagina; toetsen: zie Methode en bronnen")
+
+
+def show_trend(ch: Chapter, p: CountProfile, name: str, caption: str | None = None) -> None:
+    df = p.series.copy()
+    df = df[df["rol"].isin(["gemeente", "nederland", "provincie", "peers", "regio"])]
+    fig = plots.trend_chart(df, y="rate", lower="lower", upper="upper", highlight=ch.gemeente_naam,
+                            ylabel=p.rate_label.replace(" per jaar", ""), breaks=analysis.CORONA_YEARS)
+    caption = caption or (f"{p.indicator.label} {p.rate_label.replace(' per jaar', '')}, {ch.gemeente_naam} met "
+                          "95%-interval, vergeleken met de vergelijkingsgroepen. Grijs: coronajaren, niet meegenomen in de trend.")
+    alt = (f"Lijngrafiek van {p.indicator.label.lower()} per jaar in {ch.gemeente_naam} en de vergelijkingsgroepen; "
+           f"{p.trend_verdict}.")
+    data = df.rename(columns={"rate": "cijfer", "lower": "ondergrens_95", "upper": "bovengrens_95"})
+    ch.figure(fig, name, caption=caption, alt=alt, data=data, source=_source(p))
+
+
+def show_funnel(ch: Chapter, p: CountProfile, name: str) -> None:
+    f = p.funnel
+    if f is None or f.empty:
+        return
+    from ..stats.funnel import funnel_limits
+
+    target = f.attrs.get("target_rate")
+    adjustment = f.attrs.get("adjustment", "geen")
+    xs = np.linspace(max(f["noemer"].min() * 0.5, 1), f["noemer"].max() * 1.2, 200)
+    limits = funnel_limits(xs, target, per=p.indicator.per,
+                           tau2=f.attrs.get("tau2", 0.0) if adjustment.startswith("additief") else 0.0,
+                           phi=f.attrs.get("phi", 1.0) if adjustment.startswith("multiplicatief") else 1.0)
+    limits = limits.rename(columns={"x": "noemer", "lower_95": "onder_95", "upper_95": "boven_95",
+                                    "lower_998": "onder_998", "upper_998": "boven_998"})
+    units = f.rename(columns={"rate": "waarde"})
+    fig = plots.funnel_chart(units, limits, target=target, highlight=ch.gemeente_naam,
+                             ylabel=p.rate_label, xlabel=_noemer_label(p))
+    flag = f.loc[f["regio_code"] == ch.gemeente, "flag"]
+    flag_text = flag.iloc[0] if len(flag) else "onbekend"
+    from ..stats.verdicts import verdict_funnel
+
+    ch.figure(fig, name,
+              caption=(f"Trechterdiagram ({p.period_label}): {p.indicator.label.lower()} van alle vergelijkingsgemeenten "
+                       "tegen hun omvang, met 95%- en 99,8%-grenzen rond hun gezamenlijke gemiddelde"
+                       + (", verbreed voor spreiding tussen gemeenten" if adjustment != "geen" else "")
+                       + f". {ch.gemeente_naam} ligt {verdict_funnel(flag_text)}. Geen ranglijst: "
+                       "binnen de grenzen is een verschil niet te onderscheiden van toeval."),
+              alt=(f"Trechterdiagram van {p.indicator.label.lower()} per gemeente tegen het aantal inwoners; "
+                   f"{ch.gemeente_naam} ligt {verdict_funnel(flag_text)}."),
+              data=units[["regio_code", "regio_naam", "aantal", "noemer", "waarde", "flag"]].rename(
+                  columns={"waarde": "cijfer", "flag": "positie"}),
+              source=_source(p))
+
+
+def _noemer_label(p: CountProfile) -> str:
+    noun = {"inwoners": "Inwoners", "jongeren_12_17": "Jongeren (12-17)", "woningen": "Woningen"}[p.noemer_soort]
+    return noun + (" (opgeteld over de jaren)" if p.pooled else "")
+
+
+def _source(p) -> str:
+    table = p.indicator.table
+    if table is None:
+        return f"partnerinvoer ({p.indicator.input_kind})"
+    publisher = "Politie" if table.startswith("47") else "CBS"
+    denominators = {"inwoners": "CBS 03759ned", "jongeren_12_17": "CBS 03759ned", "woningen": "CBS Kerncijfers wijken en buurten"}
+    den = denominators.get(getattr(p, "noemer_soort", ""), "")
+    return f"{publisher} {table}" + (f"; noemer {den}" if den else "")
+
+
+def survey_chart(ch: Chapter, found: dict, name: str, caption: str) -> None:
+    rows = []
+    for p in found.values():
+        if not isinstance(p, SurveyProfile) or p.edition is None:
+            continue
+        rows.append({"indicator": p.indicator.label, "gebied": ch.gemeente_naam, "editie": p.edition,
+                     "waarde": p.value, "ondergrens": p.lower, "bovengrens": p.upper})
+        for comp_key, comp in p.comparisons.items():
+            other = p.series[(p.series["jaar"] == p.edition) & (p.series["regio_code"] != ch.gemeente)]
+            for _, o in other.iterrows():
+                rows.append({"indicator": p.indicator.label, "gebied": o["regio_naam"], "editie": p.edition,
+                             "waarde": o["waarde"], "ondergrens": o["ondergrens"], "bovengrens": o["bovengrens"]})
+            break
+    if not rows:
+        return
+    df = pd.DataFrame(rows).drop_duplicates()
+    pct = df[df["indicator"].str.contains("%")]
+    if len(pct):
+        pct = pct.assign(label=pct["indicator"].str.replace(r" \(%\)", "", regex=True) + " — " + pct["gebied"])
+        fig = plots.interval_chart(pct, label="label", value="waarde", lower="ondergrens", upper="bovengrens",
+                                   xlabel="Procent van de inwoners (15+)",
+                                   highlight=None)
+        ch.figure(fig, name, caption=caption,
+                  alt=f"Puntdiagram met 95%-marges van Veiligheidsmonitor-percentages voor {ch.gemeente_naam}, "
+                      "de provincie en Nederland.", data=pct.drop(columns="label"),
+                  source="Veiligheidsmonitor: gemeente-export (partner) en CBS 85146NED")

@@ -1,0 +1,59 @@
+"""Chapter 01 Geregistreerde criminaliteit: total and main groups, High Impact Crime, veelvoorkomende
+criminaliteit, opheldering, and the running year from the monthly figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..data import Dataset
+from ..stats import compare, verdicts
+from ..stats.formatting import format_nl
+
+TOTAAL = "misdrijven_totaal"
+HIGH_IMPACT = ["woninginbraak", "straatroof", "overval", "geweld", "zedenmisdrijf"]
+VEELVOORKOMEND = ["fietsdiefstal", "autokraak", "vernieling", "winkeldiefstal", "inbraak_bedrijven"]
+CBS = ["misdrijven_cbs", "opgehelderd_pct"]
+
+MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+          "november", "december"]
+
+
+@dataclass
+class RunningYear:
+    year: int
+    last_month: int
+    count: float
+    previous: float
+    verdict: str
+    colour: str
+    table: pd.DataFrame
+
+    def sentence(self, naam: str) -> str:
+        return (f"In {self.year} tot en met {MONTHS[self.last_month - 1]} registreerde de politie "
+                f"{format_nl(self.count, 0)} misdrijven in {naam}, tegen {format_nl(self.previous, 0)} in dezelfde "
+                f"maanden van {self.year - 1}: {self.verdict}.")
+
+
+def running_year(ds: Dataset) -> RunningYear | None:
+    """Months of the year after the analysis period against the same months a year earlier."""
+    months = ds.series(TOTAAL, [ds.gemeente], monthly=True)
+    year = ds.config.jaar_tot + 1
+    current = months[months["jaar"] == year].dropna(subset=["waarde"])
+    if current.empty:
+        return None
+    last = int(current["maand"].max())
+    previous = months[(months["jaar"] == year - 1) & (months["maand"] <= last)].dropna(subset=["waarde"])
+    if len(previous) != last or len(current) != last:
+        return None
+    c_now, c_before = float(current["waarde"].sum()), float(previous["waarde"].sum())
+    result = compare.compare_periods(c_before, 1.0, c_now, 1.0, method="exact-cond")
+    verdict = verdicts.verdict_periods(result, f"dezelfde maanden van {year - 1}", min_count=10)
+    colour = verdicts.colour_class(result.direction, "hoger_slechter")
+    table = pd.concat([previous, current])[["jaar", "maand", "waarde"]].pivot(index="maand", columns="jaar",
+                                                                            values="waarde").reset_index()
+    table["maand"] = table["maand"].map(lambda m: MONTHS[int(m) - 1])
+    table.columns = [str(c) for c in table.columns]
+    return RunningYear(year, last, c_now, c_before, verdict, colour, table)
