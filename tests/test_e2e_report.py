@@ -18,23 +18,6 @@ from conftest import make_project_copy
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="session")
-def demo_run(tmp_path_factory, root: Path) -> Path:
-    """One full report on the demo data, shared by the tests that only read it."""
-    tmp = tmp_path_factory.mktemp("e2e")
-    data = yaml.safe_load((root / "config" / "westerveld.yaml").read_text(encoding="utf-8"))
-    data["data"]["beleid"] = "demo"
-    data["uitvoer"] = str(tmp / "outputs")
-    config = tmp / "westerveld.yaml"
-    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(config), "--quiet"],
-                            cwd=root, capture_output=True, text=True, timeout=1200)
-    assert result.returncode == 0, result.stdout + result.stderr
-    latest = tmp / "outputs" / "westerveld" / "latest"
-    assert latest.is_symlink()
-    return latest.resolve()
-
-
 def chapters(root: Path) -> list[str]:
     return sorted(p.stem for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 

@@ -89,7 +89,7 @@ class CountProfile:
     def sentence(self) -> str:
         """One plain-Dutch sentence: level, comparison with NL, trend."""
         ind = self.indicator
-        parts = [f"{ind.label}: {format_nl(self.count, 0)} geregistreerd in {self.period_label}"]
+        parts = [f"{ind.label}: {format_nl(self.count, 0)} in {self.period_label}"]
         if np.isfinite(self.rate.value):
             parts[0] += f" ({format_nl(self.rate.value, 1)} {self.rate_label})"
         nl = self.comparisons.get("nederland")
@@ -149,11 +149,9 @@ def _group_totals(ds: Dataset, indicator_id: str, members: list[str], years: tup
     df = ds.counts(indicator_id, members, years=years, denominator=denominator)
     if df.empty:
         return pd.DataFrame(columns=["jaar", "aantal", "noemer"])
-    agg = df.groupby("jaar").agg(aantal=("aantal", lambda s: s.sum(min_count=len(s))),
-                                 noemer=("noemer", lambda s: s.sum(min_count=len(s))),
-                                 leden=("regio_code", "nunique")).reset_index()
-    agg.loc[agg["leden"] < len(members), ["aantal", "noemer"]] = np.nan
-    return agg.drop(columns="leden")
+    # min_count = number of members: a missing or unknown member makes the group total unknown.
+    agg = df.groupby("jaar")[["aantal", "noemer"]].sum(min_count=len(members)).reset_index()
+    return agg
 
 
 def _sum_years(df: pd.DataFrame, years: tuple[int, int]) -> tuple[float, float]:
@@ -212,7 +210,15 @@ def count_profile(ds: Dataset, indicator_id: str, reference_year: int | None = N
         comparisons[key] = Comparison(area, result, verdict, _colour(verdict, result.direction, ind.polarity))
 
     trend_result = trend.poisson_trend(own["jaar"], own["aantal"], own["noemer"], breaks=CORONA_YEARS)
+    if trend_result.status == trend.STATUS_TOO_FEW_YEARS:
+        # Short series (partner exports often start in 2018): keep the corona years rather than no trend.
+        with_breaks = trend.poisson_trend(own["jaar"], own["aantal"], own["noemer"])
+        if with_breaks.status != trend.STATUS_TOO_FEW_YEARS:
+            trend_result = with_breaks
     trend_verdict = verdicts.verdict_trend(trend_result, ind.min_count)
+    if trend_result.status == trend.STATUS_OK and not set(CORONA_YEARS) & set(trend_result.years_excluded) \
+            and set(CORONA_YEARS) & set(trend_result.years_used):
+        trend_verdict += ", coronajaren meegeteld"
     trend_colour = _colour(trend_verdict, trend_result.direction, ind.polarity)
 
     change = None
@@ -355,3 +361,117 @@ def profile_table(profiles: list) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
         colours["Vergeleken met Nederland"].append(nl.colour if nl else "onbekend")
         colours["Trend"].append(trend_colour)
     return pd.DataFrame(rows), {k: pd.Series(v) for k, v in colours.items()}
+
+
+# ---------------------------------------------------------------------------- changes and relative trends
+# (used by the chapters 05-08: a partner series without a national benchmark, a local trend against NL)
+
+def change_between(ds: Dataset, indicator_id: str, year1: int | None = None, year2: int | None = None,
+                   denominator: str | None = None) -> Comparison | None:
+    """The gemeente's rate in ``year2`` against ``year1`` (default: first and last year with data).
+
+    An exact conditional test on the two counts with the inhabitants of each year as exposure
+    (the counts alone when the denominator is unknown). None when either year has no figure.
+    """
+    ind = get_indicator(indicator_id)
+    cfg = ds.config
+    den = denominator or (ind.denominator if ind.denominator != "none" else "inwoners")
+    own = ds.counts(indicator_id, [ds.gemeente], years=(cfg.jaar_van, cfg.jaar_tot), denominator=den)
+    own = own.dropna(subset=["aantal"]).sort_values("jaar")
+    if own.empty:
+        return None
+    year1 = int(own["jaar"].min()) if year1 is None else int(year1)
+    year2 = int(own["jaar"].max()) if year2 is None else int(year2)
+    if year1 >= year2:
+        return None
+    rows = {int(r["jaar"]): r for _, r in own.iterrows()}
+    if year1 not in rows or year2 not in rows:
+        return None
+    c1, c2 = float(rows[year1]["aantal"]), float(rows[year2]["aantal"])
+    e1, e2 = float(rows[year1]["noemer"]), float(rows[year2]["noemer"])
+    if not (np.isfinite(e1) and np.isfinite(e2) and e1 > 0 and e2 > 0):
+        e1 = e2 = 1.0
+    result = compare.compare_periods(c1, e1, c2, e2, method="exact-cond")
+    verdict = verdicts.verdict_periods(result, year1, ind.min_count)
+    return Comparison(str(year1), result, verdict, _colour(verdict, result.direction, ind.polarity))
+
+
+@dataclass
+class TrendComparison:
+    """A local trend next to a reference trend (Nederland), and the trend in the ratio between them.
+
+    ``relative`` is a Poisson trend of the local counts with the counts expected at the
+    reference's rate (local exposure x reference rate, per year) as exposure: its yearly change is
+    how much faster or slower the local figure moves than the reference. The reference is treated
+    as known (as in ``compare_with_benchmark``): the Netherlands has far more cases than a gemeente.
+    """
+
+    own: trend.Trend
+    reference: trend.Trend
+    relative: trend.Trend
+    own_verdict: str
+    reference_verdict: str
+    relative_verdict: str
+    reference_name: str
+    table: pd.DataFrame  # jaar, aantal, noemer, ref_aantal, ref_noemer, verwacht
+
+    def sentence(self, naam: str, subject: str) -> str:
+        return (f"{subject} in {naam}: {self.own_verdict}; in {self.reference_name}: {self.reference_verdict}. "
+                f"{self.relative_verdict}")
+
+
+def compare_trends(years, counts, exposures, ref_counts, ref_exposures, naam: str, reference_name: str = "Nederland",
+                   min_count: int | None = 10, breaks=CORONA_YEARS) -> TrendComparison:
+    """Trend of a local count (with exposure) against the same trend in a reference area.
+
+    Used for "does the rise in the gemeente differ from the national rise" (E33) and for the
+    share of online crime in all crime (counts = online crime, exposures = all crime).
+    """
+    df = pd.DataFrame({"jaar": np.asarray(years, dtype=float), "aantal": np.asarray(counts, dtype=float),
+                       "noemer": np.asarray(exposures, dtype=float),
+                       "ref_aantal": np.asarray(ref_counts, dtype=float),
+                       "ref_noemer": np.asarray(ref_exposures, dtype=float)})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df["verwacht"] = df["noemer"] * df["ref_aantal"] / df["ref_noemer"]
+    own = _trend_with_fallback(df["jaar"], df["aantal"], df["noemer"], breaks)
+    ref = _trend_with_fallback(df["jaar"], df["ref_aantal"], df["ref_noemer"], breaks)
+    rel = _trend_with_fallback(df["jaar"], df["aantal"], df["verwacht"], breaks)
+    own_verdict = verdicts.verdict_trend(own, min_count)
+    ref_verdict = verdicts.verdict_trend(ref, min_count)
+    rel_verdict = _relative_verdict(rel, own, naam, reference_name, min_count)
+    return TrendComparison(own, ref, rel, own_verdict, ref_verdict, rel_verdict, reference_name,
+                           df.assign(jaar=df["jaar"].astype(int)))
+
+
+def _trend_with_fallback(years, counts, exposures, breaks) -> trend.Trend:
+    """Corona years left out; with too few years left, kept in (as ``count_profile`` does)."""
+    result = trend.poisson_trend(years, counts, exposures, breaks=breaks)
+    if result.status == trend.STATUS_TOO_FEW_YEARS and breaks:
+        kept = trend.poisson_trend(years, counts, exposures)
+        if kept.status != trend.STATUS_TOO_FEW_YEARS:
+            return kept
+    return result
+
+
+def _relative_verdict(rel: trend.Trend, own: trend.Trend, naam: str, reference_name: str,
+                      min_count: int | None) -> str:
+    base = verdicts.verdict_trend(rel, min_count)
+    if rel.status != trend.STATUS_OK or base.startswith("te weinig") or base.startswith("onbekend"):
+        return f"Of de ontwikkeling in {naam} afwijkt van die in {reference_name} is niet te toetsen ({base})."
+    span = f"{rel.first_year}-{rel.last_year}"
+    interval = f"95%-interval {format_pct(rel.lower, 1)} tot {format_pct(rel.upper, 1)} per jaar"
+    if rel.direction == "gelijk":
+        return (f"De ontwikkeling in {naam} verschilt niet significant van die in {reference_name} "
+                f"(verschil in jaarlijkse verandering {format_pct(rel.annual_change_pct, 1)}, {interval}, {span}).")
+    own_dir = own.direction if own.status == trend.STATUS_OK else "onbekend"
+    ref = reference_name
+    if rel.direction == "hoger":
+        how = {"hoger": f"stijgt significant sneller dan in {ref}",
+               "lager": f"daalt significant langzamer dan in {ref}"}.get(own_dir, f"loopt significant op ten opzichte van {ref}")
+        word = "toe"
+    else:
+        how = {"hoger": f"stijgt significant langzamer dan in {ref}",
+               "lager": f"daalt significant sneller dan in {ref}"}.get(own_dir, f"loopt significant terug ten opzichte van {ref}")
+        word = "af"
+    return (f"Het cijfer in {naam} {how}: de verhouding tot {ref} neemt gemiddeld "
+            f"{format_pct(abs(rel.annual_change_pct), 1)} per jaar {word} ({interval}, {span}).")

@@ -87,6 +87,7 @@ class RunConfig:
     timeout_per_hoofdstuk: int
     parallel: int
     prioriteiten: dict[str, Any] = field(default_factory=dict)
+    uitspraken: tuple[dict[str, Any], ...] = ()  # statements of the previous plan, tested in the synthesis
     raw: dict[str, Any] = field(default_factory=dict)
 
     def all_gemeenten(self) -> list[str]:
@@ -96,7 +97,7 @@ class RunConfig:
 
 # The schema: allowed keys per section. Unknown keys are errors (typos must not pass silently).
 _TOP = {"gemeente", "naam", "periode", "vergelijking", "hoofdstukken", "data", "invoer", "onthulling",
-        "uitvoer", "uitvoering", "prioriteiten"}
+        "uitvoer", "uitvoering", "prioriteiten", "uitspraken"}
 _PERIODE = {"van", "tot", "vorige_analyse"}
 _VERGELIJKING = {"regio", "provincie", "peers", "nederland"}
 _GROUP = {"code", "naam", "gemeenten", "reden"}
@@ -104,7 +105,10 @@ _DATA = {"beleid", "max_leeftijd_dagen", "cache", "demo"}
 _INVOER = {"map", "bestanden", "tabbladen"}
 _ONTHULLING = {"drempel"}
 _UITVOERING = {"timeout_per_hoofdstuk", "parallel"}
-_PRIORITEITEN = {"gewichten", "aantal", "minimum_score"}
+_PRIORITEITEN = {"gewichten", "aantal", "minimum_score", "themas"}
+_GEWICHTEN = {"niveau", "trend", "verandering", "beleving", "ivp_thema"}
+_UITSPRAAK = {"uitspraak", "indicator", "verwachting", "van", "tot", "waarde", "bron"}
+VERWACHTINGEN = ("stijging", "daling", "stabiel", "hoger_dan_nederland", "lager_dan_nederland", "waarde")
 
 
 def available_chapters(root: Path | None = None) -> list[str]:
@@ -156,6 +160,35 @@ def _group(source: str, key: str, value: Any, required_code: str | None = None) 
         raise ConfigError(source, f"{key}.gemeenten", "contains a gemeente twice")
     code = str(value.get("code") or required_code or key.split(".")[-1].upper())
     return RegionGroup(code=code, naam=str(value["naam"]), gemeenten=codes, reden=str(value.get("reden", "")))
+
+
+def _uitspraken(source: str, value: Any) -> tuple[dict[str, Any], ...]:
+    """Statements of the previous analysis or plan that the synthesis tests against the data."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ConfigError(source, "uitspraken", "expected a list of statements")
+    from .indicators import catalogue
+
+    out = []
+    for i, item in enumerate(value):
+        where = f"uitspraken[{i}]"
+        item = _check_keys(where, source, item, _UITSPRAAK)
+        for needed in ("uitspraak", "indicator", "verwachting"):
+            if needed not in item:
+                raise ConfigError(source, f"{where}.{needed}", "missing")
+        if item["indicator"] not in catalogue():
+            raise ConfigError(source, f"{where}.indicator", f"unknown indicator {item['indicator']!r}; see indicators.yaml")
+        if item["verwachting"] not in VERWACHTINGEN:
+            raise ConfigError(source, f"{where}.verwachting",
+                              f"expected one of {', '.join(VERWACHTINGEN)}, found {item['verwachting']!r}")
+        for year_key in ("van", "tot"):
+            if year_key in item:
+                _int(source, f"{where}.{year_key}", item[year_key], FIRST_YEAR, 2100)
+        if item["verwachting"] == "waarde" and not isinstance(item.get("waarde"), (int, float)):
+            raise ConfigError(source, f"{where}.waarde", "a statement about a value needs the number (waarde)")
+        out.append(dict(item))
+    return tuple(out)
 
 
 def parse_config(data: Any, source: str = "<config>", name: str = "config",
@@ -236,6 +269,16 @@ def parse_config(data: Any, source: str = "<config>", name: str = "config",
         parallel = _int(source, "uitvoering.parallel", parallel_value, 1, 64)
 
     prioriteiten = _check_keys("prioriteiten", source, top.get("prioriteiten"), _PRIORITEITEN)
+    gewichten = _check_keys("prioriteiten.gewichten", source, prioriteiten.get("gewichten"), _GEWICHTEN)
+    for key, value in gewichten.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ConfigError(source, f"prioriteiten.gewichten.{key}", f"expected a number >= 0, found {value!r}")
+    if "aantal" in prioriteiten:
+        _int(source, "prioriteiten.aantal", prioriteiten["aantal"], 1, 20)
+    themas = prioriteiten.get("themas", [])
+    if not isinstance(themas, list) or not all(isinstance(t, str) for t in themas):
+        raise ConfigError(source, "prioriteiten.themas", "expected a list of chapter ids or indicator ids")
+    uitspraken = _uitspraken(source, top.get("uitspraken"))
 
     naam = top.get("naam")
     if naam is not None and not isinstance(naam, str):
@@ -260,6 +303,7 @@ def parse_config(data: Any, source: str = "<config>", name: str = "config",
         timeout_per_hoofdstuk=timeout,
         parallel=parallel,
         prioriteiten=dict(prioriteiten),
+        uitspraken=uitspraken,
         raw=dict(top),
     )
 

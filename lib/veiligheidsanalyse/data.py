@@ -10,7 +10,7 @@ no row for the group itself.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
@@ -37,16 +37,17 @@ class DataStatus:
     messages: tuple[str, ...]
     snapshots: dict
     inputs_missing: tuple[str, ...] = ()
+    inputs: dict = field(default_factory=dict)  # partner file (relative path) -> sha256
 
     @classmethod
     def from_json(cls, data: dict) -> "DataStatus":
         return cls(demo=bool(data.get("demo")), stale=bool(data.get("stale")),
                    messages=tuple(data.get("messages", ())), snapshots=dict(data.get("snapshots", {})),
-                   inputs_missing=tuple(data.get("inputs_missing", ())))
+                   inputs_missing=tuple(data.get("inputs_missing", ())), inputs=dict(data.get("inputs", {})))
 
     def to_json(self) -> dict:
         return {"demo": self.demo, "stale": self.stale, "messages": list(self.messages),
-                "snapshots": self.snapshots, "inputs_missing": list(self.inputs_missing)}
+                "snapshots": self.snapshots, "inputs_missing": list(self.inputs_missing), "inputs": self.inputs}
 
 
 def write_store(folder: Path, observations: pd.DataFrame, status: DataStatus) -> Path:
@@ -71,10 +72,18 @@ class Dataset:
     """Observations of one run, seen through its comparison set."""
 
     def __init__(self, observations: pd.DataFrame, config: RunConfig, status: DataStatus):
+        # Text columns as plain Python objects: chapters filter and merge small frames thousands of
+        # times, and the Arrow-backed string dtype is about twice as slow for that.
+        text = [c for c, dtype in obs.COLUMNS.items() if dtype == "string"]
+        observations = observations.astype({c: object for c in text})
         self.observations = observations
         self.config = config
         self.status = status
         self._by_indicator = {k: v for k, v in observations.groupby("indicator", sort=False)}
+        # Memoised lookups: chapters ask for the same series and denominators many times.
+        self._base: dict[tuple[str, bool], pd.DataFrame] = {}
+        self._counts: dict[tuple, pd.DataFrame] = {}
+        self._denominators: dict[tuple, pd.DataFrame] = {}
 
     # ------------------------------------------------------------------ regions
     @property
@@ -117,10 +126,7 @@ class Dataset:
     def series(self, indicator_id: str, regions: Iterable[str] | None = None, monthly: bool = False,
                years: tuple[int, int] | None = None) -> pd.DataFrame:
         """Observations of one indicator (yearly unless ``monthly``), for regions incl. group codes."""
-        get_indicator(indicator_id)  # unknown ids fail loudly
-        df = self._by_indicator.get(indicator_id, obs.empty())
-        df = df[df["maand"].notna()] if monthly else df[df["maand"].isna()]
-        df = _prefer_open_data(df)
+        df = self._base_series(indicator_id, monthly)
         if years:
             df = df[(df["jaar"] >= years[0]) & (df["jaar"] <= years[1])]
         if regions is None:
@@ -135,6 +141,16 @@ class Dataset:
         out = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else obs.empty()
         return out.reset_index(drop=True)
 
+    def _base_series(self, indicator_id: str, monthly: bool) -> pd.DataFrame:
+        """All yearly (or monthly) rows of an indicator, one per region and period; memoised."""
+        key = (indicator_id, monthly)
+        if key not in self._base:
+            get_indicator(indicator_id)  # unknown ids fail loudly
+            df = self._by_indicator.get(indicator_id, obs.empty())
+            df = df[df["maand"].notna()] if monthly else df[df["maand"].isna()]
+            self._base[key] = _prefer_open_data(df)
+        return self._base[key]
+
     def _group_sum(self, df: pd.DataFrame, group: RegionGroup, indicator_id: str) -> pd.DataFrame:
         """A group's yearly total as the sum of its members; unknown when a member is missing or unknown."""
         ind = get_indicator(indicator_id)
@@ -144,19 +160,19 @@ class Dataset:
         if members.empty:
             return obs.empty()
         keys = ["jaar", "maand"]
-        agg = members.groupby(keys, dropna=False).agg(
-            waarde=("waarde", lambda s: s.sum(min_count=len(s))),
-            members=("regio_code", "nunique"),
-            status=("status", lambda s: "voorlopig" if (s == "voorlopig").any() else "definitief"),
-            bron=("bron", "first"), snapshot=("snapshot", "first"),
-        ).reset_index()
-        agg.loc[agg["members"] < len(group.gemeenten), "waarde"] = np.nan
+        grouped = members.assign(voorlopig=members["status"] == "voorlopig").groupby(keys, dropna=False)
+        # min_count = number of members: a missing or unknown member makes the group total unknown.
+        agg = grouped["waarde"].sum(min_count=len(group.gemeenten)).to_frame()
+        agg["status"] = np.where(grouped["voorlopig"].any(), "voorlopig", "definitief")
+        agg["bron"] = grouped["bron"].first()
+        agg["snapshot"] = grouped["snapshot"].first()
+        agg = agg.reset_index()
         agg.loc[agg["waarde"].isna(), "status"] = "onbekend"
         agg["indicator"] = indicator_id
         agg["regio_code"] = group.code
         agg["regio_naam"] = group.naam
         agg["regio_soort"] = "groep"
-        return obs.conform(agg.drop(columns="members"))
+        return obs.conform(agg)
 
     # ------------------------------------------------------------------ counts with their denominators
     def counts(self, indicator_id: str, regions: Iterable[str], years: tuple[int, int] | None = None,
@@ -167,9 +183,15 @@ class Dataset:
         Woningen are only published for some years: the nearest published year is used, and a
         missing woningvoorraad falls back to inwoners (``noemer_soort`` says which was used).
         """
-        ind = get_indicator(indicator_id)
         years = years or (self.config.jaar_van, self.config.jaar_tot)
-        regions = list(regions)
+        key = (indicator_id, tuple(regions), tuple(years), denominator)
+        if key not in self._counts:
+            self._counts[key] = self._counts_uncached(indicator_id, list(regions), tuple(years), denominator)
+        return self._counts[key].copy()
+
+    def _counts_uncached(self, indicator_id: str, regions: list[str], years: tuple[int, int],
+                         denominator: str | None) -> pd.DataFrame:
+        ind = get_indicator(indicator_id)
         counts = self.series(indicator_id, regions, years=years)
         counts = counts[["regio_code", "regio_naam", "jaar", "waarde", "status"]].rename(columns={"waarde": "aantal"})
         kind = denominator or ind.denominator
@@ -187,6 +209,12 @@ class Dataset:
         return out
 
     def _denominator(self, kind: str, regions: list[str], years: tuple[int, int]) -> pd.DataFrame:
+        key = (kind, tuple(regions), tuple(years))
+        if key not in self._denominators:
+            self._denominators[key] = self._denominator_uncached(kind, regions, years)
+        return self._denominators[key]
+
+    def _denominator_uncached(self, kind: str, regions: list[str], years: tuple[int, int]) -> pd.DataFrame:
         den_id = DENOMINATOR_INDICATOR[kind]
         den = self.series(den_id, regions)
         if den_id == "woningen" and len(den):

@@ -48,8 +48,15 @@ class ObservationError(ValueError):
     pass
 
 
+_EMPTY: pd.DataFrame | None = None
+
+
 def empty() -> pd.DataFrame:
-    return conform(pd.DataFrame({c: [] for c in COLUMNS}))
+    """An empty observation table with the contract's dtypes (built once: conform() is not cheap)."""
+    global _EMPTY
+    if _EMPTY is None:
+        _EMPTY = conform(pd.DataFrame({c: [] for c in COLUMNS}))
+    return _EMPTY.copy()
 
 
 def conform(df: pd.DataFrame) -> pd.DataFrame:

@@ -70,7 +70,8 @@ def snapshot_labels(snapshots: dict[str, Snapshot]) -> dict[str, str]:
 
 def build_store(config: RunConfig, root: Path, store_dir: Path, snapshots: dict[str, Snapshot],
                 demo: bool, stale: bool, messages: list[str], input_observations: pd.DataFrame | None = None,
-                inputs_missing: tuple[str, ...] = (), origins: dict[str, str] | None = None) -> DataStatus:
+                inputs_missing: tuple[str, ...] = (), origins: dict[str, str] | None = None,
+                input_files: dict[str, str] | None = None) -> DataStatus:
     frames = [normalise_snapshots(snapshots.values())]
     if input_observations is not None and len(input_observations):
         frames.append(obs.conform(input_observations))
@@ -82,6 +83,7 @@ def build_store(config: RunConfig, root: Path, store_dir: Path, snapshots: dict[
                            origin=(origins or {}).get(t, "demo" if s.provenance.get("demo") else "cached"))
                    for t, s in snapshots.items()},
         inputs_missing=inputs_missing,
+        inputs=dict(input_files or {}),
     )
     write_store(store_dir, observations, status)
     return status

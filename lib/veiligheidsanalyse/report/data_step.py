@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..chapter import INPUTS_DIR
 from ..config import ConfigError, RunConfig, resolve
 from ..prepare import (DataUnavailableError, Prepared, build_store, demo_snapshots, known_region_codes,
                        snapshot_labels)
@@ -107,12 +108,67 @@ def prepare_run_data(config: RunConfig, root: Path, options, work_dir: Path) -> 
     snapshots = selection.snapshots
     known = known_region_codes(snapshots)
     check_regions(config, known)
+    naam = config.naam or _region_name(snapshots, config.gemeente) or config.gemeente
+    inputs = read_partner_inputs(config, root, naam, snapshots)
+    input_files = {_relative(path, root): digest for path, digest in (inputs.files if inputs else {}).items()}
     status = build_store(config, root, work_dir, snapshots, demo=selection.demo,
                          stale=selection.stale or bool(selection.messages), messages=selection.messages,
-                         origins=selection.origins)
-    prepared = Prepared(store_dir=work_dir, status=status, snapshots=snapshots, region_codes=known)
-    naam = config.naam or _region_name(snapshots, config.gemeente) or config.gemeente
-    return RunData(prepared=prepared, gemeente_naam=naam, source_labels=snapshot_labels(snapshots))
+                         origins=selection.origins,
+                         input_observations=inputs.observations if inputs is not None else None,
+                         inputs_missing=tuple(inputs.missing) if inputs is not None else (),
+                         input_files=input_files)
+    if inputs is not None:
+        write_partner_inputs(work_dir / INPUTS_DIR, inputs)
+    prepared = Prepared(store_dir=work_dir, status=status, snapshots=snapshots, region_codes=known,
+                        input_files=input_files, stories=dict(inputs.stories) if inputs else {})
+    labels = snapshot_labels(snapshots)
+    if inputs is not None:
+        labels.update({f"partner:{Path(path).stem}": f"Partnerbestand {Path(path).name} (sha256 {digest[:12]}…)"
+                       for path, digest in inputs.files.items()})
+    return RunData(prepared=prepared, gemeente_naam=naam, source_labels=labels)
+
+
+def read_partner_inputs(config: RunConfig, root: Path, naam: str, snapshots):
+    """Validate and read the partner files; every problem at once, before any kernel starts."""
+    if config.invoer_map is None:
+        return None
+    from ..sources.inputs import InputsConfig, InputValidationError, load_inputs
+
+    inputs_config = InputsConfig(resolve(root, config.invoer_map), files=config.invoer_bestanden,
+                                 sheets=config.invoer_tabbladen)
+    try:
+        return load_inputs(inputs_config, config.gemeente, naam, **_known_gemeenten_kwarg(snapshots))
+    except InputValidationError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _known_gemeenten_kwarg(snapshots) -> dict:
+    """Gemeente names from the data's own region lists, for the partner files' wrong-gemeente check."""
+    try:
+        from ..sources.inputs import known_gemeenten_from_snapshots
+    except ImportError:
+        return {}
+    return {"known_gemeenten": known_gemeenten_from_snapshots(snapshots.values())}
+
+
+def write_partner_inputs(folder: Path, inputs) -> None:
+    """Partner detail tables, the buurt->kern mapping and the stories, next to the store."""
+    (folder / "tables").mkdir(parents=True, exist_ok=True)
+    (folder / "stories").mkdir(parents=True, exist_ok=True)
+    for name, table in inputs.tables.items():
+        table.to_parquet(folder / "tables" / f"{name}.parquet", index=False)
+    if inputs.kern_mapping is not None:
+        inputs.kern_mapping.to_parquet(folder / "tables" / "kernen.parquet", index=False)
+    for chapter, text in inputs.stories.items():
+        (folder / "stories" / f"{chapter}.md").write_text(text, encoding="utf-8")
+
+
+def _relative(path, root: Path) -> str:
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return path.name
 
 
 def _region_name(snapshots, code: str) -> str | None:

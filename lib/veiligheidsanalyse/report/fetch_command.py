@@ -1,0 +1,33 @@
+"""``veiligheidsanalyse fetch``: update the snapshot cache for a configuration, nothing else."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..config import ConfigError, load_config, resolve
+from ..paths import project_root
+
+
+def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
+    from ..sources.fetch import fetch_tables
+    from ..sources.tables import table_spec
+    from .data_step import default_endpoint, fetch_requests
+
+    stream = stream or sys.stdout
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        print(f"ongeldige configuratie: {exc}", file=sys.stderr)
+        return 2
+    cache = resolve(project_root(), config.data.cache)
+    report = fetch_tables(fetch_requests(config), cache, endpoint or default_endpoint())
+    failed_required = False
+    for table_id, outcome in report.outcomes.items():
+        if outcome.status == "failed":
+            print(f"{table_id}: MISLUKT — {outcome.error}", file=sys.stderr)
+            failed_required = failed_required or table_spec(table_id).required
+        else:
+            where = outcome.snapshot.path if outcome.snapshot else ""
+            print(f"{table_id}: {outcome.status} {where}", file=stream)
+    return 3 if report.failed and failed_required else 0

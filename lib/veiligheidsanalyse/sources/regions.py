@@ -1,0 +1,69 @@
+"""Gemeente codes and names from the open data itself: the region code lists of the snapshots.
+
+Every fetched CBS/politie table stores its code lists in ``metadata.json`` (``dimensions``): the
+``RegioS`` list of a gemeente-level table names every gemeente of the table (``"GM1701  "`` padded,
+title ``"Westerveld"``), the ``WijkenEnBuurten`` list of a buurt-level table starts each gemeente
+with a ``GM`` entry. :func:`known_gemeenten_from_snapshots` turns those lists into ``{code: name}``,
+which the partner-input check uses to recognise a file about another gemeente. Nothing is kept
+by hand: a new merger is known as soon as the data knows it.
+
+A long CBS series may list gemeenten that no longer exist (with their last name); they are
+returned like the others, because the metadata does not say which ones are current.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Mapping
+
+from .snapshots import Snapshot
+
+GEMEENTE_CODE = re.compile(r"GM\d{4}")
+REGION_DIMENSIONS = ("RegioS", "WijkenEnBuurten")
+# "Westerveld (GM)", "Groningen (gemeente)": a marker of the region level, not part of the name.
+# Qualifiers that tell gemeenten apart ("Bergen (NH.)", "Hengelo (O.)") are kept.
+_LEVEL_SUFFIX = re.compile(r"\s*\((gm|gem\.?|gemeente)\)\s*$", re.IGNORECASE)
+
+
+def gemeente_name(title: Any) -> str:
+    """A RegioS title as a gemeente name: stripped, without a level marker like ``" (GM)"``."""
+    name = re.sub(r"\s+", " ", str(title or "").replace("\xa0", " ")).strip()
+    return _LEVEL_SUFFIX.sub("", name).strip()
+
+
+def known_gemeenten_from_code_lists(code_lists: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """``{GMxxxx: name}`` from metadata ``dimensions`` mappings (``{"RegioS": [{Key, Title}, ...]}``).
+
+    Only GM codes; keys are stripped of their padding. When lists disagree on a name, the first
+    list that names the code wins.
+    """
+    known: dict[str, str] = {}
+    for dimensions in code_lists:
+        if not isinstance(dimensions, Mapping):
+            continue
+        for dimension in REGION_DIMENSIONS:
+            members = dimensions.get(dimension) or []
+            if not isinstance(members, list):
+                continue
+            for member in members:
+                if not isinstance(member, Mapping):
+                    continue
+                code = str(member.get("Key") or "").strip().upper()
+                if not GEMEENTE_CODE.fullmatch(code) or code in known:
+                    continue
+                name = gemeente_name(member.get("Title"))
+                if name:
+                    known[code] = name
+    return known
+
+
+def known_gemeenten_from_snapshots(snapshots: Iterable[Snapshot]) -> dict[str, str]:
+    """``{GMxxxx: name}`` of every gemeente in the region code lists of ``snapshots``.
+
+    Reads ``metadata["dimensions"]["RegioS"]`` and the ``GM`` entries of
+    ``metadata["dimensions"]["WijkenEnBuurten"]``; titles are stripped and lose level markers
+    (``"Groningen (gemeente)"`` -> ``"Groningen"``). ``None`` entries are skipped, so a dict of
+    optional snapshots can be passed as ``snapshots.values()``.
+    """
+    return known_gemeenten_from_code_lists(
+        (snapshot.metadata or {}).get("dimensions") or {} for snapshot in snapshots if snapshot is not None)
