@@ -1,0 +1,126 @@
+"""Chapter 99 Methode en bronnen: every indicator's definition and source, the data log, the
+statistical methods in plain words, and the assumptions and caveats."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..data import Dataset
+from ..indicators import catalogue
+from ..sources.tables import TABLES
+from ..stats.formatting import format_nl
+
+METHODS = [
+    ("Cijfers per inwoner",
+     "Aantallen worden gedeeld door het aantal inwoners op 1 januari (CBS), door het aantal jongeren van 12 tot en "
+     "met 17 jaar (Halt, jeugdoverlast) of door het aantal woningen (woninginbraak). Het betrouwbaarheidsinterval "
+     "(95%) is exact volgens de Poissonverdeling (Garwood) bij minder dan tien gevallen en volgens Byar daarboven, "
+     "zoals in de Fingertips-profielen van de Britse volksgezondheid."),
+    ("Kleine aantallen",
+     "Onder het minimum per indicator (meestal tien gevallen per jaar) worden de laatste drie jaren samengenomen. "
+     "Blijft het aantal te klein, dan staat er 'te weinig gevallen om te vergelijken' in plaats van een percentage."),
+    ("Vergelijking met Nederland",
+     "Het aantal in de gemeente wordt vergeleken met het aantal dat bij het Nederlandse cijfer zou horen (exacte "
+     "Poissontoets). 'Significant hoger' betekent dat het hele 95%-interval boven het Nederlandse cijfer ligt."),
+    ("Vergelijking met de regio en vergelijkbare gemeenten",
+     "De gemeente maakt zelf deel uit van de provincie en de vergelijkingsgroep. Om niet met zichzelf te "
+     "vergelijken, wordt de gemeente vergeleken met de rest van de groep (exacte voorwaardelijke toets op de "
+     "verhouding van twee Poissoncijfers)."),
+    ("Trechterdiagram",
+     "Alle vergelijkingsgemeenten staan in één figuur tegen hun omvang, met grenzen waarbinnen toeval het verschil "
+     "kan verklaren (95% en 99,8%, Spiegelhalter 2005). Als gemeenten onderling meer verschillen dan toeval "
+     "verklaart, worden de grenzen verbreed (additieve overspreiding). Er is bewust geen ranglijst."),
+    ("Trend",
+     "De ontwikkeling over de jaren is geschat met een Poissonregressie met het aantal inwoners als blootstelling. "
+     "Varieert het aantal meer dan een Poissonverdeling toelaat, dan wordt het interval breder gemaakt "
+     "(quasi-Poisson). 2020 en 2021 (corona) tellen niet mee, tenzij de reeks anders te kort is; dat staat er dan bij. "
+     "De trend is een gemiddelde verandering per jaar met 95%-interval."),
+    ("Verandering sinds de vorige analyse",
+     "Het laatste jaar wordt vergeleken met het jaar van de vorige analyse (exacte voorwaardelijke toets). Een "
+     "stijging van bijvoorbeeld 40% zonder toets zegt bij kleine aantallen weinig."),
+    ("Enquêtecijfers (Veiligheidsmonitor)",
+     "Gepubliceerde marges worden gebruikt; zonder marges een Wilson-interval op de effectieve steekproef "
+     "(aantal respondenten gedeeld door een ontwerpeffect van 1,3, een aanname). Verschillen tussen gebieden of "
+     "edities worden getoetst met een z-toets; tussen edities van vóór en vanaf 2021 wordt niet getoetst omdat de "
+     "vragenlijst toen is vernieuwd ('niet vergelijkbaar')."),
+    ("Signaal en alarm",
+     "In één rapport worden veel toetsen gedaan; bij 95% zijn er dan een paar 'significant' door toeval. Daarom "
+     "zijn de p-waarden van het hele rapport samen gecorrigeerd (Holm). Na correctie heet een uitkomst bij 95% een "
+     "signaal en bij 99,8% een alarm."),
+    ("Afscherming van kleine aantallen",
+     "Aantallen uit partnerbestanden onder de drempel van de configuratie worden getoond als '<drempel'; waar een "
+     "totaal een verborgen cel zou verraden, wordt ook een tweede cel verborgen ('x'). Onbekende cellen uit de bron "
+     "('.') blijven onbekend en worden nooit als 0 getoond."),
+]
+
+CAVEATS = [
+    "Misdrijven tellen in de gemeente waar ze zijn gepleegd (pleeggemeente). In een toeristische gemeente tellen "
+    "misdrijven door en tegen bezoekers mee, terwijl bezoekers niet in het aantal inwoners zitten.",
+    "Geregistreerde criminaliteit hangt af van aangiftebereidheid en van de inzet van de politie; vooral bij drugs, "
+    "wapens en rijden onder invloed volgt het aantal de handhaving meer dan het werkelijke vóórkomen.",
+    "Politiecijfers (data.politie.nl) en CBS-cijfers over criminaliteit verschillen door een andere selectie en "
+    "telling; ze worden niet in één reeks gemengd.",
+    "In juli 2018 veranderde de politie de registratie van samenloop; enkele categorieën stegen daardoor licht.",
+    "De Veiligheidsmonitor is in 2021 vernieuwd: cijfers van vóór 2021 zijn niet vergelijkbaar met latere.",
+    "Cijfers over het laatste jaar zijn vaak voorlopig; de politie en het CBS kunnen ze nog bijstellen.",
+    "Meldingen (overlast, E33, Veilig Thuis) tellen gebeurtenissen, geen personen.",
+]
+
+
+def indicator_cards(ds: Dataset) -> pd.DataFrame:
+    """One row per indicator the data has for this gemeente: definition, source, unit, caveats."""
+    present = set(ds.observations.loc[ds.observations["regio_code"] == ds.gemeente, "indicator"])
+    rows = []
+    for ind in catalogue().values():
+        if ind.id not in present:
+            continue
+        source = ind.source
+        parts = []
+        if source.get("table"):
+            spec = TABLES.get(source["table"])
+            codes = source.get("filter") or {}
+            code_text = "; ".join(f"{dim} {', '.join(v) if isinstance(v, list) else v}" for dim, v in codes.items())
+            parts.append(f"{spec.publisher if spec else ''} {source['table']}" + (f" ({code_text})" if code_text else ""))
+        if source.get("input"):
+            parts.append(f"partnerbestand '{source['input']}'")
+        unit = {"aantal": "aantal", "procent": "procent", "rapportcijfer": "rapportcijfer 1-10",
+                "score": f"score 0-{format_nl(ind.scale_max, 0)}" if ind.scale_max else "score",
+                "per_1000": "per 1.000"}[ind.unit]
+        if ind.is_rate_indicator:
+            unit += f", {ind.per_label}"
+        rows.append({"Indicator": ind.label, "Hoofdstuk": ind.chapter, "Bron": " en ".join(parts), "Eenheid": unit,
+                     "Definitie": ind.definition, "Kanttekeningen": ind.caveats})
+    return pd.DataFrame(rows)
+
+
+def missing_indicators(ds: Dataset) -> list[str]:
+    present = set(ds.observations.loc[ds.observations["regio_code"] == ds.gemeente, "indicator"])
+    return [i.label for i in catalogue().values() if i.id not in present and not i.chapter.startswith("00")]
+
+
+def data_log(ds: Dataset) -> pd.DataFrame:
+    """Every snapshot and partner file the report rests on, with dates and hashes."""
+    rows = []
+    origin_text = {"fresh": "vers opgehaald", "cached": "eerder opgehaald", "demo": "DEMODATA"}
+    for table_id, info in sorted(ds.status.snapshots.items()):
+        spec = TABLES.get(table_id)
+        sha = (info.get("sha256") or {}).get("data.json.gz", "")
+        rows.append({"Bron": f"{spec.publisher if spec else ''} {table_id}", "Omschrijving": spec.description if spec else "",
+                     "Herkomst": origin_text.get(info.get("origin", ""), info.get("origin", "")),
+                     "Opgehaald": str(info.get("retrieved_at") or "")[:10],
+                     "Tabel bijgewerkt": str(info.get("table_modified") or "")[:10],
+                     "Rijen": info.get("row_count"), "Controlegetal (sha256)": sha[:16]})
+    for path, digest in sorted(ds.status.inputs.items()):
+        rows.append({"Bron": f"partnerbestand {path}", "Omschrijving": "aangeleverd door een partner",
+                     "Herkomst": "partner", "Opgehaald": "", "Tabel bijgewerkt": "", "Rijen": None,
+                     "Controlegetal (sha256)": digest[:16]})
+    return pd.DataFrame(rows)
+
+
+def comparison_set(ds: Dataset) -> pd.DataFrame:
+    rows = []
+    for group in ds.config.vergelijking.groups():
+        rows.append({"Groep": group.naam, "Code": group.code,
+                     "Gemeenten": ", ".join(ds.region_name(c) for c in group.gemeenten),
+                     "Waarom": group.reden or ""})
+    return pd.DataFrame(rows)
