@@ -332,7 +332,13 @@ def load_config(path: str | Path, **overrides: Any) -> RunConfig:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(source, "(file)", f"expected a mapping of keys, found {type(data).__name__}")
-    data.update({k: v for k, v in overrides.items() if v is not None})
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if "gemeente" in overrides and overrides["gemeente"] != data.get("gemeente"):
+        # Another gemeente with the same set-up: the name and the previous plan's statements in the
+        # file belong to the file's own gemeente, not to this one.
+        data.pop("naam", None)
+        data.pop("uitspraken", None)
+    data.update(overrides)
     return parse_config(data, source=source, name=path.stem)
 
 

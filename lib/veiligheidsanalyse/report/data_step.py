@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,12 +135,28 @@ def read_partner_inputs(config: RunConfig, root: Path, naam: str, snapshots):
         return None
     from ..sources.inputs import InputsConfig, InputValidationError, load_inputs
 
-    inputs_config = InputsConfig(resolve(root, config.invoer_map), files=config.invoer_bestanden,
-                                 sheets=config.invoer_tabbladen)
+    folder = inputs_folder(config, root, naam)
+    if folder is None:
+        return None
+    inputs_config = InputsConfig(folder, files=config.invoer_bestanden, sheets=config.invoer_tabbladen)
     try:
         return load_inputs(inputs_config, config.gemeente, naam, **_known_gemeenten_kwarg(snapshots))
     except InputValidationError as exc:
         raise InputError(str(exc)) from None
+
+
+def inputs_folder(config: RunConfig, root: Path, naam: str) -> Path | None:
+    """The partner-input folder; ``{naam}``/``{gemeente}`` in the config name one folder per gemeente.
+
+    With a placeholder, a gemeente without a folder simply has no partner inputs (its chapters say
+    what is missing); a literal folder that does not exist is left to the inputs check (an error).
+    """
+    template = str(config.invoer_map)
+    slug = re.sub(r"[^a-z0-9]+", "-", naam.lower()).strip("-")
+    folder = resolve(root, Path(template.replace("{naam}", slug).replace("{gemeente}", config.gemeente)))
+    if template != str(folder) and ("{naam}" in template or "{gemeente}" in template) and not folder.exists():
+        return None
+    return folder
 
 
 def _known_gemeenten_kwarg(snapshots) -> dict:

@@ -40,13 +40,16 @@ def validate_command(config_path: Path, stream=None) -> int:
         print("Geen partnerbestanden geconfigureerd (invoer.map).", file=stream)
         return 0
     from ..sources.inputs import InputsConfig, format_problems, validate_inputs
-    from .data_step import _known_gemeenten_kwarg, _region_name
+    from .data_step import _known_gemeenten_kwarg, _region_name, inputs_folder
 
     root = project_root()
     snapshots = _local_snapshots(config, root)
     naam = config.naam or _region_name(snapshots, config.gemeente) or config.gemeente
-    inputs_config = InputsConfig(resolve(root, config.invoer_map), files=config.invoer_bestanden,
-                                 sheets=config.invoer_tabbladen)
+    folder = inputs_folder(config, root, naam)
+    if folder is None:
+        print(f"Geen map met partnerbestanden voor {naam} ({config.invoer_map}).", file=stream)
+        return 0
+    inputs_config = InputsConfig(folder, files=config.invoer_bestanden, sheets=config.invoer_tabbladen)
     problems = validate_inputs(inputs_config, config.gemeente, naam, **_known_gemeenten_kwarg(snapshots))
     errors = [p for p in problems if p.is_error]
     if problems:
@@ -54,5 +57,6 @@ def validate_command(config_path: Path, stream=None) -> int:
     if errors:
         print(f"{len(errors)} fout(en): de run start niet voordat deze zijn opgelost.", file=sys.stderr)
         return 2
-    print(f"Partnerbestanden in {config.invoer_map}: in orde.", file=stream)
+    print(f"Partnerbestanden in {folder.relative_to(root) if folder.is_relative_to(root) else folder.name}: "
+          "in orde.", file=stream)
     return 0
