@@ -64,6 +64,23 @@ class PartnerInputs:
         return float(rows.sort_values("jaar")["waarde"].iloc[-1])
 
 
+def _slug(name: str, sep: str = "-") -> str:
+    """A file- and anchor-safe name: lower case ascii letters, digits and ``sep``."""
+    return re.sub(r"[^a-z0-9]+", sep, name.lower()).strip(sep) or "x"
+
+
+def csv_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame as written to CSV: float columns holding only whole numbers become integers."""
+    out = df.copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_float_dtype(values):
+            finite = values.dropna()
+            if len(finite) and (finite == finite.round()).all() and finite.abs().max() < 2**53:
+                out[column] = values.astype("Int64")
+    return out
+
+
 @dataclass
 class Chapter:
     id: str
@@ -77,6 +94,8 @@ class Chapter:
     sources: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     _figure_count: int = 0
+    _table_count: int = 0
+    _csv_files: set = field(default_factory=set)
 
     # ------------------------------------------------------------------ facts
     @property
@@ -103,8 +122,15 @@ class Chapter:
                 self.sources.append(table_id)
 
     # ------------------------------------------------------------------ showing things
+    # Everything a chapter shows goes through these methods, so every page gets the same markup:
+    # escaped text, Dutch numbers, numbered figures and tables with caption, source line and the
+    # CSV of exactly the numbers shown. The page shell (report/export.py) adds header and footer.
     def header(self, title: str, intro: str = "") -> None:
-        """Chapter title, data banners (also visible in JupyterLab) and an introduction."""
+        """Chapter title, data banners (also visible in JupyterLab) and an introduction.
+
+        The page shell lifts the <h1> into the page title and shows the run's banners itself; the
+        inline banners (class ``va-inline``) are for analysts in JupyterLab and are dropped on export.
+        """
         self.title = title
         parts = [f"<h1>{html.escape(title)}</h1>"]
         if self.status.demo:
@@ -114,10 +140,11 @@ class Chapter:
             parts.append('<div class="va-banner va-banner-stale va-inline" role="note"><strong>Verouderde gegevens.</strong> '
                          + html.escape(" ".join(self.status.messages)) + "</div>")
         if intro:
-            parts.append(f"<p>{html.escape(intro)}</p>")
+            parts.append(f'<p class="va-intro">{html.escape(intro)}</p>')
         html_block("\n".join(parts))
 
     def section(self, title: str, text: str = "") -> None:
+        """A section (<h2>): it appears in the page's table of contents."""
         html_block(f"<h2>{html.escape(title)}</h2>" + (f"<p>{html.escape(text)}</p>" if text else ""))
 
     def text(self, text: str) -> None:
@@ -134,31 +161,49 @@ class Chapter:
         """The three to five findings at the top of the chapter; also collected for index.html."""
         self.findings = [f for f in findings if f][:5]
         items = "".join(f"<li>{html.escape(f)}</li>" for f in self.findings) or "<li>Geen bevindingen.</li>"
-        html_block(f'<section class="va-findings"><h2>Kernbevindingen</h2><ul>{items}</ul></section>')
+        html_block(f'<section class="va-findings" aria-labelledby="kernbevindingen">'
+                   f'<h2 id="kernbevindingen">Kernbevindingen</h2><ul>{items}</ul></section>')
         self.save()
 
     def table(self, df: pd.DataFrame, name: str, caption: str, source: str = "",
               formats: dict[str, str] | None = None, classes: dict[str, pd.Series] | None = None) -> None:
-        """A table in Dutch number format, with the CSV of exactly these numbers next to it."""
-        csv_link = self._write_csv(df, name)
-        table_html = format_table_html(df, caption=caption, formats=formats or {}, classes=classes or {})
+        """A numbered table in Dutch number format, with the CSV of exactly these numbers next to it."""
+        csv_link = self._write_csv(df, name, kind="tabel")
+        self._table_count += 1
+        number = self._table_count
+        anchor = f"tabel-{self._csv_stem(csv_link)}"
+        table_html = format_table_html(df, caption=caption, formats=formats or {}, classes=classes or {},
+                                       number=f"Tabel {number}.")
         extra = f'<p class="va-source">Bron: {html.escape(source)}</p>' if source else ""
-        html_block(f'{table_html}{extra}<p class="va-download"><a href="{csv_link}">Download de cijfers (CSV)</a></p>')
+        html_block(f'<div class="va-table-wrap" id="{anchor}" role="region" tabindex="0" '
+                   f'aria-label="Tabel {number}: {html.escape(caption, quote=True)}">{table_html}</div>{extra}'
+                   f'<p class="va-download"><a href="{csv_link}" download type="text/csv">'
+                   f"De cijfers van tabel {number} (CSV)</a></p>")
 
     def figure(self, fig, name: str, caption: str, alt: str, data: pd.DataFrame, source: str = "") -> None:
-        """A figure as PNG (fixed DPI) with caption, alt text, source line and the CSV behind it."""
-        from .plots import figure_png
+        """A numbered figure as PNG (house style, fixed DPI) with caption, alt text, source line and its CSV.
 
+        ``alt`` says what the figure shows in words (for screen readers and when images are off);
+        ``data`` holds exactly the numbers drawn, written next to the page as CSV.
+        """
+        from .plots import figure_png, png_size
+
+        if not alt or not alt.strip():
+            raise ValueError(f"figuur {name!r}: alt-tekst ontbreekt")
         png = figure_png(fig)
-        csv_link = self._write_csv(data, name)
+        csv_link = self._write_csv(data, name, kind="figuur")
         self._figure_count += 1
+        number = self._figure_count
+        width, height = png_size(png)
         encoded = base64.b64encode(png).decode("ascii")
-        source_html = f'<p class="va-source">Bron: {html.escape(source)}</p>' if source else ""
+        source_html = f'<span class="va-source">Bron: {html.escape(source)}</span>' if source else ""
         html_block(
-            f'<figure class="va-figure" id="figuur-{html.escape(name)}">'
-            f'<img src="data:image/png;base64,{encoded}" alt="{html.escape(alt)}">'
-            f"<figcaption>Figuur {self._figure_count}. {html.escape(caption)}</figcaption>{source_html}"
-            f'<p class="va-download"><a href="{csv_link}">Download de cijfers achter deze figuur (CSV)</a></p>'
+            f'<figure class="va-figure" id="figuur-{self._csv_stem(csv_link)}">'
+            f'<img src="data:image/png;base64,{encoded}" width="{width}" height="{height}" '
+            f'alt="{html.escape(alt, quote=True)}">'
+            f'<figcaption><span class="va-fignum">Figuur {number}.</span> {html.escape(caption)}{source_html}'
+            f'<span class="va-download"><a href="{csv_link}" download type="text/csv">'
+            f"De cijfers achter figuur {number} (CSV)</a></span></figcaption>"
             "</figure>")
 
     def story(self, markdown_text: str | None, missing_text: str | None = None) -> None:
@@ -172,13 +217,29 @@ class Chapter:
             self.missing(missing_text)
 
     # ------------------------------------------------------------------ files
-    def _write_csv(self, df: pd.DataFrame, name: str) -> str:
-        safe = re.sub(r"[^a-z0-9_]+", "_", name.lower())
-        filename = f"{self.id}__{safe}.csv"
+    def _csv_stem(self, csv_link: str) -> str:
+        """'csv/01_x__totaal_trend.csv' -> 'totaal-trend': the anchor name of a figure or table (unique)."""
+        return _slug(csv_link.rsplit("/", 1)[-1].removesuffix(".csv").split("__", 1)[-1])
+
+    def _write_csv(self, df: pd.DataFrame, name: str, kind: str = "") -> str:
+        """Write the numbers behind a figure or table to csv/<chapter>__<name>.csv; return the link.
+
+        Dutch spreadsheet conventions: semicolon separator, decimal comma, UTF-8 with BOM (Excel).
+        Values are written unrounded (what was drawn or tabulated), whole numbers without ",0".
+        A name used twice in one chapter (a table and a figure both called "monitor") gets a suffix
+        (``_figuur``, ``_tabel``, then a number), so one never overwrites the other's numbers.
+        """
+        base = f"{self.id}__{_slug(name, '_')}"
+        filename, n = f"{base}.csv", 2
+        if filename in self._csv_files and kind:
+            base = f"{base}_{kind}"
+            filename = f"{base}.csv"
+        while filename in self._csv_files:
+            filename, n = f"{base}_{n}.csv", n + 1
+        self._csv_files.add(filename)
         folder = self.run_dir / "csv"
         folder.mkdir(parents=True, exist_ok=True)
-        # Dutch spreadsheet conventions: semicolon separator, decimal comma, UTF-8 with BOM for Excel.
-        df.to_csv(folder / filename, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+        csv_frame(df).to_csv(folder / filename, sep=";", decimal=",", index=False, encoding="utf-8-sig")
         return f"csv/{filename}"
 
     def save(self, **extra: Any) -> None:

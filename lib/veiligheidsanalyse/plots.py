@@ -38,22 +38,75 @@ plt.rcParams.update({
 })
 
 
-def _nl_number(x: float, _pos=None) -> str:
-    if abs(x - round(x)) < 1e-9:
-        return f"{x:,.0f}".replace(",", ".")
-    return f"{x:,.1f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+def _nl_number(x: float, _pos=None, decimals: int | None = None) -> str:
+    """1234.5 -> '1.234,5'; whole numbers without decimals (for value labels next to bars)."""
+    if decimals is None:
+        decimals = 0 if abs(x - round(x)) < 1e-9 else 1
+    if round(x, decimals) == 0:
+        x = 0.0  # never "-0"
+    return f"{x:,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
-def dutch_axis(ax, axis: str = "y") -> None:
+class DutchFormatter(mticker.Formatter):
+    """Tick labels the Dutch way: decimal comma, thousands dot, as many decimals as the ticks need.
+
+    Axes of years (whole ticks between 1800 and 2200) are left without a thousands dot: 2015, not 2.015.
+    """
+
+    def __init__(self, percent: bool = False):
+        self.percent = percent
+        self.decimals = 0
+        self.years = False
+
+    def set_locs(self, locs):
+        super().set_locs(locs)
+        lo, hi = self.axis.get_view_interval() if self.axis is not None else (min(locs, default=0), max(locs, default=0))
+        visible = [v for v in locs if min(lo, hi) - 1e-9 <= v <= max(lo, hi) + 1e-9] or list(locs)
+        self.years = bool(visible) and all(abs(v - round(v)) < 1e-9 and 1800 <= v <= 2200 for v in visible)
+        self.decimals = 0
+        for d in range(0, 4):
+            if all(abs(v * 10 ** d - round(v * 10 ** d)) < 1e-6 for v in visible):
+                self.decimals = d
+                break
+        else:
+            self.decimals = 3
+
+    def __call__(self, x, pos=None):
+        if self.years and abs(x - round(x)) < 1e-9:
+            return str(int(round(x)))
+        text = _nl_number(x, decimals=self.decimals)
+        return text + "%" if self.percent else text
+
+
+def dutch_axis(ax, axis: str = "y", percent: bool = False) -> None:
+    """Dutch tick labels on one axis of ``ax`` ("x" or "y"); ``percent`` adds a % sign."""
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_formatter(mticker.FuncFormatter(_nl_number))
+    target.set_major_formatter(DutchFormatter(percent=percent))
+
+
+def _dutch_ticks_everywhere(fig) -> None:
+    """Give every numeric axis still on matplotlib's default (English) formatter Dutch tick labels."""
+    for ax in fig.get_axes():
+        for axis in (ax.xaxis, ax.yaxis):
+            if isinstance(axis.get_major_formatter(), mticker.ScalarFormatter) and axis.get_scale() == "linear":
+                axis.set_major_formatter(DutchFormatter())
 
 
 def figure_png(fig) -> bytes:
+    """The figure as PNG at the house DPI (Dutch tick labels enforced), and close it."""
+    _dutch_ticks_everywhere(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+    # No 'Software' metadata: the same figure gives the same bytes across matplotlib versions.
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", facecolor="white", metadata={"Software": None})
     plt.close(fig)
     return buf.getvalue()
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) in pixels from a PNG's header."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("geen PNG")
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
 def trend_chart(df: pd.DataFrame, *, x: str = "jaar", y: str = "waarde", lower: str | None = "ondergrens",
@@ -158,7 +211,7 @@ def bar_chart(df: pd.DataFrame, *, label: str, value: str, xlabel: str = "", hig
     if annotate:
         for yi, v in zip(ypos, df[value]):
             if pd.notna(v):
-                ax.text(v, yi, " " + _nl_number(round(float(v), decimals)), va="center", fontsize=9)
+                ax.text(v, yi, " " + _nl_number(round(float(v), decimals), decimals=decimals), va="center", fontsize=9)
     if title:
         ax.set_title(title, loc="left")
     dutch_axis(ax, "x")

@@ -4,28 +4,46 @@ from __future__ import annotations
 
 import html
 import math
+import numbers
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .stats.formatting import format_nl, format_pct
 
 
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return isinstance(value, (float, np.floating)) and math.isnan(value)
+    except TypeError:
+        return False
+
+
 def format_cell(value: Any, fmt: str | None) -> tuple[str, bool]:
-    """(text, is_number) for a table cell under a format code: 'int', 'd1', 'd2', 'pct', 'pct1', 'text'."""
+    """(text, is_number) for a table cell under a format code: 'int', 'd1', 'd2', 'pct', 'pct1', 'text'.
+
+    Numbers are Dutch: 8,1 · 1.234 · 12%. An unknown number shows as 'onbekend', never as 0.
+    """
     if isinstance(value, str):
         return value, False
+    if isinstance(value, (bool, np.bool_)):
+        return ("ja" if value else "nee"), False
     if fmt == "text":
-        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        if _is_missing(value):
             return "", False
-        if isinstance(value, float) and value.is_integer():
+        if isinstance(value, (float, np.floating)) and float(value).is_integer():
             return str(int(value)), False
         return str(value), False
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if _is_missing(value):
         return "onbekend", True
+    if not isinstance(value, (numbers.Number, np.number)):
+        return str(value), False
     if fmt in (None, "int"):
-        if isinstance(value, (int,)) or (isinstance(value, float) and float(value).is_integer()):
+        if isinstance(value, (numbers.Integral, np.integer)) or float(value).is_integer():
             return format_nl(value, 0), True
         return format_nl(value, 1), True
     if fmt.startswith("d"):
@@ -35,29 +53,79 @@ def format_cell(value: Any, fmt: str | None) -> tuple[str, bool]:
     return str(value), False
 
 
-def format_table_html(df: pd.DataFrame, caption: str = "", formats: dict[str, str] | None = None,
-                      classes: dict[str, pd.Series] | None = None) -> str:
-    """An accessible HTML table (caption, header cells with scope) in Dutch number format.
+YEAR_COLUMNS = {"jaar", "year", "peiljaar"}
+# Text that is a number in Dutch notation, a suppressed or absent number: right-aligned like numbers.
+NUMBER_TEXT = re.compile(r"^\s*([<>≤≥~±+-]?\s*\d{1,3}(\.\d{3})*(,\d+)?\s*%?|-?\d+(,\d+)?\s*%?|[—–-]|x|onbekend)\s*$")
+INTERVAL_TEXT = re.compile(r"^\s*-?[\d.]+(,\d+)?%?\s*[–-]\s*-?[\d.]+(,\d+)?%?\s*$")  # 15,4–35,7
+YEAR_TEXT = re.compile(r"^\s*(18|19|20|21)\d{2}\s*$")
+PERIOD = re.compile(r"^\s*(\d{4})\s*[-–]\s*(\d{4})\s*$")
 
-    ``classes`` maps a column to a Series of CSS class suffixes (e.g. 'slechter', 'beter') per row.
+
+def _default_format(column: Any, values: pd.Series) -> str | None:
+    """'text' for a column of years (2015, not 2.015) when the chapter gave no format."""
+    if str(column).strip().lower() in YEAR_COLUMNS:
+        return "text"
+    return None
+
+
+def format_table_html(df: pd.DataFrame, caption: str = "", formats: dict[str, str] | None = None,
+                      classes: dict[str, pd.Series] | None = None, number: str = "",
+                      row_header: bool = True) -> str:
+    """An accessible HTML table in Dutch number format.
+
+    Caption (with ``number``, e.g. "Tabel 2."), header cells with ``scope="col"``, the first column
+    as row headers (``scope="row"``) when ``row_header`` and there is more than one column, numeric
+    cells (and their column headers) right-aligned. ``classes`` maps a column to a Series of CSS
+    class suffixes (e.g. 'slechter', 'beter') per row.
     """
-    formats = formats or {}
+    formats = dict(formats or {})
     classes = classes or {}
-    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in df.columns)
-    rows = []
+    columns = list(df.columns)
+    for column in columns:
+        if column not in formats:
+            default = _default_format(column, df[column])
+            if default:
+                formats[column] = default
+    cells_by_row: list[list[tuple[str, bool, list[str]]]] = []
+    numeric_columns = {c: True for c in columns}
     for i, (_, row) in enumerate(df.iterrows()):
         cells = []
-        for column in df.columns:
+        for column in columns:
             text, numeric = format_cell(row[column], formats.get(column))
+            if (not numeric and formats.get(column) != "text" and not YEAR_TEXT.match(text)
+                    and not PERIOD.match(text) and (NUMBER_TEXT.match(text) or INTERVAL_TEXT.match(text))):
+                numeric = True  # a number the chapter formatted itself ("8,0", "30%", "<5", "—"): align it
             css = ["num"] if numeric else []
+            if not numeric and PERIOD.match(text):
+                text = PERIOD.sub(r"\1–\2", text)  # 2023–2025, kept on one line
+                css.append("nowrap")
+            if not numeric and text not in ("", "onbekend", "—", "-"):
+                numeric_columns[column] = False
             if column in classes:
                 suffix = classes[column].iloc[i]
                 if isinstance(suffix, str) and suffix:
                     css.append(f"va-{suffix}")
+            cells.append((text, numeric, css))
+        cells_by_row.append(cells)
+    if not len(df):
+        numeric_columns = {c: False for c in columns}
+    num_attr = ' class="num"'
+    head = "".join(
+        f'<th scope="col"{num_attr if numeric_columns[c] else ""}>{html.escape(str(c))}</th>' for c in columns)
+    rows = []
+    for cells in cells_by_row:
+        out = []
+        for j, (text, _numeric, css) in enumerate(cells):
             attr = f' class="{" ".join(css)}"' if css else ""
-            cells.append(f"<td{attr}>{html.escape(text)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+            if j == 0 and row_header and len(columns) > 1:
+                out.append(f'<th scope="row"{attr}>{html.escape(text)}</th>')
+            else:
+                out.append(f"<td{attr}>{html.escape(text)}</td>")
+        rows.append("<tr>" + "".join(out) + "</tr>")
+    if not rows:
+        rows.append(f'<tr><td colspan="{max(len(columns), 1)}">Geen gegevens.</td></tr>')
+    label = (f'<span class="va-tabnum">{html.escape(number)}</span> ' if number else "") + html.escape(caption)
+    cap = f"<caption>{label}</caption>" if (caption or number) else ""
     return f'<table class="va-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
@@ -71,11 +139,15 @@ def html_block(markup: str) -> None:
 def markdown_to_html(text: str) -> str:
     """A small, safe markdown subset for partners' stories: headings, paragraphs, lists, bold, italics.
 
-    Everything is escaped first, so a story cannot inject HTML or scripts into the report.
+    Everything is escaped first, so a story cannot inject HTML or scripts into the report; HTML
+    comments (``<!-- ... -->``, e.g. the instructions in the templates) are dropped.
     """
     bullet = re.compile(r"^\s*[-*] ")
     out = []
+    text = re.sub(r"<!--.*?(-->|$)", "", text, flags=re.S)  # authors' comments (instructions) are not for readers
     for block in re.split(r"\n\s*\n", text.strip()):
+        if not block.strip():
+            continue
         lines = block.splitlines()
         if all(bullet.match(line) for line in lines):
             items = [_inline(bullet.sub("", line)) for line in lines]

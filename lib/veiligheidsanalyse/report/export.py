@@ -1,9 +1,23 @@
 """HTML for readers: executed notebook -> one self-contained page in the report's house style.
 
-nbconvert runs in-process with its ``basic`` template (body only: no require.js, no MathJax, no
-notebook chrome), code and prompts excluded, parameter cells dropped. The page shell (header,
-navigation between chapters, table of contents, banners, provenance footer) is our own template,
-so no request leaves the page.
+Two layers:
+
+* the *body*: nbconvert's ``HTMLExporter``, in-process, with our own body template
+  ``templates/nbconvert/va_body`` (built on the same display-priority base as nbconvert's ``basic``
+  template, which already leaves out require.js, MathJax and the page head). Code, prompts and
+  parameter cells are excluded; unlike ``basic`` the template writes no notebook chrome at all (no
+  cell or output wrappers, no "In [ ]"/"Out[ ]"), only what a chapter *shows*.
+* the *page shell* (``templates/page.html.j2`` + ``style.css``, inlined): report header with
+  gemeente, period, run date and data status, skip link, navigation between chapters, table of
+  contents, banners (demo data, stale data with the snapshot date, failed chapter), pager and the
+  provenance footer. Nothing on the page refers to anything outside the report folder: no request
+  leaves the page.
+
+What never reaches a page, by design (decided here, in export, so it holds for every chapter
+whatever its notebook does): stderr streams (warnings, log chatter), plain-text reprs such as
+``<Figure size ...>``, javascript and widget outputs, papermill's English error cells and
+tracebacks. A failed cell shows one short Dutch notice with the exception; the traceback stays in
+the executed notebook and the log under ``intern/``.
 """
 
 from __future__ import annotations
@@ -11,11 +25,18 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-REMOVE_TAGS = ("parameters", "injected-parameters", "remove_cell", "remove-cell")
+REMOVE_TAGS = ("parameters", "injected-parameters", "remove_cell", "remove-cell", "remove-output",
+               "papermill-error-cell-tag")
+BODY_TEMPLATE = "va_body"
+ERROR_ANCHOR = "va-fout"
+
+MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+             "oktober", "november", "december")
 
 
 @dataclass(frozen=True)
@@ -48,6 +69,14 @@ class PageContext:
     banners: list[Banner] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     method_file: str = "99_methode.html"
+    # Date of the data snapshot(s) the page rests on (YYYY-MM-DD). When empty, the oldest
+    # "opgehaald YYYY-MM-DD" in the sources is used.
+    data_date: str = ""
+    manifest_file: str = "manifest.json"
+
+
+def _templates_dir():
+    return resources.files("veiligheidsanalyse.report").joinpath("templates")
 
 
 @lru_cache(maxsize=1)
@@ -58,11 +87,13 @@ def _exporter():
 
     config = Config()
     config.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_TAGS)
+    config.TagRemovePreprocessor.remove_all_outputs_tags = {"remove-output", "remove_output"}
     config.TagRemovePreprocessor.enabled = True
     config.HTMLExporter.exclude_input = True
     config.HTMLExporter.exclude_input_prompt = True
     config.HTMLExporter.exclude_output_prompt = True
-    exporter = HTMLExporter(config=config, template_name="basic")
+    exporter = HTMLExporter(config=config, template_name=BODY_TEMPLATE,
+                            extra_template_basedirs=[str(_templates_dir().joinpath("nbconvert"))])
     exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
     return exporter
 
@@ -71,7 +102,7 @@ def _exporter():
 def _page_template():
     import jinja2
 
-    text = resources.files("veiligheidsanalyse.report").joinpath("templates/page.html.j2").read_text(encoding="utf-8")
+    text = _templates_dir().joinpath("page.html.j2").read_text(encoding="utf-8")
     env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined)
     return env.from_string(text)
 
@@ -82,15 +113,22 @@ def stylesheet() -> str:
 
 
 def notebook_body(nb: Any) -> str:
-    """The executed notebook's outputs and markdown as HTML, without code, prompts or parameters."""
+    """The executed notebook's outputs and markdown as HTML: no code, prompts, parameters or stderr."""
     body, _resources = _exporter().from_notebook_node(nb)
-    # The basic template wraps cells in a <div> per cell; anchor links add noise for readers.
+    # markdown2html adds a pilcrow link to every heading: noise for readers.
     body = re.sub(r'<a class="anchor-link"[^>]*>.*?</a>', "", body, flags=re.S)
     # Data banners written by the notebook for JupyterLab users: the page shell shows them already.
     body = re.sub(r'<div class="va-banner [^"]*va-inline[^"]*"[^>]*>.*?</div>', "", body, flags=re.S)
-    return body
+    # Only the first error notice keeps the anchor the failed-chapter banner links to.
+    first = body.find(f'id="{ERROR_ANCHOR}"')
+    if first >= 0:
+        head, tail = body[:first + 1], body[first + 1:]
+        body = head + tail.replace(f' id="{ERROR_ANCHOR}"', "")
+    body = re.sub(r"\n{3,}", "\n\n", body)
+    return body.strip() + "\n"
 
 
+# ---------------------------------------------------------------------------------------- helpers
 def _slug(text: str, used: set[str]) -> str:
     base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "sectie"
     slug, n = base, 2
@@ -101,17 +139,16 @@ def _slug(text: str, used: set[str]) -> str:
 
 
 def add_toc(body: str) -> tuple[str, list[dict[str, str]]]:
-    """Give every <h2> an id and return the table of contents (text, id)."""
+    """Give every <h2> an id (unique within the page) and return the table of contents (text, id)."""
     toc: list[dict[str, str]] = []
-    used: set[str] = set()
+    used: set[str] = set(re.findall(r'\bid="([^"]+)"', body))
 
     def replace(match: re.Match) -> str:
         attrs, inner = match.group(1), match.group(2)
         text = html.unescape(re.sub(r"<[^>]+>", "", inner)).strip()
-        existing = re.search(r'id="([^"]+)"', attrs)
+        existing = re.search(r'\bid="([^"]+)"', attrs)
         anchor = existing.group(1) if existing else _slug(text, used)
-        used.add(anchor)
-        toc.append({"id": anchor, "text": text})
+        toc.append({"id": anchor, "text": html.escape(text)})
         if existing:
             return match.group(0)
         return f'<h2{attrs} id="{anchor}">{inner}</h2>'
@@ -120,19 +157,92 @@ def add_toc(body: str) -> tuple[str, list[dict[str, str]]]:
     return body, toc
 
 
+def split_title(body: str) -> tuple[str | None, str]:
+    """(inner HTML of the first <h1>, body without it): the page shell shows the title itself."""
+    match = re.search(r"<h1[^>]*>(.*?)</h1>", body, flags=re.S)
+    if not match:
+        return None, body
+    return match.group(1).strip(), body[:match.start()] + body[match.end():]
+
+
+def _parse_date(text: str) -> date | None:
+    text = (text or "").strip()
+    for pattern, order in ((r"(\d{4})-(\d{2})-(\d{2})", "ymd"), (r"(\d{2})-(\d{2})-(\d{4})", "dmy")):
+        m = re.search(pattern, text)
+        if m:
+            a, b, c = (int(g) for g in m.groups())
+            try:
+                return date(a, b, c) if order == "ymd" else date(c, b, a)
+            except ValueError:
+                return None
+    return None
+
+
+def date_nl(value: str | date | None) -> str:
+    """'2026-11-01' or '01-11-2026' -> '1 november 2026'; anything else unchanged."""
+    when = value if isinstance(value, date) else _parse_date(value or "")
+    if when is None:
+        return str(value or "")
+    return f"{when.day} {MONTHS_NL[when.month - 1]} {when.year}"
+
+
+def snapshot_date(page: PageContext) -> date | None:
+    """The date of the oldest data snapshot this page rests on."""
+    if page.data_date:
+        return _parse_date(page.data_date)
+    dates = [d for s in page.sources for d in [_parse_date(m) for m in re.findall(r"opgehaald (\S+)", s)] if d]
+    return min(dates) if dates else None
+
+
+def data_status(page: PageContext) -> tuple[str, str]:
+    """(kind, Dutch text) for the header: demo, stale (with the snapshot date) or current."""
+    kinds = {b.kind for b in page.banners}
+    label = (page.data_label or "").lower()
+    when = snapshot_date(page)
+    stand = f" (stand {date_nl(when)})" if when else ""
+    if "demo" in kinds or "demo" in label or any("DEMODATA" in source for source in page.sources):
+        return "demo", "demodata, niet voor beleid"
+    if "stale" in kinds or "verouderd" in label or "niet actueel" in label:
+        return "stale", f"niet actueel: gegevens van {date_nl(when)}" if when else "niet actueel"
+    return "ok", f"actueel{stand}"
+
+
+def _banner_text(banner: Banner) -> str:
+    """The banner's text without a repeat of its title ("Niet actueel. Niet actueel: ...")."""
+    title = banner.title.strip().rstrip(".:").strip().lower()
+    text = banner.text.strip()
+    if title and text.lower().startswith(title):
+        rest = text[len(title):].lstrip(" .:")
+        if rest:
+            return rest[0].upper() + rest[1:]
+    return text
+
+
 def render_page(body: str, page: PageContext, with_toc: bool = True) -> str:
+    title_html, body = split_title(body)
+    if title_html is None:
+        title_html = html.escape(page.title)
     body, toc = add_toc(body) if with_toc else (body, [])
     chapters = page.chapters
+    home = ChapterLink("index", "index.html", "Overzicht", "Overzicht")
     position = next((i for i, c in enumerate(chapters) if c.id == page.current), None)
-    previous = chapters[position - 1] if position not in (None, 0) else None
-    following = chapters[position + 1] if position is not None and position + 1 < len(chapters) else None
-    if page.current == "index" and chapters:
-        following = chapters[0]
+    previous = following = None
+    if page.current == "index":
+        following = chapters[0] if chapters else None
+    elif position is not None:
+        previous = chapters[position - 1] if position > 0 else home
+        following = chapters[position + 1] if position + 1 < len(chapters) else None
+    method = next((c for c in chapters if c.file == page.method_file and "methode" in c.id), None)
+    status_kind, status_text = data_status(page)
     return _page_template().render(
-        title=html.escape(page.title), current=page.current, chapters=chapters, gemeente_naam=html.escape(page.gemeente_naam),
-        periode=html.escape(page.periode), run_date=page.run_date, data_label=html.escape(page.data_label),
-        banners=[Banner(b.kind, html.escape(b.title), html.escape(b.text)) for b in page.banners],
+        title=html.escape(page.title), title_html=title_html, current=page.current, chapters=chapters,
+        gemeente_naam=html.escape(page.gemeente_naam), periode=html.escape(page.periode.replace("-", "–")),
+        run_date=html.escape(date_nl(page.run_date)), data_label=html.escape(page.data_label),
+        status_kind=status_kind, status_text=html.escape(status_text),
+        banners=[Banner(b.kind, html.escape(b.title), html.escape(_banner_text(b))) for b in page.banners],
+        error_anchor=ERROR_ANCHOR if f'id="{ERROR_ANCHOR}"' in body else "",
         toc=toc if len(toc) > 1 else [], body=body, previous=previous, next=following,
         sources=[html.escape(s) for s in page.sources], run_id=html.escape(page.run_id),
-        version=html.escape(page.version), git=html.escape(page.git), method_file=page.method_file, css=stylesheet(),
+        version=html.escape(page.version), git=html.escape(page.git), method=method,
+        manifest_file=page.manifest_file, css=stylesheet(),
     )

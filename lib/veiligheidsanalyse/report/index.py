@@ -16,37 +16,70 @@ def _findings(run_dir: Path, chapter: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _priority_item(p: dict) -> str:
+    title = html.escape(str(p.get("titel", "")))
+    why = html.escape(str(p.get("onderbouwing", "") or ""))
+    return f"<li><strong>{title}</strong>" + (f" — {why}" if why else "") + "</li>"
+
+
 def index_body(run_dir: Path, gemeente_naam: str, periode: str, links: list[dict], results: dict) -> str:
-    parts = [f"<h1>Veiligheidsanalyse {html.escape(gemeente_naam)}</h1>",
-             f"<p>Wat zeggen de cijfers over veiligheid in {html.escape(gemeente_naam)} in de periode "
-             f"{html.escape(periode)}, vergeleken met vroeger, de regio, vergelijkbare gemeenten en Nederland? "
-             "Elke uitspraak hieronder komt uit een statistische toets; kleine aantallen worden niet "
-             "overschat.</p>"]
+    naam = html.escape(gemeente_naam)
+    parts = [f"<h1>Veiligheidsanalyse {naam}</h1>",
+             f'<p class="va-intro">Wat zeggen de cijfers over veiligheid in {naam} in de periode '
+             f"{html.escape(periode.replace('-', '–'))}, vergeleken met vroeger, de regio, vergelijkbare gemeenten "
+             "en Nederland? Hieronder staan de voorgestelde prioriteiten en per hoofdstuk de belangrijkste "
+             "bevindingen. Elke uitspraak komt uit een statistische toets; bij kleine aantallen wordt een verschil "
+             "niet groter gemaakt dan het is.</p>"]
+
+    parts.append('<h2 id="prioriteiten">Voorgestelde prioriteiten</h2>')
     synthesis = next((l for l in links if l["id"].startswith("90_")), None)
     if synthesis:
         data = _findings(run_dir, synthesis["id"])
-        priorities = data.get("priorities", [])
-        parts.append('<h2 id="prioriteiten">Voorgestelde prioriteiten</h2>')
+        priorities = [p for p in data.get("priorities", []) if isinstance(p, dict) and p.get("titel")]
+        ok = results.get(synthesis["id"], {}).get("status") == "ok"
         if priorities:
-            parts.append("<ol>" + "".join(
-                f"<li><strong>{html.escape(p['titel'])}</strong> — {html.escape(p.get('onderbouwing', ''))}</li>"
-                for p in priorities) + "</ol>")
-            parts.append(f'<p><a href="{synthesis["file"]}">Hoe de prioriteiten zijn bepaald</a></p>')
+            parts.append('<ol class="va-priorities">' + "".join(_priority_item(p) for p in priorities) + "</ol>")
+            parts.append(f'<p class="va-more"><a href="{html.escape(synthesis["file"])}">Hoe de prioriteiten zijn '
+                         "bepaald</a></p>")
+        elif not ok:
+            parts.append(f'<p class="va-missing">Geen prioriteiten: het hoofdstuk '
+                         f'<a href="{html.escape(synthesis["file"])}">{html.escape(synthesis["title"])}</a> '
+                         "is niet gelukt.</p>")
         else:
-            parts.append("<p>Geen prioriteiten beschikbaar (het synthesehoofdstuk is niet gelukt).</p>")
+            parts.append("<p class=\"va-note\">Het synthesehoofdstuk stelt geen prioriteiten voor.</p>")
+    else:
+        parts.append('<p class="va-note">Dit rapport bevat geen synthesehoofdstuk, en daarom geen voorgestelde '
+                     "prioriteiten. De bevindingen per hoofdstuk staan hieronder.</p>")
+
     parts.append('<h2 id="hoofdstukken">Kernbevindingen per hoofdstuk</h2>')
+    parts.append('<ol class="va-chapters">')
     for link in links:
         data = _findings(run_dir, link["id"])
         ok = results.get(link["id"], {}).get("status") == "ok"
-        parts.append(f'<h3><a href="{link["file"]}">{html.escape(link["title"])}</a></h3>')
+        file, title = html.escape(link["file"]), html.escape(link["title"])
+        item = [f'<li class="va-chapter{"" if ok else " va-chapter-failed"}">',
+                f'<h3><a href="{file}">{title}</a></h3>']
         if not ok:
-            parts.append('<p class="va-missing">Dit hoofdstuk is niet volledig uitgevoerd; '
-                         'zie de pagina voor de foutmelding.</p>')
+            item.append('<p class="va-missing"><strong>Dit hoofdstuk is niet volledig uitgevoerd.</strong> '
+                        "De bevindingen zijn onvolledig; de pagina zegt waar het misging.</p>")
         findings = data.get("findings", [])
+        if link is synthesis:
+            # The priorities are listed above already; do not repeat them under the synthesis chapter.
+            findings = [f for f in findings if not str(f).lower().startswith("voorgestelde prioriteit")]
         if findings:
-            parts.append("<ul>" + "".join(f"<li>{html.escape(f)}</li>" for f in findings) + "</ul>")
+            item.append("<ul>" + "".join(f"<li>{html.escape(str(f))}</li>" for f in findings) + "</ul>")
         elif ok:
-            parts.append("<p class=\"va-note\">Geen kernbevindingen.</p>")
+            item.append('<p class="va-note">Dit hoofdstuk heeft geen kernbevindingen; het geeft context.</p>')
+        item.append(f'<p class="va-more"><a href="{file}" aria-label="Lees het hoofdstuk {title}">'
+                    "Lees het hoofdstuk</a></p></li>")
+        parts.append("".join(item))
+    parts.append("</ol>")
+
+    parts.append('<h2 id="over-dit-rapport">Over dit rapport</h2>')
+    parts.append("<p>Elke pagina noemt onderaan de gebruikte bronnen (tabelnummers en de datum waarop ze zijn "
+                 "opgehaald). Onder elke figuur en tabel staat een link naar de cijfers als CSV-bestand "
+                 "(puntkomma als scheidingsteken, decimale komma; te openen in Excel). “Significant” betekent: "
+                 "het verschil is te groot om aan toeval toe te schrijven (95% betrouwbaarheid).</p>")
     return "\n".join(parts)
 
 
