@@ -10,7 +10,8 @@ from ..analysis import CountProfile, SurveyProfile
 from ..chapter import Chapter
 from ..stats.formatting import format_nl, format_pct
 
-ROLE_LABEL = {"gemeente": None, "nederland": "Nederland"}
+# Where the denominators come from (for the sources in the page footer).
+DENOMINATOR_TABLE = {"inwoners": "03759ned", "jongeren_12_17": "03759ned", "woningen": "85984NED"}
 
 
 def profiles(ch: Chapter, indicator_ids: list[str]) -> dict[str, CountProfile | SurveyProfile]:
@@ -24,6 +25,8 @@ def profiles(ch: Chapter, indicator_ids: list[str]) -> dict[str, CountProfile | 
         table = p.indicator.table
         if table and (isinstance(p, CountProfile) or (p.series["regio_code"] != ch.gemeente).any()):
             ch.use_sources(table)
+        if isinstance(p, CountProfile):
+            ch.use_sources(DENOMINATOR_TABLE[p.noemer_soort])
     return out
 
 
@@ -165,3 +168,91 @@ def survey_chart(ch: Chapter, found: dict, name: str, caption: str) -> None:
                   alt=f"Puntdiagram met 95%-marges van Veiligheidsmonitor-percentages voor {ch.gemeente_naam}, "
                       "de provincie en Nederland.", data=pct.drop(columns="label"),
                   source="Veiligheidsmonitor: gemeente-export (partner) en CBS 85146NED")
+
+
+# ---------------------------------------------------------------------------- partner counts (chapters 05-08)
+
+def suppressed_table(df: pd.DataFrame, key: str, value_cols: list[str], threshold: int,
+                     total_col: str | None = None) -> tuple[pd.DataFrame, int]:
+    """A wide table of counts (one row per ``key``, e.g. Jaar) with small cells hidden.
+
+    Uses ``stats.disclosure.suppress_counts`` on the long form. The totals over the rows of each
+    column are taken to be public (a pooled count or a trend could give them away), so a single
+    hidden cell in a column always gets a second one. Across a row, the cells add up to
+    ``total_col`` when given; without it the row sums are not published and each column is
+    protected on its own. Returns the display table (hidden cells as their label "<5" or "x",
+    visible counts as numbers, unknown as NaN: shown as "onbekend"; also what goes into the CSV) and
+    the number of hidden cells.
+    """
+    import warnings
+
+    from ..stats.disclosure import suppress_counts
+
+    if df.empty:
+        return df.copy(), 0
+    long = df.melt(id_vars=[key], value_vars=value_cols, var_name="_soort", value_name="_aantal")
+    long[key] = long[key].astype(str)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a cell that cannot be protected further stays hidden itself
+        if total_col is not None:
+            display, mask = suppress_counts(long, "_aantal", threshold=threshold, group_cols=[key, "_soort"],
+                                            total_label=total_col)
+        else:
+            parts = [suppress_counts(part, "_aantal", threshold=threshold, group_cols=[key],
+                                     total_label="\x00geen totaal")
+                     for _, part in long.groupby("_soort", sort=False)]
+            display = pd.concat([d for d, _m in parts])
+            mask = pd.concat([m for _d, m in parts])
+    # Visible counts stay numbers (right-aligned, Dutch format); hidden cells carry their label ("<5", "x").
+    display["_aantal"] = [label if hide else value for label, hide, value in
+                          zip(display["_aantal"], mask.reindex(display.index), long.loc[display.index, "_aantal"])]
+    wide = display.pivot(index=key, columns="_soort", values="_aantal").reindex(columns=value_cols)
+    wide = wide.reindex([str(v) for v in df[key]]).reset_index()
+    wide.columns.name = None
+    out = df[[c for c in df.columns if c not in value_cols]].copy()
+    out[key] = out[key].astype(str)
+    out = out.merge(wide, on=key, how="left")[list(df.columns)]
+    return out, int(mask.sum())
+
+
+def partner_sources(ds, indicator_ids: list[str]) -> list[str]:
+    """Source ids ("partner:<file stem>") of the partner files behind the gemeente's figures."""
+    import re
+    from pathlib import PurePath
+
+    obs = ds.observations
+    rows = obs[obs["indicator"].isin(indicator_ids) & (obs["regio_code"] == ds.gemeente) & (obs["status"] == "partner")]
+    out = []
+    for bron in dict.fromkeys(rows["bron"].dropna().astype(str)):
+        match = re.search(r"\(([^()]*)\)\s*$", bron)
+        if match:
+            out.append(f"partner:{PurePath(match.group(1)).stem}")
+    return out
+
+
+def findings_with(head: list[str], profiles: list, limit: int = 5, minimum: int = 3) -> list[str]:
+    """Chapter-specific tested findings first (``head``), then the significant ones of ``profiles``;
+    plain levels only to reach ``minimum``, and never a second sentence about the same indicator."""
+    plain = {p.sentence() for p in profiles if p is not None}
+    out = list(dict.fromkeys(f for f in head if f))
+    for text in findings_from(profiles, limit=len(profiles) * 3 + 5):
+        said = any(f.startswith(text.rstrip(".")) for f in out)  # a head finding already says this and more
+        if text not in plain and not said:
+            out.append(text)
+    for p in profiles:
+        if p is None or len(out) >= minimum:
+            continue
+        if not any(f.startswith(p.indicator.label) for f in out):
+            out.append(p.sentence())
+    return out[:limit]
+
+
+def partner_missing(ch: Chapter, kind: str, what: str) -> str:
+    """Why a partner figure is missing, in one sentence (no inputs at all, this file not supplied, no rows)."""
+    if not ch.inputs.folder.exists():
+        reason = "voor deze run zijn geen partnerbestanden aangeleverd"
+    elif kind in ch.inputs.missing:
+        reason = f"het partnerbestand '{kind}' is niet aangeleverd"
+    else:
+        reason = f"het partnerbestand '{kind}' bevat deze cijfers niet"
+    return f"{what} ontbreken voor {ch.gemeente_naam}: {reason}. Zie data/inputs/README.md voor het sjabloon."

@@ -1,0 +1,633 @@
+"""Chapter 03 Kernen en wijken: where in the gemeente crime and overlast are registered, and how
+inhabitants of the kernen judge their buurt (Veiligheidsmonitor per kern).
+
+* **Indeling.** Buurten (CBS codes ``BU<gemeente><wijk><buurt>``) are grouped into kernen with the
+  gemeente's buurt -> kern mapping (partner file ``kernen``) when it covers this gemeente, otherwise
+  by CBS wijk (in rural gemeenten a wijk is usually a kern with its buitengebied). Buurten the
+  mapping does not name go to "Niet ingedeeld", so no count is lost.
+* **Rates.** Counts per buurt (politie 47018NED misdrijven, 47024NED overlast) are summed per kern;
+  the denominator is the kern's inhabitants (or dwellings, for woninginbraak) in Kerncijfers wijken
+  en buurten (85984NED), the same for every year (person-years = inhabitants x years). When a kern
+  has fewer cases than the indicator's ``min_count`` in the latest year, the last three years are
+  pooled for all kernen, so that kernen stay comparable. Intervals are exact Poisson.
+* **Comparison.** Each kern against the *rest* of the gemeente (``stats.compare.compare_with_region``:
+  the kern is part of the gemeente, so it is compared with the other kernen together), Holm-corrected
+  over the kernen of one indicator: with ten kernen one of them would differ "significantly" by
+  chance every other time. Change per kern since the previous analysis with the exact conditional test.
+* **Disclosure.** Tables with counts per kern go through ``stats.disclosure.suppress_counts`` with
+  the run's threshold (``onthulling.drempel``): counts below it show as "<5", and one more kern is
+  hidden ("x") wherever the gemeente total would give a hidden count away. A hidden kern's rate and
+  interval are hidden too (rate x inhabitants = count); figures show only kernen that are visible
+  and have at least ``min_count`` cases.
+* **Veiligheidsmonitor per kern** (partner rows with ``regio_soort`` "kern", codes like
+  ``KN1701-vledder``): each kern against the gemeente in the same edition (z-test on the margins;
+  without margins for the gemeente, the gemeente value is the benchmark, which is conservative
+  because the kern is part of it; without margins at all: not tested).
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import analysis
+from ..data import Dataset
+from ..indicators import Indicator, indicator as get_indicator
+from ..stats import compare, rates, verdicts
+from ..stats.disclosure import suppress_counts
+from ..stats.formatting import format_interval, format_nl, format_pct
+from ..stats.signals import adjust_p
+from ..stats.survey import compare_survey, survey_interval
+
+KERN_INDICATORS = ["misdrijven_buurt", "overlast_buurt", "woninginbraak_buurt", "vernieling_buurt"]
+FIGURE_INDICATORS = ["misdrijven_buurt", "overlast_buurt"]
+NOT_ASSIGNED = "Niet ingedeeld"
+TOTAL = "Totaal gemeente"
+REST = "de rest van de gemeente"
+SIGNIFICANCE = 0.05
+
+
+# ---------------------------------------------------------------------------- indeling
+
+@dataclass
+class Indeling:
+    """Buurten of the gemeente with their kern and denominators."""
+
+    buurten: pd.DataFrame  # buurtcode, buurtnaam, kern, inwoners, woningen
+    bron: str  # "partner" (the gemeente's mapping), "wijk" (CBS wijken) or "geen" (no buurt data)
+    jaar: int | None  # year of the Kerncijfers wijken en buurten behind the denominators
+    notes: list[str] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)  # buurtcode -> kern, also for buurten not in the KWB
+    wijk_names: dict[str, str] = field(default_factory=dict)  # "170100" -> "Diever"
+
+    @property
+    def available(self) -> bool:
+        return len(self.buurten) > 0
+
+    @property
+    def kernen(self) -> list[str]:
+        """Kernen by inhabitants, largest first; "Niet ingedeeld" last."""
+        if not self.available:
+            return []
+        sizes = self.buurten.groupby("kern")["inwoners"].sum(min_count=1).fillna(0)
+        order = sorted(sizes.index, key=lambda k: (k == NOT_ASSIGNED, -sizes[k], k))
+        return list(order)
+
+    def kern_of(self, codes: pd.Series) -> pd.Series:
+        """Kern of each buurt code; codes the indeling does not know go by wijk, else 'Niet ingedeeld'."""
+        codes = pd.Series([str(c) for c in codes], index=codes.index, dtype=object)
+        out = codes.map(lambda c: self.mapping.get(c))
+        if self.bron == "wijk":
+            out = out.where(out.notna(), codes.map(lambda c: self.wijk_names.get(c[2:8])))
+        return out.where(out.notna(), NOT_ASSIGNED).astype(object)
+
+    def summary(self) -> pd.DataFrame:
+        if not self.available:
+            return pd.DataFrame(columns=["Kern", "Buurten", "Inwoners", "Woningen"])
+        agg = self.buurten.groupby("kern").agg(Buurten=("buurtcode", "nunique"),
+                                               Inwoners=("inwoners", lambda s: s.sum(min_count=len(s))),
+                                               Woningen=("woningen", lambda s: s.sum(min_count=len(s))))
+        agg = agg.reindex(self.kernen).reset_index().rename(columns={"kern": "Kern"})
+        return agg
+
+
+def _wijk_name(name: str) -> str:
+    """'Wijk 00 Diever' -> 'Diever' (CBS names rural wijken after their kern)."""
+    match = re.match(r"^\s*wijk\s+\d+\s+(.+)$", str(name), flags=re.IGNORECASE)
+    return match.group(1).strip() if match else str(name).strip()
+
+
+def _latest(df: pd.DataFrame) -> pd.DataFrame:
+    if df.empty:
+        return df
+    return df[df["jaar"] == df["jaar"].max()]
+
+
+def indeling(ds: Dataset, kern_mapping: pd.DataFrame | None = None) -> Indeling:
+    """Buurten of the gemeente grouped into kernen: the gemeente's own mapping if it covers them, else wijken."""
+    digits = ds.gemeente[2:]
+    kwb = ds.series("inwoners_kwb")
+    buurten = _latest(kwb[kwb["regio_code"].astype(str).str.startswith(f"BU{digits}")])
+    if buurten.empty:
+        return Indeling(pd.DataFrame(columns=["buurtcode", "buurtnaam", "kern", "inwoners", "woningen"]), "geen",
+                        None, [f"De Kerncijfers wijken en buurten bevatten geen buurten van {ds.gemeente_naam}; "
+                               "cijfers per kern zijn daarom niet te berekenen."])
+    year = int(buurten["jaar"].iloc[0])
+    woningen = ds.series("woningen")
+    woningen = woningen[woningen["regio_code"].astype(str).str.startswith(f"BU{digits}") & (woningen["jaar"] == year)]
+    frame = pd.DataFrame({"buurtcode": buurten["regio_code"].astype(str).to_numpy(),
+                          "buurtnaam": buurten["regio_naam"].astype(str).to_numpy(),
+                          "inwoners": buurten["waarde"].to_numpy(float)})
+    frame["woningen"] = frame["buurtcode"].map(dict(zip(woningen["regio_code"].astype(str), woningen["waarde"])))
+    notes: list[str] = []
+    mapping: dict[str, str] = {}
+    if kern_mapping is not None and len(kern_mapping):
+        own = kern_mapping[kern_mapping["buurtcode"].astype(str).str.startswith(f"BU{digits}")]
+        if len(own):
+            mapping = dict(zip(own["buurtcode"].astype(str), own["kern"].astype(str)))
+        else:
+            notes.append(f"De aangeleverde indeling in kernen gaat over buurten van een andere gemeente; voor "
+                         f"{ds.gemeente_naam} wordt de CBS-wijkindeling gebruikt.")
+    if mapping:
+        frame["kern"] = frame["buurtcode"].map(mapping).fillna(NOT_ASSIGNED)
+        missing = frame.loc[frame["kern"] == NOT_ASSIGNED, "buurtnaam"].tolist()
+        notes.insert(0, f"Buurten zijn ingedeeld in kernen volgens de indeling van de gemeente ({len(mapping)} buurten "
+                        f"in het bestand); inwoners en woningen uit de Kerncijfers wijken en buurten {year}.")
+        if missing:
+            notes.append(f"{len(missing)} buurt(en) uit de Kerncijfers staan niet in de indeling van de gemeente en "
+                         f"vallen onder '{NOT_ASSIGNED}': {', '.join(missing[:8])}"
+                         + (" en meer" if len(missing) > 8 else "") + ". Vul de indeling aan.")
+        return Indeling(frame, "partner", year, notes, mapping)
+    wijken = _latest(kwb[kwb["regio_code"].astype(str).str.startswith(f"WK{digits}")])
+    names = {code[2:]: _wijk_name(name) for code, name in zip(wijken["regio_code"].astype(str), wijken["regio_naam"])}
+    if len(set(names.values())) < len(names):  # two wijken with the same short name: keep the CBS names
+        names = {code[2:]: str(name) for code, name in zip(wijken["regio_code"].astype(str), wijken["regio_naam"])}
+    frame["kern"] = frame["buurtcode"].str[2:8].map(names).fillna(NOT_ASSIGNED)
+    notes.insert(0, f"Er is geen indeling van buurten in kernen aangeleverd; de buurten zijn gegroepeerd naar CBS-wijk "
+                    f"(in een plattelandsgemeente meestal een kern met het omliggende buitengebied). Inwoners en "
+                    f"woningen uit de Kerncijfers wijken en buurten {year}.")
+    return Indeling(frame, "wijk", year, notes, {}, names)
+
+
+# ---------------------------------------------------------------------------- rates per kern
+
+@dataclass
+class KernRates:
+    indicator: Indicator
+    years: tuple[int, int] | None
+    noemer_soort: str  # inwoners | woningen
+    rows: pd.DataFrame  # one row per kern plus the total (kern == TOTAL); numbers and verdicts
+    previous: tuple[int, int] | None = None  # window of the change test
+    notes: list[str] = field(default_factory=list)
+    noemer_jaar: int | None = None  # year of the Kerncijfers wijken en buurten behind the denominator
+
+    @property
+    def available(self) -> bool:
+        return self.years is not None and len(self.rows) > 0
+
+    @property
+    def pooled(self) -> bool:
+        return self.years is not None and self.years[0] != self.years[1]
+
+    @property
+    def period_label(self) -> str:
+        if self.years is None:
+            return ""
+        return str(self.years[1]) if not self.pooled else f"{self.years[0]}-{self.years[1]}"
+
+    @property
+    def previous_label(self) -> str:
+        if self.previous is None:
+            return "vorige analyse"
+        return str(self.previous[1]) if self.previous[0] == self.previous[1] else f"{self.previous[0]}-{self.previous[1]}"
+
+    @property
+    def rate_label(self) -> str:
+        noun = "inwoners" if self.noemer_soort == "inwoners" else "woningen"
+        return f"per {format_nl(self.indicator.per, 0)} {noun}" + (" per jaar" if self.pooled else "")
+
+    @property
+    def kernen(self) -> pd.DataFrame:
+        return self.rows[self.rows["kern"] != TOTAL]
+
+    @property
+    def total(self) -> pd.Series | None:
+        part = self.rows[self.rows["kern"] == TOTAL]
+        return part.iloc[0] if len(part) else None
+
+    def significant(self) -> pd.DataFrame:
+        """Kernen that differ from the rest of the gemeente after the Holm correction."""
+        k = self.kernen
+        return k[k["richting"].isin(["hoger", "lager"]) & (k["p_holm"] < SIGNIFICANCE)]
+
+
+def _sum_strict(s: pd.Series) -> float:
+    return float(s.sum(min_count=len(s))) if len(s) else np.nan
+
+
+def kern_rates(ds: Dataset, indicator_id: str, ind: Indeling, pool_years: int = analysis.POOL_YEARS) -> KernRates:
+    """Counts and rates per kern for one buurt indicator, with the tests against the rest of the gemeente."""
+    indicator = get_indicator(indicator_id)
+    noemer = "woningen" if indicator.denominator == "woningen" else "inwoners"
+    notes: list[str] = []
+    empty = KernRates(indicator, None, noemer, pd.DataFrame(), notes=notes)
+    if not ind.available:
+        notes.extend(ind.notes)
+        return empty
+    if noemer == "woningen" and ind.buurten["woningen"].isna().all():
+        noemer = "inwoners"
+        notes.append("De woningvoorraad per buurt ontbreekt; het cijfer is per 1.000 inwoners.")
+    digits = ds.gemeente[2:]
+    cfg = ds.config
+    series = ds.series(indicator_id, years=(cfg.jaar_van, cfg.jaar_tot))
+    series = series[series["regio_code"].astype(str).str.startswith(f"BU{digits}")]
+    if series.empty or series["waarde"].notna().sum() == 0:
+        notes.append(f"De politietabel {indicator.table} bevat geen cijfers per buurt voor {ds.gemeente_naam}.")
+        return KernRates(indicator, None, noemer, pd.DataFrame(), notes=notes)
+    series = series.assign(kern=ind.kern_of(series["regio_code"]).to_numpy())
+    unknown_buurten = sorted(set(series["regio_code"].astype(str)) - set(ind.buurten["buurtcode"]))
+    if unknown_buurten:
+        notes.append(f"{len(unknown_buurten)} buurtcode(s) in de politietabel staan niet in de Kerncijfers "
+                     f"{ind.jaar}; hun gevallen tellen mee bij hun kern, hun inwoners zijn onbekend.")
+    yearly = series.groupby(["kern", "jaar"])["waarde"].agg(_sum_strict).unstack("jaar")
+    kernen = list(dict.fromkeys(ind.kernen + list(yearly.index)))
+    yearly = yearly.reindex(kernen)
+    years_with_data = [int(y) for y in yearly.columns if yearly[y].notna().any()]
+    latest = max(years_with_data)
+    den = ind.buurten.groupby("kern")[noemer].agg(_sum_strict).reindex(kernen)
+    den_total = _sum_strict(ind.buurten[noemer])
+
+    window = (latest, latest)
+    small = yearly.loc[den.fillna(0) > 0, latest]
+    if (small < indicator.min_count).any() and all(y in years_with_data for y in range(latest - pool_years + 1, latest + 1)):
+        window = (latest - pool_years + 1, latest)
+    n_years = window[1] - window[0] + 1
+
+    def counts_for(win: tuple[int, int]) -> pd.Series:
+        cols = [y for y in range(win[0], win[1] + 1)]
+        if not all(y in yearly.columns for y in cols):
+            return pd.Series(np.nan, index=yearly.index)
+        return yearly[cols].apply(_sum_strict, axis=1)
+
+    count = counts_for(window)
+    person_years = den * n_years
+    total_count = _sum_strict(count)
+    total_py = den_total * n_years
+
+    ref = cfg.vorige_analyse
+    previous = (ref - n_years + 1, ref)
+    prev_ok = previous[1] < window[0] and previous[0] >= min(years_with_data) and \
+        all(y in years_with_data for y in range(previous[0], previous[1] + 1))
+    prev_count = counts_for(previous) if prev_ok else pd.Series(np.nan, index=yearly.index)
+    prev_label = str(previous[1]) if n_years == 1 else f"{previous[0]}-{previous[1]}"
+
+    r = rates.rate(count.to_numpy(float), person_years.to_numpy(float), per=indicator.per)
+    rows = pd.DataFrame({"kern": kernen, "noemer": den.to_numpy(float), "aantal": count.to_numpy(float),
+                         "persoonsjaren": person_years.to_numpy(float), "rate": np.atleast_1d(r.value),
+                         "lower": np.atleast_1d(r.lower), "upper": np.atleast_1d(r.upper),
+                         "aantal_vorige": prev_count.to_numpy(float)})
+    rows["p"] = np.nan
+    rows["richting"] = "onbekend"
+    rows["vergelijking"] = verdicts.UNKNOWN
+    for i, row in rows.iterrows():
+        c, p = row["aantal"], row["persoonsjaren"]
+        if not (np.isfinite(c) and np.isfinite(p) and p > 0 and np.isfinite(total_count) and np.isfinite(total_py)):
+            continue
+        if total_py - p <= 0 or total_count - c < 0:
+            continue  # one kern is the whole gemeente: nothing to compare with
+        result = compare.compare_with_region(c, p, total_count, total_py, per=indicator.per)
+        verdict = verdicts.verdict_benchmark(result, REST, indicator.min_count)
+        rows.loc[i, "vergelijking"] = verdict
+        if verdict != verdicts.TOO_FEW:
+            rows.loc[i, "p"] = float(result.p_value)
+            rows.loc[i, "richting"] = str(result.direction)
+        else:
+            rows.loc[i, "richting"] = "te weinig"
+    rows["p_holm"] = adjust_p(rows["p"].to_numpy(float), method="holm")
+    tested = int(rows["p"].notna().sum())
+    for i, row in rows.iterrows():
+        if row["richting"] in ("hoger", "lager") and not row["p_holm"] < SIGNIFICANCE:
+            rows.loc[i, "vergelijking"] = (f"niet significant verschillend van {REST} na correctie voor {tested} "
+                                           f"vergelijkingen (zonder correctie {row['richting']})")
+            rows.loc[i, "richting"] = "gelijk"
+    rows["kleur"] = [verdicts.colour_class(d, indicator.polarity) if d in ("hoger", "lager", "gelijk") else "onbekend"
+                     for d in rows["richting"]]
+
+    rows["verandering"] = "niet te vergelijken"
+    rows["verandering_kleur"] = "onbekend"
+    rows["p_verandering"] = np.nan
+    directions = {}
+    if prev_ok:
+        for i, row in rows.iterrows():
+            c1, c2, e = row["aantal_vorige"], row["aantal"], row["persoonsjaren"]
+            if not (np.isfinite(c1) and np.isfinite(c2) and np.isfinite(e) and e > 0):
+                continue
+            result = compare.compare_periods(c1, e, c2, e, method="exact-cond")
+            verdict = verdicts.verdict_periods(result, prev_label, indicator.min_count)
+            rows.loc[i, "verandering"] = verdict
+            if verdict.startswith("te weinig") or verdict == verdicts.UNKNOWN:
+                continue
+            rows.loc[i, "p_verandering"] = float(result.p_value)
+            directions[i] = str(result.direction)
+        # The same correction as for the levels: one change test per kern.
+        holm = adjust_p(rows["p_verandering"].to_numpy(float), method="holm")
+        n_tests = int(rows["p_verandering"].notna().sum())
+        for i, direction in directions.items():
+            if direction in ("hoger", "lager") and not holm[i] < SIGNIFICANCE:
+                word = "stijging" if direction == "hoger" else "daling"
+                rows.loc[i, "verandering"] = (f"geen significante verandering sinds {prev_label} na correctie voor "
+                                              f"{n_tests} vergelijkingen (zonder correctie {word})")
+                direction = "gelijk"
+            rows.loc[i, "verandering_kleur"] = verdicts.colour_class(direction, indicator.polarity)
+    tr = rates.rate(total_count, total_py, per=indicator.per)
+    total = {"kern": TOTAL, "noemer": den_total, "aantal": total_count, "persoonsjaren": total_py,
+             "rate": tr.value, "lower": tr.lower, "upper": tr.upper, "aantal_vorige": _sum_strict(prev_count),
+             "p": np.nan, "richting": "", "vergelijking": "", "p_holm": np.nan, "kleur": "onbekend",
+             "verandering": "", "verandering_kleur": "onbekend"}
+    if prev_ok and np.isfinite(total["aantal_vorige"]) and np.isfinite(total_count) and total_py > 0:
+        result = compare.compare_periods(total["aantal_vorige"], total_py, total_count, total_py, method="exact-cond")
+        total["verandering"] = verdicts.verdict_periods(result, prev_label, indicator.min_count)
+        total["verandering_kleur"] = verdicts.colour_class(result.direction, indicator.polarity)
+    rows = pd.concat([rows, pd.DataFrame([total])], ignore_index=True)
+    if window[0] != window[1]:
+        notes.append(f"Minstens één kern had in {latest} minder dan {indicator.min_count} gevallen; daarom zijn voor alle "
+                     f"kernen de jaren {window[0]}-{window[1]} samengenomen (gemiddelde per jaar).")
+    return KernRates(indicator, window, noemer, rows, previous if prev_ok else None, notes, ind.jaar)
+
+
+# ---------------------------------------------------------------------------- showing counts safely
+
+def short_verdict(text: str) -> str:
+    """A verdict shortened for a table cell whose header already names the area or the period."""
+    text = str(text)
+    for area in (REST, "de gemeente"):
+        text = text.replace(f" dan {area}", "").replace(f" van {area}", "")
+    text = re.sub(r" sinds \d{4}(-\d{4})?", "", text)
+    text = text.replace("niet significant verschillend", "niet significant").replace(" om te vergelijken", "")
+    text = re.sub(r" na correctie voor (\d+) vergelijkingen \(zonder correctie (\w+)\)",
+                  r" na correctie voor \1 toetsen (zonder correctie: \2)", text)
+    return text.replace("afgeschermd (kleine aantallen)", "afgeschermd")
+
+
+@dataclass
+class KernTable:
+    display: pd.DataFrame  # text cells, also what goes into the CSV
+    colours: dict[str, pd.Series]
+    hidden: pd.Series  # True per kern row (not the total) whose count is hidden
+    figure_data: pd.DataFrame  # kern, rate, lower, upper of visible kernen with enough cases
+
+
+def kern_table(kr: KernRates, threshold: int, denominator_label: str | None = None) -> KernTable:
+    """The table shown to readers: small counts and what would reveal them hidden, rates of hidden kernen too."""
+    ind = kr.indicator
+    rows = kr.rows.reset_index(drop=True)
+    long = rows[["kern", "aantal"]].copy()
+    display_counts, mask = suppress_counts(long, "aantal", threshold=threshold, group_cols=["kern"],
+                                           total_label=TOTAL)
+    counts_text = display_counts["aantal"].astype(str).to_numpy()
+    hidden = mask.to_numpy(bool)
+    noun = "Inwoners" if kr.noemer_soort == "inwoners" else "Woningen"
+    den_label = denominator_label or noun
+    count_label = f"{ind.label.replace(' per buurt', '')} {kr.period_label}"
+    rate_label = kr.rate_label[0].upper() + kr.rate_label[1:]
+    change_label = f"Verandering sinds {kr.previous_label}"
+    out, colours_cmp, colours_change = [], [], []
+    for i, row in rows.iterrows():
+        is_total = row["kern"] == TOTAL
+        if hidden[i]:
+            rate_text, interval, cmp, colour = counts_text[i], "afgeschermd", "afgeschermd (kleine aantallen)", "onbekend"
+        elif not np.isfinite(row["rate"]):
+            rate_text, interval, cmp, colour = "onbekend", "onbekend", row["vergelijking"] or "onbekend", "onbekend"
+        else:
+            rate_text = format_nl(row["rate"], 1)
+            interval = format_interval(row["lower"], row["upper"], 1)
+            cmp, colour = (("—", "onbekend") if is_total else (row["vergelijking"], row["kleur"]))
+        out.append({"Kern": row["kern"], f"{den_label} ({kr.noemer_jaar})": format_nl(row["noemer"], 0),
+                    count_label: counts_text[i], rate_label: rate_text, "95%-interval": interval,
+                    f"Vergeleken met {REST}": short_verdict(cmp), change_label: short_verdict(row["verandering"]) or "—"})
+        colours_cmp.append(colour)
+        colours_change.append(row["verandering_kleur"])
+    display = pd.DataFrame(out)
+    visible = rows[~hidden & (rows["kern"] != TOTAL) & np.isfinite(rows["rate"])
+                   & (rows["aantal"] >= max(ind.min_count, threshold))]
+    fig_data = visible[["kern", "aantal", "persoonsjaren", "rate", "lower", "upper"]].rename(
+        columns={"persoonsjaren": "noemer_jaren", "rate": "cijfer", "lower": "ondergrens_95", "upper": "bovengrens_95"})
+    return KernTable(display, {f"Vergeleken met {REST}": pd.Series(colours_cmp), change_label: pd.Series(colours_change)},
+                     pd.Series(hidden[rows["kern"] != TOTAL], index=rows.index[rows["kern"] != TOTAL]),
+                     fig_data.reset_index(drop=True))
+
+
+def rate_figure(kr: KernRates, kt: KernTable, gemeente_naam: str):
+    """Dots with 95% intervals per kern, the gemeente's rate as reference line (no ranking: ordered by size)."""
+    from .. import plots
+
+    df = kt.figure_data.copy()
+    total = kr.total
+    fig = plots.interval_chart(df, label="kern", value="cijfer", lower="ondergrens_95", upper="bovengrens_95",
+                               reference=float(total["rate"]) if total is not None else None,
+                               reference_label=gemeente_naam, xlabel=kr.rate_label)
+    return fig
+
+
+# ---------------------------------------------------------------------------- Veiligheidsmonitor per kern
+
+@dataclass
+class VmKernen:
+    rows: pd.DataFrame  # indicator, label, unit, editie, kern, kern_code, waarde, lower, upper, n, gemeente, ..., verdict
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def available(self) -> bool:
+        return len(self.rows) > 0
+
+    def significant(self) -> pd.DataFrame:
+        if not self.available:
+            return self.rows
+        return self.rows[self.rows["richting"].isin(["hoger", "lager"])]
+
+
+def _fmt_value(value: float, unit: str) -> str:
+    if not np.isfinite(value):
+        return "onbekend"
+    return format_pct(value, 0 if value >= 10 else 1) if unit == "procent" else format_nl(value, 1)
+
+
+def vm_kernen(ds: Dataset) -> VmKernen:
+    """VM results per kern against the gemeente in the same edition."""
+    digits = ds.gemeente[2:]
+    o = ds.observations
+    rows = o[(o["regio_soort"] == "kern") & o["regio_code"].astype(str).str.startswith(f"KN{digits}-")
+             & o["indicator"].astype(str).str.startswith("vm_") & o["waarde"].notna() & o["maand"].isna()]
+    if rows.empty:
+        return VmKernen(pd.DataFrame(), [f"Er zijn geen uitkomsten van de Veiligheidsmonitor per kern voor "
+                                         f"{ds.gemeente_naam} aangeleverd (rijen met gebied = een kern in het "
+                                         "Veiligheidsmonitor-bestand); kernen zijn op beleving niet te vergelijken."])
+    out = []
+    for _, r in rows.sort_values(["indicator", "jaar", "regio_naam"]).iterrows():
+        ind = get_indicator(str(r["indicator"]))
+        edition = int(r["jaar"])
+        kern_int = survey_interval(r["waarde"], r["ondergrens"], r["bovengrens"], r["n"], unit=ind.unit)
+        gem = ds.series(ind.id, [ds.gemeente])
+        gem = gem[(gem["jaar"] == edition) & gem["waarde"].notna()]
+        record = {"indicator": ind.id, "Indicator": ind.label, "unit": ind.unit, "editie": edition,
+                  "kern": str(r["regio_naam"]), "kern_code": str(r["regio_code"]), "waarde": kern_int.value,
+                  "lower": kern_int.lower, "upper": kern_int.upper, "n": float(r["n"]) if pd.notna(r["n"]) else np.nan,
+                  "interval": kern_int.method, "gemeente": np.nan, "methode": "", "p": np.nan,
+                  "richting": "onbekend", "verdict": f"geen cijfer voor de gemeente in {edition}"}
+        if len(gem):
+            g = gem.iloc[0]
+            gem_int = survey_interval(g["waarde"], g["ondergrens"], g["bovengrens"], g["n"], unit=ind.unit)
+            record["gemeente"] = gem_int.value
+            if np.isfinite(gem_int.lower):
+                lo, hi, method = gem_int.lower, gem_int.upper, "marges van kern en gemeente"
+            else:
+                # The gemeente as a fixed benchmark: conservative, the kern's respondents are part of it.
+                lo = hi = gem_int.value
+                method = "gemeentecijfer als vast ijkpunt (geen marge voor de gemeente)"
+            result = compare_survey(gem_int.value, lo, hi, edition, kern_int.value, kern_int.lower, kern_int.upper,
+                                    edition)
+            record["verdict"] = verdicts.verdict_survey(result, area="de gemeente")
+            record["methode"] = method if result.status == "ok" else "niet getoetst: de kern heeft geen marge"
+            if result.status == "ok":
+                record["p"] = result.p_value
+                record["richting"] = result.direction
+        out.append(record)
+    df = pd.DataFrame(out)
+    df["p_holm"] = adjust_p(df["p"].to_numpy(float), method="holm")
+    tested = int(df["p"].notna().sum())
+    for i, row in df.iterrows():
+        if row["richting"] in ("hoger", "lager") and not row["p_holm"] < SIGNIFICANCE:
+            df.loc[i, "verdict"] = (f"niet significant verschillend van de gemeente na correctie voor {tested} "
+                                    f"vergelijkingen (zonder correctie {row['richting']})")
+            df.loc[i, "richting"] = "gelijk"
+    df["kleur"] = [verdicts.colour_class(d, get_indicator(i).polarity) if d in ("hoger", "lager", "gelijk") else "onbekend"
+                   for d, i in zip(df["richting"], df["indicator"])]
+    messages = []
+    untested = int((df["p"].isna()).sum())
+    if untested:
+        messages.append(f"{untested} van de {len(df)} kerncijfers zijn niet getoetst: voor rapportcijfers zonder "
+                        "marges is de spreiding onbekend; vraag bij I&O Research de marges per kern op.")
+    if (df["interval"] == "wilson (n_eff)").any():
+        messages.append("Waar een marge ontbrak maar het aantal respondenten bekend was, is de marge van een "
+                        "percentage berekend (Wilson-interval op het aantal respondenten gedeeld door een "
+                        "designeffect van 1,3; een aanname voor de weging).")
+    if (df["methode"].str.startswith("gemeentecijfer")).any():
+        messages.append("Voor de gemeente zelf zijn geen marges aangeleverd; kernen met een marge zijn getoetst tegen "
+                        "het gemeentecijfer als vast ijkpunt. Dat is voorzichtig (conservatief): de kern is een deel "
+                        "van de gemeente.")
+    return VmKernen(df, messages)
+
+
+def vm_kernen_table(vm: VmKernen, gemeente_naam: str) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    rows = []
+    for _, r in vm.rows.iterrows():
+        margin = (format_interval(r["lower"], r["upper"], 0 if r["unit"] == "procent" else 1)
+                  + ("%" if r["unit"] == "procent" else "")) if np.isfinite(r["lower"]) else "geen marge"
+        rows.append({"Kern": r["kern"], "Indicator": r["Indicator"], "Editie": str(r["editie"]),
+                     "Waarde kern": _fmt_value(r["waarde"], r["unit"]), "95%-marge": margin,
+                     "Respondenten": format_nl(r["n"], 0) if np.isfinite(r["n"]) else "onbekend",
+                     gemeente_naam: _fmt_value(r["gemeente"], r["unit"]),
+                     "Vergeleken met de gemeente": short_verdict(r["verdict"])})
+    return pd.DataFrame(rows), {"Vergeleken met de gemeente": vm.rows["kleur"].reset_index(drop=True)}
+
+
+def vm_kernen_figure(vm: VmKernen, gemeente_naam: str):
+    """Small multiples: per indicator the kernen with their margins and the gemeente as reference line."""
+    import matplotlib.pyplot as plt
+
+    from .. import plots
+
+    indicators = list(dict.fromkeys(vm.rows["indicator"]))
+    fig, axes = plt.subplots(1, len(indicators), figsize=(min(3.0 * len(indicators) + 1.8, 11.0),
+                                                          0.45 * vm.rows["kern"].nunique() + 1.9),
+                             sharey=True, squeeze=False)
+    kernen = list(dict.fromkeys(vm.rows.sort_values("kern")["kern"]))
+    ypos = {k: len(kernen) - 1 - i for i, k in enumerate(kernen)}
+    for ax, ind_id in zip(axes[0], indicators):
+        part = vm.rows[vm.rows["indicator"] == ind_id]
+        part = part[part["editie"] == part["editie"].max()]
+        for _, r in part.iterrows():
+            y = ypos[r["kern"]]
+            colour = plots.GEMEENTE_COLOUR if r["richting"] in ("hoger", "lager") else plots.GREY
+            if np.isfinite(r["lower"]) and np.isfinite(r["upper"]):
+                ax.plot([r["lower"], r["upper"]], [y, y], color=colour, linewidth=2)
+            ax.plot(r["waarde"], y, "o", color=colour, markersize=6)
+        gem = part["gemeente"].dropna()
+        if len(gem):
+            ax.axvline(float(gem.iloc[0]), color=plots.PALETTE[5], linestyle="--", linewidth=1.2, label=gemeente_naam)
+        label = get_indicator(ind_id).label.replace(" (%)", " (%)")
+        ax.set_title(textwrap.fill(label, 26), fontsize=9, loc="left")
+        ax.margins(x=0.2)
+        ax.grid(axis="y", visible=False)
+        plots.dutch_axis(ax, "x", percent=get_indicator(ind_id).unit == "procent")
+    axes[0][0].set_yticks(list(ypos.values()))
+    axes[0][0].set_yticklabels(list(ypos.keys()))
+    axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------- the chapter
+
+@dataclass
+class KernenResult:
+    indeling: Indeling
+    rates: dict[str, KernRates]
+    vm: VmKernen
+    findings: list[str]
+
+    @property
+    def sources(self) -> list[str]:
+        tables = [kr.indicator.table for kr in self.rates.values() if kr.available and kr.indicator.table]
+        return list(dict.fromkeys(tables + (["85984NED"] if self.indeling.available else [])))
+
+
+def _kern_list(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
+
+
+def findings(ds: Dataset, result: KernenResult) -> list[str]:
+    out, changes, quiet = [], [], []
+    for ind_id, kr in result.rates.items():
+        if not kr.available:
+            continue
+        label = kr.indicator.label.replace(" per buurt", "")
+        sig = kr.significant()
+        if len(sig):
+            parts = [f"{r['kern']} significant {r['richting']} ({format_nl(r['rate'], 1)} {kr.rate_label})"
+                     for _, r in sig.iterrows()]
+            total = kr.total
+            out.append(f"{label} per kern ({kr.period_label}): " + "; ".join(parts) + f" dan {REST} (gemeente "
+                       f"{format_nl(total['rate'], 1)}; getoetst met correctie voor het aantal kernen).")
+        else:
+            quiet.append((label[0].lower() + label[1:], kr.period_label))
+        changed = kr.kernen[kr.kernen["verandering"].str.startswith("significante")]
+        corona = kr.previous is not None and bool(set(range(kr.previous[0], kr.previous[1] + 1))
+                                                  & set(analysis.CORONA_YEARS))
+        for _, r in changed.iterrows():
+            changes.append(f"{label} in {r['kern']}: {short_verdict(r['verandering'])} ({kr.period_label} tegen "
+                           f"{kr.previous_label}; getoetst met correctie voor het aantal kernen)."
+                           + ((f" Let op: {kr.previous_label} was een coronajaar." if kr.previous[0] == kr.previous[1]
+                               else f" Let op: {kr.previous_label} bevat coronajaren.") if corona else ""))
+    if quiet:
+        by_period: dict[str, list[str]] = {}
+        for label, period in quiet:
+            by_period.setdefault(period, []).append(label)
+        groups = [f"{_kern_list(labels)} ({period})" for period, labels in by_period.items()]
+        out.append(f"Bij {_kern_list(groups)} wijkt geen kern significant af van {REST} (na correctie voor het "
+                   "aantal kernen).")
+    if result.vm.available:
+        sig = result.vm.significant()
+        edition = int(result.vm.rows["editie"].max())
+        n_kernen = result.vm.rows["kern"].nunique()
+        if len(sig):
+            parts = [f"{r['kern']} {r['verdict']} op {r['Indicator'][0].lower() + r['Indicator'][1:]} "
+                     f"({_fmt_value(r['waarde'], r['unit'])} tegen {_fmt_value(r['gemeente'], r['unit'])})"
+                     for _, r in sig.iterrows()]
+            out.append(f"Veiligheidsmonitor {edition} per kern: " + "; ".join(parts[:3]) + ".")
+        else:
+            untested = int(result.vm.rows["p"].isna().sum())
+            out.append(f"Veiligheidsmonitor {edition} per kern ({n_kernen} kernen): geen kern wijkt significant af van "
+                       f"de gemeente; {untested} van de {len(result.vm.rows)} verschillen zijn niet te toetsen omdat "
+                       "marges ontbreken.")
+    else:
+        out.append("Er zijn geen Veiligheidsmonitor-uitkomsten per kern; kernen zijn alleen op registraties te vergelijken.")
+    out.extend(changes[:2])
+    if result.indeling.bron == "wijk":
+        out.append("Indeling naar CBS-wijk: de gemeente leverde geen indeling van buurten in kernen aan.")
+    elif result.indeling.bron == "geen":
+        out.insert(0, f"Er zijn geen cijfers per buurt voor {ds.gemeente_naam}: dit hoofdstuk kan kernen niet vergelijken.")
+    return out[:5]
+
+
+def analyse(ds: Dataset, kern_mapping: pd.DataFrame | None = None, ids: list[str] | None = None) -> KernenResult:
+    ind = indeling(ds, kern_mapping)
+    rates_by = {i: kern_rates(ds, i, ind) for i in (ids or KERN_INDICATORS)}
+    vm = vm_kernen(ds)
+    result = KernenResult(ind, rates_by, vm, [])
+    result.findings = findings(ds, result)
+    return result
