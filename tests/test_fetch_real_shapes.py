@@ -60,7 +60,7 @@ def test_47018NED_westerveld_buurten_known_answers(buurt_47018, tmp_path):
     with FakeOdataServer([buurt_47018], page_size=5000) as server:
         request = FetchRequest("47018NED", gemeente="GM1701", measures=("Geregistreerde misdrijven",),
                                filters={"Perioden": ("2023JJ00",), "SoortMisdrijf": ("0.0.0",)})
-        report = fetch_tables([request], tmp_path, server.endpoint(), now=NOW)
+        report = fetch_tables([request], tmp_path, server.endpoint(timeout=(5, 60)), now=NOW)
         assert report.ok, report.outcomes["47018NED"].error
         assert len(server.requests_for("47018NED", "WijkenEnBuurten")) == 4  # 18,313 codes in pages of 5,000
 
@@ -127,7 +127,7 @@ def gemeente_47013():
 def test_47013NED_westerveld_and_nl_known_answers(gemeente_47013, tmp_path):
     with FakeOdataServer([gemeente_47013], page_size=4) as server:
         request = FetchRequest("47013NED", regions=("GM1701", "NL01"), measures=("GeregistreerdeMisdrijven_1",))
-        report = fetch_tables([request], tmp_path, server.endpoint(), now=NOW)
+        report = fetch_tables([request], tmp_path, server.endpoint(timeout=(5, 60)), now=NOW)
     rows = report.outcomes["47013NED"].snapshot.rows()
     got = {(r["RegioS"].strip(), r["Perioden"]): r["GeregistreerdeMisdrijven_1"] for r in rows}
     assert got == {
@@ -142,7 +142,7 @@ def test_47013NED_basisteam(gemeente_47013, tmp_path):
     with FakeOdataServer([gemeente_47013]) as server:
         request = FetchRequest("47013NED", regions=basisteam, filters={"Perioden": ("2023JJ00",)},
                                measures=("GeregistreerdeMisdrijven_1",), select_measures=True)
-        report = fetch_tables([request], tmp_path, server.endpoint(), now=NOW)
+        report = fetch_tables([request], tmp_path, server.endpoint(timeout=(5, 60)), now=NOW)
     rows = report.outcomes["47013NED"].snapshot.rows()
     got = {r["RegioS"].strip(): int(r["GeregistreerdeMisdrijven_1"]) for r in rows}
     assert got == {"GM1701": 366, "GM1690": 467, "GM0118": 2243, "GM0119": 1234, "GM1731": 736}

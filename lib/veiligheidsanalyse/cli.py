@@ -1,8 +1,15 @@
 """Command line: ``veiligheidsanalyse run|fetch|validate|demo``.
 
-Exit status: 0 ok; 1 a chapter failed (report incomplete, ``latest`` unchanged); 2 invalid config
-or inputs (nothing was run); 3 data unavailable under the data policy; 4 another run of the same
-config is busy.
+Exit status of ``run`` (scheduled runs rely on it; see docs/scheduling.md):
+
+== =====================================================================================
+0  done: every report complete and published (``latest`` points at this run)
+1  a chapter failed: that report is incomplete and its ``latest`` is not moved (the other
+   reports of a config for several gemeenten are published when they are complete)
+2  invalid configuration or partner input: nothing was run
+3  data unavailable under the data policy (e.g. ``--require-fresh`` without network): nothing was run
+4  another run of the same configuration is busy: this one did not start
+== =====================================================================================
 """
 
 from __future__ import annotations
@@ -28,9 +35,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="voor geplande runs: stop als verse gegevens niet opgehaald kunnen worden")
     run.add_argument("--policy", choices=["fresh", "require-fresh", "cache", "demo"],
                      help="gegevensbeleid voor deze run (overschrijft data.beleid)")
-    run.add_argument("--force", action="store_true", help="voer alle hoofdstukken opnieuw uit")
-    run.add_argument("--gemeente", help="zelfde configuratie, andere gemeente (bv. GM1690)")
-    run.add_argument("--hoofdstuk", action="append", dest="chapters", help="alleen dit hoofdstuk (herhaalbaar)")
+    run.add_argument("--force", action="store_true",
+                     help="voer alle hoofdstukken opnieuw uit (anders alleen wat veranderd is)")
+    run.add_argument("--gemeente", help="zelfde configuratie, andere gemeente (bv. GM1690); bij een configuratie "
+                                        "voor meerdere gemeenten: alleen deze gemeente")
+    run.add_argument("--hoofdstuk", action="append", dest="chapters",
+                     help="alleen dit hoofdstuk (herhaalbaar; 'regio' is het regionale rapport)")
     run.add_argument("--quiet", action="store_true", help="geen voortgangsregels")
 
     fetch = sub.add_parser("fetch", help="haal de open-data-tabellen op voor een configuratie")
@@ -52,7 +62,12 @@ def main(argv: list[str] | None = None) -> int:
         policy = "require-fresh" if args.require_fresh else args.policy
         options = RunOptions(policy=policy, fetch=args.fetch, force=args.force, chapters=args.chapters,
                              gemeente=args.gemeente, progress=False if args.quiet else None)
-        result = run(args.config, options)
+        try:
+            result = run(args.config, options)
+        except OSError as exc:  # e.g. a full disk before the run could start: a message, not a traceback
+            where = f": {exc.filename}" if exc.filename else ""
+            print(f"fout: {exc.strerror or exc}{where}; 'latest' is niet bijgewerkt", file=sys.stderr)
+            return 1
         stream = sys.stdout if result.exit_code == 0 else sys.stderr
         if result.message:
             print(result.message, file=stream)

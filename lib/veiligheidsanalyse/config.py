@@ -68,6 +68,38 @@ class DataPolicy:
 
 
 @dataclass(frozen=True)
+class GemeenteEntry:
+    """One gemeente of a config for several gemeenten (``gemeenten:``)."""
+
+    code: str
+    naam: str | None = None
+
+
+@dataclass(frozen=True)
+class RegionReport:
+    """The regional comparison report of a config for several gemeenten (``regio_rapport:``).
+
+    ``themas``: the joint priorities, each a name and the indicators that show it in figures.
+    """
+
+    code: str
+    naam: str
+    gemeenten: tuple[str, ...]
+    themas: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+# The joint priorities of Meppel, Midden-Drenthe and Westerveld (IVP Zuidwest-Drenthe), with the
+# indicators that show them in figures: the default themes of a regional report.
+DEFAULT_REGIO_THEMAS: dict[str, list[str]] = {
+    "Ondermijning": ["drugshandel", "wapenhandel", "mensenhandel", "drugsafval_bodem"],
+    "Jonge aanwas": ["overlast_jeugd", "halt_verwijzingen"],
+    "Digitale veiligheid": ["cybercrime", "fraude_horizontaal", "fraude_overig"],
+    "Veilig buitengebied": ["drugsafval_bodem", "autokraak", "inbraak_bedrijven"],
+    "Zorg en veiligheid": ["overlast_verward"],
+}
+
+
+@dataclass(frozen=True)
 class RunConfig:
     name: str  # the config file's stem: westerveld
     source: str  # the path as given
@@ -89,22 +121,44 @@ class RunConfig:
     prioriteiten: dict[str, Any] = field(default_factory=dict)
     uitspraken: tuple[dict[str, Any], ...] = ()  # statements of the previous plan, tested in the synthesis
     raw: dict[str, Any] = field(default_factory=dict)
+    # A config for several gemeenten (``gemeenten:``): every gemeente gets its own report, and the
+    # region a comparison report. ``multi`` is False once one gemeente is chosen (``gemeente:`` next
+    # to the list, as the runner and the notebooks do per gemeente).
+    gemeenten: tuple[GemeenteEntry, ...] = ()
+    multi: bool = False
+    regio_rapport: RegionReport | None = None
+    bewaar_runs: int = 10  # dated runs kept per gemeente or region (latest is always kept)
 
     def all_gemeenten(self) -> list[str]:
         codes = [self.gemeente] + self.vergelijking.all_gemeenten()
         return list(dict.fromkeys(codes))
 
+    def targets(self) -> list[str]:
+        """The gemeenten this config makes a report for: the list, or the one gemeente."""
+        return [g.code for g in self.gemeenten] if self.multi else [self.gemeente]
+
+    def for_gemeente(self, code: str) -> "RunConfig":
+        """The config of one gemeente of the list: what ``load_config(source, gemeente=code)`` gives."""
+        data = dict(self.raw)
+        if code != data.get("gemeente"):
+            data.pop("naam", None)
+            data.pop("uitspraken", None)
+        data["gemeente"] = code
+        return parse_config(data, source=self.source, name=self.name, chapters=list(self.hoofdstukken))
+
 
 # The schema: allowed keys per section. Unknown keys are errors (typos must not pass silently).
-_TOP = {"gemeente", "naam", "periode", "vergelijking", "hoofdstukken", "data", "invoer", "onthulling",
-        "uitvoer", "uitvoering", "prioriteiten", "uitspraken"}
+_TOP = {"gemeente", "gemeenten", "naam", "periode", "vergelijking", "hoofdstukken", "data", "invoer", "onthulling",
+        "uitvoer", "uitvoering", "prioriteiten", "uitspraken", "regio_rapport"}
 _PERIODE = {"van", "tot", "vorige_analyse"}
 _VERGELIJKING = {"regio", "provincie", "peers", "nederland"}
 _GROUP = {"code", "naam", "gemeenten", "reden"}
 _DATA = {"beleid", "max_leeftijd_dagen", "cache", "demo"}
 _INVOER = {"map", "bestanden", "tabbladen"}
 _ONTHULLING = {"drempel"}
-_UITVOERING = {"timeout_per_hoofdstuk", "parallel"}
+_UITVOERING = {"timeout_per_hoofdstuk", "parallel", "bewaar_runs"}
+_GEMEENTE_ENTRY = {"code", "naam"}
+_REGIO_RAPPORT = {"code", "naam", "themas"}
 _PRIORITEITEN = {"gewichten", "aantal", "minimum_score", "themas"}
 _GEWICHTEN = {"niveau", "trend", "verandering", "beleving", "ivp_thema"}
 _UITSPRAAK = {"uitspraak", "indicator", "verwachting", "van", "tot", "waarde", "bron"}
@@ -191,6 +245,67 @@ def _uitspraken(source: str, value: Any) -> tuple[dict[str, Any], ...]:
     return tuple(out)
 
 
+def _gemeenten(source: str, value: Any) -> tuple[GemeenteEntry, ...]:
+    """``gemeenten:``: codes, or mappings with ``code`` and ``naam``; errors name the entry."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not value:
+        raise ConfigError(source, "gemeenten", "expected a non-empty list of gemeente codes (or {code, naam})")
+    entries = []
+    for i, item in enumerate(value):
+        where = f"gemeenten[{i}]"
+        if isinstance(item, dict):
+            item = _check_keys(where, source, item, _GEMEENTE_ENTRY)
+            if "code" not in item:
+                raise ConfigError(source, f"{where}.code", "missing; expected a CBS gemeente code like GM1701")
+            code = _gemeente_code(source, f"{where}.code", item["code"])
+            naam = item.get("naam")
+            if naam is not None and (not isinstance(naam, str) or not naam.strip()):
+                raise ConfigError(source, f"{where}.naam", f"expected text, found {naam!r}")
+            entries.append(GemeenteEntry(code, naam.strip() if naam else None))
+        else:
+            entries.append(GemeenteEntry(_gemeente_code(source, where, item)))
+    codes = [e.code for e in entries]
+    for i, code in enumerate(codes):
+        if code in codes[:i]:
+            raise ConfigError(source, f"gemeenten[{i}]", f"{code} is in the list twice")
+    return tuple(entries)
+
+
+def _regio_rapport(source: str, value: Any, entries: tuple[GemeenteEntry, ...], name: str) -> RegionReport | None:
+    if not entries:
+        if value is not None:
+            raise ConfigError(source, "regio_rapport", "a regional report needs a list of gemeenten ('gemeenten')")
+        return None
+    section = _check_keys("regio_rapport", source, value, _REGIO_RAPPORT)
+    code = section.get("code", "REGIO")
+    if not isinstance(code, str) or not re.match(r"^[A-Za-z][A-Za-z0-9_-]{0,19}$", code):
+        raise ConfigError(source, "regio_rapport.code", f"expected a short code of letters and digits, found {code!r}")
+    naam = section.get("naam", name.replace("-", " ").replace("_", " ").title())
+    if not isinstance(naam, str) or not naam.strip():
+        raise ConfigError(source, "regio_rapport.naam", f"expected text, found {naam!r}")
+    themas_value = section.get("themas", DEFAULT_REGIO_THEMAS)
+    if not isinstance(themas_value, dict) or not themas_value:
+        raise ConfigError(source, "regio_rapport.themas", "expected a mapping of theme name to a list of indicator ids")
+    from .indicators import catalogue
+
+    known = catalogue()
+    themas = []
+    for thema, indicators in themas_value.items():
+        where = f"regio_rapport.themas.{thema}"
+        if not isinstance(indicators, list) or not indicators:
+            raise ConfigError(source, where, "expected a non-empty list of indicator ids")
+        for i, indicator_id in enumerate(indicators):
+            if indicator_id not in known:
+                raise ConfigError(source, f"{where}[{i}]", f"unknown indicator {indicator_id!r}; see indicators.yaml")
+            if known[indicator_id].unit != "aantal" or known[indicator_id].denominator == "none":
+                raise ConfigError(source, f"{where}[{i}]",
+                                  f"indicator {indicator_id!r} is not a count per inhabitant; the regional report "
+                                  "compares counts and rates")
+        themas.append((str(thema), tuple(indicators)))
+    return RegionReport(code=code, naam=naam.strip(), gemeenten=tuple(e.code for e in entries), themas=tuple(themas))
+
+
 def parse_config(data: Any, source: str = "<config>", name: str = "config",
                  chapters: list[str] | None = None, today: date | None = None) -> RunConfig:
     """Validate a parsed YAML mapping and return the typed configuration."""
@@ -198,9 +313,20 @@ def parse_config(data: Any, source: str = "<config>", name: str = "config",
     top = _check_keys("", source, data, _TOP)
     if not top:
         raise ConfigError(source, "(file)", "empty configuration; at least 'gemeente' is needed")
-    if "gemeente" not in top:
-        raise ConfigError(source, "gemeente", "missing; expected a CBS gemeente code like GM1701")
-    gemeente = _gemeente_code(source, "gemeente", top["gemeente"])
+    entries = _gemeenten(source, top.get("gemeenten"))
+    multi = "gemeente" not in top and bool(entries)
+    if "gemeente" not in top and not entries:
+        raise ConfigError(source, "gemeente", "missing; expected a CBS gemeente code like GM1701 "
+                                              "(or a list 'gemeenten' for several)")
+    if multi:
+        gemeente = entries[0].code  # the runner makes one config per gemeente (RunConfig.for_gemeente)
+        for key in ("naam", "uitspraken"):
+            if key in top:
+                raise ConfigError(source, key, "belongs to one gemeente; in a config for several gemeenten give "
+                                               "each its name in 'gemeenten' ({code, naam})")
+    else:
+        gemeente = _gemeente_code(source, "gemeente", top["gemeente"])
+    regio_rapport = _regio_rapport(source, top.get("regio_rapport"), entries, name)
 
     periode = _check_keys("periode", source, top.get("periode"), _PERIODE)
     last_complete = today.year - 1
@@ -262,6 +388,7 @@ def parse_config(data: Any, source: str = "<config>", name: str = "config",
 
     uitvoering = _check_keys("uitvoering", source, top.get("uitvoering"), _UITVOERING)
     timeout = _int(source, "uitvoering.timeout_per_hoofdstuk", uitvoering.get("timeout_per_hoofdstuk", 600), 10, 86400)
+    bewaar_runs = _int(source, "uitvoering.bewaar_runs", uitvoering.get("bewaar_runs", 10), 1, 1000)
     parallel_value = uitvoering.get("parallel", "auto")
     if parallel_value == "auto":
         parallel = 0  # 0 = the number of cores
@@ -283,6 +410,8 @@ def parse_config(data: Any, source: str = "<config>", name: str = "config",
     naam = top.get("naam")
     if naam is not None and not isinstance(naam, str):
         raise ConfigError(source, "naam", f"expected text, found {naam!r}")
+    if naam is None and not multi:
+        naam = next((e.naam for e in entries if e.code == gemeente), None)
 
     return RunConfig(
         name=name,
@@ -305,6 +434,10 @@ def parse_config(data: Any, source: str = "<config>", name: str = "config",
         prioriteiten=dict(prioriteiten),
         uitspraken=uitspraken,
         raw=dict(top),
+        gemeenten=entries,
+        multi=multi,
+        regio_rapport=regio_rapport,
+        bewaar_runs=bewaar_runs,
     )
 
 
@@ -322,6 +455,8 @@ def load_config(path: str | Path, **overrides: Any) -> RunConfig:
         raise ConfigError(source, "(file)", "file not found") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(source, "(file)", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:  # a folder, no permission, an I/O error: a message, not a traceback
+        raise ConfigError(source, "(file)", f"cannot be read: {exc.strerror or exc}") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -28,26 +28,8 @@ DENOMINATOR_INDICATOR = {"inwoners": "bevolking", "jongeren_12_17": "jongeren_12
 ROLE_ORDER = ["gemeente", "regio", "provincie", "peers", "nederland", "peer", "buur"]
 
 
-@dataclass(frozen=True)
-class DataStatus:
-    """What a store rests on: demo data, stale snapshots, the snapshots themselves."""
-
-    demo: bool
-    stale: bool
-    messages: tuple[str, ...]
-    snapshots: dict
-    inputs_missing: tuple[str, ...] = ()
-    inputs: dict = field(default_factory=dict)  # partner file (relative path) -> sha256
-
-    @classmethod
-    def from_json(cls, data: dict) -> "DataStatus":
-        return cls(demo=bool(data.get("demo")), stale=bool(data.get("stale")),
-                   messages=tuple(data.get("messages", ())), snapshots=dict(data.get("snapshots", {})),
-                   inputs_missing=tuple(data.get("inputs_missing", ())), inputs=dict(data.get("inputs", {})))
-
-    def to_json(self) -> dict:
-        return {"demo": self.demo, "stale": self.stale, "messages": list(self.messages),
-                "snapshots": self.snapshots, "inputs_missing": list(self.inputs_missing), "inputs": self.inputs}
+# DataStatus (what a store rests on) lives in .status, without pandas, for the runner; same class.
+from .status import DataStatus  # noqa: E402
 
 
 def write_store(folder: Path, observations: pd.DataFrame, status: DataStatus) -> Path:
@@ -243,8 +225,9 @@ def _prefer_open_data(df: pd.DataFrame) -> pd.DataFrame:
     """
     if df.empty or not (df["status"] == "partner").any():
         return df
-    order = (df["status"] == "partner") | df["waarde"].isna()
-    ranked = df.assign(_rank=order.astype(int)).sort_values("_rank", kind="stable")
+    # Known published figure first, then a known partner figure, then unknown cells ('.').
+    rank = (df["status"] == "partner").astype(int) + 2 * df["waarde"].isna().astype(int)
+    ranked = df.assign(_rank=rank).sort_values("_rank", kind="stable")
     return ranked.drop_duplicates(["regio_code", "jaar", "maand"], keep="first").drop(columns="_rank") \
         .sort_index()
 

@@ -6,17 +6,23 @@ one parquet file instead of parsing raw downloads again.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from . import observations as obs
 from .config import RunConfig, resolve
-from .data import DataStatus, write_store
-from .normalise import normalise_snapshots
 from .sources.snapshots import Snapshot, latest_snapshot
 from .sources.tables import TABLES
+
+if TYPE_CHECKING:  # pandas and the store code load only when a store is built (not for a cached one)
+    import pandas as pd
+
+    from .status import DataStatus
+
+# Normalised observations per snapshot, kept for the life of the process: a run for several
+# gemeenten normalises each snapshot once, not once per gemeente.
+_NORMALISED: dict[tuple, "pd.DataFrame"] = {}
 
 
 class DataUnavailableError(RuntimeError):
@@ -68,22 +74,58 @@ def snapshot_labels(snapshots: dict[str, Snapshot]) -> dict[str, str]:
     return labels
 
 
-def build_store(config: RunConfig, root: Path, store_dir: Path, snapshots: dict[str, Snapshot],
-                demo: bool, stale: bool, messages: list[str], input_observations: pd.DataFrame | None = None,
-                inputs_missing: tuple[str, ...] = (), origins: dict[str, str] | None = None,
-                input_files: dict[str, str] | None = None) -> DataStatus:
-    frames = [normalise_snapshots(snapshots.values())]
-    if input_observations is not None and len(input_observations):
-        frames.append(obs.conform(input_observations))
-    observations = obs.conform(pd.concat(frames, ignore_index=True))
-    status = DataStatus(
+def store_status(snapshots: dict[str, Snapshot], demo: bool, stale: bool, messages: list[str],
+                 inputs_missing: tuple[str, ...] = (), origins: dict[str, str] | None = None,
+                 input_files: dict[str, str] | None = None) -> "DataStatus":
+    """What a store rests on (written next to it as status.json)."""
+    from .status import DataStatus
+
+    return DataStatus(
         demo=demo, stale=stale, messages=tuple(messages),
         snapshots={t: dict({k: s.provenance.get(k) for k in ("snapshot_id", "retrieved_at", "table_modified",
                                                               "demo", "row_count", "sha256", "url")},
                            origin=(origins or {}).get(t, "demo" if s.provenance.get("demo") else "cached"))
                    for t, s in snapshots.items()},
-        inputs_missing=inputs_missing,
+        inputs_missing=tuple(inputs_missing),
         inputs=dict(input_files or {}),
     )
+
+
+def normalised(snapshots: dict[str, Snapshot]) -> "pd.DataFrame":
+    """The snapshots' observations, each snapshot normalised once per process."""
+    import pandas as pd
+
+    from . import observations as obs
+    from .normalise import normalise_snapshot
+
+    frames = []
+    for snap in snapshots.values():
+        key = (snap.table_id, snap.snapshot_id, json.dumps(snap.provenance.get("sha256"), sort_keys=True),
+               str(getattr(snap, "path", "")))
+        if key not in _NORMALISED:
+            if len(_NORMALISED) > 64:
+                _NORMALISED.clear()
+            _NORMALISED[key] = normalise_snapshot(snap)
+        frames.append(_NORMALISED[key])
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return obs.empty()
+    return obs.conform(pd.concat(frames, ignore_index=True))
+
+
+def build_store(config: RunConfig, root: Path, store_dir: Path, snapshots: dict[str, Snapshot],
+                demo: bool, stale: bool, messages: list[str], input_observations: "pd.DataFrame | None" = None,
+                inputs_missing: tuple[str, ...] = (), origins: dict[str, str] | None = None,
+                input_files: dict[str, str] | None = None) -> "DataStatus":
+    import pandas as pd
+
+    from . import observations as obs
+    from .data import write_store
+
+    frames = [normalised(snapshots)]
+    if input_observations is not None and len(input_observations):
+        frames.append(obs.conform(input_observations))
+    observations = obs.conform(pd.concat(frames, ignore_index=True))
+    status = store_status(snapshots, demo, stale, messages, inputs_missing, origins, input_files)
     write_store(store_dir, observations, status)
     return status

@@ -10,6 +10,7 @@ import json
 import platform
 import time
 from datetime import datetime, timezone
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -17,6 +18,7 @@ PACKAGES = ("veiligheidsanalyse", "pandas", "numpy", "scipy", "statsmodels", "ma
             "papermill", "nbclient", "nbconvert", "nbformat", "ipykernel", "cbsodata", "pyarrow", "openpyxl")
 
 
+@lru_cache(maxsize=1)
 def package_versions() -> dict[str, str]:
     out = {}
     for name in PACKAGES:
@@ -35,19 +37,43 @@ def _relative(path: str | Path, root: Path) -> str:
         return path.name
 
 
+PATH_KEYS = {("uitvoer",), ("data", "cache"), ("data", "demo"), ("invoer", "map")}
+
+
+def publishable_config(raw: dict, root: Path) -> dict:
+    """The configuration as published: folders relative to the project, never this machine's paths."""
+    out = json.loads(json.dumps(raw, default=str))
+    for keys in PATH_KEYS:
+        section = out
+        for key in keys[:-1]:
+            section = section.get(key) if isinstance(section, dict) else None
+        if isinstance(section, dict) and isinstance(section.get(keys[-1]), str):
+            value = section[keys[-1]]
+            if Path(value).is_absolute():
+                section[keys[-1]] = _relative(value, root)
+    return out
+
+
+# Per chapter: how it went, where it came from (reused_from / executed_in) and what it rests on
+# (key, static_key, modules: see report/incremental.py), and what it cost.
+CHAPTER_FIELDS = ("status", "error", "seconds", "execution_seconds", "export_seconds", "html_bytes", "max_rss_kb",
+                  "reused_from", "executed_in", "key", "static_key", "package_hash", "modules",
+                  "kernel_cpu_seconds", "kernel_max_rss_kb", "kernel_warm_seconds", "kernel_wait_seconds",
+                  "worker_cpu_seconds")
+
+
 def write_manifest(run_dir: Path, config, options, data, results: dict, exit_code: int, git: str,
-                   started: float, wall_start: datetime, root: Path) -> Path:
+                   started: float, wall_start: datetime, root: Path, extra: dict | None = None) -> Path:
     chapters = {}
     for ch, r in results.items():
-        chapters[ch] = {k: r.get(k) for k in ("status", "error", "seconds", "execution_seconds", "export_seconds",
-                                              "html_bytes", "max_rss_kb", "reused_from") if r.get(k) is not None}
+        chapters[ch] = {k: r.get(k) for k in CHAPTER_FIELDS if r.get(k) is not None}
     status = data.prepared.status
     manifest = {
         "run_id": run_dir.name,
         "gemeente": config.gemeente,
         "gemeente_naam": data.gemeente_naam,
         "config_file": _relative(config.source, root),
-        "config": config.raw,
+        "config": publishable_config(config.raw, root),
         "parameters": {"gemeente": config.gemeente, "periode": [config.jaar_van, config.jaar_tot],
                        "hoofdstukken": list(results)},
         "data": {"policy": options.policy or config.data.beleid, "demo": status.demo, "stale": status.stale,
@@ -61,6 +87,7 @@ def write_manifest(run_dir: Path, config, options, data, results: dict, exit_cod
         "chapters": chapters,
         "exit_status": exit_code,
     }
+    manifest.update(extra or {})
     target = run_dir / "manifest.json"
     tmp = target.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False, default=str), encoding="utf-8")

@@ -1,12 +1,23 @@
 """The report runner: config -> data -> chapters in parallel -> HTML, index, manifest -> latest.
 
 Order of work, and why:
-1. validate the config and the partner inputs (exit 2 before any kernel starts);
-2. choose the data snapshots by data policy and normalise them once into the run's store;
-3. execute every chapter in its own worker process (papermill + in-process HTML export), up to the
-   core count at a time, each with a timeout;
-4. write index.html and manifest.json; point ``latest`` at the run only if every chapter succeeded.
-A failed run never replaces the last good report.
+
+1. validate the config (exit 2 before anything starts) and take the configuration's lock (a second
+   run of the same configuration exits 4, see :mod:`.lock`);
+2. decide per chapter whether it can be reused from an earlier run (see :mod:`.incremental`); if
+   anything will have to run, start the workers now, so that their imports and warm kernels
+   overlap with the data step (see :mod:`.pool`);
+3. for every gemeente of the config: choose the data snapshots by data policy, check the partner
+   inputs and build the store, or take it from the store cache (exit 2/3 before any chapter runs);
+4. execute the chapters that changed, of all gemeenten and the regional report together, longest
+   first, as many at once as there are cores, each with a time-out; reuse the others (their files
+   are linked into the new run folder and their page is rendered in the new page shell);
+5. write every index.html and manifest.json; then, and only then, point each report's ``latest``
+   at its run if every chapter of that report succeeded; rebuild ``outputs/index.html``; keep the
+   last ``uitvoering.bewaar_runs`` runs. A failed or interrupted run never replaces a good report.
+
+The runner's own log is ``<uitvoer>/logs/<config>/<run_id>/runner.log`` (with the workers' logs),
+copied into every run folder as ``intern/logs/runner.log``.
 """
 
 from __future__ import annotations
@@ -15,20 +26,18 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import threading
 import time
+import traceback
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 from .. import __version__
-from ..config import ConfigError, RunConfig, load_config, resolve
+from ..config import ConfigError, RunConfig, available_chapters, load_config, resolve
 from ..paths import project_root
 
 EXIT_OK = 0
@@ -39,6 +48,8 @@ EXIT_LOCKED = 4
 
 KERNEL_NAME = "veiligheidsanalyse"
 INTERN = "intern"  # inside a run folder: executed notebooks, logs, data store — not for publication
+REGION_CHAPTER = "regio"
+REGION_NOTEBOOK = Path("regio") / "regio.ipynb"
 
 
 @dataclass
@@ -51,14 +62,18 @@ class RunOptions:
     endpoint: object | None = None  # OData endpoint override (tests point it at a local server)
     output_root: Path | None = None
     progress: bool | None = None  # None: progress display only on a terminal
+    # Start kernels ahead of their chapter; VA_WARM_KERNELS=0 switches it off (benchmarks compare both).
+    warm: bool = field(default_factory=lambda: os.environ.get("VA_WARM_KERNELS", "1") != "0")
 
 
 @dataclass
 class RunResult:
     exit_code: int
-    run_dir: Path | None = None
+    run_dir: Path | None = None  # the (first) gemeente's run folder
     chapters: dict[str, dict] = field(default_factory=dict)
     message: str = ""
+    run_dirs: dict[str, Path] = field(default_factory=dict)  # report folder name -> run folder
+    log_file: Path | None = None
 
 
 def slug(text: str) -> str:
@@ -95,8 +110,8 @@ def write_kernelspec(folder: Path) -> Path:
     """A kernelspec that runs *this* interpreter, found first via JUPYTER_PATH.
 
     A user may have another kernel called python3 (or even veiligheidsanalyse) in their own
-    Jupyter folders; papermill would pick that one up. This spec lives in the run folder and is put
-    first on JUPYTER_PATH for the worker processes only.
+    Jupyter folders; papermill would pick that one up. This spec is put first on JUPYTER_PATH for
+    the worker processes only.
     """
     spec_dir = folder / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
@@ -132,13 +147,60 @@ class Progress:
                 print(f"[{self.done}/{self.total}] {chapter}: {mark} ({seconds:.1f} s)", file=self.stream, flush=True)
 
 
+class RunLog:
+    """The runner's own log: timestamped lines in ``runner.log``."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Lock()
+        self.t0 = time.time()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(path, "a", encoding="utf-8")
+        except OSError:  # a full disk: the run goes on (and reports the disk), only without its log
+            self._fh = None
+
+    def __call__(self, text: str) -> None:
+        if self._fh is None:
+            return
+        with self._lock:
+            stamp = datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            try:
+                self._fh.write(f"{stamp} [{time.time() - self.t0:7.2f} s] {text}\n")
+                self._fh.flush()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        if self._fh is not None:
+            try:
+                self._fh.close()
+            except OSError:
+                pass
+
+
+# ---------------------------------------------------------------------------------- entry points
+
 def run(config_path: str | Path, options: RunOptions | None = None) -> RunResult:
+    """Validate the config, take its lock, run (exit status in the result)."""
+    from .lock import LockHeld, RunLock, lock_path
+
     options = options or RunOptions()
     try:
         config = load_config(config_path, gemeente=options.gemeente)
     except ConfigError as exc:
         return RunResult(EXIT_INVALID, message=f"ongeldige configuratie: {exc}")
-    return execute_run(config, options)
+    root = project_root()
+    output_root = options.output_root or resolve(root, config.uitvoer)
+    lock = RunLock(lock_path(output_root, config.name), {"config": str(Path(config.source).resolve())})
+    try:
+        lock.acquire()
+    except LockHeld as exc:
+        return RunResult(EXIT_LOCKED, message=str(exc))
+    try:
+        return execute_run(config, options, output_root=output_root)
+    finally:
+        lock.release()
 
 
 def _data_banners(status) -> list[dict]:
@@ -160,141 +222,427 @@ def _data_label(status) -> str:
     return "actueel"
 
 
-def execute_run(config: RunConfig, options: RunOptions) -> RunResult:
-    """Everything after a valid config: data, chapters, pages, manifest, latest."""
-    from ..prepare import DataUnavailableError
-    from .data_step import prepare_run_data, InputError
+@dataclass
+class Target:
+    """One report of this run: a gemeente's, or the region's."""
 
+    kind: str  # gemeente | regio
+    config: RunConfig  # the gemeente's config (for the region: the config for several gemeenten)
+    naam: str = ""
+    folder: Path | None = None
+    run_dir: Path | None = None
+    data: object | None = None  # RunData (for the region: the first gemeente's, for banners and sources)
+    chapters: list[str] = field(default_factory=list)
+    notebooks: dict[str, Path] = field(default_factory=dict)
+    jobs: dict[str, dict] = field(default_factory=dict)
+    results: dict[str, dict] = field(default_factory=dict)
+    history: object | None = None
+    page_common: dict = field(default_factory=dict)
+    links: list[dict] = field(default_factory=list)
+    store_digest: str = ""
+    members: list["Target"] = field(default_factory=list)  # region: its gemeenten
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.results) and all(r.get("status") == "ok" for r in self.results.values())
+
+
+def execute_run(config: RunConfig, options: RunOptions, output_root: Path | None = None) -> RunResult:
+    """Everything after a valid config (and its lock): data, chapters, pages, manifests, latest."""
     root = project_root()
-    started = time.time()
     wall_start = datetime.now(timezone.utc)
-    chapters = options.chapters or list(config.hoofdstukken)
-    progress_enabled = sys.stderr.isatty() if options.progress is None else options.progress
-
-    # ---- data (and input validation) before any kernel starts
     run_id = new_run_id(wall_start)
-    output_root = options.output_root or resolve(root, config.uitvoer)
-    work_dir = output_root / ".tmp" / run_id
+    output_root = output_root or options.output_root or resolve(root, config.uitvoer)
+    log_dir = output_root / "logs" / slug(config.name) / run_id
+    log = RunLog(log_dir / "runner.log")
+    log(f"run {run_id}: configuratie {config.source}; veiligheidsanalyse {__version__}; python {sys.executable}")
     try:
-        data = prepare_run_data(config, root, options, work_dir=work_dir)
-    except (InputError, ConfigError, DataUnavailableError) as exc:
-        shutil.rmtree(work_dir, ignore_errors=True)
-        if isinstance(exc, InputError):
-            return RunResult(EXIT_INVALID, message=str(exc))
-        if isinstance(exc, ConfigError):
-            return RunResult(EXIT_INVALID, message=f"ongeldige configuratie: {exc}")
-        return RunResult(EXIT_DATA_UNAVAILABLE, message=f"gegevens niet beschikbaar: {exc}")
+        result = _execute(config, options, root, output_root, run_id, wall_start, log, log_dir)
+    except Exception as exc:  # a bug in the runner: the published reports stay as they were
+        log("INTERNE FOUT\n" + traceback.format_exc())
+        result = RunResult(EXIT_CHAPTER_FAILED,
+                           message=f"interne fout van de runner ({type(exc).__name__}: {exc}); 'latest' is niet "
+                                   f"bijgewerkt. Zie {log.path}")
+    log(f"klaar: exit-status {result.exit_code}: {result.message}")
+    log.close()
+    result.log_file = log.path
+    for run_dir in result.run_dirs.values():  # the runner's log in every run folder, complete
+        try:
+            shutil.copyfile(log.path, run_dir / INTERN / "logs" / "runner.log")
+        except OSError:
+            pass
+    return result
 
-    gemeente_dir = output_root / (slug(data.gemeente_naam) or config.gemeente)
-    run_dir = gemeente_dir / run_id
-    intern = run_dir / INTERN
+
+def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Path, run_id: str,
+             wall_start: datetime, log: RunLog, log_dir: Path) -> RunResult:
+    from ..prepare import DataUnavailableError
+    from . import incremental as inc
+    from .data_step import InputError, prepare_run_data
+    from .pool import PoolJob, WorkerPool
+
+    started = time.time()
+    progress_enabled = sys.stderr.isatty() if options.progress is None else options.progress
+    notebooks_dir = root / "notebooks"
+    tmp_root = output_root / ".tmp" / run_id
+    cache_dir = output_root / ".cache" / "stores"
+
+    # ---- which reports: one per gemeente of the list (or the one gemeente), and the region's
+    multi = config.multi and not options.gemeente
+    gemeente_configs = [config.for_gemeente(code) for code in config.targets()] if multi else [config]
+    available = available_chapters(root)
+    wanted = list(options.chapters or config.hoofdstukken)
+    with_region = multi and config.regio_rapport is not None and (not options.chapters or REGION_CHAPTER in wanted)
+    chapters = [ch for ch in wanted if ch != REGION_CHAPTER]
+    unknown = [ch for ch in chapters if ch not in available]
+    if unknown or (options.chapters and REGION_CHAPTER in wanted and not multi):
+        bad = unknown or [REGION_CHAPTER]
+        return RunResult(EXIT_INVALID, message=f"onbekend hoofdstuk: {', '.join(bad)}; beschikbaar: "
+                                               f"{', '.join(available + ([REGION_CHAPTER] if multi else []))}")
+    targets = [Target("gemeente", cfg, naam=cfg.naam or "", chapters=list(chapters)) for cfg in gemeente_configs]
+    region = None
+    if with_region:
+        region = Target("regio", config, naam=config.regio_rapport.naam, chapters=[REGION_CHAPTER], members=targets)
+    all_targets = targets + ([region] if region else [])
+    for t in all_targets:
+        for ch in t.chapters:
+            t.notebooks[ch] = notebooks_dir / (REGION_NOTEBOOK if ch == REGION_CHAPTER else f"{ch}.ipynb")
+    log(f"rapporten: {', '.join(t.config.gemeente if t.kind == 'gemeente' else 'regio ' + t.naam for t in all_targets)}"
+        f"; hoofdstukken: {', '.join(chapters)}")
+
+    # ---- workers: started now if a chapter will have to run whatever the data turn out to be
+    workers = config.parallel or os.cpu_count() or 1
+    total_chapters = sum(len(t.chapters) for t in all_targets)
+    kernels = write_kernelspec(log_dir)
+    env = dict(os.environ)
+    env["JUPYTER_PATH"] = str(kernels) + (os.pathsep + env["JUPYTER_PATH"] if env.get("JUPYTER_PATH") else "")
+    env["JUPYTER_RUNTIME_DIR"] = str(log_dir / "runtime")
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    env["JUPYTER_PLATFORM_DIRS"] = "1"
+    env["MPLBACKEND"] = "Agg"
+    env["VA_PROJECT_ROOT"] = str(root)
+    pool = WorkerPool(size=min(workers, total_chapters) or 1, env=env, cwd=str(notebooks_dir), log_dir=log_dir,
+                      kernel_name=KERNEL_NAME, warm=options.warm)
+    statics: dict[tuple[str, str], str] = {}
+    for t in all_targets:
+        for ch in t.chapters:
+            statics[(t.kind + ":" + (t.config.gemeente if t.kind == "gemeente" else t.naam), ch)] = \
+                inc.static_key(t.notebooks[ch], t.config, ch)
+    early = options.force or _needs_execution(all_targets, statics, output_root, run_id)
+    if early:
+        pool.start()
+        log(f"werkprocessen vooraf gestart: {len(pool.workers)} (met warme kernels: {options.warm})")
+
+    try:
+        # ---- data, per gemeente, before any chapter runs
+        data_started = time.time()
+        for t in targets:
+            try:
+                t.data = prepare_run_data(t.config, root, options, work_dir=tmp_root / t.config.gemeente,
+                                          cache_dir=cache_dir)
+            except (InputError, ConfigError, DataUnavailableError) as exc:
+                pool.kill()
+                shutil.rmtree(tmp_root, ignore_errors=True)
+                log(f"gegevens of invoer van {t.config.gemeente}: {exc}")
+                if isinstance(exc, InputError):
+                    return RunResult(EXIT_INVALID, message=str(exc))
+                if isinstance(exc, ConfigError):
+                    return RunResult(EXIT_INVALID, message=f"ongeldige configuratie: {exc}")
+                return RunResult(EXIT_DATA_UNAVAILABLE, message=f"gegevens niet beschikbaar: {exc}")
+            t.naam = t.data.gemeente_naam
+            log(f"gegevens {t.config.gemeente} ({t.naam}): {'uit de cache' if t.data.from_cache else 'opgebouwd'}; "
+                f"{_data_label(t.data.prepared.status)}")
+        data_seconds = time.time() - data_started
+
+        # ---- run folders
+        git = git_description(root)
+        for t in all_targets:
+            _make_run_folder(t, output_root, run_id, kernels, tmp_root)
+            t.history = inc.History(t.folder, exclude=run_id)
+        shutil.rmtree(tmp_root, ignore_errors=True)
+        for t in all_targets:
+            _prepare_jobs(t, config, run_id, wall_start, git, notebooks_dir)
+
+        # ---- plan: reuse what did not change, execute the rest
+        pool_jobs: list[PoolJob] = []
+        for t in targets:
+            t.store_digest = inc.store_digest(t.run_dir / INTERN / "data")
+        if region is not None:
+            region.store_digest = inc._digest({m.config.gemeente: m.store_digest for m in targets})
+        reused = 0
+        for t in all_targets:
+            tag = t.kind + ":" + (t.config.gemeente if t.kind == "gemeente" else t.naam)
+            for ch in t.chapters:
+                static = statics[(tag, ch)]
+                key = inc.chapter_key(static, t.store_digest)
+                found = None if options.force else t.history.reusable(ch, key)
+                if found is not None:
+                    src, record = found
+                    try:
+                        inc.materialise(src, t.run_dir, ch)
+                    except OSError as exc:
+                        log(f"{t.folder.name}/{ch}: hergebruik uit {src.name} mislukt ({exc}); opnieuw uitvoeren")
+                        found = None
+                if found is not None:
+                    t.results[ch] = {"chapter": ch, "status": "ok", "reused_from": src.name,
+                                     "executed_in": record.get("executed_in") or src.name, "key": key,
+                                     "static_key": static, "modules": record.get("modules"),
+                                     "package_hash": record.get("package_hash"), "seconds": 0.0,
+                                     "kernel_cpu_seconds": record.get("kernel_cpu_seconds"),
+                                     "kernel_max_rss_kb": record.get("kernel_max_rss_kb")}
+                    reused += 1
+                    log(f"{t.folder.name}/{ch}: hergebruikt uit {src.name}")
+                    continue
+                job = t.jobs[ch]
+                job.update(key=key, static_key=static)
+                job_file = t.run_dir / INTERN / "jobs" / f"{ch}.json"
+                job_file.write_text(json.dumps(job, indent=1, ensure_ascii=False), encoding="utf-8")
+                expected = t.history.expected_seconds(ch) or 30.0
+                pool_jobs.append(PoolJob(key=(t.folder.name, ch), job_file=job_file,
+                                         result_file=Path(job["result_file"]),
+                                         timeout=t.config.timeout_per_hoofdstuk + 60, expected=expected,
+                                         on_timeout=lambda result, jf=job_file: _timeout_page(jf, result)))
+                log(f"{t.folder.name}/{ch}: uitvoeren ({'--force' if options.force else 'gewijzigd of nieuw'})")
+
+        # ---- execute
+        progress = Progress(total_chapters, progress_enabled)
+        label = "; ".join(sorted({_data_label(t.data.prepared.status) for t in targets}))
+        names = ", ".join(t.naam for t in targets) + (f" en regio {region.naam}" if region else "")
+        progress.say(f"Veiligheidsanalyse {names}: {total_chapters} hoofdstukken, {len(pool_jobs)} uit te voeren "
+                     f"({min(pool.size, len(pool_jobs)) if pool_jobs else 0} tegelijk), {reused} hergebruikt; "
+                     f"gegevens: {label}")
+        by_folder = {t.folder.name: t for t in all_targets}
+        for t in all_targets:
+            for ch, r in t.results.items():
+                progress.chapter_done(f"{t.folder.name}/{ch}" if len(all_targets) > 1 else ch, "reused", 0.0)
+
+        def done(job: PoolJob, result: dict) -> None:
+            t = by_folder[job.key[0]]
+            ch = job.key[1]
+            result.update(key=t.jobs[ch]["key"], static_key=t.jobs[ch]["static_key"], executed_in=run_id)
+            if not result.get("modules"):
+                result["package_hash"] = inc.package_hash()
+            result.pop("findings", None)
+            t.results[ch] = result
+            name = f"{t.folder.name}/{ch}" if len(all_targets) > 1 else ch
+            log(f"{name}: {result.get('status')} in {result.get('seconds')} s"
+                + (f" — {result.get('error')}" if result.get("status") != "ok" else ""))
+            progress.chapter_done(name, result.get("status", "failed"), result.get("seconds", 0.0))
+
+        exec_started = time.time()
+        pool.run(pool_jobs, done)
+        exec_seconds = time.time() - exec_started
+    finally:
+        pool.close()
+
+    # ---- pages of reused chapters, indexes, manifests
+    from .index import write_index
+    from .manifest import write_manifest
+    from .worker import render_chapter_page
+
+    import resource
+
+    # A gemeente without chapters in this run (``--hoofdstuk regio``) only lends its store to the
+    # regional report: no index, no manifest, nothing published.
+    reports = [t for t in all_targets if t.chapters]
+    for t in reports:
+        for ch in t.chapters:
+            t.results.setdefault(ch, {"chapter": ch, "status": "failed", "error": "niet uitgevoerd"})
+            r = t.results[ch]
+            if r.get("reused_from"):
+                body = (t.run_dir / INTERN / "bodies" / f"{ch}.html").read_text(encoding="utf-8")
+                findings_file = t.run_dir / INTERN / "findings" / f"{ch}.json"
+                findings = json.loads(findings_file.read_text(encoding="utf-8")) if findings_file.exists() else {}
+                html_text = render_chapter_page(t.jobs[ch], body, findings, r)
+                (t.run_dir / f"{ch}.html").write_text(html_text, encoding="utf-8")
+        if t.kind == "gemeente":
+            write_index(t.run_dir, t.config, t.data, t.links, t.results, t.page_common)
+        else:
+            _write_region_index(t)
+    exit_code = EXIT_OK if all(t.ok for t in reports) else EXIT_CHAPTER_FAILED
+    performance = {"runner_max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                   "workers": pool.size, "workers_started_early": early, "warm_kernels": options.warm,
+                   "data_seconds": round(data_seconds, 3), "execution_seconds": round(exec_seconds, 3),
+                   "chapters_executed": len(pool_jobs), "chapters_reused": reused}
+    for t in reports:
+        extra = {"soort": t.kind, "run": {"run_id": run_id, "config": config.name,
+                                          "rapporten": [x.folder.name for x in reports]},
+                 "performance": performance, "data_key": t.store_digest}
+        if t.kind == "regio":
+            rr = config.regio_rapport
+            extra.update(gemeente=None, gemeente_naam=t.naam,
+                         regio={"code": rr.code, "naam": rr.naam, "gemeenten": list(rr.gemeenten),
+                                "themas": {name: list(ids) for name, ids in rr.themas}})
+        code = EXIT_OK if t.ok else EXIT_CHAPTER_FAILED
+        write_manifest(t.run_dir, t.config, options, t.data, t.results, code, git, started, wall_start, root,
+                       extra=extra)
+
+    # ---- publish: only complete reports, all at the end
+    published, incomplete = [], []
+    for t in reports:
+        if t.ok:
+            _point_latest(t.folder, run_id)
+            published.append(t.folder.name)
+        else:
+            incomplete.append(t)
+    log(f"gepubliceerd (latest bijgewerkt): {', '.join(published) or 'niets'}")
+    _tidy(config, output_root, reports, run_id, log)
+
+    results = {f"{t.folder.name}/{ch}" if len(all_targets) > 1 else ch: r
+               for t in reports for ch, r in t.results.items()}
+    run_dirs = {t.folder.name: t.run_dir for t in reports}
+    if exit_code == EXIT_OK:
+        where = ", ".join(str(t.run_dir / "index.html") for t in reports)
+        message = f"Rapport klaar: {where}"
+        if reused:
+            message += f" ({len(pool_jobs)} hoofdstuk(ken) uitgevoerd, {reused} hergebruikt)"
+    else:
+        failed = [f"{t.folder.name}/{ch}" if len(all_targets) > 1 else ch
+                  for t in incomplete for ch, r in t.results.items() if r.get("status") != "ok"]
+        message = (f"{len(failed)} hoofdstuk(ken) mislukt: {', '.join(failed)}; 'latest' is niet bijgewerkt"
+                   + (f" voor {', '.join(t.folder.name for t in incomplete)}" if len(all_targets) > 1 else "")
+                   + f". Zie {incomplete[0].run_dir / 'index.html'} en de logboeken in "
+                     f"{incomplete[0].run_dir / INTERN / 'logs'}")
+    return RunResult(exit_code, run_dir=reports[0].run_dir, chapters=results, message=message,
+                     run_dirs=run_dirs)
+
+
+def _needs_execution(targets: list[Target], statics: dict, output_root: Path, run_id: str) -> bool:
+    """Will some chapter run even if the data are unchanged? (then workers are started right away)"""
+    from .incremental import History
+
+    for t in targets:
+        naam = t.naam or (t.config.naam if t.kind == "gemeente" else t.naam)
+        if not naam:
+            return True  # the folder is only known once the data name the gemeente
+        history = History(output_root / slug(naam), exclude=run_id)
+        tag = t.kind + ":" + (t.config.gemeente if t.kind == "gemeente" else t.naam)
+        for ch in t.chapters:
+            if not history.matches_static(ch, statics[(tag, ch)]):
+                return True
+    return False
+
+
+def _make_run_folder(t: Target, output_root: Path, run_id: str, kernels: Path, tmp_root: Path) -> None:
+    t.folder = output_root / (slug(t.naam) or t.config.gemeente)
+    t.run_dir = t.folder / run_id
+    intern = t.run_dir / INTERN
     (intern / "notebooks").mkdir(parents=True, exist_ok=True)
-    for sub in ("logs", "jobs", "findings"):
+    for sub in ("logs", "jobs", "findings", "bodies"):
         (intern / sub).mkdir(exist_ok=True)
-    (run_dir / "csv").mkdir(exist_ok=True)
-    store_dir = intern / "data"
-    shutil.move(str(data.prepared.store_dir), store_dir)
-    shutil.rmtree(output_root / ".tmp" / run_id, ignore_errors=True)
-    kernels = write_kernelspec(intern)
+    (t.run_dir / "csv").mkdir(exist_ok=True)
+    if t.kind == "gemeente":
+        shutil.move(str(t.data.prepared.store_dir), intern / "data")
+        t.data.prepared.store_dir = intern / "data"
+    shutil.copytree(kernels / "kernels", intern / "kernels", dirs_exist_ok=True)
     (intern / "LEESMIJ.txt").write_text(
         "Interne bestanden van deze run: uitgevoerde notebooks (met onbewerkte cijfers), logboeken en de\n"
         "gegevensopslag. Niet publiceren: de publicatie bestaat uit de HTML- en CSV-bestanden erboven.\n",
         encoding="utf-8")
 
-    notebooks_dir = root / "notebooks"
-    meta = {ch: chapter_meta(notebooks_dir / f"{ch}.ipynb") for ch in chapters}
-    links = [{"id": ch, "file": f"{ch}.html", "short": meta[ch]["short"], "title": meta[ch]["title"]}
-             for ch in chapters]
-    status = data.prepared.status
-    git = git_description(root)
-    page_common = {
-        "chapters": links, "gemeente_naam": data.gemeente_naam,
-        "periode": f"{config.jaar_van}-{config.jaar_tot}", "run_date": wall_start.strftime("%d-%m-%Y"),
+
+def _prepare_jobs(t: Target, config: RunConfig, run_id: str, wall_start: datetime, git: str,
+                  notebooks_dir: Path) -> None:
+    """Page context and the job description of every chapter of a report."""
+    if t.kind == "regio":
+        t.data = t.members[0].data
+    meta = {ch: chapter_meta(t.notebooks[ch]) for ch in t.chapters}
+    t.links = [{"id": ch, "file": f"{ch}.html", "short": meta[ch]["short"], "title": meta[ch]["title"]}
+               for ch in t.chapters]
+    status = t.data.prepared.status
+    cfg = t.config
+    t.page_common = {
+        "chapters": t.links, "gemeente_naam": t.naam,
+        "periode": f"{cfg.jaar_van}-{cfg.jaar_tot}", "run_date": wall_start.strftime("%d-%m-%Y"),
         "data_label": _data_label(status), "run_id": run_id, "version": __version__, "git": git,
-        "banners": _data_banners(status), "default_sources": list(data.source_labels.values()),
-        "method_file": "99_methode.html" if "99_methode" in chapters else (links[-1]["file"] if links else ""),
+        "banners": _data_banners(status), "default_sources": list(t.data.source_labels.values()),
+        "method_file": "99_methode.html" if "99_methode" in t.chapters else (t.links[-1]["file"] if t.links else ""),
     }
-
-    env = dict(os.environ)
-    env["JUPYTER_PATH"] = str(kernels) + (os.pathsep + env["JUPYTER_PATH"] if env.get("JUPYTER_PATH") else "")
-    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
-    env["JUPYTER_PLATFORM_DIRS"] = "1"
-    env["MPLBACKEND"] = "Agg"
-    env["VA_PROJECT_ROOT"] = str(root)
-
-    jobs = {}
-    for ch in chapters:
-        job = {
+    intern = t.run_dir / INTERN
+    config_file = str(Path(config.source).resolve())
+    for ch in t.chapters:
+        if t.kind == "regio":
+            stores = {m.config.gemeente: str(m.run_dir / INTERN / "data") for m in t.members}
+            parameters = {"config": config_file, "run_dir": str(t.run_dir), "stores": json.dumps(stores)}
+        else:
+            parameters = {"gemeente": cfg.gemeente, "config": config_file, "run_dir": str(t.run_dir),
+                          "store": str(intern / "data")}
+        t.jobs[ch] = {
             "chapter": ch,
-            "input_notebook": str(notebooks_dir / f"{ch}.ipynb"),
+            "input_notebook": str(t.notebooks[ch]),
             "output_notebook": str(intern / "notebooks" / f"{ch}.ipynb"),
-            "output_html": str(run_dir / f"{ch}.html"),
+            "output_html": str(t.run_dir / f"{ch}.html"),
+            "body_file": str(intern / "bodies" / f"{ch}.html"),
             "findings_file": str(intern / "findings" / f"{ch}.json"),
             "result_file": str(intern / "jobs" / f"{ch}.result.json"),
+            "log_file": str(intern / "logs" / f"{ch}.log"),
             "kernel_name": KERNEL_NAME,
             "kernel_python": sys.executable,
             "cwd": str(notebooks_dir),
-            "cell_timeout": config.timeout_per_hoofdstuk,
-            "parameters": {
-                "gemeente": config.gemeente,
-                "config": str(Path(config.source).resolve()),
-                "run_dir": str(run_dir),
-                "store": str(store_dir),
-            },
-            "page": dict(page_common, title=meta[ch]["title"]),
-            "source_labels": data.source_labels,
+            "cell_timeout": cfg.timeout_per_hoofdstuk,
+            "parameters": parameters,
+            "page": dict(t.page_common, title=meta[ch]["title"]),
+            "source_labels": t.data.source_labels,
         }
-        job_file = intern / "jobs" / f"{ch}.json"
-        job_file.write_text(json.dumps(job, indent=1, ensure_ascii=False), encoding="utf-8")
-        jobs[ch] = job_file
 
-    workers = config.parallel or os.cpu_count() or 1
-    progress = Progress(len(chapters), progress_enabled)
-    progress.say(f"Veiligheidsanalyse {data.gemeente_naam}: {len(chapters)} hoofdstukken, "
-                 f"{min(workers, len(chapters))} tegelijk, gegevens: {_data_label(status)}")
 
-    def run_chapter(ch: str) -> dict:
-        t0 = time.time()
-        log_path = intern / "logs" / f"{ch}.log"
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "veiligheidsanalyse.report.worker", str(jobs[ch])],
-                                    stdout=log, stderr=subprocess.STDOUT, env=env, cwd=str(notebooks_dir),
-                                    start_new_session=True)
-            try:
-                proc.wait(timeout=config.timeout_per_hoofdstuk + 60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                result = {"chapter": ch, "status": "failed",
-                          "error": f"time-out na {config.timeout_per_hoofdstuk} s"}
-                _timeout_page(jobs[ch], result)
-                progress.chapter_done(ch, "failed", time.time() - t0)
-                return result
-        result_file = intern / "jobs" / f"{ch}.result.json"
-        if result_file.exists():
-            result = json.loads(result_file.read_text(encoding="utf-8"))
-        else:
-            result = {"chapter": ch, "status": "failed", "error": f"worker stopte met code {proc.returncode}"}
-        result["seconds"] = round(time.time() - t0, 3)
-        progress.chapter_done(ch, result["status"], result["seconds"])
-        return result
+def _write_region_index(t: Target) -> None:
+    """index.html of the regional report: its findings, the analysis page and the gemeenten's reports."""
+    import html as html_lib
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = dict(zip(chapters, pool.map(run_chapter, chapters)))
+    from .export import Banner, ChapterLink, PageContext, render_page
 
-    failed = [ch for ch, r in results.items() if r.get("status") != "ok"]
-    from .index import write_index
-    write_index(run_dir, config, data, links, results, page_common)
-    exit_code = EXIT_CHAPTER_FAILED if failed else EXIT_OK
-    from .manifest import write_manifest
-    write_manifest(run_dir, config, options, data, results, exit_code, git, started, wall_start, root)
-    if not failed:
-        _point_latest(gemeente_dir, run_id)
-        message = f"Rapport klaar: {run_dir / 'index.html'}"
-    else:
-        message = (f"{len(failed)} hoofdstuk(ken) mislukt: {', '.join(failed)}; 'latest' is niet bijgewerkt. "
-                   f"Zie {run_dir / 'index.html'} en de logboeken in {intern / 'logs'}")
-    return RunResult(exit_code, run_dir=run_dir, chapters=results, message=message)
+    findings_file = t.run_dir / INTERN / "findings" / f"{REGION_CHAPTER}.json"
+    findings = json.loads(findings_file.read_text(encoding="utf-8")).get("findings", []) if findings_file.exists() else []
+    naam = html_lib.escape(t.naam)
+    ok = t.ok
+    parts = [f"<h1>Veiligheidsanalyse {naam}</h1>",
+             f'<p class="va-intro">De gezamenlijke prioriteiten van de gemeenten van {naam} in cijfers, per gemeente '
+             "vergeleken met de rest van de regio en met Nederland. Elke uitspraak komt uit een statistische toets.</p>",
+             '<h2 id="kernbevindingen">Kernbevindingen</h2>']
+    if findings:
+        parts.append("<ul>" + "".join(f"<li>{html_lib.escape(f)}</li>" for f in findings) + "</ul>")
+    elif not ok:
+        parts.append('<p class="va-missing">De regionale analyse is niet gelukt; zie de pagina voor de fout.</p>')
+    parts.append(f'<p class="va-more"><a href="{REGION_CHAPTER}.html">Naar de regionale analyse</a></p>')
+    parts.append('<h2 id="gemeenten">De rapporten per gemeente</h2><ul>')
+    for m in t.members:
+        parts.append(f'<li><a href="../../{html_lib.escape(m.folder.name)}/latest/index.html">Veiligheidsanalyse '
+                     f"{html_lib.escape(m.naam)}</a></li>")
+    parts.append("</ul>")
+    pc = t.page_common
+    banners = [Banner(**b) for b in pc["banners"]]
+    if not ok:
+        banners.insert(0, Banner("failed", "De regionale analyse is niet gelukt.", "Dit rapport is onvolledig."))
+    page = PageContext(title="Overzicht", current="index", chapters=[ChapterLink(**l) for l in t.links],
+                       gemeente_naam=t.naam, periode=pc["periode"], run_date=pc["run_date"],
+                       data_label=pc["data_label"], run_id=pc["run_id"], version=pc["version"], git=pc["git"],
+                       banners=banners, sources=pc["default_sources"], method_file=pc["method_file"])
+    target = t.run_dir / "index.html"
+    tmp = target.with_suffix(".html.tmp")
+    tmp.write_text(render_page("\n".join(parts), page), encoding="utf-8")
+    tmp.replace(target)
+
+
+def _tidy(config: RunConfig, output_root: Path, targets: list[Target], run_id: str, log: RunLog) -> None:
+    """outputs/index.html and retention; never fails the run."""
+    from .outputs_index import write_outputs_index
+    from .retention import prune_logs, prune_runs, prune_store_cache, prune_tmp
+
+    try:
+        for t in targets:
+            deleted = prune_runs(t.folder, config.bewaar_runs, protect={run_id})
+            if deleted:
+                log(f"{t.folder.name}: oude runs verwijderd (bewaar_runs={config.bewaar_runs}): {', '.join(deleted)}")
+        prune_logs(output_root / "logs" / slug(config.name), config.bewaar_runs)
+        prune_tmp(output_root / ".tmp", current=run_id)
+        prune_store_cache(output_root / ".cache" / "stores")
+    except Exception as exc:
+        log(f"opruimen mislukt: {exc}")
+    try:
+        write_outputs_index(output_root)
+    except Exception as exc:
+        log(f"outputs/index.html niet bijgewerkt: {exc}")
 
 
 def _timeout_page(job_file: Path, result: dict) -> None:

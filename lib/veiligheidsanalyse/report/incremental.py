@@ -1,0 +1,243 @@
+"""Incremental runs: a chapter is executed again only when something it depends on changed.
+
+A chapter's *key* is a hash of everything that can change its page, CSV files and findings:
+
+- the notebook's source (the file's bytes);
+- its parameters: the gemeente and the configuration as parsed (without the keys that only steer
+  the run: ``uitvoer``, ``uitvoering``), including the period as resolved today;
+- the data it reads: the content hash of the run's store (observations, ``status.json`` with the
+  snapshots and their origin, the partner tables and stories);
+- the dependencies: Python version and interpreter, and the versions of the pinned packages;
+- the package's data files (``indicators.yaml``, templates, stylesheet) and the code that turns a
+  notebook into a page (``report/export.py``, ``report/worker.py``).
+
+The package's *modules* are checked separately and precisely: the worker records which modules of
+the package the chapter's kernel had loaded, with their hashes; the chapter is reused only if every
+one of those files is unchanged. Editing ``chapters/criminaliteit.py`` re-runs the chapters that
+import it, not the others. (A record without that list falls back to the hash of the whole package.)
+
+A chapter with the same key, unchanged modules and status ok in an earlier run of the same gemeente
+is *reused*: its executed notebook, findings, page body and CSV files are hard-linked (or copied)
+into the new run folder, so every run folder is complete on its own, and its page is rendered again
+in the new run's page shell (navigation, date, banners). The manifest says ``reused_from``: the run
+the files came from, and ``executed_in``: the run that executed the notebook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{4}$")
+KEY_VERSION = "1"  # bump when the meaning of the key changes
+RUN_ONLY_KEYS = ("uitvoer", "uitvoering")  # config keys that do not change what a chapter shows
+ALWAYS_INCLUDED = ("report/export.py", "report/worker.py")  # code that makes the page from the notebook
+# The page shell is rendered anew for reused chapters too, so it is not part of a chapter's key.
+SHELL_ONLY = ("report/templates/page.html.j2", "report/style.css")
+# What the data step (store) is made with: its key includes these files, not the whole package.
+STORE_CODE = ("normalise.py", "observations.py", "prepare.py", "data.py", "status.py", "indicators.py",
+              "indicators.yaml", "sources/", "report/data_step.py")
+
+
+def sha256_file(path: Path) -> str | None:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def _digest(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
+
+
+def package_dir() -> Path:
+    return Path(__file__).resolve().parents[1]
+
+
+@lru_cache(maxsize=None)
+def _package_files() -> tuple[tuple[str, str], ...]:
+    base = package_dir()
+    out = []
+    for path in sorted(base.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts or path.suffix in (".pyc", ".tmp"):
+            continue
+        out.append((str(path.relative_to(base)), sha256_file(path) or "missing"))
+    return tuple(out)
+
+
+def package_hash() -> str:
+    """Hash of every file of the package (code and data)."""
+    return _digest(_package_files())
+
+
+def package_data_hash() -> str:
+    """Hash of the package's data files and of the code that turns a notebook into a page."""
+    return _digest([(rel, h) for rel, h in _package_files()
+                    if (not rel.endswith(".py") or rel in ALWAYS_INCLUDED) and rel not in SHELL_ONLY])
+
+
+def store_code_hash() -> str:
+    """Hash of the code and data files the store is built with."""
+    return _digest([(rel, h) for rel, h in _package_files()
+                    if any(rel == part or (part.endswith("/") and rel.startswith(part)) for part in STORE_CODE)])
+
+
+@lru_cache(maxsize=1)
+def dependency_versions() -> dict[str, str]:
+    from .manifest import package_versions
+
+    versions = {k: v for k, v in package_versions().items() if k != "veiligheidsanalyse"}
+    versions["python"] = sys.version.split()[0]
+    versions["interpreter"] = str(Path(sys.executable))
+    return versions
+
+
+def modules_unchanged(record: dict) -> bool:
+    """Are the package modules the chapter's kernel loaded last time unchanged?"""
+    modules = record.get("modules")
+    if not modules:
+        return record.get("package_hash") == package_hash()
+    current = dict(_package_files())
+    return all(current.get(rel) == digest for rel, digest in modules.items())
+
+
+def parameters_digest(config, chapter: str) -> str:
+    raw = {k: v for k, v in config.raw.items() if k not in RUN_ONLY_KEYS}
+    return _digest({"chapter": chapter, "gemeente": config.gemeente, "config": raw,
+                    "periode": [config.jaar_van, config.jaar_tot, config.vorige_analyse]})
+
+
+def store_digest(store_dir: Path) -> str:
+    """Content hash of a run's store: observations, status and partner inputs."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in store_dir.rglob("*") if p.is_file() and not p.name.endswith(".tmp")):
+        h.update(str(path.relative_to(store_dir)).encode("utf-8") + b"\0")
+        h.update((sha256_file(path) or "missing").encode("ascii") + b"\0")
+    return h.hexdigest()
+
+
+def static_key(notebook: Path, config, chapter: str) -> str:
+    """The key without the data: what the notebook, its parameters and the software are."""
+    return _digest({"v": KEY_VERSION, "notebook": sha256_file(notebook), "parameters": parameters_digest(config, chapter),
+                    "dependencies": dependency_versions(), "package_data": package_data_hash()})
+
+
+def chapter_key(static: str, data_digest: str) -> str:
+    return _digest({"static": static, "data": data_digest})
+
+
+# ------------------------------------------------------------------------------------ earlier runs
+
+def run_dirs(folder: Path) -> list[Path]:
+    """Run folders of a gemeente or region, newest first."""
+    if not folder.is_dir():
+        return []
+    return sorted((p for p in folder.iterdir() if RUN_ID.match(p.name) and p.is_dir() and not p.is_symlink()),
+                  key=lambda p: p.name, reverse=True)
+
+
+def read_manifest(run_dir: Path) -> dict | None:
+    try:
+        return json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+class History:
+    """The manifests of a target folder's earlier runs, read once per run."""
+
+    def __init__(self, folder: Path, exclude: str | None = None):
+        self.runs: list[tuple[Path, dict]] = []
+        for run_dir in run_dirs(folder):
+            if run_dir.name == exclude:
+                continue
+            manifest = read_manifest(run_dir)
+            if manifest is not None:
+                self.runs.append((run_dir, manifest))
+
+    def chapter_files(self, run_dir: Path, chapter: str) -> list[Path]:
+        intern = run_dir / "intern"
+        return [intern / "notebooks" / f"{chapter}.ipynb", intern / "bodies" / f"{chapter}.html",
+                intern / "findings" / f"{chapter}.json"]
+
+    def reusable(self, chapter: str, key: str) -> tuple[Path, dict] | None:
+        """The newest earlier run in which the chapter succeeded with this key and unchanged modules."""
+        for run_dir, manifest in self.runs:
+            record = manifest.get("chapters", {}).get(chapter)
+            if not record or record.get("status") != "ok" or record.get("key") != key:
+                continue
+            if not modules_unchanged(record):
+                continue
+            if not all(p.exists() for p in self.chapter_files(run_dir, chapter)[:2]):
+                continue
+            return run_dir, record
+        return None
+
+    def matches_static(self, chapter: str, static: str) -> bool:
+        """Could the chapter be reused if the data turns out unchanged? (decides an early worker start)"""
+        for _run_dir, manifest in self.runs:
+            record = manifest.get("chapters", {}).get(chapter)
+            if record and record.get("status") == "ok" and record.get("static_key") == static \
+                    and modules_unchanged(record):
+                return True
+        return False
+
+    def expected_seconds(self, chapter: str) -> float | None:
+        """How long the chapter took when it last ran (for scheduling the longest first)."""
+        for _run_dir, manifest in self.runs:
+            record = manifest.get("chapters", {}).get(chapter) or {}
+            if record.get("status") == "ok" and not record.get("reused_from") and record.get("seconds"):
+                return float(record["seconds"])
+        return None
+
+
+def _link(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.exists():
+        dst.unlink()
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def materialise(src_run: Path, dst_run: Path, chapter: str) -> None:
+    """Put a reused chapter's files into the new run folder (hard links; copies across devices)."""
+    for sub in ("notebooks", "bodies"):
+        suffix = ".ipynb" if sub == "notebooks" else ".html"
+        _link(src_run / "intern" / sub / f"{chapter}{suffix}", dst_run / "intern" / sub / f"{chapter}{suffix}")
+    findings = src_run / "intern" / "findings" / f"{chapter}.json"
+    if findings.exists():
+        # Copied, not linked: nothing may ever write through into an older run.
+        (dst_run / "intern" / "findings").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(findings, dst_run / "intern" / "findings" / f"{chapter}.json")
+    log = src_run / "intern" / "logs" / f"{chapter}.log"
+    if log.exists():
+        _link(log, dst_run / "intern" / "logs" / f"{chapter}.log")
+    csv_dir = src_run / "csv"
+    if csv_dir.is_dir():
+        for path in csv_dir.glob(f"{chapter}__*.csv"):
+            _link(path, dst_run / "csv" / path.name)
+
+
+@dataclass
+class Plan:
+    """What happens to one chapter in this run."""
+
+    chapter: str
+    static_key: str
+    key: str
+    reuse_from: Path | None = None
+    record: dict | None = None
+    reason: str = ""

@@ -1,0 +1,245 @@
+"""A pool of persistent chapter workers (``report/worker.py --serve``), one per core.
+
+Why persistent: papermill and nbconvert take about two seconds of CPU to import, and a kernel
+another one or two to start and import pandas, matplotlib and scipy. A worker imports papermill
+and nbconvert once and keeps a *warm* kernel ready for its next chapter, started while the runner
+is still preparing the data or while the previous page is being exported. Every chapter still runs
+in a fresh kernel of its own, in a process of its own that can be killed on a time-out.
+
+Scheduling: longest chapter first (from the previous run's durations), so that the last chapter to
+finish is a short one. A worker is asked to warm a next kernel only when enough chapters are left
+in the queue for it to get one; an unused warm kernel would take CPU from the last chapters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+
+@dataclass
+class PoolJob:
+    key: tuple[str, str]  # (target folder, chapter)
+    job_file: Path
+    result_file: Path
+    timeout: float
+    expected: float = 0.0  # seconds, for longest-first scheduling
+    on_timeout: Callable[[dict], None] | None = None
+
+
+def descendants(pid: int) -> list[int]:
+    """Process ids below ``pid`` (children, grandchildren, ...), from /proc."""
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{current}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{current}/task/{tid}/children") as fh:
+                    kids = [int(k) for k in fh.read().split()]
+            except OSError:
+                continue
+            out.extend(kids)
+            todo.extend(kids)
+    return out
+
+
+def kill_tree(pid: int) -> None:
+    """Kill a worker, its kernels (which run in sessions of their own) and their children."""
+    for child in reversed(descendants(pid)):
+        for kill in (lambda: os.killpg(child, signal.SIGKILL), lambda: os.kill(child, signal.SIGKILL)):
+            try:
+                kill()
+            except OSError:
+                pass
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+class Worker:
+    def __init__(self, index: int, python: str, env: dict, cwd: str, log_file: Path, kernel_name: str, warm: bool):
+        self.index = index
+        read_fd, write_fd = os.pipe()
+        self._log = open(log_file, "ab")
+        cmd = [python, "-m", "veiligheidsanalyse.report.worker", "--serve", str(write_fd), "--kernel", kernel_name,
+               "--cwd", cwd] + ([] if warm else ["--cold"])
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=self._log, stderr=subprocess.STDOUT,
+                                     env=env, cwd=cwd, pass_fds=(write_fd,), start_new_session=True)
+        os.close(write_fd)
+        self.read_fd = read_fd
+        self._buffer = b""
+        self.jobs_done = 0
+
+    def send(self, line: str) -> bool:
+        try:
+            self.proc.stdin.write(line.encode("utf-8") + b"\n")
+            self.proc.stdin.flush()
+            return True
+        except (BrokenPipeError, OSError, ValueError):
+            return False
+
+    def read_line(self, timeout: float) -> str | None:
+        """The next line from the worker; '' when it died; None on time-out."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            ready, _, _ = select.select([self.read_fd], [], [], min(remaining, 5.0))
+            if not ready:
+                continue
+            chunk = os.read(self.read_fd, 65536)
+            if not chunk:
+                return ""
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line.decode("utf-8")
+
+    def stop(self, grace: float = 5.0) -> None:
+        """Ask the worker to stop (it shuts its warm kernel down cleanly); kill it if it does not."""
+        if self.proc.poll() is None:
+            self.send("")
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                kill_tree(self.proc.pid)
+                self.proc.wait()
+        self.close_fds()
+
+    def kill(self) -> None:
+        kill_tree(self.proc.pid)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        self.close_fds()
+
+    def close_fds(self) -> None:
+        for closer in (lambda: os.close(self.read_fd), self._log.close):
+            try:
+                closer()
+            except OSError:
+                pass
+        self.read_fd = -1
+
+
+@dataclass
+class WorkerPool:
+    size: int
+    env: dict
+    cwd: str
+    log_dir: Path
+    kernel_name: str = "veiligheidsanalyse"
+    python: str = sys.executable
+    warm: bool = True
+    workers: list = field(default_factory=list)
+    spawned: int = 0
+
+    def _spawn(self) -> Worker:
+        self.spawned += 1
+        return Worker(self.spawned, self.python, self.env, self.cwd, self.log_dir / f"worker-{self.spawned}.log",
+                      self.kernel_name, self.warm)
+
+    def start(self, n: int | None = None) -> None:
+        """Start workers (up to ``n`` or the pool size) so that they warm up in the background."""
+        n = min(self.size, n if n is not None else self.size)
+        while len(self.workers) < n:
+            self.workers.append(self._spawn())
+
+    @property
+    def started(self) -> bool:
+        return bool(self.workers)
+
+    def run(self, jobs: list[PoolJob], on_done: Callable[[PoolJob, dict], None]) -> dict:
+        """Execute the jobs, longest first, as many at once as there are workers; returns key -> result."""
+        if not jobs:
+            return {}
+        slots = min(self.size, len(jobs))
+        self.start(slots)
+        for extra in self.workers[slots:]:
+            extra.stop(grace=2.0)
+        self.workers = self.workers[:slots]
+        queue = deque(sorted(jobs, key=lambda j: -j.expected))
+        lock = threading.Lock()
+        results: dict = {}
+
+        def slot(i: int) -> None:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    job = queue.popleft()
+                    warm_next = self.warm and len(queue) >= slots
+                worker = self.workers[i]
+                if worker is None or worker.proc.poll() is not None:
+                    if worker is not None:
+                        worker.close_fds()
+                    worker = self.workers[i] = self._spawn()
+                started = time.time()
+                sent = worker.send(f"{job.job_file}\t{'warm' if warm_next else 'cold'}")
+                line = worker.read_line(job.timeout) if sent else ""
+                if line:
+                    try:
+                        result = json.loads(Path(job.result_file).read_text(encoding="utf-8"))
+                    except (OSError, ValueError) as exc:
+                        result = {"status": "failed", "error": f"geen resultaat van het werkproces: {exc}"}
+                    worker.jobs_done += 1
+                elif line is None:
+                    worker.kill()
+                    self.workers[i] = None
+                    result = {"status": "failed", "error": f"time-out na {int(job.timeout)} s"}
+                    if job.on_timeout is not None:
+                        job.on_timeout(result)
+                else:
+                    code = worker.proc.poll()
+                    worker.kill()
+                    self.workers[i] = None
+                    result = {"status": "failed", "error": f"het werkproces stopte onverwacht (code {code})"}
+                result.setdefault("chapter", job.key[1])
+                result["seconds"] = round(time.time() - started, 3)
+                with lock:
+                    results[job.key] = result
+                on_done(job, result)
+
+        threads = [threading.Thread(target=slot, args=(i,), daemon=True) for i in range(slots)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return results
+
+    def close(self) -> None:
+        workers, self.workers = [w for w in self.workers if w is not None], []
+        threads = [threading.Thread(target=w.stop, daemon=True) for w in workers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    def kill(self) -> None:
+        for w in self.workers:
+            if w is not None:
+                w.kill()
+        self.workers = []
