@@ -8,7 +8,7 @@ CONFIG ?= config/westerveld.yaml
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test lab clean
+.PHONY: help setup report test faults lab clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ report: $(STAMP)  ## Build the report for CONFIG (demo data when there is no net
 
 test: $(STAMP)  ## Run the test suite
 	$(BIN)/python -m pytest
+
+faults: $(STAMP)  ## Run the fault-injection suite (bad inputs, network, kills, disk full, disclosure)
+	$(BIN)/python -m pytest -m fault -q
 
 lab: $(STAMP)  ## Open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/

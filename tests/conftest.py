@@ -106,3 +106,118 @@ def demo_run(tmp_path_factory, root: Path) -> Path:
     latest = tmp / "outputs" / "westerveld" / "latest"
     assert latest.is_symlink()
     return latest.resolve()
+
+
+# ------------------------------------------------------------------------------------------
+# Fault-injection suite (``make faults`` = ``pytest -m fault``): which tests inject which kind
+# of fault, and one summary line with how many of each kind were tried and held.
+#
+# New fault tests carry ``pytest.mark.fault("<kind>")`` themselves (tests/test_faults_*.py).
+# Older tests that already inject faults are marked here by file and name, so they count too.
+
+FAULT_KINDS = {  # kind -> (singular, plural) for the summary line
+    "bad input": ("bad input", "bad inputs"),
+    "network": ("network fault", "network faults"),
+    "process": ("process fault", "process faults"),
+    "concurrency": ("concurrency", "concurrency"),
+    "disclosure": ("disclosure", "disclosure"),
+}
+
+# (file name, test function name prefix) -> kind; the first match wins.
+_EXISTING_FAULT_TESTS = [
+    ("test_inputs_malformed.py", "test_malformed_input_gives_clear_error", "bad input"),
+    ("test_inputs_malformed.py", "test_every_problem_is_listed_at_once", "bad input"),
+    ("test_inputs_malformed.py", "test_missing_folder_is_one_clear_error", "bad input"),
+    ("test_config.py", "test_invalid_values_name_the_key", "bad input"),
+    ("test_config.py", "test_yaml_syntax_error_names_line", "bad input"),
+    ("test_config.py", "test_missing_file", "bad input"),
+    ("test_config.py", "test_cli_exits_2_naming_the_key_without_traceback", "bad input"),
+    ("test_runner_inputs.py", "test_invalid_partner_file_stops_before_any_kernel", "bad input"),
+    # a process killed mid-download and a full disk / an interrupt while writing: process faults
+    ("test_fetch_faults.py", "test_process_killed_mid_download", "process"),
+    ("test_fetch_faults.py", "test_exception_while_writing_leaves_cache_unchanged", "process"),
+    ("test_fetch_faults.py", "test_exception_during_download_leaves_cache_unchanged", "process"),
+    ("test_fetch_faults.py", "test_", "network"),
+    ("test_odata_faults.py", "test_", "network"),
+    ("test_fetch_policy.py", "test_fresh_offline", "network"),
+    ("test_fetch_policy.py", "test_fresh_server_error_on_one_table", "network"),
+    ("test_fetch_policy.py", "test_fresh_schema_change_falls_back", "network"),
+    ("test_fetch_policy.py", "test_require_fresh_offline_raises_even_with_a_cache", "network"),
+    ("test_lock.py", "test_", "concurrency"),  # the lock itself: exclusive, never stale, exit 4
+]
+
+_FAULT_KIND_BY_NODEID = pytest.StashKey[dict]()
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(config, items):
+    kinds: dict[str, str | None] = {}
+    for item in items:
+        marker = item.get_closest_marker("fault")
+        if marker is None:
+            path = Path(str(item.fspath)).name
+            name = getattr(item, "originalname", None) or item.name
+            for file_name, prefix, kind in _EXISTING_FAULT_TESTS:
+                if path == file_name and name.startswith(prefix):
+                    item.add_marker(pytest.mark.fault(kind))
+                    marker = item.get_closest_marker("fault")
+                    break
+        if marker is not None:
+            kinds[item.nodeid] = marker.args[0] if marker.args else None
+    config.stash[_FAULT_KIND_BY_NODEID] = kinds
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """``fault injection: 84 bad inputs, 31 network faults, ... — all held`` (tests that ran, by kind)."""
+    kinds = config.stash.get(_FAULT_KIND_BY_NODEID, {})
+    if not kinds:
+        return
+    outcome: dict[str, str] = {}  # nodeid -> passed | failed | xfailed | skipped (the worst phase wins)
+    rank = {"passed": 0, "skipped": 1, "xfailed": 2, "failed": 3}
+    for key, reports in terminalreporter.stats.items():
+        state = {"passed": "passed", "failed": "failed", "error": "failed", "xpassed": "failed",
+                 "xfailed": "xfailed", "skipped": "skipped"}.get(key)
+        if state is None:
+            continue
+        for report in reports:
+            nodeid = getattr(report, "nodeid", None)
+            if nodeid not in kinds:
+                continue
+            if key == "passed" and getattr(report, "when", "call") != "call":
+                continue
+            if nodeid not in outcome or rank[state] > rank[outcome[nodeid]]:
+                outcome[nodeid] = state
+    if not outcome:
+        return
+    parts, problems, gaps, skipped = [], 0, 0, 0
+    for kind, (one, many) in FAULT_KINDS.items():
+        states = [s for nid, s in outcome.items() if kinds.get(nid) == kind]
+        if not states:
+            continue
+        held = states.count("passed")
+        failed = states.count("failed")
+        xfailed = states.count("xfailed")
+        skip = states.count("skipped")
+        text = f"{held} {one if held == 1 else many}"
+        extra = []
+        if failed:
+            extra.append(f"{failed} FAILED")
+        if xfailed:
+            extra.append(f"{xfailed} known gap{'s' if xfailed != 1 else ''}, xfail")
+        if skip:
+            extra.append(f"{skip} skipped")
+        if extra:
+            text += " (and " + ", ".join(extra) + ")" if not failed else " (" + ", ".join(extra) + ")"
+        parts.append(text)
+        problems += failed
+        gaps += xfailed
+        skipped += skip
+    if problems:
+        verdict = f"{problems} DID NOT HOLD"
+    elif gaps:
+        verdict = f"all held except {gaps} known gap{'s' if gaps != 1 else ''} (xfail, see docs/betrouwbaarheid.md)"
+    else:
+        verdict = "all held"
+    terminalreporter.write_line(f"fault injection: {', '.join(parts)} — {verdict}",
+                                red=bool(problems), yellow=bool(gaps) and not problems,
+                                green=not problems and not gaps)

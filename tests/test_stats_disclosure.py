@@ -178,3 +178,29 @@ def test_one_dimensional_suppression_never_leaks(values):
     hidden = mask.to_numpy()
     assert hidden.sum() != 1  # with a public total, one hidden cell would be total minus the rest
     assert all(hidden[i] for i, v in enumerate(values) if 0 < v < 5)
+
+
+def test_labels_and_whole_numbers_do_not_pin_down_hidden_cells():
+    """Two '<5' cells in each of two rows with published totals: linear algebra alone says nothing,
+    but '<5' = 1..4 and integer counts can pin them down (the Halt-by-group case found by the fault
+    suite). After suppression no primary cell may have a single feasible value."""
+    import pandas as pd
+
+    from veiligheidsanalyse.stats.disclosure import _relations, integer_determined, suppress_counts
+
+    df = pd.DataFrame({
+        "groep": ["diefstal", "mishandeling", "overig", "Totaal"] * 3,
+        "periode": ["2018-2020"] * 4 + ["2021-2023"] * 4 + ["Totaal"] * 4,
+        # mishandeling/overig 4+4 in 2018-2020 and 1+1 in 2021-2023: with the totals, '<5' = 1..4
+        # pins all four down (a + b = 8 forces a = b = 4) although no single equation does.
+        "aantal": [10, 4, 4, 18, 9, 1, 1, 11, 19, 5, 5, 29],
+    })
+    display, mask = suppress_counts(df, "aantal", threshold=5, group_cols=["groep", "periode"])
+    values = df["aantal"].to_numpy(float)
+    primary = (values > 0) & (values < 5)
+    relations = _relations(df, ["groep", "periode"], "Totaal", True)
+    naive = integer_determined(relations, primary, np.isnan(values), values, primary, 5)
+    assert naive[primary].all()  # hiding only the small cells discloses them
+    leaks = integer_determined(relations, mask.to_numpy(), np.isnan(values), values, primary, 5)
+    assert not leaks.any()
+    assert mask.sum() > primary.sum()  # secondary cells were needed

@@ -14,7 +14,9 @@ Because relations cross (rows and columns), a final check solves the whole syste
 hidden cell that is still determined by the visible numbers gets another cell hidden, until none
 is. A relation without a total row is treated as if its total were published elsewhere (e.g.
 the gemeente total), unless ``assume_totals_public=False``.
-Not covered: bounds from non-negativity (a hidden pair summing to 5 shows each is 0-5).
+Finally the labels themselves are used as a reader would: "<5" means 1-4, "x" and unknown cells
+are whole counts >= 0; a primary cell whose value is pinned down by those bounds and the sums
+(integer programming, :func:`integer_determined`) gets another cell hidden as well.
 """
 
 from __future__ import annotations
@@ -114,6 +116,63 @@ def determined_cells(relations: list[_Relation], unknown: np.ndarray) -> np.ndar
     return result
 
 
+def integer_determined(relations: list[_Relation], hidden: np.ndarray, missing: np.ndarray, values: np.ndarray,
+                       primary: np.ndarray, threshold: int) -> np.ndarray:
+    """Primary cells whose exact value follows from the sums *and* what the labels say.
+
+    A reader knows more than the linear system: "<5" means 1 to threshold-1, "x" and unknown
+    cells are counts >= 0, and all are whole numbers. Two "<5" cells in a row and a column with
+    published totals can then be pinned down even when no single equation does it. For every
+    primary cell the smallest and largest value consistent with everything published are found
+    by integer programming (scipy's HiGHS); equal bounds mean the cell is disclosed.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    unknown = hidden | missing
+    cells = np.flatnonzero(unknown)
+    result = np.zeros(values.shape, dtype=bool)
+    if not primary.any() or cells.size == 0:
+        return result
+    column = {cell: k for k, cell in enumerate(cells)}
+    rows, rhs = [], []
+    for rel in relations:
+        row = np.zeros(cells.size)
+        known = 0.0
+        for i in rel.members:
+            if unknown[i]:
+                row[column[i]] += 1.0
+            else:
+                known += values[i]
+        if rel.total is not None:
+            if unknown[rel.total]:
+                row[column[rel.total]] -= 1.0
+                target = -known
+            else:
+                target = values[rel.total] - known
+        else:
+            continue  # a total published elsewhere is not in this table: no equation to use here
+        if row.any():
+            rows.append(row)
+            rhs.append(target)
+    if not rows:
+        return result
+    lower = np.where(primary[cells], 1.0, 0.0)
+    upper = np.where(primary[cells], threshold - 1.0, np.inf)
+    constraint = LinearConstraint(np.vstack(rows), rhs, rhs)
+    bounds = Bounds(lower, upper)
+    integrality = np.ones(cells.size)
+    for k, cell in enumerate(cells):
+        if not primary[cell]:
+            continue
+        objective = np.zeros(cells.size)
+        objective[k] = 1.0
+        low = milp(objective, constraints=constraint, bounds=bounds, integrality=integrality)
+        high = milp(-objective, constraints=constraint, bounds=bounds, integrality=integrality)
+        if low.success and high.success and round(low.fun) == round(-high.fun):
+            result[cell] = True
+    return result
+
+
 def suppress_counts(
     df: "pd.DataFrame",
     value_col: str,
@@ -166,6 +225,17 @@ def suppress_counts(
                     break
             if changed:
                 break
+        if not changed and not leaks.any():
+            # No linear leak left: check what the labels add ("<5" is 1-4, counts are whole numbers).
+            leaks = integer_determined(relations, hidden, missing, values, primary, threshold)
+            for cell in np.flatnonzero(leaks):
+                for rel in (r for r in relations if cell in _cells(r)):
+                    pick = _complement(rel, hidden | missing, values)
+                    if pick is not None:
+                        hidden[pick] = changed = True
+                        break
+                if changed:
+                    break
         if not changed:
             unprotectable.update(int(i) for i in np.flatnonzero(leaks))
             if unprotectable:
