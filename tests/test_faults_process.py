@@ -371,12 +371,6 @@ def test_everything_killed_during_export(project):
 ORPHAN_PAGES: dict[str, list[str]] = {}
 
 
-@pytest.mark.xfail(strict=True, reason="GAP: workers run in sessions of their own and are not told when the runner "
-                   "dies; after a SIGKILL of the runner they finish their chapter (a hanging one: for ever, the "
-                   "time-out is the runner's) and write its page into the dead run's folder. Fix in "
-                   "report/pool.py Worker: start the worker with prctl(PR_SET_PDEATHSIG, SIGKILL) in a "
-                   "preexec_fn, or let report/worker.py serve() watch os.getppid() and shut its kernel down "
-                   "and exit when the runner is gone.")
 def test_workers_stop_when_the_runner_is_killed(project):
     if "execution" not in ORPHAN_PAGES:
         pytest.skip("needs test_runner_killed_during_execution first")
@@ -542,11 +536,6 @@ def test_completely_full_disk_keeps_everything_intact(project):
     project.assert_next_run_succeeds(before)
 
 
-@pytest.mark.xfail(strict=True, reason="GAP: with no byte free, RunLock.acquire's pwrite of the holder record "
-                   "(report/lock.py) raises OSError(ENOSPC) outside any handler (so would RunLog in "
-                   "report/runner.py): a Python traceback instead of a message. Fix: lock.py: ignore OSError when "
-                   "writing the record (the flock is what locks); runner.RunLog.__call__: ignore OSError; cli.main: "
-                   "catch OSError around the command, print 'fout: <strerror>: <filename>' and exit 1.")
 def test_completely_full_disk_gives_a_clear_message(project):
     if "result" not in FULL_DISK:
         pytest.skip("needs test_completely_full_disk_keeps_everything_intact first")
