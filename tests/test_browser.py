@@ -14,7 +14,7 @@ would, and checked for:
 - print: navigation hidden, figures kept, a PDF comes out.
 
 Screenshots for people to look at: every page is saved as a full-page PNG in
-``<run>/intern/screenshots/<page>.png`` and copied to the stable folder
+``outputs/.intern/<gemeente>/<run>/screenshots/<page>.png`` and copied to the stable folder
 ``outputs/screenshots/`` in the project (override with ``VA_SCREENSHOTS=/some/folder``);
 the variants are ``01_criminaliteit__verouderd.png`` and ``01_criminaliteit__mislukt.png``, the
 print view ``01_criminaliteit__print.png`` (+ ``.pdf``) and a phone-width index ``index__smal.png``.
@@ -32,6 +32,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from veiligheidsanalyse.paths import intern_dir
 
 pytestmark = pytest.mark.browser
 
@@ -180,7 +181,7 @@ def report_pages(run: Path) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def screenshot_dirs(demo_run: Path) -> list[Path]:
-    return [demo_run / "intern" / "screenshots", STABLE_SCREENSHOTS]
+    return [intern_dir(demo_run) / "screenshots", STABLE_SCREENSHOTS]
 
 
 @pytest.fixture(scope="module")
@@ -251,10 +252,10 @@ def _variant(demo_run: Path, tmp: Path, banners, inject_error: bool, data_label:
     from veiligheidsanalyse.report.export import Banner, ChapterLink, PageContext, notebook_body, render_page
 
     folder = tmp / "rapport"
-    shutil.copytree(demo_run, folder, ignore=shutil.ignore_patterns("intern"))
-    job = json.loads((demo_run / "intern" / "jobs" / "01_criminaliteit.json").read_text(encoding="utf-8"))
+    shutil.copytree(demo_run, folder)
+    job = json.loads((intern_dir(demo_run) / "jobs" / "01_criminaliteit.json").read_text(encoding="utf-8"))
     page = job["page"]
-    nb = nbformat.read(demo_run / "intern" / "notebooks" / "01_criminaliteit.ipynb", as_version=4)
+    nb = nbformat.read(intern_dir(demo_run) / "notebooks" / "01_criminaliteit.ipynb", as_version=4)
     if inject_error:
         code = [c for c in nb.cells if c.cell_type == "code" and c.outputs]
         code[2].outputs.append(nbformat.v4.new_output(

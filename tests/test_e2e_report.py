@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from conftest import make_project_copy
+from veiligheidsanalyse.paths import intern_dir
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +27,7 @@ def test_every_chapter_has_a_page(demo_run: Path, root: Path):
     assert (demo_run / "index.html").exists()
     for chapter in chapters(root):
         assert (demo_run / f"{chapter}.html").exists(), chapter
-        assert (demo_run / "intern" / "notebooks" / f"{chapter}.ipynb").exists(), chapter
+        assert (intern_dir(demo_run) / "notebooks" / f"{chapter}.ipynb").exists(), chapter
     manifest = json.loads((demo_run / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["exit_status"] == 0
     assert set(manifest["chapters"]) == set(chapters(root))
@@ -54,7 +55,7 @@ def test_every_chapter_is_linked_from_the_index(demo_run: Path, root: Path):
 
 
 def test_executed_notebook_records_the_project_kernel(demo_run: Path):
-    nb = json.loads((demo_run / "intern" / "notebooks" / "00_gebied.ipynb").read_text(encoding="utf-8"))
+    nb = json.loads((intern_dir(demo_run) / "notebooks" / "00_gebied.ipynb").read_text(encoding="utf-8"))
     kernel = nb["metadata"]["veiligheidsanalyse"]["kernel"]
     assert kernel["name"] == "veiligheidsanalyse"
     assert Path(kernel["argv0"]).resolve() == Path(sys.executable).resolve()

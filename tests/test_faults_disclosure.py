@@ -591,12 +591,6 @@ def test_published_folder_holds_only_pages_csv_and_the_manifest(run):
         assert "intern/" not in text, f"{page.name} links to the internal folder"
 
 
-@pytest.mark.xfail(strict=True, reason="LEAK: executed notebooks (unsuppressed numbers), the data store with the "
-                   "raw partner tables, job files, kernel specs and logs (absolute paths) are written to "
-                   "<run_dir>/intern/, inside the published run folder: a file share or web server that serves "
-                   "outputs/<gemeente>/ serves them too. Fix in report/runner.py: put INTERN outside the run "
-                   "folder, e.g. <uitvoer>/.intern/<gemeente-folder>/<run_id>/ (next to .cache/.tmp/.locks), "
-                   "and follow it in incremental.History/materialise, retention.prune_runs, index.py.")
 def test_executed_notebooks_are_kept_apart_from_the_published_folder(run):
     inside = sorted(str(p.relative_to(run["dir"])) for p in run["dir"].rglob("*")
                     if p.is_file() and (p.suffix in (".ipynb", ".parquet", ".log") or p.name == "kernel.json"))

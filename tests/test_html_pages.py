@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from veiligheidsanalyse.present import format_cell, format_table_html
+from veiligheidsanalyse.paths import intern_dir
 from veiligheidsanalyse.report.export import (Banner, ChapterLink, PageContext, add_toc, data_status, date_nl,
                                               notebook_body, render_page)
 
@@ -324,7 +325,7 @@ def test_trend_figure_numbers_match_the_table_and_the_store(demo_run: Path):
     assert ((own["cijfer"] - table["Per 1.000 inwoners"]).abs() < 1e-9).all()
     assert ((own["ondergrens_95"] - table["Ondergrens 95%"]).abs() < 1e-9).all()
 
-    store = pd.read_parquet(demo_run / "intern" / "data" / "observations.parquet")
+    store = pd.read_parquet(intern_dir(demo_run) / "data" / "observations.parquet")
     rows = store[(store["indicator"] == "misdrijven_totaal") & (store["regio_code"] == "GM1701")
                  & store["maand"].isna()].set_index("jaar").sort_index()
     for year, row in own.iterrows():

@@ -18,6 +18,7 @@ from veiligheidsanalyse.config import load_config
 from veiligheidsanalyse.prepare import demo_snapshots
 from veiligheidsanalyse.report import incremental as inc
 from veiligheidsanalyse.report.data_step import store_cache_key
+from veiligheidsanalyse.paths import intern_dir
 
 CHAPTERS = ["00_gebied", "99_methode"]
 
@@ -114,8 +115,8 @@ def test_only_what_changed_runs_again(tmp_path: Path):
         assert second["chapters"][ch]["status"] == "ok"
         page = (run2 / f"{ch}.html").read_text(encoding="utf-8")
         assert run2.name in page and run1.name not in page  # rendered in this run's page shell
-        assert (run2 / "intern" / "notebooks" / f"{ch}.ipynb").exists()
-        assert (run2 / "intern" / "findings" / f"{ch}.json").exists()
+        assert (intern_dir(run2) / "notebooks" / f"{ch}.ipynb").exists()
+        assert (intern_dir(run2) / "findings" / f"{ch}.json").exists()
     csvs = sorted(p.name for p in (run1 / "csv").glob("00_gebied__*.csv"))
     assert csvs and csvs == sorted(p.name for p in (run2 / "csv").glob("00_gebied__*.csv"))
     assert os.path.samefile(run1 / "csv" / csvs[0], run2 / "csv" / csvs[0])  # hard links, not copies
@@ -123,7 +124,7 @@ def test_only_what_changed_runs_again(tmp_path: Path):
     assert all(f'href="{ch}.html"' in index for ch in CHAPTERS) and run2.name in index
     assert second["data_key"] == first["data_key"]  # the store came from the cache, unchanged
     shutil.rmtree(run1)  # every run folder stands on its own
-    assert (run2 / "csv" / csvs[0]).read_bytes() and (run2 / "intern" / "bodies" / "00_gebied.html").exists()
+    assert (run2 / "csv" / csvs[0]).read_bytes() and (intern_dir(run2) / "bodies" / "00_gebied.html").exists()
 
     # One notebook edited: that chapter (and the index) only.
     nb_path = project / "notebooks" / "99_methode.ipynb"

@@ -20,6 +20,7 @@ import yaml
 from conftest import make_project_copy
 from veiligheidsanalyse.report.outputs_index import write_outputs_index
 from veiligheidsanalyse.report.retention import prune_runs
+from veiligheidsanalyse.paths import intern_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ("meppel", "midden-drenthe", "westerveld", "zuidwest-drenthe")
@@ -132,7 +133,7 @@ def test_airflow_dag_parses_and_passes_the_notebooks_parameters():
     passed = {ast.literal_eval(k) for k in kw["parameters"].keys}
     assert passed == declared  # gemeente, config, run_dir, store: nothing missing, nothing unknown
     assert (ROOT / constants["CONFIG"]).exists()
-    assert constants["LATEST_STORE"].endswith("latest/intern/data")
+    assert constants["LATEST_STORE"].endswith(".intern/westerveld/latest/data")
 
     (bash,) = _calls(tree, "BashOperator")
     bash_kw = {k.arg: k.value for k in bash.keywords}
@@ -210,7 +211,7 @@ def test_logs_of_the_runner_and_per_run(region_project):
     assert "gepubliceerd" in text and "exit-status 0" in text
     for target in TARGETS:
         run = (project / "outputs" / target / "latest").resolve()
-        assert (run / "intern" / "logs" / "runner.log").read_text(encoding="utf-8").count("exit-status") == 1
+        assert (intern_dir(run) / "logs" / "runner.log").read_text(encoding="utf-8").count("exit-status") == 1
 
 
 @pytest.mark.e2e
@@ -270,13 +271,13 @@ def test_run_killed_half_way_leaves_every_latest_as_it_was(region_project):
     deadline = time.time() + 300
     done = []
     while time.time() < deadline and not done:  # wait until chapters have started to finish
-        done = [p for t in TARGETS for p in (project / "outputs" / t).glob("*/intern/jobs/*.result.json")
-                if p.parents[2].name not in before.values()]
+        done = [p for t in TARGETS for p in (project / "outputs" / ".intern" / t).glob("*/jobs/*.result.json")
+                if p.parents[1].name not in before.values()]
         time.sleep(0.1)
     assert done and proc.poll() is None
     os.killpg(proc.pid, signal.SIGKILL)  # the runner is killed (its workers live in sessions of their own)
     proc.wait()
-    dead = {p.parents[2] for p in done}
+    dead = {project / "outputs" / p.parents[2].name / p.parents[1].name for p in done}  # the run folders
     pages = {p for run in dead for p in run.glob("*.html")}
     time.sleep(3)  # the workers notice their runner is gone, kill their kernels and stop
     assert {p for run in dead for p in run.glob("*.html")} == pages  # nothing written into the dead run

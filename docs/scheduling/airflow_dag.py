@@ -25,7 +25,7 @@ PROJECT = "/srv/veiligheidsanalyse"
 CONFIG = "config/westerveld.yaml"
 GEMEENTE = "GM1701"
 NOTEBOOK = "notebooks/01_criminaliteit.ipynb"
-LATEST_STORE = "outputs/westerveld/latest/intern/data"
+LATEST_STORE = "outputs/.intern/westerveld/latest/data"
 
 with DAG(
     dag_id="veiligheidsanalyse_westerveld",

@@ -24,7 +24,7 @@ import pandas as pd
 from .config import RunConfig, load_config, resolve
 from .data import Dataset, DataStatus, load, read_store
 from .indicators import catalogue
-from .paths import project_root
+from .paths import intern_dir, project_root
 from .present import format_table_html, html_block
 
 
@@ -281,6 +281,6 @@ def open_chapter(chapter_id: str, gemeente: str, config: str, run_dir: str = "",
         store_dir = _interactive_store(run_config, root)
     dataset = load(store_dir, run_config)
     out = Path(run_dir) if run_dir else root / "outputs" / "interactief" / run_config.gemeente
-    findings_dir = out / "intern" / "findings"
+    findings_dir = intern_dir(out) / "findings"
     return Chapter(id=chapter_id, config=run_config, data=dataset, run_dir=out, findings_dir=findings_dir,
                    store_dir=store_dir)

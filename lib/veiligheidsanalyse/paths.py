@@ -29,3 +29,16 @@ def project_root() -> Path:
         "cannot find the project folder (pyproject.toml next to notebooks/); "
         "set VA_PROJECT_ROOT to the project folder"
     )
+
+
+INTERN_ROOT = ".intern"
+
+
+def intern_dir(run_dir: Path) -> Path:
+    """Internal files of a run: executed notebooks (unsuppressed numbers), logs, jobs, the data store.
+
+    They live beside the publishable outputs, never inside a run folder that a file share serves:
+    ``outputs/<gemeente>/<run_id>/`` -> ``outputs/.intern/<gemeente>/<run_id>/``.
+    """
+    run_dir = Path(run_dir)
+    return run_dir.parent.parent / INTERN_ROOT / run_dir.parent.name / run_dir.name

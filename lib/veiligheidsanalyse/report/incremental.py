@@ -34,6 +34,7 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from ..paths import intern_dir
 
 RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{4}$")
 KEY_VERSION = "1"  # bump when the meaning of the key changes
@@ -167,7 +168,7 @@ class History:
                 self.runs.append((run_dir, manifest))
 
     def chapter_files(self, run_dir: Path, chapter: str) -> list[Path]:
-        intern = run_dir / "intern"
+        intern = intern_dir(run_dir)
         return [intern / "notebooks" / f"{chapter}.ipynb", intern / "bodies" / f"{chapter}.html",
                 intern / "findings" / f"{chapter}.json"]
 
@@ -216,15 +217,15 @@ def materialise(src_run: Path, dst_run: Path, chapter: str) -> None:
     """Put a reused chapter's files into the new run folder (hard links; copies across devices)."""
     for sub in ("notebooks", "bodies"):
         suffix = ".ipynb" if sub == "notebooks" else ".html"
-        _link(src_run / "intern" / sub / f"{chapter}{suffix}", dst_run / "intern" / sub / f"{chapter}{suffix}")
-    findings = src_run / "intern" / "findings" / f"{chapter}.json"
+        _link(intern_dir(src_run) / sub / f"{chapter}{suffix}", intern_dir(dst_run) / sub / f"{chapter}{suffix}")
+    findings = intern_dir(src_run) / "findings" / f"{chapter}.json"
     if findings.exists():
         # Copied, not linked: nothing may ever write through into an older run.
-        (dst_run / "intern" / "findings").mkdir(parents=True, exist_ok=True)
-        shutil.copy2(findings, dst_run / "intern" / "findings" / f"{chapter}.json")
-    log = src_run / "intern" / "logs" / f"{chapter}.log"
+        (intern_dir(dst_run) / "findings").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(findings, intern_dir(dst_run) / "findings" / f"{chapter}.json")
+    log = intern_dir(src_run) / "logs" / f"{chapter}.log"
     if log.exists():
-        _link(log, dst_run / "intern" / "logs" / f"{chapter}.log")
+        _link(log, intern_dir(dst_run) / "logs" / f"{chapter}.log")
     csv_dir = src_run / "csv"
     if csv_dir.is_dir():
         for path in csv_dir.glob(f"{chapter}__*.csv"):

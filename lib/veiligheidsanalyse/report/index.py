@@ -7,10 +7,11 @@ import json
 from pathlib import Path
 
 from .export import Banner, ChapterLink, PageContext, render_page
+from ..paths import intern_dir
 
 
 def _findings(run_dir: Path, chapter: str) -> dict:
-    path = run_dir / "intern" / "findings" / f"{chapter}.json"
+    path = intern_dir(run_dir) / "findings" / f"{chapter}.json"
     if not path.exists():
         return {}
     return json.loads(path.read_text(encoding="utf-8"))

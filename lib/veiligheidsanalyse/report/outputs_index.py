@@ -7,7 +7,7 @@ The output folder is laid out to be served as it is (a file share or any static 
       westerveld/
         latest -> 20261127T181051Z-bf82   the last run in which every chapter succeeded
         20261127T181051Z-bf82/        a dated run: index.html, one page per chapter, csv/, manifest.json
-        ...                           (intern/ in a run folder: notebooks, logs, store; not for readers)
+        ...                           (outputs/.intern/: notebooks, logs, store; not for readers)
       zuidwest-drenthe/               the regional report, the same layout
       logs/, .locks/, .cache/, .tmp/  for the runner, not for readers
 

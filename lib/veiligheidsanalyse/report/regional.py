@@ -36,7 +36,7 @@ from ..chapter import Chapter
 from ..config import RegionReport, RunConfig, load_config, resolve
 from ..data import Dataset, load
 from ..indicators import Indicator, indicator as get_indicator
-from ..paths import project_root
+from ..paths import intern_dir, project_root
 from ..stats import compare, rates, trend, verdicts
 from ..stats.formatting import format_nl
 
@@ -146,9 +146,9 @@ def open_region(config: str, stores: str | dict = "", run_dir: str = "") -> Regi
         names[code] = ds.gemeente_naam
     first = report.gemeenten[0]
     out = Path(run_dir) if run_dir else root / "outputs" / "interactief" / slug(report.naam)
-    first_store = Path(store_map[first]) if first in store_map else out / "intern" / "data"
+    first_store = Path(store_map[first]) if first in store_map else intern_dir(out) / "data"
     ch = Chapter(id=CHAPTER_ID, config=datasets[first].config, data=datasets[first], run_dir=out,
-                 findings_dir=out / "intern" / "findings", store_dir=first_store)
+                 findings_dir=intern_dir(out) / "findings", store_dir=first_store)
     links = {code: f"../../{slug(names[code])}/latest/index.html" for code in report.gemeenten}
     return Region(report=report, config=datasets[first].config, datasets=datasets, names=names, ch=ch,
                   report_links=links)

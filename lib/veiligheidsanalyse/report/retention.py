@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from .incremental import RUN_ID, run_dirs
+from ..paths import intern_dir
 
 DAY = 24 * 3600
 
@@ -52,6 +53,7 @@ def prune_runs(folder: Path, keep: int, protect: set[str] = frozenset()) -> list
         if not (run / "manifest.json").exists() and _age(run) < DAY:
             continue  # perhaps still being written by another configuration's run
         shutil.rmtree(run, ignore_errors=True)
+        shutil.rmtree(intern_dir(run), ignore_errors=True)
         deleted.append(run.name)
     return deleted
 
@@ -65,6 +67,7 @@ def prune_logs(log_root: Path, keep: int) -> list[str]:
     deleted = []
     for run in runs[keep:]:
         shutil.rmtree(run, ignore_errors=True)
+        shutil.rmtree(intern_dir(run), ignore_errors=True)
         deleted.append(run.name)
     return deleted
 

@@ -17,7 +17,7 @@ Order of work, and why:
    last ``uitvoering.bewaar_runs`` runs. A failed or interrupted run never replaces a good report.
 
 The runner's own log is ``<uitvoer>/logs/<config>/<run_id>/runner.log`` (with the workers' logs),
-copied into every run folder as ``intern/logs/runner.log``.
+copied into every run's internal folder as ``logs/runner.log`` (``outputs/.intern/...``).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..config import ConfigError, RunConfig, available_chapters, load_config, resolve
-from ..paths import project_root
+from ..paths import intern_dir, project_root
 
 EXIT_OK = 0
 EXIT_CHAPTER_FAILED = 1
@@ -47,7 +47,6 @@ EXIT_DATA_UNAVAILABLE = 3
 EXIT_LOCKED = 4
 
 KERNEL_NAME = "veiligheidsanalyse"
-INTERN = "intern"  # inside a run folder: executed notebooks, logs, data store — not for publication
 REGION_CHAPTER = "regio"
 REGION_NOTEBOOK = Path("regio") / "regio.ipynb"
 
@@ -268,7 +267,7 @@ def execute_run(config: RunConfig, options: RunOptions, output_root: Path | None
     result.log_file = log.path
     for run_dir in result.run_dirs.values():  # the runner's log in every run folder, complete
         try:
-            shutil.copyfile(log.path, run_dir / INTERN / "logs" / "runner.log")
+            shutil.copyfile(log.path, intern_dir(run_dir) / "logs" / "runner.log")
         except OSError:
             pass
     return result
@@ -366,7 +365,7 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
         # ---- plan: reuse what did not change, execute the rest
         pool_jobs: list[PoolJob] = []
         for t in targets:
-            t.store_digest = inc.store_digest(t.run_dir / INTERN / "data")
+            t.store_digest = inc.store_digest(intern_dir(t.run_dir) / "data")
         if region is not None:
             region.store_digest = inc._digest({m.config.gemeente: m.store_digest for m in targets})
         reused = 0
@@ -395,7 +394,7 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
                     continue
                 job = t.jobs[ch]
                 job.update(key=key, static_key=static)
-                job_file = t.run_dir / INTERN / "jobs" / f"{ch}.json"
+                job_file = intern_dir(t.run_dir) / "jobs" / f"{ch}.json"
                 job_file.write_text(json.dumps(job, indent=1, ensure_ascii=False), encoding="utf-8")
                 expected = t.history.expected_seconds(ch) or 30.0
                 pool_jobs.append(PoolJob(key=(t.folder.name, ch), job_file=job_file,
@@ -450,8 +449,8 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
             t.results.setdefault(ch, {"chapter": ch, "status": "failed", "error": "niet uitgevoerd"})
             r = t.results[ch]
             if r.get("reused_from"):
-                body = (t.run_dir / INTERN / "bodies" / f"{ch}.html").read_text(encoding="utf-8")
-                findings_file = t.run_dir / INTERN / "findings" / f"{ch}.json"
+                body = (intern_dir(t.run_dir) / "bodies" / f"{ch}.html").read_text(encoding="utf-8")
+                findings_file = intern_dir(t.run_dir) / "findings" / f"{ch}.json"
                 findings = json.loads(findings_file.read_text(encoding="utf-8")) if findings_file.exists() else {}
                 html_text = render_chapter_page(t.jobs[ch], body, findings, r)
                 (t.run_dir / f"{ch}.html").write_text(html_text, encoding="utf-8")
@@ -502,7 +501,7 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
         message = (f"{len(failed)} hoofdstuk(ken) mislukt: {', '.join(failed)}; 'latest' is niet bijgewerkt"
                    + (f" voor {', '.join(t.folder.name for t in incomplete)}" if len(all_targets) > 1 else "")
                    + f". Zie {incomplete[0].run_dir / 'index.html'} en de logboeken in "
-                     f"{incomplete[0].run_dir / INTERN / 'logs'}")
+                     f"{intern_dir(incomplete[0].run_dir) / 'logs'}")
     return RunResult(exit_code, run_dir=reports[0].run_dir, chapters=results, message=message,
                      run_dirs=run_dirs)
 
@@ -526,11 +525,11 @@ def _needs_execution(targets: list[Target], statics: dict, output_root: Path, ru
 def _make_run_folder(t: Target, output_root: Path, run_id: str, kernels: Path, tmp_root: Path) -> None:
     t.folder = output_root / (slug(t.naam) or t.config.gemeente)
     t.run_dir = t.folder / run_id
-    intern = t.run_dir / INTERN
+    intern = intern_dir(t.run_dir)
     (intern / "notebooks").mkdir(parents=True, exist_ok=True)
     for sub in ("logs", "jobs", "findings", "bodies"):
         (intern / sub).mkdir(exist_ok=True)
-    (t.run_dir / "csv").mkdir(exist_ok=True)
+    (t.run_dir / "csv").mkdir(parents=True, exist_ok=True)
     if t.kind == "gemeente":
         shutil.move(str(t.data.prepared.store_dir), intern / "data")
         t.data.prepared.store_dir = intern / "data"
@@ -558,11 +557,11 @@ def _prepare_jobs(t: Target, config: RunConfig, run_id: str, wall_start: datetim
         "banners": _data_banners(status), "default_sources": list(t.data.source_labels.values()),
         "method_file": "99_methode.html" if "99_methode" in t.chapters else (t.links[-1]["file"] if t.links else ""),
     }
-    intern = t.run_dir / INTERN
+    intern = intern_dir(t.run_dir)
     config_file = str(Path(config.source).resolve())
     for ch in t.chapters:
         if t.kind == "regio":
-            stores = {m.config.gemeente: str(m.run_dir / INTERN / "data") for m in t.members}
+            stores = {m.config.gemeente: str(intern_dir(m.run_dir) / "data") for m in t.members}
             parameters = {"config": config_file, "run_dir": str(t.run_dir), "stores": json.dumps(stores)}
         else:
             parameters = {"gemeente": cfg.gemeente, "config": config_file, "run_dir": str(t.run_dir),
@@ -592,7 +591,7 @@ def _write_region_index(t: Target) -> None:
 
     from .export import Banner, ChapterLink, PageContext, render_page
 
-    findings_file = t.run_dir / INTERN / "findings" / f"{REGION_CHAPTER}.json"
+    findings_file = intern_dir(t.run_dir) / "findings" / f"{REGION_CHAPTER}.json"
     findings = json.loads(findings_file.read_text(encoding="utf-8")).get("findings", []) if findings_file.exists() else []
     naam = html_lib.escape(t.naam)
     ok = t.ok
@@ -662,7 +661,14 @@ def _timeout_page(job_file: Path, result: dict) -> None:
 
 
 def _point_latest(gemeente_dir: Path, run_id: str) -> None:
-    """Atomically point ``latest`` at the run (a relative symlink, replaced in one rename)."""
-    tmp = gemeente_dir / f".latest-{uuid.uuid4().hex[:6]}"
-    os.symlink(run_id, tmp)
-    os.replace(tmp, gemeente_dir / "latest")
+    """Atomically point ``latest`` at the run (a relative symlink, replaced in one rename).
+
+    The run's internal folder gets a ``latest`` of its own, so scheduled chapter runs (Airflow)
+    can find the newest good data store at a fixed path.
+    """
+    internal = intern_dir(gemeente_dir / run_id).parent
+    for folder in (gemeente_dir, internal):
+        if folder.is_dir():
+            tmp = folder / f".latest-{uuid.uuid4().hex[:6]}"
+            os.symlink(run_id, tmp)
+            os.replace(tmp, folder / "latest")
