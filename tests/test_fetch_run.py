@@ -73,3 +73,19 @@ def test_fetch_then_report_then_offline_fallback(tmp_path: Path, root: Path, ser
     again = run(config, RunOptions(endpoint=endpoint, progress=False))
     assert again.exit_code == EXIT_OK
     assert _cache_state(cache) == before
+
+
+def test_fetch_command_fetches_every_gemeente_of_a_config(tmp_path: Path, root: Path, server, capsys):
+    from veiligheidsanalyse.report.fetch_command import fetch_command
+
+    data = yaml.safe_load((root / "config" / "zuidwest-drenthe.yaml").read_text(encoding="utf-8"))
+    data["data"]["cache"] = str(tmp_path / "cache")
+    config = tmp_path / "zwd.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    code = fetch_command(config, endpoint=server.endpoint(retries=0, timeout=(5, 60)))
+    out = capsys.readouterr()
+    assert code == 0, out.err  # 47022NED is optional and not served: reported, not fatal
+    for gemeente in ("GM0119", "GM1731", "GM1701"):
+        assert f"{gemeente} 47018NED: downloaded" in out.out
+    buurten = sorted((tmp_path / "cache" / "47018NED").iterdir())
+    assert len(buurten) == 3  # one snapshot with the own buurten of each gemeente

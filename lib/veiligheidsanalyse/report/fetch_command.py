@@ -21,13 +21,15 @@ def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
         print(f"ongeldige configuratie: {exc}", file=sys.stderr)
         return 2
     cache = resolve(project_root(), config.data.cache)
-    report = fetch_tables(fetch_requests(config), cache, endpoint or default_endpoint())
+    endpoint = endpoint or default_endpoint()
     failed_required = False
-    for table_id, outcome in report.outcomes.items():
-        if outcome.status == "failed":
-            print(f"{table_id}: MISLUKT — {outcome.error}", file=sys.stderr)
-            failed_required = failed_required or table_spec(table_id).required
-        else:
-            where = outcome.snapshot.path if outcome.snapshot else ""
-            print(f"{table_id}: {outcome.status} {where}", file=stream)
-    return 3 if report.failed and failed_required else 0
+    for code in config.targets():  # a config may name several gemeenten: each its own buurten
+        report = fetch_tables(fetch_requests(config.for_gemeente(code)), cache, endpoint)
+        for table_id, outcome in report.outcomes.items():
+            if outcome.status == "failed":
+                print(f"{code} {table_id}: MISLUKT — {outcome.error}", file=sys.stderr)
+                failed_required = failed_required or table_spec(table_id).required
+            else:
+                where = outcome.snapshot.path if outcome.snapshot else ""
+                print(f"{code} {table_id}: {outcome.status} {where}", file=stream)
+    return 3 if failed_required else 0

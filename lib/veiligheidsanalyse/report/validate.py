@@ -36,6 +36,13 @@ def validate_command(config_path: Path, stream=None) -> int:
         print(f"ongeldige configuratie: {exc}", file=sys.stderr)
         return 2
     print(f"Configuratie {config_path}: in orde.", file=stream)
+    worst = 0
+    for code in config.targets():  # a config may name several gemeenten: check each one's inputs
+        worst = max(worst, _validate_gemeente(config.for_gemeente(code), stream))
+    return worst
+
+
+def _validate_gemeente(config, stream) -> int:
     if config.invoer_map is None:
         print("Geen partnerbestanden geconfigureerd (invoer.map).", file=stream)
         return 0
