@@ -173,6 +173,18 @@ def integer_determined(relations: list[_Relation], hidden: np.ndarray, missing: 
     return result
 
 
+def _hide_one_more(leaks: np.ndarray, relations: list[_Relation], hidden: np.ndarray, missing: np.ndarray,
+                   values: np.ndarray) -> bool:
+    """Hide a complement in a relation of the first leaking cell that has one; True if a cell was hidden."""
+    for cell in np.flatnonzero(leaks):
+        for rel in (r for r in relations if cell in _cells(r)):
+            pick = _complement(rel, hidden | missing, values)
+            if pick is not None:
+                hidden[pick] = True
+                return True
+    return False
+
+
 def suppress_counts(
     df: "pd.DataFrame",
     value_col: str,
@@ -217,25 +229,11 @@ def suppress_counts(
         if changed:
             continue
         leaks = determined_cells(relations, hidden)  # rows and columns combined
-        for cell in np.flatnonzero(leaks):
-            for rel in (r for r in relations if cell in _cells(r)):
-                pick = _complement(rel, hidden | missing, values)
-                if pick is not None:
-                    hidden[pick] = changed = True
-                    break
-            if changed:
-                break
+        changed = _hide_one_more(leaks, relations, hidden, missing, values)
         if not changed and not leaks.any():
             # No linear leak left: check what the labels add ("<5" is 1-4, counts are whole numbers).
             leaks = integer_determined(relations, hidden, missing, values, primary, threshold)
-            for cell in np.flatnonzero(leaks):
-                for rel in (r for r in relations if cell in _cells(r)):
-                    pick = _complement(rel, hidden | missing, values)
-                    if pick is not None:
-                        hidden[pick] = changed = True
-                        break
-                if changed:
-                    break
+            changed = _hide_one_more(leaks, relations, hidden, missing, values)
         if not changed:
             unprotectable.update(int(i) for i in np.flatnonzero(leaks))
             if unprotectable:
