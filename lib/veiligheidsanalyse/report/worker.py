@@ -77,6 +77,14 @@ _IPC_DIR: str | None = None
 _LIVE_KERNELS: set = set()  # kernels of this worker, killed if the runner dies
 
 
+_RUNNER_PID: int | None = None  # the runner that started this worker (None: run as a one-off job)
+
+
+def _runner_alive() -> bool:
+    """False once the runner is gone (this process was re-parented); checked before publishing."""
+    return _RUNNER_PID is None or os.getppid() == _RUNNER_PID
+
+
 def _watch_runner(parent_pid: int, interval: float = 0.5) -> None:
     """Exit (and kill our kernels) as soon as the runner that started this worker is gone.
 
@@ -327,6 +335,9 @@ def run_job(job: dict, kernel: Kernel | None = None, warm_next=None) -> tuple[di
         target = Path(job["output_html"])
         tmp = target.with_suffix(".html.tmp")
         tmp.write_text(html_text, encoding="utf-8")
+        if not _runner_alive():  # the runner was killed meanwhile: publish nothing into its dead run
+            tmp.unlink(missing_ok=True)
+            raise SystemExit(1)
         tmp.replace(target)
         result["html_bytes"] = len(html_text.encode("utf-8"))
     except Exception as exc:
@@ -391,8 +402,10 @@ class _Redirect:
 
 def serve(result_fd: int, kernel_name: str, cwd: str, warm: bool = True) -> int:
     """The persistent worker loop (see the module docstring)."""
+    global _RUNNER_PID
     t0 = time.time()
-    _watch_runner(os.getppid())
+    _RUNNER_PID = os.getppid()
+    _watch_runner(_RUNNER_PID)
     import nbformat  # noqa: F401  (import once, before the first chapter)
     import papermill  # noqa: F401
 
