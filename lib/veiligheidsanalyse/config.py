@@ -480,3 +480,14 @@ def load_config(path: str | Path, **overrides: Any) -> RunConfig:
 def resolve(root: Path, path: Path) -> Path:
     """Relative paths in a config are relative to the project root."""
     return path if path.is_absolute() else root / path
+
+
+def load_config_for_command(path: str | Path) -> RunConfig | None:
+    """For the commands: the config, or None after printing why it is invalid (the caller exits 2)."""
+    import sys
+
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print(f"ongeldige configuratie: {exc}", file=sys.stderr)
+        return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..config import ConfigError, load_config, resolve
+from ..config import load_config_for_command, resolve
 from ..paths import project_root
 
 
@@ -15,10 +15,8 @@ def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
     from .data_step import default_endpoint, fetch_requests
 
     stream = stream or sys.stdout
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        print(f"ongeldige configuratie: {exc}", file=sys.stderr)
+    config = load_config_for_command(config_path)
+    if config is None:
         return 2
     cache = resolve(project_root(), config.data.cache)
     endpoint = endpoint or default_endpoint()

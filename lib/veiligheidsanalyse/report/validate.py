@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..config import ConfigError, load_config, resolve
+from ..config import load_config_for_command, resolve
 from ..paths import project_root
 
 
@@ -30,10 +30,8 @@ def _local_snapshots(config, root: Path) -> dict:
 
 def validate_command(config_path: Path, stream=None) -> int:
     stream = stream or sys.stdout
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        print(f"ongeldige configuratie: {exc}", file=sys.stderr)
+    config = load_config_for_command(config_path)
+    if config is None:
         return 2
     print(f"Configuratie {config_path}: in orde.", file=stream)
     worst = 0
