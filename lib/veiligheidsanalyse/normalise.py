@@ -107,12 +107,28 @@ def _regions(metadata: dict, dimension: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["raw_key", "regio_code", "regio_naam", "regio_soort"])
 
 
-def _frame(rows: list[dict], metadata: dict, spec_dims: tuple[str, ...]) -> pd.DataFrame:
-    df = pd.DataFrame(rows)
-    for dim in spec_dims:
-        if dim in df.columns:
-            df[dim] = df[dim].astype("string").str.strip()
-    return df
+_KEY_COLUMNS = ["regio_code", "regio_naam", "regio_soort", "jaar", "soort", "nummer", "periode_status"]
+
+
+def _frame(rows: list[dict], spec_dims: tuple[str, ...]) -> pd.DataFrame:
+    """The raw rows as plain Python objects (cheaper to select and parse than arrow strings)."""
+    names = list(dict.fromkeys(k for row in rows[:1] for k in row)) if rows else []
+    names += [k for k in {k for row in rows for k in row} if k not in names]
+    columns = {}
+    for name in names:
+        cells = [row.get(name) for row in rows]
+        if name in spec_dims:  # padded keys ("GM1701    "), stripped once per table
+            cells = [None if v is None else str(v).strip() for v in cells]
+        columns[name] = np.array(cells, dtype=object)
+    return pd.DataFrame(columns, dtype=object)
+
+
+def _parsed(df: pd.DataFrame, measure: str, cache: dict[str, np.ndarray]) -> np.ndarray:
+    """The measure's cells as floats, parsed once per table (several indicators share a measure)."""
+    if measure not in cache:
+        cache[measure] = np.fromiter((parse_value(v) for v in df[measure].to_numpy()), dtype="float64",
+                                     count=len(df))
+    return cache[measure]
 
 
 def normalise_snapshot(snapshot: Snapshot, indicators: list[Indicator] | None = None) -> pd.DataFrame:
@@ -127,7 +143,7 @@ def normalise_snapshot(snapshot: Snapshot, indicators: list[Indicator] | None = 
     for dim in spec.dimensions:
         if dim not in declared:
             raise NormaliseError(f"table {table_id}: dimension {dim!r} missing from DataProperties")
-    df = _frame(snapshot.rows(), metadata, spec.dimensions)
+    df = _frame(snapshot.rows(), spec.dimensions)
     regions = _regions(metadata, spec.region_dimension)
     df = df.merge(regions, left_on=spec.region_dimension, right_on="raw_key", how="inner")
 
@@ -140,38 +156,44 @@ def normalise_snapshot(snapshot: Snapshot, indicators: list[Indicator] | None = 
         df["nummer"] = 0
         df["periode_status"] = "definitief"
 
+    # One observation per region and period: rows of several selected members are summed.
+    cell = df.groupby(["regio_code", "jaar", "soort", "nummer"], sort=False).ngroup().to_numpy()
+    keys = {c: df[c].to_numpy() for c in _KEY_COLUMNS}
+    values_by_measure: dict[str, np.ndarray] = {}
     if "Marges" in spec.dimensions:
         margin_keys = {k: resolve_members(metadata, table_id, "Marges", [k])[0]
                        for k in ("MW00000", "MOG0095", "MBG0095")}
     frames = []
     for indicator in wanted:
         measure = resolve_measure(metadata, table_id, indicator.source["measure"])
-        sel = df
+        mask = np.ones(len(df), dtype=bool)
         for dim, codes in (indicator.source.get("filter") or {}).items():
             codes = codes if isinstance(codes, list) else [codes]
-            keys = resolve_members(metadata, table_id, dim, codes)
-            sel = sel[sel[dim].isin(keys)]
-        values = sel[measure].map(parse_value).astype("float64")
-        part = sel[["regio_code", "regio_naam", "regio_soort", "jaar", "soort", "nummer", "periode_status"]].copy()
-        part["waarde"] = values.to_numpy()
+            members = resolve_members(metadata, table_id, dim, codes)
+            mask &= df[dim].isin(members).to_numpy()
+        rows = np.flatnonzero(mask)
+        values = _parsed(df, measure, values_by_measure)[rows]
         if "Marges" in spec.dimensions:
+            sel = df.iloc[rows]
+            part = sel[_KEY_COLUMNS].copy()
+            part["waarde"] = values
             part["Marges"] = sel["Marges"].to_numpy()
-            keys_cols = ["regio_code", "regio_naam", "regio_soort", "jaar", "soort", "nummer", "periode_status"]
-            wide = part.pivot_table(index=keys_cols, columns="Marges", values="waarde", aggfunc="first").reset_index()
-            part = wide[keys_cols].copy()
+            wide = part.pivot_table(index=_KEY_COLUMNS, columns="Marges", values="waarde", aggfunc="first").reset_index()
+            part = wide[_KEY_COLUMNS].copy()
             part["waarde"] = wide.get(margin_keys["MW00000"], np.nan)
             part["ondergrens"] = wide.get(margin_keys["MOG0095"], np.nan)
             part["bovengrens"] = wide.get(margin_keys["MBG0095"], np.nan)
         else:
             # Several members (e.g. 1.4.2-1.4.5 for geweld): their sum; unknown if any part is unknown.
-            group_cols = ["regio_code", "regio_naam", "regio_soort", "jaar", "soort", "nummer", "periode_status"]
-            part = part.groupby(group_cols, dropna=False, sort=False)["waarde"].sum(min_count=1).reset_index() \
-                if len(part) else part
-            unknown = sel.assign(_nan=values.isna().to_numpy()).groupby(
-                ["regio_code", "jaar", "soort", "nummer"], sort=False)["_nan"].any()
-            if len(part):
-                flags = part.set_index(["regio_code", "jaar", "soort", "nummer"]).index.map(unknown)
-                part.loc[np.asarray(flags, dtype=bool), "waarde"] = np.nan
+            cells, first, inverse = np.unique(cell[rows], return_index=True, return_inverse=True)
+            if len(cells) < len(rows):
+                unknown = np.bincount(inverse, weights=np.isnan(values), minlength=len(cells)) > 0
+                sums = np.bincount(inverse, weights=np.nan_to_num(values), minlength=len(cells))
+                order = np.argsort(first, kind="stable")  # regions and periods in order of appearance
+                rows = rows[first[order]]
+                values = np.where(unknown, np.nan, sums)[order]
+            part = pd.DataFrame({c: keys[c][rows] for c in _KEY_COLUMNS})
+            part["waarde"] = values
         part = _to_year_month(part)
         part["indicator"] = indicator.id
         part["bron"] = f"{spec.publisher} {table_id}"
@@ -184,11 +206,12 @@ def normalise_snapshot(snapshot: Snapshot, indicators: list[Indicator] | None = 
 
 def _to_year_month(part: pd.DataFrame) -> pd.DataFrame:
     """Year rows keep maand <NA>; month rows get 1-12; half-years are summed to complete years."""
-    months = part[part["soort"] == "MM"].copy()
+    soort = part["soort"].to_numpy()
+    months = part[soort == "MM"].copy()
     months["maand"] = months["nummer"]
-    years = part[part["soort"] == "JJ"].copy()
+    years = part[soort == "JJ"].copy()
     years["maand"] = pd.NA
-    halves = part[part["soort"] == "HJ"]
+    halves = part[soort == "HJ"]
     if len(halves):
         keys = ["regio_code", "regio_naam", "regio_soort", "jaar"]
         agg = halves.groupby(keys, sort=False).agg(
@@ -199,6 +222,8 @@ def _to_year_month(part: pd.DataFrame) -> pd.DataFrame:
         agg = agg[agg["n_halves"] == 2].drop(columns="n_halves")  # a year with one half is incomplete
         agg["maand"] = pd.NA
         years = pd.concat([years, agg], ignore_index=True)
+    if not len(months):
+        return years
     return pd.concat([years, months], ignore_index=True)
 
 
