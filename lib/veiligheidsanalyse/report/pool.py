@@ -4,7 +4,9 @@ Why persistent: papermill and nbconvert take about two seconds of CPU to import,
 another one or two to start and import pandas, matplotlib and scipy. A worker imports papermill
 and nbconvert once and keeps a *warm* kernel ready for its next chapter, started while the runner
 is still preparing the data or while the previous page is being exported. Every chapter still runs
-in a fresh kernel of its own, in a process of its own that can be killed on a time-out.
+in a fresh kernel of its own, in a process of its own that can be killed on a time-out. The kernels
+are forked from one template process per run that has imported the heavy libraries once
+(:mod:`.forkserver`).
 
 Scheduling: longest chapter first (from the previous run's durations), so that the last chapter to
 finish is a short one. A worker is asked to warm a next kernel only when enough chapters are left
@@ -25,6 +27,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+
+from . import forkserver
 
 
 @dataclass
@@ -154,16 +158,41 @@ class WorkerPool:
     kernel_name: str = "veiligheidsanalyse"
     python: str = sys.executable
     warm: bool = True
+    fork: bool = field(default_factory=forkserver.enabled)  # kernels forked from a template process
     workers: list = field(default_factory=list)
     spawned: int = 0
+    template: object = None  # forkserver.Template, once started
+    template_cpu_seconds: float | None = None  # CPU of the template process, read when it stops
 
     def _spawn(self) -> Worker:
         self.spawned += 1
         return Worker(self.spawned, self.python, self.env, self.cwd, self.log_dir / f"worker-{self.spawned}.log",
                       self.kernel_name, self.warm)
 
+    def _start_template(self) -> None:
+        """The kernel template, started before the first worker (its imports overlap the data step)."""
+        if not self.fork or self.template is not None:
+            return
+        from .worker import _ipc_dir
+
+        try:
+            self.template = forkserver.Template(self.python, self.env, self.cwd, self.log_dir / "kernel-template.log",
+                                                _ipc_dir())
+        except OSError as exc:  # no template: kernels start the usual way
+            print(f"kernel template not started: {exc}", file=sys.stderr)
+            self.fork = False
+            return
+        self.env = dict(self.env, **{forkserver.ENV_SOCKET: self.template.path})
+
+    def _stop_template(self) -> None:
+        if self.template is not None:
+            self.template_cpu_seconds = self.template.cpu_seconds()
+            self.template.stop()
+            self.template = None
+
     def start(self, n: int | None = None) -> None:
         """Start workers (up to ``n`` or the pool size) so that they warm up in the background."""
+        self._start_template()
         n = min(self.size, n if n is not None else self.size)
         while len(self.workers) < n:
             self.workers.append(self._spawn())
@@ -237,9 +266,11 @@ class WorkerPool:
             t.start()
         for t in threads:
             t.join()
+        self._stop_template()
 
     def kill(self) -> None:
         for w in self.workers:
             if w is not None:
                 w.kill()
         self.workers = []
+        self._stop_template()

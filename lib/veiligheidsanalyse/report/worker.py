@@ -33,6 +33,8 @@ import time
 import traceback
 from pathlib import Path
 
+from . import forkserver
+
 # Imported in a warm kernel before its chapter arrives: only what *every* chapter imports anyway
 # (open_chapter: pandas; reading the store: pyarrow.parquet), so that no CPU is spent on imports a
 # chapter does not need (on a busy machine every second of CPU counts).
@@ -147,6 +149,11 @@ class Kernel:
         self.started = time.time()
         self.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
                                      ip=os.path.join(_ipc_dir(), f"k{uuid.uuid4().hex[:10]}"))
+        if forkserver.enabled() and os.environ.get(forkserver.ENV_SOCKET):
+            # forked from the run's template process, which has the libraries imported already
+            self.km.kernel_id = str(uuid.uuid4())
+            self.km.provisioner = forkserver.provisioner_class()(
+                kernel_id=self.km.kernel_id, kernel_spec=self.km.kernel_spec, parent=self.km)
         extra = {"stdout": Kernel.output, "stderr": Kernel.output} if Kernel.output is not None else {}
         run_sync(self.km.start_kernel)(cwd=cwd, **extra)
         self.pid = getattr(self.km.provisioner, "pid", None)
