@@ -105,7 +105,11 @@ def with_lib(env: dict, lib: Path | None) -> dict:
 # ------------------------------------------------------------------------------------ measuring
 
 class TreeMemory:
-    """Peak of the summed RSS of a process and all its descendants, sampled every 50 ms."""
+    """Peak of the summed memory of a process and all its descendants, sampled every 50 ms.
+
+    PSS (proportional set size), not RSS: the chapter kernels are forked from one template process
+    and share its pages, which RSS would count once per kernel.
+    """
 
     def __init__(self, pid: int):
         import psutil
@@ -124,7 +128,7 @@ class TreeMemory:
                 total = 0
                 for p in [self.proc] + self.proc.children(recursive=True):
                     try:
-                        total += p.memory_info().rss
+                        total += _pss(p)
                     except psutil.Error:
                         pass
                 self.peak = max(self.peak, total)
@@ -136,6 +140,18 @@ class TreeMemory:
         self._stop.set()
         self._thread.join()
         return self.peak
+
+
+def _pss(proc) -> int:
+    """Proportional set size from /proc/<pid>/smaps_rollup (RSS where that is not available)."""
+    try:
+        with open(f"/proc/{proc.pid}/smaps_rollup") as fh:
+            for text in fh:
+                if text.startswith("Pss:"):
+                    return int(text.split()[1]) * 1024
+    except OSError:
+        pass
+    return proc.memory_info().rss
 
 
 def timed(cmd: list[str], env: dict, cwd: Path) -> tuple[float, int, float]:
@@ -399,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     print(line("runner, basisteam (5 gemeenten + regio)", res["basisteam"]))
     print(line("  CPU-tijd", res["basisteam_cpu"]))
     print(line("piekgeheugen runner (eigen proces)", res["runner_rss_mb"], "MB"))
-    print(line("piekgeheugen hele procesboom", res["tree_rss_mb"], "MB"))
+    print(line("piekgeheugen hele procesboom (PSS)", res["tree_rss_mb"], "MB"))
     print(line("piekgeheugen grootste hoofdstuk (kernel)", res["chapter_rss_mb"], "MB"))
 
     print()

@@ -107,7 +107,8 @@ def _parse(entry: dict[str, Any], position: int) -> Indicator:
 def catalogue() -> dict[str, Indicator]:
     """All indicators by id, in catalogue order."""
     text = resources.files("veiligheidsanalyse").joinpath("indicators.yaml").read_text(encoding="utf-8")
-    entries = yaml.safe_load(text)
+    # libyaml when PyYAML has it: the catalogue is read by the runner and by every chapter kernel
+    entries = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     result: dict[str, Indicator] = {}
     for position, entry in enumerate(entries, start=1):
         indicator = _parse(entry, position)

@@ -273,6 +273,7 @@ def run_job(job: dict, kernel: Kernel | None = None, warm_next=None) -> tuple[di
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result: dict = {"chapter": job["chapter"], "status": "ok", "error": None}
     output_nb = Path(job["output_notebook"])
+    executed_nb = None  # the executed notebook as papermill returns it (None after a failure: read the file)
     if kernel is not None and kernel.cwd != job["cwd"]:
         kernel.shutdown()
         kernel = None
@@ -284,7 +285,7 @@ def run_job(job: dict, kernel: Kernel | None = None, warm_next=None) -> tuple[di
         if kernel is None:
             kernel = Kernel(job["kernel_name"], job["cwd"], warm=False)
         extra = {"km": kernel.km}
-        pm.execute_notebook(
+        executed_nb = pm.execute_notebook(
             job["input_notebook"],
             str(output_nb),
             parameters=job["parameters"],
@@ -323,8 +324,8 @@ def run_job(job: dict, kernel: Kernel | None = None, warm_next=None) -> tuple[di
     export_started = time.time()
     findings: dict = {}
     try:
-        if output_nb.exists():
-            nb = nbformat.read(output_nb, as_version=4)
+        if executed_nb is not None or output_nb.exists():
+            nb = executed_nb if executed_nb is not None else nbformat.read(output_nb, as_version=4)
             # Record which kernel and interpreter ran the chapter (the kernel name alone can lie).
             nb.metadata.setdefault("veiligheidsanalyse", {})["kernel"] = {
                 "name": job["kernel_name"], "argv0": job["kernel_python"]}
