@@ -299,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
           f"load average bij start: {os.getloadavg()[0]:.2f}", flush=True)
 
     keys = ("naive", "naive_cpu", "full", "full_cpu", "unchanged", "edit", "basisteam", "basisteam_cpu", "cold",
-            "cold_cpu", "nofork", "nofork_cpu", "before", "before_cpu", "lower_bound", "runner_rss_mb", "tree_rss_mb", "chapter_rss_mb",
+            "cold_cpu", "nofork", "nofork_cpu", "nofork_lower_bound", "before", "before_cpu", "lower_bound",
+            "runner_rss_mb", "tree_rss_mb", "chapter_rss_mb",
             "kernel_cpu", "store_build", "data_step", "load")
     res: dict[str, list] = {k: [] for k in keys}
     notes: list[str] = []
@@ -361,6 +362,9 @@ def main(argv: list[str] | None = None) -> int:
             seconds, _, cpu = full_run(config, outputs, dict(env, VA_FORK_KERNELS="0"))
             res["nofork"].append(seconds)
             res["nofork_cpu"].append(cpu)
+            kcpu = [c.get("kernel_cpu_seconds") for c in latest_manifest(outputs).get("chapters", {}).values()]
+            if kcpu and all(v is not None for v in kcpu):  # every kernel imports its libraries itself
+                res["nofork_lower_bound"].append(sum(kcpu) / cores)
             print(f"{tag} zonder sjabloonkernel {seconds:5.2f} s  (CPU {cpu:6.1f} s)", flush=True)
         if "unchanged" in wanted:
             seconds, _, _ = timed(cli + [str(config), "--quiet"], env, project)
@@ -409,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
         print(line("  CPU-tijd", res["cold_cpu"]))
     if res["nofork"]:
         print(line("runner, volledig, zonder sjabloonkernel", res["nofork"]))
+        print(line("  ondergrens zonder sjabloonkernel", res["nofork_lower_bound"]))
         print(line("  CPU-tijd", res["nofork_cpu"]))
     print(line("runner, niets veranderd", res["unchanged"]))
     print(line("runner, één notebook bewerkt", res["edit"]))
@@ -440,6 +445,9 @@ def main(argv: list[str] | None = None) -> int:
     ratio("  CPU vóór / CPU nu", "before_cpu", "full_cpu", "", lambda r: None)
     ratio("warme kernels uit / aan", "cold", "full", "", lambda r: None)
     ratio("sjabloonkernel uit / aan", "nofork", "full", "", lambda r: None)
+    ratio("zonder sjabloon / zijn ondergrens", "nofork", "nofork_lower_bound", "", lambda r: None)
+    # the runner against the lower bound of any runner whose kernels import the libraries themselves
+    ratio("runner volledig / ondergrens zonder sjabloon", "full", "nofork_lower_bound", "", lambda r: None)
     if res["unchanged"]:
         rows.append(("niets veranderd (s)", f"{med(res['unchanged']):6.2f}", "<= 2", med(res["unchanged"]) <= 2))
     if res["runner_rss_mb"]:

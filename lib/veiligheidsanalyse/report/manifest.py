@@ -59,7 +59,7 @@ def publishable_config(raw: dict, root: Path) -> dict:
 CHAPTER_FIELDS = ("status", "error", "seconds", "execution_seconds", "export_seconds", "html_bytes", "max_rss_kb",
                   "reused_from", "executed_in", "key", "static_key", "package_hash", "modules",
                   "kernel_cpu_seconds", "kernel_max_rss_kb", "kernel_warm_seconds", "kernel_wait_seconds",
-                  "worker_cpu_seconds")
+                  "worker_cpu_seconds", "timeline_seconds")
 
 
 def write_manifest(run_dir: Path, config, options, data, results: dict, exit_code: int, git: str,

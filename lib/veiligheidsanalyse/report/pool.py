@@ -163,6 +163,7 @@ class WorkerPool:
     spawned: int = 0
     template: object = None  # forkserver.Template, once started
     template_cpu_seconds: float | None = None  # CPU of the template process, read when it stops
+    t0: float = field(default_factory=time.time)  # start of the run, for the chapters' timeline
 
     def _spawn(self) -> Worker:
         self.spawned += 1
@@ -247,7 +248,10 @@ class WorkerPool:
                     self.workers[i] = None
                     result = {"status": "failed", "error": f"het werkproces stopte onverwacht (code {code})"}
                 result.setdefault("chapter", job.key[1])
-                result["seconds"] = round(time.time() - started, 3)
+                finished = time.time()
+                result["seconds"] = round(finished - started, 3)
+                # when, counted from the start of the run: the manifest's timeline of the run
+                result["timeline_seconds"] = [round(started - self.t0, 3), round(finished - self.t0, 3)]
                 with lock:
                     results[job.key] = result
                 on_done(job, result)

@@ -321,7 +321,7 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
     env["MPLBACKEND"] = "Agg"
     env["VA_PROJECT_ROOT"] = str(root)
     pool = WorkerPool(size=min(workers, total_chapters) or 1, env=env, cwd=str(notebooks_dir), log_dir=log_dir,
-                      kernel_name=KERNEL_NAME, warm=options.warm)
+                      kernel_name=KERNEL_NAME, warm=options.warm, t0=started)
     statics: dict[tuple[str, str], str] = {}
     for t in all_targets:
         for ch in t.chapters:
