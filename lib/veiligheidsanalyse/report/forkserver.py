@@ -315,13 +315,16 @@ class ForkedProcess:
                 import subprocess
 
                 raise subprocess.TimeoutExpired(str(self.pid), timeout)
-            time.sleep(0.02)
+            time.sleep(0.005)
         return self.returncode  # type: ignore[return-value]
 
     def send_signal(self, signum: int) -> None:
         if signum == signal.SIGKILL:
             self._killed = True
-        os.kill(self.pid, signum)
+        try:
+            os.killpg(self.pid, signum)  # the kernel's session: itself and what it started
+        except OSError:
+            os.kill(self.pid, signum)
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
