@@ -189,6 +189,13 @@ def newest_manifests(outputs: Path) -> list[dict]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in manifests if p.parent.name == newest]
 
 
+def forked_kernel_cpu(manifests: list[dict]) -> float:
+    """CPU of the chapter kernels forked from the template: they are not the runner's descendants
+    once they have exited, so wait4 does not count them (ordinary kernels it does count)."""
+    return sum(c.get("kernel_cpu_seconds") or 0.0 for m in manifests if m.get("performance", {}).get("kernel_template")
+               for ch, c in m.get("chapters", {}).items() if not c.get("reused_from"))
+
+
 def executed(manifest: dict) -> list[str]:
     return sorted(ch for ch, r in manifest.get("chapters", {}).items() if not r.get("reused_from"))
 
@@ -310,7 +317,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def full_run(cfg: Path, out: Path, run_env: dict) -> tuple[float, int, float]:
         shutil.rmtree(out / ".cache", ignore_errors=True)
-        return timed(cli + [str(cfg), "--quiet", "--force"], run_env, project)
+        seconds, peak, cpu = timed(cli + [str(cfg), "--quiet", "--force"], run_env, project)
+        return seconds, peak, cpu + forked_kernel_cpu(newest_manifests(out))
 
     for i in range(runs):
         res["load"].append(os.getloadavg()[0])
@@ -339,15 +347,10 @@ def main(argv: list[str] | None = None) -> int:
             info = manifest.get("chapters", {})
             kcpu = [c.get("kernel_cpu_seconds") for c in info.values()]
             if kcpu and all(v is not None for v in kcpu):
-                # Kernels forked from the run's template: the template's imports are kernel CPU too,
-                # and the forked kernels are not the runner's descendants once they are reaped, so
-                # their CPU is added to that of the process tree.
+                # Kernels forked from the run's template: the template's imports are kernel CPU too.
                 template = perf.get("kernel_template_cpu_seconds") or 0.0
                 res["kernel_cpu"].append(sum(kcpu) + template)
                 res["lower_bound"].append((sum(kcpu) + template) / cores)
-                if perf.get("kernel_template"):
-                    res["full_cpu"][-1] += sum(kcpu)
-                    cpu += sum(kcpu)
             rss = [c.get("kernel_max_rss_kb") or c.get("max_rss_kb") for c in info.values()]
             if any(rss):
                 res["chapter_rss_mb"].append(max(r for r in rss if r) / 1024)
@@ -386,9 +389,6 @@ def main(argv: list[str] | None = None) -> int:
             res["basisteam"].append(seconds)
             res["basisteam_cpu"].append(cpu)
             targets = newest_manifests(tmp / "outputs-basisteam")
-            if targets and targets[0].get("performance", {}).get("kernel_template"):
-                cpu += sum(c.get("kernel_cpu_seconds") or 0 for m in targets for c in m.get("chapters", {}).values())
-                res["basisteam_cpu"][-1] = cpu
             print(f"{tag} basisteam           {seconds:7.2f} s  (CPU {cpu:6.1f} s; {len(targets)} rapporten)",
                   flush=True)
 
