@@ -105,7 +105,7 @@ def with_lib(env: dict, lib: Path | None) -> dict:
 # ------------------------------------------------------------------------------------ measuring
 
 class TreeMemory:
-    """Peak of the summed memory of a process and all its descendants, sampled every 50 ms.
+    """Peak of the summed memory of a process and all its descendants, sampled every 200 ms.
 
     PSS (proportional set size), not RSS: the chapter kernels are forked from one template process
     and share its pages, which RSS would count once per kernel.
@@ -134,7 +134,7 @@ class TreeMemory:
                 self.peak = max(self.peak, total)
             except psutil.Error:
                 pass
-            self._stop.wait(0.05)
+            self._stop.wait(0.2)  # reading smaps takes CPU from the run being measured
 
     def stop(self) -> int:
         self._stop.set()

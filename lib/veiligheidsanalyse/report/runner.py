@@ -278,7 +278,7 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
     from ..prepare import DataUnavailableError
     from . import incremental as inc
     from .data_step import InputError, prepare_run_data
-    from .pool import PoolJob, WorkerPool
+    from .pool import PoolJob, WorkerPool, default_workers
 
     started = time.time()
     progress_enabled = sys.stderr.isatty() if options.progress is None else options.progress
@@ -310,7 +310,7 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
         f"; hoofdstukken: {', '.join(chapters)}")
 
     # ---- workers: started now if a chapter will have to run whatever the data turn out to be
-    workers = config.parallel or os.cpu_count() or 1
+    workers = config.parallel or default_workers()
     total_chapters = sum(len(t.chapters) for t in all_targets)
     kernels = write_kernelspec(log_dir)
     env = dict(os.environ)
