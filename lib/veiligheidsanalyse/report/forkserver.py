@@ -16,8 +16,8 @@ Lifetimes: the template kills the kernels of a worker as soon as that worker is 
 kills a worker that exceeds the time-out), and kills all kernels and exits when the runner is gone.
 The kernels run in sessions of their own, like kernels started the usual way.
 
-``VA_FORK_KERNELS=0`` switches this off. A kernel command that is not this interpreter's ipykernel,
-or a template that does not answer, gives a kernel started the usual way.
+``VA_FORK_KERNELS=0`` switches this off (it is off outside Linux). A kernel command that is not this
+interpreter's ipykernel, or a template that does not answer, gives a kernel started the usual way.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ LAUNCHER = ("-m", "ipykernel_launcher")
 
 
 def enabled() -> bool:
-    return os.environ.get(ENV_SWITCH, "1") != "0"
+    """On Linux (fork, SO_PEERCRED, pidfds), unless VA_FORK_KERNELS=0."""
+    return sys.platform.startswith("linux") and os.environ.get(ENV_SWITCH, "1") != "0"
 
 
 # ---------------------------------------------------------------------------------- the template
