@@ -32,6 +32,8 @@ import sys
 import time
 from pathlib import Path
 
+from .processes import alive, kill_group
+
 # Imported once in the template; every chapter kernel would import most of them. Third-party only.
 PRELOAD = (
     "numpy", "pandas", "pyarrow", "pyarrow.parquet", "yaml",
@@ -67,15 +69,6 @@ def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
             break
         data += chunk
     return json.loads(data.decode("utf-8")), list(fds)
-
-
-def _kill_group(pid: int) -> None:
-    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-        try:
-            kill()
-            return
-        except OSError:
-            pass
 
 
 def _become_kernel(request: dict, output_fd: int | None, keep_closed: list[int]) -> None:
@@ -179,7 +172,7 @@ class _Kernels:
         """The worker is gone: kill its kernels."""
         self.prune()
         for pid, fd in self.kernels.pop(owner, []):
-            _kill_group(pid)  # still alive (pruned otherwise), so the pid is still its own
+            kill_group(pid)  # still alive (pruned otherwise), so the pid is still its own
             if fd is not None:
                 os.close(fd)
         fd = self.owners.pop(owner, None)
@@ -188,7 +181,7 @@ class _Kernels:
 
     def gone_owners(self) -> list[int]:
         """Workers without a pidfd that have exited (fallback without pidfd_open)."""
-        return [owner for owner, fd in self.owners.items() if fd is None and not _alive(owner)]
+        return [owner for owner, fd in self.owners.items() if fd is None and not alive(owner)]
 
 
 def serve(listen_fd: int, parent_pid: int) -> int:
@@ -243,16 +236,6 @@ def serve(listen_fd: int, parent_pid: int) -> int:
                             pass
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-
-
 # ---------------------------------------------------------------------------------- the runner side
 
 class Template:
@@ -281,7 +264,7 @@ class Template:
         return _proc_cpu_seconds(self.proc.pid)
 
     def stop(self) -> None:
-        _kill_group(self.proc.pid)
+        kill_group(self.proc.pid)
         try:
             self.proc.wait(timeout=10)
         except Exception:
@@ -305,7 +288,7 @@ class ForkedProcess:
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
-        if self.returncode is None and not _alive(self.pid):
+        if self.returncode is None and not alive(self.pid):
             self.returncode = -signal.SIGKILL if getattr(self, "_killed", False) else 0
         return self.returncode
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import signal
 import subprocess
 import sys
 import threading
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import forkserver
+from .processes import kill_group
 
 
 def default_workers() -> int:
@@ -77,18 +77,8 @@ def descendants(pid: int) -> list[int]:
 def kill_tree(pid: int) -> None:
     """Kill a worker, its kernels (which run in sessions of their own) and their children."""
     for child in reversed(descendants(pid)):
-        for kill in (lambda: os.killpg(child, signal.SIGKILL), lambda: os.kill(child, signal.SIGKILL)):
-            try:
-                kill()
-            except OSError:
-                pass
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
+        kill_group(child)
+    kill_group(pid)
 
 
 class Worker:

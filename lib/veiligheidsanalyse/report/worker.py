@@ -34,6 +34,7 @@ import traceback
 from pathlib import Path
 
 from . import forkserver
+from .processes import kill_group
 
 # Imported in a warm kernel before its chapter arrives: only what *every* chapter imports anyway
 # (open_chapter: pandas; reading the store: pyarrow.parquet), so that no CPU is spent on imports a
@@ -94,7 +95,6 @@ def _watch_runner(parent_pid: int, interval: float = 0.5) -> None:
     group); when the runner is killed they are not killed with it. Without this watch they would
     finish their chapter and write its page into the dead run's folder.
     """
-    import signal
     import threading
 
     def watch() -> None:
@@ -102,12 +102,7 @@ def _watch_runner(parent_pid: int, interval: float = 0.5) -> None:
             time.sleep(interval)
             if os.getppid() != parent_pid:
                 for kernel in list(_LIVE_KERNELS):
-                    for kill in (lambda: os.killpg(kernel.pid, signal.SIGKILL),
-                                 lambda: os.kill(kernel.pid, signal.SIGKILL)):
-                        try:
-                            kill()
-                        except (OSError, TypeError):
-                            pass
+                    kill_group(kernel.pid)
                 os._exit(3)
 
     threading.Thread(target=watch, name="runner-watch", daemon=True).start()
