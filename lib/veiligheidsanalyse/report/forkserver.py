@@ -368,14 +368,24 @@ def provisioner_class():
             self.forked = True
             return self.connection_info
 
-        async def wait(self):
-            """As LocalProvisioner.wait, polling every 10 ms instead of 100: a killed kernel is gone
-            within milliseconds, and the worker's next chapter waits for this."""
+        async def _gone(self) -> None:
+            """Wait in 5 ms steps until the forked kernel has exited (at most 5 s)."""
             import asyncio
 
-            if getattr(self, "forked", False) and self.process:
-                while await self.poll() is None:
-                    await asyncio.sleep(0.01)
+            deadline = time.monotonic() + 5
+            while getattr(self, "forked", False) and self.process and await self.poll() is None:
+                if time.monotonic() > deadline:
+                    return
+                await asyncio.sleep(0.005)
+
+        # A killed forked kernel is gone within milliseconds; jupyter_client looks again only every
+        # 100 ms, and the worker's next chapter waits for that. So kill and wait return once it is gone.
+        async def kill(self, restart: bool = False) -> None:
+            await super().kill(restart=restart)
+            await self._gone()
+
+        async def wait(self):
+            await self._gone()
             return await super().wait()
 
     return ForkedProvisioner

@@ -220,16 +220,6 @@ class Kernel:
         from jupyter_core.utils import run_sync
 
         self.release_client(timeout=0)
-        provisioner = self.km.provisioner
-        if getattr(provisioner, "forked", False) and provisioner.process is not None:
-            # jupyter_client interrupts first and then polls every 100 ms; a forked kernel is killed
-            # and gone within milliseconds, and this worker's next chapter waits for it
-            try:
-                provisioner.process.kill()
-                provisioner.process.wait(timeout=5)
-                run_sync(provisioner.wait)()  # forgets the process: shutdown_kernel only cleans up
-            except Exception:
-                pass
         try:
             run_sync(self.km.shutdown_kernel)(now=True)
         except Exception:
