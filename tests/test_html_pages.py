@@ -139,6 +139,41 @@ def test_body_has_no_notebook_chrome_no_stderr_and_a_short_error():
     assert "<div>\n</div>" not in body and not re.search(r"<div[^>]*>\s*</div>", body)
 
 
+def test_body_exporter_equals_nbconvert_up_to_its_beautifulsoup_pass():
+    """The body exporter leaves out HTMLExporter's BeautifulSoup pass (alt placeholders, tabindex on
+    lab wrappers, re-serialisation); nothing else may differ, and every image has an alt text."""
+    import base64
+
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    from veiligheidsanalyse.report import export
+
+    nb = _notebook()
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"0" * 20).decode()
+    with_alt = nbformat.v4.new_code_cell("fig", execution_count=5)
+    with_alt.outputs = [nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"},
+                                               metadata={"image/png": {"alt": "Lijngrafiek van <inbraak>"}})]
+    without_alt = nbformat.v4.new_code_cell("fig", execution_count=6)
+    without_alt.outputs = [nbformat.v4.new_output("display_data", data={"image/png": png})]
+    table = nbformat.v4.new_code_cell("df", execution_count=7)
+    table.outputs = [nbformat.v4.new_output("execute_result", execution_count=7, data={
+        "text/html": "<table><tr><td>1.234&nbsp;&#x27;x&#x27;</td></tr></table>", "text/plain": "df"})]
+    nb.cells += [with_alt, without_alt, table]
+
+    ours, _ = export._exporter().from_notebook_node(nb)
+    stock_class = type("Stock", (HTMLExporter,), {})
+    stock = stock_class(config=export._exporter_config(), template_name=export.BODY_TEMPLATE,
+                        extra_template_basedirs=[str(export._templates_dir().joinpath("nbconvert"))])
+    from nbconvert.preprocessors import TagRemovePreprocessor
+    stock.register_preprocessor(TagRemovePreprocessor(config=export._exporter_config()), enabled=True)
+    theirs, _ = stock.from_notebook_node(nb)
+    assert str(BeautifulSoup(ours, features="html.parser")) == theirs
+    assert ours.count("<img") == 2
+    assert 'alt="Lijngrafiek van &lt;inbraak&gt;"' in ours and 'alt="Figuur zonder beschrijving"' in ours
+    assert "No description" not in notebook_body(nb)
+
+
 def _context(**kw) -> PageContext:
     base = dict(title="Geregistreerde criminaliteit", current="01_criminaliteit",
                 chapters=[ChapterLink("00_gebied", "00_gebied.html", "Gebied", "Gebiedsbeschrijving"),
