@@ -176,23 +176,72 @@ def test_only_this_interpreters_ipykernel_is_forked():
 
 @pytest.mark.e2e
 def test_chapters_come_out_the_same_forked_or_not(tmp_path):
-    """Two runs of the same chapters on the demo data: kernels forked, and started the usual way."""
+    """Two runs of the same chapters on the demo data: kernels and workers forked, and both started
+    the usual way."""
     from conftest import make_project_copy
 
     chapters = ["00_gebied", "04_jeugd", "90_synthese"]
     bodies = {}
     for fork in ("1", "0"):
         root = make_project_copy(tmp_path / f"fork-{fork}", chapters=chapters)
-        env = dict(os.environ, VA_PROJECT_ROOT=str(root), VA_FORK_KERNELS=fork)
+        env = dict(os.environ, VA_PROJECT_ROOT=str(root), VA_FORK_KERNELS=fork, VA_FORK_WORKERS=fork)
         flags = [f"--hoofdstuk={ch}" for ch in chapters]
         done = subprocess.run([sys.executable, "-m", "veiligheidsanalyse.cli", "run", "config/westerveld.yaml",
                                "--quiet", "--policy", "demo", *flags], cwd=root, env=env, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stdout + done.stderr
         manifest = json.loads(next((root / "outputs" / "westerveld").glob("*/manifest.json")).read_text())
         assert manifest["performance"]["kernel_template"] is (fork == "1")
+        performance = manifest["performance"]
+        assert performance["workers_forked"] == (performance["workers"] if fork == "1" else 0)
         intern = next((root / "outputs" / ".intern" / "westerveld").glob("2*"))
         bodies[fork] = {p.name: p.read_bytes() for p in sorted((intern / "bodies").glob("*.html"))}
         bodies[fork].update({p.name: p.read_bytes() for p in sorted((intern / "findings").glob("*.json"))})
     assert sorted(bodies["1"]) == sorted(bodies["0"]) and len(bodies["1"]) == 2 * len(chapters)
     different = [name for name in bodies["1"] if bodies["1"][name] != bodies["0"][name]]
     assert not different, f"forked and ordinary kernels gave different output: {different}"
+
+
+def test_forked_workers_hold_nothing_of_the_runner_but_their_own_pipes(tmp_path):
+    """Workers forked from the runner: children of the runner in sessions of their own, whose stdout
+    and stderr are their logs, that hold none of the runner's other descriptors (here a lock file;
+    and each other's job pipes, or closing a worker's stdin would not reach it), and that leave when
+    their job pipe closes."""
+    script = textwrap.dedent(f"""
+        import json, os, sys, threading, time
+        from pathlib import Path
+        from veiligheidsanalyse.report.pool import WorkerPool
+        tmp = Path({str(tmp_path)!r})
+        held = open(tmp / "run.lock", "w")  # stands for the run lock the runner holds
+        pool = WorkerPool(size=2, env=dict(os.environ), cwd=str(tmp), log_dir=tmp, warm=False, fork=False)
+        assert pool.fork_workers and threading.active_count() == 1
+        pool.start()
+        out = {{"forked": pool.forked, "runner": os.getpid(), "workers": []}}
+        deadline = time.monotonic() + 20
+        for w in pool.workers:
+            while "klaar in" not in (tmp / f"worker-{{w.index}}.log").read_text() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            fds = {{int(fd): os.readlink(f"/proc/{{w.proc.pid}}/fd/{{fd}}") for fd in os.listdir(f"/proc/{{w.proc.pid}}/fd")}}
+            stat = Path(f"/proc/{{w.proc.pid}}/stat").read_text().rsplit(")", 1)[1].split()
+            out["workers"].append({{"pid": w.proc.pid, "ppid": int(stat[1]), "sid": int(stat[3]), "fds": fds,
+                                   "log": str(tmp / f"worker-{{w.index}}.log")}})
+        first = pool.workers[0]
+        first.proc.stdin.close()  # end of jobs for the first worker only
+        try:
+            out["first_exit"] = first.proc.wait(timeout=10)
+        except Exception as exc:
+            out["first_exit"] = repr(exc)
+        out["second_running"] = pool.workers[1].proc.poll() is None
+        pool.workers = pool.workers[1:]
+        pool.close()
+        print(json.dumps(out))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, VA_FORK_WORKERS="1"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["forked"] == 2 and len(out["workers"]) == 2
+    for w in out["workers"]:
+        assert w["ppid"] == out["runner"] and w["sid"] == w["pid"]
+        assert w["fds"]["1"] == w["fds"]["2"] == w["log"]
+        assert not any(target.endswith("run.lock") for target in w["fds"].values()), w["fds"]
+    assert out["first_exit"] == 0 and out["second_running"]

@@ -81,19 +81,75 @@ def kill_tree(pid: int) -> None:
     kill_group(pid)
 
 
+def fork_workers_enabled() -> bool:
+    """Workers forked from the runner: on Linux, unless VA_FORK_WORKERS=0."""
+    return sys.platform.startswith("linux") and os.environ.get("VA_FORK_WORKERS", "1") != "0"
+
+
+class ForkedWorkerProcess:
+    """The handle of a worker forked from the runner: the part of ``subprocess.Popen`` the pool uses."""
+
+    def __init__(self, pid: int, stdin):
+        self.pid = pid
+        self.stdin = stdin
+        self.returncode: int | None = None
+        self._lock = threading.Lock()
+
+    def poll(self) -> int | None:
+        with self._lock:
+            if self.returncode is None:
+                try:
+                    pid, status = os.waitpid(self.pid, os.WNOHANG)
+                except ChildProcessError:  # reaped elsewhere: it is gone, its status unknown
+                    self.returncode = -1
+                else:
+                    if pid:
+                        self.returncode = os.waitstatus_to_exitcode(status)
+            return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout)
+            time.sleep(0.005)
+        return self.returncode
+
+
 class Worker:
-    def __init__(self, index: int, python: str, env: dict, cwd: str, log_file: Path, kernel_name: str, warm: bool):
+    """One chapter worker. Forked from the runner (``fork``), which has imported papermill and
+    nbconvert once for all workers (:func:`.worker.prepare_fork`), or started as
+    ``python -m veiligheidsanalyse.report.worker --serve``, which imports them itself (~1 s of CPU
+    each). Either way it has a session of its own, stdin for jobs and a pipe for results."""
+
+    def __init__(self, index: int, python: str, env: dict, cwd: str, log_file: Path, kernel_name: str, warm: bool,
+                 fork: bool = False):
         self.index = index
         read_fd, write_fd = os.pipe()
         self._log = open(log_file, "ab")
-        cmd = [python, "-m", "veiligheidsanalyse.report.worker", "--serve", str(write_fd), "--kernel", kernel_name,
-               "--cwd", cwd] + ([] if warm else ["--cold"])
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=self._log, stderr=subprocess.STDOUT,
-                                     env=env, cwd=cwd, pass_fds=(write_fd,), start_new_session=True)
+        if fork:
+            self.proc = self._fork(write_fd, env, cwd, kernel_name, warm)
+        else:
+            cmd = [python, "-m", "veiligheidsanalyse.report.worker", "--serve", str(write_fd), "--kernel",
+                   kernel_name, "--cwd", cwd] + ([] if warm else ["--cold"])
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=self._log, stderr=subprocess.STDOUT,
+                                         env=env, cwd=cwd, pass_fds=(write_fd,), start_new_session=True)
         os.close(write_fd)
         self.read_fd = read_fd
         self._buffer = b""
         self.jobs_done = 0
+
+    def _fork(self, write_fd: int, env: dict, cwd: str, kernel_name: str, warm: bool) -> ForkedWorkerProcess:
+        from .worker import serve_forked
+
+        stdin_read, stdin_write = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            serve_forked(stdin_read, write_fd, self._log.fileno(), kernel_name, cwd, env, warm)  # never returns
+        os.close(stdin_read)
+        return ForkedWorkerProcess(pid, os.fdopen(stdin_write, "wb"))
 
     def send(self, line: str) -> bool:
         try:
@@ -162,16 +218,19 @@ class WorkerPool:
     python: str = sys.executable
     warm: bool = True
     fork: bool = field(default_factory=forkserver.enabled)  # kernels forked from a template process
+    fork_workers: bool = field(default_factory=fork_workers_enabled)  # workers forked from this process
     workers: list = field(default_factory=list)
     spawned: int = 0
+    forked: int = 0  # workers forked from this process (the others were started as new interpreters)
     template: object = None  # forkserver.Template, once started
     template_cpu_seconds: float | None = None  # CPU of the template process, read when it stops
     t0: float = field(default_factory=time.time)  # start of the run, for the chapters' timeline
 
-    def _spawn(self) -> Worker:
+    def _spawn(self, fork: bool = False) -> Worker:
         self.spawned += 1
+        self.forked += fork
         return Worker(self.spawned, self.python, self.env, self.cwd, self.log_dir / f"worker-{self.spawned}.log",
-                      self.kernel_name, self.warm)
+                      self.kernel_name, self.warm, fork=fork)
 
     def _start_template(self) -> None:
         """The kernel template, started before the first worker (its imports overlap the data step)."""
@@ -198,8 +257,21 @@ class WorkerPool:
         """Start workers (up to ``n`` or the pool size) so that they warm up in the background."""
         self._start_template()
         n = min(self.size, n if n is not None else self.size)
+        # Fork only while this process has no other thread (a lock held by another thread at the
+        # fork would stay locked in the child). A worker replaced later, from a pool thread after a
+        # time-out, is started the usual way.
+        fork = self.fork_workers and len(self.workers) < n and threading.active_count() == 1
+        if fork:
+            from .worker import _ipc_dir, prepare_fork
+
+            try:
+                prepare_fork()
+                _ipc_dir()  # made here, so that the workers share it and this process removes it
+            except Exception as exc:  # cannot prepare: the workers import for themselves
+                print(f"workers not forked: {type(exc).__name__}: {exc}", file=sys.stderr)
+                fork = False
         while len(self.workers) < n:
-            self.workers.append(self._spawn())
+            self.workers.append(self._spawn(fork))
 
     @property
     def started(self) -> bool:

@@ -466,7 +466,8 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
                    # the kernels were forked from a template that imported the libraries once: its CPU
                    # belongs to the chapters' kernels (the benchmark's lower bound counts it)
                    "kernel_template": pool.template_cpu_seconds is not None,
-                   "kernel_template_cpu_seconds": pool.template_cpu_seconds}
+                   "kernel_template_cpu_seconds": pool.template_cpu_seconds,
+                   "workers_forked": pool.forked}
     for t in reports:
         extra = {"soort": t.kind, "run": {"run_id": run_id, "config": config.name,
                                           "rapporten": [x.folder.name for x in reports]},

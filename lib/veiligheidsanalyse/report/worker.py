@@ -409,16 +409,13 @@ def serve(result_fd: int, kernel_name: str, cwd: str, warm: bool = True) -> int:
     t0 = time.time()
     _RUNNER_PID = os.getppid()
     _watch_runner(_RUNNER_PID)
-    import nbformat  # noqa: F401  (import once, before the first chapter)
-    import papermill  # noqa: F401
-
-    from .export import _exporter
+    import papermill  # noqa: F401  (import once, before the first chapter; a forked worker has it)
 
     out = os.fdopen(result_fd, "w", buffering=1, encoding="utf-8")
     Kernel.output = os.fdopen(os.dup(2), "ab", buffering=0)  # the worker's log, kept while chapters redirect
     kernel = Kernel(kernel_name, cwd, warm=True) if warm else None
     try:
-        _exporter()  # nbconvert's exporter and templates, loaded while the kernel starts
+        warm_up()  # nbconvert's exporter and templates, loaded while the kernel starts
     except Exception:
         traceback.print_exc()
     print(f"worker {os.getpid()} klaar in {time.time() - t0:.2f} s", flush=True)
@@ -450,15 +447,85 @@ def serve(result_fd: int, kernel_name: str, cwd: str, warm: bool = True) -> int:
     return 0
 
 
-def skip_slow_optional_imports() -> None:
-    """Leave out an optional import that costs ~1.3 s of CPU in every worker and buys nothing here.
+# Optional imports of jsonschema's format checkers (nbformat validates with it). The notebook schema
+# uses none of these formats; importing them costs ~0.15 s of CPU per process, rfc3987_syntax alone
+# ~1.3 s (it builds a Lark grammar on import). Marked absent, jsonschema skips those checkers.
+_UNUSED_FORMAT_CHECKERS = ("rfc3987_syntax", "rfc3987", "rfc3986_validator", "rfc3339_validator", "isoduration",
+                           "fqdn", "webcolors", "uri_template")
 
-    nbformat validates notebooks with jsonschema, and jsonschema imports ``rfc3987_syntax`` when it
-    is installed (it builds a Lark grammar on import) only to check the "iri" string format, which
-    the notebook schema never uses. Marking it absent makes jsonschema skip that format checker.
+
+def skip_slow_optional_imports(without_pyarrow_fs: bool = True) -> None:
+    """Leave out optional imports that cost CPU in every worker and buy nothing here.
+
+    ``without_pyarrow_fs``: papermill imports ``pyarrow.fs`` (and with it pyarrow and numpy, ~0.3 s)
+    only for its HDFS handler. A worker started on its own leaves it out; the runner, which forks
+    the workers after this, needs pyarrow for its data step and keeps it.
     """
     if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)
+        for name in _UNUSED_FORMAT_CHECKERS:
+            sys.modules.setdefault(name, None)
+    if without_pyarrow_fs and "papermill" not in sys.modules:
+        sys.modules.setdefault("pyarrow.fs", None)
+
+
+def warm_up() -> None:
+    """Import papermill and nbformat and export an empty notebook once (templates compiled,
+    validators built), so that the first chapter does not pay for it."""
+    import nbformat
+    import papermill  # noqa: F401
+
+    from .export import _exporter
+
+    _exporter().from_notebook_node(nbformat.v4.new_notebook())
+
+
+def prepare_fork() -> None:
+    """In the runner, before it forks its workers: what every worker needs, loaded once for all."""
+    skip_slow_optional_imports(without_pyarrow_fs=False)
+    warm_up()
+
+
+def serve_forked(stdin_fd: int, result_fd: int, log_fd: int, kernel_name: str, cwd: str, env: dict,
+                 warm: bool) -> None:
+    """The child side of a worker forked from the runner (see :class:`.pool.Worker`); never returns.
+
+    It becomes what ``python -m veiligheidsanalyse.report.worker --serve`` would be: a session of
+    its own, stdin the job pipe, stdout/stderr its log, the worker's folder and environment, and
+    none of the runner's other file descriptors (another worker's pipe held open here would hide
+    that worker's end from the runner; the run lock must not outlive the runner).
+    """
+    code = 1
+    try:
+        import fcntl
+        import signal
+
+        os.setsid()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        # above 0-2 first (a runner started without stdin may have got one of them from a pipe)
+        stdin_fd, result_fd, log_fd = (fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (stdin_fd, result_fd, log_fd))
+        os.dup2(stdin_fd, 0)
+        os.dup2(log_fd, 1)
+        os.dup2(log_fd, 2)
+        os.closerange(3, result_fd)
+        os.closerange(result_fd + 1, os.sysconf("SC_OPEN_MAX"))
+        sys.stdin = open(0, encoding="utf-8", closefd=False)
+        sys.stdout = open(1, "w", buffering=1, encoding="utf-8", closefd=False)
+        sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(env)
+        code = serve(result_fd, kernel_name, cwd, warm)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)  # not the runner's exit handlers: this process is a worker
 
 
 def main(argv: list[str] | None = None) -> int:
