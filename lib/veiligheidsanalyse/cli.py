@@ -87,5 +87,19 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def entry() -> int:
+    """The ``veiligheidsanalyse`` command: :func:`main`, then a quick exit.
+
+    Once the command is done, the collector would walk every object of the libraries a run loads
+    (pandas, pyarrow, papermill, nbconvert) at interpreter exit, ~0.3 s of CPU for nothing;
+    frozen, they are left to the operating system. Files are closed and streams flushed as usual.
+    """
+    import gc
+
+    code = main()
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(entry())
