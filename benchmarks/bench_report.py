@@ -15,7 +15,8 @@ edit       after editing one notebook (a new markdown cell): only that chapter a
 basisteam  ``veiligheidsanalyse run <basisteam config> --force`` (store cache emptied): five gemeenten
            and the regional report, against ``full`` for one gemeente
 cold       (only with --only) ``full`` with VA_WARM_KERNELS=0: no kernels started ahead
-nofork     (only with --only) ``full`` with VA_FORK_KERNELS=0: every kernel imports its libraries itself
+nofork     (only with --only) ``full`` with VA_FORK_KERNELS=0 and VA_FORK_WORKERS=0: every kernel and
+           every worker imports its libraries itself
 before     (only with --before-lib) ``full`` with another version of the package, e.g. the previous
            runner: before and after a change, measured in the same iterations
 
@@ -24,7 +25,10 @@ Reported: medians (and min/max) of the wall times and of the CPU time of the who
 (ratio of the medians, and the median of the per-iteration ratios), the lower bound (sum of the
 chapters' kernel CPU time divided by the cores; the worker reads each kernel's CPU time from /proc
 before stopping it), the runner's own peak memory (from the manifest), the peak memory of the whole
-process tree (sampled) and the largest chapter's kernel peak memory.
+process tree and the largest chapter's kernel peak memory. The tree's memory is sampled in one extra
+full run after the timed ones: reading a process's PSS takes ~10 ms of CPU, for the runner, the
+template, the workers and the kernels every 200 ms about a quarter of a core, which would slow the
+timed runs down.
 
 Usage::
 
@@ -154,11 +158,12 @@ def _pss(proc) -> int:
     return proc.memory_info().rss
 
 
-def timed(cmd: list[str], env: dict, cwd: Path) -> tuple[float, int, float]:
-    """Wall time, peak RSS of the process tree (bytes) and CPU time of the whole tree (s)."""
+def timed(cmd: list[str], env: dict, cwd: Path, memory: bool = False) -> tuple[float, int, float]:
+    """Wall time, peak PSS of the process tree (bytes; 0 unless ``memory``, which perturbs the
+    timing) and CPU time of the whole tree (s)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    mem = TreeMemory(proc.pid)
+    mem = TreeMemory(proc.pid) if memory else None
     output: list[bytes] = []
     readers = [threading.Thread(target=lambda s=s: output.append(s.read()), daemon=True)
                for s in (proc.stdout, proc.stderr)]
@@ -169,7 +174,7 @@ def timed(cmd: list[str], env: dict, cwd: Path) -> tuple[float, int, float]:
     for r in readers:
         r.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    peak = mem.stop()
+    peak = mem.stop() if mem is not None else 0
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, cmd))} exited {proc.returncode}\n"
                            + b"\n".join(output).decode("utf-8", "replace"))
@@ -315,9 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     if "naive" in wanted:
         res["store_build"].append(build_store(config, project, store, env))
 
-    def full_run(cfg: Path, out: Path, run_env: dict) -> tuple[float, int, float]:
+    def full_run(cfg: Path, out: Path, run_env: dict, memory: bool = False) -> tuple[float, int, float]:
         shutil.rmtree(out / ".cache", ignore_errors=True)
-        seconds, peak, cpu = timed(cli + [str(cfg), "--quiet", "--force"], run_env, project)
+        seconds, peak, cpu = timed(cli + [str(cfg), "--quiet", "--force"], run_env, project, memory)
         return seconds, peak, cpu + forked_kernel_cpu(newest_manifests(out))
 
     for i in range(runs):
@@ -338,7 +343,6 @@ def main(argv: list[str] | None = None) -> int:
             manifest = latest_manifest(outputs)
             res["full"].append(seconds)
             res["full_cpu"].append(cpu)
-            res["tree_rss_mb"].append(peak / 2**20)
             perf = manifest.get("performance", {})
             if perf.get("runner_max_rss_kb"):
                 res["runner_rss_mb"].append(perf["runner_max_rss_kb"] / 1024)
@@ -362,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
             res["cold_cpu"].append(cpu)
             print(f"{tag} geen warme kernels  {seconds:7.2f} s  (CPU {cpu:6.1f} s)", flush=True)
         if "nofork" in wanted:
-            seconds, _, cpu = full_run(config, outputs, dict(env, VA_FORK_KERNELS="0"))
+            seconds, _, cpu = full_run(config, outputs, dict(env, VA_FORK_KERNELS="0", VA_FORK_WORKERS="0"))
             res["nofork"].append(seconds)
             res["nofork_cpu"].append(cpu)
             kcpu = [c.get("kernel_cpu_seconds") for c in latest_manifest(outputs).get("chapters", {}).values()]
@@ -392,6 +396,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{tag} basisteam           {seconds:7.2f} s  (CPU {cpu:6.1f} s; {len(targets)} rapporten)",
                   flush=True)
 
+    if wanted & {"full", "unchanged", "edit"}:  # memory of the whole tree: one run of its own, not timed
+        _, peak, _ = full_run(config, outputs, env, memory=True)
+        res["tree_rss_mb"].append(peak / 2**20)
+        print(f"[geheugen] hele procesboom (PSS) {peak / 2**20:7.1f} MB", flush=True)
+
     # ---------------------------------------------------------------------------- table
     print()
     print(f"Resultaten (mediaan van {runs} run(s); {cores} kernen; load average tijdens de runs "
@@ -412,15 +421,15 @@ def main(argv: list[str] | None = None) -> int:
         print(line("runner, volledig, geen warme kernels", res["cold"]))
         print(line("  CPU-tijd", res["cold_cpu"]))
     if res["nofork"]:
-        print(line("runner, volledig, zonder sjabloonkernel", res["nofork"]))
-        print(line("  ondergrens zonder sjabloonkernel", res["nofork_lower_bound"]))
+        print(line("runner, volledig, zonder forken", res["nofork"]))
+        print(line("  ondergrens zonder forken", res["nofork_lower_bound"]))
         print(line("  CPU-tijd", res["nofork_cpu"]))
     print(line("runner, niets veranderd", res["unchanged"]))
     print(line("runner, één notebook bewerkt", res["edit"]))
     print(line("runner, basisteam (5 gemeenten + regio)", res["basisteam"]))
     print(line("  CPU-tijd", res["basisteam_cpu"]))
     print(line("piekgeheugen runner (eigen proces)", res["runner_rss_mb"], "MB"))
-    print(line("piekgeheugen hele procesboom (PSS)", res["tree_rss_mb"], "MB"))
+    print(line("piekgeheugen hele procesboom (PSS, aparte run)", res["tree_rss_mb"], "MB"))
     print(line("piekgeheugen grootste hoofdstuk (kernel)", res["chapter_rss_mb"], "MB"))
 
     print()
@@ -444,10 +453,10 @@ def main(argv: list[str] | None = None) -> int:
     ratio("runner vóór / runner nu", "before", "full", "", lambda r: None)
     ratio("  CPU vóór / CPU nu", "before_cpu", "full_cpu", "", lambda r: None)
     ratio("warme kernels uit / aan", "cold", "full", "", lambda r: None)
-    ratio("sjabloonkernel uit / aan", "nofork", "full", "", lambda r: None)
-    ratio("zonder sjabloon / zijn ondergrens", "nofork", "nofork_lower_bound", "", lambda r: None)
+    ratio("forken uit / aan", "nofork", "full", "", lambda r: None)
+    ratio("zonder forken / zijn ondergrens", "nofork", "nofork_lower_bound", "", lambda r: None)
     # the runner against the lower bound of any runner whose kernels import the libraries themselves
-    ratio("runner volledig / ondergrens zonder sjabloon", "full", "nofork_lower_bound", "", lambda r: None)
+    ratio("runner volledig / ondergrens zonder forken", "full", "nofork_lower_bound", "", lambda r: None)
     if res["unchanged"]:
         rows.append(("niets veranderd (s)", f"{med(res['unchanged']):6.2f}", "<= 2", med(res["unchanged"]) <= 2))
     if res["runner_rss_mb"]:

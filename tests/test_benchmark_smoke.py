@@ -18,5 +18,6 @@ def test_benchmark_script_runs_quickly(root: Path, tmp_path: Path):
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "runner, volledig" in out and "ondergrens" in out and "niets veranderd (s)" in out
-    assert "zonder sjabloonkernel" in out and "sjabloonkernel uit / aan" in out
+    assert "zonder forken" in out and "forken uit / aan" in out
+    assert "[geheugen] hele procesboom (PSS)" in out
     assert "LET OP" not in out  # the unchanged run reused everything, the edit re-ran one chapter

@@ -1,9 +1,10 @@
 """A pool of persistent chapter workers (``report/worker.py --serve``), about one per core.
 
-Why persistent: papermill and nbconvert take about two seconds of CPU to import, and a kernel
-another one or two to start and import pandas, matplotlib and scipy. A worker imports papermill
-and nbconvert once and keeps a *warm* kernel ready for its next chapter, started while the runner
-is still preparing the data or while the previous page is being exported. Every chapter still runs
+Why persistent: papermill and nbconvert take about a second of CPU to import, and a kernel
+another one or two to start and import pandas, matplotlib and scipy. The workers are forked from
+the runner, which has imported papermill and nbconvert once for all of them, and each keeps a
+*warm* kernel ready for its next chapter, started while the runner is still preparing the data or
+while the previous page is being exported. Every chapter still runs
 in a fresh kernel of its own, in a process of its own that can be killed on a time-out. The kernels
 are forked from one template process per run that has imported the heavy libraries once
 (:mod:`.forkserver`).
