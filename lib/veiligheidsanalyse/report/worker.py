@@ -6,7 +6,8 @@ Two ways to run:
     one chapter, then exit (for tools and debugging).
 
 ``python -m veiligheidsanalyse.report.worker --serve RESULT_FD``
-    a persistent worker, as the runner uses it: it imports papermill and nbconvert once, starts a
+    a persistent worker (the runner forks its workers instead, see :func:`serve_forked`, after it
+    has imported papermill and nbconvert once for all of them): it imports them once, starts a
     kernel *before* it gets a job (a "warm" kernel that already imports pandas, matplotlib, scipy
     and the package), then reads job files from stdin, one per line, and writes one JSON line per
     finished chapter to file descriptor RESULT_FD. Every chapter still gets a fresh kernel of its
@@ -26,6 +27,7 @@ one of *those* changed (see :mod:`.incremental`).
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import os
 import sys
@@ -468,9 +470,11 @@ def skip_slow_optional_imports(without_pyarrow_fs: bool = True) -> None:
         sys.modules.setdefault("pyarrow.fs", None)
 
 
+@functools.lru_cache(maxsize=1)
 def warm_up() -> None:
     """Import papermill and nbformat and export an empty notebook once (templates compiled,
-    validators built), so that the first chapter does not pay for it."""
+    validators built), so that the first chapter does not pay for it. Once per process: a worker
+    forked from a runner that has done it finds it done."""
     import nbformat
     import papermill  # noqa: F401
 
