@@ -32,7 +32,7 @@ import sys
 import time
 from pathlib import Path
 
-from .processes import alive, kill_group
+from .processes import PolledProcess, alive, kill_group
 
 # Imported once in the template; every chapter kernel would import most of them. Third-party only.
 PRELOAD = (
@@ -278,29 +278,13 @@ class Template:
 
 # ---------------------------------------------------------------------------------- the worker side
 
-class ForkedProcess:
+class ForkedProcess(PolledProcess):
     """Enough of :class:`subprocess.Popen` for jupyter_client, for a kernel that is not our child."""
-
-    stdin = stdout = stderr = None
-
-    def __init__(self, pid: int):
-        self.pid = pid
-        self.returncode: int | None = None
 
     def poll(self) -> int | None:
         if self.returncode is None and not alive(self.pid):
             self.returncode = -signal.SIGKILL if getattr(self, "_killed", False) else 0
         return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
-                import subprocess
-
-                raise subprocess.TimeoutExpired(str(self.pid), timeout)
-            time.sleep(0.005)
-        return self.returncode  # type: ignore[return-value]
 
     def send_signal(self, signum: int) -> None:
         if signum == signal.SIGKILL:

@@ -4,10 +4,9 @@ Why persistent: papermill and nbconvert take about a second of CPU to import, an
 another one or two to start and import pandas, matplotlib and scipy. The workers are forked from
 the runner, which has imported papermill and nbconvert once for all of them, and each keeps a
 *warm* kernel ready for its next chapter, started while the runner is still preparing the data or
-while the previous page is being exported. Every chapter still runs
-in a fresh kernel of its own, in a process of its own that can be killed on a time-out. The kernels
-are forked from one template process per run that has imported the heavy libraries once
-(:mod:`.forkserver`).
+while the previous page is being exported. Every chapter still runs in a fresh kernel of its own,
+in a process of its own that can be killed on a time-out. The kernels are forked from one template
+process per run that has imported the heavy libraries once (:mod:`.forkserver`).
 
 Scheduling: longest chapter first (from the previous run's durations), so that the last chapter to
 finish is a short one. A worker is asked to warm a next kernel only when enough chapters are left
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import forkserver
-from .processes import kill_group
+from .processes import PolledProcess, kill_group
 
 
 def default_workers() -> int:
@@ -87,13 +86,12 @@ def fork_workers_enabled() -> bool:
     return sys.platform.startswith("linux") and os.environ.get("VA_FORK_WORKERS", "1") != "0"
 
 
-class ForkedWorkerProcess:
-    """The handle of a worker forked from the runner: the part of ``subprocess.Popen`` the pool uses."""
+class ForkedWorkerProcess(PolledProcess):
+    """The handle of a worker forked from the runner (our child: its exit status is waited for)."""
 
     def __init__(self, pid: int, stdin):
-        self.pid = pid
+        super().__init__(pid)
         self.stdin = stdin
-        self.returncode: int | None = None
         self._lock = threading.Lock()
 
     def poll(self) -> int | None:
@@ -107,14 +105,6 @@ class ForkedWorkerProcess:
                     if pid:
                         self.returncode = os.waitstatus_to_exitcode(status)
             return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() >= deadline:
-                raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout)
-            time.sleep(0.005)
-        return self.returncode
 
 
 class Worker:

@@ -1,9 +1,11 @@
-"""Two small process helpers shared by the runner's pool, the workers and the kernel template."""
+"""Small process helpers shared by the runner's pool, the workers and the kernel template."""
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import time
 
 
 def kill_group(pid: int | None) -> None:
@@ -28,3 +30,26 @@ def alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
+
+
+class PolledProcess:
+    """Enough of :class:`subprocess.Popen` for a process that was started by ``fork``, not by Popen:
+    a subclass says how to ``poll`` it; ``wait`` polls every 5 ms (a forked process is gone within
+    milliseconds of being killed, and its waiter should not sleep longer than that)."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        raise NotImplementedError
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            time.sleep(0.005)
+        return self.returncode  # type: ignore[return-value]

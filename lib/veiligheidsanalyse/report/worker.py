@@ -90,7 +90,7 @@ def _runner_alive() -> bool:
     return _RUNNER_PID is None or os.getppid() == _RUNNER_PID
 
 
-def _watch_runner(parent_pid: int, interval: float = 0.5) -> None:
+def _watch_runner(interval: float = 0.5) -> None:
     """Exit (and kill our kernels) as soon as the runner that started this worker is gone.
 
     Workers run in sessions of their own (so that a time-out can kill a worker and its kernel as a
@@ -102,7 +102,7 @@ def _watch_runner(parent_pid: int, interval: float = 0.5) -> None:
     def watch() -> None:
         while True:
             time.sleep(interval)
-            if os.getppid() != parent_pid:
+            if not _runner_alive():
                 for kernel in list(_LIVE_KERNELS):
                     kill_group(kernel.pid)
                 os._exit(3)
@@ -410,8 +410,7 @@ def serve(result_fd: int, kernel_name: str, cwd: str, warm: bool = True) -> int:
     global _RUNNER_PID
     t0 = time.time()
     _RUNNER_PID = os.getppid()
-    _watch_runner(_RUNNER_PID)
-    import papermill  # noqa: F401  (import once, before the first chapter; a forked worker has it)
+    _watch_runner()
 
     out = os.fdopen(result_fd, "w", buffering=1, encoding="utf-8")
     Kernel.output = os.fdopen(os.dup(2), "ab", buffering=0)  # the worker's log, kept while chapters redirect
