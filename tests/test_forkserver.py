@@ -167,6 +167,57 @@ def test_a_template_that_cannot_answer_gives_an_ordinary_kernel(tmp_path):
     assert "kernel template" in proc.stderr.read()  # and the worker's log says why
 
 
+def test_the_client_papermill_gets_is_ready_with_iopub_connected(template, tmp_path, monkeypatch):
+    """nbclient asks our kernel manager for a client and waits until it is ready. Ours does not wait
+    for 0.2 s of silence on IOPub, but it must still only return once IOPub is connected: output of
+    the very first request may not be lost. Fresh kernels, several times (a race shows rarely)."""
+    from jupyter_core.utils import run_sync
+
+    from veiligheidsanalyse.report.worker import Kernel, ready_client_class
+
+    monkeypatch.setenv(forkserver.ENV_SOCKET, template.path)
+    for attempt in range(4):
+        kernel = Kernel("python3", str(tmp_path), warm=False)
+        client = kernel.km.client()
+        try:
+            assert isinstance(client, ready_client_class())
+            client.start_channels()
+            run_sync(client.wait_for_ready)(timeout=60)
+            msg_id = client.execute(f"print('eerste uitvoer {attempt}')")
+            texts = []
+            while True:
+                msg = run_sync(client.iopub_channel.get_msg)(timeout=30)
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                if msg["msg_type"] == "stream":
+                    texts.append(msg["content"]["text"])
+                if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                    break
+            assert "".join(texts) == f"eerste uitvoer {attempt}\n"
+        finally:
+            client.stop_channels()
+            kernel.shutdown()
+
+
+def test_a_kernel_that_dies_before_it_is_ready_is_reported(template, tmp_path, monkeypatch):
+    from jupyter_core.utils import run_sync
+
+    from veiligheidsanalyse.report.worker import Kernel
+
+    monkeypatch.setenv(forkserver.ENV_SOCKET, template.path)
+    kernel = Kernel("python3", str(tmp_path), warm=False)
+    client = kernel.km.client()
+    try:
+        os.kill(kernel.pid, signal.SIGKILL)
+        assert _wait_gone(kernel.pid)
+        client.start_channels()
+        with pytest.raises(RuntimeError, match="died"):
+            run_sync(client.wait_for_ready)(timeout=30)
+    finally:
+        client.stop_channels()
+        kernel.shutdown()
+
+
 def test_only_this_interpreters_ipykernel_is_forked():
     assert forkserver.is_ipykernel_command([sys.executable, "-m", "ipykernel_launcher", "-f", "k.json"])
     assert not forkserver.is_ipykernel_command(["/usr/bin/python3.9", "-m", "ipykernel_launcher", "-f", "k.json"])

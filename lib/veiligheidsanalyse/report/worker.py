@@ -123,6 +123,49 @@ def _ipc_dir() -> str:
     return _IPC_DIR
 
 
+@functools.lru_cache(maxsize=1)
+def ready_client_class() -> type:
+    """jupyter_client's asynchronous client, without the 0.2 s of silence it waits for when ready.
+
+    nbclient (under papermill) starts its own client on our kernel and calls ``wait_for_ready``:
+    a kernel_info reply on the shell channel, then one IOPub message to know IOPub is connected
+    (a cell's output published before that would be lost), then a wait until IOPub has been silent
+    for 0.2 s. That last wait only throws away earlier messages, which nbclient ignores anyway (it
+    takes only messages whose parent is its own request); it made every chapter's worker and kernel
+    sit idle for 0.2 s. This client keeps the first two steps and drains what has arrived without
+    waiting.
+    """
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    class ReadyKernelClient(AsyncKernelClient):
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while True:
+                self.kernel_info()
+                try:
+                    reply = await self.shell_channel.get_msg(timeout=1)
+                except Empty:
+                    reply = None
+                if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                    try:
+                        await self.iopub_channel.get_msg(timeout=0.2)  # the reply's status: IOPub is connected
+                    except Empty:
+                        pass
+                    else:
+                        self._handle_kernel_info_reply(reply)
+                        break
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if deadline is not None and time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+            while await self.iopub_channel.msg_ready():  # what has arrived so far, without waiting for more
+                await self.iopub_channel.get_msg(timeout=0)
+
+    return ReadyKernelClient
+
+
 class Kernel:
     """A kernel started ahead of its chapter, with the usual imports already running in it.
 
@@ -146,6 +189,7 @@ class Kernel:
         self.started = time.time()
         self.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
                                      ip=os.path.join(_ipc_dir(), f"k{uuid.uuid4().hex[:10]}"))
+        self.km.client_factory = ready_client_class()  # the client papermill's nbclient gets
         if forkserver.enabled() and os.environ.get(forkserver.ENV_SOCKET):
             # forked from the run's template process, which has the libraries imported already
             self.km.kernel_id = str(uuid.uuid4())
