@@ -162,3 +162,24 @@ def test_manifest_records(roots):
 def test_unknown_policy(tmp_path):
     with pytest.raises(ValueError, match="fresh, require-fresh, cache, demo"):
         resolve_sources("latest", [GEMEENTEN], tmp_path, tmp_path)
+
+
+def test_a_run_on_local_snapshots_does_not_import_the_http_client():
+    """requests, urllib3 and cbsodata cost ~0.3 s of CPU to import: only a download needs them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from veiligheidsanalyse.config import load_config\n"
+        "from veiligheidsanalyse.report.data_step import select_snapshots\n"
+        f"root = Path({str(root)!r})\n"
+        "selection = select_snapshots(load_config(root / 'config' / 'westerveld.yaml'), root, 'demo')\n"
+        "assert selection.demo and selection.snapshots, selection\n"
+        "print(','.join(m for m in ('requests', 'urllib3', 'cbsodata') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -22,8 +22,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-import cbsodata
-
 from .odata import FetchError, OdataClient, OdataEndpoint, OdataError, SchemaError, check_schema, dimension_keys
 from .snapshots import Snapshot, SnapshotError, list_snapshots, new_snapshot_id, write_snapshot
 from .tables import TableSpec, table_spec
@@ -255,12 +253,18 @@ def _fetch_one(
         "retrieved_at": retrieved.isoformat(timespec="seconds"),
         "table_modified": modified,
         "table_title": info.get("Title"),
-        "client": f"cbsodata {cbsodata.__version__}",
+        "client": f"cbsodata {_cbsodata_version()}",
     }
     metadata = {"TableInfos": info, "DataProperties": props, "dimensions": code_lists}
     snapshot_id = _free_snapshot_id(cache_root, table_id, retrieved)
     outcome.snapshot = _write_snapshot_or_nothing(cache_root, table_id, rows, metadata, provenance, snapshot_id)
     outcome.status = "downloaded"
+
+
+def _cbsodata_version() -> str:
+    import cbsodata  # imported when fetching only (see odata.py)
+
+    return cbsodata.__version__
 
 
 def _write_snapshot_or_nothing(root: Path, table_id: str, rows, metadata, provenance, snapshot_id) -> Snapshot:

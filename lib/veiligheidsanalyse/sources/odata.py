@@ -34,10 +34,9 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import urlencode, urlsplit
 
-import cbsodata
-import cbsodata.cbsodata3 as _cbs
-import requests
-import urllib3
+# requests, urllib3 and cbsodata are imported where a table is fetched, not here: a run on local
+# snapshots (the demo data, the cache) imports this module through the data step and would pay
+# ~0.3 s of CPU for them.
 
 from .tables import CBS_HOST, POLITIE_HOST
 
@@ -181,6 +180,8 @@ class _Guard:
 
     # -- one page ---------------------------------------------------------------------------
     def send(self, session: requests.Session, request: requests.PreparedRequest, kwargs: dict) -> requests.Response:
+        import requests
+
         url = request.url or ""
         is_next = url in self.next_links
         if url in self.visited:
@@ -255,6 +256,9 @@ class _Guard:
         raise FetchError(self.table_id, url, kind, f"{message}; gave up after {attempts} attempts", attempts)
 
     def _read_body(self, response: requests.Response, deadline: float) -> None:
+        import requests
+        import urllib3
+
         # read1 returns whatever one socket read brings, so the deadline is checked at least every
         # read timeout even when the server trickles bytes (read(n) would wait for all n bytes).
         raw = response.raw
@@ -279,6 +283,8 @@ class _Guard:
         response._content_consumed = True
 
     def _check_page(self, url: str, response: requests.Response) -> None:
+        import requests
+
         body = response.content or b""
         ctype = response.headers.get("Content-Type", "")
         if "json" not in ctype.lower():
@@ -336,6 +342,8 @@ def _snippet(body: bytes, size: int = 120) -> str:
 
 
 def _session_factory(guard: _Guard) -> Callable[[], requests.Session]:
+    import requests
+
     class GuardedSession(requests.Session):
         def __init__(self) -> None:
             super().__init__()
@@ -349,6 +357,8 @@ def _session_factory(guard: _Guard) -> Callable[[], requests.Session]:
 
 @contextmanager
 def _cbsodata_guarded(guard: _Guard):
+    import cbsodata.cbsodata3 as _cbs
+
     with _CBSODATA_LOCK:
         old_session, old_https = _cbs.Session, _cbs.options.use_https
         _cbs.Session = _session_factory(guard)
@@ -390,6 +400,8 @@ class OdataClient:
              select: Sequence[str] | None = None) -> list[dict[str, Any]]:
         # _download_metadata is the function every public cbsodata reader goes through; it is the
         # only one that takes $filter/$select without also downloading every other entity set.
+        import cbsodata.cbsodata3 as _cbs
+
         catalog = self.endpoint.catalog_url(host)
         return self._call(
             table_id,
@@ -404,6 +416,8 @@ class OdataClient:
 
     def table_infos(self, table_id: str, host: str) -> dict[str, Any]:
         """The table's TableInfos record (title, Modified, ...)."""
+        import cbsodata
+
         catalog = self.endpoint.catalog_url(host)
         info = self._call(table_id, lambda: cbsodata.get_info(table_id, catalog_url=catalog))
         if not info:
@@ -412,6 +426,8 @@ class OdataClient:
 
     def data_properties(self, table_id: str, host: str) -> list[dict[str, Any]]:
         """DataProperties: dimensions and measures (topics) with key, title, type and unit."""
+        import cbsodata
+
         catalog = self.endpoint.catalog_url(host)
         props = self._call(table_id, lambda: cbsodata.get_meta(table_id, "DataProperties", catalog_url=catalog))
         if not props:
@@ -422,6 +438,8 @@ class OdataClient:
 
     def code_list(self, table_id: str, host: str, dimension: str) -> list[dict[str, Any]]:
         """The code list of one dimension (Key, Title, Description, ...)."""
+        import cbsodata
+
         catalog = self.endpoint.catalog_url(host)
         return self._call(table_id, lambda: cbsodata.get_meta(table_id, dimension, catalog_url=catalog))
 
