@@ -316,8 +316,9 @@ def main(argv: list[str] | None = None) -> int:
     # An installed package that has run once has its bytecode cached. Compile the one measured now,
     # so that no process of any scenario compiles it from source (~0.1 s of CPU per kernel; with
     # PYTHONDONTWRITEBYTECODE set, or a fresh --lib copy, every run would).
-    for lib in {args.lib or ROOT / "lib", args.before_lib} - {None}:
-        compileall.compile_dir(str(lib), quiet=1)
+    for lib in (args.lib or ROOT / "lib", args.before_lib):
+        if lib is not None:
+            compileall.compile_dir(str(lib), quiet=1)
     outputs = tmp / "outputs"
     config = write_config(project, args.config, outputs, args.policy, "bench", args.chapters)
     chapters = chapters_of(config)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from fake_odata import FakeOdataServer, buurt_table, dead_address, gemeente_table, tree_state
@@ -166,10 +169,6 @@ def test_unknown_policy(tmp_path):
 
 def test_a_run_on_local_snapshots_does_not_import_the_http_client():
     """requests, urllib3 and cbsodata cost ~0.3 s of CPU to import: only a download needs them."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
     root = Path(__file__).resolve().parents[1]
     code = (
         "import sys\n"
