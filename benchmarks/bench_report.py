@@ -404,10 +404,10 @@ def main(argv: list[str] | None = None) -> int:
             seconds, _, cpu = full_run(config, outputs, dict(env, VA_FORK_KERNELS="0", VA_FORK_WORKERS="0"))
             res["nofork"].append(seconds)
             res["nofork_cpu"].append(cpu)
-            kcpu = [c.get("kernel_cpu_seconds") for c in latest_manifest(outputs).get("chapters", {}).values()]
-            if kcpu and all(v is not None for v in kcpu):  # every kernel imports its libraries itself
-                res["nofork_lower_bound"].append(sum(kcpu) / cores)
-            print(f"{tag} zonder sjabloonkernel {seconds:5.2f} s  (CPU {cpu:6.1f} s)", flush=True)
+            bound = lower_bound(latest_manifest(outputs), cores)  # no template: each kernel imports itself
+            if bound is not None:
+                res["nofork_lower_bound"].append(bound)
+            print(f"{tag} zonder forken       {seconds:7.2f} s  (CPU {cpu:6.1f} s)", flush=True)
         if "unchanged" in wanted:
             seconds, _, _ = timed(cli + [str(config), "--quiet"], env, project)
             ran = executed(latest_manifest(outputs))

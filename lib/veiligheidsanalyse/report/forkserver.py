@@ -32,7 +32,7 @@ import sys
 import time
 from pathlib import Path
 
-from .processes import PolledProcess, alive, kill_group
+from .processes import PolledProcess, alive, kill_group, linux_switch
 
 # Imported once in the template; every chapter kernel would import most of them. Third-party only.
 PRELOAD = (
@@ -50,7 +50,7 @@ LAUNCHER = ("-m", "ipykernel_launcher")
 
 def enabled() -> bool:
     """On Linux (fork, SO_PEERCRED, pidfds), unless VA_FORK_KERNELS=0."""
-    return sys.platform.startswith("linux") and os.environ.get(ENV_SWITCH, "1") != "0"
+    return linux_switch(ENV_SWITCH)
 
 
 # ---------------------------------------------------------------------------------- the template

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import forkserver
-from .processes import PolledProcess, kill_group
+from .processes import PolledProcess, kill_group, linux_switch
 
 
 def default_workers() -> int:
@@ -83,7 +83,7 @@ def kill_tree(pid: int) -> None:
 
 def fork_workers_enabled() -> bool:
     """Workers forked from the runner: on Linux, unless VA_FORK_WORKERS=0."""
-    return sys.platform.startswith("linux") and os.environ.get("VA_FORK_WORKERS", "1") != "0"
+    return linux_switch("VA_FORK_WORKERS")
 
 
 class ForkedWorkerProcess(PolledProcess):
