@@ -42,9 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--hoofdstuk", action="append", dest="chapters",
                      help="alleen dit hoofdstuk (herhaalbaar; 'regio' is het regionale rapport)")
     run.add_argument("--quiet", action="store_true", help="geen voortgangsregels")
+    _odata_url_option(run)
 
     fetch = sub.add_parser("fetch", help="haal de open-data-tabellen op voor een configuratie")
     fetch.add_argument("config", type=Path)
+    _odata_url_option(fetch)
 
     validate = sub.add_parser("validate", help="controleer configuratie en partnerbestanden")
     validate.add_argument("config", type=Path)
@@ -54,6 +56,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _odata_url_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--odata-url", metavar="URL",
+                        help="vraag de open data aan deze server in plaats van aan CBS en politie, als "
+                             "URL/<host>/ODataFeed/odata/<tabel>/... (spiegel, proxy, test); "
+                             "overschrijft de omgevingsvariabele VA_ODATA_URL")
+
+
+def _endpoint(args: argparse.Namespace):
+    """The endpoint for ``--odata-url``; None without it (then VA_ODATA_URL or the real hosts)."""
+    if not args.odata_url:
+        return None
+    from .report.data_step import default_endpoint
+
+    return default_endpoint(args.odata_url)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
@@ -61,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
 
         policy = "require-fresh" if args.require_fresh else args.policy
         options = RunOptions(policy=policy, fetch=args.fetch, force=args.force, chapters=args.chapters,
-                             gemeente=args.gemeente, progress=False if args.quiet else None)
+                             gemeente=args.gemeente, progress=False if args.quiet else None,
+                             endpoint=_endpoint(args))
         try:
             result = run(args.config, options)
         except OSError as exc:  # e.g. a full disk before the run could start: a message, not a traceback
@@ -79,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "fetch":
         from .report.fetch_command import fetch_command
 
-        return fetch_command(args.config)
+        return fetch_command(args.config, endpoint=_endpoint(args))
     if args.command == "demo":
         from .demo import main as demo_main
 

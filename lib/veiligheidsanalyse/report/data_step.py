@@ -56,11 +56,22 @@ def fetch_requests(config: RunConfig) -> list:
     return requests
 
 
-def default_endpoint():
-    """The real CBS/politie hosts; few retries, so an offline run falls back within seconds."""
+ODATA_URL_ENV = "VA_ODATA_URL"
+
+
+def default_endpoint(url: str | None = None):
+    """Where a run or a fetch reads the open data: ``url`` (``--odata-url``), else the environment
+    variable ``VA_ODATA_URL``, else the real CBS/politie hosts.
+
+    With a URL, every host is asked under it as ``URL/<host>/ODataFeed/odata/<table>/...``
+    (:meth:`OdataEndpoint.at`: mirrors, proxies, tests). Few retries either way, so a failing server
+    falls back within seconds.
+    """
     from ..sources.odata import OdataEndpoint
 
-    return OdataEndpoint(retries=2, backoff=1.0, timeout=(10, 120))
+    url = (url or os.environ.get(ODATA_URL_ENV, "")).strip()
+    options = dict(retries=2, backoff=1.0, timeout=(10, 120))
+    return OdataEndpoint.at(url, **options) if url else OdataEndpoint(**options)
 
 
 @dataclass

@@ -152,8 +152,11 @@ def fetch_tables(
     """Fetch each requested table into ``cache_root`` unless the cache already holds its current version.
 
     Errors about a table (:class:`FetchError`, :class:`SchemaError`) are recorded in its outcome and the
-    other tables are still fetched; once a host refused connections, its remaining tables fail at once
-    instead of each waiting through the retries. Other exceptions propagate. In every failure case the
+    other tables are still fetched. Offline (a failed name lookup or a refused connection, not retried:
+    :attr:`FetchError.offline`) holds for the whole fetch: every remaining table fails at once with the
+    same reason, without a request. A host that stayed unreachable through the retries (connect
+    timeouts, dropped connections) is not asked again for its remaining tables. Other exceptions
+    propagate. In every failure case the
     cache is left exactly as it was. ``now`` fixes the retrieval time (tests).
     """
     endpoint = endpoint or OdataEndpoint()
@@ -166,22 +169,22 @@ def fetch_tables(
         request.key()
 
     report = FetchReport()
-    unreachable: dict[str, FetchError] = {}
+    offline: FetchError | None = None  # the first offline error: no more requests in this fetch
+    unreachable: dict[str, FetchError] = {}  # per host: connection errors that outlasted the retries
     for request in requests:
         spec = request.table
         client = OdataClient(endpoint, sleep=sleep)
         outcome = TableOutcome(request.table_id, "failed")
         try:
-            if spec.host in unreachable:
-                first = unreachable[spec.host]
-                raise FetchError(
-                    request.table_id, endpoint.table_url(spec.host, request.table_id), "connection",
-                    f"host {spec.host} unreachable earlier in this run ({first.reason})",
-                )
+            cause = offline or unreachable.get(spec.host)
+            if cause is not None:
+                raise FetchError.not_tried(request.table_id, endpoint.table_url(spec.host, request.table_id), cause)
             _fetch_one(client, request, spec, cache_root, endpoint, now, outcome)
         except OdataError as exc:
             outcome.status, outcome.snapshot, outcome.error = "failed", None, exc
             if isinstance(exc, FetchError) and exc.offline:
+                offline = offline or exc
+            elif isinstance(exc, FetchError) and exc.kind == "connection":
                 unreachable.setdefault(spec.host, exc)
         finally:
             outcome.requests = client.requests

@@ -7,8 +7,9 @@ code path (so the URLs and paging are exactly what the real client does) and add
 
 - timeouts: a connect/read timeout and a deadline for the whole response (a slow trickle of bytes
   never trips a read timeout);
-- retries with exponential backoff on connection errors, timeouts, truncated bodies, 5xx and 429
-  (``Retry-After`` honoured, capped);
+- retries with exponential backoff on timeouts (connect and read), dropped connections, truncated
+  bodies, 5xx and 429 (``Retry-After`` honoured, capped); a failed name lookup or a refused
+  connection is not retried: that is "offline" (:attr:`FetchError.offline`), known at once;
 - checks that turn bad answers into a :class:`FetchError` naming table, URL and what went wrong:
   HTTP errors, wrong content type (an HTML error page), invalid JSON, a JSON document without a
   ``value`` list, paging that loops or points to a missing page.
@@ -69,17 +70,23 @@ class FetchError(OdataError):
     invalid-json, paging, empty, changed (the table was republished during the download). ``url`` is the request that failed.
     """
 
-    def __init__(self, table_id: str, url: str, kind: str, message: str, attempts: int = 1):
+    def __init__(self, table_id: str, url: str, kind: str, message: str, attempts: int = 1,
+                 offline: bool = False):
         super().__init__(table_id, f"{message} [{kind}; {url}]")
         self.url = url
         self.kind = kind
         self.reason = message
         self.attempts = attempts
+        # The server could not be reached at all: its name was not found or the connection was
+        # refused (kind "connection"). Not retried; a fetch stops using the network after it.
+        self.offline = offline
 
-    @property
-    def offline(self) -> bool:
-        """True when the server could not be reached at all (network down, host refused)."""
-        return self.kind == "connection"
+    @classmethod
+    def not_tried(cls, table_id: str, url: str, cause: "FetchError") -> "FetchError":
+        """The error of a table that was not requested because ``cause`` (another table's error in
+        the same fetch) showed the server unreachable: same kind and reason, no attempt."""
+        return cls(table_id, url, cause.kind, f"niet geprobeerd, eerder in deze ophaalronde: {cause.reason}",
+                   attempts=0, offline=cause.offline)
 
 
 class SchemaError(OdataError):
@@ -212,6 +219,14 @@ class _Guard:
             except requests.exceptions.Timeout:
                 kind, message = "timeout", f"no answer within {ep.timeout[1]:g} s"
             except requests.exceptions.ConnectionError as exc:
+                offline = _offline_reason(exc)
+                if offline is not None:  # no network or nothing listening: waiting will not help
+                    host = urlsplit(url).netloc or url
+                    raise FetchError(
+                        self.table_id, url, "connection",
+                        f"offline: server {host} niet bereikbaar ({offline}); niet opnieuw geprobeerd",
+                        attempt, offline=True,
+                    ) from None
                 kind, message = "connection", f"cannot connect ({_short(exc)})"
             else:
                 status = response.status_code
@@ -329,6 +344,39 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _offline_reason(exc: BaseException) -> str | None:
+    """Why a connection could not be made at all (in Dutch), or None when retrying may help.
+
+    A failed name lookup (``NameResolutionError``, ``socket.gaierror``), a refused connection
+    (``ConnectionRefusedError``) or another error while connecting (``NewConnectionError``: network
+    unreachable) is offline; a connect timeout (``ConnectTimeoutError``, which ``NewConnectionError``
+    subclasses), a dropped connection or a reset is not. requests wraps the cause in a
+    ``MaxRetryError`` (``reason``), urllib3 chains the socket error as ``__cause__``.
+    """
+    import socket
+
+    import urllib3
+
+    chain: list[BaseException] = []
+    todo: list[object] = [exc]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or any(item is seen for seen in chain):
+            continue
+        chain.append(item)
+        todo.extend([getattr(item, "reason", None), item.__cause__, item.__context__, *item.args])
+    lookup = (getattr(urllib3.exceptions, "NameResolutionError", socket.gaierror), socket.gaierror)  # urllib3 < 2
+    if any(isinstance(e, lookup) for e in chain):
+        return "naam niet gevonden"
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return "verbinding geweigerd"
+    for e in chain:
+        if isinstance(e, urllib3.exceptions.NewConnectionError):
+            cause = e.__cause__ or e.__context__
+            return f"geen verbinding: {cause.strerror or cause}" if isinstance(cause, OSError) else "geen verbinding"
+    return None
 
 
 def _short(exc: BaseException) -> str:
