@@ -8,9 +8,9 @@ import dataclasses
 import numpy as np
 import pytest
 
+from veiligheidsanalyse import analysis
 from veiligheidsanalyse.chapters import methode, synthese
 from veiligheidsanalyse.data import Dataset
-from veiligheidsanalyse.stats import compare
 
 
 def with_config(ds: Dataset, **changes) -> Dataset:
@@ -66,22 +66,22 @@ def test_weights_change_the_ranking(result):
     assert set(bonus[bonus > 0].index) <= set(themed.loc[themed["thema"], "indicator"])
 
 
-def test_statement_checks(demo_dataset, result):
-    by_indicator = {s.indicator: s for s in result.statements}
-    vr = next(s for s in result.statements if "186" in s.uitspraak)
-    exact = compare.compare_periods(186, demo_dataset.counts("vr_incidenten", ["GM1701"], years=(2018, 2018))["noemer"].iloc[0],
-                                    171, demo_dataset.counts("vr_incidenten", ["GM1701"], years=(2022, 2022))["noemer"].iloc[0])
-    assert exact.p_value > 0.05
-    assert vr.oordeel == "verenigbaar" and "186 in 2018" in vr.toelichting and "171 in 2022" in vr.toelichting
-    assert by_indicator["Woninginbraak"].oordeel == "ondersteund"
-
-    wrong = [{"uitspraak": "Woninginbraak stijgt", "indicator": "woninginbraak", "verwachting": "stijging"},
-             {"uitspraak": "Leefbaarheid 6,0", "indicator": "vm_leefbaarheid_cijfer", "verwachting": "waarde",
-              "waarde": 6.0, "tot": 2021},
-             {"uitspraak": "Straatroof stijgt", "indicator": "straatroof", "verwachting": "stijging"}]
-    checks = synthese.check_statements(with_config(demo_dataset, uitspraken=tuple(wrong)), {})
-    assert [c.oordeel for c in checks][:2] == ["tegengesproken", "wijkt af"]
+def test_statement_checks(demo_dataset):
+    """Statements judged with the tests of the report (partner figures and the plan's own figures:
+    test_synthese_plan_statements.py)."""
+    last = demo_dataset.config.jaar_tot
+    statements = [{"uitspraak": "Woninginbraak stijgt", "indicator": "woninginbraak", "verwachting": "stijging",
+                   "tot": last},
+                  {"uitspraak": "Woninginbraak daalt", "indicator": "woninginbraak", "verwachting": "daling",
+                   "tot": last},
+                  {"uitspraak": "Straatroof stijgt", "indicator": "straatroof", "verwachting": "stijging", "tot": last}]
+    checks = synthese.check_statements(with_config(demo_dataset, uitspraken=tuple(statements)), {})
+    trend = analysis.profile(demo_dataset, "woninginbraak")
+    assert trend.trend.direction == "lager" and trend.trend.p_value < 0.05
+    assert [c.oordeel for c in checks][:2] == ["tegengesproken", "ondersteund"]
+    assert checks[0].toelichting == trend.trend_verdict
     assert checks[2].oordeel.startswith("niet te toetsen")
+    assert all(c.tot == last and c.sinds_oordeel == "geen gegevens" for c in checks)
 
 
 def test_signal_table_has_every_profile(result):

@@ -2,6 +2,13 @@
 configurable criteria into proposed priorities with their evidence, and the previous plan's
 statements tested against the data.
 
+A statement of the plan (config ``uitspraken``) is judged twice, with the same tests as the rest
+of the report: on the data up to the last year the plan had (its ``tot``, else
+``periode.vorige_analyse``) and on what happened since (the newest value, or the last year against
+that year). A verdict that rests on a partner figure whose ``bron_opmerking`` says it was taken
+from the plan itself (:func:`note_names_plan`) is no test: it reads "overgenomen uit het vorige
+plan, niet onafhankelijk getoetst" and never counts as support. Statements never feed the scores.
+
 The link from analysis to policy must be checkable by a raad, so the ranking is arithmetic on
 test results, written out per indicator:
 
@@ -18,6 +25,8 @@ ivp_thema (the indicator belongs to a regional priority theme, ``prioriteiten.th
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -195,41 +204,221 @@ def signal_table(profiles: dict, tests: list[Test], scores: pd.DataFrame) -> tup
 
 
 # ---------------------------------------------------------------------------- statements of the plan
+# Every statement is judged twice: on the data up to the last year the plan had (``tot``, else the
+# year of the previous analysis) and on what happened since. A verdict that rests on a figure the
+# partner file took from the plan itself is no test of the plan: it gets its own oordeel and never
+# counts as support.
+
+SUPPORTED = ("ondersteund", "verenigbaar", "klopt")
+NO_DATA = "geen gegevens"
+TAKEN_FROM_PLAN = "overgenomen uit het vorige plan, niet onafhankelijk getoetst"
+# Colour class per oordeel (as in the signal table); any other oordeel, TAKEN_FROM_PLAN included, is grey.
+OORDEEL_COLOUR = {"ondersteund": "beter", "klopt": "beter", "verenigbaar": "gelijk", "niet ondersteund": "slechter",
+                  "tegengesproken": "slechter", "wijkt af": "slechter"}
+
+_PLAN_WORDS = (r"ivp", r"(?:integraal\s+)?veiligheidsplan", r"vorige?\s+plan", r"vorige\s+veiligheidsanalyse")
+_TAKEN_FROM = (r"(?:overgenomen\s+|afkomstig\s+|geciteerd\s+)?uit|ontleend\s+aan|volgens|zoals\s+(?:genoemd\s+)?in"
+               r"|bron\s*:")
+_YEAR_SPAN = re.compile(r"(\d{4})\s*[-–]\s*(\d{4})")
+
+
+def note_names_plan(note: object, bron: str = "") -> bool:
+    """Whether a partner figure's ``bron_opmerking`` says the figure was taken from the plan ``bron``.
+
+    Rule (case and spacing ignored): the note cites a plan when a plan name follows a source phrase
+    ("uit", "overgenomen uit", "afkomstig uit", "ontleend aan", "volgens", "zoals in", "bron:"; with
+    "de tekst van", "hoofdstuk 5 van" and "het"/"de" allowed in between), or when the note starts
+    with a plan name (a bare citation: "IVP Westerveld 2023-2027, hoofdstuk 5: ..."). Plan names
+    are the statement's own ``bron`` without its chapter ("IVP Westerveld 2023-2027") and the
+    generic "IVP", "(integraal) veiligheidsplan", "vorige plan" and "vorige veiligheidsanalyse".
+
+    Not a citation: a plan named without a source phrase ("het IVP zegt alleen: ...", as in invented
+    example figures), a negated source phrase ("niet uit het IVP"), and a plan whose years differ
+    from those of ``bron`` ("uit het IVP 2019-2022" for a statement from the IVP 2023-2027).
+    """
+    if note is None or (isinstance(note, float) and np.isnan(note)):
+        return False
+    text = " ".join(str(note).lower().split())
+    source = " ".join(str(bron or "").lower().split())
+    own_name = re.split(r",|\bhoofdstuk\b|\bparagraaf\b|\bpagina\b|\bp\.", source)[0].strip()
+    names = ([re.escape(own_name)] if own_name else []) + list(_PLAN_WORDS)
+    plan = r"(?:" + "|".join(names) + r")\b"
+    own_span = _YEAR_SPAN.search(source)
+    cited = re.compile(r"\b(?:" + _TAKEN_FROM + r")\s+(?:de\s+tekst\s+van\s+)?(?:hoofdstuk\s+\d+\s+van\s+)?"
+                       r"(?:het\s+|de\s+|ons\s+)?" + plan)
+    matches = list(cited.finditer(text))
+    start = re.match(r"(?:bron\s*:\s*)?" + plan, text)
+    if start:
+        matches.append(start)
+    for match in matches:
+        if re.search(r"\bniet(?:\s+\S+)?\s*$", text[:match.start()]):
+            continue  # "niet uit het IVP", "niet overgenomen uit het IVP"
+        span = re.match(r"(?:\s+[a-z\-]+){0,2}\s*(\d{4})\s*[-–]\s*(\d{4})", text[match.end():])
+        if span and own_span and span.groups() != own_span.groups():
+            continue  # another plan than the statement's
+        return True
+    return False
+
+
+def partner_notes(inputs) -> pd.DataFrame:
+    """The ``bron_opmerking`` of every partner figure: indicator, regio_code, jaar, bron_opmerking.
+
+    Read from the partner detail tables in the store (``ch.inputs``: a :class:`PartnerInputs`),
+    with the loader's mapping (``sources.inputs.loading``): a Veiligheidsmonitor row names its
+    indicator and area; a count table's code maps to its indicator (``catalogue_codes``); a total
+    the loader summed from its parts carries the parts' notes; a wide table (vakantieparken) gives
+    every indicator of the row the row's note. One row per figure, several notes joined by "; ".
+    (The loader's own ``InputSet.notes`` is not written to the store; the tests check both agree.)
+    """
+    from ..sources.inputs.loading import DETAIL_TABLES
+    from ..sources.inputs.templates import TEMPLATES, catalogue_codes
+
+    rows = []
+    for kind, name in DETAIL_TABLES.items():
+        table = inputs.table(name)
+        if table is None or table.empty or "bron_opmerking" not in table:
+            continue
+        if kind == "veiligheidsmonitor":
+            rows += [(r["indicator"], r["regio_code"], int(r["editie"]), r["bron_opmerking"])
+                     for r in table.to_dict("records") if r.get("indicator") and r.get("regio_code")]
+            continue
+        template, codes = TEMPLATES[kind], catalogue_codes(kind)
+        code_column = template.key[-1] if len(template.key) > 1 else None
+        for year, part in table.groupby("jaar"):
+            for code, indicator_id in codes.items():
+                if code_column is None:  # wide: one column per code, the row's note for each
+                    if code not in part.columns:
+                        continue
+                    used = part
+                elif code in set(part[code_column]):
+                    used = part[part[code_column] == code]
+                elif code == template.total_code:  # the loader's total as the sum of the parts
+                    used = part
+                else:
+                    continue
+                rows += [(indicator_id, inputs.gemeente, int(year), note) for note in used["bron_opmerking"]]
+    frame = pd.DataFrame(rows, columns=["indicator", "regio_code", "jaar", "bron_opmerking"])
+    frame = frame[frame["bron_opmerking"].notna() & (frame["bron_opmerking"].astype(str).str.strip() != "")]
+    return (frame.astype({"bron_opmerking": str}).groupby(["indicator", "regio_code", "jaar"], as_index=False)
+            ["bron_opmerking"].agg(lambda notes: "; ".join(dict.fromkeys(notes))))
+
+
+@dataclass
+class Judgement:
+    """One verdict on a statement on one stretch of data, and the gemeente's years it rests on."""
+
+    oordeel: str
+    toelichting: str
+    years: tuple[int, ...] = ()
+
 
 @dataclass
 class StatementCheck:
     uitspraak: str
     indicator: str
-    oordeel: str  # ondersteund | verenigbaar | niet ondersteund | tegengesproken | klopt | wijkt af | geen gegevens
+    # on the data up to ``tot``: ondersteund | verenigbaar | niet ondersteund | tegengesproken | klopt |
+    # wijkt af | geen gegevens | niet te toetsen (...) | TAKEN_FROM_PLAN
+    oordeel: str
     toelichting: str
     bron: str = ""
+    tot: int | None = None  # the last year of data the statement was made with
+    sinds_oordeel: str = NO_DATA  # on what happened after ``tot`` (same values)
+    sinds_toelichting: str = ""
 
 
-def check_statement(ds: Dataset, item: dict, profiles: dict) -> StatementCheck:
+def statement_year(item: dict, config) -> int:
+    """The last year of data a statement was made with: its ``tot``, else the previous analysis' year."""
+    return int(item.get("tot", config.vorige_analyse))
+
+
+def check_statement(ds: Dataset, item: dict, profiles: dict, notes: pd.DataFrame | None = None,
+                    views: dict | None = None) -> StatementCheck:
+    """Judge one statement on the data up to its year and, separately, on the data after it.
+
+    ``notes`` (see :func:`partner_notes`): a verdict resting on a partner figure whose note cites
+    the plan (:func:`note_names_plan`) becomes TAKEN_FROM_PLAN. ``views`` caches the data up to a year.
+    """
     ind = get_indicator(item["indicator"])
+    year = statement_year(item, ds.config)
+    views = {} if views is None else views
+    if year not in views:
+        views[year] = _until(ds, year)
+    before = _judge_until(views[year], item, ind, year, profiles if views[year] is ds else {})
+    after = _judge_since(ds, item, ind, year, profiles)
+    bron = str(item.get("bron", ""))
+    before, after = (_unless_from_plan(ds, ind, v, notes, bron) for v in (before, after))
+    return StatementCheck(uitspraak=item["uitspraak"], indicator=ind.label, oordeel=before.oordeel,
+                          toelichting=before.toelichting, bron=bron, tot=year, sinds_oordeel=after.oordeel,
+                          sinds_toelichting=after.toelichting)
+
+
+def _until(ds: Dataset, year: int) -> Dataset:
+    """The run's data as far as a plan made with data up to ``year`` could see them."""
+    cfg = ds.config
+    if year >= cfg.jaar_tot:
+        return ds
+    return Dataset(ds.observations, dataclasses.replace(cfg, jaar_van=min(cfg.jaar_van, year), jaar_tot=year),
+                   ds.status)
+
+
+def _judge_until(ds: Dataset, item: dict, ind, year: int, profiles: dict) -> Judgement:
     expectation = item["verwachting"]
-    base = dict(uitspraak=item["uitspraak"], indicator=ind.label, bron=item.get("bron", ""))
     if expectation == "waarde":
-        return _check_value(ds, item, ind, base)
-    p = profiles.get(ind.id) or analysis.profile(ds, ind.id)
+        return _check_value(ds, item, ind, until=year)
+    if "van" in item:
+        if ind.unit != "aantal":
+            return Judgement(NO_DATA, "alleen voor tellingen te toetsen")
+        return _compare_years(ds, ind, expectation, int(item["van"]), year)
+    return _judge_profile(profiles.get(ind.id) or analysis.profile(ds, ind.id), expectation)
+
+
+def _judge_since(ds: Dataset, item: dict, ind, year: int, profiles: dict) -> Judgement:
+    """What happened after ``year``: the newest value, the comparison with NL, or the change since ``year``."""
+    figures = _gemeente_figures(ds, ind)
+    later = figures[figures["jaar"] > year]
+    if later.empty:
+        return Judgement(NO_DATA, f"nog geen cijfers van na {year}")
+    expectation = item["verwachting"]
+    if expectation == "waarde":
+        return _check_value(ds, item, ind, after=year)
+    if expectation in ("hoger_dan_nederland", "lager_dan_nederland"):
+        return _judge_profile(profiles.get(ind.id) or analysis.profile(ds, ind.id), expectation)
+    if ind.unit != "aantal":
+        return Judgement(NO_DATA, "alleen voor tellingen te toetsen")
+    earlier = figures[figures["jaar"] <= year]
+    if earlier.empty:
+        return Judgement(NO_DATA, f"geen cijfer tot en met {year} om mee te vergelijken")
+    return _compare_years(ds, ind, expectation, int(earlier["jaar"].max()), int(later["jaar"].max()))
+
+
+def _gemeente_figures(ds: Dataset, ind) -> pd.DataFrame:
+    """The gemeente's known yearly figures of an indicator up to the last year of the run."""
+    rows = ds.series(ind.id, [ds.gemeente])
+    return rows[rows["waarde"].notna() & (rows["jaar"] <= ds.config.jaar_tot)].sort_values("jaar")
+
+
+def _judge_profile(p, expectation: str) -> Judgement:
     if p is None or (isinstance(p, SurveyProfile) and p.edition is None):
-        return StatementCheck(oordeel="geen gegevens", toelichting="geen cijfers voor deze indicator", **base)
+        return Judgement(NO_DATA, "geen cijfers voor deze indicator")
+    years = (tuple(range(p.years[0], p.years[1] + 1)) if isinstance(p, CountProfile) else (p.edition,))
     if expectation in ("hoger_dan_nederland", "lager_dan_nederland"):
         comp = p.comparisons.get("nederland")
         if comp is None:
-            return StatementCheck(oordeel="geen gegevens", toelichting="geen vergelijking met Nederland mogelijk", **base)
+            return Judgement(NO_DATA, "geen vergelijking met Nederland mogelijk")
         want = "hoger" if expectation.startswith("hoger") else "lager"
         direction = comp.result.direction
         oordeel = "ondersteund" if direction == want else ("tegengesproken" if direction in ("hoger", "lager")
                                                            else "niet ondersteund")
-        return StatementCheck(oordeel=oordeel, toelichting=comp.verdict, **base)
+        label = p.period_label if isinstance(p, CountProfile) else str(p.edition)
+        return Judgement(oordeel, f"{comp.verdict} ({label})", years)
     if not isinstance(p, CountProfile):
-        return StatementCheck(oordeel="geen gegevens", toelichting="alleen voor tellingen te toetsen", **base)
-    if "van" in item and "tot" in item:
-        return _check_two_years(ds, item, ind, expectation, base)
+        return Judgement(NO_DATA, "alleen voor tellingen te toetsen")
     direction = p.trend.direction if p.trend is not None else "onbekend"
-    verdict = p.trend_verdict
-    return StatementCheck(oordeel=_judge(expectation, direction, verdict), toelichting=verdict, **base)
+    if p.trend is not None and p.trend.status == "ok":
+        years = tuple(int(y) for y in p.trend.years_used)
+    else:
+        years = tuple(int(y) for y in p.series.loc[p.series["rol"] == "gemeente", "jaar"])
+    return Judgement(_judge(expectation, direction, p.trend_verdict), p.trend_verdict, years)
 
 
 def _judge(expectation: str, direction: str, verdict: str) -> str:
@@ -238,7 +427,7 @@ def _judge(expectation: str, direction: str, verdict: str) -> str:
     if verdict.startswith("te weinig"):
         return "niet te toetsen (te weinig gevallen)"
     if direction == "onbekend":
-        return "geen gegevens"
+        return NO_DATA
     if expectation == "stabiel":
         return "verenigbaar" if direction == "gelijk" else "niet ondersteund"
     want = "hoger" if expectation == "stijging" else "lager"
@@ -249,42 +438,111 @@ def _judge(expectation: str, direction: str, verdict: str) -> str:
     return "tegengesproken"
 
 
-def _check_two_years(ds: Dataset, item: dict, ind, expectation: str, base: dict) -> StatementCheck:
-    counts = ds.counts(ind.id, [ds.gemeente], years=(min(item["van"], ds.config.jaar_van), max(item["tot"], ds.config.jaar_tot)))
+def _compare_years(ds: Dataset, ind, expectation: str, year1: int, year2: int) -> Judgement:
+    """The count in ``year2`` against ``year1`` (per inhabitant when known), judged against the expectation."""
+    cfg = ds.config
+    counts = ds.counts(ind.id, [ds.gemeente], years=(min(year1, cfg.jaar_van), max(year2, cfg.jaar_tot)))
     by_year = dict(zip(counts["jaar"], zip(counts["aantal"], counts["noemer"])))
-    if item["van"] not in by_year or item["tot"] not in by_year:
-        return StatementCheck(oordeel="geen gegevens", toelichting=f"geen cijfers voor {item['van']} en {item['tot']}", **base)
-    (c1, e1), (c2, e2) = by_year[item["van"]], by_year[item["tot"]]
+    if year1 not in by_year or year2 not in by_year:
+        return Judgement(NO_DATA, f"geen cijfers voor {year1} en {year2}")
+    (c1, e1), (c2, e2) = by_year[year1], by_year[year2]
     if np.isnan(e1) or np.isnan(e2):
         e1 = e2 = 1.0  # no denominator: compare the counts themselves
     result = compare.compare_periods(c1, e1, c2, e2, method="exact-cond")
-    verdict = verdicts.verdict_periods(result, item["van"], ind.min_count)
-    detail = (f"{format_nl(c1, 0)} in {item['van']} en {format_nl(c2, 0)} in {item['tot']}: {verdict} "
+    verdict = verdicts.verdict_periods(result, year1, ind.min_count)
+    detail = (f"{format_nl(c1, 0)} in {year1} en {format_nl(c2, 0)} in {year2}: {verdict} "
               f"(verhouding {format_nl(result.rate_ratio, 2)}, 95%-interval {format_nl(result.lower, 2)}–"
               f"{format_nl(result.upper, 2)})")
-    return StatementCheck(oordeel=_judge(expectation, result.direction, verdict), toelichting=detail, **base)
+    return Judgement(_judge(expectation, result.direction, verdict), detail, (year1, year2))
 
 
-def _check_value(ds: Dataset, item: dict, ind, base: dict) -> StatementCheck:
-    rows = ds.series(ind.id, [ds.gemeente])
-    rows = rows[rows["waarde"].notna()]
-    if "tot" in item:
+def _check_value(ds: Dataset, item: dict, ind, until: int | None = None, after: int | None = None) -> Judgement:
+    """The claimed value against the gemeente's figure: for the statement's ``tot`` (else the newest
+    up to ``until``), or the newest after ``after``."""
+    rows = _gemeente_figures(ds, ind)
+    if after is not None:
+        rows = rows[rows["jaar"] > after]
+    elif "tot" in item:
         rows = rows[rows["jaar"] == item["tot"]]
+    else:
+        rows = rows[rows["jaar"] <= until]
     if rows.empty:
-        return StatementCheck(oordeel="geen gegevens", toelichting="de gemeente heeft hiervoor geen cijfer", **base)
-    row = rows.sort_values("jaar").iloc[-1]
+        return Judgement(NO_DATA, "de gemeente heeft hiervoor geen cijfer")
+    row = rows.iloc[-1]
     value, claimed = float(row["waarde"]), float(item["waarde"])
     tolerance = 0.5 if ind.unit == "procent" else 0.05  # the plan rounds to whole percents / one decimal
     shown = format_pct(value, 1) if ind.unit == "procent" else format_nl(value, 1)
-    source = str(row["bron"])
+    year, source = int(row["jaar"]), str(row["bron"])
     if abs(value - claimed) <= tolerance + 1e-9:
-        return StatementCheck(oordeel="klopt", toelichting=f"{shown} in {int(row['jaar'])} ({source})", **base)
-    return StatementCheck(oordeel="wijkt af", toelichting=f"de gegevens geven {shown} in {int(row['jaar'])} ({source})",
-                          **base)
+        return Judgement("klopt", f"{shown} in {year} ({source})", (year,))
+    return Judgement("wijkt af", f"de gegevens geven {shown} in {year} ({source})", (year,))
 
 
-def check_statements(ds: Dataset, profiles: dict) -> list[StatementCheck]:
-    return [check_statement(ds, item, profiles) for item in ds.config.uitspraken]
+def _unless_from_plan(ds: Dataset, ind, verdict: Judgement, notes: pd.DataFrame | None, bron: str) -> Judgement:
+    """TAKEN_FROM_PLAN when a partner figure of the gemeente behind the verdict cites the plan."""
+    if notes is None or notes.empty or not verdict.years:
+        return verdict
+    used = ds.series(ind.id, [ds.gemeente])
+    used = used.loc[(used["status"] == "partner") & used["jaar"].isin(verdict.years), "jaar"]
+    mine = notes[(notes["indicator"] == ind.id) & (notes["regio_code"] == ds.gemeente) & notes["jaar"].isin(used)]
+    cited = mine[[note_names_plan(note, bron) for note in mine["bron_opmerking"]]]
+    if cited.empty:
+        return verdict
+    years = sorted({int(y) for y in cited["jaar"]})
+    note = str(cited["bron_opmerking"].iloc[0])
+    note = note if len(note) <= 120 else note[:119].rstrip() + "…"
+    which = "het cijfer voor " + _and(years) if len(years) == 1 else "de cijfers voor " + _and(years)
+    comes = "komt" if len(years) == 1 else "komen"
+    return Judgement(TAKEN_FROM_PLAN, f"{which} {comes} uit het plan zelf (bron_opmerking in het partnerbestand: "
+                                    f"“{note}”); {verdict.toelichting}", verdict.years)
+
+
+def _and(items) -> str:
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " en " + items[-1]
+
+
+def check_statements(ds: Dataset, profiles: dict, notes: pd.DataFrame | None = None) -> list[StatementCheck]:
+    views: dict = {}
+    return [check_statement(ds, item, profiles, notes, views) for item in ds.config.uitspraken]
+
+
+def statement_table(statements: list[StatementCheck]) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """The statements with both verdicts, and the colour class of each verdict."""
+    table = pd.DataFrame([{"Uitspraak": s.uitspraak, "Indicator": s.indicator, "Cijfers t/m": str(s.tot or ""),
+                           "Oordeel": s.oordeel, "Toelichting": s.toelichting, "Daarna": s.sinds_oordeel,
+                           "Toelichting daarna": s.sinds_toelichting} for s in statements],
+                         columns=["Uitspraak", "Indicator", "Cijfers t/m", "Oordeel", "Toelichting", "Daarna",
+                                  "Toelichting daarna"])
+    classes = {column: table[column].map(OORDEEL_COLOUR).fillna("onbekend") for column in ("Oordeel", "Daarna")}
+    return table, classes
+
+
+def _not_testable(oordeel: str) -> bool:
+    return oordeel == NO_DATA or oordeel.startswith("niet te toetsen")
+
+
+def statement_finding(statements: list[StatementCheck]) -> str:
+    """One sentence on the statements: supported, taken from the plan itself, not testable; and since."""
+    n = len(statements)
+    supported = sum(s.oordeel in SUPPORTED for s in statements)
+    from_plan = sum(s.oordeel == TAKEN_FROM_PLAN for s in statements)
+    untestable = sum(_not_testable(s.oordeel) for s in statements)
+    up_to = "de cijfers tot en met het jaar van het plan"
+    text = f"Van de {n} uitspraken uit het vorige plan {_in_line(supported, up_to)}"
+    if from_plan:
+        text += (f"; {from_plan} {'steunt' if from_plan == 1 else 'steunen'} op cijfers die uit het plan zelf zijn "
+                 f"overgenomen en {'is' if from_plan == 1 else 'zijn'} dus niet onafhankelijk getoetst")
+    text += f"; {untestable} {'is' if untestable == 1 else 'zijn'} niet te toetsen."
+    newer = [s for s in statements if s.sinds_oordeel != NO_DATA]
+    if not newer:
+        return text + " Van na het plan zijn er nog geen cijfers."
+    later = sum(s.sinds_oordeel in SUPPORTED for s in newer)
+    return text + f" Van de {len(newer)} uitspraken met cijfers van na het plan {_in_line(later, 'die cijfers')}."
+
+
+def _in_line(k: int, data: str) -> str:
+    return f"{'is' if k == 1 else 'zijn'} er {k} in lijn met {data} (ondersteund of verenigbaar)"
 
 
 # ---------------------------------------------------------------------------- the chapter's result
@@ -313,15 +571,13 @@ class Synthesis:
                    f"{n['alarm']} alarm (99,8%) en {n['signaal']} signaal (95%).")
         for pr in self.priorities[:3]:
             out.append(f"Voorgestelde prioriteit: {pr.title} — {pr.evidence[0]}.")
-        checked = [s for s in self.statements if s.oordeel not in ("geen gegevens",)]
         if self.statements:
-            supported = sum(s.oordeel in ("ondersteund", "verenigbaar", "klopt") for s in self.statements)
-            out.append(f"Van de {len(self.statements)} uitspraken uit het vorige plan worden er {supported} door de "
-                       f"cijfers ondersteund of zijn ermee verenigbaar; {len(self.statements) - len(checked)} zijn niet te toetsen.")
+            out.append(statement_finding(self.statements))
         return out[:5]
 
 
-def analyse(ds: Dataset) -> Synthesis:
+def analyse(ds: Dataset, notes: pd.DataFrame | None = None) -> Synthesis:
+    """The chapter's result; ``notes`` are the partner figures' notes (:func:`partner_notes`)."""
     cfg = ds.config.prioriteiten
     weights = dict(DEFAULT_WEIGHTS)
     weights.update({k: float(v) for k, v in (cfg.get("gewichten") or {}).items()})
@@ -330,5 +586,5 @@ def analyse(ds: Dataset) -> Synthesis:
     tests = collect_tests(profiles)
     scores = score_indicators(profiles, tests, weights, themes)
     ranked = priorities(scores, int(cfg.get("aantal", 5)), float(cfg.get("minimum_score", 1.0)))
-    statements = check_statements(ds, profiles)
+    statements = check_statements(ds, profiles, notes)
     return Synthesis(profiles, tests, scores, ranked, statements, weights, themes)
