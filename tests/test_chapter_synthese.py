@@ -95,8 +95,13 @@ def test_methode_lists_sources_and_indicators(demo_dataset):
     cards = methode.indicator_cards(demo_dataset)
     assert {"Geregistreerde misdrijven, totaal", "Halt-verwijzingen"} <= set(cards["Indicator"])
     assert cards["Definitie"].str.len().min() > 10
-    log = methode.data_log(demo_dataset)
+    account = methode.data_account(demo_dataset)
     tables = set(demo_dataset.status.snapshots)
-    assert {f"{'Politie' if t.startswith('47') else 'CBS'} {t}" for t in tables} <= set(log["Bron"])
-    assert (log.loc[log["Bron"].str.startswith(("CBS", "Politie")), "Herkomst"] == "DEMODATA").all()
-    assert log["Bron"].str.startswith("partnerbestand").sum() == len(demo_dataset.status.inputs) > 0
+    assert all(account["Bron"].str.contains(t).any() for t in tables)
+    open_data = account[account["Bron"].str.startswith(("CBS", "Politie")) & (account["Status"] != "ontbreekt")]
+    assert account.loc[account["Status"] == "ontbreekt", "Bron"].str.contains("47022NED").all()  # not in the demo
+    assert (open_data["Status"] == "demodata (DEMO)").all() and (open_data["Jaren met gegevens"] != "geen").all()
+    # On demo open data the example partner files are used, and say so.
+    examples = account[account["Bron"].str.startswith("Voorbeeldbestand")]
+    assert len(examples) == len(demo_dataset.status.inputs) > 0
+    assert (examples["Status"] == "voorbeeldgegevens (VOORBEELD)").all()

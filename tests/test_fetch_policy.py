@@ -88,10 +88,11 @@ def test_fresh_schema_change_falls_back(server, roots):
     assert res.tables["47013NED"].origin == "cached" and "opbouw van de tabel" in res.banners[0]
 
 
-def test_fresh_offline_without_cache_names_the_required_table(tmp_path):
+def test_fresh_offline_without_cache_or_demo_names_every_table_without_data(tmp_path):
     with pytest.raises(DataUnavailable) as err:
         resolve("fresh", [GEMEENTEN, OPTIONAL], (tmp_path / "c", tmp_path / "d"), OFFLINE)
-    assert set(err.value.tables) == {"47013NED"} and "47013NED" in str(err.value)
+    assert set(err.value.tables) == {"47013NED", "47022NED"} and "47013NED" in str(err.value)
+    assert "niet bereikbaar" in err.value.tables["47013NED"]  # why, in Dutch
     assert tree_state(tmp_path / "c") is None
 
 
@@ -174,10 +175,10 @@ def test_a_run_on_local_snapshots_does_not_import_the_http_client():
         "import sys\n"
         "from pathlib import Path\n"
         "from veiligheidsanalyse.config import load_config\n"
-        "from veiligheidsanalyse.report.data_step import select_snapshots\n"
+        "from veiligheidsanalyse.report.data_step import resolve_tables\n"
         f"root = Path({str(root)!r})\n"
-        "selection = select_snapshots(load_config(root / 'config' / 'westerveld.yaml'), root, 'demo')\n"
-        "assert selection.demo and selection.snapshots, selection\n"
+        "resolution = resolve_tables(load_config(root / 'config' / 'westerveld.yaml'), root, 'demo')\n"
+        "assert resolution.demo and resolution.snapshots, resolution\n"
         "print(','.join(m for m in ('requests', 'urllib3', 'cbsodata') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

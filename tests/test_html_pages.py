@@ -9,6 +9,7 @@ import html as htmlmod
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pandas as pd
@@ -16,6 +17,7 @@ import pytest
 
 from veiligheidsanalyse.present import format_cell, format_table_html
 from veiligheidsanalyse.paths import intern_dir
+from veiligheidsanalyse.status import DataStatus
 from veiligheidsanalyse.report.export import (Banner, ChapterLink, PageContext, add_toc, data_status, date_nl,
                                               notebook_body, render_page)
 
@@ -224,6 +226,7 @@ def test_a_table_and_a_figure_with_one_name_get_their_own_csv(tmp_path: Path, mo
     monkeypatch.setattr(chapter_module, "html_block", shown.append)
     ch = chapter_module.Chapter.__new__(chapter_module.Chapter)
     ch.id, ch.run_dir, ch._figure_count, ch._table_count, ch._csv_files = "09_x", tmp_path, 0, 0, set()
+    ch.data, ch.sources = SimpleNamespace(status=DataStatus()), []
     df = pd.DataFrame({"Jaar": [2024, 2025], "Aantal": [3.0, 4.0], "Cijfer": [1.25, 2.5]})
     ch.table(df, "monitor", caption="Tabel")
     fig, ax = plt.subplots()

@@ -15,9 +15,8 @@ import yaml
 
 from conftest import make_project_copy
 from veiligheidsanalyse.config import load_config
-from veiligheidsanalyse.prepare import demo_snapshots
 from veiligheidsanalyse.report import incremental as inc
-from veiligheidsanalyse.report.data_step import store_cache_key
+from veiligheidsanalyse.report.data_step import resolve_tables, store_cache_key
 from veiligheidsanalyse.paths import intern_dir
 
 CHAPTERS = ["00_gebied", "99_methode"]
@@ -53,20 +52,21 @@ def test_static_key_follows_notebook_and_parameters(tmp_path: Path, root: Path):
 
 def test_store_cache_key_follows_snapshots_inputs_and_gemeente(tmp_path: Path, root: Path):
     inputs = tmp_path / "inputs" / "westerveld"
-    shutil.copytree(root / "data" / "inputs" / "westerveld", inputs)
+    shutil.copytree(root / "data" / "inputs" / "voorbeeld" / "westerveld", inputs)
     config = load_config(root / "config" / "westerveld.yaml")
     config = replace(config, invoer_map=tmp_path / "inputs" / "{naam}")
-    snaps = demo_snapshots(root / "data" / "demo")
-    key = store_cache_key(config, root, "Westerveld", snaps)
-    assert store_cache_key(config, root, "Westerveld", snaps) == key
+    resolution = resolve_tables(config, root, "demo")
+    key = store_cache_key(config, root, "Westerveld", resolution, False)
+    assert store_cache_key(config, root, "Westerveld", resolution, False) == key
     halt = inputs / "halt.csv"
     halt.write_text(halt.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert store_cache_key(config, root, "Westerveld", snaps) != key
-    key = store_cache_key(config, root, "Westerveld", snaps)
-    fewer = {t: s for t, s in snaps.items() if t != "85146NED"}
-    assert store_cache_key(config, root, "Westerveld", fewer) != key
+    assert store_cache_key(config, root, "Westerveld", resolution, False) != key
+    key = store_cache_key(config, root, "Westerveld", resolution, False)
+    assert store_cache_key(config, root, "Westerveld", resolution, True) != key  # example files used or not
+    fewer = replace(resolution, tables={t: r for t, r in resolution.tables.items() if t != "85146NED"})
+    assert store_cache_key(config, root, "Westerveld", fewer, False) != key
     other = replace(config, gemeente="GM1690")
-    assert store_cache_key(other, root, "De Wolden", snaps) != key
+    assert store_cache_key(other, root, "De Wolden", resolution, False) != key
 
 
 # ------------------------------------------------------------------------------------------ runs
@@ -145,6 +145,7 @@ def test_only_what_changed_runs_again(tmp_path: Path):
     os.unlink(project / "data" / "inputs")
     shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "inputs", project / "data" / "inputs")
     story = project / "data" / "inputs" / "westerveld" / "verhaal" / "04_jeugd.md"
-    story.write_text(story.read_text(encoding="utf-8") + "\nEen nieuwe zin.\n", encoding="utf-8")
+    story.parent.mkdir()
+    story.write_text("Een nieuwe zin.\n", encoding="utf-8")
     _, fifth, _ = run()
     assert executed(fifth) == CHAPTERS and fifth["data_key"] != fourth["data_key"]

@@ -33,7 +33,7 @@ from veiligheidsanalyse.sources.inputs.templates import (
 from veiligheidsanalyse.sources.inputs.writing import csv_text
 
 ROOT = Path(__file__).resolve().parents[1]
-WESTERVELD = ROOT / "data" / "inputs" / "westerveld"
+WESTERVELD = ROOT / "data" / "inputs" / "voorbeeld" / "westerveld"
 TEMPLATES_DIR = ROOT / "data" / "inputs" / "templates"
 GM, NAAM = "GM1701", "Westerveld"
 

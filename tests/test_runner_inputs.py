@@ -29,6 +29,7 @@ def _project_with_broken_halt(tmp_path: Path) -> tuple[Path, dict]:
     os.unlink(project / "data" / "inputs")
     shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "inputs", project / "data" / "inputs")
     halt = project / "data" / "inputs" / "westerveld" / "halt.csv"
+    shutil.copy(project / "data" / "inputs" / "voorbeeld" / "westerveld" / "halt.csv", halt)
     lines = halt.read_text(encoding="utf-8").splitlines()
     lines[3] = lines[3].replace(";2;", ";twee;", 1) if ";2;" in lines[3] else lines[3].split(";")[0] + ";diefstal;-3;x"
     halt.write_text("\n".join(lines) + "\n", encoding="utf-8")

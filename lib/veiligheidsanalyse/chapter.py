@@ -133,12 +133,9 @@ class Chapter:
         """
         self.title = title
         parts = [f"<h1>{html.escape(title)}</h1>"]
-        if self.status.demo:
-            parts.append('<div class="va-banner va-banner-demo va-inline" role="note"><strong>Demodata.</strong> '
-                         "Deze cijfers zijn verzonnen (demonstratie); niet gebruiken voor beleid.</div>")
-        if self.status.stale:
-            parts.append('<div class="va-banner va-banner-stale va-inline" role="note"><strong>Verouderde gegevens.</strong> '
-                         + html.escape(" ".join(self.status.messages)) + "</div>")
+        for banner in self.status.banners(self.sources or None):
+            parts.append(f'<div class="va-banner va-banner-{banner["kind"]} va-inline" role="note">'
+                         f'<strong>{html.escape(banner["title"])}</strong> {html.escape(banner["text"])}</div>')
         if intro:
             parts.append(f'<p class="va-intro">{html.escape(intro)}</p>')
         html_block("\n".join(parts))
@@ -150,6 +147,9 @@ class Chapter:
     def text(self, text: str) -> None:
         html_block(f"<p>{html.escape(text)}</p>")
 
+    def bullets(self, items: Iterable[str]) -> None:
+        html_block("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
+
     def note(self, text: str) -> None:
         html_block(f'<p class="va-note">{html.escape(text)}</p>')
 
@@ -158,45 +158,98 @@ class Chapter:
         html_block(f'<p class="va-missing">{html.escape(text)}</p>')
 
     def key_findings(self, findings: Iterable[str]) -> None:
-        """The three to five findings at the top of the chapter; also collected for index.html."""
+        """The three to five findings at the top of the chapter; also collected for index.html.
+
+        When the chapter's sources include demo or example data, the findings say so (they may rest
+        on those numbers): the same note goes to index.html with them.
+        """
         self.findings = [f for f in findings if f][:5]
+        mark = self.status.mark(self.sources)
+        if mark and self.findings:
+            self.findings.append(f"{mark}: deze bevindingen rusten deels op "
+                                 f"{self.status.describe(self.sources)}, niet op echte cijfers.")
         items = "".join(f"<li>{html.escape(f)}</li>" for f in self.findings) or "<li>Geen bevindingen.</li>"
         html_block(f'<section class="va-findings" aria-labelledby="kernbevindingen">'
                    f'<h2 id="kernbevindingen">Kernbevindingen</h2><ul>{items}</ul></section>')
         self.save()
 
+    def shown_sources(self, source: str = "", sources: Iterable[str] | None = None) -> list[str]:
+        """The source ids behind a figure or table: ``sources`` when given, else the tables and partner
+        files its source line names, else every source of the chapter so far (never fewer than shown).
+
+        They are added to the chapter's sources, so the page footer and banners name them too.
+        """
+        if sources is not None:
+            ids = [i for i in sources if i]
+        else:
+            ids = [i for i in self.status.sources if _names_source(source, i)] or list(self.sources) \
+                or list(self.status.sources)
+        self.use_sources(*ids)
+        return ids
+
+    def _status_text(self, ids: list[str]) -> str | None:
+        """The data status for a CSV's column ``gegevensstatus``, e.g. 'DEMO: demodata'."""
+        if not self.status.of(ids):
+            return None
+        mark = self.status.mark(ids)
+        return f"{mark}: {self.status.describe(ids)}" if mark else self.status.describe(ids)
+
+    def _status_html(self, ids: list[str]) -> str:
+        """'Gegevens: actueel' (with the DEMO/VOORBEELD mark first) for a caption or source line."""
+        if not self.status.of(ids):
+            return ""
+        mark = self.status.mark(ids)
+        mark_html = f'<strong class="va-mark">{html.escape(mark)}</strong> ' if mark else ""
+        return f'<span class="va-datastatus">{mark_html}Gegevens: {html.escape(self.status.describe(ids))}.</span>'
+
     def table(self, df: pd.DataFrame, name: str, caption: str, source: str = "",
-              formats: dict[str, str] | None = None, classes: dict[str, pd.Series] | None = None) -> None:
-        """A numbered table in Dutch number format, with the CSV of exactly these numbers next to it."""
-        csv_link = self._write_csv(df, name, kind="tabel")
+              formats: dict[str, str] | None = None, classes: dict[str, pd.Series] | None = None,
+              sources: Iterable[str] | None = None) -> None:
+        """A numbered table in Dutch number format, with the CSV of exactly these numbers next to it.
+
+        ``sources`` (table ids, ``partner:<file>``) say what the numbers come from; without it they
+        are read from ``source`` (see :meth:`shown_sources`). Their data status goes into the source
+        line and into the CSV's column ``gegevensstatus``.
+        """
+        ids = self.shown_sources(source, sources)
+        csv_link = self._write_csv(df, name, kind="tabel", status=self._status_text(ids))
         self._table_count += 1
         number = self._table_count
         anchor = f"tabel-{self._csv_stem(csv_link)}"
         table_html = format_table_html(df, caption=caption, formats=formats or {}, classes=classes or {},
                                        number=f"Tabel {number}.")
-        extra = f'<p class="va-source">Bron: {html.escape(source)}</p>' if source else ""
+        extra = (f'<p class="va-source">{"Bron: " + html.escape(source) + ". " if source else ""}'
+                 f"{self._status_html(ids)}</p>")
         html_block(f'<div class="va-table-wrap" id="{anchor}" role="region" tabindex="0" '
                    f'aria-label="Tabel {number}: {html.escape(caption, quote=True)}">{table_html}</div>{extra}'
                    f'<p class="va-download"><a href="{csv_link}" download type="text/csv">'
                    f"De cijfers van tabel {number} (CSV)</a></p>")
 
-    def figure(self, fig, name: str, caption: str, alt: str, data: pd.DataFrame, source: str = "") -> None:
+    def figure(self, fig, name: str, caption: str, alt: str, data: pd.DataFrame, source: str = "",
+               sources: Iterable[str] | None = None) -> None:
         """A numbered figure as PNG (house style, fixed DPI) with caption, alt text, source line and its CSV.
 
         ``alt`` says what the figure shows in words (for screen readers and when images are off);
-        ``data`` holds exactly the numbers drawn, written next to the page as CSV.
+        ``data`` holds exactly the numbers drawn, written next to the page as CSV. The data status of
+        ``sources`` (see :meth:`table`) is in the caption, the CSV and the image itself.
         """
-        from .plots import figure_png, png_size
+        from .plots import figure_png, mark_figure, png_size
 
         if not alt or not alt.strip():
             raise ValueError(f"figuur {name!r}: alt-tekst ontbreekt")
+        ids = self.shown_sources(source, sources)
+        mark = self.status.mark(ids)
+        if mark:
+            mark_figure(fig, mark)
+            alt = f"{alt} ({mark}: {self.status.describe(ids)})"
         png = figure_png(fig)
-        csv_link = self._write_csv(data, name, kind="figuur")
+        csv_link = self._write_csv(data, name, kind="figuur", status=self._status_text(ids))
         self._figure_count += 1
         number = self._figure_count
         width, height = png_size(png)
         encoded = base64.b64encode(png).decode("ascii")
         source_html = f'<span class="va-source">Bron: {html.escape(source)}</span>' if source else ""
+        source_html += self._status_html(ids)
         html_block(
             f'<figure class="va-figure" id="figuur-{self._csv_stem(csv_link)}">'
             f'<img src="data:image/png;base64,{encoded}" width="{width}" height="{height}" '
@@ -221,11 +274,12 @@ class Chapter:
         """'csv/01_x__totaal_trend.csv' -> 'totaal-trend': the anchor name of a figure or table (unique)."""
         return _slug(csv_link.rsplit("/", 1)[-1].removesuffix(".csv").split("__", 1)[-1])
 
-    def _write_csv(self, df: pd.DataFrame, name: str, kind: str = "") -> str:
+    def _write_csv(self, df: pd.DataFrame, name: str, kind: str = "", status: str | None = None) -> str:
         """Write the numbers behind a figure or table to csv/<chapter>__<name>.csv; return the link.
 
         Dutch spreadsheet conventions: semicolon separator, decimal comma, UTF-8 with BOM (Excel).
         Values are written unrounded (what was drawn or tabulated), whole numbers without ",0".
+        ``status`` (the data status of the numbers) fills the last column, ``gegevensstatus``.
         A name used twice in one chapter (a table and a figure both called "monitor") gets a suffix
         (``_figuur``, ``_tabel``, then a number), so one never overwrites the other's numbers.
         """
@@ -239,7 +293,10 @@ class Chapter:
         self._csv_files.add(filename)
         folder = self.run_dir / "csv"
         folder.mkdir(parents=True, exist_ok=True)
-        csv_frame(df).to_csv(folder / filename, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+        out = csv_frame(df)
+        if status is not None:
+            out["gegevensstatus"] = status
+        out.to_csv(folder / filename, sep=";", decimal=",", index=False, encoding="utf-8-sig")
         return f"csv/{filename}"
 
     def save(self, **extra: Any) -> None:
@@ -250,6 +307,15 @@ class Chapter:
         record.update(self.extra)
         (self.findings_dir / f"{self.id}.json").write_text(json.dumps(record, indent=1, ensure_ascii=False,
                                                                       default=str), encoding="utf-8")
+
+
+def _names_source(text: str, source_id: str) -> bool:
+    """Does a source line name this table ("47013NED") or partner file ("partner:veilig_thuis")?"""
+    if source_id.startswith("partner:"):
+        stem = source_id.removeprefix("partner:").casefold()
+        text = text.casefold()
+        return any(variant in text for variant in (stem, stem.replace("_", " "), stem.replace("_", "-")))
+    return re.search(rf"\b{re.escape(source_id)}\b", text, flags=re.IGNORECASE) is not None
 
 
 def _interactive_store(config: RunConfig, root: Path) -> Path:

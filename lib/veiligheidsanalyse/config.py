@@ -120,6 +120,11 @@ class RunConfig:
     parallel: int
     prioriteiten: dict[str, Any] = field(default_factory=dict)
     uitspraken: tuple[dict[str, Any], ...] = ()  # statements of the previous plan, tested in the synthesis
+    # Example partner files (invented or copied numbers that show the format): used only when
+    # ``invoer_voorbeeld_gebruiken`` is set or when every open-data table of the run is demo data,
+    # and then marked "voorbeeld" wherever they are shown.
+    invoer_voorbeeld: Path | None = None
+    invoer_voorbeeld_gebruiken: bool = False
     raw: dict[str, Any] = field(default_factory=dict)
     # A config for several gemeenten (``gemeenten:``): every gemeente gets its own report, and the
     # region a comparison report. ``multi`` is False once one gemeente is chosen (``gemeente:`` next
@@ -154,7 +159,7 @@ _PERIODE = {"van", "tot", "vorige_analyse"}
 _VERGELIJKING = {"regio", "provincie", "peers", "nederland"}
 _GROUP = {"code", "naam", "gemeenten", "reden"}
 _DATA = {"beleid", "max_leeftijd_dagen", "cache", "demo"}
-_INVOER = {"map", "bestanden", "tabbladen"}
+_INVOER = {"map", "bestanden", "tabbladen", "voorbeeld", "voorbeeld_gebruiken"}
 _ONTHULLING = {"drempel"}
 _UITVOERING = {"timeout_per_hoofdstuk", "parallel", "bewaar_runs"}
 _GEMEENTE_ENTRY = {"code", "naam"}
@@ -383,6 +388,13 @@ def parse_config(data: Any, source: str = "<config>", name: str = "config",
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
             raise ConfigError(source, key, "expected a mapping of input kind to file or sheet name")
 
+    voorbeeld = invoer.get("voorbeeld")
+    if voorbeeld is not None and (not isinstance(voorbeeld, str) or not voorbeeld.strip()):
+        raise ConfigError(source, "invoer.voorbeeld", f"verwacht een mapnaam, gevonden {voorbeeld!r}")
+    voorbeeld_gebruiken = invoer.get("voorbeeld_gebruiken", False)
+    if not isinstance(voorbeeld_gebruiken, bool):
+        raise ConfigError(source, "invoer.voorbeeld_gebruiken", f"verwacht true of false, gevonden {voorbeeld_gebruiken!r}")
+
     onthulling = _check_keys("onthulling", source, top.get("onthulling"), _ONTHULLING)
     drempel = _int(source, "onthulling.drempel", onthulling.get("drempel", 5), 2, 100)
 
@@ -427,6 +439,8 @@ def parse_config(data: Any, source: str = "<config>", name: str = "config",
         invoer_map=Path(invoer["map"]) if invoer.get("map") else None,
         invoer_bestanden=dict(bestanden),
         invoer_tabbladen=dict(tabbladen),
+        invoer_voorbeeld=Path(voorbeeld) if voorbeeld else None,
+        invoer_voorbeeld_gebruiken=voorbeeld_gebruiken,
         onthulling_drempel=drempel,
         uitvoer=Path(top.get("uitvoer", "outputs")),
         timeout_per_hoofdstuk=timeout,

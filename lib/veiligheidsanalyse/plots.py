@@ -102,6 +102,16 @@ def figure_png(fig) -> bytes:
     return buf.getvalue()
 
 
+def mark_figure(fig, mark: str) -> None:
+    """Write a data-status mark ("DEMO", "VOORBEELD") into the image itself, so that a figure copied
+    out of the report still says its numbers are not real: a label in the corner and a large
+    watermark across the plot."""
+    fig.text(0.5, 0.5, mark, ha="center", va="center", rotation=20, fontsize=44, weight="bold",
+             color="#8a4500", alpha=0.16, zorder=1000)
+    fig.text(0.995, 0.995, mark, ha="right", va="top", fontsize=9, weight="bold", color="white", zorder=1001,
+             bbox={"boxstyle": "round,pad=0.3", "facecolor": "#8a4500", "edgecolor": "none"})
+
+
 def png_size(png: bytes) -> tuple[int, int]:
     """(width, height) in pixels from a PNG's header."""
     if png[:8] != b"\x89PNG\r\n\x1a\n":

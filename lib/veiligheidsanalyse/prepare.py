@@ -20,9 +20,9 @@ if TYPE_CHECKING:  # pandas and the store code load only when a store is built (
 
     from .status import DataStatus
 
-# Normalised observations per snapshot, kept for the life of the process: a run for several
-# gemeenten normalises each snapshot once, not once per gemeente.
-_NORMALISED: dict[tuple, "pd.DataFrame"] = {}
+# Normalised observations (and notes) per snapshot, kept for the life of the process: a run for
+# several gemeenten normalises each snapshot once, not once per gemeente.
+_NORMALISED: dict[tuple, tuple["pd.DataFrame", list[str]]] = {}
 
 
 class DataUnavailableError(RuntimeError):
@@ -60,72 +60,120 @@ def known_region_codes(snapshots: dict[str, Snapshot]) -> set[str]:
     return codes
 
 
-def snapshot_labels(snapshots: dict[str, Snapshot]) -> dict[str, str]:
-    """Table id -> source line for page footers: publisher, id, title, retrieval and table dates."""
+def snapshot_labels(snapshots: dict[str, Snapshot], kinds: dict[str, str] | None = None) -> dict[str, str]:
+    """Table id -> source line for page footers: publisher, id, title, retrieval and table dates, status."""
+    from .status import KIND_WORDS
+
     labels = {}
     for table_id, snap in snapshots.items():
         prov = snap.provenance
         title = snap.metadata.get("TableInfos", {}).get("Title", "")
         retrieved = str(prov.get("retrieved_at", ""))[:10]
         modified = str(prov.get("table_modified", ""))[:10]
-        demo = " (DEMODATA)" if prov.get("demo") else ""
+        kind = (kinds or {}).get(table_id, "demo" if prov.get("demo") else "actueel")
+        status = {"demo": " (DEMODATA)", "opgeslagen": f" ({KIND_WORDS['opgeslagen']})"}.get(kind, "")
         labels[table_id] = (f"{TABLES[table_id].publisher} {table_id} — {title}; opgehaald {retrieved}, "
-                            f"tabel bijgewerkt {modified}{demo}")
+                            f"tabel bijgewerkt {modified}{status}")
     return labels
 
 
-def store_status(snapshots: dict[str, Snapshot], demo: bool, stale: bool, messages: list[str],
-                 inputs_missing: tuple[str, ...] = (), origins: dict[str, str] | None = None,
-                 input_files: dict[str, str] | None = None) -> "DataStatus":
-    """What a store rests on (written next to it as status.json)."""
-    from .status import DataStatus
+@dataclass(frozen=True)
+class TableChoice:
+    """The snapshot a table's numbers finally come from (after any fallback at normalisation)."""
 
-    return DataStatus(
-        demo=demo, stale=stale, messages=tuple(messages),
-        snapshots={t: dict({k: s.provenance.get(k) for k in ("snapshot_id", "retrieved_at", "table_modified",
-                                                              "demo", "row_count", "sha256", "url")},
-                           origin=(origins or {}).get(t, "demo" if s.provenance.get("demo") else "cached"))
-                   for t, s in snapshots.items()},
-        inputs_missing=tuple(inputs_missing),
-        inputs=dict(input_files or {}),
-    )
+    origin: str  # fresh | cached | demo | missing
+    snapshot: Snapshot | None
+    reason: str | None  # Dutch reason when not the fresh table
+    stale: bool = False
+    detail: str | None = None  # technical reason
 
 
-def normalised(snapshots: dict[str, Snapshot]) -> "pd.DataFrame":
-    """The snapshots' observations, each snapshot normalised once per process."""
+def choose_and_normalise(resolution) -> tuple["pd.DataFrame", dict[str, TableChoice], list[str]]:
+    """Normalise every resolved table; a snapshot that fails is treated as rejected and the next
+    candidate of that table (an older cached snapshot, then the demo snapshot) is used instead.
+
+    Returns the observations, the final choice per table and Dutch notes for the data account.
+    """
     import pandas as pd
 
     from . import observations as obs
+    from .normalise import NormaliseError
+
+    frames, chosen, notes = [], {}, []
+    for table_id, r in resolution.tables.items():
+        candidates = [TableChoice(r.origin, r.snapshot, r.reason, r.stale, r.message)] if r.snapshot else []
+        candidates += [TableChoice(a.origin, a.snapshot, a.reason, a.origin == "cached") for a in r.alternatives]
+        choice = TableChoice("missing", None, r.reason or "geen gegevens", detail=r.message)
+        rejected = []
+        for candidate in candidates:
+            try:
+                frame, table_notes = normalised(candidate.snapshot)
+            except NormaliseError as exc:
+                rejected.append(f"{table_id}/{candidate.snapshot.snapshot_id}: {exc}")
+                continue
+            frames.append(frame)
+            notes.extend(table_notes)
+            choice = candidate
+            break
+        if rejected:
+            why = f"de nieuwste bruikbare kopie kon niet worden verwerkt ({'; '.join(rejected)})"
+            notes.append(f"{table_id}: {why}.")
+            choice = TableChoice(choice.origin, choice.snapshot, why if choice.origin != "missing" else why,
+                                 choice.stale or choice.origin == "cached", "; ".join(rejected))
+        chosen[table_id] = choice
+    frames = [f for f in frames if len(f)]
+    observations = obs.conform(pd.concat(frames, ignore_index=True)) if frames else obs.empty()
+    return observations, chosen, notes
+
+
+def normalised(snapshot: Snapshot) -> tuple["pd.DataFrame", list[str]]:
+    """A snapshot's observations and notes, normalised once per process."""
     from .normalise import normalise_snapshot
 
-    frames = []
-    for snap in snapshots.values():
-        key = (snap.table_id, snap.snapshot_id, json.dumps(snap.provenance.get("sha256"), sort_keys=True),
-               str(getattr(snap, "path", "")))
-        if key not in _NORMALISED:
-            if len(_NORMALISED) > 64:
-                _NORMALISED.clear()
-            _NORMALISED[key] = normalise_snapshot(snap)
-        frames.append(_NORMALISED[key])
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return obs.empty()
-    return obs.conform(pd.concat(frames, ignore_index=True))
+    key = (snapshot.table_id, snapshot.snapshot_id, json.dumps(snapshot.provenance.get("sha256"), sort_keys=True),
+           str(getattr(snapshot, "path", "")))
+    if key not in _NORMALISED:
+        if len(_NORMALISED) > 64:
+            _NORMALISED.clear()
+        frame = normalise_snapshot(snapshot)
+        _NORMALISED[key] = (frame, list(frame.attrs.get("notes", [])))
+    return _NORMALISED[key]
 
 
-def build_store(config: RunConfig, root: Path, store_dir: Path, snapshots: dict[str, Snapshot],
-                demo: bool, stale: bool, messages: list[str], input_observations: "pd.DataFrame | None" = None,
-                inputs_missing: tuple[str, ...] = (), origins: dict[str, str] | None = None,
-                input_files: dict[str, str] | None = None) -> "DataStatus":
-    import pandas as pd
+def years_with_data(observations: "pd.DataFrame") -> dict[str, list[int]]:
+    """Source id (table id or partner:<stem>) -> the years that have at least one known value."""
+    import re
 
-    from . import observations as obs
+    known = observations[observations["waarde"].notna()]
+    out: dict[str, list[int]] = {}
+    for snapshot, years in known.groupby("snapshot", sort=False)["jaar"]:
+        table = str(snapshot).split("/", 1)[0]
+        if table in TABLES:
+            out.setdefault(table, [])
+            out[table] = sorted(set(out[table]) | {int(y) for y in years.dropna()})
+    partner = known[known["status"] == "partner"]
+    for bron, years in partner.groupby("bron", sort=False)["jaar"]:
+        match = re.search(r"\(([^()]*)\)\s*$", str(bron))
+        if match:
+            key = f"partner:{Path(match.group(1)).stem}"
+            out[key] = sorted(set(out.get(key, [])) | {int(y) for y in years.dropna()})
+    return out
+
+
+def period_text(years: list[int], wanted: tuple[int, int] | None = None) -> str | None:
+    """[2015, ..., 2024] -> '2015-2024'; gaps and missing years of the wanted period are named."""
+    if not years:
+        return None
+    text = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
+    gaps = [y for y in range(years[0], years[-1] + 1) if y not in years]
+    if wanted is not None:
+        gaps += [y for y in range(max(wanted[0], years[-1] + 1), wanted[1] + 1)]
+    if gaps:
+        text += f" (geen gegevens over {', '.join(str(y) for y in gaps)})"
+    return text
+
+
+def build_store(store_dir: Path, observations: "pd.DataFrame", status: "DataStatus") -> None:
     from .data import write_store
 
-    frames = [normalised(snapshots)]
-    if input_observations is not None and len(input_observations):
-        frames.append(obs.conform(input_observations))
-    observations = obs.conform(pd.concat(frames, ignore_index=True))
-    status = store_status(snapshots, demo, stale, messages, inputs_missing, origins, input_files)
     write_store(store_dir, observations, status)
-    return status

@@ -1,32 +1,223 @@
-"""What a run's store rests on (``status.json`` next to the observations), without pandas.
+"""Where every number of a run comes from: the data status of each source, without pandas.
+
+Each open-data table and each partner input is resolved on its own (see
+:mod:`veiligheidsanalyse.sources.policy`) and gets one of these kinds:
+
+============ ======================================================================
+actueel      fetched from the server in this run (or unchanged there since the last fetch)
+opgeslagen   an earlier fetched snapshot, used because fetching failed or was not asked for
+demo         the shipped demonstration data: invented numbers in the shape of the real table
+voorbeeld    an example partner file: invented or copied numbers that show the format
+partner      a partner file delivered for this gemeente
+ontbreekt    no usable data at all
+============ ======================================================================
+
+A source id is the table id (``47013NED``) or ``partner:<file stem>`` for a partner input. Pages,
+captions, table source lines, CSV files and images ask this module how to mark what they show
+(:meth:`DataStatus.mark`, :meth:`DataStatus.describe`), so the wording is the same everywhere.
 
 Kept apart from :mod:`.data` so that the runner can write and read a store's status without
 importing pandas (an unchanged re-run takes its store from the cache and never needs pandas).
-``veiligheidsanalyse.data.DataStatus`` is this class.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterable
+
+KINDS = ("actueel", "opgeslagen", "demo", "voorbeeld", "partner", "ontbreekt")
+INVENTED = ("demo", "voorbeeld")  # kinds whose numbers are not real
+
+# How a kind is named for readers (badge, banners, captions, CSV column "gegevensstatus").
+KIND_WORDS = {
+    "actueel": "actueel",
+    "opgeslagen": "eerder opgehaald",
+    "demo": "demodata",
+    "voorbeeld": "voorbeeldgegevens",
+    "partner": "partnergegevens",
+    "ontbreekt": "ontbreekt",
+}
+# The visible mark in images and next to captions: only numbers that are not real get one.
+MARKS = {"demo": "DEMO", "voorbeeld": "VOORBEELD"}
+
+MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+             "oktober", "november", "december")
+
+
+def date_nl(iso: str | None) -> str:
+    """'2026-11-01T10:00:00+00:00' -> '1 november 2026'; '' for nothing."""
+    if not iso:
+        return ""
+    text = str(iso)[:10]
+    try:
+        year, month, day = (int(part) for part in text.split("-"))
+        return f"{day} {MONTHS_NL[month - 1]} {year}"
+    except (ValueError, IndexError):
+        return str(iso)
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """The data status of one table or partner input in a run."""
+
+    id: str  # table id or "partner:<stem>"
+    naam: str  # for readers: "Politie 47013NED — Geregistreerde misdrijven ..." or "Partnerbestand halt.csv"
+    soort: str  # one of KINDS
+    datum: str | None = None  # ISO: when it was fetched (tables) or last changed (partner files)
+    periode: str | None = None  # the years that have data, e.g. "2015-2024"
+    reden: str | None = None  # Dutch: why this is not the fresh table (or why it is missing)
+    detail: str | None = None  # technical reason, for the manifest and the run log
+    snapshot: str | None = None  # "<table>/<snapshot id>" or the file's sha256
+    verouderd: bool = False  # older than the data policy allows, or older than the analysis period
+
+    @property
+    def invented(self) -> bool:
+        return self.soort in INVENTED
+
+    def line(self) -> str:
+        """One Dutch sentence for the data account and the banners."""
+        parts = [f"{self.naam}: {KIND_WORDS[self.soort]}"]
+        if self.soort == "opgeslagen" and self.datum:
+            parts[0] += f" (van {date_nl(self.datum)})"
+        elif self.soort in ("actueel", "partner") and self.datum:
+            parts[0] += f" ({'opgehaald' if self.soort == 'actueel' else 'bestand van'} {date_nl(self.datum)})"
+        if self.periode:
+            parts.append(f"jaren met gegevens {self.periode}")
+        if self.reden:
+            parts.append(self.reden)
+        return "; ".join(parts) + "."
+
+    def to_json(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "SourceStatus":
+        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__ if k in data})
 
 
 @dataclass(frozen=True)
 class DataStatus:
-    """What a store rests on: demo data, stale snapshots, the snapshots themselves."""
+    """What a store rests on: the status of every source, and the notes recorded while building it."""
 
-    demo: bool
-    stale: bool
-    messages: tuple[str, ...]
-    snapshots: dict
+    sources: dict[str, SourceStatus] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # Dutch warnings of the data step (missing codes, unknown regions, ...)
+    snapshots: dict = field(default_factory=dict)  # table id -> provenance essentials (for the manifest)
     inputs_missing: tuple[str, ...] = ()
     inputs: dict = field(default_factory=dict)  # partner file (relative path) -> sha256
 
+    # ------------------------------------------------------------------ the run as a whole
+    @property
+    def tables(self) -> dict[str, SourceStatus]:
+        return {k: s for k, s in self.sources.items() if not k.startswith("partner:")}
+
+    @property
+    def demo(self) -> bool:
+        """Every open-data table is demo data: the whole report is a demonstration."""
+        tables = [s for s in self.tables.values() if s.soort != "ontbreekt"]
+        return bool(tables) and all(s.soort == "demo" for s in tables)
+
+    @property
+    def stale(self) -> bool:
+        return any(s.soort == "opgeslagen" and (s.verouderd or s.reden) for s in self.sources.values())
+
+    def of(self, ids: Iterable[str]) -> list[SourceStatus]:
+        """The statuses of the given source ids (unknown ids are skipped)."""
+        return [self.sources[i] for i in dict.fromkeys(ids) if i in self.sources]
+
+    def mark(self, ids: Iterable[str]) -> str | None:
+        """'DEMO', 'VOORBEELD' (or both) when any of these sources is not real; None otherwise."""
+        kinds = {s.soort for s in self.of(ids)}
+        marks = [MARKS[k] for k in INVENTED if k in kinds]
+        return " + ".join(marks) or None
+
+    def describe(self, ids: Iterable[str]) -> str:
+        """Short Dutch status of these sources, e.g. 'demodata (47021NED); actueel (47013NED, 03759ned)'."""
+        by_kind: dict[str, list[str]] = {}
+        for s in self.of(ids):
+            by_kind.setdefault(s.soort, []).append(_short(s))
+        if len(by_kind) == 1:
+            (kind, names), = by_kind.items()
+            if kind == "opgeslagen":
+                return f"{KIND_WORDS[kind]} ({', '.join(names)})"
+            return KIND_WORDS[kind]
+        return "; ".join(f"{KIND_WORDS[k]} ({', '.join(by_kind[k])})" for k in KINDS if k in by_kind)
+
+    def badge(self, ids: Iterable[str] | None = None) -> tuple[str, str]:
+        """(kind for the css class, Dutch text) of the header badge: e.g. ('demo', 'actueel, 2 bronnen demo')."""
+        statuses = self.of(self.sources if ids is None else ids)
+        statuses = [s for s in statuses if s.soort != "ontbreekt"]
+        if not statuses:
+            return "ok", "geen gegevens"
+        counts = {k: sum(1 for s in statuses if s.soort == k) for k in KINDS}
+        real = counts["actueel"] + counts["partner"]
+        if counts["demo"] == len(statuses) or (counts["demo"] and not real and not counts["opgeslagen"]):
+            main = "demodata, niet voor beleid"
+        elif real:
+            main = "actueel"
+        else:
+            main = "eerder opgehaald"
+        extra = []
+        if counts["opgeslagen"] and main != "eerder opgehaald":
+            extra.append(_n_sources(counts["opgeslagen"], "eerder opgehaald"))
+        if counts["demo"] and not main.startswith("demo"):
+            extra.append(_n_sources(counts["demo"], "demo"))
+        if counts["voorbeeld"]:
+            extra.append(_n_sources(counts["voorbeeld"], "voorbeeld"))
+        kind = "demo" if counts["demo"] or counts["voorbeeld"] else ("stale" if counts["opgeslagen"] else "ok")
+        return kind, ", ".join([main] + extra)
+
+    def banners(self, ids: Iterable[str] | None = None) -> list[dict]:
+        """Banners (kind, title, text) for a page showing these sources (all sources: None)."""
+        statuses = self.of(self.sources if ids is None else ids)
+        out = []
+        demo = [s for s in statuses if s.soort == "demo"]
+        if demo:
+            whole = len(demo) == len([s for s in statuses if not s.id.startswith("partner:")])
+            what = "Alle open data op deze pagina zijn" if whole else "Op deze pagina komen cijfers uit"
+            out.append({"kind": "demo", "title": "Demodata.",
+                        "text": f"{what} verzonnen demonstratiegegevens in de vorm van de echte tabellen "
+                                f"({', '.join(_short(s) for s in demo)}): gemarkeerd met DEMO. "
+                                "Gebruik die cijfers niet voor beleid."})
+        example = [s for s in statuses if s.soort == "voorbeeld"]
+        if example:
+            out.append({"kind": "demo", "title": "Voorbeeldgegevens.",
+                        "text": "Partnercijfers op deze pagina komen uit voorbeeldbestanden, niet uit een levering "
+                                f"van de partner ({', '.join(_short(s) for s in example)}): gemarkeerd met VOORBEELD."})
+        old = [s for s in statuses if s.soort == "opgeslagen" and (s.reden or s.verouderd)]
+        if old:
+            out.append({"kind": "stale", "title": "Niet actueel.",
+                        "text": " ".join(_stale_sentence(s) for s in old)})
+        partner_old = [s for s in statuses if s.soort == "partner" and s.verouderd]
+        if partner_old:
+            out.append({"kind": "stale", "title": "Verouderde partnergegevens.",
+                        "text": " ".join(f"{s.naam} loopt tot {s.periode.split('-')[-1]}, ouder dan de analyseperiode."
+                                         for s in partner_old if s.periode)})
+        return out
+
+    # ------------------------------------------------------------------ (de)serialising
     @classmethod
     def from_json(cls, data: dict) -> "DataStatus":
-        return cls(demo=bool(data.get("demo")), stale=bool(data.get("stale")),
-                   messages=tuple(data.get("messages", ())), snapshots=dict(data.get("snapshots", {})),
+        return cls(sources={k: SourceStatus.from_json(v) for k, v in (data.get("sources") or {}).items()},
+                   notes=tuple(data.get("notes", ())), snapshots=dict(data.get("snapshots", {})),
                    inputs_missing=tuple(data.get("inputs_missing", ())), inputs=dict(data.get("inputs", {})))
 
     def to_json(self) -> dict:
-        return {"demo": self.demo, "stale": self.stale, "messages": list(self.messages),
+        return {"sources": {k: s.to_json() for k, s in self.sources.items()}, "notes": list(self.notes),
                 "snapshots": self.snapshots, "inputs_missing": list(self.inputs_missing), "inputs": self.inputs}
+
+
+def _short(s: SourceStatus) -> str:
+    name = s.id.removeprefix("partner:") if s.id.startswith("partner:") else s.id
+    if s.soort == "opgeslagen" and s.datum:
+        return f"{name} van {date_nl(s.datum)}"
+    return name
+
+
+def _n_sources(n: int, word: str) -> str:
+    return f"{n} {'bron' if n == 1 else 'bronnen'} {word}"
+
+
+def _stale_sentence(s: SourceStatus) -> str:
+    when = f" van {date_nl(s.datum)}" if s.datum else ""
+    why = f" ({s.reden})" if s.reden else ""
+    return f"{s.naam}: eerder opgehaalde gegevens{when} gebruikt{why}."

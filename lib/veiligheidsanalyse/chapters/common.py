@@ -76,7 +76,8 @@ def show_profile_table(ch: Chapter, found: dict, name: str, caption: str) -> Non
     if not found:
         return
     table, colours = analysis.profile_table(list(found.values()))
-    ch.table(table, name, caption=caption, classes=colours,
+    ids = [i for p in found.values() for i in source_ids(ch, p)]
+    ch.table(table, name, caption=caption, classes=colours, sources=ids,
              source="zie de bronnen onderaan de pagina; toetsen: zie Methode en bronnen")
 
 
@@ -90,7 +91,7 @@ def show_trend(ch: Chapter, p: CountProfile, name: str, caption: str | None = No
     alt = (f"Lijngrafiek van {p.indicator.label.lower()} per jaar in {ch.gemeente_naam} en de vergelijkingsgroepen; "
            f"{p.trend_verdict}.")
     data = df.rename(columns={"rate": "cijfer", "lower": "ondergrens_95", "upper": "bovengrens_95"})
-    ch.figure(fig, name, caption=caption, alt=alt, data=data, source=_source(p))
+    ch.figure(fig, name, caption=caption, alt=alt, data=data, source=_source(p), sources=source_ids(ch, p))
 
 
 def show_funnel(ch: Chapter, p: CountProfile, name: str) -> None:
@@ -124,12 +125,20 @@ def show_funnel(ch: Chapter, p: CountProfile, name: str) -> None:
                    f"{ch.gemeente_naam} ligt {verdict_funnel(flag_text)}."),
               data=units[["regio_code", "regio_naam", "aantal", "noemer", "waarde", "flag"]].rename(
                   columns={"waarde": "cijfer", "flag": "positie"}),
-              source=_source(p))
+              source=_source(p), sources=source_ids(ch, p))
 
 
 def _noemer_label(p: CountProfile) -> str:
     noun = {"inwoners": "Inwoners", "jongeren_12_17": "Jongeren (12-17)", "woningen": "Woningen"}[p.noemer_soort]
     return noun + (" (opgeteld over de jaren)" if p.pooled else "")
+
+
+def source_ids(ch: Chapter, p) -> list[str]:
+    """The sources behind a profile's numbers: its table (or partner file) and its denominator's table."""
+    ids = [p.indicator.table] if p.indicator.table else partner_sources(ch.data, [p.indicator.id])
+    if isinstance(p, CountProfile):
+        ids.append(DENOMINATOR_TABLE[p.noemer_soort])
+    return ids
 
 
 def _source(p) -> str:

@@ -98,23 +98,24 @@ def missing_indicators(ds: Dataset) -> list[str]:
     return [i.label for i in catalogue().values() if i.id not in present and not i.chapter.startswith("00")]
 
 
-def data_log(ds: Dataset) -> pd.DataFrame:
-    """Every snapshot and partner file the report rests on, with dates and hashes."""
+def data_account(ds: Dataset) -> pd.DataFrame:
+    """The Gegevensverantwoording: every table and partner file of the run with its data status, the
+    years it has data for, its date and why it is not current (a fallback, a rejected download)."""
+    from ..status import KIND_WORDS, MARKS, date_nl
+
     rows = []
-    origin_text = {"fresh": "vers opgehaald", "cached": "eerder opgehaald", "demo": "DEMODATA"}
-    for table_id, info in sorted(ds.status.snapshots.items()):
-        spec = TABLES.get(table_id)
-        sha = (info.get("sha256") or {}).get("data.json.gz", "")
-        rows.append({"Bron": f"{spec.publisher if spec else ''} {table_id}", "Omschrijving": spec.description if spec else "",
-                     "Herkomst": origin_text.get(info.get("origin", ""), info.get("origin", "")),
-                     "Opgehaald": str(info.get("retrieved_at") or "")[:10],
-                     "Tabel bijgewerkt": str(info.get("table_modified") or "")[:10],
-                     "Rijen": info.get("row_count"), "Controlegetal (sha256)": sha[:16]})
-    for path, digest in sorted(ds.status.inputs.items()):
-        rows.append({"Bron": f"partnerbestand {path}", "Omschrijving": "aangeleverd door een partner",
-                     "Herkomst": "partner", "Opgehaald": "", "Tabel bijgewerkt": "", "Rijen": None,
-                     "Controlegetal (sha256)": digest[:16]})
-    return pd.DataFrame(rows)
+    for source_id, s in ds.status.sources.items():
+        spec = TABLES.get(source_id)
+        status = KIND_WORDS[s.soort] + (f" ({MARKS[s.soort]})" if s.soort in MARKS else "")
+        if s.verouderd and s.soort == "partner":
+            status += ", verouderd"
+        rows.append({"Bron": s.naam,
+                     "Omschrijving": spec.description if spec else "partnerbestand",
+                     "Status": status,
+                     "Datum": date_nl(s.datum) if s.datum else "",
+                     "Jaren met gegevens": s.periode or "geen",
+                     "Toelichting": s.reden or ""})
+    return pd.DataFrame(rows, columns=["Bron", "Omschrijving", "Status", "Datum", "Jaren met gegevens", "Toelichting"])
 
 
 def comparison_set(ds: Dataset) -> pd.DataFrame:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import ConfigError, RunConfig, resolve
-from ..prepare import (DataUnavailableError, Prepared, build_store, demo_snapshots, known_region_codes,
-                       snapshot_labels, store_status)
+from ..prepare import (DataUnavailableError, Prepared, build_store, choose_and_normalise, known_region_codes,
+                       period_text, snapshot_labels, years_with_data)
 
 INPUTS_DIR = "inputs"  # inside a store (= chapter.INPUTS_DIR; not imported from there to keep pandas out)
 STORE_CACHE_VERSION = 1
@@ -74,42 +74,20 @@ def default_endpoint(url: str | None = None):
     return OdataEndpoint.at(url, **options) if url else OdataEndpoint(**options)
 
 
-@dataclass
-class Selection:
-    snapshots: dict
-    demo: bool
-    stale: bool
-    messages: list[str]
-    origins: dict[str, str]
+def resolve_tables(config: RunConfig, root: Path, policy: str, endpoint=None):
+    """Every table of the run resolved on its own by the data policy (see ``sources.policy``).
 
-
-def select_snapshots(config: RunConfig, root: Path, policy: str, endpoint=None) -> Selection:
-    """Snapshots per table and the banner texts that go with them, following the data policy.
-
-    ``fresh`` falls back to the newest cached snapshot when a download fails; when there is no
-    cache at all (a new machine without network) it falls back to the demo data, with the demo
-    banner on every page. ``require-fresh`` never falls back.
+    Raises :class:`DataUnavailableError` (exit 3) naming every table that has no usable data and why.
     """
     from ..sources.policy import DataUnavailable, resolve_sources
 
     cache_root = resolve(root, config.data.cache)
     demo_root = resolve(root, config.data.demo)
-    requests = fetch_requests(config)
-    endpoint = endpoint or default_endpoint()
-    extra: list[str] = []
     try:
-        resolution = resolve_sources(policy, requests, cache_root, demo_root, endpoint=endpoint,
-                                     max_age_days=config.data.max_leeftijd_dagen)
+        return resolve_sources(policy, fetch_requests(config), cache_root, demo_root,
+                               endpoint=endpoint or default_endpoint(), max_age_days=config.data.max_leeftijd_dagen)
     except DataUnavailable as exc:
-        if policy != "fresh":
-            raise DataUnavailableError(str(exc)) from None
-        resolution = resolve_sources("demo", requests, cache_root, demo_root)
-        extra.append("Verse gegevens konden niet worden opgehaald en er zijn geen eerder opgehaalde gegevens; "
-                     "daarom zijn de demodata gebruikt.")
-    # The demo banner itself is the runner's; keep the policy's other texts (fallback, age).
-    messages = extra + [b for b in resolution.banners if not b.startswith("Demodata")]
-    origins = {t: r.origin for t, r in resolution.tables.items()}
-    return Selection(resolution.snapshots, resolution.demo, resolution.stale, messages, origins)
+        raise DataUnavailableError(str(exc)) from None
 
 
 def check_regions(config: RunConfig, known: set[str]) -> None:
@@ -137,57 +115,203 @@ def check_regions(config: RunConfig, known: set[str]) -> None:
 def prepare_run_data(config: RunConfig, root: Path, options, work_dir: Path,
                      cache_dir: Path | None = None) -> RunData:
     policy = options.policy or ("fresh" if options.fetch else config.data.beleid)
-    selection = select_snapshots(config, root, policy, options.endpoint)
-    snapshots = selection.snapshots
+    resolution = resolve_tables(config, root, policy, options.endpoint)
+    snapshots = resolution.snapshots
     known = known_region_codes(snapshots)
     check_regions(config, known)
     naam = config.naam or _region_name(snapshots, config.gemeente) or config.gemeente
-    cache_key = store_cache_key(config, root, naam, snapshots) if cache_dir is not None else None
+    examples = use_examples(config, resolution)
+    cache_key = store_cache_key(config, root, naam, resolution, examples) if cache_dir is not None else None
     if cache_key is not None:
-        cached = _from_cache(cache_dir / cache_key, work_dir, selection, snapshots, known, naam)
+        cached = _from_cache(cache_dir / cache_key, work_dir, config, resolution, known, naam)
         if cached is not None:
             return cached
-    inputs = read_partner_inputs(config, root, naam, snapshots)
-    input_files = {_relative(path, root): digest for path, digest in (inputs.files if inputs else {}).items()}
-    status = build_store(config, root, work_dir, snapshots, demo=selection.demo,
-                         stale=selection.stale or bool(selection.messages), messages=selection.messages,
-                         origins=selection.origins,
-                         input_observations=inputs.observations if inputs is not None else None,
-                         inputs_missing=tuple(inputs.missing) if inputs is not None else (),
-                         input_files=input_files)
+
+    observations, chosen, notes = choose_and_normalise(resolution)
+    inputs = read_partner_inputs(config, root, naam, snapshots, examples)
+    partner = _partner_files(inputs, root, examples, config, naam)
+    if inputs is not None and len(inputs.observations):
+        import pandas as pd
+
+        from .. import observations as obs
+
+        observations = obs.conform(pd.concat([observations, obs.conform(inputs.observations)], ignore_index=True))
+    record = {
+        "choices": {t: _choice_json(c) for t, c in chosen.items()},
+        "periods": years_with_data(observations),
+        "notes": notes,
+        "partner": partner,
+        "inputs_missing": list(inputs.missing) if inputs is not None else [],
+    }
+    status = data_status(config, resolution, record)
+    build_store(work_dir, observations, status)
     if inputs is not None:
         write_partner_inputs(work_dir / INPUTS_DIR, inputs)
-    prepared = Prepared(store_dir=work_dir, status=status, snapshots=snapshots, region_codes=known,
-                        input_files=input_files, stories=dict(inputs.stories) if inputs else {})
-    labels = snapshot_labels(snapshots)
-    partner_labels = {}
-    if inputs is not None:
-        partner_labels = {f"partner:{Path(path).stem}": f"Partnerbestand {Path(path).name} (sha256 {digest[:12]}…)"
-                          for path, digest in inputs.files.items()}
-        labels.update(partner_labels)
+    prepared = Prepared(store_dir=work_dir, status=status, snapshots=_chosen_snapshots(resolution, record),
+                        region_codes=known, input_files=dict(status.inputs),
+                        stories=dict(inputs.stories) if inputs else {})
     if cache_key is not None:
-        _to_cache(cache_dir, cache_key, work_dir, {"input_files": input_files, "partner_labels": partner_labels,
-                                                   "inputs_missing": list(status.inputs_missing)})
-    return RunData(prepared=prepared, gemeente_naam=naam, source_labels=labels)
+        _to_cache(cache_dir, cache_key, work_dir, record)
+    return RunData(prepared=prepared, gemeente_naam=naam, source_labels=source_labels(prepared.snapshots, status))
+
+
+def use_examples(config: RunConfig, resolution) -> bool:
+    """Example partner files only when the config asks for them or the open data are all demo."""
+    return config.invoer_voorbeeld is not None and (config.invoer_voorbeeld_gebruiken or resolution.demo)
+
+
+def data_status(config: RunConfig, resolution, record: dict):
+    """The status of every source of the run, from the resolution and what the store was made of."""
+    from ..sources.policy import KIND_OF_ORIGIN
+    from ..sources.tables import TABLES
+    from ..status import DataStatus, SourceStatus
+
+    sources = {}
+    snapshots = {}
+    wanted = (config.jaar_van, config.jaar_tot)
+    for table_id, r in resolution.tables.items():
+        choice = _final_choice(r, record)
+        spec = TABLES[table_id]
+        snap = _snapshot_at(resolution, table_id, choice)
+        prov = snap.provenance if snap is not None else {}
+        title = (snap.metadata.get("TableInfos", {}).get("Title") if snap is not None else None) or spec.title
+        years = record["periods"].get(table_id, [])
+        kind = KIND_OF_ORIGIN[choice["origin"]]
+        sources[table_id] = SourceStatus(
+            id=table_id, naam=f"{spec.publisher} {table_id} ({title})", soort=kind,
+            datum=None if kind == "demo" else prov.get("retrieved_at"),
+            periode=period_text(years, wanted if spec.periods != "edition" else None),
+            reden=choice.get("reason"), detail=choice.get("detail"),
+            snapshot=f"{table_id}/{snap.snapshot_id}" if snap is not None else None,
+            verouderd=bool(choice.get("stale")),
+        )
+        if snap is not None:
+            snapshots[table_id] = dict({k: prov.get(k) for k in ("snapshot_id", "retrieved_at", "table_modified",
+                                                                  "demo", "row_count", "sha256", "url")},
+                                       origin=choice["origin"], status=kind, reason=choice.get("reason"),
+                                       message=choice.get("detail"))
+    for source_id, info in record["partner"].items():
+        years = record["periods"].get(source_id, [])
+        sources[source_id] = SourceStatus(
+            id=source_id, naam=info["naam"], soort=info["soort"], datum=info.get("datum"),
+            periode=period_text(years), snapshot=info.get("sha256"),
+            verouderd=bool(years) and years[-1] < config.jaar_tot,
+            reden="voorbeeldbestand, geen levering van de partner" if info["soort"] == "voorbeeld" else None,
+        )
+    return DataStatus(sources=sources, notes=tuple(record["notes"]), snapshots=snapshots,
+                      inputs_missing=tuple(record["inputs_missing"]),
+                      inputs={info["pad"]: info["sha256"] for info in record["partner"].values()})
+
+
+def source_labels(snapshots, status) -> dict[str, str]:
+    """Source id -> the line in a page's footer: the table or partner file, its dates and status."""
+    from ..status import KIND_WORDS, date_nl
+
+    labels = snapshot_labels(snapshots, {t: s.soort for t, s in status.tables.items()})
+    for source_id, s in status.sources.items():
+        if source_id.startswith("partner:"):
+            period = f"; jaren {s.periode}" if s.periode else ""
+            when = f"; bestand van {date_nl(s.datum)}" if s.datum else ""
+            mark = " (VOORBEELD)" if s.soort == "voorbeeld" else ""
+            labels[source_id] = f"{s.naam}{period}{when}{mark}"
+        elif source_id not in labels:
+            labels[source_id] = f"{s.naam}: {KIND_WORDS[s.soort]}"
+    return labels
+
+
+def _choice_json(choice) -> dict:
+    return {"origin": choice.origin, "snapshot": str(choice.snapshot.path) if choice.snapshot is not None else None,
+            "reason": choice.reason, "stale": choice.stale, "detail": choice.detail}
+
+
+def _choice_json_of(r) -> dict:
+    return {"origin": r.origin, "snapshot": str(r.snapshot.path) if r.snapshot is not None else None,
+            "reason": r.reason, "stale": r.stale, "detail": r.message}
+
+
+def _final_choice(r, record: dict) -> dict:
+    """The resolved table as this run sees it, unless the store replaced it by one of its alternatives
+    (the resolved snapshot failed to normalise): the same snapshot may be fresh now and cached later."""
+    recorded = record["choices"].get(r.table_id)
+    resolved = _choice_json_of(r)
+    if recorded is None or recorded.get("snapshot") == resolved["snapshot"]:
+        return resolved
+    return recorded
+
+
+def _snapshot_at(resolution, table_id: str, choice: dict):
+    """The snapshot object of a recorded choice (the resolved one or one of its alternatives)."""
+    r = resolution.tables[table_id]
+    for snap in [r.snapshot] + [a.snapshot for a in r.alternatives]:
+        if snap is not None and str(snap.path) == choice.get("snapshot"):
+            return snap
+    return None
+
+
+def _chosen_snapshots(resolution, record: dict) -> dict:
+    out = {}
+    for table_id in resolution.tables:
+        choice = _final_choice(resolution.tables[table_id], record)
+        snap = _snapshot_at(resolution, table_id, choice)
+        if snap is not None:
+            out[table_id] = snap
+    return out
+
+
+def _partner_files(inputs, root: Path, examples: bool, config: RunConfig, naam: str) -> dict[str, dict]:
+    """partner:<stem> -> name, kind (partner or voorbeeld), file date and sha256 of each partner file read."""
+    if inputs is None:
+        return {}
+    from datetime import datetime, timezone
+
+    example_folder = examples_folder(config, root, naam) if examples else None
+    out = {}
+    for path, digest in inputs.files.items():
+        path = Path(path)
+        is_example = example_folder is not None and _inside(path, example_folder)
+        try:
+            when = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+        except OSError:
+            when = None
+        out[f"partner:{path.stem}"] = {
+            "naam": f"{'Voorbeeldbestand' if is_example else 'Partnerbestand'} {path.name}",
+            "soort": "voorbeeld" if is_example else "partner", "datum": when, "sha256": digest,
+            "pad": _relative(path, root),
+        }
+    return out
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
 
 
 # ------------------------------------------------------------------------------------ store cache
 
-def store_cache_key(config: RunConfig, root: Path, naam: str, snapshots) -> str:
+def store_cache_key(config: RunConfig, root: Path, naam: str, resolution, examples: bool) -> str:
     """What a store is made of (see the module docstring)."""
     from .incremental import _digest, dependency_versions, sha256_file, store_code_hash
 
-    folder = inputs_folder(config, root, naam) if config.invoer_map is not None else None
+    folders = [inputs_folder(config, root, naam) if config.invoer_map is not None else None,
+               examples_folder(config, root, naam) if examples else None]
     files = {}
-    if folder is not None and folder.is_dir():
-        files = {str(p.relative_to(folder)): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    for folder in folders:
+        if folder is not None and folder.is_dir():
+            files[str(folder)] = {str(p.relative_to(folder)): sha256_file(p)
+                                  for p in sorted(folder.rglob("*")) if p.is_file()}
     versions = dependency_versions()
+    candidates = {t: [[s.snapshot_id, s.provenance.get("sha256"), str(s.path)]
+                      for s in [r.snapshot] + [a.snapshot for a in r.alternatives] if s is not None]
+                  for t, r in sorted(resolution.tables.items())}
     return _digest({
         "v": STORE_CACHE_VERSION,
-        "snapshots": {t: [s.snapshot_id, s.provenance.get("sha256"), str(s.path)] for t, s in sorted(snapshots.items())},
-        "inputs": {"folder": str(folder) if folder else None, "files": files, "bestanden": config.invoer_bestanden,
-                   "tabbladen": config.invoer_tabbladen},
-        "gemeente": config.gemeente, "naam": naam, "code": store_code_hash(),
+        "snapshots": candidates,
+        "inputs": {"files": files, "bestanden": config.invoer_bestanden, "tabbladen": config.invoer_tabbladen},
+        "gemeente": config.gemeente, "naam": naam, "periode": [config.jaar_van, config.jaar_tot],
+        "code": store_code_hash(),
         "dependencies": {k: versions.get(k) for k in ("pandas", "pyarrow", "numpy", "openpyxl", "python")},
     })
 
@@ -205,31 +329,29 @@ def _link_tree(src: Path, dst: Path) -> None:
             shutil.copy2(path, target)
 
 
-def _from_cache(entry: Path, work_dir: Path, selection: Selection, snapshots, known: set[str],
+def _from_cache(entry: Path, work_dir: Path, config: RunConfig, resolution, known: set[str],
                 naam: str) -> RunData | None:
     meta_file = entry / "meta.json"
     if not meta_file.is_file():
         return None
     try:
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        record = json.loads(meta_file.read_text(encoding="utf-8"))
         work_dir.mkdir(parents=True, exist_ok=True)
         _link_tree(entry / "store", work_dir)
     except (OSError, ValueError):
         shutil.rmtree(work_dir, ignore_errors=True)
         return None
     os.utime(entry)  # most recently used: kept longest by the cache's retention
-    status = store_status(snapshots, demo=selection.demo, stale=selection.stale or bool(selection.messages),
-                          messages=selection.messages, inputs_missing=tuple(meta.get("inputs_missing", ())),
-                          origins=selection.origins, input_files=meta.get("input_files", {}))
+    # The same snapshots may have another status this time (fresh then, cached now): status anew.
+    status = data_status(config, resolution, record)
     (work_dir / "status.json").write_text(json.dumps(status.to_json(), indent=1, ensure_ascii=False), encoding="utf-8")
     stories_dir = work_dir / INPUTS_DIR / "stories"
     stories = {p.stem: p.read_text(encoding="utf-8") for p in sorted(stories_dir.glob("*.md"))} \
         if stories_dir.is_dir() else {}
-    prepared = Prepared(store_dir=work_dir, status=status, snapshots=snapshots, region_codes=known,
-                        input_files=dict(meta.get("input_files", {})), stories=stories)
-    labels = snapshot_labels(snapshots)
-    labels.update(meta.get("partner_labels", {}))
-    return RunData(prepared=prepared, gemeente_naam=naam, source_labels=labels, from_cache=True)
+    prepared = Prepared(store_dir=work_dir, status=status, snapshots=_chosen_snapshots(resolution, record),
+                        region_codes=known, input_files=dict(status.inputs), stories=stories)
+    return RunData(prepared=prepared, gemeente_naam=naam, source_labels=source_labels(prepared.snapshots, status),
+                   from_cache=True)
 
 
 def _to_cache(cache_dir: Path, key: str, work_dir: Path, meta: dict) -> None:
@@ -257,20 +379,52 @@ def _to_cache(cache_dir: Path, key: str, work_dir: Path, meta: dict) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def read_partner_inputs(config: RunConfig, root: Path, naam: str, snapshots):
-    """Validate and read the partner files; every problem at once, before any kernel starts."""
-    if config.invoer_map is None:
+def read_partner_inputs(config: RunConfig, root: Path, naam: str, snapshots, examples: bool = False):
+    """Validate and read the partner files; every problem at once, before any kernel starts.
+
+    With ``examples``, each kind that the partner folder lacks is read from the example folder
+    (never the stories: an example text is not shown to readers).
+    """
+    folder = inputs_folder(config, root, naam) if config.invoer_map is not None else None
+    example_folder = examples_folder(config, root, naam) if examples else None
+    if folder is None and example_folder is None:
         return None
     from ..sources.inputs import InputsConfig, InputValidationError, load_inputs
+    from ..sources.inputs.templates import KINDS
 
-    folder = inputs_folder(config, root, naam)
-    if folder is None:
-        return None
-    inputs_config = InputsConfig(folder, files=config.invoer_bestanden, sheets=config.invoer_tabbladen)
+    files = dict(config.invoer_bestanden)
+    if example_folder is not None and example_folder.is_dir():
+        for kind in KINDS:
+            if kind == "verhaal" or kind in files or (folder is not None and _has_kind(folder, kind)):
+                continue
+            found = [p for p in (example_folder / f"{kind}.csv", example_folder / f"{kind}.xlsx") if p.is_file()]
+            if found:
+                files[kind] = str(found[0].resolve())
+    if example_folder is not None and (folder is None or not folder.exists()):
+        folder = example_folder
+        files.setdefault("verhaal", "__geen_verhalen__")  # only the partner folder's stories are shown
+    inputs_config = InputsConfig(folder, files=files, sheets=config.invoer_tabbladen)
     try:
         return load_inputs(inputs_config, config.gemeente, naam, **_known_gemeenten_kwarg(snapshots))
     except InputValidationError as exc:
         raise InputError(str(exc)) from None
+
+
+def _has_kind(folder: Path, kind: str) -> bool:
+    return (folder / f"{kind}.csv").exists() or (folder / f"{kind}.xlsx").exists()
+
+
+def examples_folder(config: RunConfig, root: Path, naam: str) -> Path | None:
+    """The example partner files for this gemeente (``invoer.voorbeeld``, with ``{naam}``/``{gemeente}``)."""
+    if config.invoer_voorbeeld is None:
+        return None
+    folder = _placeholder_folder(str(config.invoer_voorbeeld), config, root, naam)
+    return folder if folder.is_dir() else None
+
+
+def _placeholder_folder(template: str, config: RunConfig, root: Path, naam: str) -> Path:
+    slug = re.sub(r"[^a-z0-9]+", "-", naam.lower()).strip("-")
+    return resolve(root, Path(template.replace("{naam}", slug).replace("{gemeente}", config.gemeente)))
 
 
 def inputs_folder(config: RunConfig, root: Path, naam: str) -> Path | None:
@@ -280,8 +434,7 @@ def inputs_folder(config: RunConfig, root: Path, naam: str) -> Path | None:
     what is missing); a literal folder that does not exist is left to the inputs check (an error).
     """
     template = str(config.invoer_map)
-    slug = re.sub(r"[^a-z0-9]+", "-", naam.lower()).strip("-")
-    folder = resolve(root, Path(template.replace("{naam}", slug).replace("{gemeente}", config.gemeente)))
+    folder = _placeholder_folder(template, config, root, naam)
     if template != str(folder) and ("{naam}" in template or "{gemeente}" in template) and not folder.exists():
         return None
     return folder

@@ -62,7 +62,7 @@ class PageContext:
     gemeente_naam: str
     periode: str
     run_date: str
-    data_label: str
+    data_label: str  # the header badge's text, e.g. "actueel, 2 bronnen demo"
     run_id: str
     version: str
     git: str = ""
@@ -73,6 +73,7 @@ class PageContext:
     # "opgehaald YYYY-MM-DD" in the sources is used.
     data_date: str = ""
     manifest_file: str = "manifest.json"
+    data_kind: str = ""  # the badge's kind (ok | stale | demo), from the sources' data status
 
 
 def _templates_dir():
@@ -234,7 +235,13 @@ def snapshot_date(page: PageContext) -> date | None:
 
 
 def data_status(page: PageContext) -> tuple[str, str]:
-    """(kind, Dutch text) for the header: demo, stale (with the snapshot date) or current."""
+    """(kind, Dutch text) for the header: demo, stale (with the snapshot date) or current.
+
+    A page made by the runner carries its badge (``data_kind``, ``data_label``) from the data status
+    of its own sources; the guesses below are for pages built without it.
+    """
+    if page.data_kind:
+        return page.data_kind, page.data_label
     kinds = {b.kind for b in page.banners}
     label = (page.data_label or "").lower()
     when = snapshot_date(page)

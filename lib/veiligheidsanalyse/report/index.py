@@ -94,7 +94,7 @@ def write_index(run_dir: Path, config, data, links: list[dict], results: dict, p
     page = PageContext(
         title="Overzicht", current="index", chapters=[ChapterLink(**l) for l in links],
         gemeente_naam=data.gemeente_naam, periode=page_common["periode"], run_date=page_common["run_date"],
-        data_label=page_common["data_label"], run_id=page_common["run_id"], version=page_common["version"],
+        data_label=page_common["data_label"], data_kind=page_common.get("data_kind", ""), run_id=page_common["run_id"], version=page_common["version"],
         git=page_common["git"], banners=banners, sources=page_common["default_sources"],
         method_file=page_common["method_file"])
     target = run_dir / "index.html"

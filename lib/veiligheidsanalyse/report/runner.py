@@ -202,23 +202,9 @@ def run(config_path: str | Path, options: RunOptions | None = None) -> RunResult
         lock.release()
 
 
-def _data_banners(status) -> list[dict]:
-    banners = []
-    if status.demo:
-        banners.append({"kind": "demo", "title": "Demodata.",
-                        "text": "Deze pagina is gemaakt met verzonnen demonstratiecijfers in de vorm van de echte "
-                                "CBS- en politietabellen, niet met echte cijfers. Gebruik ze niet voor beleid."})
-    if status.stale:
-        banners.append({"kind": "stale", "title": "Niet actueel.", "text": " ".join(status.messages)})
-    return banners
-
-
 def _data_label(status) -> str:
-    if status.demo:
-        return "DEMODATA"
-    if status.stale:
-        return "verouderde kopie"
-    return "actueel"
+    """The header badge's text for the whole report, e.g. 'actueel, 2 bronnen demo'."""
+    return status.badge()[1]
 
 
 @dataclass
@@ -558,8 +544,9 @@ def _prepare_jobs(t: Target, config: RunConfig, run_id: str, wall_start: datetim
     t.page_common = {
         "chapters": t.links, "gemeente_naam": t.naam,
         "periode": f"{cfg.jaar_van}-{cfg.jaar_tot}", "run_date": wall_start.strftime("%d-%m-%Y"),
-        "data_label": _data_label(status), "run_id": run_id, "version": __version__, "git": git,
-        "banners": _data_banners(status), "default_sources": list(t.data.source_labels.values()),
+        "data_label": status.badge()[1], "data_kind": status.badge()[0], "run_id": run_id,
+        "version": __version__, "git": git, "banners": status.banners(),
+        "source_status": status.to_json()["sources"], "default_sources": list(t.data.source_labels.values()),
         "method_file": "99_methode.html" if "99_methode" in t.chapters else (t.links[-1]["file"] if t.links else ""),
     }
     intern = intern_dir(t.run_dir)
@@ -620,7 +607,7 @@ def _write_region_index(t: Target) -> None:
         banners.insert(0, Banner("failed", "De regionale analyse is niet gelukt.", "Dit rapport is onvolledig."))
     page = PageContext(title="Overzicht", current="index", chapters=[ChapterLink(**l) for l in t.links],
                        gemeente_naam=t.naam, periode=pc["periode"], run_date=pc["run_date"],
-                       data_label=pc["data_label"], run_id=pc["run_id"], version=pc["version"], git=pc["git"],
+                       data_label=pc["data_label"], data_kind=pc.get("data_kind", ""), run_id=pc["run_id"], version=pc["version"], git=pc["git"],
                        banners=banners, sources=pc["default_sources"], method_file=pc["method_file"])
     target = t.run_dir / "index.html"
     tmp = target.with_suffix(".html.tmp")
@@ -658,7 +645,7 @@ def _timeout_page(job_file: Path, result: dict) -> None:
         page = job["page"]
         ctx = PageContext(title=page["title"], current=job["chapter"],
                           chapters=[ChapterLink(**c) for c in page["chapters"]], gemeente_naam=page["gemeente_naam"],
-                          periode=page["periode"], run_date=page["run_date"], data_label=page["data_label"],
+                          periode=page["periode"], run_date=page["run_date"], data_label=page["data_label"], data_kind=page.get("data_kind", ""),
                           run_id=page["run_id"], version=page["version"], git=page.get("git", ""),
                           banners=[Banner("failed", "Dit hoofdstuk is niet uitgevoerd.", result["error"])],
                           sources=page["default_sources"], method_file=page["method_file"])

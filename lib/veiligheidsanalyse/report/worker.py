@@ -405,7 +405,7 @@ def render_chapter_page(job: dict, body: str, findings: dict, result: dict) -> s
     from .export import Banner, ChapterLink, PageContext, render_page
 
     page_data = job["page"]
-    banners = [Banner(**b) for b in page_data["banners"]]
+    banners, data_kind, data_label = _page_status(page_data, findings.get("sources", []))
     if result.get("status") != "ok":
         banners.insert(0, Banner("failed", "Dit hoofdstuk is niet volledig uitgevoerd.",
                                  f"De fout staat hieronder bij de cel waar het misging ({result.get('error')}). "
@@ -415,11 +415,24 @@ def render_chapter_page(job: dict, body: str, findings: dict, result: dict) -> s
         title=page_data["title"], current=job["chapter"],
         chapters=[ChapterLink(**c) for c in page_data["chapters"]],
         gemeente_naam=page_data["gemeente_naam"], periode=page_data["periode"], run_date=page_data["run_date"],
-        data_label=page_data["data_label"], run_id=page_data["run_id"], version=page_data["version"],
+        data_label=data_label, data_kind=data_kind, run_id=page_data["run_id"], version=page_data["version"],
         git=page_data.get("git", ""), banners=banners, sources=sources or page_data["default_sources"],
         method_file=page_data["method_file"],
     )
     return render_page(body, page)
+
+
+def _page_status(page_data: dict, source_ids: list[str]) -> tuple[list, str, str]:
+    """Banners and header badge of a chapter page from the data status of the sources it shows."""
+    from ..status import DataStatus
+    from .export import Banner
+
+    if "source_status" not in page_data or not source_ids:
+        return ([Banner(**b) for b in page_data["banners"]], page_data.get("data_kind", ""),
+                page_data["data_label"])
+    status = DataStatus.from_json({"sources": page_data["source_status"]})
+    kind, label = status.badge(source_ids)
+    return [Banner(**b) for b in status.banners(source_ids)], kind, label
 
 
 # ---------------------------------------------------------------------------------- serving

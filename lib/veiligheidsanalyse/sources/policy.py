@@ -1,15 +1,21 @@
-"""Which snapshot of each table a run uses: the data policy.
+"""Which snapshot of each table a run uses: the data policy, applied to each table on its own.
 
-- ``fresh``: fetch; a table that cannot be fetched falls back to its newest cached snapshot and the
-  run is marked stale, with a banner shown on every page;
-- ``require-fresh`` (scheduled runs): like fresh, but a required table that cannot be fetched raises
-  :class:`DataUnavailable` instead of falling back;
-- ``cache``: newest cached snapshots, no network; a banner when one is older than ``max_age_days``;
-- ``demo``: the snapshots shipped under ``data/demo/`` (same format); always a demo banner.
+Every table is resolved by itself, so one table that cannot be fetched never turns the whole report
+into demo data, and the reason for each fallback is kept:
+
+- ``fresh``: fetch; a table that cannot be fetched falls back to its newest cached snapshot (marked
+  as not current, with the reason and the snapshot's date), else to the demo snapshot of that table
+  only (marked as demo), else it is missing;
+- ``require-fresh`` (scheduled runs): fetch; a required table that cannot be fetched raises
+  :class:`DataUnavailable` naming every table that failed and why; nothing falls back;
+- ``cache``: newest cached snapshots, no network; not current when older than ``max_age_days``; a
+  table without a cached snapshot falls back to its demo snapshot;
+- ``demo``: the snapshots shipped under ``data/demo/`` (same format).
 
 A required table (``TableSpec.required``) without any usable snapshot is a :class:`DataUnavailable`
-error naming the table; an optional one is only reported missing. The report never silently uses
-demo or stale data: :attr:`Resolution.banners` says so in Dutch.
+error naming the table; an optional one is only reported missing. Each resolved table also lists the
+snapshots it may fall back to (``alternatives``), in order, for when the chosen one turns out not to
+be usable at run time (it fails to normalise): the data step then takes the next one and says why.
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ POLICIES = ("fresh", "require-fresh", "cache", "demo")
 _MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
            "oktober", "november", "december")
 
+# The data status kind (see veiligheidsanalyse.status) of each origin.
+KIND_OF_ORIGIN = {"fresh": "actueel", "cached": "opgeslagen", "demo": "demo", "missing": "ontbreekt"}
+
 
 class DataUnavailable(Exception):
     """A required table has no usable data under the chosen policy. ``tables`` maps table id to why."""
@@ -36,6 +45,15 @@ class DataUnavailable(Exception):
     def __init__(self, message: str, tables: dict[str, str]):
         super().__init__(message)
         self.tables = tables
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A snapshot a table may fall back to, and why it would be used."""
+
+    origin: str  # "cached" or "demo"
+    snapshot: Snapshot
+    reason: str  # Dutch
 
 
 @dataclass(frozen=True)
@@ -49,7 +67,12 @@ class ResolvedTable:
     required: bool
     stale: bool = False
     message: str | None = None  # technical reason when not fresh (for logs and the manifest)
-    reason: str | None = None  # short Dutch reason for the banner when a fetch failed
+    reason: str | None = None  # short Dutch reason when not fresh (banner, data account)
+    alternatives: tuple[Alternative, ...] = ()  # what to fall back to if this snapshot is unusable
+
+    @property
+    def kind(self) -> str:
+        return KIND_OF_ORIGIN[self.origin]
 
 
 @dataclass
@@ -57,7 +80,7 @@ class Resolution:
     policy: str
     tables: dict[str, ResolvedTable]
     banners: list[str] = field(default_factory=list)
-    demo: bool = False
+    demo: bool = False  # every table is demo data
     stale: bool = False
     fetch_report: FetchReport | None = None
 
@@ -77,12 +100,14 @@ class Resolution:
             records.append({
                 "table_id": t,
                 "origin": r.origin,
+                "status": r.kind,
                 "stale": r.stale,
                 "snapshot": f"{t}/{r.snapshot.snapshot_id}" if r.snapshot else None,
                 "retrieved_at": prov.get("retrieved_at"),
                 "table_modified": prov.get("table_modified"),
                 "url": prov.get("url"),
                 "sha256": prov.get("sha256"),
+                "reason": r.reason,
                 "message": r.message,
             })
         return records
@@ -110,81 +135,105 @@ def resolve_sources(
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     cache_root, demo_root = Path(cache_root), Path(demo_root)
     tables: dict[str, ResolvedTable] = {}
-    unavailable: dict[str, str] = {}
     report: FetchReport | None = None
 
-    if policy == "demo":
-        for req in requests:
-            snap = _usable(demo_root, req, check_request=False)
-            if snap is None:
-                tables[req.table_id] = _missing(req, f"no demo snapshot under {demo_root}")
-            else:
-                tables[req.table_id] = _resolved(req, "demo", snap, now)
-        resolution = Resolution(policy, tables, demo=True)
-
-    elif policy == "cache":
-        for req in requests:
-            snap = _usable(cache_root, req)
-            if snap is None:
-                tables[req.table_id] = _missing(req, f"no cached snapshot under {cache_root} for this request")
-                continue
-            age = snapshot_age_days(snap, now)
-            stale = age is None or age > max_age_days
-            message = f"snapshot is {_days(age)} old (maximum {max_age_days:g} days)" if stale else None
-            tables[req.table_id] = _resolved(req, "cached", snap, now, stale=stale, message=message)
-        resolution = Resolution(policy, tables)
-
-    else:  # fresh / require-fresh
+    if policy in ("fresh", "require-fresh"):
         report = fetch_tables(requests, cache_root, endpoint, now, sleep=sleep)
-        for req in requests:
+    for req in requests:
+        if policy == "demo":
+            tables[req.table_id] = _first(req, now, _demo_candidates(demo_root, req, None))
+        elif policy == "cache":
+            tables[req.table_id] = _first(req, now, _cached_candidates(cache_root, req, now, max_age_days, None)
+                                          + _demo_candidates(demo_root, req, "er is geen eerder opgehaalde kopie"),
+                                          missing=f"no cached snapshot under {cache_root} for this request")
+        else:
             outcome = report.outcomes[req.table_id]
             if outcome.status != "failed":
-                tables[req.table_id] = _resolved(req, "fresh", outcome.snapshot, now)
+                later = _cached_candidates(cache_root, req, now, max_age_days, "de nieuwste versie was onbruikbaar",
+                                           skip=outcome.snapshot)
+                later += _demo_candidates(demo_root, req, "er is geen bruikbare opgehaalde kopie")
+                tables[req.table_id] = _resolved(req, "fresh", outcome.snapshot, now,
+                                                 alternatives=tuple(Alternative(o, s, r or "") for o, s, r, _ in later))
                 continue
-            reason = str(outcome.error)
+            reason, message = f"ophalen mislukt: {_dutch_reason(outcome.error)}", str(outcome.error)
             if policy == "require-fresh":
-                if req.table.required:
-                    unavailable[req.table_id] = reason
-                tables[req.table_id] = _missing(req, reason)
+                tables[req.table_id] = _missing(req, message, reason)
                 continue
-            snap = _usable(cache_root, req)
-            if snap is None:
-                tables[req.table_id] = _missing(req, f"{reason}; and no cached snapshot")
-            else:
-                tables[req.table_id] = _resolved(
-                    req, "cached", snap, now, stale=True, message=reason, error=outcome.error
-                )
-        resolution = Resolution(policy, tables, fetch_report=report)
+            candidates = (_cached_candidates(cache_root, req, now, max_age_days, reason, fallback=True)
+                          + _demo_candidates(demo_root, req, f"{reason}, en er is geen eerder opgehaalde kopie"))
+            tables[req.table_id] = _first(req, now, candidates, missing=f"{message}; and no cached snapshot",
+                                          missing_reason=reason, message=message)
 
-    for t, r in tables.items():
-        if r.origin == "missing" and r.required:
-            unavailable.setdefault(t, r.message or "no data")
-    if unavailable:
+    if any(r.origin == "missing" and r.required for r in tables.values()):
+        # Name every table without data, optional ones too: the user fixes them in one go.
+        unavailable = {t: f"{r.reason} ({r.message})" if r.reason else (r.message or "geen gegevens")
+                       for t, r in tables.items() if r.origin == "missing"}
         details = "; ".join(f"{t}: {why}" for t, why in unavailable.items())
-        raise DataUnavailable(f"required data unavailable under policy {policy!r}: {details}", unavailable)
+        raise DataUnavailable(f"gegevens niet beschikbaar onder gegevensbeleid {policy!r}: {details}", unavailable)
 
+    resolution = Resolution(policy, tables, fetch_report=report)
+    found = [r for r in tables.values() if r.snapshot is not None]
+    resolution.demo = bool(found) and all(r.origin == "demo" for r in found)
     resolution.stale = any(r.stale for r in tables.values())
     resolution.banners = _banners(resolution, max_age_days)
     return resolution
+
+
+def _cached_candidates(cache_root: Path, req: FetchRequest, now: datetime, max_age_days: float,
+                       reason: str | None, *, fallback: bool = False,
+                       skip: Snapshot | None = None) -> list[tuple[str, Snapshot, str | None, bool]]:
+    """Intact cached snapshots covering the request, newest first: (origin, snapshot, reason, stale)."""
+    out = []
+    for snap in _usable(cache_root, req):
+        if skip is not None and snap.path == skip.path:
+            continue
+        age = snapshot_age_days(snap, now)
+        too_old = age is None or age > max_age_days
+        why = reason
+        if too_old and not fallback:
+            why = f"ouder dan {max_age_days:g} dagen" if reason is None else f"{reason}; ouder dan {max_age_days:g} dagen"
+        out.append(("cached", snap, why, fallback or too_old))
+    return out
+
+
+def _demo_candidates(demo_root: Path, req: FetchRequest, reason: str | None) -> list[tuple[str, Snapshot, str | None, bool]]:
+    return [("demo", snap, reason, False) for snap in _usable(demo_root, req, check_request=False)[:1]]
+
+
+def _first(req: FetchRequest, now: datetime, candidates: list, *, missing: str | None = None,
+           missing_reason: str | None = None, message: str | None = None) -> ResolvedTable:
+    """The first candidate, with the others as alternatives; missing when there is none."""
+    if not candidates:
+        return _missing(req, missing or "no demo snapshot for this table", missing_reason)
+    (origin, snap, reason, stale), rest = candidates[0], candidates[1:]
+    detail = message
+    if origin == "cached" and stale and message is None:
+        age = snapshot_age_days(snap, now)
+        detail = f"snapshot is {_days(age)} old"
+    alternatives = tuple(Alternative(o, s, r or "") for o, s, r, _stale in rest)
+    return _resolved(req, origin, snap, now, stale=stale, message=detail, reason=reason, alternatives=alternatives)
 
 
 # --------------------------------------------------------------------------------------------
 
 
 def _resolved(req: FetchRequest, origin: str, snap: Snapshot | None, now: datetime, *, stale: bool = False,
-              message: str | None = None, error: OdataError | None = None) -> ResolvedTable:
+              message: str | None = None, reason: str | None = None,
+              alternatives: tuple[Alternative, ...] = ()) -> ResolvedTable:
     retrieved = _retrieved_at(snap) if snap else None
-    reason = _dutch_reason(error) if error is not None else None
-    return ResolvedTable(req.table_id, origin, snap, retrieved, req.table.required, stale, message, reason)
+    return ResolvedTable(req.table_id, origin, snap, retrieved, req.table.required, stale, message, reason,
+                         alternatives)
 
 
-def _missing(req: FetchRequest, message: str) -> ResolvedTable:
-    return ResolvedTable(req.table_id, "missing", None, None, req.table.required, False, message)
+def _missing(req: FetchRequest, message: str, reason: str | None = None) -> ResolvedTable:
+    return ResolvedTable(req.table_id, "missing", None, None, req.table.required, False, message,
+                         reason or "geen gegevens")
 
 
-def _usable(root: Path, req: FetchRequest, check_request: bool = True) -> Snapshot | None:
-    """Newest intact snapshot under ``root`` that covers the request (any request for demo data)."""
+def _usable(root: Path, req: FetchRequest, check_request: bool = True) -> list[Snapshot]:
+    """Intact snapshots under ``root`` that cover the request (any request for demo data), newest first."""
     want = req.key()
+    found = []
     for snap in reversed(list_snapshots(root, req.table_id)):
         try:
             if check_request and not covers(snap.provenance.get("request"), want):
@@ -192,8 +241,8 @@ def _usable(root: Path, req: FetchRequest, check_request: bool = True) -> Snapsh
             snap.verify()
         except SnapshotError:
             continue
-        return snap
-    return None
+        found.append(snap)
+    return found
 
 
 def _retrieved_at(snap: Snapshot) -> datetime | None:
@@ -240,12 +289,17 @@ def _banners(resolution: Resolution, max_age_days: float) -> list[str]:
             "Demodata: dit rapport is gemaakt met de meegeleverde demonstratiegegevens, niet met actuele cijfers "
             f"({dates}). Gebruik het niet voor besluiten."
         )
+    demo = [r for r in tables if r.origin == "demo"]
+    if demo and not resolution.demo:
+        used = ", ".join(f"{r.table_id} ({r.reason})" if r.reason else r.table_id for r in demo)
+        banners.append(f"Deels demodata: voor deze tabellen zijn de demonstratiegegevens gebruikt: {used}. "
+                       "Cijfers daaruit zijn gemarkeerd met DEMO.")
     fallbacks = [r for r in tables if r.origin == "cached" and resolution.policy == "fresh"]
     if fallbacks:
         reasons = sorted({r.reason for r in fallbacks if r.reason})
         used = ", ".join(f"{r.table_id} van {_date_nl(r.retrieved_at)}" for r in fallbacks)
         banners.append(
-            f"Niet actueel: het ophalen van verse gegevens is mislukt ({'; '.join(reasons)}). "
+            f"Niet actueel: {'; '.join(reasons)}. "
             f"Dit rapport gebruikt eerder opgehaalde gegevens: {used}."
         )
     old = [r for r in tables if r.origin == "cached" and r.stale and resolution.policy == "cache"]

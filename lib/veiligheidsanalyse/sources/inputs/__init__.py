@@ -17,7 +17,7 @@ recognised, not their names.
 
 Typical use::
 
-    cfg = InputsConfig("data/inputs/westerveld")
+    cfg = InputsConfig("data/inputs/voorbeeld/westerveld")
     known = known_gemeenten_from_snapshots(snapshots.values())   # {"GM1701": "Westerveld", ...}
     print(format_problems(validate_inputs(cfg, "GM1701", "Westerveld", known_gemeenten=known)))
     inputs = load_inputs(cfg, "GM1701", "Westerveld", known_gemeenten=known)

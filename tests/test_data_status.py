@@ -1,0 +1,232 @@
+"""Every number says where it comes from: each table resolved on its own, and its status on the page,
+in the caption, in the CSV, in the image and in the manifest.
+
+The end-to-end test serves one real-shaped politie table (47013NED with the real Totaal misdrijven of
+the basisteam Zuidwest-Drenthe, 2022-2024, from ../shared/data/real) and nothing else, as a partly
+available server does."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from fake_odata import FakeOdataServer, FakeTable, real_data_dir
+
+from veiligheidsanalyse.report.runner import EXIT_DATA_UNAVAILABLE, EXIT_OK, RunOptions, run
+from veiligheidsanalyse.sources.tables import POLITIE_HOST
+from veiligheidsanalyse.status import DataStatus, SourceStatus
+
+REAL = real_data_dir()
+
+# ------------------------------------------------------------------------------------ the status model
+
+
+def _status(**kinds: str) -> DataStatus:
+    return DataStatus(sources={k.replace("_", ":"): SourceStatus(k.replace("_", ":"), f"bron {k}", v,
+                                                                  datum="2026-11-01T10:00:00+00:00")
+                               for k, v in kinds.items()})
+
+
+def test_badge_counts_sources_that_are_not_current():
+    status = _status(t1="actueel", t2="demo", t3="demo", partner_halt="partner")
+    assert status.badge() == ("demo", "actueel, 2 bronnen demo")
+    assert status.badge(["t1"]) == ("ok", "actueel")
+    assert _status(t1="demo", t2="demo").badge() == ("demo", "demodata, niet voor beleid")
+    assert _status(t1="opgeslagen").badge() == ("stale", "eerder opgehaald")
+    assert _status(t1="actueel", partner_halt="voorbeeld").badge() == ("demo", "actueel, 1 bron voorbeeld")
+
+
+def test_marks_only_for_numbers_that_are_not_real():
+    status = _status(t1="actueel", t2="demo", t3="opgeslagen", partner_halt="voorbeeld")
+    assert status.mark(["t1", "t3"]) is None
+    assert status.mark(["t1", "t2"]) == "DEMO"
+    assert status.mark(["partner:halt", "t2"]) == "DEMO + VOORBEELD"
+    assert status.describe(["t1", "t2"]) == "actueel (t1); demodata (t2)"
+    assert status.describe(["t3"]) == "eerder opgehaald (t3 van 1 november 2026)"
+    assert not status.demo  # the report as a whole is not a demonstration
+
+
+def test_banners_name_the_sources_of_the_page_only():
+    status = _status(t1="actueel", t2="demo", partner_halt="voorbeeld")
+    assert status.banners(["t1"]) == []
+    (demo,) = status.banners(["t1", "t2"])
+    assert demo["kind"] == "demo" and "t2" in demo["text"] and "t1" not in demo["text"]
+    kinds = [b["title"] for b in status.banners(None)]
+    assert kinds == ["Demodata.", "Voorbeeldgegevens."]
+
+
+def test_status_round_trips_through_json():
+    status = _status(t1="actueel", partner_halt="voorbeeld")
+    status = DataStatus(sources=status.sources, notes=("47013NED: geen gegevens voor geweld.",))
+    assert DataStatus.from_json(json.loads(json.dumps(status.to_json()))) == status
+
+
+def test_the_mark_is_drawn_into_the_image():
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from veiligheidsanalyse.plots import figure_png, mark_figure
+
+    def has_mark_colour(png: bytes) -> bool:
+        pixels = (plt.imread(io.BytesIO(png))[..., :3] * 255).round().astype(int)
+        return bool(np.all(pixels == (0x8A, 0x45, 0x00), axis=-1).sum() > 50)
+
+    plain, marked = plt.subplots()[0], plt.subplots()[0]
+    mark_figure(marked, "DEMO")
+    assert not has_mark_colour(figure_png(plain)) and has_mark_colour(figure_png(marked))
+
+
+# ------------------------------------------------------------------------------------ a partial server
+
+CODES = {"Westerveld": "GM1701", "De Wolden": "GM1690", "Hoogeveen": "GM0118", "Meppel": "GM0119",
+         "Midden-Drenthe": "GM1731", "Nederland": "NL01"}
+YEARS = ("2022", "2023", "2024")
+
+
+def _read_export(path: Path) -> dict[tuple[str, str], str]:
+    """{(name, year): value} from a StatLine-style ';' export (6 header lines, 'Bron' footer)."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        lines = list(csv.reader(fh, delimiter=";"))
+    years = lines[4][1:]
+    return {(line[0], year): value for line in lines[6:] if len(line) == len(years) + 1
+            for year, value in zip(years, line[1:])}
+
+
+@pytest.fixture(scope="module")
+def real_47013() -> tuple[FakeTable, dict[str, dict[int, int]]]:
+    """47013NED as the server has it: 10-character padded keys, JJ00 periods, a few categories.
+
+    Totaal misdrijven holds the real counts; the two other categories are test values."""
+    folder = REAL / "politie-47013NED-gemeente" if REAL else None
+    if folder is None or not folder.is_dir():
+        pytest.skip("real extract politie-47013NED-gemeente not found")
+    values = {**_read_export(folder / "misdrijven_2022_2023.csv"), **_read_export(folder / "Misdrijven_2024.csv")}
+    categories = [("0.0.0     ", "Totaal misdrijven"), ("1.1.1     ", "Diefstal/inbraak woning"),
+                  ("2.2.1     ", "Vernieling cq. zaakbeschadiging")]
+    rows = []
+    for name, code in CODES.items():
+        for year in YEARS:
+            total = int(values[(name, year)])
+            for key, _title in categories:
+                value = total if key.startswith("0.0.0") else total // (30 if key.startswith("1") else 12)
+                rows.append({"SoortMisdrijf": key, "RegioS": code.ljust(10), "Perioden": f"{year}JJ00",
+                             "GeregistreerdeMisdrijven_1": value, "Aangiften_2": None, "Internetaangiften_3": None})
+    table = FakeTable.build(
+        "47013NED", POLITIE_HOST, "Geregistreerde misdrijven en aangiften; soort misdrijf, gemeente",
+        {"SoortMisdrijf": categories, "RegioS": [(c.ljust(10), n) for n, c in CODES.items()],
+         "Perioden": [(f"{y}JJ00", y) for y in YEARS]},
+        [("GeregistreerdeMisdrijven_1", "Geregistreerde misdrijven"), ("Aangiften_2", "Aangiften"),
+         ("Internetaangiften_3", "Internetaangiften")],
+        rows,
+    )
+    known = {code: {int(y): int(values[(name, y)]) for y in YEARS} for name, code in CODES.items()}
+    return table, known
+
+
+def _config(tmp_path: Path, root: Path, chapters: list[str]) -> Path:
+    data = yaml.safe_load((root / "config" / "westerveld.yaml").read_text(encoding="utf-8"))
+    data["data"].update(beleid="fresh", cache=str(tmp_path / "cache"), demo=str(root / "data" / "demo"))
+    data["invoer"] = {"map": str(tmp_path / "invoer"), "voorbeeld": str(root / "data" / "inputs" / "voorbeeld" / "{naam}")}
+    data["uitvoer"] = str(tmp_path / "outputs")
+    data["hoofdstukken"] = chapters
+    (tmp_path / "invoer").mkdir()
+    path = tmp_path / "westerveld.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _csv(run_dir: Path, name: str) -> list[dict]:
+    with open(run_dir / "csv" / name, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter=";"))
+
+
+@pytest.mark.e2e
+def test_a_server_with_only_47013NED_gives_real_totals_and_marks_everything_else(tmp_path, root, real_47013):
+    table, known = real_47013
+    config = _config(tmp_path, root, ["01_criminaliteit", "99_methode"])
+    with FakeOdataServer([table], page_size=50) as server:
+        result = run(config, RunOptions(endpoint=server.endpoint(retries=0, timeout=(2, 10)), progress=False))
+        assert result.exit_code == EXIT_OK, result.message
+
+        run_dir = result.run_dir
+        manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+        sources = manifest["data"]["sources"]
+        assert sources["47013NED"]["soort"] == "actueel" and sources["47013NED"]["reden"] is None
+        others = {t: s for t, s in sources.items() if t != "47013NED" and not t.startswith("partner:")}
+        assert others and all(s["soort"] in ("demo", "ontbreekt") for s in others.values()), others
+        assert all(s["reden"] and ("foutmelding" in s["reden"] or "niet" in s["reden"]) for s in others.values())
+        assert sources["03759ned"]["soort"] == "demo"
+        assert "404" in manifest["data"]["snapshots"]["03759ned"]["message"]  # the technical reason is kept
+        assert manifest["data"]["demo"] is False and "demo" in manifest["data"]["badge"]
+        # The open data are not all demo: the example partner files are not used.
+        assert not [s for s in sources if s.startswith("partner:")]
+
+        # The crime totals in the published CSV are the served ones, marked with what they rest on.
+        rows = _csv(run_dir, "01_criminaliteit__totaal_per_jaar.csv")
+        served = {int(r["Jaar"]): int(r["Misdrijven"].replace(".", "")) for r in rows if r["Jaar"] in YEARS}
+        assert served == known["GM1701"]
+        assert all("actueel (47013NED)" in r["gegevensstatus"] and "demodata (03759ned)" in r["gegevensstatus"]
+                   and r["gegevensstatus"].startswith("DEMO") for r in rows)
+
+        page = (run_dir / "01_criminaliteit.html").read_text(encoding="utf-8")
+        assert "va-banner va-banner-demo" in page and "03759ned" in page  # the page says which table is demo
+        assert re.search(r'va-status-demo">actueel, \d bronnen? demo', page)  # header badge
+        assert '<strong class="va-mark">DEMO</strong>' in page  # captions and source lines
+        images = re.findall(r'<img src="data:image/png;base64,([^"]+)"[^>]*alt="([^"]*)"', page)
+        assert images and all("DEMO" in alt for _png, alt in images)
+        assert all(_has_mark(base64.b64decode(png)) for png, _alt in images)  # the image itself
+
+        methode = (run_dir / "99_methode.html").read_text(encoding="utf-8")
+        assert "Gegevensverantwoording" in methode and "foutmelding" in methode
+
+        # A scheduled run names every table that could not be fetched, and why.
+        strict = run(config, RunOptions(policy="require-fresh", endpoint=server.endpoint(retries=0, timeout=(2, 10)),
+                                        progress=False))
+    assert strict.exit_code == EXIT_DATA_UNAVAILABLE
+    assert all(t in strict.message for t in ("03759ned", "47021NED", "85146NED")) and "404" in strict.message
+    assert "47013NED:" not in strict.message
+
+
+def _has_mark(png: bytes) -> bool:
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    pixels = (plt.imread(io.BytesIO(png))[..., :3] * 255).round().astype(int)
+    return bool(np.all(pixels == (0x8A, 0x45, 0x00), axis=-1).sum() > 50)
+
+
+# ------------------------------------------------------------------------------------ per table
+
+
+@pytest.fixture(scope="module")
+def demo_server(root: Path):
+    """The demo snapshots of 47013NED and 03759ned served as a real server would."""
+    tables = [FakeTable.from_snapshot(root / "data" / "demo" / t / "demo") for t in ("47013NED", "03759ned")]
+    with FakeOdataServer(tables, page_size=5000) as server:
+        yield server
+
+
+def test_a_table_that_cannot_be_fetched_falls_back_on_its_own(tmp_path, root, demo_server):
+    from veiligheidsanalyse.sources.fetch import FetchRequest
+    from veiligheidsanalyse.sources.policy import resolve_sources
+
+    requests = [FetchRequest("47013NED", regions=("GM1701", "NL01")), FetchRequest("03759ned", regions=("GM1701",)),
+                FetchRequest("47021NED", regions=("GM1701", "NL01"))]
+    res = resolve_sources("fresh", requests, tmp_path / "cache", root / "data" / "demo",
+                          demo_server.endpoint(retries=0, timeout=(2, 10)), sleep=lambda s: None)
+    kinds = {t: r.kind for t, r in res.tables.items()}
+    assert kinds == {"47013NED": "actueel", "03759ned": "actueel", "47021NED": "demo"}
+    assert not res.demo and "404" in res.tables["47021NED"].message
+    assert res.tables["47021NED"].reason.startswith("ophalen mislukt")
+    assert any(b.startswith("Deels demodata") and "47021NED" in b for b in res.banners)
+
+    # Later, with the policy 'cache': what was fetched is cached, the rest is demo again.
+    res = resolve_sources("cache", requests, tmp_path / "cache", root / "data" / "demo")
+    assert {t: r.kind for t, r in res.tables.items()} == {"47013NED": "opgeslagen", "03759ned": "opgeslagen",
+                                                          "47021NED": "demo"}
