@@ -4,67 +4,272 @@ One generic path for every table: resolve the catalogue's measure and dimension 
 table's own metadata (keys change between table versions, titles less so), select the rows, strip
 the padded keys, turn ``2022JJ00``/``2022MM01``/``2022HJ01`` into typed years and months, and keep
 ``.``/empty cells as unknown (NaN), never 0.
+
+Structure versus content. What normalisation structurally needs (:func:`check_structure`: the
+table's dimensions, the measures the catalogue's indicators use, region and period keys of the
+expected shape) is checked before anything else; a table without it cannot be used at all
+(:class:`NormaliseError`, and the fetch keeps such a download out of the cache). Category codes
+(members of SoortMisdrijf, Overlast, Leeftijd ...) are content: an indicator whose codes the table
+lacks gets no observations and a note (:func:`normalise_snapshot_with_notes`), the rest of the
+table is used. Where the catalogue names the table's own total code for a sum of codes
+(``source.total``), that total is used when the table has it.
+
+numpy and pandas are imported where rows are normalised, not at import time: the fetch imports
+this module for :func:`check_structure` only.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from typing import Any, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-import numpy as np
-import pandas as pd
-
-from . import observations as obs
 from .indicators import Indicator, catalogue
 from .sources.snapshots import Snapshot
-from .sources.tables import TABLES
+from .sources.tables import TABLES, TableSpec, table_spec
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 
 class NormaliseError(ValueError):
-    """The table's metadata lacks a measure or a dimension member the catalogue expects."""
+    """The table lacks something normalisation structurally needs (a dimension, a measure, region or
+    period keys). The message names table and field; missing category codes are never this error."""
 
 
 _PERIOD = re.compile(r"^(\d{4})(JJ|MM|HJ|KW)(\d{2})$")
 _SOORT_BY_PREFIX = {"NL": "land", "PV": "provincie", "GM": "gemeente", "WK": "wijk", "BU": "buurt",
                     "RE": "politie-eenheid"}
 _STATUS = {"definitief": "definitief", "voorlopig": "voorlopig", "nader voorlopig": "voorlopig"}
+# Region keys (without padding) a table of each region level must have at least one of.
+_REGION_SHAPES = {
+    "gemeenten": (re.compile(r"^(NL\d{2}|PV\d{2}|GM\d{4}|RE\d{2})$"), "GM0000, PV00, NL01 of RE00"),
+    "buurten": (re.compile(r"^(NL\d{2}|GM\d{4}|WK\d{6}|BU\d{8})$"), "GM0000, WK000000 of BU00000000"),
+}
+_MARGES = ("MW00000", "MOG0095", "MBG0095")  # estimate, lower and upper 95% bound
+
+# Category codes the project knows, per table and dimension: the politie code lists as served for
+# 47018NED and 47025NED (59 SoortMisdrijf codes, all leaves besides the overall total 0.0.0) and
+# 47021NED (9 Overlast codes). Codes outside these lists are not used and are named in one note per
+# table. Tables not listed here get no such note.
+_POLITIE_SOORT_MISDRIJF = frozenset("""
+    0.0.0 1.1.1 1.1.2 1.2.1 1.2.2 1.2.3 1.2.4 1.2.5 1.3.1 1.4.1 1.4.2 1.4.3 1.4.4 1.4.5 1.4.6 1.4.7
+    1.5.2 1.6.1 1.6.2 1.6.3 2.1.1 2.2.1 2.4.1 2.4.2 2.5.1 2.5.2 2.6.1 2.6.2 2.6.3 2.6.4 2.6.5 2.6.7
+    2.6.8 2.6.9 2.6.10 2.6.11 2.6.12 2.6.13 2.6.14 2.7.2 2.7.3 3.1.1 3.1.2 3.1.3 3.2.1 3.2.2 3.3.2
+    3.3.5 3.4.2 3.5.2 3.5.5 3.6.4 3.7.1 3.7.2 3.7.3 3.7.4 3.9.1 3.9.2 3.9.3
+""".split())
+_POLITIE_OVERLAST = frozenset("0.0.0 E33 E35 E38 E41 F010 M061 M062 M22".split())
+KNOWN_CODES: dict[str, dict[str, frozenset[str]]] = {
+    "47013NED": {"SoortMisdrijf": _POLITIE_SOORT_MISDRIJF},
+    "47018NED": {"SoortMisdrijf": _POLITIE_SOORT_MISDRIJF},
+    "47022NED": {"SoortMisdrijf": _POLITIE_SOORT_MISDRIJF},
+    "47021NED": {"Overlast": _POLITIE_OVERLAST},
+    "47024NED": {"Overlast": _POLITIE_OVERLAST},
+}
+_LISTED = 5  # unknown codes named in a note; the rest are counted
 
 
 def _norm(text: Any) -> str:
     return re.sub(r"\s+", " ", str(text)).strip().casefold()
 
 
-def resolve_measure(metadata: dict, table_id: str, wanted: str) -> str:
-    """The key of a measure (Topic) named by key or title; an error naming table and measure if absent."""
-    topics = [p for p in metadata.get("DataProperties", []) if p.get("Type") == "Topic" and p.get("Key")]
+def _codes(value: Any) -> list[str]:
+    return [str(c) for c in (value if isinstance(value, list) else [value])]
+
+
+# --------------------------------------------------------------------------------------------
+# Resolving measures and members by key or title
+
+
+def _topics(metadata: Mapping[str, Any]) -> list[dict]:
+    props = metadata.get("DataProperties") or []
+    return [p for p in props if isinstance(p, dict) and p.get("Type") == "Topic" and p.get("Key")]
+
+
+def find_measure(metadata: Mapping[str, Any], wanted: str) -> str | None:
+    """The key of a measure (Topic) named by key or title, or None."""
+    topics = _topics(metadata)
     for prop in topics:
         if prop["Key"] == wanted:
             return prop["Key"]
     for prop in topics:
         if _norm(prop.get("Title", "")) == _norm(wanted):
             return prop["Key"]
-    known = ", ".join(f"{p['Key']} ({p.get('Title')})" for p in topics[:12])
-    raise NormaliseError(f"table {table_id}: measure {wanted!r} not found in DataProperties; found: {known}")
+    return None
 
 
-def resolve_members(metadata: dict, table_id: str, dimension: str, wanted: Iterable[str]) -> list[str]:
-    """Stripped keys of dimension members named by key (padding ignored) or title."""
-    members = metadata.get("dimensions", {}).get(dimension)
-    if members is None:
-        raise NormaliseError(f"table {table_id}: dimension {dimension!r} not in the table metadata")
-    by_key = {str(m["Key"]).strip(): str(m["Key"]).strip() for m in members}
-    by_title = {_norm(m.get("Title", "")): str(m["Key"]).strip() for m in members}
-    keys = []
+def resolve_measure(metadata: dict, table_id: str, wanted: str) -> str:
+    """The key of a measure (Topic) named by key or title; an error naming table and measure if absent."""
+    key = find_measure(metadata, wanted)
+    if key is None:
+        raise NormaliseError(f"tabel {table_id}, veld {wanted}: meetwaarde niet gevonden in DataProperties; "
+                             f"wel aanwezig: {_known_measures(metadata)}")
+    return key
+
+
+def _known_measures(metadata: Mapping[str, Any]) -> str:
+    topics = _topics(metadata)
+    listed = ", ".join(f"{p['Key']} ({p.get('Title')})" for p in topics[:12])
+    return (listed + (f" en {len(topics) - 12} andere" if len(topics) > 12 else "")) or "geen"
+
+
+def _member_index(metadata: Mapping[str, Any], dimension: str) -> tuple[dict[str, str], dict[str, str]] | None:
+    members = (metadata.get("dimensions") or {}).get(dimension)
+    if not isinstance(members, list):
+        return None
+    by_key, by_title = {}, {}
+    for m in members:
+        if isinstance(m, dict) and m.get("Key") is not None:
+            key = str(m["Key"]).strip()
+            by_key.setdefault(key, key)
+            by_title.setdefault(_norm(m.get("Title", "")), key)
+    return by_key, by_title
+
+
+def find_members(metadata: Mapping[str, Any], dimension: str, wanted: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(stripped keys of the members found by key, padding ignored, or title; the codes not found)."""
+    index = _member_index(metadata, dimension)
+    by_key, by_title = index if index is not None else ({}, {})
+    found, missing = [], []
     for code in wanted:
         code = str(code)
         if code.strip() in by_key:
-            keys.append(by_key[code.strip()])
+            found.append(by_key[code.strip()])
         elif _norm(code) in by_title:
-            keys.append(by_title[_norm(code)])
+            found.append(by_title[_norm(code)])
         else:
-            raise NormaliseError(f"table {table_id}: dimension {dimension!r} has no member {code!r}")
-    return keys
+            missing.append(code)
+    return found, missing
+
+
+def resolve_members(metadata: dict, table_id: str, dimension: str, wanted: Iterable[str]) -> list[str]:
+    """Stripped keys of dimension members named by key (padding ignored) or title; an error if one is absent."""
+    if _member_index(metadata, dimension) is None:
+        raise NormaliseError(f"tabel {table_id}, veld {dimension}: dimensie ontbreekt in de metadata")
+    found, missing = find_members(metadata, dimension, wanted)
+    if missing:
+        raise NormaliseError(f"tabel {table_id}, veld {dimension}: geen code {', '.join(missing)}")
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# What normalisation structurally needs
+
+
+@dataclass(frozen=True)
+class StructuralProblem:
+    """One thing a table lacks that normalisation needs. ``message`` names table and field."""
+
+    table_id: str
+    field: str  # the dimension, measure or column concerned
+    detail: str  # Dutch, without table and field
+
+    @property
+    def message(self) -> str:
+        return f"tabel {self.table_id}, veld {self.field}: {self.detail}"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _indicators_of(table_id: str, indicators: Iterable[Indicator] | None) -> list[Indicator]:
+    return [i for i in (catalogue().values() if indicators is None else indicators) if i.table == table_id]
+
+
+def check_structure(
+    table_id: str,
+    metadata: Mapping[str, Any],
+    *,
+    spec: TableSpec | None = None,
+    indicators: Iterable[Indicator] | None = None,
+    rows: Sequence[Mapping[str, Any]] | None = None,
+) -> list[StructuralProblem]:
+    """What this table lacks that normalisation structurally needs; empty when it can be normalised.
+
+    Checked: every dimension of the TableSpec (and every dimension an indicator filters on) is in
+    DataProperties and has a code list; every measure the indicators of this table use (default:
+    the catalogue's) resolves by key or title; the region dimension has keys of the expected shape;
+    a table with Perioden has period keys like ``2024JJ00``; a table with Marges has the estimate
+    and its bounds; and, when ``rows`` are given and not empty, the rows carry every dimension.
+    Category codes (members of SoortMisdrijf, Overlast ...) are not checked: a missing one costs only
+    the indicators that need it (see :func:`normalise_snapshot_with_notes`).
+    """
+    spec = spec or table_spec(table_id)
+    wanted = _indicators_of(table_id, indicators)
+    problems: list[StructuralProblem] = []
+
+    def problem(field_name: str, detail: str) -> None:
+        problems.append(StructuralProblem(table_id, field_name, detail))
+
+    props = metadata.get("DataProperties")
+    if not isinstance(props, list):
+        problem("DataProperties", "de lijst met dimensies en meetwaarden ontbreekt in de metadata")
+        return problems
+    declared = {p.get("Key") for p in props if isinstance(p, dict)}
+    filter_dims = [d for i in wanted for d in (i.source.get("filter") or {})]
+    present: set[str] = set()
+    for dim in dict.fromkeys((*spec.dimensions, spec.region_dimension, *filter_dims)):
+        if dim not in declared:
+            problem(dim, "dimensie ontbreekt in DataProperties")
+        elif _member_index(metadata, dim) is None:
+            problem(dim, "de codelijst van deze dimensie ontbreekt in de metadata")
+        else:
+            present.add(dim)
+
+    region_dim = spec.region_dimension
+    if region_dim in present:
+        shape, expected = _REGION_SHAPES.get(spec.region_level, _REGION_SHAPES["gemeenten"])
+        keys = list(_member_index(metadata, region_dim)[0])
+        if not any(shape.match(k) for k in keys):
+            problem(region_dim, f"geen regiocode van de verwachte vorm ({expected}); gevonden: {_sample(keys)}")
+    if "Perioden" in spec.dimensions and "Perioden" in present:
+        keys = list(_member_index(metadata, "Perioden")[0])
+        if not any(_PERIOD.match(k) for k in keys):
+            problem("Perioden", "geen periodecode van de vorm 2024JJ00, 2024MM01 of 2024HJ01; "
+                                f"gevonden: {_sample(keys)}")
+    if "Marges" in spec.dimensions and "Marges" in present:
+        _found, missing = find_members(metadata, "Marges", _MARGES)
+        if missing:
+            problem("Marges", f"geen code {', '.join(missing)} (schatting en 95%-grenzen)")
+
+    users: dict[str, list[str]] = {}
+    for indicator in wanted:
+        users.setdefault(str(indicator.source["measure"]), []).append(indicator.id)
+    for measure, ids in users.items():
+        if find_measure(metadata, measure) is None:
+            problem(measure, f"meetwaarde ontbreekt in DataProperties (nodig voor {', '.join(ids)}); "
+                             f"wel aanwezig: {_known_measures(metadata)}")
+
+    if rows:
+        first = rows[0]
+        for dim in spec.dimensions:
+            if dim not in first:
+                problem(dim, "kolom ontbreekt in de rijen (UntypedDataSet)")
+    return problems
+
+
+def structural_problems(
+    table_id: str,
+    metadata: Mapping[str, Any],
+    *,
+    spec: TableSpec | None = None,
+    indicators: Iterable[Indicator] | None = None,
+    rows: Sequence[Mapping[str, Any]] | None = None,
+) -> list[str]:
+    """:func:`check_structure` as Dutch sentences naming table and field (empty: nothing lacking)."""
+    return [p.message for p in check_structure(table_id, metadata, spec=spec, indicators=indicators, rows=rows)]
+
+
+def _sample(keys: Sequence[str], n: int = 3) -> str:
+    if not keys:
+        return "geen codes"
+    return ", ".join(repr(k) for k in keys[:n]) + (f" en {len(keys) - n} andere" if len(keys) > n else "")
+
+
+# --------------------------------------------------------------------------------------------
+# Cells, periods, regions
 
 
 def parse_value(raw: Any) -> float:
@@ -79,7 +284,9 @@ def parse_value(raw: Any) -> float:
     return float(text)
 
 
-def _periods(metadata: dict) -> pd.DataFrame:
+def _periods(metadata: dict) -> "pd.DataFrame":
+    import pandas as pd
+
     rows = []
     for member in metadata.get("dimensions", {}).get("Perioden", []):
         key = str(member["Key"]).strip()
@@ -92,7 +299,9 @@ def _periods(metadata: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Perioden", "jaar", "soort", "nummer", "periode_status"])
 
 
-def _regions(metadata: dict, dimension: str) -> pd.DataFrame:
+def _regions(metadata: dict, dimension: str) -> "pd.DataFrame":
+    import pandas as pd
+
     rows = []
     for member in metadata.get("dimensions", {}).get(dimension, []):
         code = str(member["Key"]).strip()
@@ -110,8 +319,11 @@ def _regions(metadata: dict, dimension: str) -> pd.DataFrame:
 _KEY_COLUMNS = ["regio_code", "regio_naam", "regio_soort", "jaar", "soort", "nummer", "periode_status"]
 
 
-def _frame(rows: list[dict], spec_dims: tuple[str, ...]) -> pd.DataFrame:
+def _frame(rows: list[dict], spec_dims: tuple[str, ...]) -> "pd.DataFrame":
     """The raw rows as plain Python objects (cheaper to select and parse than arrow strings)."""
+    import numpy as np
+    import pandas as pd
+
     names = list(dict.fromkeys(k for row in rows[:1] for k in row)) if rows else []
     names += [k for k in {k for row in rows for k in row} if k not in names]
     columns = {}
@@ -123,27 +335,98 @@ def _frame(rows: list[dict], spec_dims: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame(columns, dtype=object)
 
 
-def _parsed(df: pd.DataFrame, measure: str, cache: dict[str, np.ndarray]) -> np.ndarray:
+def _parsed(df: "pd.DataFrame", measure: str, cache: dict[str, "np.ndarray"]) -> "np.ndarray":
     """The measure's cells as floats, parsed once per table (several indicators share a measure)."""
+    import numpy as np
+
     if measure not in cache:
         cache[measure] = np.fromiter((parse_value(v) for v in df[measure].to_numpy()), dtype="float64",
                                      count=len(df))
     return cache[measure]
 
 
-def normalise_snapshot(snapshot: Snapshot, indicators: list[Indicator] | None = None) -> pd.DataFrame:
-    """Observations of every catalogue indicator that comes from this snapshot's table."""
+# --------------------------------------------------------------------------------------------
+# Normalisation
+
+
+def _filter_members(metadata: Mapping[str, Any], indicator: Indicator) -> tuple[dict[str, list[str]], list[str]]:
+    """Per filter dimension the member keys to select, and Dutch descriptions of what is missing.
+
+    A ``source.total`` code for a dimension (the table's own total of the listed codes) replaces the
+    codes when the table has it; otherwise the listed codes are summed and all of them must exist.
+    """
+    totals = indicator.source.get("total") or {}
+    selected: dict[str, list[str]] = {}
+    missing: list[str] = []
+    for dim, codes in (indicator.source.get("filter") or {}).items():
+        if dim in totals:
+            total, _absent = find_members(metadata, dim, _codes(totals[dim])[:1])
+            if total:
+                selected[dim] = total
+                continue
+        found, absent = find_members(metadata, dim, _codes(codes))
+        if absent:
+            word = "code" if len(absent) == 1 else "codes"
+            missing.append(f"{dim} heeft geen {word} {', '.join(absent)}")
+        selected[dim] = found
+    return selected, missing
+
+
+def _unknown_codes_note(table_id: str, metadata: Mapping[str, Any], wanted: list[Indicator]) -> str | None:
+    """One line naming the category codes of this table that the project does not know, if any."""
+    used = {c.strip() for i in wanted for part in ("filter", "total")
+            for codes in (i.source.get(part) or {}).values() for c in _codes(codes)}
+    parts, count = [], 0
+    for dim, known in KNOWN_CODES.get(table_id, {}).items():
+        members = (metadata.get("dimensions") or {}).get(dim) or []
+        unknown = [m for m in members if isinstance(m, dict)
+                   and str(m.get("Key", "")).strip() not in known and str(m.get("Key", "")).strip() not in used]
+        if not unknown:
+            continue
+        named = [f"{str(m['Key']).strip()} {m.get('Title') or ''}".strip() for m in unknown[:_LISTED]]
+        more = f" en {len(unknown) - _LISTED} andere" if len(unknown) > _LISTED else ""
+        word = "code" if len(unknown) == 1 else "codes"
+        count += len(unknown)
+        parts.append(f"{dim} heeft {len(unknown)} {word} die het project niet kent ({', '.join(named)}{more})")
+    if not parts:
+        return None
+    unused = "die wordt niet gebruikt" if count == 1 else "die worden niet gebruikt"
+    return f"Tabel {table_id}: {'; '.join(parts)}; {unused}."
+
+
+def normalise_snapshot_with_notes(snapshot: Snapshot, indicators: list[Indicator] | None = None,
+                                  ) -> tuple["pd.DataFrame", list[str]]:
+    """Observations of every catalogue indicator that comes from this snapshot's table, and notes.
+
+    The notes are Dutch sentences for the data account: which indicators got no data and why (a
+    category code or a measure column the table lacks), and the category codes the project does
+    not know (one line per table). Raises :class:`NormaliseError` (message naming table and field)
+    only for structural problems (:func:`check_structure`).
+    """
+    import numpy as np
+    import pandas as pd
+
+    from . import observations as obs
+
     table_id = snapshot.table_id
     spec = TABLES[table_id]
-    wanted = [i for i in (indicators or catalogue().values()) if i.table == table_id]
+    wanted = _indicators_of(table_id, indicators)
     if not wanted:
-        return obs.empty()
+        return obs.empty(), []
     metadata = snapshot.metadata
-    declared = {p.get("Key") for p in metadata.get("DataProperties", [])}
-    for dim in spec.dimensions:
-        if dim not in declared:
-            raise NormaliseError(f"table {table_id}: dimension {dim!r} missing from DataProperties")
-    df = _frame(snapshot.rows(), spec.dimensions)
+    rows = snapshot.rows()
+    problems = check_structure(table_id, metadata, spec=spec, indicators=wanted, rows=rows)
+    if problems:
+        raise NormaliseError("; ".join(p.message for p in problems))
+
+    notes: list[str] = []
+    unknown = _unknown_codes_note(table_id, metadata, wanted)
+    if not rows:
+        notes.append(f"Tabel {table_id}: de snapshot {snapshot.snapshot_id} bevat geen rijen; "
+                     f"geen gegevens voor {', '.join(i.id for i in wanted)}.")
+        return obs.empty(), notes + ([unknown] if unknown else [])
+
+    df = _frame(rows, spec.dimensions)
     regions = _regions(metadata, spec.region_dimension)
     df = df.merge(regions, left_on=spec.region_dimension, right_on="raw_key", how="inner")
 
@@ -161,20 +444,26 @@ def normalise_snapshot(snapshot: Snapshot, indicators: list[Indicator] | None = 
     keys = {c: df[c].to_numpy() for c in _KEY_COLUMNS}
     values_by_measure: dict[str, np.ndarray] = {}
     if "Marges" in spec.dimensions:
-        margin_keys = {k: resolve_members(metadata, table_id, "Marges", [k])[0]
-                       for k in ("MW00000", "MOG0095", "MBG0095")}
+        margin_keys = {k: resolve_members(metadata, table_id, "Marges", [k])[0] for k in _MARGES}
     frames = []
     for indicator in wanted:
         measure = resolve_measure(metadata, table_id, indicator.source["measure"])
+        if measure not in df.columns:  # not in the rows ($select of another request)
+            notes.append(f"Tabel {table_id}: geen gegevens voor indicator {indicator.id} ({indicator.label}): "
+                         f"meetwaarde {measure} staat niet in de opgehaalde rijen.")
+            continue
+        selected, missing = _filter_members(metadata, indicator)
+        if missing:
+            notes.append(f"Tabel {table_id}: geen gegevens voor indicator {indicator.id} ({indicator.label}): "
+                         f"{'; '.join(missing)}.")
+            continue
         mask = np.ones(len(df), dtype=bool)
-        for dim, codes in (indicator.source.get("filter") or {}).items():
-            codes = codes if isinstance(codes, list) else [codes]
-            members = resolve_members(metadata, table_id, dim, codes)
+        for dim, members in selected.items():
             mask &= df[dim].isin(members).to_numpy()
-        rows = np.flatnonzero(mask)
-        values = _parsed(df, measure, values_by_measure)[rows]
+        rows_idx = np.flatnonzero(mask)
+        values = _parsed(df, measure, values_by_measure)[rows_idx]
         if "Marges" in spec.dimensions:
-            sel = df.iloc[rows]
+            sel = df.iloc[rows_idx]
             part = sel[_KEY_COLUMNS].copy()
             part["waarde"] = values
             part["Marges"] = sel["Marges"].to_numpy()
@@ -185,14 +474,14 @@ def normalise_snapshot(snapshot: Snapshot, indicators: list[Indicator] | None = 
             part["bovengrens"] = wide.get(margin_keys["MBG0095"], np.nan)
         else:
             # Several members (e.g. 1.4.2-1.4.5 for geweld): their sum; unknown if any part is unknown.
-            cells, first, inverse = np.unique(cell[rows], return_index=True, return_inverse=True)
-            if len(cells) < len(rows):
-                unknown = np.bincount(inverse, weights=np.isnan(values), minlength=len(cells)) > 0
+            cells, first, inverse = np.unique(cell[rows_idx], return_index=True, return_inverse=True)
+            if len(cells) < len(rows_idx):
+                unknown_cell = np.bincount(inverse, weights=np.isnan(values), minlength=len(cells)) > 0
                 sums = np.bincount(inverse, weights=np.nan_to_num(values), minlength=len(cells))
                 order = np.argsort(first, kind="stable")  # regions and periods in order of appearance
-                rows = rows[first[order]]
-                values = np.where(unknown, np.nan, sums)[order]
-            part = pd.DataFrame({c: keys[c][rows] for c in _KEY_COLUMNS})
+                rows_idx = rows_idx[first[order]]
+                values = np.where(unknown_cell, np.nan, sums)[order]
+            part = pd.DataFrame({c: keys[c][rows_idx] for c in _KEY_COLUMNS})
             part["waarde"] = values
         part = _to_year_month(part)
         part["indicator"] = indicator.id
@@ -200,12 +489,29 @@ def normalise_snapshot(snapshot: Snapshot, indicators: list[Indicator] | None = 
         part["snapshot"] = f"{table_id}/{snapshot.snapshot_id}"
         part["status"] = np.where(part["waarde"].isna(), "onbekend", part["periode_status"])
         frames.append(part)
+    if unknown:
+        notes.append(unknown)
     out = pd.concat(frames, ignore_index=True) if frames else obs.empty()
-    return obs.conform(out)
+    return obs.conform(out), notes
 
 
-def _to_year_month(part: pd.DataFrame) -> pd.DataFrame:
+def normalise_snapshot(snapshot: Snapshot, indicators: list[Indicator] | None = None) -> "pd.DataFrame":
+    """Observations of every catalogue indicator that comes from this snapshot's table.
+
+    The notes of :func:`normalise_snapshot_with_notes` are in ``frame.attrs["notes"]`` when there
+    are any (no ``attrs`` otherwise, so a clean table gives exactly the frame it always gave).
+    """
+    frame, notes = normalise_snapshot_with_notes(snapshot, indicators)
+    if notes:
+        frame.attrs["notes"] = list(notes)
+    return frame
+
+
+def _to_year_month(part: "pd.DataFrame") -> "pd.DataFrame":
     """Year rows keep maand <NA>; month rows get 1-12; half-years are summed to complete years."""
+    import numpy as np
+    import pandas as pd
+
     soort = part["soort"].to_numpy()
     months = part[soort == "MM"].copy()
     months["maand"] = months["nummer"]
@@ -227,9 +533,22 @@ def _to_year_month(part: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([years, months], ignore_index=True)
 
 
-def normalise_snapshots(snapshots: Iterable[Snapshot]) -> pd.DataFrame:
-    frames = [normalise_snapshot(s) for s in snapshots]
-    frames = [f for f in frames if len(f)]
+def normalise_snapshots_with_notes(snapshots: Iterable[Snapshot]) -> tuple["pd.DataFrame", list[str]]:
+    """The observations of several snapshots and all their notes."""
+    import pandas as pd
+
+    from . import observations as obs
+
+    frames, notes = [], []
+    for snapshot in snapshots:
+        frame, table_notes = normalise_snapshot_with_notes(snapshot)
+        notes.extend(table_notes)
+        if len(frame):
+            frames.append(frame)
     if not frames:
-        return obs.empty()
-    return obs.conform(pd.concat(frames, ignore_index=True))
+        return obs.empty(), notes
+    return obs.conform(pd.concat(frames, ignore_index=True)), notes
+
+
+def normalise_snapshots(snapshots: Iterable[Snapshot]) -> "pd.DataFrame":
+    return normalise_snapshots_with_notes(snapshots)[0]

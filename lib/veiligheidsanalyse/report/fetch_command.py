@@ -11,9 +11,13 @@ from ..paths import project_root
 
 def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
     """Fetch every table of the configuration (each gemeente of it); exit 3 when a required table
-    failed. ``endpoint`` defaults to :func:`~.data_step.default_endpoint` (``VA_ODATA_URL`` or the real
-    hosts). Offline (see ``fetch_tables``) is said once, and the gemeenten after it are not tried."""
-    from ..sources.fetch import fetch_tables
+    failed or when any table's download lacked what the analysis structurally needs (a
+    :class:`~..sources.odata.SchemaError`, e.g. a download kept aside as rejected: the line names
+    table and field, and the previous snapshot stays current). ``endpoint`` defaults to
+    :func:`~.data_step.default_endpoint` (``VA_ODATA_URL`` or the real hosts). Offline (see
+    ``fetch_tables``) is said once, and the gemeenten after it are not tried."""
+    from ..sources.fetch import fetch_tables, newest_covering
+    from ..sources.odata import SchemaError
     from ..sources.tables import table_spec
     from .data_step import default_endpoint, fetch_requests
 
@@ -24,6 +28,7 @@ def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
     cache = resolve(project_root(), config.data.cache)
     endpoint = endpoint or default_endpoint()
     failed_required = False
+    schema_failed = False  # a table whose structure changed: never silent, required or not
     offline = None  # the error that showed the server unreachable: said once, then no more requests
     for code in config.targets():  # a config may name several gemeenten: each its own buurten
         requests = fetch_requests(config.for_gemeente(code))
@@ -39,6 +44,12 @@ def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
                 if offline is not None and getattr(error, "offline", False):
                     print(f"{code} {table_id}: MISLUKT — niet geprobeerd: offline (zie {offline.table_id})",
                           file=sys.stderr)
+                elif isinstance(error, SchemaError):
+                    request = next(r for r in requests if r.table_id == table_id)
+                    current = newest_covering(cache, table_id, request.key())
+                    print(f"{code} {table_id}: MISLUKT — {_schema_problem(table_id, error, current)}",
+                          file=sys.stderr)
+                    schema_failed = True
                 else:
                     print(f"{code} {table_id}: MISLUKT — {error}", file=sys.stderr)
                 if getattr(error, "offline", False) and offline is None:
@@ -47,4 +58,17 @@ def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
             else:
                 where = outcome.snapshot.path if outcome.snapshot else ""
                 print(f"{code} {table_id}: {outcome.status} {where}", file=stream)
-    return 3 if failed_required else 0
+    return 3 if failed_required or schema_failed else 0
+
+
+def _schema_problem(table_id: str, error, current) -> str:
+    """A schema failure in Dutch, naming table and field, where a rejected download was kept and
+    which snapshot stays in use (``current``: the newest cached one for this request, or None)."""
+    stays = (f"snapshot {current.snapshot_id} blijft in gebruik" if current is not None
+             else "er is nog geen bruikbare snapshot van deze tabel")
+    if hasattr(error, "problems"):  # RejectedDownload: its messages are Dutch and name table and field
+        rejected = getattr(error, "rejected_path", None)
+        where = f"apart gezet in {rejected} (reden in reden.txt)" if rejected else "niet apart gezet"
+        return f"download afgekeurd: {'; '.join(error.problems)}; {where}; {stays}"
+    return (f"tabel {table_id}, veld {error.field}: de opbouw van de tabel wijkt af van wat de analyse "
+            f"nodig heeft ({error.reason}); {stays}")

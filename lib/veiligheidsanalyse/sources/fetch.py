@@ -3,14 +3,20 @@
 For each :class:`FetchRequest` (a table and the regions to keep):
 
 1. read TableInfos; if the newest cached snapshot that covers this request has the same ``Modified``
-   date, nothing is downloaded (status ``unchanged``);
+   date (and still has what normalisation structurally needs), nothing is downloaded (``unchanged``);
 2. read DataProperties and check the schema (title, dimensions, needed measures);
 3. read every dimension code list, resolve the space-padded keys of the requested codes;
 4. read UntypedDataSet with ``$filter`` (and ``$select``), then TableInfos again to be sure the table
    did not change during the download;
-5. write one snapshot (``snapshots.write_snapshot``: atomic) with provenance.
+5. check the download against what normalisation structurally needs (``normalise.check_structure``:
+   dimensions, the catalogue's measures, region and period keys). One that fails never becomes a
+   snapshot: it is kept aside under ``<table>/rejected/<id>/`` with the reason
+   (``snapshots.write_rejected``), the previous snapshot stays current and the table fails with
+   :class:`RejectedDownload` (a :class:`SchemaError` naming table and field);
+6. write one snapshot (``snapshots.write_snapshot``: atomic) with provenance.
 
-Nothing touches the cache before step 5, so a failed or interrupted fetch leaves it exactly as it was.
+Nothing touches the cache before step 5, so a failed or interrupted fetch leaves it exactly as it was
+(a rejected download only adds its folder under ``rejected/``, which is never read as a snapshot).
 """
 
 from __future__ import annotations
@@ -23,10 +29,28 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .odata import FetchError, OdataClient, OdataEndpoint, OdataError, SchemaError, check_schema, dimension_keys
-from .snapshots import Snapshot, SnapshotError, list_snapshots, new_snapshot_id, write_snapshot
+from .snapshots import Snapshot, SnapshotError, list_snapshots, new_snapshot_id, write_rejected, write_snapshot
 from .tables import TableSpec, table_spec
 
 _GEMEENTE = re.compile(r"^GM\d{4}$")
+
+
+class RejectedDownload(SchemaError):
+    """A download that lacks what normalisation structurally needs: kept aside, never a snapshot.
+
+    ``field`` is the first field concerned, ``fields`` all of them, ``problems`` the Dutch messages
+    (each naming table and field), ``rejected_path`` the folder it was kept in (None if that failed).
+    """
+
+    def __init__(self, table_id: str, problems: Sequence[Any], rejected_path: Path | None, kept: str):
+        messages = [str(p) for p in problems]
+        OdataError.__init__(
+            self, table_id, f"download afgekeurd, niet als snapshot bewaard: {'; '.join(messages)}; {kept}"
+        )
+        self.fields = tuple(dict.fromkeys(getattr(p, "field", "") for p in problems))
+        self.field = self.fields[0] if self.fields else ""
+        self.problems = tuple(messages)
+        self.rejected_path = rejected_path
 
 
 @dataclass(frozen=True)
@@ -220,8 +244,13 @@ def _fetch_one(
             table_id, info, cached.get("DataProperties", []),
             title=spec.title, dimensions=_needed_dimensions(spec, request), measures=request.measures,
         )
-        outcome.status, outcome.snapshot = "unchanged", previous
-        return
+        problems = _structure_problems(table_id, spec, cached)
+        if not problems:
+            outcome.status, outcome.snapshot = "unchanged", previous
+            return
+        # Cached before this check existed, or the catalogue needs more now: download and check again.
+        outcome.warnings.append(f"{table_id}: opgeslagen snapshot {previous.snapshot_id} is onbruikbaar "
+                                f"({problems[0]}); opnieuw opgehaald")
 
     props = client.data_properties(table_id, host)
     measure_keys = check_schema(
@@ -259,9 +288,32 @@ def _fetch_one(
         "client": f"cbsodata {_cbsodata_version()}",
     }
     metadata = {"TableInfos": info, "DataProperties": props, "dimensions": code_lists}
+    problems = _structure_problems(table_id, spec, metadata, rows)
+    if problems:
+        raise _rejected(cache_root, table_id, rows, metadata, provenance, problems, retrieved)
     snapshot_id = _free_snapshot_id(cache_root, table_id, retrieved)
     outcome.snapshot = _write_snapshot_or_nothing(cache_root, table_id, rows, metadata, provenance, snapshot_id)
     outcome.status = "downloaded"
+
+
+def _structure_problems(table_id: str, spec: TableSpec, metadata: Mapping[str, Any],
+                        rows: Sequence[Mapping[str, Any]] | None = None) -> list:
+    """What the table lacks that normalisation needs (``normalise.StructuralProblem`` items)."""
+    from ..normalise import check_structure  # reads the indicator catalogue: only when fetching
+
+    return check_structure(table_id, metadata, spec=spec, rows=rows)
+
+
+def _rejected(root: Path, table_id: str, rows, metadata, provenance, problems, retrieved: datetime,
+              ) -> RejectedDownload:
+    """Keep the download aside under ``<table>/rejected/`` and return the error that says so."""
+    try:
+        path = write_rejected(root, table_id, rows, metadata, provenance, [str(p) for p in problems],
+                              snapshot_id=new_snapshot_id(retrieved))
+    except OSError as exc:
+        return RejectedDownload(table_id, problems, None, f"kon niet apart worden gezet ({exc})")
+    return RejectedDownload(table_id, problems, path,
+                            f"apart gezet in {table_id}/{path.parent.name}/{path.name} in de cache")
 
 
 def _cbsodata_version() -> str:

@@ -11,6 +11,11 @@ A snapshot is a folder ``<root>/<TABLE_ID>/<SNAPSHOT_ID>/`` holding
 Snapshots are written into a hidden temporary folder next to the final one and renamed into place,
 so a reader never sees a half-written snapshot and a failed download leaves nothing behind.
 Snapshot ids sort by time (``20261127T181500Z``); the demo snapshot uses ``demo``.
+
+A download that lacks what the analysis needs never becomes a snapshot: it is kept aside under
+``<root>/<TABLE_ID>/rejected/<SNAPSHOT_ID>/`` (the same three files plus ``reden.txt``, the Dutch
+reason) by :func:`write_rejected`, for whoever wants to see what the server sent. Those folders are
+never listed by :func:`list_snapshots`.
 """
 
 from __future__ import annotations
@@ -30,6 +35,9 @@ from typing import Any
 DATA_FILE = "data.json.gz"
 METADATA_FILE = "metadata.json"
 PROVENANCE_FILE = "provenance.json"
+REJECTED_DIR = "rejected"  # <root>/<TABLE_ID>/rejected/<id>/: downloads that failed the structure check
+REASON_FILE = "reden.txt"
+KEEP_REJECTED = 5  # rejected downloads kept per table (the newest)
 
 
 class SnapshotError(Exception):
@@ -131,18 +139,27 @@ def write_snapshot(
     """
     root = Path(root)
     snapshot_id = snapshot_id or new_snapshot_id()
-    table_dir = root / table_id
-    final = table_dir / snapshot_id
+    final = _write_folder(root / table_id, snapshot_id, table_id, rows, metadata, provenance)
+    return Snapshot(final)
+
+
+def _write_folder(parent: Path, snapshot_id: str, table_id: str, rows: list[dict[str, Any]],
+                  metadata: dict[str, Any], provenance: dict[str, Any], extra: dict[str, bytes] | None = None,
+                  ) -> Path:
+    """Data, metadata, ``extra`` files and provenance (last) into ``parent/snapshot_id``, atomically."""
+    final = parent / snapshot_id
     if final.exists():
         raise SnapshotError(f"{final}: snapshot already exists; snapshots are never overwritten")
-    table_dir.mkdir(parents=True, exist_ok=True)
-    tmp = table_dir / f".tmp-{snapshot_id}-{uuid.uuid4().hex[:8]}"
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = parent / f".tmp-{snapshot_id}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
         data_bytes = _gzip_json(rows)
         meta_bytes = json.dumps(metadata, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
         _write_file(tmp / DATA_FILE, data_bytes)
         _write_file(tmp / METADATA_FILE, meta_bytes)
+        for name, content in (extra or {}).items():
+            _write_file(tmp / name, content)
         record = dict(provenance)
         record.update(
             {
@@ -160,11 +177,54 @@ def write_snapshot(
             json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"),
         )
         os.rename(tmp, final)
-        _fsync_dir(table_dir)
+        _fsync_dir(parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return Snapshot(final)
+    return final
+
+
+def rejected_dir(root: Path, table_id: str) -> Path:
+    return Path(root) / table_id / REJECTED_DIR
+
+
+def write_rejected(
+    root: Path,
+    table_id: str,
+    rows: list[dict[str, Any]],
+    metadata: dict[str, Any],
+    provenance: dict[str, Any],
+    reasons: list[str],
+    snapshot_id: str | None = None,
+    keep: int = KEEP_REJECTED,
+) -> Path:
+    """Keep a download that must not become a snapshot aside, with the reasons, and return its folder.
+
+    Written like a snapshot (atomically, same files) under ``<root>/<table_id>/rejected/<id>/`` plus
+    ``reden.txt`` (one Dutch reason a line); ``provenance.json`` records ``rejected: true`` and the
+    reasons. Only the ``keep`` newest rejected downloads of a table are kept.
+    """
+    parent = rejected_dir(root, table_id)
+    base = snapshot_id or new_snapshot_id()
+    candidate, n = base, 0
+    while (parent / candidate).exists():
+        n += 1
+        candidate = f"{base}-{n:02d}"
+    text = "".join(f"{line}\n" for line in reasons).encode("utf-8")
+    record = dict(provenance, rejected=True, rejected_reasons=list(reasons))
+    final = _write_folder(parent, candidate, table_id, rows, metadata, record, extra={REASON_FILE: text})
+    for old in list_rejected(root, table_id)[:-keep] if keep > 0 else []:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def list_rejected(root: Path, table_id: str) -> list[Path]:
+    """Folders of a table's rejected downloads, oldest first."""
+    parent = rejected_dir(root, table_id)
+    if not parent.is_dir():
+        return []
+    return sorted((p for p in parent.iterdir() if p.is_dir() and not p.name.startswith(".")
+                   and (p / PROVENANCE_FILE).is_file()), key=lambda p: p.name)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -181,14 +241,15 @@ def _fsync_dir(path: Path) -> None:
 
 
 def list_snapshots(root: Path, table_id: str) -> list[Snapshot]:
-    """Complete snapshots of a table, oldest first. Temporary folders of broken writes are ignored."""
+    """Complete snapshots of a table, oldest first. Temporary folders of broken writes and rejected
+    downloads (``rejected/``) are ignored."""
     table_dir = Path(root) / table_id
     if not table_dir.is_dir():
         return []
     found = [
         Snapshot(p)
         for p in table_dir.iterdir()
-        if p.is_dir() and not p.name.startswith(".") and (p / PROVENANCE_FILE).is_file()
+        if p.is_dir() and not p.name.startswith(".") and p.name != REJECTED_DIR and (p / PROVENANCE_FILE).is_file()
     ]
     return sorted(found, key=lambda s: s.snapshot_id)
 
