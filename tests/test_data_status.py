@@ -230,3 +230,149 @@ def test_a_table_that_cannot_be_fetched_falls_back_on_its_own(tmp_path, root, de
     res = resolve_sources("cache", requests, tmp_path / "cache", root / "data" / "demo")
     assert {t: r.kind for t, r in res.tables.items()} == {"47013NED": "opgeslagen", "03759ned": "opgeslagen",
                                                           "47021NED": "demo"}
+
+
+# ------------------------------------------------------------------------------------ example inputs
+
+SENTINEL = re.compile(r"^7[1-5]\d\d$")  # every example count below is replaced by one of these
+SENTINEL_NL = re.compile(r"(?<![\d.,])7\.[1-5]\d\d(?![\d,])")  # as the pages print it: 7.123
+
+
+def _examples_with_sentinels(root: Path, folder: Path) -> None:
+    """The example partner files with every count replaced by a recognisable number (7100-7599)."""
+    import shutil
+
+    shutil.copytree(root / "data" / "inputs" / "voorbeeld" / "westerveld", folder)
+    base = {"halt": {None: 7100}, "veiligheidsregio": {"totaal": 7300, "brand": 7200},
+            "politie_export": {"e33": 7400, "woonoverlast": 7450}, "veilig_thuis": {"meldingen": 7500, "adviezen": 7550}}
+    for kind, starts in base.items():
+        path = folder / f"{kind}.csv"
+        lines = path.read_text(encoding="utf-8").splitlines()
+        header = lines[0].split(";")
+        col, soort = header.index("aantal"), header.index("soort") if "soort" in header else None
+        for i, line in enumerate(lines[1:], start=1):
+            cells = line.split(";")
+            start = starts.get(cells[soort] if soort is not None else None)
+            if start is not None:
+                cells[col] = str(start + i)
+            lines[i] = ";".join(cells)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.e2e
+def test_every_example_number_is_marked_voorbeeld(tmp_path, root):
+    """The offline first run: demo open data, example partner files. Wherever an example number is
+    published, in a CSV or on a page, it is marked: the CSV row and the figure or table it is in
+    say VOORBEELD, and the page has the banner."""
+    _examples_with_sentinels(root, tmp_path / "voorbeeld" / "westerveld")
+    (tmp_path / "invoer").mkdir()
+    data = yaml.safe_load((root / "config" / "westerveld.yaml").read_text(encoding="utf-8"))
+    data["data"].update(beleid="demo", demo=str(root / "data" / "demo"))
+    data["invoer"] = {"map": str(tmp_path / "invoer"), "voorbeeld": str(tmp_path / "voorbeeld" / "{naam}")}
+    data["uitvoer"] = str(tmp_path / "outputs")
+    config = tmp_path / "westerveld.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = run(config, RunOptions(progress=False))
+    assert result.exit_code == EXIT_OK, result.message
+    run_dir = result.run_dir
+
+    csv_hits = 0
+    for path in sorted((run_dir / "csv").glob("*.csv")):
+        for row in _csv(run_dir, path.name):
+            if any(SENTINEL.match(str(v or "")) for k, v in row.items() if k != "gegevensstatus"):
+                csv_hits += 1
+                assert "VOORBEELD" in (row.get("gegevensstatus") or ""), (path.name, row)
+    html_hits = 0
+    for page in sorted(run_dir.glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        for match in SENTINEL_NL.finditer(text):
+            html_hits += 1
+            assert "Voorbeeldgegevens." in text, page.name
+            block = _enclosing_block(text, match.start())
+            assert block is None or "VOORBEELD" in block, (page.name, match.group(), block and block[:300])
+    assert csv_hits >= 20 and html_hits >= 10  # the examples are really shown, in many places
+
+
+def _enclosing_block(text: str, at: int) -> str | None:
+    """The figure, or the table with its source line, that holds position ``at`` (None: running text)."""
+    for start_tag, end_tag in (("<figure", "</figure>"), ('<div class="va-table-wrap"', '<p class="va-download">')):
+        start = text.rfind(start_tag, 0, at)
+        if start != -1:
+            end = text.find(end_tag, start)
+            if end > at:
+                return text[start:end]
+    return None
+
+
+# ------------------------------------------------------------------------------------ bad snapshots
+
+
+def _data_config(tmp_path: Path, root: Path, policy: str):
+    from veiligheidsanalyse.config import load_config
+
+    data = yaml.safe_load((root / "config" / "westerveld.yaml").read_text(encoding="utf-8"))
+    data["data"].update(beleid=policy, cache=str(tmp_path / "cache"), demo=str(root / "data" / "demo"))
+    data["invoer"] = {"map": str(tmp_path / "invoer")}
+    (tmp_path / "invoer").mkdir(exist_ok=True)
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load_config(path)
+
+
+def test_a_table_whose_structure_changed_keeps_the_previous_snapshot_and_says_so(tmp_path, root, demo_server):
+    from veiligheidsanalyse.report.data_step import prepare_run_data
+
+    config = _data_config(tmp_path, root, "fresh")
+    endpoint = demo_server.endpoint(retries=0, timeout=(2, 10))
+    first = prepare_run_data(config, root, RunOptions(endpoint=endpoint), work_dir=tmp_path / "s1").prepared
+    assert first.status.sources["47013NED"].soort == "actueel"
+    good = first.status.sources["47013NED"].snapshot
+
+    table = demo_server.table("47013NED")
+    before = (dict(table.table_infos), [dict(p) for p in table.data_properties], [dict(r) for r in table.rows])
+    table.set_modified("2026-12-01T02:00:00")
+    table.rename_measure("GeregistreerdeMisdrijven_1", "Misdrijven_9", title="Misdrijven")
+    try:
+        second = prepare_run_data(config, root, RunOptions(endpoint=endpoint), work_dir=tmp_path / "s2").prepared
+    finally:
+        table.table_infos, table.data_properties, table.rows = before
+    source = second.status.sources["47013NED"]
+    assert source.soort == "opgeslagen" and source.snapshot == good
+    assert "opbouw van de tabel" in source.reden and "Niet actueel." in [b["title"] for b in second.status.banners()]
+
+
+def test_a_cached_snapshot_that_fails_to_normalise_is_passed_over(tmp_path, root):
+    """A snapshot cached by an older version (before downloads were checked) that the code cannot read:
+    the run takes the previous snapshot and says why; never an internal error."""
+    from veiligheidsanalyse.report.data_step import prepare_run_data
+    from veiligheidsanalyse.sources.snapshots import Snapshot, write_snapshot
+
+    demo = Snapshot(root / "data" / "demo" / "47013NED" / "demo")
+    provenance = {"retrieved_at": "2026-11-20T10:00:00+00:00", "table_modified": "2026-11-01T02:00:00"}
+    old = write_snapshot(tmp_path / "cache", "47013NED", demo.rows(), demo.metadata, provenance,
+                         snapshot_id="20261120T100000Z")
+    broken = json.loads(json.dumps(demo.metadata))
+    broken["DataProperties"] = [p for p in broken["DataProperties"] if p.get("Key") != "GeregistreerdeMisdrijven_1"]
+    write_snapshot(tmp_path / "cache", "47013NED", demo.rows(), broken,
+                   dict(provenance, retrieved_at="2026-11-27T10:00:00+00:00"), snapshot_id="20261127T100000Z")
+
+    config = _data_config(tmp_path, root, "cache")
+    data = prepare_run_data(config, root, RunOptions(), work_dir=tmp_path / "store")
+    source = data.prepared.status.sources["47013NED"]
+    assert source.soort == "opgeslagen" and source.snapshot == f"47013NED/{old.snapshot_id}"
+    assert "kon niet worden verwerkt" in source.reden and "20261127T100000Z" in source.reden
+    assert any("47013NED" in n and "kon niet worden verwerkt" in n for n in data.prepared.status.notes)
+    assert data.prepared.snapshots["47013NED"].snapshot_id == old.snapshot_id
+
+
+def test_the_period_shown_is_the_period_in_the_data():
+    from veiligheidsanalyse.prepare import period_text
+
+    assert period_text({"jaren": [2015, 2016, 2018], "maand": None}, (2015, 2019)) == \
+        "2015-2018 (geen gegevens over 2017, 2019)"
+    assert period_text({"jaren": [2022, 2023, 2024], "maand": "2025-03"}) == \
+        "2022-2024; maandcijfers tot en met maart 2025"
+    status = DataStatus(sources={"t1": SourceStatus("t1", "t1", "actueel", laatste_jaar=2024),
+                                 "partner:halt": SourceStatus("partner:halt", "h", "partner", laatste_jaar=2025)})
+    assert status.period(2015, 2025) == "2015-2024 (2025 nog niet beschikbaar)"
+    assert status.period(2015, 2024) == "2015-2024"

@@ -140,37 +140,52 @@ def normalised(snapshot: Snapshot) -> tuple["pd.DataFrame", list[str]]:
     return _NORMALISED[key]
 
 
-def years_with_data(observations: "pd.DataFrame") -> dict[str, list[int]]:
-    """Source id (table id or partner:<stem>) -> the years that have at least one known value."""
+def years_with_data(observations: "pd.DataFrame") -> dict[str, dict]:
+    """Source id (table id or partner:<stem>) -> {"jaren": years with a known yearly value,
+    "maand": the last month with a known monthly value ("2026-10") or None}."""
     import re
 
     known = observations[observations["waarde"].notna()]
-    out: dict[str, list[int]] = {}
-    for snapshot, years in known.groupby("snapshot", sort=False)["jaar"]:
-        table = str(snapshot).split("/", 1)[0]
-        if table in TABLES:
-            out.setdefault(table, [])
-            out[table] = sorted(set(out[table]) | {int(y) for y in years.dropna()})
-    partner = known[known["status"] == "partner"]
-    for bron, years in partner.groupby("bron", sort=False)["jaar"]:
-        match = re.search(r"\(([^()]*)\)\s*$", str(bron))
-        if match:
-            key = f"partner:{Path(match.group(1)).stem}"
-            out[key] = sorted(set(out.get(key, [])) | {int(y) for y in years.dropna()})
+    source = known["snapshot"].astype(str).str.split("/", n=1).str[0]
+    partner = (known["status"] == "partner").to_numpy()
+    stems = known["bron"].astype(str).str.extract(r"\(([^()]*)\)\s*$")[0]
+    source = source.where(~partner, "partner:" + stems.fillna("").map(lambda f: Path(f).stem if f else ""))
+    out: dict[str, dict] = {}
+    for key, part in known.groupby(source, sort=False):
+        if not (key in TABLES or (key.startswith("partner:") and key != "partner:")):
+            continue
+        yearly = part[part["maand"].isna()]
+        monthly = part[part["maand"].notna()]
+        last = monthly.sort_values(["jaar", "maand"]).iloc[-1] if len(monthly) else None
+        out[key] = {"jaren": sorted({int(y) for y in yearly["jaar"].dropna()}),
+                    "maand": f"{int(last['jaar'])}-{int(last['maand']):02d}" if last is not None else None}
     return out
 
 
-def period_text(years: list[int], wanted: tuple[int, int] | None = None) -> str | None:
-    """[2015, ..., 2024] -> '2015-2024'; gaps and missing years of the wanted period are named."""
-    if not years:
-        return None
-    text = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
-    gaps = [y for y in range(years[0], years[-1] + 1) if y not in years]
-    if wanted is not None:
-        gaps += [y for y in range(max(wanted[0], years[-1] + 1), wanted[1] + 1)]
-    if gaps:
-        text += f" (geen gegevens over {', '.join(str(y) for y in gaps)})"
-    return text
+def period_text(info: dict | None, wanted: tuple[int, int] | None = None) -> str | None:
+    """'2015-2024 (geen gegevens over 2025); maandcijfers tot en met oktober 2026': the years with
+    data, gaps and years of the wanted period without data named, and the last month if any."""
+    from .status import MONTHS_NL
+
+    years, month = (info or {}).get("jaren") or [], (info or {}).get("maand")
+    parts = []
+    if years:
+        text = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
+        gaps = [y for y in range(years[0], years[-1] + 1) if y not in years]
+        if wanted is not None:
+            gaps += [y for y in range(max(wanted[0], years[-1] + 1), wanted[1] + 1)]
+        if gaps:
+            text += f" (geen gegevens over {', '.join(str(y) for y in gaps)})"
+        parts.append(text)
+    if month:
+        year, number = (int(x) for x in month.split("-"))
+        parts.append(f"maandcijfers tot en met {MONTHS_NL[number - 1]} {year}")
+    return "; ".join(parts) or None
+
+
+def last_year(info: dict | None) -> int | None:
+    years = (info or {}).get("jaren") or []
+    return years[-1] if years else None
 
 
 def build_store(store_dir: Path, observations: "pd.DataFrame", status: "DataStatus") -> None:

@@ -69,6 +69,7 @@ class SourceStatus:
     detail: str | None = None  # technical reason, for the manifest and the run log
     snapshot: str | None = None  # "<table>/<snapshot id>" or the file's sha256
     verouderd: bool = False  # older than the data policy allows, or older than the analysis period
+    laatste_jaar: int | None = None  # the last year with yearly data
 
     @property
     def invented(self) -> bool:
@@ -190,9 +191,19 @@ class DataStatus:
         partner_old = [s for s in statuses if s.soort == "partner" and s.verouderd]
         if partner_old:
             out.append({"kind": "stale", "title": "Verouderde partnergegevens.",
-                        "text": " ".join(f"{s.naam} loopt tot {s.periode.split('-')[-1]}, ouder dan de analyseperiode."
-                                         for s in partner_old if s.periode)})
+                        "text": " ".join(f"{s.naam} heeft gegevens over {s.periode}: de laatste jaren van de "
+                                         "analyseperiode ontbreken." for s in partner_old if s.periode)})
         return out
+
+    def period(self, first: int, last: int) -> str:
+        """The analysis period as the data have it: '2015-2024 (2025 nog niet beschikbaar)' when no
+        open-data table has figures for the last years of the configured period."""
+        have = [s.laatste_jaar for s in self.tables.values() if s.laatste_jaar is not None]
+        if not have or max(have) >= last:
+            return f"{first}-{last}"
+        end = max(have)
+        missing = str(last) if end + 1 == last else f"{end + 1}-{last}"
+        return f"{first}-{end} ({missing} nog niet beschikbaar)"
 
     # ------------------------------------------------------------------ (de)serialising
     @classmethod

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..config import ConfigError, RunConfig, resolve
 from ..prepare import (DataUnavailableError, Prepared, build_store, choose_and_normalise, known_region_codes,
-                       period_text, snapshot_labels, years_with_data)
+                       last_year, period_text, snapshot_labels, years_with_data)
 
 INPUTS_DIR = "inputs"  # inside a store (= chapter.INPUTS_DIR; not imported from there to keep pandas out)
 STORE_CACHE_VERSION = 1
@@ -175,7 +175,7 @@ def data_status(config: RunConfig, resolution, record: dict):
         snap = _snapshot_at(resolution, table_id, choice)
         prov = snap.provenance if snap is not None else {}
         title = (snap.metadata.get("TableInfos", {}).get("Title") if snap is not None else None) or spec.title
-        years = record["periods"].get(table_id, [])
+        years = record["periods"].get(table_id)
         kind = KIND_OF_ORIGIN[choice["origin"]]
         sources[table_id] = SourceStatus(
             id=table_id, naam=f"{spec.publisher} {table_id} ({title})", soort=kind,
@@ -183,7 +183,7 @@ def data_status(config: RunConfig, resolution, record: dict):
             periode=period_text(years, wanted if spec.periods != "edition" else None),
             reden=choice.get("reason"), detail=choice.get("detail"),
             snapshot=f"{table_id}/{snap.snapshot_id}" if snap is not None else None,
-            verouderd=bool(choice.get("stale")),
+            verouderd=bool(choice.get("stale")), laatste_jaar=last_year(years),
         )
         if snap is not None:
             snapshots[table_id] = dict({k: prov.get(k) for k in ("snapshot_id", "retrieved_at", "table_modified",
@@ -191,11 +191,12 @@ def data_status(config: RunConfig, resolution, record: dict):
                                        origin=choice["origin"], status=kind, reason=choice.get("reason"),
                                        message=choice.get("detail"))
     for source_id, info in record["partner"].items():
-        years = record["periods"].get(source_id, [])
+        years = record["periods"].get(source_id)
+        last = last_year(years)
         sources[source_id] = SourceStatus(
             id=source_id, naam=info["naam"], soort=info["soort"], datum=info.get("datum"),
-            periode=period_text(years), snapshot=info.get("sha256"),
-            verouderd=bool(years) and years[-1] < config.jaar_tot,
+            periode=period_text(years),
+            verouderd=last is not None and last < config.jaar_tot, laatste_jaar=last,
             reden="voorbeeldbestand, geen levering van de partner" if info["soort"] == "voorbeeld" else None,
         )
     return DataStatus(sources=sources, notes=tuple(record["notes"]), snapshots=snapshots,

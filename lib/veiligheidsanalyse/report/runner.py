@@ -543,7 +543,7 @@ def _prepare_jobs(t: Target, config: RunConfig, run_id: str, wall_start: datetim
     cfg = t.config
     t.page_common = {
         "chapters": t.links, "gemeente_naam": t.naam,
-        "periode": f"{cfg.jaar_van}-{cfg.jaar_tot}", "run_date": wall_start.strftime("%d-%m-%Y"),
+        "periode": status.period(cfg.jaar_van, cfg.jaar_tot), "run_date": wall_start.strftime("%d-%m-%Y"),
         "data_label": status.badge()[1], "data_kind": status.badge()[0], "run_id": run_id,
         "version": __version__, "git": git, "banners": status.banners(),
         "source_status": status.to_json()["sources"], "default_sources": list(t.data.source_labels.values()),
