@@ -11,6 +11,9 @@ naive      per chapter, one after the other: ``papermill nb out.ipynb -k veiligh
 full       ``veiligheidsanalyse run <config> --force --quiet`` with the store cache emptied first: the
            whole report from scratch, data step (normalisation) included
 unchanged  the same command without --force, right after a full run: nothing changed
+offline    ``make report`` as a user without network runs it: data policy ``fresh`` with every request
+           refused (``VA_ODATA_URL`` pointing at a closed port on 127.0.0.1), nothing changed since
+           the last run; every table falls back to its demo snapshot, at once and without back-off
 edit       after editing one notebook (a new markdown cell): only that chapter and the index
 basisteam  ``veiligheidsanalyse run <basisteam config> --force`` (store cache emptied): five gemeenten
            and the regional report, against ``full`` for one gemeente
@@ -65,8 +68,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-SCENARIOS = ("naive", "full", "unchanged", "edit", "basisteam", "cold", "nofork", "before")
-DEFAULT = ("naive", "full", "unchanged", "edit", "basisteam")
+SCENARIOS = ("naive", "full", "unchanged", "offline", "edit", "basisteam", "cold", "nofork", "before")
+DEFAULT = ("naive", "full", "unchanged", "offline", "edit", "basisteam")
 
 
 # ------------------------------------------------------------------------------------------ setup
@@ -97,6 +100,15 @@ def write_config(project: Path, source: Path, outputs: Path, policy: str, name: 
     target = project / "config" / f"{name}.yaml"
     target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
+
+
+def closed_port() -> str:
+    """127.0.0.1:<port> where nothing listens: every connection is refused, as without network."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{sock.getsockname()[1]}"
 
 
 def chapters_of(config: Path) -> list[str]:
@@ -330,11 +342,15 @@ def main(argv: list[str] | None = None) -> int:
     before_config = (write_config(project, args.config, tmp / "outputs-before", args.policy, "bench-before",
                                   args.chapters) if "before" in wanted else None)
 
+    offline_config = (write_config(project, args.config, tmp / "outputs-offline", "fresh", "bench-offline",
+                                   args.chapters) if "offline" in wanted else None)
+    offline_env = dict(env, VA_ODATA_URL=f"http://{closed_port()}")
+
     print(f"Werkmap: {tmp}", flush=True)
     print(f"Hoofdstukken: {', '.join(chapters)}; kernen: {cores}; runs: {runs}; "
           f"load average bij start: {os.getloadavg()[0]:.2f}", flush=True)
 
-    keys = ("naive", "naive_cpu", "full", "full_cpu", "unchanged", "edit", "basisteam", "basisteam_cpu", "cold",
+    keys = ("naive", "naive_cpu", "full", "full_cpu", "unchanged", "offline", "edit", "basisteam", "basisteam_cpu", "cold",
             "cold_cpu", "nofork", "nofork_cpu", "nofork_lower_bound", "before", "before_cpu", "lower_bound",
             "runner_rss_mb", "tree_rss_mb", "chapter_rss_mb",
             "kernel_cpu", "store_build", "data_step", "load")
@@ -361,6 +377,10 @@ def main(argv: list[str] | None = None) -> int:
         seconds, _, _ = full_run(basisteam, tmp / "outputs-basisteam", env)
         first["basisteam"] = (seconds, None)
         print(f"[eerste] basisteam       {seconds:7.2f} s  (geen eerdere duur per hoofdstuk)", flush=True)
+
+    if offline_config is not None:  # the first offline run builds the report; the timed ones find it unchanged
+        seconds, _, _ = timed(cli + [str(offline_config), "--quiet"], offline_env, project)
+        print(f"[eerste] offline         {seconds:7.2f} s  (bouwt het rapport op demodata)", flush=True)
 
     for i in range(runs):
         res["load"].append(os.getloadavg()[0])
@@ -415,6 +435,13 @@ def main(argv: list[str] | None = None) -> int:
             if ran:
                 notes.append(f"unchanged run {i + 1} executed {ran} (expected none)")
             print(f"{tag} niets veranderd     {seconds:7.2f} s  (uitgevoerd: {ran or 'niets'})", flush=True)
+        if offline_config is not None:
+            seconds, _, _ = timed(cli + [str(offline_config), "--quiet"], offline_env, project)
+            ran = executed(latest_manifest(tmp / "outputs-offline"))
+            res["offline"].append(seconds)
+            if ran:
+                notes.append(f"offline run {i + 1} executed {ran} (expected none)")
+            print(f"{tag} offline, onveranderd {seconds:7.2f} s  (uitgevoerd: {ran or 'niets'})", flush=True)
         if "edit" in wanted:
             edit_notebook(edit_target, i)
             seconds, _, _ = timed(cli + [str(config), "--quiet"], env, project)
@@ -460,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
         print(line("  ondergrens zonder forken", res["nofork_lower_bound"]))
         print(line("  CPU-tijd", res["nofork_cpu"]))
     print(line("runner, niets veranderd", res["unchanged"]))
+    print(line("runner, offline (fresh, geen netwerk), niets veranderd", res["offline"]))
     print(line("runner, één notebook bewerkt", res["edit"]))
     print(line("runner, basisteam (5 gemeenten + regio)", res["basisteam"]))
     print(line("  CPU-tijd", res["basisteam_cpu"]))
@@ -501,6 +529,8 @@ def main(argv: list[str] | None = None) -> int:
     ratio("runner volledig / ondergrens zonder forken", "full", "nofork_lower_bound", "", lambda r: None)
     if res["unchanged"]:
         rows.append(("niets veranderd (s)", f"{med(res['unchanged']):6.2f}", "<= 2", med(res["unchanged"]) <= 2))
+    if res["offline"]:
+        rows.append(("offline, niets veranderd (s)", f"{med(res['offline']):6.2f}", "<= 1", med(res["offline"]) <= 1))
     if res["runner_rss_mb"]:
         rows.append(("piekgeheugen runner (MB)", f"{med(res['runner_rss_mb']):6.1f}", "<= 500",
                      med(res["runner_rss_mb"]) <= 500))
