@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -170,8 +171,13 @@ def test_exit_3_when_the_policy_cannot_be_met(tmp_path: Path, demo_config: Path)
     data = yaml.safe_load(demo_config.read_text(encoding="utf-8"))
     data["data"]["cache"] = str(tmp_path / "leeg")  # nothing fetched yet
     demo_config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    result = _cli("run", str(demo_config), "--policy", "cache", "--quiet", cwd=ROOT)
+    with socket.socket() as sock:  # a port nothing listens on: every request is refused
+        sock.bind(("127.0.0.1", 0))
+        offline = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    result = _cli("run", str(demo_config), "--require-fresh", "--odata-url", offline, "--quiet", cwd=ROOT)
     assert result.returncode == 3 and "niet beschikbaar" in result.stderr
+    assert "47013NED" in result.stderr and "03759ned" in result.stderr  # every table, and why
+    assert "niet bereikbaar" in result.stderr
     outputs = Path(data["uitvoer"])
     assert not any(p.is_dir() and not p.name.startswith(".") and p.name != "logs" for p in outputs.iterdir())
     log = next(outputs.glob("logs/*/*/runner.log")).read_text(encoding="utf-8")

@@ -162,14 +162,17 @@ def years_with_data(observations: "pd.DataFrame") -> dict[str, dict]:
     return out
 
 
-def period_text(info: dict | None, wanted: tuple[int, int] | None = None) -> str | None:
+def period_text(info: dict | None, wanted: tuple[int, int] | None = None, editions: bool = False) -> str | None:
     """'2015-2024 (geen gegevens over 2025); maandcijfers tot en met oktober 2026': the years with
-    data, gaps and years of the wanted period without data named, and the last month if any."""
+    data, gaps and years of the wanted period without data named, and the last month if any.
+    A survey held every other year lists its ``editions``: 'edities 2017, 2019, 2021'."""
     from .status import MONTHS_NL
 
     years, month = (info or {}).get("jaren") or [], (info or {}).get("maand")
     parts = []
-    if years:
+    if years and editions:
+        parts.append(f"{'editie' if len(years) == 1 else 'edities'} {', '.join(str(y) for y in years)}")
+    elif years:
         text = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
         gaps = [y for y in range(years[0], years[-1] + 1) if y not in years]
         if wanted is not None:

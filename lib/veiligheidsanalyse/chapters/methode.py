@@ -113,7 +113,7 @@ def data_account(ds: Dataset) -> pd.DataFrame:
                      "Omschrijving": spec.description if spec else "partnerbestand",
                      "Status": status,
                      "Datum": date_nl(s.datum) if s.datum else "",
-                     "Jaren met gegevens": s.periode or "geen",
+                     "Jaren met gegevens": s.periode or ("geen" if spec else ""),
                      "Toelichting": s.reden or ""})
     return pd.DataFrame(rows, columns=["Bron", "Omschrijving", "Status", "Datum", "Jaren met gegevens", "Toelichting"])
 

@@ -139,7 +139,8 @@ def prepare_run_data(config: RunConfig, root: Path, options, work_dir: Path,
     record = {
         "choices": {t: _choice_json(c) for t, c in chosen.items()},
         "periods": years_with_data(observations),
-        "notes": notes,
+        "notes": notes + [f"Partnerbestand {problem}" for problem in (inputs.problems if inputs is not None else [])
+                          if problem.severity == "warning"],
         "partner": partner,
         "inputs_missing": list(inputs.missing) if inputs is not None else [],
     }
@@ -180,7 +181,7 @@ def data_status(config: RunConfig, resolution, record: dict):
         sources[table_id] = SourceStatus(
             id=table_id, naam=f"{spec.publisher} {table_id} ({title})", soort=kind,
             datum=None if kind == "demo" else prov.get("retrieved_at"),
-            periode=period_text(years, wanted if spec.periods != "edition" else None),
+            periode=period_text(years, wanted, editions=spec.periods == "edition" and spec.kwb_year is None),
             reden=choice.get("reason"), detail=choice.get("detail"),
             snapshot=f"{table_id}/{snap.snapshot_id}" if snap is not None else None,
             verouderd=bool(choice.get("stale")), laatste_jaar=last_year(years),
@@ -194,8 +195,9 @@ def data_status(config: RunConfig, resolution, record: dict):
         years = record["periods"].get(source_id)
         last = last_year(years)
         sources[source_id] = SourceStatus(
-            id=source_id, naam=info["naam"], soort=info["soort"], datum=info.get("datum"),
-            periode=period_text(years),
+            id=source_id, naam=info["naam"], soort=info["soort"],
+            datum=info.get("datum") if info["soort"] == "partner" else None,  # an example file has no delivery
+            periode=period_text(years, editions=source_id == "partner:veiligheidsmonitor"),
             verouderd=last is not None and last < config.jaar_tot, laatste_jaar=last,
             reden="voorbeeldbestand, geen levering van de partner" if info["soort"] == "voorbeeld" else None,
         )
