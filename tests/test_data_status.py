@@ -184,6 +184,11 @@ def test_a_server_with_only_47013NED_gives_real_totals_and_marks_everything_else
 
         methode = (run_dir / "99_methode.html").read_text(encoding="utf-8")
         assert "Gegevensverantwoording" in methode and "foutmelding" in methode
+        # The indicators whose category codes the served table lacks are named, the others are used.
+        notes = manifest["data"]["notes"]
+        assert any("47013NED" in n and "geweld" in n for n in notes), notes
+        assert not any("woninginbraak" in n for n in notes)
+        assert "geen gegevens voor indicator geweld" in methode
 
         # A scheduled run names every table that could not be fetched, and why.
         strict = run(config, RunOptions(policy="require-fresh", endpoint=server.endpoint(retries=0, timeout=(2, 10)),
