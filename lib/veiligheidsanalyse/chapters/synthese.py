@@ -217,8 +217,8 @@ OORDEEL_COLOUR = {"ondersteund": "beter", "klopt": "beter", "verenigbaar": "geli
                   "tegengesproken": "slechter", "wijkt af": "slechter"}
 
 _PLAN_WORDS = (r"ivp", r"(?:integraal\s+)?veiligheidsplan", r"vorige?\s+plan", r"vorige\s+veiligheidsanalyse")
-_TAKEN_FROM = (r"(?:overgenomen\s+|afkomstig\s+|geciteerd\s+)?uit|ontleend\s+aan|volgens|zoals\s+(?:genoemd\s+)?in"
-               r"|bron\s*:")
+_TAKEN_FROM = (r"(?:overgenomen|afkomstig)\s+(?:uit|van)|(?:geciteerd\s+)?uit|ontleend\s+aan|volgens"
+               r"|zoals\s+(?:genoemd\s+)?in|zie|bron")
 _YEAR_SPAN = re.compile(r"(\d{4})\s*[-–]\s*(\d{4})")
 
 
@@ -226,9 +226,10 @@ def note_names_plan(note: object, bron: str = "") -> bool:
     """Whether a partner figure's ``bron_opmerking`` says the figure was taken from the plan ``bron``.
 
     Rule (case and spacing ignored): the note cites a plan when a plan name follows a source phrase
-    ("uit", "overgenomen uit", "afkomstig uit", "ontleend aan", "volgens", "zoals in", "bron:"; with
-    "de tekst van", "hoofdstuk 5 van" and "het"/"de" allowed in between), or when the note starts
-    with a plan name (a bare citation: "IVP Westerveld 2023-2027, hoofdstuk 5: ..."). Plan names
+    ("uit", "overgenomen uit/van", "afkomstig uit/van", "ontleend aan", "volgens", "zoals in", "zie",
+    "bron", each with or without a colon; with "de tekst van", "hoofdstuk 5 van" and "het"/"de"
+    allowed in between), or when the note starts with a plan name (a bare citation: "IVP Westerveld
+    2023-2027, hoofdstuk 5: ...", "IVP 2023-2027 (hoofdstuk 5)"). Plan names
     are the statement's own ``bron`` without its chapter ("IVP Westerveld 2023-2027") and the
     generic "IVP", "(integraal) veiligheidsplan", "vorige plan" and "vorige veiligheidsanalyse".
 
@@ -244,10 +245,10 @@ def note_names_plan(note: object, bron: str = "") -> bool:
     names = ([re.escape(own_name)] if own_name else []) + list(_PLAN_WORDS)
     plan = r"(?:" + "|".join(names) + r")\b"
     own_span = _YEAR_SPAN.search(source)
-    cited = re.compile(r"\b(?:" + _TAKEN_FROM + r")\s+(?:de\s+tekst\s+van\s+)?(?:hoofdstuk\s+\d+\s+van\s+)?"
-                       r"(?:het\s+|de\s+|ons\s+)?" + plan)
+    cited = re.compile(r"\b(?:" + _TAKEN_FROM + r")(?:\s*:\s*|\s+)(?:de\s+tekst\s+van\s+)?"
+                       r"(?:hoofdstuk\s+\d+\s+van\s+)?(?:het\s+|de\s+|ons\s+)?" + plan)
     matches = list(cited.finditer(text))
-    start = re.match(r"(?:bron\s*:\s*)?" + plan, text)
+    start = re.match(plan, text)
     if start:
         matches.append(start)
     for match in matches:
