@@ -164,8 +164,10 @@ def test_a_server_with_only_47013NED_gives_real_totals_and_marks_everything_else
         assert sources["03759ned"]["soort"] == "demo"
         assert "404" in manifest["data"]["snapshots"]["03759ned"]["message"]  # the technical reason is kept
         assert manifest["data"]["demo"] is False and "demo" in manifest["data"]["badge"]
-        # The open data are not all demo: the example partner files are not used.
-        assert not [s for s in sources if s.startswith("partner:")]
+        # The open data are not all demo: the example partner files are not used, and the data account
+        # names the partner inputs that were not delivered.
+        partner = {k: s["soort"] for k, s in sources.items() if k.startswith("partner:")}
+        assert partner and set(partner.values()) == {"ontbreekt"} and "partner:halt" in partner
 
         # The crime totals in the published CSV are the served ones, marked with what they rest on.
         rows = _csv(run_dir, "01_criminaliteit__totaal_per_jaar.csv")
@@ -365,8 +367,8 @@ def test_a_cached_snapshot_that_fails_to_normalise_is_passed_over(tmp_path, root
     data = prepare_run_data(config, root, RunOptions(), work_dir=tmp_path / "store")
     source = data.prepared.status.sources["47013NED"]
     assert source.soort == "opgeslagen" and source.snapshot == f"47013NED/{old.snapshot_id}"
-    assert "kon niet worden verwerkt" in source.reden and "20261127T100000Z" in source.reden
-    assert any("47013NED" in n and "kon niet worden verwerkt" in n for n in data.prepared.status.notes)
+    assert "niet te verwerken" in source.reden and "20261127T100000Z" in source.reden
+    assert any("47013NED" in n and "niet te verwerken" in n for n in data.prepared.status.notes)
     assert data.prepared.snapshots["47013NED"].snapshot_id == old.snapshot_id
 
 

@@ -123,7 +123,7 @@ def test_cache_older_than_max_age_gets_a_banner(roots):
     res = resolve("cache", [GEMEENTEN, BUURTEN], roots, None, now=NOW + timedelta(days=40), max_age_days=31)
     assert res.stale and len(res.banners) == 1
     assert "ouder dan 31 dagen" in res.banners[0] and "27 november 2026" in res.banners[0]
-    assert "40 days old" in res.tables["47013NED"].message
+    assert "40 dagen oud" in res.tables["47013NED"].message
 
 
 def test_cache_missing_or_other_regions(roots):

@@ -93,6 +93,7 @@ class Chapter:
     findings: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    data_status: DataStatus | None = None  # a report over several stores (the region): their merged status
     _figure_count: int = 0
     _table_count: int = 0
     _csv_files: set = field(default_factory=set)
@@ -108,7 +109,7 @@ class Chapter:
 
     @property
     def status(self) -> DataStatus:
-        return self.data.status
+        return self.data_status or self.data.status
 
     @property
     def inputs(self) -> PartnerInputs:
@@ -164,10 +165,11 @@ class Chapter:
         on those numbers): the same note goes to index.html with them.
         """
         self.findings = [f for f in findings if f][:5]
-        mark = self.status.mark(self.sources)
+        sources = self.sources or list(self.status.sources)
+        mark = self.status.mark(sources)
         if mark and self.findings:
             self.findings.append(f"{mark}: deze bevindingen rusten deels op "
-                                 f"{self.status.describe(self.sources)}, niet op echte cijfers.")
+                                 f"{self.status.describe(sources)}, niet op echte cijfers.")
         items = "".join(f"<li>{html.escape(f)}</li>" for f in self.findings) or "<li>Geen bevindingen.</li>"
         html_block(f'<section class="va-findings" aria-labelledby="kernbevindingen">'
                    f'<h2 id="kernbevindingen">Kernbevindingen</h2><ul>{items}</ul></section>')
@@ -207,7 +209,7 @@ class Chapter:
               sources: Iterable[str] | None = None) -> None:
         """A numbered table in Dutch number format, with the CSV of exactly these numbers next to it.
 
-        ``sources`` (table ids, ``partner:<file>``) say what the numbers come from; without it they
+        ``sources`` (table ids, ``partner:<kind>``) say what the numbers come from; without it they
         are read from ``source`` (see :meth:`shown_sources`). Their data status goes into the source
         line and into the CSV's column ``gegevensstatus``.
         """
@@ -310,11 +312,11 @@ class Chapter:
 
 
 def _names_source(text: str, source_id: str) -> bool:
-    """Does a source line name this table ("47013NED") or partner file ("partner:veilig_thuis")?"""
+    """Does a source line name this table ("47013NED") or partner input ("partner:veilig_thuis")?"""
     if source_id.startswith("partner:"):
-        stem = source_id.removeprefix("partner:").casefold()
+        kind = source_id.removeprefix("partner:").casefold()
         text = text.casefold()
-        return any(variant in text for variant in (stem, stem.replace("_", " "), stem.replace("_", "-")))
+        return any(variant in text for variant in (kind, kind.replace("_", " "), kind.replace("_", "-")))
     return re.search(rf"\b{re.escape(source_id)}\b", text, flags=re.IGNORECASE) is not None
 
 

@@ -79,47 +79,45 @@ def snapshot_labels(snapshots: dict[str, Snapshot], kinds: dict[str, str] | None
 
 @dataclass(frozen=True)
 class TableChoice:
-    """The snapshot a table's numbers finally come from (after any fallback at normalisation)."""
+    """The snapshot a table's numbers finally come from, after passing over the ones that could not
+    be normalised (``rejected``: which and why, in Dutch; None when the resolved one was used)."""
 
     origin: str  # fresh | cached | demo | missing
     snapshot: Snapshot | None
-    reason: str | None  # Dutch reason when not the fresh table
-    stale: bool = False
-    detail: str | None = None  # technical reason
+    rejected: str | None = None
 
 
 def choose_and_normalise(resolution) -> tuple["pd.DataFrame", dict[str, TableChoice], list[str]]:
     """Normalise every resolved table; a snapshot that fails is treated as rejected and the next
     candidate of that table (an older cached snapshot, then the demo snapshot) is used instead.
 
+    Any error while reading a candidate counts as a rejection (a structural problem, a cell that is
+    not a number, a damaged file): a bad snapshot never becomes an internal error of the run.
     Returns the observations, the final choice per table and Dutch notes for the data account.
     """
     import pandas as pd
 
     from . import observations as obs
-    from .normalise import NormaliseError
 
     frames, chosen, notes = [], {}, []
     for table_id, r in resolution.tables.items():
-        candidates = [TableChoice(r.origin, r.snapshot, r.reason, r.stale, r.message)] if r.snapshot else []
-        candidates += [TableChoice(a.origin, a.snapshot, a.reason, a.origin == "cached") for a in r.alternatives]
-        choice = TableChoice("missing", None, r.reason or "geen gegevens", detail=r.message)
-        rejected = []
-        for candidate in candidates:
+        candidates = ([(r.origin, r.snapshot)] if r.snapshot else []) + [(a.origin, a.snapshot) for a in r.alternatives]
+        choice, rejected = TableChoice("missing", None), []
+        for origin, snapshot in candidates:
             try:
-                frame, table_notes = normalised(candidate.snapshot)
-            except NormaliseError as exc:
-                rejected.append(f"{table_id}/{candidate.snapshot.snapshot_id}: {exc}")
+                frame, table_notes = normalised(snapshot)
+            except Exception as exc:  # noqa: BLE001 - whatever is wrong with a snapshot, pass it over
+                rejected.append(f"{snapshot.snapshot_id}: {exc}" if str(exc) else f"{snapshot.snapshot_id}: "
+                                f"{type(exc).__name__}")
                 continue
             frames.append(frame)
             notes.extend(table_notes)
-            choice = candidate
+            choice = TableChoice(origin, snapshot)
             break
         if rejected:
-            why = f"de nieuwste bruikbare kopie kon niet worden verwerkt ({'; '.join(rejected)})"
-            notes.append(f"{table_id}: {why}.")
-            choice = TableChoice(choice.origin, choice.snapshot, why if choice.origin != "missing" else why,
-                                 choice.stale or choice.origin == "cached", "; ".join(rejected))
+            text = f"niet te verwerken en overgeslagen: {'; '.join(rejected)}"
+            notes.append(f"Tabel {table_id}: {text}.")
+            choice = TableChoice(choice.origin, choice.snapshot, text)
         chosen[table_id] = choice
     frames = [f for f in frames if len(f)]
     observations = obs.conform(pd.concat(frames, ignore_index=True)) if frames else obs.empty()
@@ -141,18 +139,17 @@ def normalised(snapshot: Snapshot) -> tuple["pd.DataFrame", list[str]]:
 
 
 def years_with_data(observations: "pd.DataFrame") -> dict[str, dict]:
-    """Source id (table id or partner:<stem>) -> {"jaren": years with a known yearly value,
+    """Source id (table id or partner:<kind>) -> {"jaren": years with a known yearly value,
     "maand": the last month with a known monthly value ("2026-10") or None}."""
-    import re
+    from .status import partner_source_id
 
     known = observations[observations["waarde"].notna()]
     source = known["snapshot"].astype(str).str.split("/", n=1).str[0]
     partner = (known["status"] == "partner").to_numpy()
-    stems = known["bron"].astype(str).str.extract(r"\(([^()]*)\)\s*$")[0]
-    source = source.where(~partner, "partner:" + stems.fillna("").map(lambda f: Path(f).stem if f else ""))
+    source = source.where(~partner, known["bron"].map(lambda b: partner_source_id(b) or ""))
     out: dict[str, dict] = {}
     for key, part in known.groupby(source, sort=False):
-        if not (key in TABLES or (key.startswith("partner:") and key != "partner:")):
+        if not (key in TABLES or key.startswith("partner:")):
             continue
         yearly = part[part["maand"].isna()]
         monthly = part[part["maand"].notna()]

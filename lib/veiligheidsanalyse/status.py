@@ -12,7 +12,7 @@ partner      a partner file delivered for this gemeente
 ontbreekt    no usable data at all
 ============ ======================================================================
 
-A source id is the table id (``47013NED``) or ``partner:<file stem>`` for a partner input. Pages,
+A source id is the table id (``47013NED``) or ``partner:<kind>`` for a partner input. Pages,
 captions, table source lines, CSV files and images ask this module how to mark what they show
 (:meth:`DataStatus.mark`, :meth:`DataStatus.describe`), so the wording is the same everywhere.
 
@@ -22,6 +22,7 @@ importing pandas (an unchanged re-run takes its store from the cache and never n
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -54,6 +55,12 @@ def date_nl(iso: str | None) -> str:
         return f"{day} {MONTHS_NL[month - 1]} {year}"
     except (ValueError, IndexError):
         return str(iso)
+
+
+def partner_source_id(bron: str) -> str | None:
+    """'partner: halt (Halt 2024.xlsx)' (an observation's ``bron``) -> 'partner:halt'; None for open data."""
+    match = re.match(r"^partner:\s*([a-z_]+)", str(bron))
+    return f"partner:{match.group(1)}" if match else None
 
 
 @dataclass(frozen=True)
@@ -135,7 +142,8 @@ class DataStatus:
         """Short Dutch status of these sources, e.g. 'demodata (47021NED); actueel (47013NED, 03759ned)'."""
         by_kind: dict[str, list[str]] = {}
         for s in self.of(ids):
-            by_kind.setdefault(s.soort, []).append(_short(s))
+            if s.soort != "ontbreekt":  # a source without data shows no numbers
+                by_kind.setdefault(s.soort, []).append(_short(s))
         if len(by_kind) == 1:
             (kind, names), = by_kind.items()
             if kind == "opgeslagen":
@@ -205,6 +213,19 @@ class DataStatus:
         missing = str(last) if end + 1 == last else f"{end + 1}-{last}"
         return f"{first}-{end} ({missing} nog niet beschikbaar)"
 
+    @classmethod
+    def merged(cls, statuses: Iterable["DataStatus"]) -> "DataStatus":
+        """One status for a report over several stores (the regional report): per source the least
+        trustworthy status any store has, so that nothing is shown as more current than it is."""
+        statuses = list(statuses)
+        sources: dict[str, SourceStatus] = {}
+        for status in statuses:
+            for key, source in status.sources.items():
+                if key not in sources or _TRUST[source.soort] < _TRUST[sources[key].soort]:
+                    sources[key] = source
+        notes = tuple(dict.fromkeys(n for status in statuses for n in status.notes))
+        return cls(sources=sources, notes=notes)
+
     # ------------------------------------------------------------------ (de)serialising
     @classmethod
     def from_json(cls, data: dict) -> "DataStatus":
@@ -215,6 +236,10 @@ class DataStatus:
     def to_json(self) -> dict:
         return {"sources": {k: s.to_json() for k, s in self.sources.items()}, "notes": list(self.notes),
                 "snapshots": self.snapshots, "inputs_missing": list(self.inputs_missing), "inputs": self.inputs}
+
+
+# Least trustworthy first; "ontbreekt" last: a table missing for one gemeente is there for another.
+_TRUST = {"voorbeeld": 0, "demo": 1, "opgeslagen": 2, "partner": 3, "actueel": 4, "ontbreekt": 5}
 
 
 def _short(s: SourceStatus) -> str:

@@ -134,8 +134,9 @@ def _noemer_label(p: CountProfile) -> str:
 
 
 def source_ids(ch: Chapter, p) -> list[str]:
-    """The sources behind a profile's numbers: its table (or partner file) and its denominator's table."""
-    ids = [p.indicator.table] if p.indicator.table else partner_sources(ch.data, [p.indicator.id])
+    """The sources behind a profile's numbers: its table, the partner file that fills the gemeente's
+    figures where the table has none, and its denominator's table."""
+    ids = ([p.indicator.table] if p.indicator.table else []) + partner_sources(ch.data, [p.indicator.id])
     if isinstance(p, CountProfile):
         ids.append(DENOMINATOR_TABLE[p.noemer_soort])
     return ids
@@ -225,18 +226,12 @@ def suppressed_table(df: pd.DataFrame, key: str, value_cols: list[str], threshol
 
 
 def partner_sources(ds, indicator_ids: list[str]) -> list[str]:
-    """Source ids ("partner:<file stem>") of the partner files behind the gemeente's figures."""
-    import re
-    from pathlib import PurePath
+    """Source ids ("partner:<kind>") of the partner files behind the gemeente's figures."""
+    from ..status import partner_source_id
 
     obs = ds.observations
     rows = obs[obs["indicator"].isin(indicator_ids) & (obs["regio_code"] == ds.gemeente) & (obs["status"] == "partner")]
-    out = []
-    for bron in dict.fromkeys(rows["bron"].dropna().astype(str)):
-        match = re.search(r"\(([^()]*)\)\s*$", bron)
-        if match:
-            out.append(f"partner:{PurePath(match.group(1)).stem}")
-    return out
+    return [i for i in dict.fromkeys(partner_source_id(b) for b in rows["bron"].dropna()) if i]
 
 
 def findings_with(head: list[str], profiles: list, limit: int = 5, minimum: int = 3) -> list[str]:

@@ -563,7 +563,10 @@ class KernenResult:
     @property
     def sources(self) -> list[str]:
         tables = [kr.indicator.table for kr in self.rates.values() if kr.available and kr.indicator.table]
-        return list(dict.fromkeys(tables + (["85984NED"] if self.indeling.available else [])))
+        tables += ["85984NED"] if self.indeling.available else []
+        tables += ["partner:kernen"] if self.indeling.bron == "partner" else []
+        tables += ["partner:veiligheidsmonitor"] if self.vm.available else []
+        return list(dict.fromkeys(tables))
 
 
 def _kern_list(names: list[str]) -> str:

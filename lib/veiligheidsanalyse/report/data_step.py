@@ -98,10 +98,10 @@ def check_regions(config: RunConfig, known: set[str]) -> None:
     for i, code in enumerate(listed):
         if code not in known:
             raise ConfigError(config.source, f"gemeenten[{i}]",
-                              f"unknown gemeente code {code}: not in the region list of the data")
+                              f"onbekende gemeentecode {code}: niet in de regiolijst van de gegevens")
     if config.gemeente not in known:
         raise ConfigError(config.source, "gemeente",
-                          f"unknown gemeente code {config.gemeente}: not in the region list of the data")
+                          f"onbekende gemeentecode {config.gemeente}: niet in de regiolijst van de gegevens")
     for key, group in (("regio", config.vergelijking.regio), ("provincie", config.vergelijking.provincie),
                        ("peers", config.vergelijking.peers)):
         if group is None:
@@ -109,7 +109,7 @@ def check_regions(config: RunConfig, known: set[str]) -> None:
         for i, code in enumerate(group.gemeenten):
             if code not in known:
                 raise ConfigError(config.source, f"vergelijking.{key}.gemeenten[{i}]",
-                                  f"unknown gemeente code {code}: not in the region list of the data")
+                                  f"onbekende gemeentecode {code}: niet in de regiolijst van de gegevens")
 
 
 def prepare_run_data(config: RunConfig, root: Path, options, work_dir: Path,
@@ -128,6 +128,10 @@ def prepare_run_data(config: RunConfig, root: Path, options, work_dir: Path,
             return cached
 
     observations, chosen, notes = choose_and_normalise(resolution)
+    unusable = {t: c.rejected for t, c in chosen.items() if c.origin == "missing" and resolution.tables[t].required}
+    if unusable:
+        details = "; ".join(f"{t}: {why}" for t, why in unusable.items())
+        raise DataUnavailableError(f"gegevens niet bruikbaar onder gegevensbeleid '{policy}': {details}")
     inputs = read_partner_inputs(config, root, naam, snapshots, examples)
     partner = _partner_files(inputs, root, examples, config, naam)
     if inputs is not None and len(inputs.observations):
@@ -194,13 +198,19 @@ def data_status(config: RunConfig, resolution, record: dict):
     for source_id, info in record["partner"].items():
         years = record["periods"].get(source_id)
         last = last_year(years)
+        editions = source_id == "partner:veiligheidsmonitor"  # a survey held every other year
         sources[source_id] = SourceStatus(
             id=source_id, naam=info["naam"], soort=info["soort"],
             datum=info.get("datum") if info["soort"] == "partner" else None,  # an example file has no delivery
-            periode=period_text(years, editions=source_id == "partner:veiligheidsmonitor"),
-            verouderd=last is not None and last < config.jaar_tot, laatste_jaar=last,
+            periode=period_text(years, editions=editions),
+            # A delivery usually lags a year (a survey two): older than that is out of date.
+            verouderd=last is not None and last < config.jaar_tot - (2 if editions else 1), laatste_jaar=last,
             reden="voorbeeldbestand, geen levering van de partner" if info["soort"] == "voorbeeld" else None,
         )
+    for kind in record["inputs_missing"]:
+        if kind != "verhaal" and f"partner:{kind}" not in sources:
+            sources[f"partner:{kind}"] = SourceStatus(id=f"partner:{kind}", naam=f"Partnerbestand {kind}",
+                                                      soort="ontbreekt", reden="niet aangeleverd")
     return DataStatus(sources=sources, notes=tuple(record["notes"]), snapshots=snapshots,
                       inputs_missing=tuple(record["inputs_missing"]),
                       inputs={info["pad"]: info["sha256"] for info in record["partner"].values()})
@@ -223,23 +233,26 @@ def source_labels(snapshots, status) -> dict[str, str]:
 
 
 def _choice_json(choice) -> dict:
+    """What the store records of a table: the snapshot it used and the ones it passed over."""
     return {"origin": choice.origin, "snapshot": str(choice.snapshot.path) if choice.snapshot is not None else None,
-            "reason": choice.reason, "stale": choice.stale, "detail": choice.detail}
-
-
-def _choice_json_of(r) -> dict:
-    return {"origin": r.origin, "snapshot": str(r.snapshot.path) if r.snapshot is not None else None,
-            "reason": r.reason, "stale": r.stale, "detail": r.message}
+            "rejected": choice.rejected}
 
 
 def _final_choice(r, record: dict) -> dict:
-    """The resolved table as this run sees it, unless the store replaced it by one of its alternatives
-    (the resolved snapshot failed to normalise): the same snapshot may be fresh now and cached later."""
+    """The table as this run sees it: origin, snapshot, Dutch reason, stale, technical detail.
+
+    The reason is this run's (the same snapshot may be fresh now and cached later), with what the
+    store passed over added when the resolved snapshot could not be normalised.
+    """
+    resolved = {"origin": r.origin, "snapshot": str(r.snapshot.path) if r.snapshot is not None else None,
+                "reason": r.reason, "stale": r.stale, "detail": r.message}
     recorded = record["choices"].get(r.table_id)
-    resolved = _choice_json_of(r)
-    if recorded is None or recorded.get("snapshot") == resolved["snapshot"]:
+    if recorded is None or not recorded.get("rejected"):
         return resolved
-    return recorded
+    return {"origin": recorded["origin"], "snapshot": recorded["snapshot"],
+            "reason": "; ".join(filter(None, [r.reason, recorded["rejected"]])),
+            "stale": recorded["origin"] == "cached",
+            "detail": "; ".join(filter(None, [r.message, recorded["rejected"]]))}
 
 
 def _snapshot_at(resolution, table_id: str, choice: dict):
@@ -262,7 +275,7 @@ def _chosen_snapshots(resolution, record: dict) -> dict:
 
 
 def _partner_files(inputs, root: Path, examples: bool, config: RunConfig, naam: str) -> dict[str, dict]:
-    """partner:<stem> -> name, kind (partner or voorbeeld), file date and sha256 of each partner file read."""
+    """partner:<kind> -> name, status (partner or voorbeeld), file date and sha256 of each partner file read."""
     if inputs is None:
         return {}
     from datetime import datetime, timezone
@@ -276,12 +289,18 @@ def _partner_files(inputs, root: Path, examples: bool, config: RunConfig, naam: 
             when = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
         except OSError:
             when = None
-        out[f"partner:{path.stem}"] = {
+        out[f"partner:{_kind_of(path, config)}"] = {
             "naam": f"{'Voorbeeldbestand' if is_example else 'Partnerbestand'} {path.name}",
             "soort": "voorbeeld" if is_example else "partner", "datum": when, "sha256": digest,
             "pad": _relative(path, root),
         }
     return out
+
+
+def _kind_of(path: Path, config: RunConfig) -> str:
+    """The input kind of a partner file: named in invoer.bestanden, else called after its kind."""
+    named = {Path(name).name: kind for kind, name in config.invoer_bestanden.items()}
+    return named.get(path.name, path.stem)
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -39,6 +39,7 @@ from ..indicators import Indicator, indicator as get_indicator
 from ..paths import intern_dir, project_root
 from ..stats import compare, rates, trend, verdicts
 from ..stats.formatting import format_nl
+from ..status import DataStatus
 
 CHAPTER_ID = "regio"
 
@@ -148,7 +149,8 @@ def open_region(config: str, stores: str | dict = "", run_dir: str = "") -> Regi
     out = Path(run_dir) if run_dir else root / "outputs" / "interactief" / slug(report.naam)
     first_store = Path(store_map[first]) if first in store_map else intern_dir(out) / "data"
     ch = Chapter(id=CHAPTER_ID, config=datasets[first].config, data=datasets[first], run_dir=out,
-                 findings_dir=intern_dir(out) / "findings", store_dir=first_store)
+                 findings_dir=intern_dir(out) / "findings", store_dir=first_store,
+                 data_status=DataStatus.merged(ds.status for ds in datasets.values()))
     links = {code: f"../../{slug(names[code])}/latest/index.html" for code in report.gemeenten}
     return Region(report=report, config=datasets[first].config, datasets=datasets, names=names, ch=ch,
                   report_links=links)

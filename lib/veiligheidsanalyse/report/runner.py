@@ -39,6 +39,7 @@ from pathlib import Path
 from .. import __version__
 from ..config import ConfigError, RunConfig, available_chapters, load_config, resolve
 from ..paths import intern_dir, project_root
+from ..status import DataStatus
 
 EXIT_OK = 0
 EXIT_CHAPTER_FAILED = 1
@@ -333,10 +334,12 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
                     return RunResult(EXIT_INVALID, message=str(exc))
                 if isinstance(exc, ConfigError):
                     return RunResult(EXIT_INVALID, message=f"ongeldige configuratie: {exc}")
-                return RunResult(EXIT_DATA_UNAVAILABLE, message=f"gegevens niet beschikbaar: {exc}")
+                return RunResult(EXIT_DATA_UNAVAILABLE, message=str(exc))
             t.naam = t.data.gemeente_naam
             log(f"gegevens {t.config.gemeente} ({t.naam}): {'uit de cache' if t.data.from_cache else 'opgebouwd'}; "
                 f"{_data_label(t.data.prepared.status)}")
+            for source in t.data.prepared.status.sources.values():
+                log(f"  {source.line()}" + (f" [{source.detail}]" if source.detail else ""))
         data_seconds = time.time() - data_started
 
         # ---- run folders
@@ -540,6 +543,8 @@ def _prepare_jobs(t: Target, config: RunConfig, run_id: str, wall_start: datetim
     t.links = [{"id": ch, "file": f"{ch}.html", "short": meta[ch]["short"], "title": meta[ch]["title"]}
                for ch in t.chapters]
     status = t.data.prepared.status
+    if t.kind == "regio":  # every member's data: nothing shown as more current than it is
+        status = DataStatus.merged(m.data.prepared.status for m in t.members)
     cfg = t.config
     t.page_common = {
         "chapters": t.links, "gemeente_naam": t.naam,

@@ -49,11 +49,10 @@ class DataUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Alternative:
-    """A snapshot a table may fall back to, and why it would be used."""
+    """A snapshot a table may fall back to when the one before it cannot be read."""
 
     origin: str  # "cached" or "demo"
     snapshot: Snapshot
-    reason: str  # Dutch
 
 
 @dataclass(frozen=True)
@@ -145,15 +144,16 @@ def resolve_sources(
         elif policy == "cache":
             tables[req.table_id] = _first(req, now, _cached_candidates(cache_root, req, now, max_age_days, None)
                                           + _demo_candidates(demo_root, req, "er is geen eerder opgehaalde kopie"),
-                                          missing=f"no cached snapshot under {cache_root} for this request")
+                                          missing=f"geen eerder opgehaalde kopie onder {cache_root} voor deze gemeenten")
         else:
             outcome = report.outcomes[req.table_id]
             if outcome.status != "failed":
-                later = _cached_candidates(cache_root, req, now, max_age_days, "de nieuwste versie was onbruikbaar",
-                                           skip=outcome.snapshot)
-                later += _demo_candidates(demo_root, req, "er is geen bruikbare opgehaalde kopie")
+                later = []  # require-fresh never falls back, not even when the fresh table cannot be read
+                if policy == "fresh":
+                    later = _cached_candidates(cache_root, req, now, max_age_days, None, skip=outcome.snapshot)
+                    later += _demo_candidates(demo_root, req, None)
                 tables[req.table_id] = _resolved(req, "fresh", outcome.snapshot, now,
-                                                 alternatives=tuple(Alternative(o, s, r or "") for o, s, r, _ in later))
+                                                 alternatives=tuple(Alternative(o, s) for o, s, _r, _stale in later))
                 continue
             reason, message = f"ophalen mislukt: {_dutch_reason(outcome.error)}", str(outcome.error)
             if policy == "require-fresh":
@@ -161,7 +161,7 @@ def resolve_sources(
                 continue
             candidates = (_cached_candidates(cache_root, req, now, max_age_days, reason, fallback=True)
                           + _demo_candidates(demo_root, req, f"{reason}, en er is geen eerder opgehaalde kopie"))
-            tables[req.table_id] = _first(req, now, candidates, missing=f"{message}; and no cached snapshot",
+            tables[req.table_id] = _first(req, now, candidates, missing=f"{message}; geen eerder opgehaalde kopie",
                                           missing_reason=reason, message=message)
 
     if any(r.origin == "missing" and r.required for r in tables.values()):
@@ -204,13 +204,13 @@ def _first(req: FetchRequest, now: datetime, candidates: list, *, missing: str |
            missing_reason: str | None = None, message: str | None = None) -> ResolvedTable:
     """The first candidate, with the others as alternatives; missing when there is none."""
     if not candidates:
-        return _missing(req, missing or "no demo snapshot for this table", missing_reason)
+        return _missing(req, missing or "geen demodata voor deze tabel", missing_reason)
     (origin, snap, reason, stale), rest = candidates[0], candidates[1:]
     detail = message
     if origin == "cached" and stale and message is None:
         age = snapshot_age_days(snap, now)
-        detail = f"snapshot is {_days(age)} old"
-    alternatives = tuple(Alternative(o, s, r or "") for o, s, r, _stale in rest)
+        detail = f"kopie is {_days(age)} oud"
+    alternatives = tuple(Alternative(o, s) for o, s, _r, _stale in rest)
     return _resolved(req, origin, snap, now, stale=stale, message=detail, reason=reason, alternatives=alternatives)
 
 
@@ -276,7 +276,7 @@ def _date_nl(when: datetime | None) -> str:
 
 
 def _days(age: float | None) -> str:
-    return "an unknown number of days" if age is None else f"{age:.0f} days"
+    return "een onbekend aantal dagen" if age is None else f"{age:.0f} dagen"
 
 
 def _banners(resolution: Resolution, max_age_days: float) -> list[str]:
