@@ -231,7 +231,7 @@ def test_a_table_that_cannot_be_fetched_falls_back_on_its_own(tmp_path, root, de
     assert kinds == {"47013NED": "actueel", "03759ned": "actueel", "47021NED": "demo"}
     assert not res.demo and "404" in res.tables["47021NED"].message
     assert res.tables["47021NED"].reason.startswith("ophalen mislukt")
-    assert any(b.startswith("Deels demodata") and "47021NED" in b for b in res.banners)
+    assert res.tables["47021NED"].alternatives == () and res.tables["47013NED"].alternatives[-1].origin == "demo"
 
     # Later, with the policy 'cache': what was fetched is cached, the rest is demo again.
     res = resolve_sources("cache", requests, tmp_path / "cache", root / "data" / "demo")

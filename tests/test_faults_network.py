@@ -118,17 +118,15 @@ def resolve(policy: str, cache: Path, endpoint: OdataEndpoint, tmp_path: Path):
 
 
 @pytest.mark.parametrize("fault_id", list(FAULTS))
-def test_fresh_falls_back_to_the_cache_with_a_banner(server, cache, tmp_path, fault_id):
+def test_fresh_falls_back_to_the_cache_with_the_reason(server, cache, tmp_path, fault_id):
     before = tree_state(cache)
     previous = list_snapshots(cache, TID)[-1]
     endpoint = inject(server, fault_id)
     res = resolve("fresh", cache, endpoint, tmp_path)
     table = res.tables[TID]
     assert table.origin == "cached" and table.snapshot.path == previous.path
-    assert res.stale and not res.demo
-    banner = " ".join(res.banners)
-    assert banner.startswith("Niet actueel") and f"{TID} van 27 november 2026" in banner
-    assert FAULTS[fault_id][1] in banner, banner
+    assert res.stale and not res.demo and table.retrieved_at == datetime(2026, 11, 27, 18, 15, tzinfo=timezone.utc)
+    assert table.reason.startswith("ophalen mislukt: ") and FAULTS[fault_id][1] in table.reason, table.reason
     assert TID in table.message  # the technical reason, for the manifest and the log
     assert tree_state(cache) == before
 
@@ -150,7 +148,7 @@ def test_fault_that_happens_once_is_retried(server, cache, tmp_path, fault_id):
     old = {s.snapshot_id for s in list_snapshots(cache, TID)}
     endpoint = inject(server, fault_id, times=1)
     res = resolve("require-fresh", cache, endpoint, tmp_path)
-    assert res.tables[TID].origin == "fresh" and not res.stale and res.banners == []
+    assert res.tables[TID].origin == "fresh" and not res.stale and res.tables[TID].reason is None
     faulty = [i for i, r in enumerate(server.log) if r.fault]
     assert len(faulty) == 1  # the fault did happen, once...
     assert any(r.path == server.log[faulty[0]].path for r in server.log[faulty[0] + 1:])  # ...and was retried

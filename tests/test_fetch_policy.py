@@ -49,7 +49,7 @@ def resolve(policy, requests, roots, endpoint, now=LATER, max_age_days=31):
 def test_fresh_online(server, tmp_path):
     res = resolve("fresh", [GEMEENTEN, BUURTEN], (tmp_path / "c", tmp_path / "d"), server.endpoint())
     assert {t: r.origin for t, r in res.tables.items()} == {"47013NED": "fresh", "47018NED": "fresh"}
-    assert res.banners == [] and not res.stale and not res.demo
+    assert all(r.reason is None for r in res.tables.values()) and not res.stale and not res.demo
     assert res.tables["47013NED"].retrieved_at == LATER
     assert set(res.snapshots) == {"47013NED", "47018NED"}
 
@@ -57,16 +57,16 @@ def test_fresh_online(server, tmp_path):
 def test_fresh_unchanged_table_counts_as_fresh(server, roots):
     res = resolve("fresh", [GEMEENTEN], roots, server.endpoint())
     assert res.tables["47013NED"].origin == "fresh" and res.fetch_report.unchanged
-    assert res.tables["47013NED"].retrieved_at == NOW and res.banners == []
+    assert res.tables["47013NED"].retrieved_at == NOW and res.tables["47013NED"].reason is None
 
 
-def test_fresh_offline_falls_back_to_cache_with_a_banner(roots):
+def test_fresh_offline_falls_back_to_cache_with_the_reason(roots):
     before = tree_state(roots[0])
     res = resolve("fresh", [GEMEENTEN, BUURTEN], roots, OFFLINE)
     assert {r.origin for r in res.tables.values()} == {"cached"}
-    assert res.stale and not res.demo and len(res.banners) == 1
-    banner = res.banners[0]
-    assert "niet bereikbaar" in banner and "47013NED van 27 november 2026" in banner and "47018NED" in banner
+    assert res.stale and not res.demo
+    assert all(r.reason == "ophalen mislukt: de server was niet bereikbaar" for r in res.tables.values())
+    assert res.tables["47013NED"].retrieved_at == NOW
     assert "connection" in res.tables["47013NED"].message  # technical reason kept for the manifest
     assert tree_state(roots[0]) == before
 
@@ -77,15 +77,15 @@ def test_fresh_server_error_on_one_table(server, roots):
     server.fail("status", status=503, table_id="47018NED")
     res = resolve("fresh", [GEMEENTEN, BUURTEN], roots, server.endpoint())
     assert res.tables["47013NED"].origin == "fresh" and res.tables["47018NED"].origin == "cached"
-    assert res.stale and "foutmelding" in res.banners[0] and "47018NED" in res.banners[0]
-    assert "47013NED" not in res.banners[0]
+    assert res.stale and "foutmelding" in res.tables["47018NED"].reason
+    assert res.tables["47013NED"].reason is None
 
 
 def test_fresh_schema_change_falls_back(server, roots):
     server.table("47013NED").set_modified("2025-02-15T02:00:00")
     server.table("47013NED").drop_dimension("Perioden")
     res = resolve("fresh", [GEMEENTEN], roots, server.endpoint())
-    assert res.tables["47013NED"].origin == "cached" and "opbouw van de tabel" in res.banners[0]
+    assert res.tables["47013NED"].origin == "cached" and "opbouw van de tabel" in res.tables["47013NED"].reason
 
 
 def test_fresh_offline_without_cache_or_demo_names_every_table_without_data(tmp_path):
@@ -116,13 +116,13 @@ def test_require_fresh_online(server, roots):
 def test_cache_uses_no_network(server, roots):
     res = resolve("cache", [GEMEENTEN, BUURTEN], roots, server.endpoint())
     assert server.log == []
-    assert {r.origin for r in res.tables.values()} == {"cached"} and res.banners == [] and not res.stale
+    assert {r.origin for r in res.tables.values()} == {"cached"} and not res.stale
+    assert all(r.reason is None for r in res.tables.values())
 
 
-def test_cache_older_than_max_age_gets_a_banner(roots):
+def test_cache_older_than_max_age_says_so(roots):
     res = resolve("cache", [GEMEENTEN, BUURTEN], roots, None, now=NOW + timedelta(days=40), max_age_days=31)
-    assert res.stale and len(res.banners) == 1
-    assert "ouder dan 31 dagen" in res.banners[0] and "27 november 2026" in res.banners[0]
+    assert res.stale and all(r.reason == "ouder dan 31 dagen" for r in res.tables.values())
     assert "40 dagen oud" in res.tables["47013NED"].message
 
 
@@ -151,7 +151,7 @@ def test_demo(server, roots):
     assert res.demo and not res.stale and server.log == []
     assert {r.origin for r in res.tables.values()} == {"demo"}
     assert all(str(r.snapshot.path).startswith(str(demo)) for r in res.tables.values())
-    assert res.banners and res.banners[0].startswith("Demodata")
+    assert all(r.kind == "demo" and r.reason is None for r in res.tables.values())
     with pytest.raises(DataUnavailable):
         resolve("demo", [GEMEENTEN], (cache, cache.parent / "nodemo"), None)
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import RunConfig, resolve
 from .sources.snapshots import Snapshot, latest_snapshot
 from .sources.tables import TABLES
 

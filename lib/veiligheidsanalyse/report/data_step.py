@@ -1,11 +1,12 @@
 """The data step of a run: snapshots by data policy, partner inputs, region checks, the store.
 
 The store is cached (``cache_dir``, the runner uses ``<uitvoer>/.cache/stores``), keyed by what it is
-made of: the snapshots (id and sha256), every file in the gemeente's partner-input folder (sha256),
-the gemeente, the code that builds it (normalise, sources, inputs, indicators.yaml, ...: see
-``incremental.STORE_CODE``) and the versions of pandas and pyarrow. An unchanged
-re-run links the cached store into the run instead of reading the partner files and normalising
-the snapshots again; only ``status.json`` (data policy, banners) is written anew.
+made of: every candidate snapshot of every table (id and sha256), every file in the gemeente's
+partner-input folder and, when used, its example folder (sha256), the gemeente, the code that builds
+it (normalise, sources, inputs, indicators.yaml, ...: see ``incremental.STORE_CODE``) and the
+versions of pandas and pyarrow. An unchanged re-run links the cached store into the run instead of
+reading the partner files and normalising the snapshots again; only ``status.json`` (the data status
+of this run: the same snapshot may be fresh today and an earlier copy tomorrow) is written anew.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from ..prepare import (DataUnavailableError, Prepared, build_store, choose_and_n
                        last_year, period_text, snapshot_labels, years_with_data)
 
 INPUTS_DIR = "inputs"  # inside a store (= chapter.INPUTS_DIR; not imported from there to keep pandas out)
-STORE_CACHE_VERSION = 1
+STORE_CACHE_VERSION = 2  # 2: meta.json records the choice per table and the data status
 
 
 class InputError(ValueError):
@@ -211,7 +212,9 @@ def data_status(config: RunConfig, resolution, record: dict):
         if kind != "verhaal" and f"partner:{kind}" not in sources:
             sources[f"partner:{kind}"] = SourceStatus(id=f"partner:{kind}", naam=f"Partnerbestand {kind}",
                                                       soort="ontbreekt", reden="niet aangeleverd")
-    return DataStatus(sources=sources, notes=tuple(record["notes"]), snapshots=snapshots,
+    report = resolution.fetch_report  # what this run's download noticed (e.g. a region code the table lacks)
+    warnings = [w for outcome in report.outcomes.values() for w in outcome.warnings] if report is not None else []
+    return DataStatus(sources=sources, notes=tuple(dict.fromkeys(record["notes"] + warnings)), snapshots=snapshots,
                       inputs_missing=tuple(record["inputs_missing"]),
                       inputs={info["pad"]: info["sha256"] for info in record["partner"].values()})
 

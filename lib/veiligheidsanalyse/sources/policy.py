@@ -21,7 +21,7 @@ be usable at run time (it fails to normalise): the data step then takes the next
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -31,9 +31,6 @@ from .odata import OdataEndpoint, OdataError, SchemaError
 from .snapshots import Snapshot, SnapshotError, list_snapshots, snapshot_age_days
 
 POLICIES = ("fresh", "require-fresh", "cache", "demo")
-
-_MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-           "oktober", "november", "december")
 
 # The data status kind (see veiligheidsanalyse.status) of each origin.
 KIND_OF_ORIGIN = {"fresh": "actueel", "cached": "opgeslagen", "demo": "demo", "missing": "ontbreekt"}
@@ -78,7 +75,6 @@ class ResolvedTable:
 class Resolution:
     policy: str
     tables: dict[str, ResolvedTable]
-    banners: list[str] = field(default_factory=list)
     demo: bool = False  # every table is demo data
     stale: bool = False
     fetch_report: FetchReport | None = None
@@ -175,7 +171,6 @@ def resolve_sources(
     found = [r for r in tables.values() if r.snapshot is not None]
     resolution.demo = bool(found) and all(r.origin == "demo" for r in found)
     resolution.stale = any(r.stale for r in tables.values())
-    resolution.banners = _banners(resolution, max_age_days)
     return resolution
 
 
@@ -269,44 +264,5 @@ def _dutch_reason(error: OdataError) -> str:
     }.get(kind, "de server gaf een onbruikbaar antwoord")
 
 
-def _date_nl(when: datetime | None) -> str:
-    if when is None:
-        return "onbekende datum"
-    return f"{when.day} {_MONTHS[when.month - 1]} {when.year}"
-
-
 def _days(age: float | None) -> str:
     return "een onbekend aantal dagen" if age is None else f"{age:.0f} dagen"
-
-
-def _banners(resolution: Resolution, max_age_days: float) -> list[str]:
-    """Dutch banner texts for every page: demo data, fallback to cached data, too old data."""
-    banners: list[str] = []
-    tables = resolution.tables.values()
-    if resolution.demo:
-        dates = ", ".join(f"{r.table_id} ({_date_nl(r.retrieved_at)})" for r in tables if r.snapshot)
-        banners.append(
-            "Demodata: dit rapport is gemaakt met de meegeleverde demonstratiegegevens, niet met actuele cijfers "
-            f"({dates}). Gebruik het niet voor besluiten."
-        )
-    demo = [r for r in tables if r.origin == "demo"]
-    if demo and not resolution.demo:
-        used = ", ".join(f"{r.table_id} ({r.reason})" if r.reason else r.table_id for r in demo)
-        banners.append(f"Deels demodata: voor deze tabellen zijn de demonstratiegegevens gebruikt: {used}. "
-                       "Cijfers daaruit zijn gemarkeerd met DEMO.")
-    fallbacks = [r for r in tables if r.origin == "cached" and resolution.policy == "fresh"]
-    if fallbacks:
-        reasons = sorted({r.reason for r in fallbacks if r.reason})
-        used = ", ".join(f"{r.table_id} van {_date_nl(r.retrieved_at)}" for r in fallbacks)
-        banners.append(
-            f"Niet actueel: {'; '.join(reasons)}. "
-            f"Dit rapport gebruikt eerder opgehaalde gegevens: {used}."
-        )
-    old = [r for r in tables if r.origin == "cached" and r.stale and resolution.policy == "cache"]
-    if old:
-        used = ", ".join(f"{r.table_id} van {_date_nl(r.retrieved_at)}" for r in old)
-        banners.append(
-            f"Niet actueel: gegevens ouder dan {max_age_days:g} dagen gebruikt ({used}). "
-            "Haal verse gegevens op voor een actueel rapport."
-        )
-    return banners
