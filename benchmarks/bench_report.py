@@ -77,7 +77,7 @@ DEFAULT = ("naive", "full", "unchanged", "offline", "edit", "basisteam")
 def make_project(tmp: Path) -> Path:
     """A copy of the project's notebooks and configs with the demo data linked in."""
     project = tmp / "project"
-    project.mkdir()
+    project.mkdir(parents=True)
     shutil.copy(ROOT / "pyproject.toml", project / "pyproject.toml")
     shutil.copytree(ROOT / "notebooks", project / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     shutil.copytree(ROOT / "config", project / "config")
@@ -342,9 +342,11 @@ def main(argv: list[str] | None = None) -> int:
     before_config = (write_config(project, args.config, tmp / "outputs-before", args.policy, "bench-before",
                                   args.chapters) if "before" in wanted else None)
 
-    offline_config = (write_config(project, args.config, tmp / "outputs-offline", "fresh", "bench-offline",
+    # A project copy of its own: the 'edit' scenario must not change the notebooks it finds unchanged.
+    offline_project = make_project(tmp / "offline") if "offline" in wanted else project
+    offline_config = (write_config(offline_project, args.config, tmp / "outputs-offline", "fresh", "bench-offline",
                                    args.chapters) if "offline" in wanted else None)
-    offline_env = dict(env, VA_ODATA_URL=f"http://{closed_port()}")
+    offline_env = dict(env, VA_PROJECT_ROOT=str(offline_project), VA_ODATA_URL=f"http://{closed_port()}")
 
     print(f"Werkmap: {tmp}", flush=True)
     print(f"Hoofdstukken: {', '.join(chapters)}; kernen: {cores}; runs: {runs}; "
@@ -379,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[eerste] basisteam       {seconds:7.2f} s  (geen eerdere duur per hoofdstuk)", flush=True)
 
     if offline_config is not None:  # the first offline run builds the report; the timed ones find it unchanged
-        seconds, _, _ = timed(cli + [str(offline_config), "--quiet"], offline_env, project)
+        seconds, _, _ = timed(cli + [str(offline_config), "--quiet"], offline_env, offline_project)
         print(f"[eerste] offline         {seconds:7.2f} s  (bouwt het rapport op demodata)", flush=True)
 
     for i in range(runs):
@@ -436,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
                 notes.append(f"unchanged run {i + 1} executed {ran} (expected none)")
             print(f"{tag} niets veranderd     {seconds:7.2f} s  (uitgevoerd: {ran or 'niets'})", flush=True)
         if offline_config is not None:
-            seconds, _, _ = timed(cli + [str(offline_config), "--quiet"], offline_env, project)
+            seconds, _, _ = timed(cli + [str(offline_config), "--quiet"], offline_env, offline_project)
             ran = executed(latest_manifest(tmp / "outputs-offline"))
             res["offline"].append(seconds)
             if ran:
