@@ -130,7 +130,7 @@ def test_table_republished_during_download(server, cached):
 
     server.hooks.append(republish)
     outcome = fetch_tables([GEMEENTEN], cached, endpoint(server), now=LATER).outcomes["47013NED"]
-    assert outcome.error.kind == "changed" and "try again" in str(outcome.error)
+    assert outcome.error.kind == "changed" and "probeer het opnieuw" in str(outcome.error)
     assert tree_state(cached) == before
 
 

@@ -86,6 +86,6 @@ def test_fetch_command_fetches_every_gemeente_of_a_config(tmp_path: Path, root: 
     out = capsys.readouterr()
     assert code == 0, out.err  # 47022NED is optional and not served: reported, not fatal
     for gemeente in ("GM0119", "GM1731", "GM1701"):
-        assert f"{gemeente} 47018NED: downloaded" in out.out
+        assert f"{gemeente} 47018NED: opgehaald" in out.out
     buurten = sorted((tmp_path / "cache" / "47018NED").iterdir())
     assert len(buurten) == 3  # one snapshot with the own buurten of each gemeente

@@ -122,12 +122,61 @@ def test_other_regions_are_fetched_again_but_a_subset_is_not(server, tmp_path):
 def test_missing_region_code_is_a_warning_none_found_an_error(server, tmp_path):
     request = FetchRequest("47013NED", regions=("GM1701", "GM9999"))
     outcome = fetch_tables([request], tmp_path, server.endpoint(), now=NOW).outcomes["47013NED"]
-    assert outcome.status == "downloaded" and any("GM9999" in w for w in outcome.warnings)
+    assert outcome.status == "downloaded"
+    assert outcome.warnings == ["Tabel 47013NED: regiocode GM9999 staat niet in de tabel (dimensie RegioS); "
+                                "die gemeente heeft geen gegevens uit deze tabel."]
     outcome = fetch_tables([FetchRequest("47013NED", regions=("GM9998",))], tmp_path / "other", server.endpoint()).outcomes["47013NED"]
     assert outcome.status == "failed" and "GM9998" in str(outcome.error) and "RegioS" in str(outcome.error)
     outcome = fetch_tables([FetchRequest("47018NED", gemeente="GM0363")], tmp_path / "other", server.endpoint()).outcomes["47018NED"]
     assert outcome.status == "failed" and "GM0363" in str(outcome.error)
     assert tree_state(tmp_path / "other") is None
+
+
+def test_warnings_are_dutch_sentences_naming_table_and_code(server, tmp_path):
+    """Every warning on a TableOutcome is one complete Dutch sentence naming the table and the code
+    or field; an unchanged table repeats the code warnings of its snapshot (each run's fetch says them)."""
+    request = FetchRequest("47013NED", regions=("GM1701", "GM9999", "GM9998", "PV99"),
+                           filters={"Perioden": ("2023JJ00", "2031JJ00")})
+    outcome = fetch_tables([request], tmp_path, server.endpoint(), now=NOW).outcomes["47013NED"]
+    expected = [
+        "Tabel 47013NED: regiocodes GM9998, GM9999, PV99 staan niet in de tabel (dimensie RegioS); "
+        "die regio's hebben geen gegevens uit deze tabel.",
+        "Tabel 47013NED: code 2031JJ00 staat niet in de dimensie Perioden van de tabel; "
+        "voor die code zijn er geen gegevens uit deze tabel.",
+    ]
+    assert outcome.status == "downloaded" and outcome.warnings == expected
+    again = fetch_tables([request], tmp_path, server.endpoint(), now=NOW).outcomes["47013NED"]
+    assert again.status == "unchanged" and again.warnings == expected
+
+    # A code the table lists but has no rows for: the selection is empty.
+    server.table("47013NED").dimensions["RegioS"].append({"Key": "GM9990  ", "Title": "Leeg", "Description": None})
+    empty = fetch_tables([FetchRequest("47013NED", regions=("GM9990",))], tmp_path / "empty", server.endpoint(),
+                         now=NOW).outcomes["47013NED"]
+    (warning,) = empty.warnings
+    assert warning.startswith("Tabel 47013NED: geen enkele rij voldoet aan de selectie op RegioS (RegioS eq 'GM9990  ')")
+    assert warning.endswith("; de tabel levert voor deze selectie geen gegevens.")
+
+    # A damaged cached snapshot: named, with the file, and fetched again.
+    snap = outcome.snapshot
+    (snap.path / "data.json.gz").write_bytes(b"kapot")
+    server.table("47013NED").set_modified("2025-02-15T02:00:00")
+    later = datetime(2026, 11, 28, tzinfo=timezone.utc)
+    damaged = fetch_tables([request], tmp_path, server.endpoint(), now=later).outcomes["47013NED"]
+    assert damaged.status == "downloaded"
+    assert damaged.warnings[0] == (f"Tabel 47013NED: opgeslagen snapshot {snap.snapshot_id} is beschadigd (bestand "
+                                   "data.json.gz klopt niet met de controlesom in provenance.json); de tabel wordt "
+                                   "opnieuw opgehaald.")
+    for warning in [*expected, warning, *damaged.warnings]:
+        assert warning.startswith("Tabel 47013NED: ") and warning.endswith(".")
+
+
+def test_a_snapshot_with_unreadable_provenance_is_passed_over(server, tmp_path):
+    first = fetch_tables([GEMEENTEN], tmp_path, server.endpoint(), now=NOW).outcomes["47013NED"].snapshot
+    broken = tmp_path / "47013NED" / "20261128T000000Z"
+    broken.mkdir()
+    (broken / "provenance.json").write_text("{niet json", encoding="utf-8")
+    outcome = fetch_tables([GEMEENTEN], tmp_path, server.endpoint(), now=NOW).outcomes["47013NED"]
+    assert outcome.status == "unchanged" and outcome.snapshot.path == first.path
 
 
 def test_request_validation():

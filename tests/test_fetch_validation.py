@@ -19,9 +19,10 @@ import yaml
 from fake_odata import FakeOdataServer, FakeTable, gemeente_table, real_data_dir
 
 from veiligheidsanalyse.indicators import catalogue, for_table
+from veiligheidsanalyse.report.fetch_command import fetch_command
 from veiligheidsanalyse.normalise import (NormaliseError, check_structure, normalise_snapshot,
                                           normalise_snapshot_with_notes, structural_problems)
-from veiligheidsanalyse.sources.fetch import FetchRequest, RejectedDownload, fetch_tables
+from veiligheidsanalyse.sources.fetch import FetchRequest, RejectedDownload, fetch_tables, newest_usable
 from veiligheidsanalyse.sources.odata import SchemaError
 from veiligheidsanalyse.sources.snapshots import (REASON_FILE, latest_snapshot, list_rejected, list_snapshots,
                                                   write_snapshot)
@@ -37,6 +38,25 @@ GEMEENTEN = FetchRequest("47013NED", regions=("GM1701", "NL01"))  # no measures 
 def drop_measure(table: FakeTable, key: str) -> None:
     table.data_properties = [p for p in table.data_properties if p["Key"] != key]
     table.rows = [{k: v for k, v in r.items() if k != key} for r in table.rows]
+
+
+def _westerveld_config(tmp_path: Path) -> Path:
+    data = yaml.safe_load((ROOT / "config" / "westerveld.yaml").read_text(encoding="utf-8"))
+    data["data"]["cache"] = str(tmp_path / "cache")
+    config = tmp_path / "westerveld.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return config
+
+
+def _copy_snapshot(root: Path, snap, snapshot_id: str, without: str | None = None):
+    """A copy of ``snap`` under a later id, as an older version of the project might have cached it
+    (optionally without a measure the catalogue needs)."""
+    meta, rows = snap.metadata, snap.rows()
+    if without:
+        meta["DataProperties"] = [p for p in meta["DataProperties"] if p["Key"] != without]
+        rows = [{k: v for k, v in r.items() if k != without} for r in rows]
+    provenance = {k: v for k, v in snap.provenance.items() if k not in ("sha256", "row_count")}
+    return write_snapshot(root, snap.table_id, rows, meta, provenance, snapshot_id=snapshot_id)
 
 
 # --------------------------------------------------------------------------------------------
@@ -74,12 +94,7 @@ def test_download_lacking_a_measure_is_kept_aside_and_the_previous_snapshot_stay
 
 
 def test_fetch_command_exits_3_naming_table_and_field(tmp_path, capsys):
-    from veiligheidsanalyse.report.fetch_command import fetch_command
-
-    data = yaml.safe_load((ROOT / "config" / "westerveld.yaml").read_text(encoding="utf-8"))
-    data["data"]["cache"] = str(tmp_path / "cache")
-    config = tmp_path / "westerveld.yaml"
-    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    config = _westerveld_config(tmp_path)
     tables = [FakeTable.from_snapshot(DEMO / t / "demo") for t in TABLES if (DEMO / t / "demo").exists()]
     cache = tmp_path / "cache"
     with FakeOdataServer(tables, page_size=2000) as server:
@@ -93,12 +108,67 @@ def test_fetch_command_exits_3_naming_table_and_field(tmp_path, capsys):
         code = fetch_command(config, endpoint=endpoint)
     out = capsys.readouterr()
     assert code == 3, out.err
-    (line,) = [l for l in out.err.splitlines() if "47013NED" in l]
+    (line,) = [l for l in out.err.splitlines() if "47013NED" in l and not l.startswith("    LET OP: ")]
     assert "MISLUKT" in line and "afgekeurd" in line and "veld Internetaangiften_3" in line
     assert f"snapshot {before[-1].snapshot_id} blijft in gebruik" in line
     assert list_snapshots(cache, "47013NED") == before
     assert len(list_rejected(cache, "47013NED")) == 1
-    assert "03759ned: unchanged" in out.out  # the other tables are still fine
+    assert "03759ned: ongewijzigd" in out.out  # the other tables are still fine
+
+
+def test_fetch_command_names_the_snapshot_a_run_falls_back_to(tmp_path, capsys):
+    """After a rejected download, the snapshot named as "blijft in gebruik" is the one a run uses:
+    newer cached snapshots that are damaged or lack what normalisation needs are passed over."""
+    config = _westerveld_config(tmp_path)
+    cache = tmp_path / "cache"
+    tables = [FakeTable.from_snapshot(DEMO / t / "demo") for t in TABLES if (DEMO / t / "demo").exists()]
+    with FakeOdataServer(tables, page_size=2000) as server:
+        endpoint = server.endpoint(retries=0, timeout=(5, 60))
+        assert fetch_command(config, endpoint=endpoint) == 0, capsys.readouterr().err
+        first = capsys.readouterr()
+        (good,) = list_snapshots(cache, "47013NED")
+        bad = _copy_snapshot(cache, good, f"{good.snapshot_id}-01", without="Internetaangiften_3")
+        damaged = _copy_snapshot(cache, good, f"{good.snapshot_id}-02")
+        (damaged.path / "data.json.gz").write_bytes(b"kapot")
+        table = server.table("47013NED")
+        drop_measure(table, "Internetaangiften_3")
+        table.set_modified("2031-01-01T02:00:00")
+        code = fetch_command(config, endpoint=endpoint)
+    out = capsys.readouterr()
+    assert code == 3, out.err
+
+    # The fetch output is Dutch and shows the warnings (PV22 is not in the demo 47013NED).
+    assert (f"GM1701 47013NED: opgehaald, snapshot {good.snapshot_id}" in first.out)
+    assert ("    LET OP: Tabel 47013NED: regiocode PV22 staat niet in de tabel (dimensie RegioS); die provincie "
+            "heeft geen gegevens uit deze tabel.") in first.out.splitlines()
+
+    (line,) = [l for l in out.err.splitlines() if "MISLUKT" in l and "47013NED" in l]
+    assert "afgekeurd" in line and "veld Internetaangiften_3" in line
+    assert line.endswith(f"snapshot {good.snapshot_id} blijft in gebruik")
+    assert bad.snapshot_id not in line and damaged.snapshot_id not in line
+    warnings = [l for l in out.err.splitlines() if l.startswith("    LET OP: Tabel 47013NED: ")]
+    assert any(f"snapshot {damaged.snapshot_id} is beschadigd" in w and "data.json.gz" in w for w in warnings)
+
+    # The same rule as the run: it passes over the bad snapshot (it fails to normalise) and the
+    # damaged one (it fails verify()), and normalises the good one.
+    with pytest.raises(NormaliseError, match="Internetaangiften_3"):
+        normalise_snapshot(bad)
+    assert len(normalise_snapshot(good))
+    request = FetchRequest("47013NED", regions=tuple(good.provenance["request"]["regions"]))
+    assert newest_usable(cache, "47013NED", request.key()).path == good.path
+
+
+def test_newest_usable_is_none_without_a_good_snapshot(tmp_path):
+    root = tmp_path / "cache"
+    with FakeOdataServer([gemeente_table()], page_size=50) as server:
+        good = fetch_tables([GEMEENTEN], root, server.endpoint(), now=NOW).outcomes["47013NED"].snapshot
+    assert newest_usable(root, "47013NED", GEMEENTEN.key()).path == good.path
+    _copy_snapshot(root, good, f"{good.snapshot_id}-01", without="GeregistreerdeMisdrijven_1")
+    assert newest_usable(root, "47013NED", GEMEENTEN.key()).path == good.path
+    other = FetchRequest("47013NED", regions=("GM0118",))  # not covered by any snapshot
+    assert newest_usable(root, "47013NED", other.key()) is None
+    (good.path / "metadata.json").write_text("{}", encoding="utf-8")  # damaged: verify() fails
+    assert newest_usable(root, "47013NED", GEMEENTEN.key()) is None
 
 
 def test_a_snapshot_cached_before_the_check_is_not_taken_as_current(tmp_path):

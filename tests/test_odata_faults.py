@@ -98,7 +98,7 @@ def test_slow_trickle_hits_the_total_deadline(server):
     start = time.monotonic()
     with pytest.raises(FetchError) as err:
         client_for(server, retries=0, timeout=(0.5, 0.5), total_timeout=0.3).data_properties(TID, POLITIE_HOST)
-    assert err.value.kind == "timeout" and "not complete within 0.3 s" in str(err.value)
+    assert err.value.kind == "timeout" and "niet compleet binnen 0.3 s" in str(err.value)
     assert time.monotonic() - start < 1.5
 
 
@@ -115,7 +115,7 @@ def test_truncated_body_is_retried_then_reported(server):
     server.fail("truncate", fraction=0.5, match="DataProperties")
     with pytest.raises(FetchError) as err:
         client_for(server, retries=1).data_properties(TID, POLITIE_HOST)
-    assert err.value.kind == "truncated" and "ended early" in str(err.value)
+    assert err.value.kind == "truncated" and "hield voortijdig op" in str(err.value)
 
 
 def test_invalid_json(server):
@@ -138,7 +138,7 @@ def test_next_link_to_a_missing_page(server):
     server.fail("next_404", match="UntypedDataSet")
     with pytest.raises(FetchError) as err:
         client_for(server).untyped_rows(TID, POLITIE_HOST)
-    assert err.value.kind == "paging" and "broken paging" in str(err.value)
+    assert err.value.kind == "paging" and "paginering klopt niet" in str(err.value)
 
 
 @pytest.mark.parametrize("page_size", [100, 8])
@@ -147,7 +147,7 @@ def test_next_link_loop(server, page_size):
     server.fail("next_loop", match="UntypedDataSet")
     with pytest.raises(FetchError) as err:
         client_for(server).untyped_rows(TID, POLITIE_HOST)
-    assert err.value.kind == "paging" and "loops" in str(err.value)
+    assert err.value.kind == "paging" and "verwijst terug" in str(err.value)
     assert len(server.requests_for(TID, "UntypedDataSet")) <= 2
 
 
@@ -155,7 +155,7 @@ def test_endless_paging_is_capped(server):
     server.page_size = 1
     with pytest.raises(FetchError) as err:
         client_for(server, max_pages=5).untyped_rows(TID, POLITIE_HOST)
-    assert err.value.kind == "paging" and "more than 5 pages" in str(err.value)
+    assert err.value.kind == "paging" and "meer dan 5 pagina's" in str(err.value)
 
 
 def test_connection_reset_is_retried(server):

@@ -13,10 +13,12 @@ def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
     """Fetch every table of the configuration (each gemeente of it); exit 3 when a required table
     failed or when any table's download lacked what the analysis structurally needs (a
     :class:`~..sources.odata.SchemaError`, e.g. a download kept aside as rejected: the line names
-    table and field, and the previous snapshot stays current). ``endpoint`` defaults to
+    table and field, and the snapshot that stays in use: the newest one a run would fall back to,
+    see :func:`~..sources.fetch.newest_usable`). ``endpoint`` defaults to
     :func:`~.data_step.default_endpoint` (``VA_ODATA_URL`` or the real hosts). Offline (see
-    ``fetch_tables``) is said once, and the gemeenten after it are not tried."""
-    from ..sources.fetch import fetch_tables, newest_covering
+    ``fetch_tables``) is said once, and the gemeenten after it are not tried. Every table's
+    warnings (``TableOutcome.warnings``, Dutch sentences) are printed under its line."""
+    from ..sources.fetch import fetch_tables, newest_usable
     from ..sources.odata import SchemaError
     from ..sources.tables import table_spec
     from .data_step import default_endpoint, fetch_requests
@@ -39,6 +41,7 @@ def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
             continue
         report = fetch_tables(requests, cache, endpoint)
         for table_id, outcome in report.outcomes.items():
+            out = sys.stderr if outcome.status == "failed" else stream
             if outcome.status == "failed":
                 error = outcome.error
                 if offline is not None and getattr(error, "offline", False):
@@ -46,7 +49,7 @@ def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
                           file=sys.stderr)
                 elif isinstance(error, SchemaError):
                     request = next(r for r in requests if r.table_id == table_id)
-                    current = newest_covering(cache, table_id, request.key())
+                    current = newest_usable(cache, table_id, request.key(), request.table)
                     print(f"{code} {table_id}: MISLUKT — {_schema_problem(table_id, error, current)}",
                           file=sys.stderr)
                     schema_failed = True
@@ -56,14 +59,22 @@ def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
                     offline = error
                 failed_required = failed_required or table_spec(table_id).required
             else:
-                where = outcome.snapshot.path if outcome.snapshot else ""
-                print(f"{code} {table_id}: {outcome.status} {where}", file=stream)
+                done = _STATUS.get(outcome.status, outcome.status)
+                snap = outcome.snapshot
+                where = f", snapshot {snap.snapshot_id} ({snap.path})" if snap is not None else ""
+                print(f"{code} {table_id}: {done}{where}", file=stream)
+            for warning in outcome.warnings:
+                print(f"    LET OP: {warning}", file=out)
     return 3 if failed_required or schema_failed else 0
+
+
+_STATUS = {"downloaded": "opgehaald", "unchanged": "ongewijzigd"}
 
 
 def _schema_problem(table_id: str, error, current) -> str:
     """A schema failure in Dutch, naming table and field, where a rejected download was kept and
-    which snapshot stays in use (``current``: the newest cached one for this request, or None)."""
+    which snapshot stays in use (``current``: the newest intact, structurally usable cached one for
+    this request, or None)."""
     stays = (f"snapshot {current.snapshot_id} blijft in gebruik" if current is not None
              else "er is nog geen bruikbare snapshot van deze tabel")
     if hasattr(error, "problems"):  # RejectedDownload: its messages are Dutch and name table and field

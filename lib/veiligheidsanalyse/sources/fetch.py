@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .odata import FetchError, OdataClient, OdataEndpoint, OdataError, SchemaError, check_schema, dimension_keys
-from .snapshots import Snapshot, SnapshotError, list_snapshots, new_snapshot_id, write_rejected, write_snapshot
+from .snapshots import (DATA_FILE, METADATA_FILE, PROVENANCE_FILE, Snapshot, SnapshotError, list_snapshots,
+                        new_snapshot_id, write_rejected, write_snapshot)
 from .tables import TableSpec, table_spec
 
 _GEMEENTE = re.compile(r"^GM\d{4}$")
@@ -125,16 +126,46 @@ def _subset(want: Iterable[str] | None, have: Iterable[str] | None) -> bool:
 
 
 def newest_covering(root: Path, table_id: str, request_key: Mapping[str, Any]) -> Snapshot | None:
-    """The newest snapshot of a table under ``root`` whose rows cover the request."""
+    """The newest snapshot of a table under ``root`` whose rows cover the request (one whose
+    provenance.json cannot be read is passed over: it cannot say what it holds)."""
     for snapshot in reversed(list_snapshots(root, table_id)):
-        if covers(snapshot.provenance.get("request"), request_key):
+        try:
+            request = snapshot.provenance.get("request")
+        except SnapshotError:
+            continue
+        if covers(request, request_key):
             return snapshot
+    return None
+
+
+def newest_usable(root: Path, table_id: str, request_key: Mapping[str, Any],
+                  spec: TableSpec | None = None) -> Snapshot | None:
+    """The snapshot a run falls back to for this request: the newest one under ``root`` that covers
+    it, is intact (:meth:`Snapshot.verify`) and has what normalisation structurally needs
+    (``normalise.check_structure`` on its metadata and rows). A run passes over a snapshot that
+    fails either check in the same way, so this is the one to name as "still in use"."""
+    spec = spec or table_spec(table_id)
+    for snapshot in reversed(list_snapshots(root, table_id)):
+        try:
+            if not covers(snapshot.provenance.get("request"), request_key):
+                continue
+            snapshot.verify()
+            if _structure_problems(table_id, spec, snapshot.metadata, snapshot.rows()):
+                continue
+        except SnapshotError:
+            continue
+        return snapshot
     return None
 
 
 @dataclass
 class TableOutcome:
-    """What happened to one table: ``downloaded``, ``unchanged`` or ``failed``."""
+    """What happened to one table: ``downloaded``, ``unchanged`` or ``failed``.
+
+    ``warnings``: complete Dutch sentences, each naming the table and the code or field concerned
+    (a region code the table does not have, a selection without rows, a cached snapshot that could
+    not be used), for the ``fetch`` output and the report's data account.
+    """
 
     table_id: str
     status: str
@@ -235,7 +266,8 @@ def _fetch_one(
         try:
             previous.verify()
         except SnapshotError as exc:  # damaged on disk: fetch again rather than trust it
-            outcome.warnings.append(f"{table_id}: cached snapshot unusable, fetching again ({exc})")
+            outcome.warnings.append(f"Tabel {table_id}: opgeslagen snapshot {previous.snapshot_id} is beschadigd "
+                                    f"({_damage(exc)}); de tabel wordt opnieuw opgehaald.")
             previous = None
     if previous is not None and modified and previous.provenance.get("table_modified") == modified:
         # Same version on the server: the snapshot still has to satisfy today's expectations.
@@ -246,11 +278,14 @@ def _fetch_one(
         )
         problems = _structure_problems(table_id, spec, cached)
         if not problems:
+            # The same warnings as when it was downloaded (a region code the table lacks), so every
+            # run's fetch says them, not only the one that downloaded.
+            outcome.warnings.extend(_code_warnings(table_id, spec, request, cached.get("dimensions") or {}))
             outcome.status, outcome.snapshot = "unchanged", previous
             return
         # Cached before this check existed, or the catalogue needs more now: download and check again.
-        outcome.warnings.append(f"{table_id}: opgeslagen snapshot {previous.snapshot_id} is onbruikbaar "
-                                f"({problems[0]}); opnieuw opgehaald")
+        outcome.warnings.append(f"Tabel {table_id}: opgeslagen snapshot {previous.snapshot_id} is onbruikbaar "
+                                f"({'; '.join(str(p) for p in problems)}); de tabel wordt opnieuw opgehaald.")
 
     props = client.data_properties(table_id, host)
     measure_keys = check_schema(
@@ -263,14 +298,17 @@ def _fetch_one(
     rows = client.untyped_rows(table_id, host, filters=filters, select=select)
     url = endpoint.entity_url(host, table_id, "UntypedDataSet", filters=filters, select=select)
     if not rows:
-        outcome.warnings.append(f"{table_id}: the filter matched no rows ({filters})")
+        dims = ", ".join(dict.fromkeys((spec.region_dimension, *request.filters)))
+        outcome.warnings.append(f"Tabel {table_id}: geen enkele rij voldoet aan de selectie op {dims} ({filters}); "
+                                "de tabel levert voor deze selectie geen gegevens.")
 
     # The table may have been republished while we read it: then rows and metadata may not match.
     after = client.table_infos(table_id, host)
     if after.get("Modified") != modified:
         raise FetchError(
             table_id, url, "changed",
-            f"table was modified during the download ({modified} -> {after.get('Modified')}); try again",
+            f"de tabel is tijdens het ophalen bijgewerkt ({modified} -> {after.get('Modified')}); "
+            "probeer het opnieuw",
         )
 
     retrieved = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
@@ -362,30 +400,80 @@ def build_filter(
     if spec.region_level == "buurten":
         gemeente = key["gemeente"]
         if not any(str(c.get("Key", "")).strip() == gemeente for c in code_lists.get(region_dim, [])):
-            raise SchemaError(table_id, region_dim, f"gemeente {gemeente} is not in the code list")
+            raise SchemaError(table_id, region_dim, f"gemeente {gemeente} staat niet in de codelijst")
         number = gemeente[2:]
         groups.append(" or ".join(f"startswith({region_dim},{_literal(p + number)})" for p in ("GM", "WK", "BU")))
     else:
-        groups.append(_eq_any(table_id, region_dim, key["regions"], code_lists, warnings))
+        groups.append(_eq_any(table_id, region_dim, key["regions"], code_lists, warnings, region=True))
     for dim, codes in key["filters"].items():
-        groups.append(_eq_any(table_id, dim, codes, code_lists, warnings))
+        groups.append(_eq_any(table_id, dim, codes, code_lists, warnings, region=dim == region_dim))
     if len(groups) == 1:
         return groups[0]
     return " and ".join(f"({g})" for g in groups)
 
 
 def _eq_any(table_id: str, dim: str, codes: Sequence[str], code_lists: Mapping[str, Sequence[Mapping[str, Any]]],
-            warnings: list[str]) -> str:
+            warnings: list[str], region: bool = False) -> str:
     padded: dict[str, str] = {}
     for item in code_lists.get(dim, []):
         padded.setdefault(str(item.get("Key", "")).strip(), item["Key"])
     missing = [c for c in codes if c not in padded]
     found = [padded[c] for c in codes if c in padded]
     if not found:
-        raise SchemaError(table_id, dim, f"none of the codes {', '.join(codes)} is in the code list")
+        raise SchemaError(table_id, dim, f"geen van de codes {', '.join(codes)} staat in de codelijst")
     if missing:
-        warnings.append(f"{table_id}: {dim} has no {', '.join(missing)}")
+        warnings.append(_missing_codes(table_id, dim, missing, region))
     return " or ".join(f"{dim} eq {_literal(k)}" for k in found)
+
+
+def _code_warnings(table_id: str, spec: TableSpec, request: FetchRequest,
+                   code_lists: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[str]:
+    """The warnings :func:`build_filter` gives for requested codes missing from ``code_lists``,
+    without building a filter or raising (for a table that is unchanged since its snapshot)."""
+    key = request.key()
+    groups = [] if spec.region_level == "buurten" else [(spec.region_dimension, key["regions"])]
+    warnings: list[str] = []
+    for dim, codes in [*groups, *key["filters"].items()]:
+        have = {str(item.get("Key", "")).strip() for item in code_lists.get(dim, [])}
+        missing = [c for c in codes if c not in have]
+        if missing:
+            warnings.append(_missing_codes(table_id, dim, missing, dim == spec.region_dimension))
+    return warnings
+
+
+# region code prefix -> (one, several)
+_REGION_KINDS = {"GM": ("die gemeente", "die gemeenten"), "PV": ("die provincie", "die provincies"),
+                 "NL": ("Nederland", "die regio's"), "WK": ("die wijk", "die wijken"), "BU": ("die buurt", "die buurten")}
+
+
+def _missing_codes(table_id: str, dim: str, codes: Sequence[str], region: bool) -> str:
+    """The warning for requested codes that the table's code list lacks: one Dutch sentence per
+    table and dimension, naming the codes."""
+    one = len(codes) == 1
+    listed = ", ".join(codes)
+    if region:
+        kinds = {_REGION_KINDS.get(c[:2].upper(), ("die regio", "die regio's")) for c in codes}
+        who = kinds.pop()[0 if one else 1] if len(kinds) == 1 else "die regio's"
+        return (f"Tabel {table_id}: {'regiocode' if one else 'regiocodes'} {listed} "
+                f"{'staat' if one else 'staan'} niet in de tabel (dimensie {dim}); "
+                f"{who} {'heeft' if one else 'hebben'} geen gegevens uit deze tabel.")
+    return (f"Tabel {table_id}: {'code' if one else 'codes'} {listed} {'staat' if one else 'staan'} niet "
+            f"in de dimensie {dim} van de tabel; voor {'die code' if one else 'die codes'} zijn er geen "
+            f"gegevens uit deze tabel.")
+
+
+def _damage(exc: SnapshotError) -> str:
+    """What is wrong with a damaged snapshot, in Dutch, naming the file (the error text is technical)."""
+    text = str(exc)
+    name = next((n for n in (DATA_FILE, METADATA_FILE, PROVENANCE_FILE) if n in text), None)
+    where = f"bestand {name}" if name else "een bestand"
+    if "sha256" in text:
+        return f"{where} klopt niet met de controlesom in provenance.json"
+    if "not valid JSON" in text or "cannot be read" in text:
+        return f"{where} is onleesbaar"
+    if "missing" in text:
+        return f"{where} ontbreekt"
+    return f"{where} is onbruikbaar"
 
 
 def _literal(text: str) -> str:

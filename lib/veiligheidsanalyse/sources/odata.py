@@ -192,9 +192,10 @@ class _Guard:
         url = request.url or ""
         is_next = url in self.next_links
         if url in self.visited:
-            raise FetchError(self.table_id, url, "paging", "odata.nextLink loops back to a page already read")
+            raise FetchError(self.table_id, url, "paging",
+                             "odata.nextLink verwijst terug naar een pagina die al gelezen is")
         if len(self.visited) >= self.endpoint.max_pages:
-            raise FetchError(self.table_id, url, "paging", f"more than {self.endpoint.max_pages} pages; giving up")
+            raise FetchError(self.table_id, url, "paging", f"meer dan {self.endpoint.max_pages} pagina's; opgegeven")
         self.visited.add(url)
 
         ep = self.endpoint
@@ -215,9 +216,9 @@ class _Guard:
             try:
                 response = requests.Session.send(session, request, **kwargs)
             except requests.exceptions.ConnectTimeout:
-                kind, message = "connection", f"cannot connect within {ep.timeout[0]:g} s"
+                kind, message = "connection", f"geen verbinding binnen {ep.timeout[0]:g} s"
             except requests.exceptions.Timeout:
-                kind, message = "timeout", f"no answer within {ep.timeout[1]:g} s"
+                kind, message = "timeout", f"geen antwoord binnen {ep.timeout[1]:g} s"
             except requests.exceptions.ConnectionError as exc:
                 offline = _offline_reason(exc)
                 if offline is not None:  # no network or nothing listening: waiting will not help
@@ -227,7 +228,7 @@ class _Guard:
                         f"offline: server {host} niet bereikbaar ({offline}); niet opnieuw geprobeerd",
                         attempt, offline=True,
                     ) from None
-                kind, message = "connection", f"cannot connect ({_short(exc)})"
+                kind, message = "connection", f"verbinding mislukt ({_short(exc)})"
             else:
                 status = response.status_code
                 if status == 429 or status >= 500:
@@ -248,27 +249,28 @@ class _Guard:
                     if is_next:
                         raise FetchError(
                             self.table_id, url, "paging",
-                            f"{what} for a page named by odata.nextLink (broken paging)",
+                            f"{what} voor een pagina uit odata.nextLink (paginering klopt niet)",
                         )
                     raise FetchError(self.table_id, url, "http", what)
                 else:
                     try:
                         self._read_body(response, deadline)
                     except _Deadline:
-                        kind, message = "timeout", f"response not complete within {ep.total_timeout:g} s"
+                        kind, message = "timeout", f"antwoord niet compleet binnen {ep.total_timeout:g} s"
                     except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError) as exc:
                         # requests reports a read timeout inside the body as a ConnectionError
                         if "timed out" in str(exc).lower():
-                            kind, message = "timeout", f"body stalled for more than {ep.timeout[1]:g} s"
+                            kind, message = "timeout", f"antwoord stokte langer dan {ep.timeout[1]:g} s"
                         else:
-                            kind, message = "truncated", f"body ended early ({_short(exc)})"
+                            kind, message = "truncated", f"antwoord hield voortijdig op ({_short(exc)})"
                     else:
                         self._check_page(url, response)
                         return response
             if attempt < attempts:
                 self.retries += 1
                 self.sleep(wait)
-        raise FetchError(self.table_id, url, kind, f"{message}; gave up after {attempts} attempts", attempts)
+        tries = "1 poging" if attempts == 1 else f"{attempts} pogingen"
+        raise FetchError(self.table_id, url, kind, f"{message}; opgegeven na {tries}", attempts)
 
     def _read_body(self, response: requests.Response, deadline: float) -> None:
         import requests
@@ -305,26 +307,28 @@ class _Guard:
         if "json" not in ctype.lower():
             raise FetchError(
                 self.table_id, url, "content-type",
-                f"expected JSON, got content type {ctype or '(none)'!r}: {_snippet(body)}",
+                f"JSON verwacht, maar het inhoudstype is {ctype or '(geen)'!r}: {_snippet(body)}",
             )
         try:
             doc = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
-            raise FetchError(self.table_id, url, "invalid-json", f"response is not valid JSON ({exc}): {_snippet(body)}") from None
+            raise FetchError(self.table_id, url, "invalid-json",
+                             f"antwoord is geen geldige JSON ({exc}): {_snippet(body)}") from None
         if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
-            raise FetchError(self.table_id, url, "invalid-json", f"JSON without a 'value' list: {_snippet(body)}")
+            raise FetchError(self.table_id, url, "invalid-json", f"JSON zonder lijst 'value': {_snippet(body)}")
         if any(not isinstance(row, dict) for row in doc["value"]):
-            raise FetchError(self.table_id, url, "invalid-json", "'value' holds something other than objects")
+            raise FetchError(self.table_id, url, "invalid-json", "'value' bevat iets anders dan objecten")
         link = doc.get("odata.nextLink")
         if link is not None:
             if not isinstance(link, str) or not link:
-                raise FetchError(self.table_id, url, "paging", f"odata.nextLink is not a URL: {link!r}")
+                raise FetchError(self.table_id, url, "paging", f"odata.nextLink is geen URL: {link!r}")
             try:  # compare in the form requests will send it
                 link = requests.Request("GET", link).prepare().url or link
             except requests.exceptions.RequestException as exc:
-                raise FetchError(self.table_id, url, "paging", f"odata.nextLink is not a usable URL ({exc})") from None
+                raise FetchError(self.table_id, url, "paging", f"odata.nextLink is geen bruikbare URL ({exc})") from None
             if link == url or link in self.visited:
-                raise FetchError(self.table_id, url, "paging", f"odata.nextLink loops back to a page already read: {link}")
+                raise FetchError(self.table_id, url, "paging",
+                                 f"odata.nextLink verwijst terug naar een pagina die al gelezen is: {link}")
             self.next_links.add(link)
 
 
@@ -469,7 +473,7 @@ class OdataClient:
         catalog = self.endpoint.catalog_url(host)
         info = self._call(table_id, lambda: cbsodata.get_info(table_id, catalog_url=catalog))
         if not info:
-            raise FetchError(table_id, self.endpoint.entity_url(host, table_id, "TableInfos"), "empty", "TableInfos is empty")
+            raise FetchError(table_id, self.endpoint.entity_url(host, table_id, "TableInfos"), "empty", "TableInfos is leeg")
         return info
 
     def data_properties(self, table_id: str, host: str) -> list[dict[str, Any]]:
@@ -480,7 +484,7 @@ class OdataClient:
         props = self._call(table_id, lambda: cbsodata.get_meta(table_id, "DataProperties", catalog_url=catalog))
         if not props:
             raise FetchError(
-                table_id, self.endpoint.entity_url(host, table_id, "DataProperties"), "empty", "DataProperties is empty"
+                table_id, self.endpoint.entity_url(host, table_id, "DataProperties"), "empty", "DataProperties is leeg"
             )
         return props
 
@@ -523,12 +527,12 @@ def check_schema(
     """
     actual_title = str(table_infos.get("Title") or "")
     if title and title.casefold() not in actual_title.casefold():
-        raise SchemaError(table_id, "Title", f"expected a title containing {title!r}, the table says {actual_title!r}")
+        raise SchemaError(table_id, "Title", f"de titel moet {title!r} bevatten, maar de tabel heet {actual_title!r}")
 
     dims = dimension_keys(data_properties)
     for name in dimensions:
         if name not in dims:
-            raise SchemaError(table_id, name, f"dimension {name!r} is missing (the table has: {', '.join(dims) or 'none'})")
+            raise SchemaError(table_id, name, f"dimensie {name!r} ontbreekt (de tabel heeft: {', '.join(dims) or 'geen'})")
 
     topics = [p for p in data_properties if p.get("Type") in MEASURE_TYPES]
     resolved: dict[str, str] = {}
@@ -538,8 +542,9 @@ def check_schema(
         match = by_key or by_title
         if not match:
             available = ", ".join(f"{p.get('Key')} ({p.get('Title')})" for p in topics)
-            raise SchemaError(table_id, name, f"measure {name!r} is missing (no Key or Title matches; the table has: {available})")
+            raise SchemaError(table_id, name, f"meetwaarde {name!r} ontbreekt (geen Key of Title komt overeen; "
+                                              f"de tabel heeft: {available or 'geen'})")
         if len(match) > 1:
-            raise SchemaError(table_id, name, f"measure {name!r} is ambiguous: {', '.join(p['Key'] for p in match)}")
+            raise SchemaError(table_id, name, f"meetwaarde {name!r} is niet eenduidig: {', '.join(p['Key'] for p in match)}")
         resolved[name] = match[0]["Key"]
     return resolved
