@@ -126,7 +126,7 @@ def test_schema_check_names_table_and_field():
     assert "GeregistreerdeMisdrijven_4" in str(err.value)  # says what the table has instead
 
     table.drop_dimension("Perioden")
-    with pytest.raises(SchemaError, match="47013NED: Perioden: dimension 'Perioden' is missing"):
+    with pytest.raises(SchemaError, match="47013NED: Perioden: dimensie 'Perioden' ontbreekt"):
         check_schema("47013NED", table.table_infos, table.data_properties, dimensions=("RegioS", "Perioden"))
     with pytest.raises(SchemaError, match="Title"):
         check_schema("47013NED", table.table_infos, table.data_properties, title="Kerncijfers wijken en buurten")
