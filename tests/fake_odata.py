@@ -665,3 +665,51 @@ def real_data_dir() -> Path | None:
         if (c / "politie-47018NED-buurt").is_dir() or (c / "politie-47013NED-gemeente").is_dir():
             return c
     return None
+
+
+# The basisteam Zuidwest-Drenthe and Nederland in the real 47013NED extract (names only; codes given here).
+BASISTEAM_CODES = {"Westerveld": "GM1701", "De Wolden": "GM1690", "Hoogeveen": "GM0118", "Meppel": "GM0119",
+                   "Midden-Drenthe": "GM1731", "Nederland": "NL01"}
+REAL_47013_YEARS = ("2022", "2023", "2024")
+
+
+def read_statline_export(path: Path) -> dict[tuple[str, str], str]:
+    """{(name, year): value} from a StatLine-style ';' export (6 header lines, 'Bron' footer)."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as fh:
+        lines = list(csv.reader(fh, delimiter=";"))
+    years = lines[4][1:]
+    return {(line[0], year): value for line in lines[6:] if len(line) == len(years) + 1
+            for year, value in zip(years, line[1:])}
+
+
+def real_47013_table(folder: Path, extra_categories: Mapping[str, tuple[str, int]] | None = None,
+                     pad: int = 8) -> tuple[FakeTable, dict[str, dict[int, int]]]:
+    """47013NED as the server has it, from the real extract in ``folder``: Totaal misdrijven (0.0.0)
+    for the basisteam and Nederland, 2022-2024, keys padded to ``pad`` characters, JJ00 periods.
+
+    ``extra_categories`` ({code: (title, divisor)}) adds categories with test values (total // divisor).
+    Returns the table and the real totals {region code: {year: count}}."""
+    values = {**read_statline_export(folder / "misdrijven_2022_2023.csv"),
+              **read_statline_export(folder / "Misdrijven_2024.csv")}
+    categories = {"0.0.0": ("Totaal misdrijven", 1), **(extra_categories or {})}
+    rows = []
+    for name, code in BASISTEAM_CODES.items():
+        for year in REAL_47013_YEARS:
+            total = int(values[(name, year)])
+            for key, (_title, divisor) in categories.items():
+                rows.append({"SoortMisdrijf": key.ljust(pad), "RegioS": code.ljust(pad), "Perioden": f"{year}JJ00",
+                             "GeregistreerdeMisdrijven_1": total // divisor, "Aangiften_2": None,
+                             "Internetaangiften_3": None})
+    table = FakeTable.build(
+        "47013NED", POLITIE_HOST, "Geregistreerde misdrijven en aangiften; soort misdrijf, gemeente",
+        {"SoortMisdrijf": [(key.ljust(pad), title) for key, (title, _d) in categories.items()],
+         "RegioS": [(code.ljust(pad), name) for name, code in BASISTEAM_CODES.items()],
+         "Perioden": [(f"{y}JJ00", y) for y in REAL_47013_YEARS]},
+        [("GeregistreerdeMisdrijven_1", "Geregistreerde misdrijven"), ("Aangiften_2", "Aangiften"),
+         ("Internetaangiften_3", "Internetaangiften")],
+        rows,
+    )
+    known = {code: {int(y): int(values[(name, y)]) for y in REAL_47013_YEARS} for name, code in BASISTEAM_CODES.items()}
+    return table, known

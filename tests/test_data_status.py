@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fake_odata import FakeOdataServer, FakeTable, real_data_dir
+from fake_odata import REAL_47013_YEARS as YEARS, FakeOdataServer, FakeTable, real_47013_table, real_data_dir
 
 from veiligheidsanalyse.report.runner import EXIT_DATA_UNAVAILABLE, EXIT_OK, RunOptions, run
-from veiligheidsanalyse.sources.tables import POLITIE_HOST
 from veiligheidsanalyse.status import DataStatus, SourceStatus
 
 REAL = real_data_dir()
@@ -84,20 +83,6 @@ def test_the_mark_is_drawn_into_the_image():
 
 # ------------------------------------------------------------------------------------ a partial server
 
-CODES = {"Westerveld": "GM1701", "De Wolden": "GM1690", "Hoogeveen": "GM0118", "Meppel": "GM0119",
-         "Midden-Drenthe": "GM1731", "Nederland": "NL01"}
-YEARS = ("2022", "2023", "2024")
-
-
-def _read_export(path: Path) -> dict[tuple[str, str], str]:
-    """{(name, year): value} from a StatLine-style ';' export (6 header lines, 'Bron' footer)."""
-    with open(path, newline="", encoding="utf-8") as fh:
-        lines = list(csv.reader(fh, delimiter=";"))
-    years = lines[4][1:]
-    return {(line[0], year): value for line in lines[6:] if len(line) == len(years) + 1
-            for year, value in zip(years, line[1:])}
-
-
 @pytest.fixture(scope="module")
 def real_47013() -> tuple[FakeTable, dict[str, dict[int, int]]]:
     """47013NED as the server has it: 10-character padded keys, JJ00 periods, a few categories.
@@ -106,27 +91,8 @@ def real_47013() -> tuple[FakeTable, dict[str, dict[int, int]]]:
     folder = REAL / "politie-47013NED-gemeente" if REAL else None
     if folder is None or not folder.is_dir():
         pytest.skip("real extract politie-47013NED-gemeente not found")
-    values = {**_read_export(folder / "misdrijven_2022_2023.csv"), **_read_export(folder / "Misdrijven_2024.csv")}
-    categories = [("0.0.0     ", "Totaal misdrijven"), ("1.1.1     ", "Diefstal/inbraak woning"),
-                  ("2.2.1     ", "Vernieling cq. zaakbeschadiging")]
-    rows = []
-    for name, code in CODES.items():
-        for year in YEARS:
-            total = int(values[(name, year)])
-            for key, _title in categories:
-                value = total if key.startswith("0.0.0") else total // (30 if key.startswith("1") else 12)
-                rows.append({"SoortMisdrijf": key, "RegioS": code.ljust(10), "Perioden": f"{year}JJ00",
-                             "GeregistreerdeMisdrijven_1": value, "Aangiften_2": None, "Internetaangiften_3": None})
-    table = FakeTable.build(
-        "47013NED", POLITIE_HOST, "Geregistreerde misdrijven en aangiften; soort misdrijf, gemeente",
-        {"SoortMisdrijf": categories, "RegioS": [(c.ljust(10), n) for n, c in CODES.items()],
-         "Perioden": [(f"{y}JJ00", y) for y in YEARS]},
-        [("GeregistreerdeMisdrijven_1", "Geregistreerde misdrijven"), ("Aangiften_2", "Aangiften"),
-         ("Internetaangiften_3", "Internetaangiften")],
-        rows,
-    )
-    known = {code: {int(y): int(values[(name, y)]) for y in YEARS} for name, code in CODES.items()}
-    return table, known
+    return real_47013_table(folder, {"1.1.1": ("Diefstal/inbraak woning", 30),
+                                     "2.2.1": ("Vernieling cq. zaakbeschadiging", 12)}, pad=10)
 
 
 def _config(tmp_path: Path, root: Path, chapters: list[str]) -> Path:

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from fake_odata import FakeOdataServer, FakeTable, real_data_dir
+from fake_odata import FakeOdataServer, FakeTable, real_47013_table, real_data_dir
 
 from veiligheidsanalyse.sources.fetch import FetchRequest, fetch_tables
 from veiligheidsanalyse.sources.tables import POLITIE_HOST
@@ -86,42 +86,12 @@ def test_47018NED_westerveld_buurten_known_answers(buurt_47018, tmp_path):
     assert len(meta["dimensions"]["SoortMisdrijf"]) == 59
 
 
-# 47013NED exports carry names, not codes: give the basisteam Zuidwest-Drenthe gemeenten and NL their codes.
-CODES = {"Westerveld": "GM1701", "De Wolden": "GM1690", "Hoogeveen": "GM0118", "Meppel": "GM0119",
-         "Midden-Drenthe": "GM1731", "Nederland": "NL01"}
-
-
-def read_export(path: Path) -> dict[tuple[str, str], str]:
-    """{(name, year): value} from a StatLine-style ';' export (6 header lines, 'Bron' footer)."""
-    with open(path, newline="", encoding="utf-8") as fh:
-        lines = list(csv.reader(fh, delimiter=";"))
-    years = lines[4][1:]
-    out = {}
-    for line in lines[6:]:
-        if len(line) == len(years) + 1:
-            for year, value in zip(years, line[1:]):
-                out[(line[0], year)] = value
-    return out
-
-
 @pytest.fixture(scope="module")
 def gemeente_47013():
     folder = REAL / "politie-47013NED-gemeente"
     if not folder.is_dir():
         pytest.skip("politie-47013NED-gemeente missing")
-    values = {**read_export(folder / "misdrijven_2022_2023.csv"), **read_export(folder / "Misdrijven_2024.csv")}
-    periods = [(f"{y}JJ00", y) for y in ("2022", "2023", "2024")]
-    rows = [{"SoortMisdrijf": "0.0.0 ", "RegioS": code.ljust(8), "Perioden": p,
-             "GeregistreerdeMisdrijven_1": values[(name, year)], "Aangiften_2": None, "Internetaangiften_3": None}
-            for name, code in CODES.items() for p, year in periods]
-    return FakeTable.build(
-        "47013NED", POLITIE_HOST, "Geregistreerde misdrijven en aangiften; soort misdrijf, gemeente",
-        {"SoortMisdrijf": [("0.0.0 ", "Totaal misdrijven")],
-         "RegioS": [(code.ljust(8), name) for name, code in CODES.items()], "Perioden": periods},
-        [("GeregistreerdeMisdrijven_1", "Geregistreerde misdrijven"), ("Aangiften_2", "Aangiften"),
-         ("Internetaangiften_3", "Internetaangiften")],
-        rows,
-    )
+    return real_47013_table(folder)[0]
 
 
 def test_47013NED_westerveld_and_nl_known_answers(gemeente_47013, tmp_path):

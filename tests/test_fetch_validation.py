@@ -8,7 +8,6 @@ structural: the indicators that need them get no data and a note.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
 from datetime import datetime, timezone
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fake_odata import FakeOdataServer, FakeTable, gemeente_table, real_data_dir
+from fake_odata import BASISTEAM_CODES, FakeOdataServer, FakeTable, gemeente_table, real_47013_table, real_data_dir
 
 from veiligheidsanalyse.indicators import catalogue, for_table
 from veiligheidsanalyse.report.fetch_command import fetch_command
@@ -320,38 +319,12 @@ def test_a_structural_problem_is_still_a_normalise_error(tmp_path):
 # (b) a served 47013NED with only the total category (real shape and values)
 
 REAL = real_data_dir()
-CODES = {"Westerveld": "GM1701", "De Wolden": "GM1690", "Hoogeveen": "GM0118", "Meppel": "GM0119",
-         "Midden-Drenthe": "GM1731", "Nederland": "NL01"}
-
-
-def read_export(path: Path) -> dict[tuple[str, str], str]:
-    """{(name, year): value} from a StatLine-style ';' export (6 header lines, 'Bron' footer)."""
-    with open(path, newline="", encoding="utf-8") as fh:
-        lines = list(csv.reader(fh, delimiter=";"))
-    years = lines[4][1:]
-    return {(line[0], year): value for line in lines[6:] if len(line) == len(years) + 1
-            for year, value in zip(years, line[1:])}
-
-
 @pytest.mark.skipif(REAL is None or not (REAL / "politie-47013NED-gemeente").is_dir(),
                     reason="real extracts not found (../shared/data/real or VA_SHARED_DATA)")
 def test_only_the_total_category_gives_the_real_totals_and_names_the_rest(tmp_path):
-    folder = REAL / "politie-47013NED-gemeente"
-    values = {**read_export(folder / "misdrijven_2022_2023.csv"), **read_export(folder / "Misdrijven_2024.csv")}
-    periods = [(f"{y}JJ00", y) for y in ("2022", "2023", "2024")]
-    rows = [{"SoortMisdrijf": "0.0.0 ", "RegioS": code.ljust(8), "Perioden": p,
-             "GeregistreerdeMisdrijven_1": values[(name, year)], "Aangiften_2": None, "Internetaangiften_3": None}
-            for name, code in CODES.items() for p, year in periods]
-    table = FakeTable.build(
-        "47013NED", POLITIE_HOST, "Geregistreerde misdrijven en aangiften; soort misdrijf, gemeente",
-        {"SoortMisdrijf": [("0.0.0 ", "Totaal misdrijven")],
-         "RegioS": [(code.ljust(8), name) for name, code in CODES.items()], "Perioden": periods},
-        [("GeregistreerdeMisdrijven_1", "Geregistreerde misdrijven"), ("Aangiften_2", "Aangiften"),
-         ("Internetaangiften_3", "Internetaangiften")],
-        rows,
-    )
+    table, _known = real_47013_table(REAL / "politie-47013NED-gemeente")
     with FakeOdataServer([table], page_size=7) as server:
-        request = FetchRequest("47013NED", regions=tuple(CODES.values()))
+        request = FetchRequest("47013NED", regions=tuple(BASISTEAM_CODES.values()))
         report = fetch_tables([request], tmp_path, server.endpoint(timeout=(5, 60)), now=NOW)
     outcome = report.outcomes["47013NED"]
     assert outcome.status == "downloaded", outcome.error  # not structural: a snapshot, not rejected
