@@ -190,19 +190,21 @@ class Chapter:
         return ids
 
     def _status_text(self, ids: list[str]) -> str | None:
-        """The data status for a CSV's column ``gegevensstatus``, e.g. 'DEMO: demodata'."""
-        if not self.status.of(ids):
+        """The data status for a CSV's column ``gegevensstatus``, e.g. 'DEMO: demodata'; None without data."""
+        described = self.status.describe(ids)
+        if not described:
             return None
         mark = self.status.mark(ids)
-        return f"{mark}: {self.status.describe(ids)}" if mark else self.status.describe(ids)
+        return f"{mark}: {described}" if mark else described
 
     def _status_html(self, ids: list[str]) -> str:
         """'Gegevens: actueel' (with the DEMO/VOORBEELD mark first) for a caption or source line."""
-        if not self.status.of(ids):
+        described = self.status.describe(ids)
+        if not described:
             return ""
         mark = self.status.mark(ids)
         mark_html = f'<strong class="va-mark">{html.escape(mark)}</strong> ' if mark else ""
-        return f'<span class="va-datastatus">{mark_html}Gegevens: {html.escape(self.status.describe(ids))}.</span>'
+        return f'<span class="va-datastatus">{mark_html}Gegevens: {html.escape(described)}.</span>'
 
     def table(self, df: pd.DataFrame, name: str, caption: str, source: str = "",
               formats: dict[str, str] | None = None, classes: dict[str, pd.Series] | None = None,
