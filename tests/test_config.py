@@ -63,6 +63,10 @@ def test_defaults_fill_in():
         (lambda d: d["vergelijking"]["provincie"].update(code="Drenthe"), "vergelijking.provincie.code"),
         (lambda d: d.update(onthulling={"drempel": 0}), "onthulling.drempel"),
         (lambda d: d.update(uitvoering={"parallel": "veel"}), "uitvoering.parallel"),
+        (lambda d: d.update(invoer={"map": "data/inputs/{naam}", "voorbeeld": 5}), "invoer.voorbeeld"),
+        (lambda d: d.update(invoer={"map": "data/inputs/{naam}", "voorbeeld": " "}), "invoer.voorbeeld"),
+        (lambda d: d.update(invoer={"voorbeeld_gebruiken": "ja"}), "invoer.voorbeeld_gebruiken"),
+        (lambda d: d.update(invoer={"voorbeeld_gebruiken": 1}), "invoer.voorbeeld_gebruiken"),
     ],
 )
 def test_invalid_values_name_the_key(change, key):
