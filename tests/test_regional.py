@@ -115,6 +115,8 @@ def test_regional_run_end_to_end(tmp_path: Path):
     manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["soort"] == "regio" and manifest["regio"]["gemeenten"] == ["GM0119", "GM1731", "GM1701"]
     assert manifest["chapters"]["regio"]["status"] == "ok"
+    # The region shows the data of all its gemeenten: Westerveld's example files are in its status.
+    assert manifest["data"]["sources"]["partner:halt"]["soort"] == "voorbeeld"
     page = (run / "regio.html").read_text(encoding="utf-8")
     for theme in ("Ondermijning", "Jonge aanwas", "Digitale veiligheid", "Veilig buitengebied", "Zorg en veiligheid"):
         assert f">{theme}</h2>" in page, theme

@@ -63,11 +63,13 @@ CHAPTER_FIELDS = ("status", "error", "seconds", "execution_seconds", "export_sec
 
 
 def write_manifest(run_dir: Path, config, options, data, results: dict, exit_code: int, git: str,
-                   started: float, wall_start: datetime, root: Path, extra: dict | None = None) -> Path:
+                   started: float, wall_start: datetime, root: Path, extra: dict | None = None,
+                   status=None) -> Path:
+    """The run's manifest; ``status`` is the data status the report shows (default: that of ``data``)."""
     chapters = {}
     for ch, r in results.items():
         chapters[ch] = {k: r.get(k) for k in CHAPTER_FIELDS if r.get(k) is not None}
-    status = data.prepared.status
+    status = status or data.prepared.status
     manifest = {
         "run_id": run_dir.name,
         "gemeente": config.gemeente,

@@ -203,6 +203,14 @@ def run(config_path: str | Path, options: RunOptions | None = None) -> RunResult
         lock.release()
 
 
+def _shown_status(t: "Target") -> DataStatus:
+    """The data status a report shows: its store's; for the region, every member's merged (nothing
+    shown as more current than it is in any of them)."""
+    if t.kind == "regio":
+        return DataStatus.merged(m.data.prepared.status for m in t.members)
+    return t.data.prepared.status
+
+
 def _data_label(status) -> str:
     """The header badge's text for the whole report, e.g. 'actueel, 2 bronnen demo'."""
     return status.badge()[1]
@@ -468,7 +476,7 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
                                 "themas": {name: list(ids) for name, ids in rr.themas}})
         code = EXIT_OK if t.ok else EXIT_CHAPTER_FAILED
         write_manifest(t.run_dir, t.config, options, t.data, t.results, code, git, started, wall_start, root,
-                       extra=extra)
+                       extra=extra, status=_shown_status(t))
 
     # ---- publish: only complete reports, all at the end
     published, incomplete = [], []
@@ -542,9 +550,7 @@ def _prepare_jobs(t: Target, config: RunConfig, run_id: str, wall_start: datetim
     meta = {ch: chapter_meta(t.notebooks[ch]) for ch in t.chapters}
     t.links = [{"id": ch, "file": f"{ch}.html", "short": meta[ch]["short"], "title": meta[ch]["title"]}
                for ch in t.chapters]
-    status = t.data.prepared.status
-    if t.kind == "regio":  # every member's data: nothing shown as more current than it is
-        status = DataStatus.merged(m.data.prepared.status for m in t.members)
+    status = _shown_status(t)
     cfg = t.config
     t.page_common = {
         "chapters": t.links, "gemeente_naam": t.naam,
