@@ -30,13 +30,13 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from ..status import MONTHS_NL
+
 REMOVE_TAGS = ("parameters", "injected-parameters", "remove_cell", "remove-cell", "remove-output",
                "papermill-error-cell-tag")
 BODY_TEMPLATE = "va_body"
 ERROR_ANCHOR = "va-fout"
 
-MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-             "oktober", "november", "december")
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,10 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+from ..status import MONTHS_NL
 from .incremental import read_manifest, run_dirs
 from .retention import latest_target
 
-MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-          "november", "december")
 RESERVED = {"logs", "interactief"}
 
 CSS = """
@@ -49,7 +48,7 @@ def _when(iso: str | None) -> str:
         moment = datetime.fromisoformat(str(iso)).astimezone()
     except (TypeError, ValueError):
         return str(iso or "")
-    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}, {moment:%H:%M}"
+    return f"{moment.day} {MONTHS_NL[moment.month - 1]} {moment.year}, {moment:%H:%M}"
 
 
 def _tags(manifest: dict) -> str:
