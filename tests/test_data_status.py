@@ -349,3 +349,35 @@ def test_the_period_shown_is_the_period_in_the_data():
                                  "partner:halt": SourceStatus("partner:halt", "h", "partner", laatste_jaar=2025)})
     assert status.period(2015, 2025) == "2015-2024 (2025 nog niet beschikbaar)"
     assert status.period(2015, 2024) == "2015-2024"
+
+
+def test_offline_is_known_once_for_a_run_of_several_gemeenten(tmp_path, root, monkeypatch):
+    """The network is down: the first gemeente's fetch finds out with one connection attempt, the
+    others of the same run ask nothing more, and every table falls back to its demo snapshot."""
+    import socket
+
+    import urllib3
+
+    from veiligheidsanalyse.report.data_step import Network, prepare_run_data
+    from veiligheidsanalyse.sources.odata import OdataEndpoint
+
+    attempts = []
+    real = urllib3.util.connection.create_connection
+
+    def counting(address, *args, **kwargs):
+        attempts.append(address)
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", counting)
+    with socket.socket() as sock:  # a port nothing listens on: every connection is refused
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    config = _data_config(tmp_path, root, "fresh")
+    network = Network()
+    for code in ("GM1701", "GM1690"):
+        data = prepare_run_data(config.for_gemeente(code), root, RunOptions(endpoint=OdataEndpoint.at(closed)),
+                                work_dir=tmp_path / code, network=network)
+        tables = data.prepared.status.tables
+        assert {s.soort for s in tables.values()} <= {"demo", "ontbreekt"} and tables["47013NED"].soort == "demo"
+        assert "niet bereikbaar" in tables["47013NED"].reden
+    assert len(attempts) == 1 and network.offline is not None

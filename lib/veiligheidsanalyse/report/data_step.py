@@ -75,20 +75,32 @@ def default_endpoint(url: str | None = None):
     return OdataEndpoint.at(url, **options) if url else OdataEndpoint(**options)
 
 
-def resolve_tables(config: RunConfig, root: Path, policy: str, endpoint=None):
+@dataclass
+class Network:
+    """What a run has learnt about the network: once offline, the run's other gemeenten ask no more."""
+
+    offline: object | None = None  # the FetchError that showed the network down
+
+
+def resolve_tables(config: RunConfig, root: Path, policy: str, endpoint=None, network: Network | None = None):
     """Every table of the run resolved on its own by the data policy (see ``sources.policy``).
 
     Raises :class:`DataUnavailableError` (exit 3) naming every table that has no usable data and why.
     """
     from ..sources.policy import DataUnavailable, resolve_sources
 
+    network = network or Network()
     cache_root = resolve(root, config.data.cache)
     demo_root = resolve(root, config.data.demo)
     try:
-        return resolve_sources(policy, fetch_requests(config), cache_root, demo_root,
-                               endpoint=endpoint or default_endpoint(), max_age_days=config.data.max_leeftijd_dagen)
+        resolution = resolve_sources(policy, fetch_requests(config), cache_root, demo_root,
+                                     endpoint=endpoint or default_endpoint(),
+                                     max_age_days=config.data.max_leeftijd_dagen, offline=network.offline)
     except DataUnavailable as exc:
         raise DataUnavailableError(str(exc)) from None
+    if resolution.fetch_report is not None:
+        network.offline = network.offline or resolution.fetch_report.offline
+    return resolution
 
 
 def check_regions(config: RunConfig, known: set[str]) -> None:
@@ -114,9 +126,9 @@ def check_regions(config: RunConfig, known: set[str]) -> None:
 
 
 def prepare_run_data(config: RunConfig, root: Path, options, work_dir: Path,
-                     cache_dir: Path | None = None) -> RunData:
+                     cache_dir: Path | None = None, network: Network | None = None) -> RunData:
     policy = options.policy or ("fresh" if options.fetch else config.data.beleid)
-    resolution = resolve_tables(config, root, policy, options.endpoint)
+    resolution = resolve_tables(config, root, policy, options.endpoint, network)
     snapshots = resolution.snapshots
     known = known_region_codes(snapshots)
     check_regions(config, known)

@@ -272,7 +272,7 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
              wall_start: datetime, log: RunLog, log_dir: Path) -> RunResult:
     from ..prepare import DataUnavailableError
     from . import incremental as inc
-    from .data_step import InputError, prepare_run_data
+    from .data_step import InputError, Network, prepare_run_data
     from .pool import PoolJob, WorkerPool, default_workers
 
     started = time.time()
@@ -330,10 +330,11 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
     try:
         # ---- data, per gemeente, before any chapter runs
         data_started = time.time()
+        network = Network()  # offline for one gemeente is offline for the run
         for t in targets:
             try:
                 t.data = prepare_run_data(t.config, root, options, work_dir=tmp_root / t.config.gemeente,
-                                          cache_dir=cache_dir)
+                                          cache_dir=cache_dir, network=network)
             except (InputError, ConfigError, DataUnavailableError) as exc:
                 pool.kill()
                 shutil.rmtree(tmp_root, ignore_errors=True)

@@ -178,6 +178,7 @@ class TableOutcome:
 @dataclass
 class FetchReport:
     outcomes: dict[str, TableOutcome] = field(default_factory=dict)
+    offline: FetchError | None = None  # the error that showed the network down (then nothing more was asked)
 
     @property
     def ok(self) -> bool:
@@ -203,6 +204,7 @@ def fetch_tables(
     now: datetime | None = None,
     *,
     sleep: Callable[[float], None] = time.sleep,
+    offline: FetchError | None = None,
 ) -> FetchReport:
     """Fetch each requested table into ``cache_root`` unless the cache already holds its current version.
 
@@ -212,7 +214,8 @@ def fetch_tables(
     same reason, without a request. A host that stayed unreachable through the retries (connect
     timeouts, dropped connections) is not asked again for its remaining tables. Other exceptions
     propagate. In every failure case the
-    cache is left exactly as it was. ``now`` fixes the retrieval time (tests).
+    cache is left exactly as it was. ``now`` fixes the retrieval time (tests). ``offline``: an earlier
+    fetch of the same run found the network down (a run for several gemeenten asks once, not per gemeente).
     """
     endpoint = endpoint or OdataEndpoint()
     cache_root = Path(cache_root)
@@ -224,7 +227,6 @@ def fetch_tables(
         request.key()
 
     report = FetchReport()
-    offline: FetchError | None = None  # the first offline error: no more requests in this fetch
     unreachable: dict[str, FetchError] = {}  # per host: connection errors that outlasted the retries
     for request in requests:
         spec = request.table
@@ -244,6 +246,7 @@ def fetch_tables(
         finally:
             outcome.requests = client.requests
         report.outcomes[request.table_id] = outcome
+    report.offline = offline
     return report
 
 

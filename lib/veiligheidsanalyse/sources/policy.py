@@ -118,10 +118,12 @@ def resolve_sources(
     now: datetime | None = None,
     *,
     sleep: Callable[[float], None] = time.sleep,
+    offline: OdataError | None = None,
 ) -> Resolution:
     """Pick the snapshot of every requested table according to ``policy`` (see the module docstring).
 
-    Only ``fresh`` and ``require-fresh`` use the network (through ``endpoint``). Raises
+    Only ``fresh`` and ``require-fresh`` use the network (through ``endpoint``); ``offline`` is an earlier
+    fetch's proof that the network is down (see :func:`fetch_tables`). Raises
     :class:`DataUnavailable` when a required table has no usable snapshot, and ``ValueError`` for an
     unknown policy.
     """
@@ -133,7 +135,7 @@ def resolve_sources(
     report: FetchReport | None = None
 
     if policy in ("fresh", "require-fresh"):
-        report = fetch_tables(requests, cache_root, endpoint, now, sleep=sleep)
+        report = fetch_tables(requests, cache_root, endpoint, now, sleep=sleep, offline=offline)
     for req in requests:
         if policy == "demo":
             tables[req.table_id] = _first(req, now, _demo_candidates(demo_root, req, None))
