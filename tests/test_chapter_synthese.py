@@ -105,3 +105,22 @@ def test_methode_lists_sources_and_indicators(demo_dataset):
     examples = account[account["Bron"].str.startswith("Voorbeeldbestand")]
     assert len(examples) == len(demo_dataset.status.inputs) > 0
     assert (examples["Status"] == "voorbeeldgegevens (VOORBEELD)").all()
+
+
+def test_every_test_can_be_recomputed_and_only_unfavourable_results_signal(result):
+    from veiligheidsanalyse.stats.signals import adjust_p
+
+    table = synthese.tests_table(result.tests, result.profiles)
+    assert list(table.columns) == ["indicator", "naam", "toets", "p", "p_gecorrigeerd", "oordeel", "richting"]
+    assert len(table) == len(result.tests) > 20
+    recomputed = adjust_p(table["p"].to_numpy(dtype=float))
+    assert np.allclose(recomputed, table["p_gecorrigeerd"].to_numpy(dtype=float), equal_nan=True)
+    significant = table["p_gecorrigeerd"] <= 0.05
+    assert (table.loc[~significant, "richting"] == "").all()
+    assert set(table.loc[significant, "richting"]) <= {"ongunstig", "gunstig", "neutraal"}
+    flagged = table["oordeel"].str.contains(r"\[(?:signaal|alarm)\]")
+    assert (table.loc[flagged, "richting"] == "ongunstig").all()  # never '[alarm]' on good news
+    assert (table.loc[flagged, "p_gecorrigeerd"] <= 0.05).all()
+    overview, _colours = synthese.signal_table(result.profiles, result.tests, result.scores)
+    shown = overview[["Tov Nederland", "Tov regio/vergelijkbaar", "Trend", "Sinds vorige analyse"]].stack()
+    assert shown.str.contains(r"\[(?:signaal|alarm)\]").sum() == flagged.sum()

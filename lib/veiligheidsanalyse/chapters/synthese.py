@@ -81,6 +81,19 @@ class Test:
     colour: str
     p_value: float
     level: str = "niet getoetst"  # after the correction for the number of tests
+    p_adjusted: float = np.nan  # Holm-adjusted over every test of the report
+
+    @property
+    def direction(self) -> str:
+        """'ongunstig', 'gunstig' or 'neutraal' when significant after the correction; '' otherwise."""
+        if self.level not in STRENGTH:
+            return ""
+        return {"slechter": "ongunstig", "beter": "gunstig", "neutraal": "neutraal"}.get(self.colour, "")
+
+    @property
+    def signal(self) -> str:
+        """'signaal' or 'alarm' for an unfavourable result after the correction; '' for anything else."""
+        return self.level if self.direction == "ongunstig" else ""
 
 
 def collect_tests(profiles: dict) -> list[Test]:
@@ -108,10 +121,21 @@ def collect_tests(profiles: dict) -> list[Test]:
     for t in tests:
         if t.verdict.startswith("te weinig") or t.colour == "onbekend":
             t.p_value = np.nan
-    levels = signals.signal_levels(np.array([t.p_value for t in tests], dtype=float))
-    for t, level in zip(tests, levels):
-        t.level = str(level)
+    p_values = np.array([t.p_value for t in tests], dtype=float)
+    levels = signals.signal_levels(p_values)
+    for t, level, adjusted in zip(tests, levels, signals.adjust_p(p_values)):
+        t.level, t.p_adjusted = str(level), float(adjusted)
     return tests
+
+
+def tests_table(tests: list[Test], profiles: dict) -> pd.DataFrame:
+    """One row per test of the report, with what anyone needs to recompute its verdict: the p-value,
+    the Holm-adjusted p-value, the words printed and the direction (empty when not significant)."""
+    return pd.DataFrame([{"indicator": t.indicator, "naam": profiles[t.indicator].indicator.label,
+                          "toets": f"{t.criterion}: {t.label}", "p": t.p_value, "p_gecorrigeerd": t.p_adjusted,
+                          "oordeel": t.verdict + (f" [{t.signal}]" if t.signal else ""), "richting": t.direction}
+                         for t in tests if t.indicator in profiles],
+                        columns=["indicator", "naam", "toets", "p", "p_gecorrigeerd", "oordeel", "richting"])
 
 
 @dataclass
@@ -183,7 +207,7 @@ def signal_table(profiles: dict, tests: list[Test], scores: pd.DataFrame) -> tup
             t = found.get(key)
             if t is None:
                 return "—", "onbekend"
-            suffix = f" [{t.level}]" if t.level in STRENGTH else ""
+            suffix = f" [{t.signal}]" if t.signal else ""  # signaal and alarm only for unfavourable results
             return t.verdict + suffix, t.colour
 
         level = (f"{format_nl(p.rate.value, 1)} {p.rate_label} ({p.period_label})" if isinstance(p, CountProfile)
@@ -562,14 +586,15 @@ class Synthesis:
         return int(sum(1 for t in self.tests if not np.isnan(t.p_value)))
 
     def n_signals(self) -> dict[str, int]:
-        levels = [t.level for t in self.tests]
-        return {"alarm": levels.count("alarm"), "signaal": levels.count("signaal")}
+        """Unfavourable results after the correction, by level (favourable ones are no signal)."""
+        signals_ = [t.signal for t in self.tests]
+        return {"alarm": signals_.count("alarm"), "signaal": signals_.count("signaal")}
 
     def findings(self) -> list[str]:
         out = []
         n = self.n_signals()
         out.append(f"{len(self.profiles)} indicatoren met {self.n_tests()} toetsen; na correctie voor het aantal toetsen "
-                   f"{n['alarm']} alarm (99,8%) en {n['signaal']} signaal (95%).")
+                   f"{n['alarm']} keer alarm (99,8%) en {n['signaal']} keer signaal (95%) voor een ongunstige uitkomst.")
         for pr in self.priorities[:3]:
             out.append(f"Voorgestelde prioriteit: {pr.title} — {pr.evidence[0]}.")
         if self.statements:
