@@ -34,17 +34,95 @@ def test_etest_scipy_documented_example():
 def test_etest_small_gemeente_examples(count2, p_expected):
     # domain-anchors.md §5 row 4: 24 -> 34 (+42%) p ~ 0.19; 24 -> 40 (+67%) p ~ 0.046 (equal
     # populations). Cross-checked with two implementations of Krishnamoorthy & Thomson (2004):
-    # scipy.stats.poisson_means_test and statsmodels etest_poisson_2indep.
+    # scipy.stats.poisson_means_test and statsmodels etest_poisson_2indep. With equal
+    # populations the score and Wald statistics coincide, so scipy (Wald) agrees to rounding of
+    # its summation; statsmodels' default E-test is what we compute.
     result = compare_periods(24, 20_000, count2, 20_000, method="etest")
     assert result.p_value == pytest.approx(p_expected, abs=5e-5)
-    assert result.p_value == pytest.approx(poisson_means_test(count2, 20_000, 24, 20_000).pvalue)
-    assert result.p_value == pytest.approx(sm_rates.etest_poisson_2indep(count2, 20_000, 24, 20_000)[1], rel=1e-4)
+    assert result.p_value == pytest.approx(poisson_means_test(count2, 20_000, 24, 20_000).pvalue, rel=1e-4)
+    assert result.p_value == pytest.approx(
+        sm_rates.test_poisson_2indep(count2, 20_000, 24, 20_000, method="etest").pvalue, rel=1e-12)
     assert result.rate_ratio == pytest.approx(count2 / 24)
 
 
 def test_etest_verdict_for_24_to_40_is_a_rise_and_24_to_34_is_not():
     assert compare_periods(24, 20_000, 40, 20_000, method="etest").direction == "hoger"
     assert compare_periods(24, 20_000, 34, 20_000, method="etest").direction == "gelijk"
+
+
+# E-test: statsmodels' default ("etest", score statistic), not scipy's poisson_means_test
+# ("etest-wald"); the two agree only for equal exposures. Grid of small counts and unequal
+# exposures, where the old score interval disagreed with the Wald E-test p-value.
+ETEST_GRID = [(c1, e1, c2, e2) for e1, e2 in ((1.0, 1.0), (1.0, 2.5), (3.0, 1.2))
+              for c1 in range(0, 9) for c2 in range(0, 9) if c1 + c2 > 0]
+
+
+def _sm_etest(c1, e1, c2, e2, ratio=1.0):
+    # statsmodels' ratio is rate1 / rate2, ours rate2 / rate1: period 2 goes first there
+    with np.errstate(divide="ignore"):  # statsmodels divides by a zero count for its estimate
+        return sm_rates.test_poisson_2indep(c2, e2, c1, e1, value=ratio, method="etest").pvalue
+
+
+def test_etest_p_value_is_statsmodels_default_etest_over_a_grid():
+    for c1, e1, c2, e2 in ETEST_GRID:
+        result = compare_periods(c1, e1, c2, e2, method="etest")
+        assert result.p_value == pytest.approx(_sm_etest(c1, e1, c2, e2), rel=1e-9, abs=1e-15), (c1, e1, c2, e2)
+
+
+@pytest.mark.parametrize("c1, e1, c2, e2, p_expected, lower, upper", [
+    # known answers (statsmodels 0.15.0 test_poisson_2indep(method="etest"); bounds: the ratios
+    # where that p-value crosses 0.05, i.e. the interval that inverts the same test)
+    (0, 1.0, 5, 1.0, 0.019756052, 1.2954451, math.inf),
+    (5, 1.0, 0, 1.0, 0.019756052, 0.0, 0.77193544),
+    (1, 1.0, 0, 7.0, 0.051666742, 0.0, 1.0343649),
+    (0, 3.0, 1, 0.2, 0.024423310, 2.0716646, math.inf),
+    (0, 100, 3, 100, 0.088379009, 0.86602540, math.inf),
+])
+def test_etest_known_answers_with_zero_counts(c1, e1, c2, e2, p_expected, lower, upper):
+    result = compare_periods(c1, e1, c2, e2, method="etest")
+    assert result.p_value == pytest.approx(p_expected, rel=1e-7)
+    assert result.lower == pytest.approx(lower, rel=1e-6)
+    assert result.upper == pytest.approx(upper, rel=1e-6)
+    assert result.lower < result.upper  # a zero count never collapses the interval to a point
+
+
+def test_etest_interval_agrees_with_its_p_value_over_a_grid():
+    for c1, e1, c2, e2 in ETEST_GRID:
+        result = compare_periods(c1, e1, c2, e2, method="etest")
+        excludes_one = result.lower > 1 or result.upper < 1
+        assert excludes_one == (result.p_value < 0.05), (c1, e1, c2, e2)
+        assert result.lower < result.upper
+        assert result.lower <= result.rate_ratio <= result.upper or math.isnan(result.rate_ratio)
+        # each finite bound is where statsmodels' E-test stops rejecting: accepted at the
+        # bound, rejected just outside it
+        if 0 < result.lower:
+            assert _sm_etest(c1, e1, c2, e2, result.lower) >= 0.05
+            assert _sm_etest(c1, e1, c2, e2, result.lower * (1 - 1e-7)) < 0.05
+        if math.isfinite(result.upper):
+            assert _sm_etest(c1, e1, c2, e2, result.upper) >= 0.05
+            assert _sm_etest(c1, e1, c2, e2, result.upper * (1 + 1e-7)) < 0.05
+
+
+def test_etest_interval_at_99_8_percent_agrees_with_its_p_value():
+    for c1, c2 in ((2, 12), (12, 2), (0, 7), (30, 60)):
+        result = compare_periods(c1, 1.0, c2, 1.5, method="etest", conf=0.998)
+        assert (result.lower > 1 or result.upper < 1) == (result.p_value < 0.002)
+        assert result.lower < result.upper
+
+
+def test_etest_unequal_exposures_differ_from_the_wald_version():
+    # unequal exposures: the score E-test (statsmodels default) and scipy's Wald E-test differ
+    ours = compare_periods(1, 1.0, 6, 2.5, method="etest").p_value
+    assert ours == pytest.approx(_sm_etest(1, 1.0, 6, 2.5), rel=1e-9)
+    assert ours != pytest.approx(poisson_means_test(6, 2.5, 1, 1.0).pvalue, rel=1e-3)
+
+
+def test_etest_no_events_or_unknown_gives_no_result_and_fractions_are_refused():
+    none = compare_periods(0, 1.0, 0, 1.0, method="etest")
+    assert math.isnan(none.p_value) and math.isnan(none.lower) and none.direction == "onbekend"
+    assert compare_periods(np.nan, 1.0, 3, 1.0, method="etest").direction == "onbekend"
+    with pytest.raises(ValueError, match="whole counts"):
+        compare_periods(2.5, 1.0, 3, 1.0, method="etest")
 
 
 # ----------------------------------------------------------------------------- exact conditional
@@ -155,6 +233,18 @@ def test_zero_cases_in_a_small_population_is_not_significant():
     result = compare_with_benchmark(0, 2_000, 1.2)
     assert result.direction == "gelijk"
     assert result.p_value == pytest.approx(min(1, 2 * poisson.cdf(0, 2.4)))
+
+
+@pytest.mark.parametrize("bench", [0, 0.0, -1.2, math.inf, [1.2, 0.0]])
+def test_impossible_benchmark_rate_is_an_error_not_hoger(bench):
+    # no expected events: every count would be "hoger" than a benchmark of 0
+    with pytest.raises(ValueError, match="benchmark_rate must be a positive number"):
+        compare_with_benchmark(3, 20_000, bench)
+
+
+def test_unknown_benchmark_rate_stays_unknown():
+    result = compare_with_benchmark(3, 20_000, np.nan)
+    assert result.direction == "onbekend" and math.isnan(result.p_value)
 
 
 @FAST

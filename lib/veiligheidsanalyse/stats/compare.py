@@ -89,17 +89,97 @@ def _conditional_exact(c1, e1, c2, e2, conf):
     return p_value, lower, upper
 
 
-def _etest(c1, e1, c2, e2, conf):
-    """Krishnamoorthy & Thomson (2004) E-test p-value; score interval for the ratio.
+def _etest_p(c1, e1, c2, e2, ratio=1.0):
+    """E-test p-value for H0: rate2 / rate1 = ``ratio`` (statsmodels' default E-test).
 
-    The E-test has no matching interval of its own; the score interval (Gu et al. 2008,
-    statsmodels ``confint_poisson_2indep(method="score")``) is the usual companion.
+    Krishnamoorthy & Thomson (2004) with the score statistic (Gu et al. 2008), as
+    ``statsmodels.stats.rates.test_poisson_2indep(c2, e2, c1, e1, value=ratio, method="etest")``
+    (statsmodels names the ratio rate1 / rate2, so period 2 goes first there).
     """
-    from scipy.stats import poisson_means_test
-    from statsmodels.stats.rates import confint_poisson_2indep
+    from statsmodels.stats.rates import etest_poisson_2indep
 
+    return float(etest_poisson_2indep(c2, e2, c1, e1, value=ratio, method="score", compare="ratio")[1])
+
+
+_ETEST_LOG_TOL = 1e-9  # bisection on log(ratio): bounds to a relative 1e-9
+_ETEST_MAX_LOG = 700.0  # exp(700) is about the largest float
+
+
+def _etest_bound(p_at, t_accept, side, alpha, null_side):
+    """One bound of the interval {r : p(r) >= alpha}, searching from log r = ``t_accept`` outwards.
+
+    ``side`` is +1 for the upper bound, -1 for the lower. ``null_side`` is True when the null
+    value 1 (log 1 = 0) lies on this side of the estimate: then 0 itself brackets the search
+    (as the accepting end when p(1) >= alpha, as the rejecting end otherwise), so that the
+    interval contains 1 exactly when the test does not reject. The accepting end of the final
+    bracket is returned, as exp(log r).
+    """
+    t_reject = None
+    if null_side:
+        if p_at(0.0) >= alpha:
+            t_accept = 0.0
+        else:
+            t_reject = 0.0
+    if t_reject is None:
+        step = 0.5
+        while True:
+            t = t_accept + side * step
+            if abs(t) > _ETEST_MAX_LOG:
+                return np.inf if side > 0 else 0.0
+            if p_at(t) < alpha:
+                t_reject = t
+                break
+            t_accept, step = t, step * 2
+    while abs(t_reject - t_accept) > _ETEST_LOG_TOL:
+        mid = (t_accept + t_reject) / 2
+        if p_at(mid) >= alpha:
+            t_accept = mid
+        else:
+            t_reject = mid
+    return float(np.exp(t_accept))
+
+
+def _etest_one(c1, e1, c2, e2, alpha):
+    """p-value at ratio 1 and the interval {r : p(r) >= alpha} around the estimate, for one pair."""
+    cache = {}
+
+    def p_at(t):
+        if t not in cache:
+            cache[t] = _etest_p(c1, e1, c2, e2, float(np.exp(t)))
+        return cache[t]
+
+    p_value = p_at(0.0)
+    if c1 > 0 and c2 > 0:
+        t_hat = float(np.log((c2 / e2) / (c1 / e1)))  # p(estimate) = 1: the statistic is 0 there
+    else:
+        # a zero count puts the estimate at 0 or infinity; start from half an event instead
+        # and move towards the estimate until the test accepts (p -> 1 there)
+        half = (max(c2, 0.5) / e2) / (max(c1, 0.5) / e1)
+        towards = -1.0 if c2 == 0 else 1.0
+        t_hat = float(np.log(half))
+        t_hat = min(t_hat, -0.5) if c2 == 0 else max(t_hat, 0.5)  # on the estimate's side of 1
+        while p_at(t_hat) < alpha and abs(t_hat) < _ETEST_MAX_LOG:
+            t_hat += towards
+    est_above_one = c1 == 0 or (c2 > 0 and t_hat > 0)
+    est_below_one = c2 == 0 or (c1 > 0 and t_hat < 0)
+    lower = 0.0 if c2 == 0 else _etest_bound(p_at, t_hat, -1, alpha, null_side=est_above_one)
+    upper = np.inf if c1 == 0 else _etest_bound(p_at, t_hat, +1, alpha, null_side=est_below_one)
+    return p_value, lower, upper
+
+
+def _etest(c1, e1, c2, e2, conf):
+    """Krishnamoorthy & Thomson (2004) E-test p-value with the interval that inverts it.
+
+    The p-value is statsmodels' default E-test (score statistic; see :func:`_etest_p`). The
+    E-test has no closed-form interval; the one here is the set of ratios the same test does
+    not reject at ``1 - conf``, found by bisection on log(ratio) from the estimate outwards,
+    with the null value 1 as one end of the bracket on its side. So the interval excludes 1
+    exactly when p < 1 - conf, and a zero count gives a bound of 0 (or infinity) on its own
+    side only, never a point.
+    """
     if np.any((c1 != np.round(c1)) | (c2 != np.round(c2)), where=~(np.isnan(c1) | np.isnan(c2))):
         raise ValueError("the E-test needs whole counts")
+    alpha = 1.0 - conf
     shape = np.broadcast(c1, e1, c2, e2).shape
     c1, e1, c2, e2 = (np.broadcast_to(a, shape).ravel() for a in (c1, e1, c2, e2))
     p_value = np.full(c1.shape, np.nan)
@@ -108,11 +188,7 @@ def _etest(c1, e1, c2, e2, conf):
     for i in range(c1.size):
         if np.isnan([c1[i], e1[i], c2[i], e2[i]]).any() or c1[i] + c2[i] == 0:
             continue
-        # poisson_means_test tests lambda1 - lambda2 = 0 with lambda = count / exposure
-        p_value[i] = poisson_means_test(int(c2[i]), e2[i], int(c1[i]), e1[i]).pvalue
-        with np.errstate(divide="ignore", invalid="ignore"):  # a zero count is fine here
-            lo, hi = confint_poisson_2indep(c2[i], e2[i], c1[i], e1[i], method="score", compare="ratio", alpha=1 - conf)
-        lower[i], upper[i] = float(lo), float(hi)
+        p_value[i], lower[i], upper[i] = _etest_one(float(c1[i]), float(e1[i]), float(c2[i]), float(e2[i]), alpha)
     return p_value.reshape(shape), lower.reshape(shape), upper.reshape(shape)
 
 
@@ -123,8 +199,9 @@ def compare_periods(count1, exposure1, count2, exposure2, method: str = "exact-c
 
     * ``"exact-cond"`` (default): exact conditional binomial test with central p-value and
       the matching Clopper-Pearson interval for the rate ratio (see module notes).
-    * ``"etest"``: the more powerful E-test of Krishnamoorthy & Thomson (2004),
-      ``scipy.stats.poisson_means_test``, with a score interval.
+    * ``"etest"``: the more powerful E-test of Krishnamoorthy & Thomson (2004) as statsmodels'
+      default (``test_poisson_2indep(..., method="etest")``, score statistic), with the
+      interval that inverts the same test (excludes 1 exactly when p < 1 - conf).
 
     Returns :class:`PeriodComparison` with ``rate_ratio = (count2/exposure2)/(count1/exposure1)``.
     NaN counts, or no events at all, give NaN results.
@@ -203,12 +280,21 @@ def compare_with_benchmark(count, population, benchmark_rate, per: int = 1000, c
     benchmark value: "hoger" if the whole interval lies above it, "lager" if below, otherwise
     "gelijk". The exact interval is used at every count so that the direction always agrees
     with the p-value (central two-sided exact Poisson test, see module notes).
-    Vectorised over gemeenten.
+    Vectorised over gemeenten. An unknown (NaN) benchmark gives "onbekend"; a benchmark rate of
+    0 or below (or infinite) is impossible as a comparison and raises ValueError: with no
+    expected events every count would look "hoger".
     """
     conf = check_conf(conf)
     observed = as_float(count)
     pops = as_float(population)
     bench = as_float(benchmark_rate)
+    impossible = ~np.isnan(bench) & ~((bench > 0) & np.isfinite(bench))
+    if np.any(impossible):
+        bad = np.atleast_1d(bench)[np.atleast_1d(impossible)][0]
+        raise ValueError(
+            f"benchmark_rate must be a positive number per {per} (got {float(bad)!r}); "
+            "a benchmark without events cannot be compared with"
+        )
     with np.errstate(divide="ignore", invalid="ignore"):
         expected = np.where(pops > 0, bench / per * pops, np.nan)
         lo, hi = poisson_ci(observed, conf, "exact")
