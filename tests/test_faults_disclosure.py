@@ -14,9 +14,10 @@ it should not be inside the published folder at all.
    the true sums. A true value of 1 to 4 must never be shown as a number, in any CSV or HTML table.
 2. Not derivable: for every published table with hidden cells ("<5", "x") the equations its
    totals give (rows and columns that add up to a "Totaal" row or column) are solved as an integer
-   program with what "<5" tells a reader (1 to 4) and "x" (0 or more): a hidden "<5" cell whose
-   minimum equals its maximum can be computed by anyone with the table. (``stats.disclosure``
-   checks linear determinacy only; its docstring says bounds are not covered. This test covers them.)
+   program with what the labels tell a reader: "<5" is 1 to 4, "x" is a count the rule did not call
+   small, so 0 or 5 and more. A hidden "<5" cell that can be computed, or narrowed to fewer than 3
+   of its 4 possible values, by anyone with the table is a leak. (The same rule as
+   ``stats.disclosure.narrowed_cells``, written independently here from the published text.)
 3. No raw partner rows: no line of a partner file, and no (year, category, small count) of one,
    appears in a published file; no published CSV carries the store's row provenance (bestand, rij).
 4. No machine details or secrets: the absolute project path, the home directory, the output
@@ -291,9 +292,14 @@ def _total_index(labels: list[str]) -> int | None:
     return found[0] if len(found) == 1 else None
 
 
+MIN_FEASIBLE = 3  # a "<5" cell must keep at least this many possible values (or its whole band 1..4)
+
+
 def derivable_cells(table: Table) -> list[str]:
-    """Hidden "<5" cells of a table that its totals determine exactly (integer program over the
-    relations rows/columns = total, with "<5" in 1..4 and "x" >= 0)."""
+    """Hidden "<5" cells of a table that its totals determine exactly or narrow to fewer than
+    ``MIN_FEASIBLE`` values. A reader's integer program over the relations rows/columns = total:
+    "<5" is 1..4; "x" is a count the rule did not call small, so 0 or >= 5 (a 0/1 indicator z with
+    5z <= x <= Mz); all whole numbers. Each value 1..4 of each "<5" cell is tried for feasibility."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     if not any(hidden(c) for row in table.rows for c in row[1:]):
@@ -304,6 +310,8 @@ def derivable_cells(table: Table) -> list[str]:
     total_col = _total_index(table.header)
     if total_row is None and total_col is None:
         return []
+    shown = [number(c) for row in grid for c in row[1:]]
+    big = 2 * sum(abs(v) for v in shown if v is not None and float(v).is_integer()) + 10 * THRESHOLD
     unknown: dict[tuple[int, int], int] = {}
     lower, upper = [], []
     for i, row in enumerate(grid):
@@ -311,7 +319,9 @@ def derivable_cells(table: Table) -> list[str]:
             if hidden(row[j]):
                 unknown[(i, j)] = len(unknown)
                 lower.append(1 if row[j].strip() == PRIMARY else 0)
-                upper.append(THRESHOLD - 1 if row[j].strip() == PRIMARY else 1e7)
+                upper.append(THRESHOLD - 1 if row[j].strip() == PRIMARY else big)
+    secondary = [k for (i, j), k in unknown.items() if grid[i][j].strip() == SECONDARY]
+    n = len(unknown) + len(secondary)  # cells, then one indicator per "x"
 
     def cell(i, j):
         return ("x", unknown[(i, j)]) if (i, j) in unknown else ("v", number(grid[i][j]))
@@ -327,9 +337,9 @@ def derivable_cells(table: Table) -> list[str]:
             if i == total_row:
                 continue
             relations.append(([(i, j) for j in range(1, width) if j != total_col], (i, total_col)))
-    rows_a, rhs = [], []
+    rows_a, lo_a, hi_a = [], [], []
     for members, total in relations:
-        coeffs = np.zeros(len(unknown))
+        coeffs = np.zeros(n)
         constant = 0.0
         usable = True
         for sign, c in [(1.0, m) for m in members] + [(-1.0, total)]:
@@ -349,26 +359,48 @@ def derivable_cells(table: Table) -> list[str]:
         if not (low - 1e-9 <= -constant <= high + 1e-9):
             continue
         rows_a.append(coeffs)
-        rhs.append(-constant)
+        lo_a.append(-constant)
+        hi_a.append(-constant)
     if not rows_a:
         return []
-    a = np.vstack(rows_a)
-    constraints = LinearConstraint(a, np.array(rhs), np.array(rhs))
-    bounds = Bounds(np.array(lower, dtype=float), np.array(upper, dtype=float))
-    integrality = np.ones(len(unknown))
+    for z, k in enumerate(secondary):  # x = 0 (z = 0) or 5 <= x <= big (z = 1)
+        for coeff_z, lo, hi in ((-THRESHOLD, 0.0, np.inf), (-big, -np.inf, 0.0)):
+            row = np.zeros(n)
+            row[k], row[len(unknown) + z] = 1.0, coeff_z
+            rows_a.append(row)
+            lo_a.append(lo)
+            hi_a.append(hi)
+    a, lo_a, hi_a = np.vstack(rows_a), np.array(lo_a), np.array(hi_a)
+    constraints = LinearConstraint(a, lo_a, hi_a)
+    lower_all = np.array(lower + [0.0] * len(secondary), dtype=float)
+    upper_all = np.array(upper + [1.0] * len(secondary), dtype=float)
+    integrality = np.ones(n)
+
+    def feasible(bounds_low, bounds_high) -> bool:
+        res = milp(np.zeros(n), constraints=constraints, bounds=Bounds(bounds_low, bounds_high),
+                   integrality=integrality)
+        if res.status != 0:
+            return False
+        x = np.round(res.x)  # whole numbers that meet everything exactly, not within a solver tolerance
+        ax = a @ x
+        return bool(np.all(ax >= lo_a - 1e-9) and np.all(ax <= hi_a + 1e-9) and np.all(x >= bounds_low - 1e-9)
+                    and np.all(x <= bounds_high + 1e-9))
+
+    if not feasible(lower_all, upper_all):
+        return []  # the equations are not this table's; nothing derived
     found = []
     for (i, j), k in unknown.items():
         if grid[i][j].strip() != PRIMARY:
             continue
-        c = np.zeros(len(unknown))
-        c[k] = 1.0
-        lo = milp(c, constraints=constraints, bounds=bounds, integrality=integrality)
-        hi = milp(-c, constraints=constraints, bounds=bounds, integrality=integrality)
-        if lo.status != 0 or hi.status != 0:
-            return []  # the equations are not this table's; nothing derived
-        low, high = round(lo.x[k]), round(hi.x[k])
-        if low == high:
-            found.append(f"{table.source}: {grid[i][0]} / {table.header[j]} shows {PRIMARY!r} but must be {low}")
+        possible = []
+        for v in range(1, THRESHOLD):
+            low, high = lower_all.copy(), upper_all.copy()
+            low[k] = high[k] = v
+            if feasible(low, high):
+                possible.append(v)
+        if len(possible) < min(MIN_FEASIBLE, THRESHOLD - 1):
+            values = " or ".join(str(v) for v in possible)
+            found.append(f"{table.source}: {grid[i][0]} / {table.header[j]} shows {PRIMARY!r} but must be {values}")
     return found
 
 
@@ -384,6 +416,18 @@ def test_derivation_check_finds_a_planted_leak():
     block = Table("blok", ["Groep", "2020", "2021", "Totaal"], [["a", "<5", "<5", "5"], ["b", "<5", "<5", "5"],
                                                                  ["c", "7", "8", "15"], ["Totaal", "12", "13", "25"]])
     assert derivable_cells(block) == []
+    # what "x" tells a reader: not 1..4, so 0 or >= 5. x + <5 = 6 forces <5 = 1, x = 5 (issue 18's example)
+    column = Table("kolom", ["Wijk", "Aantal"], [["A", "<5"], ["B", "x"], ["C", "20"], ["Totaal", "26"]])
+    assert derivable_cells(column) == ["kolom: A / Aantal shows '<5' but must be 1"]
+    # x + <5 = 8: <5 in 1..3 (x = 7, 6, 5), three values remain: protected
+    three = Table("drie", ["Wijk", "Aantal"], [["A", "<5"], ["B", "x"], ["C", "20"], ["Totaal", "28"]])
+    assert derivable_cells(three) == []
+    # narrowing to two values is a leak too: x + <5 = 7 leaves <5 in {1, 2} (x = 6 or 5; 3 and 4 need x < 5)
+    two = Table("twee", ["Wijk", "Aantal"], [["A", "<5"], ["B", "x"], ["C", "20"], ["Totaal", "27"]])
+    assert derivable_cells(two) == ["twee: A / Aantal shows '<5' but must be 1 or 2"]
+    # hiding one more cell, as the suppression now does, protects it again
+    hidden_more = Table("meer", ["Wijk", "Aantal"], [["A", "<5"], ["B", "x"], ["C", "x"], ["Totaal", "26"]])
+    assert derivable_cells(hidden_more) == []
 
 
 def test_hidden_cells_cannot_be_derived_from_totals(run):

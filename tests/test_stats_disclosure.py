@@ -204,3 +204,132 @@ def test_labels_and_whole_numbers_do_not_pin_down_hidden_cells():
     leaks = integer_determined(relations, mask.to_numpy(), np.isnan(values), values, primary, 5)
     assert not leaks.any()
     assert mask.sum() > primary.sum()  # secondary cells were needed
+
+
+# ---------------------------------------------------------------- what a reader knows from the labels
+
+
+def reader_feasible_1d(shown, total, threshold=5):
+    """Independent brute force for one column with a published total: the values a "<T" cell can
+    take when "<T" means 1..T-1 and "x" means 0 or >= T. ``shown`` holds ints (visible) and the
+    labels; returns {position of a "<T" cell: sorted possible values}."""
+    small = [i for i, s in enumerate(shown) if s == f"<{threshold}"]
+    xs = [i for i, s in enumerate(shown) if s == "x"]
+    rest = total - sum(s for s in shown if isinstance(s, int))
+    band = range(1, threshold)
+
+    def x_sum_possible(r):  # a sum of len(xs) cells, each 0 or >= T
+        return r == 0 if not xs else (r == 0 or r >= threshold)
+
+    result = {}
+    for i in small:
+        others = len(small) - 1
+        result[i] = [v for v in band
+                     if any(x_sum_possible(rest - v - s) for s in range(others, others * (threshold - 1) + 1))]
+    return result
+
+
+def column(values, total=True):
+    labels = [f"w{i}" for i in range(len(values))]
+    df = pd.DataFrame({"wijk": labels, "aantal": values})
+    if total:
+        df = pd.concat([df, pd.DataFrame({"wijk": [TOTAL], "aantal": [sum(values)]})], ignore_index=True)
+    return df
+
+
+def shown_cells(display, df):
+    return [s if s in ("x",) or s.startswith("<") else int(v) for s, v in zip(display["aantal"], df["aantal"])]
+
+
+def test_issue_18_example_no_longer_reveals_the_one():
+    """[1, 5, 20, Totaal 26] used to be published as <5, x, 20, 26: x + <5 = 6 with x in {0, 5, 6, ...}
+    and <5 in 1..4 gives <5 = 1. Now 20 is hidden as well and the "<5" can be anything from 1 to 4."""
+    df = column([1, 5, 20])
+    display, mask = suppress_counts(df, "aantal", group_cols=["wijk"])
+    assert list(display["aantal"]) == ["<5", "x", "x", "26"]
+    assert list(mask) == [True, True, True, False]
+    shown = shown_cells(display, df)
+    assert reader_feasible_1d(shown[:3], 26) == {0: [1, 2, 3, 4]}
+    # the checker itself sees the old publication's leak
+    assert reader_feasible_1d(["<5", "x", 20], 26) == {0: [1]}
+
+
+def test_the_total_published_elsewhere_is_used_too():
+    # no Totaal row, but the column total is taken to be public: the same reasoning applies
+    display, _ = suppress_counts(column([1, 5, 20], total=False), "aantal", group_cols=["wijk"], total_label=TOTAL)
+    assert list(display["aantal"]) == ["<5", "x", "x"]
+
+
+def test_narrowing_to_two_values_is_a_leak_too():
+    # x + <5 = 7 would leave <5 in {1, 2}: not enough, hide one more
+    df = column([2, 5, 20])
+    display, _ = suppress_counts(df, "aantal", group_cols=["wijk"])
+    assert list(display["aantal"]) == ["<5", "x", "x", "27"]
+    assert reader_feasible_1d(["<5", "x", 20], 27) == {0: [1, 2]}
+    # x + <5 = 8 leaves 1, 2 or 3: three values, enough; nothing more is hidden
+    display, _ = suppress_counts(column([3, 5, 20]), "aantal", group_cols=["wijk"])
+    assert list(display["aantal"]) == ["<5", "x", "20", "28"]
+    assert reader_feasible_1d(["<5", "x", 20], 28) == {0: [1, 2, 3]}
+
+
+def test_feasible_values_know_the_labels():
+    from veiligheidsanalyse.stats.disclosure import _relations, feasible_values, narrowed_cells
+
+    df = column([1, 5, 20])
+    values = df["aantal"].to_numpy(float)
+    primary = (values > 0) & (values < 5)
+    relations = _relations(df, ["wijk"], TOTAL, True)
+    missing = np.zeros(len(df), bool)
+    old = np.array([True, True, False, False])
+    assert feasible_values(relations, old, missing, values, primary, 5, 0) == [1]
+    assert narrowed_cells(relations, old, missing, values, primary, 5).tolist() == [True, False, False, False]
+    new = np.array([True, True, True, False])
+    assert feasible_values(relations, new, missing, values, primary, 5, 0) == [1, 2, 3, 4]
+    # with zeros hidden too, "<5" is 0..4 and "x" is >= 5
+    assert feasible_values(relations, old, missing, values, primary, 5, 0, zero_hidden=True) == [0, 1]
+    # a threshold of 3: "<3" is already 1 or 2, keeping both is all the rule can ask
+    assert not narrowed_cells(relations, new, missing, values, primary, 3).any()
+
+
+def test_a_hidden_zero_reads_as_zero_or_at_least_the_threshold():
+    from veiligheidsanalyse.stats.disclosure import _relations, feasible_values
+
+    # [3, 0, 40, Totaal 43] with the 0 hidden as "x": x + <5 = 3 and x is 0 or >= 5, so <5 = 3
+    df = column([3, 0, 40])
+    values = df["aantal"].to_numpy(float)
+    primary = (values > 0) & (values < 5)
+    relations = _relations(df, ["wijk"], TOTAL, True)
+    hidden = np.array([True, True, False, False])
+    assert feasible_values(relations, hidden, np.zeros(4, bool), values, primary, 5, 0) == [3]
+    # the suppression hides the smallest positive cell (40), not the zero: <5 stays 1..4
+    display, _ = suppress_counts(df, "aantal", group_cols=["wijk"])
+    assert list(display["aantal"]) == ["<5", "0", "x", "43"]
+    assert reader_feasible_1d(["<5", 0, "x"], 43) == {0: [1, 2, 3, 4]}
+
+
+def test_two_way_table_keeps_three_values_per_small_cell():
+    """Rows and columns with totals: the old suppression of this table let a reader narrow cells."""
+    from veiligheidsanalyse.stats.disclosure import _relations, narrowed_cells
+
+    df = long_table([[1, 5, 20], [30, 40, 50], [2, 6, 60]])
+    display, mask = suppress_counts(df, "aantal", group_cols=["wijk", "categorie"])
+    values = df["aantal"].to_numpy(float)
+    primary = (values > 0) & (values < 5)
+    relations = _relations(df, ["wijk", "categorie"], TOTAL, True)
+    assert not narrowed_cells(relations, mask.to_numpy(), np.isnan(values), values, primary, 5).any()
+    assert not leaked_cells(df, mask, sums_of(df))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(small_or_large, min_size=2, max_size=8))
+def test_one_column_with_a_total_keeps_three_values_per_small_cell(values):
+    df = column(values)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        display, mask = suppress_counts(df, "aantal", group_cols=["wijk"])
+    shown = shown_cells(display, df)
+    feasible = reader_feasible_1d(shown[:-1], sum(values)) if isinstance(shown[-1], int) else {}
+    warned = any("can still be derived" in str(w.message) for w in caught)
+    for i, possible in feasible.items():
+        assert values[i] in possible
+        assert len(possible) >= 3 or warned, (values, shown, possible)

@@ -14,9 +14,18 @@ Because relations cross (rows and columns), a final check solves the whole syste
 hidden cell that is still determined by the visible numbers gets another cell hidden, until none
 is. A relation without a total row is treated as if its total were published elsewhere (e.g.
 the gemeente total), unless ``assume_totals_public=False``.
-Finally the labels themselves are used as a reader would: "<5" means 1-4, "x" and unknown cells
-are whole counts >= 0; a primary cell whose value is pinned down by those bounds and the sums
-(integer programming, :func:`integer_determined`) gets another cell hidden as well.
+Finally the labels themselves are used as a reader would (:func:`narrowed_cells`): "<5" means
+1 to ``threshold - 1``; "x" means a count the rule did not call small, so 0 or ``>= threshold``
+(with ``suppress_zero``: "<5" is 0-4 and "x" is ``>= threshold``); "onbekend" is any count >= 0;
+all are whole numbers. For every "<5" cell the values still possible under all published sums
+are found by integer programming (scipy's HiGHS, one feasibility problem per value of the band).
+The rule: **every "<5" cell keeps at least** ``MIN_FEASIBLE`` **(3) possible values**, or its
+whole band when that is smaller ("<3" is 1 or 2). While some cell is narrowed further, one more
+cell is hidden in one of its relations (the smallest visible positive member first, then a zero,
+then the total), and everything is checked again. Example: ``[1, 5, 20, Totaal 26]`` shown as
+``<5, x, 20, 26`` gives x + <5 = 6 with x in {0, 5, 6, ...} and <5 in 1..4, so <5 = 1; the rule
+hides 20 as well (``<5, x, x, 26``: the "<5" can be 1, 2, 3 or 4). A cell that cannot be protected
+this way is named in a warning.
 """
 
 from __future__ import annotations
@@ -116,61 +125,159 @@ def determined_cells(relations: list[_Relation], unknown: np.ndarray) -> np.ndar
     return result
 
 
-def integer_determined(relations: list[_Relation], hidden: np.ndarray, missing: np.ndarray, values: np.ndarray,
-                       primary: np.ndarray, threshold: int) -> np.ndarray:
-    """Primary cells whose exact value follows from the sums *and* what the labels say.
+MIN_FEASIBLE = 3  # a "<5" cell must keep at least this many possible values (or its whole band)
 
-    A reader knows more than the linear system: "<5" means 1 to threshold-1, "x" and unknown
-    cells are counts >= 0, and all are whole numbers. Two "<5" cells in a row and a column with
-    published totals can then be pinned down even when no single equation does it. For every
-    primary cell the smallest and largest value consistent with everything published are found
-    by integer programming (scipy's HiGHS); equal bounds mean the cell is disclosed.
+
+def _reader_model(relations: list[_Relation], hidden: np.ndarray, missing: np.ndarray, values: np.ndarray,
+                  primary: np.ndarray, threshold: int, zero_hidden: bool = False):
+    """The published table as a reader sees it: an integer program over the unknown cells.
+
+    Variables are the hidden and unknown cells, each a whole number, with the domain its label
+    tells: "<T" (primary) is 1..T-1 (0..T-1 when zeros are hidden too); "x" (secondary) is a cell
+    the rule did *not* call small, so 0 or >= T (>= T when zeros are hidden), written with a 0/1
+    indicator z as ``T*z <= x <= M*z``; "onbekend" is any count >= 0. Every relation with a
+    total gives one equation. A total that is not in the table but taken to be public
+    (``_Relation.total is None``) enters with its true value: the reader has it from elsewhere.
+
+    Returns ``(cells, column, a, lo, hi, lower, upper, integrality)`` (``lo <= a @ v <= hi``,
+    ``lower <= v <= upper``) or None when there is nothing to solve; ``column`` maps a cell's row
+    position to its variable.
     """
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
     unknown = hidden | missing
     cells = np.flatnonzero(unknown)
-    result = np.zeros(values.shape, dtype=bool)
-    if not primary.any() or cells.size == 0:
-        return result
-    column = {cell: k for k, cell in enumerate(cells)}
+    if cells.size == 0:
+        return None
+    secondary = cells[hidden[cells] & ~primary[cells] & ~missing[cells]]
+    n = cells.size + (0 if zero_hidden else secondary.size)
+    column = {int(cell): k for k, cell in enumerate(cells)}
+    big = np.full(n, 4.0 * float(np.nansum(np.abs(values))) + 10.0 * threshold + 10.0)
+    for rel in relations:  # a member is at most its relation's published total: a tight M for the indicator
+        if rel.total is not None and not unknown[rel.total]:
+            for i in rel.members:
+                if unknown[i]:
+                    big[column[i]] = min(big[column[i]], max(values[rel.total], 0.0))
     rows, rhs = [], []
     for rel in relations:
-        row = np.zeros(cells.size)
+        row = np.zeros(n)
         known = 0.0
         for i in rel.members:
             if unknown[i]:
                 row[column[i]] += 1.0
             else:
                 known += values[i]
-        if rel.total is not None:
-            if unknown[rel.total]:
-                row[column[rel.total]] -= 1.0
-                target = -known
-            else:
-                target = values[rel.total] - known
+        if rel.total is None:
+            target = float(np.nansum(values[list(rel.members)])) - known  # the total published elsewhere
+        elif unknown[rel.total]:
+            row[column[rel.total]] -= 1.0
+            target = -known
         else:
-            continue  # a total published elsewhere is not in this table: no equation to use here
+            target = values[rel.total] - known
         if row.any():
             rows.append(row)
             rhs.append(target)
-    if not rows:
-        return result
-    lower = np.where(primary[cells], 1.0, 0.0)
-    upper = np.where(primary[cells], threshold - 1.0, np.inf)
-    constraint = LinearConstraint(np.vstack(rows), rhs, rhs)
-    bounds = Bounds(lower, upper)
-    integrality = np.ones(cells.size)
+    lower = np.zeros(n)
+    upper = big.copy()
+    band_low = 0.0 if zero_hidden else 1.0
     for k, cell in enumerate(cells):
-        if not primary[cell]:
+        if primary[cell]:
+            lower[k], upper[k] = band_low, threshold - 1.0
+        elif hidden[cell] and not missing[cell] and zero_hidden:
+            lower[k] = float(threshold)
+    integrality = np.ones(n)
+    if not zero_hidden:  # x in {0} and [T, M]: T*z <= x <= M*z with z in {0, 1}
+        for j, cell in enumerate(secondary):
+            k, zk = column[int(cell)], cells.size + j
+            upper[zk] = 1.0
+            for coeff_z, low, high in ((-float(threshold), 0.0, np.inf), (-big[k], -np.inf, 0.0)):
+                row = np.zeros(n)
+                row[k], row[zk] = 1.0, coeff_z
+                rows.append(row)
+                rhs.append((low, high))
+    if not rows:
+        return None
+    lo = np.array([r[0] if isinstance(r, tuple) else r for r in rhs], dtype=float)
+    hi = np.array([r[1] if isinstance(r, tuple) else r for r in rhs], dtype=float)
+    return cells, column, np.vstack(rows), lo, hi, lower, upper, integrality
+
+
+def _exact_solution(x: np.ndarray, a: np.ndarray, lo: np.ndarray, hi: np.ndarray, low: np.ndarray,
+                    high: np.ndarray) -> bool:
+    """A solver's answer, rounded to whole numbers, meets every equation and bound exactly."""
+    ax = a @ x
+    return bool(np.all(ax >= lo - 1e-9) and np.all(ax <= hi + 1e-9) and np.all(x >= low - 1e-9)
+                and np.all(x <= high + 1e-9))
+
+
+def feasible_values(relations: list[_Relation], hidden: np.ndarray, missing: np.ndarray, values: np.ndarray,
+                    primary: np.ndarray, threshold: int, cell: int, zero_hidden: bool = False,
+                    enough: int | None = None, model=None) -> list[int]:
+    """The values of primary cell ``cell`` that a reader cannot rule out (see :func:`_reader_model`).
+
+    Each value of the cell's band (1..T-1) is tried as an integer feasibility problem (scipy's
+    HiGHS); the true value is feasible by construction. With ``enough`` the search stops once
+    that many values are found. A solve that ends without an answer counts as "ruled out", so
+    doubt leads to more hiding, never to less.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    band = list(range(0 if zero_hidden else 1, threshold))
+    true_value = int(values[cell])
+    model = model if model is not None else _reader_model(relations, hidden, missing, values, primary, threshold,
+                                                          zero_hidden)
+    if model is None:
+        return band
+    cells, column, a, lo, hi, lower, upper, integrality = model
+    k = column[int(cell)]
+    if not a[:, k].any():
+        return band  # in no equation: nothing narrows it
+    found = [true_value]
+    constraint = LinearConstraint(a, lo, hi)
+    for v in sorted(band, key=lambda v: (abs(v - true_value), v)):
+        if enough is not None and len(found) >= enough:
+            break
+        if v == true_value:
             continue
-        objective = np.zeros(cells.size)
-        objective[k] = 1.0
-        low = milp(objective, constraints=constraint, bounds=bounds, integrality=integrality)
-        high = milp(-objective, constraints=constraint, bounds=bounds, integrality=integrality)
-        if low.success and high.success and round(low.fun) == round(-high.fun):
+        low, high = lower.copy(), upper.copy()
+        low[k] = high[k] = v
+        res = milp(np.zeros(a.shape[1]), constraints=constraint, bounds=Bounds(low, high), integrality=integrality)
+        if res.status == 0 and _exact_solution(np.round(res.x), a, lo, hi, low, high):
+            found.append(v)
+    return sorted(found)
+
+
+def narrowed_cells(relations: list[_Relation], hidden: np.ndarray, missing: np.ndarray, values: np.ndarray,
+                   primary: np.ndarray, threshold: int, zero_hidden: bool = False, min_values: int = MIN_FEASIBLE,
+                   skip=(), first_only: bool = False) -> np.ndarray:
+    """Primary cells a reader can narrow down to fewer than ``min_values`` possible values.
+
+    The requirement is capped at the band: with threshold 3 the label "<3" itself says 1 or 2,
+    so a cell is protected when both stay possible. ``min_values=2`` asks for exact recovery only.
+    """
+    result = np.zeros(values.shape, dtype=bool)
+    band = threshold - (0 if zero_hidden else 1)
+    need = min(min_values, band)
+    if need <= 1 or not primary.any():
+        return result
+    model = _reader_model(relations, hidden, missing, values, primary, threshold, zero_hidden)
+    if model is None:
+        return result
+    skip = set(skip)
+    for cell in np.flatnonzero(primary & hidden):
+        if int(cell) in skip:
+            continue
+        found = feasible_values(relations, hidden, missing, values, primary, threshold, int(cell), zero_hidden,
+                                enough=need, model=model)
+        if len(found) < need:
             result[cell] = True
+            if first_only:
+                break
     return result
+
+
+def integer_determined(relations: list[_Relation], hidden: np.ndarray, missing: np.ndarray, values: np.ndarray,
+                       primary: np.ndarray, threshold: int, zero_hidden: bool = False) -> np.ndarray:
+    """Primary cells whose exact value follows from the sums and what the labels say."""
+    return narrowed_cells(relations, hidden, missing, values, primary, threshold, zero_hidden, min_values=2)
 
 
 def _hide_one_more(leaks: np.ndarray, relations: list[_Relation], hidden: np.ndarray, missing: np.ndarray,
@@ -229,17 +336,23 @@ def suppress_counts(
         if changed:
             continue
         leaks = determined_cells(relations, hidden)  # rows and columns combined
-        changed = _hide_one_more(leaks, relations, hidden, missing, values)
-        if not changed and not leaks.any():
-            # No linear leak left: check what the labels add ("<5" is 1-4, counts are whole numbers).
-            leaks = integer_determined(relations, hidden, missing, values, primary, threshold)
-            changed = _hide_one_more(leaks, relations, hidden, missing, values)
-        if not changed:
+        if _hide_one_more(leaks, relations, hidden, missing, values):
+            continue
+        if leaks.any():
             unprotectable.update(int(i) for i in np.flatnonzero(leaks))
-            if unprotectable:
-                warnings.warn(f"hidden cell(s) at row position(s) {sorted(unprotectable)} can still be "
-                              "derived from a total; publish that total less precisely or not at all")
             break
+        # No linear leak left: read the labels as a reader would ("<5" is 1-4, "x" is 0 or >= 5, whole
+        # numbers) and hide more until every "<5" cell keeps at least MIN_FEASIBLE possible values.
+        leaks = narrowed_cells(relations, hidden, missing, values, primary, threshold, zero_hidden=suppress_zero,
+                               skip=unprotectable, first_only=True)
+        if not leaks.any():
+            break
+        if not _hide_one_more(leaks, relations, hidden, missing, values):
+            unprotectable.update(int(i) for i in np.flatnonzero(leaks))
+    if unprotectable:
+        warnings.warn(f"hidden cell(s) at row position(s) {sorted(unprotectable)} can still be derived from a "
+                      f"total, or narrowed to fewer than {MIN_FEASIBLE} values; publish that total less precisely "
+                      "or not at all")
 
     import pandas as pd
 
