@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,6 +11,7 @@ from scipy.stats import norm
 from statsmodels.stats.proportion import proportion_confint
 
 from veiligheidsanalyse.stats import compare_survey, survey_interval, verdict_survey, wilson_ci
+from veiligheidsanalyse.stats.survey import crosses_method_break
 
 FAST = settings(max_examples=80, deadline=None)
 
@@ -95,6 +98,39 @@ def test_method_break_2021():
         assert verdict_survey(result) == "niet vergelijkbaar door de methodebreuk in 2021"
     assert compare_survey(15, 12, 18, 2017, 20, 17, 23, 2019).status == "ok"
     assert compare_survey(15, 12, 18, 2021, 16, 13, 19, 2025).status == "ok"
+
+
+@pytest.mark.parametrize("unknown", [None, float("nan"), np.nan, pd.NA])
+@pytest.mark.parametrize("known", [2017, 2019, 2021, 2023])
+def test_an_unknown_edition_does_not_bypass_the_method_break(unknown, known):
+    # an unknown edition may lie on the other side of 2021: never tested, on either side
+    for result in (compare_survey(15, 12, 18, unknown, 20, 17, 23, known),
+                   compare_survey(15, 12, 18, known, 20, 17, 23, unknown)):
+        assert result.status == "niet vergelijkbaar"
+        assert math.isnan(result.p_value) and result.direction == "onbekend"
+    assert compare_survey(15, 12, 18, unknown, 20, 17, 23, unknown).status == "niet vergelijkbaar"
+    assert crosses_method_break(unknown, known) and crosses_method_break(known, unknown)
+
+
+def test_editions_as_floats_or_strings_are_years():
+    assert compare_survey(15, 12, 18, 2023.0, 20, 17, 23, "2023").status == "ok"
+    assert compare_survey(15, 12, 18, 2019.0, 20, 17, 23, 2023).status == "niet vergelijkbaar"
+    with pytest.raises(ValueError, match="edition"):
+        compare_survey(15, 12, 18, 2022.5, 20, 17, 23, 2023)
+
+
+@pytest.mark.parametrize("deff", [0, 0.0, -1.3, float("nan"), float("inf"), None, "1,3"])
+def test_invalid_design_effect_is_an_error(deff):
+    # deff 0 used to give n_eff = inf and a zero-width interval
+    with pytest.raises(ValueError, match="design effect"):
+        wilson_ci(0.15, 500, deff=deff)
+    with pytest.raises(ValueError, match="design effect"):
+        survey_interval(15.0, n=500, deff=deff)
+
+
+def test_design_effect_below_one_is_allowed_and_narrows():
+    # stratified samples can have deff < 1; the interval is that of n / deff respondents
+    assert wilson_ci(0.15, 500, deff=0.8) == pytest.approx(wilson_ci(0.15, 625))
 
 
 def test_missing_margins_and_area_verdicts():

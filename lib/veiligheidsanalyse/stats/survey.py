@@ -9,7 +9,8 @@
   ``SE_diff = sqrt(se1^2 + se2^2)`` (independent samples; CBS: significant when the difference
   remains after accounting for the margins). Overlapping intervals are *not* the test.
 * The Veiligheidsmonitor was redesigned in 2021 (new questionnaire and method): an edition
-  before 2021 is never tested against one from 2021 on ("niet vergelijkbaar").
+  before 2021 is never tested against one from 2021 on ("niet vergelijkbaar"). An unknown
+  edition could be on either side, so a comparison with one is not tested either.
 * Westerveld against Drenthe (same edition) treats the samples as independent although
   Westerveld's respondents are part of Drenthe's; with a positive overlap the true SE of the
   difference is smaller, so the test is conservative.
@@ -28,15 +29,31 @@ METHOD_BREAK_YEAR = 2021
 DEFAULT_DEFF = 1.3
 
 
+def check_deff(deff) -> float:
+    """A design effect as a positive finite number (Kish; 1 for a simple random sample).
+
+    Weighting usually makes it 1.2-1.5; below 1 is possible (stratification) but 0, negative
+    or unknown values would give a zero-width or meaningless interval, so they raise.
+    """
+    try:
+        value = float(deff)
+    except (TypeError, ValueError):
+        raise ValueError(f"deff (design effect) must be a positive number, e.g. 1.3; got {deff!r}") from None
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"deff (design effect) must be a positive number, e.g. 1.3; got {deff!r}")
+    return value
+
+
 def wilson_ci(p, n, conf: float = 0.95, deff: float = 1.0):
     """Wilson score interval ``(lower, upper)`` for a proportion ``p`` (0-1) from ``n`` respondents.
 
-    With ``deff`` > 1 the interval uses the effective sample size ``n / deff``. Vectorised;
-    NaN or non-positive ``n`` gives NaN bounds.
+    With ``deff`` > 1 the interval uses the effective sample size ``n / deff``; ``deff`` must be
+    a positive finite number (ValueError otherwise). Vectorised; NaN or non-positive ``n``
+    gives NaN bounds.
     """
     z = z_two_sided(conf)
     p = as_float(p)
-    n_eff = as_float(n) / float(deff)
+    n_eff = as_float(n) / check_deff(deff)
     if np.any((p < 0) | (p > 1)):
         raise ValueError("p is a proportion between 0 and 1 (divide percentages by 100)")
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -67,8 +84,10 @@ def survey_interval(
     """Interval for one survey figure: published margins, else Wilson on n/deff, else none.
 
     ``unit="procent"`` values are 0-100. For a mean (``unit`` "rapportcijfer" or "score")
-    without published margins the bounds are NaN and ``note`` says why.
+    without published margins the bounds are NaN and ``note`` says why. An invalid ``deff``
+    (0, negative, unknown) raises ValueError even when the margins are published.
     """
+    deff = check_deff(deff)
     value = float(as_float(value))
     lo, hi = float(as_float(lower)), float(as_float(upper))
     if not (np.isnan(lo) or np.isnan(hi)):
@@ -109,11 +128,26 @@ class SurveyComparison:
         return "hoger" if self.difference > 0 else "lager"
 
 
+def _edition(edition) -> int | None:
+    """An edition year as int; None, NaN and pandas NA are unknown (None)."""
+    value = float(as_float(edition))
+    if np.isnan(value):
+        return None
+    if value != int(value):
+        raise ValueError(f"an edition is a year, got {edition!r}")
+    return int(value)
+
+
 def crosses_method_break(edition1, edition2, break_year: int = METHOD_BREAK_YEAR) -> bool:
-    """True when one edition is before ``break_year`` and the other from it on."""
-    if edition1 is None or edition2 is None:
-        return False
-    return (int(edition1) < break_year) != (int(edition2) < break_year)
+    """True when one edition is before ``break_year`` and the other from it on.
+
+    Also True when an edition is unknown (None, NaN): it may lie on the other side of the
+    break, so the break cannot be ruled out.
+    """
+    ed1, ed2 = _edition(edition1), _edition(edition2)
+    if ed1 is None or ed2 is None:
+        return True
+    return (ed1 < break_year) != (ed2 < break_year)
 
 
 def compare_survey(value1, lower1, upper1, edition1, value2, lower2, upper2, edition2,
@@ -121,11 +155,11 @@ def compare_survey(value1, lower1, upper1, edition1, value2, lower2, upper2, edi
     """z-test of ``value2`` against ``value1`` using their published ``conf`` bounds.
 
     The same edition twice compares two areas; two editions compare over time. Editions on
-    both sides of ``break_year`` (2021) give status "niet vergelijkbaar" and no p-value.
+    both sides of ``break_year`` (2021), or an unknown edition (None, NaN) on either side, give
+    status "niet vergelijkbaar" and no p-value.
     """
     conf = check_conf(conf)
-    ed1 = None if edition1 is None else int(edition1)
-    ed2 = None if edition2 is None else int(edition2)
+    ed1, ed2 = _edition(edition1), _edition(edition2)
     v1, l1, u1, v2, l2, u2 = (float(as_float(x)) for x in (value1, lower1, upper1, value2, lower2, upper2))
     difference = v2 - v1
     if crosses_method_break(ed1, ed2, break_year):
