@@ -45,8 +45,10 @@ METHODS = [
      "vragenlijst toen is vernieuwd ('niet vergelijkbaar')."),
     ("Signaal en alarm",
      "In één rapport worden veel toetsen gedaan; bij 95% zijn er dan een paar 'significant' door toeval. Daarom "
-     "zijn de p-waarden van het hele rapport samen gecorrigeerd (Holm). Na correctie heet een uitkomst bij 95% een "
-     "signaal en bij 99,8% een alarm."),
+     "zijn de p-waarden van het hele rapport samen gecorrigeerd (Holm). Na correctie heet een ongunstige uitkomst bij "
+     "95% een signaal en bij 99,8% een alarm; een gunstige uitkomst is nooit een signaal. Bij indicatoren die vooral de "
+     "inzet van politie en handhaving volgen (Halt, rijden onder invloed, drugs, wapens) is een stijging neutraal. De "
+     "signaaltabel (CSV) van de synthese geeft per toets de p-waarde, de gecorrigeerde p-waarde en het oordeel."),
     ("Afscherming van kleine aantallen",
      "Aantallen uit partnerbestanden onder de drempel van de configuratie worden getoond als '<drempel'; waar een "
      "totaal een verborgen cel zou verraden, wordt ook een tweede cel verborgen ('x'). Onbekende cellen uit de bron "
