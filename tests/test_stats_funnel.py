@@ -53,6 +53,51 @@ def test_expected_10_known_values():
     assert limits["lower_95"].iloc[0] == pytest.approx(0.37752, abs=1e-4)
 
 
+def test_tiny_expected_counts_keep_the_upper_limit_at_or_above_the_target():
+    # P(X = 0) = exp(-E) >= 0.975 below E = -ln 0.975 = 0.0253178: r_p = poisson.ppf(0.975, E)
+    # is 0 and the interpolation r_p - a is negative (it used to be clipped to 0, an upper
+    # limit of 0 below the target). Up to E = 0.02599 r_p = 1 but 1 - a is still below E.
+    # The upper limit count is then E itself: ratio 1.
+    from scipy.stats import poisson
+
+    boundary = -math.log(0.975)
+    assert poisson.ppf(0.975, boundary * 0.999) == 0 and poisson.ppf(0.975, boundary * 1.001) == 1
+    for e in (1e-6, 1e-3, 0.01, boundary * 0.999, 0.0255):
+        limits = funnel_limits([e]).iloc[0]
+        assert spiegelhalter_limit_by_hand(e, 0.975) < e  # the raw definition falls below E here
+        assert limits["upper_95"] == 1.0 and limits["lower_95"] == 0.0
+    # from E = 0.026 on the raw definition is above E and is used unchanged
+    assert spiegelhalter_limit_by_hand(0.026, 0.975) / 0.026 == pytest.approx(1.009504, abs=1e-6)
+    assert funnel_limits([0.026])["upper_95"].iloc[0] == pytest.approx(1.009504, abs=1e-6)
+    # 99.8%: r_p = 0 only below E = -ln 0.999 = 0.0010005; at E = 0.01 r_p = 1 and
+    # a = (P(X <= 1) - 0.999) / P(X = 1) = (0.99995033 - 0.999) / 0.00990050 = 0.0959883
+    assert funnel_limits([1e-4])["upper_998"].iloc[0] == 1.0
+    assert funnel_limits([0.01])["upper_998"].iloc[0] == pytest.approx((1 - 0.0959883) / 0.01, rel=1e-6)
+    assert funnel_limits([0.01])["upper_998"].iloc[0] == pytest.approx(90.401169, rel=1e-7)
+
+
+def test_tiny_expected_count_flags_are_unchanged():
+    # E = 0.01: no event is inside; one event (P(X >= 1) = 0.00995) is above both limits, the
+    # 99.8% one being 0.904 events by the interpolation. Raising the 95% limit from 0 to E
+    # changes no flag: counts are whole numbers.
+    df = funnel_assess([0, 1], [100, 100], target_rate=0.1, overdispersion="none")
+    assert df["expected"].tolist() == pytest.approx([0.01, 0.01])
+    assert df["upper_95"].tolist() == pytest.approx([0.1, 0.1])  # the target rate itself
+    assert df["upper_998"].tolist() == pytest.approx([9.0401169, 9.0401169])
+    assert df["flag"].tolist() == ["binnen", "boven 99,8%"]
+
+
+@FAST
+@given(e1=st.floats(min_value=1e-7, max_value=0.2), factor=st.floats(min_value=1.0001, max_value=50))
+def test_tiny_expected_limits_bracket_the_target_and_never_fall(e1, factor):
+    e2 = e1 * factor
+    a, b = funnel_limits([e1]).iloc[0], funnel_limits([e2]).iloc[0]
+    for row in (a, b):
+        assert row["lower_998"] <= row["lower_95"] <= 1 <= row["upper_95"] <= row["upper_998"]
+    for col in ["lower_95", "upper_95", "lower_998", "upper_998"]:
+        assert b[col] * e2 >= a[col] * e1 - 1e-12  # limit counts rise with E
+
+
 def test_rate_scale_is_ratio_times_target():
     ratio = funnel_limits([24.0])
     rate = funnel_limits([20_000], target_rate=1.2)  # 1.2 per 1,000 -> E = 24

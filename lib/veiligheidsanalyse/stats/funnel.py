@@ -14,6 +14,10 @@ limits, as below.)
   between neighbouring counts; divided by the population it becomes a rate. The limit *counts*
   rise monotonically with E; the upper limit on the *rate* scale keeps a small sawtooth from
   the discreteness (under 1.2% for E >= 1, under 0.1% for E >= 5), the lower limit none.
+  For tiny E the interpolation falls below E, to 0 when r_p = 0 (P(X = 0) >= p: E < 0.0253
+  at 95%, E < 0.0010 at 99.8%), and a few thousandths above that; the upper limit count is
+  then E itself (ratio 1), the lower limit never above E. Any single event is still above the
+  upper limit there, as it should be (P(X >= 1) < (1 - level) / 2): flags do not change.
 * **Over-dispersion** (regions differing more than chance allows): z-scores on the square-root
   scale, ``z = 2(sqrt(O) - sqrt(E))``, are Winsorised at 10% in each tail; ``phi = mean(z^2)``.
   Only when ``k * phi > k - 1`` (the chi-square expectation of sum z^2 with a target estimated
@@ -70,8 +74,9 @@ def _ratio_limits(expected, level, tau2=0.0, phi=1.0):
         # on the sqrt scale the target is sqrt(1) = 1; a negative lower root means limit 0
         return np.maximum(1 - z * sd, 0.0) ** 2, (1 + z * sd) ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
-        lower = _limit_counts(expected, (1 - level) / 2) / expected
-        upper = _limit_counts(expected, 1 - (1 - level) / 2) / expected
+        # never an upper limit below the target or a lower limit above it (tiny E; module notes)
+        lower = np.minimum(_limit_counts(expected, (1 - level) / 2), expected) / expected
+        upper = np.maximum(_limit_counts(expected, 1 - (1 - level) / 2), expected) / expected
     return lower, upper
 
 
