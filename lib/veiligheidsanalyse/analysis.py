@@ -191,7 +191,7 @@ def count_profile(ds: Dataset, indicator_id: str, reference_year: int | None = N
     comparisons: dict[str, Comparison] = {}
     nl = ds.counts(indicator_id, [cfg.vergelijking.nederland], years=period, denominator=noemer_soort)
     nl_count, nl_den = _sum_years(nl[["jaar", "aantal", "noemer"]], years)
-    if np.isfinite(nl_count) and nl_den > 0:
+    if np.isfinite(nl_count) and nl_count > 0 and nl_den > 0:  # no rate to compare with when NL has none
         result = compare.compare_with_benchmark(count, den, nl_count / nl_den * ind.per, per=ind.per)
         verdict = verdicts.verdict_benchmark(result, "Nederland", ind.min_count)
         comparisons["nederland"] = Comparison("Nederland", result, verdict,

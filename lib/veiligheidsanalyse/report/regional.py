@@ -230,7 +230,7 @@ def compare_indicator(region: Region, indicator_id: str) -> IndicatorComparison 
             row.vs_regio_colour = _colour(row.vs_regio, res.direction, ind.polarity)
         else:
             row.vs_regio = "niet vergeleken (regio onvolledig)"
-        if np.isfinite(nl_rate):
+        if np.isfinite(nl_rate) and nl_rate > 0:
             res = compare.compare_with_benchmark(count, den, nl_rate, per=ind.per)
             row.vs_nl = verdicts.verdict_benchmark(res, "Nederland", ind.min_count)
             row.vs_nl_colour = _colour(row.vs_nl, res.direction, ind.polarity)
@@ -242,7 +242,7 @@ def compare_indicator(region: Region, indicator_id: str) -> IndicatorComparison 
         r = rates.rate(reg_count, reg_den, per=ind.per)
         row = Row(region.report.code, region.naam, "regio", reg_count, reg_den, float(r.value), float(r.lower),
                   float(r.upper), vs_regio="—")
-        if np.isfinite(nl_rate):
+        if np.isfinite(nl_rate) and nl_rate > 0:
             res = compare.compare_with_benchmark(reg_count, reg_den, nl_rate, per=ind.per)
             row.vs_nl = verdicts.verdict_benchmark(res, "Nederland", ind.min_count)
             row.vs_nl_colour = _colour(row.vs_nl, res.direction, ind.polarity)
