@@ -713,3 +713,11 @@ def real_47013_table(folder: Path, extra_categories: Mapping[str, tuple[str, int
     )
     known = {code: {int(y): int(values[(name, y)]) for y in REAL_47013_YEARS} for name, code in BASISTEAM_CODES.items()}
     return table, known
+
+
+def demo_tables(table_ids: Iterable[str] | None = None) -> list[FakeTable]:
+    """The shipped demo snapshots (all tables, or ``table_ids``) as a server would serve them."""
+    from veiligheidsanalyse.sources.tables import TABLES
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo"
+    return [FakeTable.from_snapshot(demo / t / "demo") for t in (table_ids or TABLES) if (demo / t / "demo").exists()]

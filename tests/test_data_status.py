@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fake_odata import REAL_47013_YEARS as YEARS, FakeOdataServer, FakeTable, real_47013_table, real_data_dir
+from fake_odata import FakeOdataServer, FakeTable, REAL_47013_YEARS as YEARS, demo_tables, real_47013_table, real_data_dir
 
 from veiligheidsanalyse.report.runner import EXIT_DATA_UNAVAILABLE, EXIT_OK, RunOptions, run
 from veiligheidsanalyse.status import DataStatus, SourceStatus
@@ -180,7 +180,7 @@ def _has_mark(png: bytes) -> bool:
 @pytest.fixture(scope="module")
 def demo_server(root: Path):
     """The demo snapshots of 47013NED and 03759ned served as a real server would."""
-    tables = [FakeTable.from_snapshot(root / "data" / "demo" / t / "demo") for t in ("47013NED", "03759ned")]
+    tables = demo_tables(("47013NED", "03759ned"))
     with FakeOdataServer(tables, page_size=5000) as server:
         yield server
 

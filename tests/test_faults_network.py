@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fake_odata import FakeOdataServer, FakeTable, buurt_table, dead_address, gemeente_table, tree_state
+from fake_odata import FakeOdataServer, buurt_table, dead_address, demo_tables, gemeente_table, tree_state
 
 from veiligheidsanalyse.sources.fetch import FetchRequest, fetch_tables
 from veiligheidsanalyse.sources.odata import OdataEndpoint
@@ -173,10 +173,8 @@ def test_refused_connection_on_a_populated_cache_leaves_it_unchanged(cache):
 @pytest.fixture(scope="module")
 def demo_server():
     """The demo tables served as CBS/politie would serve them."""
-    from veiligheidsanalyse.sources.tables import TABLES
 
-    tables = [FakeTable.from_snapshot(ROOT / "data" / "demo" / t / "demo") for t in TABLES
-              if (ROOT / "data" / "demo" / t / "demo").exists()]
+    tables = demo_tables()
     with FakeOdataServer(tables, page_size=2000) as srv:
         yield srv
 

@@ -53,7 +53,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fake_odata import FakeOdataServer, FakeTable, gemeente_table, tree_state
+from fake_odata import FakeOdataServer, demo_tables, gemeente_table, tree_state
 
 from conftest import make_project_copy
 from veiligheidsanalyse.report.incremental import RUN_ID
@@ -238,10 +238,8 @@ def _umount(path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def server():
-    from veiligheidsanalyse.sources.tables import TABLES
 
-    tables = [FakeTable.from_snapshot(ROOT / "data" / "demo" / t / "demo") for t in TABLES
-              if (ROOT / "data" / "demo" / t / "demo").exists()]
+    tables = demo_tables()
     with FakeOdataServer(tables, page_size=2000) as srv:
         yield srv
 

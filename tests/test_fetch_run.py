@@ -8,18 +8,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fake_odata import FakeOdataServer, FakeTable, dead_address
+from fake_odata import FakeOdataServer, dead_address, demo_tables
 from veiligheidsanalyse.sources.odata import OdataEndpoint
 from veiligheidsanalyse.report.runner import EXIT_DATA_UNAVAILABLE, EXIT_OK, RunOptions, run
-from veiligheidsanalyse.sources.tables import TABLES
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def server(root: Path):
-    tables = [FakeTable.from_snapshot(root / "data" / "demo" / t / "demo") for t in TABLES
-              if (root / "data" / "demo" / t / "demo").exists()]
+    tables = demo_tables()
     with FakeOdataServer(tables, page_size=2000) as srv:
         yield srv
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fake_odata import BASISTEAM_CODES, FakeOdataServer, FakeTable, gemeente_table, real_47013_table, real_data_dir
+from fake_odata import BASISTEAM_CODES, FakeOdataServer, FakeTable, demo_tables, gemeente_table, real_47013_table, real_data_dir
 
 from veiligheidsanalyse.indicators import catalogue, for_table
 from veiligheidsanalyse.report.fetch_command import fetch_command
@@ -25,7 +25,7 @@ from veiligheidsanalyse.sources.fetch import FetchRequest, RejectedDownload, fet
 from veiligheidsanalyse.sources.odata import SchemaError
 from veiligheidsanalyse.sources.snapshots import (REASON_FILE, latest_snapshot, list_rejected, list_snapshots,
                                                   write_snapshot)
-from veiligheidsanalyse.sources.tables import POLITIE_HOST, TABLES
+from veiligheidsanalyse.sources.tables import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
@@ -94,7 +94,7 @@ def test_download_lacking_a_measure_is_kept_aside_and_the_previous_snapshot_stay
 
 def test_fetch_command_exits_3_naming_table_and_field(tmp_path, capsys):
     config = _westerveld_config(tmp_path)
-    tables = [FakeTable.from_snapshot(DEMO / t / "demo") for t in TABLES if (DEMO / t / "demo").exists()]
+    tables = demo_tables()
     cache = tmp_path / "cache"
     with FakeOdataServer(tables, page_size=2000) as server:
         endpoint = server.endpoint(retries=0, timeout=(5, 60))
@@ -120,7 +120,7 @@ def test_fetch_command_names_the_snapshot_a_run_falls_back_to(tmp_path, capsys):
     newer cached snapshots that are damaged or lack what normalisation needs are passed over."""
     config = _westerveld_config(tmp_path)
     cache = tmp_path / "cache"
-    tables = [FakeTable.from_snapshot(DEMO / t / "demo") for t in TABLES if (DEMO / t / "demo").exists()]
+    tables = demo_tables()
     with FakeOdataServer(tables, page_size=2000) as server:
         endpoint = server.endpoint(retries=0, timeout=(5, 60))
         assert fetch_command(config, endpoint=endpoint) == 0, capsys.readouterr().err

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import urllib3
 import yaml
-from fake_odata import FakeOdataServer, FakeTable, buurt_table, dead_address, gemeente_table
+from fake_odata import FakeOdataServer, buurt_table, dead_address, demo_tables, gemeente_table
 
 from veiligheidsanalyse.cli import main
 from veiligheidsanalyse.report.data_step import ODATA_URL_ENV, default_endpoint
@@ -181,8 +181,7 @@ def test_endpoint_from_url_environment_or_the_real_hosts(monkeypatch):
 
 @pytest.fixture(scope="module")
 def demo_server():
-    tables = [FakeTable.from_snapshot(ROOT / "data" / "demo" / t / "demo") for t in TABLES
-              if (ROOT / "data" / "demo" / t / "demo").exists()]
+    tables = demo_tables()
     with FakeOdataServer(tables, page_size=2000) as srv:
         yield srv
 
