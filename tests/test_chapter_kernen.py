@@ -1,7 +1,9 @@
 """Chapter 03 Kernen en wijken (veiligheidsanalyse.chapters.kernen) on the demo store.
 
 Properties checked against the store itself (not against the module's own arithmetic): kern counts
-add up to the gemeente row of the buurt table, denominators are the KWB inhabitants of the buurten
+add up to the gemeente row of the buurt table, the row "Totaal gemeente" is the gemeente's own figure
+(the same as in the other chapters) with the registrations without a buurt as the difference,
+denominators are the KWB inhabitants of the buurten
 the gemeente's mapping puts in each kern, rates recompute, suppression hides small counts and
 nothing that would reveal them (checked with an independent linear-algebra leak test), figures
 show no hidden or small kern, and the chapter falls back to CBS wijken for a gemeente whose
@@ -20,6 +22,7 @@ from scipy.linalg import null_space
 from conftest import dataset_for
 from veiligheidsanalyse.chapters import kernen
 from veiligheidsanalyse.data import Dataset
+from veiligheidsanalyse.stats import compare, verdicts
 
 THRESHOLD = 5
 
@@ -54,7 +57,65 @@ def test_kern_counts_add_up_to_the_gemeente(demo_dataset, result):
     gem = demo_dataset.series("misdrijven_buurt", ["GM1701"])
     a, b = kr.years
     expected = gem[(gem["jaar"] >= a) & (gem["jaar"] <= b)]["waarde"].sum()
-    assert kr.kernen["aantal"].sum() == expected == kr.total["aantal"]
+    assert kr.kernen["aantal"].sum() == expected == kr.kernen_sum["aantal"]
+
+
+@pytest.mark.parametrize("indicator_id, gemeente_id", [("overlast_buurt", "overlast_totaal"),
+                                                       ("misdrijven_buurt", "misdrijven_totaal"),
+                                                       ("woninginbraak_buurt", "woninginbraak"),
+                                                       ("vernieling_buurt", "vernieling")])
+def test_the_gemeente_total_is_the_gemeente_figure(demo_dataset, result, indicator_id, gemeente_id):
+    """'Totaal gemeente' is the figure every other chapter shows for these years, not the sum of the buurten;
+    the difference with the kernen is a row of its own, so the table still adds up."""
+    kr = result.rates[indicator_id]
+    a, b = kr.years
+    own = demo_dataset.counts(gemeente_id, ["GM1701"], years=(a, b))
+    assert kr.total["aantal"] == own["aantal"].sum()
+    assert kr.total["rate"] == pytest.approx(own["aantal"].sum() / own["noemer"].sum() * kr.indicator.per)
+    assert kr.unplaced["aantal"] == kr.total["aantal"] - kr.kernen_sum["aantal"]
+    kt = kernen.kern_table(kr, THRESHOLD)
+    shown = dict(zip(kt.display["Kern"], kt.display.iloc[:, 2]))
+    assert shown[kernen.TOTAL] == f"{int(own['aantal'].sum()):,}".replace(",", ".")
+    assert list(kt.display["Kern"].iloc[-3:]) == [kernen.KERNEN_SUM, kernen.UNPLACED, kernen.TOTAL]
+    assert kr.gemeente_indicator.table in kr.source
+
+
+def test_overlast_without_a_buurt_is_visible(demo_dataset, result):
+    # The demo's buurt table 47024NED places 886 registrations in 2023-2025; 47021NED has 1.579 for the gemeente.
+    kr = result.rates["overlast_buurt"]
+    assert kr.years == (2023, 2025)
+    assert kr.kernen_sum["aantal"] == 886 and kr.total["aantal"] == 1579 and kr.unplaced["aantal"] == 693
+    assert kr.unplaced["kern"] == kernen.UNPLACED
+    assert any("47021NED" in n and "693" in n and "niet aan een buurt" in n for n in kr.notes)
+    # The change on the total row is tested on the gemeente figures shown, with their own inhabitants.
+    before = demo_dataset.counts("overlast_totaal", ["GM1701"], years=kr.previous)
+    assert kr.total["aantal_vorige"] == before["aantal"].sum()
+    direct = compare.compare_periods(before["aantal"].sum(), before["noemer"].sum(), kr.total["aantal"],
+                                     kr.total["persoonsjaren"], method="exact-cond")
+    assert kr.total["verandering"] == verdicts.verdict_periods(direct, "2019-2021", kr.indicator.min_count)
+    # ... and the sum of the kernen on the sum of the kernen.
+    assert kr.kernen_sum["aantal_vorige"] == kr.kernen["aantal_vorige"].sum()
+
+
+def test_without_a_gemeente_figure_the_row_is_the_sum_of_the_kernen(demo_dataset, result):
+    obs = demo_dataset.observations
+    gone = (obs["indicator"] == "overlast_totaal") & (obs["regio_code"] == "GM1701") & (obs["jaar"] == 2024)
+    ds = Dataset(obs[~gone].reset_index(drop=True), demo_dataset.config, demo_dataset.status)
+    kr = kernen.kern_rates(ds, "overlast_buurt", result.indeling)
+    assert kr.total is None and kr.unplaced is None and kr.gemeente_indicator is None
+    labels = list(kernen.kern_table(kr, THRESHOLD).display["Kern"])
+    assert labels[-1] == kernen.KERNEN_SUM and kernen.TOTAL not in labels
+    assert any("geen cijfer voor Westerveld als geheel" in n for n in kr.notes)
+
+
+def test_a_gemeente_figure_below_the_sum_is_called_a_difference(demo_dataset, result):
+    obs = demo_dataset.observations.copy()
+    sel = (obs["indicator"] == "misdrijven_totaal") & (obs["regio_code"] == "GM1701") & (obs["jaar"] == 2024)
+    obs.loc[sel, "waarde"] -= 10
+    ds = Dataset(obs, demo_dataset.config, demo_dataset.status)
+    kr = kernen.kern_rates(ds, "misdrijven_buurt", result.indeling)
+    assert kr.unplaced["kern"] == kernen.TABLE_GAP and kr.unplaced["aantal"] == -10
+    assert any("niet tegelijk bijgewerkt" in n for n in kr.notes)
 
 
 def test_denominators_and_rates_recompute_from_the_store(demo_dataset, result, mapping):
@@ -70,7 +131,7 @@ def test_denominators_and_rates_recompute_from_the_store(demo_dataset, result, m
         assert row["lower"] <= row["rate"] <= row["upper"]
     # Woninginbraak is per 1.000 woningen (KWB woningvoorraad of the same buurten).
     assert result.rates["woninginbraak_buurt"].noemer_soort == "woningen"
-    assert result.rates["woninginbraak_buurt"].total["noemer"] == pytest.approx(
+    assert result.rates["woninginbraak_buurt"].kernen_sum["noemer"] == pytest.approx(
         demo_dataset.series("woningen").query("regio_code.str.startswith('BU1701')", engine="python")["waarde"].sum())
 
 
@@ -89,9 +150,9 @@ def test_each_kern_is_compared_with_the_rest(result):
     tested = kr.kernen[kr.kernen["p"].notna()]
     assert len(tested) >= 3
     assert (tested["p_holm"] >= tested["p"] - 1e-12).all()  # the correction never makes a result stronger
-    total = kr.total
+    together = kr.kernen_sum  # the rest of the gemeente: the other kernen (registrations without a buurt have no kern)
     for _, row in tested.iterrows():
-        rest = (total["aantal"] - row["aantal"]) / (total["persoonsjaren"] - row["persoonsjaren"]) * 1000
+        rest = (together["aantal"] - row["aantal"]) / (together["persoonsjaren"] - row["persoonsjaren"]) * 1000
         if row["richting"] == "hoger":
             assert row["rate"] > rest and row["p_holm"] < 0.05
         elif row["richting"] == "lager":
@@ -118,7 +179,7 @@ def test_suppression_hides_small_counts_and_what_reveals_them(result, indicator_
     rows = kr.rows.reset_index(drop=True)
     count_col = [c for c in kt.display.columns if re.search(r"\d{4}(-\d{4})?$", c) and "Verandering" not in c][0]
     rate_col = kr.rate_label[0].upper() + kr.rate_label[1:]
-    is_kern = rows["kern"] != kernen.TOTAL
+    is_kern = ~rows["kern"].isin(kernen.SUMMARY_ROWS)
     hidden = np.zeros(len(rows), dtype=bool)
     for i, row in rows.iterrows():
         shown = kt.display.loc[i, count_col]
@@ -130,7 +191,7 @@ def test_suppression_hides_small_counts_and_what_reveals_them(result, indicator_
             assert kt.display.loc[i, "95%-interval"] == "afgeschermd"
         else:
             assert shown.replace(".", "") == f"{int(row['aantal'])}"
-    assert not hidden[~is_kern.to_numpy()].any()  # the gemeente total is public
+    assert not hidden[~is_kern.to_numpy()].any()  # the sum of the kernen and the gemeente total are public
     kern_hidden = hidden[is_kern.to_numpy()]
     assert kern_hidden.sum() != 1  # one hidden kern = total minus the rest
     assert not _leaks(rows.loc[is_kern, "aantal"].to_numpy(), kern_hidden)

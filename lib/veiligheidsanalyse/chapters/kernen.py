@@ -14,11 +14,21 @@ inhabitants of the kernen judge their buurt (Veiligheidsmonitor per kern).
   the kern is part of the gemeente, so it is compared with the other kernen together), Holm-corrected
   over the kernen of one indicator: with ten kernen one of them would differ "significantly" by
   chance every other time. Change per kern since the previous analysis with the exact conditional test.
+* **Gemeente total.** One figure per concept: the row "Totaal gemeente" is the gemeente's figure of
+  the matching gemeente-level indicator (``GEMEENTE_INDICATOR``, e.g. overlast_totaal from 47021NED)
+  for the same years, as ``Dataset.counts`` gives it to every other chapter, never the sum of the
+  buurten. The buurt tables miss registrations the politie cannot place in a buurt, so the kernen
+  add up to less: the table shows "Som van de kernen" (what the kernen are compared with, and the
+  reference line of the figure) and the difference as its own row ("Niet aan een buurt toe te
+  wijzen"). Without a gemeente figure for those years there is no "Totaal gemeente" row, only the
+  sum of the kernen, labelled as such. The change since the previous analysis is tested on the
+  numbers each row shows.
 * **Disclosure.** Tables with counts per kern go through ``stats.disclosure.suppress_counts`` with
   the run's threshold (``onthulling.drempel``): counts below it show as "<5", and one more kern is
-  hidden ("x") wherever the gemeente total would give a hidden count away. A hidden kern's rate and
+  hidden ("x") wherever the sum of the kernen would give a hidden count away. A hidden kern's rate and
   interval are hidden too (rate x inhabitants = count); figures show only kernen that are visible
-  and have at least ``min_count`` cases.
+  and have at least ``min_count`` cases. The gemeente total and the registrations without a buurt
+  are differences of public figures and give no kern away.
 * **Veiligheidsmonitor per kern** (partner rows with ``regio_soort`` "kern", codes like
   ``KN1701-vledder``): each kern against the gemeente in the same edition (z-test on the margins;
   without margins for the gemeente, the gemeente value is the benchmark, which is conservative
@@ -46,7 +56,15 @@ from ..stats.survey import compare_survey, survey_interval
 KERN_INDICATORS = ["misdrijven_buurt", "overlast_buurt", "woninginbraak_buurt", "vernieling_buurt"]
 FIGURE_INDICATORS = ["misdrijven_buurt", "overlast_buurt"]
 NOT_ASSIGNED = "Niet ingedeeld"
+KERNEN_SUM = "Som van de kernen"
+UNPLACED = "Niet aan een buurt toe te wijzen"  # in the gemeente figure, in no buurt
+TABLE_GAP = "Verschil tussen de tabellen"  # the kernen add up to more than the gemeente figure
 TOTAL = "Totaal gemeente"
+SUMMARY_ROWS = (KERNEN_SUM, UNPLACED, TABLE_GAP, TOTAL)
+# The gemeente-level indicator with the same definition as each buurt indicator: its figure is the
+# gemeente total everywhere in the report (47013NED/47021NED, not the gemeente row of the buurt table).
+GEMEENTE_INDICATOR = {"misdrijven_buurt": "misdrijven_totaal", "overlast_buurt": "overlast_totaal",
+                      "woninginbraak_buurt": "woninginbraak", "vernieling_buurt": "vernieling"}
 REST = "de rest van de gemeente"
 SIGNIFICANCE = 0.05
 
@@ -160,10 +178,11 @@ class KernRates:
     indicator: Indicator
     years: tuple[int, int] | None
     noemer_soort: str  # inwoners | woningen
-    rows: pd.DataFrame  # one row per kern plus the total (kern == TOTAL); numbers and verdicts
+    rows: pd.DataFrame  # one row per kern, then the summary rows (kern in SUMMARY_ROWS); numbers and verdicts
     previous: tuple[int, int] | None = None  # window of the change test
     notes: list[str] = field(default_factory=list)
     noemer_jaar: int | None = None  # year of the Kerncijfers wijken en buurten behind the denominator
+    gemeente_indicator: Indicator | None = None  # behind the row "Totaal gemeente", when there is one
 
     @property
     def available(self) -> bool:
@@ -186,18 +205,42 @@ class KernRates:
         return str(self.previous[1]) if self.previous[0] == self.previous[1] else f"{self.previous[0]}-{self.previous[1]}"
 
     @property
+    def source(self) -> str:
+        """The table's source line: the buurt table, the denominators, and the gemeente total's own tables."""
+        text = f"Politie {self.indicator.table}; noemer CBS 85984NED {self.noemer_jaar}"
+        if self.gemeente_indicator is not None:
+            den = "CBS 85984NED (woningen)" if self.noemer_soort == "woningen" else "CBS 03759ned"
+            text += f"; {TOTAL.lower()}: politie {self.gemeente_indicator.table}, noemer {den}"
+        return text + "; toetsen: zie Methode en bronnen"
+
+    @property
     def rate_label(self) -> str:
         noun = "inwoners" if self.noemer_soort == "inwoners" else "woningen"
         return f"per {format_nl(self.indicator.per, 0)} {noun}" + (" per jaar" if self.pooled else "")
 
     @property
     def kernen(self) -> pd.DataFrame:
-        return self.rows[self.rows["kern"] != TOTAL]
+        return self.rows[~self.rows["kern"].isin(SUMMARY_ROWS)]
+
+    def _row(self, label: str) -> pd.Series | None:
+        part = self.rows[self.rows["kern"] == label] if len(self.rows) else self.rows
+        return part.iloc[0] if len(part) else None
+
+    @property
+    def kernen_sum(self) -> pd.Series | None:
+        """All kernen together: what each kern is compared with (the rest = this minus the kern)."""
+        return self._row(KERNEN_SUM)
 
     @property
     def total(self) -> pd.Series | None:
-        part = self.rows[self.rows["kern"] == TOTAL]
-        return part.iloc[0] if len(part) else None
+        """The gemeente's own figure for these years (as in the rest of the report); None when unknown."""
+        return self._row(TOTAL)
+
+    @property
+    def unplaced(self) -> pd.Series | None:
+        """The gemeente total minus the sum of the kernen (registrations without a buurt)."""
+        row = self._row(UNPLACED)
+        return row if row is not None else self._row(TABLE_GAP)
 
     def significant(self) -> pd.DataFrame:
         """Kernen that differ from the rest of the gemeente after the Holm correction."""
@@ -324,19 +367,97 @@ def kern_rates(ds: Dataset, indicator_id: str, ind: Indeling, pool_years: int = 
                 direction = "gelijk"
             rows.loc[i, "verandering_kleur"] = verdicts.colour_class(direction, indicator.polarity)
     tr = rates.rate(total_count, total_py, per=indicator.per)
-    total = {"kern": TOTAL, "noemer": den_total, "aantal": total_count, "persoonsjaren": total_py,
-             "rate": tr.value, "lower": tr.lower, "upper": tr.upper, "aantal_vorige": _sum_strict(prev_count),
-             "p": np.nan, "richting": "", "vergelijking": "", "p_holm": np.nan, "kleur": "onbekend",
-             "verandering": "", "verandering_kleur": "onbekend"}
-    if prev_ok and np.isfinite(total["aantal_vorige"]) and np.isfinite(total_count) and total_py > 0:
-        result = compare.compare_periods(total["aantal_vorige"], total_py, total_count, total_py, method="exact-cond")
-        total["verandering"] = verdicts.verdict_periods(result, prev_label, indicator.min_count)
-        total["verandering_kleur"] = verdicts.colour_class(result.direction, indicator.polarity)
-    rows = pd.concat([rows, pd.DataFrame([total])], ignore_index=True)
+    kernen_sum = _summary_row(KERNEN_SUM, den_total, total_count, total_py, tr)
+    kernen_sum["aantal_vorige"] = _sum_strict(prev_count)
+    if prev_ok and np.isfinite(kernen_sum["aantal_vorige"]) and np.isfinite(total_count) and total_py > 0:
+        result = compare.compare_periods(kernen_sum["aantal_vorige"], total_py, total_count, total_py,
+                                         method="exact-cond")
+        kernen_sum["verandering"] = verdicts.verdict_periods(result, prev_label, indicator.min_count)
+        kernen_sum["verandering_kleur"] = verdicts.colour_class(result.direction, indicator.polarity)
+    gemeente_rows = _gemeente_rows(ds, indicator_id, noemer, window, previous if prev_ok else None, kernen_sum,
+                                   ind.jaar, notes)
+    rows = pd.concat([rows, pd.DataFrame([kernen_sum] + gemeente_rows)], ignore_index=True)
     if window[0] != window[1]:
         notes.append(f"Minstens één kern had in {latest} minder dan {indicator.min_count} gevallen; daarom zijn voor alle "
                      f"kernen de jaren {window[0]}-{window[1]} samengenomen (gemiddelde per jaar).")
-    return KernRates(indicator, window, noemer, rows, previous if prev_ok else None, notes, ind.jaar)
+    return KernRates(indicator, window, noemer, rows, previous if prev_ok else None, notes, ind.jaar,
+                     get_indicator(GEMEENTE_INDICATOR[indicator_id]) if gemeente_rows else None)
+
+
+def _summary_row(label: str, noemer: float, count: float, person_years: float, r=None) -> dict:
+    """A row below the kernen: no comparison with the rest, no colour."""
+    return {"kern": label, "noemer": noemer, "aantal": count, "persoonsjaren": person_years,
+            "rate": float(r.value) if r is not None else np.nan, "lower": float(r.lower) if r is not None else np.nan,
+            "upper": float(r.upper) if r is not None else np.nan, "aantal_vorige": np.nan, "p": np.nan,
+            "richting": "", "vergelijking": "", "p_holm": np.nan, "kleur": "onbekend", "verandering": "",
+            "verandering_kleur": "onbekend"}
+
+
+def _window_sum(counts: pd.DataFrame, window: tuple[int, int]) -> tuple[float, float]:
+    """Count and exposure (sum of the yearly denominators) over a window; NaN when a year is missing or unknown."""
+    part = counts[(counts["jaar"] >= window[0]) & (counts["jaar"] <= window[1])]
+    if len(part) < window[1] - window[0] + 1 or part["aantal"].isna().any():
+        return np.nan, np.nan
+    exposure = float(part["noemer"].sum()) if part["noemer"].notna().all() else np.nan
+    return float(part["aantal"].sum()), exposure
+
+
+def _gemeente_rows(ds: Dataset, indicator_id: str, noemer: str, window: tuple[int, int],
+                   previous: tuple[int, int] | None, kernen_sum: dict, kwb_year: int | None,
+                   notes: list[str]) -> list[dict]:
+    """The gemeente's own figure for the window (the same as in the other chapters) and its difference
+    with the sum of the kernen; none when the gemeente figure is unknown for those years."""
+    indicator = get_indicator(indicator_id)
+    period = str(window[1]) if window[0] == window[1] else f"{window[0]}-{window[1]}"
+    gem_id = GEMEENTE_INDICATOR.get(indicator_id)
+    if gem_id is None:
+        return []
+    gem = get_indicator(gem_id)
+    cfg = ds.config
+    counts = ds.counts(gem_id, [ds.gemeente], years=(cfg.jaar_van, cfg.jaar_tot), denominator=noemer)
+    counts = counts[counts["regio_code"] == ds.gemeente]
+    if len(counts) and (counts["noemer_soort"] != noemer).any():
+        counts = counts.assign(noemer=np.nan)  # another denominator than the kernen: no rate rather than a mix
+    count, exposure = _window_sum(counts, window)
+    if not np.isfinite(count):
+        notes.append(f"Voor {period} is er geen cijfer voor {ds.gemeente_naam} als geheel (politie {gem.table}); de "
+                     f"tabel telt alleen de kernen op ('{KERNEN_SUM}'). Dat is geen gemeentetotaal: registraties die "
+                     "niet aan een buurt zijn toe te wijzen, ontbreken erin.")
+        return []
+    shown_year = kwb_year if kwb_year in set(counts["jaar"]) else window[1]
+    den = counts.loc[counts["jaar"] == shown_year, "noemer"]
+    r = rates.rate(count, exposure, per=indicator.per) if np.isfinite(exposure) and exposure > 0 else None
+    total = _summary_row(TOTAL, float(den.iloc[0]) if len(den) else np.nan, count, exposure, r)
+    if previous is not None:
+        before, before_exposure = _window_sum(counts, previous)
+        total["aantal_vorige"] = before
+        if np.isfinite(before):
+            e1, e2 = ((before_exposure, exposure) if np.isfinite(before_exposure) and np.isfinite(exposure)
+                      and before_exposure > 0 and exposure > 0 else (1.0, 1.0))
+            result = compare.compare_periods(before, e1, count, e2, method="exact-cond")
+            label = str(previous[1]) if previous[0] == previous[1] else f"{previous[0]}-{previous[1]}"
+            total["verandering"] = verdicts.verdict_periods(result, label, gem.min_count)
+            total["verandering_kleur"] = verdicts.colour_class(result.direction, gem.polarity)
+    out = []
+    summed = kernen_sum["aantal"]
+    if np.isfinite(summed):
+        gap = count - summed
+        label = UNPLACED if gap >= 0 else TABLE_GAP
+        out.append(_summary_row(label, np.nan, gap, np.nan))
+        share = format_pct(100 * gap / count, 0 if abs(gap) >= 0.1 * count else 1) if count > 0 else ""
+        if gap > 0:
+            notes.append(f"'{TOTAL}' is het cijfer van {ds.gemeente_naam} uit politietabel {gem.table}, hetzelfde als "
+                         f"elders in deze analyse ({format_nl(count, 0)} in {period}). De kernen komen uit de "
+                         f"buurttabel {indicator.table}, waarin registraties ontbreken die de politie niet aan een buurt "
+                         f"kan toewijzen: {format_nl(gap, 0)} ({share}). Die tellen bij geen enkele kern mee; elke kern "
+                         f"is vergeleken met de andere kernen samen ('{KERNEN_SUM}').")
+        elif gap < 0:
+            notes.append(f"De kernen tellen samen {format_nl(-gap, 0)} registraties meer dan het cijfer van "
+                         f"{ds.gemeente_naam} uit politietabel {gem.table} ({format_nl(count, 0)} in {period}): de "
+                         f"buurttabel {indicator.table} en de gemeentetabel zijn niet tegelijk bijgewerkt. Elders in "
+                         f"deze analyse staat het gemeentecijfer; elke kern is vergeleken met de andere kernen samen.")
+    out.append(total)
+    return out
 
 
 # ---------------------------------------------------------------------------- showing counts safely
@@ -357,19 +478,28 @@ def short_verdict(text: str) -> str:
 class KernTable:
     display: pd.DataFrame  # text cells, also what goes into the CSV
     colours: dict[str, pd.Series]
-    hidden: pd.Series  # True per kern row (not the total) whose count is hidden
+    hidden: pd.Series  # True per kern row (not the summary rows) whose count is hidden
     figure_data: pd.DataFrame  # kern, rate, lower, upper of visible kernen with enough cases
 
 
 def kern_table(kr: KernRates, threshold: int, denominator_label: str | None = None) -> KernTable:
-    """The table shown to readers: small counts and what would reveal them hidden, rates of hidden kernen too."""
+    """The table shown to readers: small counts and what would reveal them hidden, rates of hidden kernen too.
+
+    The kernen add up to the row "Som van de kernen", so that is the total the suppression protects
+    against; the gemeente total and the registrations without a buurt are public figures (the
+    gemeente table of the politie and its difference with the sum) and are shown as they are.
+    """
     ind = kr.indicator
     rows = kr.rows.reset_index(drop=True)
-    long = rows[["kern", "aantal"]].copy()
+    public = rows["kern"].isin([UNPLACED, TABLE_GAP, TOTAL]).to_numpy()
+    long = rows.loc[~public, ["kern", "aantal"]].copy()
     display_counts, mask = suppress_counts(long, "aantal", threshold=threshold, group_cols=["kern"],
-                                           total_label=TOTAL)
-    counts_text = display_counts["aantal"].astype(str).to_numpy()
-    hidden = mask.to_numpy(bool)
+                                           total_label=KERNEN_SUM)
+    counts_text = np.array([format_nl(v, 0) for v in rows["aantal"]], dtype=object)
+    counts_text[~public] = display_counts["aantal"].astype(str).to_numpy()
+    hidden = np.zeros(len(rows), dtype=bool)
+    hidden[~public] = mask.to_numpy(bool)
+    is_kern = ~rows["kern"].isin(SUMMARY_ROWS).to_numpy()
     noun = "Inwoners" if kr.noemer_soort == "inwoners" else "Woningen"
     den_label = denominator_label or noun
     count_label = f"{ind.label.replace(' per buurt', '')} {kr.period_label}"
@@ -377,39 +507,44 @@ def kern_table(kr: KernRates, threshold: int, denominator_label: str | None = No
     change_label = f"Verandering sinds {kr.previous_label}"
     out, colours_cmp, colours_change = [], [], []
     for i, row in rows.iterrows():
-        is_total = row["kern"] == TOTAL
-        if hidden[i]:
+        if row["kern"] in (UNPLACED, TABLE_GAP):  # registrations without inhabitants: a count, no rate
+            rate_text, interval, cmp, colour = "—", "—", "—", "onbekend"
+        elif hidden[i]:
             rate_text, interval, cmp, colour = counts_text[i], "afgeschermd", "afgeschermd (kleine aantallen)", "onbekend"
         elif not np.isfinite(row["rate"]):
-            rate_text, interval, cmp, colour = "onbekend", "onbekend", row["vergelijking"] or "onbekend", "onbekend"
+            rate_text, interval = "onbekend", "onbekend"
+            cmp, colour = ("—" if not is_kern[i] else row["vergelijking"] or "onbekend"), "onbekend"
         else:
             rate_text = format_nl(row["rate"], 1)
             interval = format_interval(row["lower"], row["upper"], 1)
-            cmp, colour = (("—", "onbekend") if is_total else (row["vergelijking"], row["kleur"]))
-        out.append({"Kern": row["kern"], f"{den_label} ({kr.noemer_jaar})": format_nl(row["noemer"], 0),
+            cmp, colour = (("—", "onbekend") if not is_kern[i] else (row["vergelijking"], row["kleur"]))
+        noemer_text = "—" if row["kern"] in (UNPLACED, TABLE_GAP) else format_nl(row["noemer"], 0)
+        out.append({"Kern": row["kern"], f"{den_label} ({kr.noemer_jaar})": noemer_text,
                     count_label: counts_text[i], rate_label: rate_text, "95%-interval": interval,
                     f"Vergeleken met {REST}": short_verdict(cmp), change_label: short_verdict(row["verandering"]) or "—"})
         colours_cmp.append(colour)
         colours_change.append(row["verandering_kleur"])
     display = pd.DataFrame(out)
-    visible = rows[~hidden & (rows["kern"] != TOTAL) & np.isfinite(rows["rate"])
-                   & (rows["aantal"] >= max(ind.min_count, threshold))]
+    visible = rows[~hidden & is_kern & np.isfinite(rows["rate"]) & (rows["aantal"] >= max(ind.min_count, threshold))]
     fig_data = visible[["kern", "aantal", "persoonsjaren", "rate", "lower", "upper"]].rename(
         columns={"persoonsjaren": "noemer_jaren", "rate": "cijfer", "lower": "ondergrens_95", "upper": "bovengrens_95"})
     return KernTable(display, {f"Vergeleken met {REST}": pd.Series(colours_cmp), change_label: pd.Series(colours_change)},
-                     pd.Series(hidden[rows["kern"] != TOTAL], index=rows.index[rows["kern"] != TOTAL]),
+                     pd.Series(hidden[is_kern], index=rows.index[is_kern]),
                      fig_data.reset_index(drop=True))
 
 
 def rate_figure(kr: KernRates, kt: KernTable, gemeente_naam: str):
-    """Dots with 95% intervals per kern, the gemeente's rate as reference line (no ranking: ordered by size)."""
+    """Dots with 95% intervals per kern, all kernen together as reference line (no ranking: ordered by size).
+
+    The reference is the sum of the kernen, not the gemeente total: registrations without a buurt have
+    no inhabitants in any kern, and each kern is compared with the other kernen."""
     from .. import plots
 
     df = kt.figure_data.copy()
-    total = kr.total
+    ref = kr.kernen_sum
     fig = plots.interval_chart(df, label="kern", value="cijfer", lower="ondergrens_95", upper="bovengrens_95",
-                               reference=float(total["rate"]) if total is not None else None,
-                               reference_label=gemeente_naam, xlabel=kr.rate_label)
+                               reference=float(ref["rate"]) if ref is not None and np.isfinite(ref["rate"]) else None,
+                               reference_label=f"Alle kernen van {gemeente_naam} samen", xlabel=kr.rate_label)
     return fig
 
 
@@ -563,6 +698,9 @@ class KernenResult:
     @property
     def sources(self) -> list[str]:
         tables = [kr.indicator.table for kr in self.rates.values() if kr.available and kr.indicator.table]
+        tables += [kr.gemeente_indicator.table for kr in self.rates.values() if kr.available and kr.gemeente_indicator]
+        tables += ["03759ned"] if any(kr.gemeente_indicator and kr.noemer_soort == "inwoners"
+                                      for kr in self.rates.values() if kr.available) else []
         tables += ["85984NED"] if self.indeling.available else []
         tables += ["partner:kernen"] if self.indeling.bron == "partner" else []
         tables += ["partner:veiligheidsmonitor"] if self.vm.available else []
@@ -583,9 +721,9 @@ def findings(ds: Dataset, result: KernenResult) -> list[str]:
         if len(sig):
             parts = [f"{r['kern']} significant {r['richting']} ({format_nl(r['rate'], 1)} {kr.rate_label})"
                      for _, r in sig.iterrows()]
-            total = kr.total
-            out.append(f"{label} per kern ({kr.period_label}): " + "; ".join(parts) + f" dan {REST} (gemeente "
-                       f"{format_nl(total['rate'], 1)}; getoetst met correctie voor het aantal kernen).")
+            together = kr.kernen_sum
+            out.append(f"{label} per kern ({kr.period_label}): " + "; ".join(parts) + f" dan {REST} (alle kernen "
+                       f"samen {format_nl(together['rate'], 1)}; getoetst met correctie voor het aantal kernen).")
         else:
             quiet.append((label[0].lower() + label[1:], kr.period_label))
         changed = kr.kernen[kr.kernen["verandering"].str.startswith("significante")]
