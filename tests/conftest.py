@@ -75,11 +75,15 @@ def demo_store(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_dataset(demo_store: Path):
-    """Dataset (observations + comparison set) of the Westerveld demo store."""
+    """Dataset (observations + comparison set) of the Westerveld demo store, with the report's family of
+    tests as a chapter gets it (verdicts corrected for every test of the report)."""
+    from veiligheidsanalyse.chapters import family
     from veiligheidsanalyse.config import load_config
     from veiligheidsanalyse.data import load
 
-    return load(demo_store, load_config(ROOT / "config" / "westerveld.yaml"))
+    dataset = load(demo_store, load_config(ROOT / "config" / "westerveld.yaml"))
+    family.use(dataset)
+    return dataset
 
 
 def dataset_for(store: Path, gemeente: str):

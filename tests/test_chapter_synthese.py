@@ -9,12 +9,15 @@ import numpy as np
 import pytest
 
 from veiligheidsanalyse import analysis
-from veiligheidsanalyse.chapters import methode, synthese
+from veiligheidsanalyse.chapters import family, methode, synthese
 from veiligheidsanalyse.data import Dataset
 
 
 def with_config(ds: Dataset, **changes) -> Dataset:
-    return Dataset(ds.observations, dataclasses.replace(ds.config, **changes), ds.status)
+    """The same data with other settings, and the report's family as a chapter would have it."""
+    changed = Dataset(ds.observations, dataclasses.replace(ds.config, **changes), ds.status)
+    family.use(changed)
+    return changed
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +80,11 @@ def test_statement_checks(demo_dataset):
                   {"uitspraak": "Straatroof stijgt", "indicator": "straatroof", "verwachting": "stijging", "tot": last}]
     checks = synthese.check_statements(with_config(demo_dataset, uitspraken=tuple(statements)), {})
     trend = analysis.profile(demo_dataset, "woninginbraak")
-    assert trend.trend.direction == "lager" and trend.trend.p_value < 0.05
-    assert [c.oordeel for c in checks][:2] == ["tegengesproken", "ondersteund"]
+    # Falling at 95% on its own, but not after the correction for every test of the report: the statement
+    # is judged by the same standard as every page (no "ondersteund" on an uncorrected result).
+    assert trend.trend.raw_direction == "lager" and trend.trend.p_value < 0.05 < trend.trend.p_adjusted
+    assert trend.trend.direction == "gelijk" and trend.trend_verdict.startswith("aanwijzing voor een daling")
+    assert [c.oordeel for c in checks][:2] == ["niet ondersteund", "niet ondersteund"]
     assert checks[0].toelichting == trend.trend_verdict
     assert checks[2].oordeel.startswith("niet te toetsen")
     assert all(c.tot == last and c.sinds_oordeel == "geen gegevens" for c in checks)
@@ -110,17 +116,24 @@ def test_methode_lists_sources_and_indicators(demo_dataset):
 def test_every_test_can_be_recomputed_and_only_unfavourable_results_signal(result):
     from veiligheidsanalyse.stats.signals import adjust_p
 
-    table = synthese.tests_table(result.tests, result.profiles)
+    table = result.signal_csv
     assert list(table.columns) == ["indicator", "naam", "toets", "p", "p_gecorrigeerd", "oordeel", "richting"]
-    assert len(table) == len(result.tests) > 20
+    assert len(table) == len(result.tests) > 100
+    assert not table.duplicated(["indicator", "toets"]).any()  # one row per test
+    # every chapter's tests are in the one family, not only the indicator profiles
+    assert {"lopend jaar", "trend tegen Nederland", "trend per inwoner"} <= set(table["toets"])
     recomputed = adjust_p(table["p"].to_numpy(dtype=float))
     assert np.allclose(recomputed, table["p_gecorrigeerd"].to_numpy(dtype=float), equal_nan=True)
     significant = table["p_gecorrigeerd"] <= 0.05
     assert (table.loc[~significant, "richting"] == "").all()
     assert set(table.loc[significant, "richting"]) <= {"ongunstig", "gunstig", "neutraal"}
-    flagged = table["oordeel"].str.contains(r"\[(?:signaal|alarm)\]")
-    assert (table.loc[flagged, "richting"] == "ongunstig").all()  # never '[alarm]' on good news
-    assert (table.loc[flagged, "p_gecorrigeerd"] <= 0.05).all()
+    # "significant" in the words only where the corrected p-value is at most 0.05; "aanwijzing" otherwise
+    claims = table["oordeel"].str.contains(r"(?<!niet )(?<!geen )significa")
+    assert (table.loc[claims, "p_gecorrigeerd"] <= 0.05).all()
+    assert (table.loc[claims, "richting"] != "").all()
+    hints = table["oordeel"].str.startswith("aanwijzing")
+    assert hints.any() and (table.loc[hints, "p_gecorrigeerd"] > 0.05).all() and (table.loc[hints, "p"] < 0.05).all()
     overview, _colours = synthese.signal_table(result.profiles, result.tests, result.scores)
     shown = overview[["Tov Nederland", "Tov regio/vergelijkbaar", "Trend", "Sinds vorige analyse"]].stack()
-    assert shown.str.contains(r"\[(?:signaal|alarm)\]").sum() == flagged.sum()
+    flagged = [t for t in result.tests if t.signal and synthese._overview_column(t)]
+    assert shown.str.count(r"\[(?:signaal|alarm)\]").sum() == len(flagged)  # never '[alarm]' on good news

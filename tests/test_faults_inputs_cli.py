@@ -215,7 +215,7 @@ CONFIG_CASES = [
     ("statement_without_value", _set("uitspraken", [{"uitspraak": "x", "indicator": "vm_leefbaarheid_cijfer",
                                                      "verwachting": "waarde", "bron": "IVP"}]),
      ["uitspraken[0].waarde"]),
-    ("negative_weight", _set("prioriteiten.gewichten.trend", -1), ["prioriteiten.gewichten.trend"]),
+    ("negative_weight", _set("prioriteiten.gewichten.ontwikkeling", -1), ["prioriteiten.gewichten.ontwikkeling"]),
     ("name_not_text", _set("naam", ["Westerveld"]), ["naam"]),
     ("not_a_mapping", "- gemeente: GM1701\n", ["expected a mapping"]),
     ("yaml_syntax_error", "gemeente: GM1701\nperiode: {van: 2015, tot\n", ["not valid YAML", "line"]),

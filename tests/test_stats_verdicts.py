@@ -120,7 +120,7 @@ def test_small_trend_percentages_keep_a_decimal():
 
 
 def test_funnel_texts():
-    assert verdict_funnel("boven 99,8%") == "boven de 99,8%-grens (alarm)"
+    assert verdict_funnel("boven 99,8%") == "boven de 99,8%-grens"  # a position, not a verdict
     assert verdict_funnel("binnen") == "binnen de verwachte spreiding"
     assert colour_class(funnel_direction("onder 95%"), "hoger_slechter") == "beter"
     assert funnel_direction("onbekend") == "onbekend"

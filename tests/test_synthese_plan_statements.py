@@ -22,6 +22,7 @@ from veiligheidsanalyse.data import Dataset
 from veiligheidsanalyse.report.data_step import write_partner_inputs
 from veiligheidsanalyse.sources.inputs import InputsConfig, load_inputs
 from veiligheidsanalyse.sources.inputs.templates import IVP_TEXT_NOTE
+from veiligheidsanalyse.stats.signals import Judged, adjust_p
 from veiligheidsanalyse.stats import compare, verdicts
 
 IVP = "IVP Westerveld 2023-2027, hoofdstuk 5"
@@ -147,7 +148,7 @@ def test_values_copied_from_the_plan_do_not_support_the_plan(demo_dataset, vm_st
     assert checks[5].oordeel == "klopt" and checks[5].toelichting.startswith("1,6 in 2021")
 
     # Counted nowhere as support: the key finding and the table's colours.
-    finding = synthese.Synthesis({}, [], pd.DataFrame(), [], checks, {}, []).findings()[-1]
+    finding = synthese.Synthesis({}, [], pd.DataFrame(), [], checks, {}, [], pd.DataFrame()).findings()[-1]
     assert finding.startswith("Van de 6 uitspraken uit het vorige plan is er 1 in lijn met de cijfers tot en met het "
                               "jaar van het plan (ondersteund of verenigbaar)")
     assert "5 steunen op cijfers die uit het plan zelf zijn overgenomen" in finding
@@ -190,16 +191,23 @@ def test_a_count_statement_is_judged_up_to_its_year_and_since(demo_dataset, tmp_
     assert check.toelichting.startswith("het cijfer voor 2018 komt uit het plan zelf")
     assert "186 in 2018 en 171 in 2022" in check.toelichting
 
-    den = ds.counts("vr_incidenten", ["GM1701"], years=(2022, 2024)).set_index("jaar")["noemer"]
-    since = compare.compare_periods(171, den[2022], 262, den[2024])
-    assert since.direction == "hoger"
-    assert check.sinds_oordeel == "niet ondersteund"  # stabiel, but a significant rise since 2022
-    verdict = verdicts.verdict_periods(since, 2022, 10)
+    # Both comparisons with the series' own year-to-year variation, corrected together (the statements' family).
+    yearly = ds.counts("vr_incidenten", ["GM1701"], years=(2015, 2025)).dropna(subset=["aantal"])
+    den = yearly.set_index("jaar")["noemer"]
+    series_trend = analysis.yearly_trend(yearly[["jaar", "aantal", "noemer"]])
+    assert series_trend.dispersion > 1  # 175 -> 230 -> 262 is more than Poisson variation
+    plan = analysis.change_test(186, den[2018], 171, den[2022], series_trend)
+    since = analysis.change_test(171, den[2022], 262, den[2024], series_trend)
+    p_adjusted = adjust_p([plan.p_value, since.p_value])
+    assert since.p_value > compare.compare_periods(171, den[2022], 262, den[2024]).p_value  # more cautious than Poisson
+    judged = Judged(since, p_adjusted[1])
+    assert check.sinds_oordeel == ("verenigbaar" if judged.direction == "gelijk" else "niet ondersteund")
+    verdict = verdicts.verdict_periods(judged, 2022, 10)
     assert check.sinds_toelichting.startswith(f"171 in 2022 en 262 in 2024: {verdict}")
 
     # Without notes (or with independent ones) the plan's own comparison is judged as before.
     [plain] = synthese.check_statements(ds, {}, None)
-    assert plain.oordeel == "verenigbaar" and plain.sinds_oordeel == "niet ondersteund"
+    assert plain.oordeel == "verenigbaar" and plain.sinds_oordeel == check.sinds_oordeel
 
 
 def test_a_trend_statement_is_judged_on_the_years_the_plan_had(demo_dataset):

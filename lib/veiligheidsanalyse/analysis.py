@@ -34,9 +34,50 @@ def _value(df: pd.DataFrame, code: str, year: int, column: str) -> float:
 @dataclass
 class Comparison:
     area: str
-    result: Any
+    result: Any  # judged by the report's family of tests when the Dataset has one (stats.signals.Judged)
     verdict: str
     colour: str
+    test: str = ""  # its key in the report's family of tests
+
+
+@dataclass
+class FamilyEntry:
+    """One test of the report's family (``chapters.family``): its key, uncorrected p and printed words."""
+
+    indicator: str  # a catalogue indicator id, or the id of a derived series (e.g. "aandeel_online")
+    naam: str
+    toets: str
+    p: float
+    oordeel: str
+    colour: str  # verdict_colour of the (judged) direction: slechter | beter | gelijk | neutraal | onbekend
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.indicator, self.toets
+
+
+def judge(ds: Dataset, indicator_id: str, test: str, result):
+    """``result`` as the report decides it (its family's correction), or as it is when there is no family yet."""
+    family = getattr(ds, "family", None)
+    return result if family is None else family.judge(indicator_id, test, result)
+
+
+def since_label(year: int) -> str:
+    """'2021 (een coronajaar)': a baseline in a corona year is named as such."""
+    return f"{year} (een coronajaar)" if int(year) in CORONA_YEARS else str(year)
+
+
+def change_test(c1: float, e1: float, c2: float, e2: float, series_trend: trend.Trend | None) -> compare.PeriodComparison:
+    """One year against another, with the year-to-year variation the trend fit of the same series measured.
+
+    Yearly counts vary more than Poisson allows (dispersion phi > 1); comparing two single years
+    as pure Poisson then calls ordinary fluctuation significant. With phi > 1 the comparison is a
+    quasi-Poisson Wald test with that phi; otherwise the exact conditional test.
+    """
+    phi = series_trend.dispersion if series_trend is not None and series_trend.status == trend.STATUS_OK else np.nan
+    if np.isfinite(phi) and phi > 1:
+        return compare.compare_periods(c1, e1, c2, e2, method="quasi-poisson", dispersion=phi)
+    return compare.compare_periods(c1, e1, c2, e2, method="exact-cond")
 
 
 @dataclass
@@ -193,9 +234,11 @@ def count_profile(ds: Dataset, indicator_id: str, reference_year: int | None = N
     nl_count, nl_den = _sum_years(nl[["jaar", "aantal", "noemer"]], years)
     if np.isfinite(nl_count) and nl_count > 0 and nl_den > 0:  # no rate to compare with when NL has none
         result = compare.compare_with_benchmark(count, den, nl_count / nl_den * ind.per, per=ind.per)
+        result = judge(ds, indicator_id, "niveau: nederland", result)
         verdict = verdicts.verdict_benchmark(result, "Nederland", ind.min_count)
         comparisons["nederland"] = Comparison("Nederland", result, verdict,
-                                              _colour(verdict, result.direction, ind.polarity))
+                                              verdict_colour(verdict, result.direction, ind.polarity),
+                                              "niveau: nederland")
     for key, group in (("provincie", cfg.vergelijking.provincie), ("peers", cfg.vergelijking.peers)):
         if group is None:
             continue
@@ -205,21 +248,20 @@ def count_profile(ds: Dataset, indicator_id: str, reference_year: int | None = N
         if not np.isfinite(group_count) or group_den <= den:
             continue
         result = compare.compare_with_region(count, den, group_count, group_den, per=ind.per)
+        result = judge(ds, indicator_id, f"niveau: {key}", result)
         area = f"de rest van {group.naam}" if key == "provincie" else f"de andere {group.naam.lower()}"
         verdict = verdicts.verdict_benchmark(result, area, ind.min_count)
-        comparisons[key] = Comparison(area, result, verdict, _colour(verdict, result.direction, ind.polarity))
+        comparisons[key] = Comparison(area, result, verdict, verdict_colour(verdict, result.direction, ind.polarity),
+                                      f"niveau: {key}")
 
-    trend_result = trend.poisson_trend(own["jaar"], own["aantal"], own["noemer"], breaks=CORONA_YEARS)
-    if trend_result.status == trend.STATUS_TOO_FEW_YEARS:
-        # Short series (partner exports often start in 2018): keep the corona years rather than no trend.
-        with_breaks = trend.poisson_trend(own["jaar"], own["aantal"], own["noemer"])
-        if with_breaks.status != trend.STATUS_TOO_FEW_YEARS:
-            trend_result = with_breaks
+    raw_trend = _trend_with_fallback(own["jaar"], own["aantal"], own["noemer"], CORONA_YEARS)
+    trend_result = raw_trend
+    trend_result = judge(ds, indicator_id, "trend", trend_result)
     trend_verdict = verdicts.verdict_trend(trend_result, ind.min_count)
     if trend_result.status == trend.STATUS_OK and not set(CORONA_YEARS) & set(trend_result.years_excluded) \
             and set(CORONA_YEARS) & set(trend_result.years_used):
         trend_verdict += ", coronajaren meegeteld"
-    trend_colour = _colour(trend_verdict, trend_result.direction, ind.polarity)
+    trend_colour = verdict_colour(trend_verdict, trend_result.direction, ind.polarity)
 
     change = None
     ref = reference_year or cfg.vorige_analyse
@@ -227,9 +269,10 @@ def count_profile(ds: Dataset, indicator_id: str, reference_year: int | None = N
         c1, e1 = _sum_years(own_by_year, (ref, ref))
         c2, e2 = _sum_years(own_by_year, (latest, latest))
         if np.isfinite(c1) and np.isfinite(c2):
-            result = compare.compare_periods(c1, e1, c2, e2, method="exact-cond")
-            verdict = verdicts.verdict_periods(result, ref, ind.min_count)
-            change = Comparison(str(ref), result, verdict, _colour(verdict, result.direction, ind.polarity))
+            result = judge(ds, indicator_id, "verandering", change_test(c1, e1, c2, e2, raw_trend))
+            verdict = verdicts.verdict_periods(result, since_label(ref), ind.min_count)
+            change = Comparison(str(ref), result, verdict, verdict_colour(verdict, result.direction, ind.polarity),
+                                "verandering")
 
     profile = CountProfile(indicator=ind, gemeente=g, gemeente_naam=ds.gemeente_naam, years=years, count=count,
                            denominator=den, noemer_soort=noemer_soort, rate=rate, series=series,
@@ -239,7 +282,7 @@ def count_profile(ds: Dataset, indicator_id: str, reference_year: int | None = N
     return profile
 
 
-def _colour(verdict: str, direction: str, polarity: str) -> str:
+def verdict_colour(verdict: str, direction: str, polarity: str) -> str:
     if verdict.startswith("te weinig") or verdict.startswith("onbekend"):
         return "onbekend"
     return verdicts.colour_class(direction, polarity)
@@ -315,16 +358,19 @@ def survey_profile(ds: Dataset, indicator_id: str) -> SurveyProfile:
         o_int = survey.survey_interval(o["waarde"], o["ondergrens"], o["bovengrens"], o["n"], unit=ind.unit)
         result = survey.compare_survey(o_int.value, o_int.lower, o_int.upper, profile.edition,
                                        profile.value, profile.lower, profile.upper, profile.edition)
+        result = judge(ds, indicator_id, f"niveau: {key}", result)
         verdict = verdicts.verdict_survey(result, area=name)
-        profile.comparisons[key] = Comparison(name, result, verdict, _colour(verdict, result.direction, ind.polarity))
+        profile.comparisons[key] = Comparison(name, result, verdict,
+                                              verdict_colour(verdict, result.direction, ind.polarity), f"niveau: {key}")
     if len(own) >= 2:
         prev = own.iloc[-2]
         p_int = survey.survey_interval(prev["waarde"], prev["ondergrens"], prev["bovengrens"], prev["n"], unit=ind.unit)
         result = survey.compare_survey(p_int.value, p_int.lower, p_int.upper, int(prev["jaar"]),
                                        profile.value, profile.lower, profile.upper, profile.edition)
+        result = judge(ds, indicator_id, "verandering", result)
         verdict = verdicts.verdict_survey(result)
         profile.change = Comparison(str(int(prev["jaar"])), result, verdict,
-                                    _colour(verdict, result.direction, ind.polarity))
+                                    verdict_colour(verdict, result.direction, ind.polarity), "verandering")
     return profile
 
 
@@ -390,10 +436,18 @@ def change_between(ds: Dataset, indicator_id: str, year1: int | None = None, yea
     c1, c2 = float(rows[year1]["aantal"]), float(rows[year2]["aantal"])
     e1, e2 = float(rows[year1]["noemer"]), float(rows[year2]["noemer"])
     if not (np.isfinite(e1) and np.isfinite(e2) and e1 > 0 and e2 > 0):
+        own["noemer"] = 1.0
         e1 = e2 = 1.0
-    result = compare.compare_periods(c1, e1, c2, e2, method="exact-cond")
-    verdict = verdicts.verdict_periods(result, year1, ind.min_count)
-    return Comparison(str(year1), result, verdict, _colour(verdict, result.direction, ind.polarity))
+    test = f"verandering {year1}-{year2}"
+    result = judge(ds, indicator_id, test, change_test(c1, e1, c2, e2, yearly_trend(own)))
+    verdict = verdicts.verdict_periods(result, since_label(year1), ind.min_count)
+    return Comparison(str(year1), result, verdict, verdict_colour(verdict, result.direction, ind.polarity), test)
+
+
+def yearly_trend(yearly: pd.DataFrame) -> trend.Trend:
+    """The uncorrected trend of a yearly series (jaar, aantal, noemer), as profiles fit it: the
+    dispersion it measures is what :func:`change_test` uses."""
+    return _trend_with_fallback(yearly["jaar"], yearly["aantal"], yearly["noemer"], CORONA_YEARS)
 
 
 @dataclass
@@ -421,11 +475,14 @@ class TrendComparison:
 
 
 def compare_trends(years, counts, exposures, ref_counts, ref_exposures, naam: str, reference_name: str = "Nederland",
-                   min_count: int | None = 10, breaks=CORONA_YEARS) -> TrendComparison:
+                   min_count: int | None = 10, breaks=CORONA_YEARS, ds: Dataset | None = None,
+                   key: str = "") -> TrendComparison:
     """Trend of a local count (with exposure) against the same trend in a reference area.
 
     Used for "does the rise in the gemeente differ from the national rise" (E33) and for the
-    share of online crime in all crime (counts = online crime, exposures = all crime).
+    share of online crime in all crime (counts = online crime, exposures = all crime). With ``ds``
+    the three trends are judged by the report's family under ``key`` (the indicator id): "trend",
+    "trend Nederland" and "trend tegen Nederland".
     """
     df = pd.DataFrame({"jaar": np.asarray(years, dtype=float), "aantal": np.asarray(counts, dtype=float),
                        "noemer": np.asarray(exposures, dtype=float),
@@ -436,6 +493,9 @@ def compare_trends(years, counts, exposures, ref_counts, ref_exposures, naam: st
     own = _trend_with_fallback(df["jaar"], df["aantal"], df["noemer"], breaks)
     ref = _trend_with_fallback(df["jaar"], df["ref_aantal"], df["ref_noemer"], breaks)
     rel = _trend_with_fallback(df["jaar"], df["aantal"], df["verwacht"], breaks)
+    if ds is not None:
+        own, ref, rel = (judge(ds, key, test, result) for test, result in
+                         (("trend", own), (RELATIVE_TESTS[0], ref), (RELATIVE_TESTS[1], rel)))
     own_verdict = verdicts.verdict_trend(own, min_count)
     ref_verdict = verdicts.verdict_trend(ref, min_count)
     rel_verdict = _relative_verdict(rel, own, naam, reference_name, min_count)
@@ -443,8 +503,12 @@ def compare_trends(years, counts, exposures, ref_counts, ref_exposures, naam: st
                            df.assign(jaar=df["jaar"].astype(int)))
 
 
+RELATIVE_TESTS = ("trend Nederland", "trend tegen Nederland")  # family keys of compare_trends besides "trend"
+
+
 def _trend_with_fallback(years, counts, exposures, breaks) -> trend.Trend:
-    """Corona years left out; with too few years left, kept in (as ``count_profile`` does)."""
+    """Corona years left out; with too few years left, kept in rather than no trend (partner exports
+    often start in 2018)."""
     result = trend.poisson_trend(years, counts, exposures, breaks=breaks)
     if result.status == trend.STATUS_TOO_FEW_YEARS and breaks:
         kept = trend.poisson_trend(years, counts, exposures)

@@ -151,6 +151,20 @@ class Chapter:
     def bullets(self, items: Iterable[str]) -> None:
         html_block("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
 
+    def priority(self, title: str, evidence_for: Iterable[str], evidence_against: Iterable[str],
+                 link: tuple[str, str] | None = None) -> None:
+        """A proposed priority: its title, the evidence for and against it, and where the figures are shown."""
+        against = list(evidence_against) or ["geen gunstige uitkomsten binnen dit thema"]
+        parts = [f"<h3>{html.escape(title)}</h3>", "<p><strong>Waarom:</strong></p><ul>"]
+        parts += [f"<li>{html.escape(item)}</li>" for item in evidence_for]
+        parts.append("</ul><p><strong>Daartegenover:</strong></p><ul>")
+        parts += [f"<li>{html.escape(item)}</li>" for item in against]
+        parts.append("</ul>")
+        if link is not None:
+            href, label = link
+            parts.append(f'<p>Zie <a href="{html.escape(href, quote=True)}">{html.escape(label)}</a>.</p>')
+        html_block("\n".join(parts))
+
     def note(self, text: str) -> None:
         html_block(f'<p class="va-note">{html.escape(text)}</p>')
 

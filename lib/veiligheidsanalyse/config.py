@@ -165,7 +165,7 @@ _UITVOERING = {"timeout_per_hoofdstuk", "parallel", "bewaar_runs"}
 _GEMEENTE_ENTRY = {"code", "naam"}
 _REGIO_RAPPORT = {"code", "naam", "themas"}
 _PRIORITEITEN = {"gewichten", "aantal", "minimum_score", "themas"}
-_GEWICHTEN = {"niveau", "trend", "verandering", "beleving", "ivp_thema"}
+_GEWICHTEN = {"niveau", "ontwikkeling", "beleving", "ivp_thema"}
 _UITSPRAAK = {"uitspraak", "indicator", "verwachting", "van", "tot", "waarde", "bron"}
 VERWACHTINGEN = ("stijging", "daling", "stabiel", "hoger_dan_nederland", "lager_dan_nederland", "waarde")
 

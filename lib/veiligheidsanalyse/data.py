@@ -9,6 +9,7 @@ no row for the group itself.
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,11 +62,37 @@ class Dataset:
         self.observations = observations
         self.config = config
         self.status = status
+        self._family = None  # the report's family of tests (stats.signals.Family), see chapters.family
+        self._family_loader = None
         self._by_indicator = {k: v for k, v in observations.groupby("indicator", sort=False)}
         # Memoised lookups: chapters ask for the same series and denominators many times.
         self._base: dict[tuple[str, bool], pd.DataFrame] = {}
         self._counts: dict[tuple, pd.DataFrame] = {}
         self._denominators: dict[tuple, pd.DataFrame] = {}
+
+    # ------------------------------------------------------------------ the family of tests
+    @property
+    def family(self):
+        """The report's family of tests, loaded on first use (chapters that print no verdict never pay
+        for it); None while the family itself is being computed, or when nobody attached one."""
+        if self._family is None and self._family_loader is not None:
+            loader, self._family_loader = self._family_loader, None
+            self._family = loader(self)
+        return self._family
+
+    @family.setter
+    def family(self, family) -> None:
+        self._family, self._family_loader = family, None
+
+    def load_family_with(self, loader) -> None:
+        """``loader(dataset)`` gives the family when it is first needed."""
+        self._family, self._family_loader = None, loader
+
+    def without_family(self) -> "Dataset":
+        """The same data (and memoised lookups) without a family: every test uncorrected."""
+        raw = copy.copy(self)
+        raw._family, raw._family_loader = None, None
+        return raw
 
     # ------------------------------------------------------------------ regions
     @property

@@ -120,12 +120,35 @@ def show_funnel(ch: Chapter, p: CountProfile, name: str) -> None:
                        "tegen hun omvang, met 95%- en 99,8%-grenzen rond hun gezamenlijke gemiddelde"
                        + (", verbreed voor spreiding tussen gemeenten" if adjustment != "geen" else "")
                        + f". {ch.gemeente_naam} ligt {verdict_funnel(flag_text)}. Geen ranglijst: "
-                       "binnen de grenzen is een verschil niet te onderscheiden van toeval."),
+                       "binnen de grenzen is een verschil niet te onderscheiden van toeval."
+                       + funnel_and_peers(p, flag_text, adjustment, ch.gemeente_naam)),
               alt=(f"Trechterdiagram van {p.indicator.label.lower()} per gemeente tegen het aantal inwoners; "
                    f"{ch.gemeente_naam} ligt {verdict_funnel(flag_text)}."),
               data=units[["regio_code", "regio_naam", "aantal", "noemer", "waarde", "flag"]].rename(
                   columns={"waarde": "cijfer", "flag": "positie"}),
               source=_source(p), sources=source_ids(ch, p))
+
+
+def funnel_and_peers(p: CountProfile, flag: str, adjustment: str, naam: str) -> str:
+    """Why the funnel and the comparison with the peers can say different things, when they do.
+
+    The funnel compares all comparison gemeenten (provincie and peers) and, when they differ more than
+    chance allows, widens its limits for the ordinary differences between gemeenten; the comparison with
+    the peers is a two-sample test on the counts (corrected for the report's family) and asks only
+    whether the difference is more than chance in the counts.
+    """
+    peers = p.comparisons.get("peers")
+    if peers is None or flag == "onbekend":
+        return ""
+    inside = flag == "binnen"
+    different = peers.result.direction in ("hoger", "lager")
+    if inside != different:
+        return ""
+    widened = " met verbrede grenzen voor de gewone verschillen tussen gemeenten" if adjustment != "geen" else ""
+    return (f" Let op: de vergelijking met {peers.area} zegt '{peers.verdict}'. Dat is een andere vraag: de trechter "
+            f"zet {naam} tussen alle vergelijkingsgemeenten (provincie en vergelijkbare gemeenten){widened}, de "
+            "vergelijking toetst alleen of het verschil met de vergelijkbare gemeenten samen groter is dan toeval in de "
+            "aantallen (na correctie voor het aantal toetsen).")
 
 
 def _noemer_label(p: CountProfile) -> str:

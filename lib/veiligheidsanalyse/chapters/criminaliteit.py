@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .. import analysis
 from ..data import Dataset
-from ..stats import compare, verdicts
+from ..stats import verdicts
 from ..stats.formatting import format_nl
 
 TOTAAL = "misdrijven_totaal"
@@ -17,6 +18,7 @@ HIGH_IMPACT = ["woninginbraak", "straatroof", "overval", "geweld", "zedenmisdrij
 VEELVOORKOMEND = ["fietsdiefstal", "autokraak", "vernieling", "winkeldiefstal", "inbraak_bedrijven"]
 CBS = ["misdrijven_cbs", "opgehelderd_pct"]
 
+RUNNING_YEAR_TEST = "lopend jaar"  # its key in the report's family of tests
 MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
           "november", "december"]
 
@@ -30,6 +32,7 @@ class RunningYear:
     verdict: str
     colour: str
     table: pd.DataFrame
+    result: object = None  # the comparison, judged by the report's family
 
     def sentence(self, naam: str) -> str:
         return (f"In {self.year} tot en met {MONTHS[self.last_month - 1]} registreerde de politie "
@@ -49,11 +52,24 @@ def running_year(ds: Dataset) -> RunningYear | None:
     if len(previous) != last or len(current) != last:
         return None
     c_now, c_before = float(current["waarde"].sum()), float(previous["waarde"].sum())
-    result = compare.compare_periods(c_before, 1.0, c_now, 1.0, method="exact-cond")
+    yearly = ds.counts(TOTAAL, [ds.gemeente], years=(ds.config.jaar_van, ds.config.jaar_tot)).dropna(subset=["aantal"])
+    # The months' counts vary from year to year as the yearly counts do: the trend's dispersion applies.
+    result = analysis.change_test(c_before, 1.0, c_now, 1.0, analysis.yearly_trend(yearly))
+    result = analysis.judge(ds, TOTAAL, RUNNING_YEAR_TEST, result)
     verdict = verdicts.verdict_periods(result, f"dezelfde maanden van {year - 1}", min_count=10)
     colour = verdicts.colour_class(result.direction, "hoger_slechter")
     table = pd.concat([previous, current])[["jaar", "maand", "waarde"]].pivot(index="maand", columns="jaar",
                                                                             values="waarde").reset_index()
     table["maand"] = table["maand"].map(lambda m: MONTHS[int(m) - 1])
     table.columns = [str(c) for c in table.columns]
-    return RunningYear(year, last, c_now, c_before, verdict, colour, table)
+    return RunningYear(year, last, c_now, c_before, verdict, colour, table, result)
+
+
+def family_entries(ds: Dataset) -> list:
+    """This chapter's test outside the indicator profiles, for the report's family (``chapters.family``)."""
+
+    r = running_year(ds)
+    if r is None:
+        return []
+    return [analysis.FamilyEntry(TOTAAL, "Misdrijven totaal, lopend jaar", RUNNING_YEAR_TEST, float(r.result.p_value), r.verdict,
+                  r.colour)]

@@ -30,6 +30,12 @@ VM_ONLINE = "vm_slachtoffer_online_pct"
 VM_TRADITIONEEL = "vm_slachtoffer_traditioneel_pct"
 VM = [VM_ONLINE, VM_TRADITIONEEL, "vm_preventie_online"]
 ONLINE_LABEL = "Online criminaliteit (cybercrime en fraude)"
+# Keys in the report's family of tests (``chapters.family``) of what is not a catalogue indicator.
+SHARE = "aandeel_online"
+SHARE_LABEL = "Aandeel cybercrime en fraude in alle misdrijven"
+ONLINE_SERIES = "online_criminaliteit"
+PER_INHABITANT_TEST = "trend per inwoner"
+VS_TRADITIONAL_TEST = "tegen traditioneel slachtofferschap"
 
 
 def online_counts(ds: Dataset, regions: list[str]) -> pd.DataFrame:
@@ -104,7 +110,8 @@ def online_share(ds: Dataset) -> OnlineShare | None:
     years = sorted(set(own.index) | set(ref.index))
     comparison = analysis.compare_trends(
         years, own["online"].reindex(years), own["totaal"].reindex(years), ref["online"].reindex(years),
-        ref["totaal"].reindex(years), naam=ds.gemeente_naam, reference_name=ds.region_name(nl), min_count=10)
+        ref["totaal"].reindex(years), naam=ds.gemeente_naam, reference_name=ds.region_name(nl), min_count=10,
+        ds=ds, key=SHARE)
     return OnlineShare(ds.gemeente_naam, ds.region_name(nl), table, comparison)
 
 
@@ -158,8 +165,10 @@ def shift(ds: Dataset) -> Shift | None:
     with np.errstate(divide="ignore", invalid="ignore"):
         table["per_1000"] = table["aantal"] / table["noemer"] * 1000.0
     trends, texts = {}, {}
+    keys = {label_burglary: TRADITIONEEL, ONLINE_LABEL: ONLINE_SERIES}
     for label, part in table.groupby("reeks", sort=False):
         result = trend.poisson_trend(part["jaar"], part["aantal"], part["noemer"], breaks=CORONA_YEARS)
+        result = analysis.judge(ds, keys[label], PER_INHABITANT_TEST, result)
         trends[label] = result
         texts[label] = verdicts.verdict_trend(result, min_count=10)
     return Shift(table[["reeks", "jaar", "aantal", "noemer", "per_1000"]], trends, texts)
@@ -171,23 +180,61 @@ def shift_chart(s: Shift):
     return fig, s.table
 
 
-def victimisation_sentence(found: dict, naam: str) -> str | None:
-    """Online against traditional victimisation in the same edition of the Veiligheidsmonitor."""
+def victimisation(ds: Dataset, found: dict):
+    """Online against traditional victimisation in the same edition (judged by the report's family);
+    None without both figures of one edition."""
     online, trad = found.get(VM_ONLINE), found.get(VM_TRADITIONEEL)
     if not isinstance(online, SurveyProfile) or not isinstance(trad, SurveyProfile):
         return None
     if online.edition is None or online.edition != trad.edition:
         return None
-    text = (f"In {online.edition} was {online.formatted_value()} van de inwoners van {naam} slachtoffer van online "
-            f"criminaliteit en {trad.formatted_value()} van traditionele criminaliteit (geweld, vermogen, vandalisme).")
     result = survey.compare_survey(trad.value, trad.lower, trad.upper, trad.edition,
                                    online.value, online.lower, online.upper, online.edition)
+    return analysis.judge(ds, VM_ONLINE, VS_TRADITIONAL_TEST, result)
+
+
+def victimisation_sentence(ds: Dataset, found: dict) -> str | None:
+    """Online against traditional victimisation in the same edition of the Veiligheidsmonitor."""
+    result = victimisation(ds, found)
+    if result is None:
+        return None
+    online, trad = found[VM_ONLINE], found[VM_TRADITIONEEL]
+    text = (f"In {online.edition} was {online.formatted_value()} van de inwoners van {ds.gemeente_naam} slachtoffer "
+            f"van online criminaliteit en {trad.formatted_value()} van traditionele criminaliteit (geweld, vermogen, "
+            "vandalisme).")
     if result.status != "ok":
         return text + (" Of dat verschil meer is dan toeval is niet getoetst: er zijn geen marges of aantallen "
                        "respondenten aangeleverd.")
     verdict = verdicts.verdict_survey(result, area="traditionele criminaliteit")
     return text + (f" Online slachtofferschap is {verdict} (z-toets op de marges, als onafhankelijke metingen: "
                    "voorzichtig, want het zijn dezelfde respondenten).")
+
+
+def family_entries(ds: Dataset, profiles: dict) -> list:
+    """This chapter's tests outside the indicator profiles, for the report's family (``chapters.family``)."""
+
+    out = []
+    share = online_share(ds)
+    if share is not None:
+        c = share.comparison
+        for test, result, verdict in (("trend", c.own, c.own_verdict), (analysis.RELATIVE_TESTS[0], c.reference,
+                                      c.reference_verdict), (analysis.RELATIVE_TESTS[1], c.relative, c.relative_verdict)):
+            out.append(analysis.FamilyEntry(SHARE, SHARE_LABEL, test, float(result.p_value), verdict,
+                             analysis.verdict_colour(verdict, result.direction, "neutraal")))
+    s = shift(ds)
+    if s is not None:
+        keys = {"Woninginbraak": (TRADITIONEEL, "Woninginbraak per 1.000 inwoners"),
+                ONLINE_LABEL: (ONLINE_SERIES, ONLINE_LABEL + " per 1.000 inwoners")}
+        for label, result in s.trends.items():
+            key, naam = keys[label]
+            out.append(analysis.FamilyEntry(key, naam, PER_INHABITANT_TEST, float(result.p_value), s.verdicts[label],
+                             analysis.verdict_colour(s.verdicts[label], result.direction, "hoger_slechter")))
+    result = victimisation(ds, profiles)
+    if result is not None and result.status == "ok":
+        verdict = verdicts.verdict_survey(result, area="traditionele criminaliteit")
+        out.append(analysis.FamilyEntry(VM_ONLINE, "Slachtofferschap online tegen traditioneel", VS_TRADITIONAL_TEST,
+                         float(result.p_value), verdict, analysis.verdict_colour(verdict, result.direction, "neutraal")))
+    return out
 
 
 def findings(share: OnlineShare | None, s: Shift | None, found: dict) -> list[str]:

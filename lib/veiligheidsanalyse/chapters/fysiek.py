@@ -16,6 +16,7 @@ import pandas as pd
 from .. import analysis, plots
 from ..analysis import Comparison, CountProfile
 from ..data import Dataset
+from ..indicators import indicator
 from ..stats import rates
 from ..stats.formatting import format_change_pct, format_count
 
@@ -122,6 +123,16 @@ def vr_incidents(ds: Dataset, by_type: pd.DataFrame | None = None) -> VRIncident
     profile = analysis.count_profile(ds, VR_TOTAAL) if len(yearly) >= 2 else None
     wide, given = _by_type(by_type, yearly)
     return VRIncidents(ds.gemeente_naam, yearly, change, profile, wide, given)
+
+
+def family_entries(ds: Dataset) -> list:
+    """This chapter's test outside the indicator profiles, for the report's family (``chapters.family``):
+    the incidents of the first against the last year."""
+    change = analysis.change_between(ds, VR_TOTAAL)
+    if change is None:
+        return []
+    return [analysis.FamilyEntry(VR_TOTAAL, indicator(VR_TOTAAL).label, change.test, float(change.result.p_value), change.verdict,
+                  change.colour)]
 
 
 def _by_type(by_type: pd.DataFrame | None, yearly: pd.DataFrame) -> tuple[pd.DataFrame | None, tuple[str, ...]]:

@@ -33,62 +33,58 @@ import numpy as np
 import pandas as pd
 
 from .. import analysis
-from ..analysis import CountProfile, SurveyProfile
+from ..analysis import CountProfile, FamilyEntry, SurveyProfile
 from ..data import Dataset
 from ..indicators import catalogue, indicator as get_indicator
 from ..stats import compare, signals, verdicts
 from ..stats.formatting import format_nl, format_pct
+from . import family
 
-DEFAULT_WEIGHTS = {"niveau": 2.0, "trend": 2.0, "verandering": 1.0, "beleving": 1.0, "ivp_thema": 1.0}
+DEFAULT_WEIGHTS = {"niveau": 2.0, "ontwikkeling": 2.0, "beleving": 1.0, "ivp_thema": 1.0}
+QUESTIONS = ("niveau", "ontwikkeling", "beleving")
 STRENGTH = {"signaal": 1.0, "alarm": 1.5}
+MAX_AGAINST = 4  # favourable results listed against a priority
 THEMES = {
-    "01_criminaliteit": "Criminaliteit: inbraak, geweld en diefstal",
-    "02_overlast_beleving": "Sociale overlast en veiligheidsbeleving",
+    "01_criminaliteit": "Criminaliteit",
+    "02_overlast_beleving": "Overlast en veiligheidsbeleving",
     "03_kernen": "Veiligheid in de kernen",
-    "04_jeugd": "Jeugd en jonge aanwas",
+    "04_jeugd": "Jeugd",
     "05_fysiek": "Fysieke veiligheid en verkeer",
     "06_ondermijning": "Ondermijning",
     "07_digitaal": "Digitale veiligheid",
     "08_zorg": "Zorg en veiligheid",
 }
-CONTEXT_CHAPTERS = {"00_gebied", "03_kernen"}  # kernen: per-kern variants of indicators already in the table
-
-
-def all_profiles(ds: Dataset) -> dict[str, CountProfile | SurveyProfile]:
-    """Profiles of every catalogue indicator with data for the gemeente (context indicators excluded)."""
-    out = {}
-    for ind in catalogue().values():
-        if ind.chapter in CONTEXT_CHAPTERS or ind.chapter.startswith("9"):
-            continue
-        if not (ind.unit != "aantal" or ind.denominator != "none"):
-            continue  # a count without a denominator cannot be compared (e.g. number of youth groups)
-        try:
-            p = analysis.profile(ds, ind.id)
-        except (ValueError, KeyError):
-            continue
-        if p is None or (isinstance(p, SurveyProfile) and p.edition is None):
-            continue
-        out[ind.id] = p
-    return out
+CONTEXT_TESTS = {analysis.RELATIVE_TESTS[0]}  # the national trend: context, not a finding about the gemeente
 
 
 @dataclass
 class Test:
+    """One test of the report's family as the synthesis uses it."""
+
     indicator: str
-    criterion: str  # niveau | trend | verandering | beleving
-    label: str  # "vs Nederland", "trend", ...
+    naam: str
+    toets: str
+    question: str  # niveau | ontwikkeling | beleving | "" (context)
     verdict: str
-    colour: str
+    colour: str  # after the correction (the family's judgement)
     p_value: float
-    level: str = "niet getoetst"  # after the correction for the number of tests
-    p_adjusted: float = np.nan  # Holm-adjusted over every test of the report
+    p_adjusted: float
+
+    @property
+    def level(self) -> str:
+        """'alarm' (adjusted p <= 0.002), 'signaal' (<= 0.05), 'geen' or 'niet getoetst'."""
+        if not np.isfinite(self.p_adjusted):
+            return "niet getoetst"
+        if self.p_adjusted <= signals.ALARM:
+            return "alarm"
+        return "signaal" if self.p_adjusted <= signals.SIGNAL else "geen"
 
     @property
     def direction(self) -> str:
         """'ongunstig', 'gunstig' or 'neutraal' when significant after the correction; '' otherwise."""
         if self.level not in STRENGTH:
             return ""
-        return {"slechter": "ongunstig", "beter": "gunstig", "neutraal": "neutraal"}.get(self.colour, "")
+        return family.DIRECTION_WORDS.get(self.colour, "")
 
     @property
     def signal(self) -> str:
@@ -96,131 +92,144 @@ class Test:
         return self.level if self.direction == "ongunstig" else ""
 
 
-def collect_tests(profiles: dict) -> list[Test]:
-    tests = []
-    for ind_id, p in profiles.items():
-        if isinstance(p, CountProfile):
-            for key, comp in p.comparisons.items():
-                if key in ("nederland", "peers"):
-                    label = "Nederland" if key == "nederland" else "vergelijkbare gemeenten"
-                    tests.append(Test(ind_id, "niveau", label, comp.verdict, comp.colour,
-                                      float(getattr(comp.result, "p_value", np.nan))))
-            if p.trend is not None:
-                tests.append(Test(ind_id, "trend", "trend", p.trend_verdict, p.trend_colour,
-                                  float(p.trend.p_value) if p.trend.status == "ok" else np.nan))
-            if p.change is not None:
-                tests.append(Test(ind_id, "verandering", f"sinds {p.change.area}", p.change.verdict, p.change.colour,
-                                  float(getattr(p.change.result, "p_value", np.nan))))
-        else:
-            for key, comp in p.comparisons.items():
-                tests.append(Test(ind_id, "beleving", comp.area, comp.verdict, comp.colour, float(comp.result.p_value)))
-            if p.change is not None:
-                tests.append(Test(ind_id, "verandering", f"sinds {p.change.area}", p.change.verdict, p.change.colour,
-                                  float(p.change.result.p_value)))
-    # Too-few-cases verdicts are not tests: leave them out of the family.
-    for t in tests:
-        if t.verdict.startswith("te weinig") or t.colour == "onbekend":
-            t.p_value = np.nan
-    p_values = np.array([t.p_value for t in tests], dtype=float)
-    levels = signals.signal_levels(p_values)
-    for t, level, adjusted in zip(tests, levels, signals.adjust_p(p_values)):
-        t.level, t.p_adjusted = str(level), float(adjusted)
-    return tests
+def question(entry: FamilyEntry, profiles: dict) -> str:
+    """Which question a test answers: the level (against NL, provincie, peers), the development (trend,
+    change) or, for a Veiligheidsmonitor figure, the perception; "" for context (the national trend)."""
+    if entry.toets in CONTEXT_TESTS:
+        return ""
+    if entry.toets.startswith("niveau"):
+        return "beleving" if isinstance(profiles.get(entry.indicator), SurveyProfile) else "niveau"
+    return "ontwikkeling"
 
 
-def tests_table(tests: list[Test], profiles: dict) -> pd.DataFrame:
-    """One row per test of the report, with what anyone needs to recompute its verdict: the p-value,
-    the Holm-adjusted p-value, the words printed and the direction (empty when not significant)."""
-    return pd.DataFrame([{"indicator": t.indicator, "naam": profiles[t.indicator].indicator.label,
-                          "toets": f"{t.criterion}: {t.label}", "p": t.p_value, "p_gecorrigeerd": t.p_adjusted,
-                          "oordeel": t.verdict + (f" [{t.signal}]" if t.signal else ""), "richting": t.direction}
-                         for t in tests if t.indicator in profiles],
-                        columns=["indicator", "naam", "toets", "p", "p_gecorrigeerd", "oordeel", "richting"])
+def tests_of(entries: list[FamilyEntry], fam: signals.Family, profiles: dict) -> list[Test]:
+    return [Test(e.indicator, e.naam, e.toets, question(e, profiles), e.oordeel, e.colour, e.p,
+                 fam.p_adjusted(*e.key)) for e in entries]
 
 
 @dataclass
 class Priority:
-    theme: str
+    theme: str  # chapter id
     title: str
     score: float
-    evidence: list[str] = field(default_factory=list)
+    rank: int = 0  # equal scores share a rank
+    evidence: list[str] = field(default_factory=list)  # for: the unfavourable results that put it here
+    against: list[str] = field(default_factory=list)  # against: favourable results in the same theme
     indicators: list[str] = field(default_factory=list)
 
     @property
     def onderbouwing(self) -> str:
         return "; ".join(self.evidence)
 
+    @property
+    def tegen(self) -> str:
+        return "; ".join(self.against)
+
 
 def score_indicators(profiles: dict, tests: list[Test], weights: dict, themes: list[str]) -> pd.DataFrame:
-    """Score per indicator from its tests, with the reason for every point."""
+    """Score per indicator: per question (niveau, ontwikkeling, beleving) the weight times the strongest
+    unfavourable result after the correction, summed over the questions. Two tests answering the same
+    question (a trend and the change since the previous analysis; worse than NL and than the peers)
+    count once. The theme weight is added only to indicators that already have such evidence."""
     rows = []
     for ind_id, p in profiles.items():
         ind = p.indicator
-        score, reasons = 0.0, []
-        for t in (t for t in tests if t.indicator == ind_id):
-            if t.colour != "slechter" or t.level not in STRENGTH:
+        mine = [t for t in tests if t.indicator == ind_id]
+        score, reasons, points = 0.0, [], {}
+        for q in QUESTIONS:
+            worse = [t for t in mine if t.question == q and t.signal]
+            if not worse:
                 continue
-            points = weights.get(t.criterion, 0.0) * STRENGTH[t.level]
-            if points:
-                score += points
-                reasons.append(f"{t.verdict} ({t.level})")
+            points[q] = weights.get(q, 0.0) * max(STRENGTH[t.level] for t in worse)
+            score += points[q]
+            reasons += [f"{t.verdict} ({t.signal})" for t in worse]
         in_theme = ind.chapter in themes or ind_id in themes
         if score > 0 and in_theme and weights.get("ivp_thema", 0):
             score += weights["ivp_thema"]
+            points["ivp_thema"] = weights["ivp_thema"]
             reasons.append("regionaal prioriteitsthema")
+        favourable = [t.verdict for t in mine if t.direction == "gunstig"]
         rows.append({"indicator": ind_id, "label": ind.label, "chapter": ind.chapter, "score": score,
-                     "redenen": reasons, "thema": in_theme})
-    return pd.DataFrame(rows).sort_values(["score", "label"], ascending=[False, True]).reset_index(drop=True)
+                     "punten": points, "redenen": reasons, "gunstig": favourable, "thema": in_theme})
+    columns = ["indicator", "label", "chapter", "score", "punten", "redenen", "gunstig", "thema"]
+    return pd.DataFrame(rows, columns=columns).sort_values(["score", "label"], ascending=[False, True]) \
+        .reset_index(drop=True)
 
 
 def priorities(scores: pd.DataFrame, count: int = 5, minimum: float = 1.0) -> list[Priority]:
-    """Themes (chapters) ranked by their strongest indicator, with the evidence that put them there."""
+    """Themes (chapters) ranked by their strongest indicator.
+
+    The title names only the indicators that support the priority; the evidence against lists the
+    favourable results of the theme's indicators. Equal scores share a rank, and ``count`` counts
+    ranks: a tie at the last rank is shown whole rather than cut off alphabetically.
+    """
     out: dict[str, Priority] = {}
     for _, row in scores[scores["score"] >= minimum].iterrows():
-        theme = row["chapter"]
-        pr = out.setdefault(theme, Priority(theme, THEMES.get(theme, theme), 0.0))
+        pr = out.setdefault(row["chapter"], Priority(row["chapter"], "", 0.0))
         pr.score = max(pr.score, float(row["score"]))
         pr.indicators.append(row["indicator"])
         pr.evidence.append(f"{row['label']}: " + ", ".join(row["redenen"]))
-    ranked = sorted(out.values(), key=lambda pr: (-pr.score, pr.title))
-    return ranked[:count]
+    labels = dict(zip(scores["indicator"], scores["label"]))
+    for pr in out.values():
+        pr.title = f"{THEMES.get(pr.theme, pr.theme)}: " + _and([_in_sentence(labels[i]) for i in pr.indicators])
+        theme_rows = scores[(scores["chapter"] == pr.theme) & scores["gunstig"].map(bool)]
+        # the supporting indicators' own favourable results first, then the theme's other indicators
+        theme_rows = theme_rows.assign(own=~theme_rows["indicator"].isin(pr.indicators)).sort_values(["own", "label"])
+        against = [f"{r['label']}: " + ", ".join(r["gunstig"]) for _, r in theme_rows.iterrows()]
+        if len(against) > MAX_AGAINST:
+            rest = len(against) - MAX_AGAINST + 1
+            against = against[:MAX_AGAINST - 1] + [f"en {rest} andere indicatoren in dit thema met een gunstige uitkomst"]
+        pr.against = against
+    ranked = sorted(out.values(), key=lambda pr: -pr.score)
+    for pr in ranked:
+        pr.rank = 1 + sum(other.score > pr.score for other in ranked)
+    return [pr for pr in ranked if pr.rank <= count]
+
+
+def _in_sentence(label: str) -> str:
+    """'Woninginbraak' -> 'woninginbraak' inside a sentence; abbreviations ('HIC', 'E33 ...') stay."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+def rank_label(pr: Priority, ranked: list[Priority]) -> str:
+    """'1', or '2 (gedeeld)' when another priority has the same score."""
+    shared = sum(other.rank == pr.rank for other in ranked) > 1
+    return f"{pr.rank} (gedeeld)" if shared else str(pr.rank)
+
+
+OVERVIEW_COLUMNS = ("Tov Nederland", "Tov regio/vergelijkbaar", "Trend", "Sinds vorige analyse")
+
+
+def _overview_column(t: Test) -> str:
+    if t.toets == "niveau: nederland":
+        return "Tov Nederland"
+    if t.toets.startswith("niveau"):
+        return "Tov regio/vergelijkbaar"
+    return {"trend": "Trend", "verandering": "Sinds vorige analyse"}.get(t.toets, "")
 
 
 def signal_table(profiles: dict, tests: list[Test], scores: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """The one table with every indicator: level, each test's verdict and signal, score."""
-    by_ind: dict[str, dict[str, Test]] = {}
+    by_ind: dict[str, dict[str, list[Test]]] = {}
     for t in tests:
-        key = "Nederland" if t.label == "Nederland" else ("Vergelijkbaar" if t.criterion in ("niveau",) else
-                                                         ("Trend" if t.criterion == "trend" else
-                                                          ("Verandering" if t.criterion == "verandering" else "Beleving")))
-        if t.criterion == "beleving" and t.label != "Nederland":
-            key = "Vergelijkbaar"
-        if t.criterion == "beleving" and t.label == "Nederland":
-            key = "Nederland"
-        by_ind.setdefault(t.indicator, {})[key] = t
+        by_ind.setdefault(t.indicator, {}).setdefault(_overview_column(t), []).append(t)
     score_by = dict(zip(scores["indicator"], scores["score"]))
-    rows, colours = [], {c: [] for c in ("Tov Nederland", "Tov regio/vergelijkbaar", "Trend", "Sinds vorige analyse")}
+    rows, colours = [], {c: [] for c in OVERVIEW_COLUMNS}
     for ind_id, p in profiles.items():
         found = by_ind.get(ind_id, {})
-
-        def cell(key: str) -> tuple[str, str]:
-            t = found.get(key)
-            if t is None:
-                return "—", "onbekend"
-            suffix = f" [{t.signal}]" if t.signal else ""  # signaal and alarm only for unfavourable results
-            return t.verdict + suffix, t.colour
-
         level = (f"{format_nl(p.rate.value, 1)} {p.rate_label} ({p.period_label})" if isinstance(p, CountProfile)
                  else f"{p.formatted_value()} ({p.edition})")
-        nl, nl_c = cell("Nederland")
-        ref, ref_c = cell("Vergelijkbaar")
-        tr, tr_c = cell("Trend")
-        ch, ch_c = cell("Verandering")
-        rows.append({"Indicator": p.indicator.label, "Hoofdstuk": THEMES.get(p.indicator.chapter, p.indicator.chapter),
-                     "Niveau": level, "Tov Nederland": nl, "Tov regio/vergelijkbaar": ref, "Trend": tr,
-                     "Sinds vorige analyse": ch, "Score": score_by.get(ind_id, 0.0)})
-        for column, colour in zip(colours, (nl_c, ref_c, tr_c, ch_c)):
-            colours[column].append(colour)
+        row = {"Indicator": p.indicator.label, "Hoofdstuk": THEMES.get(p.indicator.chapter, p.indicator.chapter),
+               "Niveau": level}
+        for name in OVERVIEW_COLUMNS:
+            cell = found.get(name, [])
+            # signaal and alarm only for unfavourable results
+            row[name] = "; ".join(t.verdict + (f" [{t.signal}]" if t.signal else "") for t in cell) or "—"
+            shown = [t.colour for t in cell]
+            colours[name].append(next((c for c in ("slechter", "beter", "neutraal", "gelijk") if c in shown),
+                                      "onbekend"))
+        row["Score"] = score_by.get(ind_id, 0.0)
+        rows.append(row)
     df = pd.DataFrame(rows)
     order = df.sort_values(["Score", "Hoofdstuk"], ascending=[False, True]).index
     df = df.loc[order].reset_index(drop=True)
@@ -335,6 +344,11 @@ class Judgement:
     oordeel: str
     toelichting: str
     years: tuple[int, ...] = ()
+    # A test outside the report's family (two named years; a trend or a comparison on the data up to the
+    # plan's year): its uncorrected result, and how to word the judgement once the statements' family
+    # has corrected it (:func:`correct_statements`).
+    result: object = None
+    reword: object = None  # callable(judged result) -> Judgement
 
 
 @dataclass
@@ -356,25 +370,15 @@ def statement_year(item: dict, config) -> int:
     return int(item.get("tot", config.vorige_analyse))
 
 
-def check_statement(ds: Dataset, item: dict, profiles: dict, notes: pd.DataFrame | None = None,
-                    views: dict | None = None) -> StatementCheck:
-    """Judge one statement on the data up to its year and, separately, on the data after it.
-
-    ``notes`` (see :func:`partner_notes`): a verdict resting on a partner figure whose note cites
-    the plan (:func:`note_names_plan`) becomes TAKEN_FROM_PLAN. ``views`` caches the data up to a year.
-    """
+def _judgements(ds: Dataset, item: dict, profiles: dict, views: dict) -> tuple[Judgement, Judgement]:
+    """A statement judged on the data up to its year and, separately, on the data after it (uncorrected
+    where a test is outside the report's family: see :func:`correct_statements`)."""
     ind = get_indicator(item["indicator"])
     year = statement_year(item, ds.config)
-    views = {} if views is None else views
     if year not in views:
         views[year] = _until(ds, year)
     before = _judge_until(views[year], item, ind, year, profiles if views[year] is ds else {})
-    after = _judge_since(ds, item, ind, year, profiles)
-    bron = str(item.get("bron", ""))
-    before, after = (_unless_from_plan(ds, ind, v, notes, bron) for v in (before, after))
-    return StatementCheck(uitspraak=item["uitspraak"], indicator=ind.label, oordeel=before.oordeel,
-                          toelichting=before.toelichting, bron=bron, tot=year, sinds_oordeel=after.oordeel,
-                          sinds_toelichting=after.toelichting)
+    return before, _judge_since(ds, item, ind, year, profiles)
 
 
 def _until(ds: Dataset, year: int) -> Dataset:
@@ -431,11 +435,23 @@ def _judge_profile(p, expectation: str) -> Judgement:
         if comp is None:
             return Judgement(NO_DATA, "geen vergelijking met Nederland mogelijk")
         want = "hoger" if expectation.startswith("hoger") else "lager"
-        direction = comp.result.direction
-        oordeel = "ondersteund" if direction == want else ("tegengesproken" if direction in ("hoger", "lager")
-                                                           else "niet ondersteund")
         label = p.period_label if isinstance(p, CountProfile) else str(p.edition)
-        return Judgement(oordeel, f"{comp.verdict} ({label})", years)
+
+        def worded(result, verdict: str = comp.verdict) -> Judgement:
+            direction = result.direction
+            oordeel = "ondersteund" if direction == want else ("tegengesproken" if direction in ("hoger", "lager")
+                                                               else "niet ondersteund")
+            return Judgement(oordeel, f"{verdict} ({label})", years)
+
+        if isinstance(comp.result, signals.Judged):
+            return worded(comp.result)
+        min_count = p.indicator.min_count if isinstance(p, CountProfile) else None
+
+        def reword(result) -> Judgement:
+            verdict = (verdicts.verdict_benchmark(result, "Nederland", min_count) if isinstance(p, CountProfile)
+                       else verdicts.verdict_survey(result, area="Nederland"))
+            return worded(result, verdict)
+        return dataclasses.replace(worded(comp.result), result=comp.result, reword=reword)
     if not isinstance(p, CountProfile):
         return Judgement(NO_DATA, "alleen voor tellingen te toetsen")
     direction = p.trend.direction if p.trend is not None else "onbekend"
@@ -443,7 +459,14 @@ def _judge_profile(p, expectation: str) -> Judgement:
         years = tuple(int(y) for y in p.trend.years_used)
     else:
         years = tuple(int(y) for y in p.series.loc[p.series["rol"] == "gemeente", "jaar"])
-    return Judgement(_judge(expectation, direction, p.trend_verdict), p.trend_verdict, years)
+    judgement = Judgement(_judge(expectation, direction, p.trend_verdict), p.trend_verdict, years)
+    if p.trend is None or p.trend.status != "ok" or isinstance(p.trend, signals.Judged):
+        return judgement
+
+    def reword(result) -> Judgement:
+        verdict = verdicts.verdict_trend(result, p.indicator.min_count)
+        return Judgement(_judge(expectation, result.direction, verdict), verdict, years)
+    return dataclasses.replace(judgement, result=p.trend, reword=reword)
 
 
 def _judge(expectation: str, direction: str, verdict: str) -> str:
@@ -463,22 +486,62 @@ def _judge(expectation: str, direction: str, verdict: str) -> str:
     return "tegengesproken"
 
 
+@dataclass
+class YearComparison:
+    """The count of one year against another for a statement, before the statements' correction."""
+
+    indicator: object
+    expectation: str
+    year1: int
+    year2: int
+    result: object  # compare.PeriodComparison (uncorrected); wrapped in signals.Judged once corrected
+
+
 def _compare_years(ds: Dataset, ind, expectation: str, year1: int, year2: int) -> Judgement:
-    """The count in ``year2`` against ``year1`` (per inhabitant when known), judged against the expectation."""
+    """The count in ``year2`` against ``year1`` (per inhabitant when known), judged against the expectation.
+
+    With the year-to-year variation of the series (``analysis.change_test``). The words follow only
+    after the correction over all statements (:func:`check_statements`); this judgement is provisional.
+    """
     cfg = ds.config
     counts = ds.counts(ind.id, [ds.gemeente], years=(min(year1, cfg.jaar_van), max(year2, cfg.jaar_tot)))
     by_year = dict(zip(counts["jaar"], zip(counts["aantal"], counts["noemer"])))
     if year1 not in by_year or year2 not in by_year:
         return Judgement(NO_DATA, f"geen cijfers voor {year1} en {year2}")
     (c1, e1), (c2, e2) = by_year[year1], by_year[year2]
+    yearly = counts.dropna(subset=["aantal"])[["jaar", "aantal", "noemer"]]
     if np.isnan(e1) or np.isnan(e2):
         e1 = e2 = 1.0  # no denominator: compare the counts themselves
-    result = compare.compare_periods(c1, e1, c2, e2, method="exact-cond")
-    verdict = verdicts.verdict_periods(result, year1, ind.min_count)
-    detail = (f"{format_nl(c1, 0)} in {year1} en {format_nl(c2, 0)} in {year2}: {verdict} "
-              f"(verhouding {format_nl(result.rate_ratio, 2)}, 95%-interval {format_nl(result.lower, 2)}–"
-              f"{format_nl(result.upper, 2)})")
-    return Judgement(_judge(expectation, result.direction, verdict), detail, (year1, year2))
+        yearly = yearly.assign(noemer=1.0)
+    result = analysis.change_test(c1, e1, c2, e2, analysis.yearly_trend(yearly))
+    comparison = YearComparison(ind, expectation, year1, year2, result)
+    return dataclasses.replace(_year_judgement(comparison, result), result=result,
+                               reword=lambda judged: _year_judgement(comparison, judged))
+
+
+def _year_judgement(comparison: YearComparison, result) -> Judgement:
+    ind = comparison.indicator
+    verdict = verdicts.verdict_periods(result, analysis.since_label(comparison.year1), ind.min_count)
+    detail = (f"{format_nl(result.count1, 0)} in {comparison.year1} en {format_nl(result.count2, 0)} in "
+              f"{comparison.year2}: {verdict} (verhouding {format_nl(result.rate_ratio, 2)}, 95%-interval "
+              f"{format_nl(result.lower, 2)}–{format_nl(result.upper, 2)})")
+    return Judgement(_judge(comparison.expectation, result.direction, verdict), detail,
+                     (comparison.year1, comparison.year2))
+
+
+def correct_statements(judgements: list[Judgement]) -> list[Judgement]:
+    """The statements' own family: the tests outside the report's family, Holm-corrected together.
+
+    A statement judged on the report's data uses the report's tests (already corrected). A comparison
+    of the two years a statement names, and a trend or comparison on the data up to the plan's year,
+    are tests of their own: they form the named family "uitspraken van het vorige plan", and
+    "significant" there means significant after this correction.
+    """
+    tested = [j for j in judgements if j.result is not None and np.isfinite(float(j.result.p_value))]
+    p_values = [float(j.result.p_value) for j in tested]
+    corrected = {id(j): j.reword(signals.Judged(j.result, p_adjusted))
+                 for j, p_adjusted in zip(tested, signals.adjust_p(p_values, "holm") if tested else [])}
+    return [corrected.get(id(j), j) for j in judgements]
 
 
 def _check_value(ds: Dataset, item: dict, ind, until: int | None = None, after: int | None = None) -> Judgement:
@@ -528,8 +591,24 @@ def _and(items) -> str:
 
 
 def check_statements(ds: Dataset, profiles: dict, notes: pd.DataFrame | None = None) -> list[StatementCheck]:
+    """Every statement of the plan judged twice, with one correction over the statements' own tests.
+
+    ``notes`` (see :func:`partner_notes`): a verdict resting on a partner figure whose note cites the
+    plan (:func:`note_names_plan`) becomes TAKEN_FROM_PLAN.
+    """
     views: dict = {}
-    return [check_statement(ds, item, profiles, notes, views) for item in ds.config.uitspraken]
+    items = list(ds.config.uitspraken)
+    pairs = [_judgements(ds, item, profiles, views) for item in items]
+    flat = correct_statements([j for pair in pairs for j in pair])
+    out = []
+    for k, item in enumerate(items):
+        ind = get_indicator(item["indicator"])
+        bron = str(item.get("bron", ""))
+        before, after = (_unless_from_plan(ds, ind, j, notes, bron) for j in flat[2 * k:2 * k + 2])
+        out.append(StatementCheck(uitspraak=item["uitspraak"], indicator=ind.label, oordeel=before.oordeel,
+                                  toelichting=before.toelichting, bron=bron, tot=statement_year(item, ds.config),
+                                  sinds_oordeel=after.oordeel, sinds_toelichting=after.toelichting))
+    return out
 
 
 def statement_table(statements: list[StatementCheck]) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
@@ -581,6 +660,7 @@ class Synthesis:
     statements: list[StatementCheck]
     weights: dict
     themes: list[str]
+    signal_csv: pd.DataFrame  # one row per test of the report's family (``family.table``)
 
     def n_tests(self) -> int:
         return int(sum(1 for t in self.tests if not np.isnan(t.p_value)))
@@ -596,7 +676,7 @@ class Synthesis:
         out.append(f"{len(self.profiles)} indicatoren met {self.n_tests()} toetsen; na correctie voor het aantal toetsen "
                    f"{n['alarm']} keer alarm (99,8%) en {n['signaal']} keer signaal (95%) voor een ongunstige uitkomst.")
         for pr in self.priorities[:3]:
-            out.append(f"Voorgestelde prioriteit: {pr.title} — {pr.evidence[0]}.")
+            out.append(f"Voorgestelde prioriteit {rank_label(pr, self.priorities)}: {pr.title} — {pr.evidence[0]}.")
         if self.statements:
             out.append(statement_finding(self.statements))
         return out[:5]
@@ -608,9 +688,12 @@ def analyse(ds: Dataset, notes: pd.DataFrame | None = None) -> Synthesis:
     weights = dict(DEFAULT_WEIGHTS)
     weights.update({k: float(v) for k, v in (cfg.get("gewichten") or {}).items()})
     themes = list(cfg.get("themas") or [])
-    profiles = all_profiles(ds)
-    tests = collect_tests(profiles)
+    if ds.family is None:  # a Dataset opened without open_chapter: the synthesis cannot do without its family
+        ds.family = family.compute(ds)
+    profiles = family.all_profiles(ds)
+    entries = family.collect(ds, profiles)
+    tests = tests_of(entries, ds.family, profiles)
     scores = score_indicators(profiles, tests, weights, themes)
     ranked = priorities(scores, int(cfg.get("aantal", 5)), float(cfg.get("minimum_score", 1.0)))
     statements = check_statements(ds, profiles, notes)
-    return Synthesis(profiles, tests, scores, ranked, statements, weights, themes)
+    return Synthesis(profiles, tests, scores, ranked, statements, weights, themes, family.table(entries, ds.family))

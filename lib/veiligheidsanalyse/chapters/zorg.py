@@ -22,6 +22,7 @@ import pandas as pd
 from .. import analysis
 from ..analysis import Comparison, CountProfile, TrendComparison
 from ..data import Dataset
+from ..indicators import indicator
 from ..stats.formatting import format_count
 
 E33 = "overlast_verward"
@@ -77,7 +78,8 @@ def e33_against_nl(ds: Dataset) -> TrendComparison | None:
         return None
     return analysis.compare_trends(y, own["aantal"].reindex(y), own["noemer"].reindex(y), nl["aantal"].reindex(y),
                                    nl["noemer"].reindex(y), naam=ds.gemeente_naam,
-                                   reference_name=ds.region_name(cfg.vergelijking.nederland), min_count=10)
+                                   reference_name=ds.region_name(cfg.vergelijking.nederland), min_count=10,
+                                   ds=ds, key=E33)
 
 
 def e33_comparison_text(comparison: TrendComparison) -> str:
@@ -199,6 +201,27 @@ def woonoverlast(ds: Dataset, threshold: int) -> Woonoverlast | None:
     change = analysis.change_between(ds, WOONOVERLAST)
     profile = analysis.count_profile(ds, WOONOVERLAST) if len(df) >= 2 else None
     return Woonoverlast(ds.gemeente_naam, threshold, shown, hidden, change, profile)
+
+
+def family_entries(ds: Dataset) -> list:
+    """This chapter's tests outside the indicator profiles, for the report's family (``chapters.family``):
+    the national E33 trend, the E33 trend against the national one, woonoverlast first against last year.
+    (The gemeente's own E33 trend is the profile's trend: the same test, one member of the family.)"""
+    out = []
+    comparison = e33_against_nl(ds)
+    if comparison is not None:
+        label, polarity = indicator(E33).label, indicator(E33).polarity
+        for test, result, verdict, pol in ((analysis.RELATIVE_TESTS[0], comparison.reference,
+                                            comparison.reference_verdict, "neutraal"),
+                                           (analysis.RELATIVE_TESTS[1], comparison.relative,
+                                            comparison.relative_verdict, polarity)):
+            out.append(analysis.FamilyEntry(E33, label, test, float(result.p_value), verdict,
+                                            analysis.verdict_colour(verdict, result.direction, pol)))
+    change = analysis.change_between(ds, WOONOVERLAST)
+    if change is not None:
+        out.append(analysis.FamilyEntry(WOONOVERLAST, indicator(WOONOVERLAST).label, change.test,
+                                        float(change.result.p_value), change.verdict, change.colour))
+    return out
 
 
 # ---------------------------------------------------------------------------- findings

@@ -18,9 +18,12 @@ def _findings(run_dir: Path, chapter: str) -> dict:
 
 
 def _priority_item(p: dict) -> str:
+    place = html.escape(str(p.get("plaats", "") or ""))
     title = html.escape(str(p.get("titel", "")))
     why = html.escape(str(p.get("onderbouwing", "") or ""))
-    return f"<li><strong>{title}</strong>" + (f" — {why}" if why else "") + "</li>"
+    against = html.escape(str(p.get("daartegenover", "") or ""))
+    return ("<li>" + (f"{place}. " if place else "") + f"<strong>{title}</strong>" + (f" — {why}" if why else "")
+            + (f". Daartegenover: {against}" if against else "") + "</li>")
 
 
 def index_body(run_dir: Path, gemeente_naam: str, periode: str, links: list[dict], results: dict) -> str:
@@ -39,7 +42,8 @@ def index_body(run_dir: Path, gemeente_naam: str, periode: str, links: list[dict
         priorities = [p for p in data.get("priorities", []) if isinstance(p, dict) and p.get("titel")]
         ok = results.get(synthesis["id"], {}).get("status") == "ok"
         if priorities:
-            parts.append('<ol class="va-priorities">' + "".join(_priority_item(p) for p in priorities) + "</ol>")
+            # A list with the places written out: equal scores share a place ("2 (gedeeld)").
+            parts.append('<ul class="va-priorities">' + "".join(_priority_item(p) for p in priorities) + "</ul>")
             parts.append(f'<p class="va-more"><a href="{html.escape(synthesis["file"])}">Hoe de prioriteiten zijn '
                          "bepaald</a></p>")
         elif not ok:

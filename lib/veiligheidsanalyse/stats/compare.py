@@ -20,7 +20,7 @@ import numpy as np
 from ._common import as_float, check_conf, unwrap
 from .rates import poisson_ci
 
-PERIOD_METHODS = ("exact-cond", "etest")
+PERIOD_METHODS = ("exact-cond", "etest", "quasi-poisson")
 
 
 def _direction(significant, ratio, known):
@@ -192,7 +192,32 @@ def _etest(c1, e1, c2, e2, conf):
     return p_value.reshape(shape), lower.reshape(shape), upper.reshape(shape)
 
 
-def compare_periods(count1, exposure1, count2, exposure2, method: str = "exact-cond", conf: float = 0.95):
+def _quasi_poisson(c1, e1, c2, e2, conf, dispersion):
+    """Wald test of the log rate ratio with the Poisson variance times ``dispersion``.
+
+    The same as a Poisson GLM of the two counts (offset log exposure, one indicator for period 2)
+    fitted with ``scale=dispersion``. With a zero count the log ratio has no variance; those pairs
+    fall back to the exact conditional test (a dispersion cannot be used there).
+    """
+    from scipy.stats import norm
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_ratio = np.log(c2 / e2) - np.log(c1 / e1)
+        se = np.sqrt(dispersion * (1.0 / c1 + 1.0 / c2))
+        z = log_ratio / se
+    crit = norm.ppf(1 - (1 - conf) / 2)
+    p_value = 2 * norm.sf(np.abs(z))
+    lower, upper = np.exp(log_ratio - crit * se), np.exp(log_ratio + crit * se)
+    zero = (c1 == 0) | (c2 == 0)
+    if np.any(zero):
+        p_exact, lo_exact, hi_exact = _conditional_exact(c1, e1, c2, e2, conf)
+        p_value, lower, upper = (np.where(zero, exact, wald) for exact, wald in
+                                 ((p_exact, p_value), (lo_exact, lower), (hi_exact, upper)))
+    return p_value, lower, upper
+
+
+def compare_periods(count1, exposure1, count2, exposure2, method: str = "exact-cond", conf: float = 0.95,
+                    dispersion: float = 1.0):
     """Compare the rate in period 2 with period 1 (e.g. 2024 against 2019).
 
     ``exposure`` is the population (or person-years) of each period. ``method``:
@@ -202,6 +227,9 @@ def compare_periods(count1, exposure1, count2, exposure2, method: str = "exact-c
     * ``"etest"``: the more powerful E-test of Krishnamoorthy & Thomson (2004) as statsmodels'
       default (``test_poisson_2indep(..., method="etest")``, score statistic), with the
       interval that inverts the same test (excludes 1 exactly when p < 1 - conf).
+    * ``"quasi-poisson"``: for yearly counts that vary more from year to year than Poisson allows.
+      ``dispersion`` (phi >= 1, e.g. the Pearson dispersion of the trend fit over the same series)
+      widens the variance of the log rate ratio: a Wald test as a Poisson GLM with that scale.
 
     Returns :class:`PeriodComparison` with ``rate_ratio = (count2/exposure2)/(count1/exposure1)``.
     NaN counts, or no events at all, give NaN results.
@@ -214,8 +242,12 @@ def compare_periods(count1, exposure1, count2, exposure2, method: str = "exact-c
         raise ValueError("a count cannot be negative")
     if np.any(e1 <= 0) or np.any(e2 <= 0):
         raise ValueError("exposures (populations) must be positive")
+    if not (np.isfinite(dispersion) and dispersion >= 1.0):
+        raise ValueError(f"dispersion must be a number >= 1, got {dispersion!r}")
     if method == "exact-cond":
         p_value, lower, upper = _conditional_exact(c1, e1, c2, e2, conf)
+    elif method == "quasi-poisson":
+        p_value, lower, upper = _quasi_poisson(c1, e1, c2, e2, conf, float(dispersion))
     else:
         p_value, lower, upper = _etest(c1, e1, c2, e2, conf)
     with np.errstate(divide="ignore", invalid="ignore"):

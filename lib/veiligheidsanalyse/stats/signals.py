@@ -63,3 +63,43 @@ def signal_levels(p_values, method: str = "holm", signal: float = SIGNAL, alarm:
 
         return pd.Series(levels, index=p_values.index, name="signaal")
     return levels
+
+
+class Judged:
+    """A test result as the report decides it: significant only when its *corrected* p-value is.
+
+    Wraps a result of ``compare``, ``trend`` or ``survey`` and answers like it, except for
+    ``direction``: "gelijk" when the p-value adjusted over the report's family of tests is above
+    ``SIGNAL``, however small the uncorrected p-value. ``aanwijzing`` says that the uncorrected
+    test alone would have called it significant; the verdict words label such a result as an
+    indication, never as "significant". Every ``.direction`` a chapter reads is thereby the
+    report's one standard of evidence.
+    """
+
+    def __init__(self, result, p_adjusted: float, signal: float = SIGNAL):
+        self.result = result
+        self.p_adjusted = float(p_adjusted)
+        self.raw_direction = result.direction
+        significant = self.raw_direction in ("hoger", "lager") and self.p_adjusted <= signal
+        self.direction = self.raw_direction if significant or self.raw_direction not in ("hoger", "lager") else "gelijk"
+        self.aanwijzing = self.raw_direction in ("hoger", "lager") and not significant
+
+    def __getattr__(self, name):
+        return getattr(self.result, name)
+
+
+class Family:
+    """The adjusted p-values of one report's family of tests, by (indicator, test) key.
+
+    ``judge`` wraps a result in :class:`Judged` with its adjusted p-value. A test that is not in
+    the family gets NaN: it can be an "aanwijzing" but never "significant".
+    """
+
+    def __init__(self, adjusted: dict[tuple[str, str], float]):
+        self.adjusted = dict(adjusted)
+
+    def p_adjusted(self, indicator: str, test: str) -> float:
+        return float(self.adjusted.get((indicator, test), np.nan))
+
+    def judge(self, indicator: str, test: str, result) -> Judged:
+        return Judged(result, self.p_adjusted(indicator, test))

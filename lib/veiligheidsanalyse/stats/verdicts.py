@@ -19,6 +19,7 @@ from .survey import SurveyComparison
 from .trend import STATUS_NO_EVENTS, STATUS_OK, STATUS_TOO_FEW_EVENTS, STATUS_TOO_FEW_YEARS, Trend
 
 TOO_FEW = "te weinig gevallen om te vergelijken"
+NOT_AFTER_CORRECTION = ", niet significant na correctie"  # an uncorrected result is only an "aanwijzing"
 UNKNOWN = "onbekend (geen gegevens)"
 POLARITIES = ("hoger_slechter", "hoger_beter", "neutraal")
 
@@ -44,7 +45,14 @@ def _too_few(count, min_count) -> bool:
     return min_count is not None and not np.isnan(count) and count < min_count
 
 
-def _compared_with(direction: str, area: str) -> str:
+def _indication(result) -> str:
+    """'hoger'/'lager' when only the uncorrected test is significant (see ``signals.Judged``), else ''."""
+    return result.raw_direction if getattr(result, "aanwijzing", False) else ""
+
+
+def _compared_with(direction: str, area: str, indication: str = "") -> str:
+    if indication:
+        return f"aanwijzing: {indication} dan {area}{NOT_AFTER_CORRECTION}"
     if direction == "hoger":
         return f"significant hoger dan {area}"
     if direction == "lager":
@@ -64,7 +72,7 @@ def verdict_benchmark(result: BenchmarkComparison, area: str = "Nederland", min_
         return UNKNOWN
     if _too_few(result.observed, min_count):
         return TOO_FEW
-    return _compared_with(result.direction, area)
+    return _compared_with(result.direction, area, _indication(result))
 
 
 def verdict_periods(result: PeriodComparison, since, min_count: int | None = None) -> str:
@@ -79,6 +87,10 @@ def verdict_periods(result: PeriodComparison, since, min_count: int | None = Non
     if min_count is not None and max(counts) < min_count:
         return TOO_FEW
     direction = result.direction
+    indication = _indication(result)
+    if indication:
+        word = "stijging" if indication == "hoger" else "daling"
+        return f"aanwijzing voor een {word} sinds {since}{NOT_AFTER_CORRECTION}"
     if direction == "hoger":
         return f"significante stijging sinds {since}"
     if direction == "lager":
@@ -103,12 +115,16 @@ def verdict_trend(result: Trend, min_count: int | None = None) -> str:
         return "te weinig gevallen voor een trend"
     span = f"({result.first_year}-{result.last_year})"
     direction = result.direction
+    change = abs(result.annual_change_pct)
+    amount = format_pct(change, 0 if change >= 1 else 1)
+    indication = _indication(result)
+    if indication:
+        word = "stijging" if indication == "hoger" else "daling"
+        return f"aanwijzing voor een {word} van gemiddeld {amount} per jaar {span}{NOT_AFTER_CORRECTION}"
     if direction == "gelijk":
         return f"geen significante trend {span}"
     if direction not in ("hoger", "lager"):
         return UNKNOWN
-    change = abs(result.annual_change_pct)
-    amount = format_pct(change, 0 if change >= 1 else 1)
     word = "stijging" if direction == "hoger" else "daling"
     return f"significante {word} van gemiddeld {amount} per jaar {span}"
 
@@ -125,8 +141,11 @@ def verdict_survey(result: SurveyComparison, area: str | None = None) -> str:
     if result.status != "ok":
         return "niet getoetst (geen marges)"
     direction = result.direction
+    indication = _indication(result)
     if area is not None:
-        return _compared_with(direction, area)
+        return _compared_with(direction, area, indication)
+    if indication:
+        return f"aanwijzing: {indication} dan in {result.edition1}{NOT_AFTER_CORRECTION}"
     if direction == "hoger":
         return f"significant hoger dan in {result.edition1}"
     if direction == "lager":
@@ -136,18 +155,20 @@ def verdict_survey(result: SurveyComparison, area: str | None = None) -> str:
     return UNKNOWN
 
 
+# A position in the funnel, not a verdict: the limits hold for one gemeente on its own (no correction
+# for the report's family), so no "signaal" or "alarm" here; the verdicts are the comparisons' words.
 FUNNEL_TEXT = {
     "binnen": "binnen de verwachte spreiding",
-    "boven 95%": "boven de 95%-grens (signaal)",
-    "boven 99,8%": "boven de 99,8%-grens (alarm)",
-    "onder 95%": "onder de 95%-grens (signaal)",
-    "onder 99,8%": "onder de 99,8%-grens (alarm)",
+    "boven 95%": "boven de 95%-grens",
+    "boven 99,8%": "boven de 99,8%-grens",
+    "onder 95%": "onder de 95%-grens",
+    "onder 99,8%": "onder de 99,8%-grens",
     "onbekend": UNKNOWN,
 }
 
 
 def verdict_funnel(flag: str) -> str:
-    """Sentence part for a funnel flag: "boven de 95%-grens (signaal)", "binnen de verwachte spreiding"."""
+    """Sentence part for a funnel flag: "boven de 95%-grens", "binnen de verwachte spreiding"."""
     return FUNNEL_TEXT.get(flag, UNKNOWN)
 
 
@@ -162,12 +183,13 @@ def funnel_direction(flag: str) -> str:
 
 def verdict(result, **kwargs) -> str:
     """Dispatch to the verdict function for ``result``'s type (see the specific functions)."""
-    if isinstance(result, BenchmarkComparison):
+    kind = getattr(result, "result", result)  # a signals.Judged answers for the result it wraps
+    if isinstance(kind, BenchmarkComparison):
         return verdict_benchmark(result, **kwargs)
-    if isinstance(result, PeriodComparison):
+    if isinstance(kind, PeriodComparison):
         return verdict_periods(result, **kwargs)
-    if isinstance(result, Trend):
+    if isinstance(kind, Trend):
         return verdict_trend(result, **kwargs)
-    if isinstance(result, SurveyComparison):
+    if isinstance(kind, SurveyComparison):
         return verdict_survey(result, **kwargs)
     raise TypeError(f"no verdict for {type(result).__name__}")
