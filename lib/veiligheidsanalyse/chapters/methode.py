@@ -36,19 +36,30 @@ METHODS = [
      "(quasi-Poisson). 2020 en 2021 (corona) tellen niet mee, tenzij de reeks anders te kort is; dat staat er dan bij. "
      "De trend is een gemiddelde verandering per jaar met 95%-interval."),
     ("Verandering sinds de vorige analyse",
-     "Het laatste jaar wordt vergeleken met het jaar van de vorige analyse (exacte voorwaardelijke toets). Een "
-     "stijging van bijvoorbeeld 40% zonder toets zegt bij kleine aantallen weinig."),
+     "Het laatste jaar wordt vergeleken met het jaar van de vorige analyse. Jaarcijfers schommelen meer dan toeval "
+     "in de aantallen alleen verklaart; die schommeling meet de trendschatting van dezelfde reeks (de overspreiding). "
+     "Is die groter dan 1, dan telt ze mee (quasi-Poissontoets op de verhouding van de twee jaren), anders een exacte "
+     "voorwaardelijke toets. Is het jaar van de vorige analyse een coronajaar (2020 of 2021), dan staat dat erbij: "
+     "één uitzonderlijk jaar is een zwakke basis. Een stijging van bijvoorbeeld 40% zonder toets zegt weinig."),
     ("Enquêtecijfers (Veiligheidsmonitor)",
      "Gepubliceerde marges worden gebruikt; zonder marges een Wilson-interval op de effectieve steekproef "
      "(aantal respondenten gedeeld door een ontwerpeffect van 1,3, een aanname). Verschillen tussen gebieden of "
      "edities worden getoetst met een z-toets; tussen edities van vóór en vanaf 2021 wordt niet getoetst omdat de "
      "vragenlijst toen is vernieuwd ('niet vergelijkbaar')."),
-    ("Signaal en alarm",
+    ("Significant, aanwijzing, signaal en alarm",
      "In één rapport worden veel toetsen gedaan; bij 95% zijn er dan een paar 'significant' door toeval. Daarom "
-     "zijn de p-waarden van het hele rapport samen gecorrigeerd (Holm). Na correctie heet een ongunstige uitkomst bij "
-     "95% een signaal en bij 99,8% een alarm; een gunstige uitkomst is nooit een signaal. Bij indicatoren die vooral de "
-     "inzet van politie en handhaving volgen (Halt, rijden onder invloed, drugs, wapens) is een stijging neutraal. De "
-     "signaaltabel (CSV) van de synthese geeft per toets de p-waarde, de gecorrigeerde p-waarde en het oordeel."),
+     "vormen alle toetsen van alle hoofdstukken samen één familie en zijn hun p-waarden samen gecorrigeerd volgens "
+     "Holm. Holm en niet Benjamini-Hochberg: een raad leest elke uitkomst als een bevinding, dus de kans op ook maar "
+     "één toevalstreffer in het hele rapport wordt begrensd, niet alleen het aandeel ervan. 'Significant' betekent op "
+     "elke pagina: na die correctie (gecorrigeerde p-waarde hoogstens 0,05). Een uitkomst die alleen zonder correctie "
+     "significant is, heet een 'aanwijzing' en telt nergens mee. Een ongunstige significante uitkomst heet een signaal, "
+     "bij 99,8% (gecorrigeerde p-waarde hoogstens 0,002) een alarm; een gunstige uitkomst is nooit een signaal. Bij "
+     "indicatoren die vooral de inzet van politie en handhaving volgen (Halt, rijden onder invloed, drugs, wapens) is "
+     "een stijging neutraal. Twee toetsen hebben een eigen, benoemde familie: de vergelijking van de kernen "
+     "onderling (per indicator gecorrigeerd over de kernen, hoofdstuk Kernen) en de toetsen van de uitspraken uit "
+     "het vorige plan op de cijfers tot het jaar van het plan (samen gecorrigeerd, hoofdstuk Synthese). De "
+     "signaaltabel (CSV) van de synthese geeft per toets van de rapportfamilie de p-waarde, de gecorrigeerde p-waarde, "
+     "het oordeel zoals het op de pagina's staat en de richting: zo is elk oordeel na te rekenen."),
     ("Afscherming van kleine aantallen",
      "Aantallen uit partnerbestanden onder de drempel van de configuratie worden getoond als '<drempel'; waar een "
      "totaal een verborgen cel zou verraden, wordt ook een tweede cel verborgen ('x'). Onbekende cellen uit de bron "
