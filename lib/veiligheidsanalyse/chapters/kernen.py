@@ -446,16 +446,17 @@ def _gemeente_rows(ds: Dataset, indicator_id: str, noemer: str, window: tuple[in
         out.append(_summary_row(label, np.nan, gap, np.nan))
         share = format_pct(100 * gap / count, 0 if abs(gap) >= 0.1 * count else 1) if count > 0 else ""
         if gap > 0:
-            notes.append(f"'{TOTAL}' is het cijfer van {ds.gemeente_naam} uit politietabel {gem.table}, hetzelfde als "
-                         f"elders in deze analyse ({format_nl(count, 0)} in {period}). De kernen komen uit de "
-                         f"buurttabel {indicator.table}, waarin registraties ontbreken die de politie niet aan een buurt "
-                         f"kan toewijzen: {format_nl(gap, 0)} ({share}). Die tellen bij geen enkele kern mee; elke kern "
-                         f"is vergeleken met de andere kernen samen ('{KERNEN_SUM}').")
+            notes.append(f"'{TOTAL}' is het cijfer van {ds.gemeente_naam} uit politietabel {gem.table}, hetzelfde "
+                         f"als elders in deze analyse ({format_nl(count, 0)} in {period}). De kernen komen uit de "
+                         f"buurttabel {indicator.table}, waarin registraties ontbreken die de politie niet aan een "
+                         f"buurt kan toewijzen: {format_nl(gap, 0)} ({share}). Die tellen bij geen enkele kern mee; "
+                         f"elke kern is vergeleken met de andere kernen samen ('{KERNEN_SUM}').")
         elif gap < 0:
             notes.append(f"De kernen tellen samen {format_nl(-gap, 0)} registraties meer dan het cijfer van "
                          f"{ds.gemeente_naam} uit politietabel {gem.table} ({format_nl(count, 0)} in {period}): de "
-                         f"buurttabel {indicator.table} en de gemeentetabel zijn niet tegelijk bijgewerkt. Elders in "
-                         f"deze analyse staat het gemeentecijfer; elke kern is vergeleken met de andere kernen samen.")
+                         f"buurttabel {indicator.table} en de gemeentetabel komen niet overeen, bijvoorbeeld doordat "
+                         "ze niet tegelijk bijgewerkt zijn. Elders in deze analyse staat het gemeentecijfer; elke kern "
+                         "is vergeleken met de andere kernen samen.")
     out.append(total)
     return out
 
