@@ -157,7 +157,7 @@ class Dataset:
             get_indicator(indicator_id)  # unknown ids fail loudly
             df = self._by_indicator.get(indicator_id, obs.empty())
             df = df[df["maand"].notna()] if monthly else df[df["maand"].isna()]
-            self._base[key] = _prefer_open_data(df)
+            self._base[key] = prefer_open_data(df)
         return self._base[key]
 
     def _group_sum(self, df: pd.DataFrame, group: RegionGroup, indicator_id: str) -> pd.DataFrame:
@@ -244,7 +244,7 @@ class Dataset:
         return list(self.comparison_roles())
 
 
-def _prefer_open_data(df: pd.DataFrame) -> pd.DataFrame:
+def prefer_open_data(df: pd.DataFrame) -> pd.DataFrame:
     """One figure per region and period: the published table wins; a partner file fills gaps.
 
     Some indicators come from both (E33 from politie open data and from a politie export;

@@ -2,7 +2,7 @@
 
 Some indicators come from a published table and from a partner export (Veilig Thuis from CBS
 85361NED and the Veilig Thuis export, E33 from politie 47021NED and a politie export). The analysis
-keeps one figure per gemeente and year (``data._prefer_open_data``: a known open-data figure wins, a
+keeps one figure per gemeente and year (``data.prefer_open_data``: a known open-data figure wins, a
 partner figure fills a year the open data lack). Where both have a figure for the same year and they
 differ more than rounding and late corrections allow, a page that shows both must not leave the
 reader to guess: ``note`` names the years, both figures and the one the analysis uses.
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..data import Dataset, _prefer_open_data
+from ..data import Dataset, prefer_open_data
 from ..indicators import indicator as get_indicator
 from ..stats.formatting import format_count, format_pct
 
@@ -52,7 +52,7 @@ class Disagreement:
     voorlopig: bool  # the open-data figure is provisional
     open_bron: str  # e.g. "CBS 85361NED"
     partner_bron: str  # e.g. "partner: veilig_thuis (veilig_thuis.csv)"
-    gebruikt: str  # "open data" or "partner": the figure the analysis uses (data._prefer_open_data)
+    gebruikt: str  # "open data" or "partner": the figure the analysis uses (data.prefer_open_data)
 
     @property
     def difference(self) -> float:
@@ -96,7 +96,7 @@ def disagreements(observations: pd.DataFrame, absolute: float = ABSOLUTE,
     partner_rows = known[known["status"] == PARTNER]
     if open_rows.empty or partner_rows.empty:
         return []
-    kept = _prefer_open_data(observations)  # what the analysis keeps (Dataset.series)
+    kept = prefer_open_data(observations)  # what the analysis keeps (Dataset.series)
     used = dict(zip(kept["jaar"].astype(int), kept["status"]))
     out = []
     for year in sorted(set(open_rows["jaar"].astype(int)) & set(partner_rows["jaar"].astype(int))):

@@ -50,7 +50,7 @@ from ..indicators import Indicator, indicator as get_indicator
 from ..stats import compare, rates, verdicts
 from ..stats.disclosure import suppress_counts
 from ..stats.formatting import format_interval, format_nl, format_pct
-from ..stats.signals import adjust_p
+from ..stats.signals import SIGNAL, Judged, adjust_p
 from ..stats.survey import compare_survey, survey_interval
 
 KERN_INDICATORS = ["misdrijven_buurt", "overlast_buurt", "woninginbraak_buurt", "vernieling_buurt"]
@@ -66,7 +66,6 @@ SUMMARY_ROWS = (KERNEN_SUM, UNPLACED, TABLE_GAP, TOTAL)
 GEMEENTE_INDICATOR = {"misdrijven_buurt": "misdrijven_totaal", "overlast_buurt": "overlast_totaal",
                       "woninginbraak_buurt": "woninginbraak", "vernieling_buurt": "vernieling"}
 REST = "de rest van de gemeente"
-SIGNIFICANCE = 0.05
 
 
 # ---------------------------------------------------------------------------- indeling
@@ -245,7 +244,7 @@ class KernRates:
     def significant(self) -> pd.DataFrame:
         """Kernen that differ from the rest of the gemeente after the Holm correction."""
         k = self.kernen
-        return k[k["richting"].isin(["hoger", "lager"]) & (k["p_holm"] < SIGNIFICANCE)]
+        return k[k["richting"].isin(["hoger", "lager"])]  # already decided after the correction
 
 
 def _sum_strict(s: pd.Series) -> float:
@@ -316,6 +315,7 @@ def kern_rates(ds: Dataset, indicator_id: str, ind: Indeling, pool_years: int = 
     rows["p"] = np.nan
     rows["richting"] = "onbekend"
     rows["vergelijking"] = verdicts.UNKNOWN
+    level_results = {}
     for i, row in rows.iterrows():
         c, p = row["aantal"], row["persoonsjaren"]
         if not (np.isfinite(c) and np.isfinite(p) and p > 0 and np.isfinite(total_count) and np.isfinite(total_py)):
@@ -327,56 +327,41 @@ def kern_rates(ds: Dataset, indicator_id: str, ind: Indeling, pool_years: int = 
         rows.loc[i, "vergelijking"] = verdict
         if verdict != verdicts.TOO_FEW:
             rows.loc[i, "p"] = float(result.p_value)
-            rows.loc[i, "richting"] = str(result.direction)
+            level_results[i] = result
         else:
             rows.loc[i, "richting"] = "te weinig"
+    # The kernen' own family: the comparisons of one indicator's kernen, corrected together (Holm); the
+    # words follow the report's standard (significant only after the correction, else "aanwijzing").
     rows["p_holm"] = adjust_p(rows["p"].to_numpy(float), method="holm")
-    tested = int(rows["p"].notna().sum())
-    for i, row in rows.iterrows():
-        if row["richting"] in ("hoger", "lager") and not row["p_holm"] < SIGNIFICANCE:
-            rows.loc[i, "vergelijking"] = (f"niet significant verschillend van {REST} na correctie voor {tested} "
-                                           f"vergelijkingen (zonder correctie {row['richting']})")
-            rows.loc[i, "richting"] = "gelijk"
+    for i, result in level_results.items():
+        judged = Judged(result, rows.loc[i, "p_holm"])
+        rows.loc[i, "vergelijking"] = verdicts.verdict_benchmark(judged, REST, indicator.min_count)
+        rows.loc[i, "richting"] = str(judged.direction)
     rows["kleur"] = [verdicts.colour_class(d, indicator.polarity) if d in ("hoger", "lager", "gelijk") else "onbekend"
                      for d in rows["richting"]]
 
     rows["verandering"] = "niet te vergelijken"
     rows["verandering_kleur"] = "onbekend"
     rows["p_verandering"] = np.nan
-    directions = {}
+    changes: dict = {}  # row -> uncorrected comparison with the previous window
     if prev_ok:
         for i, row in rows.iterrows():
             c1, c2, e = row["aantal_vorige"], row["aantal"], row["persoonsjaren"]
-            if not (np.isfinite(c1) and np.isfinite(c2) and np.isfinite(e) and e > 0):
-                continue
-            result = compare.compare_periods(c1, e, c2, e, method="exact-cond")
-            verdict = verdicts.verdict_periods(result, prev_label, indicator.min_count)
-            rows.loc[i, "verandering"] = verdict
-            if verdict.startswith("te weinig") or verdict == verdicts.UNKNOWN:
-                continue
-            rows.loc[i, "p_verandering"] = float(result.p_value)
-            directions[i] = str(result.direction)
-        # The same correction as for the levels: one change test per kern.
-        holm = adjust_p(rows["p_verandering"].to_numpy(float), method="holm")
-        n_tests = int(rows["p_verandering"].notna().sum())
-        for i, direction in directions.items():
-            if direction in ("hoger", "lager") and not holm[i] < SIGNIFICANCE:
-                word = "stijging" if direction == "hoger" else "daling"
-                rows.loc[i, "verandering"] = (f"geen significante verandering sinds {prev_label} na correctie voor "
-                                              f"{n_tests} vergelijkingen (zonder correctie {word})")
-                direction = "gelijk"
-            rows.loc[i, "verandering_kleur"] = verdicts.colour_class(direction, indicator.polarity)
+            if np.isfinite(c1) and np.isfinite(c2) and np.isfinite(e) and e > 0:
+                changes[i] = (compare.compare_periods(c1, e, c2, e, method="exact-cond"), indicator)
     tr = rates.rate(total_count, total_py, per=indicator.per)
     kernen_sum = _summary_row(KERNEN_SUM, den_total, total_count, total_py, tr)
     kernen_sum["aantal_vorige"] = _sum_strict(prev_count)
-    if prev_ok and np.isfinite(kernen_sum["aantal_vorige"]) and np.isfinite(total_count) and total_py > 0:
-        result = compare.compare_periods(kernen_sum["aantal_vorige"], total_py, total_count, total_py,
-                                         method="exact-cond")
-        kernen_sum["verandering"] = verdicts.verdict_periods(result, prev_label, indicator.min_count)
-        kernen_sum["verandering_kleur"] = verdicts.colour_class(result.direction, indicator.polarity)
-    gemeente_rows = _gemeente_rows(ds, indicator_id, noemer, window, previous if prev_ok else None, kernen_sum,
-                                   ind.jaar, notes)
+    gemeente_rows, total_change = _gemeente_rows(ds, indicator_id, noemer, window, previous if prev_ok else None,
+                                                 kernen_sum, ind.jaar, notes)
     rows = pd.concat([rows, pd.DataFrame([kernen_sum] + gemeente_rows)], ignore_index=True)
+    summary = {row["kern"]: i for i, row in rows.iterrows() if row["kern"] in (KERNEN_SUM, TOTAL)}
+    if prev_ok and np.isfinite(kernen_sum["aantal_vorige"]) and np.isfinite(total_count) and total_py > 0:
+        changes[summary[KERNEN_SUM]] = (compare.compare_periods(kernen_sum["aantal_vorige"], total_py, total_count,
+                                                                total_py, method="exact-cond"), indicator)
+    if total_change is not None:
+        changes[summary[TOTAL]] = total_change
+    _word_changes(rows, changes, prev_label)
     if window[0] != window[1]:
         notes.append(f"Minstens één kern had in {latest} minder dan {indicator.min_count} gevallen; daarom zijn voor alle "
                      f"kernen de jaren {window[0]}-{window[1]} samengenomen (gemiddelde per jaar).")
@@ -404,14 +389,15 @@ def _window_sum(counts: pd.DataFrame, window: tuple[int, int]) -> tuple[float, f
 
 def _gemeente_rows(ds: Dataset, indicator_id: str, noemer: str, window: tuple[int, int],
                    previous: tuple[int, int] | None, kernen_sum: dict, kwb_year: int | None,
-                   notes: list[str]) -> list[dict]:
+                   notes: list[str]) -> tuple[list[dict], tuple | None]:
     """The gemeente's own figure for the window (the same as in the other chapters) and its difference
-    with the sum of the kernen; none when the gemeente figure is unknown for those years."""
+    with the sum of the kernen; none when the gemeente figure is unknown for those years. Also the
+    total's uncorrected comparison with the previous window (worded in :func:`_word_changes`)."""
     indicator = get_indicator(indicator_id)
     period = str(window[1]) if window[0] == window[1] else f"{window[0]}-{window[1]}"
     gem_id = GEMEENTE_INDICATOR.get(indicator_id)
     if gem_id is None:
-        return []
+        return [], None
     gem = get_indicator(gem_id)
     cfg = ds.config
     counts = ds.counts(gem_id, [ds.gemeente], years=(cfg.jaar_van, cfg.jaar_tot), denominator=noemer)
@@ -423,21 +409,19 @@ def _gemeente_rows(ds: Dataset, indicator_id: str, noemer: str, window: tuple[in
         notes.append(f"Voor {period} is er geen cijfer voor {ds.gemeente_naam} als geheel (politie {gem.table}); de "
                      f"tabel telt alleen de kernen op ('{KERNEN_SUM}'). Dat is geen gemeentetotaal: registraties die "
                      "niet aan een buurt zijn toe te wijzen, ontbreken erin.")
-        return []
+        return [], None
     shown_year = kwb_year if kwb_year in set(counts["jaar"]) else window[1]
     den = counts.loc[counts["jaar"] == shown_year, "noemer"]
     r = rates.rate(count, exposure, per=indicator.per) if np.isfinite(exposure) and exposure > 0 else None
     total = _summary_row(TOTAL, float(den.iloc[0]) if len(den) else np.nan, count, exposure, r)
+    change = None
     if previous is not None:
         before, before_exposure = _window_sum(counts, previous)
         total["aantal_vorige"] = before
         if np.isfinite(before):
             e1, e2 = ((before_exposure, exposure) if np.isfinite(before_exposure) and np.isfinite(exposure)
                       and before_exposure > 0 and exposure > 0 else (1.0, 1.0))
-            result = compare.compare_periods(before, e1, count, e2, method="exact-cond")
-            label = str(previous[1]) if previous[0] == previous[1] else f"{previous[0]}-{previous[1]}"
-            total["verandering"] = verdicts.verdict_periods(result, label, gem.min_count)
-            total["verandering_kleur"] = verdicts.colour_class(result.direction, gem.polarity)
+            change = (compare.compare_periods(before, e1, count, e2, method="exact-cond"), gem)
     out = []
     summed = kernen_sum["aantal"]
     if np.isfinite(summed):
@@ -458,7 +442,24 @@ def _gemeente_rows(ds: Dataset, indicator_id: str, noemer: str, window: tuple[in
                          "ze niet tegelijk bijgewerkt zijn. Elders in deze analyse staat het gemeentecijfer; elke kern "
                          "is vergeleken met de andere kernen samen.")
     out.append(total)
-    return out
+    return out, change
+
+
+def _word_changes(rows: pd.DataFrame, changes: dict, since: str) -> None:
+    """The changes of the kernen, their sum and the gemeente total: one family (Holm) per indicator, worded
+    by the report's standard (significant only after the correction, else "aanwijzing")."""
+    tested = {i: result for i, (result, ind) in changes.items()
+              if not verdicts.verdict_periods(result, since, ind.min_count).startswith(("te weinig", "onbekend"))}
+    for i, (result, ind) in changes.items():
+        rows.loc[i, "verandering"] = verdicts.verdict_periods(result, since, ind.min_count)
+    keys = list(tested)
+    adjusted = adjust_p([float(tested[i].p_value) for i in keys], method="holm") if keys else []
+    for i, p_adjusted in zip(keys, adjusted):
+        result, ind = changes[i]
+        judged = Judged(result, p_adjusted)
+        rows.loc[i, "p_verandering"] = float(result.p_value)
+        rows.loc[i, "verandering"] = verdicts.verdict_periods(judged, since, ind.min_count)
+        rows.loc[i, "verandering_kleur"] = verdicts.colour_class(judged.direction, ind.polarity)
 
 
 # ---------------------------------------------------------------------------- showing counts safely
@@ -614,11 +615,9 @@ def vm_kernen(ds: Dataset) -> VmKernen:
         out.append(record)
     df = pd.DataFrame(out)
     df["p_holm"] = adjust_p(df["p"].to_numpy(float), method="holm")
-    tested = int(df["p"].notna().sum())
-    for i, row in df.iterrows():
-        if row["richting"] in ("hoger", "lager") and not row["p_holm"] < SIGNIFICANCE:
-            df.loc[i, "verdict"] = (f"niet significant verschillend van de gemeente na correctie voor {tested} "
-                                    f"vergelijkingen (zonder correctie {row['richting']})")
+    for i, row in df.iterrows():  # the report's standard: significant only after the correction
+        if row["richting"] in ("hoger", "lager") and not row["p_holm"] <= SIGNAL:
+            df.loc[i, "verdict"] = f"aanwijzing: {row['richting']} dan de gemeente{verdicts.NOT_AFTER_CORRECTION}"
             df.loc[i, "richting"] = "gelijk"
     df["kleur"] = [verdicts.colour_class(d, get_indicator(i).polarity) if d in ("hoger", "lager", "gelijk") else "onbekend"
                    for d, i in zip(df["richting"], df["indicator"])]

@@ -28,6 +28,7 @@ from ..data import Dataset
 from ..indicators import indicator as get_indicator
 from ..stats.formatting import format_interval, format_nl, format_pct
 from ..stats.survey import METHOD_BREAK_YEAR, survey_interval
+from . import synthese
 
 REGISTRATIES = ["overlast_totaal", "overlast_geluid", "overlast_alcohol_drugs", "burengerucht"]
 ELDERS = {"overlast_jeugd": "Jeugd en veiligheid", "overlast_verward": "Zorg en veiligheid"}
@@ -94,13 +95,16 @@ def _support(p: CountProfile | None) -> str:
     return "wisselend"
 
 
+# What a series shows (over the whole period). Whether the plan's statement is "ondersteund" is the
+# statement check's word alone (synthese.check_statements, shown on this page and in the synthesis).
 SUPPORT_TEXT = {
-    "stijging": "ja: significante stijging",
-    "daling": "nee: significante daling",
-    "geen": "niet aangetoond: geen significante verandering",
+    "stijging": "significante stijging",
+    "daling": "significante daling",
+    "geen": "geen significante verandering",
     "wisselend": "wisselend: trend en verandering wijzen verschillende kanten op",
     "onbekend": "niet te toetsen: te weinig gevallen, jaren of gegevens",
 }
+SERIES_COLUMN = "Wat de reeks laat zien"
 SUPPORT_COLOUR = {"stijging": "slechter", "daling": "beter", "geen": "gelijk", "wisselend": "onbekend",
                   "onbekend": "onbekend"}
 
@@ -138,20 +142,20 @@ def ivp_sociale_overlast(ds: Dataset, ids: list[str] | None = None,
         if p is None:
             rows.append({"Reeks": label, "Bron": source, "Laatste jaar": "geen gegevens",
                          "Trend": "geen gegevens", f"Sinds {ref}": "geen gegevens",
-                         "Steunt de uitspraak?": "niet te toetsen: geen gegevens"})
+                         SERIES_COLUMN: "niet te toetsen: geen gegevens"})
             trend_c.append("onbekend"), change_c.append("onbekend"), support_c.append("onbekend")
             continue
         rows.append({"Reeks": label, "Bron": source,
                      "Laatste jaar": f"{format_nl(p.count, 0)} in {p.period_label}",
                      "Trend": p.trend_verdict,
                      f"Sinds {ref}": p.change.verdict if p.change else "niet te vergelijken",
-                     "Steunt de uitspraak?": SUPPORT_TEXT[support]})
+                     SERIES_COLUMN: SUPPORT_TEXT[support]})
         trend_c.append(p.trend_colour)
         change_c.append(p.change.colour if p.change else "onbekend")
         support_c.append(SUPPORT_COLOUR[support])
     check.table = pd.DataFrame(rows)
     check.colours = {"Trend": pd.Series(trend_c), f"Sinds {ref}": pd.Series(change_c),
-                     "Steunt de uitspraak?": pd.Series(support_c)}
+                     SERIES_COLUMN: pd.Series(support_c)}
     check.conclusion = _claim_conclusion(check)
     return check
 
@@ -164,9 +168,11 @@ def _join(labels: list[str]) -> str:
 
 
 def _claim_conclusion(check: ClaimCheck) -> str:
+    """What the series show over the whole period, in one sentence; no verdict on the plan's statement
+    (that is the statement check's, the same on this page and in the synthesis)."""
     parts = []
     if check.supported:
-        parts.append(f"de gegevens tonen een significante stijging bij {_join(check.supported)}")
+        parts.append(f"een significante stijging bij {_join(check.supported)}")
     if check.against:
         parts.append(f"een significante daling bij {_join(check.against)}")
     if check.not_shown:
@@ -174,18 +180,8 @@ def _claim_conclusion(check: ClaimCheck) -> str:
     if check.too_few:
         parts.append(f"te weinig gegevens om te toetsen bij {_join(check.too_few)}")
     if not parts:
-        return "Er zijn geen gegevens om de uitspraak van het IVP te toetsen."
-    text = "; ".join(parts)
-    if check.supported and not check.against:
-        verdict = "Een toename wordt gedeeltelijk ondersteund" if (check.not_shown or check.too_few) \
-            else "Een toename wordt ondersteund"
-    elif check.against and not check.supported:
-        verdict = "De gegevens spreken een toename tegen"
-    elif check.supported and check.against:
-        verdict = "De gegevens geven een wisselend beeld"
-    else:
-        verdict = "Een toename is met deze gegevens niet aangetoond"
-    return f"{verdict}: {text}."
+        return "Er zijn geen gegevens over sociale overlast om te toetsen."
+    return "Over de hele periode tonen de reeksen " + "; ".join(parts) + "."
 
 
 def corona_note(ds: Dataset) -> str | None:
@@ -472,6 +468,7 @@ class OverlastResult:
     ivp: ClaimCheck
     vm: VmResult
     findings: list[str]
+    statements: list = field(default_factory=list)  # the plan's statements on these series, as the synthesis judges them
 
     @property
     def sources(self) -> list[str]:
@@ -496,10 +493,20 @@ def findings(ds: Dataset, regs: dict[str, CountProfile], ivp: ClaimCheck, vm: Vm
     return with_corona_caveat(ds, out[:5])
 
 
-def analyse(ds: Dataset) -> OverlastResult:
+def analyse(ds: Dataset, notes: pd.DataFrame | None = None) -> OverlastResult:
+    """The chapter's result; ``notes`` are the partner figures' notes (``synthese.partner_notes``)."""
     cache: dict[str, CountProfile | None] = {}
     regs = registraties(ds, cache=cache)
     elders = registraties(ds, list(ELDERS), cache=cache)
     ivp = ivp_sociale_overlast(ds, cache=cache)
     vm = veiligheidsmonitor(ds)
-    return OverlastResult(regs, elders, ivp, vm, findings(ds, regs, ivp, vm))
+    return OverlastResult(regs, elders, ivp, vm, findings(ds, regs, ivp, vm),
+                          plan_statements(ds, IVP_SOCIALE_OVERLAST + REGISTRATIES, notes))
+
+
+def plan_statements(ds: Dataset, ids: list[str], notes: pd.DataFrame | None = None) -> list:
+    """The previous plan's statements about these series, judged exactly as in the synthesis (one check)."""
+    if not any(u.get("indicator") in ids for u in ds.config.uitspraken):
+        return []
+    labels = {get_indicator(i).label for i in ids}
+    return [c for c in synthese.check_statements(ds, {}, notes) if c.indicator in labels]

@@ -24,6 +24,7 @@ from ..analysis import Comparison, CountProfile, TrendComparison
 from ..data import Dataset
 from ..indicators import indicator
 from ..stats.formatting import format_count
+from .disagreement import ABSOLUTE, RELATIVE
 
 E33 = "overlast_verward"
 VEILIG_THUIS = ["veilig_thuis_meldingen", "veilig_thuis_adviezen"]
@@ -88,8 +89,9 @@ def e33_comparison_text(comparison: TrendComparison) -> str:
 
 
 PARTNER_VS_OPEN = ("Waar open data en een partnerexport allebei een cijfer hebben, gebruikt de analyse de open data; "
-                   "de partnerexport vult jaren aan die in de open data ontbreken. Verschillen tussen beide kunnen komen "
-                   "door andere definities, peildata of afronding (het CBS rondt af op vijftallen).")
+                   "de partnerexport vult jaren aan die in de open data ontbreken. Verschillen tot "
+                   f"{ABSOLUTE} (of tot {RELATIVE:.0%} bij grotere aantallen) kunnen komen door afronding (het CBS "
+                   "rondt af op vijftallen) of een latere telling; grotere verschillen worden apart genoemd.")
 
 
 def yearly_sources(ds: Dataset, indicator_ids: list[str], labels: list[str]) -> pd.DataFrame:

@@ -37,7 +37,7 @@ from ..config import RegionReport, RunConfig, load_config, resolve
 from ..data import Dataset, load
 from ..indicators import Indicator, indicator as get_indicator
 from ..paths import intern_dir, project_root
-from ..stats import compare, rates, trend, verdicts
+from ..stats import compare, rates, signals, trend, verdicts
 from ..stats.formatting import format_nl
 from ..status import DataStatus
 
@@ -85,12 +85,24 @@ class Row:
 
 
 @dataclass
+class PendingTest:
+    """A test of the regional report, waiting for the correction over all of the report's tests."""
+
+    row: Row
+    column: str  # vs_regio | vs_nl | trend
+    result: object
+    words: object  # callable(result) -> str
+    polarity: str
+
+
+@dataclass
 class IndicatorComparison:
     indicator: Indicator
     years: tuple[int, int]
     noemer_soort: str
     rows: list[Row]
     missing: list[str] = field(default_factory=list)  # gemeenten without a figure
+    tests: list[PendingTest] = field(default_factory=list)  # worded by ``judge_tests`` after the correction
 
     @property
     def period_label(self) -> str:
@@ -171,10 +183,23 @@ def _sum(df: pd.DataFrame, years: tuple[int, int]) -> tuple[float, float]:
     return float(part["aantal"].sum()), float(part["noemer"].sum())
 
 
-def _trend(df: pd.DataFrame, ind: Indicator) -> tuple[str, str]:
+def _trend(row: Row, df: pd.DataFrame, ind: Indicator, tests: list[PendingTest]) -> None:
     result = trend.poisson_trend(df["jaar"], df["aantal"], df["noemer"], breaks=CORONA_YEARS)
-    text = verdicts.verdict_trend(result, ind.min_count)
-    return text, _colour(text, result.direction, ind.polarity)
+    tests.append(PendingTest(row, "trend", result, lambda r: verdicts.verdict_trend(r, ind.min_count), ind.polarity))
+
+
+def judge_tests(tests: list[PendingTest]) -> None:
+    """The regional report's own family: every test of the report Holm-corrected together, then worded
+    by the same standard as the gemeente reports (significant only after the correction)."""
+    words = [t.words(t.result) for t in tests]
+    p_values = np.array([np.nan if w.startswith(("te weinig", "onbekend")) else float(t.result.p_value)
+                         for t, w in zip(tests, words)], dtype=float)
+    adjusted = signals.adjust_p(p_values, "holm")
+    for t, raw_words, p_adjusted in zip(tests, words, adjusted):
+        judged = signals.Judged(t.result, p_adjusted) if np.isfinite(p_adjusted) else t.result
+        text = t.words(judged) if np.isfinite(p_adjusted) else raw_words
+        setattr(t.row, t.column, text)
+        setattr(t.row, f"{t.column}_colour", _colour(text, judged.direction, t.polarity))
 
 
 def compare_indicator(region: Region, indicator_id: str) -> IndicatorComparison | None:
@@ -219,24 +244,24 @@ def compare_indicator(region: Region, indicator_id: str) -> IndicatorComparison 
     reg_count, reg_den = _sum(region_yearly, years) if region_yearly is not None else (np.nan, np.nan)
 
     area = f"de rest van {region.naam}"
-    rows = []
+    rows, tests = [], []
     for code, df in yearly.items():
         count, den = _sum(df, years)
         r = rates.rate(count, den, per=ind.per)
         row = Row(code, region.names[code], "gemeente", count, den, float(r.value), float(r.lower), float(r.upper))
         if np.isfinite(reg_count) and reg_den > den:
             res = compare.compare_with_region(count, den, reg_count, reg_den, per=ind.per)
-            row.vs_regio = verdicts.verdict_benchmark(res, area, ind.min_count)
-            row.vs_regio_colour = _colour(row.vs_regio, res.direction, ind.polarity)
+            tests.append(PendingTest(row, "vs_regio", res, lambda r: verdicts.verdict_benchmark(r, area, ind.min_count),
+                                     ind.polarity))
         else:
             row.vs_regio = "niet vergeleken (regio onvolledig)"
         if np.isfinite(nl_rate) and nl_rate > 0:
             res = compare.compare_with_benchmark(count, den, nl_rate, per=ind.per)
-            row.vs_nl = verdicts.verdict_benchmark(res, "Nederland", ind.min_count)
-            row.vs_nl_colour = _colour(row.vs_nl, res.direction, ind.polarity)
+            tests.append(PendingTest(row, "vs_nl", res, lambda r: verdicts.verdict_benchmark(r, "Nederland", ind.min_count),
+                                     ind.polarity))
         else:
             row.vs_nl = "niet vergeleken (geen cijfer voor Nederland)"
-        row.trend, row.trend_colour = _trend(df, ind)
+        _trend(row, df, ind, tests)
         rows.append(row)
     if np.isfinite(reg_count) and reg_den > 0:
         r = rates.rate(reg_count, reg_den, per=ind.per)
@@ -244,17 +269,17 @@ def compare_indicator(region: Region, indicator_id: str) -> IndicatorComparison 
                   float(r.upper), vs_regio="—")
         if np.isfinite(nl_rate) and nl_rate > 0:
             res = compare.compare_with_benchmark(reg_count, reg_den, nl_rate, per=ind.per)
-            row.vs_nl = verdicts.verdict_benchmark(res, "Nederland", ind.min_count)
-            row.vs_nl_colour = _colour(row.vs_nl, res.direction, ind.polarity)
-        row.trend, row.trend_colour = _trend(region_yearly, ind)
+            tests.append(PendingTest(row, "vs_nl", res, lambda r: verdicts.verdict_benchmark(r, "Nederland", ind.min_count),
+                                     ind.polarity))
+        _trend(row, region_yearly, ind, tests)
         rows.append(row)
     if np.isfinite(nl_rate):
         r = rates.rate(nl_count, nl_den, per=ind.per)
         row = Row(nl_code, "Nederland", "nederland", nl_count, nl_den, float(r.value), float(r.lower), float(r.upper),
                   vs_regio="—", vs_nl="—")
-        row.trend, row.trend_colour = _trend(nl, ind)
+        _trend(row, nl, ind, tests)
         rows.append(row)
-    return IndicatorComparison(ind, years, noemer_soort or ind.denominator, rows, missing)
+    return IndicatorComparison(ind, years, noemer_soort or ind.denominator, rows, missing, tests)
 
 
 def analyse(region: Region) -> RegionalResult:
@@ -271,7 +296,9 @@ def analyse(region: Region) -> RegionalResult:
             else:
                 comparisons.append(comp)
         themes.append(Theme(naam, comparisons, missing))
-    return RegionalResult(themes, findings(region, [c for c in cache.values() if c is not None]))
+    compared = [c for c in cache.values() if c is not None]
+    judge_tests([t for c in compared for t in c.tests])
+    return RegionalResult(themes, findings(region, compared))
 
 
 def findings(region: Region, comparisons: list[IndicatorComparison], limit: int = 5) -> list[str]:
@@ -372,7 +399,10 @@ def show(region: Region, result: RegionalResult) -> None:
                "Een gemeente wordt vergeleken met de rest van de regio (de regio zonder die gemeente), zodat ze "
                "niet met zichzelf wordt vergeleken; de regio en de gemeenten met Nederland met een exacte "
                "Poisson-toets; de trend is een Poisson-regressie over de jaren van de periode, zonder de "
-               "coronajaren 2020 en 2021. Zie het hoofdstuk Methode en bronnen in de rapporten per gemeente.")
+               "coronajaren 2020 en 2021. Alle toetsen van dit regionale rapport zijn samen gecorrigeerd voor het "
+               "aantal toetsen (Holm): 'significant' betekent hier, net als in de rapporten per gemeente, significant "
+               "na die correctie; wat alleen zonder correctie significant is, heet een aanwijzing. Zie het hoofdstuk "
+               "Methode en bronnen in de rapporten per gemeente.")
     ch.use_sources(*sorted({c.indicator.table for t in result.themes for c in t.comparisons if c.indicator.table}))
     ch.save()
 
