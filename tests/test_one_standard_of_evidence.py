@@ -101,3 +101,23 @@ def test_signal_and_alarm_only_for_unfavourable_results(demo_run, signal_rows):
     assert found == sum(1 for r in signal_rows if r["richting"] == "ongunstig" and
                         r["toets"] in ("niveau: nederland", "niveau: provincie", "niveau: peers", "trend",
                                        "verandering"))
+
+
+def test_the_statements_verdicts_can_be_recomputed(demo_run, signal_rows):
+    """The plan's statements: each tested oordeel with its p-values and family. The statements' own family
+    is Holm over its rows; a test of the report's family has the corrected p-value of the signal table."""
+    from veiligheidsanalyse.stats.signals import adjust_p
+
+    rows = _rows(demo_run, "90_synthese__uitspraken_toetsen.csv")
+    assert {r["familie"] for r in rows} <= {"rapport", "uitspraken"} and rows
+    own = [r for r in rows if r["familie"] == "uitspraken"]
+    assert own
+    recomputed = adjust_p([_number(r["p"]) for r in own])
+    for row, expected in zip(own, recomputed):
+        assert _number(row["p_gecorrigeerd"]) == pytest.approx(expected, abs=6e-5), row
+    report = {round(_number(r["p_gecorrigeerd"]), 4) for r in signal_rows}
+    for row in (r for r in rows if r["familie"] == "rapport"):
+        assert round(_number(row["p_gecorrigeerd"]), 4) in report, row
+    for row in rows:  # "ondersteund" on a change or a difference only when it survives the correction
+        if row["oordeel"] in ("ondersteund", "tegengesproken"):
+            assert _number(row["p_gecorrigeerd"]) <= 0.05, row

@@ -35,8 +35,8 @@ import pandas as pd
 from .. import analysis
 from ..analysis import CountProfile, FamilyEntry, SurveyProfile
 from ..data import Dataset
-from ..indicators import catalogue, indicator as get_indicator
-from ..stats import compare, signals, verdicts
+from ..indicators import indicator as get_indicator
+from ..stats import signals, verdicts
 from ..stats.formatting import format_nl, format_pct
 from . import family
 
@@ -349,6 +349,15 @@ class Judgement:
     # has corrected it (:func:`correct_statements`).
     result: object = None
     reword: object = None  # callable(judged result) -> Judgement
+    # The test behind the oordeel, for the statements' CSV: its p-values and its family
+    # ("rapport": the report's family; "uitspraken": the statements' own; "" when nothing was tested).
+    p: float = np.nan
+    p_adjusted: float = np.nan
+    family: str = ""
+
+    def tested_by(self, result, family: str) -> Judgement:
+        """This judgement with the p-values of ``result`` (a signals.Judged) and the family that corrected it."""
+        return dataclasses.replace(self, p=float(result.p_value), p_adjusted=float(result.p_adjusted), family=family)
 
 
 @dataclass
@@ -363,6 +372,7 @@ class StatementCheck:
     tot: int | None = None  # the last year of data the statement was made with
     sinds_oordeel: str = NO_DATA  # on what happened after ``tot`` (same values)
     sinds_toelichting: str = ""
+    tests: tuple = ()  # (when, Judgement) of both verdicts, for statement_tests_table
 
 
 def statement_year(item: dict, config) -> int:
@@ -444,7 +454,7 @@ def _judge_profile(p, expectation: str) -> Judgement:
             return Judgement(oordeel, f"{verdict} ({label})", years)
 
         if isinstance(comp.result, signals.Judged):
-            return worded(comp.result)
+            return worded(comp.result).tested_by(comp.result, "rapport")
         min_count = p.indicator.min_count if isinstance(p, CountProfile) else None
 
         def reword(result) -> Judgement:
@@ -460,7 +470,9 @@ def _judge_profile(p, expectation: str) -> Judgement:
     else:
         years = tuple(int(y) for y in p.series.loc[p.series["rol"] == "gemeente", "jaar"])
     judgement = Judgement(_judge(expectation, direction, p.trend_verdict), p.trend_verdict, years)
-    if p.trend is None or p.trend.status != "ok" or isinstance(p.trend, signals.Judged):
+    if isinstance(p.trend, signals.Judged) and p.trend.status == "ok":
+        return judgement.tested_by(p.trend, "rapport")
+    if p.trend is None or p.trend.status != "ok":
         return judgement
 
     def reword(result) -> Judgement:
@@ -539,8 +551,10 @@ def correct_statements(judgements: list[Judgement]) -> list[Judgement]:
     """
     tested = [j for j in judgements if j.result is not None and np.isfinite(float(j.result.p_value))]
     p_values = [float(j.result.p_value) for j in tested]
-    corrected = {id(j): j.reword(signals.Judged(j.result, p_adjusted))
-                 for j, p_adjusted in zip(tested, signals.adjust_p(p_values, "holm") if tested else [])}
+    corrected = {}
+    for j, p_adjusted in zip(tested, signals.adjust_p(p_values, "holm") if tested else []):
+        judged = signals.Judged(j.result, p_adjusted)
+        corrected[id(j)] = j.reword(judged).tested_by(judged, "uitspraken")
     return [corrected.get(id(j), j) for j in judgements]
 
 
@@ -581,8 +595,10 @@ def _unless_from_plan(ds: Dataset, ind, verdict: Judgement, notes: pd.DataFrame 
     note = note if len(note) <= 120 else note[:119].rstrip() + "…"
     which = "het cijfer voor " + _and(years) if len(years) == 1 else "de cijfers voor " + _and(years)
     comes = "komt" if len(years) == 1 else "komen"
-    return Judgement(TAKEN_FROM_PLAN, f"{which} {comes} uit het plan zelf (bron_opmerking in het partnerbestand: "
-                                    f"“{note}”); {verdict.toelichting}", verdict.years)
+    # The test itself stays (and stays in its family): only its oordeel changes.
+    return dataclasses.replace(verdict, oordeel=TAKEN_FROM_PLAN,
+                               toelichting=f"{which} {comes} uit het plan zelf (bron_opmerking in het partnerbestand: "
+                                           f"“{note}”); {verdict.toelichting}")
 
 
 def _and(items) -> str:
@@ -607,7 +623,8 @@ def check_statements(ds: Dataset, profiles: dict, notes: pd.DataFrame | None = N
         before, after = (_unless_from_plan(ds, ind, j, notes, bron) for j in flat[2 * k:2 * k + 2])
         out.append(StatementCheck(uitspraak=item["uitspraak"], indicator=ind.label, oordeel=before.oordeel,
                                   toelichting=before.toelichting, bron=bron, tot=statement_year(item, ds.config),
-                                  sinds_oordeel=after.oordeel, sinds_toelichting=after.toelichting))
+                                  sinds_oordeel=after.oordeel, sinds_toelichting=after.toelichting,
+                                  tests=(("tot en met het plan", before), ("daarna", after))))
     return out
 
 
@@ -620,6 +637,15 @@ def statement_table(statements: list[StatementCheck]) -> tuple[pd.DataFrame, dic
                                   "Toelichting daarna"])
     classes = {column: table[column].map(OORDEEL_COLOUR).fillna("onbekend") for column in ("Oordeel", "Daarna")}
     return table, classes
+
+
+def statement_tests_table(statements: list[StatementCheck]) -> pd.DataFrame:
+    """One row per tested verdict on a statement: its p-value, corrected p-value and family, so that every
+    oordeel of the statements can be recomputed ("rapport": see the signal table; "uitspraken": Holm over
+    the rows of this family)."""
+    rows = [{"uitspraak": s.uitspraak, "wanneer": when, "oordeel": j.oordeel, "p": j.p, "p_gecorrigeerd": j.p_adjusted,
+             "familie": j.family} for s in statements for when, j in s.tests if j.family]
+    return pd.DataFrame(rows, columns=["uitspraak", "wanneer", "oordeel", "p", "p_gecorrigeerd", "familie"])
 
 
 def _not_testable(oordeel: str) -> bool:
