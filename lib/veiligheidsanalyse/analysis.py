@@ -295,8 +295,7 @@ def _series(ds: Dataset, ind: Indicator, period: tuple[int, int], noemer_soort: 
     own_nl = ds.counts(ind.id, codes, years=period, denominator=noemer_soort)
     frames.append(own_nl)
     for group in ds.config.vergelijking.groups():
-        members = list(dict.fromkeys(list(group.gemeenten) + [ds.gemeente]))
-        totals = _group_totals(ds, ind.id, members, period, noemer_soort)
+        totals = _group_totals(ds, ind.id, ds.group_members(group), period, noemer_soort)
         if len(totals):
             totals = totals.assign(regio_code=group.code, regio_naam=group.naam, status="")
             frames.append(totals)

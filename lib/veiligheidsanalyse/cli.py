@@ -1,4 +1,4 @@
-"""Command line: ``veiligheidsanalyse run|fetch|validate|demo``.
+"""Command line: ``veiligheidsanalyse init|run|fetch|validate|demo``.
 
 Exit status of ``run`` (scheduled runs rely on it; see docs/scheduling.md):
 
@@ -27,6 +27,14 @@ def _parser() -> argparse.ArgumentParser:
                "3 gegevens niet beschikbaar; 4 een andere run van dezelfde configuratie loopt al.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
+
+    init = sub.add_parser("init", help="schrijf een configuratie voor een gemeente, afgeleid uit de gegevens")
+    init.add_argument("gemeente", help="CBS-gemeentecode, bv. GM0118")
+    init.add_argument("--uit", type=Path, dest="out", help="bestand (standaard config/<naam>.yaml)")
+    init.add_argument("--beleid", choices=["fresh", "cache", "demo"], default="cache",
+                      help="waar de gegevens vandaan komen (standaard: cache, anders de demodata)")
+    init.add_argument("--overschrijf", action="store_true", help="vervang een bestaand bestand")
+    _odata_url_option(init)
 
     run = sub.add_parser("run", help="maak het rapport voor een configuratie")
     run.add_argument("config", type=Path, help="run-configuratie, bv. config/westerveld.yaml")
@@ -91,6 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         if result.message:
             print(result.message, file=stream)
         return result.exit_code
+    if args.command == "init":
+        from .report.init_command import init_command
+
+        return init_command(args.gemeente, out=args.out, policy=args.beleid, overwrite=args.overschrijf,
+                            endpoint=_endpoint(args))
     if args.command == "validate":
         from .report.validate import validate_command
 

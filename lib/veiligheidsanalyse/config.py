@@ -39,6 +39,14 @@ class RegionGroup:
     naam: str
     gemeenten: tuple[str, ...]
     reden: str = ""
+    # Peers only: ``afleiden`` = chosen at run time by the rule of ``peers.derive``; ``voor`` = the
+    # gemeente a written-out list was made for (another gemeente gets its own derived group);
+    # ``herkomst`` (set when the data are loaded): "afgeleid" (the rule's group), "bewerkt" (a list
+    # that differs from it) or "" (not checked).
+    afleiden: bool = False
+    voor: str = ""
+    regel: str = ""
+    herkomst: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,6 +141,8 @@ class RunConfig:
     multi: bool = False
     regio_rapport: RegionReport | None = None
     bewaar_runs: int = 10  # dated runs kept per gemeente or region (latest is always kept)
+    # Settings of the file that belong to another gemeente and were left out (``for_other_gemeente``).
+    weggelaten: tuple[str, ...] = ()
 
     def all_gemeenten(self) -> list[str]:
         codes = [self.gemeente] + self.vergelijking.all_gemeenten()
@@ -144,12 +154,49 @@ class RunConfig:
 
     def for_gemeente(self, code: str) -> "RunConfig":
         """The config of one gemeente of the list: what ``load_config(source, gemeente=code)`` gives."""
-        data = dict(self.raw)
-        if code != data.get("gemeente"):
-            data.pop("naam", None)
-            data.pop("uitspraken", None)
-        data["gemeente"] = code
-        return parse_config(data, source=self.source, name=self.name, chapters=list(self.hoofdstukken))
+        data, dropped = for_other_gemeente(dict(self.raw), code)
+        return parse_config(data, source=self.source, name=self.name, chapters=list(self.hoofdstukken),
+                            dropped=dropped)
+
+
+def for_other_gemeente(data: dict[str, Any], code: str) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A config's settings for gemeente ``code``, without what belongs to another gemeente.
+
+    The name and the previous plan's statements are the file's own gemeente's; a basisteam or
+    provincie group that does not contain ``code`` is not its group; a peer list made for another
+    gemeente is replaced by the group derived for ``code``; partner folders without a ``{naam}`` or
+    ``{gemeente}`` placeholder hold another gemeente's files. Returns the settings and what was left out.
+    """
+    own = data.get("gemeente")
+    if code == own:
+        return data, ()
+    data = dict(data)
+    dropped = []
+    for key in ("naam", "uitspraken"):
+        if data.pop(key, None) is not None and own is not None:
+            dropped.append(key)
+    verg = dict(data.get("vergelijking") or {})
+    for key in ("regio", "provincie"):
+        group = verg.get(key)
+        if isinstance(group, dict) and code not in (group.get("gemeenten") or []):
+            verg.pop(key)
+            dropped.append(f"vergelijking.{key}")
+    peers = verg.get("peers")
+    if isinstance(peers, dict) and peers.get("gemeenten") and peers.get("voor", own) != code:
+        verg["peers"] = {"afleiden": True}
+        dropped.append("vergelijking.peers")
+    if verg:
+        data["vergelijking"] = verg
+    invoer = dict(data.get("invoer") or {})
+    for key in ("map", "voorbeeld"):
+        folder = invoer.get(key)
+        if isinstance(folder, str) and "{" not in folder and own is not None:
+            invoer.pop(key)
+            dropped.append(f"invoer.{key}")
+    if invoer:
+        data["invoer"] = invoer
+    data["gemeente"] = code
+    return data, tuple(dropped)
 
 
 # The schema: allowed keys per section. Unknown keys are errors (typos must not pass silently).
@@ -158,6 +205,7 @@ _TOP = {"gemeente", "gemeenten", "naam", "periode", "vergelijking", "hoofdstukke
 _PERIODE = {"van", "tot", "vorige_analyse"}
 _VERGELIJKING = {"regio", "provincie", "peers", "nederland"}
 _GROUP = {"code", "naam", "gemeenten", "reden"}
+_PEERS = _GROUP | {"afleiden", "voor", "regel"}
 _DATA = {"beleid", "max_leeftijd_dagen", "cache", "demo"}
 _INVOER = {"map", "bestanden", "tabbladen", "voorbeeld", "voorbeeld_gebruiken"}
 _ONTHULLING = {"drempel"}
@@ -204,10 +252,33 @@ def _gemeente_code(source: str, key: str, value: Any) -> str:
     return value.strip()
 
 
-def _group(source: str, key: str, value: Any, required_code: str | None = None) -> RegionGroup | None:
+def _peers(source: str, value: Any, gemeente: str) -> RegionGroup:
+    """``vergelijking.peers``: absent or ``{afleiden: true}`` = derived at run time (peers.derive); a
+    list is used for the gemeente it was made for (``voor``, else the config's gemeente)."""
+    key = "vergelijking.peers"
+    if value is None:
+        return RegionGroup(code="PEERS", naam="Vergelijkbare gemeenten", gemeenten=(), afleiden=True)
+    value = _check_keys(key, source, value, _PEERS)
+    afleiden = value.get("afleiden", False)
+    if not isinstance(afleiden, bool):
+        raise ConfigError(source, f"{key}.afleiden", f"verwacht true of false, gevonden {afleiden!r}")
+    if afleiden and "gemeenten" not in value:
+        return RegionGroup(code=str(value.get("code") or "PEERS"), naam=str(value.get("naam") or "Vergelijkbare gemeenten"),
+                           gemeenten=(), afleiden=True)
+    group = _group(source, key, value, allowed=_PEERS)
+    voor = _gemeente_code(source, f"{key}.voor", value["voor"]) if "voor" in value else gemeente
+    regel = value.get("regel", "")
+    if not isinstance(regel, str):
+        raise ConfigError(source, f"{key}.regel", f"verwacht tekst, gevonden {regel!r}")
+    return RegionGroup(code=group.code, naam=group.naam, gemeenten=group.gemeenten, reden=group.reden,
+                       afleiden=afleiden or voor != gemeente, voor=voor, regel=regel)
+
+
+def _group(source: str, key: str, value: Any, required_code: str | None = None,
+           allowed: set[str] = _GROUP) -> RegionGroup | None:
     if value is None:
         return None
-    value = _check_keys(key, source, value, _GROUP)
+    value = _check_keys(key, source, value, allowed)
     for needed in ("naam", "gemeenten"):
         if needed not in value:
             raise ConfigError(source, f"{key}.{needed}", "missing")
@@ -312,7 +383,8 @@ def _regio_rapport(source: str, value: Any, entries: tuple[GemeenteEntry, ...], 
 
 
 def parse_config(data: Any, source: str = "<config>", name: str = "config",
-                 chapters: list[str] | None = None, today: date | None = None) -> RunConfig:
+                 chapters: list[str] | None = None, today: date | None = None,
+                 dropped: tuple[str, ...] = ()) -> RunConfig:
     """Validate a parsed YAML mapping and return the typed configuration."""
     today = today or date.today()
     top = _check_keys("", source, data, _TOP)
@@ -353,7 +425,7 @@ def parse_config(data: Any, source: str = "<config>", name: str = "config",
     comparison = Comparison(
         regio=_group(source, "vergelijking.regio", verg.get("regio")),
         provincie=provincie,
-        peers=_group(source, "vergelijking.peers", verg.get("peers")),
+        peers=_peers(source, verg.get("peers"), gemeente),
         nederland=nederland,
     )
 
@@ -452,6 +524,7 @@ def parse_config(data: Any, source: str = "<config>", name: str = "config",
         multi=multi,
         regio_rapport=regio_rapport,
         bewaar_runs=bewaar_runs,
+        weggelaten=tuple(dropped),
     )
 
 
@@ -482,13 +555,12 @@ def load_config(path: str | Path, **overrides: Any) -> RunConfig:
     if not isinstance(data, dict):
         raise ConfigError(source, "(file)", f"expected a mapping of keys, found {type(data).__name__}")
     overrides = {k: v for k, v in overrides.items() if v is not None}
-    if "gemeente" in overrides and overrides["gemeente"] != data.get("gemeente"):
-        # Another gemeente with the same set-up: the name and the previous plan's statements in the
-        # file belong to the file's own gemeente, not to this one.
-        data.pop("naam", None)
-        data.pop("uitspraken", None)
+    dropped: tuple[str, ...] = ()
+    if "gemeente" in overrides:
+        # Another gemeente with the same set-up: what belongs to the file's own gemeente is left out.
+        data, dropped = for_other_gemeente(data, overrides["gemeente"])
     data.update(overrides)
-    return parse_config(data, source=source, name=path.stem)
+    return parse_config(data, source=source, name=path.stem, dropped=dropped)
 
 
 def resolve(root: Path, path: Path) -> Path:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import observations as obs
+from . import peers
 from .config import RunConfig, RegionGroup
 from .indicators import Indicator, indicator as get_indicator
 
@@ -60,7 +61,7 @@ class Dataset:
         text = [c for c, dtype in obs.COLUMNS.items() if dtype == "string"]
         observations = observations.astype({c: object for c in text})
         self.observations = observations
-        self.config = config
+        self.config = peers.resolve(config, observations)  # the peer group of this gemeente, never another's
         self.status = status
         self._family = None  # the report's family of tests (stats.signals.Family), see chapters.family
         self._family_loader = None
@@ -123,6 +124,14 @@ class Dataset:
         roles[verg.nederland] = "nederland"
         return roles
 
+    def group_members(self, group: RegionGroup) -> list[str]:
+        """The gemeenten whose sum is a group's figure: the peers never include the gemeente itself
+        (its peer line compares it with others); basisteam and provincie include it, as they do."""
+        peers = self.config.vergelijking.peers
+        if peers is not None and group.code == peers.code:
+            return [c for c in group.gemeenten if c != self.gemeente]
+        return list(group.gemeenten)
+
     def peer_codes(self) -> list[str]:
         peers = self.config.vergelijking.peers
         return [c for c in (peers.gemeenten if peers else ()) if c != self.gemeente]
@@ -165,13 +174,14 @@ class Dataset:
         ind = get_indicator(indicator_id)
         if ind.unit != "aantal":
             return obs.empty()  # percentages and scores cannot be summed
-        members = df[df["regio_code"].isin(group.gemeenten)]
+        codes = self.group_members(group)
+        members = df[df["regio_code"].isin(codes)]
         if members.empty:
             return obs.empty()
         keys = ["jaar", "maand"]
         grouped = members.assign(voorlopig=members["status"] == "voorlopig").groupby(keys, dropna=False)
         # min_count = number of members: a missing or unknown member makes the group total unknown.
-        agg = grouped["waarde"].sum(min_count=len(group.gemeenten)).to_frame()
+        agg = grouped["waarde"].sum(min_count=len(codes)).to_frame()
         agg["status"] = np.where(grouped["voorlopig"].any(), "voorlopig", "definitief")
         agg["bron"] = grouped["bron"].first()
         agg["snapshot"] = grouped["snapshot"].first()
