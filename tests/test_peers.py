@@ -122,3 +122,33 @@ def test_a_derived_group_is_settled_when_the_data_are_loaded(demo_store, code):
         assert code not in group.gemeenten and group.herkomst == "afgeleid" and group.voor == code
         assert "vaste regel" in group.reden
         assert code not in ds.group_members(group)
+
+
+def test_run_for_another_gemeente_carries_nothing_of_the_files_own(tmp_path):
+    """`run config/westerveld.yaml --gemeente GM0118`: Hoogeveen's report has Hoogeveen's name, no
+    statement of Westerveld's plan, no Westerveld partner file and no peer list made for Westerveld."""
+    import json
+    import subprocess
+    import sys
+
+    import yaml
+
+    data = yaml.safe_load((ROOT / "config" / "westerveld.yaml").read_text(encoding="utf-8"))
+    data["data"]["beleid"] = "demo"
+    data["uitvoer"] = str(tmp_path / "outputs")
+    config = tmp_path / "westerveld.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(config), "--gemeente", "GM0118",
+                             "--hoofdstuk", "90_synthese", "--hoofdstuk", "99_methode", "--quiet"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    run = (tmp_path / "outputs" / "hoogeveen" / "latest").resolve()
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    assert not any(key.startswith("partner:") and source.get("soort") not in ("ontbreekt",)
+                   for key, source in manifest["data"]["sources"].items())
+    synthese = (run / "90_synthese.html").read_text(encoding="utf-8")
+    for statement in data["uitspraken"]:
+        assert statement["uitspraak"] not in synthese
+    assert "Westerveld" not in (run / "index.html").read_text(encoding="utf-8")
+    methode = (run / "99_methode.html").read_text(encoding="utf-8")
+    assert data["vergelijking"]["peers"]["reden"][:40] not in methode  # Westerveld's reason is not Hoogeveen's
