@@ -1,17 +1,19 @@
 """Chapter 03 Kernen en wijken (veiligheidsanalyse.chapters.kernen) on the demo store.
 
-Properties checked against the store itself (not against the module's own arithmetic): kern counts
-add up to the gemeente row of the buurt table, the row "Totaal gemeente" is the gemeente's own figure
-(the same as in the other chapters) with the registrations without a buurt as the difference,
-denominators are the KWB inhabitants of the buurten
-the gemeente's mapping puts in each kern, rates recompute, suppression hides small counts and
-nothing that would reveal them (checked with an independent linear-algebra leak test), figures
-show no hidden or small kern, and the chapter falls back to CBS wijken for a gemeente whose
-mapping is absent (De Wolden, Meppel).
+Properties checked against the store itself (not against the module's own arithmetic): every buurt
+is in a named group (the gemeente's kern, else its CBS wijk as the store names it) and no catch-all
+is bigger than the largest kern, kern counts add up to the gemeente row of the buurt table, the row
+"Totaal gemeente" is the gemeente's own figure (the same as in the other chapters) with the
+registrations without a buurt as the difference, denominators are the KWB inhabitants of the buurten
+in each group, rates recompute, suppression hides small counts and nothing that would reveal them
+(checked with an independent linear-algebra leak test), figures show no hidden or small kern, the
+chapter falls back to CBS wijken for a gemeente whose mapping is absent (De Wolden, Meppel), and
+what the analyst should complete is in the chapter's to-do list, not in a text for readers.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -41,15 +43,113 @@ def _is_number(text: str) -> bool:
     return bool(re.fullmatch(r"-?[\d.]+(,\d+)?", str(text)))
 
 
-def test_mapping_decides_the_kernen(result, mapping):
+CATCH_ALL = "Overig/buitengebied"  # the example mapping's catch-all
+
+
+def _wijk_names(ds: Dataset, digits: str) -> dict[str, str]:
+    """The CBS wijk names as the store has them ("Wijk 00 Diever" or "Diever"), without the number."""
+    kwb = ds.series("inwoners_kwb")
+    wijken = kwb[kwb["regio_code"].str.startswith(f"WK{digits}")]
+    return {c[2:]: re.sub(r"^Wijk \d+ ", "", n) for c, n in zip(wijken["regio_code"], wijken["regio_naam"])}
+
+
+def _expected_groups(ds: Dataset, mapping: pd.DataFrame | None) -> dict[str, str]:
+    """Buurtcode -> group, derived here from the store and the mapping: the partner's kern unless it is the
+    catch-all, else the buurt's CBS wijk ("Rest van wijk X" when another buurt of that wijk is in a kern)."""
+    digits = ds.gemeente[2:]
+    kwb = ds.series("inwoners_kwb")
+    codes = sorted(set(kwb.loc[kwb["regio_code"].str.startswith(f"BU{digits}"), "regio_code"]))
+    own = {} if mapping is None else {c: k for c, k in zip(mapping["buurtcode"], mapping["kern"])
+                                      if c.startswith(f"BU{digits}") and k != CATCH_ALL}
+    split = {c[2:8] for c in own}
+    names = _wijk_names(ds, digits)
+    return {c: own.get(c) or (f"Rest van wijk {names[c[2:8]]}" if c[2:8] in split else names[c[2:8]]) for c in codes}
+
+
+def test_mapping_decides_the_kernen_and_wijken_the_rest(demo_dataset, result, mapping):
     ind = result.indeling
     assert ind.bron == "partner"
-    own = dict(zip(mapping["buurtcode"], mapping["kern"]))
-    for code, kern in zip(ind.buurten["buurtcode"], ind.buurten["kern"]):
-        assert kern == own.get(code, kernen.NOT_ASSIGNED)
-    # The demo has a buurt the example mapping lacks: it is kept, under "Niet ingedeeld", and named.
-    assert "BU17011700" in set(ind.buurten.loc[ind.buurten["kern"] == kernen.NOT_ASSIGNED, "buurtcode"])
-    assert any("Niet ingedeeld" in n and "Boschoord" in n for n in ind.notes)
+    assert dict(zip(ind.buurten["buurtcode"], ind.buurten["kern"])) == _expected_groups(demo_dataset, mapping)
+    partner_kernen = set(mapping["kern"]) - {CATCH_ALL}
+    assert partner_kernen <= set(ind.kernen)
+    # The example mapping's catch-all is not a group on the page; the buurt it lacks (Boschoord) is in its wijk.
+    assert CATCH_ALL not in ind.kernen and kernen.NOT_ASSIGNED not in ind.kernen
+    assert ind.buurten.set_index("buurtcode").loc["BU17011700", "kern"] == "Boschoord"
+    assert set(ind.by_wijk["buurtcode"]) == set(ind.buurten.loc[~ind.buurten["kern"].isin(partner_kernen), "buurtcode"])
+
+
+@pytest.mark.parametrize("with_mapping", [True, False])
+def test_no_catch_all_bigger_than_the_largest_kern(demo_dataset, mapping, with_mapping):
+    ind = kernen.indeling(demo_dataset, mapping if with_mapping else None)
+    sizes = ind.buurten.groupby("kern")["inwoners"].sum()
+    named = [k for k in sizes.index if k != kernen.NOT_ASSIGNED]
+    assert len(named) >= 4 and all(k and not kernen.is_catch_all(k) for k in named)
+    assert sizes.get(kernen.NOT_ASSIGNED, 0) <= sizes[named].max()
+    assert ind.catch_all_share() == 0  # every buurt of the demo has a CBS wijk
+    # Without a mapping the groups are the CBS wijken, by their names (not "Wijk 00 ...").
+    if not with_mapping:
+        assert ind.bron == "wijk"
+        assert set(ind.kernen) == set(_wijk_names(demo_dataset, "1701").values())
+
+
+def test_rates_group_every_buurt_by_kern_or_wijk(demo_dataset, result):
+    kr = result.rates["misdrijven_buurt"]
+    shown = set(kr.kernen["kern"])
+    assert shown == set(result.indeling.kernen)
+    sizes = kr.kernen.set_index("kern")["noemer"]
+    assert kernen.NOT_ASSIGNED not in sizes or sizes[kernen.NOT_ASSIGNED] <= sizes.drop(kernen.NOT_ASSIGNED).max()
+
+
+@pytest.mark.parametrize("name, catch_all", [("Overig/buitengebied", True), ("Overig", True), ("buitengebied", True),
+                                             ("Rest van de gemeente", True), ("Overige kernen", True),
+                                             ("Niet ingedeeld", True), ("", True), (None, True),
+                                             ("Vledder", False), ("Havelte-Oost", False), ("Rest van wijk Diever", False),
+                                             ("Diever en Wittelte", False)])
+def test_catch_all_names(name, catch_all):
+    assert kernen.is_catch_all(name) is catch_all
+
+
+def test_a_buurt_without_a_known_wijk_is_named_plainly(demo_dataset, mapping):
+    obs = demo_dataset.observations
+    gone = obs["regio_code"] == "WK170117"  # the wijk of Boschoord
+    ds = Dataset(obs[~gone].reset_index(drop=True), demo_dataset.config, demo_dataset.status)
+    ind = kernen.indeling(ds, mapping)
+    without = set(ind.buurten.loc[ind.buurten["kern"] == kernen.NOT_ASSIGNED, "buurtcode"])
+    assert without == {"BU17011700", "BU17011709"} and kernen.NOT_ASSIGNED == "Buurten zonder wijk"
+    assert ind.kernen[-1] == kernen.NOT_ASSIGNED
+    assert any("wijk niet bekend" in n for n in ind.notes)
+    assert any("BU17011700" in " ".join(details) for _, details in kernen.indeling_todo(ind, "Westerveld"))
+    # Police codes the KWB lacks: the partner's kern, else the wijk's group, else the plain catch-all.
+    codes = pd.Series(["BU17010000", "BU17010099", "BU17011799", "XX"])
+    assert list(ind.kern_of(codes)) == ["Diever", "Rest van wijk Diever", kernen.NOT_ASSIGNED, kernen.NOT_ASSIGNED]
+
+
+IMPERATIVE = re.compile(r"(^|[.;:!?]\s+)(Vul|Lever|Vraag|Vervang|Voeg|Controleer|Werk|Deel|Neem)\b|\bvraag\b.{0,80}\bop\b"
+                        r"|\baanleveren\b|map met partnerbestanden|\.(csv|xlsx|md)\b", re.IGNORECASE)
+
+
+def _reader_texts(result) -> list[str]:
+    texts = list(result.indeling.notes) + list(result.findings) + list(result.vm.messages)
+    return texts + [n for kr in result.rates.values() for n in kr.notes]
+
+
+def test_reader_texts_give_no_instructions_and_the_todo_list_does(result):
+    for text in _reader_texts(result):
+        assert not IMPERATIVE.search(text), text
+    todo = result.todo("Westerveld")
+    items = [t for t, _ in todo]
+    details = [d for _, ds in todo for d in ds]
+    assert any("niet in kernen.csv" in t for t in items) and any("BU17011700 Boschoord" in d for d in details)
+    assert any("verzamelgroep ('Overig/buitengebied')" in t for t in items)
+    assert any("marges" in t and "I&O Research" in t for t in items)  # the VM per kern without margins
+
+
+def test_without_a_mapping_the_todo_says_so(demo_dataset):
+    r = kernen.analyse(demo_dataset, kern_mapping=None)
+    assert r.indeling.bron == "wijk" and not r.indeling.has_file
+    assert "geen indeling in kernen (kernen.csv)" in r.todo("Westerveld")[0][0]
+    for text in _reader_texts(r):
+        assert not IMPERATIVE.search(text), text
 
 
 def test_kern_counts_add_up_to_the_gemeente(demo_dataset, result):
@@ -121,8 +221,7 @@ def test_a_gemeente_figure_below_the_sum_is_called_a_difference(demo_dataset, re
 def test_denominators_and_rates_recompute_from_the_store(demo_dataset, result, mapping):
     kwb = demo_dataset.series("inwoners_kwb")
     kwb = kwb[kwb["regio_code"].str.startswith("BU1701")]
-    by_kern = kwb.assign(kern=kwb["regio_code"].map(dict(zip(mapping["buurtcode"], mapping["kern"])))
-                         .fillna(kernen.NOT_ASSIGNED)).groupby("kern")["waarde"].sum()
+    by_kern = kwb.assign(kern=kwb["regio_code"].map(_expected_groups(demo_dataset, mapping))).groupby("kern")["waarde"].sum()
     kr = result.rates["overlast_buurt"]
     n_years = kr.years[1] - kr.years[0] + 1
     for _, row in kr.kernen.iterrows():
@@ -201,10 +300,17 @@ def test_suppression_hides_small_counts_and_what_reveals_them(result, indicator_
     assert (kt.figure_data["aantal"] >= max(kr.indicator.min_count, THRESHOLD)).all()
 
 
-def test_secondary_suppression_happens_in_the_demo(result):
-    kt = kernen.kern_table(result.rates["overlast_buurt"], THRESHOLD)
-    cells = kt.display.iloc[:, 2].tolist()
+def test_secondary_suppression_with_one_small_kern(result):
+    kr = result.rates["overlast_buurt"]
+    rows = kr.rows.copy()
+    kern_rows = rows.index[~rows["kern"].isin(kernen.SUMMARY_ROWS)]
+    rows.loc[rows.index.isin(kern_rows), "aantal"] = rows.loc[kern_rows, "aantal"].clip(lower=THRESHOLD)
+    rows.loc[kern_rows[0], "aantal"] = 3  # one small kern: the sum of the kernen would give it away
+    rows.loc[rows["kern"] == kernen.KERNEN_SUM, "aantal"] = rows.loc[kern_rows, "aantal"].sum()
+    cells = kernen.kern_table(dataclasses.replace(kr, rows=rows), THRESHOLD).display.iloc[:, 2].tolist()
     assert cells.count(f"<{THRESHOLD}") == 1 and cells.count("x") >= 1
+    # ... and the demo itself hides small kernen.
+    assert (kernen.kern_table(result.rates["woninginbraak_buurt"], THRESHOLD).display.iloc[:, 2] == f"<{THRESHOLD}").any()
 
 
 def test_vm_per_kern_against_the_gemeente(result):
@@ -234,8 +340,9 @@ def test_vm_per_kern_significant_with_a_large_sample(demo_dataset, mapping):
 def test_de_wolden_falls_back_to_wijken(demo_store, mapping):
     ds = dataset_for(demo_store, "GM1690")
     r = kernen.analyse(ds, kern_mapping=mapping)  # Westerveld's mapping must not be used for De Wolden
-    assert r.indeling.bron == "wijk"
-    assert any("andere gemeente" in n for n in r.indeling.notes)
+    assert r.indeling.bron == "wijk" and r.indeling.foreign_mapping
+    assert not any("andere gemeente" in n for n in r.indeling.notes)  # the analyst's matter, not the reader's
+    assert "andere gemeente" in r.todo("De Wolden")[0][0]
     assert "Zuidwolde" in r.indeling.kernen and not any(k.lower().startswith("wijk ") for k in r.indeling.kernen)
     assert not r.vm.available and "geen uitkomsten van de Veiligheidsmonitor per kern" in r.vm.messages[0]
     assert all(kr.available for kr in r.rates.values())

@@ -1,10 +1,14 @@
 """Chapter 03 Kernen en wijken: where in the gemeente crime and overlast are registered, and how
 inhabitants of the kernen judge their buurt (Veiligheidsmonitor per kern).
 
-* **Indeling.** Buurten (CBS codes ``BU<gemeente><wijk><buurt>``) are grouped into kernen with the
-  gemeente's buurt -> kern mapping (partner file ``kernen``) when it covers this gemeente, otherwise
-  by CBS wijk (in rural gemeenten a wijk is usually a kern with its buitengebied). Buurten the
-  mapping does not name go to "Niet ingedeeld", so no count is lost.
+* **Indeling.** Buurten (CBS codes ``BU<gemeente><wijk><buurt>``, nested in wijken ``WK<gemeente><wijk>``)
+  are grouped by CBS wijk, named as the Kerncijfers wijken en buurten (85984NED) name them (in rural
+  gemeenten a wijk is usually a kern with its buitengebied). A buurt -> kern mapping of the gemeente
+  (partner file ``kernen``) puts its buurten in its kernen; buurten it leaves out or puts in a
+  catch-all ("Overig/buitengebied": :func:`is_catch_all`) stay with their CBS wijk ("Rest van wijk X"
+  where part of the wijk is in a kern). No count is lost and no catch-all hides half the gemeente:
+  only buurten whose wijk is unknown form a group of their own, "Buurten zonder wijk". What the
+  analyst should complete goes to the analyst's checklist (``report.checklist``), never to the page.
 * **Rates.** Counts per buurt (politie 47018NED misdrijven, 47024NED overlast) are summed per kern;
   the denominator is the kern's inhabitants (or dwellings, for woninginbraak) in Kerncijfers wijken
   en buurten (85984NED), the same for every year (person-years = inhabitants x years). When a kern
@@ -55,7 +59,7 @@ from ..stats.survey import compare_survey, survey_interval
 
 KERN_INDICATORS = ["misdrijven_buurt", "overlast_buurt", "woninginbraak_buurt", "vernieling_buurt"]
 FIGURE_INDICATORS = ["misdrijven_buurt", "overlast_buurt"]
-NOT_ASSIGNED = "Niet ingedeeld"
+NOT_ASSIGNED = "Buurten zonder wijk"  # the only catch-all: buurten whose CBS wijk is unknown
 KERNEN_SUM = "Som van de kernen"
 UNPLACED = "Niet aan een buurt toe te wijzen"  # in the gemeente figure, in no buurt
 TABLE_GAP = "Verschil tussen de tabellen"  # the kernen add up to more than the gemeente figure
@@ -70,16 +74,42 @@ REST = "de rest van de gemeente"
 
 # ---------------------------------------------------------------------------- indeling
 
+# Group names a partner file uses for "everything else". Such a group says nothing to a reader about
+# where its buurten lie and it is often the largest of all, so its buurten are shown by CBS wijk.
+_CATCH_ALL_WORDS = {"overig", "overige", "rest", "restant", "buitengebied", "niet ingedeeld", "onbekend", "diversen",
+                    "geen kern", "overig gebied", "overige buurten", "overige kernen", "overige dorpen",
+                    "overige gebieden", "rest van de gemeente", "verspreide huizen", "verspreide bebouwing",
+                    "landelijk gebied", "platteland"}
+
+
+def is_catch_all(kern: object) -> bool:
+    """Whether a kern name in a partner mapping is a catch-all ("Overig/buitengebied", "Rest", ...)."""
+    if kern is None or (isinstance(kern, float) and np.isnan(kern)):
+        return True
+    parts = [" ".join(p.split()) for p in re.split(r"\s*(?:/|,|&|\+|\ben\b)\s*", str(kern).lower()) if p.strip()]
+    return not parts or all(p in _CATCH_ALL_WORDS for p in parts)
+
+
 @dataclass
 class Indeling:
-    """Buurten of the gemeente with their kern and denominators."""
+    """Buurten of the gemeente with their kern and denominators.
 
-    buurten: pd.DataFrame  # buurtcode, buurtnaam, kern, inwoners, woningen
-    bron: str  # "partner" (the gemeente's mapping), "wijk" (CBS wijken) or "geen" (no buurt data)
+    ``buurten`` has one row per buurt of the Kerncijfers wijken en buurten: buurtcode, buurtnaam,
+    wijkcode ("170100"), kern (the group shown), indeling ("gemeente": the partner's kern; "wijk": the
+    CBS wijk; "geen": no wijk known), inwoners, woningen and, with a partner mapping, kern_partner
+    (the partner's own group, empty when the file does not name the buurt).
+    """
+
+    buurten: pd.DataFrame
+    bron: str  # "partner" (the gemeente's mapping, the rest by wijk), "wijk" (CBS wijken) or "geen" (no buurt data)
     jaar: int | None  # year of the Kerncijfers wijken en buurten behind the denominators
-    notes: list[str] = field(default_factory=list)
-    mapping: dict[str, str] = field(default_factory=dict)  # buurtcode -> kern, also for buurten not in the KWB
+    notes: list[str] = field(default_factory=list)  # for readers: how the buurten are grouped
+    mapping: dict[str, str] = field(default_factory=dict)  # buurtcode -> kern of the partner (real kernen only)
     wijk_names: dict[str, str] = field(default_factory=dict)  # "170100" -> "Diever"
+    wijk_labels: dict[str, str] = field(default_factory=dict)  # "170100" -> the group of the wijk's other buurten
+    unknown_codes: list[str] = field(default_factory=list)  # buurtcodes of the partner file not in the KWB
+    foreign_mapping: bool = False  # the partner file is about buurten of another gemeente
+    has_file: bool = False  # a partner mapping was given (even if none of it could be used)
 
     @property
     def available(self) -> bool:
@@ -87,29 +117,52 @@ class Indeling:
 
     @property
     def kernen(self) -> list[str]:
-        """Kernen by inhabitants, largest first; "Niet ingedeeld" last."""
+        """Kernen by inhabitants, largest first; "Buurten zonder wijk" last."""
         if not self.available:
             return []
         sizes = self.buurten.groupby("kern")["inwoners"].sum(min_count=1).fillna(0)
         order = sorted(sizes.index, key=lambda k: (k == NOT_ASSIGNED, -sizes[k], k))
         return list(order)
 
+    @property
+    def by_wijk(self) -> pd.DataFrame:
+        """Buurten a partner mapping leaves out or puts in a catch-all, now grouped by their CBS wijk."""
+        if self.bron != "partner":
+            return self.buurten.iloc[0:0]
+        return self.buurten[self.buurten["indeling"] != "gemeente"]
+
     def kern_of(self, codes: pd.Series) -> pd.Series:
-        """Kern of each buurt code; codes the indeling does not know go by wijk, else 'Niet ingedeeld'."""
+        """Kern of each buurt code (also codes the KWB lacks): the partner's kern, else the wijk's group."""
         codes = pd.Series([str(c) for c in codes], index=codes.index, dtype=object)
         out = codes.map(lambda c: self.mapping.get(c))
-        if self.bron == "wijk":
-            out = out.where(out.notna(), codes.map(lambda c: self.wijk_names.get(c[2:8])))
+        out = out.where(out.notna(), codes.map(lambda c: self.wijk_labels.get(c[2:8]) if _is_buurtcode(c) else None))
         return out.where(out.notna(), NOT_ASSIGNED).astype(object)
 
     def summary(self) -> pd.DataFrame:
+        columns = ["Kern", "Buurten", "Inwoners", "Woningen"]
         if not self.available:
-            return pd.DataFrame(columns=["Kern", "Buurten", "Inwoners", "Woningen"])
+            return pd.DataFrame(columns=columns)
         agg = self.buurten.groupby("kern").agg(Buurten=("buurtcode", "nunique"),
                                                Inwoners=("inwoners", lambda s: s.sum(min_count=len(s))),
                                                Woningen=("woningen", lambda s: s.sum(min_count=len(s))))
         agg = agg.reindex(self.kernen).reset_index().rename(columns={"kern": "Kern"})
+        if self.bron == "partner" and len(self.by_wijk):  # mixed: say which group comes from where
+            kind = self.buurten.groupby("kern")["indeling"].first()
+            agg["Indeling"] = agg["Kern"].map(kind).map(INDELING_WORDS).fillna("")
         return agg
+
+    def catch_all_share(self) -> float:
+        """Share of the inhabitants in "Buurten zonder wijk" (0 when there is none)."""
+        total = self.buurten["inwoners"].sum()
+        part = self.buurten.loc[self.buurten["kern"] == NOT_ASSIGNED, "inwoners"].sum()
+        return float(part / total) if total > 0 else 0.0
+
+
+INDELING_WORDS = {"gemeente": "kern van de gemeente", "wijk": "CBS-wijk", "geen": "geen wijk bekend"}
+
+
+def _is_buurtcode(code: str) -> bool:
+    return bool(re.fullmatch(r"BU\d{8}", code))
 
 
 def _wijk_name(name: str) -> str:
@@ -124,15 +177,23 @@ def _latest(df: pd.DataFrame) -> pd.DataFrame:
     return df[df["jaar"] == df["jaar"].max()]
 
 
-def indeling(ds: Dataset, kern_mapping: pd.DataFrame | None = None) -> Indeling:
-    """Buurten of the gemeente grouped into kernen: the gemeente's own mapping if it covers them, else wijken."""
+def _wijk_names(kwb: pd.DataFrame, digits: str) -> dict[str, str]:
+    """CBS wijk names of the gemeente ("170100" -> "Diever"), from the wijk rows of the Kerncijfers."""
+    wijken = _latest(kwb[kwb["regio_code"].astype(str).str.startswith(f"WK{digits}")])
+    full = {code[2:]: str(name).strip() for code, name in zip(wijken["regio_code"].astype(str), wijken["regio_naam"])
+            if str(name).strip() and str(name).strip() != code}
+    short = {code: _wijk_name(name) for code, name in full.items()}
+    if len(set(short.values())) < len(short):  # two wijken with the same short name: keep the CBS names
+        return full
+    return short
+
+
+def _kwb_buurten(ds: Dataset) -> tuple[pd.DataFrame, int | None, pd.DataFrame]:
     digits = ds.gemeente[2:]
     kwb = ds.series("inwoners_kwb")
     buurten = _latest(kwb[kwb["regio_code"].astype(str).str.startswith(f"BU{digits}")])
     if buurten.empty:
-        return Indeling(pd.DataFrame(columns=["buurtcode", "buurtnaam", "kern", "inwoners", "woningen"]), "geen",
-                        None, [f"De Kerncijfers wijken en buurten bevatten geen buurten van {ds.gemeente_naam}; "
-                               "cijfers per kern zijn daarom niet te berekenen."])
+        return buurten, None, kwb
     year = int(buurten["jaar"].iloc[0])
     woningen = ds.series("woningen")
     woningen = woningen[woningen["regio_code"].astype(str).str.startswith(f"BU{digits}") & (woningen["jaar"] == year)]
@@ -140,34 +201,123 @@ def indeling(ds: Dataset, kern_mapping: pd.DataFrame | None = None) -> Indeling:
                           "buurtnaam": buurten["regio_naam"].astype(str).to_numpy(),
                           "inwoners": buurten["waarde"].to_numpy(float)})
     frame["woningen"] = frame["buurtcode"].map(dict(zip(woningen["regio_code"].astype(str), woningen["waarde"])))
-    notes: list[str] = []
-    mapping: dict[str, str] = {}
+    frame["wijkcode"] = frame["buurtcode"].str[2:8]
+    return frame, year, kwb
+
+
+def indeling(ds: Dataset, kern_mapping: pd.DataFrame | None = None) -> Indeling:
+    """Buurten of the gemeente grouped into kernen.
+
+    Without a mapping of the gemeente: by CBS wijk. With one: the buurten it puts in a kern stay in that
+    kern; buurten it leaves out or puts in a catch-all ("Overig/buitengebied") are grouped by their CBS
+    wijk, as "Rest van wijk X" where part of the wijk is in a kern. Only a buurt whose wijk is unknown
+    ends up in "Buurten zonder wijk".
+    """
+    digits = ds.gemeente[2:]
+    frame, year, kwb = _kwb_buurten(ds)
+    if frame.empty:
+        return Indeling(pd.DataFrame(columns=["buurtcode", "buurtnaam", "wijkcode", "kern", "indeling", "inwoners",
+                                              "woningen"]), "geen",
+                        None, [f"De Kerncijfers wijken en buurten bevatten geen buurten van {ds.gemeente_naam}; "
+                               "cijfers per kern zijn daarom niet te berekenen."])
+    names = _wijk_names(kwb, digits)
+    kwb_text = f"Inwoners en woningen uit de Kerncijfers wijken en buurten {year}."
+    own = pd.DataFrame(columns=["buurtcode", "kern"])
+    foreign = False
     if kern_mapping is not None and len(kern_mapping):
         own = kern_mapping[kern_mapping["buurtcode"].astype(str).str.startswith(f"BU{digits}")]
-        if len(own):
-            mapping = dict(zip(own["buurtcode"].astype(str), own["kern"].astype(str)))
-        else:
-            notes.append(f"De aangeleverde indeling in kernen gaat over buurten van een andere gemeente; voor "
-                         f"{ds.gemeente_naam} wordt de CBS-wijkindeling gebruikt.")
-    if mapping:
-        frame["kern"] = frame["buurtcode"].map(mapping).fillna(NOT_ASSIGNED)
-        missing = frame.loc[frame["kern"] == NOT_ASSIGNED, "buurtnaam"].tolist()
-        notes.insert(0, f"Buurten zijn ingedeeld in kernen volgens de indeling van de gemeente ({len(mapping)} buurten "
-                        f"in het bestand); inwoners en woningen uit de Kerncijfers wijken en buurten {year}.")
-        if missing:
-            notes.append(f"{len(missing)} buurt(en) uit de Kerncijfers staan niet in de indeling van de gemeente en "
-                         f"vallen onder '{NOT_ASSIGNED}': {', '.join(missing[:8])}"
-                         + (" en meer" if len(missing) > 8 else "") + ". Vul de indeling aan.")
-        return Indeling(frame, "partner", year, notes, mapping)
-    wijken = _latest(kwb[kwb["regio_code"].astype(str).str.startswith(f"WK{digits}")])
-    names = {code[2:]: _wijk_name(name) for code, name in zip(wijken["regio_code"].astype(str), wijken["regio_naam"])}
-    if len(set(names.values())) < len(names):  # two wijken with the same short name: keep the CBS names
-        names = {code[2:]: str(name) for code, name in zip(wijken["regio_code"].astype(str), wijken["regio_naam"])}
-    frame["kern"] = frame["buurtcode"].str[2:8].map(names).fillna(NOT_ASSIGNED)
-    notes.insert(0, f"Er is geen indeling van buurten in kernen aangeleverd; de buurten zijn gegroepeerd naar CBS-wijk "
-                    f"(in een plattelandsgemeente meestal een kern met het omliggende buitengebied). Inwoners en "
-                    f"woningen uit de Kerncijfers wijken en buurten {year}.")
-    return Indeling(frame, "wijk", year, notes, {}, names)
+        foreign = own.empty
+    partner = dict(zip(own["buurtcode"].astype(str), own["kern"]))
+    mapping = {code: str(kern).strip() for code, kern in partner.items() if not is_catch_all(kern)}
+
+    if not mapping:
+        labels = dict(names)
+        frame["kern"] = frame["wijkcode"].map(labels).fillna(NOT_ASSIGNED)
+        frame["indeling"] = np.where(frame["kern"] == NOT_ASSIGNED, "geen", "wijk")
+        if partner:  # a file with only catch-alls
+            frame["kern_partner"] = frame["buurtcode"].map(partner)
+        notes = [f"De buurten zijn gegroepeerd naar CBS-wijk (in een plattelandsgemeente meestal een kern met het "
+                 f"omliggende buitengebied); een eigen indeling van de gemeente in kernen is er niet. {kwb_text}"]
+        _note_no_wijk(frame, notes)
+        return Indeling(frame, "wijk", year, notes, {}, names, labels,
+                        sorted(set(partner) - set(frame["buurtcode"])), foreign, kern_mapping is not None)
+
+    frame["kern_partner"] = frame["buurtcode"].map(partner)
+    frame["kern"] = frame["buurtcode"].map(mapping)
+    kern_names = set(mapping.values())
+    split_wijken = set(frame.loc[frame["kern"].notna(), "wijkcode"]) | {c[2:8] for c in mapping}
+    labels = {}
+    for code, name in names.items():
+        labels[code] = f"Rest van wijk {name}" if code in split_wijken or name in kern_names else name
+    frame["indeling"] = np.where(frame["kern"].notna(), "gemeente",
+                                 np.where(frame["wijkcode"].map(labels).notna(), "wijk", "geen"))
+    frame["kern"] = frame["kern"].fillna(frame["wijkcode"].map(labels)).fillna(NOT_ASSIGNED)
+    notes = [f"Buurten zijn ingedeeld in kernen volgens de indeling van de gemeente. {kwb_text}"]
+    rest = frame[frame["indeling"] != "gemeente"]
+    if len(rest):
+        share = rest["inwoners"].sum() / frame["inwoners"].sum() if frame["inwoners"].sum() > 0 else np.nan
+        notes.append(f"{len(rest)} van de {len(frame)} buurten"
+                     + (f" ({format_pct(100 * share, 0)} van de inwoners)" if np.isfinite(share) else "")
+                     + " horen in die indeling niet bij een kern; zij zijn gegroepeerd naar hun CBS-wijk. Waar een "
+                       "deel van een wijk in een kern ligt, heten de andere buurten van die wijk 'Rest van wijk …'.")
+    _note_no_wijk(frame, notes)
+    return Indeling(frame, "partner", year, notes, mapping, names, labels,
+                    sorted(set(partner) - set(frame["buurtcode"])), False, True)
+
+
+def _note_no_wijk(frame: pd.DataFrame, notes: list[str]) -> None:
+    n = int((frame["kern"] == NOT_ASSIGNED).sum())
+    if n:
+        notes.append(f"Van {n} buurt(en) is de CBS-wijk niet bekend; zij staan samen als '{NOT_ASSIGNED}'.")
+
+
+def _buurt_line(row) -> str:
+    inwoners = f", {format_nl(row['inwoners'], 0)} inwoners" if np.isfinite(row["inwoners"]) else ""
+    return f"{row['buurtcode']} {row['buurtnaam']}{inwoners} → {row['kern']}"
+
+
+def indeling_todo(ind: Indeling, gemeente_naam: str) -> list[tuple[str, list[str]]]:
+    """What the analyst may want to complete about the indeling, as (item, details): for the checklist."""
+    out: list[tuple[str, list[str]]] = []
+    if not ind.available:
+        out.append((f"De Kerncijfers wijken en buurten bevatten geen buurten van {gemeente_naam}: het hoofdstuk "
+                    "Kernen heeft geen cijfers per kern.", []))
+        return out
+    n_wijken = ind.buurten.loc[ind.buurten["indeling"] == "wijk", "kern"].nunique()
+    if ind.foreign_mapping:
+        out.append((f"kernen.csv gaat over buurten van een andere gemeente dan {gemeente_naam}; gebruikt is de "
+                    f"CBS-wijkindeling ({n_wijken} wijken). Controleer het bestand.", []))
+    elif ind.bron == "wijk" and ind.has_file:
+        out.append(("kernen.csv deelt de buurten alleen in verzamelgroepen in (zoals 'Overig/buitengebied'); "
+                    f"gebruikt is de CBS-wijkindeling ({n_wijken} wijken).", []))
+    elif ind.bron == "wijk":
+        out.append((f"Er is geen indeling in kernen (kernen.csv): de buurten zijn gegroepeerd naar de {n_wijken} "
+                    "CBS-wijken. Lever kernen.csv aan (buurtcode;kern) als de gemeente andere kernen gebruikt, "
+                    "bijvoorbeeld dezelfde als in de Veiligheidsmonitor; niet genoemde buurten blijven bij hun "
+                    "CBS-wijk.", []))
+    if ind.bron == "partner":
+        rest = ind.by_wijk
+        total = ind.buurten["inwoners"].sum()
+        missing = rest[rest["kern_partner"].isna()]
+        if len(missing):
+            out.append((f"{len(missing)} buurt(en) staan niet in kernen.csv en zijn bij hun CBS-wijk ingedeeld. "
+                        "Vul de indeling aan als ze bij een kern horen.", [_buurt_line(r) for _, r in missing.iterrows()]))
+        pooled = rest[rest["kern_partner"].notna()]
+        if len(pooled):
+            groups = ", ".join(f"'{g}'" for g in dict.fromkeys(pooled["kern_partner"].astype(str)))
+            share = pooled["inwoners"].sum() / total if total > 0 else np.nan
+            out.append((f"{len(pooled)} buurt(en)" + (f" ({format_pct(100 * share, 0)} van de inwoners)"
+                                                       if np.isfinite(share) else "")
+                        + f" staan in kernen.csv in een verzamelgroep ({groups}); op de pagina staan ze per CBS-wijk. "
+                        "Deel ze in bij een kern als ze daarbij horen.", [_buurt_line(r) for _, r in pooled.iterrows()]))
+    if ind.unknown_codes:
+        out.append((f"{len(ind.unknown_codes)} buurtcode(s) uit kernen.csv staan niet in de Kerncijfers wijken en "
+                    f"buurten {ind.jaar} (een oudere buurtindeling?); werk de codes bij.", list(ind.unknown_codes)))
+    no_wijk = ind.buurten[ind.buurten["kern"] == NOT_ASSIGNED]
+    if len(no_wijk):
+        out.append((f"Van {len(no_wijk)} buurt(en) is de CBS-wijk niet bekend; zij staan samen als '{NOT_ASSIGNED}'.",
+                    [f"{r['buurtcode']} {r['buurtnaam']}" for _, r in no_wijk.iterrows()]))
+    return out
 
 
 # ---------------------------------------------------------------------------- rates per kern
@@ -555,7 +705,8 @@ def rate_figure(kr: KernRates, kt: KernTable, gemeente_naam: str):
 @dataclass
 class VmKernen:
     rows: pd.DataFrame  # indicator, label, unit, editie, kern, kern_code, waarde, lower, upper, n, gemeente, ..., verdict
-    messages: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)  # for readers
+    todo: list[str] = field(default_factory=list)  # for the analyst's checklist, never on the page
 
     @property
     def available(self) -> bool:
@@ -581,8 +732,10 @@ def vm_kernen(ds: Dataset) -> VmKernen:
              & o["indicator"].astype(str).str.startswith("vm_") & o["waarde"].notna() & o["maand"].isna()]
     if rows.empty:
         return VmKernen(pd.DataFrame(), [f"Er zijn geen uitkomsten van de Veiligheidsmonitor per kern voor "
-                                         f"{ds.gemeente_naam} aangeleverd (rijen met gebied = een kern in het "
-                                         "Veiligheidsmonitor-bestand); kernen zijn op beleving niet te vergelijken."])
+                                         f"{ds.gemeente_naam}; kernen zijn op beleving niet te vergelijken."],
+                        ["Veiligheidsmonitor per kern ontbreekt: het Veiligheidsmonitor-bestand heeft geen rijen met "
+                         "als gebied een kern (regio_soort 'kern'). Als de gemeente uitkomsten per kern heeft (I&O "
+                         "Research), neem ze op in veiligheidsmonitor.csv."])
     out = []
     for _, r in rows.sort_values(["indicator", "jaar", "regio_naam"]).iterrows():
         ind = get_indicator(str(r["indicator"]))
@@ -621,20 +774,26 @@ def vm_kernen(ds: Dataset) -> VmKernen:
             df.loc[i, "richting"] = "gelijk"
     df["kleur"] = [verdicts.colour_class(d, get_indicator(i).polarity) if d in ("hoger", "lager", "gelijk") else "onbekend"
                    for d, i in zip(df["richting"], df["indicator"])]
-    messages = []
+    messages, todo = [], []
     untested = int((df["p"].isna()).sum())
     if untested:
-        messages.append(f"{untested} van de {len(df)} kerncijfers zijn niet getoetst: voor rapportcijfers zonder "
-                        "marges is de spreiding onbekend; vraag bij I&O Research de marges per kern op.")
+        messages.append(f"{untested} van de {len(df)} kerncijfers zijn niet getoetst: zonder marges is de spreiding "
+                        "onbekend.")
+        missing = df.loc[df["p"].isna(), ["kern", "Indicator", "editie"]].drop_duplicates()
+        todo.append(f"Veiligheidsmonitor per kern: {untested} van de {len(df)} kerncijfers hebben geen marges en zijn "
+                    "niet getoetst (" + "; ".join(f"{r['kern']}, {r['Indicator']} {r['editie']}"
+                                                   for _, r in missing.head(6).iterrows())
+                    + (" en meer" if len(missing) > 6 else "") + "). Vraag bij I&O Research de marges (of het aantal "
+                    "respondenten) per kern op.")
     if (df["interval"] == "wilson (n_eff)").any():
         messages.append("Waar een marge ontbrak maar het aantal respondenten bekend was, is de marge van een "
                         "percentage berekend (Wilson-interval op het aantal respondenten gedeeld door een "
                         "designeffect van 1,3; een aanname voor de weging).")
     if (df["methode"].str.startswith("gemeentecijfer")).any():
-        messages.append("Voor de gemeente zelf zijn geen marges aangeleverd; kernen met een marge zijn getoetst tegen "
+        messages.append("Voor de gemeente zelf zijn geen marges bekend; kernen met een marge zijn getoetst tegen "
                         "het gemeentecijfer als vast ijkpunt. Dat is voorzichtig (conservatief): de kern is een deel "
                         "van de gemeente.")
-    return VmKernen(df, messages)
+    return VmKernen(df, messages, todo)
 
 
 def vm_kernen_table(vm: VmKernen, gemeente_naam: str) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
@@ -706,6 +865,10 @@ class KernenResult:
         tables += ["partner:veiligheidsmonitor"] if self.vm.available else []
         return list(dict.fromkeys(tables))
 
+    def todo(self, gemeente_naam: str) -> list[tuple[str, list[str]]]:
+        """The chapter's items for the analyst's checklist (item, details); never shown to readers."""
+        return indeling_todo(self.indeling, gemeente_naam) + [(text, []) for text in self.vm.todo]
+
 
 def _kern_list(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
@@ -759,7 +922,8 @@ def findings(ds: Dataset, result: KernenResult) -> list[str]:
         out.append("Er zijn geen Veiligheidsmonitor-uitkomsten per kern; kernen zijn alleen op registraties te vergelijken.")
     out.extend(changes[:2])
     if result.indeling.bron == "wijk":
-        out.append("Indeling naar CBS-wijk: de gemeente leverde geen indeling van buurten in kernen aan.")
+        out.append(f"De kernen zijn hier de CBS-wijken van {ds.gemeente_naam}; een eigen indeling van de gemeente in "
+                   "kernen is er niet.")
     elif result.indeling.bron == "geen":
         out.insert(0, f"Er zijn geen cijfers per buurt voor {ds.gemeente_naam}: dit hoofdstuk kan kernen niet vergelijken.")
     return out[:5]
