@@ -366,5 +366,6 @@ def open_chapter(chapter_id: str, gemeente: str, config: str, run_dir: str = "",
     dataset = load(store_dir, run_config)
     out = Path(run_dir) if run_dir else root / "outputs" / "interactief" / run_config.gemeente
     findings_dir = intern_dir(out) / "findings"
-    return Chapter(id=chapter_id, config=run_config, data=dataset, run_dir=out, findings_dir=findings_dir,
+    # The Dataset's config: its peer group settled for this gemeente (derived when the file has none).
+    return Chapter(id=chapter_id, config=dataset.config, data=dataset, run_dir=out, findings_dir=findings_dir,
                    store_dir=store_dir)

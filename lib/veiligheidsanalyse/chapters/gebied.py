@@ -72,7 +72,7 @@ def comparison_table(ds: Dataset) -> pd.DataFrame:
     for role, group in (("Basisteam / regio", verg.regio), ("Provincie", verg.provincie), ("Vergelijkbare gemeenten", verg.peers)):
         if group is None:
             continue
-        for code in group.gemeenten:
+        for code in ds.group_members(group):  # the peers without the gemeente itself
             rows.append({"groep": f"{role}: {group.naam}", "gemeente": ds.region_name(code), "code": code,
                          "inwoners": pop_by.get(code, np.nan), "adressendichtheid": oad_by.get(code, np.nan)})
     return pd.DataFrame(rows)
