@@ -254,6 +254,29 @@ def test_malformed_config_exits_2_naming_the_key(tmp_path: Path, case_id, change
     assert not (tmp_path / "outputs").exists(), "a rejected configuration must not create any output"
 
 
+# Checked against the data (the region list): the run keeps its log of why it stopped, but publishes nothing.
+DATA_CONFIG_CASES = [
+    # A name that is not the code's would publish one gemeente's figures under another's name and folder.
+    ("name_of_another_gemeente", _set("naam", "De Wolden"), ["naam", "'De Wolden'", "GM1701", "'Westerveld'"]),
+    ("name_typo", _set("naam", "Westervelt"), ["naam", "'Westervelt'", "'Westerveld'"]),
+]
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+@pytest.mark.parametrize("case_id,change,words", DATA_CONFIG_CASES, ids=[c[0] for c in DATA_CONFIG_CASES])
+def test_config_that_contradicts_the_data_exits_2_and_publishes_nothing(tmp_path: Path, case_id, change, words,
+                                                                        command):
+    config = _write_case_config(tmp_path, change)
+    code, out, err = run_cli([command, str(config)] + (["--quiet"] if command == "run" else []))
+    assert code == 2, f"exit {code}\n{out}\n{err}"
+    assert "Traceback" not in out + err and "ongeldige configuratie: " in err
+    for word in words:
+        assert word in err, f"{word!r} not in: {err}"
+    published = [p for p in (tmp_path / "outputs").glob("*") if p.name not in ("logs", ".locks")] \
+        if (tmp_path / "outputs").exists() else []
+    assert published == [], published
+
+
 def test_missing_config_file(tmp_path: Path):
     code, out, err = run_cli(["run", str(tmp_path / "bestaat-niet.yaml"), "--quiet"])
     assert code == 2 and "file not found" in err and "Traceback" not in out + err

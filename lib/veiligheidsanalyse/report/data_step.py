@@ -132,7 +132,7 @@ def prepare_run_data(config: RunConfig, root: Path, options, work_dir: Path,
     snapshots = resolution.snapshots
     known = known_region_codes(snapshots)
     check_regions(config, known)
-    naam = config.naam or _region_name(snapshots, config.gemeente) or config.gemeente
+    naam = gemeente_naam(config, snapshots)
     examples = use_examples(config, resolution)
     cache_key = store_cache_key(config, root, naam, resolution, examples) if cache_dir is not None else None
     if cache_key is not None:
@@ -504,6 +504,28 @@ def _relative(path, root: Path) -> str:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
         return path.name
+
+
+def gemeente_naam(config: RunConfig, snapshots) -> str:
+    """The gemeente's name: the data's name for its code. A configured ``naam`` must be that name
+    (a name that belongs to another gemeente, or a typo, would publish one gemeente's figures under
+    another's name and folder): otherwise a ConfigError naming both."""
+    from ..sources.regions import gemeente_name
+
+    known = _region_name(snapshots, config.gemeente)
+    if known is None:
+        return config.naam or config.gemeente
+    known = gemeente_name(known)
+    if config.naam is not None and _comparable(config.naam) != _comparable(known):
+        raise ConfigError(config.source, "naam", f"'{config.naam}' is niet de naam van {config.gemeente}: volgens de "
+                                                 f"gegevens heet die gemeente '{known}'")
+    return config.naam or known
+
+
+def _comparable(name: str) -> str:
+    """Names compared without case, extra spaces, soft hyphens or zero-width characters."""
+    name = re.sub(r"[\u00ad\u200b\u200c\u200d\ufeff]", "", str(name))
+    return " ".join(name.split()).casefold()
 
 
 def _region_name(snapshots, code: str) -> str | None:

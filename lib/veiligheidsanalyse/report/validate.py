@@ -1,8 +1,15 @@
-"""``veiligheidsanalyse validate``: check the configuration and every partner file a run would read.
+"""``veiligheidsanalyse validate``: check the configuration and every partner file a run would read,
+then print the analyst's checklist (``report.checklist``).
 
 Lists every problem at once (file, sheet, row, column, found vs expected) and exits 2 on an error,
 without starting anything. Gemeente names for the wrong-gemeente check come from the local
 snapshots (cache, else demo); no network is used.
+
+When the inputs are valid, the checklist is made as a run would make it, on a store built in a
+temporary folder from the local snapshots (the data policy ``demo`` stays demo, any other is read as
+``cache``, each table falling back to its demo snapshot) and the partner files; nothing is written
+to the output folder. Example partner files count as a run would count them: with real open data
+only when ``invoer.voorbeeld_gebruiken`` is set. The checklist never changes the exit status.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..config import load_config_for_command, resolve
+from ..config import ConfigError, load_config_for_command, resolve
 from ..paths import project_root
 
 
@@ -36,8 +43,49 @@ def validate_command(config_path: Path, stream=None) -> int:
     print(f"Configuratie {config_path}: in orde.", file=stream)
     worst = 0
     for code in config.targets():  # a config may name several gemeenten: check each one's inputs
-        worst = max(worst, _validate_gemeente(config.for_gemeente(code), stream))
+        gemeente_config = config.for_gemeente(code)
+        result = _validate_gemeente(gemeente_config, stream)
+        if result < 2:
+            _print_checklist(gemeente_config, stream)
+        worst = max(worst, result)
     return worst
+
+
+def _print_checklist(config, stream) -> None:
+    """The analyst's checklist for the local data and partner files (see the module notes)."""
+    import dataclasses
+    import tempfile
+
+    from .checklist import from_store
+    from .data_step import prepare_run_data
+    from .runner import RunOptions
+
+    root = project_root()
+    policy = "demo" if config.data.beleid == "demo" else "cache"
+    examples_left_out = policy != "demo" and not config.invoer_voorbeeld_gebruiken and config.invoer_voorbeeld
+    if examples_left_out:
+        # A run with real open data leaves the example files alone; a local demo fallback must not add them.
+        config = dataclasses.replace(config, invoer_voorbeeld=None)
+    try:
+        with tempfile.TemporaryDirectory(prefix="va-validate-") as tmp:
+            store = Path(tmp) / "data"
+            try:
+                prepare_run_data(config, root, RunOptions(policy=policy), work_dir=store)
+            except Exception:
+                if policy == "demo":
+                    raise
+                prepare_run_data(config, root, RunOptions(policy="demo"), work_dir=store)
+            context = (f"Gemaakt door 'veiligheidsanalyse validate' op de lokale gegevens (gegevensbeleid "
+                       f"'{policy}') en de partnerbestanden; een run schrijft zijn eigen checklist in "
+                       f"outputs/.intern/<gemeente>/<run>/checklist.md"
+                       + ("; voorbeeldbestanden zijn niet meegeteld, want een run met echte open data gebruikt ze "
+                          "niet" if examples_left_out else ""))
+            text = from_store(store, config, context, root=root).markdown()
+    except Exception as exc:  # the checklist is a help, never a reason for validate to fail
+        print(f"Checklist voor de analist niet gemaakt: {type(exc).__name__}: {exc}", file=stream)
+        return
+    print("", file=stream)
+    print(text, file=stream)
 
 
 def _validate_gemeente(config, stream) -> int:
@@ -45,11 +93,15 @@ def _validate_gemeente(config, stream) -> int:
         print("Geen partnerbestanden geconfigureerd (invoer.map).", file=stream)
         return 0
     from ..sources.inputs import InputsConfig, format_problems, validate_inputs
-    from .data_step import _known_gemeenten_kwarg, _region_name, inputs_folder
+    from .data_step import _known_gemeenten_kwarg, gemeente_naam, inputs_folder
 
     root = project_root()
     snapshots = _local_snapshots(config, root)
-    naam = config.naam or _region_name(snapshots, config.gemeente) or config.gemeente
+    try:
+        naam = gemeente_naam(config, snapshots)
+    except ConfigError as exc:
+        print(f"ongeldige configuratie: {exc}", file=sys.stderr)
+        return 2
     folder = inputs_folder(config, root, naam)
     if folder is None:
         print(f"Geen map met partnerbestanden voor {naam} ({config.invoer_map}).", file=stream)
