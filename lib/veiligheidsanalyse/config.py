@@ -17,6 +17,7 @@ import yaml
 from .paths import project_root
 
 GEMEENTE_CODE = re.compile(r"^GM\d{4}$")
+MAX_CONFIG_BYTES = 256 * 1024  # a configuration is a page of YAML; anything bigger is refused unread
 POLICIES = ("fresh", "require-fresh", "cache", "demo")
 FIRST_YEAR = 2012  # the politie open-data series start in 2012
 
@@ -292,7 +293,29 @@ def _group(source: str, key: str, value: Any, required_code: str | None = None,
     return RegionGroup(code=code, naam=str(value["naam"]), gemeenten=codes, reden=str(value.get("reden", "")))
 
 
-def _uitspraken(source: str, value: Any) -> tuple[dict[str, Any], ...]:
+def _number(source: str, key: str, value: Any, low: float | None = None) -> float:
+    """A finite number (not a boolean, NaN or infinity), at least ``low``."""
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or (low is not None and value < low):
+        bound = f" >= {low:g}" if low is not None else ""
+        raise ConfigError(source, key, f"expected a finite number{bound}, found {value!r}")
+    return float(value)
+
+
+def _known_themes(source: str, themas: list[str], chapters: list[str]) -> None:
+    """Every theme is a chapter id or an indicator id: an unknown name would be ignored silently."""
+    from .indicators import catalogue
+
+    known = set(chapters) | set(catalogue())
+    for i, theme in enumerate(themas):
+        if theme not in known:
+            raise ConfigError(source, f"prioriteiten.themas[{i}]",
+                              f"unknown theme {theme!r}: expected a chapter id (e.g. 04_jeugd) or an indicator id")
+
+
+def _uitspraken(source: str, value: Any, last_year: int = 2100) -> tuple[dict[str, Any], ...]:
     """Statements of the previous analysis or plan that the synthesis tests against the data."""
     if value is None:
         return ()
@@ -314,9 +337,13 @@ def _uitspraken(source: str, value: Any) -> tuple[dict[str, Any], ...]:
                               f"expected one of {', '.join(VERWACHTINGEN)}, found {item['verwachting']!r}")
         for year_key in ("van", "tot"):
             if year_key in item:
-                _int(source, f"{where}.{year_key}", item[year_key], FIRST_YEAR, 2100)
-        if item["verwachting"] == "waarde" and not isinstance(item.get("waarde"), (int, float)):
-            raise ConfigError(source, f"{where}.waarde", "a statement about a value needs the number (waarde)")
+                _int(source, f"{where}.{year_key}", item[year_key], FIRST_YEAR, last_year)
+        if "van" in item and "tot" in item and item["van"] > item["tot"]:
+            raise ConfigError(source, f"{where}.van", f"van ({item['van']}) is after tot ({item['tot']})")
+        if item["verwachting"] == "waarde":
+            if "waarde" not in item:
+                raise ConfigError(source, f"{where}.waarde", "a statement about a value needs the number (waarde)")
+            _number(source, f"{where}.waarde", item["waarde"])
         out.append(dict(item))
     return tuple(out)
 
@@ -482,14 +509,16 @@ def parse_config(data: Any, source: str = "<config>", name: str = "config",
     prioriteiten = _check_keys("prioriteiten", source, top.get("prioriteiten"), _PRIORITEITEN)
     gewichten = _check_keys("prioriteiten.gewichten", source, prioriteiten.get("gewichten"), _GEWICHTEN)
     for key, value in gewichten.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise ConfigError(source, f"prioriteiten.gewichten.{key}", f"expected a number >= 0, found {value!r}")
+        _number(source, f"prioriteiten.gewichten.{key}", value, 0.0)
     if "aantal" in prioriteiten:
         _int(source, "prioriteiten.aantal", prioriteiten["aantal"], 1, 20)
+    if "minimum_score" in prioriteiten:
+        _number(source, "prioriteiten.minimum_score", prioriteiten["minimum_score"], 0.0)
     themas = prioriteiten.get("themas", [])
     if not isinstance(themas, list) or not all(isinstance(t, str) for t in themas):
         raise ConfigError(source, "prioriteiten.themas", "expected a list of chapter ids or indicator ids")
-    uitspraken = _uitspraken(source, top.get("uitspraken"))
+    _known_themes(source, themas, chapters)
+    uitspraken = _uitspraken(source, top.get("uitspraken"), last_complete)
 
     naam = top.get("naam")
     if naam is not None and not isinstance(naam, str):
@@ -537,6 +566,9 @@ def load_config(path: str | Path, **overrides: Any) -> RunConfig:
     path = Path(path)
     source = str(path)
     try:
+        size = path.stat().st_size
+        if path.is_file() and size > MAX_CONFIG_BYTES:
+            raise ConfigError(source, "(file)", f"{size} bytes; a configuration may be at most {MAX_CONFIG_BYTES} bytes")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(source, "(file)", "file not found") from None
@@ -544,12 +576,7 @@ def load_config(path: str | Path, **overrides: Any) -> RunConfig:
         raise ConfigError(source, "(file)", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:  # a folder, no permission, an I/O error: a message, not a traceback
         raise ConfigError(source, "(file)", f"cannot be read: {exc.strerror or exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        raise ConfigError(source, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    data = _load_yaml(text, source)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -561,6 +588,46 @@ def load_config(path: str | Path, **overrides: Any) -> RunConfig:
         data, dropped = for_other_gemeente(data, overrides["gemeente"])
     data.update(overrides)
     return parse_config(data, source=source, name=path.stem, dropped=dropped)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """YAML without surprises: a key given twice is an error (YAML would keep the last one silently),
+    and anchors and aliases are refused (a few hundred bytes of nested aliases can expand to gigabytes)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _YamlRefused(event.start_mark, "anchors and aliases (&, *) are not allowed in a configuration")
+        event = self.peek_event()
+        if getattr(event, "anchor", None):
+            raise _YamlRefused(event.start_mark, "anchors and aliases (&, *) are not allowed in a configuration")
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[Any, Any] = {}
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise _YamlRefused(key_node.start_mark, f"key {key!r} appears twice (first on line "
+                                                        f"{seen[key].line + 1})")
+            seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+
+class _YamlRefused(Exception):
+    def __init__(self, mark, message: str):
+        self.mark, self.message = mark, message
+
+
+def _load_yaml(text: str, source: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_StrictLoader)
+    except _YamlRefused as exc:
+        raise ConfigError(source, f"line {exc.mark.line + 1}, column {exc.mark.column + 1}", exc.message) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        raise ConfigError(source, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
 
 
 def resolve(root: Path, path: Path) -> Path:
