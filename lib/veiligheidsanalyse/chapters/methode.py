@@ -111,9 +111,13 @@ def missing_indicators(ds: Dataset) -> list[str]:
     return [i.label for i in catalogue().values() if i.id not in present and not i.chapter.startswith("00")]
 
 
-def data_account(ds: Dataset) -> pd.DataFrame:
+def data_account(ds: Dataset, inputs=None) -> pd.DataFrame:
     """The Gegevensverantwoording: every table and partner file of the run with its data status, the
-    years it has data for, its date and why it is not current (a fallback, a rejected download)."""
+    years it has data for, its date and why it is not current (a fallback, a rejected download).
+
+    With the run's partner inputs (``ch.inputs``), also a row for the indeling in kernen of the
+    chapter Kernen: which buurten are grouped by CBS wijk because the kernen file does not put them
+    in a kern (:func:`kernen_account`)."""
     from ..status import KIND_WORDS, MARKS, date_nl
 
     rows = []
@@ -128,7 +132,59 @@ def data_account(ds: Dataset) -> pd.DataFrame:
                      "Datum": date_nl(s.datum) if s.datum else "",
                      "Jaren met gegevens": s.periode or ("geen" if spec else ""),
                      "Toelichting": s.reden or ""})
+    if inputs is not None:
+        row = kernen_account(ds, inputs.kern_mapping)
+        if row is not None:
+            rows.append(row)
     return pd.DataFrame(rows, columns=["Bron", "Omschrijving", "Status", "Datum", "Jaren met gegevens", "Toelichting"])
+
+
+def kernen_account(ds: Dataset, kern_mapping: pd.DataFrame | None) -> dict | None:
+    """The data account's row about the indeling in kernen: the buurten not in a kern of the gemeente's
+    indeling (grouped by CBS wijk) named, in words for readers (no to-do: that is the checklist's)."""
+    from .kernen import NOT_ASSIGNED, indeling
+
+    ind = indeling(ds, kern_mapping)
+    if not ind.available:
+        return None
+    n = len(ind.buurten)
+    total = ind.buurten["inwoners"].sum()
+    if ind.bron == "wijk":
+        status = "CBS-wijken"
+        text = (f"Alle {n} buurten zijn gegroepeerd naar hun CBS-wijk ({ind.buurten['kern'].nunique()} wijken); "
+                "een eigen indeling van de gemeente in kernen is er niet.")
+    else:
+        rest = ind.by_wijk
+        status = "indeling van de gemeente" + (", aangevuld met CBS-wijken" if len(rest) else "")
+        text = f"{n - len(rest)} van de {n} buurten staan in een kern van de gemeente."
+        if len(rest):
+            share = format_nl(100 * rest["inwoners"].sum() / total, 0) + "%" if total > 0 else "onbekend"
+            missing = rest[rest["kern_partner"].isna()]
+            pooled = rest[rest["kern_partner"].notna()]
+            parts = []
+            if len(missing):
+                parts.append(f"{len(missing)} {_staan(len(missing))} niet in het bestand ({_names(missing['buurtnaam'])})")
+            if len(pooled):
+                groups = ", ".join(f"'{g}'" for g in dict.fromkeys(pooled["kern_partner"].astype(str)))
+                parts.append(f"{len(pooled)} {_staan(len(pooled))} er in een verzamelgroep ({groups}: "
+                             f"{_names(pooled['buurtnaam'])})")
+            text += (f" De andere {len(rest)} ({share} van de inwoners) zijn gegroepeerd naar hun CBS-wijk: "
+                     + "; ".join(parts) + ".")
+    no_wijk = int((ind.buurten["kern"] == NOT_ASSIGNED).sum())
+    if no_wijk:
+        text += f" Van {no_wijk} buurt(en) is de wijk niet bekend ('{NOT_ASSIGNED}')."
+    return {"Bron": "Indeling in kernen", "Omschrijving": "buurten gegroepeerd tot kernen (hoofdstuk Kernen)",
+            "Status": status, "Datum": "", "Jaren met gegevens": f"buurten {ind.jaar}", "Toelichting": text}
+
+
+def _staan(n: int) -> str:
+    return "staat" if n == 1 else "staan"
+
+
+def _names(names: pd.Series, at_most: int = 8) -> str:
+    names = list(names.astype(str))
+    shown = ", ".join(names[:at_most])
+    return shown + (f" en {len(names) - at_most} andere" if len(names) > at_most else "")
 
 
 def comparison_set(ds: Dataset) -> pd.DataFrame:
