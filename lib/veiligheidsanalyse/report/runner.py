@@ -456,6 +456,9 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
             write_index(t.run_dir, t.config, t.data, t.links, t.results, t.page_common)
         else:
             _write_region_index(t)
+    for t in reports:  # the analyst's to-dos, in the internal folder: never on a page readers get
+        if t.kind == "gemeente":
+            _write_checklist(t, run_id, log)
     exit_code = EXIT_OK if all(t.ok for t in reports) else EXIT_CHAPTER_FAILED
     performance = {"runner_max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                    "workers": pool.size, "workers_started_early": early, "warm_kernels": options.warm,
@@ -646,6 +649,17 @@ def _tidy(config: RunConfig, output_root: Path, targets: list[Target], run_id: s
         write_outputs_index(output_root)
     except Exception as exc:
         log(f"outputs/index.html niet bijgewerkt: {exc}")
+
+
+def _write_checklist(t: "Target", run_id: str, log: RunLog) -> None:
+    """``checklist.md`` for the analyst (report.checklist); a failure is logged, the report is not affected."""
+    from .checklist import write as write_checklist
+
+    try:
+        path = write_checklist(t.run_dir, t.config, f"Run {run_id}", chapters=t.chapters)
+        log(f"{t.folder.name}: checklist voor de analist: {path}")
+    except Exception as exc:
+        log(f"{t.folder.name}: checklist voor de analist niet geschreven ({type(exc).__name__}: {exc})")
 
 
 def _timeout_page(job_file: Path, result: dict) -> None:

@@ -56,10 +56,6 @@ def _print_checklist(config, stream) -> None:
     import dataclasses
     import tempfile
 
-    from .checklist import from_store
-    from .data_step import prepare_run_data
-    from .runner import RunOptions
-
     root = project_root()
     policy = "demo" if config.data.beleid == "demo" else "cache"
     examples_left_out = policy != "demo" and not config.invoer_voorbeeld_gebruiken and config.invoer_voorbeeld
@@ -67,6 +63,10 @@ def _print_checklist(config, stream) -> None:
         # A run with real open data leaves the example files alone; a local demo fallback must not add them.
         config = dataclasses.replace(config, invoer_voorbeeld=None)
     try:
+        from .checklist import from_store
+        from .data_step import prepare_run_data
+        from .runner import RunOptions
+
         with tempfile.TemporaryDirectory(prefix="va-validate-") as tmp:
             store = Path(tmp) / "data"
             try:
