@@ -88,6 +88,7 @@ def test_failing_chapter_keeps_latest_and_exits_nonzero(tmp_path: Path, root: Pa
     failed_runs = [p for p in latest.parent.iterdir() if p.is_dir() and not p.is_symlink() and p != good]
     assert len(failed_runs) == 1
     page = (failed_runs[0] / "00_gebied.html").read_text(encoding="utf-8")
-    assert "va-banner-failed" in page and "kapot voor de test" in page
+    assert "va-banner-failed" in page and "gestopt door een fout" in page
+    assert "kapot voor de test" not in page and "RuntimeError" not in page  # the exception stays in the log
     manifest = json.loads((failed_runs[0] / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["exit_status"] == 1 and manifest["chapters"]["00_gebied"]["status"] == "failed"

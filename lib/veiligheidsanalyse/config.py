@@ -304,11 +304,12 @@ def _number(source: str, key: str, value: Any, low: float | None = None) -> floa
     return float(value)
 
 
-def _known_themes(source: str, themas: list[str], chapters: list[str]) -> None:
-    """Every theme is a chapter id or an indicator id: an unknown name would be ignored silently."""
+def _known_themes(source: str, themas: list[str]) -> None:
+    """Every theme is a chapter id or an indicator id of the catalogue: an unknown name would be
+    ignored silently."""
     from .indicators import catalogue
 
-    known = set(chapters) | set(catalogue())
+    known = {ind.chapter for ind in catalogue().values()} | set(catalogue())
     for i, theme in enumerate(themas):
         if theme not in known:
             raise ConfigError(source, f"prioriteiten.themas[{i}]",
@@ -517,7 +518,7 @@ def parse_config(data: Any, source: str = "<config>", name: str = "config",
     themas = prioriteiten.get("themas", [])
     if not isinstance(themas, list) or not all(isinstance(t, str) for t in themas):
         raise ConfigError(source, "prioriteiten.themas", "expected a list of chapter ids or indicator ids")
-    _known_themes(source, themas, chapters)
+    _known_themes(source, themas)
     uitspraken = _uitspraken(source, top.get("uitspraken"), last_complete)
 
     naam = top.get("naam")

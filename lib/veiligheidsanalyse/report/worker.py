@@ -408,8 +408,8 @@ def render_chapter_page(job: dict, body: str, findings: dict, result: dict) -> s
     banners, data_kind, data_label = _page_status(page_data, findings.get("sources", []))
     if result.get("status") != "ok":
         banners.insert(0, Banner("failed", "Dit hoofdstuk is niet volledig uitgevoerd.",
-                                 f"De fout staat hieronder bij de cel waar het misging ({result.get('error')}). "
-                                 "De cijfers op deze pagina zijn onvolledig."))
+                                 "De plek waar het misging staat hieronder; wat er misging staat in het logboek van "
+                                 "de run. De cijfers op deze pagina zijn onvolledig."))
     sources = [job["source_labels"][t] for t in findings.get("sources", []) if t in job["source_labels"]]
     page = PageContext(
         title=page_data["title"], current=job["chapter"],
