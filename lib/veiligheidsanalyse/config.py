@@ -293,6 +293,22 @@ def _group(source: str, key: str, value: Any, required_code: str | None = None,
     return RegionGroup(code=code, naam=str(value["naam"]), gemeenten=codes, reden=str(value.get("reden", "")))
 
 
+def _path(source: str, key: str, value: Any) -> Path:
+    """A folder: text. A relative folder is relative to the project and stays inside it (``..`` may not
+    climb out); an absolute one (a file share, a cache on another disk) is taken as it is."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(source, key, f"verwacht een mapnaam (tekst), gevonden {value!r}")
+    path = Path(value.strip())
+    if path.is_absolute():
+        return path
+    depth = 0
+    for part in path.parts:
+        depth += -1 if part == ".." else (0 if part == "." else 1)
+        if depth < 0:
+            raise ConfigError(source, key, f"'{value}' wijst buiten het project; geef een map binnen het project")
+    return path
+
+
 def _number(source: str, key: str, value: Any, low: float | None = None) -> float:
     """A finite number (not a boolean, NaN or infinity), at least ``low``."""
     import math
@@ -477,8 +493,8 @@ def parse_config(data: Any, source: str = "<config>", name: str = "config",
     policy = DataPolicy(
         beleid=beleid,
         max_leeftijd_dagen=_int(source, "data.max_leeftijd_dagen", data_section.get("max_leeftijd_dagen", 120), 1, 3650),
-        cache=Path(data_section.get("cache", "data/cache")),
-        demo=Path(data_section.get("demo", "data/demo")),
+        cache=_path(source, "data.cache", data_section.get("cache", "data/cache")),
+        demo=_path(source, "data.demo", data_section.get("demo", "data/demo")),
     )
 
     invoer = _check_keys("invoer", source, top.get("invoer"), _INVOER)
@@ -538,13 +554,13 @@ def parse_config(data: Any, source: str = "<config>", name: str = "config",
         vergelijking=comparison,
         hoofdstukken=hoofdstukken,
         data=policy,
-        invoer_map=Path(invoer["map"]) if invoer.get("map") else None,
+        invoer_map=_path(source, "invoer.map", invoer["map"]) if invoer.get("map") else None,
         invoer_bestanden=dict(bestanden),
         invoer_tabbladen=dict(tabbladen),
-        invoer_voorbeeld=Path(voorbeeld) if voorbeeld else None,
+        invoer_voorbeeld=_path(source, "invoer.voorbeeld", voorbeeld) if voorbeeld else None,
         invoer_voorbeeld_gebruiken=voorbeeld_gebruiken,
         onthulling_drempel=drempel,
-        uitvoer=Path(top.get("uitvoer", "outputs")),
+        uitvoer=_path(source, "uitvoer", top.get("uitvoer", "outputs")),
         timeout_per_hoofdstuk=timeout,
         parallel=parallel,
         prioriteiten=dict(prioriteiten),
