@@ -347,6 +347,9 @@ def _uitspraken(source: str, value: Any, last_year: int = 2100) -> tuple[dict[st
         for needed in ("uitspraak", "indicator", "verwachting"):
             if needed not in item:
                 raise ConfigError(source, f"{where}.{needed}", "missing")
+        for text_key in ("uitspraak", "indicator", "verwachting", "bron"):
+            if text_key in item and not isinstance(item[text_key], str):
+                raise ConfigError(source, f"{where}.{text_key}", f"expected text, found {item[text_key]!r}")
         if item["indicator"] not in catalogue():
             raise ConfigError(source, f"{where}.indicator", f"unknown indicator {item['indicator']!r}; see indicators.yaml")
         if item["verwachting"] not in VERWACHTINGEN:
