@@ -37,10 +37,9 @@ GENERIC_CLAIM = "Is de instroom van jongeren bij Halt stabiel?"
 WIDE_CHANGE_PCT = 10.0  # an interval reaching beyond +-10% a year: "a sizeable change cannot be excluded"
 
 MISSING_TEXT = {
-    "halt": "Halt heeft geen bestand aangeleverd (halt.csv of halt.xlsx in de map met partnerbestanden); over "
-            "Halt-verwijzingen kan dit hoofdstuk daarom niets zeggen.",
-    "politie_export": "Er is geen export van de politie aangeleverd (politie_export.csv); het aantal problematische "
-                      "jeugdgroepen uit de groepsscan ontbreekt daarom.",
+    "halt": "Er zijn geen cijfers van Halt; over Halt-verwijzingen kan dit hoofdstuk daarom niets zeggen.",
+    "politie_export": "Er is geen export van de politie; het aantal problematische jeugdgroepen uit de groepsscan "
+                      "ontbreekt daarom.",
 }
 
 

@@ -9,6 +9,9 @@ from ..data import Dataset
 from ..indicators import catalogue
 from ..sources.tables import TABLES
 from ..stats.formatting import format_nl
+from .synthese import THEMES
+
+CHAPTER_NAMES = {"00_gebied": "Gebied en inwoners", **THEMES}  # chapter ids as readers know them
 
 METHODS = [
     ("Cijfers per inwoner",
@@ -101,7 +104,8 @@ def indicator_cards(ds: Dataset) -> pd.DataFrame:
                 "per_1000": "per 1.000"}[ind.unit]
         if ind.is_rate_indicator:
             unit += f", {ind.per_label}"
-        rows.append({"Indicator": ind.label, "Hoofdstuk": ind.chapter, "Bron": " en ".join(parts), "Eenheid": unit,
+        rows.append({"Indicator": ind.label, "Hoofdstuk": CHAPTER_NAMES.get(ind.chapter, ind.chapter),
+                     "Bron": " en ".join(parts), "Eenheid": unit,
                      "Definitie": ind.definition, "Kanttekeningen": ind.caveats})
     return pd.DataFrame(rows)
 
@@ -190,7 +194,7 @@ def _names(names: pd.Series, at_most: int = 8) -> str:
 def comparison_set(ds: Dataset) -> pd.DataFrame:
     rows = []
     for group in ds.config.vergelijking.groups():
-        rows.append({"Groep": group.naam, "Code": group.code,
-                     "Gemeenten": ", ".join(ds.region_name(c) for c in group.gemeenten),
+        rows.append({"Groep": group.naam,
+                     "Gemeenten": ", ".join(ds.region_name(c) for c in ds.group_members(group)),
                      "Waarom": group.reden or ""})
     return pd.DataFrame(rows)

@@ -35,7 +35,7 @@ import pandas as pd
 from .. import analysis
 from ..analysis import CountProfile, FamilyEntry, SurveyProfile
 from ..data import Dataset
-from ..indicators import indicator as get_indicator
+from ..indicators import catalogue, indicator as get_indicator
 from ..stats import signals, verdicts
 from ..stats.formatting import format_nl, format_pct
 from . import family
@@ -54,6 +54,8 @@ THEMES = {
     "07_digitaal": "Digitale veiligheid",
     "08_zorg": "Zorg en veiligheid",
 }
+WEIGHT_NAMES = {"niveau": "niveau", "ontwikkeling": "ontwikkeling", "beleving": "beleving",
+                "ivp_thema": "regionaal thema"}  # the configuration's keys as a reader reads them
 CONTEXT_TESTS = {analysis.RELATIVE_TESTS[0]}  # the national trend: context, not a finding about the gemeente
 
 
@@ -90,6 +92,11 @@ class Test:
     def signal(self) -> str:
         """'signaal' or 'alarm' for an unfavourable result after the correction; '' for anything else."""
         return self.level if self.direction == "ongunstig" else ""
+
+
+def theme_names(themes: list[str]) -> list[str]:
+    """The configuration's themes (chapter ids or indicator ids) by their names."""
+    return [THEMES.get(t) or (get_indicator(t).label if t in catalogue() else t) for t in themes]
 
 
 def question(entry: FamilyEntry, profiles: dict) -> str:
