@@ -349,17 +349,27 @@ def test_de_wolden_falls_back_to_wijken(demo_store, mapping):
     assert 3 <= len(r.findings) <= 5
 
 
-def test_meppel_large_kernen_are_not_pooled(demo_store):
-    ds = dataset_for(demo_store, "GM0119")
-    r = kernen.analyse(ds, kern_mapping=None)
-    kr = r.rates["misdrijven_buurt"]
-    assert kr.years[0] == kr.years[1]  # every kern has enough cases in one year
+def test_large_kernen_are_not_pooled(demo_store):
+    ds = dataset_for(demo_store, "GM0119")  # Meppel: large wijken and a few very small ones
+    ind = kernen.indeling(ds, kern_mapping=None)
+    assert kernen.kern_rates(ds, "misdrijven_buurt", ind).pooled  # a small wijk has too few cases in one year
+    # The same buurten with the small wijken together: every kern has enough cases in one year.
+    sizes = ind.buurten.groupby("kern")["inwoners"].sum()
+    small = set(sizes.index[sizes < 3000])
+    together = "Kleinere wijken samen"
+    merged = dataclasses.replace(
+        ind, buurten=ind.buurten.assign(kern=ind.buurten["kern"].where(~ind.buurten["kern"].isin(small), together)),
+        wijk_labels={code: together if label in small else label for code, label in ind.wijk_labels.items()})
+    kr = kernen.kern_rates(ds, "misdrijven_buurt", merged)
+    assert kr.years[0] == kr.years[1]
     assert (kr.kernen["aantal"] >= kr.indicator.min_count).all()
     assert kr.previous == (ds.config.vorige_analyse, ds.config.vorige_analyse)
 
 
 def test_no_buurt_data_says_so(demo_store):
-    ds = dataset_for(demo_store, "GM1680")  # Aa en Hunze: no buurten in the demo
+    ds = dataset_for(demo_store, "GM1680")  # Aa en Hunze, here without its wijken and buurten
+    obs = ds.observations
+    ds = Dataset(obs[~obs["regio_code"].str.match(r"^(BU|WK)1680")].reset_index(drop=True), ds.config, ds.status)
     r = kernen.analyse(ds)
     assert r.indeling.bron == "geen" and not any(kr.available for kr in r.rates.values())
     assert r.findings[0].startswith("Er zijn geen cijfers per buurt")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from veiligheidsanalyse.chapter import INPUTS_DIR, PartnerInputs
 from veiligheidsanalyse.chapters import kernen, methode
@@ -93,10 +94,14 @@ def test_the_data_account_names_the_buurten_by_wijk(demo_dataset, inputs):
     assert methode.kernen_account(demo_dataset, None)["Status"] == "CBS-wijken"
 
 
-def test_validate_prints_the_checklist(demo_config: Path, tmp_path: Path):
+def test_validate_prints_the_checklist(tmp_path: Path):
+    data = yaml.safe_load((ROOT / "config" / "westerveld.yaml").read_text(encoding="utf-8"))
+    data["data"]["beleid"] = "demo"  # demo data, so the example partner files are used (as in a demo run)
+    config = tmp_path / "westerveld.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     out = io.StringIO()
     before = sorted(p.name for p in (ROOT / "outputs").glob("*")) if (ROOT / "outputs").exists() else []
-    assert validate_command(demo_config, stream=out) == 0
+    assert validate_command(config, stream=out) == 0
     text = out.getvalue()
     assert "Checklist voor de analist: Westerveld (GM1701)" in text
     assert "BU17011700 Boschoord" in text and "Voorbeeldbestand in gebruik voor 'kernen'" in text
