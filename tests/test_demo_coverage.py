@@ -1,5 +1,5 @@
-"""What the demo snapshot covers (every Drenthe gemeente with wijken and buurten) and that adding to
-it leaves the numbers of the first demo's gemeenten as they were."""
+"""What the demo snapshot covers (every Drenthe gemeente with wijken and buurten, a comparison pool in
+every provincie) and that adding to it leaves the numbers of the first demo's gemeenten as they were."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from veiligheidsanalyse.demo import (
     FIRST_DEMO,
     FIRST_DEMO_MONTHLY,
     GEMEENTEN,
+    PROVINCIES,
     WIJKEN,
+    _stedelijkheid,
 )
 from veiligheidsanalyse.prepare import demo_snapshots
 
@@ -116,3 +118,42 @@ def test_buurt_counts_add_up_to_the_gemeente(snaps):
                 totals[(region,) + key] = int(r[measure])
         assert {k[0] for k in totals} == DRENTHE_CODES
         assert sums == totals, table_id
+
+
+def test_a_comparison_pool_in_every_provincie(snaps):
+    rows, _titles = _kwb(snaps)
+    outside = {g.code: g for g in GEMEENTEN if g.provincie != DRENTHE}
+    assert len(outside) >= 60 and {g.provincie for g in outside.values()} == set(PROVINCIES) - {DRENTHE}
+    sizes = [g.inwoners_2025 for g in outside.values()]
+    assert min(sizes) < 15_000 and max(sizes) > 200_000
+    for table_id in ("03759ned", "47013NED", "47021NED", "83648NED", "85361NED"):
+        regions = {_region(r) for r in snaps[table_id].rows()}
+        assert set(outside) <= regions, table_id
+    pop = {_region(r): float(r["BevolkingOp1Januari_1"]) for r in snaps["03759ned"].rows()
+           if r["Leeftijd"] == "10000" and r["Perioden"] == "2025JJ00"}
+    assert all(pop[code] <= pop[prov] for code, prov in ((g.code, g.provincie) for g in GEMEENTEN))
+    for g in GEMEENTEN:  # gemeente rows of the Kerncijfers: land area, address density and its class
+        row = rows[g.code]
+        oad = int(row["Omgevingsadressendichtheid_118"])
+        assert int(row["OppervlakteLand_113"]) > 0 and int(row["MateVanStedelijkheid_117"]) == _stedelijkheid(oad)
+        if g.inwoners_2025 > 150_000:
+            assert oad >= 1000, g.naam  # large cities are stedelijk
+        density = g.inwoners_2025 / (g.land_ha / 100)
+        if density < 150:
+            assert oad < 1000, g.naam  # thinly populated gemeenten are at most weinig stedelijk
+
+
+def test_the_pool_gives_each_drenthe_gemeente_enough_comparable_ones():
+    """At least six other gemeenten of the same stedelijkheidsklasse with 2/3 to 3/2 the inhabitants."""
+    for g in GEMEENTEN:
+        if g.provincie != DRENTHE:
+            continue
+        alike = [o for o in GEMEENTEN if o.code != g.code and _stedelijkheid(o.oad) == _stedelijkheid(g.oad)
+                 and 2 / 3 <= o.inwoners_2025 / g.inwoners_2025 <= 3 / 2]
+        assert len(alike) >= 6, g.naam
+
+
+def test_regio_titles_as_cbs_writes_them(snaps):
+    titles = {m["Key"].strip(): m["Title"] for m in snaps["47013NED"].metadata["dimensions"]["RegioS"]}
+    assert titles["GM0014"] == "Groningen (gemeente)" and titles["GM0344"] == "Utrecht (gemeente)"
+    assert titles["GM1701"] == "Westerveld" and titles["GM0687"] == "Middelburg (Z.)"

@@ -11,7 +11,10 @@ What the demo covers, so that a run for any of these gemeenten works offline:
 - the 12 Drenthe gemeenten with their real CBS wijken (codes and names of the wijkindeling 2023) and
   invented buurten nested in them (``BU`` + the wijk's six digits + two), in the Kerncijfers wijken
   en buurten and the politie buurt tables, and monthly crime figures;
-- a few comparable gemeenten in Fryslân and Overijssel, Nederland and three provincies.
+- a pool of gemeenten in every other provincie (real codes and names; inhabitants, land area,
+  omgevingsadressendichtheid and stedelijkheid of the right order of size), with yearly rows in the
+  tables that compare gemeenten (population, crime, overlast, CBS crime, Veilig Thuis, Kerncijfers);
+- Nederland and the inhabitants of the 12 provincies.
 
 Stability: the gemeenten of the first demo (``FIRST_DEMO``) draw from one shared random stream in
 the original order, so their numbers do not change when gemeenten are added; everything added
@@ -81,17 +84,105 @@ FIRST_DEMO: tuple[Gemeente, ...] = (
     Gemeente("GM0183", "Tubbergen", "PV23", 21_600, 0.36, 480, 37_200),
     Gemeente("GM1774", "Dinkelland", "PV23", 26_700, 0.40, 480, 25_600),
 )
-# Gemeenten added after the first demo (their numbers come from streams of their own).
+# The pool from which comparison groups are chosen: gemeenten of every provincie, rural and urban,
+# about 12,000 to 375,000 inhabitants. Codes and names are real; inhabitants and land area are of the order
+# of the CBS figures for 2024, the crime level follows the registered crime per inhabitant of 2022,
+# the omgevingsadressendichtheid is a plausible value for the kind of gemeente (demo values).
 ADDED: tuple[Gemeente, ...] = (
+    # Groningen (PV20)
+    Gemeente("GM0014", "Groningen", "PV20", 244_800, 1.25, 2650, 20_290),
+    Gemeente("GM1966", "Het Hogeland", "PV20", 48_400, 0.51, 300, 47_770),
+    Gemeente("GM1969", "Westerkwartier", "PV20", 65_100, 0.48, 420, 36_880),
+    Gemeente("GM1950", "Westerwolde", "PV20", 26_600, 0.97, 290, 27_650),
+    Gemeente("GM1895", "Oldambt", "PV20", 39_500, 0.88, 560, 24_000),
+    Gemeente("GM0765", "Pekela", "PV20", 12_600, 0.61, 720, 4_910),
+    # Fryslân (PV21)
+    Gemeente("GM0080", "Leeuwarden", "PV21", 129_300, 1.18, 1750, 25_670),
+    Gemeente("GM0074", "Heerenveen", "PV21", 52_000, 0.72, 820, 20_040),
+    Gemeente("GM0090", "Smallingerland", "PV21", 56_900, 0.80, 1020, 12_600),
+    Gemeente("GM1900", "Súdwest-Fryslân", "PV21", 90_800, 0.69, 470, 57_570),
+    Gemeente("GM0086", "Opsterland", "PV21", 30_200, 0.42, 330, 22_540),
+    Gemeente("GM0737", "Tytsjerksteradiel", "PV21", 32_700, 0.43, 390, 16_100),
+    # Overijssel (PV23)
+    Gemeente("GM0193", "Zwolle", "PV23", 133_700, 1.16, 1850, 11_940),
+    Gemeente("GM0153", "Enschede", "PV23", 162_400, 1.38, 2050, 14_220),
+    Gemeente("GM0160", "Hardenberg", "PV23", 63_200, 0.59, 520, 31_940),
+    Gemeente("GM0148", "Dalfsen", "PV23", 29_800, 0.36, 420, 16_400),
+    Gemeente("GM1773", "Olst-Wijhe", "PV23", 18_900, 0.46, 390, 11_710),
+    Gemeente("GM1708", "Steenwijkerland", "PV23", 45_600, 0.68, 470, 32_160),
+    Gemeente("GM0166", "Kampen", "PV23", 56_400, 0.70, 1100, 14_960),
+    Gemeente("GM0141", "Almelo", "PV23", 74_600, 1.29, 1300, 7_170),
+    # Flevoland (PV24)
+    Gemeente("GM0034", "Almere", "PV24", 227_300, 0.91, 1700, 13_970),
+    Gemeente("GM0995", "Lelystad", "PV24", 84_400, 1.07, 1280, 25_530),
+    Gemeente("GM0184", "Urk", "PV24", 22_000, 0.46, 1900, 1_310),
+    Gemeente("GM0050", "Zeewolde", "PV24", 24_000, 0.73, 620, 25_450),
+    # Gelderland (PV25)
+    Gemeente("GM0200", "Apeldoorn", "PV25", 168_900, 0.94, 1250, 34_490),
+    Gemeente("GM0268", "Nijmegen", "PV25", 187_800, 1.47, 2750, 5_740),
+    Gemeente("GM0232", "Epe", "PV25", 33_300, 0.60, 560, 15_610),
+    Gemeente("GM0246", "Heerde", "PV25", 19_300, 0.49, 520, 8_040),
+    Gemeente("GM0294", "Winterswijk", "PV25", 29_400, 0.89, 640, 13_740),
+    Gemeente("GM1876", "Bronckhorst", "PV25", 36_300, 0.44, 300, 28_820),
+    Gemeente("GM0228", "Ede", "PV25", 124_000, 0.90, 1050, 32_060),
+    Gemeente("GM0301", "Zutphen", "PV25", 49_000, 1.16, 1450, 4_350),
+    # Utrecht (PV26)
+    Gemeente("GM0344", "Utrecht", "PV26", 375_700, 1.47, 3600, 9_860),
+    Gemeente("GM0307", "Amersfoort", "PV26", 162_500, 1.00, 2250, 6_530),
+    Gemeente("GM0345", "Veenendaal", "PV26", 69_700, 0.72, 2050, 1_970),
+    Gemeente("GM0352", "Wijk bij Duurstede", "PV26", 24_000, 0.40, 930, 4_990),
+    Gemeente("GM0331", "Lopik", "PV26", 14_800, 0.56, 410, 7_850),
+    # Noord-Holland (PV27)
+    Gemeente("GM0392", "Haarlem", "PV27", 168_300, 1.20, 4300, 3_040),
+    Gemeente("GM0361", "Alkmaar", "PV27", 112_800, 1.17, 2000, 11_450),
+    Gemeente("GM1911", "Hollands Kroon", "PV27", 49_700, 0.54, 360, 37_610),
+    Gemeente("GM0498", "Drechterland", "PV27", 20_600, 0.52, 560, 6_030),
+    Gemeente("GM0415", "Landsmeer", "PV27", 11_700, 0.88, 900, 2_680),
+    Gemeente("GM0448", "Texel", "PV27", 13_900, 0.74, 280, 16_170),
+    # Zuid-Holland (PV28)
+    Gemeente("GM0546", "Leiden", "PV28", 130_600, 1.13, 4900, 2_470),
+    Gemeente("GM0505", "Dordrecht", "PV28", 122_600, 1.13, 2200, 9_640),
+    Gemeente("GM0513", "Gouda", "PV28", 76_100, 1.07, 2900, 1_580),
+    Gemeente("GM1924", "Goeree-Overflakkee", "PV28", 52_100, 0.67, 460, 26_850),
+    Gemeente("GM1978", "Molenlanden", "PV28", 45_500, 0.43, 430, 19_350),
+    # Zeeland (PV29)
+    Gemeente("GM0687", "Middelburg (Z.)", "PV29", 50_200, 1.01, 1500, 5_010),
+    Gemeente("GM0715", "Terneuzen", "PV29", 55_400, 0.79, 720, 26_420),
+    Gemeente("GM1676", "Schouwen-Duiveland", "PV29", 34_800, 0.77, 450, 22_980),
+    Gemeente("GM1714", "Sluis", "PV29", 23_200, 0.73, 360, 28_040),
+    Gemeente("GM0654", "Borsele", "PV29", 23_200, 0.46, 380, 14_300),
+    # Noord-Brabant (PV30)
+    Gemeente("GM0772", "Eindhoven", "PV30", 247_400, 1.61, 2550, 9_140),
+    Gemeente("GM0855", "Tilburg", "PV30", 230_800, 1.38, 2250, 13_120),
+    Gemeente("GM0796", "'s-Hertogenbosch", "PV30", 161_400, 1.24, 2100, 11_760),
+    Gemeente("GM1728", "Bladel", "PV30", 21_100, 0.61, 560, 7_580),
+    Gemeente("GM1724", "Bergeijk", "PV30", 19_300, 0.57, 470, 9_900),
+    Gemeente("GM1982", "Land van Cuijk", "PV30", 92_100, 0.67, 560, 35_160),
+    Gemeente("GM0828", "Oss", "PV30", 95_000, 1.03, 1050, 17_220),
+    # Limburg (PV31)
+    Gemeente("GM0935", "Maastricht", "PV31", 125_800, 1.44, 2600, 5_830),
+    Gemeente("GM0917", "Heerlen", "PV31", 87_800, 1.49, 2100, 4_690),
+    Gemeente("GM0983", "Venlo", "PV31", 104_200, 1.29, 1250, 13_120),
+    Gemeente("GM1894", "Peel en Maas", "PV31", 45_700, 0.71, 500, 16_080),
+    Gemeente("GM0957", "Roermond", "PV31", 61_000, 1.44, 1300, 7_290),
+    Gemeente("GM1883", "Sittard-Geleen", "PV31", 93_000, 1.10, 1350, 8_200),
+    Gemeente("GM1729", "Gulpen-Wittem", "PV31", 14_100, 0.73, 460, 7_340),
 )
 GEMEENTEN: tuple[Gemeente, ...] = FIRST_DEMO + ADDED
 _FIRST_CODES = frozenset(g.code for g in FIRST_DEMO)
 
-PROVINCIES = {"PV21": "Fryslân (PV)", "PV22": "Drenthe (PV)", "PV23": "Overijssel (PV)"}
+PROVINCIES = {
+    "PV20": "Groningen (PV)", "PV21": "Fryslân (PV)", "PV22": "Drenthe (PV)", "PV23": "Overijssel (PV)",
+    "PV24": "Flevoland (PV)", "PV25": "Gelderland (PV)", "PV26": "Utrecht (PV)", "PV27": "Noord-Holland (PV)",
+    "PV28": "Zuid-Holland (PV)", "PV29": "Zeeland (PV)", "PV30": "Noord-Brabant (PV)", "PV31": "Limburg (PV)",
+}
 # The provincies of the first demo: Drenthe is complete, the other two are their demo members scaled up.
 FIRST_PROVINCIES = {"PV21": 12.4, "PV22": 1.0, "PV23": 10.9}
-# Provincies added later: inhabitants on 1 January 2025.
-PROVINCIE_INWONERS_2025: dict[str, int] = {}
+# The other provincies: inhabitants on 1 January 2025 of the order of the CBS figure.
+PROVINCIE_INWONERS_2025 = {
+    "PV20": 600_000, "PV24": 455_000, "PV25": 2_160_000, "PV26": 1_400_000, "PV27": 2_990_000,
+    "PV28": 3_860_000, "PV29": 392_000, "PV30": 2_660_000, "PV31": 1_120_000,
+}
 NL_INWONERS_2025 = 18_040_000
 
 # CBS wijken of the Drenthe gemeenten (wijkindeling 2023): (wijk number, CBS name, weight, kind). The
@@ -729,6 +820,7 @@ class _Generator:
                 "k_65JaarOfOuder_12": _value(round(inw * parts[4] / rounding) * rounding),
                 "Woningvoorraad_35": _value(round(woningen)),
                 "OppervlakteLand_113": _value(round(land_ha)),
+                "MateVanStedelijkheid_117": _value(math.nan if oad is None else _stedelijkheid(oad)),
                 "Omgevingsadressendichtheid_118": _value(math.nan if oad is None else oad),
             })
             regions.append({"Key": _pad(code, 10), "Title": naam, "Description": "", "Municipality": gemeente})
@@ -765,6 +857,7 @@ class _Generator:
                 _data_property(12, "k_65JaarOfOuder_12", "65 jaar of ouder"),
                 _data_property(35, "Woningvoorraad_35", "Woningvoorraad"),
                 _data_property(113, "OppervlakteLand_113", "Oppervlakte land", unit="ha"),
+                _data_property(117, "MateVanStedelijkheid_117", "Mate van stedelijkheid", unit="code"),
                 _data_property(118, "Omgevingsadressendichtheid_118", "Omgevingsadressendichtheid", unit="per km²"),
             ],
             "dimensions": {"WijkenEnBuurten": regions},
