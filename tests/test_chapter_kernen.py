@@ -373,3 +373,14 @@ def test_no_buurt_data_says_so(demo_store):
     r = kernen.analyse(ds)
     assert r.indeling.bron == "geen" and not any(kr.available for kr in r.rates.values())
     assert r.findings[0].startswith("Er zijn geen cijfers per buurt")
+
+
+def test_wijken_with_the_same_name_stay_apart(demo_store):
+    ds = dataset_for(demo_store, "GM1699")  # Noordenveld: 'Wijk 00 Roden' and 'Wijk 01 Roden' (its buitengebied)
+    ind = kernen.indeling(ds)
+    assert set(ind.kernen) == {"Roden", "Buitengebied Roden", "Norg", "Buitengebied Norg", "Peize"}
+    # Two wijken of several buurten with one name keep their CBS names.
+    obs = ds.observations.copy()
+    obs.loc[obs["regio_code"] == "BU16990000", "regio_code"] = "BU16990101"  # a second buurt in wijk 01
+    ind = kernen.indeling(Dataset(obs, ds.config, ds.status))
+    assert {"Wijk 00 Roden", "Wijk 01 Roden", "Norg"} <= set(ind.kernen)

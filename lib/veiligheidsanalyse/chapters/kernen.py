@@ -177,15 +177,32 @@ def _latest(df: pd.DataFrame) -> pd.DataFrame:
     return df[df["jaar"] == df["jaar"].max()]
 
 
-def _wijk_names(kwb: pd.DataFrame, digits: str) -> dict[str, str]:
-    """CBS wijk names of the gemeente ("170100" -> "Diever"), from the wijk rows of the Kerncijfers."""
+def _wijk_names(kwb: pd.DataFrame, digits: str, buurten: pd.DataFrame | None = None) -> dict[str, str]:
+    """CBS wijk names of the gemeente ("170100" -> "Diever"), from the wijk rows of the Kerncijfers.
+
+    Names are shortened ("Wijk 00 Diever" -> "Diever") unless two wijken would share one: then a wijk
+    of a single buurt takes that buurt's name ("Wijk 01 Roden" -> "Buitengebied Roden") and any wijk
+    still sharing its name keeps the CBS name ("Wijk 00 Roden")."""
     wijken = _latest(kwb[kwb["regio_code"].astype(str).str.startswith(f"WK{digits}")])
     full = {code[2:]: str(name).strip() for code, name in zip(wijken["regio_code"].astype(str), wijken["regio_naam"])
             if str(name).strip() and str(name).strip() != code}
-    short = {code: _wijk_name(name) for code, name in full.items()}
-    if len(set(short.values())) < len(short):  # two wijken with the same short name: keep the CBS names
-        return full
-    return short
+    names = {code: _wijk_name(name) for code, name in full.items()}
+
+    def shared() -> set[str]:
+        counts = pd.Series(list(names.values()), dtype=object).value_counts()
+        return set(counts.index[counts > 1])
+
+    if shared() and buurten is not None and len(buurten):
+        only = buurten.groupby("wijkcode")["buurtnaam"].agg(lambda s: s.iloc[0] if len(s) == 1 else None).dropna()
+        names = {code: (only[code] if name in shared() and code in only.index else name)
+                 for code, name in names.items()}
+    if shared():
+        dup = shared()
+        names = {code: (full[code] if name in dup else name) for code, name in names.items()}
+    if shared():  # the same CBS name twice: the code tells them apart
+        dup = shared()
+        names = {code: (f"{name} ({code})" if name in dup else name) for code, name in names.items()}
+    return names
 
 
 def _kwb_buurten(ds: Dataset) -> tuple[pd.DataFrame, int | None, pd.DataFrame]:
@@ -220,7 +237,7 @@ def indeling(ds: Dataset, kern_mapping: pd.DataFrame | None = None) -> Indeling:
                                               "woningen"]), "geen",
                         None, [f"De Kerncijfers wijken en buurten bevatten geen buurten van {ds.gemeente_naam}; "
                                "cijfers per kern zijn daarom niet te berekenen."])
-    names = _wijk_names(kwb, digits)
+    names = _wijk_names(kwb, digits, frame)
     kwb_text = f"Inwoners en woningen uit de Kerncijfers wijken en buurten {year}."
     own = pd.DataFrame(columns=["buurtcode", "kern"])
     foreign = False
