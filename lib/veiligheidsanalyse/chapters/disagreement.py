@@ -166,8 +166,7 @@ def note(observations: pd.DataFrame, label: str, threshold: int | None = None, a
                 "cijfer van de partnerexport.")
     if not explain:
         return f"{label}: de open data ({open_bron}) en {partner} verschillen {figures}. {used}"
-    return (f"{label}: de open data ({open_bron}) en {partner} verschillen {figures}. {rule} {used} "
-            "Vraag de partner na hoe de export is samengesteld.")
+    return f"{label}: de open data ({open_bron}) en {partner} verschillen {figures}. {rule} {used}"
 
 
 def notes(ds: Dataset, indicator_ids: list[str], threshold: int | None = None) -> list[str]:

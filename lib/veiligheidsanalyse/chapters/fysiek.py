@@ -189,7 +189,7 @@ def natuurbrand_missing(ds: Dataset) -> str:
         return text + ", en de veiligheidsregio heeft geen cijfers over branden aangeleverd."
     last = brand.sort_values("jaar").iloc[-1]
     return (text + f", en de veiligheidsregio levert alleen het totaal aantal branden ({format_count(last['waarde'])} "
-            f"in {int(last['jaar'])}). Vraag de veiligheidsregio om het aantal natuurbranden en de inzet daarbij.")
+            f"in {int(last['jaar'])}); het aantal natuurbranden is niet bekend.")
 
 
 def verkeer_text(found: dict) -> str:

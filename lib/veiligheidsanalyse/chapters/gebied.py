@@ -40,24 +40,13 @@ def population(ds: Dataset) -> pd.DataFrame:
 
 
 def kernen(ds: Dataset, kern_mapping: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Inhabitants per kern: buurten grouped by the partner's buurt->kern mapping, else by wijk."""
-    buurten = ds.series("inwoners_kwb")
-    digits = ds.gemeente[2:]
-    buurten = buurten[buurten["regio_code"].str.startswith(f"BU{digits}")]
-    if buurten.empty:
+    """Inhabitants per kern, grouped as the chapter Kernen groups them (``kernen.indeling``)."""
+    from .kernen import indeling
+
+    grouping = indeling(ds, kern_mapping)
+    if not grouping.available:
         return pd.DataFrame(columns=["kern", "inwoners", "aandeel"])
-    latest = buurten["jaar"].max()
-    buurten = buurten[buurten["jaar"] == latest]
-    if kern_mapping is not None and len(kern_mapping):
-        mapping = dict(zip(kern_mapping["buurtcode"], kern_mapping["kern"]))
-        buurten = buurten.assign(kern=buurten["regio_code"].map(mapping).fillna("Overig"))
-    else:
-        wijken = ds.series("inwoners_kwb")
-        wijken = wijken[wijken["regio_code"].str.startswith(f"WK{digits}")]
-        names = {code[2:]: name.split(" ", 2)[-1] if name.lower().startswith("wijk ") else name
-                 for code, name in zip(wijken["regio_code"], wijken["regio_naam"])}
-        buurten = buurten.assign(kern=buurten["regio_code"].str[2:8].map(names).fillna("Overig"))
-    out = buurten.groupby("kern", as_index=False)["waarde"].sum().rename(columns={"waarde": "inwoners"})
+    out = grouping.summary().rename(columns={"Kern": "kern", "Inwoners": "inwoners"})[["kern", "inwoners"]]
     out["aandeel"] = 100 * out["inwoners"] / out["inwoners"].sum()
     return out.sort_values("inwoners", ascending=False).reset_index(drop=True)
 

@@ -403,8 +403,7 @@ def _vm_messages(ds: Dataset, r: VmResult) -> list[str]:
                    f"uitkomsten van vóór {METHOD_BREAK_YEAR} worden niet getoetst tegen latere ('niet vergelijkbaar').")
     if r.untested or any(not np.isfinite(p.lower) for p in r.profiles.values()):
         out.append(f"Voor een deel van de cijfers van {name} zijn geen marges of aantallen respondenten aangeleverd; "
-                   "die verschillen zijn niet getoetst ('geen marges'), ook als ze groot lijken. Vraag de marges of "
-                   "het aantal respondenten per indicator op bij I&O Research om ze wel te kunnen toetsen.")
+                   "die verschillen zijn niet getoetst ('geen marges'), ook als ze groot lijken.")
     return out
 
 

@@ -276,7 +276,7 @@ TEMPLATE_DATA: dict[str, dict[str, Any]] = {
              "example": "BU17011100"},
             {"name": "kern", "type": "text", "required": True,
              "aliases": ["woonkern", "dorp", "kernnaam"],
-             "description": "Naam van de kern (of 'Overig/buitengebied').", "example": "Vledder"},
+             "description": "Naam van de kern. Buurten zonder kern hoeven er niet in: die staan bij hun CBS-wijk.", "example": "Vledder"},
             {"name": "buurtnaam", "type": "text", "required": False,
              "aliases": ["buurt", "naam"],
              "description": "Naam van de buurt (optioneel, ter controle).", "example": "Vledder"},
