@@ -520,12 +520,17 @@ def _snapshot(folder: Path, dimensions: dict) -> Snapshot:
 def test_known_gemeenten_from_the_demo_snapshots():
     snapshots = {table_id: latest_snapshot(DEMO, table_id) for table_id in TABLES}
     known = known_gemeenten_from_snapshots(snapshots.values())
-    assert len(known) == 18
+    from veiligheidsanalyse.demo import GEMEENTEN
+
+    assert set(known) == {g.code for g in GEMEENTEN}  # every gemeente the demo generates, no more
     assert {code: known[code] for code in ("GM1701", "GM1690", "GM0118", "GM0119", "GM1731")} == {
         "GM1701": "Westerveld", "GM1690": "De Wolden", "GM0118": "Hoogeveen", "GM0119": "Meppel",
         "GM1731": "Midden-Drenthe"}
     assert all(code == code.strip() and code.startswith("GM") and len(code) == 6 for code in known)
-    assert all(name == name.strip() and "(" not in name for name in known.values())
+    # level markers ("(gemeente)", "(GM)") are stripped; qualifiers that tell gemeenten apart stay
+    assert all(name == name.strip() and "(gemeente)" not in name.lower() and "(gm)" not in name.lower()
+               for name in known.values())
+    assert known.get("GM0687", "Middelburg (Z.)") == "Middelburg (Z.)"
 
 
 def test_known_gemeenten_from_regios_and_wijken_en_buurten(tmp_path):

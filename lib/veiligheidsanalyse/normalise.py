@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from .indicators import Indicator, catalogue
+from .sources.regions import gemeente_name
 from .sources.snapshots import Snapshot
 from .sources.tables import TABLES, TableSpec, table_spec
 
@@ -311,6 +312,8 @@ def _regions(metadata: dict, dimension: str) -> "pd.DataFrame":
         if code == "NL00":  # Kerncijfers wijken en buurten call Nederland NL00
             code = "NL01"
         title = re.sub(r"\s*\((PV|GM|RE)\)\s*$", "", str(member.get("Title", code))).strip()
+        if prefix == "GM":
+            title = gemeente_name(title)  # also "Groningen (gemeente)"; "Bergen (NH.)" keeps its qualifier
         rows.append({"raw_key": str(member["Key"]).strip(), "regio_code": code, "regio_naam": title,
                      "regio_soort": _SOORT_BY_PREFIX[prefix]})
     return pd.DataFrame(rows, columns=["raw_key", "regio_code", "regio_naam", "regio_soort"])
