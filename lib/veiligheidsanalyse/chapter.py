@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -22,8 +21,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from .config import RunConfig, load_config, resolve
-from .data import Dataset, DataStatus, load, read_store
-from .indicators import catalogue
+from .data import Dataset, DataStatus, load
 from .paths import intern_dir, project_root
 from .present import format_table_html, html_block
 
@@ -338,17 +336,16 @@ def _names_source(text: str, source_id: str) -> bool:
 
 def _interactive_store(config: RunConfig, root: Path) -> Path:
     """Build (or reuse) a store from local data when a notebook runs on its own."""
-    from .report.data_step import prepare_run_data
-    from .report.runner import RunOptions
+    from .report.data_step import DataOptions, prepare_run_data
 
     policy = "demo" if config.data.beleid == "demo" else "cache"
     folder = root / "outputs" / "interactief" / config.gemeente / "data"
     try:
-        data = prepare_run_data(config, root, RunOptions(policy=policy), work_dir=folder)
+        data = prepare_run_data(config, root, DataOptions(policy=policy), work_dir=folder)
     except Exception:
         if policy == "demo":
             raise
-        data = prepare_run_data(config, root, RunOptions(policy="demo"), work_dir=folder)
+        data = prepare_run_data(config, root, DataOptions(policy="demo"), work_dir=folder)
     return data.prepared.store_dir
 
 

@@ -40,6 +40,15 @@ class RunData:
     from_cache: bool = False  # the store came from the store cache (nothing was normalised)
 
 
+@dataclass(frozen=True)
+class DataOptions:
+    """What the data step needs of a run's options (the runner's RunOptions has the same fields)."""
+
+    policy: str | None = None  # fresh | require-fresh | cache | demo; None: the config's data.beleid
+    fetch: bool = False  # --fetch: the policy "fresh"
+    endpoint: object = None  # an OdataEndpoint instead of the real hosts (tests, mirrors)
+
+
 def fetch_requests(config: RunConfig) -> list:
     """What to download for a run: gemeente rows for the comparison set, the gemeente's own buurten."""
     from ..sources.fetch import FetchRequest

@@ -51,12 +51,11 @@ def _groups_from_configs(config_dir: Path, code: str) -> dict[str, dict]:
 def _facts(code: str, policy: str, root: Path, endpoint=None):
     """The observations the rule needs, from the data step (cache, fetch or demo), and the last year."""
     from ..data import read_store
-    from .data_step import prepare_run_data
-    from .runner import RunOptions
+    from .data_step import DataOptions, prepare_run_data
 
     stub = parse_config({"gemeente": code, "data": {"beleid": policy}}, source="(init)", name="init")
     with tempfile.TemporaryDirectory() as tmp:
-        prepare_run_data(stub, root, RunOptions(policy=policy, endpoint=endpoint), work_dir=Path(tmp) / "data")
+        prepare_run_data(stub, root, DataOptions(policy=policy, endpoint=endpoint), work_dir=Path(tmp) / "data")
         observations, status = read_store(Path(tmp) / "data")
     return observations, status
 

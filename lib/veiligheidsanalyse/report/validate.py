@@ -64,17 +64,16 @@ def _print_checklist(config, stream) -> None:
         config = dataclasses.replace(config, invoer_voorbeeld=None)
     try:
         from .checklist import from_store
-        from .data_step import prepare_run_data
-        from .runner import RunOptions
+        from .data_step import DataOptions, prepare_run_data
 
         with tempfile.TemporaryDirectory(prefix="va-validate-") as tmp:
             store = Path(tmp) / "data"
             try:
-                prepare_run_data(config, root, RunOptions(policy=policy), work_dir=store)
+                prepare_run_data(config, root, DataOptions(policy=policy), work_dir=store)
             except Exception:
                 if policy == "demo":
                     raise
-                prepare_run_data(config, root, RunOptions(policy="demo"), work_dir=store)
+                prepare_run_data(config, root, DataOptions(policy="demo"), work_dir=store)
             context = (f"Gemaakt door 'veiligheidsanalyse validate' op de lokale gegevens (gegevensbeleid "
                        f"'{policy}') en de partnerbestanden; een run schrijft zijn eigen checklist in "
                        f"outputs/.intern/<gemeente>/<run>/checklist.md"
