@@ -141,6 +141,22 @@ def test_cache_skips_a_damaged_snapshot(server, roots):
     (newest / "data.json.gz").write_bytes(b"broken")
     res = resolve("cache", [GEMEENTEN], roots, None)
     assert res.tables["47013NED"].snapshot.snapshot_id == "20261127T181500Z"
+    # The damaged copy is set aside with its reason, so that no later run trips over it.
+    aside = list((roots[0] / "47013NED" / "rejected").iterdir())
+    assert [p.name for p in aside] == [newest.name] and not newest.exists()
+    assert (aside[0] / "reden.txt").read_text(encoding="utf-8").startswith("beschadigd")
+
+
+def test_a_damaged_cache_is_named_as_damaged_not_as_missing(roots):
+    """The only cached copy is damaged: the demo is used, and the reason says the copy is damaged."""
+    from veiligheidsanalyse.demo import generate
+
+    generate(roots[1])
+    only = next(p for p in (roots[0] / "47013NED").iterdir() if p.name != "rejected")
+    (only / "data.json.gz").write_bytes(b"broken")
+    res = resolve("cache", [GEMEENTEN], roots, None)
+    table = res.tables["47013NED"]
+    assert table.origin == "demo" and "beschadigd" in table.reason and "geen eerder opgehaalde" not in table.reason
 
 
 def test_demo(server, roots):

@@ -26,9 +26,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from ..status import date_nl
 from .fetch import FetchReport, FetchRequest, covers, fetch_tables
 from .odata import OdataEndpoint, OdataError, SchemaError
-from .snapshots import Snapshot, SnapshotError, list_snapshots, snapshot_age_days
+from .snapshots import Snapshot, SnapshotError, list_snapshots, set_aside, snapshot_age_days
 
 POLICIES = ("fresh", "require-fresh", "cache", "demo")
 
@@ -140,9 +141,13 @@ def resolve_sources(
         if policy == "demo":
             tables[req.table_id] = _first(req, now, _demo_candidates(demo_root, req, None))
         elif policy == "cache":
-            tables[req.table_id] = _first(req, now, _cached_candidates(cache_root, req, now, max_age_days, None)
-                                          + _demo_candidates(demo_root, req, "er is geen eerder opgehaalde kopie"),
-                                          missing=f"geen eerder opgehaalde kopie onder {cache_root} voor deze gemeenten")
+            damaged: list[str] = []
+            cached = _cached_candidates(cache_root, req, now, max_age_days, None, damaged=damaged)
+            no_copy = "; ".join(damaged) or "er is geen eerder opgehaalde kopie"
+            tables[req.table_id] = _first(req, now, cached + _demo_candidates(demo_root, req, no_copy),
+                                          missing=f"{no_copy} onder {cache_root} voor deze gemeenten"
+                                          if damaged else f"geen eerder opgehaalde kopie onder {cache_root} voor deze "
+                                                          "gemeenten", missing_reason="; ".join(damaged) or None)
         else:
             outcome = report.outcomes[req.table_id]
             if outcome.status != "failed":
@@ -157,8 +162,10 @@ def resolve_sources(
             if policy == "require-fresh":
                 tables[req.table_id] = _missing(req, message, reason)
                 continue
-            candidates = (_cached_candidates(cache_root, req, now, max_age_days, reason, fallback=True)
-                          + _demo_candidates(demo_root, req, f"{reason}, en er is geen eerder opgehaalde kopie"))
+            damaged = []
+            cached = _cached_candidates(cache_root, req, now, max_age_days, reason, fallback=True, damaged=damaged)
+            no_copy = "; ".join(damaged) or "er is geen eerder opgehaalde kopie"
+            candidates = cached + _demo_candidates(demo_root, req, f"{reason}, en {no_copy}")
             tables[req.table_id] = _first(req, now, candidates, missing=f"{message}; geen eerder opgehaalde kopie",
                                           missing_reason=reason, message=message)
 
@@ -177,11 +184,12 @@ def resolve_sources(
 
 
 def _cached_candidates(cache_root: Path, req: FetchRequest, now: datetime, max_age_days: float,
-                       reason: str | None, *, fallback: bool = False,
-                       skip: Snapshot | None = None) -> list[tuple[str, Snapshot, str | None, bool]]:
-    """Intact cached snapshots covering the request, newest first: (origin, snapshot, reason, stale)."""
+                       reason: str | None, *, fallback: bool = False, skip: Snapshot | None = None,
+                       damaged: list | None = None) -> list[tuple[str, Snapshot, str | None, bool]]:
+    """Intact cached snapshots covering the request, newest first: (origin, snapshot, reason, stale).
+    Damaged ones are set aside and described in ``damaged``."""
     out = []
-    for snap in _usable(cache_root, req):
+    for snap in _usable(cache_root, req, damaged=damaged):
         if skip is not None and snap.path == skip.path:
             continue
         age = snapshot_age_days(snap, now)
@@ -227,8 +235,12 @@ def _missing(req: FetchRequest, message: str, reason: str | None = None) -> Reso
                          reason or "geen gegevens")
 
 
-def _usable(root: Path, req: FetchRequest, check_request: bool = True) -> list[Snapshot]:
-    """Intact snapshots under ``root`` that cover the request (any request for demo data), newest first."""
+def _usable(root: Path, req: FetchRequest, check_request: bool = True, damaged: list | None = None) -> list[Snapshot]:
+    """Intact snapshots under ``root`` that cover the request (any request for demo data), newest first.
+
+    With ``damaged`` (a list), a snapshot whose files fail their check is set aside in ``rejected/``
+    (snapshots.set_aside) and its date and reason are added to the list: a damaged copy is a data
+    problem with a name, not "no copy"."""
     want = req.key()
     found = []
     for snap in reversed(list_snapshots(root, req.table_id)):
@@ -236,7 +248,12 @@ def _usable(root: Path, req: FetchRequest, check_request: bool = True) -> list[S
             if check_request and not covers(snap.provenance.get("request"), want):
                 continue
             snap.verify()
-        except SnapshotError:
+        except SnapshotError as exc:
+            if damaged is not None:
+                when = _retrieved_at(snap)
+                set_aside(snap, str(exc))
+                damaged.append(f"de eerder opgehaalde kopie{' van ' + date_nl(when.date().isoformat()) if when else ''}"
+                               f" is beschadigd en apart gezet ({exc})")
             continue
         found.append(snap)
     return found

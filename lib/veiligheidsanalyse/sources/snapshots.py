@@ -218,6 +218,27 @@ def write_rejected(
     return final
 
 
+def set_aside(snapshot: Snapshot, reason: str, keep: int = KEEP_REJECTED) -> Path | None:
+    """Move a damaged snapshot to ``rejected/`` with ``reden.txt``, so that no later run trips over it
+    (and the files stay for inspection). None when it cannot be moved (read-only cache, a run beside)."""
+    path = Path(snapshot.path)
+    parent = rejected_dir(path.parent.parent, path.parent.name)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        target = parent / path.name
+        n = 0
+        while target.exists():
+            n += 1
+            target = parent / f"{path.name}-{n:02d}"
+        path.rename(target)  # one rename: the snapshot is either in place or aside, never half
+        (target / REASON_FILE).write_text(f"beschadigd: {reason}\n", encoding="utf-8")
+    except OSError:
+        return None
+    for old in list_rejected(path.parent.parent, path.parent.name)[:-keep] if keep > 0 else []:
+        shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
 def list_rejected(root: Path, table_id: str) -> list[Path]:
     """Folders of a table's rejected downloads, oldest first."""
     parent = rejected_dir(root, table_id)
