@@ -25,3 +25,20 @@ def test_no_reader_page_shows_internal_identifiers(demo_run: Path):
         if hits:
             found[page.name] = hits
     assert not found, found
+
+
+def test_the_index_shows_every_indicator_at_a_glance(demo_run: Path):
+    """One row per indicator of the synthesis' overview, one word per comparison, and a link to the
+    section with the full verdicts that exists on the synthesis page."""
+    import csv
+
+    index = (demo_run / "index.html").read_text(encoding="utf-8")
+    assert '<h2 id="overzicht">In één oogopslag</h2>' in index
+    table = index.split('class="va-table va-glance"', 1)[1].split("</table>", 1)[0]
+    with open(demo_run / "csv" / "90_synthese__overzicht.csv", encoding="utf-8-sig", newline="") as f:
+        overview = list(csv.DictReader(f, delimiter=";"))
+    assert table.count("<tr>") - 1 == len(overview) > 20
+    words = set(re.findall(r'<td class="va-[a-z]+">([^<]+)</td>', table))
+    assert words <= {"ongunstig", "gunstig", "verschil", "geen verschil", "—"} and "ongunstig" in words
+    anchor = re.search(r'href="90_synthese\.html#([^"]+)"', index).group(1)
+    assert f'id="{anchor}"' in (demo_run / "90_synthese.html").read_text(encoding="utf-8")

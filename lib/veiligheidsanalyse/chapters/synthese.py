@@ -243,6 +243,22 @@ def signal_table(profiles: dict, tests: list[Test], scores: pd.DataFrame) -> tup
     return df, {k: pd.Series(v).loc[order].reset_index(drop=True) for k, v in colours.items()}
 
 
+GLANCE_WORDS = {"slechter": "ongunstig", "beter": "gunstig", "neutraal": "verschil", "gelijk": "geen verschil",
+                "onbekend": "—"}
+
+
+def glance_rows(table: pd.DataFrame, colours: dict) -> list[dict]:
+    """The overview in one word per cell, for the index ("in één oogopslag"): per indicator and
+    comparison 'ongunstig', 'gunstig', 'verschil' (no good or bad direction), 'geen verschil' or '—',
+    with the colour class; by the corrected tests, like every verdict of the report."""
+    rows = []
+    for i, row in table.iterrows():
+        cells = {name: {"woord": GLANCE_WORDS[str(colours[name].iloc[i])], "kleur": str(colours[name].iloc[i])}
+                 for name in OVERVIEW_COLUMNS}
+        rows.append({"indicator": row["Indicator"], "hoofdstuk": row["Hoofdstuk"], "cellen": cells})
+    return rows
+
+
 # ---------------------------------------------------------------------------- statements of the plan
 # Every statement is judged twice: on the data up to the last year the plan had (``tot``, else the
 # year of the previous analysis) and on what happened since. A verdict that rests on a figure the

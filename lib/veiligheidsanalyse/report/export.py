@@ -178,6 +178,11 @@ def _slug(text: str, used: set[str]) -> str:
     return slug
 
 
+def section_anchor(title: str) -> str:
+    """The id :func:`add_toc` gives the first <h2> with this title (for links from other pages)."""
+    return _slug(title, set())
+
+
 def add_toc(body: str) -> tuple[str, list[dict[str, str]]]:
     """Give every <h2> an id (unique within the page) and return the table of contents (text, id)."""
     toc: list[dict[str, str]] = []

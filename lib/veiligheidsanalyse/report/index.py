@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
-from .export import Banner, ChapterLink, PageContext, render_page
+from .export import Banner, ChapterLink, PageContext, render_page, section_anchor
 from ..paths import intern_dir
 
 
@@ -24,6 +25,37 @@ def _priority_item(p: dict) -> str:
     against = html.escape(str(p.get("daartegenover", "") or ""))
     return ("<li>" + (f"{place}. " if place else "") + f"<strong>{title}</strong>" + (f" — {why}" if why else "")
             + (f". Daartegenover: {against}" if against else "") + "</li>")
+
+
+OVERVIEW_SECTION = "Alle indicatoren in één overzicht"  # the synthesis' section with the full verdicts
+GLANCE_COLUMNS = (("Tov Nederland", "Nederland"), ("Tov regio/vergelijkbaar", "Regio, vergelijkbare gemeenten"),
+                  ("Trend", "Trend"), ("Sinds vorige analyse", "Sinds vorige analyse"))
+
+
+def _glance(rows: list, synthesis_file: str) -> str:
+    """Every indicator against NL, the region and the peers, with its development: one word per cell,
+    coloured by the corrected tests (the synthesis' overview, whose CSV has the full verdicts)."""
+    rows = [r for r in rows if isinstance(r, dict) and isinstance(r.get("cellen"), dict)]
+    if not rows:
+        return ""
+    head = "".join(f'<th scope="col">{html.escape(label)}</th>' for _key, label in GLANCE_COLUMNS)
+    body = []
+    for r in rows:
+        cells = []
+        for key, _label in GLANCE_COLUMNS:
+            cell = r["cellen"].get(key) or {}
+            colour = re.sub(r"[^a-z]", "", str(cell.get("kleur", "onbekend")))
+            cells.append(f'<td class="va-{colour}">{html.escape(str(cell.get("woord", "—")))}</td>')
+        body.append(f'<tr><th scope="row">{html.escape(str(r.get("indicator", "")))}</th>{"".join(cells)}</tr>')
+    return ('<h2 id="overzicht">In één oogopslag</h2>'
+            '<p class="va-note">Per indicator: ongunstig of gunstig als de toets na correctie voor het aantal '
+            'toetsen een verschil aantoont; "geen verschil" als dat niet zo is; "verschil" waar hoger of lager '
+            'geen goed of slecht betekent; "—" als er niet getoetst kon worden. De volledige oordelen staan in '
+            f'het <a href="{html.escape(synthesis_file)}#{section_anchor(OVERVIEW_SECTION)}">overzicht van de '
+            'synthese</a> en in de CSV daarvan.</p>'
+            '<div class="va-table-wrap" tabindex="0" role="region" aria-label="In één oogopslag">'
+            '<table class="va-table va-glance"><thead><tr><th scope="col">Indicator</th>' + head + "</tr></thead>"
+            "<tbody>" + "".join(body) + "</tbody></table></div>")
 
 
 def index_body(run_dir: Path, gemeente_naam: str, periode: str, links: list[dict], results: dict) -> str:
@@ -55,6 +87,9 @@ def index_body(run_dir: Path, gemeente_naam: str, periode: str, links: list[dict
     else:
         parts.append('<p class="va-note">Dit rapport bevat geen synthesehoofdstuk, en daarom geen voorgestelde '
                      "prioriteiten. De bevindingen per hoofdstuk staan hieronder.</p>")
+
+    if synthesis:
+        parts.append(_glance(_findings(run_dir, synthesis["id"]).get("glance", []), synthesis["file"]))
 
     parts.append('<h2 id="hoofdstukken">Kernbevindingen per hoofdstuk</h2>')
     parts.append('<ol class="va-chapters">')
