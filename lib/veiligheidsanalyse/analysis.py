@@ -117,16 +117,6 @@ class CountProfile:
         suffix = " per jaar" if self.pooled else ""
         return f"per {format_nl(per, 0)} {noun}{suffix}"
 
-    def p_values(self) -> dict[str, float]:
-        out = {}
-        for key, comp in self.comparisons.items():
-            out[f"niveau_{key}"] = float(getattr(comp.result, "p_value", np.nan))
-        if self.trend is not None and self.trend.status == trend.STATUS_OK:
-            out["trend"] = float(self.trend.p_value)
-        if self.change is not None:
-            out["verandering"] = float(getattr(self.change.result, "p_value", np.nan))
-        return out
-
     def sentence(self) -> str:
         """One plain-Dutch sentence: level, comparison with NL, trend."""
         ind = self.indicator
@@ -164,12 +154,6 @@ class SurveyProfile:
         if self.indicator.unit == "procent":
             return format_pct(value, 0 if value >= 10 else 1)
         return format_nl(value, 1)
-
-    def p_values(self) -> dict[str, float]:
-        out = {f"niveau_{k}": float(c.result.p_value) for k, c in self.comparisons.items()}
-        if self.change is not None:
-            out["verandering"] = float(self.change.result.p_value)
-        return out
 
     def sentence(self) -> str:
         if self.edition is None:

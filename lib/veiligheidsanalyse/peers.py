@@ -33,8 +33,6 @@ CLASSES = ((2500, 1, "zeer sterk stedelijk"), (1500, 2, "sterk stedelijk"), (100
            (500, 4, "weinig stedelijk"), (0, 5, "niet stedelijk"))
 # (lowest and highest ratio of inhabitants, stedelijkheidsklassen away from the gemeente's own)
 STEPS = ((2 / 3, 3 / 2, 0), (1 / 2, 2.0, 0), (1 / 2, 2.0, 1), (1 / 3, 3.0, 1))
-PEERS_CODE = "PEERS"
-PEERS_NAME = "Vergelijkbare gemeenten"
 
 
 @dataclass(frozen=True)
