@@ -427,6 +427,11 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
             progress.chapter_done(name, result.get("status", "failed"), result.get("seconds", 0.0))
 
         exec_started = time.time()
+        # The analyst's checklists need only the stores: built beside the chapters, not after them.
+        checklists = [threading.Thread(target=_write_checklist, args=(t, run_id, log, _reused_from(t)), daemon=True)
+                      for t in targets]
+        for thread in checklists:
+            thread.start()
         pool.run(pool_jobs, done)
         exec_seconds = time.time() - exec_started
     finally:
@@ -456,9 +461,8 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
             write_index(t.run_dir, t.config, t.data, t.links, t.results, t.page_common)
         else:
             _write_region_index(t)
-    for t in reports:  # the analyst's to-dos, in the internal folder: never on a page readers get
-        if t.kind == "gemeente":
-            _write_checklist(t, run_id, log)
+    for thread in checklists:  # the analyst's to-dos, in the internal folder: never on a page readers get
+        thread.join()
     exit_code = EXIT_OK if all(t.ok for t in reports) else EXIT_CHAPTER_FAILED
     performance = {"runner_max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                    "workers": pool.size, "workers_started_early": early, "warm_kernels": options.warm,
@@ -651,10 +655,35 @@ def _tidy(config: RunConfig, output_root: Path, targets: list[Target], run_id: s
         log(f"outputs/index.html niet bijgewerkt: {exc}")
 
 
-def _write_checklist(t: "Target", run_id: str, log: RunLog) -> None:
-    """``checklist.md`` for the analyst (report.checklist); a failure is logged, the report is not affected."""
-    from .checklist import write as write_checklist
+def _reused_from(t: "Target") -> str | None:
+    """The earlier run every chapter of ``t`` is reused from, when there is exactly one (nothing runs)."""
+    sources = {r.get("reused_from") for r in t.results.values()}
+    if len(t.results) == len(t.chapters) and len(sources) == 1 and None not in sources:
+        return next(iter(sources))
+    return None
 
+
+def _write_checklist(t: "Target", run_id: str, log: RunLog, reused_from: str | None) -> None:
+    """``checklist.md`` for the analyst (report.checklist); a failure is logged, the report is not affected.
+
+    When every chapter was reused from one earlier run, the store and the chapters are that run's, and
+    so is its checklist: it is copied rather than rebuilt (building it reads the store with pandas,
+    which an unchanged run otherwise never needs).
+    """
+    from .checklist import FILE_NAME, write as write_checklist
+
+    if reused_from is not None:
+        earlier, here = intern_dir(t.folder / reused_from), intern_dir(t.run_dir)
+        try:
+            text = (earlier / FILE_NAME).read_text(encoding="utf-8")
+            text = re.sub(r"\A(?:_Niets veranderd sinds run [^\n]*_\n\n)+", "", text)
+            shutil.copyfile(earlier / Path(FILE_NAME).with_suffix(".json"), here / Path(FILE_NAME).with_suffix(".json"))
+            (here / FILE_NAME).write_text(f"_Niets veranderd sinds run {reused_from}; deze lijst komt daaruit._\n\n"
+                                          + text, encoding="utf-8")
+            log(f"{t.folder.name}: checklist voor de analist overgenomen uit {reused_from}")
+            return
+        except OSError:
+            pass  # no checklist there (an older run): build it
     try:
         path = write_checklist(t.run_dir, t.config, f"Run {run_id}", chapters=t.chapters)
         log(f"{t.folder.name}: checklist voor de analist: {path}")
