@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..analysis import CORONA_YEARS, POOL_YEARS
+from ..analysis import CORONA_YEARS, POOL_YEARS, verdict_colour
 from ..chapter import Chapter
 from ..config import RegionReport, RunConfig, load_config, resolve
 from ..data import Dataset, load
@@ -170,12 +170,6 @@ def open_region(config: str, stores: str | dict = "", run_dir: str = "") -> Regi
 
 # ------------------------------------------------------------------------------------ analysis
 
-def _colour(verdict: str, direction: str, polarity: str) -> str:
-    if verdict.startswith("te weinig") or verdict.startswith("onbekend"):
-        return "onbekend"
-    return verdicts.colour_class(direction, polarity)
-
-
 def _sum(df: pd.DataFrame, years: tuple[int, int]) -> tuple[float, float]:
     part = df[(df["jaar"] >= years[0]) & (df["jaar"] <= years[1])]
     if len(part) < years[1] - years[0] + 1:
@@ -199,7 +193,7 @@ def judge_tests(tests: list[PendingTest]) -> None:
         judged = signals.Judged(t.result, p_adjusted) if np.isfinite(p_adjusted) else t.result
         text = t.words(judged) if np.isfinite(p_adjusted) else raw_words
         setattr(t.row, t.column, text)
-        setattr(t.row, f"{t.column}_colour", _colour(text, judged.direction, t.polarity))
+        setattr(t.row, f"{t.column}_colour", verdict_colour(text, judged.direction, t.polarity))
 
 
 def compare_indicator(region: Region, indicator_id: str) -> IndicatorComparison | None:
