@@ -199,3 +199,17 @@ def test_a_run_on_local_snapshots_does_not_import_the_http_client():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_a_copy_without_the_national_rows_is_still_used_and_refreshed_when_online(server, roots):
+    # A cache from before the rows of all gemeenten were asked for: real data for the gemeente, kept
+    # in use offline (never replaced by demo data), and a fresh run downloads the wider selection.
+    national = FetchRequest("47018NED", gemeente="GM1701", all_gemeente_rows=True)
+    offline = resolve("cache", [national], roots, OFFLINE)
+    assert offline.tables["47018NED"].origin == "cached"
+    assert "all_gemeente_rows" not in offline.tables["47018NED"].snapshot.provenance["request"]
+    online = resolve("fresh", [national], roots, server.endpoint())
+    assert online.tables["47018NED"].origin == "fresh" and online.fetch_report.downloaded
+    assert online.tables["47018NED"].snapshot.provenance["request"]["all_gemeente_rows"] is True
+    [*_, data_request] = server.requests_for("47018NED", "UntypedDataSet")
+    assert "startswith(WijkenEnBuurten,'GM')" in data_request.query["$filter"]

@@ -87,3 +87,54 @@ def test_fetch_command_fetches_every_gemeente_of_a_config(tmp_path: Path, root: 
         assert f"{gemeente} 47018NED: opgehaald" in out.out
     buurten = sorted((tmp_path / "cache" / "47018NED").iterdir())
     assert len(buurten) == 3  # one snapshot with the own buurten of each gemeente
+
+
+def _derived_config(tmp_path: Path, root: Path, gemeente: str) -> Path:
+    """A config without a peer list: the group is derived at run time from the national facts."""
+    data = {"gemeente": gemeente, "periode": {"van": 2015, "tot": 2025},
+            "data": {"beleid": "fresh", "cache": str(tmp_path / "cache"), "demo": str(root / "data" / "demo")},
+            "uitvoer": str(tmp_path / "outputs"), "hoofdstukken": ["00_gebied"]}
+    path = tmp_path / f"{gemeente}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _expected_peers(root: Path, gemeente: str) -> tuple[str, ...]:
+    from veiligheidsanalyse import peers
+    from veiligheidsanalyse.normalise import normalise_snapshot
+    from veiligheidsanalyse.sources.snapshots import Snapshot
+
+    kwb = normalise_snapshot(Snapshot(root / "data" / "demo" / "85984NED" / "demo"))
+    return peers.derive(gemeente, peers.facts_from_observations(kwb)).gemeenten
+
+
+def _request_of(cache: Path, table_id: str) -> dict:
+    [provenance] = sorted((cache / table_id).glob("*/provenance.json"))
+    return json.loads(provenance.read_text(encoding="utf-8"))["request"]
+
+
+def test_a_derived_peer_group_is_fetched_from_the_national_facts(tmp_path: Path, root: Path, server):
+    # Only the gemeente is named; the server knows 85 gemeenten. The run asks the gemeente rows of
+    # the whole country first, derives the group, then asks the other tables for exactly that group.
+    expected = _expected_peers(root, "GM0118")
+    assert len(expected) >= 6
+    result = run(_derived_config(tmp_path, root, "GM0118"), RunOptions(endpoint=server.endpoint(retries=0, timeout=(5, 60)),
+                                                                      progress=False))
+    assert result.exit_code == EXIT_OK, result.message
+    cache = tmp_path / "cache"
+    kwb = _request_of(cache, "85984NED")
+    assert kwb["gemeente"] == "GM0118" and kwb["all_gemeente_rows"] is True
+    assert set(expected) <= set(_request_of(cache, "47013NED")["regions"])
+    assert "GM1701" not in _request_of(cache, "47013NED")["regions"]  # no trace of the project's own gemeente
+    page = (result.run_dir / "00_gebied.html").read_text(encoding="utf-8")
+    assert "Afgeleid volgens een vaste regel" in page and "Roermond" in page
+
+
+def test_the_fetch_command_fetches_the_derived_group(tmp_path: Path, root: Path, server, capsys):
+    from veiligheidsanalyse.report.fetch_command import fetch_command
+
+    code = fetch_command(_derived_config(tmp_path, root, "GM0114"), endpoint=server.endpoint(retries=0, timeout=(5, 60)))
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "GM0114 85984NED: opgehaald" in out.out and "GM0114 47013NED: opgehaald" in out.out
+    assert set(_expected_peers(root, "GM0114")) <= set(_request_of(tmp_path / "cache", "47013NED")["regions"])

@@ -64,12 +64,12 @@ def test_nearest_are_kept_deterministically():
 
 def test_facts_come_from_population_and_address_density():
     obs = pd.DataFrame([
-        {"indicator": "bevolking", "regio_code": "GM0001", "regio_naam": "Dorp", "jaar": 2024, "maand": None, "waarde": 19_900},
-        {"indicator": "bevolking", "regio_code": "GM0001", "regio_naam": "Dorp", "jaar": 2025, "maand": None, "waarde": 20_000},
+        {"indicator": "inwoners_kwb", "regio_code": "GM0001", "regio_naam": "Dorp", "jaar": 2024, "maand": None, "waarde": 19_900},
+        {"indicator": "inwoners_kwb", "regio_code": "GM0001", "regio_naam": "Dorp", "jaar": 2025, "maand": None, "waarde": 20_000},
         {"indicator": "omgevingsadressendichtheid", "regio_code": "GM0001", "regio_naam": "Dorp", "jaar": 2024,
          "maand": None, "waarde": 300},
-        {"indicator": "bevolking", "regio_code": "GM0002", "regio_naam": "Stad", "jaar": 2025, "maand": None, "waarde": 60_000},
-        {"indicator": "bevolking", "regio_code": "PV22", "regio_naam": "Drenthe", "jaar": 2025, "maand": None, "waarde": 5e5},
+        {"indicator": "inwoners_kwb", "regio_code": "GM0002", "regio_naam": "Stad", "jaar": 2025, "maand": None, "waarde": 60_000},
+        {"indicator": "inwoners_kwb", "regio_code": "PV22", "regio_naam": "Drenthe", "jaar": 2025, "maand": None, "waarde": 5e5},
     ])
     facts = peers.facts_from_observations(obs)
     assert list(facts) == ["GM0001"]  # GM0002 has no address density; provincies are no candidates

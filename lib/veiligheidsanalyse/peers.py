@@ -3,8 +3,10 @@
 The peer group of a gemeente is derived, never copied from another gemeente and never chosen on
 outcomes. The rule, in order:
 
-1. the candidates are all other gemeenten with a known number of inhabitants (CBS 03759ned, the
-   newest year) and a known omgevingsadressendichtheid (CBS Kerncijfers wijken en buurten);
+1. the candidates are all other gemeenten of the Netherlands with a known number of inhabitants and a
+   known omgevingsadressendichtheid, both from the gemeente rows of the CBS Kerncijfers wijken en
+   buurten (one table and one year for every gemeente; a run asks for the rows of all gemeenten,
+   see ``FetchRequest.all_gemeente_rows``);
 2. same stedelijkheidsklasse (CBS classes on the omgevingsadressendichtheid: 1 zeer sterk stedelijk
    >= 2.500 addresses per km², 2 sterk 1.500-2.500, 3 matig 1.000-1.500, 4 weinig 500-1.000,
    5 niet stedelijk < 500) and between 2/3 and 3/2 times as many inhabitants;
@@ -62,12 +64,15 @@ def stedelijkheid(oad: float) -> tuple[int, str]:
     return 5, "niet stedelijk"
 
 
+FACT_INDICATORS = ("inwoners_kwb", "omgevingsadressendichtheid")  # both from the Kerncijfers wijken en buurten
+
+
 def facts_from_observations(observations: pd.DataFrame) -> dict[str, Facts]:
-    """Inhabitants (``bevolking``, newest year) and address density (``omgevingsadressendichtheid``)
-    of every gemeente (GM codes) in an observation frame; gemeenten missing either are left out."""
+    """Inhabitants (``inwoners_kwb``) and address density (``omgevingsadressendichtheid``), newest
+    year, of every gemeente (GM codes) in an observation frame; gemeenten missing either are left out."""
     out = {}
     newest = {}
-    for indicator in ("bevolking", "omgevingsadressendichtheid"):
+    for indicator in FACT_INDICATORS:
         rows = observations[(observations["indicator"] == indicator)
                             & observations["regio_code"].astype(str).str.startswith("GM")
                             & observations["waarde"].notna()]
@@ -76,7 +81,7 @@ def facts_from_observations(observations: pd.DataFrame) -> dict[str, Facts]:
         rows = rows.sort_values("jaar").groupby("regio_code").tail(1)
         newest[indicator] = {str(r.regio_code): (float(r.waarde), int(r.jaar), str(r.regio_naam))
                              for r in rows.itertuples()}
-    for code, (inwoners, jaar, naam) in newest["bevolking"].items():
+    for code, (inwoners, jaar, naam) in newest["inwoners_kwb"].items():
         if code in newest["omgevingsadressendichtheid"]:
             oad, oad_jaar, _ = newest["omgevingsadressendichtheid"][code]
             if inwoners > 0 and oad > 0:
@@ -111,10 +116,10 @@ def derive(code: str, facts: dict[str, Facts]) -> PeerChoice | None:
     span = f"{format_nl(me.inwoners * low, 0)} tot {format_nl(me.inwoners * high, 0)} inwoners"
     klassen = (f"stedelijkheidsklasse {klasse} ({klasse_naam})" if spread == 0
                else f"stedelijkheidsklasse {max(1, klasse - 1)} tot {min(5, klasse + 1)} (rond {klasse_naam})")
-    reden = (f"Afgeleid volgens een vaste regel: gemeenten met {span} ({band}, {me.inwoners_jaar}) en "
+    reden = (f"Afgeleid volgens een vaste regel: gemeenten met {span} ({band}, 1 januari {me.inwoners_jaar}) en "
              f"{klassen}, zoals {me.naam} (omgevingsadressendichtheid {format_nl(me.oad, 0)} per km², "
              f"{me.oad_jaar}); daarvan de {len(chosen)} die in inwoners en adressendichtheid het meest op "
-             f"{me.naam} lijken. Bron: CBS 03759ned en Kerncijfers wijken en buurten. Gekozen vóór de analyse, "
+             f"{me.naam} lijken. Bron: CBS Kerncijfers wijken en buurten {me.oad_jaar}. Gekozen vóór de analyse, "
              "niet op uitkomsten; zonder de gemeente zelf.")
     regel = (f"inwoners {format_nl(low, 2)}-{format_nl(high, 1)}x; stedelijkheidsklasse {klasse}"
              + (" +-1" if spread else "") + f"; hoogstens {MAX_PEERS}")

@@ -49,21 +49,59 @@ class DataOptions:
     endpoint: object = None  # an OdataEndpoint instead of the real hosts (tests, mirrors)
 
 
-def fetch_requests(config: RunConfig) -> list:
-    """What to download for a run: gemeente rows for the comparison set, the gemeente's own buurten."""
+def fetch_requests(config: RunConfig, peers: tuple[str, ...] = ()) -> list:
+    """What to download for a run: gemeente rows for the comparison set (and ``peers``, a derived peer
+    group), the gemeente's own buurten and, from the Kerncijfers wijken en buurten, the row of every
+    gemeente of the country (the pool the peer group is derived from)."""
     from ..sources.fetch import FetchRequest
     from ..sources.tables import TABLES
 
-    regions = config.all_gemeenten() + [g.code for g in config.gemeenten] + [config.vergelijking.nederland]
+    regions = config.all_gemeenten() + list(peers) + [g.code for g in config.gemeenten] + [config.vergelijking.nederland]
     if config.vergelijking.provincie is not None:
         regions.append(config.vergelijking.provincie.code)
     requests = []
     for table_id, spec in TABLES.items():
         if spec.region_level == "buurten":
-            requests.append(FetchRequest(table_id, gemeente=config.gemeente))
+            requests.append(FetchRequest(table_id, gemeente=config.gemeente,
+                                         all_gemeente_rows=spec.kwb_year is not None))
         else:
             requests.append(FetchRequest(table_id, regions=tuple(dict.fromkeys(regions))))
     return requests
+
+
+def derives_peers(config: RunConfig) -> bool:
+    """Is the peer group chosen by the rule at run time (so its gemeenten are known only after the
+    national facts are in)?"""
+    return config.vergelijking.peers is not None and config.vergelijking.peers.afleiden
+
+
+def is_peer_facts_table(table_id: str) -> bool:
+    """The tables the peer rule reads (the Kerncijfers wijken en buurten): resolved first."""
+    from ..sources.tables import TABLES
+
+    return TABLES[table_id].kwb_year is not None
+
+
+def derived_peers(config: RunConfig, snapshots) -> tuple[str, ...]:
+    """The peer group the rule gives for the config's gemeente on the national facts in
+    ``snapshots`` (of the peer facts tables); empty when the data do not allow it (the report then
+    says so, see ``peers.resolve``). A snapshot that cannot be read is passed over here; the data
+    step reports it when it builds the store."""
+    import pandas as pd
+
+    from ..peers import derive, facts_from_observations
+    from ..prepare import normalised
+
+    frames = []
+    for snapshot in snapshots:
+        try:
+            frames.append(normalised(snapshot)[0])
+        except Exception:  # noqa: BLE001 - the store step names what is wrong with it
+            continue
+    if not frames:
+        return ()
+    choice = derive(config.gemeente, facts_from_observations(pd.concat(frames, ignore_index=True)))
+    return choice.gemeenten if choice is not None else ()
 
 
 ODATA_URL_ENV = "VA_ODATA_URL"
@@ -96,13 +134,26 @@ def resolve_tables(config: RunConfig, root: Path, policy: str, endpoint=None, ne
 
     Raises :class:`DataUnavailableError` (exit 3) naming every table that has no usable data and why.
     """
-    from ..sources.policy import DataUnavailable, resolve_sources
+    from ..sources.policy import combine
 
     network = network or Network()
+    requests = fetch_requests(config)
+    if not derives_peers(config):
+        return _resolve(config, root, policy, requests, endpoint, network)
+    # A derived peer group: first the national facts, then the other tables for the gemeenten it names.
+    first = _resolve(config, root, policy, [r for r in requests if is_peer_facts_table(r.table_id)], endpoint, network)
+    peers = derived_peers(config, first.snapshots.values())
+    rest = [r for r in fetch_requests(config, peers) if not is_peer_facts_table(r.table_id)]
+    return combine(first, _resolve(config, root, policy, rest, endpoint, network))
+
+
+def _resolve(config: RunConfig, root: Path, policy: str, requests: list, endpoint, network: Network):
+    from ..sources.policy import DataUnavailable, resolve_sources
+
     cache_root = resolve(root, config.data.cache)
     demo_root = resolve(root, config.data.demo)
     try:
-        resolution = resolve_sources(policy, fetch_requests(config), cache_root, demo_root,
+        resolution = resolve_sources(policy, requests, cache_root, demo_root,
                                      endpoint=endpoint or default_endpoint(),
                                      max_age_days=config.data.max_leeftijd_dagen, offline=network.offline)
     except DataUnavailable as exc:

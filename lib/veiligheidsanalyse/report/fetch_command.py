@@ -18,10 +18,10 @@ def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
     :func:`~.data_step.default_endpoint` (``VA_ODATA_URL`` or the real hosts). Offline (see
     ``fetch_tables``) is said once, and the gemeenten after it are not tried. Every table's
     warnings (``TableOutcome.warnings``, Dutch sentences) are printed under its line."""
-    from ..sources.fetch import fetch_tables, newest_usable
+    from ..sources.fetch import newest_usable
     from ..sources.odata import SchemaError
     from ..sources.tables import table_spec
-    from .data_step import default_endpoint, fetch_requests
+    from .data_step import default_endpoint
 
     stream = stream or sys.stdout
     config = load_config_for_command(config_path)
@@ -32,14 +32,13 @@ def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
     failed_required = False
     schema_failed = False  # a table whose structure changed: never silent, required or not
     offline = None  # the error that showed the server unreachable: said once, then no more requests
-    for code in config.targets():  # a config may name several gemeenten: each its own buurten
-        requests = fetch_requests(config.for_gemeente(code))
-        if offline is not None:
-            print(f"{code}: MISLUKT — {', '.join(r.table_id for r in requests)} niet geprobeerd: offline "
-                  f"({offline.table_id}: {offline.reason})", file=sys.stderr)
+    for code, requests, report in _fetch_each(config, cache, endpoint):
+        if report is None:
+            why = f" ({offline.table_id}: {offline.reason})" if offline is not None else ""
+            print(f"{code}: MISLUKT — {', '.join(r.table_id for r in requests)} niet geprobeerd: offline{why}",
+                  file=sys.stderr)
             failed_required = failed_required or any(table_spec(r.table_id).required for r in requests)
             continue
-        report = fetch_tables(requests, cache, endpoint)
         for table_id, outcome in report.outcomes.items():
             out = sys.stderr if outcome.status == "failed" else stream
             if outcome.status == "failed":
@@ -66,6 +65,37 @@ def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
             for warning in outcome.warnings:
                 print(f"    LET OP: {warning}", file=out)
     return 3 if failed_required or schema_failed else 0
+
+
+def _fetch_each(config, cache: Path, endpoint):
+    """(gemeente, requests, report) per gemeente of the config; report None when the network was
+    already found down. With a derived peer group the national facts come first, then the tables
+    for the gemeenten the rule names (as in a run, see ``data_step.resolve_tables``)."""
+    from ..sources.fetch import fetch_tables, newest_usable
+    from .data_step import derived_peers, derives_peers, fetch_requests, is_peer_facts_table
+
+    offline = None
+
+    def fetch(requests):
+        nonlocal offline
+        if offline is not None:
+            return None
+        report = fetch_tables(requests, cache, endpoint)
+        offline = offline or report.offline
+        return report
+
+    for code in config.targets():  # a config may name several gemeenten: each its own buurten
+        own = config.for_gemeente(code)
+        requests = fetch_requests(own)
+        if not derives_peers(own):
+            yield code, requests, fetch(requests)
+            continue
+        facts = [r for r in requests if is_peer_facts_table(r.table_id)]
+        yield code, facts, fetch(facts)
+        snapshots = [newest_usable(cache, r.table_id, r.key(), r.table) for r in facts]
+        rest = [r for r in fetch_requests(own, derived_peers(own, [s for s in snapshots if s is not None]))
+                if not is_peer_facts_table(r.table_id)]
+        yield code, rest, fetch(rest)
 
 
 _STATUS = {"downloaded": "opgehaald", "unchanged": "ongewijzigd"}

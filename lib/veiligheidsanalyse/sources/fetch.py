@@ -62,6 +62,8 @@ class FetchRequest:
       ``NL01``, ``RE01`` ...; without padding).
     - ``gemeente``: for tables with region level "buurten": the gemeente (``GM1701``) whose own row,
       wijken (``WK1701..``) and buurten (``BU1701....``) are kept.
+    - ``all_gemeente_rows``: for tables with region level "buurten": also keep the row of every other
+      gemeente (the national pool the comparable gemeenten are chosen from, see ``peers``).
     - ``filters``: other dimensions to restrict, ``{"Perioden": ("2023JJ00",)}`` (without padding).
     - ``measures``: measures the caller needs, by Key or Title; checked against DataProperties.
     - ``select_measures``: ``$select`` only ID, the dimensions and those measures.
@@ -71,6 +73,7 @@ class FetchRequest:
     table_id: str
     regions: tuple[str, ...] = ()
     gemeente: str | None = None
+    all_gemeente_rows: bool = False
     filters: Mapping[str, Sequence[str]] = field(default_factory=dict)
     measures: tuple[str, ...] = ()
     select_measures: bool = False
@@ -94,13 +97,16 @@ class FetchRequest:
             if not self.regions:
                 raise ValueError(f"{self.table_id}: a gemeenten table needs the region codes to keep")
             regions, gemeente = sorted({r.strip() for r in self.regions}), None
-        return {
+        key = {
             "region_dimension": spec.region_dimension,
             "regions": regions,
             "gemeente": gemeente,
             "filters": {dim: sorted({c.strip() for c in codes}) for dim, codes in sorted(self.filters.items())},
             "select": sorted(set(self.measures)) if self.select_measures else None,
         }
+        if self.all_gemeente_rows and spec.region_level == "buurten":
+            key["all_gemeente_rows"] = True  # only when set: older snapshots keep their key
+        return key
 
 
 def covers(have: Mapping[str, Any] | None, want: Mapping[str, Any]) -> bool:
@@ -113,6 +119,8 @@ def covers(have: Mapping[str, Any] | None, want: Mapping[str, Any]) -> bool:
     if have.get("region_dimension") != want.get("region_dimension") or have.get("gemeente") != want.get("gemeente"):
         return False
     if not _subset(want.get("regions"), have.get("regions")) or not _subset(want.get("select"), have.get("select")):
+        return False
+    if want.get("all_gemeente_rows") and not have.get("all_gemeente_rows"):
         return False
     have_filters, want_filters = have.get("filters") or {}, want.get("filters") or {}
     return all(_subset(want_filters.get(dim), codes) for dim, codes in have_filters.items())
@@ -405,7 +413,9 @@ def build_filter(
         if not any(str(c.get("Key", "")).strip() == gemeente for c in code_lists.get(region_dim, [])):
             raise SchemaError(table_id, region_dim, f"gemeente {gemeente} staat niet in de codelijst")
         number = gemeente[2:]
-        groups.append(" or ".join(f"startswith({region_dim},{_literal(p + number)})" for p in ("GM", "WK", "BU")))
+        prefixes = ("GM", "WK" + number, "BU" + number) if key.get("all_gemeente_rows") else \
+            ("GM" + number, "WK" + number, "BU" + number)
+        groups.append(" or ".join(f"startswith({region_dim},{_literal(p)})" for p in prefixes))
     else:
         groups.append(_eq_any(table_id, region_dim, key["regions"], code_lists, warnings, region=True))
     for dim, codes in key["filters"].items():

@@ -183,6 +183,23 @@ def resolve_sources(
     return resolution
 
 
+def combine(first: Resolution, second: Resolution) -> Resolution:
+    """One resolution of the tables of two resolutions of the same policy (a run that resolves the
+    national facts of its peer rule before the tables that depend on the peer group)."""
+    from .tables import TABLES
+
+    tables = {**first.tables, **second.tables}
+    order = list(TABLES)
+    tables = dict(sorted(tables.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order)))
+    report = None
+    if first.fetch_report is not None or second.fetch_report is not None:
+        a, b = first.fetch_report or FetchReport(), second.fetch_report or FetchReport()
+        report = FetchReport(outcomes={**a.outcomes, **b.outcomes}, offline=a.offline or b.offline)
+    found = [r for r in tables.values() if r.snapshot is not None]
+    return Resolution(first.policy, tables, demo=bool(found) and all(r.origin == "demo" for r in found),
+                      stale=any(r.stale for r in tables.values()), fetch_report=report)
+
+
 def _cached_candidates(cache_root: Path, req: FetchRequest, now: datetime, max_age_days: float,
                        reason: str | None, *, fallback: bool = False, skip: Snapshot | None = None,
                        damaged: list | None = None) -> list[tuple[str, Snapshot, str | None, bool]]:
@@ -242,10 +259,14 @@ def _usable(root: Path, req: FetchRequest, check_request: bool = True, damaged: 
     (snapshots.set_aside) and its date and reason are added to the list: a damaged copy is a data
     problem with a name, not "no copy"."""
     want = req.key()
-    found = []
+    # A copy made before the rows of all gemeenten were asked for still holds the gemeente's own
+    # rows: real data, used after the copies that hold everything (never replaced by demo data).
+    own_rows = {k: v for k, v in want.items() if k != "all_gemeente_rows"}
+    found, own_only = [], []
     for snap in reversed(list_snapshots(root, req.table_id)):
         try:
-            if check_request and not covers(snap.provenance.get("request"), want):
+            have = snap.provenance.get("request") if check_request else None
+            if check_request and not covers(have, own_rows):
                 continue
             snap.verify()
         except SnapshotError as exc:
@@ -255,8 +276,8 @@ def _usable(root: Path, req: FetchRequest, check_request: bool = True, damaged: 
                 damaged.append(f"de eerder opgehaalde kopie{' van ' + date_nl(when.date().isoformat()) if when else ''}"
                                f" is beschadigd en apart gezet ({exc})")
             continue
-        found.append(snap)
-    return found
+        (found if not check_request or covers(have, want) else own_only).append(snap)
+    return found + own_only
 
 
 def _retrieved_at(snap: Snapshot) -> datetime | None:
