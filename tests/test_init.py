@@ -68,3 +68,16 @@ def test_an_existing_file_is_not_overwritten(written):
 def test_bad_codes_are_refused(tmp_path, code, words):
     status, _out, err = _init(code, tmp_path / "x.yaml")
     assert status == 2 and words in err and not (tmp_path / "x.yaml").exists()
+
+
+def test_the_provincie_comes_from_cbs_gebieden_for_any_gemeente(tmp_path):
+    # Ommen (Overijssel) is in no configuration of this project: its provincie group is read from
+    # CBS Gebieden in Nederland, with every gemeente that table puts in the same provincie.
+    from veiligheidsanalyse.demo import GEMEENTEN
+
+    status, _out, err = _init("GM0175", tmp_path / "ommen.yaml")
+    assert status == 0, err
+    provincie = load_config(tmp_path / "ommen.yaml").vergelijking.provincie
+    assert provincie.code == "PV23" and provincie.naam == "Overijssel"
+    assert sorted(provincie.gemeenten) == sorted(g.code for g in GEMEENTEN if g.provincie == "PV23")
+    assert "Gebieden in Nederland 2024 (demogegevens)" in (tmp_path / "ommen.yaml").read_text(encoding="utf-8")

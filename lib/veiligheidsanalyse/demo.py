@@ -1204,6 +1204,32 @@ class _Generator:
         return rows, metadata
 
 
+def gebieden_85755() -> tuple[list[dict], dict]:
+    """CBS Gebieden in Nederland 2024 for the demo gemeenten: the provincie of each (real facts of the
+    real codes; only the Gemeenten and Provincies groups of the table's many divisions)."""
+    rows = []
+    for g in GEMEENTEN:
+        rows.append({"ID": len(rows), "RegioS": _pad(g.code, 6), "Code_1": _pad(g.code, 10), "Naam_2": g.naam.ljust(40),
+                     "Code_3": _pad(g.provincie, 10), "Naam_4": PROVINCIES[g.provincie].removesuffix(" (PV)").ljust(40)})
+
+    def topic(i: int, key: str, title: str, parent: int) -> dict:
+        return dict(_data_property(i, key, title, unit="code" if title == "Code" else "naam", datatype="String"),
+                    ParentID=parent)
+
+    metadata = {
+        "TableInfos": _table_infos("85755NED", "Gebieden in Nederland 2024", "2024-03-01T02:00:00", "2024", "CBS"),
+        "DataProperties": [
+            _data_property(0, "RegioS", "Regio's", "GeoDimension"),
+            {"ID": 1, "Key": "", "Title": "Gemeenten", "Type": "TopicGroup", "Description": ""},
+            topic(2, "Code_1", "Code", 1), topic(3, "Naam_2", "Naam", 1),
+            {"ID": 4, "Key": "", "Title": "Provincies", "Type": "TopicGroup", "Description": ""},
+            topic(5, "Code_3", "Code", 4), topic(6, "Naam_4", "Naam", 4),
+        ],
+        "dimensions": {"RegioS": [r for r in _regios(6) if r["Key"].startswith("GM")]},
+    }
+    return rows, metadata
+
+
 def generate(out_dir: Path, seed: int = SEED) -> list[Path]:
     """Write every demo table as a snapshot ``<out_dir>/<TABLE>/demo/``; replaces an older demo."""
     out_dir = Path(out_dir)
@@ -1218,6 +1244,7 @@ def generate(out_dir: Path, seed: int = SEED) -> list[Path]:
         ("83648NED", gen.crime_cbs_83648),
         ("85146NED", gen.veiligheidsmonitor_85146),
         ("85361NED", gen.veilig_thuis_85361),
+        ("85755NED", gebieden_85755),
     ]
     written = []
     for table_id, build in builders:

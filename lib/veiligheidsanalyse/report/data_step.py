@@ -62,8 +62,9 @@ def fetch_requests(config: RunConfig, peers: tuple[str, ...] = ()) -> list:
     requests = []
     for table_id, spec in TABLES.items():
         if spec.region_level == "buurten":
-            requests.append(FetchRequest(table_id, gemeente=config.gemeente,
-                                         all_gemeente_rows=spec.kwb_year is not None))
+            requests.append(FetchRequest(table_id, gemeente=config.gemeente, all_gemeente_rows=spec.national))
+        elif spec.national:
+            requests.append(FetchRequest(table_id, all_gemeente_rows=True))
         else:
             requests.append(FetchRequest(table_id, regions=tuple(dict.fromkeys(regions))))
     return requests
@@ -76,10 +77,10 @@ def derives_peers(config: RunConfig) -> bool:
 
 
 def is_peer_facts_table(table_id: str) -> bool:
-    """The tables the peer rule reads (the Kerncijfers wijken en buurten): resolved first."""
+    """The tables with the national facts (``TableSpec.national``): resolved first."""
     from ..sources.tables import TABLES
 
-    return TABLES[table_id].kwb_year is not None
+    return TABLES[table_id].national
 
 
 def derived_peers(config: RunConfig, snapshots) -> tuple[str, ...]:

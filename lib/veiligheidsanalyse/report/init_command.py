@@ -5,8 +5,10 @@ Everything in it is derived, so that a new gemeente needs no hand work before it
 - the name, from the data's region list;
 - the period: from 2015 to the last complete year the data have, the previous analysis four years
   before that;
-- the provincie and the basisteam: taken from a configuration of this project that already lists the
-  gemeente in such a group (CBS publishes no basisteams); otherwise left out, with a comment;
+- the provincie: from CBS "Gebieden in Nederland" (85755NED; the gemeente's provincie and all its
+  gemeenten), else from a configuration of this project that lists the gemeente in a provincie group;
+- the basisteam: taken from a configuration of this project that already lists the gemeente in such
+  a group (CBS publishes no basisteams); otherwise left out, with a comment;
 - the peer group: by the rule of :mod:`..peers`, written out with its reason, its rule and the
   gemeente it was made for, so that the analyst can read and edit it (the report then says "bewerkt").
 
@@ -60,6 +62,36 @@ def _facts(code: str, policy: str, root: Path, endpoint=None):
     return observations, status
 
 
+def _provincie_from_gebieden(code: str, policy: str, root: Path, endpoint=None) -> dict | None:
+    """The provincie group of ``code`` from CBS Gebieden in Nederland (by the data policy, like every
+    table: fetched, cached or demo); None when that table or the gemeente is not available."""
+    from ..config import resolve
+    from ..sources.fetch import FetchRequest
+    from ..sources.odata import SchemaError
+    from ..sources.policy import DataUnavailable, resolve_sources
+    from ..sources.regions import provincies_from_gebieden
+    from ..sources.snapshots import SnapshotError
+    from ..sources.tables import GEBIEDEN
+    from .data_step import default_endpoint
+
+    defaults = parse_config({"gemeente": code}, source="(init)", name="init").data
+    request = FetchRequest(GEBIEDEN.table_id, all_gemeente_rows=True, spec=GEBIEDEN)
+    try:
+        resolution = resolve_sources(policy, [request], resolve(root, defaults.cache), resolve(root, defaults.demo),
+                                     endpoint=endpoint or default_endpoint(), max_age_days=defaults.max_leeftijd_dagen)
+        table = resolution.tables[GEBIEDEN.table_id]
+        provincies = provincies_from_gebieden(table.snapshot) if table.snapshot is not None else {}
+    except (DataUnavailable, SchemaError, SnapshotError) as exc:
+        print(f"{code}: provincie niet af te leiden uit CBS {GEBIEDEN.table_id}: {exc}", file=sys.stderr)
+        return None
+    if code not in provincies:
+        return None
+    provincie, naam = provincies[code]
+    demo = " (demogegevens)" if table.origin == "demo" else ""
+    return {"code": provincie, "naam": naam, "gemeenten": sorted(c for c, (p, _n) in provincies.items() if p == provincie),
+            "bron": f"CBS {GEBIEDEN.table_id} {GEBIEDEN.title}{demo}"}
+
+
 def _group_yaml(key: str, group: dict, comment: str) -> str:
     members = ", ".join(group["gemeenten"])
     return (f"  {key}:                   # {comment}\n"
@@ -94,7 +126,8 @@ def config_text(code: str, naam: str, last_year: int, groups: dict[str, dict], c
     if "provincie" in groups:
         lines.append(_group_yaml("provincie", groups["provincie"], f"from {groups['provincie']['bron']}").rstrip("\n"))
     else:
-        lines.append("  # provincie: not in any configuration of this project; add {code: PVxx, naam: ..., gemeenten: [...]}")
+        lines.append("  # provincie: not in CBS Gebieden in Nederland nor in a configuration of this project; add")
+        lines.append("  #   {code: PVxx, naam: ..., gemeenten: [...]}")
     if choice is None:
         lines.append("  peers:                    # too few comparable gemeenten in the data: derived again at run time")
         lines.append("    afleiden: true")
@@ -178,6 +211,9 @@ def init_command(code: str, out: Path | None = None, policy: str = "cache", over
     facts = facts_from_observations(observations)
     choice = derive(code, facts)
     groups = _groups_from_configs(root / "config", code)
+    provincie = _provincie_from_gebieden(code, policy, root, endpoint)
+    if provincie is not None:
+        groups["provincie"] = provincie
     path = out or root / "config" / f"{slug(naam)}.yaml"
     if path.exists() and not overwrite:
         print(f"{path} bestaat al; niets geschreven (gebruik --overschrijf om het te vervangen)", file=sys.stderr)

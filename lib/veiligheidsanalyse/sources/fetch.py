@@ -62,8 +62,9 @@ class FetchRequest:
       ``NL01``, ``RE01`` ...; without padding).
     - ``gemeente``: for tables with region level "buurten": the gemeente (``GM1701``) whose own row,
       wijken (``WK1701..``) and buurten (``BU1701....``) are kept.
-    - ``all_gemeente_rows``: for tables with region level "buurten": also keep the row of every other
-      gemeente (the national pool the comparable gemeenten are chosen from, see ``peers``).
+    - ``all_gemeente_rows``: also keep the row of every gemeente of the country (the national facts
+      the comparison set is derived from, see ``TableSpec.national``); a gemeenten table then needs
+      no ``regions``.
     - ``filters``: other dimensions to restrict, ``{"Perioden": ("2023JJ00",)}`` (without padding).
     - ``measures``: measures the caller needs, by Key or Title; checked against DataProperties.
     - ``select_measures``: ``$select`` only ID, the dimensions and those measures.
@@ -94,7 +95,7 @@ class FetchRequest:
                 raise ValueError(f"{self.table_id}: a buurten table needs gemeente='GMxxxx', got {self.gemeente!r}")
             regions, gemeente = None, self.gemeente.strip()
         else:
-            if not self.regions:
+            if not self.regions and not self.all_gemeente_rows:
                 raise ValueError(f"{self.table_id}: a gemeenten table needs the region codes to keep")
             regions, gemeente = sorted({r.strip() for r in self.regions}), None
         key = {
@@ -104,7 +105,7 @@ class FetchRequest:
             "filters": {dim: sorted({c.strip() for c in codes}) for dim, codes in sorted(self.filters.items())},
             "select": sorted(set(self.measures)) if self.select_measures else None,
         }
-        if self.all_gemeente_rows and spec.region_level == "buurten":
+        if self.all_gemeente_rows:
             key["all_gemeente_rows"] = True  # only when set: older snapshots keep their key
         return key
 
@@ -417,7 +418,9 @@ def build_filter(
             ("GM" + number, "WK" + number, "BU" + number)
         groups.append(" or ".join(f"startswith({region_dim},{_literal(p)})" for p in prefixes))
     else:
-        groups.append(_eq_any(table_id, region_dim, key["regions"], code_lists, warnings, region=True))
+        listed = [_eq_any(table_id, region_dim, key["regions"], code_lists, warnings, region=True)] if key["regions"] else []
+        every = [f"startswith({region_dim},{_literal('GM')})"] if key.get("all_gemeente_rows") else []
+        groups.append(" or ".join(every + listed))
     for dim, codes in key["filters"].items():
         groups.append(_eq_any(table_id, dim, codes, code_lists, warnings, region=dim == region_dim))
     if len(groups) == 1:

@@ -67,3 +67,35 @@ def known_gemeenten_from_snapshots(snapshots: Iterable[Snapshot]) -> dict[str, s
     """
     return known_gemeenten_from_code_lists(
         (snapshot.metadata or {}).get("dimensions") or {} for snapshot in snapshots if snapshot is not None)
+
+
+def provincies_from_gebieden(snapshot: Snapshot) -> dict[str, tuple[str, str]]:
+    """``{GMxxxx: (PVxx, provincie name)}`` from a snapshot of CBS "Gebieden in Nederland".
+
+    That table has one row per gemeente and, per regional division, a topic group with a ``Code``
+    and a ``Naam`` measure whose keys are renumbered every year (``Code_28``/``Naam_29`` in 2024): the
+    two are found by the title of their group ("Provincies"). A table without that group raises a
+    :class:`~.odata.SchemaError` naming it.
+    """
+    from .odata import SchemaError
+
+    metadata = snapshot.metadata
+    table_id = (metadata.get("TableInfos") or {}).get("Identifier") or "Gebieden in Nederland"
+    props = metadata.get("DataProperties") or []
+    groups = {p.get("ID"): str(p.get("Title") or "") for p in props if p.get("Type") == "TopicGroup"}
+    keys = {}
+    for p in props:
+        title = str(p.get("Title") or "").strip().lower()
+        if p.get("Type") == "Topic" and title in ("code", "naam") \
+                and groups.get(p.get("ParentID"), "").strip().lower().startswith("provincie"):
+            keys.setdefault(title, p.get("Key"))
+    if set(keys) != {"code", "naam"}:
+        raise SchemaError(table_id, "Provincies", "geen groep 'Provincies' met de onderwerpen Code en Naam")
+    out = {}
+    for row in snapshot.rows():
+        code = str(row.get("RegioS") or "").strip().upper()
+        provincie = str(row.get(keys["code"]) or "").strip().upper()
+        naam = gemeente_name(row.get(keys["naam"]))
+        if GEMEENTE_CODE.fullmatch(code) and re.fullmatch(r"PV\d{2}", provincie) and naam:
+            out[code] = (provincie, naam)
+    return out

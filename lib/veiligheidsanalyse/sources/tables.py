@@ -28,6 +28,9 @@ class TableSpec:
     description: str = ""
     required: bool = True  # False: the analysis copes without it (chapter says what is missing)
     kwb_year: int | None = None  # Kerncijfers wijken en buurten: the year this table id covers
+    # True: the row of every gemeente of the country is asked for too (the facts from which the
+    # comparison set of any gemeente is derived: peer group, provincie); resolved before the others.
+    national: bool = False
     extra: dict = field(default_factory=dict)
 
     @property
@@ -77,8 +80,9 @@ TABLES: dict[str, TableSpec] = {
             "85984NED", CBS_HOST, "Kerncijfers wijken en buurten 2024", "WijkenEnBuurten",
             ("WijkenEnBuurten",), "buurten", "edition", "CBS",
             "Kerncijfers wijken en buurten 2024: inwoners, woningen, oppervlakte per wijk en buurt.",
-            kwb_year=2024,
+            kwb_year=2024, national=True,
         ),
+
         TableSpec(
             "85146NED", CBS_HOST, "Veiligheidsmonitor", "RegioS",
             ("Marges", "RegioS", "Perioden"), "gemeenten", "edition", "CBS",
@@ -91,6 +95,13 @@ TABLES: dict[str, TableSpec] = {
         ),
     ]
 }
+
+# Which provincie each gemeente belongs to: read by ``init`` (a new configuration's provincie group),
+# not by the chapters, so it is not in TABLES (a run does not fetch it).
+GEBIEDEN = TableSpec(
+    "85755NED", CBS_HOST, "Gebieden in Nederland 2024", "RegioS", ("RegioS",), "gemeenten", "edition", "CBS",
+    "Gebieden in Nederland 2024: de provincie en andere indelingen van elke gemeente.", required=False,
+)
 
 # Kerncijfers wijken en buurten has a new table id every year. Ids before 2024 are taken from
 # third-party code and are checked against the table title at fetch time.
