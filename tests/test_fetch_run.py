@@ -124,10 +124,14 @@ def test_a_derived_peer_group_is_fetched_from_the_national_facts(tmp_path: Path,
     cache = tmp_path / "cache"
     kwb = _request_of(cache, "85984NED")
     assert kwb["gemeente"] == "GM0118" and kwb["all_gemeente_rows"] is True
-    assert set(expected) <= set(_request_of(cache, "47013NED")["regions"])
-    assert "GM1701" not in _request_of(cache, "47013NED")["regions"]  # no trace of the project's own gemeente
+    regions = set(_request_of(cache, "47013NED")["regions"])
+    assert set(expected) <= regions
+    # No provincie in the config: CBS Gebieden in Nederland says Drenthe; its gemeenten are asked for.
+    assert _request_of(cache, "85755NED")["all_gemeente_rows"] is True
+    assert {"PV22", "GM1701", "GM0106", "GM0114"} <= regions
     page = (result.run_dir / "00_gebied.html").read_text(encoding="utf-8")
     assert "Afgeleid volgens een vaste regel" in page and "Roermond" in page
+    assert "Provincie: Drenthe" in page
 
 
 def test_the_fetch_command_fetches_the_derived_group(tmp_path: Path, root: Path, server, capsys):

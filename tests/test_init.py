@@ -80,4 +80,4 @@ def test_the_provincie_comes_from_cbs_gebieden_for_any_gemeente(tmp_path):
     provincie = load_config(tmp_path / "ommen.yaml").vergelijking.provincie
     assert provincie.code == "PV23" and provincie.naam == "Overijssel"
     assert sorted(provincie.gemeenten) == sorted(g.code for g in GEMEENTEN if g.provincie == "PV23")
-    assert "Gebieden in Nederland 2024 (demogegevens)" in (tmp_path / "ommen.yaml").read_text(encoding="utf-8")
+    assert "85755NED (Gebieden in Nederland 2024) (demogegevens)" in (tmp_path / "ommen.yaml").read_text(encoding="utf-8")

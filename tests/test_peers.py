@@ -152,3 +152,21 @@ def test_run_for_another_gemeente_carries_nothing_of_the_files_own(tmp_path):
     assert "Westerveld" not in (run / "index.html").read_text(encoding="utf-8")
     methode = (run / "99_methode.html").read_text(encoding="utf-8")
     assert data["vergelijking"]["peers"]["reden"][:40] not in methode  # Westerveld's reason is not Hoogeveen's
+
+
+def test_a_gemeente_in_another_provincie_gets_its_own_provincie_from_the_data(tmp_path):
+    """`--gemeente GM0175` with Westerveld's file: Drenthe is not Ommen's provincie, so the data step
+    reads CBS Gebieden in Nederland and the Dataset compares Ommen with Overijssel, never Drenthe."""
+    from veiligheidsanalyse.data import load
+    from veiligheidsanalyse.demo import GEMEENTEN
+    from veiligheidsanalyse.report.data_step import DataOptions, fetch_requests, prepare_run_data
+
+    config = load_config(ROOT / "config" / "westerveld.yaml", gemeente="GM0175")
+    assert config.vergelijking.provincie is None  # Westerveld's Drenthe group is left out
+    assert "85755NED" in {r.table_id for r in fetch_requests(config)}
+    prepare_run_data(config, ROOT, DataOptions(policy="demo"), work_dir=tmp_path / "store")
+    provincie = load(tmp_path / "store", config).config.vergelijking.provincie
+    assert (provincie.code, provincie.naam) == ("PV23", "Overijssel")
+    assert sorted(provincie.gemeenten) == sorted(g.code for g in GEMEENTEN if g.provincie == "PV23")
+    # A config that names its provincie does not fetch the table at all.
+    assert "85755NED" not in {r.table_id for r in fetch_requests(load_config(ROOT / "config" / "westerveld.yaml"))}

@@ -25,6 +25,9 @@ from .indicators import Indicator, indicator as get_indicator
 
 STORE_FILE = "observations.parquet"
 STATUS_FILE = "status.json"
+# A provincie group derived from CBS Gebieden in Nederland for a config that names none:
+# {"provincie": {"code", "naam", "gemeenten", "bron"}}; applied by ``load``.
+DERIVED_FILE = "vergelijking.json"
 
 DENOMINATOR_INDICATOR = {"inwoners": "bevolking", "jongeren_12_17": "jongeren_12_17", "woningen": "woningen"}
 ROLE_ORDER = ["gemeente", "regio", "provincie", "peers", "nederland", "peer", "buur"]
@@ -34,8 +37,10 @@ ROLE_ORDER = ["gemeente", "regio", "provincie", "peers", "nederland", "peer", "b
 from .status import DataStatus  # noqa: E402
 
 
-def write_store(folder: Path, observations: pd.DataFrame, status: DataStatus) -> Path:
+def write_store(folder: Path, observations: pd.DataFrame, status: DataStatus, provincie: dict | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
+    if provincie is not None:
+        (folder / DERIVED_FILE).write_text(json.dumps({"provincie": provincie}, ensure_ascii=False), encoding="utf-8")
     obs.validate(observations)
     path = folder / STORE_FILE
     tmp = folder / (STORE_FILE + ".tmp")
@@ -272,4 +277,22 @@ def prefer_open_data(df: pd.DataFrame) -> pd.DataFrame:
 def load(store: str | Path, config: RunConfig) -> Dataset:
     """Read a run's observation store for the config's comparison set."""
     df, status = read_store(Path(store))
-    return Dataset(df, config, status)
+    return Dataset(df, with_derived_provincie(config, Path(store)), status)
+
+
+def derived_provincie(store: Path) -> dict | None:
+    """The provincie group the data step derived for this store (``DERIVED_FILE``), or None."""
+    path = Path(store) / DERIVED_FILE
+    return json.loads(path.read_text(encoding="utf-8")).get("provincie") if path.exists() else None
+
+
+def with_derived_provincie(config: RunConfig, store: Path) -> RunConfig:
+    """``config`` with the provincie the data step derived, when the config names none."""
+    import dataclasses
+
+    group = derived_provincie(store) if config.vergelijking.provincie is None else None
+    if group is None or config.gemeente not in group["gemeenten"]:
+        return config
+    provincie = RegionGroup(code=group["code"], naam=group["naam"], gemeenten=tuple(group["gemeenten"]),
+                            reden=f"De provincie van de gemeente volgens {group['bron']}.")
+    return dataclasses.replace(config, vergelijking=dataclasses.replace(config.vergelijking, provincie=provincie))

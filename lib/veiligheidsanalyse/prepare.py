@@ -187,7 +187,10 @@ def last_year(info: dict | None) -> int | None:
     return years[-1] if years else None
 
 
-def build_store(store_dir: Path, observations: "pd.DataFrame", status: "DataStatus") -> None:
+def build_store(store_dir: Path, observations: "pd.DataFrame", status: "DataStatus",
+                provincie: dict | None = None) -> None:
+    """The store of a run; ``provincie``: a provincie group derived from the data (see
+    ``data.DERIVED_FILE``), for a config that names none."""
     from .data import write_store
 
-    write_store(store_dir, observations, status)
+    write_store(store_dir, observations, status, provincie)

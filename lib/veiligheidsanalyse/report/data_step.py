@@ -49,38 +49,80 @@ class DataOptions:
     endpoint: object = None  # an OdataEndpoint instead of the real hosts (tests, mirrors)
 
 
-def fetch_requests(config: RunConfig, peers: tuple[str, ...] = ()) -> list:
-    """What to download for a run: gemeente rows for the comparison set (and ``peers``, a derived peer
-    group), the gemeente's own buurten and, from the Kerncijfers wijken en buurten, the row of every
-    gemeente of the country (the pool the peer group is derived from)."""
+GEBIEDEN = "85755NED"  # CBS Gebieden in Nederland: the provincie of every gemeente
+
+
+def fetch_requests(config: RunConfig, peers: tuple[str, ...] = (), provincie: dict | None = None) -> list:
+    """What to download for a run: gemeente rows for the comparison set (with ``peers`` and
+    ``provincie``, a derived peer group and provincie), the gemeente's own buurten, and the national
+    facts: the Kerncijfers row of every gemeente (the pool the peer group is derived from) and, when
+    the config names no provincie, CBS Gebieden in Nederland (the provincie of every gemeente)."""
     from ..sources.fetch import FetchRequest
     from ..sources.tables import TABLES
 
     regions = config.all_gemeenten() + list(peers) + [g.code for g in config.gemeenten] + [config.vergelijking.nederland]
     if config.vergelijking.provincie is not None:
         regions.append(config.vergelijking.provincie.code)
+    if provincie is not None:
+        regions += [provincie["code"], *provincie["gemeenten"]]
     requests = []
     for table_id, spec in TABLES.items():
         if spec.region_level == "buurten":
             requests.append(FetchRequest(table_id, gemeente=config.gemeente, all_gemeente_rows=spec.national))
         elif spec.national:
-            requests.append(FetchRequest(table_id, all_gemeente_rows=True))
+            if table_id == GEBIEDEN and config.vergelijking.provincie is None:
+                requests.append(FetchRequest(table_id, all_gemeente_rows=True))
         else:
             requests.append(FetchRequest(table_id, regions=tuple(dict.fromkeys(regions))))
     return requests
 
 
-def derives_peers(config: RunConfig) -> bool:
-    """Is the peer group chosen by the rule at run time (so its gemeenten are known only after the
-    national facts are in)?"""
-    return config.vergelijking.peers is not None and config.vergelijking.peers.afleiden
+def derives_comparison(config: RunConfig) -> bool:
+    """Is part of the comparison set derived at run time (a peer group by the rule, a provincie from
+    CBS Gebieden in Nederland), so that its gemeenten are known only after the national facts?"""
+    peers = config.vergelijking.peers
+    return (peers is not None and peers.afleiden) or config.vergelijking.provincie is None
 
 
-def is_peer_facts_table(table_id: str) -> bool:
+def national_requests(config: RunConfig) -> list:
+    """With a derived comparison set: what to resolve first (the national facts)."""
+    return [r for r in fetch_requests(config) if is_national_table(r.table_id)]
+
+
+def requests_after_national(config: RunConfig, snapshots) -> list:
+    """The other tables' requests once the national facts (``snapshots``: table id -> snapshot) are
+    in: for the gemeenten of the derived peer group and provincie."""
+    peers = config.vergelijking.peers
+    derived = derived_peers(config, snapshots.values()) if peers is not None and peers.afleiden else ()
+    return [r for r in fetch_requests(config, derived, derived_provincie(config, snapshots))
+            if not is_national_table(r.table_id)]
+
+
+def is_national_table(table_id: str) -> bool:
     """The tables with the national facts (``TableSpec.national``): resolved first."""
     from ..sources.tables import TABLES
 
     return TABLES[table_id].national
+
+
+def derived_provincie(config: RunConfig, snapshots) -> dict | None:
+    """The provincie group of the config's gemeente from CBS Gebieden in Nederland (``snapshots``:
+    table id -> snapshot), with its source; None when the config names one or the data cannot say."""
+    from ..sources.odata import SchemaError
+    from ..sources.regions import provincie_group, provincies_from_gebieden
+    from ..sources.snapshots import SnapshotError
+    from ..sources.tables import TABLES
+
+    snapshot = snapshots.get(GEBIEDEN)
+    if config.vergelijking.provincie is not None or snapshot is None:
+        return None
+    try:
+        group = provincie_group(provincies_from_gebieden(snapshot), config.gemeente)
+    except (SchemaError, SnapshotError):
+        return None  # the data account names the table; the report compares without a provincie
+    if group is not None:
+        group["bron"] = f"CBS {GEBIEDEN} ({TABLES[GEBIEDEN].title})"
+    return group
 
 
 def derived_peers(config: RunConfig, snapshots) -> tuple[str, ...]:
@@ -138,14 +180,11 @@ def resolve_tables(config: RunConfig, root: Path, policy: str, endpoint=None, ne
     from ..sources.policy import combine
 
     network = network or Network()
-    requests = fetch_requests(config)
-    if not derives_peers(config):
-        return _resolve(config, root, policy, requests, endpoint, network)
-    # A derived peer group: first the national facts, then the other tables for the gemeenten it names.
-    first = _resolve(config, root, policy, [r for r in requests if is_peer_facts_table(r.table_id)], endpoint, network)
-    peers = derived_peers(config, first.snapshots.values())
-    rest = [r for r in fetch_requests(config, peers) if not is_peer_facts_table(r.table_id)]
-    return combine(first, _resolve(config, root, policy, rest, endpoint, network))
+    if not derives_comparison(config):
+        return _resolve(config, root, policy, fetch_requests(config), endpoint, network)
+    first = _resolve(config, root, policy, national_requests(config), endpoint, network)
+    return combine(first, _resolve(config, root, policy, requests_after_national(config, first.snapshots),
+                                   endpoint, network))
 
 
 def _resolve(config: RunConfig, root: Path, policy: str, requests: list, endpoint, network: Network):
@@ -223,7 +262,7 @@ def prepare_run_data(config: RunConfig, root: Path, options, work_dir: Path,
         "inputs_missing": list(inputs.missing) if inputs is not None else [],
     }
     status = data_status(config, resolution, record)
-    build_store(work_dir, observations, status)
+    build_store(work_dir, observations, status, derived_provincie(config, snapshots))
     if inputs is not None:
         write_partner_inputs(work_dir / INPUTS_DIR, inputs)
     prepared = Prepared(store_dir=work_dir, status=status, snapshots=_chosen_snapshots(resolution, record),

@@ -69,10 +69,10 @@ def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
 
 def _fetch_each(config, cache: Path, endpoint):
     """(gemeente, requests, report) per gemeente of the config; report None when the network was
-    already found down. With a derived peer group the national facts come first, then the tables
-    for the gemeenten the rule names (as in a run, see ``data_step.resolve_tables``)."""
+    already found down. With a derived peer group or provincie the national facts come first, then
+    the tables for the gemeenten they name (as in a run, see ``data_step.resolve_tables``)."""
     from ..sources.fetch import fetch_tables, newest_usable
-    from .data_step import derived_peers, derives_peers, fetch_requests, is_peer_facts_table
+    from .data_step import derives_comparison, fetch_requests, national_requests, requests_after_national
 
     offline = None
 
@@ -86,15 +86,14 @@ def _fetch_each(config, cache: Path, endpoint):
 
     for code in config.targets():  # a config may name several gemeenten: each its own buurten
         own = config.for_gemeente(code)
-        requests = fetch_requests(own)
-        if not derives_peers(own):
+        if not derives_comparison(own):
+            requests = fetch_requests(own)
             yield code, requests, fetch(requests)
             continue
-        facts = [r for r in requests if is_peer_facts_table(r.table_id)]
-        yield code, facts, fetch(facts)
-        snapshots = [newest_usable(cache, r.table_id, r.key(), r.table) for r in facts]
-        rest = [r for r in fetch_requests(own, derived_peers(own, [s for s in snapshots if s is not None]))
-                if not is_peer_facts_table(r.table_id)]
+        national = national_requests(own)
+        yield code, national, fetch(national)
+        snapshots = {r.table_id: newest_usable(cache, r.table_id, r.key(), r.table) for r in national}
+        rest = requests_after_national(own, {t: s for t, s in snapshots.items() if s is not None})
         yield code, rest, fetch(rest)
 
 

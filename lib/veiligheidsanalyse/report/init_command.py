@@ -51,45 +51,20 @@ def _groups_from_configs(config_dir: Path, code: str) -> dict[str, dict]:
 
 
 def _facts(code: str, policy: str, root: Path, endpoint=None):
-    """The observations the rule needs, from the data step (cache, fetch or demo), and the last year."""
-    from ..data import read_store
-    from .data_step import DataOptions, prepare_run_data
+    """From the data step (cache, fetch or demo): the observations (for the name, the last year and
+    the peer rule), the data status and the provincie group derived from CBS Gebieden in Nederland."""
+    from ..data import derived_provincie, read_store
+    from .data_step import GEBIEDEN, DataOptions, prepare_run_data
 
     stub = parse_config({"gemeente": code, "data": {"beleid": policy}}, source="(init)", name="init")
     with tempfile.TemporaryDirectory() as tmp:
         prepare_run_data(stub, root, DataOptions(policy=policy, endpoint=endpoint), work_dir=Path(tmp) / "data")
         observations, status = read_store(Path(tmp) / "data")
-    return observations, status
-
-
-def _provincie_from_gebieden(code: str, policy: str, root: Path, endpoint=None) -> dict | None:
-    """The provincie group of ``code`` from CBS Gebieden in Nederland (by the data policy, like every
-    table: fetched, cached or demo); None when that table or the gemeente is not available."""
-    from ..config import resolve
-    from ..sources.fetch import FetchRequest
-    from ..sources.odata import SchemaError
-    from ..sources.policy import DataUnavailable, resolve_sources
-    from ..sources.regions import provincies_from_gebieden
-    from ..sources.snapshots import SnapshotError
-    from ..sources.tables import GEBIEDEN
-    from .data_step import default_endpoint
-
-    defaults = parse_config({"gemeente": code}, source="(init)", name="init").data
-    request = FetchRequest(GEBIEDEN.table_id, all_gemeente_rows=True, spec=GEBIEDEN)
-    try:
-        resolution = resolve_sources(policy, [request], resolve(root, defaults.cache), resolve(root, defaults.demo),
-                                     endpoint=endpoint or default_endpoint(), max_age_days=defaults.max_leeftijd_dagen)
-        table = resolution.tables[GEBIEDEN.table_id]
-        provincies = provincies_from_gebieden(table.snapshot) if table.snapshot is not None else {}
-    except (DataUnavailable, SchemaError, SnapshotError) as exc:
-        print(f"{code}: provincie niet af te leiden uit CBS {GEBIEDEN.table_id}: {exc}", file=sys.stderr)
-        return None
-    if code not in provincies:
-        return None
-    provincie, naam = provincies[code]
-    demo = " (demogegevens)" if table.origin == "demo" else ""
-    return {"code": provincie, "naam": naam, "gemeenten": sorted(c for c, (p, _n) in provincies.items() if p == provincie),
-            "bron": f"CBS {GEBIEDEN.table_id} {GEBIEDEN.title}{demo}"}
+        provincie = derived_provincie(Path(tmp) / "data")
+    source = status.sources.get(GEBIEDEN)
+    if provincie is not None and source is not None and source.soort == "demo":
+        provincie["bron"] += " (demogegevens)"
+    return observations, status, provincie
 
 
 def _group_yaml(key: str, group: dict, comment: str) -> str:
@@ -193,7 +168,7 @@ def init_command(code: str, out: Path | None = None, policy: str = "cache", over
         print(f"ongeldige gemeentecode {code!r}: verwacht GM gevolgd door vier cijfers, bv. GM0118", file=sys.stderr)
         return 2
     try:
-        observations, _status = _facts(code, policy, root, endpoint)
+        observations, status, provincie = _facts(code, policy, root, endpoint)
     except ConfigError as exc:
         print(f"{code}: {exc.message}", file=sys.stderr)
         return 2
@@ -211,8 +186,7 @@ def init_command(code: str, out: Path | None = None, policy: str = "cache", over
     facts = facts_from_observations(observations)
     choice = derive(code, facts)
     groups = _groups_from_configs(root / "config", code)
-    provincie = _provincie_from_gebieden(code, policy, root, endpoint)
-    if provincie is not None:
+    if provincie is not None:  # CBS Gebieden in Nederland, when the data step had it
         groups["provincie"] = provincie
     path = out or root / "config" / f"{slug(naam)}.yaml"
     if path.exists() and not overwrite:

@@ -99,3 +99,13 @@ def provincies_from_gebieden(snapshot: Snapshot) -> dict[str, tuple[str, str]]:
         if GEMEENTE_CODE.fullmatch(code) and re.fullmatch(r"PV\d{2}", provincie) and naam:
             out[code] = (provincie, naam)
     return out
+
+
+def provincie_group(provincies: Mapping[str, tuple[str, str]], code: str) -> dict | None:
+    """The provincie of gemeente ``code`` as a comparison group, ``{code, naam, gemeenten}`` with every
+    gemeente of that provincie, from :func:`provincies_from_gebieden`; None when ``code`` is not in it."""
+    if code not in provincies:
+        return None
+    provincie, naam = provincies[code]
+    return {"code": provincie, "naam": naam,
+            "gemeenten": sorted(c for c, (p, _naam) in provincies.items() if p == provincie)}

@@ -30,6 +30,7 @@ class TableSpec:
     kwb_year: int | None = None  # Kerncijfers wijken en buurten: the year this table id covers
     # True: the row of every gemeente of the country is asked for too (the facts from which the
     # comparison set of any gemeente is derived: peer group, provincie); resolved before the others.
+    # (A national gemeenten table is asked for only when the config leaves its group to be derived.)
     national: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -83,6 +84,11 @@ TABLES: dict[str, TableSpec] = {
             kwb_year=2024, national=True,
         ),
 
+        TableSpec(  # no indicators: read by regions.provincies_from_gebieden
+            "85755NED", CBS_HOST, "Gebieden in Nederland 2024", "RegioS", ("RegioS",), "gemeenten", "edition", "CBS",
+            "Gebieden in Nederland 2024: de provincie van elke gemeente (alleen gebruikt als de configuratie geen "
+            "provincie noemt).", required=False, national=True,
+        ),
         TableSpec(
             "85146NED", CBS_HOST, "Veiligheidsmonitor", "RegioS",
             ("Marges", "RegioS", "Perioden"), "gemeenten", "edition", "CBS",
@@ -95,13 +101,6 @@ TABLES: dict[str, TableSpec] = {
         ),
     ]
 }
-
-# Which provincie each gemeente belongs to: read by ``init`` (a new configuration's provincie group),
-# not by the chapters, so it is not in TABLES (a run does not fetch it).
-GEBIEDEN = TableSpec(
-    "85755NED", CBS_HOST, "Gebieden in Nederland 2024", "RegioS", ("RegioS",), "gemeenten", "edition", "CBS",
-    "Gebieden in Nederland 2024: de provincie en andere indelingen van elke gemeente.", required=False,
-)
 
 # Kerncijfers wijken en buurten has a new table id every year. Ids before 2024 are taken from
 # third-party code and are checked against the table title at fetch time.
