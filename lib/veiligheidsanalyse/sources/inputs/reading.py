@@ -1,7 +1,19 @@
 """Reading partner files as they really come: CSV or XLSX, with title rows, Dutch numbers and all.
 
-Files are opened read-only (``open(path, "rb")``) and read whole into memory; nothing is ever
-written back. What is understood:
+Files are opened read-only and nothing is ever written back. Before a byte is read, a file is
+checked (:func:`read_partner_file`): it must be a regular file (a folder, FIFO, socket or device
+named like a partner file is an error, never opened, so a FIFO cannot hang the run) and at most
+``MAX_FILE_BYTES`` = 20 MB (20 x 1024 x 1024 bytes) large; a larger file is an error naming its size
+and the limit, and at most the limit is ever read, also when the file grows while it is read. Real
+partner exports are a few hundred kB at most. What is read stays bounded in memory too:
+
+- an xlsx is a zip: its parts may unpack to at most ``MAX_XLSX_UNPACKED_BYTES`` = 200 MB together
+  (checked in the zip's directory before unpacking: no zip bomb);
+- at most ``MAX_ROWS`` = 100 000 rows with content per table and ``MAX_CELLS`` = 2 000 000 cells
+  per workbook are read; more is an error naming the limit.
+
+Symbolic links that point outside the partner folder are refused by the caller
+(:mod:`.validate`) before this module sees the path. What is understood:
 
 - ``.csv`` separated by ``;``, ``,``, tab or ``|`` (the separator that makes the template's header
   appear wins); UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252 (reported as a
@@ -21,12 +33,15 @@ written back. What is understood:
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import hashlib
 import io
 import math
+import os
 import re
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -36,11 +51,16 @@ from typing import Any
 from .problems import InputProblem
 from .templates import UNKNOWN_MARKERS, Template, norm_header, norm_value
 
+MAX_FILE_BYTES = 20 * 1024 * 1024  # 20 MB per partner file (table or story), checked before reading
+MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024  # what the parts of one xlsx may unpack to, together
+MAX_ROWS = 100_000  # rows with content per table (a CSV, or one sheet)
+MAX_CELLS = 2_000_000  # cells per workbook, empty cells between filled ones counted
 OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
 ZIP_SIGNATURE = b"PK\x03\x04"
 ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")
 DELIMITERS = (";", ",", "\t", "|")
 HEADER_SEARCH_ROWS = 50
+EXPLANATION_SHEETS = {"toelichting"}  # the templates' explanation sheet: content, but never data
 GRAND_TOTALS = {"eindtotaal", "totaal generaal", "algemeen totaal", "grand total", "eind totaal"}
 FOOTNOTE_PREFIXES = ("bron", "noot", "*", "opmerking", "toelichting", "©", "(c)", "peildatum", "bijgewerkt",
                      "gegenereerd", "source", "note")
@@ -83,10 +103,103 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, opened read-only."""
-    with open(path, "rb") as fh:
-        return fh.read()
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes, opened read-only; :class:`FileRefused` if it is not a regular file or is
+    larger than ``limit`` (checked before reading; never more than ``limit`` bytes are read)."""
+    info = os.stat(path)  # no open: a FIFO opened for reading would wait for a writer
+    kind_of_file = _not_regular(info.st_mode)
+    if kind_of_file:
+        raise FileRefused("not_regular", kind_of_file)
+    if info.st_size > limit:
+        raise FileRefused("too_large", info.st_size)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    with os.fdopen(os.open(path, flags), "rb") as fh:
+        info = os.fstat(fh.fileno())
+        kind_of_file = _not_regular(info.st_mode)  # swapped for something else between stat and open
+        if kind_of_file:
+            raise FileRefused("not_regular", kind_of_file)
+        if info.st_size > limit:
+            raise FileRefused("too_large", info.st_size)
+        data = fh.read(limit + 1)
+    if len(data) > limit:  # grew while it was read
+        raise FileRefused("too_large", len(data))
+    return data
+
+
+class FileRefused(Exception):
+    """A partner file that is not read: ``reason`` "not_regular" (``detail``: what it is, in Dutch)
+    or "too_large" (``detail``: its size in bytes)."""
+
+    def __init__(self, reason: str, detail: Any):
+        super().__init__(reason, detail)
+        self.reason = reason
+        self.detail = detail
+
+
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "een map", "a folder"),
+    (stat.S_ISFIFO, "een named pipe (FIFO)", "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "een socket", "a socket"),
+    (stat.S_ISCHR, "een apparaat (character device)", "a character device"),
+    (stat.S_ISBLK, "een apparaat (block device)", "a block device"),
+)
+
+
+def _not_regular(mode: int) -> tuple[str, str] | None:
+    """(Dutch, English) name of what a non-regular file is, or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    for test, dutch, english in _NOT_REGULAR:
+        if test(mode):
+            return dutch, english
+    return "geen gewoon bestand", "not a regular file"
+
+
+def format_size(size: int) -> str:
+    """Bytes as Dutch text: ``"25,3 MB (26.542.080 bytes)"`` (MB = 1024 x 1024 bytes)."""
+    megabytes = f"{size / (1024 * 1024):.1f}".replace(".", ",")
+    grouped = f"{size:,}".replace(",", ".")
+    return f"{megabytes} MB ({grouped} bytes)"
+
+
+def limit_text(limit: int = MAX_FILE_BYTES) -> str:
+    return f"{limit // (1024 * 1024)} MB" if limit % (1024 * 1024) == 0 else format_size(limit)
+
+
+def read_partner_file(path: Path, file: str, kind: str | None,
+                      limit: int = MAX_FILE_BYTES) -> tuple[bytes | None, list[InputProblem]]:
+    """The bytes of a partner file, or None and the problem saying why it is not read (not a regular
+    file, too large, gone, not readable). Nothing is opened before it is known to be a regular file
+    of at most ``limit`` bytes."""
+    try:
+        return read_bytes(path, limit), []
+    except FileRefused as exc:
+        if exc.reason == "too_large":
+            return None, [InputProblem(
+                file=file, kind=kind,
+                message=f"het bestand is te groot: {format_size(exc.detail)}, de grens is {limit_text(limit)} per "
+                        f"bestand; het wordt niet gelezen. Lever alleen de gegevens van deze gemeente aan, zonder "
+                        f"afbeeldingen of extra tabbladen / the file is too large ({exc.detail} bytes, limit "
+                        f"{limit_text(limit)} per file); it is not read",
+                found=format_size(exc.detail), expected=f"hoogstens {limit_text(limit)}")]
+        dutch, english = exc.detail
+        return None, [InputProblem(
+            file=file, kind=kind,
+            message=f"dit is {dutch}, geen gewoon bestand; het wordt niet gelezen. Zet hier het bestand zelf neer / "
+                    f"this is {english}, not a regular file; it is not read",
+            found=dutch, expected="een gewoon bestand (.csv, .xlsx of .md)")]
+    except FileNotFoundError:
+        return None, [InputProblem(
+            file=file, kind=kind,
+            message="het bestand bestaat niet (meer), of is een snelkoppeling naar een bestand dat niet bestaat / "
+                    "the file does not exist (any more), or is a link to a file that does not exist",
+            found="bestand ontbreekt", expected="een leesbaar bestand")]
+    except OSError as exc:
+        return None, [InputProblem(
+            file=file, kind=kind,
+            message=f"het bestand kan niet geopend worden ({exc.strerror or type(exc).__name__}); controleer de "
+                    f"rechten / the file cannot be opened ({exc.strerror or type(exc).__name__})",
+            found=type(exc).__name__, expected="een leesbaar bestand")]
 
 
 # ------------------------------------------------------------------------------------ values
@@ -295,17 +408,43 @@ def _encoding_problem(file: str, kind: str, data: bytes, exc: UnicodeDecodeError
         found=f"bytes {bad}", expected="UTF-8 (of Windows-1252)")
 
 
+class LimitReached(Exception):
+    """More rows or cells than a partner table may have (``MAX_ROWS``, ``MAX_CELLS``)."""
+
+    def __init__(self, what: str, what_en: str, limit: int, sheet: str | None = None):
+        super().__init__(what, limit)
+        self.what, self.what_en, self.limit, self.sheet = what, what_en, limit, sheet
+
+    def problem(self, file: str, kind: str) -> InputProblem:
+        limit = f"{self.limit:,}".replace(",", ".")
+        return InputProblem(
+            file=file, kind=kind, sheet=self.sheet,
+            message=f"het bestand heeft meer dan {limit} {self.what}; zo'n groot bestand wordt niet gelezen. Lever "
+                    f"alleen de gegevens van deze gemeente aan / the file has more than {self.limit} {self.what_en}; "
+                    f"it is not read",
+            found=f"meer dan {limit} {self.what}", expected=f"hoogstens {limit} {self.what}")
+
+
 def csv_grid(text: str, delimiter: str) -> Grid:
     grid: Grid = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     for number, cells in enumerate(reader, start=1):
         if any(not is_empty(c) for c in cells):
             grid.append((number, list(cells)))
+            if len(grid) > MAX_ROWS:
+                raise LimitReached("rijen met inhoud", "rows with content", MAX_ROWS)
     return grid
 
 
 def xlsx_workbook(data: bytes, file: str, kind: str) -> tuple[dict[str, Grid] | None, list[InputProblem]]:
     """All sheets of an xlsx as grids, or a problem saying why the file cannot be opened."""
+    sheets, _, problems = _xlsx_read(data, file, kind)
+    return sheets, problems
+
+
+def _xlsx_read(data: bytes, file: str, kind: str
+               ) -> tuple[dict[str, Grid] | None, dict[str, str | None], list[InputProblem]]:
+    """(grids by sheet, zip part of each sheet, problems); grids None when the file cannot be read."""
     if data[:8] == OLE2_SIGNATURE:
         if ENCRYPTED_MARKER in data:
             message = ("het Excel-bestand is beveiligd met een wachtwoord (versleuteld) en kan niet gelezen worden; "
@@ -317,35 +456,54 @@ def xlsx_workbook(data: bytes, file: str, kind: str) -> tuple[dict[str, Grid] | 
                        "sla het op als Excel-werkmap (.xlsx) / this is an old Excel 97-2003 (.xls) or other OLE2 "
                        "file named .xlsx; save it as an Excel workbook (.xlsx)")
             found = "OLE2/CFB-bestand"
-        return None, [InputProblem(file=file, kind=kind, message=message, found=found, expected="xlsx (zip)")]
+        return None, {}, [InputProblem(file=file, kind=kind, message=message, found=found, expected="xlsx (zip)")]
     if not data.startswith(ZIP_SIGNATURE):
         looks_text = b"\x00" not in data[:4096]
         hint = (" Het lijkt een tekstbestand: geef het de extensie .csv / it looks like a text file: name it .csv"
                 if looks_text else "")
-        return None, [InputProblem(
+        return None, {}, [InputProblem(
             file=file, kind=kind,
             message="het bestand is geen geldig Excel-bestand (.xlsx is een zip-bestand) / the file is not a valid "
                     "xlsx workbook (not a zip)." + hint,
             found=f"begint met {data[:4]!r}", expected="xlsx (zip)")]
+    try:  # the zip's own directory says what its parts unpack to: checked before anything is unpacked
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        return None, {}, [_corrupt(file, kind, f"kapot zip-bestand / bad zip file: {exc}")]
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        return None, {}, [InputProblem(
+            file=file, kind=kind,
+            message=f"het Excel-bestand is uitgepakt te groot: {format_size(unpacked)}, de grens is "
+                    f"{limit_text(MAX_XLSX_UNPACKED_BYTES)} uitgepakt; het wordt niet gelezen. Lever alleen de "
+                    f"gegevens van deze gemeente aan / the workbook unpacks to {unpacked} bytes, above the limit of "
+                    f"{limit_text(MAX_XLSX_UNPACKED_BYTES)}; it is not read",
+            found=format_size(unpacked), expected=f"hoogstens {limit_text(MAX_XLSX_UNPACKED_BYTES)} uitgepakt")]
     import openpyxl  # local: importing openpyxl costs time the CSV path does not need
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except zipfile.BadZipFile as exc:
-        return None, [_corrupt(file, kind, f"kapot zip-bestand / bad zip file: {exc}")]
+        return None, {}, [_corrupt(file, kind, f"kapot zip-bestand / bad zip file: {exc}")]
     except Exception as exc:  # noqa: BLE001 - any failure of a corrupt workbook becomes a problem
-        return None, [_corrupt(file, kind, f"{type(exc).__name__}: {exc}")]
+        return None, {}, [_corrupt(file, kind, f"{type(exc).__name__}: {exc}")]
     sheets: dict[str, Grid] = {}
+    parts: dict[str, str | None] = {}
+    cells_read = 0
     try:
         for ws in workbook.worksheets:
             try:
                 ws.reset_dimensions()
             except AttributeError:
                 pass
+            parts[ws.title] = getattr(ws, "_worksheet_path", None)
             grid: Grid = []
             counter = 0
             for cells in ws.iter_rows():
                 counter += 1
+                cells_read += len(cells)
+                if cells_read > MAX_CELLS:
+                    raise LimitReached("cellen", "cells", MAX_CELLS)
                 values: list[Any] = []
                 number = None
                 for cell in cells:
@@ -360,16 +518,85 @@ def xlsx_workbook(data: bytes, file: str, kind: str) -> tuple[dict[str, Grid] | 
                 if number is not None:
                     counter = number
                 if any(not is_empty(v) for v in values):
+                    while is_empty(values[-1]):  # trailing empty cells: nothing to keep in memory
+                        values.pop()
                     grid.append((counter, values))
+                    if len(grid) > MAX_ROWS:
+                        raise LimitReached("rijen met inhoud", "rows with content", MAX_ROWS, ws.title)
             sheets[ws.title] = grid
+    except LimitReached as exc:
+        return None, {}, [exc.problem(file, kind)]
     except Exception as exc:  # noqa: BLE001
-        return None, [_corrupt(file, kind, f"{type(exc).__name__}: {exc}")]
+        return None, {}, [_corrupt(file, kind, f"{type(exc).__name__}: {exc}")]
     finally:
         try:
             workbook.close()
         except Exception:  # noqa: BLE001
             pass
-    return sheets, []
+    return sheets, parts, []
+
+
+def scan_sheet(data: bytes, part: str) -> tuple[list[tuple[int, int, str]], list[str]]:
+    """What ``data_only`` reading cannot tell, from one sheet's XML (streamed, element by element):
+    cells with a formula but no stored value, as (row, 0-based column, "C7"), and merged ranges ("A3:B4").
+
+    openpyxl with ``data_only=True`` gives None both for an empty cell and for a formula whose result
+    was never stored (a file written by a program, not saved by Excel); without this scan such a
+    figure would silently become "unknown".
+    """
+    from xml.etree.ElementTree import iterparse
+
+    formulas: list[tuple[int, int, str]] = []
+    merged: list[str] = []
+    row_number, column = 0, -1
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(part) as source:
+        for event, element in iterparse(source, events=("start", "end")):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if event == "start":
+                if tag == "row":
+                    r = element.get("r")
+                    row_number = int(r) if r and r.isdigit() else row_number + 1
+                    column = -1
+                continue
+            if tag == "c":
+                ref = element.get("r") or ""
+                match = re.fullmatch(r"([A-Z]{1,3})(\d+)", ref)
+                if match:
+                    column = _column_index(match.group(1))
+                    row = int(match.group(2))
+                else:
+                    column += 1
+                    row = row_number
+                    ref = f"{column_letter(column)}{row}"
+                children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+                if "f" in children:
+                    value = children.get("v")
+                    stored = value is not None and (bool(value.text) or element.get("t") in ("str", "inlineStr"))
+                    if not stored:
+                        formulas.append((row, column, ref))
+                element.clear()
+            elif tag == "row":
+                element.clear()
+            elif tag == "mergeCell" and element.get("ref"):
+                merged.append(element.get("ref"))
+    return formulas, merged
+
+
+def _column_index(letters: str) -> int:
+    """Excel letters -> 0-based column index (A -> 0, AA -> 26)."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _range_rows(ref: str) -> tuple[int, int, int] | None:
+    """"B3:C5" -> (first row, last row, first column 0-based); None for a reference that is not a range."""
+    match = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?", ref.strip().upper())
+    if not match:
+        return None
+    first, last = int(match.group(2)), int(match.group(4) or match.group(2))
+    return min(first, last), max(first, last), _column_index(match.group(1))
 
 
 def _corrupt(file: str, kind: str, detail: str) -> InputProblem:
@@ -413,12 +640,56 @@ def _is_skippable(cells: list[Any]) -> bool:
     return False
 
 
+def _has_required_header(grid: Grid, template: Template) -> bool:
+    """Whether the sheet has a header row with every required column of the template."""
+    position, _ = find_header(grid, template)
+    if position is None:
+        return False
+    names = _match(template)
+    found = {names[norm_header(c)] for c in grid[position][1] if not is_empty(c) and norm_header(c) in names}
+    return set(template.required) <= found
+
+
+def _formula_problems(formulas: list[tuple[int, int, str]], file: str, kind: str, sheet: str | None,
+                      names: dict[int, str]) -> list[InputProblem]:
+    return [InputProblem(
+        file=file, kind=kind, sheet=sheet, row=row, column=names.get(index), column_letter=column_letter(index),
+        message=f"formule zonder opgeslagen waarde in cel {ref}: het bestand is niet in Excel opgeslagen nadat de "
+                f"formule erin kwam (of is door een ander programma gemaakt), dus de uitkomst staat er niet in. Open "
+                f"het in Excel en sla het op, of plak de cellen als waarden / formula without a stored value in cell "
+                f"{ref}; open and save the file in Excel, or paste the cells as values",
+        found=f"formule in {ref}", expected="een opgeslagen waarde") for row, index, ref in formulas]
+
+
+def _merged_problems(merged: list[str], file: str, kind: str, sheet: str | None,
+                     data_rows: list[int]) -> list[InputProblem]:
+    """Merged ranges that touch the header or a data row (a merged title above the table is fine)."""
+    rows = sorted(set(data_rows))
+    problems = []
+    for ref in merged:
+        bounds = _range_rows(ref)
+        if bounds is None:
+            continue
+        first, last, _ = bounds
+        at = bisect.bisect_left(rows, first)
+        if at < len(rows) and rows[at] <= last:
+            problems.append(InputProblem(
+                file=file, kind=kind, sheet=sheet, row=first,
+                message=f"samengevoegde cellen {ref} in de tabel: alleen de eerste cel heeft een waarde, de andere "
+                        f"zijn leeg. Maak de samenvoeging ongedaan en vul elke cel in / merged cells {ref} in the "
+                        f"table: only the first cell has a value; unmerge them and fill every cell",
+                found=f"samengevoegd {ref}", expected="één waarde per cel, geen samengevoegde cellen"))
+    return problems
+
+
 def read_table(path: Path, template: Template, *, file: str, sheet: str | None = None,
                data: bytes | None = None) -> tuple[RawTable | None, list[InputProblem]]:
     """Read one partner file. Returns the table (None if unusable) and the problems found on the way."""
     kind = template.kind
     if data is None:
-        data = read_bytes(path)
+        data, refused = read_partner_file(path, file, kind)
+        if data is None:
+            return None, refused
     digest = sha256_bytes(data)
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         return None, [InputProblem(file=file, kind=kind,
@@ -429,6 +700,8 @@ def read_table(path: Path, template: Template, *, file: str, sheet: str | None =
     problems: list[InputProblem] = []
     encoding = delimiter = None
     chosen_sheet: str | None = None
+    formulas: list[tuple[int, int, str]] = []  # xlsx: formula cells without a stored value
+    merged: list[str] = []  # xlsx: merged ranges
     if suffix == ".csv":
         if data[:8] == OLE2_SIGNATURE or data.startswith(ZIP_SIGNATURE):
             return None, [InputProblem(
@@ -442,7 +715,10 @@ def read_table(path: Path, template: Template, *, file: str, sheet: str | None =
             return None, problems
         best = None
         for candidate in DELIMITERS:
-            grid = csv_grid(text, candidate)
+            try:
+                grid = csv_grid(text, candidate)
+            except LimitReached as exc:
+                return None, problems + [exc.problem(file, kind)]
             position, score = find_header(grid, template)
             if best is None or score > best[2]:
                 best = (candidate, grid, score, position)
@@ -452,9 +728,18 @@ def read_table(path: Path, template: Template, *, file: str, sheet: str | None =
                                                   message="het bestand is leeg / the file is empty",
                                                   found="alleen lege regels", expected="kopregel en gegevens")]
     elif suffix == ".xlsx":
-        sheets, open_problems = xlsx_workbook(data, file, kind)
+        sheets, parts, open_problems = _xlsx_read(data, file, kind)
         if sheets is None:
             return None, open_problems
+        if all(not g for g in sheets.values()):
+            return None, [InputProblem(file=file, kind=kind, sheet=next(iter(sheets), None),
+                                       message="het Excel-bestand is leeg / the workbook is empty",
+                                       found="geen gevulde cellen", expected="kopregel en gegevens")]
+        # Which sheet is read: the one in the configuration (invoer.tabbladen), else the one named after
+        # the kind, else the one sheet with the template's header. Any other sheet with content is named
+        # in a warning (never silently ignored), except the template's own explanation 'toelichting';
+        # two sheets that both have the template's header, with no rule to choose, are an error.
+        content = [name for name, g in sheets.items() if g and norm_value(name) not in EXPLANATION_SHEETS]
         if sheet is not None:
             lookup = {norm_value(name): name for name in sheets}
             chosen_sheet = lookup.get(norm_value(sheet))
@@ -464,19 +749,50 @@ def read_table(path: Path, template: Template, *, file: str, sheet: str | None =
                     message=f"tabblad '{sheet}' bestaat niet in het bestand / sheet '{sheet}' does not exist",
                     found=sheet, expected="een van: " + ", ".join(sheets))]
             candidates = [chosen_sheet]
+            reason = "het tabblad uit de configuratie (invoer.tabbladen)", "the sheet in the configuration"
         else:
             named = [name for name in sheets if norm_header(name) == norm_header(kind)]
-            candidates = named or list(sheets)
+            complete = [name for name in content if _has_required_header(sheets[name], template)]
+            if named:
+                candidates = named
+                reason = f"het tabblad met de naam '{kind}'", f"the sheet named '{kind}'"
+            elif len(complete) > 1:
+                shown = ", ".join(f"'{name}'" for name in complete)
+                return None, [InputProblem(
+                    file=file, kind=kind,
+                    message=f"meerdere tabbladen hebben de kolommen van het sjabloon ({shown}); niet duidelijk is welk "
+                            f"gelezen moet worden. Laat er één staan, noem het te lezen tabblad '{kind}', of noem het "
+                            f"in de configuratie (invoer.tabbladen) / several sheets have the template's columns "
+                            f"({shown}); keep one, name the sheet '{kind}' or name it in the config",
+                    found=shown, expected=f"één tabblad met gegevens, of een tabblad '{kind}'")]
+            else:
+                candidates = complete or list(sheets)
+                reason = (("het enige tabblad met de kolommen van het sjabloon", "the one sheet with the template's "
+                           "columns") if complete else ("het tabblad dat het meest op het sjabloon lijkt",
+                                                        "the sheet most like the template"))
         best = None
         for name in candidates:
             position, score = find_header(sheets[name], template)
             if best is None or score > best[2]:
                 best = (name, sheets[name], score, position)
         chosen_sheet, grid, score, position = best
-        if all(not g for g in sheets.values()):
-            return None, [InputProblem(file=file, kind=kind, sheet=chosen_sheet,
-                                       message="het Excel-bestand is leeg / the workbook is empty",
-                                       found="geen gevulde cellen", expected="kopregel en gegevens")]
+        ignored = [name for name in content if name != chosen_sheet]
+        if ignored:
+            shown = ", ".join(f"'{name}'" for name in ignored)
+            several = len(ignored) > 1
+            problems.append(InputProblem(
+                file=file, kind=kind, severity="warning",
+                message=f"{'de tabbladen' if several else 'tabblad'} {shown} {'hebben' if several else 'heeft'} ook "
+                        f"inhoud maar {'worden' if several else 'wordt'} niet gelezen: alleen tabblad '{chosen_sheet}' "
+                        f"wordt gelezen ({reason[0]}) / sheet(s) {shown} also have content but are not read: only "
+                        f"sheet '{chosen_sheet}' is read ({reason[1]})",
+                found=shown, expected=f"alleen tabblad '{chosen_sheet}' met gegevens"))
+        part = parts.get(chosen_sheet)
+        if part:
+            try:
+                formulas, merged = scan_sheet(data, part)
+            except Exception as exc:  # noqa: BLE001 - openpyxl read this part; a failure here is a corrupt part
+                return None, problems + [_corrupt(file, kind, f"{type(exc).__name__}: {exc}")]
     else:
         return None, [InputProblem(
             file=file, kind=kind,
@@ -487,7 +803,7 @@ def read_table(path: Path, template: Template, *, file: str, sheet: str | None =
     if position is None or score == 0:
         first = next((cells for _, cells in grid), [])
         shown = ", ".join(clean_text(c) for c in first if not is_empty(c))[:120]
-        return None, problems + [InputProblem(
+        return None, problems + _formula_problems(formulas, file, kind, chosen_sheet, {}) + [InputProblem(
             file=file, kind=kind, sheet=chosen_sheet, row=grid[0][0] if grid else None,
             message="geen kopregel met de kolommen van het sjabloon gevonden; is dit het goede bestand? / no header "
                     "row with the template's columns found; is this the right file?",
@@ -575,6 +891,8 @@ def read_table(path: Path, template: Template, *, file: str, sheet: str | None =
                     found=clean_text(cells[index]), expected="een kolomkop"))
         rows.append((number, {name: (cells[index] if index < len(cells) else None)
                               for name, index in columns.items()}))
+    problems += _formula_problems(formulas, file, kind, chosen_sheet, {index: name for name, index in columns.items()})
+    problems += _merged_problems(merged, file, kind, chosen_sheet, [header_number] + [n for n, _ in rows])
     if not rows and not any(p.is_error for p in problems):
         problems.append(InputProblem(
             file=file, kind=kind, sheet=chosen_sheet, row=header_number,

@@ -16,6 +16,7 @@ kept in the code.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,7 +36,7 @@ from .reading import (
     parse_number,
     parse_period,
     parse_year,
-    read_bytes,
+    read_partner_file,
     read_table,
     sha256_bytes,
 )
@@ -186,20 +187,52 @@ def _display(path: Path) -> str:
 
 
 def _listing(folder: Path) -> list[Path]:
-    try:
-        return sorted(p for p in folder.iterdir())
-    except OSError:
-        return []
+    """Every entry of the folder (files, folders, links, FIFOs: nothing is opened); OSError if unreadable."""
+    return sorted(p for p in folder.iterdir())
+
+
+def outside_link(path: Path, folder: Path) -> bool:
+    """True when ``path`` lies in the partner ``folder`` as written, but is really elsewhere: a symbolic
+    link (the entry itself or a folder on the way) pointing outside the folder.
+
+    Only the links are looked at (``os.path.realpath`` reads links, never opens the target). A path
+    that the configuration names outside the folder (an absolute file, an example file) is not a
+    link in the folder and is not refused here.
+    """
+    base = os.path.abspath(folder)
+    where = os.path.abspath(path)
+    if where == base or os.path.commonpath([base, where]) != base:
+        return False
+    real_base = os.path.realpath(base)
+    real = os.path.realpath(where)
+    return os.path.commonpath([real_base, real]) != real_base
+
+
+def link_problem(path: Path, kind: str | None = None) -> InputProblem:
+    """A link out of the partner folder: named by the link only (its target is not shown, nor read)."""
+    return InputProblem(
+        file=_display(path), kind=kind,
+        message="dit is een snelkoppeling (symbolische link) naar een plek buiten de map met partnerbestanden; "
+                "die wordt niet gevolgd en niet gelezen. Zet het bestand zelf in de map / this is a symbolic link "
+                "to a place outside the partner folder; it is not followed or read. Put the file itself in the "
+                "folder",
+        found="symbolische link naar buiten de map", expected="een gewoon bestand in de map met partnerbestanden")
 
 
 def locate(config: InputsConfig, kind: str, listing: list[Path]) -> tuple[Path | None, list[InputProblem]]:
-    """The file for ``kind`` in the inputs folder, or None; problems for ambiguous or wrong files."""
+    """The file for ``kind`` in the inputs folder, or None; problems for ambiguous or wrong files.
+
+    Any entry named like the kind counts, also a folder or FIFO called ``halt.csv``: reading it
+    (:func:`.reading.read_partner_file`) says what it is, instead of the input being "missing".
+    """
     folder = config.folder
     if kind in config.files:
         path = Path(config.files[kind])
         if not path.is_absolute():
             path = folder / path
-        if not path.is_file():
+        if outside_link(path, folder):
+            return None, [link_problem(path, kind)]
+        if not os.path.lexists(path):
             return None, [InputProblem(
                 file=_display(path), kind=kind,
                 message=f"het in de configuratie genoemde bestand voor '{kind}' bestaat niet / the file configured "
@@ -212,8 +245,7 @@ def locate(config: InputsConfig, kind: str, listing: list[Path]) -> tuple[Path |
                         f"{path.suffix} is not read; supply .csv or .xlsx",
                 found=path.suffix, expected=".csv of .xlsx")]
         return path, []
-    matches = [p for p in listing if p.is_file() and p.stem.casefold() == kind
-               and p.suffix.casefold() in TABLE_SUFFIXES]
+    matches = [p for p in listing if p.stem.casefold() == kind and p.suffix.casefold() in TABLE_SUFFIXES]
     if len(matches) > 1:
         return None, [InputProblem(
             file=_display(matches[0]), kind=kind,
@@ -223,8 +255,7 @@ def locate(config: InputsConfig, kind: str, listing: list[Path]) -> tuple[Path |
             found=", ".join(p.name for p in matches), expected=f"één bestand {kind}.csv of {kind}.xlsx")]
     if matches:
         return matches[0], []
-    others = [p for p in listing if p.is_file() and p.stem.casefold() == kind
-              and p.suffix.casefold() in OTHER_TABLE_SUFFIXES]
+    others = [p for p in listing if p.stem.casefold() == kind and p.suffix.casefold() in OTHER_TABLE_SUFFIXES]
     if others:
         return None, [InputProblem(
             file=_display(others[0]), kind=kind,
@@ -234,23 +265,59 @@ def locate(config: InputsConfig, kind: str, listing: list[Path]) -> tuple[Path |
     return None, []
 
 
+def _stories_name(config: InputsConfig) -> str:
+    return Path(config.files.get(STORY_KIND, STORY_KIND)).name
+
+
 def _unrecognised(config: InputsConfig, listing: list[Path]) -> list[InputProblem]:
+    """A warning for every entry of the folder that is not read (files and folders), and an error when
+    the folder has entries but not one of them is recognised as a partner input."""
     used_stems = set(TABLE_KINDS)
     configured = {Path(v).name.casefold() for v in config.files.values()}
+    stories = {STORY_KIND, _stories_name(config).casefold()}
     problems = []
+    unused: list[str] = []
+    recognised = 0
     for path in listing:
         name = path.name.casefold()
-        if name.startswith((".", "~$")) or name in IGNORED_NAMES or name in configured:
+        if name.startswith((".", "~$")) or name in IGNORED_NAMES:
+            continue
+        if name in configured:
+            recognised += 1
+            continue
+        if outside_link(path, config.folder):
+            continue  # refused on its own (an error): neither recognised nor used
+        stem, suffix = path.stem.casefold(), path.suffix.casefold()
+        if stem in used_stems and suffix in TABLE_SUFFIXES + OTHER_TABLE_SUFFIXES:
+            recognised += 1  # read, or refused with its own error (wrong file type, a folder, ...)
             continue
         if path.is_dir():
-            continue
-        if path.stem.casefold() in used_stems:
+            if name in stories:
+                recognised += 1
+                continue
+            problems.append(InputProblem(
+                file=_display(path), severity="warning",
+                message="deze submap wordt niet gelezen: alleen de bestanden in de map zelf en de map verhaal/ worden "
+                        "gelezen / this subfolder is not read: only the files in the folder itself and verhaal/ are",
+                found=path.name + "/", expected="<soort>.csv|.xlsx in de map zelf, of verhaal/"))
+            unused.append(path.name + "/")
             continue
         problems.append(InputProblem(
             file=_display(path), severity="warning",
             message="dit bestand wordt niet gebruikt: de naam is geen soort invoer (noem het bijvoorbeeld halt.xlsx, "
                     "of noem het in de configuratie) / this file is not used: its name is not an input kind",
             found=path.name, expected="een van: " + ", ".join(f"{k}.csv|.xlsx" for k in TABLE_KINDS)))
+        unused.append(path.name)
+    if unused and not recognised:
+        shown = ", ".join(unused[:10]) + (f" en nog {len(unused) - 10}" if len(unused) > 10 else "")
+        problems.append(InputProblem(
+            file=_display(config.folder),
+            message="in de map met partnerbestanden is geen enkel partnerbestand herkend: er staan alleen bestanden "
+                    "die niet gelezen worden. Noem elk bestand naar zijn soort (halt.xlsx, kernen.csv, ...) of noem "
+                    "het in de configuratie (invoer.bestanden) / no partner file recognised in the inputs folder: it "
+                    "only holds files that are not read; name each file after its kind or name it in the config",
+            found=shown, expected="een of meer van: " + ", ".join(f"{k}.csv|.xlsx" for k in TABLE_KINDS)
+            + f", {STORY_KIND}/<hoofdstuk>.md"))
     return problems
 
 
@@ -749,13 +816,22 @@ def check_stories(config: InputsConfig, listing: list[Path]
     """Stories per chapter from ``<folder>/verhaal/<chapter>.md``: (stories, files, problems, present)."""
     name = config.files.get(STORY_KIND, STORY_KIND)
     folder = Path(name) if Path(name).is_absolute() else config.folder / name
+    if outside_link(folder, config.folder):
+        # a link in the listing is refused with the listing's entries; a configured one here
+        listed = any(os.path.abspath(p) == os.path.abspath(folder) for p in listing)
+        return {}, {}, [] if listed else [link_problem(folder, STORY_KIND)], True
     if not folder.is_dir():
         return {}, {}, [], False
     stories: dict[str, str] = {}
     files: dict[str, str] = {}
     problems: list[InputProblem] = []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith((".", "~$")) or path.name.casefold() in IGNORED_NAMES or path.is_dir():
+        if path.name.startswith((".", "~$")) or path.name.casefold() in IGNORED_NAMES:
+            continue
+        if outside_link(path, config.folder):
+            problems.append(link_problem(path, STORY_KIND))
+            continue
+        if path.is_dir():
             continue
         display = _display(path)
         if path.suffix.casefold() != ".md":
@@ -776,7 +852,10 @@ def check_stories(config: InputsConfig, listing: list[Path]
                                                  "getoond / no chapter with this id in the report",
                                          found=chapter, expected="een van: " + ", ".join(config.chapters)))
             continue
-        data = read_bytes(path)
+        data, refused = read_partner_file(path, display, STORY_KIND)
+        if data is None:
+            problems += refused
+            continue
         files[display] = sha256_bytes(data)
         try:
             text = data.decode("utf-8-sig")
@@ -825,18 +904,32 @@ def check_inputs(config: InputsConfig, gemeente_code: str, gemeente_naam: str,
     gemeente = Gemeente(code, naam, (title,) if title and title != naam else ())
     result.gemeente = gemeente
     if not config.folder.is_dir():
+        exists = os.path.lexists(config.folder)
         result.problems.append(InputProblem(
             file=str(config.folder),
-            message="de map met partnerbestanden bestaat niet / the inputs folder does not exist",
-            found="map ontbreekt", expected="een map met <soort>.csv of <soort>.xlsx"))
+            message=("de map met partnerbestanden is geen map / the inputs folder is not a folder" if exists else
+                     "de map met partnerbestanden bestaat niet / the inputs folder does not exist"),
+            found="geen map" if exists else "map ontbreekt", expected="een map met <soort>.csv of <soort>.xlsx"))
         result.missing = list(KINDS)
         return result
-    listing = _listing(config.folder)
+    try:
+        listing = _listing(config.folder)
+    except OSError as exc:
+        result.problems.append(InputProblem(
+            file=str(config.folder),
+            message=f"de map met partnerbestanden kan niet gelezen worden ({exc.strerror or type(exc).__name__}); "
+                    f"controleer de rechten / the inputs folder cannot be read",
+            found=type(exc).__name__, expected="een leesbare map"))
+        return result
+    refused = {path for path in listing if outside_link(path, config.folder)}
+    result.problems += [link_problem(path) for path in sorted(refused)]
     result.problems += _unrecognised(config, listing)
     kernen: dict[str, str] | None = None
     for kind in ("kernen",) + tuple(k for k in TABLE_KINDS if k != "kernen"):
         path, problems = locate(config, kind, listing)
         result.problems += problems
+        if path in refused:
+            continue  # a link out of the folder: refused above, not "missing"
         if path is None:
             if not problems:
                 result.missing.append(kind)
@@ -851,7 +944,10 @@ def check_inputs(config: InputsConfig, gemeente_code: str, gemeente_naam: str,
             continue
         display = _display(path)
         try:
-            data = read_bytes(path)
+            data, problems = read_partner_file(path, display, kind)
+            if data is None:
+                result.problems += problems
+                continue
             result.files[display] = sha256_bytes(data)
             table, problems = read_table(path, TEMPLATES[kind], file=display, sheet=config.sheets.get(kind), data=data)
             result.problems += problems
