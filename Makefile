@@ -37,5 +37,5 @@ lab: $(STAMP)  ## Open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
 
 clean:  ## Remove built reports and caches (keeps .venv, data/cache snapshots and data/demo)
-	rm -rf outputs/*/ .pytest_cache
+	rm -rf outputs/*/ outputs/.intern outputs/.extern outputs/.cache outputs/.tmp outputs/.locks outputs/logs .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

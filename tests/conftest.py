@@ -25,6 +25,17 @@ def shared_real_data() -> Path | None:
     return None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def work_dir(tmp_path_factory) -> Path:
+    """Runs into a temporary output folder (outside the project) keep their internal material in the
+    project's work folder; during the tests that is a temporary one (inherited by subprocesses)."""
+    from veiligheidsanalyse.paths import WORK_DIR_ENV
+
+    path = tmp_path_factory.mktemp("werkmap")
+    os.environ[WORK_DIR_ENV] = str(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT

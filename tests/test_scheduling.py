@@ -21,7 +21,7 @@ import yaml
 from conftest import make_project_copy
 from veiligheidsanalyse.report.outputs_index import write_outputs_index
 from veiligheidsanalyse.report.retention import prune_runs
-from veiligheidsanalyse.paths import intern_dir
+from veiligheidsanalyse.paths import intern_dir, work_root
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ("meppel", "midden-drenthe", "westerveld", "zuidwest-drenthe")
@@ -180,7 +180,7 @@ def test_exit_3_when_the_policy_cannot_be_met(tmp_path: Path, demo_config: Path)
     assert "niet bereikbaar" in result.stderr
     outputs = Path(data["uitvoer"])
     assert not any(p.is_dir() and not p.name.startswith(".") and p.name != "logs" for p in outputs.iterdir())
-    log = next(outputs.glob("logs/*/*/runner.log")).read_text(encoding="utf-8")
+    log = next((work_root(outputs) / "logs").glob("*/*/runner.log")).read_text(encoding="utf-8")
     assert "niet beschikbaar" in log or "unavailable" in log
 
 

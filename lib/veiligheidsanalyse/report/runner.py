@@ -22,6 +22,7 @@ copied into every run's internal folder as ``logs/runner.log`` (``outputs/.inter
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -38,7 +39,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..config import ConfigError, RunConfig, available_chapters, load_config, resolve
-from ..paths import intern_dir, project_root
+from ..paths import intern_dir, project_root, work_root
 from ..status import DataStatus
 
 EXIT_OK = 0
@@ -247,16 +248,21 @@ def execute_run(config: RunConfig, options: RunOptions, output_root: Path | None
     wall_start = datetime.now(timezone.utc)
     run_id = new_run_id(wall_start)
     output_root = output_root or options.output_root or resolve(root, config.uitvoer)
-    log_dir = output_root / "logs" / slug(config.name) / run_id
+    log_dir = work_root(output_root) / "logs" / slug(config.name) / run_id
     log = RunLog(log_dir / "runner.log")
     log(f"run {run_id}: configuratie {config.source}; veiligheidsanalyse {__version__}; python {sys.executable}")
     try:
         result = _execute(config, options, root, output_root, run_id, wall_start, log, log_dir)
-    except Exception as exc:  # a bug in the runner: the published reports stay as they were
+    except Exception as exc:  # a bug in the runner or a full disk: the published reports stay as they were
         log("INTERNE FOUT\n" + traceback.format_exc())
-        result = RunResult(EXIT_CHAPTER_FAILED,
-                           message=f"interne fout van de runner ({type(exc).__name__}: {exc}); 'latest' is niet "
-                                   f"bijgewerkt. Zie {log.path}")
+        if _disk_full(exc, output_root, work_root(output_root)):
+            result = RunResult(EXIT_CHAPTER_FAILED,
+                               message=f"de schijf is vol ({exc}); 'latest' is niet bijgewerkt. Maak ruimte vrij en "
+                                       f"start de run opnieuw. Zie {log.path}")
+        else:
+            result = RunResult(EXIT_CHAPTER_FAILED,
+                               message=f"interne fout van de runner ({type(exc).__name__}: {exc}); 'latest' is niet "
+                                       f"bijgewerkt. Zie {log.path}")
     log(f"klaar: exit-status {result.exit_code}: {result.message}")
     log.close()
     result.log_file = log.path
@@ -266,6 +272,20 @@ def execute_run(config: RunConfig, options: RunOptions, output_root: Path | None
         except OSError:
             pass
     return result
+
+
+def _disk_full(exc: BaseException, *folders: Path) -> bool:
+    """Did the run fail because the disk is full? ENOSPC itself, or an error that a file cut short by
+    a full disk causes elsewhere (a result file that is not valid JSON) while almost no space is left."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    for folder in folders:
+        try:
+            if shutil.disk_usage(folder).free < 1_000_000:
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Path, run_id: str,
@@ -278,8 +298,8 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
     started = time.time()
     progress_enabled = sys.stderr.isatty() if options.progress is None else options.progress
     notebooks_dir = root / "notebooks"
-    tmp_root = output_root / ".tmp" / run_id
-    cache_dir = output_root / ".cache" / "stores"
+    tmp_root = work_root(output_root) / ".tmp" / run_id
+    cache_dir = work_root(output_root) / ".cache" / "stores"
 
     # ---- which reports: one per gemeente of the list (or the one gemeente), and the region's
     multi = config.multi and not options.gemeente
@@ -487,19 +507,27 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
                        extra=extra, status=_shown_status(t))
 
     # ---- publish: only complete reports, all at the end
-    published, incomplete = [], []
+    published, incomplete, blocked = [], [], []
     for t in reports:
-        if t.ok:
+        if not t.ok:
+            incomplete.append(t)
+            continue
+        try:
             _point_latest(t.folder, run_id)
             published.append(t.folder.name)
-        else:
-            incomplete.append(t)
+        except LatestBlocked as exc:
+            blocked.append(str(exc))
     log(f"gepubliceerd (latest bijgewerkt): {', '.join(published) or 'niets'}")
+    if blocked:
+        log("niet gepubliceerd: " + "; ".join(blocked))
     _tidy(config, output_root, reports, run_id, log)
 
     results = {f"{t.folder.name}/{ch}" if len(all_targets) > 1 else ch: r
                for t in reports for ch, r in t.results.items()}
     run_dirs = {t.folder.name: t.run_dir for t in reports}
+    if blocked and exit_code == EXIT_OK:
+        return RunResult(EXIT_INVALID, run_dir=reports[0].run_dir, chapters=results, run_dirs=run_dirs,
+                         message="De hoofdstukken zijn gelukt, maar niet gepubliceerd: " + "; ".join(blocked))
     if exit_code == EXIT_OK:
         where = ", ".join(str(t.run_dir / "index.html") for t in reports)
         message = f"Rapport klaar: {where}"
@@ -644,9 +672,9 @@ def _tidy(config: RunConfig, output_root: Path, targets: list[Target], run_id: s
             deleted = prune_runs(t.folder, config.bewaar_runs, protect={run_id})
             if deleted:
                 log(f"{t.folder.name}: oude runs verwijderd (bewaar_runs={config.bewaar_runs}): {', '.join(deleted)}")
-        prune_logs(output_root / "logs" / slug(config.name), config.bewaar_runs)
-        prune_tmp(output_root / ".tmp", current=run_id)
-        prune_store_cache(output_root / ".cache" / "stores")
+        prune_logs(work_root(output_root) / "logs" / slug(config.name), config.bewaar_runs)
+        prune_tmp(work_root(output_root) / ".tmp", current=run_id)
+        prune_store_cache(work_root(output_root) / ".cache" / "stores")
     except Exception as exc:
         log(f"opruimen mislukt: {exc}")
     try:
@@ -707,15 +735,31 @@ def _timeout_page(job_file: Path, result: dict) -> None:
         html_path.write_text(render_page(f"<h1>{page['title']}</h1>", ctx), encoding="utf-8")
 
 
+class LatestBlocked(Exception):
+    """``latest`` is not a link the runner made (a real folder or file): it is left as it is."""
+
+
 def _point_latest(gemeente_dir: Path, run_id: str) -> None:
     """Atomically point ``latest`` at the run (a relative symlink, replaced in one rename).
 
     The run's internal folder gets a ``latest`` of its own, so scheduled chapter runs (Airflow)
-    can find the newest good data store at a fixed path.
+    can find the newest good data store at a fixed path. A ``latest`` that is not a symlink is
+    somebody's folder or file: it is not replaced (:class:`LatestBlocked`, naming it) and no
+    temporary link is left behind.
     """
     internal = intern_dir(gemeente_dir / run_id).parent
+    for folder in (gemeente_dir, internal):
+        latest = folder / "latest"
+        if latest.exists() and not latest.is_symlink():
+            raise LatestBlocked(f"'{latest}' is een {'map' if latest.is_dir() else 'bestand'}, geen koppeling "
+                                "naar een run; verplaats of verwijder het, dan wijst 'latest' bij de volgende run "
+                                "naar het nieuwe rapport")
     for folder in (gemeente_dir, internal):
         if folder.is_dir():
             tmp = folder / f".latest-{uuid.uuid4().hex[:6]}"
             os.symlink(run_id, tmp)
-            os.replace(tmp, folder / "latest")
+            try:
+                os.replace(tmp, folder / "latest")
+            except OSError:
+                tmp.unlink(missing_ok=True)
+                raise
