@@ -35,6 +35,8 @@ plt.rcParams.update({
     "figure.dpi": DPI,
     "savefig.dpi": DPI,
     "legend.frameon": False,
+    # Names come from partners and configs ("Kern $A$"): drawn literally, never parsed as math.
+    "text.parse_math": False,
 })
 
 
