@@ -370,3 +370,29 @@ def test_merged_title_and_footnote_around_the_table_are_fine(tmp_path, folder):
     code, out, err = check(tmp_path, folder)
     assert code == 0, out + err
     assert "samengevoegd" not in out + err
+
+
+# ------------------------------------------------------------------ 6. at most 20 errors per file
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_at_most_20_errors_per_file_then_the_count_of_the_rest(tmp_path, folder, command):
+    rows = "".join(f"2023;onbekend{i:02d};1\n" for i in range(35))  # 35 rows, one error each
+    (folder / "halt.csv").write_text("jaar;delictgroep;aantal\n" + rows, encoding="utf-8")
+    (folder / "veiligheidsregio.csv").write_text("jaar;soort;aantal\n2022;totaal;veel\n", encoding="utf-8")
+    code, out, err = check(tmp_path, folder, command)
+    assert code == 2, out + err
+    halt = lines_naming(err, "halt.csv", "FOUT")
+    listed = [line for line in halt if "onbekende waarde" in line]
+    assert len(listed) == 20, "\n".join(halt)
+    assert [f"halt.csv:{row}:delictgroep" in line for row, line in zip(range(2, 22), listed)] == [True] * 20
+    more = lines_naming(err, "halt.csv", "… en nog 15 fouten in dit bestand")
+    assert len(more) == 1 and halt[-1] == more[0], "\n".join(halt)  # one line, after the file's errors
+    assert lines_naming(err, "veiligheidsregio.csv", "FOUT", "geen getal")  # the other file is not buried
+    assert "36 fout(en)" in err  # the counts are of every error
+
+
+def test_twenty_errors_are_all_listed(tmp_path, folder):
+    rows = "".join(f"2023;onbekend{i:02d};1\n" for i in range(20))
+    (folder / "halt.csv").write_text("jaar;delictgroep;aantal\n" + rows, encoding="utf-8")
+    code, out, err = check(tmp_path, folder)
+    assert code == 2 and len(lines_naming(err, "halt.csv", "FOUT", "onbekende waarde")) == 20
+    assert "en nog" not in err

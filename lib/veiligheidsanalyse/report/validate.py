@@ -91,7 +91,7 @@ def _validate_gemeente(config, stream) -> int:
     if config.invoer_map is None:
         print("Geen partnerbestanden geconfigureerd (invoer.map).", file=stream)
         return 0
-    from ..sources.inputs import InputsConfig, format_problems, validate_inputs
+    from ..sources.inputs import InputsConfig, error_count, format_problems, validate_inputs
     from .data_step import _known_gemeenten_kwarg, gemeente_naam, inputs_folder
 
     root = project_root()
@@ -111,7 +111,7 @@ def _validate_gemeente(config, stream) -> int:
     if problems:
         print(format_problems(problems), file=sys.stderr if errors else stream)
     if errors:
-        print(f"{len(errors)} fout(en): de run start niet voordat deze zijn opgelost.", file=sys.stderr)
+        print(f"{error_count(errors)} fout(en): de run start niet voordat deze zijn opgelost.", file=sys.stderr)
         return 2
     print(f"Partnerbestanden in {folder.relative_to(root) if folder.is_relative_to(root) else folder.name}: "
           "in orde.", file=stream)

@@ -27,7 +27,14 @@ Typical use::
 from ..regions import known_gemeenten_from_snapshots
 from .config import InputsConfig
 from .loading import InputSet, load_inputs
-from .problems import InputProblem, InputValidationError, format_problem, format_problems
+from .problems import (
+    MAX_ERRORS_PER_FILE,
+    InputProblem,
+    InputValidationError,
+    error_count,
+    format_problem,
+    format_problems,
+)
 from .templates import KINDS, STORY_KIND, TABLE_KINDS, TEMPLATES, Column, Template, kern_code
 from .validate import validate_inputs
 from .writing import write_templates
@@ -39,10 +46,12 @@ __all__ = [
     "InputValidationError",
     "InputsConfig",
     "KINDS",
+    "MAX_ERRORS_PER_FILE",
     "STORY_KIND",
     "TABLE_KINDS",
     "TEMPLATES",
     "Template",
+    "error_count",
     "format_problem",
     "format_problems",
     "kern_code",

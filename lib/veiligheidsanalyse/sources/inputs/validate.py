@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..regions import GEMEENTE_CODE, gemeente_name
 from .config import InputsConfig
-from .problems import InputProblem
+from .problems import InputProblem, cap_errors
 from .reading import (
     RawTable,
     clean_text,
@@ -889,8 +889,16 @@ def check_inputs(config: InputsConfig, gemeente_code: str, gemeente_naam: str,
     """Read and check every input; the shared work of ``validate_inputs`` and ``load_inputs``.
 
     ``known_gemeenten`` ({GMxxxx: name}) lets names of other gemeenten be recognised; without it
-    only GM codes other than ``gemeente_code`` are.
+    only GM codes other than ``gemeente_code`` are. At most ``MAX_ERRORS_PER_FILE`` errors are
+    listed per file, then one line with the number of the others (:func:`.problems.cap_errors`).
     """
+    result = _check_inputs(config, gemeente_code, gemeente_naam, known_gemeenten)
+    result.problems = cap_errors(result.problems)
+    return result
+
+
+def _check_inputs(config: InputsConfig, gemeente_code: str, gemeente_naam: str,
+                  known_gemeenten: Mapping[str, str] | None) -> CheckResult:
     result = CheckResult()
     code = str(gemeente_code or "").strip().upper()
     if not re.fullmatch(r"GM\d{4}", code):
