@@ -396,3 +396,46 @@ def test_twenty_errors_are_all_listed(tmp_path, folder):
     code, out, err = check(tmp_path, folder)
     assert code == 2 and len(lines_naming(err, "halt.csv", "FOUT", "onbekende waarde")) == 20
     assert "en nog" not in err
+
+
+# ------------------------------------------------------------------ 7. invisible characters in names
+# Chosen (templates.INVISIBLE_CHARACTERS): zero-width characters and the soft hyphen are removed, so the
+# name is the name a reader sees.
+SHY, ZWSP, ZWNJ, ZWJ, BOM = "\u00ad", "\u200b", "\u200c", "\u200d", "\ufeff"
+
+
+def test_invisible_characters_do_not_make_a_new_name(tmp_path, folder):
+    (folder / "halt.csv").write_text(
+        f"jaar;delictgroep;aantal;gemeente\n2023;totaal;12;Wester{SHY}veld\n2023;vuur{ZWSP}werk;3;{BOM}Westerveld\n"
+        f"2022;totaal;10;Wester{ZWJ}veld{ZWNJ}\n", encoding="utf-8")
+    (folder / "kernen.csv").write_text(
+        f"buurtcode;kern\nBU17011100;Vled{SHY}der\nBU17010300;Dwinge{ZWSP}loo\n", encoding="utf-8")
+    (folder / "veiligheidsmonitor.csv").write_text(
+        f"indicator;editie;gebied;waarde\nvm_veel_overlast_pct;2021;Vledder;37\n"
+        f"vm_veel_overlast_pct;2021;Dwin{SHY}geloo;25\nvm_veel_overlast_pct;2021;Wester{SHY}veld;30\n",
+        encoding="utf-8")
+    code, out, err = check(tmp_path, folder)
+    assert code == 0, out + err
+    for word in ("onbekende gemeente", "onbekende waarde", "geen kern", "dubbele rij"):
+        assert word not in out + err, out + err
+
+
+def test_invisible_characters_in_another_gemeente_name_are_still_recognised(tmp_path, folder):
+    (folder / "halt.csv").write_text(f"jaar;delictgroep;aantal;gemeente\n2023;totaal;12;Mep{ZWSP}pel\n",
+                                     encoding="utf-8")
+    code, out, err = check(tmp_path, folder)
+    assert_error(code, out, err, "halt.csv:2:gemeente", "andere gemeente", "Meppel (GM0119)")
+
+
+def test_invisible_characters_are_removed_from_the_names_that_are_loaded(tmp_path, folder):
+    from veiligheidsanalyse.sources.inputs import InputsConfig, load_inputs
+
+    (folder / "kernen.csv").write_text(f"buurtcode;kern\nBU17011100;Vled{SHY}der\nBU17010300;Vledder\n",
+                                       encoding="utf-8")
+    (folder / "veiligheidsmonitor.csv").write_text(
+        f"indicator;editie;gebied;waarde\nvm_veel_overlast_pct;2021;Vled{ZWSP}der;37\n", encoding="utf-8")
+    inputs = load_inputs(InputsConfig(folder), "GM1701", "Westerveld")
+    assert list(inputs.kern_mapping.kern) == ["Vledder", "Vledder"]
+    assert set(inputs.kern_mapping.kern_code) == {"KN1701-vledder"}
+    assert set(inputs.observations.regio_code) == {"KN1701-vledder"}
+    assert set(inputs.observations.regio_naam) == {"Vledder"}

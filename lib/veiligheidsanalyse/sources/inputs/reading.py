@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from .problems import InputProblem
-from .templates import UNKNOWN_MARKERS, Template, norm_header, norm_value
+from .templates import UNKNOWN_MARKERS, Template, norm_header, norm_value, remove_invisible
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # 20 MB per partner file (table or story), checked before reading
 MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024  # what the parts of one xlsx may unpack to, together
@@ -208,7 +208,7 @@ def is_empty(value: Any) -> bool:
         return True
     if isinstance(value, float) and math.isnan(value):
         return True
-    return isinstance(value, str) and value.replace("\xa0", " ").replace("\ufeff", "").strip() == ""
+    return isinstance(value, str) and remove_invisible(value).replace("\xa0", " ").strip() == ""
 
 
 def is_unknown(value: Any) -> bool:
@@ -223,7 +223,8 @@ def clean_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return re.sub(r"\s+", " ", str(value).replace("\xa0", " ").replace("\ufeff", "")).strip()
+    # invisible characters (zero-width, soft hyphen) are removed: see templates.INVISIBLE_CHARACTERS
+    return re.sub(r"\s+", " ", remove_invisible(str(value)).replace("\xa0", " ")).strip()
 
 
 @dataclass(frozen=True)
@@ -273,7 +274,7 @@ def parse_number(raw: Any, *, integer: bool = False, hint: str | None = None) ->
         return Number(None, error="een datum in plaats van een getal / a date instead of a number")
     if is_unknown(raw):
         return Number(None)
-    s = str(raw).replace("\xa0", " ").replace("\u202f", " ").replace("\ufeff", "").strip()
+    s = remove_invisible(str(raw)).replace("\xa0", " ").replace("\u202f", " ").strip()
     percent = False
     if s.endswith("%"):
         percent = True

@@ -403,9 +403,24 @@ TEMPLATES: dict[str, Template] = {kind: _build(kind, data) for kind, data in TEM
 
 
 # ----------------------------------------------------------------------------------- helpers
+# Invisible characters that come along when names are copied from web pages, PDFs or Word: zero-width
+# space, non-joiner and joiner (U+200B-U+200D), word joiner (U+2060), zero-width no-break space / BOM
+# (U+FEFF) and the soft hyphen (U+00AD). Chosen: they are REMOVED from every cell and header, not
+# reported. Nobody can see them in Excel, so a partner could not find them to fix them, and they mean
+# nothing in a name, a code or a number: "Wester\u00adveld" is Westerveld, "Vled\u200bder" is the kern
+# Vledder, "vuur\u200bwerk" the delictgroep vuurwerk, never a new name.
+INVISIBLE_CHARACTERS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE_CHARACTERS))
+
+
+def remove_invisible(text: str) -> str:
+    """``text`` without the invisible characters of ``INVISIBLE_CHARACTERS``."""
+    return text.translate(_INVISIBLE)
+
+
 def norm_header(text: Any) -> str:
     """Header spelling -> comparable key: case, spaces, units in brackets and punctuation ignored."""
-    s = str(text).replace("\ufeff", "").replace("\xa0", " ")
+    s = remove_invisible(str(text)).replace("\xa0", " ")
     s = re.sub(r"\(.*?\)|\[.*?\]", " ", s)
     s = s.replace("%", " ").strip().casefold()
     return re.sub(r"[\s\-_./:]+", "_", s).strip("_")
@@ -413,7 +428,7 @@ def norm_header(text: Any) -> str:
 
 def norm_value(text: Any) -> str:
     """Cell text -> comparable key for codes and names (case, accents, repeated spaces ignored)."""
-    s = str(text).replace("\ufeff", "").replace("\xa0", " ").strip().casefold()
+    s = remove_invisible(str(text)).replace("\xa0", " ").strip().casefold()
     s = unicodedata.normalize("NFKD", s)
     s = "".join(ch for ch in s if not unicodedata.combining(ch))
     s = re.sub(r"[\s_]+", " ", s)
@@ -421,7 +436,7 @@ def norm_value(text: Any) -> str:
 
 
 def slug(name: str) -> str:
-    s = unicodedata.normalize("NFKD", str(name))
+    s = unicodedata.normalize("NFKD", remove_invisible(str(name)))
     s = "".join(ch for ch in s if not unicodedata.combining(ch)).casefold()
     return re.sub(r"[^a-z0-9]+", "-", s).strip("-") or "kern"
 
