@@ -31,7 +31,7 @@ test: $(STAMP)  ## Run the test suite
 	$(BIN)/python -m pytest
 
 faults: $(STAMP)  ## Run the fault-injection suite (bad inputs, network, kills, disk full, disclosure)
-	$(BIN)/python -m pytest -m fault -q
+	VA_FAULTS=1 $(BIN)/python -m pytest -m fault -q
 
 lab: $(STAMP)  ## Open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
