@@ -77,7 +77,7 @@ def test_a_failing_check_is_an_item(monkeypatch, demo_store, demo_dataset):
     def broken(ds, inputs, ctx):
         raise KeyError("kolom")
 
-    monkeypatch.setattr(checklist, "SECTIONS", [("Kapot", broken)] + checklist.SECTIONS[:1])
+    monkeypatch.setattr(checklist, "SECTIONS", [("Kapot", broken)] + [s for s in checklist.SECTIONS if s[0] == "Gegevens"])
     result = checklist.from_store(demo_store, demo_dataset.config, "Test", root=ROOT)
     assert "kon niet worden uitgevoerd" in result.sections["Kapot"][0].text
     assert result.sections["Gegevens"]  # the other checks still ran
@@ -117,3 +117,14 @@ def test_the_runner_writes_the_checklist_internally(demo_run: Path):
     assert "BU17011700 Boschoord" in text and "Overig/buitengebied" in text
     assert not list(demo_run.rglob("checklist*"))  # never in the published folder
     assert pd.read_json(path.with_suffix(".json"), typ="series")["gemeente"] == "GM1701"
+
+
+def test_what_was_left_out_of_a_file_for_another_gemeente_is_listed(demo_store, demo_dataset):
+    from veiligheidsanalyse.config import load_config
+
+    own = checklist.from_store(demo_store, demo_dataset.config, "Test", root=ROOT)
+    assert "Configuratie" not in [t for t, items in own.sections.items() if items]
+    other = load_config(ROOT / "config" / "westerveld.yaml", gemeente="GM1690")
+    listed = checklist.from_store(demo_store, other, "Test", root=ROOT).sections["Configuratie"]
+    assert len(listed) == 1 and "veiligheidsanalyse init GM1690" in listed[0].text
+    assert "naam" in listed[0].details and "uitspraken" in listed[0].details

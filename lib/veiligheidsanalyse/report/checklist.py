@@ -212,7 +212,17 @@ def _statement_items(ds, inputs, ctx) -> list[Item]:
     return out
 
 
+def _config_items(ds, inputs, ctx) -> list[Item]:
+    left_out = ds.config.weggelaten
+    if not left_out:
+        return []
+    return [Item(f"De configuratie is geschreven voor een andere gemeente; voor {ds.gemeente_naam} is weggelaten wat "
+                 f"bij die gemeente hoort. Maak met 'veiligheidsanalyse init {ds.gemeente}' een eigen configuratie.",
+                 list(left_out))]
+
+
 SECTIONS: list[tuple[str, Callable]] = [
+    ("Configuratie", _config_items),
     ("Gegevens", _data_items),
     ("Partnerbestanden", _partner_items),
     ("Kernen en wijken (hoofdstuk 03)", _kernen_items),
