@@ -83,13 +83,13 @@ def test_yaml_syntax_error_names_line(tmp_path: Path):
     bad.write_text("gemeente: GM1701\nperiode: {van: 2015, tot\n", encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         load_config(bad)
-    assert "line" in err.value.key
+    assert err.value.line == 3 and "regel 3" in str(err.value) and "geen geldige YAML" in str(err.value)
 
 
 def test_missing_file():
     with pytest.raises(ConfigError) as err:
         load_config("config/bestaat-niet.yaml")
-    assert "not found" in str(err.value)
+    assert "bestand niet gevonden" in str(err.value) and err.value.line is None
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:

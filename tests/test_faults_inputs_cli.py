@@ -175,7 +175,7 @@ def _drop(path: str):
 
 # (id, change of the parsed config or the file's raw text, words the message must contain)
 CONFIG_CASES = [
-    ("unknown_top_key", _set("kleur", "blauw"), ["kleur", "unknown key"]),
+    ("unknown_top_key", _set("kleur", "blauw"), ["kleur", "onbekende sleutel"]),
     ("unknown_nested_key", _set("periode.tot_en_met", 2024), ["periode.tot_en_met"]),
     ("unknown_data_key", _set("data.bron", "cbs"), ["data.bron"]),
     ("unknown_invoer_key", _set("invoer.verplicht", ["halt"]), ["invoer.verplicht"]),
@@ -183,8 +183,8 @@ CONFIG_CASES = [
     ("gemeente_without_prefix", _set("gemeente", "1701"), ["gemeente", "GM1701"]),
     ("gemeente_too_long", _set("gemeente", "GM17011"), ["gemeente"]),
     ("gemeente_as_number", _set("gemeente", 1701), ["gemeente"]),
-    ("gemeente_missing", _drop("gemeente"), ["gemeente", "missing"]),
-    ("period_reversed", _set("periode", {"van": 2024, "tot": 2016}), ["periode", "after"]),
+    ("gemeente_missing", _drop("gemeente"), ["gemeente", "ontbreekt"]),
+    ("period_reversed", _set("periode", {"van": 2024, "tot": 2016}), ["periode", "ligt na"]),
     ("period_one_year", _set("periode", {"van": 2020, "tot": 2020}), ["periode"]),
     ("period_in_future", _set("periode.tot", 2030), ["periode.tot"]),
     ("period_as_text", _set("periode.van", "2015"), ["periode.van"]),
@@ -199,8 +199,8 @@ CONFIG_CASES = [
     ("provincie_member_is_a_name", _set("vergelijking.provincie.gemeenten", ["GM1701", "Meppel"]),
      ["vergelijking.provincie.gemeenten[1]"]),
     ("peers_duplicate_member", _set("vergelijking.peers.gemeenten", ["GM1701", "GM1690", "GM1690"]),
-     ["vergelijking.peers.gemeenten", "twice"]),
-    ("regio_without_name", _drop("vergelijking.regio.naam"), ["vergelijking.regio.naam", "missing"]),
+     ["vergelijking.peers.gemeenten[2]", "twee keer", "GM1690"]),
+    ("regio_without_name", _drop("vergelijking.regio.naam"), ["vergelijking.regio.naam", "ontbreekt"]),
     ("nederland_other_code", _set("vergelijking.nederland", "NL02"), ["vergelijking.nederland"]),
     ("threshold_zero", _set("onthulling.drempel", 0), ["onthulling.drempel"]),
     ("threshold_text", _set("onthulling.drempel", "vijf"), ["onthulling.drempel"]),
@@ -221,7 +221,7 @@ CONFIG_CASES = [
     ("output_a_list", _set("uitvoer", ["a", "b"]), ["uitvoer", "mapnaam"]),
     ("cache_a_number", _set("data.cache", 5), ["data.cache", "mapnaam"]),
     ("inputs_climbing_out", _set("invoer.map", "data/../../elders/{naam}"), ["invoer.map", "buiten het project"]),
-    ("weight_nan", _set("prioriteiten.gewichten.niveau", float("nan")), ["prioriteiten.gewichten.niveau", "finite"]),
+    ("weight_nan", _set("prioriteiten.gewichten.niveau", float("nan")), ["prioriteiten.gewichten.niveau", "eindig getal", ".nan"]),
     ("weight_infinite", _set("prioriteiten.gewichten.beleving", float("inf")), ["prioriteiten.gewichten.beleving"]),
     ("minimum_score_text", _set("prioriteiten.minimum_score", "hoog"), ["prioriteiten.minimum_score", "'hoog'"]),
     ("unknown_theme", _set("prioriteiten.themas", ["04_jeugd", "bestaat_niet"]), ["prioriteiten.themas[1]",
@@ -234,19 +234,19 @@ CONFIG_CASES = [
      ["uitspraken[0].tot", "2031"]),
     ("statement_value_nan", _set("uitspraken", [{"uitspraak": "x", "indicator": "vm_leefbaarheid_cijfer",
                                                  "verwachting": "waarde", "waarde": float("nan")}]),
-     ["uitspraken[0].waarde", "finite"]),
+     ["uitspraken[0].waarde", "eindig getal"]),
     # YAML keeps the last of two equal keys: a second 'onthulling' would silently lower the threshold.
     ("duplicate_section", "gemeente: GM1701\nonthulling:\n  drempel: 5\nonthulling:\n  drempel: 2\n",
-     ["line 4", "'onthulling' appears twice", "line 2"]),
+     ["regel 4", "'onthulling' staat er twee keer", "regel 2"]),
     ("yaml_aliases", "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-                     "c: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\ngemeente: GM1701\n", ["anchors and aliases"]),
-    ("huge_file", "gemeente: GM1701\n" + "# " + "x" * 300_000 + "\n", ["at most", "bytes"]),
-    ("not_a_mapping", "- gemeente: GM1701\n", ["expected a mapping"]),
-    ("yaml_syntax_error", "gemeente: GM1701\nperiode: {van: 2015, tot\n", ["not valid YAML", "line"]),
-    ("yaml_tab_indentation", "gemeente: GM1701\nperiode:\n\tvan: 2015\n", ["not valid YAML"]),
-    ("empty_file", "", ["empty configuration"]),
-    ("not_utf8", "gemeente: GM1701\nnaam: Westerveld \xe9\xe9n\n".encode("latin-1"), ["not UTF-8"]),
-    ("binary_file", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), ["(file)"]),
+                     "c: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\ngemeente: GM1701\n", ["ankers en verwijzingen"]),
+    ("huge_file", "gemeente: GM1701\n" + "# " + "x" * 300_000 + "\n", ["hoogstens", "bytes"]),
+    ("not_a_mapping", "- gemeente: GM1701\n", ["verwacht een blok met sleutels"]),
+    ("yaml_syntax_error", "gemeente: GM1701\nperiode: {van: 2015, tot\n", ["geen geldige YAML", "regel 3"]),
+    ("yaml_tab_indentation", "gemeente: GM1701\nperiode:\n\tvan: 2015\n", ["geen geldige YAML", "regel 3", "tab"]),
+    ("empty_file", "", ["lege configuratie"]),
+    ("not_utf8", "gemeente: GM1701\nnaam: Westerveld \xe9\xe9n\n".encode("latin-1"), ["geen UTF-8", "regel 2"]),
+    ("binary_file", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), ["(bestand)"]),
 ]
 
 
@@ -303,7 +303,7 @@ def test_config_that_contradicts_the_data_exits_2_and_publishes_nothing(tmp_path
 
 def test_missing_config_file(tmp_path: Path):
     code, out, err = run_cli(["run", str(tmp_path / "bestaat-niet.yaml"), "--quiet"])
-    assert code == 2 and "file not found" in err and "Traceback" not in out + err
+    assert code == 2 and "bestand niet gevonden" in err and "Traceback" not in out + err
 
 
 # Options on the command line are input too.
