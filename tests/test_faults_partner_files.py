@@ -233,7 +233,7 @@ def test_run_never_opens_a_link_target_or_a_file_above_the_limit(tmp_path, folde
         fh.truncate(reading.MAX_FILE_BYTES + 1)
     opened.clear()
     code, out, err = check(tmp_path, folder, "run")
-    assert code == 2
+    assert code == 2, out + err
     assert str(outside) not in opened and str(folder / "veiligheidsregio.csv") not in opened
 
 
@@ -254,8 +254,8 @@ def test_xlsx_that_unpacks_beyond_the_limit_is_an_error(tmp_path, folder, monkey
 
 def test_too_many_rows_is_an_error(tmp_path, folder, monkeypatch):
     monkeypatch.setattr(reading, "MAX_ROWS", 5)
-    (folder / "halt.csv").write_text("jaar;delictgroep;aantal\n" + "".join(f"{y};totaal;1\n" for y in range(2010, 2020)),
-                                     encoding="utf-8")
+    rows = "".join(f"{year};totaal;1\n" for year in range(2010, 2020))
+    (folder / "halt.csv").write_text("jaar;delictgroep;aantal\n" + rows, encoding="utf-8")
     code, out, err = check(tmp_path, folder)
     assert_error(code, out, err, "halt.csv", "rijen", "5")
 
@@ -358,7 +358,7 @@ def test_merged_cells_in_the_table_are_an_error_naming_the_range(tmp_path, folde
                    [2023, "vuurwerk", 3], [None, "vernieling", 4]]},
          merge={"halt": ["A1:C1", "A4:A5"]})
     code, out, err = check(tmp_path, folder, command)
-    line = assert_error(code, out, err, "halt.xlsx:halt:4:", "samengevoegde cellen", "A4:A5")
+    assert_error(code, out, err, "halt.xlsx:halt:4:", "samengevoegde cellen", "A4:A5")
     assert "A1:C1" not in err  # a merged title above the table is fine
 
 
@@ -393,7 +393,7 @@ def test_at_most_20_errors_per_file_then_the_count_of_the_rest(tmp_path, folder,
 def test_twenty_errors_are_all_listed(tmp_path, folder):
     rows = "".join(f"2023;onbekend{i:02d};1\n" for i in range(20))
     (folder / "halt.csv").write_text("jaar;delictgroep;aantal\n" + rows, encoding="utf-8")
-    code, out, err = check(tmp_path, folder)
+    code, _, err = check(tmp_path, folder)
     assert code == 2 and len(lines_naming(err, "halt.csv", "FOUT", "onbekende waarde")) == 20
     assert "en nog" not in err
 

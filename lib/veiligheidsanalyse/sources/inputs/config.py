@@ -17,7 +17,8 @@ class InputsConfig:
     files     {kind: file name} when a file is not called after its kind (relative to ``folder``,
               or absolute); for ``verhaal`` the name of the stories folder
     sheets    {kind: sheet name} for xlsx files (default: the sheet named after the kind, else the
-              first sheet with the template's header)
+              one sheet with the template's header; two such sheets are an error, and any other
+              sheet with content is named in a warning)
     required  kinds that must be present (default none: a missing input is reported as "missing")
     chapters  chapter ids that may have a story; when given, other story files are warned about
     """

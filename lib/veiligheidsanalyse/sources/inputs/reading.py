@@ -19,10 +19,14 @@ Symbolic links that point outside the partner folder are refused by the caller
   appear wins); UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252 (reported as a
   warning); bytes that are none of these are reported as a wrong encoding.
 - ``.xlsx`` read with openpyxl in read-only mode from the bytes in memory; the sheet is the one
-  configured, else the one named after the kind, else the first sheet with the template's header.
-  Percent-formatted cells (Excel stores 30% as 0.3) are read as 30. Password-protected workbooks
-  (an OLE2/CFB "EncryptedPackage" container instead of a zip), old .xls files and corrupt zips are
-  recognised and reported, never raised.
+  configured, else the one named after the kind, else the one sheet with the template's header
+  (two such sheets: an error, which one is meant cannot be told). Every other sheet with content
+  is named in a warning (not the templates' own ``toelichting``). Formula cells without a stored
+  result (a file written by a program and never saved by Excel: openpyxl's ``data_only`` gives
+  None, as for an empty cell) and merged cells touching the header or data rows are errors naming
+  the cell or range (:func:`scan_sheet`). Percent-formatted cells (Excel stores 30% as 0.3) are
+  read as 30. Password-protected workbooks (an OLE2/CFB "EncryptedPackage" container instead of a
+  zip), old .xls files and corrupt zips are recognised and reported, never raised.
 - Title rows above the header: the header is the row (of the first 50 non-empty rows) that has the
   most template column names, compared case-, space- and unit-insensitively.
 - Empty rows and columns, rows starting with ``#`` (comments, the template's example row) and
@@ -767,10 +771,11 @@ def read_table(path: Path, template: Template, *, file: str, sheet: str | None =
                             f"({shown}); keep one, name the sheet '{kind}' or name it in the config",
                     found=shown, expected=f"één tabblad met gegevens, of een tabblad '{kind}'")]
             else:
-                candidates = complete or list(sheets)
-                reason = (("het enige tabblad met de kolommen van het sjabloon", "the one sheet with the template's "
-                           "columns") if complete else ("het tabblad dat het meest op het sjabloon lijkt",
-                                                        "the sheet most like the template"))
+                candidates = complete or content or list(sheets)
+                if complete:
+                    reason = "het enige tabblad met de kolommen van het sjabloon", "the one sheet with its columns"
+                else:
+                    reason = "het tabblad dat het meest op het sjabloon lijkt", "the sheet most like the template"
         best = None
         for name in candidates:
             position, score = find_header(sheets[name], template)
