@@ -439,3 +439,22 @@ def test_invisible_characters_are_removed_from_the_names_that_are_loaded(tmp_pat
     assert set(inputs.kern_mapping.kern_code) == {"KN1701-vledder"}
     assert set(inputs.observations.regio_code) == {"KN1701-vledder"}
     assert set(inputs.observations.regio_naam) == {"Vledder"}
+
+
+def test_too_many_cells_in_one_line_is_an_error(tmp_path, folder, monkeypatch):
+    monkeypatch.setattr(reading, "MAX_CELLS", 50)
+    (folder / "halt.csv").write_text("jaar;delictgroep;aantal" + ";" * 100 + "\n2023;totaal;1\n", encoding="utf-8")
+    code, out, err = check(tmp_path, folder)
+    assert_error(code, out, err, "halt.csv", "meer dan 50 cellen")
+
+
+def test_partner_folder_reached_through_a_link_is_read(tmp_path):
+    real = tmp_path / "echt" / "westerveld"
+    real.mkdir(parents=True)
+    (real / "halt.csv").write_text(HALT, encoding="utf-8")
+    (real / "verhaal").mkdir()
+    (real / "verhaal" / "04_jeugd.md").write_text("# Halt\n", encoding="utf-8")
+    (tmp_path / "inputs").symlink_to(real, target_is_directory=True)  # as a project copy links data/inputs
+    code, out, err = check(tmp_path, tmp_path / "inputs")
+    assert code == 0, out + err
+    assert "symbolische link" not in out + err

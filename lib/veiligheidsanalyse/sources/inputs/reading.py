@@ -7,10 +7,10 @@ named like a partner file is an error, never opened, so a FIFO cannot hang the r
 and the limit, and at most the limit is ever read, also when the file grows while it is read. Real
 partner exports are a few hundred kB at most. What is read stays bounded in memory too:
 
-- an xlsx is a zip: its parts may unpack to at most ``MAX_XLSX_UNPACKED_BYTES`` = 200 MB together
+- an xlsx is a zip: its parts may unpack to at most ``MAX_XLSX_UNPACKED_BYTES`` = 100 MB together
   (checked in the zip's directory before unpacking: no zip bomb);
 - at most ``MAX_ROWS`` = 100 000 rows with content per table and ``MAX_CELLS`` = 2 000 000 cells
-  per workbook are read; more is an error naming the limit.
+  per CSV or workbook are read; more is an error naming the limit.
 
 Symbolic links that point outside the partner folder are refused by the caller
 (:mod:`.validate`) before this module sees the path. What is understood:
@@ -56,7 +56,7 @@ from .problems import InputProblem
 from .templates import UNKNOWN_MARKERS, Template, norm_header, norm_value, remove_invisible
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # 20 MB per partner file (table or story), checked before reading
-MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024  # what the parts of one xlsx may unpack to, together
+MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024  # what the parts of one xlsx may unpack to, together
 MAX_ROWS = 100_000  # rows with content per table (a CSV, or one sheet)
 MAX_CELLS = 2_000_000  # cells per workbook, empty cells between filled ones counted
 OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
@@ -432,8 +432,12 @@ class LimitReached(Exception):
 
 def csv_grid(text: str, delimiter: str) -> Grid:
     grid: Grid = []
+    cells_read = 0
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     for number, cells in enumerate(reader, start=1):
+        cells_read += len(cells)
+        if cells_read > MAX_CELLS:
+            raise LimitReached("cellen", "cells", MAX_CELLS)
         if any(not is_empty(c) for c in cells):
             grid.append((number, list(cells)))
             if len(grid) > MAX_ROWS:
