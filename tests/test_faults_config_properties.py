@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,7 @@ def _paths(node, prefix=()):
 
 
 PATHS = list(_paths(SHIPPED))
+ENGLISH = re.compile(r"\b(expected|found|unknown|missing|must|below|above|allowed)\b", re.IGNORECASE)
 ODD_VALUES = st.one_of(st.none(), st.just(float("nan")), st.just(float("inf")), st.just(-1), st.just(10 ** 12),
                        st.just(""), st.just("../../.."), st.just([]), st.just({}), st.just(True), st.text(max_size=5),
                        st.integers(min_value=-10 ** 6, max_value=10 ** 6), st.floats(allow_nan=True))
@@ -72,6 +74,9 @@ def test_any_mutation_is_accepted_or_refused_by_name(path, value, drop):
         config = parse_config(data, source="westerveld.yaml", name="westerveld")
     except ConfigError as exc:
         assert exc.key and exc.message  # names the key and what was expected
+        words = re.sub(r"'[^']*'|\"[^\"]*\"", "", exc.message)  # the value found may be any text
+        assert not ENGLISH.search(words), exc.message  # in Dutch, for Dutch analysts
+        assert exc.line is None and str(exc).startswith("westerveld.yaml: ")  # a mapping, not a file: no line
         return
     # Accepted: nothing non-finite slipped through into the numbers the analysis uses, and no folder
     # climbs out of the project.
