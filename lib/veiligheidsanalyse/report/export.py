@@ -22,6 +22,7 @@ the executed notebook and the log under ``intern/``.
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 from dataclasses import dataclass, field
@@ -269,8 +270,60 @@ def _banner_text(banner: Banner) -> str:
     return text
 
 
+_FIGURE = re.compile(r'(<figure class="va-figure"[^>]*>)\s*(<img\b[^>]*>)(.*?</figure>)', re.S)
+
+
+def _png_width(img_tag: str) -> int | None:
+    """The image's width in pixels: its width attribute, else the PNG header of its data URL."""
+    match = re.search(r'\swidth="(\d+)"', img_tag)
+    if match:
+        return int(match.group(1))
+    match = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/]{32})', img_tag)
+    if match:
+        head = base64.b64decode(match.group(1))
+        if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR":
+            return int.from_bytes(head[16:20], "big")
+    return None
+
+
+def scrollable_figures(body: str) -> str:
+    """Put every figure's image in a box of its own that scrolls sideways (``va-figure-scroll``).
+
+    On a narrow screen the stylesheet keeps an image at least 0.6 of its pixel width
+    (``--va-png-w``), so that its 10 pt text (110 dpi, see plots.py) stays at least 9 CSS px; the
+    image then scrolls inside this box, not the page. The box is focusable and named, so a keyboard
+    can scroll it too.
+    """
+    def replace(match: re.Match) -> str:
+        opening, img, rest = match.groups()
+        number = re.search(r'<span class="va-fignum">\s*(.*?)\.?\s*</span>', rest)
+        label = html.escape(re.sub(r"<[^>]+>", "", number.group(1)).strip() if number else "Figuur", quote=True)
+        width = _png_width(img)
+        style = f' style="--va-png-w: {width}"' if width else ""
+        return (f'{opening}<div class="va-figure-scroll" role="region" tabindex="0" aria-label="{label}, '
+                f'schuift opzij op een smal scherm"{style}>{img}</div>{rest}')
+
+    return _FIGURE.sub(replace, body)
+
+
+def _css_string(text: str) -> str:
+    """Text as a CSS string literal (for generated content such as the print header)."""
+    text = re.sub(r"\s+", " ", text).strip()
+    escaped = "".join(c if c.isalnum() or c in " .,:;()–—-/'" else f"\\{ord(c):x} " for c in text)
+    return f'"{escaped}"'
+
+
+def print_status(status_text: str, banners: list[Banner]) -> str:
+    """The data status for the header of every printed page: the page's banner titles (demodata,
+    voorbeeldgegevens, niet actueel, a failed chapter) and its data badge."""
+    titles = [b.title.strip().rstrip(".") for b in banners if b.kind in ("demo", "stale", "failed") and b.title.strip()]
+    parts = list(dict.fromkeys(titles)) + [f"Gegevens: {status_text}"]
+    return " · ".join(parts)
+
+
 def render_page(body: str, page: PageContext, with_toc: bool = True) -> str:
     title_html, body = split_title(body)
+    body = scrollable_figures(body)
     if title_html is None:
         title_html = html.escape(page.title)
     body, toc = add_toc(body) if with_toc else (body, [])
@@ -285,6 +338,7 @@ def render_page(body: str, page: PageContext, with_toc: bool = True) -> str:
         following = chapters[position + 1] if position + 1 < len(chapters) else None
     method = next((c for c in chapters if c.file == page.method_file and "methode" in c.id), None)
     status_kind, status_text = data_status(page)
+    print_header = print_status(status_text, page.banners)
     return _page_template().render(
         title=html.escape(page.title), title_html=title_html, current=page.current, chapters=chapters,
         gemeente_naam=html.escape(page.gemeente_naam), periode=html.escape(page.periode.replace("-", "–")),
@@ -296,4 +350,6 @@ def render_page(body: str, page: PageContext, with_toc: bool = True) -> str:
         sources=[html.escape(s) for s in page.sources], run_id=html.escape(page.run_id),
         version=html.escape(page.version), git=html.escape(page.git), method=method,
         manifest_file=page.manifest_file, css=stylesheet(),
+        print_header=_css_string(print_header),
+        print_footer=_css_string(f"Veiligheidsanalyse {page.gemeente_naam} — {page.title}"),
     )
