@@ -21,6 +21,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from .config import RunConfig, load_config, resolve
+from . import indicators
 from .data import Dataset, DataStatus, load
 from .paths import intern_dir, project_root
 from .present import format_table_html, html_block
@@ -95,6 +96,7 @@ class Chapter:
     _figure_count: int = 0
     _table_count: int = 0
     _csv_files: set = field(default_factory=set)
+    _anchors: set = field(default_factory=set)  # indicators with an anchor on this page
 
     # ------------------------------------------------------------------ facts
     @property
@@ -146,21 +148,40 @@ class Chapter:
     def text(self, text: str) -> None:
         html_block(f"<p>{html.escape(text)}</p>")
 
+    def anchor(self, *indicator_ids: str) -> None:
+        """Mark where indicators are first shown on this page (``indicators.anchor``), so that the
+        priorities and the index can link straight to them; later mentions add no second id."""
+        new = [i for i in indicator_ids if i not in self._anchors]
+        self._anchors.update(new)
+        if new:
+            html_block("".join(f'<span class="va-anchor" id="{html.escape(indicators.anchor(i), quote=True)}">'
+                               "</span>" for i in new))
+
     def bullets(self, items: Iterable[str]) -> None:
         html_block("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
 
     def priority(self, title: str, evidence_for: Iterable[str], evidence_against: Iterable[str],
-                 link: tuple[str, str] | None = None) -> None:
-        """A proposed priority: its title, the evidence for and against it, and where the figures are shown."""
+                 link: tuple[str, str] | None = None, size: Iterable[str] = (),
+                 links: Iterable[tuple[str, str]] = ()) -> None:
+        """A proposed priority: its title, the size of the problem, the evidence for and against it, and
+        where the figures are shown (``links``: label and href of each indicator's place on its page)."""
         against = list(evidence_against) or ["geen gunstige uitkomsten binnen dit thema"]
-        parts = [f"<h3>{html.escape(title)}</h3>", "<p><strong>Waarom:</strong></p><ul>"]
+        parts = [f"<h3>{html.escape(title)}</h3>"]
+        size = list(size)
+        if size:
+            parts.append("<p><strong>Hoe groot:</strong></p><ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in size)
+                         + "</ul>")
+        parts.append("<p><strong>Waarom:</strong></p><ul>")
         parts += [f"<li>{html.escape(item)}</li>" for item in evidence_for]
         parts.append("</ul><p><strong>Daartegenover:</strong></p><ul>")
         parts += [f"<li>{html.escape(item)}</li>" for item in against]
         parts.append("</ul>")
+        shown = [f'<a href="{html.escape(href, quote=True)}">{html.escape(label)}</a>' for label, href in links]
         if link is not None:
             href, label = link
-            parts.append(f'<p>Zie <a href="{html.escape(href, quote=True)}">{html.escape(label)}</a>.</p>')
+            shown.append(f'<a href="{html.escape(href, quote=True)}">{html.escape(label)}</a>')
+        if shown:
+            parts.append(f"<p>De cijfers: {', '.join(shown)}.</p>")
         html_block("\n".join(parts))
 
     def note(self, text: str) -> None:

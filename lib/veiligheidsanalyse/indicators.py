@@ -135,3 +135,9 @@ def for_table(table_id: str) -> list[Indicator]:
 
 def for_input(kind: str) -> list[Indicator]:
     return [i for i in catalogue().values() if i.input_kind == kind]
+
+
+def anchor(indicator_id: str) -> str:
+    """The id of the place on its chapter page where an indicator is first shown (a table row or
+    figure): priorities and the index link to it."""
+    return "indicator-" + indicator_id.lower().replace("_", "-")

@@ -77,6 +77,7 @@ def show_profile_table(ch: Chapter, found: dict, name: str, caption: str) -> Non
         return
     table, colours = analysis.profile_table(list(found.values()))
     ids = [i for p in found.values() for i in source_ids(ch, p)]
+    ch.anchor(*(p.indicator.id for p in found.values()))
     ch.table(table, name, caption=caption, classes=colours, sources=ids,
              source="zie de bronnen onderaan de pagina; toetsen: zie Methode en bronnen")
 
@@ -91,6 +92,7 @@ def show_trend(ch: Chapter, p: CountProfile, name: str, caption: str | None = No
     alt = (f"Lijngrafiek van {p.indicator.label.lower()} per jaar in {ch.gemeente_naam} en de vergelijkingsgroepen; "
            f"{p.trend_verdict}.")
     data = df.rename(columns={"rate": "cijfer", "lower": "ondergrens_95", "upper": "bovengrens_95"})
+    ch.anchor(p.indicator.id)
     ch.figure(fig, name, caption=caption, alt=alt, data=data, source=_source(p), sources=source_ids(ch, p))
 
 
@@ -115,6 +117,7 @@ def show_funnel(ch: Chapter, p: CountProfile, name: str) -> None:
     flag_text = flag.iloc[0] if len(flag) else "onbekend"
     from ..stats.verdicts import verdict_funnel
 
+    ch.anchor(p.indicator.id)
     ch.figure(fig, name,
               caption=(f"Trechterdiagram ({p.period_label}): {p.indicator.label.lower()} van alle vergelijkingsgemeenten "
                        "tegen hun omvang, met 95%- en 99,8%-grenzen rond hun gezamenlijke gemiddelde"
@@ -193,6 +196,7 @@ def survey_chart(ch: Chapter, found: dict, name: str, caption: str) -> None:
     df = pd.DataFrame(rows).drop_duplicates()
     pct = df[df["indicator"].str.contains("%")]
     if len(pct):
+        ch.anchor(*(p.indicator.id for p in found.values() if p.indicator.label in set(pct["indicator"])))
         pct = pct.assign(label=pct["indicator"].str.replace(r" \(%\)", "", regex=True) + " — " + pct["gebied"])
         fig = plots.interval_chart(pct, label="label", value="waarde", lower="ondergrens", upper="bovengrens",
                                    xlabel="Procent van de inwoners (15+)",

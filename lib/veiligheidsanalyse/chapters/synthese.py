@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import analysis
+from .. import analysis, indicators
 from ..analysis import CountProfile, FamilyEntry, SurveyProfile
 from ..data import Dataset
 from ..indicators import catalogue, indicator as get_indicator
@@ -123,6 +123,8 @@ class Priority:
     evidence: list[str] = field(default_factory=list)  # for: the unfavourable results that put it here
     against: list[str] = field(default_factory=list)  # against: favourable results in the same theme
     indicators: list[str] = field(default_factory=list)
+    size: list[str] = field(default_factory=list)  # per supporting indicator: count, rate, comparison, trend
+    links: list[tuple[str, str]] = field(default_factory=list)  # (label, "<chapter>.html#<anchor>") per indicator
 
     @property
     def onderbouwing(self) -> str:
@@ -191,6 +193,21 @@ def priorities(scores: pd.DataFrame, count: int = 5, minimum: float = 1.0) -> li
     for pr in ranked:
         pr.rank = 1 + sum(other.score > pr.score for other in ranked)
     return [pr for pr in ranked if pr.rank <= count]
+
+
+def describe_size(pr: Priority, profiles: dict) -> None:
+    """The size of the problem behind a priority (each supporting indicator's count, rate, comparison
+    with NL and trend) and where its figures are: the indicator's place on its chapter page."""
+    pr.size = [profiles[i].sentence() for i in pr.indicators if i in profiles]
+    pr.links = [(profiles[i].indicator.label, f"{profiles[i].indicator.chapter}.html#{indicators.anchor(i)}")
+                for i in pr.indicators if i in profiles]
+
+
+def priority_record(pr: Priority, ranked: list[Priority]) -> dict:
+    """A priority as the index and the chapter pages read it (the synthesis' findings file)."""
+    return {"plaats": rank_label(pr, ranked), "titel": pr.title, "onderbouwing": pr.onderbouwing,
+            "daartegenover": pr.tegen, "score": pr.score, "hoofdstuk": pr.theme, "omvang": pr.size,
+            "cijfers": [{"label": label, "href": href} for label, href in pr.links]}
 
 
 def _in_sentence(label: str) -> str:
@@ -744,5 +761,7 @@ def analyse(ds: Dataset, notes: pd.DataFrame | None = None) -> Synthesis:
     tests = tests_of(entries, ds.family, profiles)
     scores = score_indicators(profiles, tests, weights, themes)
     ranked = priorities(scores, int(cfg.get("aantal", 5)), float(cfg.get("minimum_score", 1.0)))
+    for pr in ranked:
+        describe_size(pr, profiles)
     statements = check_statements(ds, profiles, notes)
     return Synthesis(profiles, tests, scores, ranked, statements, weights, themes, family.table(entries, ds.family))

@@ -18,13 +18,101 @@ def _findings(run_dir: Path, chapter: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _priority_item(p: dict) -> str:
+_FIGURES_HREF = re.compile(r"^[0-9a-z_]+\.html(#[a-z0-9-]+)?$")
+
+
+def figures_link(run_dir: Path, href: str) -> str:
+    """``href`` ("01_x.html#indicator-y") when that page has that anchor, else the page itself (a
+    chapter that does not show the indicator in a table or figure of its own); "" when it is no page
+    of this run."""
+    if not _FIGURES_HREF.match(href or ""):
+        return ""
+    page, _, anchor = href.partition("#")
+    path = run_dir / page
+    if not path.exists():
+        return ""
+    return href if anchor and f'id="{anchor}"' in path.read_text(encoding="utf-8") else page
+
+
+def _priority_item(p: dict, run_dir: Path) -> str:
     place = html.escape(str(p.get("plaats", "") or ""))
     title = html.escape(str(p.get("titel", "")))
-    why = html.escape(str(p.get("onderbouwing", "") or ""))
-    against = html.escape(str(p.get("daartegenover", "") or ""))
-    return ("<li>" + (f"{place}. " if place else "") + f"<strong>{title}</strong>" + (f" — {why}" if why else "")
-            + (f". Daartegenover: {against}" if against else "") + "</li>")
+    rows = []
+    size = [str(s) for s in p.get("omvang") or []]
+    if size:
+        rows.append("<li><strong>Hoe groot:</strong> " + " ".join(html.escape(s) for s in size) + "</li>")
+    if p.get("onderbouwing"):
+        rows.append(f"<li><strong>Waarom:</strong> {html.escape(str(p['onderbouwing']))}</li>")
+    if p.get("daartegenover"):
+        rows.append(f"<li><strong>Daartegenover:</strong> {html.escape(str(p['daartegenover']))}</li>")
+    links = []
+    for item in p.get("cijfers") or []:
+        href = figures_link(run_dir, str(item.get("href", ""))) if isinstance(item, dict) else ""
+        if href:
+            links.append(f'<a href="{html.escape(href, quote=True)}">{html.escape(str(item.get("label", "")))}</a>')
+    if links:
+        rows.append("<li><strong>De cijfers:</strong> " + ", ".join(links) + "</li>")
+    return ("<li>" + (f"{place}. " if place else "") + f"<strong>{title}</strong>"
+            + (f'<ul class="va-priority-detail">{"".join(rows)}</ul>' if rows else "") + "</li>")
+
+
+def _write(page: Path, text: str) -> None:
+    tmp = page.with_name(page.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(page)
+
+
+def _point_at_existing_anchors(page: Path, records: list[dict], run_dir: Path) -> None:
+    """The synthesis page links each priority's indicators to their place on the chapter pages;
+    where a chapter shows an indicator without a place of its own, the link goes to the page."""
+    if not page.exists():
+        return
+    text = page.read_text(encoding="utf-8")
+    changed = text
+    for p in records:
+        for item in p.get("cijfers") or []:
+            href = str(item.get("href", "")) if isinstance(item, dict) else ""
+            target = figures_link(run_dir, href)
+            if href and target and target != href:
+                changed = changed.replace(f'href="{html.escape(href, quote=True)}"', f'href="{html.escape(target, quote=True)}"')
+    if changed != text:
+        _write(page, changed)
+
+
+def mark_priorities(run_dir: Path, synthesis_id: str) -> None:
+    """Mark on each chapter page the proposed priorities its indicators support, under its key
+    findings, linking to where they are shown on the page (the synthesis runs beside the chapters,
+    so this is added once every page is written)."""
+    records = [p for p in _findings(run_dir, synthesis_id).get("priorities", []) if isinstance(p, dict)]
+    _point_at_existing_anchors(run_dir / f"{synthesis_id}.html", records, run_dir)
+    by_chapter: dict[str, list[dict]] = {}
+    for p in records:
+        if re.fullmatch(r"[0-9a-z_]+", str(p.get("hoofdstuk", ""))):
+            by_chapter.setdefault(p["hoofdstuk"], []).append(p)
+    for chapter, items in by_chapter.items():
+        page = run_dir / f"{chapter}.html"
+        if not page.exists():
+            continue
+        text = page.read_text(encoding="utf-8")
+        end = re.search(r'<section class="va-findings"[^>]*>.*?</section>', text, flags=re.S)
+        if end is None or "va-priority-mark" in text:
+            continue
+        lines = []
+        for p in items:
+            links = []
+            for item in p.get("cijfers") or []:
+                href = figures_link(run_dir, str(item.get("href", ""))) if isinstance(item, dict) else ""
+                if href.startswith(f"{chapter}.html#"):
+                    links.append(f'<a href="#{html.escape(href.split("#", 1)[1], quote=True)}">'
+                                 f'{html.escape(str(item.get("label", "")))}</a>')
+            lines.append(f"<li>Voorgestelde prioriteit {html.escape(str(p.get('plaats', '')))}: "
+                         f"<strong>{html.escape(str(p.get('titel', '')))}</strong>"
+                         + (f" — zie {', '.join(links)}" if links else "") + "</li>")
+        mark = ('<section class="va-priority-mark" aria-labelledby="prioriteit-hier"><h2 id="prioriteit-hier">'
+                "Dit hoofdstuk onderbouwt een voorgestelde prioriteit</h2><ul>" + "".join(lines) + "</ul>"
+                f'<p class="va-note">Waarom, en wat ertegenover staat: zie de <a href="{html.escape(synthesis_id)}.html">'
+                "synthese</a>.</p></section>")
+        _write(page, text[:end.end()] + mark + text[end.end():])
 
 
 OVERVIEW_SECTION = "Alle indicatoren in één overzicht"  # the synthesis' section with the full verdicts
@@ -75,7 +163,8 @@ def index_body(run_dir: Path, gemeente_naam: str, periode: str, links: list[dict
         ok = results.get(synthesis["id"], {}).get("status") == "ok"
         if priorities:
             # A list with the places written out: equal scores share a place ("2 (gedeeld)").
-            parts.append('<ul class="va-priorities">' + "".join(_priority_item(p) for p in priorities) + "</ul>")
+            parts.append('<ul class="va-priorities">' + "".join(_priority_item(p, run_dir) for p in priorities)
+                         + "</ul>")
             parts.append(f'<p class="va-more"><a href="{html.escape(synthesis["file"])}">Hoe de prioriteiten zijn '
                          "bepaald</a></p>")
         elif not ok:

@@ -458,7 +458,7 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
         pool.close()
 
     # ---- pages of reused chapters, indexes, manifests
-    from .index import write_index
+    from .index import mark_priorities, write_index
     from .manifest import write_manifest
     from .worker import render_chapter_page
 
@@ -478,6 +478,9 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
                 html_text = render_chapter_page(t.jobs[ch], body, findings, r)
                 (t.run_dir / f"{ch}.html").write_text(html_text, encoding="utf-8")
         if t.kind == "gemeente":
+            synthesis = next((ch for ch in t.chapters if ch.startswith("90_") and t.results[ch].get("status") == "ok"), None)
+            if synthesis is not None:
+                mark_priorities(t.run_dir, synthesis)
             write_index(t.run_dir, t.config, t.data, t.links, t.results, t.page_common)
         else:
             _write_region_index(t)
