@@ -458,3 +458,11 @@ def test_partner_folder_reached_through_a_link_is_read(tmp_path):
     code, out, err = check(tmp_path, tmp_path / "inputs")
     assert code == 0, out + err
     assert "symbolische link" not in out + err
+
+
+def test_configured_link_out_of_the_folder_is_reported_once(tmp_path, folder, outside):
+    (folder / "Halt 2024.csv").symlink_to(outside)
+    code, out, err = check(tmp_path, folder, bestanden={"halt": "Halt 2024.csv"})
+    assert_error(code, out, err, "Halt 2024.csv", "symbolische link")
+    assert len(lines_naming(err, "Halt 2024.csv", "symbolische link")) == 1, err
+    assert SECRET not in out + err

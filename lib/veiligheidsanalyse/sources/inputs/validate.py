@@ -208,6 +208,9 @@ def outside_link(path: Path, folder: Path) -> bool:
     return os.path.commonpath([real_base, real]) != real_base
 
 
+LINK_FOUND = "symbolische link naar buiten de map"
+
+
 def link_problem(path: Path, kind: str | None = None) -> InputProblem:
     """A link out of the partner folder: named by the link only (its target is not shown, nor read)."""
     return InputProblem(
@@ -216,7 +219,7 @@ def link_problem(path: Path, kind: str | None = None) -> InputProblem:
                 "die wordt niet gevolgd en niet gelezen. Zet het bestand zelf in de map / this is a symbolic link "
                 "to a place outside the partner folder; it is not followed or read. Put the file itself in the "
                 "folder",
-        found="symbolische link naar buiten de map", expected="een gewoon bestand in de map met partnerbestanden")
+        found=LINK_FOUND, expected="een gewoon bestand in de map met partnerbestanden")
 
 
 def locate(config: InputsConfig, kind: str, listing: list[Path]) -> tuple[Path | None, list[InputProblem]]:
@@ -930,12 +933,14 @@ def _check_inputs(config: InputsConfig, gemeente_code: str, gemeente_naam: str,
             found=type(exc).__name__, expected="een leesbare map"))
         return result
     refused = {path for path in listing if outside_link(path, config.folder)}
+    refused_names = {_display(path) for path in refused}
     result.problems += [link_problem(path) for path in sorted(refused)]
     result.problems += _unrecognised(config, listing)
     kernen: dict[str, str] | None = None
     for kind in ("kernen",) + tuple(k for k in TABLE_KINDS if k != "kernen"):
         path, problems = locate(config, kind, listing)
-        result.problems += problems
+        # a configured name for an entry refused above: reported once
+        result.problems += [p for p in problems if not (p.found == LINK_FOUND and p.file in refused_names)]
         if path in refused:
             continue  # a link out of the folder: refused above, not "missing"
         if path is None:
