@@ -123,8 +123,12 @@ def png_size(png: bytes) -> tuple[int, int]:
 
 def trend_chart(df: pd.DataFrame, *, x: str = "jaar", y: str = "waarde", lower: str | None = "ondergrens",
                 upper: str | None = "bovengrens", group: str = "regio_naam", highlight: str | None = None,
-                ylabel: str = "", title: str = "", breaks: Sequence[int] = (), integer_x: bool = True):
-    """Lines per region over time; the highlighted region (the gemeente) with its 95% interval band."""
+                ylabel: str = "", title: str = "", breaks: Sequence[int] = (), integer_x: bool = True,
+                reference: float | None = None):
+    """Lines per region over time; the highlighted region (the gemeente) with its 95% interval band.
+
+    Counts and rates start at 0. An index (``reference=100``) is about change: its axis fits the lines,
+    with a line at the reference, and each line is named at its end so lines close together stay apart."""
     fig, ax = plt.subplots(figsize=(7.5, 3.8))
     groups = list(dict.fromkeys(df[group]))
     others = [g for g in groups if g != highlight]
@@ -148,10 +152,34 @@ def trend_chart(df: pd.DataFrame, *, x: str = "jaar", y: str = "waarde", lower: 
         ax.set_title(title, loc="left")
     if integer_x:
         ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
-    ax.set_ylim(bottom=0)
     dutch_axis(ax)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
+    if reference is None:
+        ax.set_ylim(bottom=0)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
+    else:
+        ax.axhline(reference, color=GREY, linewidth=0.8, linestyle="--", zorder=1)
+        _label_line_ends(ax, df, x, y, group)  # instead of a legend
     return fig
+
+
+def _label_line_ends(ax, df: pd.DataFrame, x: str, y: str, group: str) -> None:
+    """The name of each line next to its last point, nudged apart when ends lie close together."""
+    ends = []
+    for line in ax.get_lines():
+        name = line.get_label()
+        part = df[df[group] == name].dropna(subset=[y]).sort_values(x)
+        if len(part):
+            ends.append([float(part[y].iloc[-1]), name, line.get_color(), part[x].iloc[-1]])
+    if not ends:
+        return
+    low, high = ax.get_ylim()
+    gap = (high - low) * 0.06
+    ends.sort()
+    for i in range(1, len(ends)):
+        ends[i][0] = max(ends[i][0], ends[i - 1][0] + gap)
+    for value, name, colour, last_x in ends:
+        ax.annotate(name, (last_x, value), xytext=(6, 0), textcoords="offset points", va="center", fontsize=9,
+                    color=colour, annotation_clip=False)
 
 
 def interval_chart(df: pd.DataFrame, *, label: str, value: str, lower: str, upper: str,
