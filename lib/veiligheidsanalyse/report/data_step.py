@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -440,8 +441,7 @@ def store_cache_key(config: RunConfig, root: Path, naam: str, resolution, exampl
     files = {}
     for folder in folders:
         if folder is not None and folder.is_dir():
-            files[str(folder)] = {str(p.relative_to(folder)): sha256_file(p)
-                                  for p in sorted(folder.rglob("*")) if p.is_file()}
+            files[str(folder)] = _input_fingerprints(folder, sha256_file)
     versions = dependency_versions()
     candidates = {t: [[s.snapshot_id, s.provenance.get("sha256"), str(s.path)]
                       for s in [r.snapshot] + [a.snapshot for a in r.alternatives] if s is not None]
@@ -454,6 +454,35 @@ def store_cache_key(config: RunConfig, root: Path, naam: str, resolution, exampl
         "code": store_code_hash(),
         "dependencies": {k: versions.get(k) for k in ("pandas", "pyarrow", "numpy", "openpyxl", "python")},
     })
+
+
+def _input_fingerprints(folder: Path, sha256_file) -> dict[str, str]:
+    """What each file in a partner folder is, for the store's cache key, read only where the partner
+    check reads it: a link out of the folder, a special file or a file above the size limit is
+    described (the check refuses it, naming it) but never opened."""
+    from ..sources.inputs.reading import MAX_FILE_BYTES
+
+    inside = folder.resolve()
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        for name in sorted(filenames + [d for d in dirnames if (Path(dirpath) / d).is_symlink()]):
+            path = Path(dirpath) / name
+            key = str(path.relative_to(folder))
+            if path.is_symlink() and not path.resolve().is_relative_to(inside):
+                out[key] = "link buiten de map"
+                continue
+            try:
+                info = path.stat()
+            except OSError:
+                out[key] = "onleesbaar"
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                out[key] = "geen gewoon bestand"
+            elif info.st_size > MAX_FILE_BYTES:
+                out[key] = f"te groot:{info.st_size}:{info.st_mtime_ns}"
+            else:
+                out[key] = sha256_file(path)
+    return dict(sorted(out.items()))
 
 
 def _link_tree(src: Path, dst: Path) -> None:
