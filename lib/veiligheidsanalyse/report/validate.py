@@ -21,17 +21,28 @@ from ..config import ConfigError, load_config_for_command, resolve
 from ..paths import project_root
 
 
-def _local_snapshots(config, root: Path) -> dict:
-    from ..sources.snapshots import latest_snapshot
+def _local_snapshots(config, root: Path, stream=None) -> dict:
+    """The newest intact local snapshot of each table (cache, else demo), for the gemeente names. A
+    damaged copy is named and passed over here (the checklist's data step then sets it aside in
+    ``rejected/``, as a run does)."""
+    from ..sources.snapshots import SnapshotError, list_snapshots
     from ..sources.tables import TABLES
 
     found = {}
     for folder in (resolve(root, config.data.cache), resolve(root, config.data.demo)):
         for table_id in TABLES:
-            if table_id not in found:
-                snap = latest_snapshot(folder, table_id)
-                if snap is not None:
-                    found[table_id] = snap
+            if table_id in found:
+                continue
+            for snap in reversed(list_snapshots(folder, table_id)):
+                try:
+                    snap.verify()
+                    snap.metadata  # noqa: B018 - read it: a missing or damaged file raises here
+                except SnapshotError as exc:
+                    print(f"Let op: tabel {table_id}: de opgeslagen kopie {snap.snapshot_id} is beschadigd ({exc}); "
+                          "een run zet die apart en gebruikt een eerdere kopie.", file=stream or sys.stdout)
+                    continue
+                found[table_id] = snap
+                break
     return found
 
 
@@ -95,7 +106,7 @@ def _validate_gemeente(config, stream) -> int:
     from .data_step import _known_gemeenten_kwarg, gemeente_naam, inputs_folder
 
     root = project_root()
-    snapshots = _local_snapshots(config, root)
+    snapshots = _local_snapshots(config, root, stream)
     try:
         naam = gemeente_naam(config, snapshots)
     except ConfigError as exc:

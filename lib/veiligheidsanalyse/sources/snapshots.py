@@ -71,16 +71,21 @@ class Snapshot:
             with gzip.open(self.path / DATA_FILE, "rt", encoding="utf-8") as fh:
                 return json.load(fh)
         except (OSError, ValueError) as exc:
-            raise SnapshotError(f"{self.path / DATA_FILE}: cannot be read ({exc})") from exc
+            raise SnapshotError(f"{self.path / DATA_FILE}: niet te lezen ({exc})") from exc
 
     def verify(self) -> None:
         """Check every file against the sha256 recorded in provenance.json."""
         recorded = self.provenance.get("sha256", {})
         for name in (DATA_FILE, METADATA_FILE):
-            actual = sha256_file(self.path / name)
+            try:
+                actual = sha256_file(self.path / name)
+            except FileNotFoundError as exc:
+                raise SnapshotError(f"{self.path / name}: ontbreekt") from exc
+            except OSError as exc:
+                raise SnapshotError(f"{self.path / name}: niet te lezen") from exc
             if recorded.get(name) != actual:
                 raise SnapshotError(
-                    f"{self.path / name}: sha256 {actual[:12]}… does not match provenance.json "
+                    f"{self.path / name}: sha256 {actual[:12]}… klopt niet met provenance.json "
                     f"({str(recorded.get(name))[:12]}…)"
                 )
 
@@ -89,9 +94,9 @@ def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise SnapshotError(f"{path}: missing") from exc
+        raise SnapshotError(f"{path}: ontbreekt") from exc
     except ValueError as exc:
-        raise SnapshotError(f"{path}: not valid JSON ({exc})") from exc
+        raise SnapshotError(f"{path}: geen geldige JSON ({exc})") from exc
 
 
 def sha256_file(path: Path) -> str:
