@@ -42,3 +42,23 @@ def test_the_index_shows_every_indicator_at_a_glance(demo_run: Path):
     assert words <= {"ongunstig", "gunstig", "verschil", "geen verschil", "—"} and "ongunstig" in words
     anchor = re.search(r'href="90_synthese\.html#([^"]+)"', index).group(1)
     assert f'id="{anchor}"' in (demo_run / "90_synthese.html").read_text(encoding="utf-8")
+
+
+def test_csv_numbers_are_written_at_a_meaningful_precision(demo_run):
+    """No float noise ("4,492326542600187e-73", "2,1234567"): 2 decimals, or 4 significant digits."""
+    import csv
+    import re
+
+    number = re.compile(r"^-?\d+,(\d+)(e-?\d+)?$")
+    checked = 0
+    for path in sorted((demo_run / "csv").glob("*.csv")):
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            for row in csv.reader(fh, delimiter=";"):
+                for cell in row:
+                    m = number.match(cell)
+                    if not m:
+                        continue
+                    checked += 1
+                    digits = cell.split("e")[0].lstrip("-").replace(",", "").lstrip("0")
+                    assert len(m.group(1)) <= 2 or len(digits) <= 4, (path.name, cell)
+    assert checked > 100

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html as htmlmod
 import itertools
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,16 @@ class Claim:
 
     def shown(self, decimals: int) -> str:
         return format_nl(self.value, decimals)
+
+    @property
+    def error(self) -> float:
+        """How far the exact number can be from ``value``: half the last unit shown, or for a CSV value
+        half the last unit it is written with (2 decimals, or 4 significant digits below 1)."""
+        if self.decimals is not None:
+            return 0.5 * 10 ** -self.decimals
+        if abs(self.value) >= 1 or self.value == 0:
+            return 0.005
+        return 0.5 * 10 ** (math.floor(math.log10(abs(self.value))) - 3)
 
 
 # ----------------------------------------------------------------------------------- reading the pages
@@ -223,7 +234,11 @@ def contradictions(found: list[Claim]) -> list[str]:
             if x.decimals is not None and y.decimals is not None and x.decimals != y.decimals:
                 continue  # two different roundings of one number: compared with the exact one instead
             decimals = min(d for d in (x.decimals, y.decimals, 6) if d is not None)
-            if x.shown(decimals) != y.shown(decimals):
+            if x.decimals is not None and x.decimals == y.decimals:
+                differ = x.shown(decimals) != y.shown(decimals)
+            else:  # a CSV value (itself rounded): the two must be roundings of one number
+                differ = abs(x.value - y.value) > x.error + y.error + 1e-9
+            if differ:
                 period = f"{years[0]}" if years[0] == years[1] else f"{years[0]}-{years[1]}"
                 problems.append(f"{ind} {period} ({kind}): {x.shown(decimals)} in {x.where}, "
                                 f"{y.shown(decimals)} in {y.where}")

@@ -68,15 +68,27 @@ def _slug(name: str, sep: str = "-") -> str:
     return re.sub(r"[^a-z0-9]+", sep, name.lower()).strip(sep) or "x"
 
 
+P_VALUE_COLUMN = re.compile(r"^p(_|$)|p_waarde|p_value")
+
+
 def csv_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """The frame as written to CSV: float columns holding only whole numbers become integers."""
+    """The frame as written to CSV, at the precision that means something: whole numbers as integers;
+    p-values to 4 significant digits; other numbers to 2 decimals, or 4 significant digits below 1
+    (a rate per inhabitant, a share). Enough to recompute every verdict, none of the float noise."""
     out = df.copy()
     for column in out.columns:
         values = out[column]
-        if pd.api.types.is_float_dtype(values):
-            finite = values.dropna()
-            if len(finite) and (finite == finite.round()).all() and finite.abs().max() < 2**53:
-                out[column] = values.astype("Int64")
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        finite = values.dropna()
+        if len(finite) and (finite == finite.round()).all() and finite.abs().max() < 2**53:
+            out[column] = values.astype("Int64")
+            continue
+        significant = values.map(lambda x: float(f"{x:.4g}") if pd.notna(x) else x)
+        if P_VALUE_COLUMN.search(str(column)):
+            out[column] = significant
+        else:
+            out[column] = values.round(2).where(values.abs() >= 1, significant)
     return out
 
 
@@ -315,7 +327,7 @@ class Chapter:
         """Write the numbers behind a figure or table to csv/<chapter>__<name>.csv; return the link.
 
         Dutch spreadsheet conventions: semicolon separator, decimal comma, UTF-8 with BOM (Excel).
-        Values are written unrounded (what was drawn or tabulated), whole numbers without ",0".
+        Values are written at their meaningful precision (:func:`csv_frame`), whole numbers without ",0".
         ``status`` (the data status of the numbers) fills the last column, ``gegevensstatus``.
         A name used twice in one chapter (a table and a figure both called "monitor") gets a suffix
         (``_figuur``, ``_tabel``, then a number), so one never overwrites the other's numbers.
