@@ -61,18 +61,21 @@ def known_region_codes(snapshots: dict[str, Snapshot]) -> set[str]:
 
 def snapshot_labels(snapshots: dict[str, Snapshot], kinds: dict[str, str] | None = None) -> dict[str, str]:
     """Table id -> source line for page footers: publisher, id, title, retrieval and table dates, status."""
-    from .status import KIND_WORDS
+    from .status import KIND_WORDS, date_nl
 
     labels = {}
     for table_id, snap in snapshots.items():
         prov = snap.provenance
         title = snap.metadata.get("TableInfos", {}).get("Title", "")
-        retrieved = str(prov.get("retrieved_at", ""))[:10]
-        modified = str(prov.get("table_modified", ""))[:10]
         kind = (kinds or {}).get(table_id, "demo" if prov.get("demo") else "actueel")
-        status = {"demo": " (DEMODATA)", "opgeslagen": f" ({KIND_WORDS['opgeslagen']})"}.get(kind, "")
-        labels[table_id] = (f"{TABLES[table_id].publisher} {table_id} — {title}; opgehaald {retrieved}, "
-                            f"tabel bijgewerkt {modified}{status}")
+        if kind == "demo":  # generated here, never retrieved: no dates that suggest otherwise
+            labels[table_id] = (f"{TABLES[table_id].publisher} {table_id} — {title}; DEMODATA: verzonnen cijfers in "
+                                "de vorm van de echte tabel")
+            continue
+        status = f" ({KIND_WORDS['opgeslagen']})" if kind == "opgeslagen" else ""
+        labels[table_id] = (f"{TABLES[table_id].publisher} {table_id} — {title}; opgehaald "
+                            f"{date_nl(prov.get('retrieved_at'))}, tabel bijgewerkt {date_nl(prov.get('table_modified'))}"
+                            f"{status}")
     return labels
 
 
