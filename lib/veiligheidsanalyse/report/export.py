@@ -314,9 +314,9 @@ def _css_string(text: str) -> str:
 
 
 def print_status(status_text: str, banners: list[Banner]) -> str:
-    """The data status for the header of every printed page: the page's banner titles (demodata,
-    voorbeeldgegevens, niet actueel, a failed chapter) and its data badge."""
-    titles = [b.title.strip().rstrip(".") for b in banners if b.kind in ("demo", "stale", "failed") and b.title.strip()]
+    """The data status for the header of every printed page: the titles of the page's banners
+    (demodata, voorbeeldgegevens, niet actueel, a failed chapter) and its data badge."""
+    titles = [b.title.strip().rstrip(".") for b in banners if b.title.strip()]
     parts = list(dict.fromkeys(titles)) + [f"Gegevens: {status_text}"]
     return " · ".join(parts)
 
