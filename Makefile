@@ -33,8 +33,11 @@ test: $(STAMP)  ## Run the test suite
 faults: $(STAMP)  ## Run the fault-injection suite (bad inputs, network, kills, disk full, disclosure)
 	VA_FAULTS=1 $(BIN)/python -m pytest -m fault -q
 
+# JupyterLab serves the project folder (so the CSV links in the outputs, in outputs/interactief/, open)
+# and starts in notebooks/; in a container as root it needs --allow-root. It prints its URL.
+LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(STAMP)  ## Open the notebooks in JupyterLab
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks $(LAB_ROOT_FLAG)
 
 clean:  ## Remove built reports and caches (keeps .venv, data/cache snapshots and data/demo)
 	rm -rf outputs/*/ outputs/.intern outputs/.extern outputs/.cache outputs/.tmp outputs/.locks outputs/logs .pytest_cache

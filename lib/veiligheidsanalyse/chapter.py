@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from .config import RunConfig, load_config, resolve
 from . import indicators
 from .data import Dataset, DataStatus, load
 from .paths import intern_dir, project_root
-from .present import format_table_html, html_block
+from .present import format_table_html, html_block, lab_stylesheet
 
 
 INPUTS_DIR = "inputs"  # inside a store: partner tables, the buurt->kern mapping and the stories
@@ -109,6 +110,7 @@ class Chapter:
     _table_count: int = 0
     _csv_files: set = field(default_factory=set)
     _anchors: set = field(default_factory=set)  # indicators with an anchor on this page
+    interactive: bool = False  # opened in JupyterLab (not by the runner): styled outputs, CSV links from notebooks/
 
     # ------------------------------------------------------------------ facts
     @property
@@ -146,6 +148,8 @@ class Chapter:
         """
         self.title = title
         parts = [f"<h1>{html.escape(title)}</h1>"]
+        if self.interactive:  # the page shell brings the house style; in JupyterLab the outputs need it
+            parts.insert(0, f'<style class="va-lab">{lab_stylesheet()}</style>')
         for banner in self.status.banners(self.sources or None):
             parts.append(f'<div class="va-banner va-banner-{banner["kind"]} va-inline" role="note">'
                          f'<strong>{html.escape(banner["title"])}</strong> {html.escape(banner["text"])}</div>')
@@ -271,7 +275,7 @@ class Chapter:
                  f"{self._status_html(ids)}</p>")
         html_block(f'<div class="va-table-wrap" id="{anchor}" role="region" tabindex="0" '
                    f'aria-label="Tabel {number}: {html.escape(caption, quote=True)}">{table_html}</div>{extra}'
-                   f'<p class="va-download"><a href="{csv_link}" download type="text/csv">'
+                   f'<p class="va-download"><a href="{self._href(csv_link)}" download type="text/csv">'
                    f"De cijfers van tabel {number} (CSV)</a></p>")
 
     def figure(self, fig, name: str, caption: str, alt: str, data: pd.DataFrame, source: str = "",
@@ -304,7 +308,7 @@ class Chapter:
             f'<img src="data:image/png;base64,{encoded}" width="{width}" height="{height}" '
             f'alt="{html.escape(alt, quote=True)}">'
             f'<figcaption><span class="va-fignum">Figuur {number}.</span> {html.escape(caption)}{source_html}'
-            f'<span class="va-download"><a href="{csv_link}" download type="text/csv">'
+            f'<span class="va-download"><a href="{self._href(csv_link)}" download type="text/csv">'
             f"De cijfers achter figuur {number} (CSV)</a></span></figcaption>"
             "</figure>")
 
@@ -319,6 +323,13 @@ class Chapter:
             self.missing(missing_text)
 
     # ------------------------------------------------------------------ files
+    def _href(self, csv_link: str) -> str:
+        """The link to a CSV as the output shows it: relative to the page, or in JupyterLab relative to
+        the notebook's folder (JupyterLab resolves links in outputs from there)."""
+        if not self.interactive:
+            return csv_link
+        return Path(os.path.relpath(self.run_dir / csv_link, project_root() / "notebooks")).as_posix()
+
     def _csv_stem(self, csv_link: str) -> str:
         """'csv/01_x__totaal_trend.csv' -> 'totaal-trend': the anchor name of a figure or table (unique)."""
         return _slug(csv_link.rsplit("/", 1)[-1].removesuffix(".csv").split("__", 1)[-1])
@@ -398,4 +409,4 @@ def open_chapter(chapter_id: str, gemeente: str, config: str, run_dir: str = "",
     findings_dir = intern_dir(out) / "findings"
     # The Dataset's config: its peer group settled for this gemeente (derived when the file has none).
     return Chapter(id=chapter_id, config=dataset.config, data=dataset, run_dir=out, findings_dir=findings_dir,
-                   store_dir=store_dir)
+                   store_dir=store_dir, interactive=not run_dir)

@@ -167,3 +167,44 @@ def _inline(text: str) -> str:
     text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
     text = re.sub(r"(?<!\*)\*(?!\*)(.+?)(?<!\*)\*(?!\*)", r"<em>\1</em>", text)
     return text
+
+
+# The page shell's own parts: not in a notebook's outputs, and their rules would restyle JupyterLab.
+_SHELL_CLASSES = (".va-article", ".va-header", ".va-nav", ".va-toc", ".va-layout", ".va-main", ".va-skip",
+                  ".va-title", ".va-meta", ".va-kicker", ".va-status", ".va-banners")
+# Where a rendered HTML output lives in JupyterLab (and the classic notebook): the report's colours
+# are defined there instead of on :root.
+_OUTPUT_SCOPE = ".jp-RenderedHTMLCommon, .output_html"
+
+
+def lab_stylesheet() -> str:
+    """The report's house style for a chapter's outputs in JupyterLab: the rules of the report's
+    stylesheet that style its own elements (figures, captions, tables, notes, banners), never the
+    page shell or the notebook around them; the colours scoped to the output area."""
+    from importlib import resources
+
+    css = resources.files("veiligheidsanalyse.report").joinpath("style.css").read_text(encoding="utf-8")
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    kept = []
+    depth, start = 0, 0
+    for i, char in enumerate(css):  # top-level rules only: @media / @page blocks are for the pages
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                rule, start = css[start:i + 1].strip(), i + 1
+                head, _, body = rule.partition("{")
+                head = head.strip()
+                if head.startswith("@"):
+                    continue
+                if head == ":root":
+                    kept.append(f"{_OUTPUT_SCOPE} {{{body}")
+                    continue
+                selectors = [s.strip() for s in head.split(",")]
+                if any(c in s for s in selectors for c in _SHELL_CLASSES):
+                    continue
+                if all(".va-" in s or s.startswith("figcaption") for s in selectors):
+                    head = ", ".join(f"figure.va-figure {s}" if s.startswith("figcaption") else s for s in selectors)
+                    kept.append(f"{head} {{{body}")
+    return "\n".join(kept)
