@@ -47,6 +47,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from veiligheidsanalyse.paths import intern_dir
+
 pytestmark = [pytest.mark.fault("disclosure"), pytest.mark.e2e]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,11 +139,8 @@ def hidden(text: str) -> bool:
 def run(demo_run: Path) -> dict:
     """The demo run, its published files and the partner detail tables of its store."""
     output_root = demo_run.parent.parent
-    store_tables = demo_run / "intern" / "data" / "inputs" / "tables"
-    if not store_tables.is_dir():  # the internal material lives outside the run folder
-        found = [p for p in output_root.rglob("inputs/tables") if demo_run.name in str(p)]
-        assert found, "the run's partner tables are nowhere to be found"
-        store_tables = found[0]
+    store_tables = intern_dir(demo_run) / "data" / "inputs" / "tables"  # outside the run folder
+    assert store_tables.is_dir(), "the run's partner tables are nowhere to be found"
     partner = {p.stem: pd.read_parquet(p) for p in sorted(store_tables.glob("*.parquet"))}
     published = [p for p in demo_run.rglob("*") if p.is_file() and "intern" not in p.relative_to(demo_run).parts]
     published.append(output_root / "index.html")
@@ -640,6 +639,6 @@ def test_executed_notebooks_are_kept_apart_from_the_published_folder(run):
                     if p.is_file() and (p.suffix in (".ipynb", ".parquet", ".log") or p.name == "kernel.json"))
     assert not inside, f"{len(inside)} internal files in the published folder, e.g. {inside[:5]}"
     assert not (run["dir"] / "intern").exists()
-    kept = [p for p in run["output_root"].rglob("*.ipynb") if not p.is_relative_to(run["dir"])
-            and run["dir"].name in str(p)]
+    kept = list((intern_dir(run["dir"]) / "notebooks").glob("*.ipynb"))
     assert kept, "the executed notebooks must still be kept (outside the published folder)"
+    assert not any(p.is_relative_to(run["output_root"]) for p in kept)  # the output root is outside the project

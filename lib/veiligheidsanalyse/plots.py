@@ -110,7 +110,7 @@ def mark_figure(fig, mark: str) -> None:
     watermark across the plot."""
     fig.text(0.5, 0.5, mark, ha="center", va="center", rotation=20, fontsize=44, weight="bold",
              color="#8a4500", alpha=0.16, zorder=1000)
-    fig.text(0.995, 0.995, mark, ha="right", va="top", fontsize=9, weight="bold", color="white", zorder=1001,
+    fig.text(0.995, 0.995, mark, ha="right", va="top", fontsize=10, weight="bold", color="white", zorder=1001,
              bbox={"boxstyle": "round,pad=0.3", "facecolor": "#8a4500", "edgecolor": "none"})
 
 
@@ -145,7 +145,7 @@ def trend_chart(df: pd.DataFrame, *, x: str = "jaar", y: str = "waarde", lower: 
     for year in breaks:
         ax.axvspan(year - 0.5, year + 0.5, color="#f2f2f2", zorder=0)
     if breaks:
-        ax.text(min(breaks) - 0.45, ax.get_ylim()[1], "corona", fontsize=8, color=GREY, va="top")
+        ax.text(min(breaks) - 0.45, ax.get_ylim()[1], "corona", fontsize=10, color=GREY, va="top")
     ax.set_ylabel(ylabel)
     ax.set_xlabel("")
     if title:
@@ -155,7 +155,7 @@ def trend_chart(df: pd.DataFrame, *, x: str = "jaar", y: str = "waarde", lower: 
     dutch_axis(ax)
     if reference is None:
         ax.set_ylim(bottom=0)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=10)
     else:
         ax.axhline(reference, color=GREY, linewidth=0.8, linestyle="--", zorder=1)
         _label_line_ends(ax, df, x, y, group)  # instead of a legend
@@ -178,7 +178,7 @@ def _label_line_ends(ax, df: pd.DataFrame, x: str, y: str, group: str) -> None:
     for i in range(1, len(ends)):
         ends[i][0] = max(ends[i][0], ends[i - 1][0] + gap)
     for value, name, colour, last_x in ends:
-        ax.annotate(name, (last_x, value), xytext=(6, 0), textcoords="offset points", va="center", fontsize=9,
+        ax.annotate(name, (last_x, value), xytext=(6, 0), textcoords="offset points", va="center", fontsize=10,
                     color=colour, annotation_clip=False)
 
 
@@ -196,7 +196,7 @@ def interval_chart(df: pd.DataFrame, *, label: str, value: str, lower: str, uppe
         ax.plot(row[value], yi, "o", color=colour, markersize=7 if row[label] == highlight else 5)
     if reference is not None and np.isfinite(reference):
         ax.axvline(reference, color="#D55E00", linestyle="--", linewidth=1.2, label=reference_label)
-        ax.legend(loc="lower right", fontsize=9)
+        ax.legend(loc="lower right", fontsize=10)
     ax.set_yticks(ypos)
     ax.set_yticklabels(df[label])
     ax.set_xlabel(xlabel)
@@ -225,13 +225,13 @@ def funnel_chart(units: pd.DataFrame, limits: pd.DataFrame, *, target: float, hi
     own = units[units[label] == highlight]
     ax.scatter(own[x], own[y], color=GEMEENTE_COLOUR, s=60, zorder=4, edgecolor="black", label=highlight)
     for _, row in own.iterrows():
-        ax.annotate(highlight, (row[x], row[y]), xytext=(6, 6), textcoords="offset points", fontsize=9)
+        ax.annotate(highlight, (row[x], row[y]), xytext=(6, 6), textcoords="offset points", fontsize=10)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
     dutch_axis(ax)
     dutch_axis(ax, "x")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=10)
     return fig
 
 
@@ -251,7 +251,7 @@ def bar_chart(df: pd.DataFrame, *, label: str, value: str, xlabel: str = "", hig
     if annotate:
         for yi, v in zip(ypos, df[value]):
             if pd.notna(v):
-                ax.text(v, yi, " " + _nl_number(round(float(v), decimals), decimals=decimals), va="center", fontsize=9)
+                ax.text(v, yi, " " + _nl_number(round(float(v), decimals), decimals=decimals), va="center", fontsize=10)
     if title:
         ax.set_title(title, loc="left")
     dutch_axis(ax, "x")

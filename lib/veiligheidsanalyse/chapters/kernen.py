@@ -851,13 +851,13 @@ def vm_kernen_figure(vm: VmKernen, gemeente_naam: str):
         if len(gem):
             ax.axvline(float(gem.iloc[0]), color=plots.PALETTE[5], linestyle="--", linewidth=1.2, label=gemeente_naam)
         label = get_indicator(ind_id).label.replace(" (%)", " (%)")
-        ax.set_title(textwrap.fill(label, 26), fontsize=9, loc="left")
+        ax.set_title(textwrap.fill(label, 24), fontsize=10, loc="left")
         ax.margins(x=0.2)
         ax.grid(axis="y", visible=False)
         plots.dutch_axis(ax, "x", percent=get_indicator(ind_id).unit == "procent")
     axes[0][0].set_yticks(list(ypos.values()))
     axes[0][0].set_yticklabels(list(ypos.keys()))
-    axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
+    axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=10)
     fig.tight_layout()
     return fig
 

@@ -361,10 +361,10 @@ def vm_figure(ds: Dataset, r: VmResult):
                 ax.plot([row["ondergrens"], row["bovengrens"]], [y, y], color=colour, linewidth=2)
             ax.plot(row["waarde"], y, "o", color=colour, markersize=7 if row["gemeente"] else 5)
         ax.set_yticks(range(len(areas)))
-        ax.set_yticklabels(areas[::-1], fontsize=8)
+        ax.set_yticklabels(areas[::-1], fontsize=10)
         ax.set_ylim(-0.6, len(areas) - 0.4)
         ax.margins(x=0.25)
-        ax.set_title(textwrap.fill(f"{label} ({int(part['editie'].iloc[0])})", 34), fontsize=8.5, loc="left")
+        ax.set_title(textwrap.fill(f"{label} ({int(part['editie'].iloc[0])})", 30), fontsize=10, loc="left")
         ax.grid(axis="y", visible=False)
         plots.dutch_axis(ax, "x", percent=part["unit"].iloc[0] == "procent")
     for ax in axes.ravel()[len(panels):]:

@@ -340,15 +340,23 @@ def source_labels(snapshots, status) -> dict[str, str]:
     from ..status import KIND_WORDS, date_nl
 
     labels = snapshot_labels(snapshots, {t: s.soort for t, s in status.tables.items()})
+    for table_id, s in status.tables.items():  # which years of the table the report uses
+        if table_id in labels and s.periode:
+            labels[table_id] += _period_words(s.periode)
     for source_id, s in status.sources.items():
         if source_id.startswith("partner:"):
-            period = f"; jaren {s.periode}" if s.periode else ""
+            period = _period_words(s.periode) if s.periode else ""
             when = f"; bestand van {date_nl(s.datum)}" if s.datum else ""
             mark = " (VOORBEELD)" if s.soort == "voorbeeld" else ""
             labels[source_id] = f"{s.naam}{period}{when}{mark}"
         elif source_id not in labels:
             labels[source_id] = f"{s.naam}: {KIND_WORDS[s.soort]}"
     return labels
+
+
+def _period_words(periode: str) -> str:
+    """'; jaren 2015-2024' or '; edities 2021, 2023' for a source line."""
+    return f"; {periode}" if periode.startswith("editie") else f"; jaren {periode}"
 
 
 def _choice_json(choice) -> dict:

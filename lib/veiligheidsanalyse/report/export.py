@@ -71,7 +71,7 @@ class PageContext:
     sources: list[str] = field(default_factory=list)
     method_file: str = "99_methode.html"
     # Date of the data snapshot(s) the page rests on (YYYY-MM-DD). When empty, the oldest
-    # "opgehaald YYYY-MM-DD" in the sources is used.
+    # "opgehaald <date>" in the sources is used.
     data_date: str = ""
     manifest_file: str = "manifest.json"
     data_kind: str = ""  # the badge's kind (ok | stale | demo), from the sources' data status
@@ -212,6 +212,7 @@ def split_title(body: str) -> tuple[str | None, str]:
 
 
 def _parse_date(text: str) -> date | None:
+    """'2026-11-01', '01-11-2026' or '1 november 2026' -> a date; None for anything else."""
     text = (text or "").strip()
     for pattern, order in ((r"(\d{4})-(\d{2})-(\d{2})", "ymd"), (r"(\d{2})-(\d{2})-(\d{4})", "dmy")):
         m = re.search(pattern, text)
@@ -221,6 +222,12 @@ def _parse_date(text: str) -> date | None:
                 return date(a, b, c) if order == "ymd" else date(c, b, a)
             except ValueError:
                 return None
+    m = re.search(r"(\d{1,2}) ([a-z]+) (\d{4})", text)
+    if m and m.group(2) in MONTHS_NL:
+        try:
+            return date(int(m.group(3)), MONTHS_NL.index(m.group(2)) + 1, int(m.group(1)))
+        except ValueError:
+            return None
     return None
 
 
@@ -236,7 +243,8 @@ def snapshot_date(page: PageContext) -> date | None:
     """The date of the oldest data snapshot this page rests on."""
     if page.data_date:
         return _parse_date(page.data_date)
-    dates = [d for s in page.sources for d in [_parse_date(m) for m in re.findall(r"opgehaald (\S+)", s)] if d]
+    dates = [d for s in page.sources
+             for d in [_parse_date(m) for m in re.findall(r"opgehaald (\d{4}-\d{2}-\d{2}|\d{1,2} [a-z]+ \d{4})", s)] if d]
     return min(dates) if dates else None
 
 
