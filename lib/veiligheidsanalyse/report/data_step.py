@@ -468,7 +468,7 @@ def _input_fingerprints(folder: Path, sha256_file) -> dict[str, str]:
     """What each file in a partner folder is, for the store's cache key, read only where the partner
     check reads it: a link out of the folder, a special file or a file above the size limit is
     described (the check refuses it, naming it) but never opened."""
-    from ..sources.inputs.reading import MAX_FILE_BYTES
+    from ..sources.limits import MAX_PARTNER_FILE_BYTES
 
     inside = folder.resolve()
     out = {}
@@ -486,7 +486,7 @@ def _input_fingerprints(folder: Path, sha256_file) -> dict[str, str]:
                 continue
             if not stat.S_ISREG(info.st_mode):
                 out[key] = "geen gewoon bestand"
-            elif info.st_size > MAX_FILE_BYTES:
+            elif info.st_size > MAX_PARTNER_FILE_BYTES:
                 out[key] = f"te groot:{info.st_size}:{info.st_mtime_ns}"
             else:
                 out[key] = sha256_file(path)

@@ -52,10 +52,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ..limits import MAX_PARTNER_FILE_BYTES
 from .problems import InputProblem
 from .templates import UNKNOWN_MARKERS, Template, norm_header, norm_value, remove_invisible
 
-MAX_FILE_BYTES = 20 * 1024 * 1024  # 20 MB per partner file (table or story), checked before reading
+MAX_FILE_BYTES = MAX_PARTNER_FILE_BYTES  # 20 MB per partner file (table or story), checked before reading
 MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024  # what the parts of one xlsx may unpack to, together
 MAX_ROWS = 100_000  # rows with content per table (a CSV, or one sheet)
 MAX_CELLS = 2_000_000  # cells per workbook, empty cells between filled ones counted
