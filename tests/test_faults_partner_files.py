@@ -460,3 +460,12 @@ def test_configured_link_out_of_the_folder_is_reported_once(tmp_path, folder, ou
     assert_error(code, out, err, "Halt 2024.csv", "symbolische link")
     assert len(lines_naming(err, "Halt 2024.csv", "symbolische link")) == 1, err
     assert SECRET not in out + err
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_link_loop_is_named_not_a_crash(tmp_path, folder, command):
+    # A stray link to itself: run and validate both name it (run used to stop with an internal error).
+    (folder / "oud.csv").symlink_to(folder / "oud.csv")
+    code, out, err = check(tmp_path, folder, command)
+    assert "Traceback" not in out + err and "interne fout" not in out + err
+    assert code in (0, 2) and "oud.csv" in out + err

@@ -170,3 +170,28 @@ def test_a_gemeente_in_another_provincie_gets_its_own_provincie_from_the_data(tm
     assert sorted(provincie.gemeenten) == sorted(g.code for g in GEMEENTEN if g.provincie == "PV23")
     # A config that names its provincie does not fetch the table at all.
     assert "85755NED" not in {r.table_id for r in fetch_requests(load_config(ROOT / "config" / "westerveld.yaml"))}
+
+
+def test_a_demo_copy_of_gebieden_never_gives_a_real_run_its_provincie(tmp_path):
+    """A real run whose 85755NED falls back to the demo copy (which knows only some gemeenten of each
+    provincie) gets no provincie group, and the data account says why."""
+    from veiligheidsanalyse.data import derived_provincie, read_store
+    from veiligheidsanalyse.report.data_step import DataOptions, prepare_run_data
+
+    config = load_config(ROOT / "config" / "westerveld.yaml", gemeente="GM0175")
+    # policy "cache" with an empty cache: every table falls back to its demo copy, in a run that is not a demo run
+    config = dataclasses.replace(config, data=dataclasses.replace(config.data, cache=tmp_path / "leeg"))
+    prepare_run_data(config, ROOT, DataOptions(policy="cache"), work_dir=tmp_path / "store")
+    assert derived_provincie(tmp_path / "store") is None
+    _, status = read_store(tmp_path / "store")
+    assert any("85755NED" in note and "provincie ontbreekt" in note for note in status.notes)
+
+
+def test_a_provincie_named_like_the_gemeente_gets_its_own_name(tmp_path):
+    from veiligheidsanalyse.data import load
+    from veiligheidsanalyse.report.data_step import DataOptions, prepare_run_data
+
+    config = load_config(ROOT / "config" / "westerveld.yaml", gemeente="GM0014")  # Groningen in Groningen
+    prepare_run_data(config, ROOT, DataOptions(policy="demo"), work_dir=tmp_path / "store")
+    provincie = load(tmp_path / "store", config).config.vergelijking.provincie
+    assert provincie is not None and provincie.code == "PV20" and provincie.naam == "provincie Groningen"

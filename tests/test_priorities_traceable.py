@@ -42,6 +42,7 @@ def test_every_priority_on_the_index_says_how_big_and_links_to_its_figures(demo_
     block = index[index.index('<ul class="va-priorities">'):]
     for record in _records(demo_run):
         assert record["omvang"] and all(re.search(r"\d", s) for s in record["omvang"])  # counts and rates
+        assert record["cijfers"], record["titel"]  # at least one place to look
         assert html.escape(record["titel"]) in block
         for item in record["cijfers"]:
             href = item["href"]
@@ -58,7 +59,9 @@ def test_each_chapter_page_marks_the_priorities_its_indicators_support(demo_run:
         mark = re.search(r'<section class="va-priority-mark".*?</section>', page, flags=re.S)
         assert mark is not None, record["hoofdstuk"]
         assert html.escape(record["titel"]) in mark.group(0)
-        for anchor in re.findall(r'href="#([^"]+)"', mark.group(0)):
+        anchors = re.findall(r'href="#([^"]+)"', mark.group(0))
+        assert anchors, record["titel"]
+        for anchor in anchors:
             assert f'id="{anchor}"' in page
         # under the key findings, so a reader sees it with them
         assert page.index('class="va-findings"') < mark.start()
@@ -70,3 +73,20 @@ def test_a_link_to_a_missing_place_falls_back_to_the_page(tmp_path: Path):
     assert figures_link(tmp_path, "05_fysiek.html#indicator-natuurbrand") == "05_fysiek.html"
     assert figures_link(tmp_path, "99_onbekend.html#x") == ""
     assert figures_link(tmp_path, "../../etc/passwd") == ""
+
+
+def test_the_size_of_a_sensitive_priority_never_shows_a_suppressed_count(demo_dataset):
+    """With the suppression threshold above the count, "Hoe groot" gives neither the count nor the rate
+    (the rate times the population gives the count back); a kind that is not sensitive is shown."""
+    import dataclasses
+
+    from veiligheidsanalyse.chapters import family
+    from veiligheidsanalyse.chapters.synthese import Priority, describe_size
+
+    profiles = family.all_profiles(demo_dataset)
+    sensitive = dataclasses.replace(profiles["overlast_verward"], count=7.0)
+    plain = dataclasses.replace(profiles["woninginbraak"], count=7.0)
+    pr = Priority("08_zorg", "test", 1.0, indicators=["overlast_verward", "woninginbraak"])
+    describe_size(pr, {"overlast_verward": sensitive, "woninginbraak": plain}, threshold=20)
+    assert "minder dan 20" in pr.size[0] and " 7 " not in pr.size[0] and "per 1.000" not in pr.size[0]
+    assert pr.size[1].startswith("Woninginbraak: 7 in")

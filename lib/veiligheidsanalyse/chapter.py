@@ -74,8 +74,8 @@ P_VALUE_COLUMN = re.compile(r"^p(_|$)|p_waarde|p_value")
 
 def csv_frame(df: pd.DataFrame) -> pd.DataFrame:
     """The frame as written to CSV, at the precision that means something: whole numbers as integers;
-    p-values to 4 significant digits; other numbers to 2 decimals, or 4 significant digits below 1
-    (a rate per inhabitant, a share). Enough to recompute every verdict, none of the float noise."""
+    p-values to 4 significant digits; other numbers to 2 decimals, but never fewer than 4 significant
+    digits (a ratio of 1,004; a rate per inhabitant). None of the float noise."""
     out = df.copy()
     for column in out.columns:
         values = out[column]
@@ -89,7 +89,7 @@ def csv_frame(df: pd.DataFrame) -> pd.DataFrame:
         if P_VALUE_COLUMN.search(str(column)):
             out[column] = significant
         else:
-            out[column] = values.round(2).where(values.abs() >= 1, significant)
+            out[column] = values.round(2).where(values.abs() >= 10, significant)
     return out
 
 

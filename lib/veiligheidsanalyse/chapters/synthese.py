@@ -195,10 +195,15 @@ def priorities(scores: pd.DataFrame, count: int = 5, minimum: float = 1.0) -> li
     return [pr for pr in ranked if pr.rank <= count]
 
 
-def describe_size(pr: Priority, profiles: dict) -> None:
+def describe_size(pr: Priority, profiles: dict, threshold: int) -> None:
     """The size of the problem behind a priority (each supporting indicator's count, rate, comparison
-    with NL and trend) and where its figures are: the indicator's place on its chapter page."""
-    pr.size = [profiles[i].sentence() for i in pr.indicators if i in profiles]
+    with NL and trend) and where its figures are: the indicator's place on its chapter page. A count
+    of a sensitive kind below the suppression ``threshold`` is not given, nor its rate."""
+    from .zorg import profile_sentence
+
+    pr.size = [profile_sentence(profiles[i], threshold) if profiles[i].indicator.sensitive
+               and isinstance(profiles[i], CountProfile) else profiles[i].sentence()
+               for i in pr.indicators if i in profiles]
     pr.links = [(profiles[i].indicator.label, f"{profiles[i].indicator.chapter}.html#{indicators.anchor(i)}")
                 for i in pr.indicators if i in profiles]
 
@@ -762,6 +767,6 @@ def analyse(ds: Dataset, notes: pd.DataFrame | None = None) -> Synthesis:
     scores = score_indicators(profiles, tests, weights, themes)
     ranked = priorities(scores, int(cfg.get("aantal", 5)), float(cfg.get("minimum_score", 1.0)))
     for pr in ranked:
-        describe_size(pr, profiles)
+        describe_size(pr, profiles, ds.config.onthulling_drempel)
     statements = check_statements(ds, profiles, notes)
     return Synthesis(profiles, tests, scores, ranked, statements, weights, themes, family.table(entries, ds.family))

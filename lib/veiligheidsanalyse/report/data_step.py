@@ -184,8 +184,16 @@ def resolve_tables(config: RunConfig, root: Path, policy: str, endpoint=None, ne
     if not derives_comparison(config):
         return _resolve(config, root, policy, fetch_requests(config), endpoint, network)
     first = _resolve(config, root, policy, national_requests(config), endpoint, network)
-    return combine(first, _resolve(config, root, policy, requests_after_national(config, first.snapshots),
+    return combine(first, _resolve(config, root, policy, requests_after_national(config, trusted_snapshots(first)),
                                    endpoint, network))
+
+
+def trusted_snapshots(resolution) -> dict:
+    """The snapshots a comparison group may be derived from: real ones (fetched or cached), or demo ones
+    in a demo run. A demo copy in a real run knows only some gemeenten of each provincie: a group
+    derived from it would be wrong without saying so."""
+    return {t: r.snapshot for t, r in resolution.tables.items() if r.snapshot is not None
+            and (r.origin in ("fresh", "cached") or resolution.policy == "demo")}
 
 
 def _resolve(config: RunConfig, root: Path, policy: str, requests: list, endpoint, network: Network):
@@ -265,8 +273,15 @@ def prepare_run_data(config: RunConfig, root: Path, options, work_dir: Path,
         "partner": partner,
         "inputs_missing": list(inputs.missing) if inputs is not None else [],
     }
+    provincie = derived_provincie(config, trusted_snapshots(resolution))
+    if provincie is not None and _comparable(provincie["naam"]) == _comparable(naam):
+        provincie["naam"] = f"provincie {provincie['naam']}"  # Groningen, Utrecht: never two lines with one name
+    if provincie is None and config.vergelijking.provincie is None:
+        record["notes"].append("De configuratie noemt geen provincie en CBS Gebieden in Nederland (85755NED) kon er "
+                               "geen geven (niet opgehaald, alleen demodata, of de gemeente staat er niet in): de "
+                               "vergelijking met de provincie ontbreekt.")
     status = data_status(config, resolution, record)
-    build_store(work_dir, observations, status, derived_provincie(config, snapshots))
+    build_store(work_dir, observations, status, provincie)
     if inputs is not None:
         write_partner_inputs(work_dir / INPUTS_DIR, inputs)
     prepared = Prepared(store_dir=work_dir, status=status, snapshots=_chosen_snapshots(resolution, record),
@@ -476,12 +491,12 @@ def _input_fingerprints(folder: Path, sha256_file) -> dict[str, str]:
         for name in sorted(filenames + [d for d in dirnames if (Path(dirpath) / d).is_symlink()]):
             path = Path(dirpath) / name
             key = str(path.relative_to(folder))
-            if path.is_symlink() and not path.resolve().is_relative_to(inside):
+            if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(inside):
                 out[key] = "link buiten de map"
                 continue
             try:
                 info = path.stat()
-            except OSError:
+            except (OSError, RuntimeError):  # a dangling link or a link loop: the partner check names it
                 out[key] = "onleesbaar"
                 continue
             if not stat.S_ISREG(info.st_mode):

@@ -75,6 +75,8 @@ def _point_at_existing_anchors(page: Path, records: list[dict], run_dir: Path) -
             target = figures_link(run_dir, href)
             if href and target and target != href:
                 changed = changed.replace(f'href="{html.escape(href, quote=True)}"', f'href="{html.escape(target, quote=True)}"')
+            elif href and not target:  # a chapter that is not in this report: its name, no dead link
+                changed = re.sub(rf'<a href="{re.escape(html.escape(href, quote=True))}">(.*?)</a>', r"\1", changed)
     if changed != text:
         _write(page, changed)
 

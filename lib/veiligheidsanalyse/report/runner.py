@@ -277,7 +277,7 @@ def execute_run(config: RunConfig, options: RunOptions, output_root: Path | None
 def _disk_full(exc: BaseException, *folders: Path) -> bool:
     """Did the run fail because the disk is full? ENOSPC itself, or an error that a file cut short by
     a full disk causes elsewhere (a result file that is not valid JSON) while almost no space is left."""
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return True
     for folder in folders:
         try:
@@ -528,6 +528,7 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
     results = {f"{t.folder.name}/{ch}" if len(all_targets) > 1 else ch: r
                for t in reports for ch, r in t.results.items()}
     run_dirs = {t.folder.name: t.run_dir for t in reports}
+    not_published = "Niet gepubliceerd: " + "; ".join(blocked) + ". " if blocked else ""
     if blocked and exit_code == EXIT_OK:
         return RunResult(EXIT_INVALID, run_dir=reports[0].run_dir, chapters=results, run_dirs=run_dirs,
                          message="De hoofdstukken zijn gelukt, maar niet gepubliceerd: " + "; ".join(blocked))
@@ -539,7 +540,7 @@ def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Pa
     else:
         failed = [f"{t.folder.name}/{ch}" if len(all_targets) > 1 else ch
                   for t in incomplete for ch, r in t.results.items() if r.get("status") != "ok"]
-        message = (f"{len(failed)} hoofdstuk(ken) mislukt: {', '.join(failed)}; 'latest' is niet bijgewerkt"
+        message = not_published + (f"{len(failed)} hoofdstuk(ken) mislukt: {', '.join(failed)}; 'latest' is niet bijgewerkt"
                    + (f" voor {', '.join(t.folder.name for t in incomplete)}" if len(all_targets) > 1 else "")
                    + f". Zie {incomplete[0].run_dir / 'index.html'} en de logboeken in "
                      f"{intern_dir(incomplete[0].run_dir) / 'logs'}")
