@@ -213,3 +213,19 @@ def test_a_copy_without_the_national_rows_is_still_used_and_refreshed_when_onlin
     assert online.tables["47018NED"].snapshot.provenance["request"]["all_gemeente_rows"] is True
     [*_, data_request] = server.requests_for("47018NED", "UntypedDataSet")
     assert "startswith(WijkenEnBuurten,'GM')" in data_request.query["$filter"]
+
+
+def test_a_copy_without_a_derived_groups_gemeenten_is_real_data_not_demo(server, roots):
+    # The derived peer group changed since the last fetch (GM0118 is new in it) and the network is
+    # down: the cached copy still holds the gemeente's own rows, so it is used, saying what it lacks.
+    wider = FetchRequest("47013NED", regions=("GM1701", "NL01", "GM0118"), derived_regions=("GM0118",))
+    res = resolve("cache", [wider], roots, OFFLINE)
+    table = res.tables["47013NED"]
+    assert table.origin == "cached" and "zonder alle gemeenten" in table.reason
+    # A region the configuration itself names is not optional: without it there is no usable copy.
+    named = FetchRequest("47013NED", regions=("GM1701", "NL01", "GM0118"))
+    with pytest.raises(DataUnavailable):
+        resolve("cache", [named], roots, OFFLINE)
+    # Online, the wider selection is downloaded.
+    fresh = resolve("fresh", [wider], roots, server.endpoint())
+    assert fresh.tables["47013NED"].origin == "fresh" and fresh.fetch_report.downloaded

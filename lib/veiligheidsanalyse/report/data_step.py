@@ -61,11 +61,12 @@ def fetch_requests(config: RunConfig, peers: tuple[str, ...] = (), provincie: di
     from ..sources.fetch import FetchRequest
     from ..sources.tables import TABLES
 
-    regions = config.all_gemeenten() + list(peers) + [g.code for g in config.gemeenten] + [config.vergelijking.nederland]
+    regions = config.all_gemeenten() + [g.code for g in config.gemeenten] + [config.vergelijking.nederland]
     if config.vergelijking.provincie is not None:
         regions.append(config.vergelijking.provincie.code)
-    if provincie is not None:
-        regions += [provincie["code"], *provincie["gemeenten"]]
+    derived = list(peers) + ([provincie["code"], *provincie["gemeenten"]] if provincie is not None else [])
+    derived = tuple(r for r in dict.fromkeys(derived) if r not in regions)
+    regions += derived
     requests = []
     for table_id, spec in TABLES.items():
         if spec.region_level == "buurten":
@@ -74,7 +75,7 @@ def fetch_requests(config: RunConfig, peers: tuple[str, ...] = (), provincie: di
             if table_id == GEBIEDEN and config.vergelijking.provincie is None:
                 requests.append(FetchRequest(table_id, all_gemeente_rows=True))
         else:
-            requests.append(FetchRequest(table_id, regions=tuple(dict.fromkeys(regions))))
+            requests.append(FetchRequest(table_id, regions=tuple(dict.fromkeys(regions)), derived_regions=derived))
     return requests
 
 

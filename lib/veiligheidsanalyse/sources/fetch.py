@@ -65,6 +65,9 @@ class FetchRequest:
     - ``all_gemeente_rows``: also keep the row of every gemeente of the country (the national facts
       the comparison set is derived from, see ``TableSpec.national``); a gemeenten table then needs
       no ``regions``.
+    - ``derived_regions``: those of ``regions`` that a derived comparison group added (its peers, its
+      provincie's gemeenten). Not part of the request's key: a cached copy without them is still the
+      gemeente's real data, used (with a note) before demo data when a download fails.
     - ``filters``: other dimensions to restrict, ``{"Perioden": ("2023JJ00",)}`` (without padding).
     - ``measures``: measures the caller needs, by Key or Title; checked against DataProperties.
     - ``select_measures``: ``$select`` only ID, the dimensions and those measures.
@@ -75,6 +78,7 @@ class FetchRequest:
     regions: tuple[str, ...] = ()
     gemeente: str | None = None
     all_gemeente_rows: bool = False
+    derived_regions: tuple[str, ...] = ()
     filters: Mapping[str, Sequence[str]] = field(default_factory=dict)
     measures: tuple[str, ...] = ()
     select_measures: bool = False
@@ -108,6 +112,16 @@ class FetchRequest:
         if self.all_gemeente_rows:
             key["all_gemeente_rows"] = True  # only when set: older snapshots keep their key
         return key
+
+
+def without_derived(request: "FetchRequest") -> dict[str, Any]:
+    """The request's key without what a fallback may lack: the rows of all gemeenten and the regions
+    of derived comparison groups (what a copy must hold to be the gemeente's own real data)."""
+    key = {k: v for k, v in request.key().items() if k != "all_gemeente_rows"}
+    if key.get("regions") is not None and request.derived_regions:
+        derived = {r.strip() for r in request.derived_regions}
+        key["regions"] = [r for r in key["regions"] if r not in derived]
+    return key
 
 
 def covers(have: Mapping[str, Any] | None, want: Mapping[str, Any]) -> bool:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..status import date_nl
-from .fetch import FetchReport, FetchRequest, covers, fetch_tables
+from .fetch import FetchReport, FetchRequest, covers, fetch_tables, without_derived
 from .odata import OdataEndpoint, OdataError, SchemaError
 from .snapshots import Snapshot, SnapshotError, list_snapshots, set_aside, snapshot_age_days
 
@@ -206,12 +206,16 @@ def _cached_candidates(cache_root: Path, req: FetchRequest, now: datetime, max_a
     """Intact cached snapshots covering the request, newest first: (origin, snapshot, reason, stale).
     Damaged ones are set aside and described in ``damaged``."""
     out = []
+    want = req.key()
     for snap in _usable(cache_root, req, damaged=damaged):
         if skip is not None and snap.path == skip.path:
             continue
         age = snapshot_age_days(snap, now)
         too_old = age is None or age > max_age_days
         why = reason
+        if not covers(snap.provenance.get("request"), want):
+            part = "een kopie zonder alle gemeenten die deze run vergelijkt (die hebben uit deze tabel geen cijfers)"
+            why = part if why is None else f"{why}; {part}"
         if too_old and not fallback:
             why = f"ouder dan {max_age_days:g} dagen" if reason is None else f"{reason}; ouder dan {max_age_days:g} dagen"
         out.append(("cached", snap, why, fallback or too_old))
@@ -259,9 +263,10 @@ def _usable(root: Path, req: FetchRequest, check_request: bool = True, damaged: 
     (snapshots.set_aside) and its date and reason are added to the list: a damaged copy is a data
     problem with a name, not "no copy"."""
     want = req.key()
-    # A copy made before the rows of all gemeenten were asked for still holds the gemeente's own
-    # rows: real data, used after the copies that hold everything (never replaced by demo data).
-    own_rows = {k: v for k, v in want.items() if k != "all_gemeente_rows"}
+    # A copy without the rows of all gemeenten, or without a derived group's gemeenten (made before the
+    # group changed), still holds the gemeente's own rows: real data, used after the copies that hold
+    # everything, never replaced by demo data.
+    own_rows = without_derived(req)
     found, own_only = [], []
     for snap in reversed(list_snapshots(root, req.table_id)):
         try:
