@@ -79,11 +79,16 @@ def fetch_requests(config: RunConfig, peers: tuple[str, ...] = (), provincie: di
     return requests
 
 
+def derives_peers(config: RunConfig) -> bool:
+    """Is the peer group chosen by the rule at run time (``peers.derive``)?"""
+    peers = config.vergelijking.peers
+    return peers is not None and peers.afleiden
+
+
 def derives_comparison(config: RunConfig) -> bool:
     """Is part of the comparison set derived at run time (a peer group by the rule, a provincie from
     CBS Gebieden in Nederland), so that its gemeenten are known only after the national facts?"""
-    peers = config.vergelijking.peers
-    return (peers is not None and peers.afleiden) or config.vergelijking.provincie is None
+    return derives_peers(config) or config.vergelijking.provincie is None
 
 
 def national_requests(config: RunConfig) -> list:
@@ -94,8 +99,7 @@ def national_requests(config: RunConfig) -> list:
 def requests_after_national(config: RunConfig, snapshots) -> list:
     """The other tables' requests once the national facts (``snapshots``: table id -> snapshot) are
     in: for the gemeenten of the derived peer group and provincie."""
-    peers = config.vergelijking.peers
-    derived = derived_peers(config, snapshots.values()) if peers is not None and peers.afleiden else ()
+    derived = derived_peers(config, snapshots.values()) if derives_peers(config) else ()
     return [r for r in fetch_requests(config, derived, derived_provincie(config, snapshots))
             if not is_national_table(r.table_id)]
 
