@@ -114,3 +114,69 @@ def test_cli_exits_2_naming_the_key_without_traceback(change, key, demo_config: 
     assert result.returncode == 2, result.stderr
     assert key in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def _schema_fields():
+    """(section, key, FieldInfo) of every key of the schema, sections included."""
+    from pydantic import BaseModel
+
+    from veiligheidsanalyse import config_schema
+
+    seen, todo = set(), [config_schema.ConfigBestand]
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for name, info in model.model_fields.items():
+            yield model.__name__, name, info
+            bare = config_schema._kaal(info.annotation)
+            for inner in (bare, *getattr(bare, "__args__", ())):
+                inner = config_schema._kaal(inner)
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    todo.append(inner)
+
+
+def test_every_key_of_the_schema_declares_what_it_expects_in_dutch():
+    """The schema is the one place that says what a key expects: every key that holds a value (not a
+    section, whose own check lists its keys) has a Dutch description, which the error messages use."""
+    from pydantic import BaseModel
+
+    from veiligheidsanalyse import config_schema
+
+    fields = list(_schema_fields())
+    assert len(fields) > 50
+    missing = []
+    for section, name, info in fields:
+        bare = config_schema._kaal(info.annotation)
+        if isinstance(bare, type) and issubclass(bare, BaseModel):
+            continue
+        description = info.description or config_schema._beschrijving(info.annotation)
+        if not description or any(word in description for word in ("expected", "value", "must")):
+            missing.append(f"{section}.{name}")
+    assert not missing, missing
+
+
+def test_partner_kinds_of_the_configuration_are_those_of_the_templates():
+    """The configuration checks invoer.bestanden against a light list; the templates define the kinds."""
+    from veiligheidsanalyse.sources.inputs.templates import TEMPLATE_DATA
+    from veiligheidsanalyse.sources.partner_kinds import TABLE_KINDS
+
+    assert tuple(TEMPLATE_DATA) == TABLE_KINDS
+
+
+def test_an_unknown_partner_kind_is_a_configuration_error_not_a_crash():
+    data = base() | {"invoer": {"map": "data/inputs/{naam}", "bestanden": {"onzin": "x.csv"}}}
+    with pytest.raises(ConfigError) as err:
+        parse(data)
+    assert err.value.key == "invoer.bestanden.onzin" and "halt" in err.value.message
+
+
+def test_validating_imports_no_data_library():
+    """Every run validates its configuration first, also the 0,3-second run that finds nothing changed:
+    the schema may not pull in pandas."""
+    code = ("import sys; from veiligheidsanalyse.config import load_config; load_config('config/westerveld.yaml'); "
+            "print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "False"

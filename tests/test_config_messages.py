@@ -16,6 +16,7 @@ import copy
 import io
 import pickle
 import re
+import sys
 import traceback
 from pathlib import Path
 
@@ -24,6 +25,7 @@ import yaml
 
 from veiligheidsanalyse import cli
 from veiligheidsanalyse import config as config_module
+from veiligheidsanalyse import config_schema, config_yaml
 from veiligheidsanalyse.config import ConfigError, load_config, parse_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -165,7 +167,7 @@ def test_the_example_of_the_policy_at_its_real_line(tmp_path: Path):
 
 def test_every_key_of_the_shipped_file_has_its_line():
     """Each key path has the line of its key; list items the line of the item."""
-    data, lines = config_module._load_yaml(WESTERVELD, "westerveld.yaml")
+    data, lines = config_yaml.load_yaml(WESTERVELD, "westerveld.yaml")
     assert lines["data.beleid"] == line_of(WESTERVELD, "  beleid:")
     assert lines["vergelijking.peers.gemeenten[8]"] == line_of(WESTERVELD, "gemeenten: [", after="  peers:")
     assert lines["prioriteiten.themas[4]"] == line_of(WESTERVELD, "- drugsafval_bodem")
@@ -178,7 +180,7 @@ def test_a_mapping_made_in_code_has_no_line():
     with pytest.raises(ConfigError) as caught:
         parse_config({"gemeente": "1701"}, source="(code)")
     assert caught.value.line is None and "regel" not in str(caught.value)
-    assert str(caught.value) == "(code): gemeente: verwacht een CBS-gemeentecode zoals GM1701, gevonden '1701'"
+    assert str(caught.value) == "(code): gemeente: verwacht een CBS-gemeentecode zoals GM1701; gevonden '1701'"
 
 
 def test_a_gemeente_from_the_command_line_names_no_line_of_the_file(tmp_path: Path):
@@ -293,6 +295,15 @@ CASES = [
     ("yaml_syntax", "gemeente: GM1701\nperiode: {van: 2015, tot: 2025\n", None),
     ("yaml_tab", "gemeente: GM1701\nperiode:\n\tvan: 2015\n", None),
     ("yaml_too_deep", "gemeente: GM1701\nnaam: " + "[" * 20_000 + "]" * 20_000 + "\n", None),
+    ("input_kind_unknown", W, _edit(("invoer.bestanden", {"onzin": "x.csv"}))),
+    ("previous_analysis_outside_the_period", W, _edit(("periode.vorige_analyse", 2030))),
+    ("peers_neither_a_list_nor_derived", W, _edit(("vergelijking.peers.gemeenten", DROP))),
+    ("statement_year_without_data", W, _edit(("uitspraken[0].tot", 2099))),
+    ("gemeenten_entry_not_a_code", M, _edit(("gemeenten[1]", 1731))),
+    ("folder_empty", W, _edit(("data.cache", " "))),
+    ("group_members_empty", W, _edit(("vergelijking.regio.gemeenten", []))),
+    ("parallel_out_of_range", W, _edit(("uitvoering.parallel", 100))),
+    ("regional_themes_empty", M, _edit(("regio_rapport.themas", {}))),
 ]
 # No line: the file as a whole, or a top-level key that is not in the file.
 WITHOUT_LINE = {"empty_configuration", "gemeente_missing", "file_too_big", "file_missing", "file_is_a_folder",
@@ -315,31 +326,58 @@ def _write(tmp_path: Path, case_id: str, base, change) -> Path:
     return path
 
 
-def _raise_sites() -> dict[int, str]:
-    """Line -> source of every ``raise ConfigError(...)`` / ``raise _YamlRefused(...)`` in config.py."""
-    source = Path(config_module.__file__).read_text(encoding="utf-8")
-    lines = source.splitlines()
-    return {node.lineno: lines[node.lineno - 1].strip() for node in ast.walk(ast.parse(source))
-            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
-            and getattr(node.exc.func, "id", None) in ("ConfigError", "_YamlRefused")}
+MODULES = (config_module, config_yaml, config_schema)
+RAISERS = ("ConfigError", "_YamlRefused", "fout")
 
 
-def _sites_of(exc: BaseException) -> set[int]:
-    """The raise sites in config.py an error came from (the loader's refusal behind a ConfigError too)."""
+def _raise_sites() -> dict[tuple[str, int], str]:
+    """(module file, line) -> source of every ``raise ConfigError(...)``, ``raise _YamlRefused(...)`` and
+    ``raise fout(...)`` (a check of the schema) in the configuration modules."""
+    sites = {}
+    for module in MODULES:
+        source = Path(module.__file__).read_text(encoding="utf-8")
+        lines = source.splitlines()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) \
+                    and getattr(node.exc.func, "id", None) in RAISERS:
+                sites[(module.__file__, node.lineno)] = lines[node.lineno - 1].strip()
+    return sites
+
+
+def _sites_of(exc: BaseException) -> set[tuple[str, int]]:
+    """The raise sites an error came from (the loader's refusal behind a ConfigError too)."""
+    files = {module.__file__ for module in MODULES}
     sites = set()
     for error in (exc, exc.__context__):
         if error is None:
             continue
-        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == config_module.__file__]
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in files]
         if frames:
-            sites.add(frames[-1].lineno)
+            sites.add((frames[-1].filename, frames[-1].lineno))
     return sites
 
 
-def test_every_raise_site_speaks_dutch_and_names_the_line(tmp_path: Path):
+def test_every_raise_site_speaks_dutch_and_names_the_line(tmp_path: Path, monkeypatch):
     sites = _raise_sites()
-    assert len(sites) > 50  # sanity: the catalogue below is about all of them
-    reached: dict[int, str] = {}
+    assert len(sites) > 30  # sanity: the catalogue below is about all of them
+    reached: dict[tuple[str, int], str] = {}
+    case_id = ""
+    original_fout = config_schema.fout
+
+    def recording_fout(*args, **kwargs):  # the schema's checks run inside pydantic: record where they raise
+        caller = sys._getframe(1)
+        reached.setdefault((caller.f_code.co_filename, caller.f_lineno), case_id)
+        return original_fout(*args, **kwargs)
+
+    monkeypatch.setattr(config_schema, "fout", recording_fout)
+    kinds: set[str] = set()  # pydantic's error types, each turned into Dutch by _bericht
+    original_bericht = config_schema._bericht
+
+    def recording_bericht(error):
+        kinds.add(error["type"])
+        return original_bericht(error)
+
+    monkeypatch.setattr(config_schema, "_bericht", recording_bericht)
     problems = []
     for case_id, base, change in CASES:
         path = _write(tmp_path, case_id, base, change)
@@ -351,6 +389,8 @@ def test_every_raise_site_speaks_dutch_and_names_the_line(tmp_path: Path):
             words = ENGLISH.findall(f"{exc.key} {exc.message}")
             if words:
                 problems.append(f"{case_id}: English {words}: {exc}")
+            if "een andere waarde" in exc.message:
+                problems.append(f"{case_id}: a key without a declared description: {exc}")
             if not str(exc).startswith(f"{path}") or f": {exc.key}: {exc.message}" not in str(exc):
                 problems.append(f"{case_id}: message form: {exc}")
             if case_id in WITHOUT_LINE:
@@ -365,8 +405,12 @@ def test_every_raise_site_speaks_dutch_and_names_the_line(tmp_path: Path):
         else:
             problems.append(f"{case_id}: accepted")
     assert not problems, "\n".join(problems)
-    missed = {line: text for line, text in sites.items() if line not in reached}
-    assert not missed, "raise sites no case reaches:\n" + "\n".join(f"config.py:{k}: {v}" for k, v in missed.items())
+    translated = {"configuratie", "missing", "greater_than_equal", "less_than_equal", "too_short", "literal_error",
+                  "string_pattern_mismatch", "string_type", "int_type", "bool_type", "finite_number", "list_type"}
+    assert translated <= kinds, f"error types no case reaches: {translated - kinds}"
+    missed = {site: text for site, text in sites.items() if site not in reached}
+    assert not missed, "raise sites no case reaches:\n" + "\n".join(
+        f"{Path(file).name}:{line}: {text}" for (file, line), text in missed.items())
 
 
 def _expected_line(text: str, key: str) -> int | None:

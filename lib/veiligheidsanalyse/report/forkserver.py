@@ -36,7 +36,7 @@ from .processes import PolledProcess, alive, kill_group, linux_switch
 
 # Imported once in the template; every chapter kernel would import most of them. Third-party only.
 PRELOAD = (
-    "numpy", "pandas", "pyarrow", "pyarrow.parquet", "yaml",
+    "numpy", "pandas", "pyarrow", "pyarrow.parquet", "yaml", "pydantic.main",
     "matplotlib", "matplotlib.pyplot",
     "scipy.special", "scipy.stats", "scipy.optimize",
     "statsmodels.genmod.generalized_linear_model", "statsmodels.genmod.families", "statsmodels.stats.rates",

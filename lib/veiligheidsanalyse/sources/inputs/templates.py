@@ -29,6 +29,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..partner_kinds import KINDS, STORY_KIND, TABLE_KINDS  # noqa: F401 (declared there, without pandas)
+
 # "." (CBS: unknown/secret), "-" and empty mean: not known. Never read as 0.
 UNKNOWN_MARKERS = frozenset(
     {"", ".", "..", "-", "–", "—", "x", "?", "n.v.t.", "nvt", "n.b.", "nb", "onbekend", "geheim",
@@ -285,10 +287,6 @@ TEMPLATE_DATA: dict[str, dict[str, Any]] = {
     },
 }
 
-# Kinds whose data are tables (CSV/XLSX); "verhaal" is a folder of markdown files.
-TABLE_KINDS: tuple[str, ...] = tuple(TEMPLATE_DATA)
-STORY_KIND = "verhaal"
-KINDS: tuple[str, ...] = TABLE_KINDS + (STORY_KIND,)
 CHAPTER_ID = re.compile(r"^\d{2}_[a-z0-9_]+$")
 
 # Partner codes with no input mapping in indicators.yaml yet (see open question in the README).
