@@ -229,3 +229,10 @@ def test_westerveld_buurten_2023_real_counts():
     # shrinkage pulls the extreme buurt (16 crimes, 140 inhabitants) well toward the gemeente
     extreme = buurten.loc[buurten["per_1000"].idxmax()]
     assert total["per_1000"] < extreme["per_1000_eb"] < extreme["per_1000"] * 0.75
+
+
+def test_an_unknown_area_makes_the_gemeente_unknown_not_smaller():
+    table = small_area_table(_areas([3, np.nan, 20], [400, 300, 2000]), gemeente_code="GM9999",
+                             gemeente_naam="Test", min_inhabitants=0)
+    assert list(table["vergelijking"].iloc[:-1]) == ["onbekend"] * 3  # no gemeente rate to compare with
+    assert np.isnan(table.iloc[-1]["aantal"]) and np.isnan(table.attrs["gemeente_per_1000"])

@@ -198,7 +198,8 @@ def small_area_table(
     ``areas`` has columns ``regio_code``, ``regio_naam``, ``aantal`` and either ``persoonsjaren``
     (pooled, e.g. from :func:`pool_years`, with ``jaren``/``periode``) or ``inwoners`` (one year).
     The areas must together make up the gemeente: the last row (``rol`` = "Totaal") is their sum,
-    and the gemeente rate is that total over all person-years.
+    and the gemeente rate is that total over all person-years (unknown when any area's count or
+    population is unknown: a gap is never read as zero).
 
     Columns (see ``COLUMNS``): ``per_1000`` with its exact interval ``ondergrens``/``bovengrens``,
     ``p_waarde`` (central exact Poisson against the gemeente rate, adjusted by ``correction``),
@@ -218,8 +219,8 @@ def small_area_table(
     person_years = table["persoonsjaren"].to_numpy(dtype=float)
     inhabitants = person_years / table["jaren"].to_numpy(dtype=float)
     total_count = np.nan if np.isnan(count).any() else float(count.sum())
-    total_py = float(np.nansum(person_years))
-    gemeente_rate = total_count / total_py * per if total_py > 0 else np.nan
+    total_py = np.nan if np.isnan(person_years).any() else float(person_years.sum())  # unknown stays unknown
+    gemeente_rate = total_count / total_py * per if total_py > 0 else np.nan  # NaN > 0 is False
 
     table = _with_total(table, gemeente_code, gemeente_naam, total_count, total_py, per, conf)
     display, hidden = _disclosure(table, sensitive, threshold)
@@ -233,7 +234,7 @@ def small_area_table(
                           for v in (result.rate, result.rate_lower, result.rate_upper))
     p_value = _adjusted(np.atleast_1d(result.p_value), has_rate, correction)
     direction = _direction(rate, lower, upper, p_value, gemeente_rate, has_rate, conf, correction)
-    direction = np.where(np.isnan(count), UNKNOWN, direction)
+    direction = np.where(np.isnan(count) | (has_rate & np.isnan(benchmark)), UNKNOWN, direction)
     direction = np.where(area_hidden, SUPPRESSED, direction)
     smoothed, fit = eb_shrinkage(np.where(has_rate, count, np.nan), person_years, per, target_rate=gemeente_rate)
 
