@@ -68,8 +68,8 @@ def test_no_instruction_on_a_reader_page(demo_run: Path):
 
 def test_the_kernen_page_groups_every_buurt_by_kern_or_wijk(demo_run: Path):
     table = pd.read_csv(demo_run / "csv" / "03_kernen__indeling.csv", sep=";", encoding="utf-8-sig")
-    sizes = table.set_index("Kern")["Inwoners"]
+    sizes = table.set_index("kern")["aantal_inwoners"]
     assert kernen.NOT_ASSIGNED not in sizes.index and not any(kernen.is_catch_all(k) for k in sizes.index)
     assert {"Havelte", "Dwingeloo", "Diever", "Vledder"} <= set(sizes.index)  # the kernen of the mapping
-    assert set(table["Indeling"]) == {"kern van de gemeente", "CBS-wijk"}
+    assert set(table["indeling"]) == {"kern van de gemeente", "CBS-wijk"}
     assert len(sizes) >= 10

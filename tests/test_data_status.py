@@ -137,7 +137,7 @@ def test_a_server_with_only_47013NED_gives_real_totals_and_marks_everything_else
 
         # The crime totals in the published CSV are the served ones, marked with what they rest on.
         rows = _csv(run_dir, "01_criminaliteit__totaal_per_jaar.csv")
-        served = {int(r["Jaar"]): int(r["Misdrijven"].replace(".", "")) for r in rows if r["Jaar"] in YEARS}
+        served = {int(r["jaar"]): int(r["aantal_misdrijven"].replace(".", "")) for r in rows if r["jaar"] in YEARS}
         assert served == known["GM1701"]
         assert all("actueel (47013NED)" in r["gegevensstatus"] and "demodata (03759ned)" in r["gegevensstatus"]
                    and r["gegevensstatus"].startswith("DEMO") for r in rows)

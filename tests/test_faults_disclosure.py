@@ -108,7 +108,13 @@ def html_tables(path: Path) -> list[Table]:
 
 def csv_table(path: Path) -> Table:
     rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
-    return Table(path.name, rows[0] if rows else [], rows[1:])
+    return Table(path.name, [_csv_label(name) for name in rows[0]] if rows else [], rows[1:])
+
+
+def _csv_label(name: str) -> str:
+    """A CSV column name as the page's header reads it: 'aantal_2018_2020' -> '2018-2020', 'aantal_brand' -> 'brand'."""
+    name = re.sub(r"(\d{4})_(\d{4})", r"\1-\2", name.removeprefix("aantal_"))
+    return name.replace("_", " ")
 
 
 def published_tables(run_dir: Path) -> list[Table]:

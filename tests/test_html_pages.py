@@ -247,7 +247,7 @@ def test_a_table_and_a_figure_with_one_name_get_their_own_csv(tmp_path: Path, mo
     png = base64.b64decode(re.search(r'base64,([^"]+)"', shown[1]).group(1))
     assert round(Image.open(io.BytesIO(png)).info["dpi"][0]) == DPI  # the house DPI, fixed
     text = (tmp_path / links[0]).read_text(encoding="utf-8-sig")
-    assert text.splitlines() == ["Jaar;Aantal;Cijfer", "2024;3;1,25", "2025;4;2,5"]  # whole numbers without ",0"
+    assert text.splitlines() == ["jaar;aantal;cijfer", "2024;3;1,25", "2025;4;2,5"]  # whole numbers without ",0"
     with pytest.raises(ValueError):
         ch.figure(plt.subplots()[0], "leeg", caption="x", alt=" ", data=df)
 
@@ -359,12 +359,13 @@ def test_trend_figure_numbers_match_the_table_and_the_store(demo_run: Path):
     own = trend[trend["rol"] == "gemeente"].set_index("jaar").sort_index()
     assert len(own) >= 5 and set(own["regio_code"]) == {"GM1701"}
 
-    table = read_csv_nl(demo_run / "csv" / "01_criminaliteit__totaal_per_jaar.csv").set_index("Jaar").sort_index()
+    table = read_csv_nl(demo_run / "csv" / "01_criminaliteit__totaal_per_jaar.csv").set_index("jaar").sort_index()
     assert list(own.index) == list(table.index)
-    assert (own["aantal"] == table["Misdrijven"]).all()
-    assert (own["noemer"] == table["Inwoners"]).all()
-    assert ((own["cijfer"] - table["Per 1.000 inwoners"]).abs() < 1e-9).all()
-    assert ((own["ondergrens_95"] - table["Ondergrens 95%"]).abs() < 1e-9).all()
+    assert (own["aantal"] == table["aantal_misdrijven"]).all()
+    assert (own["noemer"] == table["aantal_inwoners"]).all()
+    assert ((own["cijfer"] - table["per_1000_inwoners"]).abs() < 1e-9).all()
+    assert ((own["ondergrens_95"] - table["ondergrens_95_per_1000_inwoners"]).abs() < 1e-9).all()
+    assert set(own["eenheid"]) == {"per 1.000 inwoners"}
     rates = own["aantal"] / own["noemer"] * 1000  # exact, from the counts
     assert ((own["cijfer"] - rates).abs() <= 0.005 + 1e-9).all()  # the CSV at 2 decimals
 

@@ -47,25 +47,25 @@ def test_the_signal_csv_recomputes_its_own_verdicts(signal_rows):
     """Holm over the CSV's p-values gives its corrected p-values; the words follow them."""
     from veiligheidsanalyse.stats.signals import adjust_p
 
-    p = [_number(r["p"]) for r in signal_rows]
+    p = [_number(r["p_waarde"]) for r in signal_rows]
     adjusted = adjust_p(p)
     for row, expected in zip(signal_rows, adjusted):
-        shown = _number(row["p_gecorrigeerd"])
+        shown = _number(row["p_waarde_gecorrigeerd"])
         # printed with 4 significant digits, so Holm over them agrees to about 1 in 1.000
         assert shown == pytest.approx(expected, rel=1e-3, abs=1e-12, nan_ok=True), row
         significant = shown <= 0.05
         claims = bool(CLAIM.search(row["oordeel"]))
         assert claims == (significant and row["richting"] != ""), row
         if row["oordeel"].startswith("aanwijzing"):
-            assert not significant and _number(row["p"]) < 0.05, row
+            assert not significant and _number(row["p_waarde"]) < 0.05, row
         assert row["richting"] in ("gunstig", "ongunstig", "neutraal", "")
         assert (row["richting"] == "") == (not significant or not claims), row
 
 
 def test_no_page_calls_a_result_significant_that_the_correction_does_not_support(demo_run, signal_rows):
-    significant = [r for r in signal_rows if _number(r["p_gecorrigeerd"]) <= 0.05]
+    significant = [r for r in signal_rows if _number(r["p_waarde_gecorrigeerd"]) <= 0.05]
     words = [r["oordeel"] for r in significant]
-    statements = " ".join(r["Toelichting"] + " " + r["Toelichting daarna"]
+    statements = " ".join(r["toelichting"] + " " + r["toelichting_daarna"]
                           for r in _rows(demo_run, "90_synthese__uitspraken.csv"))
     checked = 0
     for page in sorted(demo_run.glob("*.html")):
@@ -113,12 +113,12 @@ def test_the_statements_verdicts_can_be_recomputed(demo_run, signal_rows):
     assert {r["familie"] for r in rows} <= {"rapport", "uitspraken"} and rows
     own = [r for r in rows if r["familie"] == "uitspraken"]
     assert own
-    recomputed = adjust_p([_number(r["p"]) for r in own])
+    recomputed = adjust_p([_number(r["p_waarde"]) for r in own])
     for row, expected in zip(own, recomputed):
-        assert _number(row["p_gecorrigeerd"]) == pytest.approx(expected, rel=1e-3, abs=1e-12), row
-    report = {round(_number(r["p_gecorrigeerd"]), 4) for r in signal_rows}
+        assert _number(row["p_waarde_gecorrigeerd"]) == pytest.approx(expected, rel=1e-3, abs=1e-12), row
+    report = {round(_number(r["p_waarde_gecorrigeerd"]), 4) for r in signal_rows}
     for row in (r for r in rows if r["familie"] == "rapport"):
-        assert round(_number(row["p_gecorrigeerd"]), 4) in report, row
+        assert round(_number(row["p_waarde_gecorrigeerd"]), 4) in report, row
     for row in rows:  # "ondersteund" on a change or a difference only when it survives the correction
         if row["oordeel"] in ("ondersteund", "tegengesproken"):
-            assert _number(row["p_gecorrigeerd"]) <= 0.05, row
+            assert _number(row["p_waarde_gecorrigeerd"]) <= 0.05, row

@@ -34,11 +34,13 @@ SCOPE = ["overlast_totaal", "misdrijven_totaal", "halt_verwijzingen", "veilig_th
 GEMEENTE = "GM1701"
 # Per-year tables: CSV stem -> {column: indicator}, and the column with the denominator (if shown).
 YEAR_TABLES = {
-    "01_criminaliteit__totaal_per_jaar": ({"Misdrijven": "misdrijven_totaal"}, "Inwoners"),
-    "04_jeugd__halt_per_jaar": ({"Verwijzingen": "halt_verwijzingen"}, "Jongeren (12-17)"),
-    "08_zorg__veilig_thuis_per_jaar": ({"Meldingen": "veilig_thuis_meldingen", "Adviezen": "veilig_thuis_adviezen"},
-                                       None),
+    "01_criminaliteit__totaal_per_jaar": ({"aantal_misdrijven": "misdrijven_totaal"}, "aantal_inwoners"),
+    "04_jeugd__halt_per_jaar": ({"aantal_verwijzingen": "halt_verwijzingen"}, "aantal_jongeren_12_17"),
+    "08_zorg__veilig_thuis_per_jaar": ({"aantal_meldingen": "veilig_thuis_meldingen",
+                                        "aantal_adviezen": "veilig_thuis_adviezen"}, None),
 }
+# The CSV columns of the Veilig Thuis tables, in the order of zorg.VEILIG_THUIS.
+VT_COLUMNS = ["aantal_meldingen", "aantal_adviezen"]
 # Kern tables (03_kernen__<buurt indicator>_kernen_tabel): their row "Totaal gemeente" is this gemeente figure.
 KERN_TABLES = {"overlast_buurt": "overlast_totaal", "misdrijven_buurt": "misdrijven_totaal"}
 # Figure data of trend figures (one row per region and year; the gemeente's rows are rol == "gemeente").
@@ -88,6 +90,13 @@ def decimals_of(text: str) -> int:
 def years_of(text: str) -> tuple[int, int]:
     match = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", str(text).strip())
     assert match, text
+    return int(match.group(1)), int(match.group(2) or match.group(1))
+
+
+def csv_years(column: str) -> tuple[int, int]:
+    """'aantal_registraties_van_overlast_2023_2025' -> (2023, 2025): the years a CSV column name ends with."""
+    match = re.search(r"(\d{4})(?:_(\d{4}))?$", column)
+    assert match, column
     return int(match.group(1)), int(match.group(2) or match.group(1))
 
 
@@ -144,9 +153,9 @@ def claims(run: Path) -> tuple[list[Claim], dict[str, dict[tuple[str, int], tupl
     for stem, (columns, den_col) in YEAR_TABLES.items():
         df = read_csv(run, stem)
         assert df is not None, f"table {stem}.csv is missing"
-        rate_col = next((c for c in df.columns if c.startswith("Per ")), None)
+        rate_col = next((c for c in df.columns if c.startswith("per_")), None)
         for _, r in df.iterrows():
-            y = int(r["Jaar"])
+            y = int(r["jaar"])
             for col, ind in columns.items():
                 rate = r[rate_col] if rate_col and len(columns) == 1 else None
                 out += _count_and_rate(ind, (y, y), r[col], rate, f"{stem}.csv {y}")
@@ -157,30 +166,30 @@ def claims(run: Path) -> tuple[list[Claim], dict[str, dict[tuple[str, int], tupl
     # Profile tables: Indicator;Periode;Niveau "627 (31,1 per 1.000 inwoners)".
     for path in sorted((run / "csv").glob("*.csv")):
         df = read_csv(run, path.stem)
-        if not {"Indicator", "Periode", "Niveau"} <= set(df.columns) or path.stem.startswith("90_"):
+        if not {"indicator", "periode", "niveau"} <= set(df.columns) or path.stem.startswith("90_"):
             continue
-        for _, r in df[df["Indicator"].isin(LABELS)].iterrows():
-            match = LEVEL.match(r["Niveau"])
+        for _, r in df[df["indicator"].isin(LABELS)].iterrows():
+            match = LEVEL.match(r["niveau"])
             if match:
-                out += _count_and_rate(LABELS[r["Indicator"]], years_of(r["Periode"]), match["count"], match["rate"],
-                                       f"{path.name} {r['Indicator']}")
+                out += _count_and_rate(LABELS[r["indicator"]], years_of(r["periode"]), match["count"], match["rate"],
+                                       f"{path.name} {r['indicator']}")
 
     # Synthesis: the overview's level "31,1 per 1.000 inwoners (2025)", the statements' "426 in 2021 en 627 in 2025".
     overview = read_csv(run, "90_synthese__overzicht")
     assert overview is not None, "the synthesis overview CSV is missing"
-    for _, r in overview[overview["Indicator"].isin(LABELS)].iterrows():
-        match = RATE_FOR.match(r["Niveau"])
+    for _, r in overview[overview["indicator"].isin(LABELS)].iterrows():
+        match = RATE_FOR.match(r["niveau"])
         if match:
-            out += _count_and_rate(LABELS[r["Indicator"]], years_of(match["years"]), None, match["rate"],
-                                   f"90_synthese__overzicht.csv {r['Indicator']}")
+            out += _count_and_rate(LABELS[r["indicator"]], years_of(match["years"]), None, match["rate"],
+                                   f"90_synthese__overzicht.csv {r['indicator']}")
     statements = read_csv(run, "90_synthese__uitspraken")
     if statements is not None:
-        for _, r in statements[statements["Indicator"].isin(LABELS)].iterrows():
-            for column in ("Toelichting", "Toelichting daarna"):
+        for _, r in statements[statements["indicator"].isin(LABELS)].iterrows():
+            for column in ("toelichting", "toelichting_daarna"):
                 for match in COUNT_IN.finditer(r.get(column, "")):
                     y = int(match["year"])
-                    out += _count_and_rate(LABELS[r["Indicator"]], (y, y), match["count"], None,
-                                           f"90_synthese__uitspraken.csv {r['Indicator']} ({column})")
+                    out += _count_and_rate(LABELS[r["indicator"]], (y, y), match["count"], None,
+                                           f"90_synthese__uitspraken.csv {r['indicator']} ({column})")
 
     # Kernen: the row "Totaal gemeente" is the gemeente's figure of the matching gemeente indicator.
     for path in sorted((run / "csv").glob("03_kernen__*_kernen_tabel.csv")):
@@ -188,10 +197,10 @@ def claims(run: Path) -> tuple[list[Claim], dict[str, dict[tuple[str, int], tupl
         if ind is None:
             continue
         df = read_csv(run, path.stem)
-        count_col = next(c for c in df.columns if re.search(r"\d{4}(-\d{4})?$", c) and not c.startswith("Verandering"))
-        rate_col = next(c for c in df.columns if c.startswith("Per "))
-        years = years_of(re.search(r"\d{4}(-\d{4})?$", count_col).group(0))
-        for _, r in df[df["Kern"] == kernen.TOTAL].iterrows():
+        count_col = df.columns[2]  # aantal_<indicator>_<years>
+        rate_col = next(c for c in df.columns if c.startswith("per_"))
+        years = csv_years(count_col)
+        for _, r in df[df["kern"] == kernen.TOTAL].iterrows():
             out += _count_and_rate(ind, years, r[count_col], r[rate_col], f"{path.name} {kernen.TOTAL}")
 
     # Sentences of the profiles on every page: "Label: 627 in 2025 (31,1 per 1.000 inwoners)".
@@ -273,8 +282,8 @@ def test_the_kernen_total_is_the_gemeente_figure_and_the_table_adds_up(demo_run:
     trend = per_year["02_overlast_beleving__overlast_totaal_trend"]
     table = read_csv(demo_run, "03_kernen__overlast_buurt_kernen_tabel")
     count_col = table.columns[2]
-    a, b = years_of(re.search(r"\d{4}(-\d{4})?$", count_col).group(0))
-    rows = dict(zip(table["Kern"], table[count_col].map(number)))
+    a, b = csv_years(count_col)
+    rows = dict(zip(table["kern"], table[count_col].map(number)))
     assert rows[kernen.TOTAL] == sum(trend[("overlast_totaal", y)][0] for y in range(a, b + 1))
     assert rows[kernen.KERNEN_SUM] + rows[kernen.UNPLACED] == rows[kernen.TOTAL]
     assert rows[kernen.UNPLACED] > 0  # the demo's buurt table misses registrations, as the real one does
@@ -285,8 +294,8 @@ def test_a_contradiction_is_found(demo_run: Path, report_claims):
     claims_found, per_year = report_claims
     table = read_csv(demo_run, "03_kernen__overlast_buurt_kernen_tabel")
     count_col = table.columns[2]
-    years = years_of(re.search(r"\d{4}(-\d{4})?$", count_col).group(0))
-    summed = number(table.loc[table["Kern"] == kernen.KERNEN_SUM, count_col].iloc[0])
+    years = csv_years(count_col)
+    summed = number(table.loc[table["kern"] == kernen.KERNEN_SUM, count_col].iloc[0])
     old = Claim("overlast_totaal", years, "aantal", summed, 0, "03_kernen (som van de buurten als totaal)")
     problems = contradictions(claims_found + derived(claims_found, per_year) + [old])
     assert any("overlast_totaal" in p and "som van de buurten" in p for p in problems)
@@ -298,10 +307,10 @@ def _partner_years(run: Path) -> dict[str, dict[int, float]]:
     out: dict[str, dict[int, float]] = {}
     if df is None:
         return out
-    for column, ind in zip(zorg.VT_LABELS, zorg.VEILIG_THUIS):
+    for column, ind in zip(VT_COLUMNS, zorg.VEILIG_THUIS):
         by_year: dict[int, list] = {}
         for _, r in df.iterrows():
-            by_year.setdefault(int(str(r["Periode"])[:4]), []).append(number(r[column]))
+            by_year.setdefault(int(str(r["periode"])[:4]), []).append(number(r[column]))
         out[ind] = {y: sum(v) for y, v in by_year.items() if None not in v}
     return out
 
@@ -311,10 +320,10 @@ def test_a_partner_figure_far_from_the_open_data_is_named_on_the_page(demo_run: 
     shown = read_csv(demo_run, "08_zorg__veilig_thuis_per_jaar")
     texts = paragraphs(demo_run / "08_zorg.html")
     named = 0
-    for column, ind in zip(zorg.VT_LABELS, zorg.VEILIG_THUIS):
+    for column, ind in zip(VT_COLUMNS, zorg.VEILIG_THUIS):
         label = indicator(ind).label
-        for _, r in shown[shown["Bron"].str.startswith("open data")].iterrows():
-            year, open_value = int(r["Jaar"]), number(r[column])
+        for _, r in shown[shown["bron"].str.startswith("open data")].iterrows():
+            year, open_value = int(r["jaar"]), number(r[column])
             other = partner.get(ind, {}).get(year)
             if open_value is None or other is None:
                 continue

@@ -15,6 +15,7 @@ import html
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -91,6 +92,34 @@ def csv_frame(df: pd.DataFrame) -> pd.DataFrame:
         else:
             out[column] = values.round(2).where(values.abs() >= 10, significant)
     return out
+
+
+# Every number in a published CSV says its unit (data/README.md, "CSV-bestanden"): its column name
+# contains one of these words (aantal_misdrijven, per_1000_inwoners, aandeel_procent, p_waarde, jaar),
+# or the CSV has a column ``eenheid`` that gives the unit per row for the columns whose name does not.
+UNIT_IN_NAME = re.compile(r"(?:^|_)(?:aantal|procent|p_waarde|index|verhouding|punten|rapportcijfer"
+                          r"|jaar|periode|editie|maand|per(?:_\d+)?_[a-z0-9]+)(?:_|$)")
+UNIT_COLUMN = "eenheid"
+
+
+def csv_name(column: Any) -> str:
+    """A column header as a machine-readable CSV name (ascii snake_case): 'Per 1.000 inwoners' ->
+    'per_1000_inwoners', 'Aandeel (%)' -> 'aandeel_procent', '95%-interval' -> 'interval_95',
+    'Ondergrens 95%' -> 'ondergrens_95' (its unit is its value's, not %). snake_case stays as it is."""
+    text = str(column)
+    if re.fullmatch(r"[a-z0-9_]+", text):
+        return text
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = re.sub(r"(?<=\d)\.(?=\d{3})", "", text)
+    text = re.sub(r"(\d+)\s*%-?\s*(interval|marge)", r"\2 \1", text, flags=re.IGNORECASE)
+    text = re.sub(r"\b(ondergrens|bovengrens)\s+(\d+)\s*%", r"\1 \2", text, flags=re.IGNORECASE)
+    text = text.replace("t/m", " tot en met ").replace("%", " procent ")
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "kolom"
+
+
+def names_unit(column: str) -> bool:
+    """Does a CSV column name say the unit of its numbers?"""
+    return UNIT_IN_NAME.search(column) is not None
 
 
 @dataclass
@@ -257,15 +286,19 @@ class Chapter:
 
     def table(self, df: pd.DataFrame, name: str, caption: str, source: str = "",
               formats: dict[str, str] | None = None, classes: dict[str, pd.Series] | None = None,
-              sources: Iterable[str] | None = None) -> None:
+              sources: Iterable[str] | None = None, csv_columns: dict[str, str] | None = None,
+              eenheid: str | Iterable[str] | None = None) -> None:
         """A numbered table in Dutch number format, with the CSV of exactly these numbers next to it.
 
         ``sources`` (table ids, ``partner:<kind>``) say what the numbers come from; without it they
         are read from ``source`` (see :meth:`shown_sources`). Their data status goes into the source
-        line and into the CSV's column ``gegevensstatus``.
+        line and into the CSV's column ``gegevensstatus``. The CSV names its columns by
+        :func:`csv_name`; ``csv_columns`` names those whose header does not say the unit
+        ({"Misdrijven": "aantal_misdrijven"}), ``eenheid`` adds the unit per row (or one for all).
         """
         ids = self.shown_sources(source, sources)
-        csv_link = self._write_csv(df, name, kind="tabel", status=self._status_text(ids))
+        csv_link = self._write_csv(df, name, kind="tabel", status=self._status_text(ids), columns=csv_columns,
+                                   eenheid=eenheid)
         self._table_count += 1
         number = self._table_count
         anchor = f"tabel-{self._csv_stem(csv_link)}"
@@ -334,12 +367,14 @@ class Chapter:
         """'csv/01_x__totaal_trend.csv' -> 'totaal-trend': the anchor name of a figure or table (unique)."""
         return _slug(csv_link.rsplit("/", 1)[-1].removesuffix(".csv").split("__", 1)[-1])
 
-    def _write_csv(self, df: pd.DataFrame, name: str, kind: str = "", status: str | None = None) -> str:
+    def _write_csv(self, df: pd.DataFrame, name: str, kind: str = "", status: str | None = None,
+                   columns: dict[str, str] | None = None, eenheid: str | Iterable[str] | None = None) -> str:
         """Write the numbers behind a figure or table to csv/<chapter>__<name>.csv; return the link.
 
         Dutch spreadsheet conventions: semicolon separator, decimal comma, UTF-8 with BOM (Excel).
         Values are written at their meaningful precision (:func:`csv_frame`), whole numbers without ",0".
-        ``status`` (the data status of the numbers) fills the last column, ``gegevensstatus``.
+        ``status`` (the data status of the numbers) fills the last column, ``gegevensstatus``. Column
+        names are machine names (:func:`csv_name`, after ``columns``); ``eenheid`` becomes a column.
         A name used twice in one chapter (a table and a figure both called "monitor") gets a suffix
         (``_figuur``, ``_tabel``, then a number), so one never overwrites the other's numbers.
         """
@@ -354,6 +389,11 @@ class Chapter:
         folder = self.run_dir / "csv"
         folder.mkdir(parents=True, exist_ok=True)
         out = csv_frame(df)
+        out.columns = [csv_name((columns or {}).get(c, c)) for c in out.columns]
+        if out.columns.duplicated().any():
+            raise ValueError(f"{filename}: dubbele kolomnamen {sorted(set(out.columns[out.columns.duplicated()]))}")
+        if eenheid is not None:
+            out[UNIT_COLUMN] = eenheid if isinstance(eenheid, str) else list(eenheid)
         if status is not None:
             out["gegevensstatus"] = status
         out.to_csv(folder / filename, sep=";", decimal=",", index=False, encoding="utf-8-sig")

@@ -65,6 +65,15 @@ class Indicator:
         )
         return f"per {self.per:,} {noun}".replace(",", ".").strip()
 
+    @property
+    def eenheid(self) -> str:
+        """The unit of the indicator's figures in words (a CSV's column ``eenheid``)."""
+        if self.is_rate_indicator:
+            return self.per_label
+        if self.unit == "score":
+            return f"gemiddelde score (0 tot {self.scale_max:g})" if self.scale_max else "gemiddelde score"
+        return {"per_1000": "per 1.000 inwoners"}.get(self.unit, self.unit)
+
 
 def _parse(entry: dict[str, Any], position: int) -> Indicator:
     where = f"indicators.yaml entry {position} ({entry.get('id', '?')})"

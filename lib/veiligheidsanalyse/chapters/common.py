@@ -77,8 +77,11 @@ def show_profile_table(ch: Chapter, found: dict, name: str, caption: str) -> Non
         return
     table, colours = analysis.profile_table(list(found.values()))
     ids = [i for p in found.values() for i in source_ids(ch, p)]
+    # The level is a count with its rate, or a survey figure: the CSV names the unit per row.
+    units = [f"aantal en {p.rate_label}" if isinstance(p, CountProfile) else p.indicator.eenheid
+             for p in found.values() if p is not None]
     ch.anchor(*(p.indicator.id for p in found.values()))
-    ch.table(table, name, caption=caption, classes=colours, sources=ids,
+    ch.table(table, name, caption=caption, classes=colours, sources=ids, eenheid=units,
              source="zie de bronnen onderaan de pagina; toetsen: zie Methode en bronnen")
 
 
@@ -92,6 +95,7 @@ def show_trend(ch: Chapter, p: CountProfile, name: str, caption: str | None = No
     alt = (f"Lijngrafiek van {p.indicator.label.lower()} per jaar in {ch.gemeente_naam} en de vergelijkingsgroepen; "
            f"{p.trend_verdict}.")
     data = df.rename(columns={"rate": "cijfer", "lower": "ondergrens_95", "upper": "bovengrens_95"})
+    data["eenheid"] = p.rate_label.replace(" per jaar", "")  # of cijfer and its bounds; noemer counts its noun
     ch.anchor(p.indicator.id)
     ch.figure(fig, name, caption=caption, alt=alt, data=data, source=_source(p), sources=source_ids(ch, p))
 
@@ -128,7 +132,7 @@ def show_funnel(ch: Chapter, p: CountProfile, name: str) -> None:
               alt=(f"Trechterdiagram van {p.indicator.label.lower()} per gemeente tegen het aantal inwoners; "
                    f"{ch.gemeente_naam} ligt {verdict_funnel(flag_text)}."),
               data=units[["regio_code", "regio_naam", "aantal", "noemer", "waarde", "flag"]].rename(
-                  columns={"waarde": "cijfer", "flag": "positie"}),
+                  columns={"waarde": "cijfer", "flag": "positie"}).assign(eenheid=p.rate_label),
               source=_source(p), sources=source_ids(ch, p))
 
 
@@ -184,12 +188,13 @@ def survey_chart(ch: Chapter, found: dict, name: str, caption: str) -> None:
         if not isinstance(p, SurveyProfile) or p.edition is None:
             continue
         rows.append({"indicator": p.indicator.label, "gebied": ch.gemeente_naam, "editie": p.edition,
-                     "waarde": p.value, "ondergrens": p.lower, "bovengrens": p.upper})
+                     "waarde": p.value, "ondergrens": p.lower, "bovengrens": p.upper, "eenheid": p.indicator.eenheid})
         for comp_key, comp in p.comparisons.items():
             other = p.series[(p.series["jaar"] == p.edition) & (p.series["regio_code"] != ch.gemeente)]
             for _, o in other.iterrows():
                 rows.append({"indicator": p.indicator.label, "gebied": o["regio_naam"], "editie": p.edition,
-                             "waarde": o["waarde"], "ondergrens": o["ondergrens"], "bovengrens": o["bovengrens"]})
+                             "waarde": o["waarde"], "ondergrens": o["ondergrens"], "bovengrens": o["bovengrens"],
+                             "eenheid": p.indicator.eenheid})
             break
     if not rows:
         return

@@ -119,7 +119,7 @@ def share_chart(share: OnlineShare, gemeente: str):
     df = share.table.dropna(subset=["aandeel"]).copy()
     fig = plots.trend_chart(df, y="aandeel", lower=None, upper=None, highlight=share.naam,
                             ylabel="% van alle geregistreerde misdrijven", breaks=CORONA_YEARS)
-    return fig, df
+    return fig, df.rename(columns={"online": "aantal_online", "totaal": "aantal_misdrijven", "aandeel": "aandeel_procent"})
 
 
 @dataclass
@@ -177,7 +177,7 @@ def shift(ds: Dataset) -> Shift | None:
 def shift_chart(s: Shift):
     fig = plots.trend_chart(s.table, y="per_1000", lower=None, upper=None, group="reeks", highlight=ONLINE_LABEL,
                             ylabel="per 1.000 inwoners", breaks=CORONA_YEARS)
-    return fig, s.table
+    return fig, s.table.rename(columns={"noemer": "aantal_inwoners", "per_1000": "per_1000_inwoners"})
 
 
 def victimisation(ds: Dataset, found: dict):

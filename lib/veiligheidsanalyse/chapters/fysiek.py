@@ -171,7 +171,7 @@ def vr_chart(vr: VRIncidents):
     df = pd.concat(rows, ignore_index=True)[["reeks", "jaar", "aantal", "ondergrens", "bovengrens"]]
     fig = plots.trend_chart(df, y="aantal", lower="ondergrens", upper="bovengrens", group="reeks",
                             highlight="Alle incidenten", ylabel="Incidenten per jaar")
-    return fig, df
+    return fig, df.rename(columns={"ondergrens": "aantal_ondergrens_95", "bovengrens": "aantal_bovengrens_95"})
 
 
 NATUURBRAND_CONTEXT = (

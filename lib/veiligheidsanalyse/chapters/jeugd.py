@@ -150,7 +150,7 @@ def halt_years(ds: Dataset, threshold: int) -> pd.DataFrame:
     counts = ds.counts(HALT, [ds.gemeente]).dropna(subset=["aantal"]).sort_values("jaar")
     counts = counts[counts["status"] == "partner"] if (counts["status"] == "partner").any() else counts
     if counts.empty:
-        return pd.DataFrame(columns=["Jaar", "Verwijzingen", "Jongeren (12-17)", "Per 1.000 jongeren", "95%-interval"])
+        return pd.DataFrame(columns=["Jaar", "Verwijzingen", "Jongeren (12–17)", "Per 1.000 jongeren", "95%-interval"])
     r = rates.rate(counts["aantal"].to_numpy(float), counts["noemer"].to_numpy(float), per=1000)
     long = pd.DataFrame({"jaar": counts["jaar"].astype(int).astype(str).to_numpy(), "aantal": counts["aantal"].to_numpy(float)})
     display, mask = suppress_counts(long, "aantal", threshold=threshold, group_cols=["jaar"], total_label=TOTAL)
@@ -159,7 +159,7 @@ def halt_years(ds: Dataset, threshold: int) -> pd.DataFrame:
                                                        np.atleast_1d(r.upper), counts["noemer"].to_numpy(float))):
         hidden = bool(mask.iloc[i])
         rows.append({"Jaar": long["jaar"].iloc[i], "Verwijzingen": display["aantal"].iloc[i],
-                     "Jongeren (12-17)": format_nl(den, 0),
+                     "Jongeren (12–17)": format_nl(den, 0),
                      "Per 1.000 jongeren": display["aantal"].iloc[i] if hidden else format_nl(value, 1),
                      "95%-interval": "afgeschermd" if hidden else format_interval(lower, upper, 1)})
     return pd.DataFrame(rows)

@@ -649,6 +649,7 @@ class KernTable:
     colours: dict[str, pd.Series]
     hidden: pd.Series  # True per kern row (not the summary rows) whose count is hidden
     figure_data: pd.DataFrame  # kern, rate, lower, upper of visible kernen with enough cases
+    csv_columns: dict[str, str] = field(default_factory=dict)  # the CSV's names of the count columns
 
 
 def kern_table(kr: KernRates, threshold: int, denominator_label: str | None = None) -> KernTable:
@@ -697,9 +698,11 @@ def kern_table(kr: KernRates, threshold: int, denominator_label: str | None = No
     visible = rows[~hidden & is_kern & np.isfinite(rows["rate"]) & (rows["aantal"] >= max(ind.min_count, threshold))]
     fig_data = visible[["kern", "aantal", "persoonsjaren", "rate", "lower", "upper"]].rename(
         columns={"persoonsjaren": "noemer_jaren", "rate": "cijfer", "lower": "ondergrens_95", "upper": "bovengrens_95"})
+    fig_data["eenheid"] = kr.rate_label  # of cijfer and its bounds; noemer_jaren: the noun summed over the years
+    counts = {f"{den_label} ({kr.noemer_jaar})": f"aantal {den_label} {kr.noemer_jaar}", count_label: f"aantal {count_label}"}
     return KernTable(display, {f"Vergeleken met {REST}": pd.Series(colours_cmp), change_label: pd.Series(colours_change)},
                      pd.Series(hidden[is_kern], index=rows.index[is_kern]),
-                     fig_data.reset_index(drop=True))
+                     fig_data.reset_index(drop=True), counts)
 
 
 def rate_figure(kr: KernRates, kt: KernTable, gemeente_naam: str):
@@ -733,6 +736,18 @@ class VmKernen:
         if not self.available:
             return self.rows
         return self.rows[self.rows["richting"].isin(["hoger", "lager"])]
+
+    @property
+    def eenheden(self) -> list[str]:
+        """The unit of each row's figures in words (procent, rapportcijfer, ...)."""
+        return [get_indicator(str(i)).eenheid for i in self.rows["indicator"]]
+
+    @property
+    def figure_data(self) -> pd.DataFrame:
+        """The numbers of the figure, as its CSV gives them."""
+        return self.rows[["kern", "Indicator", "editie", "waarde", "lower", "upper", "n", "gemeente", "verdict"]].rename(
+            columns={"Indicator": "indicator", "lower": "ondergrens", "upper": "bovengrens", "n": "aantal_respondenten",
+                     "gemeente": "waarde_gemeente", "verdict": "oordeel"}).assign(eenheid=self.eenheden)
 
 
 def _fmt_value(value: float, unit: str) -> str:

@@ -73,7 +73,9 @@ def ratio_chart(found: dict, naam: str):
     fig = plots.interval_chart(df, label="label", value="verhouding", lower="ondergrens_95", upper="bovengrens_95",
                                reference=1.0, reference_label="Nederland (= 1)",
                                xlabel=f"Geregistreerd in {naam} gedeeld door verwacht bij het landelijke cijfer")
-    return fig, df.drop(columns="label")
+    return fig, df.drop(columns="label").rename(columns={  # the CSV: each number with its unit
+        "verwacht_bij_nl_cijfer": "verwacht_aantal_bij_nl_cijfer", "ondergrens_95": "verhouding_ondergrens_95",
+        "bovengrens_95": "verhouding_bovengrens_95"})
 
 
 @dataclass

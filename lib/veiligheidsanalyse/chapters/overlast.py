@@ -221,6 +221,17 @@ class VmResult:
         return bool(self.profiles)
 
     @property
+    def eenheden(self) -> list[str]:
+        """The unit of each row of ``table`` in words (procent, rapportcijfer, ...)."""
+        return [p.indicator.eenheid for p in self.profiles.values()]
+
+    @property
+    def context_eenheden(self) -> list[str]:
+        """The unit of each row of ``context``."""
+        labels = {get_indicator(i).label: get_indicator(i).eenheid for i in VM}
+        return [labels.get(label, "") for label in self.context["Indicator"]] if self.context is not None else []
+
+    @property
     def untested(self) -> bool:
         """True when no comparison with the region could be tested (no margins)."""
         comps = [c for p in self.profiles.values() for c in p.comparisons.values()]
@@ -338,7 +349,7 @@ def vm_figure(ds: Dataset, r: VmResult):
             interval = survey_interval(o["waarde"], o["ondergrens"], o["bovengrens"], o["n"], unit=p.indicator.unit)
             rows.append({"indicator": p.indicator.label, "unit": p.indicator.unit, "editie": p.edition,
                          "gebied": names[code], "gemeente": code == ds.gemeente, "waarde": interval.value,
-                         "ondergrens": interval.lower, "bovengrens": interval.upper})
+                         "ondergrens": interval.lower, "bovengrens": interval.upper, "eenheid": p.indicator.eenheid})
     data = pd.DataFrame(rows)
     if data.empty:
         return None, data

@@ -209,7 +209,9 @@ def index_body(run_dir: Path, gemeente_naam: str, periode: str, links: list[dict
     parts.append('<h2 id="over-dit-rapport">Over dit rapport</h2>')
     parts.append("<p>Elke pagina noemt onderaan de gebruikte bronnen (tabelnummers en de datum waarop ze zijn "
                  "opgehaald). Onder elke figuur en tabel staat een link naar de cijfers als CSV-bestand "
-                 "(puntkomma als scheidingsteken, decimale komma; te openen in Excel). “Significant” betekent: "
+                 "(puntkomma als scheidingsteken, decimale komma; te openen in Excel); de kolomnaam zegt in welke eenheid "
+                 "een getal staat (zoals aantal_misdrijven of per_1000_inwoners), anders doet de kolom eenheid dat per "
+                 "rij. “Significant” betekent: "
                  "het verschil is te groot om aan toeval toe te schrijven (95% betrouwbaarheid).</p>")
     return "\n".join(parts)
 

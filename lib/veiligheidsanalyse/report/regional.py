@@ -332,7 +332,7 @@ def comparison_table(comp: IndicatorComparison) -> tuple[pd.DataFrame, dict[str,
     rows = []
     for row in comp.rows:
         rows.append({"Gebied": row.naam, "Periode": comp.period_label, "Aantal": row.count,
-                     f"Per {format_nl(comp.indicator.per, 0)}": row.rate,
+                     comp.rate_label[:1].upper() + comp.rate_label[1:]: row.rate,
                      "Interval 95%": f"{format_nl(row.lower, 1)}–{format_nl(row.upper, 1)}"
                      if np.isfinite(row.lower) and np.isfinite(row.upper) else "onbekend",
                      "Vergeleken met de rest van de regio": row.vs_regio,
@@ -371,7 +371,8 @@ def show(region: Region, result: RegionalResult) -> None:
                      formats={"Periode": "text", "Aantal": "int", table.columns[3]: "d1"}, classes=colours,
                      source=_source(comp))
             chart = pd.DataFrame([{"gebied": r.naam, "cijfer": r.rate, "ondergrens_95": r.lower,
-                                   "bovengrens_95": r.upper, "aantal": r.count, "noemer": r.denominator}
+                                   "bovengrens_95": r.upper, "aantal": r.count, "noemer": r.denominator,
+                                   "eenheid": comp.rate_label}
                                   for r in comp.rows if r.rol != "nederland"])
             nl = next((r.rate for r in comp.rows if r.rol == "nederland"), None)
             if len(chart):
