@@ -592,6 +592,48 @@ def _variant(demo_run: Path, tmp: Path, banners, inject_error: bool, data_label:
     return target
 
 
+# The first figure of a page: its rendered size, and whether it is shown over the whole screen.
+ZOOM_JS = r"""
+(figureId) => {
+  const fig = document.getElementById(figureId), img = fig.querySelector('img'), r = img.getBoundingClientRect();
+  const zoom = fig.querySelector('.va-zoom'), z = zoom.getBoundingClientRect();
+  const close = zoom.querySelector('.va-zoom-close');
+  return {hash: location.hash, width: r.width, natural: img.naturalWidth, fixed: getComputedStyle(zoom).position,
+          covers: z.left <= 0 && z.top <= 0 && z.right >= innerWidth && z.bottom >= innerHeight,
+          close: getComputedStyle(close).display !== 'none' ? close.textContent : null,
+          atClose: document.elementFromPoint(close.getBoundingClientRect().left + 5,
+                                             close.getBoundingClientRect().top + 5) === close};
+}
+"""
+
+
+def test_tapping_a_figure_on_a_phone_shows_it_at_full_size(context, demo_run: Path):
+    """At 390 px a figure is shrunk to its scroll box; a tap shows the same image at its full pixel size
+    over the whole screen (no script, nothing fetched), and "Sluiten" brings the page back."""
+    phone = context.browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, service_workers="block")
+    page = phone.new_page()
+    requests = []
+    page.route(re.compile(r"^(?!file:|data:)"), lambda route: (requests.append(route.request.url), route.abort()))
+    page.goto((demo_run / "01_criminaliteit.html").as_uri(), wait_until="load")
+    figure_id = page.evaluate("document.querySelector('figure.va-figure').id")
+    before = page.evaluate(ZOOM_JS, figure_id)
+    assert before["close"] is None and before["width"] < before["natural"] * 0.9, before
+    link = page.locator(f"#{figure_id} a.va-zoom-open")
+    assert "vergroten" in link.inner_text()  # the tap target says what it does, in Dutch
+    link.tap()
+    page.wait_for_function(f"location.hash === '#groot-{figure_id}'")
+    after = page.evaluate(ZOOM_JS, figure_id)
+    assert after["fixed"] == "fixed" and after["covers"], after
+    assert after["width"] >= after["natural"] - 1 > before["width"] * 1.5, (before, after)
+    assert after["close"] and "Sluiten" in after["close"] and after["atClose"], after
+    page.locator(f"#{figure_id} a.va-zoom-close").tap()
+    page.wait_for_function(f"location.hash === '#{figure_id}'")
+    closed = page.evaluate(ZOOM_JS, figure_id)
+    assert closed["close"] is None and abs(closed["width"] - before["width"]) < 1, closed
+    assert not requests, requests
+    phone.close()
+
+
 def test_stale_data_banner_and_header_show_the_snapshot_date(context, demo_run: Path, tmp_path: Path, screenshot_dirs):
     sources = ["Politie 47013NED — Geregistreerde misdrijven; opgehaald 2026-06-03, tabel bijgewerkt 2026-05-15",
                "CBS 03759ned — Bevolking; opgehaald 2026-07-01, tabel bijgewerkt 2026-06-30"]

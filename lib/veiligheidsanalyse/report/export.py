@@ -301,15 +301,31 @@ def scrollable_figures(body: str) -> str:
     (``--va-png-w``), so that its 10 pt text (110 dpi, see plots.py) stays at least 9 CSS px; the
     image then scrolls inside this box, not the page. The box is focusable and named, so a keyboard
     can scroll it too.
+
+    Tapping the image opens it at its full pixel size over the page (``va-zoom``: a CSS ``:target``
+    view, no script, the same inlined image); "Sluiten" or the browser's back button closes it.
     """
+    count = 0
+
     def replace(match: re.Match) -> str:
+        nonlocal count
+        count += 1
         opening, img, rest = match.groups()
         number = re.search(r'<span class="va-fignum">\s*(.*?)\.?\s*</span>', rest)
         label = html.escape(re.sub(r"<[^>]+>", "", number.group(1)).strip() if number else "Figuur", quote=True)
+        found = re.search(r'\sid="([^"]+)"', opening)
+        figure_id = found.group(1) if found else f"figuur-{count}"
+        if not found:
+            opening = opening[:-1] + f' id="{figure_id}">'
+        zoom_id = f"groot-{figure_id}"
         width = _png_width(img)
         style = f' style="--va-png-w: {width}"' if width else ""
-        return (f'{opening}<div class="va-figure-scroll" role="region" tabindex="0" aria-label="{label}, '
-                f'schuift opzij op een smal scherm"{style}>{img}</div>{rest}')
+        return (f'{opening}<div class="va-zoom" id="{zoom_id}">'
+                f'<a class="va-zoom-close" href="#{figure_id}">Sluiten: terug naar de pagina</a>'
+                f'<div class="va-figure-scroll" role="region" tabindex="0" aria-label="{label}, '
+                f'schuift opzij op een smal scherm"{style}>'
+                f'<a class="va-zoom-open" href="#{zoom_id}">{img}'
+                f'<span class="va-zoom-hint">{label} vergroten</span></a></div></div>{rest}')
 
     return _FIGURE.sub(replace, body)
 
