@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import date
+from typing import get_origin
 from pathlib import Path
 
 import pytest
@@ -122,7 +123,7 @@ def _schema_fields():
 
     from veiligheidsanalyse import config_schema
 
-    seen, todo = set(), [config_schema.ConfigBestand]
+    seen, todo = set(), [config_schema.ConfigFile]
     while todo:
         model = todo.pop()
         if model in seen:
@@ -130,9 +131,9 @@ def _schema_fields():
         seen.add(model)
         for name, info in model.model_fields.items():
             yield model.__name__, name, info
-            bare = config_schema._kaal(info.annotation)
+            bare = config_schema._unwrap(info.annotation)[0]
             for inner in (bare, *getattr(bare, "__args__", ())):
-                inner = config_schema._kaal(inner)
+                inner = config_schema._unwrap(inner)[0]
                 if isinstance(inner, type) and issubclass(inner, BaseModel):
                     todo.append(inner)
 
@@ -148,12 +149,18 @@ def test_every_key_of_the_schema_declares_what_it_expects_in_dutch():
     assert len(fields) > 50
     missing = []
     for section, name, info in fields:
-        bare = config_schema._kaal(info.annotation)
+        bare, declared = config_schema._unwrap(info.annotation)
         if isinstance(bare, type) and issubclass(bare, BaseModel):
             continue
-        description = info.description or config_schema._beschrijving(info.annotation)
-        if not description or any(word in description for word in ("expected", "value", "must")):
+        if not (info.description or declared):
             missing.append(f"{section}.{name}")
+        # the elements of a list or mapping of values: their own description (an item left empty, a wrong item)
+        elements = getattr(bare, "__args__", ())[-1:] if get_origin(bare) in (list, dict) else ()
+        for element in elements:
+            element_bare, element_declared = config_schema._unwrap(element)
+            if element_bare is not type(None) and not (isinstance(element_bare, type) and
+                                                       issubclass(element_bare, BaseModel)) and not element_declared:
+                missing.append(f"{section}.{name} (elementen)")
     assert not missing, missing
 
 

@@ -304,6 +304,10 @@ CASES = [
     ("group_members_empty", W, _edit(("vergelijking.regio.gemeenten", []))),
     ("parallel_out_of_range", W, _edit(("uitvoering.parallel", 100))),
     ("regional_themes_empty", M, _edit(("regio_rapport.themas", {}))),
+    ("value_left_empty", W, _edit(("prioriteiten.aantal", None))),
+    ("list_item_empty", M, _edit(("regio_rapport.themas", {"Ondermijning": ["drugshandel", None]}))),
+    ("theme_name_a_number", M, _edit(("regio_rapport.themas", {2024: ["drugshandel"]}))),
+    ("number_too_long", "gemeente: GM1701\nonthulling:\n  drempel: " + "9" * 5000 + "\n", None),
 ]
 # No line: the file as a whole, or a top-level key that is not in the file.
 WITHOUT_LINE = {"empty_configuration", "gemeente_missing", "file_too_big", "file_missing", "file_is_a_folder",
@@ -327,7 +331,7 @@ def _write(tmp_path: Path, case_id: str, base, change) -> Path:
 
 
 MODULES = (config_module, config_yaml, config_schema)
-RAISERS = ("ConfigError", "_YamlRefused", "fout")
+RAISERS = ("ConfigError", "_YamlRefused", "schema_error")
 
 
 def _raise_sites() -> dict[tuple[str, int], str]:
@@ -362,22 +366,22 @@ def test_every_raise_site_speaks_dutch_and_names_the_line(tmp_path: Path, monkey
     assert len(sites) > 30  # sanity: the catalogue below is about all of them
     reached: dict[tuple[str, int], str] = {}
     case_id = ""
-    original_fout = config_schema.fout
+    original_schema_error = config_schema.schema_error
 
-    def recording_fout(*args, **kwargs):  # the schema's checks run inside pydantic: record where they raise
+    def recording_schema_error(*args, **kwargs):  # the schema's checks run inside pydantic: record where they raise
         caller = sys._getframe(1)
         reached.setdefault((caller.f_code.co_filename, caller.f_lineno), case_id)
-        return original_fout(*args, **kwargs)
+        return original_schema_error(*args, **kwargs)
 
-    monkeypatch.setattr(config_schema, "fout", recording_fout)
-    kinds: set[str] = set()  # pydantic's error types, each turned into Dutch by _bericht
-    original_bericht = config_schema._bericht
+    monkeypatch.setattr(config_schema, "schema_error", recording_schema_error)
+    kinds: set[str] = set()  # pydantic's error types, each turned into Dutch by _message
+    original_message = config_schema._message
 
-    def recording_bericht(error):
+    def recording_message(error):
         kinds.add(error["type"])
-        return original_bericht(error)
+        return original_message(error)
 
-    monkeypatch.setattr(config_schema, "_bericht", recording_bericht)
+    monkeypatch.setattr(config_schema, "_message", recording_message)
     problems = []
     for case_id, base, change in CASES:
         path = _write(tmp_path, case_id, base, change)

@@ -283,6 +283,9 @@ DATA_CONFIG_CASES = [
     # A name that is not the code's would publish one gemeente's figures under another's name and folder.
     ("name_of_another_gemeente", _set("naam", "De Wolden"), ["naam", "'De Wolden'", "GM1701", "'Westerveld'"]),
     ("name_typo", _set("naam", "Westervelt"), ["naam", "'Westervelt'", "'Westerveld'"]),
+    # Without partner files too: the name decides the report's title and folder.
+    ("name_without_partner_folder", lambda d: (_set("naam", "De Wolden")(d), _drop("invoer")(d)),
+     ["naam", "'De Wolden'", "GM1701", "'Westerveld'"]),
 ]
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from .config_errors import FILE_KEY, ConfigError, line_of, toon, without
-from .config_schema import (FIRST_YEAR, GEMEENTE_PATROON, POLICIES, VERWACHTINGEN, ConfigBestand, Context, Gegevens,
-                            Groep, Invoer, Onthulling, Periode, Uitvoering, Vergelijking, check)
+from .config_schema import (FIRST_YEAR, GEMEENTE_PATROON, POLICIES, VERWACHTINGEN, ConfigFile, Context, Gegevens,
+                            Groep, Invoer, Onthulling, Peers, Periode, Uitvoering, Vergelijking, check)
 from .config_yaml import MAX_CONFIG_BYTES, load_yaml, read_config_text
 from .paths import project_root
 
@@ -225,11 +225,11 @@ def parse_config(data: Any, source: str = "<config>", name: str = "config",
         raise ConfigError(source, FILE_KEY, "lege configuratie; verwacht ten minste 'gemeente'")
     chapters = list(chapters) if chapters is not None else available_chapters()
     laatste_jaar = (today or date.today()).year - 1
-    checked = check(data, source, Context(laatste_jaar, tuple(chapters), name), lines)
+    checked = check(data, source, Context(laatste_jaar, tuple(chapters)), lines)
     return _run_config(checked, data, source, name, chapters, laatste_jaar, dropped, lines)
 
 
-def _run_config(checked: ConfigBestand, data: dict[str, Any], source: str, name: str, chapters: list[str],
+def _run_config(checked: ConfigFile, data: dict[str, Any], source: str, name: str, chapters: list[str],
                 laatste_jaar: int, dropped: tuple[str, ...], lines: dict[str, int]) -> RunConfig:
     """The checked file as the typed configuration, with every default filled in."""
     entries = tuple(GemeenteEntry(item.code, item.naam) for item in checked.gemeenten or ())
@@ -255,7 +255,7 @@ def _run_config(checked: ConfigBestand, data: dict[str, Any], source: str, name:
         vergelijking=Comparison(
             regio=_region_group(verg.regio, "REGIO"),
             provincie=_region_group(verg.provincie, "PROVINCIE"),
-            peers=_peers(verg.peers, gemeente),
+            peers=_peers(verg.peers or Peers.model_construct(), gemeente),
             nederland=verg.nederland,
         ),
         hoofdstukken=tuple(checked.hoofdstukken or chapters),
@@ -270,8 +270,9 @@ def _run_config(checked: ConfigBestand, data: dict[str, Any], source: str, name:
         uitvoer=Path(checked.uitvoer),
         timeout_per_hoofdstuk=uitvoering.timeout_per_hoofdstuk,
         parallel=0 if uitvoering.parallel == "auto" else uitvoering.parallel,  # 0 = the number of cores
-        prioriteiten=dict(data.get("prioriteiten") or {}),
-        uitspraken=tuple(dict(item) for item in data.get("uitspraken") or ()),
+        # As written (checked and typed): the synthesis fills in its own defaults.
+        prioriteiten=checked.prioriteiten.model_dump(exclude_unset=True) if checked.prioriteiten else {},
+        uitspraken=tuple(item.model_dump(exclude_unset=True) for item in checked.uitspraken or ()),
         raw=dict(data),
         gemeenten=entries,
         multi=multi,
@@ -289,18 +290,17 @@ def _region_group(group: Groep | None, default_code: str) -> RegionGroup | None:
                        reden=group.reden)
 
 
-def _peers(peers, gemeente: str) -> RegionGroup:
-    """Absent, or ``afleiden`` without a list: derived at run time (peers.derive); a list is used for the
-    gemeente it was made for (``voor``, else the configuration's gemeente)."""
-    if peers is None or peers.gemeenten is None:
-        return RegionGroup(code=peers.code if peers else "PEERS",
-                           naam=peers.naam if peers else "Vergelijkbare gemeenten", gemeenten=(), afleiden=True)
+def _peers(peers: Peers, gemeente: str) -> RegionGroup:
+    """Without a list: derived at run time (peers.derive); a list is used for the gemeente it was made
+    for (``voor``, else the configuration's gemeente)."""
+    if peers.gemeenten is None:
+        return RegionGroup(code=peers.code, naam=peers.naam, gemeenten=(), afleiden=True)
     voor = peers.voor or gemeente
     return RegionGroup(code=peers.code, naam=peers.naam, gemeenten=tuple(peers.gemeenten), reden=peers.reden,
                        afleiden=peers.afleiden or voor != gemeente, voor=voor, regel=peers.regel)
 
 
-def _regio_rapport(checked: ConfigBestand, entries: tuple[GemeenteEntry, ...], name: str) -> RegionReport | None:
+def _regio_rapport(checked: ConfigFile, entries: tuple[GemeenteEntry, ...], name: str) -> RegionReport | None:
     if not entries:
         return None
     section = checked.regio_rapport

@@ -127,6 +127,18 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def _construct_int(loader: _StrictLoader, node):
+    try:
+        return yaml.SafeLoader.construct_yaml_int(loader, node)
+    except ValueError:  # thousands of digits: Python refuses to convert them
+        line = node.start_mark.line + 1
+        key = next((path for path, at in loader.lines.items() if at == line and path), None)
+        raise _YamlRefused(node.start_mark, "een getal met te veel cijfers; verwacht een gewoon getal", key) from None
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
 class _YamlRefused(Exception):
     def __init__(self, mark, message: str, key: str | None = None):
         self.mark, self.message, self.key = mark, message, key

@@ -99,19 +99,20 @@ def _print_checklist(config, stream) -> None:
 
 
 def _validate_gemeente(config, stream) -> int:
-    if config.invoer_map is None:
-        print("Geen partnerbestanden geconfigureerd (invoer.map).", file=stream)
-        return 0
-    from ..sources.inputs import InputsConfig, error_count, format_problems, validate_inputs
     from .data_step import _known_gemeenten_kwarg, gemeente_naam, inputs_folder
 
     root = project_root()
     snapshots = _local_snapshots(config, root, stream)
     try:
-        naam = gemeente_naam(config, snapshots)
+        naam = gemeente_naam(config, snapshots)  # a 'naam' of another gemeente is an error with or without partners
     except ConfigError as exc:
         print(f"ongeldige configuratie: {exc}", file=sys.stderr)
         return 2
+    if config.invoer_map is None:
+        print("Geen partnerbestanden geconfigureerd (invoer.map).", file=stream)
+        return 0
+    from ..sources.inputs import InputsConfig, error_count, format_problems, validate_inputs
+
     folder = inputs_folder(config, root, naam)
     if folder is None:
         print(f"Geen map met partnerbestanden voor {naam} ({config.invoer_map}).", file=stream)
