@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from veiligheidsanalyse.typography import dutch_dashes  # pages have 2015–2025 where the CSVs have 2015-2025
+
 # A positive claim: "significant(e)" not preceded by "niet"/"geen", up to the end of the clause or cell.
 CLAIM = re.compile(r"(?<!niet )(?<!geen )\bsignificant(?:e)?\b[^.;:,(\[|]*")
 SIGNAL = re.compile(r"([^|;]+?) \[(signaal|alarm)\]")
@@ -64,9 +66,9 @@ def test_the_signal_csv_recomputes_its_own_verdicts(signal_rows):
 
 def test_no_page_calls_a_result_significant_that_the_correction_does_not_support(demo_run, signal_rows):
     significant = [r for r in signal_rows if _number(r["p_waarde_gecorrigeerd"]) <= 0.05]
-    words = [r["oordeel"] for r in significant]
-    statements = " ".join(r["toelichting"] + " " + r["toelichting_daarna"]
-                          for r in _rows(demo_run, "90_synthese__uitspraken.csv"))
+    words = [dutch_dashes(r["oordeel"]) for r in significant]
+    statements = dutch_dashes(" ".join(r["toelichting"] + " " + r["toelichting_daarna"]
+                                       for r in _rows(demo_run, "90_synthese__uitspraken.csv")))
     checked = 0
     for page in sorted(demo_run.glob("*.html")):
         if page.name in ("03_kernen.html", "99_methode.html"):
@@ -82,7 +84,8 @@ def test_no_page_calls_a_result_significant_that_the_correction_does_not_support
             if development:  # "een significante stijging bij X en Y": each one's development test
                 word, labels = development.groups()
                 for label in re.split(r", | en ", labels.split(";")[0]):
-                    assert any(r["naam"].lower() == label.strip().lower() and f"significante {word}" in r["oordeel"]
+                    assert any(dutch_dashes(r["naam"]).lower() == label.strip().lower()
+                               and f"significante {word}" in r["oordeel"]
                                for r in significant), context
                 checked += 1
                 continue
@@ -93,7 +96,7 @@ def test_no_page_calls_a_result_significant_that_the_correction_does_not_support
 
 
 def test_signal_and_alarm_only_for_unfavourable_results(demo_run, signal_rows):
-    unfavourable = {r["oordeel"] for r in signal_rows if r["richting"] == "ongunstig"}
+    unfavourable = {dutch_dashes(r["oordeel"]) for r in signal_rows if r["richting"] == "ongunstig"}
     found = 0
     for page in sorted(demo_run.glob("*.html")):
         for verdict, _level in SIGNAL.findall(_page_text(page)):

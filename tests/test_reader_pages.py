@@ -39,7 +39,7 @@ def test_the_index_shows_every_indicator_at_a_glance(demo_run: Path):
         overview = list(csv.DictReader(f, delimiter=";"))
     assert table.count("<tr>") - 1 == len(overview) > 20
     words = set(re.findall(r'<td class="va-[a-z]+">([^<]+)</td>', table))
-    assert words <= {"ongunstig", "gunstig", "verschil", "geen verschil", "—"} and "ongunstig" in words
+    assert words <= {"ongunstig", "gunstig", "verschil", "geen verschil", "–"} and "ongunstig" in words
     anchor = re.search(r'href="90_synthese\.html#([^"]+)"', index).group(1)
     assert f'id="{anchor}"' in (demo_run / "90_synthese.html").read_text(encoding="utf-8")
 

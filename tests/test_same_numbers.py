@@ -88,7 +88,7 @@ def decimals_of(text: str) -> int:
 
 
 def years_of(text: str) -> tuple[int, int]:
-    match = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", str(text).strip())
+    match = re.fullmatch(r"(\d{4})(?:[-–](\d{4}))?", str(text).strip())  # CSV 2023-2025, page 2023–2025
     assert match, text
     return int(match.group(1)), int(match.group(2) or match.group(1))
 
@@ -207,7 +207,7 @@ def claims(run: Path) -> tuple[list[Claim], dict[str, dict[tuple[str, int], tupl
     for path in sorted(run.glob("*.html")):
         text = page_text(path)
         for label, ind in LABELS.items():
-            pattern = (rf"{re.escape(label)}: (?P<count>[\d.]+) in (?P<years>\d{{4}}(?:-\d{{4}})?) "
+            pattern = (rf"{re.escape(label)}: (?P<count>[\d.]+) in (?P<years>\d{{4}}(?:–\d{{4}})?) "
                        r"\((?P<rate>[\d.,]+) per ")
             for match in re.finditer(pattern, text):
                 out += _count_and_rate(ind, years_of(match["years"]), match["count"], match["rate"],

@@ -69,11 +69,11 @@ def snapshot_labels(snapshots: dict[str, Snapshot], kinds: dict[str, str] | None
         title = snap.metadata.get("TableInfos", {}).get("Title", "")
         kind = (kinds or {}).get(table_id, "demo" if prov.get("demo") else "actueel")
         if kind == "demo":  # generated here, never retrieved: no dates that suggest otherwise
-            labels[table_id] = (f"{TABLES[table_id].publisher} {table_id} — {title}; DEMODATA: verzonnen cijfers in "
+            labels[table_id] = (f"{TABLES[table_id].publisher} {table_id} – {title}; DEMODATA: verzonnen cijfers in "
                                 "de vorm van de echte tabel")
             continue
         status = f" ({KIND_WORDS['opgeslagen']})" if kind == "opgeslagen" else ""
-        labels[table_id] = (f"{TABLES[table_id].publisher} {table_id} — {title}; opgehaald "
+        labels[table_id] = (f"{TABLES[table_id].publisher} {table_id} – {title}; opgehaald "
                             f"{date_nl(prov.get('retrieved_at'))}, tabel bijgewerkt {date_nl(prov.get('table_modified'))}"
                             f"{status}")
     return labels

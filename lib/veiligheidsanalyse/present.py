@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .stats.formatting import format_nl, format_pct
+from .typography import typeset_html
 
 
 def _is_missing(value: Any) -> bool:
@@ -130,10 +131,10 @@ def format_table_html(df: pd.DataFrame, caption: str = "", formats: dict[str, st
 
 
 def html_block(markup: str) -> None:
-    """Display HTML in the notebook (and so in the exported page)."""
+    """Display HTML in the notebook (and so in the exported page), with the report's dashes."""
     from IPython.display import HTML, display
 
-    display(HTML(markup))
+    display(HTML(typeset_html(markup)))
 
 
 def markdown_to_html(text: str) -> str:

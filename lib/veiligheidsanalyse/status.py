@@ -68,7 +68,7 @@ class SourceStatus:
     """The data status of one table or partner input in a run."""
 
     id: str  # table id or "partner:<stem>"
-    naam: str  # for readers: "Politie 47013NED — Geregistreerde misdrijven ..." or "Partnerbestand halt.csv"
+    naam: str  # for readers: "Politie 47013NED – Geregistreerde misdrijven ..." or "Partnerbestand halt.csv"
     soort: str  # one of KINDS
     datum: str | None = None  # ISO: when it was fetched (tables) or last changed (partner files)
     periode: str | None = None  # the years that have data, e.g. "2015-2024"

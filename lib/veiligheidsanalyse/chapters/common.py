@@ -159,7 +159,7 @@ def funnel_and_peers(p: CountProfile, flag: str, adjustment: str, naam: str) -> 
 
 
 def _noemer_label(p: CountProfile) -> str:
-    noun = {"inwoners": "Inwoners", "jongeren_12_17": "Jongeren (12-17)", "woningen": "Woningen"}[p.noemer_soort]
+    noun = {"inwoners": "Inwoners", "jongeren_12_17": "Jongeren (12–17)", "woningen": "Woningen"}[p.noemer_soort]
     return noun + (" (opgeteld over de jaren)" if p.pooled else "")
 
 
@@ -202,7 +202,7 @@ def survey_chart(ch: Chapter, found: dict, name: str, caption: str) -> None:
     pct = df[df["indicator"].str.contains("%")]
     if len(pct):
         ch.anchor(*(p.indicator.id for p in found.values() if p.indicator.label in set(pct["indicator"])))
-        pct = pct.assign(label=pct["indicator"].str.replace(r" \(%\)", "", regex=True) + " — " + pct["gebied"])
+        pct = pct.assign(label=pct["indicator"].str.replace(r" \(%\)", "", regex=True) + " – " + pct["gebied"])
         fig = plots.interval_chart(pct, label="label", value="waarde", lower="ondergrens", upper="bovengrens",
                                    xlabel="Procent van de inwoners (15+)",
                                    highlight=None)

@@ -120,6 +120,6 @@ def findings(ds: Dataset, r: GebiedResult) -> list[str]:
     youth = r.youth[r.youth["regio_code"] == ds.gemeente].sort_values("jaar")
     nl = r.youth[r.youth["regio_code"] == "NL01"].sort_values("jaar")
     if len(youth) and len(nl):
-        out.append(f"Jongeren van 12-17 jaar zijn {format_pct(youth['aandeel_pct'].iloc[-1], 1)} van de inwoners "
+        out.append(f"Jongeren van 12–17 jaar zijn {format_pct(youth['aandeel_pct'].iloc[-1], 1)} van de inwoners "
                    f"(Nederland {format_pct(nl['aandeel_pct'].iloc[-1], 1)}).")
     return out[:5]

@@ -220,7 +220,7 @@ def halt(ds: Dataset, groups_table: pd.DataFrame | None, threshold: int, missing
         return HaltResult(None, halt_years(ds, threshold), halt_stability(ds, None), None, 0, messages)
     p = analysis.count_profile(ds, HALT)
     if p is None:
-        messages.append("Er zijn Halt-cijfers, maar geen aantallen jongeren van 12-17 jaar in dezelfde jaren om ze per "
+        messages.append("Er zijn Halt-cijfers, maar geen aantallen jongeren van 12–17 jaar in dezelfde jaren om ze per "
                         "1.000 jongeren te rekenen.")
     groups, hidden = halt_groups(groups_table, threshold)
     if p is not None and not p.comparisons:

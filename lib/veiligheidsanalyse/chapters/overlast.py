@@ -118,7 +118,7 @@ def plan_claim(ds: Dataset, ids: list[str]) -> str:
     if not by_source:
         return GENERIC_CLAIM
     parts = [f"{bron}: " + "; ".join(f"‘{t}’" for t in dict.fromkeys(texts)) for bron, texts in by_source.items()]
-    return "Wat het vorige plan zei (" + " — ".join(parts) + "). Hieronder staat wat de cijfers daarvan laten zien."
+    return "Wat het vorige plan zei (" + " – ".join(parts) + "). Hieronder staat wat de cijfers daarvan laten zien."
 
 
 def ivp_sociale_overlast(ds: Dataset, ids: list[str] | None = None,

@@ -266,12 +266,12 @@ def signal_table(profiles: dict, tests: list[Test], scores: pd.DataFrame) -> tup
 
 
 GLANCE_WORDS = {"slechter": "ongunstig", "beter": "gunstig", "neutraal": "verschil", "gelijk": "geen verschil",
-                "onbekend": "—"}
+                "onbekend": "–"}
 
 
 def glance_rows(table: pd.DataFrame, colours: dict) -> list[dict]:
     """The overview in one word per cell, for the index ("in één oogopslag"): per indicator and
-    comparison 'ongunstig', 'gunstig', 'verschil' (no good or bad direction), 'geen verschil' or '—',
+    comparison 'ongunstig', 'gunstig', 'verschil' (no good or bad direction), 'geen verschil' or '–',
     with the colour class; by the corrected tests, like every verdict of the report."""
     rows = []
     for i, row in table.iterrows():
@@ -747,7 +747,7 @@ class Synthesis:
         out.append(f"{len(self.profiles)} indicatoren met {self.n_tests()} toetsen; na correctie voor het aantal toetsen "
                    f"{n['alarm']} keer alarm (99,8%) en {n['signaal']} keer signaal (95%) voor een ongunstige uitkomst.")
         for pr in self.priorities[:3]:
-            out.append(f"Voorgestelde prioriteit {rank_label(pr, self.priorities)}: {pr.title} — {pr.evidence[0]}.")
+            out.append(f"Voorgestelde prioriteit {rank_label(pr, self.priorities)}: {pr.title} – {pr.evidence[0]}.")
         if self.statements:
             out.append(statement_finding(self.statements))
         return out[:5]

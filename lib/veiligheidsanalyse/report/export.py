@@ -32,6 +32,7 @@ from importlib import resources
 from typing import Any
 
 from ..status import MONTHS_NL
+from ..typography import typeset_html
 
 REMOVE_TAGS = ("parameters", "injected-parameters", "remove_cell", "remove-cell", "remove-output",
                "papermill-error-cell-tag")
@@ -363,7 +364,7 @@ def render_page(body: str, page: PageContext, with_toc: bool = True) -> str:
     method = next((c for c in chapters if c.file == page.method_file and "methode" in c.id), None)
     status_kind, status_text = data_status(page)
     print_header = print_status(status_text, page.banners)
-    return _page_template().render(
+    return typeset_html(_page_template().render(
         title=html.escape(page.title), title_html=title_html, current=page.current, chapters=chapters,
         gemeente_naam=html.escape(page.gemeente_naam), periode=html.escape(page.periode.replace("-", "–")),
         run_date=html.escape(date_nl(page.run_date)), data_label=html.escape(page.data_label),
@@ -375,5 +376,5 @@ def render_page(body: str, page: PageContext, with_toc: bool = True) -> str:
         version=html.escape(page.version), git=html.escape(page.git), method=method,
         manifest_file=page.manifest_file, css=stylesheet(),
         print_header=_css_string(print_header),
-        print_footer=_css_string(f"Veiligheidsanalyse {page.gemeente_naam} — {page.title}"),
-    )
+        print_footer=_css_string(f"Veiligheidsanalyse {page.gemeente_naam} – {page.title}"),
+    ))

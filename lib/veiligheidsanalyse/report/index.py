@@ -109,7 +109,7 @@ def mark_priorities(run_dir: Path, synthesis_id: str) -> None:
                                  f'{html.escape(str(item.get("label", "")))}</a>')
             lines.append(f"<li>Voorgestelde prioriteit {html.escape(str(p.get('plaats', '')))}: "
                          f"<strong>{html.escape(str(p.get('titel', '')))}</strong>"
-                         + (f" — zie {', '.join(links)}" if links else "") + "</li>")
+                         + (f" – zie {', '.join(links)}" if links else "") + "</li>")
         mark = ('<section class="va-priority-mark" aria-labelledby="prioriteit-hier"><h2 id="prioriteit-hier">'
                 "Dit hoofdstuk onderbouwt een voorgestelde prioriteit</h2><ul>" + "".join(lines) + "</ul>"
                 f'<p class="va-note">Waarom, en wat ertegenover staat: zie de <a href="{html.escape(synthesis_id)}.html">'
@@ -135,12 +135,12 @@ def _glance(rows: list, synthesis_file: str) -> str:
         for key, _label in GLANCE_COLUMNS:
             cell = r["cellen"].get(key) or {}
             colour = re.sub(r"[^a-z]", "", str(cell.get("kleur", "onbekend")))
-            cells.append(f'<td class="va-{colour}">{html.escape(str(cell.get("woord", "—")))}</td>')
+            cells.append(f'<td class="va-{colour}">{html.escape(str(cell.get("woord", "–")))}</td>')
         body.append(f'<tr><th scope="row">{html.escape(str(r.get("indicator", "")))}</th>{"".join(cells)}</tr>')
     return ('<h2 id="overzicht">In één oogopslag</h2>'
             '<p class="va-note">Per indicator: ongunstig of gunstig als de toets na correctie voor het aantal '
             'toetsen een verschil aantoont; "geen verschil" als dat niet zo is; "verschil" waar hoger of lager '
-            'geen goed of slecht betekent; "—" als er niet getoetst kon worden. De volledige oordelen staan in '
+            'geen goed of slecht betekent; "–" als er niet getoetst kon worden. De volledige oordelen staan in '
             f'het <a href="{html.escape(synthesis_file)}#{section_anchor(OVERVIEW_SECTION)}">overzicht van de '
             'synthese</a> en in de CSV daarvan.</p>'
             '<div class="va-table-wrap" tabindex="0" role="region" aria-label="In één oogopslag">'
