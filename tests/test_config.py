@@ -187,3 +187,9 @@ def test_validating_imports_no_data_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "False"
+
+
+def test_every_partner_kind_has_a_name_for_readers():
+    from veiligheidsanalyse.sources.partner_kinds import KINDS, READER_NAMES
+
+    assert set(READER_NAMES) == set(KINDS) and all("_" not in name for name in READER_NAMES.values())

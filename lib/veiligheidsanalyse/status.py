@@ -243,7 +243,11 @@ _TRUST = {"voorbeeld": 0, "demo": 1, "opgeslagen": 2, "partner": 3, "actueel": 4
 
 
 def _short(s: SourceStatus) -> str:
-    name = s.id.removeprefix("partner:") if s.id.startswith("partner:") else s.id
+    """A source in a banner: the table id, or the partner by the name readers know it by."""
+    from .sources.partner_kinds import READER_NAMES
+
+    kind = s.id.removeprefix("partner:")
+    name = READER_NAMES.get(kind, kind) if s.id.startswith("partner:") else s.id
     if s.soort == "opgeslagen" and s.datum:
         return f"{name} van {date_nl(s.datum)}"
     return name
