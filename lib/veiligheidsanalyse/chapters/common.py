@@ -8,6 +8,7 @@ import pandas as pd
 from .. import analysis, plots
 from ..analysis import CountProfile, SurveyProfile
 from ..chapter import Chapter
+from ..sources.partner_kinds import READER_NAMES
 from ..stats.formatting import format_nl, format_pct
 
 # Where the denominators come from (for the sources in the page footer).
@@ -288,7 +289,7 @@ def partner_missing(ch: Chapter, kind: str, what: str) -> str:
     if not ch.inputs.folder.exists():
         reason = "voor deze run zijn geen partnerbestanden aangeleverd"
     elif kind in ch.inputs.missing:
-        reason = f"het partnerbestand '{kind}' is niet aangeleverd"
+        reason = f"het partnerbestand van {READER_NAMES.get(kind, kind)} is niet aangeleverd"
     else:
-        reason = f"het partnerbestand '{kind}' bevat deze cijfers niet"
+        reason = f"het partnerbestand van {READER_NAMES.get(kind, kind)} bevat deze cijfers niet"
     return f"{what} ontbreken voor {ch.gemeente_naam}: {reason}. Zie data/inputs/README.md voor het sjabloon."

@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..data import Dataset
 from ..indicators import catalogue
+from ..sources.partner_kinds import READER_NAMES
 from ..sources.tables import TABLES
 from ..stats.formatting import format_nl
 from .synthese import THEMES
@@ -98,7 +99,7 @@ def indicator_cards(ds: Dataset) -> pd.DataFrame:
             code_text = "; ".join(f"{dim} {', '.join(v) if isinstance(v, list) else v}" for dim, v in codes.items())
             parts.append(f"{spec.publisher if spec else ''} {source['table']}" + (f" ({code_text})" if code_text else ""))
         if source.get("input"):
-            parts.append(f"partnerbestand '{source['input']}'")
+            parts.append(f"partnerbestand {READER_NAMES.get(source['input'], source['input'])}")
         unit = {"aantal": "aantal", "procent": "procent", "rapportcijfer": "rapportcijfer 1-10",
                 "score": f"score 0-{format_nl(ind.scale_max, 0)}" if ind.scale_max else "score",
                 "per_1000": "per 1.000"}[ind.unit]
