@@ -31,9 +31,9 @@ import os
 import re
 import shutil
 import sys
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
 from ..paths import intern_dir
 
 RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{4}$")
@@ -230,15 +230,3 @@ def materialise(src_run: Path, dst_run: Path, chapter: str) -> None:
     if csv_dir.is_dir():
         for path in csv_dir.glob(f"{chapter}__*.csv"):
             _link(path, dst_run / "csv" / path.name)
-
-
-@dataclass
-class Plan:
-    """What happens to one chapter in this run."""
-
-    chapter: str
-    static_key: str
-    key: str
-    reuse_from: Path | None = None
-    record: dict | None = None
-    reason: str = ""

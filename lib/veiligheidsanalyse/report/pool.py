@@ -128,7 +128,6 @@ class Worker:
         os.close(write_fd)
         self.read_fd = read_fd
         self._buffer = b""
-        self.jobs_done = 0
 
     def _fork(self, write_fd: int, env: dict, cwd: str, kernel_name: str, warm: bool) -> ForkedWorkerProcess:
         from .worker import serve_forked
@@ -301,7 +300,6 @@ class WorkerPool:
                         result = json.loads(Path(job.result_file).read_text(encoding="utf-8"))
                     except (OSError, ValueError) as exc:
                         result = {"status": "failed", "error": f"geen resultaat van het werkproces: {exc}"}
-                    worker.jobs_done += 1
                 elif line is None:
                     worker.kill()
                     self.workers[i] = None
