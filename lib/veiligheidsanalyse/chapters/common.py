@@ -9,6 +9,7 @@ from .. import analysis, plots
 from ..analysis import CountProfile, SurveyProfile
 from ..chapter import Chapter
 from ..sources.partner_kinds import READER_NAMES
+from ..sources.tables import TABLES
 from ..stats.formatting import format_nl, format_pct
 
 # Where the denominators come from (for the sources in the page footer).
@@ -176,8 +177,8 @@ def source_ids(ch: Chapter, p) -> list[str]:
 def _source(p) -> str:
     table = p.indicator.table
     if table is None:
-        return f"partnerinvoer ({p.indicator.input_kind})"
-    publisher = "Politie" if table.startswith("47") else "CBS"
+        return f"partnerinvoer ({READER_NAMES.get(p.indicator.input_kind, p.indicator.input_kind)})"
+    publisher = TABLES[table].publisher if table in TABLES else "CBS"
     denominators = {"inwoners": "CBS 03759ned", "jongeren_12_17": "CBS 03759ned", "woningen": "CBS Kerncijfers wijken en buurten"}
     den = denominators.get(getattr(p, "noemer_soort", ""), "")
     return f"{publisher} {table}" + (f"; noemer {den}" if den else "")

@@ -37,6 +37,8 @@ from ..config import RegionReport, RunConfig, load_config, resolve
 from ..data import Dataset, load
 from ..indicators import Indicator, indicator as get_indicator
 from ..paths import intern_dir, project_root
+from ..sources.partner_kinds import READER_NAMES
+from ..sources.tables import TABLES
 from ..stats import compare, rates, signals, trend, verdicts
 from ..stats.formatting import format_nl
 from ..status import DataStatus
@@ -405,6 +407,7 @@ def show(region: Region, result: RegionalResult) -> None:
 def _source(comp: IndicatorComparison) -> str:
     table = comp.indicator.table
     if table is None:
-        return f"partnerinvoer ({comp.indicator.input_kind}) per gemeente; noemer CBS 03759ned"
-    publisher = "Politie" if table.startswith("47") else "CBS"
+        kind = comp.indicator.input_kind
+        return f"partnerinvoer ({READER_NAMES.get(kind, kind)}) per gemeente; noemer CBS 03759ned"
+    publisher = TABLES[table].publisher if table in TABLES else "CBS"
     return f"{publisher} {table}; noemer CBS 03759ned"
