@@ -137,6 +137,7 @@ class Chapter:
     data_status: DataStatus | None = None  # a report over several stores (the region): their merged status
     _figure_count: int = 0
     _table_count: int = 0
+    _map_count: int = 0
     _csv_files: set = field(default_factory=set)
     _anchors: set = field(default_factory=set)  # indicators with an anchor on this page
     interactive: bool = False  # opened in JupyterLab (not by the runner): styled outputs, CSV links from notebooks/
@@ -343,6 +344,38 @@ class Chapter:
             f'<figcaption><span class="va-fignum">Figuur {number}.</span> {html.escape(caption)}{source_html}'
             f'<span class="va-download"><a href="{self._href(csv_link)}" download type="text/csv">'
             f"De cijfers achter figuur {number} (CSV)</a></span></figcaption>"
+            "</figure>")
+
+    def map(self, draw, name: str, caption: str, alt: str, data: pd.DataFrame, source: str = "",
+            sources: Iterable[str] | None = None, attribution: str = "") -> None:
+        """A numbered map as inline SVG (``maps``), with caption, alt text, attribution, source line and its CSV.
+
+        ``draw(mark, alt)`` returns the SVG: ``mark`` is the DEMO/VOORBEELD mark of ``sources`` (None for
+        real data), printed on the map itself, and ``alt`` the alt text (the map's ``<desc>``). The data
+        status is in the caption, the CSV and the image, as for :meth:`figure`; ``attribution`` ("Bron:
+        Kadaster / CBS 2024") is printed under the map. The SVG must be self-contained (``maps`` draws it so).
+        """
+        if not alt or not alt.strip():
+            raise ValueError(f"kaart {name!r}: alt-tekst ontbreekt")
+        ids = self.shown_sources(source, sources)
+        mark = self.status.mark(ids)
+        if mark:
+            alt = f"{alt} ({mark}: {self.status.describe(ids)})"
+        svg = draw(mark, alt)
+        if re.search(r"<script|<foreignObject|(?:href|src)=\"(?!#)|url\((?!#)", svg, re.IGNORECASE):
+            raise ValueError(f"kaart {name!r}: de SVG is niet zelfstandig (script of verwijzing naar buiten)")
+        csv_link = self._write_csv(data, name, kind="kaart", status=self._status_text(ids))
+        self._map_count += 1
+        number = self._map_count
+        credit = f'<span class="va-attribution">{html.escape(attribution)}.</span> ' if attribution else ""
+        source_html = f'<span class="va-source">Cijfers: {html.escape(source)}.</span> ' if source else ""
+        source_html += self._status_html(ids)
+        html_block(
+            f'<figure class="va-figure va-map" id="kaart-{self._csv_stem(csv_link)}">'
+            f'<div class="va-map-svg">{svg}</div>'
+            f'<figcaption><span class="va-fignum">Kaart {number}.</span> {html.escape(caption)} {credit}{source_html}'
+            f'<span class="va-download"><a href="{self._href(csv_link)}" download type="text/csv">'
+            f"De cijfers achter kaart {number} (CSV)</a></span></figcaption>"
             "</figure>")
 
     def story(self, markdown_text: str | None, missing_text: str | None = None) -> None:

@@ -1,0 +1,335 @@
+"""Maps on the chapter pages: glue between the run's data, ``stats.smallarea`` and ``maps``.
+
+* **Wijkkaart (Kernen en wijken).** Registered crime (and woninginbraak, vernieling, overlast where
+  the buurt tables have them) per 1.000 inwoners per year, per CBS wijk, the last ``POOL_YEARS``
+  years pooled (counts summed, inhabitants x years as person-years; :func:`stats.smallarea.pool_years`).
+  Each wijk gets its exact 95 % interval and is compared with the gemeente
+  (:func:`stats.smallarea.small_area_table`); a wijk whose interval contains the gemeente rate is
+  hatched ("niet significant verschillend"), a wijk with fewer than ``min_inhabitants`` inhabitants
+  is grey ("te weinig inwoners"). The default level is wijk; buurten are never shown unpooled
+  (``niveau="buurt"`` still pools at least three years). Counts come from the wijk rows of the
+  politie table, or the buurten added up per wijk when a table has no wijk rows; the inhabitants
+  from the Kerncijfers wijken en buurten (the newest year, for every year pooled, as in the chapter's
+  tables per kern). Kinds marked ``sensitive`` in the catalogue hide counts below the disclosure
+  threshold with everything derived from them.
+* **Ligging (Gebied).** The gemeente among the gemeenten of its provincie.
+
+Boundaries come from ``Dataset.boundaries(niveau)`` (a list of :class:`maps.Gebied`; empty when the
+run has none); without them a chapter shows no map and says so in one sentence (:data:`NO_MAP`).
+Every map is drawn through :meth:`Chapter.map`, which puts the data status of its sources (the
+numbers and the boundaries) in the caption, the CSV and the image itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..indicators import indicator as get_indicator
+from ..maps import (
+    Gebied,
+    check_codes,
+    choropleth_svg,
+    describe_map,
+    location_svg,
+    map_values,
+)
+from ..stats.formatting import format_nl
+from ..stats.smallarea import (
+    MIN_INHABITANTS,
+    SUPPRESSED,
+    TOO_FEW_INHABITANTS,
+    TOTAL_ROW,
+    pool_years,
+    small_area_table,
+)
+
+POOL_YEARS = 3
+MAP_INDICATORS = ["misdrijven_buurt", "woninginbraak_buurt", "vernieling_buurt", "overlast_buurt"]
+SUBJECTS = {"misdrijven_buurt": ("geregistreerde misdrijven", "misdrijven"),
+            "woninginbraak_buurt": ("woninginbraken", "woninginbraken"),
+            "vernieling_buurt": ("vernielingen", "vernielingen"),
+            "overlast_buurt": ("overlastregistraties", "overlastregistraties")}
+LEVEL_PLURAL = {"wijk": "wijken", "buurt": "buurten", "gemeente": "gemeenten"}
+NO_MAP = "Er is geen kaart: de grenzen van de {plural} (CBS/Kadaster wijk- en buurtkaart) ontbreken in de gebruikte gegevens."
+# What the boundaries are called in the data status (id or name), whatever id the data step gives them.
+_BOUNDARY_WORDS = ("wijkbuurtkaart", "wijk- en buurtkaart", "grenzen", "boundar", "gebiedsindeling")
+
+
+# ---------------------------------------------------------------------------- boundaries of the run
+
+def boundaries(ds, niveau: str) -> list[Gebied]:
+    """The run's boundaries of one level ("gemeente", "wijk", "buurt"); empty when the run has none."""
+    get = getattr(ds, "boundaries", None)
+    if get is None:
+        return []
+    return list(get(niveau) or [])
+
+
+def boundary_year(ds, areas: list[Gebied]) -> int | None:
+    """Year of the boundaries: the Dataset's, else the newest year the areas carry."""
+    year = getattr(ds, "boundary_year", None)
+    if year:
+        return int(year)
+    years = [a.jaar for a in areas if a.jaar]
+    return max(years) if years else None
+
+
+def boundary_sources(ds) -> list[str]:
+    """Source ids of the boundaries in the run's data status (none when it does not list them)."""
+    own = getattr(ds, "boundary_source", None)
+    if own and own in ds.status.sources:
+        return [own]
+    out = []
+    for sid, source in ds.status.sources.items():
+        text = f"{sid} {getattr(source, 'naam', '')}".casefold()
+        if any(word in text for word in _BOUNDARY_WORDS):
+            out.append(sid)
+    return out
+
+
+def attribution(year: int | None) -> str:
+    return f"Bron: Kadaster / CBS {year}" if year else "Bron: Kadaster / CBS"
+
+
+# ---------------------------------------------------------------------------- the numbers
+
+def area_rates(counts: pd.DataFrame, inhabitants, *, gemeente_code: str, gemeente_naam: str,
+               names=None, min_years: int = POOL_YEARS, min_inhabitants: float = MIN_INHABITANTS,
+               sensitive: bool = False, threshold: int = 5) -> pd.DataFrame:
+    """The map table (``small_area_table``) from yearly counts per area and inhabitants per area.
+
+    ``counts`` has ``regio_code``, ``jaar`` and ``aantal`` (one row per area and year; a missing row
+    makes the area's pooled count unknown); ``inhabitants`` maps area codes to inhabitants, used for
+    every year (an area without inhabitants has an unknown rate). ``names`` maps codes to names.
+    """
+    years = sorted(int(y) for y in pd.unique(counts["jaar"].dropna()))
+    codes = list(dict.fromkeys(list(inhabitants) + list(counts["regio_code"])))
+    grid = pd.MultiIndex.from_product([codes, years], names=["regio_code", "jaar"]).to_frame(index=False)
+    long = grid.merge(counts[["regio_code", "jaar", "aantal"]], on=["regio_code", "jaar"], how="left")
+    long["inwoners"] = long["regio_code"].map(lambda c: inhabitants.get(c, np.nan)).astype(float)
+    names = dict(names or {})
+    long["regio_naam"] = long["regio_code"].map(lambda c: names.get(c, c))
+    pooled = pool_years(long, min_years=min_years)
+    return small_area_table(pooled, gemeente_code=gemeente_code, gemeente_naam=gemeente_naam,
+                            min_inhabitants=min_inhabitants, sensitive=sensitive, threshold=threshold)
+
+
+def csv_table(table: pd.DataFrame, noun: str = "misdrijven") -> pd.DataFrame:
+    """The map table as published: every number's unit in its column name (data/README.md)."""
+    out = table.rename(columns={
+        "jaren": "aantal_jaren", "aantal": f"aantal_{noun}", "aantal_weergave": f"aantal_{noun}_weergave",
+        "inwoners": "aantal_inwoners_gemiddeld", "persoonsjaren": "aantal_persoonsjaren",
+        "per_1000": "per_1000_inwoners_per_jaar", "ondergrens": "ondergrens_95_per_1000_inwoners_per_jaar",
+        "bovengrens": "bovengrens_95_per_1000_inwoners_per_jaar",
+        "per_1000_eb": "gestabiliseerd_per_1000_inwoners_per_jaar"})
+    out["periode"] = out["periode"].astype(str)
+    return out
+
+
+def _area_level(codes: pd.Series, niveau: str, digits: str) -> pd.Series:
+    prefix = {"wijk": f"WK{digits}", "buurt": f"BU{digits}"}[niveau]
+    return codes.astype(str).str.startswith(prefix)
+
+
+def level_counts(ds, indicator_id: str, niveau: str = "wijk") -> pd.DataFrame:
+    """Yearly counts per wijk (the table's wijk rows, else its buurten added up) or per buurt."""
+    digits = ds.gemeente[2:]
+    series = ds.series(indicator_id)
+    series = series.assign(regio_code=series["regio_code"].astype(str))
+    own = series[_area_level(series["regio_code"], niveau, digits)]
+    if own.empty and niveau == "wijk":
+        buurten = series[_area_level(series["regio_code"], "buurt", digits)]
+        if len(buurten):
+            own = (buurten.assign(regio_code="WK" + buurten["regio_code"].str[2:8])
+                   .groupby(["regio_code", "jaar"], as_index=False)["waarde"]
+                   .agg(lambda s: s.sum(min_count=len(s))))
+    return own.rename(columns={"waarde": "aantal"})[["regio_code", "jaar", "aantal"]].reset_index(drop=True)
+
+
+def level_inhabitants(ds, niveau: str = "wijk") -> tuple[dict[str, float], dict[str, str], int | None]:
+    """(inhabitants, names, year) per wijk or buurt from the Kerncijfers wijken en buurten (newest year)."""
+    from .kernen import _wijk_name
+
+    digits = ds.gemeente[2:]
+    kwb = ds.series("inwoners_kwb")
+    kwb = kwb.assign(regio_code=kwb["regio_code"].astype(str))
+    rows = kwb[_area_level(kwb["regio_code"], niveau, digits)]
+    if rows.empty:
+        return {}, {}, None
+    year = int(rows["jaar"].max())
+    rows = rows[rows["jaar"] == year]
+    names = {c: (_wijk_name(n) if niveau == "wijk" else str(n).strip())
+             for c, n in zip(rows["regio_code"], rows["regio_naam"])}
+    return dict(zip(rows["regio_code"], rows["waarde"].astype(float))), names, year
+
+
+# ---------------------------------------------------------------------------- a map ready to show
+
+@dataclass
+class Kaart:
+    """One map: what :meth:`Chapter.map` needs, and the numbers behind it."""
+
+    name: str
+    draw: Callable[[str | None, str], str]  # (mark, alt text) -> SVG
+    caption: str
+    alt: str
+    data: pd.DataFrame  # the CSV
+    source: str
+    sources: list[str]
+    attribution: str
+    table: pd.DataFrame | None = None  # small_area_table, for the findings and the tests
+    notes: list[str] = field(default_factory=list)
+
+
+def wijk_map(ds, indicator_id: str, areas: list[Gebied], *, niveau: str = "wijk", pool: int = POOL_YEARS,
+             min_inhabitants: float = MIN_INHABITANTS, threshold: int = 5) -> Kaart | None:
+    """The map of one buurt indicator per wijk (or buurt, always pooled); None without numbers."""
+    if niveau == "buurt":
+        pool = max(pool, POOL_YEARS)
+    ind = get_indicator(indicator_id)
+    counts = level_counts(ds, indicator_id, niveau)
+    inhabitants, names, kwb_year = level_inhabitants(ds, niveau)
+    if counts.empty or not inhabitants or not areas:
+        return None
+    last = int(counts.loc[counts["aantal"].notna(), "jaar"].max()) if counts["aantal"].notna().any() else None
+    if last is None or last - pool + 1 < int(counts["jaar"].min()):
+        return None
+    counts = counts[(counts["jaar"] > last - pool) & (counts["jaar"] <= last)]
+    for area in areas:  # a wijk the Kerncijfers do not name keeps the boundary's name
+        names.setdefault(area.code, area.naam)
+    table = area_rates(counts, inhabitants, gemeente_code=ds.gemeente, gemeente_naam=ds.gemeente_naam,
+                       names=names, min_years=pool, min_inhabitants=min_inhabitants,
+                       sensitive=bool(getattr(ind, "sensitive", False)), threshold=threshold)
+    subject, noun = SUBJECTS.get(indicator_id, (ind.label.lower(), "gevallen"))
+    plural = LEVEL_PLURAL[niveau]
+    period = f"{last - pool + 1}–{last}"
+    year = boundary_year(ds, areas)
+    if year is None:  # no attribution without the year of the boundaries
+        return None
+    notes = []
+    missing_shape, no_numbers = check_codes(areas, table.loc[table["rol"] != TOTAL_ROW, "regio_code"])
+    if missing_shape:
+        notes.append(f"{len(missing_shape)} {plural} met cijfers hebben geen grens op de kaart; ze tellen wel mee "
+                     "voor de gemeente.")
+    if no_numbers:
+        notes.append(f"{len(no_numbers)} {plural} op de kaart hebben geen cijfers (wit).")
+    drawn = [a for a in areas if a.code in set(table["regio_code"]) or a.code in no_numbers]
+    total = table[table["rol"] == TOTAL_ROW].iloc[0]
+    title = f"{subject.capitalize()} per {niveau}, {period}"
+    caption = (f"{subject.capitalize()} per 1.000 inwoners per jaar per {niveau} in {ds.gemeente_naam}, {period} "
+               f"samengenomen ({pool} jaar), met het exacte 95%-interval vergeleken met de gemeente "
+               f"({format_nl(total['per_1000'], 1)} per 1.000 per jaar). Gearceerd: niet significant verschillend van "
+               f"de gemeente. Grijs: minder dan {format_nl(min_inhabitants, 0)} inwoners, geen cijfer."
+               + "".join(" " + n for n in notes))
+    alt = describe_map(table, subject=subject, area_plural=plural, gemeente=ds.gemeente_naam, period=period)
+    data_source = f"politie {ind.table}, CBS 85984NED {kwb_year}" if kwb_year else f"politie {ind.table}"
+    values = map_values(table)
+    legend = "per 1.000 inwoners per jaar"
+
+    def draw(mark: str | None, description: str) -> str:
+        return choropleth_svg(drawn, values, title=title, description=description, boundary_year=year,
+                              legend_title=f"{noun.capitalize()} {legend}", data_source=data_source, mark=mark)
+
+    sources = [ind.table, "85984NED", *boundary_sources(ds)]
+    return Kaart(name=f"{indicator_id}_kaart_{niveau}", draw=draw, caption=caption, alt=alt, data=csv_table(table, noun),
+                 source=f"Politie {ind.table}; inwoners CBS 85984NED {kwb_year or ''}".strip(), sources=sources,
+                 attribution=attribution(year), table=table, notes=notes)
+
+
+def location_map(ds, gemeenten: list[Gebied]) -> Kaart | None:
+    """The gemeente among the gemeenten of its provincie (all gemeenten drawn when it has none)."""
+    own = [a for a in gemeenten if a.code == ds.gemeente]
+    if not own:
+        return None
+    provincie = ds.config.vergelijking.provincie
+    members = set(ds.group_members(provincie)) | {ds.gemeente} if provincie is not None else None
+    areas = [a for a in gemeenten if members is None or a.code in members]
+    where = f"de provincie {provincie.naam}" if provincie is not None else "Nederland"
+    year = boundary_year(ds, areas)
+    if year is None:
+        return None
+    pop = ds.series("bevolking", [a.code for a in areas])
+    pop_year = int(pop["jaar"].max()) if len(pop) else None
+    inwoners = dict(zip(pop.loc[pop["jaar"] == pop_year, "regio_code"], pop.loc[pop["jaar"] == pop_year, "waarde"])) \
+        if pop_year else {}
+    data = pd.DataFrame({"regio_code": [a.code for a in areas], "regio_naam": [ds.region_name(a.code) for a in areas],
+                         "rol": ["gemeente" if a.code == ds.gemeente else "provincie" for a in areas]})
+    data[f"aantal_inwoners_{pop_year}" if pop_year else "aantal_inwoners"] = \
+        data["regio_code"].map(lambda c: inwoners.get(c, math.nan)).astype(float)
+    title = f"{ds.gemeente_naam} in {where}"
+    alt = (f"Kaart van {where} met {len(areas)} gemeenten; {ds.gemeente_naam} is donkerblauw, de andere "
+           "gemeenten lichtblauw.")
+    caption = f"Ligging van {ds.gemeente_naam} in {where}."
+
+    def draw(mark: str | None, description: str) -> str:
+        return location_svg(areas, ds.gemeente, title=title, description=description, boundary_year=year,
+                            labels={ds.gemeente: ds.gemeente_naam}, highlight_label=ds.gemeente_naam,
+                            other_label=f"overige gemeenten van {provincie.naam}" if provincie else "overige gemeenten",
+                            mark=mark)
+
+    return Kaart(name="ligging_kaart", draw=draw, caption=caption, alt=alt, data=data, source="CBS 03759ned",
+                 sources=["03759ned", *boundary_sources(ds)], attribution=attribution(year))
+
+
+# ---------------------------------------------------------------------------- on the page
+
+def show(ch, kaart: Kaart) -> None:
+    ch.map(kaart.draw, kaart.name, caption=kaart.caption, alt=kaart.alt, data=kaart.data, source=kaart.source,
+           sources=kaart.sources, attribution=kaart.attribution)
+
+
+def show_wijk_maps(ch, indicator_ids=None, niveau: str = "wijk", pool: int = POOL_YEARS,
+                   min_inhabitants: float = MIN_INHABITANTS) -> list[Kaart]:
+    """The Kernen chapter's maps per wijk; one sentence instead when the run has no boundaries."""
+    areas = boundaries(ch.data, niveau)
+    if not areas:
+        ch.missing(NO_MAP.format(plural=LEVEL_PLURAL[niveau]))
+        return []
+    shown = []
+    for indicator_id in indicator_ids or MAP_INDICATORS:
+        kaart = wijk_map(ch.data, indicator_id, areas, niveau=niveau, pool=pool, min_inhabitants=min_inhabitants,
+                         threshold=ch.config.onthulling_drempel)
+        if kaart is not None:
+            show(ch, kaart)
+            shown.append(kaart)
+    if not shown:
+        ch.missing(f"Er is geen kaart: de politietabellen hebben geen cijfers per {niveau} over "
+                   f"{POOL_YEARS} jaar voor {ch.gemeente_naam}.")
+    return shown
+
+
+def show_location_map(ch) -> Kaart | None:
+    """The Gebied chapter's map of the gemeente in its provincie; one sentence instead without boundaries."""
+    kaart = location_map(ch.data, boundaries(ch.data, "gemeente"))
+    if kaart is None:
+        ch.missing(NO_MAP.format(plural=LEVEL_PLURAL["gemeente"]))
+        return None
+    show(ch, kaart)
+    return kaart
+
+
+__all__ = [
+    "MAP_INDICATORS",
+    "NO_MAP",
+    "POOL_YEARS",
+    "SUPPRESSED",
+    "TOO_FEW_INHABITANTS",
+    "Kaart",
+    "area_rates",
+    "boundaries",
+    "boundary_sources",
+    "boundary_year",
+    "csv_table",
+    "level_counts",
+    "level_inhabitants",
+    "location_map",
+    "show",
+    "show_location_map",
+    "show_wijk_maps",
+    "wijk_map",
+]

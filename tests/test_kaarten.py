@@ -1,0 +1,259 @@
+"""Maps on the chapter pages (veiligheidsanalyse.chapters.kaarten, Chapter.map).
+
+The real boundaries and counts are test material in ``../shared/data/real`` (outside the
+repository); the tests that need them are skipped without it. Until the run's data carry
+boundaries, the demo Dataset is given real ones (``boundaries`` set on the instance).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import shared_real_data
+from test_csv_units import unit_problems
+from veiligheidsanalyse import chapter as chapter_module
+from veiligheidsanalyse.chapter import Chapter
+from veiligheidsanalyse.chapters import kaarten
+from veiligheidsanalyse.maps import (
+    MAX_BYTES,
+    Gebied,
+    Polygon,
+    check_codes,
+    read_boundaries,
+)
+from veiligheidsanalyse.stats.smallarea import SUPPRESSED, TOTAL_ROW
+
+REAL = shared_real_data()
+needs_real = pytest.mark.skipif(REAL is None, reason="real extracts in ../shared not present")
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _kaart(name: str) -> Path:
+    return REAL / "cbs-wijkbuurtkaart" / name
+
+
+@pytest.fixture(scope="module")
+def wijken() -> list[Gebied]:
+    if REAL is None:
+        pytest.skip("real extracts in ../shared not present")
+    return read_boundaries(_kaart("drenthe_wijken_2023_rd.geojson"), gemeentecode="GM1701", niveau="wijk")
+
+
+@pytest.fixture(scope="module")
+def gemeenten() -> list[Gebied]:
+    if REAL is None:
+        pytest.skip("real extracts in ../shared not present")
+    return read_boundaries(_kaart("nl_gemeenten_2023_rd.geojson"), niveau="gemeente")
+
+
+@pytest.fixture
+def with_boundaries(demo_dataset, wijken, gemeenten, monkeypatch):
+    """The demo Dataset with real boundaries (wijken of Westerveld, all gemeenten)."""
+    by_level = {"wijk": wijken, "gemeente": gemeenten, "buurt": []}
+    monkeypatch.setattr(demo_dataset, "boundaries", lambda niveau: by_level[niveau], raising=False)
+    monkeypatch.setattr(type(demo_dataset), "boundary_year", property(lambda self: 2023), raising=False)
+    return demo_dataset
+
+
+def _square(code: str, x: float, naam: str | None = None) -> Gebied:
+    ring = ((x, 500_000.0), (x + 1000, 500_000.0), (x + 1000, 501_000.0), (x, 501_000.0), (x, 500_000.0))
+    return Gebied(code=code, naam=naam or code, gemeentecode="GM9999", niveau="wijk", polygons=(Polygon(ring),),
+                  jaar=2024)
+
+
+class FakeData:
+    """What the map glue reads from a Dataset: series, gemeente, status, boundaries."""
+
+    def __init__(self, counts: pd.DataFrame, inhabitants: dict, areas: list[Gebied], indicator="misdrijven_buurt",
+                 gemeente="GM9999", naam="Proefgemeente"):
+        self.gemeente, self.gemeente_naam = gemeente, naam
+        self._series = {indicator: counts,
+                        "inwoners_kwb": pd.DataFrame({"regio_code": list(inhabitants), "regio_naam": list(inhabitants),
+                                                      "jaar": 2024, "waarde": list(inhabitants.values())})}
+        self._areas = areas
+        self.status = SimpleNamespace(sources={})
+
+    def series(self, indicator_id, *args, **kwargs):
+        return self._series.get(indicator_id, pd.DataFrame(columns=["regio_code", "regio_naam", "jaar", "waarde"]))
+
+    def boundaries(self, niveau):
+        return self._areas if niveau == "wijk" else []
+
+
+def _svg_checks(svg: str, year: int) -> ET.Element:
+    assert len(svg.encode("utf-8")) <= MAX_BYTES
+    root = ET.fromstring(svg)
+    assert root.find(f"{SVG}title").text and len(root.find(f"{SVG}desc").text) > 40
+    assert f"Bron: Kadaster / CBS {year}" in svg
+    assert "<script" not in svg.lower() and "foreignObject" not in svg
+    assert not re.search(r'(?:href|src)="(?!#)', svg)
+    assert not re.search(r"url\((?!#)", svg)
+    assert not re.search(r"https?://(?!www\.w3\.org/2000/svg\")", svg)  # only the SVG namespace
+    return root
+
+
+# ---------------------------------------------------------------------------- Westerveld, real numbers
+
+@needs_real
+def test_real_westerveld_wijk_map_sums_to_the_gemeente_total(wijken):
+    """Real 47018NED 2023 (45 buurten, 365 misdrijven) added up to the 18 wijken of the real wijk map."""
+    counts = pd.read_csv(REAL / "politie-47018NED-buurt" / "westerveld_buurten_2023_totaal_misdrijven.csv")
+    pops = pd.read_csv(REAL / "cbs-kwb-85984NED-2024" / "Population85984_2024.csv")
+    buurten = counts.merge(pops, left_on="WijkenEnBuurten", right_on="nhood_id", how="left")
+    buurten["wijk"] = "WK" + buurten["WijkenEnBuurten"].str.strip().str[2:8]
+    yearly = pd.DataFrame({"regio_code": buurten["WijkenEnBuurten"].str.strip(), "regio_naam": "",
+                           "jaar": 2023, "waarde": buurten["GeregistreerdeMisdrijven_1"]})
+    inhabitants = buurten.groupby("wijk")["population"].sum().to_dict()
+    ds = FakeData(yearly, inhabitants, wijken, gemeente="GM1701", naam="Westerveld")
+    kaart = kaarten.wijk_map(ds, "misdrijven_buurt", wijken, pool=1)
+    table = kaart.table
+    areas, total = table[table["rol"] != TOTAL_ROW], table[table["rol"] == TOTAL_ROW].iloc[0]
+    assert len(areas) == 18 and check_codes(wijken, areas["regio_code"]) == ([], [])
+    assert areas["aantal"].sum() == total["aantal"] == 365
+    assert kaart.data["aantal_misdrijven"].iloc[:-1].sum() == kaart.data["aantal_misdrijven"].iloc[-1] == 365
+    _svg_checks(kaart.draw(None, kaart.alt), 2023)
+
+
+@needs_real
+def test_demo_wijk_maps_sum_to_the_gemeente_row_of_the_buurt_table(with_boundaries):
+    ds = with_boundaries
+    for indicator_id in kaarten.MAP_INDICATORS:
+        kaart = kaarten.wijk_map(ds, indicator_id, ds.boundaries("wijk"))
+        assert kaart is not None, indicator_id
+        table = kaart.table
+        period = [int(y) for y in table["periode"].iloc[0].split("-")]
+        assert period[1] - period[0] + 1 == kaarten.POOL_YEARS
+        series = ds.series(indicator_id)
+        gemeente = series[(series["regio_code"] == "GM1701") & series["jaar"].between(*period)]["waarde"].sum()
+        areas = table[table["rol"] != TOTAL_ROW]
+        assert areas["aantal"].sum() == table.iloc[-1]["aantal"] == gemeente
+        assert (table["jaren"] == kaarten.POOL_YEARS).all()
+        svg = kaart.draw("DEMO", kaart.alt)
+        root = _svg_checks(svg, 2023)
+        assert "DEMO" in "".join(root.itertext())
+
+
+@needs_real
+def test_location_map_is_the_gemeente_among_its_provincie(with_boundaries):
+    ds = with_boundaries
+    kaart = kaarten.location_map(ds, ds.boundaries("gemeente"))
+    assert set(kaart.data["regio_code"]) == set(ds.config.vergelijking.provincie.gemeenten)
+    assert list(kaart.data.loc[kaart.data["rol"] == "gemeente", "regio_code"]) == ["GM1701"]
+    svg = kaart.draw(None, kaart.alt)
+    _svg_checks(svg, 2023)
+    assert "Westerveld" in svg and "Drenthe" in svg
+
+
+# ---------------------------------------------------------------------------- small cells
+
+def test_no_suppressed_count_in_the_svg_or_the_csv(monkeypatch, tmp_path):
+    """A sensitive kind: counts below the threshold (and what gives them away) never reach the map or its CSV."""
+    areas = [_square(f"WK9999{i:02d}", 1500.0 * i, f"Wijk {chr(65 + i)}") for i in range(6)]
+    per_year = {0: [40, 41, 39], 1: [1, 1, 1], 2: [20, 22, 21], 3: [0, 1, 0], 4: [30, 31, 29], 5: [9, 8, 7]}
+    rows = [{"regio_code": a.code, "regio_naam": a.naam, "jaar": 2021 + j, "waarde": per_year[i][j]}
+            for i, a in enumerate(areas) for j in range(3)]
+    inhabitants = {a.code: 800.0 + 100 * i for i, a in enumerate(areas)}
+    ds = FakeData(pd.DataFrame(rows), inhabitants, areas)
+    real = kaarten.get_indicator
+    monkeypatch.setattr(kaarten, "get_indicator", lambda i: dataclasses.replace(real(i), sensitive=True))
+    kaart = kaarten.wijk_map(ds, "misdrijven_buurt", areas, threshold=5)
+    table = kaart.table
+    hidden = table[table["afgeschermd"]]
+    assert set(hidden["regio_code"]) >= {"WK999901", "WK999903"}  # 3 and 1 in three years
+    assert hidden[["aantal", "per_1000", "ondergrens", "bovengrens", "p_waarde", "per_1000_eb"]].isna().all().all()
+    assert set(hidden["vergelijking"]) == {SUPPRESSED}
+    svg = kaart.draw(None, kaart.alt)
+    for code in hidden["regio_code"]:
+        name = table.loc[table["regio_code"] == code, "regio_naam"].iloc[0]
+        assert f"{name}: aantal afgeschermd" in svg
+        assert not re.search(rf"{name}: \d", svg)
+    # the CSV as the chapter writes it
+    ch = _chapter(ds, tmp_path)
+    ch.map(kaart.draw, kaart.name, kaart.caption, kaart.alt, kaart.data, sources=[])
+    csv = pd.read_csv(next((tmp_path / "csv").glob("*.csv")), sep=";", decimal=",", encoding="utf-8-sig", dtype=str)
+    shown = csv.set_index("regio_code")
+    for code in hidden["regio_code"]:
+        row = shown.loc[code]
+        assert row["aantal_misdrijven_weergave"] in ("<5", "x")
+        assert pd.isna(row["aantal_misdrijven"]) and pd.isna(row["per_1000_inwoners_per_jaar"])
+    assert not unit_problems(tmp_path / "csv")[0]
+
+
+def test_too_few_inhabitants_is_grey_without_a_rate():
+    areas = [_square("WK999900", 0), _square("WK999901", 2000)]
+    rows = [{"regio_code": a.code, "jaar": y, "waarde": 10} for a in areas for y in (2022, 2023, 2024)]
+    ds = FakeData(pd.DataFrame(rows), {"WK999900": 2000.0, "WK999901": 50.0}, areas)
+    kaart = kaarten.wijk_map(ds, "misdrijven_buurt", areas)
+    small = kaart.table.set_index("regio_code").loc["WK999901"]
+    assert small["vergelijking"] == "te weinig inwoners" and np.isnan(small["per_1000"])
+    assert kaart.table.iloc[-1]["aantal"] == 60  # still counted for the gemeente
+    assert "te weinig inwoners" in kaart.draw(None, kaart.alt)
+
+
+# ---------------------------------------------------------------------------- on the page
+
+def _chapter(ds, folder: Path) -> Chapter:
+    config = getattr(ds, "config", None) or SimpleNamespace(gemeente=ds.gemeente, onthulling_drempel=5)
+    status = ds.status if hasattr(ds.status, "mark") else SimpleNamespace(
+        sources={}, mark=lambda ids: None, describe=lambda ids: "", banners=lambda ids=None: [])
+    return Chapter(id="03_kernen", config=config, data=ds, run_dir=folder, findings_dir=folder / "f",
+                   store_dir=folder, data_status=status)
+
+
+@pytest.fixture
+def page(monkeypatch):
+    blocks: list[str] = []
+    monkeypatch.setattr(chapter_module, "html_block", blocks.append)
+    return blocks
+
+
+def test_without_boundaries_one_sentence_and_no_map(demo_dataset, monkeypatch, tmp_path, page):
+    monkeypatch.setattr(demo_dataset, "boundaries", lambda niveau: [], raising=False)
+    ch = _chapter(demo_dataset, tmp_path)
+    assert kaarten.show_wijk_maps(ch) == []
+    assert kaarten.show_location_map(ch) is None
+    assert len(page) == 2 and all('class="va-missing"' in b and "<svg" not in b for b in page)
+    for block in page:
+        text = re.sub(r"<[^>]+>", "", block)
+        assert text.count(". ") == 0 and text.endswith(".")  # one sentence
+    assert not (tmp_path / "csv").exists()
+
+
+def test_a_dataset_without_the_boundaries_method_shows_no_map(tmp_path, page):
+    ds = FakeData(pd.DataFrame(columns=["regio_code", "jaar", "waarde"]), {}, [])
+    del FakeData.boundaries  # as before the data step knows boundaries
+    try:
+        kaarten.show_wijk_maps(_chapter(ds, tmp_path))
+    finally:
+        FakeData.boundaries = lambda self, niveau: self._areas if niveau == "wijk" else []
+    assert len(page) == 1 and "geen kaart" in page[0]
+
+
+@needs_real
+def test_maps_on_the_page_carry_caption_attribution_status_and_csv(with_boundaries, tmp_path, page):
+    ch = _chapter(with_boundaries, tmp_path)
+    shown = kaarten.show_wijk_maps(ch)
+    kaarten.show_location_map(ch)
+    assert len(shown) == len(kaarten.MAP_INDICATORS)
+    maps = [b for b in page if "<svg" in b]
+    assert len(maps) == len(shown) + 1
+    for number, block in enumerate(maps, start=1):
+        assert f'<span class="va-fignum">Kaart {number}.</span>' in block
+        assert "Bron: Kadaster / CBS 2023." in block
+        assert "DEMO" in block.split("<figcaption>")[1]  # caption: the data status with its mark
+        svg = re.search(r"<svg.*?</svg>", block, re.DOTALL).group(0)
+        assert "DEMO" in "".join(ET.fromstring(svg).itertext())  # the image itself
+        assert re.search(r'href="csv/03_kernen__[a-z_]+\.csv"', block)
+    files = sorted((tmp_path / "csv").glob("*.csv"))
+    assert len(files) == len(maps)
+    for path in files:
+        df = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig")
+        assert df["gegevensstatus"].str.startswith("DEMO").all()
+    assert not unit_problems(tmp_path / "csv")[0]
