@@ -49,6 +49,7 @@ from ..stats.smallarea import (
 )
 
 POOL_YEARS = 3
+LABEL_INHABITANTS = 1500  # wijken with at least this many inhabitants carry their name on the map
 MAP_INDICATORS = ["misdrijven_buurt", "woninginbraak_buurt", "vernieling_buurt", "overlast_buurt"]
 SUBJECTS = {"misdrijven_buurt": ("geregistreerde misdrijven", "misdrijven"),
             "woninginbraak_buurt": ("woninginbraken", "woninginbraken"),
@@ -230,10 +231,13 @@ def wijk_map(ds, indicator_id: str, areas: list[Gebied], *, niveau: str = "wijk"
     data_source = f"politie {ind.table}, CBS 85984NED {kwb_year}" if kwb_year else f"politie {ind.table}"
     values = map_values(table)
     legend = "per 1.000 inwoners per jaar"
+    # names on the map for the larger areas only (the kernen), so that the small ones stay readable
+    labels = {c: names.get(c, c) for c, n in inhabitants.items() if n >= LABEL_INHABITANTS and c in values}
 
     def draw(mark: str | None, description: str) -> str:
         return choropleth_svg(drawn, values, title=title, description=description, boundary_year=year,
-                              legend_title=f"{noun.capitalize()} {legend}", data_source=data_source, mark=mark)
+                              legend_title=f"{noun.capitalize()} {legend}", data_source=data_source, mark=mark,
+                              labels=labels)
 
     sources = [ind.table, "85984NED", *boundary_sources(ds)]
     return Kaart(name=f"{indicator_id}_kaart_{niveau}", draw=draw, caption=caption, alt=alt, data=csv_table(table, noun),
