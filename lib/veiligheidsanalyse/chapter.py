@@ -372,7 +372,8 @@ class Chapter:
         source_html += self._status_html(ids)
         html_block(
             f'<figure class="va-figure va-map" id="kaart-{self._csv_stem(csv_link)}">'
-            f'<div class="va-map-svg">{svg}</div>'
+            f'<div class="va-map-svg" role="region" tabindex="0" aria-label="Kaart {number}, schuift opzij op een '
+            f'smal scherm">{svg}</div>'
             f'<figcaption><span class="va-fignum">Kaart {number}.</span> {html.escape(caption)} {credit}{source_html}'
             f'<span class="va-download"><a href="{self._href(csv_link)}" download type="text/csv">'
             f"De cijfers achter kaart {number} (CSV)</a></span></figcaption>"

@@ -225,7 +225,9 @@ def wijk_map(ds, indicator_id: str, areas: list[Gebied], *, niveau: str = "wijk"
     caption = (f"{subject.capitalize()} per 1.000 inwoners per jaar per {niveau} in {ds.gemeente_naam}, {period} "
                f"samengenomen ({pool} jaar), met het exacte 95%-interval vergeleken met de gemeente "
                f"({format_nl(total['per_1000'], 1)} per 1.000 per jaar). Gearceerd: niet significant verschillend van "
-               f"de gemeente. Grijs: minder dan {format_nl(min_inhabitants, 0)} inwoners, geen cijfer."
+               "de gemeente."
+               + (f" Grijs: minder dan {format_nl(min_inhabitants, 0)} inwoners, geen cijfer."
+                  if (table["vergelijking"] == TOO_FEW_INHABITANTS).any() else "")
                + "".join(" " + n for n in notes))
     alt = describe_map(table, subject=subject, area_plural=plural, gemeente=ds.gemeente_naam, period=period)
     data_source = f"politie {ind.table}, CBS 85984NED {kwb_year}" if kwb_year else f"politie {ind.table}"
