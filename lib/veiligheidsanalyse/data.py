@@ -28,6 +28,11 @@ STATUS_FILE = "status.json"
 # A provincie group derived from CBS Gebieden in Nederland for a config that names none:
 # {"provincie": {"code", "naam", "gemeenten", "bron"}}; applied by ``load``.
 DERIVED_FILE = "vergelijking.json"
+# The boundaries of the run's wijken, buurten and surrounding gemeenten (RD New GeoJSON, simplified for
+# print), written by the data step from the wijk- en buurtkaart source; read by ``Dataset.boundaries``.
+BOUNDARIES_FILE = "grenzen.geojson"
+BOUNDARY_SOURCE = "wijkbuurtkaart"  # its source id in the data status (= sources.boundaries.SOURCE_ID)
+LEVELS = ("gemeente", "wijk", "buurt")
 
 DENOMINATOR_INDICATOR = {"inwoners": "bevolking", "jongeren_12_17": "jongeren_12_17", "woningen": "woningen"}
 ROLE_ORDER = ["gemeente", "regio", "provincie", "peers", "nederland", "peer", "buur"]
@@ -60,7 +65,8 @@ def read_store(folder: Path) -> tuple[pd.DataFrame, DataStatus]:
 class Dataset:
     """Observations of one run, seen through its comparison set."""
 
-    def __init__(self, observations: pd.DataFrame, config: RunConfig, status: DataStatus):
+    def __init__(self, observations: pd.DataFrame, config: RunConfig, status: DataStatus,
+                 store: Path | None = None):
         # Text columns as plain Python objects: chapters filter and merge small frames thousands of
         # times, and the Arrow-backed string dtype is about twice as slow for that.
         text = [c for c, dtype in obs.COLUMNS.items() if dtype == "string"]
@@ -75,6 +81,39 @@ class Dataset:
         self._base: dict[tuple[str, bool], pd.DataFrame] = {}
         self._counts: dict[tuple, pd.DataFrame] = {}
         self._denominators: dict[tuple, pd.DataFrame] = {}
+        self._store = Path(store) if store is not None else None
+        self._boundaries: dict | None = None  # the store's boundaries file, read on first use
+
+    # ------------------------------------------------------------------ boundaries for maps
+    boundary_source = BOUNDARY_SOURCE  # for Chapter.sources, captions and the DEMO mark of a map
+
+    def boundaries(self, niveau: str) -> list:
+        """The run's areas of one level as ``maps.Gebied`` (RD New, simplified for print): "wijk" and
+        "buurt" of the gemeente, "gemeente" for the gemeente and those around it (basisteam,
+        provincie). Empty when the run has no boundaries (a run never fails for want of maps)."""
+        if niveau not in LEVELS:
+            raise ValueError(f"onbekend niveau {niveau!r} voor grenzen; kies uit {', '.join(LEVELS)}")
+        from .maps.boundaries import areas_from_geojson
+
+        data = self._boundary_data()
+        if not data:
+            return []
+        return areas_from_geojson(data, self._store / BOUNDARIES_FILE, niveau=niveau)
+
+    @property
+    def boundary_year(self) -> int | None:
+        """The year of the wijk- en buurtkaart the boundaries come from (for "Bron: Kadaster / CBS <jaar>")."""
+        year = (self._boundary_data() or {}).get("jaar")
+        return int(year) if year else None
+
+    def _boundary_data(self) -> dict:
+        if self._boundaries is None:
+            path = self._store / BOUNDARIES_FILE if self._store is not None else None
+            try:
+                self._boundaries = json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else {}
+            except (OSError, ValueError) as exc:
+                raise ValueError(f"{path}: grenzen niet te lezen ({exc})") from exc
+        return self._boundaries
 
     # ------------------------------------------------------------------ the family of tests
     @property
@@ -277,7 +316,7 @@ def prefer_open_data(df: pd.DataFrame) -> pd.DataFrame:
 def load(store: str | Path, config: RunConfig) -> Dataset:
     """Read a run's observation store for the config's comparison set."""
     df, status = read_store(Path(store))
-    return Dataset(df, with_derived_provincie(config, Path(store)), status)
+    return Dataset(df, with_derived_provincie(config, Path(store)), status, store=Path(store))
 
 
 def derived_provincie(store: Path) -> dict | None:

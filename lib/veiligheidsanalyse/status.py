@@ -12,7 +12,10 @@ partner      a partner file delivered for this gemeente
 ontbreekt    no usable data at all
 ============ ======================================================================
 
-A source id is the table id (``47013NED``) or ``partner:<kind>`` for a partner input. Pages,
+A source id is the table id (``47013NED``), ``partner:<kind>`` for a partner input, or
+``wijkbuurtkaart`` for the boundaries the maps are drawn on (:data:`MAP_SOURCES`: a source with a
+status like any other, but no table of numbers, so it never decides whether the report as a whole
+is demo data or how far its years reach). Pages,
 captions, table source lines, CSV files and images ask this module how to mark what they show
 (:meth:`DataStatus.mark`, :meth:`DataStatus.describe`), so the wording is the same everywhere.
 
@@ -28,6 +31,7 @@ from typing import Iterable
 
 KINDS = ("actueel", "opgeslagen", "demo", "voorbeeld", "partner", "ontbreekt")
 INVENTED = ("demo", "voorbeeld")  # kinds whose numbers are not real
+MAP_SOURCES = frozenset({"wijkbuurtkaart"})  # boundaries (sources.boundaries.SOURCE_ID), not numbers
 
 # How a kind is named for readers (badge, banners, captions, CSV column "gegevensstatus").
 KIND_WORDS = {
@@ -116,7 +120,8 @@ class DataStatus:
     # ------------------------------------------------------------------ the run as a whole
     @property
     def tables(self) -> dict[str, SourceStatus]:
-        return {k: s for k, s in self.sources.items() if not k.startswith("partner:")}
+        """The open-data tables (not the partner files, not the boundaries of the maps)."""
+        return {k: s for k, s in self.sources.items() if not k.startswith("partner:") and k not in MAP_SOURCES}
 
     @property
     def demo(self) -> bool:

@@ -70,6 +70,13 @@ def read_boundaries(path, *, gemeentecode: str | None = None, niveau: str | None
     them first), because tolerances and drawing assume metres.
     """
     data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return areas_from_geojson(data, path, gemeentecode=gemeentecode, niveau=niveau, codes=codes)
+
+
+def areas_from_geojson(data: dict, source="GeoJSON", *, gemeentecode: str | None = None,
+                       niveau: str | None = None, codes=None) -> list[Gebied]:
+    """:func:`read_boundaries` on an already parsed FeatureCollection (``source`` names it in errors)."""
+    path = source
     _check_crs(data, path)
     wanted = set(codes) if codes is not None else None
     areas = []
@@ -86,6 +93,31 @@ def read_boundaries(path, *, gemeentecode: str | None = None, niveau: str | None
         areas.append(area)
     _check_extent(areas, path)
     return areas
+
+
+def feature_of(area: Gebied, digits: int = 0) -> dict:
+    """A GeoJSON feature of ``area`` (the properties :func:`read_boundaries` reads back), with
+    coordinates rounded to ``digits`` decimals of a metre."""
+    def ring(points: Ring) -> list:
+        return [[_rounded(x, digits), _rounded(y, digits)] for x, y in points]
+
+    polygons = [[ring(p.exterior), *(ring(h) for h in p.holes)] for p in area.polygons]
+    geometry = ({"type": "Polygon", "coordinates": polygons[0]} if len(polygons) == 1
+                else {"type": "MultiPolygon", "coordinates": polygons})
+    properties = {"statcode": area.code, "statnaam": area.naam, "gemeentecode": area.gemeentecode,
+                  "niveau": area.niveau, "jaar": area.jaar}
+    return {"type": "Feature", "properties": properties, "geometry": geometry}
+
+
+def to_geojson(areas, digits: int = 0, **members) -> dict:
+    """A FeatureCollection in RD New of ``areas`` (``members``: extra top-level members such as ``jaar``)."""
+    return {"type": "FeatureCollection", **members,
+            "crs": {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{RD_NEW}"}},
+            "features": [feature_of(area, digits) for area in areas]}
+
+
+def _rounded(value: float, digits: int):
+    return round(value) if digits <= 0 else round(value, digits)
 
 
 def bounds_of(areas) -> tuple[float, float, float, float]:

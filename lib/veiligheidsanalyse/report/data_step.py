@@ -25,7 +25,7 @@ from ..prepare import (DataUnavailableError, Prepared, build_store, choose_and_n
                        last_year, period_text, snapshot_labels, years_with_data)
 
 INPUTS_DIR = "inputs"  # inside a store (= chapter.INPUTS_DIR; not imported from there to keep pandas out)
-STORE_CACHE_VERSION = 2  # 2: meta.json records the choice per table and the data status
+STORE_CACHE_VERSION = 3  # 2: meta.json records the choice per table and the data status; 3: boundaries
 
 
 class InputError(ValueError):
@@ -201,6 +201,68 @@ def trusted_snapshots(resolution) -> dict:
             and (r.origin in ("fresh", "cached") or resolution.policy == "demo")}
 
 
+def boundary_request(config: RunConfig, resolution):
+    """Which boundaries the run draws: the wijken and buurten of its gemeente, and the outlines of the
+    gemeenten around it (its basisteam and provincie, named or derived) for a location map."""
+    from ..sources.boundaries import BOUNDARY_YEAR, BoundaryRequest
+
+    verg = config.vergelijking
+    around = [config.gemeente] + list(verg.regio.gemeenten if verg.regio else ())
+    if verg.provincie is not None:
+        around += verg.provincie.gemeenten
+    else:
+        provincie = derived_provincie(config, trusted_snapshots(resolution))
+        around += provincie["gemeenten"] if provincie is not None else []
+    return BoundaryRequest(BOUNDARY_YEAR, (config.gemeente,), tuple(dict.fromkeys(around)))
+
+
+def resolve_run_boundaries(config: RunConfig, root: Path, policy: str, request, network: Network | None = None):
+    """The wijk- en buurtkaart by the data policy, like an optional table (``sources.boundaries``):
+    a run never fails for want of maps. Once the run knows the network is down it does not try."""
+    from ..sources.boundaries import resolve_boundaries
+
+    return resolve_boundaries(policy, request, resolve(root, config.data.cache), resolve(root, config.data.demo),
+                              max_age_days=config.data.max_leeftijd_dagen,
+                              offline=network.offline if network is not None else None)
+
+
+def _store_boundaries(work_dir: Path, boundaries, request) -> dict:
+    """The boundaries into the store; a snapshot that cannot be read is passed over, never fatal."""
+    from ..sources.boundaries import write_store_boundaries
+
+    return write_store_boundaries(work_dir, boundaries, request)
+
+
+def boundary_status(resolved, recorded: dict | None):
+    """(SourceStatus, manifest entry or None) of the wijk- en buurtkaart: this run's origin and
+    reason, or what the store fell back to when the resolved snapshot could not be read."""
+    from ..sources.boundaries import attribution, snapshot_year
+    from ..sources.policy import KIND_OF_ORIGIN
+    from ..status import SourceStatus
+
+    origin, snap, reason, stale = resolved.origin, resolved.snapshot, resolved.reason, resolved.stale
+    if recorded is not None and recorded.get("snapshot") != (str(snap.path) if snap is not None else None):
+        snap = next((a.snapshot for a in resolved.alternatives if str(a.snapshot.path) == recorded.get("snapshot")),
+                    None)
+        origin = recorded["origin"] if snap is not None else "missing"
+        reason = "; ".join(filter(None, [reason, recorded.get("rejected")])) or None
+        stale = origin == "cached"
+    kind = KIND_OF_ORIGIN[origin]
+    prov = snap.provenance if snap is not None else {}
+    year = snapshot_year(snap) if snap is not None else None
+    status = SourceStatus(
+        id=resolved.table_id, naam=f"{attribution(year)}, wijk- en buurtkaart", soort=kind,
+        datum=None if kind == "demo" else prov.get("retrieved_at"), reden=reason,
+        detail="; ".join(filter(None, [resolved.message, (recorded or {}).get("rejected")])) or None,
+        snapshot=f"{resolved.table_id}/{snap.snapshot_id}" if snap is not None else None, verouderd=bool(stale))
+    if snap is None:
+        return status, None
+    entry = dict({k: prov.get(k) for k in ("snapshot_id", "retrieved_at", "demo", "row_count", "sha256", "url",
+                                             "jaar", "attributie")},
+                 origin=origin, status=kind, reason=reason, message=resolved.message)
+    return status, entry
+
+
 def _resolve(config: RunConfig, root: Path, policy: str, requests: list, endpoint, network: Network):
     from ..sources.policy import DataUnavailable, resolve_sources
 
@@ -251,9 +313,12 @@ def prepare_run_data(config: RunConfig, root: Path, options, work_dir: Path,
     check_regions(config, known)
     naam = gemeente_naam(config, snapshots)
     examples = use_examples(config, resolution)
-    cache_key = store_cache_key(config, root, naam, resolution, examples) if cache_dir is not None else None
+    request = boundary_request(config, resolution)
+    boundaries = resolve_run_boundaries(config, root, policy, request, network)
+    cache_key = store_cache_key(config, root, naam, resolution, examples, boundaries) \
+        if cache_dir is not None else None
     if cache_key is not None:
-        cached = _from_cache(cache_dir / cache_key, work_dir, config, resolution, known, naam)
+        cached = _from_cache(cache_dir / cache_key, work_dir, config, resolution, known, naam, boundaries)
         if cached is not None:
             return cached
 
@@ -285,7 +350,9 @@ def prepare_run_data(config: RunConfig, root: Path, options, work_dir: Path,
         record["notes"].append("De configuratie noemt geen provincie en CBS Gebieden in Nederland (85755NED) kon er "
                                "geen geven (niet opgehaald, alleen demodata, of de gemeente staat er niet in): de "
                                "vergelijking met de provincie ontbreekt.")
-    status = data_status(config, resolution, record)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    record["grenzen"] = _store_boundaries(work_dir, boundaries, request)
+    status = data_status(config, resolution, record, boundaries)
     build_store(work_dir, observations, status, provincie)
     if inputs is not None:
         write_partner_inputs(work_dir / INPUTS_DIR, inputs)
@@ -302,8 +369,9 @@ def use_examples(config: RunConfig, resolution) -> bool:
     return config.invoer_voorbeeld is not None and (config.invoer_voorbeeld_gebruiken or resolution.demo)
 
 
-def data_status(config: RunConfig, resolution, record: dict):
-    """The status of every source of the run, from the resolution and what the store was made of."""
+def data_status(config: RunConfig, resolution, record: dict, boundaries=None):
+    """The status of every source of the run, from the resolution and what the store was made of
+    (``boundaries``: the resolved wijk- en buurtkaart, see :func:`resolve_run_boundaries`)."""
     from ..sources.policy import KIND_OF_ORIGIN
     from ..sources.tables import TABLES
     from ..status import DataStatus, SourceStatus
@@ -348,6 +416,10 @@ def data_status(config: RunConfig, resolution, record: dict):
         if kind != "verhaal" and f"partner:{kind}" not in sources:
             sources[f"partner:{kind}"] = SourceStatus(id=f"partner:{kind}", naam=f"Partnerbestand {kind}",
                                                       soort="ontbreekt", reden="niet aangeleverd")
+    if boundaries is not None:
+        sources[boundaries.table_id], entry = boundary_status(boundaries, record.get("grenzen"))
+        if entry is not None:
+            snapshots[boundaries.table_id] = entry
     report = resolution.fetch_report  # what this run's download noticed (e.g. a region code the table lacks)
     warnings = [w for outcome in report.outcomes.values() for w in outcome.warnings] if report is not None else []
     return DataStatus(sources=sources, notes=tuple(dict.fromkeys(record["notes"] + warnings)), snapshots=snapshots,
@@ -460,8 +532,9 @@ def _inside(path: Path, folder: Path) -> bool:
 
 # ------------------------------------------------------------------------------------ store cache
 
-def store_cache_key(config: RunConfig, root: Path, naam: str, resolution, examples: bool) -> str:
-    """What a store is made of (see the module docstring)."""
+def store_cache_key(config: RunConfig, root: Path, naam: str, resolution, examples: bool,
+                    boundaries=None) -> str:
+    """What a store is made of (see the module docstring), the boundaries snapshots included."""
     from .incremental import _digest, dependency_versions, sha256_file, store_code_hash
 
     folders = [inputs_folder(config, root, naam) if config.invoer_map is not None else None,
@@ -474,6 +547,10 @@ def store_cache_key(config: RunConfig, root: Path, naam: str, resolution, exampl
     candidates = {t: [[s.snapshot_id, s.provenance.get("sha256"), str(s.path)]
                       for s in [r.snapshot] + [a.snapshot for a in r.alternatives] if s is not None]
                   for t, r in sorted(resolution.tables.items())}
+    if boundaries is not None:
+        candidates[boundaries.table_id] = [[s.snapshot_id, s.provenance.get("sha256"), str(s.path)]
+                                           for s in [boundaries.snapshot] + [a.snapshot for a in boundaries.alternatives]
+                                           if s is not None]
     return _digest({
         "v": STORE_CACHE_VERSION,
         "snapshots": candidates,
@@ -527,7 +604,7 @@ def _link_tree(src: Path, dst: Path) -> None:
 
 
 def _from_cache(entry: Path, work_dir: Path, config: RunConfig, resolution, known: set[str],
-                naam: str) -> RunData | None:
+                naam: str, boundaries=None) -> RunData | None:
     meta_file = entry / "meta.json"
     if not meta_file.is_file():
         return None
@@ -540,7 +617,7 @@ def _from_cache(entry: Path, work_dir: Path, config: RunConfig, resolution, know
         return None
     os.utime(entry)  # most recently used: kept longest by the cache's retention
     # The same snapshots may have another status this time (fresh then, cached now): status anew.
-    status = data_status(config, resolution, record)
+    status = data_status(config, resolution, record, boundaries)
     (work_dir / "status.json").write_text(json.dumps(status.to_json(), indent=1, ensure_ascii=False), encoding="utf-8")
     stories_dir = work_dir / INPUTS_DIR / "stories"
     stories = {p.stem: p.read_text(encoding="utf-8") for p in sorted(stories_dir.glob("*.md"))} \

@@ -1,0 +1,306 @@
+"""The wijk- en buurtkaart as a data source: fetched from a fake PDOK server, kept as a snapshot,
+resolved by the data policy like an optional table, written into the store and read by Dataset."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, shared_real_data
+from fake_odata import dead_address
+from fake_pdok import FakePdokServer
+from veiligheidsanalyse.sources.boundaries import (
+    SOURCE_ID,
+    STORE_FILE,
+    BoundaryRequest,
+    resolve_boundaries,
+    write_store_boundaries,
+)
+from veiligheidsanalyse.sources.snapshots import Snapshot, list_snapshots
+
+DEMO = ROOT / "data" / "demo"
+WESTERVELD = "GM1701"
+REQUEST = BoundaryRequest(2024, (WESTERVELD,), ("GM1701", "GM1690", "GM0119"))
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def demo_snapshot() -> Snapshot:
+    return list_snapshots(DEMO, SOURCE_ID)[-1]
+
+
+def pdok_features() -> dict[str, list[dict]]:
+    """PDOK-shaped features (its property names, plus a kerncijfer the snapshot must drop), made from
+    the demo boundaries; the buurten are the wijken under buurt codes."""
+    rows = demo_snapshot().rows()
+    wijken = [r for r in rows if r["properties"]["niveau"] == "wijk"]
+    gemeenten = [r for r in rows if r["properties"]["niveau"] == "gemeente"]
+    return {
+        "gemeenten": [{"type": "Feature", "geometry": g["geometry"],
+                       "properties": {"gemeentecode": g["properties"]["statcode"],
+                                      "gemeentenaam": g["properties"]["statnaam"], "aantalInwoners": 1000}}
+                      for g in gemeenten],
+        "wijken": [{"type": "Feature", "geometry": w["geometry"],
+                    "properties": {"wijkcode": w["properties"]["statcode"], "wijknaam": w["properties"]["statnaam"],
+                                   "gemeentecode": w["properties"]["gemeentecode"], "aantalInwoners": 100}}
+                   for w in wijken],
+        "buurten": [{"type": "Feature", "geometry": w["geometry"],
+                     "properties": {"buurtcode": "BU" + w["properties"]["statcode"][2:] + "00",
+                                    "buurtnaam": w["properties"]["statnaam"].replace("Wijk", "Buurt"),
+                                    "wijkcode": w["properties"]["statcode"],
+                                    "gemeentecode": w["properties"]["gemeentecode"]}}
+                    for w in wijken],
+    }
+
+
+@pytest.fixture
+def pdok():
+    with FakePdokServer(pdok_features()) as server:
+        yield server
+
+
+def fetch(cache: Path, url: str, policy: str = "fresh", **kwargs):
+    return resolve_boundaries(policy, REQUEST, cache, DEMO, url=url, now=NOW, **kwargs)
+
+
+# ------------------------------------------------------------------------------------ fetching
+
+
+def test_a_good_fetch_becomes_a_snapshot_with_provenance(tmp_path: Path, pdok: FakePdokServer):
+    resolved = fetch(tmp_path, pdok.url)
+    assert resolved.origin == "fresh" and resolved.kind == "actueel" and not resolved.required
+    snap = resolved.snapshot
+    snap.verify()
+    prov = snap.provenance
+    assert prov["url"] == f"{pdok.url}/cbs/wijken-en-buurten-2024/ogc/v1"
+    assert prov["retrieved_at"].startswith("2026-12-01T12:00") and prov["jaar"] == 2024
+    assert prov["attributie"] == "Kadaster / CBS 2024" and prov["demo"] is False
+    assert prov["request"] == REQUEST.key()
+    assert snap.metadata["niveaus"] == {"gemeente": 3, "wijk": 18, "buurt": 18}
+    rows = snap.rows()
+    assert all("aantalInwoners" not in r["properties"] for r in rows)  # only what the maps read
+    assert {r["properties"]["wijkcode"] for r in rows if r["properties"]["niveau"] == "wijk"} == \
+        {f"WK1701{i:02d}" for i in range(18)}
+    # paged through 'next' (5 a page: 18 wijken take 4 pages), asked in RD New for the gemeente only
+    wijk_pages = [p for p in pdok.requests if "/collections/wijken/" in p]
+    assert len(wijk_pages) == 4
+    assert all("gemeentecode=GM1701" in p and "EPSG%2F0%2F28992" in p for p in wijk_pages)
+    # the demo copy stays the fallback if this one cannot be read at run time
+    assert [a.origin for a in resolved.alternatives] == ["demo"]
+
+
+def test_an_unchanged_server_keeps_the_same_snapshot(tmp_path: Path, pdok: FakePdokServer):
+    first = fetch(tmp_path, pdok.url).snapshot
+    second = resolve_boundaries("fresh", REQUEST, tmp_path, DEMO, url=pdok.url,
+                                now=datetime(2026, 12, 2, tzinfo=timezone.utc)).snapshot
+    assert second.path == first.path and len(list_snapshots(tmp_path, SOURCE_ID)) == 1
+
+
+def test_wijken_failing_while_gemeenten_succeed_keeps_the_last_good_copy(tmp_path: Path, pdok: FakePdokServer):
+    good = fetch(tmp_path, pdok.url).snapshot
+    pdok.fail("wijken", "status")
+    resolved = resolve_boundaries("fresh", REQUEST, tmp_path, DEMO, url=pdok.url,
+                                  now=datetime(2026, 12, 3, tzinfo=timezone.utc))
+    assert resolved.origin == "cached" and resolved.snapshot.path == good.path and resolved.stale
+    assert "wijken van GM1701" in resolved.reason and "HTTP 500" in resolved.reason
+    assert resolved.reason.startswith("ophalen mislukt")
+    assert [s.path for s in list_snapshots(tmp_path, SOURCE_ID)] == [good.path]  # no half snapshot
+
+
+@pytest.mark.parametrize("fault", ["invalid_json", "no_features", "bad_geometry"])
+def test_a_broken_response_never_replaces_a_good_snapshot(tmp_path: Path, pdok: FakePdokServer, fault: str):
+    good = fetch(tmp_path, pdok.url).snapshot
+    pdok.fail("buurten", fault)
+    resolved = resolve_boundaries("fresh", REQUEST, tmp_path, DEMO, url=pdok.url,
+                                  now=datetime(2026, 12, 3, tzinfo=timezone.utc))
+    assert resolved.origin == "cached" and resolved.snapshot.path == good.path
+    assert [s.path for s in list_snapshots(tmp_path, SOURCE_ID)] == [good.path]
+    assert not [p for p in (tmp_path / SOURCE_ID).iterdir() if p.name.startswith(".tmp")]
+
+
+def test_offline_falls_back_to_the_cache_then_to_demo_with_the_reason(tmp_path: Path, pdok: FakePdokServer):
+    empty = tmp_path / "leeg"
+    down = f"http://{dead_address()}"
+    demo = fetch(empty, down)
+    assert demo.origin == "demo" and demo.kind == "demo"
+    assert demo.reason == ("ophalen mislukt: wijken van GM1701: de server was niet bereikbaar, en er is geen "
+                           "eerder opgehaalde kopie")
+
+    good = fetch(tmp_path, pdok.url).snapshot
+    cached = fetch(tmp_path, down)
+    assert cached.origin == "cached" and cached.snapshot.path == good.path
+    assert "niet bereikbaar" in cached.reason and cached.stale
+
+    # a run that already knows the network is down does not try again
+    known = resolve_boundaries("fresh", REQUEST, tmp_path, DEMO, url=pdok.url, now=NOW, offline="verbinding geweigerd")
+    assert known.origin == "cached"
+
+
+def test_require_fresh_never_falls_back_and_never_fails_the_run(tmp_path: Path, pdok: FakePdokServer):
+    fetch(tmp_path, pdok.url)
+    resolved = fetch(tmp_path, f"http://{dead_address()}", policy="require-fresh")
+    assert resolved.origin == "missing" and resolved.snapshot is None and "niet bereikbaar" in resolved.reason
+
+
+def test_cache_and_demo_policies(tmp_path: Path, pdok: FakePdokServer):
+    assert fetch(tmp_path, pdok.url, policy="cache").origin == "demo"  # never fetched: demo
+    assert fetch(tmp_path, pdok.url, policy="demo").origin == "demo"
+    pdok.requests.clear()
+    good = fetch(tmp_path, pdok.url).snapshot
+    pdok.requests.clear()
+    cached = fetch(tmp_path, pdok.url, policy="cache")
+    assert cached.origin == "cached" and cached.snapshot.path == good.path and not cached.stale
+    assert pdok.requests == []  # no network under 'cache'
+    old = resolve_boundaries("cache", REQUEST, tmp_path, DEMO, now=datetime(2027, 3, 1, tzinfo=timezone.utc))
+    assert old.stale and "ouder dan 31 dagen" in old.reason
+
+
+def test_a_copy_for_another_year_or_gemeente_is_not_used(tmp_path: Path, pdok: FakePdokServer):
+    fetch(tmp_path, pdok.url)
+    other = BoundaryRequest(2024, ("GM1690",), ("GM1690",))
+    assert resolve_boundaries("cache", other, tmp_path, DEMO, now=NOW).origin == "demo"
+    later = BoundaryRequest(2025, (WESTERVELD,), ())
+    assert resolve_boundaries("cache", later, tmp_path, DEMO, now=NOW).origin == "demo"
+
+
+# ------------------------------------------------------------------------------------ the store
+
+
+def test_the_store_gets_the_run_areas_simplified(tmp_path: Path, pdok: FakePdokServer):
+    resolved = fetch(tmp_path / "cache", pdok.url)
+    store = tmp_path / "store"
+    store.mkdir()
+    choice = write_store_boundaries(store, resolved, REQUEST)
+    assert choice == {"origin": "fresh", "snapshot": str(resolved.snapshot.path), "rejected": None}
+    data = json.loads((store / STORE_FILE).read_text(encoding="utf-8"))
+    assert data["jaar"] == 2024 and data["attributie"] == "Kadaster / CBS 2024" and data["bron"] == SOURCE_ID
+    levels = [f["properties"]["niveau"] for f in data["features"]]
+    assert levels.count("wijk") == 18 and levels.count("buurt") == 18 and levels.count("gemeente") == 3
+
+
+def test_an_unreadable_snapshot_falls_back_to_the_next_one(tmp_path: Path, pdok: FakePdokServer):
+    resolved = fetch(tmp_path / "cache", pdok.url)
+    (resolved.snapshot.path / "data.json.gz").write_bytes(b"kapot")
+    store = tmp_path / "store"
+    store.mkdir()
+    choice = write_store_boundaries(store, resolved, REQUEST)
+    assert choice["origin"] == "demo" and "onleesbaar" in choice["rejected"]
+    assert (store / STORE_FILE).is_file()
+
+
+def test_dataset_reads_the_boundaries_of_a_demo_run(demo_store: Path, demo_dataset):
+    assert (demo_store / STORE_FILE).is_file()
+    wijken = demo_dataset.boundaries("wijk")
+    assert sorted(w.code for w in wijken) == [f"WK1701{i:02d}" for i in range(18)]
+    assert demo_dataset.boundaries("buurt") == []  # the demo buurten are invented: no boundaries
+    gemeenten = {g.code for g in demo_dataset.boundaries("gemeente")}
+    assert WESTERVELD in gemeenten and "GM1690" in gemeenten
+    assert demo_dataset.boundary_year == 2023
+    source = demo_dataset.boundary_source
+    assert demo_dataset.status.sources[source].soort == "demo"
+    assert demo_dataset.status.mark([source]) == "DEMO"
+    assert source not in demo_dataset.status.tables  # boundaries never make a report more or less demo
+    with pytest.raises(ValueError, match="onbekend niveau"):
+        demo_dataset.boundaries("kern")
+
+
+def test_a_dataset_without_boundaries_has_none(tmp_path: Path, demo_store: Path):
+    from veiligheidsanalyse.config import load_config
+    from veiligheidsanalyse.data import load
+
+    store = tmp_path / "store"
+    shutil.copytree(demo_store, store)
+    (store / STORE_FILE).unlink()
+    dataset = load(store, load_config(ROOT / "config" / "westerveld.yaml"))
+    assert dataset.boundaries("wijk") == [] and dataset.boundary_year is None
+
+
+def test_the_store_cache_key_covers_the_boundaries(tmp_path: Path):
+    from veiligheidsanalyse.config import load_config
+    from veiligheidsanalyse.report.data_step import (
+        boundary_request,
+        resolve_run_boundaries,
+        resolve_tables,
+        store_cache_key,
+    )
+
+    config = load_config(ROOT / "config" / "westerveld.yaml")
+    resolution = resolve_tables(config, ROOT, "demo")
+    request = boundary_request(config, resolution)
+    assert request.gemeenten == (WESTERVELD,) and "GM1690" in request.omgeving
+    boundaries = resolve_run_boundaries(config, ROOT, "demo", request)
+    key = store_cache_key(config, ROOT, "Westerveld", resolution, False, boundaries)
+    assert key == store_cache_key(config, ROOT, "Westerveld", resolution, False, boundaries)
+    assert key != store_cache_key(config, ROOT, "Westerveld", resolution, False, None)
+    other = Snapshot(tmp_path / SOURCE_ID / "20261201T120000Z")
+    shutil.copytree(boundaries.snapshot.path, other.path)
+    provenance = json.loads((other.path / "provenance.json").read_text(encoding="utf-8"))
+    provenance["sha256"]["data.json.gz"] = "0" * 64
+    (other.path / "provenance.json").write_text(json.dumps(provenance), encoding="utf-8")
+    changed = dataclasses.replace(boundaries, snapshot=other)
+    assert store_cache_key(config, ROOT, "Westerveld", resolution, False, changed) != key
+
+
+# ------------------------------------------------------------------------------------ the demo boundaries
+
+
+def test_demo_boundaries_of_westerveld_match_the_wijken_of_the_demo_kerncijfers():
+    from veiligheidsanalyse.prepare import demo_snapshots
+
+    rows = demo_snapshot().rows()
+    wijken = {r["properties"]["statcode"] for r in rows
+              if r["properties"]["niveau"] == "wijk" and r["properties"]["gemeentecode"] == WESTERVELD}
+    assert wijken == {f"WK1701{i:02d}" for i in range(18)}
+    kwb = demo_snapshots(DEMO)["85984NED"].metadata["dimensions"]["WijkenEnBuurten"]
+    demo_wijken = {str(m["Key"]).strip() for m in kwb if str(m["Key"]).strip().startswith("WK1701")}
+    assert wijken == demo_wijken
+    all_demo_wijken = {str(m["Key"]).strip() for m in kwb if str(m["Key"]).strip().startswith("WK")}
+    assert {r["properties"]["statcode"] for r in rows if r["properties"]["niveau"] == "wijk"} == all_demo_wijken
+
+
+def test_demo_boundaries_are_small_and_marked_as_demo():
+    snap = demo_snapshot()
+    snap.verify()
+    size = sum(p.stat().st_size for p in snap.path.iterdir())
+    assert size < 300_000
+    prov = snap.provenance
+    assert prov["demo"] is True and prov["jaar"] == 2023 and prov["attributie"] == "Kadaster / CBS 2023"
+    assert snap.metadata["niveaus"]["gemeente"] == 342
+
+
+@pytest.mark.skipif(shared_real_data() is None, reason="real extracts in ../shared not present")
+def test_committed_demo_boundaries_equal_the_generator(tmp_path: Path):
+    from veiligheidsanalyse.maps.demo_grenzen import main
+
+    assert main([str(shared_real_data()), str(tmp_path)]) == 0
+    fresh = tmp_path / SOURCE_ID / "demo"
+    committed = DEMO / SOURCE_ID / "demo"
+    assert sorted(p.name for p in fresh.iterdir()) == sorted(p.name for p in committed.iterdir())
+    for path in fresh.iterdir():
+        assert path.read_bytes() == (committed / path.name).read_bytes(), path.name
+
+
+def test_an_unchanged_rerun_takes_store_and_boundaries_from_the_cache_without_pandas(tmp_path: Path):
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from veiligheidsanalyse.config import load_config\n"
+        "from veiligheidsanalyse.report.data_step import DataOptions, prepare_run_data\n"
+        f"root, tmp = Path({str(ROOT)!r}), Path({str(tmp_path)!r})\n"
+        "config = load_config(root / 'config' / 'westerveld.yaml')\n"
+        "work = tmp / sys.argv[1]\n"
+        "data = prepare_run_data(config, root, DataOptions(policy='demo'), work, cache_dir=tmp / 'stores')\n"
+        "print(data.from_cache, 'pandas' in sys.modules, (work / 'grenzen.geojson').is_file(),\n"
+        "      data.prepared.status.sources['wijkbuurtkaart'].soort)\n"
+    )
+    outputs = [subprocess.run([sys.executable, "-c", script, name], capture_output=True, text=True, timeout=300,
+                              cwd=ROOT, check=False) for name in ("eerste", "tweede")]
+    assert [o.returncode for o in outputs] == [0, 0], outputs[0].stderr + outputs[1].stderr
+    assert outputs[0].stdout.split() == ["False", "True", "True", "demo"]
+    assert outputs[1].stdout.split() == ["True", "False", "True", "demo"]
