@@ -304,3 +304,52 @@ def test_an_unchanged_rerun_takes_store_and_boundaries_from_the_cache_without_pa
     assert [o.returncode for o in outputs] == [0, 0], outputs[0].stderr + outputs[1].stderr
     assert outputs[0].stdout.split() == ["False", "True", "True", "demo"]
     assert outputs[1].stdout.split() == ["True", "False", "True", "demo"]
+
+
+# ------------------------------------------------------------------------------------ real shapes
+
+REAL = shared_real_data()
+
+
+def _pdok_shaped(path: Path, niveau: str) -> list[dict]:
+    """Features of a real wijk- en buurtkaart file under PDOK's property names."""
+    names = {"gemeente": ("gemeentecode", "gemeentenaam"), "wijk": ("wijkcode", "wijknaam"),
+             "buurt": ("buurtcode", "buurtnaam")}[niveau]
+    out = []
+    for feature in json.loads(path.read_text(encoding="utf-8"))["features"]:
+        props = feature["properties"]
+        code = props["statcode"]
+        shaped = {names[0]: code, names[1]: props["statnaam"], "gemeentecode": props.get("gemeentecode", code),
+                  "aantalInwoners": -99999997}
+        out.append({"type": "Feature", "geometry": feature["geometry"], "properties": shaped})
+    return out
+
+
+@pytest.mark.skipif(REAL is None, reason="real extracts in ../shared not present")
+def test_real_westerveld_boundaries_through_fetch_and_store_match_politie_47018ned(tmp_path: Path):
+    """The real 2024 buurten of Westerveld, served as PDOK serves them, reach the store with exactly the
+    45 buurt codes of politie 47018NED, and its 18 wijken with the codes of the demo Kerncijfers."""
+    import csv
+
+    kaart = REAL / "cbs-wijkbuurtkaart"
+    features = {"buurten": _pdok_shaped(kaart / "drenthe_buurten_2024_aa-en-hunze_westerveld_midden-drenthe_rd.geojson",
+                                        "buurt"),
+                "wijken": _pdok_shaped(kaart / "drenthe_wijken_2023_rd.geojson", "wijk"),
+                "gemeenten": _pdok_shaped(kaart / "nl_gemeenten_2023_rd.geojson", "gemeente")}
+    with FakePdokServer(features, page_size=20) as server:
+        resolved = fetch(tmp_path / "cache", server.url)
+    assert resolved.origin == "fresh"
+    store = tmp_path / "store"
+    store.mkdir()
+    write_store_boundaries(store, resolved, REQUEST)
+    from veiligheidsanalyse.maps.boundaries import read_boundaries
+
+    buurten = read_boundaries(store / STORE_FILE, niveau="buurt")
+    with open(REAL / "politie-47018NED-buurt" / "WijkenEnBuurten.csv", encoding="utf-8-sig") as fh:
+        keys = {row["Key"].strip() for row in csv.DictReader(fh)}
+    politie = {k for k in keys if k.startswith("BU1701")}
+    assert len(politie) == 45 and {b.code for b in buurten} == politie
+    assert {w.code for w in read_boundaries(store / STORE_FILE, niveau="wijk")} == \
+        {f"WK1701{i:02d}" for i in range(18)}
+    assert {g.code for g in read_boundaries(store / STORE_FILE, niveau="gemeente")} == set(REQUEST.key()["omgeving"])
+    assert (store / STORE_FILE).stat().st_size < 150_000
