@@ -135,6 +135,12 @@ def test_demo_wijk_maps_sum_to_the_gemeente_row_of_the_buurt_table(with_boundari
         areas = table[table["rol"] != TOTAL_ROW]
         assert areas["aantal"].sum() == table.iloc[-1]["aantal"] == gemeente
         assert (table["jaren"] == kaarten.POOL_YEARS).all()
+        # hatched unless significant after Holm over the wijken of this map (the report's one standard)
+        rate, tested = table.iloc[-1]["per_1000"], areas[areas["p_waarde"].notna()]
+        significant = (tested["p_waarde"] <= 0.05) & (tested["per_1000"] != rate)
+        assert list(tested["vergelijking"].isin(["hoger", "lager"])) == list(significant)
+        assert set(tested["vergelijking"]) <= {"hoger", "lager", "gelijk"}
+        assert "gecorrigeerd (Holm)" in kaart.caption
         svg = kaart.draw("DEMO", kaart.alt)
         root = _svg_checks(svg, 2023)
         assert "DEMO" in "".join(root.itertext())

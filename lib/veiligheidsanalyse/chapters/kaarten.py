@@ -3,9 +3,9 @@
 * **Wijkkaart (Kernen en wijken).** Registered crime (and woninginbraak, vernieling, overlast where
   the buurt tables have them) per 1.000 inwoners per year, per CBS wijk, the last ``POOL_YEARS``
   years pooled (counts summed, inhabitants x years as person-years; :func:`stats.smallarea.pool_years`).
-  Each wijk gets its exact 95 % interval and is compared with the gemeente
-  (:func:`stats.smallarea.small_area_table`); a wijk whose interval contains the gemeente rate is
-  hatched ("niet significant verschillend"), a wijk with fewer than ``min_inhabitants`` inhabitants
+  Each wijk gets its exact 95 % interval and is compared with the gemeente by the exact Poisson test,
+  Holm-corrected over the wijken of the map (:func:`stats.smallarea.small_area_table`, ``CORRECTION``);
+  a wijk that does not differ significantly after the correction is hatched ("niet significant verschillend"), a wijk with fewer than ``min_inhabitants`` inhabitants
   is grey ("te weinig inwoners"). The default level is wijk; buurten are never shown unpooled
   (``niveau="buurt"`` still pools at least three years). Counts come from the wijk rows of the
   politie table, or the buurten added up per wijk when a table has no wijk rows; the inhabitants
@@ -49,6 +49,9 @@ from ..stats.smallarea import (
 )
 
 POOL_YEARS = 3
+# The comparisons of one map are a named family of their own, Holm-corrected together (as the kernen'
+# in their chapter): "significant" on a map means what it means on every page, after correction.
+CORRECTION = "holm"
 LABEL_INHABITANTS = 1500  # wijken with at least this many inhabitants carry their name on the map
 MAP_INDICATORS = ["misdrijven_buurt", "woninginbraak_buurt", "vernieling_buurt", "overlast_buurt"]
 SUBJECTS = {"misdrijven_buurt": ("geregistreerde misdrijven", "misdrijven"),
@@ -101,7 +104,7 @@ def attribution(year: int | None) -> str:
 
 def area_rates(counts: pd.DataFrame, inhabitants, *, gemeente_code: str, gemeente_naam: str,
                names=None, min_years: int = POOL_YEARS, min_inhabitants: float = MIN_INHABITANTS,
-               sensitive: bool = False, threshold: int = 5) -> pd.DataFrame:
+               sensitive: bool = False, threshold: int = 5, correction: str = CORRECTION) -> pd.DataFrame:
     """The map table (``small_area_table``) from yearly counts per area and inhabitants per area.
 
     ``counts`` has ``regio_code``, ``jaar`` and ``aantal`` (one row per area and year; a missing row
@@ -117,7 +120,8 @@ def area_rates(counts: pd.DataFrame, inhabitants, *, gemeente_code: str, gemeent
     long["regio_naam"] = long["regio_code"].map(lambda c: names.get(c, c))
     pooled = pool_years(long, min_years=min_years)
     return small_area_table(pooled, gemeente_code=gemeente_code, gemeente_naam=gemeente_naam,
-                            min_inhabitants=min_inhabitants, sensitive=sensitive, threshold=threshold)
+                            min_inhabitants=min_inhabitants, sensitive=sensitive, threshold=threshold,
+                            correction=correction)
 
 
 def csv_table(table: pd.DataFrame, noun: str = "misdrijven") -> pd.DataFrame:
@@ -223,9 +227,9 @@ def wijk_map(ds, indicator_id: str, areas: list[Gebied], *, niveau: str = "wijk"
     total = table[table["rol"] == TOTAL_ROW].iloc[0]
     title = f"{subject.capitalize()} per {niveau}, {period}"
     caption = (f"{subject.capitalize()} per 1.000 inwoners per jaar per {niveau} in {ds.gemeente_naam}, {period} "
-               f"samengenomen ({pool} jaar), met het exacte 95%-interval vergeleken met de gemeente "
-               f"({format_nl(total['per_1000'], 1)} per 1.000 per jaar). Gearceerd: niet significant verschillend van "
-               "de gemeente."
+               f"samengenomen ({pool} jaar), vergeleken met de gemeente ({format_nl(total['per_1000'], 1)} per 1.000 "
+               f"per jaar) met een exacte Poissontoets, gecorrigeerd (Holm) over de {plural} van deze kaart. Gearceerd: "
+               "niet significant verschillend van de gemeente."
                + (f" Grijs: minder dan {format_nl(min_inhabitants, 0)} inwoners, geen cijfer."
                   if (table["vergelijking"] == TOO_FEW_INHABITANTS).any() else "")
                + "".join(" " + n for n in notes))

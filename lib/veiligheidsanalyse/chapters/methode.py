@@ -10,6 +10,7 @@ from ..indicators import catalogue
 from ..sources.partner_kinds import READER_NAMES
 from ..sources.tables import TABLES
 from ..stats.formatting import format_nl
+from ..stats.smallarea import MIN_INHABITANTS
 from .synthese import THEMES
 
 CHAPTER_NAMES = {"00_gebied": "Gebied en inwoners", **THEMES}  # chapter ids as readers know them
@@ -64,6 +65,14 @@ METHODS = [
      "het vorige plan op de cijfers tot het jaar van het plan (samen gecorrigeerd, hoofdstuk Synthese). De "
      "signaaltabel (CSV) van de synthese geeft per toets van de rapportfamilie de p-waarde, de gecorrigeerde p-waarde, "
      "het oordeel zoals het op de pagina's staat en de richting: zo is elk oordeel na te rekenen."),
+    ("Kaarten per wijk",
+     "De kaarten in het hoofdstuk Kernen tonen per CBS-wijk het aantal per 1.000 inwoners per jaar over de laatste "
+     "drie jaar samen: de aantallen van de drie jaren opgeteld, gedeeld door de inwoners maal drie (buurten worden "
+     "nooit per los jaar getoond). Elke wijk wordt met de gemeente vergeleken met een exacte Poissontoets; de "
+     "toetsen van één kaart zijn samen gecorrigeerd volgens Holm, een eigen familie zoals de kernen. Een wijk die "
+     "daarna niet significant van de gemeente verschilt, is gearceerd: haar kleur kan toeval zijn. Wijken met "
+     f"minder dan {MIN_INHABITANTS} inwoners krijgen geen cijfer (grijs, 'te weinig inwoners'), maar tellen mee voor "
+     "de gemeente. De grenzen komen uit de wijk- en buurtkaart van CBS en Kadaster."),
     ("Afscherming van kleine aantallen",
      "Aantallen uit partnerbestanden onder de drempel van de configuratie worden getoond als '<drempel'; waar een "
      "totaal een verborgen cel zou verraden, wordt ook een tweede cel verborgen ('x'). Onbekende cellen uit de bron "
