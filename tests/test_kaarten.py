@@ -141,6 +141,7 @@ def test_demo_wijk_maps_sum_to_the_gemeente_row_of_the_buurt_table(with_boundari
         assert list(tested["vergelijking"].isin(["hoger", "lager"])) == list(significant)
         assert set(tested["vergelijking"]) <= {"hoger", "lager", "gelijk"}
         assert "gecorrigeerd (Holm)" in kaart.caption
+        assert not re.search(r"\b1 wijken\b", kaart.alt)
         svg = kaart.draw("DEMO", kaart.alt)
         root = _svg_checks(svg, 2023)
         assert "DEMO" in "".join(root.itertext())

@@ -233,7 +233,8 @@ def wijk_map(ds, indicator_id: str, areas: list[Gebied], *, niveau: str = "wijk"
                + (f" Grijs: minder dan {format_nl(min_inhabitants, 0)} inwoners, geen cijfer."
                   if (table["vergelijking"] == TOO_FEW_INHABITANTS).any() else "")
                + "".join(" " + n for n in notes))
-    alt = describe_map(table, subject=subject, area_plural=plural, gemeente=ds.gemeente_naam, period=period)
+    alt = describe_map(table, subject=subject, area_plural=plural, area_singular=niveau, gemeente=ds.gemeente_naam,
+                       period=period)
     data_source = f"politie {ind.table}, CBS 85984NED {kwb_year}" if kwb_year else f"politie {ind.table}"
     values = map_values(table)
     legend = "per 1.000 inwoners per jaar"

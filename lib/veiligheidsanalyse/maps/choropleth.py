@@ -105,11 +105,17 @@ def _tooltip(row, value, unit, decimals, reason) -> str:
 
 
 def describe_map(table, *, subject: str, area_plural: str, gemeente: str, period: str = "",
-                 value: str = "per_1000") -> str:
+                 value: str = "per_1000", area_singular: str | None = None) -> str:
     """Alt text for a small-area map: what it shows and what stands out, in plain Dutch.
 
     Counts areas per flag and names those significantly higher (up to eight); never a count.
+    ``area_singular`` ("wijk") makes "1 wijk ligt" of "1 wijken liggen".
     """
+    singular = area_singular or area_plural
+
+    def n(count, plural_verb: str, singular_verb: str) -> str:
+        return f"{count} {singular} {singular_verb}" if count == 1 else f"{count} {area_plural} {plural_verb}"
+
     areas = table[table["rol"] != TOTAL_ROW]
     total = table[table["rol"] == TOTAL_ROW].iloc[0]
     shown = "gestabiliseerd (Empirical Bayes) " if value == "per_1000_eb" else ""
@@ -119,7 +125,7 @@ def describe_map(table, *, subject: str, area_plural: str, gemeente: str, period
     flags = areas["vergelijking"].value_counts()
     higher = areas.loc[areas["vergelijking"] == "hoger", "regio_naam"].tolist()
     if flags.get("hoger", 0) or flags.get("lager", 0):
-        sentence = (f"{flags.get('hoger', 0)} {area_plural} liggen significant hoger dan de gemeente, "
+        sentence = (f"{n(flags.get('hoger', 0), 'liggen', 'ligt')} significant hoger dan de gemeente, "
                     f"{flags.get('lager', 0)} significant lager")
         if 0 < len(higher) <= 8:
             sentence += f" (hoger: {', '.join(higher)})"
@@ -127,11 +133,11 @@ def describe_map(table, *, subject: str, area_plural: str, gemeente: str, period
     else:
         parts.append(f"Geen van de {area_plural} verschilt significant van de gemeente.")
     if flags.get("gelijk", 0) and value == "per_1000":
-        parts.append(f"{flags['gelijk']} {area_plural} verschillen niet significant (gearceerd).")
-    for flag, words in ((TOO_FEW_INHABITANTS, "hebben te weinig inwoners voor een cijfer (grijs)"),
-                        (SUPPRESSED, "zijn afgeschermd vanwege kleine aantallen")):
+        parts.append(f"{n(flags['gelijk'], 'verschillen', 'verschilt')} niet significant (gearceerd).")
+    for flag, verbs, words in ((TOO_FEW_INHABITANTS, ("hebben", "heeft"), "te weinig inwoners voor een cijfer (grijs)"),
+                               (SUPPRESSED, ("zijn", "is"), "afgeschermd vanwege kleine aantallen")):
         if flags.get(flag, 0):
-            parts.append(f"{flags[flag]} {area_plural} {words}.")
+            parts.append(f"{n(flags[flag], *verbs)} {words}.")
     return " ".join(parts)
 
 
