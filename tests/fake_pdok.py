@@ -12,7 +12,11 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from veiligheidsanalyse.sources.boundaries import SOURCE_ID
+from veiligheidsanalyse.sources.snapshots import list_snapshots
 
 
 class FakePdokServer:
@@ -82,3 +86,27 @@ class FakePdokServer:
             links.append({"rel": "next", "href": f"{self.url}{parts.path}?{urlencode(following)}"})
         body = {"type": "FeatureCollection", "features": page, "links": links, "numberReturned": len(page)}
         return 200, json.dumps(body).encode("utf-8")
+
+
+def demo_features(demo_root: Path) -> dict[str, list[dict]]:
+    """PDOK-shaped features (its property names, plus a kerncijfer the snapshot must drop), made from
+    the demo boundaries; the buurten are the wijken under buurt codes."""
+    rows = list_snapshots(demo_root, SOURCE_ID)[-1].rows()
+    wijken = [r for r in rows if r["properties"]["niveau"] == "wijk"]
+    gemeenten = [r for r in rows if r["properties"]["niveau"] == "gemeente"]
+    return {
+        "gemeenten": [{"type": "Feature", "geometry": g["geometry"],
+                       "properties": {"gemeentecode": g["properties"]["statcode"],
+                                      "gemeentenaam": g["properties"]["statnaam"], "aantalInwoners": 1000}}
+                      for g in gemeenten],
+        "wijken": [{"type": "Feature", "geometry": w["geometry"],
+                    "properties": {"wijkcode": w["properties"]["statcode"], "wijknaam": w["properties"]["statnaam"],
+                                   "gemeentecode": w["properties"]["gemeentecode"], "aantalInwoners": 100}}
+                   for w in wijken],
+        "buurten": [{"type": "Feature", "geometry": w["geometry"],
+                     "properties": {"buurtcode": "BU" + w["properties"]["statcode"][2:] + "00",
+                                    "buurtnaam": w["properties"]["statnaam"].replace("Wijk", "Buurt"),
+                                    "wijkcode": w["properties"]["statcode"],
+                                    "gemeentecode": w["properties"]["gemeentecode"]}}
+                    for w in wijken],
+    }

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, shared_real_data
 from fake_odata import dead_address
-from fake_pdok import FakePdokServer
+from fake_pdok import FakePdokServer, demo_features
 from veiligheidsanalyse.sources.boundaries import (
     SOURCE_ID,
     STORE_FILE,
@@ -32,33 +32,9 @@ def demo_snapshot() -> Snapshot:
     return list_snapshots(DEMO, SOURCE_ID)[-1]
 
 
-def pdok_features() -> dict[str, list[dict]]:
-    """PDOK-shaped features (its property names, plus a kerncijfer the snapshot must drop), made from
-    the demo boundaries; the buurten are the wijken under buurt codes."""
-    rows = demo_snapshot().rows()
-    wijken = [r for r in rows if r["properties"]["niveau"] == "wijk"]
-    gemeenten = [r for r in rows if r["properties"]["niveau"] == "gemeente"]
-    return {
-        "gemeenten": [{"type": "Feature", "geometry": g["geometry"],
-                       "properties": {"gemeentecode": g["properties"]["statcode"],
-                                      "gemeentenaam": g["properties"]["statnaam"], "aantalInwoners": 1000}}
-                      for g in gemeenten],
-        "wijken": [{"type": "Feature", "geometry": w["geometry"],
-                    "properties": {"wijkcode": w["properties"]["statcode"], "wijknaam": w["properties"]["statnaam"],
-                                   "gemeentecode": w["properties"]["gemeentecode"], "aantalInwoners": 100}}
-                   for w in wijken],
-        "buurten": [{"type": "Feature", "geometry": w["geometry"],
-                     "properties": {"buurtcode": "BU" + w["properties"]["statcode"][2:] + "00",
-                                    "buurtnaam": w["properties"]["statnaam"].replace("Wijk", "Buurt"),
-                                    "wijkcode": w["properties"]["statcode"],
-                                    "gemeentecode": w["properties"]["gemeentecode"]}}
-                    for w in wijken],
-    }
-
-
 @pytest.fixture
 def pdok():
-    with FakePdokServer(pdok_features()) as server:
+    with FakePdokServer(demo_features(DEMO)) as server:
         yield server
 
 

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from fake_odata import FakeOdataServer, dead_address, demo_tables
+from fake_pdok import FakePdokServer, demo_features
 from veiligheidsanalyse.sources.odata import OdataEndpoint
 from veiligheidsanalyse.report.runner import EXIT_DATA_UNAVAILABLE, EXIT_OK, RunOptions, run
 
@@ -20,6 +21,21 @@ def server(root: Path):
     tables = demo_tables()
     with FakeOdataServer(tables, page_size=2000) as srv:
         yield srv
+
+
+@pytest.fixture(scope="module", autouse=True)
+def pdok(root: Path):
+    """The boundaries of the maps from a fake PDOK server too, so that a fresh run is fresh throughout."""
+    import os
+
+    with FakePdokServer(demo_features(root / "data" / "demo")) as srv:
+        before = os.environ.get("VA_PDOK_URL")
+        os.environ["VA_PDOK_URL"] = srv.url
+        yield srv
+        if before is None:
+            os.environ.pop("VA_PDOK_URL", None)
+        else:
+            os.environ["VA_PDOK_URL"] = before
 
 
 def _config(tmp_path: Path, root: Path, chapters: list[str]) -> Path:
