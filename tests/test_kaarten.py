@@ -264,3 +264,20 @@ def test_maps_on_the_page_carry_caption_attribution_status_and_csv(with_boundari
         df = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig")
         assert df["gegevensstatus"].str.startswith("DEMO").all()
     assert not unit_problems(tmp_path / "csv")[0]
+
+
+def test_the_runs_own_boundaries_give_a_wijk_map_that_adds_up(demo_dataset):
+    """With the boundaries of the run's store (the demo wijk- en buurtkaart): every wijk with numbers has a
+    boundary, and the map's CSV adds up to the gemeente row of the buurt table over the same years."""
+    areas = kaarten.boundaries(demo_dataset, "wijk")
+    if not areas:
+        pytest.skip("this store has no boundaries")
+    kaart = kaarten.wijk_map(demo_dataset, "misdrijven_buurt", [a for a in areas if a.gemeentecode == "GM1701"])
+    data = kaart.data
+    first, last = (int(y) for y in data["periode"].iloc[0].split("-"))
+    series = demo_dataset.series("misdrijven_buurt")
+    gemeente = series[(series["regio_code"] == "GM1701") & series["jaar"].between(first, last)]["waarde"].sum()
+    assert data["aantal_misdrijven"].iloc[:-1].sum() == data["aantal_misdrijven"].iloc[-1] == gemeente
+    assert check_codes(areas, data["regio_code"].iloc[:-1])[0] == []
+    assert kaarten.boundary_sources(demo_dataset) == [demo_dataset.boundary_source]
+    _svg_checks(kaart.draw("DEMO", kaart.alt), demo_dataset.boundary_year)
