@@ -329,3 +329,32 @@ def test_real_westerveld_boundaries_through_fetch_and_store_match_politie_47018n
         {f"WK1701{i:02d}" for i in range(18)}
     assert {g.code for g in read_boundaries(store / STORE_FILE, niveau="gemeente")} == set(REQUEST.key()["omgeving"])
     assert (store / STORE_FILE).stat().st_size < 150_000
+
+
+# ------------------------------------------------------------------------------------ the fetch command
+
+
+@pytest.mark.e2e
+def test_the_fetch_command_fetches_the_boundaries_and_never_fails_for_them(tmp_path: Path, monkeypatch, capsys):
+    import yaml
+    from fake_odata import FakeOdataServer, demo_tables
+
+    from veiligheidsanalyse.report.fetch_command import fetch_command
+
+    data = yaml.safe_load((ROOT / "config" / "westerveld.yaml").read_text(encoding="utf-8"))
+    data["data"]["cache"] = str(tmp_path / "cache")
+    data["uitvoer"] = str(tmp_path / "outputs")
+    config = tmp_path / "westerveld.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with FakeOdataServer(demo_tables(), page_size=2000) as odata, FakePdokServer(demo_features(DEMO)) as pdok:
+        monkeypatch.setenv("VA_PDOK_URL", pdok.url)
+        endpoint = odata.endpoint(retries=1, timeout=(10, 60), total_timeout=120)
+        fetch_command(config, endpoint=endpoint)
+        out = capsys.readouterr()
+        assert "GM1701 wijkbuurtkaart: opgehaald, snapshot" in out.out
+        assert len(list_snapshots(tmp_path / "cache", SOURCE_ID)) == 1
+        pdok.fail("wijken", "status")
+        fetch_command(config, endpoint=endpoint)
+        out = capsys.readouterr()
+        assert "GM1701 wijkbuurtkaart: MISLUKT — wijken van GM1701: de server gaf een foutmelding (HTTP 500)" in out.err
+        assert len(list_snapshots(tmp_path / "cache", SOURCE_ID)) == 1

@@ -237,7 +237,8 @@ def test_fetch_offline_says_so_once(config, monkeypatch):
 
     asked = fetch_requests(load_config(config))  # every table but Gebieden in Nederland (the file names its provincie)
     assert len(asked) == len(TABLES) - 1
-    assert err.count("MISLUKT") == len(asked) and "47013NED" in err and "03759ned" in err
+    assert err.count("MISLUKT") == len(asked) + 1 and "47013NED" in err and "03759ned" in err
+    assert "wijkbuurtkaart: MISLUKT — niet geprobeerd: offline" in err  # the boundaries, not tried either
 
 
 def test_run_routes_through_va_odata_url_and_odata_url(config, monkeypatch):

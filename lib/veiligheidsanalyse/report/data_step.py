@@ -204,6 +204,11 @@ def trusted_snapshots(resolution) -> dict:
 def boundary_request(config: RunConfig, resolution):
     """Which boundaries the run draws: the wijken and buurten of its gemeente, and the outlines of the
     gemeenten around it (its basisteam and provincie, named or derived) for a location map."""
+    return boundary_request_from(config, trusted_snapshots(resolution))
+
+
+def boundary_request_from(config: RunConfig, snapshots: dict):
+    """:func:`boundary_request` with the national facts as ``snapshots`` (table id -> snapshot)."""
     from ..sources.boundaries import BOUNDARY_YEAR, BoundaryRequest
 
     verg = config.vergelijking
@@ -211,7 +216,7 @@ def boundary_request(config: RunConfig, resolution):
     if verg.provincie is not None:
         around += verg.provincie.gemeenten
     else:
-        provincie = derived_provincie(config, trusted_snapshots(resolution))
+        provincie = derived_provincie(config, snapshots)
         around += provincie["gemeenten"] if provincie is not None else []
     return BoundaryRequest(BOUNDARY_YEAR, (config.gemeente,), tuple(dict.fromkeys(around)))
 

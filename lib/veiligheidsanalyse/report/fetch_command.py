@@ -64,7 +64,30 @@ def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
                 print(f"{code} {table_id}: {done}{where}", file=stream)
             for warning in outcome.warnings:
                 print(f"    LET OP: {warning}", file=out)
+    for code in config.targets():
+        _fetch_boundaries(config.for_gemeente(code), cache, offline, stream)
     return 3 if failed_required or schema_failed else 0
+
+
+def _fetch_boundaries(config, cache: Path, offline, stream) -> None:
+    """The wijk- en buurtkaart of one gemeente into the cache. Optional, like the maps it serves:
+    a failure is said but never changes the exit status."""
+    from ..sources.boundaries import SOURCE_ID, BoundaryFetchError, fetch_boundaries
+    from ..sources.fetch import newest_usable
+    from .data_step import boundary_request_from, national_requests
+
+    code = config.gemeente
+    if offline is not None:
+        print(f"{code} {SOURCE_ID}: MISLUKT — niet geprobeerd: offline (zie {offline.table_id})", file=sys.stderr)
+        return
+    national = {r.table_id: newest_usable(cache, r.table_id, r.key(), r.table) for r in national_requests(config)}
+    request = boundary_request_from(config, {t: s for t, s in national.items() if s is not None})
+    try:
+        snap = fetch_boundaries(request, cache)
+    except BoundaryFetchError as exc:
+        print(f"{code} {SOURCE_ID}: MISLUKT — {exc.reden} ({exc})", file=sys.stderr)
+        return
+    print(f"{code} {SOURCE_ID}: opgehaald, snapshot {snap.snapshot_id} ({snap.path})", file=stream)
 
 
 def _fetch_each(config, cache: Path, endpoint):
