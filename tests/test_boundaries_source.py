@@ -358,3 +358,19 @@ def test_the_fetch_command_fetches_the_boundaries_and_never_fails_for_them(tmp_p
         out = capsys.readouterr()
         assert "GM1701 wijkbuurtkaart: MISLUKT — wijken van GM1701: de server gaf een foutmelding (HTTP 500)" in out.err
         assert len(list_snapshots(tmp_path / "cache", SOURCE_ID)) == 1
+
+
+def test_footer_lines_of_the_boundaries_say_demo_or_when_they_were_fetched():
+    from veiligheidsanalyse.report.data_step import source_labels
+    from veiligheidsanalyse.status import DataStatus, SourceStatus
+
+    def label(**kwargs) -> str:
+        source = SourceStatus(id=SOURCE_ID, naam="Kadaster / CBS 2024, wijk- en buurtkaart", **kwargs)
+        return source_labels({}, DataStatus(sources={SOURCE_ID: source}))[SOURCE_ID]
+
+    assert "DEMODATA" in label(soort="demo")
+    assert label(soort="actueel", datum="2026-12-01T12:00:00+00:00") == \
+        "Kadaster / CBS 2024, wijk- en buurtkaart; opgehaald 1 december 2026"
+    assert label(soort="opgeslagen", datum="2026-11-02T12:00:00+00:00").endswith(
+        "opgehaald 2 november 2026 (eerder opgehaald)")
+    assert label(soort="ontbreekt") == "Kadaster / CBS 2024, wijk- en buurtkaart: ontbreekt"

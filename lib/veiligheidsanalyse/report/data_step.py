@@ -435,7 +435,7 @@ def data_status(config: RunConfig, resolution, record: dict, boundaries=None):
 
 def source_labels(snapshots, status) -> dict[str, str]:
     """Source id -> the line in a page's footer: the table or partner file, its dates and status."""
-    from ..status import KIND_WORDS, date_nl
+    from ..status import KIND_WORDS, MAP_SOURCES, date_nl
 
     labels = snapshot_labels(snapshots, {t: s.soort for t, s in status.tables.items()})
     for table_id, s in status.tables.items():  # which years of the table the report uses
@@ -447,9 +447,23 @@ def source_labels(snapshots, status) -> dict[str, str]:
             when = f"; bestand van {date_nl(s.datum)}" if s.datum else ""
             mark = " (VOORBEELD)" if s.soort == "voorbeeld" else ""
             labels[source_id] = f"{s.naam}{period}{when}{mark}"
+        elif source_id in MAP_SOURCES:
+            labels[source_id] = _boundary_label(s)
         elif source_id not in labels:
             labels[source_id] = f"{s.naam}: {KIND_WORDS[s.soort]}"
     return labels
+
+
+def _boundary_label(s) -> str:
+    """The footer line of the map boundaries: like a table's, with its retrieval date or DEMODATA."""
+    from ..status import KIND_WORDS, date_nl
+
+    if s.soort == "demo":
+        return f"{s.naam}; DEMODATA: vereenvoudigde grenzen voor de demonstratie"
+    if s.soort in ("actueel", "opgeslagen") and s.datum:
+        return f"{s.naam}; opgehaald {date_nl(s.datum)}" + (f" ({KIND_WORDS['opgeslagen']})" if s.soort == "opgeslagen"
+                                                             else "")
+    return f"{s.naam}: {KIND_WORDS[s.soort]}"
 
 
 def _period_words(periode: str) -> str:
