@@ -374,3 +374,14 @@ def test_footer_lines_of_the_boundaries_say_demo_or_when_they_were_fetched():
     assert label(soort="opgeslagen", datum="2026-11-02T12:00:00+00:00").endswith(
         "opgehaald 2 november 2026 (eerder opgehaald)")
     assert label(soort="ontbreekt") == "Kadaster / CBS 2024, wijk- en buurtkaart: ontbreekt"
+
+
+def test_water_features_of_the_kaart_are_left_out(tmp_path: Path):
+    features = demo_features(DEMO)
+    land = next(f for f in features["gemeenten"] if f["properties"]["gemeentecode"] == WESTERVELD)
+    features["gemeenten"].append({"type": "Feature", "geometry": land["geometry"],
+                                  "properties": dict(land["properties"], water="JA")})
+    with FakePdokServer(features) as server:
+        snap = fetch(tmp_path, server.url).snapshot
+    codes = [r["properties"]["gemeentecode"] for r in snap.rows() if r["properties"]["niveau"] == "gemeente"]
+    assert sorted(codes) == sorted(REQUEST.key()["omgeving"])  # one feature per gemeente: the land

@@ -119,7 +119,7 @@ def _fetch_part(base: str, jaar: int, niveau: str, gemeente: str, get: HttpGet) 
     features: list[dict] = []
     for _ in range(MAX_PAGES):
         page = _page(get, page_url, what)
-        features += [_trimmed(f, niveau, jaar) for f in page["features"]]
+        features += [_trimmed(f, niveau, jaar) for f in page["features"] if not _water(f)]
         page_url = _next_link(page)
         if page_url is None:
             break
@@ -150,6 +150,13 @@ def _next_link(page: dict) -> str | None:
         if isinstance(link, dict) and link.get("rel") == "next" and link.get("href"):
             return str(link["href"])
     return None
+
+
+def _water(feature) -> bool:
+    """The wijk- en buurtkaart has the water of an area as a separate feature with the same code
+    (``water: "JA"``); the maps show the land."""
+    props = feature.get("properties") if isinstance(feature, dict) else None
+    return isinstance(props, dict) and str(props.get("water", "")).strip().upper() == "JA"
 
 
 def _trimmed(feature: dict, niveau: str, jaar: int) -> dict:
