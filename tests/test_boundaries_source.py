@@ -385,3 +385,12 @@ def test_water_features_of_the_kaart_are_left_out(tmp_path: Path):
         snap = fetch(tmp_path, server.url).snapshot
     codes = [r["properties"]["gemeentecode"] for r in snap.rows() if r["properties"]["niveau"] == "gemeente"]
     assert sorted(codes) == sorted(REQUEST.key()["omgeving"])  # one feature per gemeente: the land
+
+
+def test_two_gemeenten_fetched_in_the_same_second_get_two_snapshots(tmp_path: Path, pdok: FakePdokServer):
+    first = fetch(tmp_path, pdok.url).snapshot
+    other = BoundaryRequest(2024, ("GM1690",), ("GM1690",))
+    second = resolve_boundaries("fresh", other, tmp_path, DEMO, url=pdok.url, now=NOW).snapshot
+    assert first.path != second.path and second.snapshot_id == first.snapshot_id + "-01"
+    assert [s.path for s in list_snapshots(tmp_path, SOURCE_ID)] == [first.path, second.path]
+    assert resolve_boundaries("cache", REQUEST, tmp_path, DEMO, now=NOW).snapshot.path == first.path

@@ -215,7 +215,21 @@ def _store(cache_root: Path, request: BoundaryRequest, features: list[dict], bas
     provenance = {"url": f"{base}/cbs/wijken-en-buurten-{request.jaar}/ogc/v1", "catalog": "PDOK",
                   "request": request.key(), "retrieved_at": now.isoformat(timespec="seconds"),
                   "jaar": request.jaar, "attributie": attribution(request.jaar), "demo": False}
-    return write_snapshot(cache_root, SOURCE_ID, features, metadata, provenance, snapshot_id=new_snapshot_id(now))
+    try:
+        return write_snapshot(cache_root, SOURCE_ID, features, metadata, provenance,
+                              snapshot_id=_free_snapshot_id(cache_root, now))
+    except (SnapshotError, OSError) as exc:  # a full disk, a read-only cache: the run goes on without it
+        raise BoundaryFetchError(f"snapshot niet te schrijven: {exc}", "de kopie kon niet worden bewaard") from None
+
+
+def _free_snapshot_id(cache_root: Path, now: datetime) -> str:
+    """A new snapshot id for ``now``: several gemeenten of one run may fetch within the same second."""
+    base = new_snapshot_id(now)
+    candidate, n = base, 0
+    while (Path(cache_root) / SOURCE_ID / candidate).exists():
+        n += 1
+        candidate = f"{base}-{n:02d}"
+    return candidate
 
 
 def _gzip_bytes(obj) -> bytes:
