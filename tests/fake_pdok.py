@@ -4,7 +4,8 @@ Serves ``/cbs/wijken-en-buurten-<jaar>/ogc/v1/collections/{gemeenten,wijken,buur
 ``gemeentecode=`` as a property filter, paged by ``page_size`` features through a ``next`` link (as PDOK
 does: an absolute URL with a cursor). Faults per collection with :meth:`FakePdokServer.fail`:
 ``status`` (an HTTP error), ``invalid_json``, ``no_features`` (a JSON object without features) and
-``bad_geometry`` (WGS84 coordinates instead of RD New metres).
+``bad_geometry`` (WGS84 coordinates instead of RD New metres) and ``geometry_list`` (not a
+geometry object at all).
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ class FakePdokServer:
             selected = [dict(f, geometry={"type": "Polygon", "coordinates": [[[6.1, 52.7], [6.2, 52.7],
                                                                                   [6.2, 52.8], [6.1, 52.7]]]})
                         for f in selected]
+        if fault == "geometry_list":
+            selected = [dict(f, geometry=[1, 2, 3]) for f in selected]
         start = int(query.get("cursor", 0))
         page = selected[start:start + self.page_size]
         links = [{"rel": "self", "href": f"{self.url}{path}"}]

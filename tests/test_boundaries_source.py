@@ -86,7 +86,7 @@ def test_wijken_failing_while_gemeenten_succeed_keeps_the_last_good_copy(tmp_pat
     assert [s.path for s in list_snapshots(tmp_path, SOURCE_ID)] == [good.path]  # no half snapshot
 
 
-@pytest.mark.parametrize("fault", ["invalid_json", "no_features", "bad_geometry"])
+@pytest.mark.parametrize("fault", ["invalid_json", "no_features", "bad_geometry", "geometry_list"])
 def test_a_broken_response_never_replaces_a_good_snapshot(tmp_path: Path, pdok: FakePdokServer, fault: str):
     good = fetch(tmp_path, pdok.url).snapshot
     pdok.fail("buurten", fault)

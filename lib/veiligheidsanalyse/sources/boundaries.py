@@ -175,7 +175,7 @@ def _check_readable(features: list[dict]) -> None:
 
     try:
         areas = areas_from_geojson({"type": "FeatureCollection", "features": features}, "wijk- en buurtkaart")
-    except (ValueError, KeyError, TypeError, IndexError) as exc:
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise BoundaryFetchError(f"onleesbare grenzen: {exc}", "de server gaf onleesbare grenzen") from None
     if len(areas) != len(features):
         raise BoundaryFetchError(f"{len(features) - len(areas)} gebieden zonder code of geometrie",
@@ -371,10 +371,13 @@ def write_store_boundaries(folder: Path, resolved: ResolvedTable, request: Bound
             continue
         try:
             areas = areas_for_run(snap, request)
-        except (SnapshotError, ValueError, KeyError, TypeError) as exc:
+        except (SnapshotError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
             rejected.append(f"kopie {snap.snapshot_id} onleesbaar ({exc})")
             continue
-        write_boundaries_file(folder / STORE_FILE, areas, snapshot_year(snap))
+        try:
+            write_boundaries_file(folder / STORE_FILE, areas, snapshot_year(snap))
+        except OSError as exc:  # the maps are left out; the store itself says what is wrong with the disk
+            return {"origin": "missing", "snapshot": None, "rejected": f"{folder / STORE_FILE}: niet te schrijven ({exc})"}
         return {"origin": origin, "snapshot": str(snap.path), "rejected": "; ".join(rejected) or None}
     return {"origin": "missing", "snapshot": None, "rejected": "; ".join(rejected) or None}
 
