@@ -26,8 +26,10 @@ from veiligheidsanalyse.maps import (
     Gebied,
     Polygon,
     check_codes,
+    map_values,
     read_boundaries,
 )
+from veiligheidsanalyse.stats import compare
 from veiligheidsanalyse.stats.smallarea import SUPPRESSED, TOTAL_ROW
 
 REAL = shared_real_data()
@@ -136,8 +138,8 @@ def test_demo_wijk_maps_sum_to_the_gemeente_row_of_the_buurt_table(with_boundari
         assert areas["aantal"].sum() == table.iloc[-1]["aantal"] == gemeente
         assert (table["jaren"] == kaarten.POOL_YEARS).all()
         # hatched unless significant after Holm over the wijken of this map (the report's one standard)
-        rate, tested = table.iloc[-1]["per_1000"], areas[areas["p_waarde"].notna()]
-        significant = (tested["p_waarde"] <= 0.05) & (tested["per_1000"] != rate)
+        tested = areas[areas["p_waarde"].notna()]
+        significant = (tested["p_waarde_gecorrigeerd"] <= 0.05) & (tested["p_waarde"] < 0.05)
         assert list(tested["vergelijking"].isin(["hoger", "lager"])) == list(significant)
         assert set(tested["vergelijking"]) <= {"hoger", "lager", "gelijk"}
         assert "gecorrigeerd (Holm)" in kaart.caption
@@ -281,3 +283,103 @@ def test_the_runs_own_boundaries_give_a_wijk_map_that_adds_up(demo_dataset):
     assert check_codes(areas, data["regio_code"].iloc[:-1])[0] == []
     assert kaarten.boundary_sources(demo_dataset) == [demo_dataset.boundary_source]
     _svg_checks(kaart.draw("DEMO", kaart.alt), demo_dataset.boundary_year)
+
+
+# ---------------------------------------------------------------------------- the review of the maps (issue 20)
+
+def _wijken_data(per_year: dict[str, list[int]], inhabitants: dict[str, float], years=(2022, 2023, 2024)):
+    codes = list(dict.fromkeys(list(inhabitants) + list(per_year)))
+    areas = [_square(code, 1500.0 * i, f"Wijk {chr(65 + i)}") for i, code in enumerate(codes)]
+    rows = [{"regio_code": code, "regio_naam": code, "jaar": year, "waarde": counts[j]}
+            for code, counts in per_year.items() for j, year in enumerate(years)]
+    return FakeData(pd.DataFrame(rows), inhabitants, areas), areas
+
+
+# 7 wijken of 1.000 inwoners: one clearly high, one clearly low, one high only before the correction
+_PER_YEAR = {"WK999900": [30, 32, 31], "WK999901": [2, 1, 2], "WK999902": [10, 11, 9], "WK999903": [12, 10, 11],
+             "WK999904": [9, 10, 11], "WK999905": [18, 17, 18], "WK999906": [10, 9, 10]}
+
+
+def test_a_mismatched_wijk_code_is_unknown_hatched_and_said_and_the_others_keep_their_verdicts():
+    """One wijk code spelled differently in the politie table (WK999999) and the Kerncijfers (WK999906):
+    before, every flag became "onbekend" and the map drew every wijk unhatched, i.e. as significant."""
+    per_year = {**{c: v for c, v in _PER_YEAR.items() if c != "WK999906"}, "WK999999": _PER_YEAR["WK999906"]}
+    inhabitants = {code: 1000.0 for code in _PER_YEAR}
+    ds, areas = _wijken_data(per_year, inhabitants)
+    kaart = kaarten.wijk_map(ds, "misdrijven_buurt", areas)
+    table = kaart.table.set_index("regio_code")
+    assert table.loc["WK999906", "vergelijking"] == table.loc["WK999999", "vergelijking"] == "onbekend"
+    assert table.loc["WK999900", "vergelijking"] == "hoger" and table.loc["WK999901", "vergelijking"] == "lager"
+    total = kaart.table.iloc[-1]
+    assert total["regio_naam"] == "Som van de wijken met bekend aantal en inwoners"
+    assert total["aantal"] == sum(sum(v) for c, v in per_year.items() if c != "WK999999")
+    # caption, alt text and CSV say which wijken are unknown
+    assert "onbekend aantal of onbekende inwoners" in kaart.caption and "(WK999906, Wijk H)" in kaart.caption
+    assert "2 wijken hebben een onbekend aantal of onbekende inwoners" in kaart.alt
+    csv = kaart.data.set_index("regio_code")
+    assert csv.loc["WK999906", "vergelijking"] == csv.loc["WK999999", "vergelijking"] == "onbekend"
+    assert "met bekend aantal en inwoners" in csv.iloc[-1]["regio_naam"]
+    # nothing unknown or not significant is drawn without hatching
+    values = map_values(kaart.table)
+    for code, value in values.items():
+        assert value.hatched == (table.loc[code, "vergelijking"] not in ("hoger", "lager")), code
+    svg = kaart.draw(None, kaart.alt)
+    coloured_unhatched = [c for c, v in values.items() if np.isfinite(v.value) and not v.hatched]
+    assert sorted(coloured_unhatched) == ["WK999900", "WK999901"]
+    _svg_checks(svg, 2024)
+
+
+def test_the_csv_has_both_p_values_and_the_hatching_follows_the_corrected_one(tmp_path):
+    ds, areas = _wijken_data(_PER_YEAR, {code: 1000.0 for code in _PER_YEAR})
+    kaart = kaarten.wijk_map(ds, "misdrijven_buurt", areas)
+    data = kaart.data.iloc[:-1]
+    assert {"p_waarde", "p_waarde_gecorrigeerd"} <= set(kaart.data.columns)
+    assert data["p_waarde_gecorrigeerd"].notna().all()
+    significant = (data["p_waarde_gecorrigeerd"] <= 0.05) & (data["p_waarde"] < 0.05)
+    # the case that matters: significant before the correction only, so hatched
+    only_raw = (data["p_waarde"] < 0.05) & ~significant
+    assert only_raw.any() and significant.any()
+    values = map_values(kaart.table)
+    assert [values[c].hatched for c in data["regio_code"]] == list(~significant)
+    assert list(data["vergelijking"].isin(["hoger", "lager"])) == list(significant)
+    # the same test as the Kernen table: each wijk against the rest, Holm over the wijken of the map
+    total = kaart.table.iloc[-1]
+    results = [compare.compare_with_region(c, p, total["aantal"], total["persoonsjaren"])
+               for c, p in zip(kaart.table["aantal"].iloc[:-1], kaart.table["persoonsjaren"].iloc[:-1])]
+    assert data["p_waarde"].to_numpy() == pytest.approx([float(r.p_value) for r in results])
+    assert "niet gecorrigeerd" in kaart.caption and "rest van de gemeente" in kaart.caption
+    assert "gecorrigeerde p-waarde" in kaart.caption and "Gemeente:" not in kaart.alt
+    ch = _chapter(ds, tmp_path)
+    ch.map(kaart.draw, kaart.name, kaart.caption, kaart.alt, kaart.data, sources=[])
+    assert not unit_problems(tmp_path / "csv")[0]
+
+
+def test_a_year_missing_inside_the_pooled_window_gives_the_note_not_an_error(tmp_path, page):
+    codes = list(_PER_YEAR)[:4]
+    ds, areas = _wijken_data({c: _PER_YEAR[c] for c in codes}, {c: 1000.0 for c in codes}, years=(2021, 2022, 2024))
+    with pytest.raises(kaarten.NoMap, match="2023"):
+        kaarten.wijk_map(ds, "misdrijven_buurt", areas)
+    ch = _chapter(ds, tmp_path)
+    assert kaarten.show_wijk_maps(ch, ["misdrijven_buurt"]) == []
+    assert len(page) == 1 and 'class="va-missing"' in page[0] and "<svg" not in page[0]
+    text = re.sub(r"<[^>]+>", "", page[0])
+    assert "2023" in text and "ontbreken" in text and text.count(". ") == 0 and text.endswith(".")
+
+
+def _location_ds(provincie, regio=None):
+    def members(group):
+        return list(group.gemeenten)
+
+    return SimpleNamespace(gemeente="GM0001", config=SimpleNamespace(
+        vergelijking=SimpleNamespace(provincie=provincie, regio=regio)), group_members=members)
+
+
+def test_the_location_map_names_what_it_draws():
+    squares = [_square(f"GM000{i}", 1500.0 * i) for i in range(1, 5)]
+    prov = SimpleNamespace(code="PV99", naam="Drenthe", gemeenten=("GM0001", "GM0002", "GM0003", "GM0004"))
+    team = SimpleNamespace(code="BT1", naam="Basisteam Zuidwest", gemeenten=("GM0001", "GM0002"))
+    assert kaarten.drawn_region(_location_ds(prov), squares)[0] == "de provincie Drenthe"
+    assert kaarten.drawn_region(_location_ds(prov), squares[:3])[0] == "de provincie Drenthe (3 van de 4 gemeenten)"
+    assert kaarten.drawn_region(_location_ds(None, team), squares[:2])[0] == "basisteam Zuidwest"
+    where = kaarten.drawn_region(_location_ds(None, team), squares)[0]
+    assert where == "een uitsnede van 4 gemeenten" and "Nederland" not in where

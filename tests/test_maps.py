@@ -15,7 +15,6 @@ from itertools import pairwise
 
 import pandas as pd
 import pytest
-
 from conftest import shared_real_data
 from veiligheidsanalyse.maps import (
     MAX_BYTES,
@@ -234,8 +233,10 @@ def test_westerveld_buurt_map_is_small_self_contained_and_sums_to_the_gemeente(w
                          legend_title="Misdrijven per 1.000 inwoners per jaar")
     root = _assert_self_contained(svg, 2024)
     assert "Kaart van de 45 buurten van Westerveld" in root.find(f"{{{SVG_NS}}}desc").text
-    assert svg.count("<use ") == 45 + (areas["vergelijking"] == "gelijk").sum()  # colour + hatching
-    assert "niet significant verschillend van de gemeente" in svg and "te weinig inwoners" in svg
+    # colour + hatching: every coloured buurt that is not significantly higher or lower is hatched
+    coloured = areas["per_1000"].notna()
+    assert svg.count("<use ") == 45 + (coloured & ~areas["vergelijking"].isin(["hoger", "lager"])).sum()
+    assert "niet significant verschillend van de rest van de gemeente" in svg and "te weinig inwoners" in svg
     eb_description = describe_map(table, subject="geregistreerde misdrijven", area_plural="buurten",
                                   gemeente="Westerveld", period="2023", value="per_1000_eb")
     smoothed = choropleth_svg(westerveld_buurten, map_values(table, "per_1000_eb"), title="Gestabiliseerd",
@@ -325,3 +326,21 @@ def test_names_are_escaped_and_areas_without_a_value_say_so():
     root = ET.fromstring(svg)
     assert square.naam in _texts(root)
     assert "geen gegevens" in svg
+
+
+def test_only_a_significant_area_is_drawn_without_hatching():
+    """Unknown ("onbekend") is hatched like "gelijk": by the legend, no hatching means significant."""
+    table = small_area_table(pd.DataFrame({"regio_code": ["BU1"], "regio_naam": ["Alleen"], "aantal": [12],
+                                           "inwoners": [900]}), gemeente_code="GM0001", gemeente_naam="T",
+                             min_inhabitants=0)
+    assert table["vergelijking"].iloc[0] == "onbekend" and math.isfinite(table["per_1000"].iloc[0])
+    value = map_values(table)["BU1"]
+    assert value.hatched and math.isfinite(value.value)
+    assert "niet vergeleken (onbekend)" in value.tooltip
+    table = small_area_table(pd.DataFrame({"regio_code": ["BU1", "BU2", "BU3"], "regio_naam": ["A", "B", "C"],
+                                           "aantal": [60, 3, 20], "inwoners": [1000, 1000, 1000]}),
+                             gemeente_code="GM0001", gemeente_naam="T", min_inhabitants=0, correction="holm")
+    values = map_values(table)
+    for row in table.iloc[:-1].itertuples():
+        assert values[row.regio_code].hatched == (row.vergelijking not in ("hoger", "lager"))
+    assert not values["BU1"].hatched and not values["BU2"].hatched

@@ -5,14 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import poisson
-
 from conftest import shared_real_data
+from scipy.stats import binom
+from veiligheidsanalyse.stats.compare import compare_with_region
 from veiligheidsanalyse.stats.rates import rate
+from veiligheidsanalyse.stats.signals import Judged, adjust_p
 from veiligheidsanalyse.stats.smallarea import (
     COLUMNS,
     SUPPRESSED,
     TOO_FEW_INHABITANTS,
+    _direction,
     eb_fit,
     eb_shrinkage,
     pool_years,
@@ -146,18 +148,50 @@ def _areas(counts, inhabitants):
     })
 
 
-def test_flags_agree_with_the_exact_test_against_the_gemeente():
+def test_flags_agree_with_the_exact_test_against_the_rest_of_the_areas():
+    """Each area against the rest of the areas: the exact conditional binomial test, recomputed here."""
     table = small_area_table(_areas([30, 2, 9, 0, 60], [1000, 900, 300, 400, 2000]),
                              gemeente_code="GM9999", gemeente_naam="Test", min_inhabitants=0)
     areas, total = table.iloc[:-1], table.iloc[-1]
-    gemeente = total["per_1000"]
     for _, row in areas.iterrows():
-        expected = row["inwoners"] * gemeente / 1000
-        o = row["aantal"]
-        p = min(1.0, 2 * min(poisson.cdf(o, expected), poisson.sf(o - 1, expected)))
+        o, n = row["aantal"], row["aantal"] + (total["aantal"] - row["aantal"])
+        share = row["persoonsjaren"] / total["persoonsjaren"]  # the area's share of the person-years
+        p = min(1.0, 2 * min(binom.cdf(o, n, share), binom.sf(o - 1, n, share)))
         assert row["p_waarde"] == pytest.approx(p)
-        significant = row["ondergrens"] > gemeente or row["bovengrens"] < gemeente
-        assert (row["vergelijking"] != "gelijk") == significant == (p < 0.05)
+        assert row["p_waarde_gecorrigeerd"] == row["p_waarde"]  # no correction asked
+        assert (row["vergelijking"] != "gelijk") == (p < 0.05)
+        rest = (total["aantal"] - o) / (total["persoonsjaren"] - row["persoonsjaren"]) * 1000
+        if row["vergelijking"] != "gelijk":
+            assert row["vergelijking"] == ("hoger" if row["per_1000"] > rest else "lager")
+    assert total["regio_naam"] == "Som van de gebieden" and total["regio_code"] == "GM9999"
+
+
+def test_the_maps_verdicts_are_the_kernen_tables_verdicts():
+    """The same areas judged as chapters.kernen judges its kernen: compare_with_region against the total,
+    Holm over the areas, signals.Judged. The map must give exactly the same directions."""
+    counts = [30, 2, 9, 0, 60, 24, 5, 41]
+    pops = [1000, 900, 300, 400, 2000, 300, 500, 1200]
+    table = small_area_table(_areas(counts, pops), gemeente_code="GM9999", gemeente_naam="T", min_inhabitants=0,
+                             correction="holm")
+    total_c, total_p = sum(counts), sum(pops)
+    results = [compare_with_region(c, p, total_c, total_p, per=1000) for c, p in zip(counts, pops)]
+    p_raw = [float(r.p_value) for r in results]
+    p_holm = adjust_p(p_raw, method="holm")
+    kernen_way = [str(Judged(r, q).direction) for r, q in zip(results, p_holm)]
+    assert list(table["vergelijking"].iloc[:-1]) == kernen_way
+    assert table["p_waarde"].iloc[:-1].to_numpy() == pytest.approx(p_raw)
+    assert table["p_waarde_gecorrigeerd"].iloc[:-1].to_numpy() == pytest.approx(p_holm)
+    # an uncorrected "significant" that the correction removes is there, and it is not significant on the map
+    lost = (np.array(p_raw) < 0.05) & (p_holm > 0.05)
+    assert lost.any() and set(table["vergelijking"].iloc[:-1][lost]) == {"gelijk"}
+    assert {"hoger", "lager"} <= set(kernen_way)
+
+
+def test_significance_uses_at_most_alpha_on_the_corrected_p_like_every_page():
+    # signals.Judged: the uncorrected test significant (p < 0,05) and the corrected p-value <= 0,05
+    raw = np.array(["hoger", "lager", "hoger", "gelijk", "onbekend"], dtype=object)
+    adjusted = np.array([0.05, 0.0500001, 0.01, 0.01, np.nan])
+    assert list(_direction(raw, adjusted, 0.05)) == ["hoger", "gelijk", "hoger", "gelijk", "onbekend"]
 
 
 def test_min_inhabitants_gives_no_rate_but_keeps_the_count():
@@ -165,7 +199,8 @@ def test_min_inhabitants_gives_no_rate_but_keeps_the_count():
                              min_inhabitants=100)
     small = table.iloc[0]
     assert small["vergelijking"] == TOO_FEW_INHABITANTS
-    assert np.isnan(small[["per_1000", "ondergrens", "bovengrens", "p_waarde", "per_1000_eb"]].astype(float)).all()
+    assert np.isnan(small[["per_1000", "ondergrens", "bovengrens", "p_waarde", "p_waarde_gecorrigeerd",
+                           "per_1000_eb"]].astype(float)).all()
     assert small["aantal"] == 3 and table.iloc[-1]["aantal"] == 23
 
 
@@ -174,7 +209,8 @@ def test_correction_only_removes_flags():
     plain = small_area_table(areas, gemeente_code="GM9999", gemeente_naam="T", min_inhabitants=0)
     holm = small_area_table(areas, gemeente_code="GM9999", gemeente_naam="T", min_inhabitants=0,
                             correction="holm")
-    assert (holm["p_waarde"].iloc[:-1] >= plain["p_waarde"].iloc[:-1] - 1e-12).all()
+    assert (holm["p_waarde"].iloc[:-1] == plain["p_waarde"].iloc[:-1]).all()  # the uncorrected one is published too
+    assert (holm["p_waarde_gecorrigeerd"].iloc[:-1] >= holm["p_waarde"].iloc[:-1] - 1e-12).all()
     changed = plain["vergelijking"] != holm["vergelijking"]
     assert set(holm.loc[changed, "vergelijking"]) <= {"gelijk"}
 
@@ -186,7 +222,7 @@ def test_sensitive_counts_are_hidden_with_everything_derived_from_them():
     hidden = table["afgeschermd"]
     assert hidden.iloc[0] and hidden.iloc[1]
     assert set(table.loc[hidden, "aantal_weergave"]) <= {"<5", "x"}
-    derived = ["aantal", "per_1000", "ondergrens", "bovengrens", "p_waarde", "per_1000_eb"]
+    derived = ["aantal", "per_1000", "ondergrens", "bovengrens", "p_waarde", "p_waarde_gecorrigeerd", "per_1000_eb"]
     assert table.loc[hidden, derived].isna().all().all()
     assert set(table.loc[hidden & (table["rol"] != "Totaal"), "vergelijking"]) == {SUPPRESSED}
     # total minus the visible counts never isolates one hidden cell (the rules of stats.disclosure)
@@ -231,8 +267,35 @@ def test_westerveld_buurten_2023_real_counts():
     assert total["per_1000"] < extreme["per_1000_eb"] < extreme["per_1000"] * 0.75
 
 
-def test_an_unknown_area_makes_the_gemeente_unknown_not_smaller():
-    table = small_area_table(_areas([3, np.nan, 20], [400, 300, 2000]), gemeente_code="GM9999",
-                             gemeente_naam="Test", min_inhabitants=0)
-    assert list(table["vergelijking"].iloc[:-1]) == ["onbekend"] * 3  # no gemeente rate to compare with
-    assert np.isnan(table.iloc[-1]["aantal"]) and np.isnan(table.attrs["gemeente_per_1000"])
+def test_one_mismatched_code_is_unknown_and_leaves_the_others_their_verdicts():
+    """A wijk code the politie table and the Kerncijfers spell differently: one row with a count but no
+    inhabitants, one with inhabitants but no count. Both are "onbekend"; the others are still compared,
+    against the sum of the areas that have both, and the total row says it is that sum."""
+    full = _areas([30, 2, 9, 60, 14], [1000, 900, 300, 2000, 300])
+    mismatched = pd.concat([full, pd.DataFrame({"regio_code": ["WK_OUD", "WK_NIEUW"], "regio_naam": ["Oud", "Nieuw"],
+                                                "aantal": [7.0, np.nan], "inwoners": [np.nan, 450.0]})],
+                           ignore_index=True)
+    table = small_area_table(mismatched, gemeente_code="GM9999", gemeente_naam="Test", min_inhabitants=0,
+                             correction="holm", total_name="Som van de wijken")
+    alone = small_area_table(full, gemeente_code="GM9999", gemeente_naam="Test", min_inhabitants=0,
+                             correction="holm", total_name="Som van de wijken")
+    assert list(table["vergelijking"].iloc[5:7]) == ["onbekend", "onbekend"]
+    assert table[["p_waarde", "p_waarde_gecorrigeerd", "per_1000"]].iloc[5:7].isna().all().all()
+    # the known areas: exactly the verdicts and p-values they get without the mismatched rows
+    assert list(table["vergelijking"].iloc[:5]) == list(alone["vergelijking"].iloc[:5])
+    assert set(table["vergelijking"].iloc[:5]) & {"hoger", "lager"}
+    assert table["p_waarde_gecorrigeerd"].iloc[:5].to_numpy() == pytest.approx(alone["p_waarde_gecorrigeerd"].iloc[:5])
+    total = table.iloc[-1]
+    assert total["aantal"] == 115 and total["persoonsjaren"] == 4500  # the known areas only, never a gap read as 0
+    assert total["regio_naam"] == "Som van de wijken met bekend aantal en inwoners"
+    assert table.attrs["onbekend"] == 2 and table.attrs["gemeente_per_1000"] == pytest.approx(115 / 4500 * 1000)
+    assert alone.iloc[-1]["regio_naam"] == "Som van de wijken" and alone.attrs["onbekend"] == 0
+
+
+def test_nothing_to_compare_with_is_unknown_not_significant():
+    # one area only: there is no rest to compare with; all counts zero: no events to compare
+    single = small_area_table(_areas([12], [900]), gemeente_code="GM9999", gemeente_naam="T", min_inhabitants=0)
+    assert single["vergelijking"].iloc[0] == "onbekend" and np.isnan(single["p_waarde"].iloc[0])
+    zeros = small_area_table(_areas([0, 0, 0], [900, 500, 700]), gemeente_code="GM9999", gemeente_naam="T",
+                             min_inhabitants=0, correction="holm")
+    assert set(zeros["vergelijking"].iloc[:-1]) == {"onbekend"}

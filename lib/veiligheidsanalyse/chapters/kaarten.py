@@ -3,16 +3,27 @@
 * **Wijkkaart (Kernen en wijken).** Registered crime (and woninginbraak, vernieling, overlast where
   the buurt tables have them) per 1.000 inwoners per year, per CBS wijk, the last ``POOL_YEARS``
   years pooled (counts summed, inhabitants x years as person-years; :func:`stats.smallarea.pool_years`).
-  Each wijk gets its exact 95 % interval and is compared with the gemeente by the exact Poisson test,
-  Holm-corrected over the wijken of the map (:func:`stats.smallarea.small_area_table`, ``CORRECTION``);
-  a wijk that does not differ significantly after the correction is hatched ("niet significant verschillend"), a wijk with fewer than ``min_inhabitants`` inhabitants
-  is grey ("te weinig inwoners"). The default level is wijk; buurten are never shown unpooled
-  (``niveau="buurt"`` still pools at least three years). Counts come from the wijk rows of the
-  politie table, or the buurten added up per wijk when a table has no wijk rows; the inhabitants
-  from the Kerncijfers wijken en buurten (the newest year, for every year pooled, as in the chapter's
-  tables per kern). Kinds marked ``sensitive`` in the catalogue hide counts below the disclosure
-  threshold with everything derived from them.
-* **Ligging (Gebied).** The gemeente among the gemeenten of its provincie.
+  Each wijk gets its exact 95 % interval (uncorrected, and the caption says so) and is compared with
+  the *rest* of the gemeente (the other wijken together) by the same exact conditional test as the
+  Kernen table on the same page (``compare_with_region``), Holm-corrected over the wijken of the map
+  (:func:`stats.smallarea.small_area_table`, ``CORRECTION``). "Significant" follows the report's one
+  rule (``signals.Judged``: uncorrected p < 0,05 and corrected p <= 0,05); the CSV carries both
+  ``p_waarde`` and ``p_waarde_gecorrigeerd`` so a reader can recompute it. Every wijk that is not
+  significantly higher or lower is hatched, "onbekend" included; a wijk with fewer than
+  ``min_inhabitants`` inhabitants is grey ("te weinig inwoners"). The benchmark is the sum of the
+  wijken with a known count and known inhabitants; a wijk without either (e.g. a code the politie
+  table and the Kerncijfers spell differently) is "onbekend", left out of the sum, and named in the
+  caption and the alt text. The total row of the CSV is called what it is, "Som van de wijken".
+  The default level is wijk; buurten are never shown unpooled (``niveau="buurt"`` still pools at
+  least three years). Counts come from the wijk rows of the politie table, or the buurten added up
+  per wijk when a table has no wijk rows; the inhabitants from the Kerncijfers wijken en buurten
+  (the newest year, for every year pooled, as in the chapter's tables per kern). Kinds marked
+  ``sensitive`` in the catalogue hide counts below the disclosure threshold with everything derived
+  from them. A year missing inside the pooled window gives no map but one sentence naming the
+  missing year (:class:`NoMap`).
+* **Ligging (Gebied).** The gemeente among the gemeenten of its provincie; the title, caption and
+  alt text name what is drawn (the provincie, the basisteam, Nederland, or just the number of
+  gemeenten whose boundaries the run has).
 
 Boundaries come from ``Dataset.boundaries(niveau)`` (a list of :class:`maps.Gebied`; empty when the
 run has none); without them a chapter shows no map and says so in one sentence (:data:`NO_MAP`).
@@ -44,6 +55,7 @@ from ..stats.smallarea import (
     SUPPRESSED,
     TOO_FEW_INHABITANTS,
     TOTAL_ROW,
+    UNKNOWN,
     pool_years,
     small_area_table,
 )
@@ -59,6 +71,7 @@ SUBJECTS = {"misdrijven_buurt": ("geregistreerde misdrijven", "misdrijven"),
             "vernieling_buurt": ("vernielingen", "vernielingen"),
             "overlast_buurt": ("overlastregistraties", "overlastregistraties")}
 LEVEL_PLURAL = {"wijk": "wijken", "buurt": "buurten", "gemeente": "gemeenten"}
+NL_GEMEENTEN = 300  # at least this many gemeenten drawn (342 in 2023): the map is of Nederland
 NO_MAP = "Er is geen kaart: de grenzen van de {plural} (CBS/Kadaster wijk- en buurtkaart) ontbreken in de gebruikte gegevens."
 # What the boundaries are called in the data status (id or name), whatever id the data step gives them.
 _BOUNDARY_WORDS = ("wijkbuurtkaart", "wijk- en buurtkaart", "grenzen", "boundar", "gebiedsindeling")
@@ -104,12 +117,15 @@ def attribution(year: int | None) -> str:
 
 def area_rates(counts: pd.DataFrame, inhabitants, *, gemeente_code: str, gemeente_naam: str,
                names=None, min_years: int = POOL_YEARS, min_inhabitants: float = MIN_INHABITANTS,
-               sensitive: bool = False, threshold: int = 5, correction: str = CORRECTION) -> pd.DataFrame:
+               sensitive: bool = False, threshold: int = 5, correction: str = CORRECTION,
+               total_name: str | None = None) -> pd.DataFrame:
     """The map table (``small_area_table``) from yearly counts per area and inhabitants per area.
 
     ``counts`` has ``regio_code``, ``jaar`` and ``aantal`` (one row per area and year; a missing row
     makes the area's pooled count unknown); ``inhabitants`` maps area codes to inhabitants, used for
     every year (an area without inhabitants has an unknown rate). ``names`` maps codes to names.
+    A year without any row raises ValueError (from :func:`pool_years`); :func:`wijk_map` turns that
+    into :class:`NoMap`.
     """
     years = sorted(int(y) for y in pd.unique(counts["jaar"].dropna()))
     codes = list(dict.fromkeys(list(inhabitants) + list(counts["regio_code"])))
@@ -121,7 +137,7 @@ def area_rates(counts: pd.DataFrame, inhabitants, *, gemeente_code: str, gemeent
     pooled = pool_years(long, min_years=min_years)
     return small_area_table(pooled, gemeente_code=gemeente_code, gemeente_naam=gemeente_naam,
                             min_inhabitants=min_inhabitants, sensitive=sensitive, threshold=threshold,
-                            correction=correction)
+                            correction=correction, total_name=total_name)
 
 
 def csv_table(table: pd.DataFrame, noun: str = "misdrijven") -> pd.DataFrame:
@@ -175,6 +191,15 @@ def level_inhabitants(ds, niveau: str = "wijk") -> tuple[dict[str, float], dict[
 
 # ---------------------------------------------------------------------------- a map ready to show
 
+class NoMap(Exception):
+    """No map for a reason a reader should know; ``str()`` is the one sentence shown instead."""
+
+
+def _year_list(years) -> str:
+    years = [str(y) for y in sorted(years)]
+    return years[0] if len(years) == 1 else ", ".join(years[:-1]) + " en " + years[-1]
+
+
 @dataclass
 class Kaart:
     """One map: what :meth:`Chapter.map` needs, and the numbers behind it."""
@@ -193,7 +218,11 @@ class Kaart:
 
 def wijk_map(ds, indicator_id: str, areas: list[Gebied], *, niveau: str = "wijk", pool: int = POOL_YEARS,
              min_inhabitants: float = MIN_INHABITANTS, threshold: int = 5) -> Kaart | None:
-    """The map of one buurt indicator per wijk (or buurt, always pooled); None without numbers."""
+    """The map of one buurt indicator per wijk (or buurt, always pooled); None without numbers.
+
+    Raises :class:`NoMap` (one sentence for the page) when a year inside the pooled window has no
+    numbers: pooling around it would understate the counts.
+    """
     if niveau == "buurt":
         pool = max(pool, POOL_YEARS)
     ind = get_indicator(indicator_id)
@@ -205,14 +234,31 @@ def wijk_map(ds, indicator_id: str, areas: list[Gebied], *, niveau: str = "wijk"
     if last is None or last - pool + 1 < int(counts["jaar"].min()):
         return None
     counts = counts[(counts["jaar"] > last - pool) & (counts["jaar"] <= last)]
-    for area in areas:  # a wijk the Kerncijfers do not name keeps the boundary's name
-        names.setdefault(area.code, area.naam)
-    table = area_rates(counts, inhabitants, gemeente_code=ds.gemeente, gemeente_naam=ds.gemeente_naam,
-                       names=names, min_years=pool, min_inhabitants=min_inhabitants,
-                       sensitive=bool(getattr(ind, "sensitive", False)), threshold=threshold)
     subject, noun = SUBJECTS.get(indicator_id, (ind.label.lower(), "gevallen"))
     plural = LEVEL_PLURAL[niveau]
     period = f"{last - pool + 1}–{last}"
+    with_numbers = {int(y) for y in counts.loc[counts["aantal"].notna(), "jaar"]}
+    missing_years = [y for y in range(last - pool + 1, last + 1) if y not in with_numbers]
+
+    def no_map(years) -> NoMap:
+        return NoMap(f"Er is geen kaart van de {subject} per {niveau}: de politiecijfers per {niveau} over "
+                     f"{_year_list(years)} ontbreken, en de kaart neemt {pool} opeenvolgende jaren ({period}) samen.")
+
+    if missing_years:
+        raise no_map(missing_years)
+    for area in areas:  # a wijk the Kerncijfers do not name keeps the boundary's name
+        names.setdefault(area.code, area.naam)
+    try:
+        table = area_rates(counts, inhabitants, gemeente_code=ds.gemeente, gemeente_naam=ds.gemeente_naam,
+                           names=names, min_years=pool, min_inhabitants=min_inhabitants,
+                           sensitive=bool(getattr(ind, "sensitive", False)), threshold=threshold,
+                           total_name=f"Som van de {plural}")
+    except ValueError as error:  # pool_years: fewer distinct years than the window
+        present = {int(y) for y in counts["jaar"].dropna()}
+        gaps = [y for y in range(last - pool + 1, last + 1) if y not in present]
+        if not gaps:
+            raise
+        raise no_map(gaps) from error
     year = boundary_year(ds, areas)
     if year is None:  # no attribution without the year of the boundaries
         return None
@@ -220,16 +266,28 @@ def wijk_map(ds, indicator_id: str, areas: list[Gebied], *, niveau: str = "wijk"
     missing_shape, no_numbers = check_codes(areas, table.loc[table["rol"] != TOTAL_ROW, "regio_code"])
     if missing_shape:
         notes.append(f"{len(missing_shape)} {plural} met cijfers hebben geen grens op de kaart; ze tellen wel mee "
-                     "voor de gemeente.")
+                     f"voor de som van de {plural}.")
     if no_numbers:
         notes.append(f"{len(no_numbers)} {plural} op de kaart hebben geen cijfers (wit).")
     drawn = [a for a in areas if a.code in set(table["regio_code"]) or a.code in no_numbers]
     total = table[table["rol"] == TOTAL_ROW].iloc[0]
+    unknown = table[(table["rol"] != TOTAL_ROW) & (table["vergelijking"] == UNKNOWN)]
+    if len(unknown):
+        listed = list(unknown["regio_naam"].astype(str))
+        names_text = f" ({', '.join(listed)})" if len(listed) <= 8 else ""
+        one = len(unknown) == 1
+        notes.insert(0, f"{len(unknown)} {niveau if one else plural}{names_text} {'heeft' if one else 'hebben'} een "
+                        f"onbekend aantal of onbekende inwoners: {'die is' if one else 'die zijn'} niet vergeleken en "
+                        f"niet meegeteld in de som van de {plural} (gearceerd of wit, 'onbekend' in de CSV).")
     title = f"{subject.capitalize()} per {niveau}, {period}"
     caption = (f"{subject.capitalize()} per 1.000 inwoners per jaar per {niveau} in {ds.gemeente_naam}, {period} "
-               f"samengenomen ({pool} jaar), vergeleken met de gemeente ({format_nl(total['per_1000'], 1)} per 1.000 "
-               f"per jaar) met een exacte Poissontoets, gecorrigeerd (Holm) over de {plural} van deze kaart. Gearceerd: "
-               "niet significant verschillend van de gemeente."
+               f"samengenomen ({pool} jaar). Elke {niveau} is vergeleken met de rest van de gemeente (de andere "
+               f"{plural} samen; {str(total['regio_naam']).lower()}: {format_nl(total['per_1000'], 1)} per 1.000 per "
+               f"jaar) met een exacte toets, dezelfde als in de tabel van de kernen, gecorrigeerd (Holm) over de "
+               f"{plural} van deze kaart. Gearceerd: niet significant verschillend van de rest van de gemeente, of "
+               f"onbekend. De 95%-intervallen in de CSV en bij de {plural} zijn niet gecorrigeerd voor het aantal "
+               f"{plural}; de CSV geeft de p-waarde en de gecorrigeerde p-waarde (significant: gecorrigeerd hoogstens "
+               "0,05)."
                + (f" Grijs: minder dan {format_nl(min_inhabitants, 0)} inwoners, geen cijfer."
                   if (table["vergelijking"] == TOO_FEW_INHABITANTS).any() else "")
                + "".join(" " + n for n in notes))
@@ -252,6 +310,31 @@ def wijk_map(ds, indicator_id: str, areas: list[Gebied], *, niveau: str = "wijk"
                  attribution=attribution(year), table=table, notes=notes)
 
 
+def drawn_region(ds, areas: list[Gebied]) -> tuple[str, str]:
+    """(what the drawn gemeenten are, legend label of the others), named from the areas actually drawn.
+
+    "de provincie Drenthe" or the basisteam when the areas are exactly its gemeenten; otherwise
+    "de provincie Drenthe (10 van de 12 gemeenten)"-style when some of the provincie's boundaries
+    are missing, "Nederland" for all gemeenten, and else "een uitsnede van N gemeenten".
+    """
+    drawn = {a.code for a in areas}
+    cfg = ds.config.vergelijking
+    for group, word in ((cfg.provincie, "de provincie "), (getattr(cfg, "regio", None), "")):
+        if group is None:
+            continue
+        members = set(ds.group_members(group)) | {ds.gemeente}
+        name = word + (group.naam[0].lower() + group.naam[1:] if group.naam.lower().startswith("basisteam")
+                       else group.naam)
+        if drawn == members:
+            return name, f"overige gemeenten van {name.removeprefix('de provincie ')}"
+        if word and drawn < members:
+            return (f"{name} ({len(drawn)} van de {len(members)} gemeenten)",
+                    f"overige gemeenten van {name.removeprefix('de provincie ')}")
+    if len(drawn) >= NL_GEMEENTEN:
+        return "Nederland", "overige gemeenten"
+    return f"een uitsnede van {len(drawn)} gemeenten", "overige gemeenten"
+
+
 def location_map(ds, gemeenten: list[Gebied]) -> Kaart | None:
     """The gemeente among the gemeenten of its provincie (all gemeenten drawn when it has none)."""
     own = [a for a in gemeenten if a.code == ds.gemeente]
@@ -260,7 +343,7 @@ def location_map(ds, gemeenten: list[Gebied]) -> Kaart | None:
     provincie = ds.config.vergelijking.provincie
     members = set(ds.group_members(provincie)) | {ds.gemeente} if provincie is not None else None
     areas = [a for a in gemeenten if members is None or a.code in members]
-    where = f"de provincie {provincie.naam}" if provincie is not None else "Nederland"
+    where, other = drawn_region(ds, areas)
     year = boundary_year(ds, areas)
     if year is None:
         return None
@@ -274,13 +357,15 @@ def location_map(ds, gemeenten: list[Gebied]) -> Kaart | None:
         data["regio_code"].map(lambda c: inwoners.get(c, math.nan)).astype(float)
     title = f"{ds.gemeente_naam} in {where}"
     alt = (f"Kaart van {where} met {len(areas)} gemeenten; {ds.gemeente_naam} is donkerblauw, de andere "
-           "gemeenten lichtblauw.")
+           "gemeenten lichtblauw.") if not where.startswith("een uitsnede") else (
+        f"Kaart van {len(areas)} gemeenten (de gemeenten waarvan de grenzen in de gegevens staan); "
+        f"{ds.gemeente_naam} is donkerblauw, de andere gemeenten lichtblauw.")
     caption = f"Ligging van {ds.gemeente_naam} in {where}."
 
     def draw(mark: str | None, description: str) -> str:
         return location_svg(areas, ds.gemeente, title=title, description=description, boundary_year=year,
                             labels={ds.gemeente: ds.gemeente_naam}, highlight_label=ds.gemeente_naam,
-                            other_label=f"overige gemeenten van {provincie.naam}" if provincie else "overige gemeenten",
+                            other_label=other,
                             mark=mark)
 
     return Kaart(name="ligging_kaart", draw=draw, caption=caption, alt=alt, data=data, source="CBS 03759ned",
@@ -301,14 +386,20 @@ def show_wijk_maps(ch, indicator_ids=None, niveau: str = "wijk", pool: int = POO
     if not areas:
         ch.missing(NO_MAP.format(plural=LEVEL_PLURAL[niveau]))
         return []
-    shown = []
+    shown, notes = [], []
     for indicator_id in indicator_ids or MAP_INDICATORS:
-        kaart = wijk_map(ch.data, indicator_id, areas, niveau=niveau, pool=pool, min_inhabitants=min_inhabitants,
-                         threshold=ch.config.onthulling_drempel)
+        try:
+            kaart = wijk_map(ch.data, indicator_id, areas, niveau=niveau, pool=pool,
+                             min_inhabitants=min_inhabitants, threshold=ch.config.onthulling_drempel)
+        except NoMap as reason:  # one sentence instead of this map, the others still drawn
+            if str(reason) not in notes:
+                notes.append(str(reason))
+                ch.missing(str(reason))
+            continue
         if kaart is not None:
             show(ch, kaart)
             shown.append(kaart)
-    if not shown:
+    if not shown and not notes:
         ch.missing(f"Er is geen kaart: de politietabellen hebben geen cijfers per {niveau} over "
                    f"{POOL_YEARS} jaar voor {ch.gemeente_naam}.")
     return shown
@@ -331,11 +422,13 @@ __all__ = [
     "SUPPRESSED",
     "TOO_FEW_INHABITANTS",
     "Kaart",
+    "NoMap",
     "area_rates",
     "boundaries",
     "boundary_sources",
     "boundary_year",
     "csv_table",
+    "drawn_region",
     "level_counts",
     "level_inhabitants",
     "location_map",

@@ -4,9 +4,13 @@ What a reader sees, and why:
 
 * **Classed colours** from a ColorBrewer sequential scheme (:mod:`.classes`), at most five
   classes with a Dutch legend ("minder dan 10", "10 tot 20", "40 of meer").
-* **Hatching** over an area whose rate is not significantly different from the gemeente (its
-  exact 95 % interval contains the gemeente rate): the colour is kept, the hatching says "could
-  be chance". Used for crude rates; smoothed (Empirical Bayes) rates are drawn without it.
+* **Hatching** over every coloured area that is *not* significantly higher or lower than the
+  rest of the gemeente ("vergelijking" other than "hoger"/"lager": not significant after the
+  correction of the map, or not tested, "onbekend"): the colour is kept, the hatching says "could
+  be chance". So an area is drawn without hatching only when the table calls it significant,
+  by the same rule as every page (``stats.smallarea``, ``signals.Judged``); nothing unknown
+  ever looks significant. Used for crude rates; smoothed (Empirical Bayes) rates are drawn
+  without it.
 * **Grey** for "te weinig inwoners" (no rate below the inhabitant threshold), **dots** for
   "afgeschermd" (a small count of a sensitive kind, see ``stats.smallarea``), **white** for
   "geen gegevens". Hidden counts never reach the SVG: only the reader-safe columns of the
@@ -39,7 +43,9 @@ WIDTH = 640
 LEGEND_WIDTH = 200
 PAD = 10
 NO_DATA = "geen gegevens"
-NOT_SIGNIFICANT = "niet significant verschillend van de gemeente"
+REST = "de rest van de gemeente"  # what each area is compared with (as in the Kernen table)
+NOT_SIGNIFICANT = f"niet significant verschillend van {REST}, of onbekend"
+SIGNIFICANT = ("hoger", "lager")
 COLOURS = {TOO_FEW_INHABITANTS: "#bdbdbd", NO_DATA: "#ffffff", SUPPRESSED: "#ffffff"}
 LEGEND_TEXT = {TOO_FEW_INHABITANTS: "te weinig inwoners", SUPPRESSED: "afgeschermd (kleine aantallen)",
                NO_DATA: NO_DATA}
@@ -62,10 +68,10 @@ class MapValue:
 
 def map_values(table, value: str = "per_1000", hatch: bool | None = None,
                unit: str = "per 1.000 inwoners per jaar", decimals: int = 1) -> dict[str, MapValue]:
-    """Map values from a ``stats.smallarea.small_area_table`` (its gemeente row is skipped).
+    """Map values from a ``stats.smallarea.small_area_table`` (its total row is skipped).
 
-    ``value`` is "per_1000" (crude rate; hatched where "gelijk") or "per_1000_eb" (smoothed; not
-    hatched). Hover texts use only ``aantal_weergave``, the rates and the flag, never a hidden count.
+    ``value`` is "per_1000" (crude rate; hatched wherever the flag is not "hoger" or "lager",
+    unknown included) or "per_1000_eb" (smoothed; not hatched). Hover texts use only ``aantal_weergave``, the rates and the flag, never a hidden count.
     """
     hatch = (value == "per_1000") if hatch is None else hatch
     out: dict[str, MapValue] = {}
@@ -82,7 +88,7 @@ def map_values(table, value: str = "per_1000", hatch: bool | None = None,
         elif number is None or not math.isfinite(number):
             reason, number = NO_DATA, math.nan
         out[row["regio_code"]] = MapValue(
-            code=row["regio_code"], value=float(number), hatched=hatch and flag == "gelijk" and not reason,
+            code=row["regio_code"], value=float(number), hatched=hatch and flag not in SIGNIFICANT,
             no_value=reason, tooltip=_tooltip(row, value, unit, decimals, reason))
     return out
 
@@ -99,8 +105,9 @@ def _tooltip(row, value, unit, decimals, reason) -> str:
     if value == "per_1000_eb":
         text_ += f"; gestabiliseerd {format_nl(row['per_1000_eb'], decimals)}"
     flag = row["vergelijking"]
-    verdict = {"hoger": "significant hoger dan de gemeente", "lager": "significant lager dan de gemeente",
-               "gelijk": NOT_SIGNIFICANT}.get(flag, "")
+    verdict = {"hoger": f"significant hoger dan {REST}", "lager": f"significant lager dan {REST}",
+               "gelijk": f"niet significant verschillend van {REST}",
+               "onbekend": "niet vergeleken (onbekend)"}.get(flag, "")
     return f"{text_}; {verdict}" if verdict else text_
 
 
@@ -108,7 +115,9 @@ def describe_map(table, *, subject: str, area_plural: str, gemeente: str, period
                  value: str = "per_1000", area_singular: str | None = None) -> str:
     """Alt text for a small-area map: what it shows and what stands out, in plain Dutch.
 
-    Counts areas per flag and names those significantly higher (up to eight); never a count.
+    Counts areas per flag and names those significantly higher (up to eight) and those left out
+    as unknown (up to eight); never a count. The benchmark is named as the table's total row names
+    it ("Som van de wijken"), the comparison as the table makes it (against the rest).
     ``area_singular`` ("wijk") makes "1 wijk ligt" of "1 wijken liggen".
     """
     singular = area_singular or area_plural
@@ -121,19 +130,25 @@ def describe_map(table, *, subject: str, area_plural: str, gemeente: str, period
     shown = "gestabiliseerd (Empirical Bayes) " if value == "per_1000_eb" else ""
     when = f" in {period}" if period else ""
     parts = [f"Kaart van de {len(areas)} {area_plural} van {gemeente}: {shown}{subject} per 1.000 inwoners "
-             f"per jaar{when}. Gemeente: {format_nl(total['per_1000'], 1)} per 1.000."]
+             f"per jaar{when}. {total['regio_naam']}: {format_nl(total['per_1000'], 1)} per 1.000."]
     flags = areas["vergelijking"].value_counts()
     higher = areas.loc[areas["vergelijking"] == "hoger", "regio_naam"].tolist()
     if flags.get("hoger", 0) or flags.get("lager", 0):
-        sentence = (f"{n(flags.get('hoger', 0), 'liggen', 'ligt')} significant hoger dan de gemeente, "
+        sentence = (f"{n(flags.get('hoger', 0), 'liggen', 'ligt')} significant hoger dan {REST}, "
                     f"{flags.get('lager', 0)} significant lager")
         if 0 < len(higher) <= 8:
             sentence += f" (hoger: {', '.join(higher)})"
         parts.append(sentence + ".")
     else:
-        parts.append(f"Geen van de {area_plural} verschilt significant van de gemeente.")
+        parts.append(f"Geen van de {area_plural} verschilt significant van {REST}.")
     if flags.get("gelijk", 0) and value == "per_1000":
         parts.append(f"{n(flags['gelijk'], 'verschillen', 'verschilt')} niet significant (gearceerd).")
+    unknown = areas[areas["vergelijking"] == "onbekend"]
+    if len(unknown):
+        names = unknown["regio_naam"].astype(str).tolist()
+        listed = f" ({', '.join(names)})" if len(names) <= 8 else ""
+        parts.append(f"{n(len(unknown), 'hebben', 'heeft')} een onbekend aantal of onbekende inwoners{listed}: "
+                     "niet vergeleken en niet meegeteld in de som (gearceerd of wit).")
     for flag, verbs, words in ((TOO_FEW_INHABITANTS, ("hebben", "heeft"), "te weinig inwoners voor een cijfer (grijs)"),
                                (SUPPRESSED, ("zijn", "is"), "afgeschermd vanwege kleine aantallen")):
         if flags.get(flag, 0):

@@ -8,14 +8,26 @@ shows a rate that rests on a handful of people or a count that partner data must
    summed and so are the yearly populations (person-years), so the rate is per 1.000 inhabitants
    *per year* (:func:`pool_years`; the same rule as :func:`.rates.pooled_rate`). A year that is
    unknown for an area makes its pooled count unknown, never smaller.
-2. **Exact intervals and a flag per area.** Each area's rate gets the exact Poisson (Garwood)
-   interval and is compared with the gemeente rate by :func:`.compare.compare_with_benchmark`:
-   "hoger" or "lager" when the whole interval lies above or below the gemeente rate (central
-   two-sided exact Poisson p < 1 - conf), otherwise "gelijk" (not significantly different). The
-   gemeente rate is taken as fixed: the area is part of the gemeente, which pulls the comparison
-   slightly towards "gelijk" (conservative); for a buurt of a few hundred inhabitants in a
-   gemeente of 20.000 the effect is negligible. ``correction="holm"`` or ``"bh"`` adjusts the
-   p-values of one map together (:func:`.signals.adjust_p`) before they are read.
+2. **Exact intervals and a flag per area, by the report's one standard of evidence.** Each area's
+   rate gets the exact Poisson (Garwood) interval. It is compared with the *rest* of the areas
+   (their sum minus the area itself) by :func:`.compare.compare_with_region`: the exact
+   conditional test of two Poisson rates, the same test as the Kernen table
+   (``chapters.kernen``) and the region comparisons of every other page. The area is part of the
+   sum of the areas, so comparing it with that sum as a fixed rate would compare it partly with
+   itself; against the rest the two groups are independent, and the rest's own Poisson variation
+   counts. The p-values of one map are a family of their own (``correction="holm"`` or ``"bh"``,
+   :func:`.signals.adjust_p`); the table publishes both ``p_waarde`` (uncorrected) and
+   ``p_waarde_gecorrigeerd``. An area is "hoger" or "lager" exactly when
+   :class:`.signals.Judged` says so: the uncorrected test is significant (p < 1 - conf) *and* the
+   corrected p-value is at most 1 - conf (``<=``, as ``signals.SIGNAL`` everywhere). Otherwise
+   "gelijk" (not significantly different) or "onbekend" (not tested). The intervals shown are
+   the areas' own 95 % intervals, *not* corrected for the number of areas.
+
+   **The benchmark is the sum of the areas with a known count and population.** An area whose
+   count or population is unknown (e.g. a code the politie table and the Kerncijfers spell
+   differently) is "onbekend" and left out of the sum; it never makes the others unknown. The
+   total row (``rol`` = "Totaal") is that sum, named for what it is ("Som van de wijken"), not
+   the gemeente's own figure; ``df.attrs["onbekend"]`` counts the areas left out.
 3. **Empirical Bayes shrinkage toward the gemeente rate** (:func:`eb_shrinkage`). The Poisson-
    gamma model: area counts O_i ~ Poisson(theta_i n_i), theta_i ~ Gamma with mean m and variance
    s2. The posterior mean is ``m + C_i (r_i - m)`` with ``C_i = s2 / (s2 + m / n_i)``: a small
@@ -24,16 +36,18 @@ shows a rate that rests on a handful of people or a count that partner data must
    (nbar the mean population), set to 0 when negative (no variation beyond chance: every area gets
    the gemeente rate). Source: Marshall RJ (1991) "Mapping disease and mortality rates using
    empirical Bayes estimators", Applied Statistics 40(2):283-294; the same estimator as spdep's
-   ``EBest`` and PySAL esda's ``Empirical_Bayes``. Here m is the gemeente rate (all areas,
-   also those without a rate of their own), so the estimates shrink toward the gemeente, and the
+   ``EBest`` and PySAL esda's ``Empirical_Bayes``. Here m is the rate of the sum of the areas
+   (also those without a rate of their own), so the estimates shrink toward it, and the
    areas below the inhabitant threshold are left out of s2.
 
 Small cells: an area with fewer than ``min_inhabitants`` (mean yearly) inhabitants gets no rate,
 interval, flag or smoothed rate ("te weinig inwoners"); its count still counts toward the
-gemeente. For sensitive kinds (partner data, zeden, huiselijk geweld) counts below the disclosure
+sum of the areas. For sensitive kinds (partner data, zeden, huiselijk geweld) counts below the disclosure
 threshold are hidden with :func:`.disclosure.suppress_counts` (primary and secondary suppression,
 the gemeente total included as a published total), and every number derived from a hidden count
-(rate, interval, p-value, smoothed rate, flag) is hidden with it.
+(rate, interval, p-values, smoothed rate, flag) is hidden with it. There the count of an area
+outside the sum (unknown population) is shown as unknown too: a count the published total does
+not contain could otherwise upset the secondary suppression.
 """
 
 from __future__ import annotations
@@ -44,9 +58,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._common import as_float, check_conf
-from .compare import compare_with_benchmark
+from .compare import compare_with_region
 from .disclosure import suppress_counts
-from .signals import adjust_p
+from .signals import Judged, adjust_p
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -58,12 +72,15 @@ CORRECTIONS = ("none", "holm", "bh")
 TOO_FEW_INHABITANTS = "te weinig inwoners"
 SUPPRESSED = "afgeschermd"
 UNKNOWN = "onbekend"
-TOTAL_ROW = "Totaal"  # value of column ``rol`` in the gemeente row
+TOTAL_ROW = "Totaal"  # value of column ``rol`` in the total row (the sum of the areas)
+TOTAL_NAME = "Som van de gebieden"  # its ``regio_naam`` unless the caller names the areas ("Som van de wijken")
+KNOWN_ONLY = " met bekend aantal en inwoners"  # added to that name when some areas are left out
 
 # Columns of the table returned by :func:`small_area_table`, in order.
 COLUMNS = (
     "regio_code", "regio_naam", "rol", "periode", "jaren", "aantal", "aantal_weergave", "inwoners",
-    "persoonsjaren", "per_1000", "ondergrens", "bovengrens", "p_waarde", "vergelijking", "per_1000_eb",
+    "persoonsjaren", "per_1000", "ondergrens", "bovengrens", "p_waarde", "p_waarde_gecorrigeerd", "vergelijking",
+    "per_1000_eb",
     "afgeschermd",
 )
 
@@ -71,9 +88,9 @@ COLUMNS = (
 # --------------------------------------------------------------------------- pooling
 
 
-def pool_years(df: "pd.DataFrame", area_col: str = "regio_code", year_col: str = "jaar",
+def pool_years(df: pd.DataFrame, area_col: str = "regio_code", year_col: str = "jaar",
                count_col: str = "aantal", population_col: str = "inwoners",
-               min_years: int = MIN_YEARS, name_col: str = "regio_naam") -> "pd.DataFrame":
+               min_years: int = MIN_YEARS, name_col: str = "regio_naam") -> pd.DataFrame:
     """One row per area: counts and person-years summed over the years in ``df``.
 
     Every area must have a row for every year present; a missing row or a NaN count or
@@ -182,7 +199,7 @@ def eb_shrinkage(counts, populations, per: int = 1000, target_rate=None, fit: EB
 
 
 def small_area_table(
-    areas: "pd.DataFrame",
+    areas: pd.DataFrame,
     *,
     gemeente_code: str,
     gemeente_naam: str,
@@ -192,73 +209,98 @@ def small_area_table(
     sensitive: bool = False,
     threshold: int = 5,
     correction: str = "none",
-) -> "pd.DataFrame":
-    """The numbers behind a small-area map: one row per area plus the gemeente total.
+    total_name: str | None = None,
+) -> pd.DataFrame:
+    """The numbers behind a small-area map: one row per area plus the sum of the areas.
 
     ``areas`` has columns ``regio_code``, ``regio_naam``, ``aantal`` and either ``persoonsjaren``
     (pooled, e.g. from :func:`pool_years`, with ``jaren``/``periode``) or ``inwoners`` (one year).
-    The areas must together make up the gemeente: the last row (``rol`` = "Totaal") is their sum,
-    and the gemeente rate is that total over all person-years (unknown when any area's count or
-    population is unknown: a gap is never read as zero).
+    The last row (``rol`` = "Totaal", ``regio_code`` the gemeente's, ``regio_naam`` ``total_name``,
+    default "Som van de gebieden") sums the areas with a known count and population: the benchmark
+    of the map. Areas with an unknown count or population are "onbekend" and left out of it (the
+    name then says "met bekend aantal en inwoners"); a gap is never read as zero, and one unknown
+    area never makes the others unknown. ``gemeente_naam`` is kept in ``df.attrs``.
 
-    Columns (see ``COLUMNS``): ``per_1000`` with its exact interval ``ondergrens``/``bovengrens``,
-    ``p_waarde`` (central exact Poisson against the gemeente rate, adjusted by ``correction``),
-    ``vergelijking`` ("hoger", "lager", "gelijk", "te weinig inwoners", "afgeschermd", "onbekend"),
-    ``per_1000_eb`` (Empirical Bayes toward the gemeente rate), ``aantal_weergave`` (the count as
-    a reader may see it: "<5" and "x" where hidden) and ``afgeschermd``. With ``sensitive`` the
+    Columns (see ``COLUMNS``): ``per_1000`` with its exact interval ``ondergrens``/``bovengrens``
+    (uncorrected), ``p_waarde`` (exact conditional test against the rest of the areas,
+    uncorrected), ``p_waarde_gecorrigeerd`` (adjusted by ``correction`` over the tested areas of
+    the map; equal to ``p_waarde`` with "none"), ``vergelijking`` ("hoger", "lager", "gelijk",
+    "te weinig inwoners", "afgeschermd", "onbekend"; see module notes for the rule),
+    ``per_1000_eb`` (Empirical Bayes toward the rate of the sum), ``aantal_weergave`` (the count
+    as a reader may see it: "<5" and "x" where hidden) and ``afgeschermd``. With ``sensitive`` the
     hidden counts and every number derived from them are NaN, and the EB variance and the p-value
     correction use the visible areas only (otherwise they would carry information about the
-    hidden ones). ``df.attrs`` holds the gemeente rate, the EB fit and the settings, for the
+    hidden ones). ``df.attrs`` holds the benchmark rate, the EB fit and the settings, for the
     caption and the methods section.
     """
     conf = check_conf(conf)
     if correction not in CORRECTIONS:
         raise ValueError(f"correction must be one of {CORRECTIONS}, got {correction!r}")
+    alpha = 1.0 - conf
     table = _base_rows(areas)
     count = table["aantal"].to_numpy(dtype=float)
     person_years = table["persoonsjaren"].to_numpy(dtype=float)
     inhabitants = person_years / table["jaren"].to_numpy(dtype=float)
-    total_count = np.nan if np.isnan(count).any() else float(count.sum())
-    total_py = np.nan if np.isnan(person_years).any() else float(person_years.sum())  # unknown stays unknown
-    gemeente_rate = total_count / total_py * per if total_py > 0 else np.nan  # NaN > 0 is False
+    known = ~np.isnan(count) & ~np.isnan(person_years)
+    n_unknown = int((~known).sum())
+    base_count = float(count[known].sum()) if known.any() else np.nan
+    base_py = float(person_years[known].sum()) if known.any() else np.nan
+    base_rate = base_count / base_py * per if base_py > 0 else np.nan  # NaN > 0 is False
+    name = (total_name or TOTAL_NAME) + (KNOWN_ONLY if n_unknown else "")
 
-    table = _with_total(table, gemeente_code, gemeente_naam, total_count, total_py, per, conf)
+    table = _with_total(table, gemeente_code, name, base_count, base_py, per, conf)
+    if sensitive:  # a count outside the published total is shown as unknown (see module notes)
+        table.loc[np.append(~known, False), "aantal"] = np.nan
+        count = np.where(known, count, np.nan)
     display, hidden = _disclosure(table, sensitive, threshold)
     area_hidden = hidden[:-1]
 
-    has_rate = ~np.isnan(count) & (inhabitants >= min_inhabitants) & ~area_hidden
-    benchmark = gemeente_rate if gemeente_rate > 0 else np.nan
-    result = compare_with_benchmark(np.where(has_rate, count, np.nan), np.where(has_rate, person_years, np.nan),
-                                    benchmark, per=per, conf=conf)
-    rate, lower, upper = (np.where(has_rate, np.atleast_1d(v), np.nan)
-                          for v in (result.rate, result.rate_lower, result.rate_upper))
-    p_value = _adjusted(np.atleast_1d(result.p_value), has_rate, correction)
-    direction = _direction(rate, lower, upper, p_value, gemeente_rate, has_rate, conf, correction)
-    direction = np.where(np.isnan(count) | (has_rate & np.isnan(benchmark)), UNKNOWN, direction)
-    direction = np.where(area_hidden, SUPPRESSED, direction)
-    smoothed, fit = eb_shrinkage(np.where(has_rate, count, np.nan), person_years, per, target_rate=gemeente_rate)
+    has_rate = known & (inhabitants >= min_inhabitants) & ~area_hidden
+    from .rates import rate as exact_rate
 
-    areas_part = table.index < len(count)  # every row but the gemeente total
+    own = exact_rate(np.where(has_rate, count, np.nan), np.where(has_rate & (person_years > 0), person_years, np.nan),
+                     per, conf, method="exact")
+    rate, lower, upper = (np.where(has_rate, np.atleast_1d(v).astype(float), np.nan)
+                          for v in (own.value, own.lower, own.upper))
+    # against the rest of the areas: only where there is a rest (one area cannot be all of them)
+    testable = has_rate & (person_years > 0) & np.isfinite(base_py) & (base_py - np.where(known, person_years, 0) > 0)
+    p_value = np.full(len(count), np.nan)
+    raw_direction = np.full(len(count), UNKNOWN, dtype=object)
+    if testable.any():
+        result = compare_with_region(count[testable], person_years[testable], base_count, base_py, per=per, conf=conf)
+        p_value[testable] = np.atleast_1d(result.p_value)
+        raw_direction[testable] = np.atleast_1d(result.direction)
+    p_adjusted = p_value if correction == "none" else adjust_p(p_value, correction)
+    direction = _direction(raw_direction, p_adjusted, alpha)
+    direction = np.where(known & ~has_rate, TOO_FEW_INHABITANTS, direction)
+    direction = np.where(area_hidden, SUPPRESSED, direction)
+    direction = np.where(~known, UNKNOWN, direction).astype(object)
+    smoothed, fit = eb_shrinkage(np.where(has_rate, count, np.nan), person_years, per, target_rate=base_rate)
+
+    areas_part = table.index < len(count)  # every row but the total
     table.loc[areas_part, "inwoners"] = inhabitants
     for column, values in (("per_1000", rate), ("ondergrens", lower), ("bovengrens", upper),
-                           ("p_waarde", p_value), ("per_1000_eb", smoothed)):
+                           ("p_waarde", p_value), ("p_waarde_gecorrigeerd", p_adjusted), ("per_1000_eb", smoothed)):
         table.loc[areas_part, column] = values
     table.loc[areas_part, "vergelijking"] = direction
     table["aantal_weergave"] = display
     table["afgeschermd"] = hidden
     # the count itself and all computed from it (area rows: above, through has_rate)
-    for column in ("aantal", "per_1000", "ondergrens", "bovengrens", "p_waarde", "per_1000_eb"):
+    for column in ("aantal", "per_1000", "ondergrens", "bovengrens", "p_waarde", "p_waarde_gecorrigeerd",
+                   "per_1000_eb"):
         table.loc[hidden, column] = np.nan
     table = table.loc[:, list(COLUMNS)].reset_index(drop=True)
     table.attrs.update(
-        gemeente_code=gemeente_code, per=per, conf=conf, gemeente_per_1000=gemeente_rate,
+        gemeente_code=gemeente_code, gemeente_naam=gemeente_naam, per=per, conf=conf,
+        gemeente_per_1000=base_rate, som_per_1000=base_rate, onbekend=n_unknown, totaal_naam=name,
+        toets="exact conditioneel tegen de rest van de gebieden (compare_with_region)",
         min_inwoners=min_inhabitants, gevoelig=sensitive, drempel=threshold, correctie=correction,
         eb_methode=fit.method, eb_gemiddelde=fit.mean, eb_variantie=fit.variance, eb_k=fit.k,
     )
     return table
 
 
-def _base_rows(areas: "pd.DataFrame") -> "pd.DataFrame":
+def _base_rows(areas: pd.DataFrame) -> pd.DataFrame:
     """Area rows with ``persoonsjaren``, ``jaren`` and ``periode`` filled in (one year if absent)."""
     missing = {"regio_code", "regio_naam", "aantal"} - set(areas.columns)
     if missing:
@@ -276,35 +318,32 @@ def _base_rows(areas: "pd.DataFrame") -> "pd.DataFrame":
         raise ValueError("a count cannot be negative")
     table["aantal"] = table["aantal"].astype(float)
     table["rol"] = "gebied"
-    for column in ("inwoners", "per_1000", "ondergrens", "bovengrens", "p_waarde", "per_1000_eb"):
+    for column in ("inwoners", "per_1000", "ondergrens", "bovengrens", "p_waarde", "p_waarde_gecorrigeerd",
+                   "per_1000_eb"):
         table[column] = np.nan
     table["vergelijking"] = ""
     return table
 
 
-def _adjusted(p_value: np.ndarray, tested: np.ndarray, correction: str) -> np.ndarray:
-    """p-values of the areas with a rate, adjusted together; NaN for the others."""
-    p = np.where(tested, p_value, np.nan)
-    return p if correction == "none" else adjust_p(p, correction)
+def _direction(raw_direction, p_adjusted, alpha):
+    """'hoger'/'lager'/'gelijk'/'onbekend' per area, decided as every page decides (``signals.Judged``).
 
-
-def _direction(rate, lower, upper, p_value, gemeente_rate, has_rate, conf, correction):
-    """'hoger'/'lager'/'gelijk' per area with a rate, else 'te weinig inwoners'.
-
-    Without correction the flag is read from the exact interval, as compare_with_benchmark does
-    (it agrees with the central p-value); with a correction from the adjusted p-value.
+    Significant only when the uncorrected test says "hoger"/"lager" and the corrected p-value is
+    at most ``alpha``; an untested area stays "onbekend".
     """
-    if correction == "none":
-        above, below = lower > gemeente_rate, upper < gemeente_rate
-    else:
-        significant = p_value < 1 - conf
-        above, below = significant & (rate > gemeente_rate), significant & (rate < gemeente_rate)
-    flag = np.where(above, "hoger", np.where(below, "lager", "gelijk"))
-    return np.where(has_rate, flag, TOO_FEW_INHABITANTS).astype(object)
+    from types import SimpleNamespace
+
+    out = []
+    for raw, p in zip(raw_direction, p_adjusted):
+        if raw not in ("hoger", "lager", "gelijk") or np.isnan(p):
+            out.append(UNKNOWN)
+        else:
+            out.append(Judged(SimpleNamespace(direction=raw), p, signal=alpha).direction)
+    return np.array(out, dtype=object)
 
 
 def _with_total(table, code, name, total_count, total_py, per, conf):
-    """Append the gemeente row: its count, rate and exact interval (no comparison with itself)."""
+    """Append the total row (the sum of the areas): its count, rate and exact interval."""
     import pandas as pd
 
     from .rates import rate
@@ -316,13 +355,13 @@ def _with_total(table, code, name, total_count, total_py, per, conf):
         "periode": table["periode"].iloc[0] if len(table) else "", "jaren": years,
         "aantal": total_count, "persoonsjaren": total_py, "inwoners": total_py / years,
         "per_1000": own.value, "ondergrens": own.lower, "bovengrens": own.upper,
-        "p_waarde": np.nan, "vergelijking": "", "per_1000_eb": own.value,
+        "p_waarde": np.nan, "p_waarde_gecorrigeerd": np.nan, "vergelijking": "", "per_1000_eb": own.value,
     }
     return pd.concat([table, pd.DataFrame([row])], ignore_index=True)
 
 
 def _disclosure(table, sensitive: bool, threshold: int):
-    """(display counts, hidden mask) for all rows; the gemeente row is the published total."""
+    """(display counts, hidden mask) for all rows; the total row is the published total."""
     from .formatting import format_count
 
     if not sensitive:
