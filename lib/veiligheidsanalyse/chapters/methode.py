@@ -68,9 +68,11 @@ METHODS = [
     ("Kaarten per wijk",
      "De kaarten in het hoofdstuk Kernen tonen per CBS-wijk het aantal per 1.000 inwoners per jaar over de laatste "
      "drie jaar samen: de aantallen van de drie jaren opgeteld, gedeeld door de inwoners maal drie (buurten worden "
-     "nooit per los jaar getoond). Elke wijk wordt met de gemeente vergeleken met een exacte Poissontoets; de "
-     "toetsen van één kaart zijn samen gecorrigeerd volgens Holm, een eigen familie zoals de kernen. Een wijk die "
-     "daarna niet significant van de gemeente verschilt, is gearceerd: haar kleur kan toeval zijn. Wijken met "
+     "nooit per los jaar getoond). Elke wijk wordt, net als in de tabel van de kernen, vergeleken met de rest van de "
+     "gemeente met een exacte Poissontoets; de toetsen van één kaart zijn samen gecorrigeerd volgens Holm, een eigen "
+     "familie zoals de kernen. Een wijk die daarna niet significant verschilt, of waarvan het aantal of de inwoners "
+     "onbekend zijn, is gearceerd: haar kleur kan toeval zijn. De CSV bij elke kaart geeft beide p-waarden "
+     "(ongecorrigeerd en gecorrigeerd), zodat het oordeel na te rekenen is. Wijken met "
      f"minder dan {MIN_INHABITANTS} inwoners krijgen geen cijfer (grijs, 'te weinig inwoners'), maar tellen mee voor "
      "de gemeente. De grenzen komen uit de wijk- en buurtkaart van CBS en Kadaster."),
     ("Afscherming van kleine aantallen",
