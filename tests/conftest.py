@@ -34,8 +34,9 @@ def work_dir(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("werkmap")
     os.environ[WORK_DIR_ENV] = str(path)
     # Boundaries (wijk- en buurtkaart) never from the internet in tests: a closed local port unless a
-    # test starts its own fake PDOK server (tests/test_boundaries_source.py).
-    os.environ.setdefault("VA_PDOK_URL", "http://127.0.0.1:9")
+    # test starts its own fake PDOK server (tests/test_boundaries_source.py). Forced, not a default: a
+    # VA_PDOK_URL exported by a developer must not send the tests to the real PDOK or a mirror.
+    os.environ["VA_PDOK_URL"] = "http://127.0.0.1:9"
     return path
 
 

@@ -394,3 +394,167 @@ def test_two_gemeenten_fetched_in_the_same_second_get_two_snapshots(tmp_path: Pa
     assert first.path != second.path and second.snapshot_id == first.snapshot_id + "-01"
     assert [s.path for s in list_snapshots(tmp_path, SOURCE_ID)] == [first.path, second.path]
     assert resolve_boundaries("cache", REQUEST, tmp_path, DEMO, now=NOW).snapshot.path == first.path
+
+
+# ------------------------------------------------------------------------------------ review of issue 20
+
+
+def test_repeated_unchanged_fetches_of_two_gemeenten_leave_one_snapshot_each(tmp_path: Path, pdok: FakePdokServer):
+    from veiligheidsanalyse.sources.boundaries import fetch_boundaries
+
+    other = BoundaryRequest(2024, ("GM1690",), ("GM1690", "GM1701"))
+    kept = {}
+    for day in (1, 2, 3):
+        when = datetime(2026, 12, day, 12, 0, tzinfo=timezone.utc)
+        for request in (REQUEST, other):
+            snap = fetch_boundaries(request, tmp_path, url=pdok.url, now=when)
+            assert kept.setdefault(request.gemeenten, snap.path) == snap.path  # the same copy every time
+    assert len(list_snapshots(tmp_path, SOURCE_ID)) == 2
+
+
+def test_a_changed_download_of_one_gemeente_gets_a_new_snapshot_of_that_gemeente_only(tmp_path: Path):
+    from veiligheidsanalyse.sources.boundaries import fetch_boundaries
+
+    features = demo_features(DEMO)
+    other = BoundaryRequest(2024, ("GM1690",), ("GM1690",))
+    with FakePdokServer(features) as server:
+        first = fetch_boundaries(REQUEST, tmp_path, url=server.url, now=NOW)
+        fetch_boundaries(other, tmp_path, url=server.url, now=NOW)
+        wijk = next(f for f in features["wijken"] if f["properties"].get("gemeentecode") == WESTERVELD)
+        wijk["properties"]["wijknaam"] = "Nieuwe naam"
+        second = fetch_boundaries(REQUEST, tmp_path, url=server.url, now=datetime(2026, 12, 2, tzinfo=timezone.utc))
+        fetch_boundaries(other, tmp_path, url=server.url, now=datetime(2026, 12, 2, tzinfo=timezone.utc))
+    assert second.path != first.path and len(list_snapshots(tmp_path, SOURCE_ID)) == 3
+
+
+def test_a_fresh_run_reuses_a_recent_copy_of_the_same_request_without_downloading(tmp_path: Path,
+                                                                                    pdok: FakePdokServer):
+    from veiligheidsanalyse.status import KIND_WORDS
+
+    good = fetch(tmp_path, pdok.url, reuse_recent=True).snapshot  # nothing cached yet: downloaded
+    assert len(pdok.requests) > 0
+    pdok.requests.clear()
+    later = datetime(2026, 12, 20, tzinfo=timezone.utc)
+    reused = resolve_boundaries("fresh", REQUEST, tmp_path, DEMO, url=pdok.url, now=later, max_age_days=31,
+                                reuse_recent=True)
+    assert pdok.requests == []
+    assert reused.origin == "cached" and reused.snapshot.path == good.path
+    assert not reused.stale and reused.reason is None  # no 'niet actueel' banner for a recent copy
+    assert KIND_WORDS[reused.kind] == "eerder opgehaald" and reused.retrieved_at == NOW
+    assert "eerder opgehaald op 1 december 2026" in reused.message
+    assert [a.origin for a in reused.alternatives] == ["demo"]
+    # older than the policy allows: downloaded again (unchanged: the same snapshot, now fresh)
+    old = resolve_boundaries("fresh", REQUEST, tmp_path, DEMO, url=pdok.url, now=datetime(2027, 2, 1, tzinfo=timezone.utc),
+                             max_age_days=31, reuse_recent=True)
+    assert old.origin == "fresh" and len(pdok.requests) > 0
+    # a copy that lacks outlines of the surroundings is not enough
+    pdok.requests.clear()
+    wider = BoundaryRequest(2024, (WESTERVELD,), ("GM1701", "GM1690", "GM0119", "GM1680"))
+    assert resolve_boundaries("fresh", wider, tmp_path, DEMO, url=pdok.url, now=later, reuse_recent=True).origin \
+        == "fresh"
+    assert pdok.requests
+
+
+def test_the_data_step_reuses_recent_boundaries(tmp_path: Path, monkeypatch):
+    import yaml
+    from veiligheidsanalyse.config import load_config
+    from veiligheidsanalyse.report.data_step import resolve_run_boundaries
+
+    data = yaml.safe_load((ROOT / "config" / "westerveld.yaml").read_text(encoding="utf-8"))
+    data["data"].update(cache=str(tmp_path / "cache"), demo=str(DEMO), max_leeftijd_dagen=30)
+    path = tmp_path / "westerveld.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    config = load_config(path)
+    request = REQUEST
+    with FakePdokServer(demo_features(DEMO)) as server:
+        monkeypatch.setenv("VA_PDOK_URL", server.url)
+        first = resolve_run_boundaries(config, ROOT, "fresh", request)
+        server.requests.clear()
+        second = resolve_run_boundaries(config, ROOT, "fresh", request)
+        assert server.requests == []
+    assert first.origin == "fresh" and second.origin == "cached" and second.snapshot.path == first.snapshot.path
+
+
+def test_the_store_code_covers_the_code_that_builds_the_store_boundaries():
+    from veiligheidsanalyse.report.incremental import store_code_files
+
+    files = set(store_code_files())
+    assert {"maps/boundaries.py", "maps/simplify.py", "sources/boundaries.py"} <= files
+    assert "report/data_step.py" in files and "chapters/kaarten.py" not in files
+
+
+def test_the_tests_never_reach_the_real_pdok():
+    import os
+
+    assert os.environ["VA_PDOK_URL"] == "http://127.0.0.1:9"  # forced by conftest, whatever was exported
+
+
+def test_the_boundary_source_id_and_store_file_are_defined_once():
+    from veiligheidsanalyse import data, status
+    from veiligheidsanalyse.sources import boundaries
+
+    assert data.BOUNDARY_SOURCE is boundaries.SOURCE_ID and data.BOUNDARIES_FILE is boundaries.STORE_FILE
+    assert status.MAP_SOURCES == {boundaries.SOURCE_ID}
+    for module in (data, status):
+        text = Path(module.__file__).read_text(encoding="utf-8")
+        assert '"wijkbuurtkaart"' not in text and '"grenzen.geojson"' not in text
+
+
+@pytest.mark.e2e
+def test_the_fetch_command_does_not_try_pdok_again_after_it_failed(tmp_path: Path, monkeypatch, capsys):
+    import yaml
+    from fake_odata import FakeOdataServer, demo_tables
+
+    from veiligheidsanalyse.report.fetch_command import fetch_command
+
+    data = yaml.safe_load((ROOT / "config" / "zuidwest-drenthe.yaml").read_text(encoding="utf-8"))
+    data["data"]["cache"] = str(tmp_path / "cache")
+    data["uitvoer"] = str(tmp_path / "outputs")
+    config = tmp_path / "zwd.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with FakeOdataServer(demo_tables(), page_size=2000) as odata, FakePdokServer(demo_features(DEMO)) as pdok:
+        monkeypatch.setenv("VA_PDOK_URL", pdok.url)
+        pdok.fail("wijken", "status")
+        fetch_command(config, endpoint=odata.endpoint(retries=1, timeout=(10, 60), total_timeout=120))
+        err = capsys.readouterr().err
+        asked = {p.split("gemeentecode=")[1].split("&")[0] for p in pdok.requests if "gemeentecode=" in p}
+    assert "GM0119 wijkbuurtkaart: MISLUKT — wijken van GM0119: de server gaf een foutmelding (HTTP 500)" in err
+    assert asked == {"GM0119"}  # the other gemeenten were not tried
+    for code in ("GM1731", "GM1701"):
+        assert f"{code} wijkbuurtkaart: MISLUKT — niet geprobeerd: PDOK faalde al (GM0119: " in err
+    assert list_snapshots(tmp_path / "cache", SOURCE_ID) == []
+
+
+def test_a_run_does_not_try_pdok_again_for_the_next_gemeente_after_it_failed(tmp_path: Path, monkeypatch):
+    import yaml
+    from veiligheidsanalyse.config import load_config
+    from veiligheidsanalyse.report.data_step import Network, resolve_run_boundaries
+
+    data = yaml.safe_load((ROOT / "config" / "westerveld.yaml").read_text(encoding="utf-8"))
+    data["data"].update(cache=str(tmp_path / "cache"), demo=str(DEMO))
+    path = tmp_path / "westerveld.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    config = load_config(path)
+    network = Network()
+    with FakePdokServer(demo_features(DEMO)) as server:
+        server.fail("wijken", "status")
+        monkeypatch.setenv("VA_PDOK_URL", server.url)
+        first = resolve_run_boundaries(config, ROOT, "fresh", REQUEST, network)
+        asked = len(server.requests)
+        other = BoundaryRequest(2024, ("GM1690",), ("GM1690",))
+        second = resolve_run_boundaries(config, ROOT, "fresh", other, network)
+        assert len(server.requests) == asked > 0  # the second gemeente asked nothing
+    assert first.origin == "demo" and "HTTP 500" in first.reason and network.pdok_failed is not None
+    assert second.origin == "demo" and "PDOK faalde eerder in deze run" in second.reason
+
+
+def test_recent_boundaries_reused_make_no_stale_badge():
+    from veiligheidsanalyse.status import DataStatus, SourceStatus
+
+    table = SourceStatus(id="47013NED", naam="Politie 47013NED", soort="actueel", datum="2026-12-01T12:00:00+00:00")
+    kaart = SourceStatus(id=SOURCE_ID, naam="Kadaster / CBS 2024, wijk- en buurtkaart", soort="opgeslagen",
+                         datum="2026-11-20T12:00:00+00:00")
+    status = DataStatus(sources={"47013NED": table, SOURCE_ID: kaart})
+    assert status.badge() == ("ok", "actueel, 1 bron eerder opgehaald") and not status.stale
+    failed = dataclasses.replace(kaart, reden="ophalen mislukt: de server was niet bereikbaar", verouderd=True)
+    assert DataStatus(sources={"47013NED": table, SOURCE_ID: failed}).badge()[0] == "stale"

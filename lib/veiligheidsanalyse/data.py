@@ -22,6 +22,8 @@ from . import observations as obs
 from . import peers
 from .config import RunConfig, RegionGroup
 from .indicators import Indicator, indicator as get_indicator
+from .sources.boundaries import SOURCE_ID as BOUNDARY_SOURCE
+from .sources.boundaries import STORE_FILE as BOUNDARIES_FILE
 
 STORE_FILE = "observations.parquet"
 STATUS_FILE = "status.json"
@@ -30,8 +32,8 @@ STATUS_FILE = "status.json"
 DERIVED_FILE = "vergelijking.json"
 # The boundaries of the run's wijken, buurten and surrounding gemeenten (RD New GeoJSON, simplified for
 # print), written by the data step from the wijk- en buurtkaart source; read by ``Dataset.boundaries``.
-BOUNDARIES_FILE = "grenzen.geojson"
-BOUNDARY_SOURCE = "wijkbuurtkaart"  # its source id in the data status (= sources.boundaries.SOURCE_ID)
+# BOUNDARIES_FILE and BOUNDARY_SOURCE (its source id in the data status) are defined once, in
+# sources.boundaries (STORE_FILE, SOURCE_ID), and imported above.
 LEVELS = ("gemeente", "wijk", "buurt")
 
 DENOMINATOR_INDICATOR = {"inwoners": "bevolking", "jongeren_12_17": "jongeren_12_17", "woningen": "woningen"}

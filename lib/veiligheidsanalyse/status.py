@@ -29,9 +29,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
+# light to import: no pandas, no .policy
+from .sources.boundaries import SOURCE_ID as _BOUNDARY_SOURCE
+
 KINDS = ("actueel", "opgeslagen", "demo", "voorbeeld", "partner", "ontbreekt")
 INVENTED = ("demo", "voorbeeld")  # kinds whose numbers are not real
-MAP_SOURCES = frozenset({"wijkbuurtkaart"})  # boundaries (sources.boundaries.SOURCE_ID), not numbers
+MAP_SOURCES = frozenset({_BOUNDARY_SOURCE})  # the boundaries of the maps: a source, but no numbers
 
 # How a kind is named for readers (badge, banners, captions, CSV column "gegevensstatus").
 KIND_WORDS = {
@@ -177,7 +180,10 @@ class DataStatus:
             extra.append(_n_sources(counts["demo"], "demo"))
         if counts["voorbeeld"]:
             extra.append(_n_sources(counts["voorbeeld"], "voorbeeld"))
-        kind = "demo" if counts["demo"] or counts["voorbeeld"] else ("stale" if counts["opgeslagen"] else "ok")
+        # boundaries reused because they are recent (no reason, not too old) are no sign of stale data
+        old = [s for s in statuses if s.soort == "opgeslagen"
+               and not (s.id in MAP_SOURCES and not s.reden and not s.verouderd)]
+        kind = "demo" if counts["demo"] or counts["voorbeeld"] else ("stale" if old else "ok")
         return kind, ", ".join([main] + extra)
 
     def banners(self, ids: Iterable[str] | None = None) -> list[dict]:

@@ -176,6 +176,7 @@ class Network:
     """What a run has learnt about the network: once offline, the run's other gemeenten ask no more."""
 
     offline: object | None = None  # the FetchError that showed the network down
+    pdok_failed: object | None = None  # the BoundaryFetchError of PDOK itself: not tried again in this run
 
 
 def resolve_tables(config: RunConfig, root: Path, policy: str, endpoint=None, network: Network | None = None):
@@ -223,12 +224,20 @@ def boundary_request_from(config: RunConfig, snapshots: dict):
 
 def resolve_run_boundaries(config: RunConfig, root: Path, policy: str, request, network: Network | None = None):
     """The wijk- en buurtkaart by the data policy, like an optional table (``sources.boundaries``):
-    a run never fails for want of maps. Once the run knows the network is down it does not try."""
+    a run never fails for want of maps. Once the run knows the network is down, or PDOK failed for an
+    earlier gemeente of the run, it does not try.
+    Under ``fresh`` a cached copy of the same request younger than ``data.max_leeftijd_dagen`` is used
+    without downloading ("eerder opgehaald", with its date)."""
     from ..sources.boundaries import resolve_boundaries
 
-    return resolve_boundaries(policy, request, resolve(root, config.data.cache), resolve(root, config.data.demo),
-                              max_age_days=config.data.max_leeftijd_dagen,
-                              offline=network.offline if network is not None else None)
+    offline = (network.offline or network.pdok_failed) if network is not None else None
+    failures: list = []
+    resolved = resolve_boundaries(policy, request, resolve(root, config.data.cache), resolve(root, config.data.demo),
+                                  max_age_days=config.data.max_leeftijd_dagen, offline=offline, reuse_recent=True,
+                                  failures=failures)
+    if network is not None and failures and network.pdok_failed is None:
+        network.pdok_failed = failures[0]
+    return resolved
 
 
 def _store_boundaries(work_dir: Path, boundaries, request) -> dict:

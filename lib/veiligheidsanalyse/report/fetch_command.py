@@ -64,14 +64,18 @@ def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
                 print(f"{code} {table_id}: {done}{where}", file=stream)
             for warning in outcome.warnings:
                 print(f"    LET OP: {warning}", file=out)
+    pdok_failed = None  # (gemeente, error) once PDOK failed: the next gemeenten are not tried
     for code in config.targets():
-        _fetch_boundaries(config.for_gemeente(code), cache, offline, stream)
+        pdok_failed = _fetch_boundaries(config.for_gemeente(code), cache, offline, pdok_failed, stream)
     return 3 if failed_required or schema_failed else 0
 
 
-def _fetch_boundaries(config, cache: Path, offline, stream) -> None:
+def _fetch_boundaries(config, cache: Path, offline, pdok_failed, stream):
     """The wijk- en buurtkaart of one gemeente into the cache. Optional, like the maps it serves:
-    a failure is said but never changes the exit status."""
+    a failure is said but never changes the exit status. ``pdok_failed``: (gemeente, error) of an
+    earlier failure of PDOK itself in this command (HTTP error, time-out, not reachable); then nothing
+    is tried (each request may wait a minute).
+    Returns ``pdok_failed``, set when PDOK failed now."""
     from ..sources.boundaries import SOURCE_ID, BoundaryFetchError, fetch_boundaries
     from ..sources.fetch import newest_usable
     from .data_step import boundary_request_from, national_requests
@@ -79,15 +83,21 @@ def _fetch_boundaries(config, cache: Path, offline, stream) -> None:
     code = config.gemeente
     if offline is not None:
         print(f"{code} {SOURCE_ID}: MISLUKT — niet geprobeerd: offline (zie {offline.table_id})", file=sys.stderr)
-        return
+        return pdok_failed
+    if pdok_failed is not None:
+        where, error = pdok_failed
+        print(f"{code} {SOURCE_ID}: MISLUKT — niet geprobeerd: PDOK faalde al ({where}: {error.reden})",
+              file=sys.stderr)
+        return pdok_failed
     national = {r.table_id: newest_usable(cache, r.table_id, r.key(), r.table) for r in national_requests(config)}
     request = boundary_request_from(config, {t: s for t, s in national.items() if s is not None})
     try:
         snap = fetch_boundaries(request, cache)
     except BoundaryFetchError as exc:
         print(f"{code} {SOURCE_ID}: MISLUKT — {exc.reden} ({exc})", file=sys.stderr)
-        return
+        return (code, exc) if exc.unreachable else pdok_failed
     print(f"{code} {SOURCE_ID}: opgehaald, snapshot {snap.snapshot_id} ({snap.path})", file=stream)
+    return pdok_failed
 
 
 def _fetch_each(config, cache: Path, endpoint):

@@ -43,8 +43,10 @@ ALWAYS_INCLUDED = ("report/export.py", "report/worker.py")  # code that makes th
 # The page shell is rendered anew for reused chapters too, so it is not part of a chapter's key.
 SHELL_ONLY = ("report/templates/page.html.j2", "report/style.css")
 # What the data step (store) is made with: its key includes these files, not the whole package.
+# The boundaries in the store are read, cut and simplified by maps/boundaries.py and maps/simplify.py
+# (called from sources/boundaries.py).
 STORE_CODE = ("normalise.py", "observations.py", "prepare.py", "data.py", "status.py", "indicators.py",
-              "indicators.yaml", "sources/", "report/data_step.py")
+              "indicators.yaml", "sources/", "report/data_step.py", "maps/boundaries.py", "maps/simplify.py")
 
 
 def sha256_file(path: Path) -> str | None:
@@ -88,10 +90,16 @@ def package_data_hash() -> str:
                     if (not rel.endswith(".py") or rel in ALWAYS_INCLUDED) and rel not in SHELL_ONLY])
 
 
+def store_code_files() -> tuple[str, ...]:
+    """The package files (relative paths) the store is built with: those of :data:`STORE_CODE`."""
+    return tuple(rel for rel, _h in _package_files()
+                 if any(rel == part or (part.endswith("/") and rel.startswith(part)) for part in STORE_CODE))
+
+
 def store_code_hash() -> str:
     """Hash of the code and data files the store is built with."""
-    return _digest([(rel, h) for rel, h in _package_files()
-                    if any(rel == part or (part.endswith("/") and rel.startswith(part)) for part in STORE_CODE)])
+    files = set(store_code_files())
+    return _digest([(rel, h) for rel, h in _package_files() if rel in files])
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,9 @@ features cannot be read as boundaries, never becomes a snapshot: the last good o
 What a run asks for (:class:`BoundaryRequest`): the wijken and buurten of its gemeente and the
 gemeente outlines around it (its provincie and basisteam, for a location map). The data policy is
 applied as for an optional table (:func:`resolve_boundaries`): a run never fails for want of maps.
+A run under ``fresh`` uses a cached copy of its request younger than ``data.max_leeftijd_dagen``
+without downloading ("eerder opgehaald"); a download the server sent unchanged keeps the newest
+snapshot of the same request (the snapshots of other gemeenten are not compared with it).
 
 The base URL is ``https://api.pdok.nl`` unless the environment variable ``VA_PDOK_URL`` names another
 (a mirror, a test server), like ``VA_ODATA_URL`` for the tables.
@@ -18,31 +21,33 @@ The base URL is ``https://api.pdok.nl`` unless the environment variable ``VA_PDO
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import io
 import json
 import os
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .policy import Alternative, ResolvedTable
+# Light to import (no .policy, .fetch or urllib.request at module level): ``status`` and ``data`` take
+# SOURCE_ID and STORE_FILE from here, and .policy imports ``status``.
 from .snapshots import (
     Snapshot,
     SnapshotError,
+    _gzip_json,
     list_snapshots,
-    new_snapshot_id,
     set_aside,
     snapshot_age_days,
     write_snapshot,
 )
 
+if TYPE_CHECKING:
+    from .policy import ResolvedTable
+
 SOURCE_ID = "wijkbuurtkaart"  # the folder in the cache and the source id in the data status
+STORE_FILE = "grenzen.geojson"  # in a run's store: the boundaries the chapters draw
 PDOK_URL_ENV = "VA_PDOK_URL"
 PDOK_URL = "https://api.pdok.nl"
 RD_NEW_URI = "http://www.opengis.net/def/crs/EPSG/0/28992"
@@ -59,9 +64,12 @@ HttpGet = Callable[[str, float], bytes]  # (url, timeout) -> body; raises Bounda
 class BoundaryFetchError(Exception):
     """Fetching the boundaries failed; ``reden`` is the Dutch reason for readers."""
 
-    def __init__(self, message: str, reden: str):
+    def __init__(self, message: str, reden: str, unreachable: bool = False):
         super().__init__(message)
         self.reden = reden
+        # the server itself failed (HTTP error, time-out, not reachable), not one gemeente's answer:
+        # a command that fetches several gemeenten does not try again
+        self.unreachable = unreachable
 
 
 @dataclass(frozen=True)
@@ -98,7 +106,7 @@ def fetch_boundaries(request: BoundaryRequest, cache_root: Path, *, url: str | N
     """Download what ``request`` asks for and return its snapshot (a new one, or the newest cached one
     when the server sent the same). Raises :class:`BoundaryFetchError` naming the part that failed;
     nothing is written then."""
-    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    now = _utc(now)
     base = base_url(url)
     get = http_get or _http_get
     features = []
@@ -134,7 +142,7 @@ def _page(get: HttpGet, url: str, what: str) -> dict:
     try:
         body = get(url, 60.0)
     except BoundaryFetchError as exc:
-        raise BoundaryFetchError(f"{what}: {exc}", f"{what}: {exc.reden}") from None
+        raise BoundaryFetchError(f"{what}: {exc}", f"{what}: {exc.reden}", exc.unreachable) from None
     try:
         page = json.loads(body)
     except ValueError:
@@ -183,62 +191,55 @@ def _check_readable(features: list[dict]) -> None:
 
 
 def _http_get(url: str, timeout: float) -> bytes:
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(url, headers={"Accept": "application/geo+json, application/json"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.read()
     except urllib.error.HTTPError as exc:
-        raise BoundaryFetchError(f"HTTP {exc.code} voor {url}", f"de server gaf een foutmelding (HTTP {exc.code})") \
-            from None
+        raise BoundaryFetchError(f"HTTP {exc.code} voor {url}", f"de server gaf een foutmelding (HTTP {exc.code})",
+                                 unreachable=True) from None
     except TimeoutError:
-        raise BoundaryFetchError(f"time-out voor {url}", "de server antwoordde niet op tijd") from None
+        raise BoundaryFetchError(f"time-out voor {url}", "de server antwoordde niet op tijd", unreachable=True) \
+            from None
     except (urllib.error.URLError, OSError) as exc:
-        raise BoundaryFetchError(f"{exc} ({url})", "de server was niet bereikbaar") from None
+        raise BoundaryFetchError(f"{exc} ({url})", "de server was niet bereikbaar", unreachable=True) from None
 
 
 def _store(cache_root: Path, request: BoundaryRequest, features: list[dict], base: str,
            now: datetime) -> Snapshot:
-    """A new snapshot, unless the newest one for the same request holds the same features."""
-    digest = hashlib.sha256(_gzip_bytes(features)).hexdigest()
+    """A new snapshot, unless the newest intact one for the same request holds the same features.
+    Snapshots of other requests (the other gemeenten of a config) are passed over, not compared."""
+    from .fetch import _free_snapshot_id
+
+    digest = hashlib.sha256(_gzip_json(features)).hexdigest()
     for snap in reversed(list_snapshots(cache_root, SOURCE_ID)):
         try:
-            same = (snap.provenance.get("request") == request.key()
-                    and snap.provenance.get("sha256", {}).get("data.json.gz") == digest)
-            if same:
-                snap.verify()
-                return snap  # unchanged on the server: keep the copy (and the store built on it)
+            if snap.provenance.get("request") != request.key():
+                continue  # another request: says nothing about whether this one changed
+            if snap.provenance.get("sha256", {}).get("data.json.gz") != digest:
+                break  # the newest copy of this request differs: a new snapshot
+            snap.verify()
+            return snap  # unchanged on the server: keep the copy (and the store built on it)
         except SnapshotError:
-            continue
-        break
+            continue  # damaged: an older intact copy of this request may still be the same
     levels = {niveau: sum(1 for f in features if f["properties"]["niveau"] == niveau) for niveau in COLLECTIONS}
     metadata = {"jaar": request.jaar, "crs": "EPSG:28992", "niveaus": levels}
     provenance = {"url": f"{base}/cbs/wijken-en-buurten-{request.jaar}/ogc/v1", "catalog": "PDOK",
                   "request": request.key(), "retrieved_at": now.isoformat(timespec="seconds"),
                   "jaar": request.jaar, "attributie": attribution(request.jaar), "demo": False}
     try:
+        # several gemeenten of one run may fetch within the same second: a free id
         return write_snapshot(cache_root, SOURCE_ID, features, metadata, provenance,
-                              snapshot_id=_free_snapshot_id(cache_root, now))
+                              snapshot_id=_free_snapshot_id(cache_root, SOURCE_ID, now))
     except (SnapshotError, OSError) as exc:  # a full disk, a read-only cache: the run goes on without it
         raise BoundaryFetchError(f"snapshot niet te schrijven: {exc}", "de kopie kon niet worden bewaard") from None
 
 
-def _free_snapshot_id(cache_root: Path, now: datetime) -> str:
-    """A new snapshot id for ``now``: several gemeenten of one run may fetch within the same second."""
-    base = new_snapshot_id(now)
-    candidate, n = base, 0
-    while (Path(cache_root) / SOURCE_ID / candidate).exists():
-        n += 1
-        candidate = f"{base}-{n:02d}"
-    return candidate
-
-
-def _gzip_bytes(obj) -> bytes:
-    """The bytes ``write_snapshot`` writes for these rows (deterministic gzip), to compare hashes."""
-    raw = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    buf = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
-        gz.write(raw)
-    return buf.getvalue()
+def _utc(now: datetime | None) -> datetime:
+    return (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
 
 
 # ------------------------------------------------------------------------------------ data policy
@@ -246,13 +247,34 @@ def _gzip_bytes(obj) -> bytes:
 
 def resolve_boundaries(policy: str, request: BoundaryRequest, cache_root: Path, demo_root: Path, *,
                        url: str | None = None, max_age_days: float = 31, now: datetime | None = None,
-                       offline: object | None = None, http_get: HttpGet | None = None) -> ResolvedTable:
+                       offline: object | None = None, http_get: HttpGet | None = None,
+                       reuse_recent: bool = False, failures: list | None = None) -> ResolvedTable:
     """The boundaries snapshot a run uses under ``policy``, as for an optional table: ``fresh`` falls
     back to the newest good cached copy, then to the demo copy, each with its reason; ``require-fresh``
     never falls back (missing instead; never an error); ``cache`` takes the newest cached copy, else
-    demo; ``demo`` the demo copy. ``offline``: the run already knows the network is down."""
-    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    demo; ``demo`` the demo copy. ``offline``: the run already knows the network is down.
+
+    ``reuse_recent`` (a run's ``fresh``): a cached copy of the whole request no older than
+    ``max_age_days`` is used without downloading (origin "cached", "eerder opgehaald" with its date,
+    never stale): the wijk- en buurtkaart of a year hardly changes, and downloading it takes a dozen
+    requests per gemeente.
+
+    ``failures``: a list that gets the :class:`BoundaryFetchError` when PDOK itself failed (HTTP
+    error, time-out, not reachable), so that a run of several gemeenten does not try again."""
+    now = _utc(now)
     cache_root, demo_root = Path(cache_root), Path(demo_root)
+    if policy == "fresh" and reuse_recent:
+        cached = _cached(cache_root, request, now, max_age_days, None)
+        recent = next((c for c in cached if not c[3] and _covers_surroundings(c[1], request)), None)
+        if recent is not None:
+            from ..status import date_nl
+
+            day = retrieved_at(recent[1])
+            when = f"op {date_nl(day.isoformat())} " if day is not None else ""
+            message = (f"eerder opgehaald {when}(minder dan {max_age_days:g} dagen geleden): "
+                       "niet opnieuw gedownload")
+            rest = [c for c in cached if c is not recent]
+            return _first([recent] + rest + _demo(demo_root, None), now, message=message)
     if policy == "demo":
         return _first(_demo(demo_root, None), now)
     if policy == "cache":
@@ -261,10 +283,15 @@ def resolve_boundaries(policy: str, request: BoundaryRequest, cache_root: Path, 
         why = "; ".join(damaged) or "er is geen eerder opgehaalde kopie"
         return _first(cached + _demo(demo_root, why), now, missing=why)
     try:
+        if isinstance(offline, BoundaryFetchError):  # PDOK failed earlier in this run
+            raise BoundaryFetchError(f"niet geprobeerd: {offline}",
+                                     f"niet geprobeerd, PDOK faalde eerder in deze run ({offline.reden})")
         if offline is not None:
             raise BoundaryFetchError(f"niet geprobeerd: {offline}", "de server was niet bereikbaar")
         snapshot = fetch_boundaries(request, cache_root, url=url, now=now, http_get=http_get)
     except BoundaryFetchError as exc:
+        if failures is not None and exc.unreachable:
+            failures.append(exc)
         reason = f"ophalen mislukt: {exc.reden}"
         if policy == "require-fresh":
             return _missing(str(exc), reason)
@@ -273,6 +300,8 @@ def resolve_boundaries(policy: str, request: BoundaryRequest, cache_root: Path, 
         no_copy = "; ".join(damaged) or "er is geen eerder opgehaalde kopie"
         return _first(cached + _demo(demo_root, f"{reason}, en {no_copy}"), now, message=str(exc),
                       missing=f"{exc}; geen eerder opgehaalde kopie", missing_reason=reason)
+    from .policy import Alternative, ResolvedTable
+
     later = []
     if policy == "fresh":
         later = _cached(cache_root, request, now, max_age_days, None, skip=snapshot) + _demo(demo_root, None)
@@ -305,8 +334,17 @@ def _cached(cache_root: Path, request: BoundaryRequest, now: datetime, max_age_d
         if too_old and not fallback:
             why = "; ".join(filter(None, [reason, f"ouder dan {max_age_days:g} dagen"]))
         entry = ("cached", snap, why, fallback or too_old)
-        (full if set(want["omgeving"]) <= set(have.get("omgeving", ())) else partial).append(entry)
+        (full if _covers_surroundings(snap, request) else partial).append(entry)
     return full + partial
+
+
+def _covers_surroundings(snap: Snapshot, request: BoundaryRequest) -> bool:
+    """Does the snapshot hold every gemeente outline around the request (its provenance says so)?"""
+    try:
+        have = snap.provenance.get("request") or {}
+    except SnapshotError:
+        return False
+    return set(request.key()["omgeving"]) <= set(have.get("omgeving", ()))
 
 
 def _demo(demo_root: Path, reason: str | None) -> list:
@@ -330,21 +368,23 @@ def _first(candidates: list, now: datetime, *, missing: str | None = None, missi
     if origin == "cached" and stale and message is None:
         age = snapshot_age_days(snap, now)
         detail = "kopie is een onbekend aantal dagen oud" if age is None else f"kopie is {age:.0f} dagen oud"
+    from .policy import Alternative, ResolvedTable
+
     return ResolvedTable(SOURCE_ID, origin, snap, retrieved_at(snap), False, stale, detail, reason,
                          tuple(Alternative(o, s) for o, s, _r, _st in rest))
 
 
 def _missing(message: str, reason: str | None = None) -> ResolvedTable:
+    from .policy import ResolvedTable
+
     return ResolvedTable(SOURCE_ID, "missing", None, None, False, False, message, reason or "geen gegevens")
 
 
 def retrieved_at(snap: Snapshot) -> datetime | None:
-    try:
-        value = snap.provenance.get("retrieved_at")
-        when = datetime.fromisoformat(value) if value else None
-    except (SnapshotError, ValueError):
-        return None
-    return when.replace(tzinfo=timezone.utc) if when is not None and when.tzinfo is None else when
+    """When the snapshot was fetched (UTC), as for a table; None when its provenance cannot say."""
+    from .policy import _retrieved_at
+
+    return _retrieved_at(snap)
 
 
 def snapshot_year(snap: Snapshot) -> int | None:
@@ -355,7 +395,6 @@ def snapshot_year(snap: Snapshot) -> int | None:
 
 # ------------------------------------------------------------------------------------ into the store
 
-STORE_FILE = "grenzen.geojson"  # in a run's store: the boundaries the chapters draw
 PRINT_WIDTH_PX = 1000  # simplified so that nothing is lost at this drawing width (half a pixel)
 
 
