@@ -11,6 +11,7 @@ import pytest
 from veiligheidsanalyse import analysis
 from veiligheidsanalyse.chapters import family, methode, synthese
 from veiligheidsanalyse.data import Dataset
+from veiligheidsanalyse.sources.boundaries import SOURCE_ID as BOUNDARY_SOURCE
 
 
 def with_config(ds: Dataset, **changes) -> Dataset:
@@ -102,8 +103,12 @@ def test_methode_lists_sources_and_indicators(demo_dataset):
     assert {"Geregistreerde misdrijven, totaal", "Halt-verwijzingen"} <= set(cards["Indicator"])
     assert cards["Definitie"].str.len().min() > 10
     account = methode.data_account(demo_dataset)
-    tables = set(demo_dataset.status.snapshots)
-    assert all(account["Bron"].str.contains(t).any() for t in tables)
+    # every table by its id; the map boundaries (not a table) by their name
+    sources = demo_dataset.status.sources
+    names = {sources[t].naam if t == BOUNDARY_SOURCE else t for t in demo_dataset.status.snapshots}
+    assert BOUNDARY_SOURCE in demo_dataset.status.snapshots
+    assert all(account["Bron"].str.contains(name, regex=False).any() for name in names), names
+    assert "wijk- en buurtkaart" in account.loc[account["Bron"] == sources[BOUNDARY_SOURCE].naam, "Omschrijving"].iloc[0]
     open_data = account[account["Bron"].str.startswith(("CBS", "Politie")) & (account["Status"] != "ontbreekt")]
     assert account.loc[account["Status"] == "ontbreekt", "Bron"].str.contains("47022NED").all()  # not in the demo
     assert (open_data["Status"] == "demodata (DEMO)").all() and (open_data["Jaren met gegevens"] != "geen").all()

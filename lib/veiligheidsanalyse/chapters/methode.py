@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..data import Dataset
 from ..indicators import catalogue
+from ..sources.boundaries import SOURCE_ID as BOUNDARY_SOURCE
 from ..sources.partner_kinds import READER_NAMES
 from ..sources.tables import TABLES
 from ..stats.formatting import format_nl
@@ -143,7 +144,7 @@ def data_account(ds: Dataset, inputs=None) -> pd.DataFrame:
         if s.verouderd and s.soort == "partner":
             status += ", verouderd"
         rows.append({"Bron": s.naam,
-                     "Omschrijving": spec.description if spec else "partnerbestand",
+                     "Omschrijving": spec.description if spec else _description_without_table(source_id),
                      "Status": status,
                      "Datum": date_nl(s.datum) if s.datum else "",
                      "Jaren met gegevens": s.periode or ("geen" if spec else ""),
@@ -153,6 +154,13 @@ def data_account(ds: Dataset, inputs=None) -> pd.DataFrame:
         if row is not None:
             rows.append(row)
     return pd.DataFrame(rows, columns=["Bron", "Omschrijving", "Status", "Datum", "Jaren met gegevens", "Toelichting"])
+
+
+def _description_without_table(source_id: str) -> str:
+    """What a source that is not an open-data table is: the map boundaries, or a partner file."""
+    if source_id == BOUNDARY_SOURCE:
+        return "Grenzen van gemeenten, wijken en buurten voor de kaarten (wijk- en buurtkaart van CBS en Kadaster)."
+    return "partnerbestand"
 
 
 def kernen_account(ds: Dataset, kern_mapping: pd.DataFrame | None) -> dict | None:
