@@ -334,18 +334,26 @@ def test_real_westerveld_boundaries_through_fetch_and_store_match_politie_47018n
 # ------------------------------------------------------------------------------------ the fetch command
 
 
+def _config_in(tmp_path: Path, name: str) -> Path:
+    """A shipped configuration with its cache and outputs in ``tmp_path``."""
+    import yaml
+
+    data = yaml.safe_load((ROOT / "config" / name).read_text(encoding="utf-8"))
+    data["data"]["cache"] = str(tmp_path / "cache")
+    data["uitvoer"] = str(tmp_path / "outputs")
+    config = tmp_path / name
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return config
+
+
+
 @pytest.mark.e2e
 def test_the_fetch_command_fetches_the_boundaries_and_never_fails_for_them(tmp_path: Path, monkeypatch, capsys):
-    import yaml
     from fake_odata import FakeOdataServer, demo_tables
 
     from veiligheidsanalyse.report.fetch_command import fetch_command
 
-    data = yaml.safe_load((ROOT / "config" / "westerveld.yaml").read_text(encoding="utf-8"))
-    data["data"]["cache"] = str(tmp_path / "cache")
-    data["uitvoer"] = str(tmp_path / "outputs")
-    config = tmp_path / "westerveld.yaml"
-    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    config = _config_in(tmp_path, "westerveld.yaml")
     with FakeOdataServer(demo_tables(), page_size=2000) as odata, FakePdokServer(demo_features(DEMO)) as pdok:
         monkeypatch.setenv("VA_PDOK_URL", pdok.url)
         endpoint = odata.endpoint(retries=1, timeout=(10, 60), total_timeout=120)
@@ -502,16 +510,11 @@ def test_the_boundary_source_id_and_store_file_are_defined_once():
 
 @pytest.mark.e2e
 def test_the_fetch_command_does_not_try_pdok_again_after_it_failed(tmp_path: Path, monkeypatch, capsys):
-    import yaml
     from fake_odata import FakeOdataServer, demo_tables
 
     from veiligheidsanalyse.report.fetch_command import fetch_command
 
-    data = yaml.safe_load((ROOT / "config" / "zuidwest-drenthe.yaml").read_text(encoding="utf-8"))
-    data["data"]["cache"] = str(tmp_path / "cache")
-    data["uitvoer"] = str(tmp_path / "outputs")
-    config = tmp_path / "zwd.yaml"
-    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    config = _config_in(tmp_path, "zuidwest-drenthe.yaml")
     with FakeOdataServer(demo_tables(), page_size=2000) as odata, FakePdokServer(demo_features(DEMO)) as pdok:
         monkeypatch.setenv("VA_PDOK_URL", pdok.url)
         pdok.fail("wijken", "status")

@@ -337,14 +337,9 @@ class Chapter:
         encoded = base64.b64encode(png).decode("ascii")
         source_html = f'<span class="va-source">Bron: {html.escape(source)}</span>' if source else ""
         source_html += self._status_html(ids)
-        html_block(
-            f'<figure class="va-figure" id="figuur-{self._csv_stem(csv_link)}">'
-            f'<img src="data:image/png;base64,{encoded}" width="{width}" height="{height}" '
-            f'alt="{html.escape(alt, quote=True)}">'
-            f'<figcaption><span class="va-fignum">Figuur {number}.</span> {html.escape(caption)}{source_html}'
-            f'<span class="va-download"><a href="{self._href(csv_link)}" download type="text/csv">'
-            f"De cijfers achter figuur {number} (CSV)</a></span></figcaption>"
-            "</figure>")
+        image = (f'<img src="data:image/png;base64,{encoded}" width="{width}" height="{height}" '
+                 f'alt="{html.escape(alt, quote=True)}">')
+        html_block(self._figure_html("figuur", number, csv_link, image, f"{html.escape(caption)}{source_html}"))
 
     def map(self, draw, name: str, caption: str, alt: str, data: pd.DataFrame, source: str = "",
             sources: Iterable[str] | None = None, attribution: str = "") -> None:
@@ -370,14 +365,19 @@ class Chapter:
         credit = f'<span class="va-attribution">{html.escape(attribution)}.</span> ' if attribution else ""
         source_html = f'<span class="va-source">Cijfers: {html.escape(source)}.</span> ' if source else ""
         source_html += self._status_html(ids)
-        html_block(
-            f'<figure class="va-figure va-map" id="kaart-{self._csv_stem(csv_link)}">'
-            f'<div class="va-map-svg" role="region" tabindex="0" aria-label="Kaart {number}, schuift opzij op een '
-            f'smal scherm">{svg}</div>'
-            f'<figcaption><span class="va-fignum">Kaart {number}.</span> {html.escape(caption)} {credit}{source_html}'
-            f'<span class="va-download"><a href="{self._href(csv_link)}" download type="text/csv">'
-            f"De cijfers achter kaart {number} (CSV)</a></span></figcaption>"
-            "</figure>")
+        body = (f'<div class="va-map-svg" role="region" tabindex="0" aria-label="Kaart {number}, schuift opzij op een '
+                f'smal scherm">{svg}</div>')
+        html_block(self._figure_html("kaart", number, csv_link, body,
+                                     f"{html.escape(caption)} {credit}{source_html}", extra_class=" va-map"))
+
+    def _figure_html(self, kind: str, number: int, csv_link, body: str, caption_html: str,
+                     extra_class: str = "") -> str:
+        """A numbered figure or map: its body, caption and the link to its CSV (one layout for both)."""
+        return (f'<figure class="va-figure{extra_class}" id="{kind}-{self._csv_stem(csv_link)}">{body}'
+                f'<figcaption><span class="va-fignum">{kind.capitalize()} {number}.</span> {caption_html}'
+                f'<span class="va-download"><a href="{self._href(csv_link)}" download type="text/csv">'
+                f"De cijfers achter {kind} {number} (CSV)</a></span></figcaption>"
+                "</figure>")
 
     def story(self, markdown_text: str | None, missing_text: str | None = None) -> None:
         """The partners' 'verhaal achter de cijfers' for this chapter, when supplied."""
