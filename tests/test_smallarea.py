@@ -13,6 +13,7 @@ from veiligheidsanalyse.stats.signals import Judged, adjust_p
 from veiligheidsanalyse.stats.smallarea import (
     COLUMNS,
     SUPPRESSED,
+    TOO_FEW_CASES,
     TOO_FEW_INHABITANTS,
     _direction,
     eb_fit,
@@ -185,6 +186,29 @@ def test_the_maps_verdicts_are_the_kernen_tables_verdicts():
     lost = (np.array(p_raw) < 0.05) & (p_holm > 0.05)
     assert lost.any() and set(table["vergelijking"].iloc[:-1][lost]) == {"gelijk"}
     assert {"hoger", "lager"} <= set(kernen_way)
+
+
+def test_min_count_as_the_kernen_table_not_compared_and_left_out_of_the_family():
+    """Below the indicator's min_count an area keeps its rate but is not compared (as the Kernen table:
+    verdict_benchmark says 'te weinig gevallen'); the correction runs over the compared areas only."""
+    from veiligheidsanalyse.stats import verdicts
+
+    counts = [30, 2, 9, 0, 60, 24, 5, 41]
+    pops = [1000, 900, 300, 400, 2000, 300, 500, 1200]
+    table = small_area_table(_areas(counts, pops), gemeente_code="GM9999", gemeente_naam="T", min_inhabitants=0,
+                             correction="holm", min_count=10)
+    areas = table.iloc[:-1]
+    total_c, total_p = sum(counts), sum(pops)
+    results = [compare_with_region(c, p, total_c, total_p, per=1000) for c, p in zip(counts, pops)]
+    kernen_too_few = [verdicts.verdict_benchmark(r, "de rest", 10) == verdicts.TOO_FEW for r in results]
+    assert list(areas["vergelijking"] == TOO_FEW_CASES) == kernen_too_few == [c < 10 for c in counts]
+    few = areas[areas["vergelijking"] == TOO_FEW_CASES]
+    assert few[["p_waarde", "p_waarde_gecorrigeerd"]].isna().all().all()
+    assert few["per_1000"].notna().all()  # the rate stays in the CSV, as in the table of the kernen
+    tested = [r for r, c in zip(results, counts) if c >= 10]
+    p_holm = adjust_p([float(r.p_value) for r in tested], method="holm")
+    assert areas.loc[areas["aantal"] >= 10, "p_waarde_gecorrigeerd"].to_numpy() == pytest.approx(p_holm)
+    assert table.iloc[-1]["aantal"] == total_c  # still counted in the sum
 
 
 def test_significance_uses_at_most_alpha_on_the_corrected_p_like_every_page():

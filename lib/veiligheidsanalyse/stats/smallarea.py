@@ -40,6 +40,11 @@ shows a rate that rests on a handful of people or a count that partner data must
    (also those without a rate of their own), so the estimates shrink toward it, and the
    areas below the inhabitant threshold are left out of s2.
 
+Too few cases: with ``min_count`` (the indicator's, from the catalogue) an area whose (pooled) count
+is below it keeps its rate and interval but is not compared ("te weinig gevallen", no p-value, not
+in the corrected family) and a map does not colour it: the same rule as the Kernen table
+(``verdicts.verdict_benchmark`` with ``min_count``).
+
 Small cells: an area with fewer than ``min_inhabitants`` (mean yearly) inhabitants gets no rate,
 interval, flag or smoothed rate ("te weinig inwoners"); its count still counts toward the
 sum of the areas. For sensitive kinds (partner data, zeden, huiselijk geweld) counts below the disclosure
@@ -70,6 +75,7 @@ MIN_INHABITANTS = 100  # default threshold for a rate; the run configuration may
 CORRECTIONS = ("none", "holm", "bh")
 
 TOO_FEW_INHABITANTS = "te weinig inwoners"
+TOO_FEW_CASES = "te weinig gevallen"  # below the indicator's min_count: not compared, not coloured
 SUPPRESSED = "afgeschermd"
 UNKNOWN = "onbekend"
 TOTAL_ROW = "Totaal"  # value of column ``rol`` in the total row (the sum of the areas)
@@ -210,6 +216,7 @@ def small_area_table(
     threshold: int = 5,
     correction: str = "none",
     total_name: str | None = None,
+    min_count: int | None = None,
 ) -> pd.DataFrame:
     """The numbers behind a small-area map: one row per area plus the sum of the areas.
 
@@ -225,7 +232,8 @@ def small_area_table(
     (uncorrected), ``p_waarde`` (exact conditional test against the rest of the areas,
     uncorrected), ``p_waarde_gecorrigeerd`` (adjusted by ``correction`` over the tested areas of
     the map; equal to ``p_waarde`` with "none"), ``vergelijking`` ("hoger", "lager", "gelijk",
-    "te weinig inwoners", "afgeschermd", "onbekend"; see module notes for the rule),
+    "te weinig inwoners", "te weinig gevallen" (count below ``min_count``), "afgeschermd",
+    "onbekend"; see module notes for the rule),
     ``per_1000_eb`` (Empirical Bayes toward the rate of the sum), ``aantal_weergave`` (the count
     as a reader may see it: "<5" and "x" where hidden) and ``afgeschermd``. With ``sensitive`` the
     hidden counts and every number derived from them are NaN, and the EB variance and the p-value
@@ -263,7 +271,8 @@ def small_area_table(
     rate, lower, upper = (np.where(has_rate, np.atleast_1d(v).astype(float), np.nan)
                           for v in (own.value, own.lower, own.upper))
     # against the rest of the areas: only where there is a rest (one area cannot be all of them)
-    testable = has_rate & (person_years > 0) & np.isfinite(base_py) & (base_py - np.where(known, person_years, 0) > 0)
+    too_few = has_rate & (count < min_count if min_count is not None else False)
+    testable = has_rate & ~too_few & (person_years > 0) & np.isfinite(base_py) & (base_py - np.where(known, person_years, 0) > 0)
     p_value = np.full(len(count), np.nan)
     raw_direction = np.full(len(count), UNKNOWN, dtype=object)
     if testable.any():
@@ -272,6 +281,7 @@ def small_area_table(
         raw_direction[testable] = np.atleast_1d(result.direction)
     p_adjusted = p_value if correction == "none" else adjust_p(p_value, correction)
     direction = _direction(raw_direction, p_adjusted, alpha)
+    direction = np.where(too_few, TOO_FEW_CASES, direction)
     direction = np.where(known & ~has_rate, TOO_FEW_INHABITANTS, direction)
     direction = np.where(area_hidden, SUPPRESSED, direction)
     direction = np.where(~known, UNKNOWN, direction).astype(object)
@@ -294,7 +304,7 @@ def small_area_table(
         gemeente_code=gemeente_code, gemeente_naam=gemeente_naam, per=per, conf=conf,
         gemeente_per_1000=base_rate, som_per_1000=base_rate, onbekend=n_unknown, totaal_naam=name,
         toets="exact conditioneel tegen de rest van de gebieden (compare_with_region)",
-        min_inwoners=min_inhabitants, gevoelig=sensitive, drempel=threshold, correctie=correction,
+        min_inwoners=min_inhabitants, min_aantal=min_count, gevoelig=sensitive, drempel=threshold, correctie=correction,
         eb_methode=fit.method, eb_gemiddelde=fit.mean, eb_variantie=fit.variance, eb_k=fit.k,
     )
     return table
