@@ -139,6 +139,7 @@ class RunConfig:
     multi: bool = False
     regio_rapport: RegionReport | None = None
     bewaar_runs: int = 10  # dated runs kept per gemeente or region (latest is always kept)
+    onthulling_min_inwoners: int = 100  # a map area with fewer inhabitants gets no rate ("te weinig inwoners")
     # Settings of the file that belong to another gemeente and were left out (``for_other_gemeente``).
     weggelaten: tuple[str, ...] = ()
     # The line of every key path of the file (``vergelijking.peers.gemeenten[2]`` -> 28); empty for a
@@ -267,6 +268,7 @@ def _run_config(checked: ConfigFile, data: dict[str, Any], source: str, name: st
         invoer_voorbeeld=Path(invoer.voorbeeld) if invoer.voorbeeld else None,
         invoer_voorbeeld_gebruiken=invoer.voorbeeld_gebruiken,
         onthulling_drempel=(checked.onthulling or Onthulling.model_construct()).drempel,
+        onthulling_min_inwoners=(checked.onthulling or Onthulling.model_construct()).min_inwoners,
         uitvoer=Path(checked.uitvoer),
         timeout_per_hoofdstuk=uitvoering.timeout_per_hoofdstuk,
         parallel=0 if uitvoering.parallel == "auto" else uitvoering.parallel,  # 0 = the number of cores

@@ -239,6 +239,7 @@ class Invoer(Section):
 
 class Onthulling(Section):
     drempel: _geheel(2, 100) = 5
+    min_inwoners: _geheel(1, 100_000) = 100  # maps: an area with fewer inhabitants gets no rate
 
 
 class Uitvoering(Section):

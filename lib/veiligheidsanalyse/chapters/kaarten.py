@@ -10,7 +10,9 @@
   rule (``signals.Judged``: uncorrected p < 0,05 and corrected p <= 0,05); the CSV carries both
   ``p_waarde`` and ``p_waarde_gecorrigeerd`` so a reader can recompute it. Every wijk that is not
   significantly higher or lower is hatched, "onbekend" included; a wijk with fewer than
-  ``min_inhabitants`` inhabitants is grey ("te weinig inwoners"). The benchmark is the sum of the
+  ``min_inhabitants`` inhabitants (``onthulling.min_inwoners`` of the config) is grey ("te weinig
+  inwoners"); a wijk whose pooled count is below the indicator's ``min_count`` is light grey ("te
+  weinig gevallen": not compared, as in the Kernen table; its rate stays in the CSV). The benchmark is the sum of the
   wijken with a known count and known inhabitants; a wijk without either (e.g. a code the politie
   table and the Kerncijfers spell differently) is "onbekend", left out of the sum, and named in the
   caption and the alt text. The total row of the CSV is called what it is, "Som van de wijken".
@@ -53,6 +55,7 @@ from ..stats.formatting import format_nl
 from ..stats.smallarea import (
     MIN_INHABITANTS,
     SUPPRESSED,
+    TOO_FEW_CASES,
     TOO_FEW_INHABITANTS,
     TOTAL_ROW,
     UNKNOWN,
@@ -118,7 +121,7 @@ def attribution(year: int | None) -> str:
 def area_rates(counts: pd.DataFrame, inhabitants, *, gemeente_code: str, gemeente_naam: str,
                names=None, min_years: int = POOL_YEARS, min_inhabitants: float = MIN_INHABITANTS,
                sensitive: bool = False, threshold: int = 5, correction: str = CORRECTION,
-               total_name: str | None = None) -> pd.DataFrame:
+               total_name: str | None = None, min_count: int | None = None) -> pd.DataFrame:
     """The map table (``small_area_table``) from yearly counts per area and inhabitants per area.
 
     ``counts`` has ``regio_code``, ``jaar`` and ``aantal`` (one row per area and year; a missing row
@@ -137,7 +140,7 @@ def area_rates(counts: pd.DataFrame, inhabitants, *, gemeente_code: str, gemeent
     pooled = pool_years(long, min_years=min_years)
     return small_area_table(pooled, gemeente_code=gemeente_code, gemeente_naam=gemeente_naam,
                             min_inhabitants=min_inhabitants, sensitive=sensitive, threshold=threshold,
-                            correction=correction, total_name=total_name)
+                            correction=correction, total_name=total_name, min_count=min_count)
 
 
 def csv_table(table: pd.DataFrame, noun: str = "misdrijven") -> pd.DataFrame:
@@ -252,7 +255,7 @@ def wijk_map(ds, indicator_id: str, areas: list[Gebied], *, niveau: str = "wijk"
         table = area_rates(counts, inhabitants, gemeente_code=ds.gemeente, gemeente_naam=ds.gemeente_naam,
                            names=names, min_years=pool, min_inhabitants=min_inhabitants,
                            sensitive=bool(getattr(ind, "sensitive", False)), threshold=threshold,
-                           total_name=f"Som van de {plural}")
+                           total_name=f"Som van de {plural}", min_count=ind.min_count)
     except ValueError as error:  # pool_years: fewer distinct years than the window
         present = {int(y) for y in counts["jaar"].dropna()}
         gaps = [y for y in range(last - pool + 1, last + 1) if y not in present]
@@ -290,6 +293,9 @@ def wijk_map(ds, indicator_id: str, areas: list[Gebied], *, niveau: str = "wijk"
                "0,05)."
                + (f" Grijs: minder dan {format_nl(min_inhabitants, 0)} inwoners, geen cijfer."
                   if (table["vergelijking"] == TOO_FEW_INHABITANTS).any() else "")
+               + (f" Lichtgrijs: minder dan {ind.min_count} {noun} in {pool} jaar, te weinig om te vergelijken "
+                  "(zoals in de tabel van de kernen); het cijfer staat in de CSV."
+                  if (table["vergelijking"] == TOO_FEW_CASES).any() else "")
                + "".join(" " + n for n in notes))
     alt = describe_map(table, subject=subject, area_plural=plural, area_singular=niveau, gemeente=ds.gemeente_naam,
                        period=period)
@@ -379,9 +385,10 @@ def show(ch, kaart: Kaart) -> None:
            sources=kaart.sources, attribution=kaart.attribution)
 
 
-def show_wijk_maps(ch, indicator_ids=None, niveau: str = "wijk", pool: int = POOL_YEARS,
-                   min_inhabitants: float = MIN_INHABITANTS) -> list[Kaart]:
-    """The Kernen chapter's maps per wijk; one sentence instead when the run has no boundaries."""
+def show_wijk_maps(ch, indicator_ids=None, niveau: str = "wijk", pool: int = POOL_YEARS) -> list[Kaart]:
+    """The Kernen chapter's maps per wijk; one sentence instead when the run has no boundaries.
+    The inhabitant threshold is the config's (``onthulling.min_inwoners``)."""
+    min_inhabitants = getattr(ch.config, "onthulling_min_inwoners", MIN_INHABITANTS)
     areas = boundaries(ch.data, niveau)
     if not areas:
         ch.missing(NO_MAP.format(plural=LEVEL_PLURAL[niveau]))

@@ -11,7 +11,9 @@ What a reader sees, and why:
   by the same rule as every page (``stats.smallarea``, ``signals.Judged``); nothing unknown
   ever looks significant. Used for crude rates; smoothed (Empirical Bayes) rates are drawn
   without it.
-* **Grey** for "te weinig inwoners" (no rate below the inhabitant threshold), **dots** for
+* **Grey** for "te weinig inwoners" (no rate below the inhabitant threshold), **light grey** for
+  "te weinig gevallen" (a count below the indicator's ``min_count``: its rate is in the CSV but
+  not coloured, as the Kernen table does not compare it), **dots** for
   "afgeschermd" (a small count of a sensitive kind, see ``stats.smallarea``), **white** for
   "geen gegevens". Hidden counts never reach the SVG: only the reader-safe columns of the
   table are used for hover texts, and a hidden area carries no colour class.
@@ -32,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..stats.formatting import format_interval, format_nl
-from ..stats.smallarea import SUPPRESSED, TOO_FEW_INHABITANTS, TOTAL_ROW
+from ..stats.smallarea import SUPPRESSED, TOO_FEW_CASES, TOO_FEW_INHABITANTS, TOTAL_ROW
 from .boundaries import Gebied, bounds_of
 from .classes import DEFAULT_PALETTE, class_breaks, class_labels, class_of, palette
 from .simplify import auto_tolerance, simplify_areas
@@ -46,17 +48,18 @@ NO_DATA = "geen gegevens"
 REST = "de rest van de gemeente"  # what each area is compared with (as in the Kernen table)
 NOT_SIGNIFICANT = f"niet significant verschillend van {REST}, of onbekend"
 SIGNIFICANT = ("hoger", "lager")
-COLOURS = {TOO_FEW_INHABITANTS: "#bdbdbd", NO_DATA: "#ffffff", SUPPRESSED: "#ffffff"}
-LEGEND_TEXT = {TOO_FEW_INHABITANTS: "te weinig inwoners", SUPPRESSED: "afgeschermd (kleine aantallen)",
-               NO_DATA: NO_DATA}
+NO_COLOUR = (TOO_FEW_INHABITANTS, TOO_FEW_CASES, SUPPRESSED)  # flags that leave an area without a colour
+COLOURS = {TOO_FEW_INHABITANTS: "#bdbdbd", TOO_FEW_CASES: "#e6e6e6", NO_DATA: "#ffffff", SUPPRESSED: "#ffffff"}
+LEGEND_TEXT = {TOO_FEW_INHABITANTS: "te weinig inwoners", TOO_FEW_CASES: "te weinig gevallen om te vergelijken",
+               SUPPRESSED: "afgeschermd (kleine aantallen)", NO_DATA: NO_DATA}
 
 
 @dataclass(frozen=True)
 class MapValue:
     """What one area shows: a value to colour (NaN: none), hatching, and a reader-safe hover text.
 
-    ``no_value`` says why there is no value: "te weinig inwoners", "afgeschermd" or
-    "geen gegevens".
+    ``no_value`` says why there is no value: "te weinig inwoners", "te weinig gevallen",
+    "afgeschermd" or "geen gegevens".
     """
 
     code: str
@@ -83,8 +86,8 @@ def map_values(table, value: str = "per_1000", hatch: bool | None = None,
         reason = ""
         if flag == SUPPRESSED or row.get("afgeschermd"):
             reason, number = SUPPRESSED, math.nan
-        elif flag == TOO_FEW_INHABITANTS:
-            reason, number = TOO_FEW_INHABITANTS, math.nan
+        elif flag in NO_COLOUR:
+            reason, number = flag, math.nan
         elif number is None or not math.isfinite(number):
             reason, number = NO_DATA, math.nan
         out[row["regio_code"]] = MapValue(
@@ -98,6 +101,9 @@ def _tooltip(row, value, unit, decimals, reason) -> str:
     if reason == SUPPRESSED:
         return f"{name}: aantal afgeschermd (kleine aantallen)"
     count = f"{row['aantal_weergave']} geregistreerd"
+    if reason == TOO_FEW_CASES:  # the rate is known, only not compared
+        return (f"{name}: {count}; {format_nl(row['per_1000'], decimals)} {unit}; "
+                f"{LEGEND_TEXT[TOO_FEW_CASES]}")
     if reason:
         return f"{name}: {count}; {LEGEND_TEXT.get(reason, reason)}"
     text_ = (f"{name}: {count}; {format_nl(row['per_1000'], decimals)} {unit} "
@@ -150,6 +156,8 @@ def describe_map(table, *, subject: str, area_plural: str, gemeente: str, period
         parts.append(f"{n(len(unknown), 'hebben', 'heeft')} een onbekend aantal of onbekende inwoners{listed}: "
                      "niet vergeleken en niet meegeteld in de som (gearceerd of wit).")
     for flag, verbs, words in ((TOO_FEW_INHABITANTS, ("hebben", "heeft"), "te weinig inwoners voor een cijfer (grijs)"),
+                               (TOO_FEW_CASES, ("hebben", "heeft"),
+                                "te weinig gevallen om te vergelijken (lichtgrijs, geen kleur)"),
                                (SUPPRESSED, ("zijn", "is"), "afgeschermd vanwege kleine aantallen")):
         if flags.get(flag, 0):
             parts.append(f"{n(flags[flag], *verbs)} {words}.")
@@ -176,7 +184,7 @@ def choropleth_svg(areas: list[Gebied], values: Mapping[str, MapValue], *, title
     present = {values[a.code].no_value if a.code in values else NO_DATA for a in areas} - {""}
     if any(values.get(a.code, MapValue(a.code)).hatched for a in areas):
         legend.append(("#ffffff", NOT_SIGNIFICANT, "hatch"))
-    for reason in (TOO_FEW_INHABITANTS, SUPPRESSED, NO_DATA):
+    for reason in (TOO_FEW_CASES, TOO_FEW_INHABITANTS, SUPPRESSED, NO_DATA):
         if reason in present:
             legend.append((COLOURS[reason], LEGEND_TEXT[reason], "dots" if reason == SUPPRESSED else ""))
 
