@@ -28,7 +28,8 @@
   gemeenten whose boundaries the run has).
 
 Boundaries come from ``Dataset.boundaries(niveau)`` (a list of :class:`maps.Gebied`; empty when the
-run has none); without them a chapter shows no map and says so in one sentence (:data:`NO_MAP`).
+run has none); without them a chapter shows no map and says why in one sentence, from the data status
+of the boundaries (:func:`no_map_sentence`).
 Every map is drawn through :meth:`Chapter.map`, which puts the data status of its sources (the
 numbers and the boundaries) in the caption, the CSV and the image itself.
 """
@@ -75,7 +76,7 @@ SUBJECTS = {"misdrijven_buurt": ("geregistreerde misdrijven", "misdrijven"),
             "overlast_buurt": ("overlastregistraties", "overlastregistraties")}
 LEVEL_PLURAL = {"wijk": "wijken", "buurt": "buurten", "gemeente": "gemeenten"}
 NL_GEMEENTEN = 300  # at least this many gemeenten drawn (342 in 2023): the map is of Nederland
-NO_MAP = "Er is geen kaart: de grenzen van de {plural} (CBS/Kadaster wijk- en buurtkaart) ontbreken in de gebruikte gegevens."
+KAART_NAME = "CBS/Kadaster wijk- en buurtkaart"
 # What the boundaries are called in the data status (id or name), whatever id the data step gives them.
 _BOUNDARY_WORDS = ("wijkbuurtkaart", "wijk- en buurtkaart", "grenzen", "boundar", "gebiedsindeling")
 
@@ -110,6 +111,34 @@ def boundary_sources(ds) -> list[str]:
         if any(word in text for word in _BOUNDARY_WORDS):
             out.append(sid)
     return out
+
+
+def no_map_sentence(ds, niveau: str) -> str:
+    """The one sentence shown instead of a map without boundaries of ``niveau``: why, from the data status
+    (PDOK failed and no copy, no copy and nothing fetched, boundaries without this level, ...)."""
+    plural = LEVEL_PLURAL[niveau]
+    status = next((ds.status.sources[sid] for sid in boundary_sources(ds)), None)
+    if status is None:
+        return f"Er is geen kaart: de grenzen van de {plural} ({KAART_NAME}) ontbreken in de gebruikte gegevens."
+    if status.soort != "ontbreekt":
+        year = boundary_year(ds, [])
+        what = "de demogrenzen" if status.soort == "demo" else f"de {KAART_NAME}{f' {year}' if year else ''}"
+        missing = f"grens van {ds.gemeente_naam}" if niveau == "gemeente" else f"{plural} van {ds.gemeente_naam}"
+        return f"Er is geen kaart: {what} in de gegevens {'hebben' if status.soort == 'demo' else 'heeft'} geen {missing}."
+    policy = getattr(getattr(getattr(ds, "config", None), "data", None), "beleid", None)
+    reden = status.reden or ""
+    if reden.startswith("ophalen mislukt"):
+        why = reden.rsplit(": ", 1)[-1]
+        after = ("en deze run gebruikt alleen vers opgehaalde gegevens" if policy == "require-fresh"
+                 else "en er is geen eerder opgehaalde kopie")
+        return (f"Er is geen kaart: de grenzen van de {plural} ({KAART_NAME}) konden niet bij PDOK worden opgehaald "
+                f"({why}), {after}.")
+    if policy == "demo":
+        return f"Er is geen kaart: de demogegevens hebben geen grenzen van de {plural} ({KAART_NAME})."
+    if policy == "cache":
+        return (f"Er is geen kaart: er is geen eerder opgehaalde kopie van de grenzen van de {plural} ({KAART_NAME}), "
+                "en deze run haalt geen gegevens op.")
+    return f"Er is geen kaart: de grenzen van de {plural} ({KAART_NAME}) ontbreken in de gebruikte gegevens."
 
 
 def attribution(year: int | None) -> str:
@@ -391,7 +420,7 @@ def show_wijk_maps(ch, indicator_ids=None, niveau: str = "wijk", pool: int = POO
     min_inhabitants = getattr(ch.config, "onthulling_min_inwoners", MIN_INHABITANTS)
     areas = boundaries(ch.data, niveau)
     if not areas:
-        ch.missing(NO_MAP.format(plural=LEVEL_PLURAL[niveau]))
+        ch.missing(no_map_sentence(ch.data, niveau))
         return []
     shown, notes = [], []
     for indicator_id in indicator_ids or MAP_INDICATORS:
@@ -416,7 +445,7 @@ def show_location_map(ch) -> Kaart | None:
     """The Gebied chapter's map of the gemeente in its provincie; one sentence instead without boundaries."""
     kaart = location_map(ch.data, boundaries(ch.data, "gemeente"))
     if kaart is None:
-        ch.missing(NO_MAP.format(plural=LEVEL_PLURAL["gemeente"]))
+        ch.missing(no_map_sentence(ch.data, "gemeente"))
         return None
     show(ch, kaart)
     return kaart
@@ -424,7 +453,6 @@ def show_location_map(ch) -> Kaart | None:
 
 __all__ = [
     "MAP_INDICATORS",
-    "NO_MAP",
     "POOL_YEARS",
     "SUPPRESSED",
     "TOO_FEW_INHABITANTS",
@@ -439,6 +467,7 @@ __all__ = [
     "level_counts",
     "level_inhabitants",
     "location_map",
+    "no_map_sentence",
     "show",
     "show_location_map",
     "show_wijk_maps",
