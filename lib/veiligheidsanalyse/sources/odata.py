@@ -29,17 +29,20 @@ import email.utils
 import json
 import threading
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 # requests, urllib3 and cbsodata are imported where a table is fetched, not here: every run imports
 # this module through the data step, and a run on local snapshots that executes no chapter (an
 # unchanged re-run) would pay ~0.3 s of CPU for them.
-
 from .tables import CBS_HOST, POLITIE_HOST
+
+if TYPE_CHECKING:
+    import requests
 
 KNOWN_HOSTS = (CBS_HOST, POLITIE_HOST)
 FEED_PATH = "ODataFeed/odata"  # what cbsodata 1.3.5 requests (its BULK constant)
@@ -67,11 +70,11 @@ class FetchError(OdataError):
     """A download failed (after retries where retrying made sense).
 
     ``kind`` is one of: connection, timeout, http, rate-limited, truncated, content-type,
-    invalid-json, paging, empty, changed (the table was republished during the download). ``url`` is the request that failed.
+    invalid-json, paging, empty, changed (the table was republished during the download).
+    ``url`` is the request that failed.
     """
 
-    def __init__(self, table_id: str, url: str, kind: str, message: str, attempts: int = 1,
-                 offline: bool = False):
+    def __init__(self, table_id: str, url: str, kind: str, message: str, attempts: int = 1, offline: bool = False):
         super().__init__(table_id, f"{message} [{kind}; {url}]")
         self.url = url
         self.kind = kind
@@ -82,11 +85,17 @@ class FetchError(OdataError):
         self.offline = offline
 
     @classmethod
-    def not_tried(cls, table_id: str, url: str, cause: "FetchError") -> "FetchError":
+    def not_tried(cls, table_id: str, url: str, cause: FetchError) -> FetchError:
         """The error of a table that was not requested because ``cause`` (another table's error in
         the same fetch) showed the server unreachable: same kind and reason, no attempt."""
-        return cls(table_id, url, cause.kind, f"niet geprobeerd, eerder in deze ophaalronde: {cause.reason}",
-                   attempts=0, offline=cause.offline)
+        return cls(
+            table_id,
+            url,
+            cause.kind,
+            f"niet geprobeerd, eerder in deze ophaalronde: {cause.reason}",
+            attempts=0,
+            offline=cause.offline,
+        )
 
 
 class SchemaError(OdataError):
@@ -123,7 +132,7 @@ class OdataEndpoint:
     proxies: Mapping[str, str] | None = None  # explicit proxies; overrides the environment
 
     @classmethod
-    def at(cls, base_url: str, **options: Any) -> "OdataEndpoint":
+    def at(cls, base_url: str, **options: Any) -> OdataEndpoint:
         """All hosts behind one base URL, each under its own host name as path prefix.
 
         ``OdataEndpoint.at("http://127.0.0.1:8123")`` sends politie requests to
@@ -192,8 +201,9 @@ class _Guard:
         url = request.url or ""
         is_next = url in self.next_links
         if url in self.visited:
-            raise FetchError(self.table_id, url, "paging",
-                             "odata.nextLink verwijst terug naar een pagina die al gelezen is")
+            raise FetchError(
+                self.table_id, url, "paging", "odata.nextLink verwijst terug naar een pagina die al gelezen is"
+            )
         if len(self.visited) >= self.endpoint.max_pages:
             raise FetchError(self.table_id, url, "paging", f"meer dan {self.endpoint.max_pages} pagina's; opgegeven")
         self.visited.add(url)
@@ -224,9 +234,12 @@ class _Guard:
                 if offline is not None:  # no network or nothing listening: waiting will not help
                     host = urlsplit(url).netloc or url
                     raise FetchError(
-                        self.table_id, url, "connection",
+                        self.table_id,
+                        url,
+                        "connection",
                         f"offline: server {host} niet bereikbaar ({offline}); niet opnieuw geprobeerd",
-                        attempt, offline=True,
+                        attempt,
+                        offline=True,
                     ) from None
                 kind, message = "connection", f"verbinding mislukt ({_short(exc)})"
             else:
@@ -248,7 +261,9 @@ class _Guard:
                     response.close()
                     if is_next:
                         raise FetchError(
-                            self.table_id, url, "paging",
+                            self.table_id,
+                            url,
+                            "paging",
                             f"{what} voor een pagina uit odata.nextLink (paginering klopt niet)",
                         )
                     raise FetchError(self.table_id, url, "http", what)
@@ -306,14 +321,17 @@ class _Guard:
         ctype = response.headers.get("Content-Type", "")
         if "json" not in ctype.lower():
             raise FetchError(
-                self.table_id, url, "content-type",
+                self.table_id,
+                url,
+                "content-type",
                 f"JSON verwacht, maar het inhoudstype is {ctype or '(geen)'!r}: {_snippet(body)}",
             )
         try:
             doc = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
-            raise FetchError(self.table_id, url, "invalid-json",
-                             f"antwoord is geen geldige JSON ({exc}): {_snippet(body)}") from None
+            raise FetchError(
+                self.table_id, url, "invalid-json", f"antwoord is geen geldige JSON ({exc}): {_snippet(body)}"
+            ) from None
         if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
             raise FetchError(self.table_id, url, "invalid-json", f"JSON zonder lijst 'value': {_snippet(body)}")
         if any(not isinstance(row, dict) for row in doc["value"]):
@@ -325,10 +343,16 @@ class _Guard:
             try:  # compare in the form requests will send it
                 link = requests.Request("GET", link).prepare().url or link
             except requests.exceptions.RequestException as exc:
-                raise FetchError(self.table_id, url, "paging", f"odata.nextLink is geen bruikbare URL ({exc})") from None
+                raise FetchError(
+                    self.table_id, url, "paging", f"odata.nextLink is geen bruikbare URL ({exc})"
+                ) from None
             if link == url or link in self.visited:
-                raise FetchError(self.table_id, url, "paging",
-                                 f"odata.nextLink verwijst terug naar een pagina die al gelezen is: {link}")
+                raise FetchError(
+                    self.table_id,
+                    url,
+                    "paging",
+                    f"odata.nextLink verwijst terug naar een pagina die al gelezen is: {link}",
+                )
             self.next_links.add(link)
 
 
@@ -346,8 +370,8 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _offline_reason(exc: BaseException) -> str | None:
@@ -448,8 +472,9 @@ class OdataClient:
             self.requests += guard.requests
             self.retries += guard.retries
 
-    def _get(self, table_id: str, host: str, entity_set: str, filters: str | None = None,
-             select: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    def _get(
+        self, table_id: str, host: str, entity_set: str, filters: str | None = None, select: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
         # _download_metadata is the function every public cbsodata reader goes through; it is the
         # only one that takes $filter/$select without also downloading every other entity set.
         import cbsodata.cbsodata3 as _cbs
@@ -473,7 +498,9 @@ class OdataClient:
         catalog = self.endpoint.catalog_url(host)
         info = self._call(table_id, lambda: cbsodata.get_info(table_id, catalog_url=catalog))
         if not info:
-            raise FetchError(table_id, self.endpoint.entity_url(host, table_id, "TableInfos"), "empty", "TableInfos is leeg")
+            raise FetchError(
+                table_id, self.endpoint.entity_url(host, table_id, "TableInfos"), "empty", "TableInfos is leeg"
+            )
         return info
 
     def data_properties(self, table_id: str, host: str) -> list[dict[str, Any]]:
@@ -495,8 +522,9 @@ class OdataClient:
         catalog = self.endpoint.catalog_url(host)
         return self._call(table_id, lambda: cbsodata.get_meta(table_id, dimension, catalog_url=catalog))
 
-    def untyped_rows(self, table_id: str, host: str, filters: str | None = None,
-                     select: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    def untyped_rows(
+        self, table_id: str, host: str, filters: str | None = None, select: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
         """Rows of UntypedDataSet (values as strings, ``"."`` unknown), filtered server side."""
         return self._get(table_id, host, "UntypedDataSet", filters=filters, select=select)
 
@@ -532,7 +560,9 @@ def check_schema(
     dims = dimension_keys(data_properties)
     for name in dimensions:
         if name not in dims:
-            raise SchemaError(table_id, name, f"dimensie {name!r} ontbreekt (de tabel heeft: {', '.join(dims) or 'geen'})")
+            raise SchemaError(
+                table_id, name, f"dimensie {name!r} ontbreekt (de tabel heeft: {', '.join(dims) or 'geen'})"
+            )
 
     topics = [p for p in data_properties if p.get("Type") in MEASURE_TYPES]
     resolved: dict[str, str] = {}
@@ -542,9 +572,15 @@ def check_schema(
         match = by_key or by_title
         if not match:
             available = ", ".join(f"{p.get('Key')} ({p.get('Title')})" for p in topics)
-            raise SchemaError(table_id, name, f"meetwaarde {name!r} ontbreekt (geen Key of Title komt overeen; "
-                                              f"de tabel heeft: {available or 'geen'})")
+            raise SchemaError(
+                table_id,
+                name,
+                f"meetwaarde {name!r} ontbreekt (geen Key of Title komt overeen; "
+                f"de tabel heeft: {available or 'geen'})",
+            )
         if len(match) > 1:
-            raise SchemaError(table_id, name, f"meetwaarde {name!r} is niet eenduidig: {', '.join(p['Key'] for p in match)}")
+            raise SchemaError(
+                table_id, name, f"meetwaarde {name!r} is niet eenduidig: {', '.join(p['Key'] for p in match)}"
+            )
         resolved[name] = match[0]["Key"]
     return resolved

@@ -14,7 +14,8 @@ returned like the others, because the metadata does not say which ones are curre
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from .snapshots import Snapshot
 
@@ -66,7 +67,8 @@ def known_gemeenten_from_snapshots(snapshots: Iterable[Snapshot]) -> dict[str, s
     optional snapshots can be passed as ``snapshots.values()``.
     """
     return known_gemeenten_from_code_lists(
-        (snapshot.metadata or {}).get("dimensions") or {} for snapshot in snapshots if snapshot is not None)
+        (snapshot.metadata or {}).get("dimensions") or {} for snapshot in snapshots if snapshot is not None
+    )
 
 
 def provincies_from_gebieden(snapshot: Snapshot) -> dict[str, tuple[str, str]]:
@@ -86,8 +88,11 @@ def provincies_from_gebieden(snapshot: Snapshot) -> dict[str, tuple[str, str]]:
     keys = {}
     for p in props:
         title = str(p.get("Title") or "").strip().lower()
-        if p.get("Type") == "Topic" and title in ("code", "naam") \
-                and groups.get(p.get("ParentID"), "").strip().lower().startswith("provincie"):
+        if (
+            p.get("Type") == "Topic"
+            and title in ("code", "naam")
+            and groups.get(p.get("ParentID"), "").strip().lower().startswith("provincie")
+        ):
             keys.setdefault(title, p.get("Key"))
     if set(keys) != {"code", "naam"}:
         raise SchemaError(table_id, "Provincies", "geen groep 'Provincies' met de onderwerpen Code en Naam")
@@ -107,5 +112,8 @@ def provincie_group(provincies: Mapping[str, tuple[str, str]], code: str) -> dic
     if code not in provincies:
         return None
     provincie, naam = provincies[code]
-    return {"code": provincie, "naam": naam,
-            "gemeenten": sorted(c for c, (p, _naam) in provincies.items() if p == provincie)}
+    return {
+        "code": provincie,
+        "naam": naam,
+        "gemeenten": sorted(c for c, (p, _naam) in provincies.items() if p == provincie),
+    }

@@ -211,13 +211,15 @@ def _quasi_poisson(c1, e1, c2, e2, conf, dispersion):
     zero = (c1 == 0) | (c2 == 0)
     if np.any(zero):
         p_exact, lo_exact, hi_exact = _conditional_exact(c1, e1, c2, e2, conf)
-        p_value, lower, upper = (np.where(zero, exact, wald) for exact, wald in
-                                 ((p_exact, p_value), (lo_exact, lower), (hi_exact, upper)))
+        p_value, lower, upper = (
+            np.where(zero, exact, wald) for exact, wald in ((p_exact, p_value), (lo_exact, lower), (hi_exact, upper))
+        )
     return p_value, lower, upper
 
 
-def compare_periods(count1, exposure1, count2, exposure2, method: str = "exact-cond", conf: float = 0.95,
-                    dispersion: float = 1.0):
+def compare_periods(
+    count1, exposure1, count2, exposure2, method: str = "exact-cond", conf: float = 0.95, dispersion: float = 1.0
+):
     """Compare the rate in period 2 with period 1 (e.g. 2024 against 2019).
 
     ``exposure`` is the population (or person-years) of each period. ``method``:

@@ -48,7 +48,7 @@ class _Relation:
     total: int | None  # row position of the total, or None when the total is not in the table
 
 
-def _relations(df: "pd.DataFrame", group_cols, total_label, assume_totals_public) -> list[_Relation]:
+def _relations(df: pd.DataFrame, group_cols, total_label, assume_totals_public) -> list[_Relation]:
     """All additive relations of a long table with dimensions ``group_cols``."""
     positions = np.arange(len(df))
     if not group_cols:
@@ -128,8 +128,15 @@ def determined_cells(relations: list[_Relation], unknown: np.ndarray) -> np.ndar
 MIN_FEASIBLE = 3  # a "<5" cell must keep at least this many possible values (or its whole band)
 
 
-def _reader_model(relations: list[_Relation], hidden: np.ndarray, missing: np.ndarray, values: np.ndarray,
-                  primary: np.ndarray, threshold: int, zero_hidden: bool = False):
+def _reader_model(
+    relations: list[_Relation],
+    hidden: np.ndarray,
+    missing: np.ndarray,
+    values: np.ndarray,
+    primary: np.ndarray,
+    threshold: int,
+    zero_hidden: bool = False,
+):
     """The published table as a reader sees it: an integer program over the unknown cells.
 
     Variables are the hidden and unknown cells, each a whole number, with the domain its label
@@ -200,17 +207,28 @@ def _reader_model(relations: list[_Relation], hidden: np.ndarray, missing: np.nd
     return cells, column, np.vstack(rows), lo, hi, lower, upper, integrality
 
 
-def _exact_solution(x: np.ndarray, a: np.ndarray, lo: np.ndarray, hi: np.ndarray, low: np.ndarray,
-                    high: np.ndarray) -> bool:
+def _exact_solution(
+    x: np.ndarray, a: np.ndarray, lo: np.ndarray, hi: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> bool:
     """A solver's answer, rounded to whole numbers, meets every equation and bound exactly."""
     ax = a @ x
-    return bool(np.all(ax >= lo - 1e-9) and np.all(ax <= hi + 1e-9) and np.all(x >= low - 1e-9)
-                and np.all(x <= high + 1e-9))
+    return bool(
+        np.all(ax >= lo - 1e-9) and np.all(ax <= hi + 1e-9) and np.all(x >= low - 1e-9) and np.all(x <= high + 1e-9)
+    )
 
 
-def feasible_values(relations: list[_Relation], hidden: np.ndarray, missing: np.ndarray, values: np.ndarray,
-                    primary: np.ndarray, threshold: int, cell: int, zero_hidden: bool = False,
-                    enough: int | None = None, model=None) -> list[int]:
+def feasible_values(
+    relations: list[_Relation],
+    hidden: np.ndarray,
+    missing: np.ndarray,
+    values: np.ndarray,
+    primary: np.ndarray,
+    threshold: int,
+    cell: int,
+    zero_hidden: bool = False,
+    enough: int | None = None,
+    model=None,
+) -> list[int]:
     """The values of primary cell ``cell`` that a reader cannot rule out (see :func:`_reader_model`).
 
     Each value of the cell's band (1..T-1) is tried as an integer feasibility problem (scipy's
@@ -222,8 +240,11 @@ def feasible_values(relations: list[_Relation], hidden: np.ndarray, missing: np.
 
     band = list(range(0 if zero_hidden else 1, threshold))
     true_value = int(values[cell])
-    model = model if model is not None else _reader_model(relations, hidden, missing, values, primary, threshold,
-                                                          zero_hidden)
+    model = (
+        model
+        if model is not None
+        else _reader_model(relations, hidden, missing, values, primary, threshold, zero_hidden)
+    )
     if model is None:
         return band
     cells, column, a, lo, hi, lower, upper, integrality = model
@@ -245,9 +266,18 @@ def feasible_values(relations: list[_Relation], hidden: np.ndarray, missing: np.
     return sorted(found)
 
 
-def narrowed_cells(relations: list[_Relation], hidden: np.ndarray, missing: np.ndarray, values: np.ndarray,
-                   primary: np.ndarray, threshold: int, zero_hidden: bool = False, min_values: int = MIN_FEASIBLE,
-                   skip=(), first_only: bool = False) -> np.ndarray:
+def narrowed_cells(
+    relations: list[_Relation],
+    hidden: np.ndarray,
+    missing: np.ndarray,
+    values: np.ndarray,
+    primary: np.ndarray,
+    threshold: int,
+    zero_hidden: bool = False,
+    min_values: int = MIN_FEASIBLE,
+    skip=(),
+    first_only: bool = False,
+) -> np.ndarray:
     """Primary cells a reader can narrow down to fewer than ``min_values`` possible values.
 
     The requirement is capped at the band: with threshold 3 the label "<3" itself says 1 or 2,
@@ -265,8 +295,9 @@ def narrowed_cells(relations: list[_Relation], hidden: np.ndarray, missing: np.n
     for cell in np.flatnonzero(primary & hidden):
         if int(cell) in skip:
             continue
-        found = feasible_values(relations, hidden, missing, values, primary, threshold, int(cell), zero_hidden,
-                                enough=need, model=model)
+        found = feasible_values(
+            relations, hidden, missing, values, primary, threshold, int(cell), zero_hidden, enough=need, model=model
+        )
         if len(found) < need:
             result[cell] = True
             if first_only:
@@ -274,14 +305,22 @@ def narrowed_cells(relations: list[_Relation], hidden: np.ndarray, missing: np.n
     return result
 
 
-def integer_determined(relations: list[_Relation], hidden: np.ndarray, missing: np.ndarray, values: np.ndarray,
-                       primary: np.ndarray, threshold: int, zero_hidden: bool = False) -> np.ndarray:
+def integer_determined(
+    relations: list[_Relation],
+    hidden: np.ndarray,
+    missing: np.ndarray,
+    values: np.ndarray,
+    primary: np.ndarray,
+    threshold: int,
+    zero_hidden: bool = False,
+) -> np.ndarray:
     """Primary cells whose exact value follows from the sums and what the labels say."""
     return narrowed_cells(relations, hidden, missing, values, primary, threshold, zero_hidden, min_values=2)
 
 
-def _hide_one_more(leaks: np.ndarray, relations: list[_Relation], hidden: np.ndarray, missing: np.ndarray,
-                   values: np.ndarray) -> bool:
+def _hide_one_more(
+    leaks: np.ndarray, relations: list[_Relation], hidden: np.ndarray, missing: np.ndarray, values: np.ndarray
+) -> bool:
     """Hide a complement in a relation of the first leaking cell that has one; True if a cell was hidden."""
     for cell in np.flatnonzero(leaks):
         for rel in (r for r in relations if cell in _cells(r)):
@@ -293,7 +332,7 @@ def _hide_one_more(leaks: np.ndarray, relations: list[_Relation], hidden: np.nda
 
 
 def suppress_counts(
-    df: "pd.DataFrame",
+    df: pd.DataFrame,
     value_col: str,
     threshold: int = 5,
     group_cols=None,
@@ -343,16 +382,28 @@ def suppress_counts(
             break
         # No linear leak left: read the labels as a reader would ("<5" is 1-4, "x" is 0 or >= 5, whole
         # numbers) and hide more until every "<5" cell keeps at least MIN_FEASIBLE possible values.
-        leaks = narrowed_cells(relations, hidden, missing, values, primary, threshold, zero_hidden=suppress_zero,
-                               skip=unprotectable, first_only=True)
+        leaks = narrowed_cells(
+            relations,
+            hidden,
+            missing,
+            values,
+            primary,
+            threshold,
+            zero_hidden=suppress_zero,
+            skip=unprotectable,
+            first_only=True,
+        )
         if not leaks.any():
             break
         if not _hide_one_more(leaks, relations, hidden, missing, values):
             unprotectable.update(int(i) for i in np.flatnonzero(leaks))
     if unprotectable:
-        warnings.warn(f"hidden cell(s) at row position(s) {sorted(unprotectable)} can still be derived from a "
-                      f"total, or narrowed to fewer than {MIN_FEASIBLE} values; publish that total less precisely "
-                      "or not at all")
+        warnings.warn(
+            f"hidden cell(s) at row position(s) {sorted(unprotectable)} can still be derived from a "
+            f"total, or narrowed to fewer than {MIN_FEASIBLE} values; publish that total less precisely "
+            "or not at all",
+            stacklevel=2,
+        )
 
     import pandas as pd
 

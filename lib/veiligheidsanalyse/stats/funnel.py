@@ -87,7 +87,7 @@ def funnel_limits(
     per: int = 1000,
     tau2: float = 0.0,
     phi: float = 1.0,
-) -> "pd.DataFrame":
+) -> pd.DataFrame:
     """Control limits for a funnel plot, one row per x value.
 
     With ``target_rate`` (per ``per``) the first argument is the population and the limits are
@@ -166,7 +166,7 @@ def funnel_assess(
     levels=LEVELS,
     labels=None,
     trim: float = 0.1,
-) -> "pd.DataFrame":
+) -> pd.DataFrame:
     """Place each unit (gemeente) in the funnel: its rate, z-score, limits and a flag.
 
     ``target_rate`` per ``per`` (e.g. the NL rate); ``None`` uses the pooled rate of the units.
@@ -202,8 +202,15 @@ def funnel_assess(
     with np.errstate(divide="ignore", invalid="ignore"):
         z_adjusted = (np.sqrt(ratio) - 1) / np.sqrt(phi / (4 * expected) + tau2)
 
-    table = {"count": o, "population": pop, "expected": expected, "rate": rate, "ratio": ratio,
-             "z": z, "z_adjusted": z_adjusted}
+    table = {
+        "count": o,
+        "population": pop,
+        "expected": expected,
+        "rate": rate,
+        "ratio": ratio,
+        "z": z,
+        "z_adjusted": z_adjusted,
+    }
     limits = {}
     for level in levels:
         lo, hi = _ratio_limits(expected, check_conf(level), tau2, phi)
@@ -213,6 +220,13 @@ def funnel_assess(
     table["flag"] = _flags(rate, limits, levels)
     df = pd.DataFrame(table, index=None if labels is None else pd.Index(labels))
     # estimated phi and tau2 are reported even when no adjustment was applied
-    df.attrs.update(target_rate=target_rate, per=per, phi=disp.phi, tau2=disp.tau2, k=disp.k,
-                    overdispersed=disp.overdispersed, adjustment=adjustment)
+    df.attrs.update(
+        target_rate=target_rate,
+        per=per,
+        phi=disp.phi,
+        tau2=disp.tau2,
+        k=disp.k,
+        overdispersed=disp.overdispersed,
+        adjustment=adjustment,
+    )
     return df

@@ -111,8 +111,8 @@ def rate(count, population, per: int = 1000, conf: float = 0.95, method: str = "
 
 
 def rates_frame(
-    df: "pd.DataFrame", count_col: str, pop_col: str, per: int = 1000, conf: float = 0.95, method: str = "auto"
-) -> "pd.DataFrame":
+    df: pd.DataFrame, count_col: str, pop_col: str, per: int = 1000, conf: float = 0.95, method: str = "auto"
+) -> pd.DataFrame:
     """Copy of ``df`` with columns ``rate``, ``rate_lower``, ``rate_upper`` and ``rate_method`` added."""
     counts = df[count_col].to_numpy(dtype=float, na_value=np.nan)
     pops = df[pop_col].to_numpy(dtype=float, na_value=np.nan)

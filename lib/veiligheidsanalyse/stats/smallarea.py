@@ -84,8 +84,21 @@ KNOWN_ONLY = " met bekend aantal en inwoners"  # added to that name when some ar
 
 # Columns of the table returned by :func:`small_area_table`, in order.
 COLUMNS = (
-    "regio_code", "regio_naam", "rol", "periode", "jaren", "aantal", "aantal_weergave", "inwoners",
-    "persoonsjaren", "per_1000", "ondergrens", "bovengrens", "p_waarde", "p_waarde_gecorrigeerd", "vergelijking",
+    "regio_code",
+    "regio_naam",
+    "rol",
+    "periode",
+    "jaren",
+    "aantal",
+    "aantal_weergave",
+    "inwoners",
+    "persoonsjaren",
+    "per_1000",
+    "ondergrens",
+    "bovengrens",
+    "p_waarde",
+    "p_waarde_gecorrigeerd",
+    "vergelijking",
     "per_1000_eb",
     "afgeschermd",
 )
@@ -94,9 +107,15 @@ COLUMNS = (
 # --------------------------------------------------------------------------- pooling
 
 
-def pool_years(df: pd.DataFrame, area_col: str = "regio_code", year_col: str = "jaar",
-               count_col: str = "aantal", population_col: str = "inwoners",
-               min_years: int = MIN_YEARS, name_col: str = "regio_naam") -> pd.DataFrame:
+def pool_years(
+    df: pd.DataFrame,
+    area_col: str = "regio_code",
+    year_col: str = "jaar",
+    count_col: str = "aantal",
+    population_col: str = "inwoners",
+    min_years: int = MIN_YEARS,
+    name_col: str = "regio_naam",
+) -> pd.DataFrame:
     """One row per area: counts and person-years summed over the years in ``df``.
 
     Every area must have a row for every year present; a missing row or a NaN count or
@@ -123,14 +142,16 @@ def pool_years(df: pd.DataFrame, area_col: str = "regio_code", year_col: str = "
     person_years = wide_pops.astype(float).sum(axis=1, min_count=len(years))
     person_years[wide_pops.isna().any(axis=1)] = np.nan
     period = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
-    pooled = pd.DataFrame({
-        area_col: order,
-        "aantal": counts.to_numpy(),
-        "persoonsjaren": person_years.to_numpy(),
-        "inwoners": person_years.to_numpy() / len(years),
-        "jaren": len(years),
-        "periode": period,
-    })
+    pooled = pd.DataFrame(
+        {
+            area_col: order,
+            "aantal": counts.to_numpy(),
+            "persoonsjaren": person_years.to_numpy(),
+            "inwoners": person_years.to_numpy() / len(years),
+            "jaren": len(years),
+            "periode": period,
+        }
+    )
     if name_col in df.columns:
         names = df.sort_values(year_col).groupby(area_col, sort=False)[name_col].last()
         pooled.insert(1, name_col, names.reindex(order).to_numpy())
@@ -266,13 +287,25 @@ def small_area_table(
     has_rate = known & (inhabitants >= min_inhabitants) & ~area_hidden
     from .rates import rate as exact_rate
 
-    own = exact_rate(np.where(has_rate, count, np.nan), np.where(has_rate & (person_years > 0), person_years, np.nan),
-                     per, conf, method="exact")
-    rate, lower, upper = (np.where(has_rate, np.atleast_1d(v).astype(float), np.nan)
-                          for v in (own.value, own.lower, own.upper))
+    own = exact_rate(
+        np.where(has_rate, count, np.nan),
+        np.where(has_rate & (person_years > 0), person_years, np.nan),
+        per,
+        conf,
+        method="exact",
+    )
+    rate, lower, upper = (
+        np.where(has_rate, np.atleast_1d(v).astype(float), np.nan) for v in (own.value, own.lower, own.upper)
+    )
     # against the rest of the areas: only where there is a rest (one area cannot be all of them)
     too_few = has_rate & (count < min_count if min_count is not None else False)
-    testable = has_rate & ~too_few & (person_years > 0) & np.isfinite(base_py) & (base_py - np.where(known, person_years, 0) > 0)
+    testable = (
+        has_rate
+        & ~too_few
+        & (person_years > 0)
+        & np.isfinite(base_py)
+        & (base_py - np.where(known, person_years, 0) > 0)
+    )
     p_value = np.full(len(count), np.nan)
     raw_direction = np.full(len(count), UNKNOWN, dtype=object)
     if testable.any():
@@ -289,23 +322,49 @@ def small_area_table(
 
     areas_part = table.index < len(count)  # every row but the total
     table.loc[areas_part, "inwoners"] = inhabitants
-    for column, values in (("per_1000", rate), ("ondergrens", lower), ("bovengrens", upper),
-                           ("p_waarde", p_value), ("p_waarde_gecorrigeerd", p_adjusted), ("per_1000_eb", smoothed)):
+    for column, values in (
+        ("per_1000", rate),
+        ("ondergrens", lower),
+        ("bovengrens", upper),
+        ("p_waarde", p_value),
+        ("p_waarde_gecorrigeerd", p_adjusted),
+        ("per_1000_eb", smoothed),
+    ):
         table.loc[areas_part, column] = values
     table.loc[areas_part, "vergelijking"] = direction
     table["aantal_weergave"] = display
     table["afgeschermd"] = hidden
     # the count itself and all computed from it (area rows: above, through has_rate)
-    for column in ("aantal", "per_1000", "ondergrens", "bovengrens", "p_waarde", "p_waarde_gecorrigeerd",
-                   "per_1000_eb"):
+    for column in (
+        "aantal",
+        "per_1000",
+        "ondergrens",
+        "bovengrens",
+        "p_waarde",
+        "p_waarde_gecorrigeerd",
+        "per_1000_eb",
+    ):
         table.loc[hidden, column] = np.nan
     table = table.loc[:, list(COLUMNS)].reset_index(drop=True)
     table.attrs.update(
-        gemeente_code=gemeente_code, gemeente_naam=gemeente_naam, per=per, conf=conf,
-        gemeente_per_1000=base_rate, som_per_1000=base_rate, onbekend=n_unknown, totaal_naam=name,
+        gemeente_code=gemeente_code,
+        gemeente_naam=gemeente_naam,
+        per=per,
+        conf=conf,
+        gemeente_per_1000=base_rate,
+        som_per_1000=base_rate,
+        onbekend=n_unknown,
+        totaal_naam=name,
         toets="exact conditioneel tegen de rest van de gebieden (compare_with_region)",
-        min_inwoners=min_inhabitants, min_aantal=min_count, gevoelig=sensitive, drempel=threshold, correctie=correction,
-        eb_methode=fit.method, eb_gemiddelde=fit.mean, eb_variantie=fit.variance, eb_k=fit.k,
+        min_inwoners=min_inhabitants,
+        min_aantal=min_count,
+        gevoelig=sensitive,
+        drempel=threshold,
+        correctie=correction,
+        eb_methode=fit.method,
+        eb_gemiddelde=fit.mean,
+        eb_variantie=fit.variance,
+        eb_k=fit.k,
     )
     return table
 
@@ -328,8 +387,15 @@ def _base_rows(areas: pd.DataFrame) -> pd.DataFrame:
         raise ValueError("a count cannot be negative")
     table["aantal"] = table["aantal"].astype(float)
     table["rol"] = "gebied"
-    for column in ("inwoners", "per_1000", "ondergrens", "bovengrens", "p_waarde", "p_waarde_gecorrigeerd",
-                   "per_1000_eb"):
+    for column in (
+        "inwoners",
+        "per_1000",
+        "ondergrens",
+        "bovengrens",
+        "p_waarde",
+        "p_waarde_gecorrigeerd",
+        "per_1000_eb",
+    ):
         table[column] = np.nan
     table["vergelijking"] = ""
     return table
@@ -361,11 +427,21 @@ def _with_total(table, code, name, total_count, total_py, per, conf):
     years = table["jaren"].iloc[0] if len(table) else 1
     own = rate(total_count, total_py, per, conf, method="exact")
     row = {
-        "regio_code": code, "regio_naam": name, "rol": TOTAL_ROW,
-        "periode": table["periode"].iloc[0] if len(table) else "", "jaren": years,
-        "aantal": total_count, "persoonsjaren": total_py, "inwoners": total_py / years,
-        "per_1000": own.value, "ondergrens": own.lower, "bovengrens": own.upper,
-        "p_waarde": np.nan, "p_waarde_gecorrigeerd": np.nan, "vergelijking": "", "per_1000_eb": own.value,
+        "regio_code": code,
+        "regio_naam": name,
+        "rol": TOTAL_ROW,
+        "periode": table["periode"].iloc[0] if len(table) else "",
+        "jaren": years,
+        "aantal": total_count,
+        "persoonsjaren": total_py,
+        "inwoners": total_py / years,
+        "per_1000": own.value,
+        "ondergrens": own.lower,
+        "bovengrens": own.upper,
+        "p_waarde": np.nan,
+        "p_waarde_gecorrigeerd": np.nan,
+        "vergelijking": "",
+        "per_1000_eb": own.value,
     }
     return pd.concat([table, pd.DataFrame([row])], ignore_index=True)
 
@@ -377,6 +453,7 @@ def _disclosure(table, sensitive: bool, threshold: int):
     if not sensitive:
         return [format_count(v) for v in table["aantal"]], np.zeros(len(table), dtype=bool)
     cells = np.where(table["rol"] == TOTAL_ROW, TOTAL_ROW, table["regio_code"])
-    display, hidden = suppress_counts(table.assign(_cel=cells), "aantal", threshold=threshold,
-                                      group_cols=["_cel"], total_label=TOTAL_ROW)
+    display, hidden = suppress_counts(
+        table.assign(_cel=cells), "aantal", threshold=threshold, group_cols=["_cel"], total_label=TOTAL_ROW
+    )
     return display["aantal"].to_numpy(dtype=object), hidden.to_numpy(dtype=bool)

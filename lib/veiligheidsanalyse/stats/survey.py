@@ -95,8 +95,9 @@ def survey_interval(
     if np.isnan(value):
         return SurveyInterval(value, np.nan, np.nan, "geen", "waarde onbekend")
     if unit != "procent":
-        return SurveyInterval(value, np.nan, np.nan, "geen",
-                              "geen marges gepubliceerd; voor een gemiddelde is de standaarddeviatie nodig")
+        return SurveyInterval(
+            value, np.nan, np.nan, "geen", "geen marges gepubliceerd; voor een gemiddelde is de standaarddeviatie nodig"
+        )
     n_value = float(as_float(n))
     if np.isnan(n_value) or n_value <= 0:
         return SurveyInterval(value, np.nan, np.nan, "geen", "geen marges en geen aantal respondenten")
@@ -150,8 +151,18 @@ def crosses_method_break(edition1, edition2, break_year: int = METHOD_BREAK_YEAR
     return (ed1 < break_year) != (ed2 < break_year)
 
 
-def compare_survey(value1, lower1, upper1, edition1, value2, lower2, upper2, edition2,
-                   conf: float = 0.95, break_year: int = METHOD_BREAK_YEAR) -> SurveyComparison:
+def compare_survey(
+    value1,
+    lower1,
+    upper1,
+    edition1,
+    value2,
+    lower2,
+    upper2,
+    edition2,
+    conf: float = 0.95,
+    break_year: int = METHOD_BREAK_YEAR,
+) -> SurveyComparison:
     """z-test of ``value2`` against ``value1`` using their published ``conf`` bounds.
 
     The same edition twice compares two areas; two editions compare over time. Editions on

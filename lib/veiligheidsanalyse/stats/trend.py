@@ -98,7 +98,8 @@ def poisson_trend(years, counts, exposures=None, breaks=(), conf: float = 0.95, 
     trend in the count itself. Years in ``breaks``, and years whose count or exposure is NaN,
     are left out and listed in ``years_excluded``. See the module notes for the model choices.
     """
-    from scipy.stats import norm, t as student_t
+    from scipy.stats import norm
+    from scipy.stats import t as student_t
 
     conf = check_conf(conf)
     yrs = as_float(years).ravel()

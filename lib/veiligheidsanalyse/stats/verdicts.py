@@ -63,7 +63,7 @@ def _compared_with(direction: str, area: str, indication: str = "") -> str:
 
 
 def verdict_benchmark(result: BenchmarkComparison, area: str = "Nederland", min_count: int | None = None) -> str:
-    """"significant hoger dan Nederland", "niet significant verschillend van Drenthe", ...
+    """ "significant hoger dan Nederland", "niet significant verschillend van Drenthe", ...
 
     Works for :func:`compare_with_benchmark` and :func:`compare_with_region` (pass the region's
     name as ``area``). Below ``min_count`` observed cases: "te weinig gevallen om te vergelijken".
@@ -76,7 +76,7 @@ def verdict_benchmark(result: BenchmarkComparison, area: str = "Nederland", min_
 
 
 def verdict_periods(result: PeriodComparison, since, min_count: int | None = None) -> str:
-    """"significante stijging sinds 2019", "significante daling ...", "geen significante verandering ...".
+    """ "significante stijging sinds 2019", "significante daling ...", "geen significante verandering ...".
 
     ``min_count`` applies to the larger of the two counts: with a handful of cases in both
     periods no sentence about change is written.
@@ -101,7 +101,7 @@ def verdict_periods(result: PeriodComparison, since, min_count: int | None = Non
 
 
 def verdict_trend(result: Trend, min_count: int | None = None) -> str:
-    """"significante daling van gemiddeld 6% per jaar (2015-2025)", "geen significante trend (...)".
+    """ "significante daling van gemiddeld 6% per jaar (2015-2025)", "geen significante trend (...)".
 
     ``min_count`` applies to the mean count per year in the fitted years.
     """

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .templates import KINDS
 
@@ -45,7 +46,7 @@ class InputsConfig:
             raise ValueError(f"inputs.required: unknown kind(s) {unknown}; known kinds: {', '.join(KINDS)}")
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | str | Path, base: Path | None = None) -> "InputsConfig":
+    def from_dict(cls, data: Mapping[str, Any] | str | Path, base: Path | None = None) -> InputsConfig:
         """From a run config's inputs section: a folder, or a mapping with English or Dutch keys
         (folder|map, files|bestanden, sheets|tabbladen, required|verplicht, chapters|hoofdstukken).
 
@@ -56,8 +57,9 @@ class InputsConfig:
         data = {_DUTCH.get(key, key): value for key, value in data.items()}
         unknown = sorted(set(data) - set(_DUTCH.values()))
         if unknown:
-            raise ValueError(f"inputs: unknown key(s) {unknown}; allowed: {', '.join(_DUTCH)} "
-                             f"(or {', '.join(_DUTCH.values())})")
+            raise ValueError(
+                f"inputs: unknown key(s) {unknown}; allowed: {', '.join(_DUTCH)} (or {', '.join(_DUTCH.values())})"
+            )
         if not data.get("folder"):
             raise ValueError("inputs: missing key 'map' (folder)")
         folder = Path(data["folder"])
@@ -72,6 +74,15 @@ class InputsConfig:
         )
 
 
-_DUTCH = {"map": "folder", "bestanden": "files", "tabbladen": "sheets", "verplicht": "required",
-          "hoofdstukken": "chapters", "folder": "folder", "files": "files", "sheets": "sheets",
-          "required": "required", "chapters": "chapters"}
+_DUTCH = {
+    "map": "folder",
+    "bestanden": "files",
+    "tabbladen": "sheets",
+    "verplicht": "required",
+    "hoofdstukken": "chapters",
+    "folder": "folder",
+    "files": "files",
+    "sheets": "sheets",
+    "required": "required",
+    "chapters": "chapters",
+}

@@ -26,8 +26,9 @@ a total computed from parts of which one is unknown is unknown too.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -106,20 +107,41 @@ class _Builder:
         self.rows: list[dict[str, Any]] = []
         self.notes: list[dict[str, Any]] = []
 
-    def add(self, table: CheckedTable, indicator: str, jaar: int, waarde: float, note: str | None = None,
-            regio: tuple[str, str, str] | None = None, ondergrens: float = math.nan, bovengrens: float = math.nan,
-            n: float = math.nan) -> None:
+    def add(
+        self,
+        table: CheckedTable,
+        indicator: str,
+        jaar: int,
+        waarde: float,
+        note: str | None = None,
+        regio: tuple[str, str, str] | None = None,
+        ondergrens: float = math.nan,
+        bovengrens: float = math.nan,
+        n: float = math.nan,
+    ) -> None:
         code, naam, soort = regio or (self.code, self.naam, "gemeente")
         bron = f"partner: {table.kind} ({table.path.name})"
-        self.rows.append({
-            "indicator": indicator, "regio_code": code, "regio_naam": naam, "regio_soort": soort,
-            "jaar": int(jaar), "maand": pd.NA, "waarde": _float(waarde), "ondergrens": _float(ondergrens),
-            "bovengrens": _float(bovengrens), "n": _float(n), "bron": bron, "snapshot": table.sha256,
-            "status": "partner",
-        })
+        self.rows.append(
+            {
+                "indicator": indicator,
+                "regio_code": code,
+                "regio_naam": naam,
+                "regio_soort": soort,
+                "jaar": int(jaar),
+                "maand": pd.NA,
+                "waarde": _float(waarde),
+                "ondergrens": _float(ondergrens),
+                "bovengrens": _float(bovengrens),
+                "n": _float(n),
+                "bron": bron,
+                "snapshot": table.sha256,
+                "status": "partner",
+            }
+        )
         if note:
-            self.notes.append({"indicator": indicator, "regio_code": code, "jaar": int(jaar), "bron": bron,
-                               "bron_opmerking": note})
+            self.notes.append(
+                {"indicator": indicator, "regio_code": code, "jaar": int(jaar), "bron": bron, "bron_opmerking": note}
+            )
 
     def frame(self) -> pd.DataFrame:
         if not self.rows:
@@ -172,8 +194,13 @@ def _by_code(builder: _Builder, table: CheckedTable, code_column: str) -> None:
                 parts = [r for c, r in by_code.items() if c != total]
                 if parts:
                     label = {"halt": "delictgroepen", "veiligheidsregio": "soorten"}.get(table.kind, "onderdelen")
-                    builder.add(table, indicator, year, _sum([r["aantal"] for r in parts]),
-                                _note(parts, f"totaal berekend als som van de {label}"))
+                    builder.add(
+                        table,
+                        indicator,
+                        year,
+                        _sum([r["aantal"] for r in parts]),
+                        _note(parts, f"totaal berekend als som van de {label}"),
+                    )
 
 
 def _veilig_thuis(builder: _Builder, table: CheckedTable) -> None:
@@ -191,8 +218,13 @@ def _veilig_thuis(builder: _Builder, table: CheckedTable) -> None:
             builder.add(table, indicator, year, halves[None]["aantal"], _note([halves[None]]))
         elif 1 in halves and 2 in halves:
             parts = [halves[1], halves[2]]
-            builder.add(table, indicator, year, _sum([r["aantal"] for r in parts]),
-                        _note(parts, "jaarcijfer = som van beide halfjaren"))
+            builder.add(
+                table,
+                indicator,
+                year,
+                _sum([r["aantal"] for r in parts]),
+                _note(parts, "jaarcijfer = som van beide halfjaren"),
+            )
 
 
 def _wide(builder: _Builder, table: CheckedTable) -> None:
@@ -207,9 +239,17 @@ def _vm(builder: _Builder, table: CheckedTable) -> None:
     for record in _records(table):
         if not record.get("indicator_id") or not record.get("regio_code"):
             continue
-        builder.add(table, record["indicator_id"], int(record["editie"]), record["waarde"], _note([record]),
-                    regio=(record["regio_code"], record["regio_naam"], record["regio_soort"]),
-                    ondergrens=record.get("ondergrens"), bovengrens=record.get("bovengrens"), n=record.get("n"))
+        builder.add(
+            table,
+            record["indicator_id"],
+            int(record["editie"]),
+            record["waarde"],
+            _note([record]),
+            regio=(record["regio_code"], record["regio_naam"], record["regio_soort"]),
+            ondergrens=record.get("ondergrens"),
+            bovengrens=record.get("bovengrens"),
+            n=record.get("n"),
+        )
 
 
 def _detail(table: CheckedTable) -> pd.DataFrame:
@@ -217,8 +257,20 @@ def _detail(table: CheckedTable) -> pd.DataFrame:
     template = TEMPLATES[table.kind]
     if table.kind == "veiligheidsmonitor":
         frame = frame.rename(columns={"indicator": "code", "indicator_id": "indicator"})
-        columns = ["indicator", "code", "editie", "gebied", "regio_code", "regio_naam", "regio_soort", "waarde",
-                   "ondergrens", "bovengrens", "n", "bron_opmerking"]
+        columns = [
+            "indicator",
+            "code",
+            "editie",
+            "gebied",
+            "regio_code",
+            "regio_naam",
+            "regio_soort",
+            "waarde",
+            "ondergrens",
+            "bovengrens",
+            "n",
+            "bron_opmerking",
+        ]
     elif table.kind == "veilig_thuis":
         columns = ["periode", "jaar", "halfjaar", "soort", "aantal", "bron_opmerking"]
     else:
@@ -234,16 +286,28 @@ def _detail(table: CheckedTable) -> pd.DataFrame:
             out[column] = out[column].astype("int64")
         elif column == "halfjaar":
             out[column] = pd.array([None if v is None or v != v else int(v) for v in out[column]], dtype="Int64")
-        elif column in ("aantal", "waarde", "ondergrens", "bovengrens", "n", "aantal_parken", "permanente_bewoning",
-                        "handhavingsacties"):
+        elif column in (
+            "aantal",
+            "waarde",
+            "ondergrens",
+            "bovengrens",
+            "n",
+            "aantal_parken",
+            "permanente_bewoning",
+            "handhavingsacties",
+        ):
             out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
         elif column not in ("rij",):
             out[column] = out[column].astype("string")
     return out.reset_index(drop=True)
 
 
-def load_inputs(inputs_config: InputsConfig, gemeente_code: str, gemeente_naam: str,
-                known_gemeenten: Mapping[str, str] | None = None) -> InputSet:
+def load_inputs(
+    inputs_config: InputsConfig,
+    gemeente_code: str,
+    gemeente_naam: str,
+    known_gemeenten: Mapping[str, str] | None = None,
+) -> InputSet:
     """Read, check and tidy every partner input of a run.
 
     Raises :class:`InputValidationError` (listing every problem) if any input has an error.
@@ -262,12 +326,14 @@ def load_inputs(inputs_config: InputsConfig, gemeente_code: str, gemeente_naam: 
     for kind, table in result.tables.items():
         if kind == "kernen":
             frame = table.frame
-            kern_mapping = pd.DataFrame({
-                "buurtcode": frame["buurtcode"].astype("string"),
-                "buurtnaam": frame["buurtnaam"].astype("string"),
-                "kern": frame["kern"].astype("string"),
-                "kern_code": frame["kern_code"].astype("string"),
-            }).reset_index(drop=True)
+            kern_mapping = pd.DataFrame(
+                {
+                    "buurtcode": frame["buurtcode"].astype("string"),
+                    "buurtnaam": frame["buurtnaam"].astype("string"),
+                    "kern": frame["kern"].astype("string"),
+                    "kern_code": frame["kern_code"].astype("string"),
+                }
+            ).reset_index(drop=True)
             continue
         if kind == "veiligheidsmonitor":
             _vm(builder, table)

@@ -16,8 +16,9 @@ all errors, listed or not.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 SEVERITIES = ("error", "warning", "missing")
 MAX_ERRORS_PER_FILE = 20
@@ -95,11 +96,16 @@ def cap_errors(problems: Iterable[InputProblem], limit: int = MAX_ERRORS_PER_FIL
         rest = ranked[limit:]
         dropped.update(rest)
         n = len(rest)
-        more.append(InputProblem(
-            file=file, kind=problems[indices[0]].kind, omitted=n,
-            message=f"… en nog {n} {'fout' if n == 1 else 'fouten'} in dit bestand (alleen de eerste {limit} "
-                    f"staan hierboven) / … and {n} more error{'' if n == 1 else 's'} in this file (only the first "
-                    f"{limit} are listed)"))
+        more.append(
+            InputProblem(
+                file=file,
+                kind=problems[indices[0]].kind,
+                omitted=n,
+                message=f"… en nog {n} {'fout' if n == 1 else 'fouten'} in dit bestand (alleen de eerste {limit} "
+                f"staan hierboven) / … and {n} more error{'' if n == 1 else 's'} in this file (only the first "
+                f"{limit} are listed)",
+            )
+        )
     return [p for i, p in enumerate(problems) if i not in dropped] + more
 
 
@@ -130,8 +136,14 @@ def format_problems(problems: Iterable[InputProblem], summary: bool = True) -> s
     order = {s: i for i, s in enumerate(SEVERITIES)}
     ranked = sorted(
         enumerate(problems),
-        key=lambda ip: (order.get(ip[1].severity, 9), ip[1].file, ip[1].omitted > 0, ip[1].sheet or "",
-                        ip[1].row or 0, ip[0]),
+        key=lambda ip: (
+            order.get(ip[1].severity, 9),
+            ip[1].file,
+            ip[1].omitted > 0,
+            ip[1].sheet or "",
+            ip[1].row or 0,
+            ip[0],
+        ),
     )
     lines = [format_problem(p) for _, p in ranked]
     if summary:

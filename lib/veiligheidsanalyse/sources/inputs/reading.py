@@ -67,8 +67,20 @@ DELIMITERS = (";", ",", "\t", "|")
 HEADER_SEARCH_ROWS = 50
 EXPLANATION_SHEETS = {"toelichting"}  # the templates' explanation sheet: content, but never data
 GRAND_TOTALS = {"eindtotaal", "totaal generaal", "algemeen totaal", "grand total", "eind totaal"}
-FOOTNOTE_PREFIXES = ("bron", "noot", "*", "opmerking", "toelichting", "©", "(c)", "peildatum", "bijgewerkt",
-                     "gegenereerd", "source", "note")
+FOOTNOTE_PREFIXES = (
+    "bron",
+    "noot",
+    "*",
+    "opmerking",
+    "toelichting",
+    "©",
+    "(c)",
+    "peildatum",
+    "bijgewerkt",
+    "gegenereerd",
+    "source",
+    "note",
+)
 
 
 class PercentValue(float):
@@ -171,8 +183,9 @@ def limit_text(limit: int = MAX_FILE_BYTES) -> str:
     return f"{limit // (1024 * 1024)} MB" if limit % (1024 * 1024) == 0 else format_size(limit)
 
 
-def read_partner_file(path: Path, file: str, kind: str | None,
-                      limit: int = MAX_FILE_BYTES) -> tuple[bytes | None, list[InputProblem]]:
+def read_partner_file(
+    path: Path, file: str, kind: str | None, limit: int = MAX_FILE_BYTES
+) -> tuple[bytes | None, list[InputProblem]]:
     """The bytes of a partner file, or None and the problem saying why it is not read (not a regular
     file, too large, gone, not readable). Nothing is opened before it is known to be a regular file
     of at most ``limit`` bytes."""
@@ -180,31 +193,51 @@ def read_partner_file(path: Path, file: str, kind: str | None,
         return read_bytes(path, limit), []
     except FileRefused as exc:
         if exc.reason == "too_large":
-            return None, [InputProblem(
-                file=file, kind=kind,
-                message=f"het bestand is te groot: {format_size(exc.detail)}, de grens is {limit_text(limit)} per "
-                        f"bestand; het wordt niet gelezen. Lever alleen de gegevens van deze gemeente aan, zonder "
-                        f"afbeeldingen of extra tabbladen / the file is too large ({exc.detail} bytes, limit "
-                        f"{limit_text(limit)} per file); it is not read",
-                found=format_size(exc.detail), expected=f"hoogstens {limit_text(limit)}")]
+            return None, [
+                InputProblem(
+                    file=file,
+                    kind=kind,
+                    message=f"het bestand is te groot: {format_size(exc.detail)}, de grens is {limit_text(limit)} per "
+                    f"bestand; het wordt niet gelezen. Lever alleen de gegevens van deze gemeente aan, zonder "
+                    f"afbeeldingen of extra tabbladen / the file is too large ({exc.detail} bytes, limit "
+                    f"{limit_text(limit)} per file); it is not read",
+                    found=format_size(exc.detail),
+                    expected=f"hoogstens {limit_text(limit)}",
+                )
+            ]
         dutch, english = exc.detail
-        return None, [InputProblem(
-            file=file, kind=kind,
-            message=f"dit is {dutch}, geen gewoon bestand; het wordt niet gelezen. Zet hier het bestand zelf neer / "
-                    f"this is {english}, not a regular file; it is not read",
-            found=dutch, expected="een gewoon bestand (.csv, .xlsx of .md)")]
+        return None, [
+            InputProblem(
+                file=file,
+                kind=kind,
+                message=f"dit is {dutch}, geen gewoon bestand; het wordt niet gelezen. Zet hier het bestand zelf neer "
+                f"/ this is {english}, not a regular file; it is not read",
+                found=dutch,
+                expected="een gewoon bestand (.csv, .xlsx of .md)",
+            )
+        ]
     except FileNotFoundError:
-        return None, [InputProblem(
-            file=file, kind=kind,
-            message="het bestand bestaat niet (meer), of is een snelkoppeling naar een bestand dat niet bestaat / "
-                    "the file does not exist (any more), or is a link to a file that does not exist",
-            found="bestand ontbreekt", expected="een leesbaar bestand")]
+        return None, [
+            InputProblem(
+                file=file,
+                kind=kind,
+                message="het bestand bestaat niet (meer), of is een snelkoppeling naar een bestand dat niet bestaat / "
+                "the file does not exist (any more), or is a link to a file that does not exist",
+                found="bestand ontbreekt",
+                expected="een leesbaar bestand",
+            )
+        ]
     except OSError as exc:
-        return None, [InputProblem(
-            file=file, kind=kind,
-            message=f"het bestand kan niet geopend worden ({exc.strerror or type(exc).__name__}); controleer de "
-                    f"rechten / the file cannot be opened ({exc.strerror or type(exc).__name__})",
-            found=type(exc).__name__, expected="een leesbaar bestand")]
+        return None, [
+            InputProblem(
+                file=file,
+                kind=kind,
+                message=f"het bestand kan niet geopend worden ({exc.strerror or type(exc).__name__}); controleer de "
+                f"rechten / the file cannot be opened ({exc.strerror or type(exc).__name__})",
+                found=type(exc).__name__,
+                expected="een leesbaar bestand",
+            )
+        ]
 
 
 # ------------------------------------------------------------------------------------ values
@@ -379,12 +412,21 @@ def _decode(data: bytes, file: str, kind: str) -> tuple[str | None, str | None, 
         except UnicodeDecodeError as exc:
             return None, None, [_encoding_problem(file, kind, data, exc, ("UTF-16", "UTF-16"))]
     if b"\x00" in data:
-        return None, None, [InputProblem(
-            file=file, kind=kind,
-            message="het bestand bevat nul-bytes: geen gewone tekst (UTF-16 zonder BOM of een binair bestand); "
+        return (
+            None,
+            None,
+            [
+                InputProblem(
+                    file=file,
+                    kind=kind,
+                    message="het bestand bevat nul-bytes: geen gewone tekst (UTF-16 zonder BOM of een binair bestand); "
                     "sla het op als 'CSV UTF-8 (door lijstscheidingsteken gescheiden)' / the file contains NUL "
                     "bytes: not plain text (UTF-16 without BOM or binary); save it as CSV UTF-8",
-            found="NUL-bytes", expected="CSV in UTF-8 of Windows-1252")]
+                    found="NUL-bytes",
+                    expected="CSV in UTF-8 of Windows-1252",
+                )
+            ],
+        )
     try:
         return data.decode("utf-8"), "utf-8", problems
     except UnicodeDecodeError:
@@ -392,26 +434,40 @@ def _decode(data: bytes, file: str, kind: str) -> tuple[str | None, str | None, 
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
-        return None, None, [_encoding_problem(file, kind, data, exc, ("UTF-8 of Windows-1252",
-                                                                      "UTF-8 or Windows-1252"))]
-    problems.append(InputProblem(
-        file=file, kind=kind, severity="warning",
-        message="het bestand is geen UTF-8 en is gelezen als Windows-1252 (ANSI); controleer letters met accenten "
-                "/ the file is not UTF-8 and was read as Windows-1252 (ANSI); check accented letters",
-        found="Windows-1252", expected="UTF-8"))
+        return (
+            None,
+            None,
+            [_encoding_problem(file, kind, data, exc, ("UTF-8 of Windows-1252", "UTF-8 or Windows-1252"))],
+        )
+    problems.append(
+        InputProblem(
+            file=file,
+            kind=kind,
+            severity="warning",
+            message="het bestand is geen UTF-8 en is gelezen als Windows-1252 (ANSI); controleer letters met accenten "
+            "/ the file is not UTF-8 and was read as Windows-1252 (ANSI); check accented letters",
+            found="Windows-1252",
+            expected="UTF-8",
+        )
+    )
     return text, "cp1252", problems
 
 
-def _encoding_problem(file: str, kind: str, data: bytes, exc: UnicodeDecodeError,
-                      tried: tuple[str, str]) -> InputProblem:
+def _encoding_problem(
+    file: str, kind: str, data: bytes, exc: UnicodeDecodeError, tried: tuple[str, str]
+) -> InputProblem:
     line = data[: exc.start].count(b"\n") + 1
-    bad = data[exc.start: exc.start + 4].hex(" ").upper()
+    bad = data[exc.start : exc.start + 4].hex(" ").upper()
     return InputProblem(
-        file=file, kind=kind, row=line,
+        file=file,
+        kind=kind,
+        row=line,
         message=f"verkeerde tekenset: bytes {bad} op positie {exc.start} zijn geen geldige tekst in {tried[0]}; "
-                f"sla het bestand op als 'CSV UTF-8' / wrong encoding: bytes {bad} at position {exc.start} are not "
-                f"valid text in {tried[1]}; save the file as CSV UTF-8",
-        found=f"bytes {bad}", expected="UTF-8 (of Windows-1252)")
+        f"sla het bestand op als 'CSV UTF-8' / wrong encoding: bytes {bad} at position {exc.start} are not "
+        f"valid text in {tried[1]}; save the file as CSV UTF-8",
+        found=f"bytes {bad}",
+        expected="UTF-8 (of Windows-1252)",
+    )
 
 
 class LimitReached(Exception):
@@ -424,11 +480,15 @@ class LimitReached(Exception):
     def problem(self, file: str, kind: str) -> InputProblem:
         limit = f"{self.limit:,}".replace(",", ".")
         return InputProblem(
-            file=file, kind=kind, sheet=self.sheet,
+            file=file,
+            kind=kind,
+            sheet=self.sheet,
             message=f"het bestand heeft meer dan {limit} {self.what}; zo'n groot bestand wordt niet gelezen. Lever "
-                    f"alleen de gegevens van deze gemeente aan / the file has more than {self.limit} {self.what_en}; "
-                    f"it is not read",
-            found=f"meer dan {limit} {self.what}", expected=f"hoogstens {limit} {self.what}")
+            f"alleen de gegevens van deze gemeente aan / the file has more than {self.limit} {self.what_en}; "
+            f"it is not read",
+            found=f"meer dan {limit} {self.what}",
+            expected=f"hoogstens {limit} {self.what}",
+        )
 
 
 def csv_grid(text: str, delimiter: str) -> Grid:
@@ -452,43 +512,69 @@ def xlsx_workbook(data: bytes, file: str, kind: str) -> tuple[dict[str, Grid] | 
     return sheets, problems
 
 
-def _xlsx_read(data: bytes, file: str, kind: str
-               ) -> tuple[dict[str, Grid] | None, dict[str, str | None], list[InputProblem]]:
+def _xlsx_read(
+    data: bytes, file: str, kind: str
+) -> tuple[dict[str, Grid] | None, dict[str, str | None], list[InputProblem]]:
     """(grids by sheet, zip part of each sheet, problems); grids None when the file cannot be read."""
     if data[:8] == OLE2_SIGNATURE:
         if ENCRYPTED_MARKER in data:
-            message = ("het Excel-bestand is beveiligd met een wachtwoord (versleuteld) en kan niet gelezen worden; "
-                       "sla het op zonder wachtwoord (Bestand > Info > Werkmap beveiligen) / the workbook is "
-                       "password-protected (encrypted); save a copy without a password")
+            message = (
+                "het Excel-bestand is beveiligd met een wachtwoord (versleuteld) en kan niet gelezen worden; "
+                "sla het op zonder wachtwoord (Bestand > Info > Werkmap beveiligen) / the workbook is "
+                "password-protected (encrypted); save a copy without a password"
+            )
             found = "versleuteld bestand (OLE2/CFB EncryptedPackage)"
         else:
-            message = ("dit is een oud Excel 97-2003-bestand (.xls) of ander OLE2-bestand met de extensie .xlsx; "
-                       "sla het op als Excel-werkmap (.xlsx) / this is an old Excel 97-2003 (.xls) or other OLE2 "
-                       "file named .xlsx; save it as an Excel workbook (.xlsx)")
+            message = (
+                "dit is een oud Excel 97-2003-bestand (.xls) of ander OLE2-bestand met de extensie .xlsx; "
+                "sla het op als Excel-werkmap (.xlsx) / this is an old Excel 97-2003 (.xls) or other OLE2 "
+                "file named .xlsx; save it as an Excel workbook (.xlsx)"
+            )
             found = "OLE2/CFB-bestand"
         return None, {}, [InputProblem(file=file, kind=kind, message=message, found=found, expected="xlsx (zip)")]
     if not data.startswith(ZIP_SIGNATURE):
         looks_text = b"\x00" not in data[:4096]
-        hint = (" Het lijkt een tekstbestand: geef het de extensie .csv / it looks like a text file: name it .csv"
-                if looks_text else "")
-        return None, {}, [InputProblem(
-            file=file, kind=kind,
-            message="het bestand is geen geldig Excel-bestand (.xlsx is een zip-bestand) / the file is not a valid "
-                    "xlsx workbook (not a zip)." + hint,
-            found=f"begint met {data[:4]!r}", expected="xlsx (zip)")]
+        hint = (
+            " Het lijkt een tekstbestand: geef het de extensie .csv / it looks like a text file: name it .csv"
+            if looks_text
+            else ""
+        )
+        return (
+            None,
+            {},
+            [
+                InputProblem(
+                    file=file,
+                    kind=kind,
+                    message="het bestand is geen geldig Excel-bestand (.xlsx is een zip-bestand) / the file is not a "
+                    "valid xlsx workbook (not a zip)." + hint,
+                    found=f"begint met {data[:4]!r}",
+                    expected="xlsx (zip)",
+                )
+            ],
+        )
     try:  # the zip's own directory says what its parts unpack to: checked before anything is unpacked
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         return None, {}, [_corrupt(file, kind, f"kapot zip-bestand / bad zip file: {exc}")]
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        return None, {}, [InputProblem(
-            file=file, kind=kind,
-            message=f"het Excel-bestand is uitgepakt te groot: {format_size(unpacked)}, de grens is "
+        return (
+            None,
+            {},
+            [
+                InputProblem(
+                    file=file,
+                    kind=kind,
+                    message=f"het Excel-bestand is uitgepakt te groot: {format_size(unpacked)}, de grens is "
                     f"{limit_text(MAX_XLSX_UNPACKED_BYTES)} uitgepakt; het wordt niet gelezen. Lever alleen de "
                     f"gegevens van deze gemeente aan / the workbook unpacks to {unpacked} bytes, above the limit of "
                     f"{limit_text(MAX_XLSX_UNPACKED_BYTES)}; it is not read",
-            found=format_size(unpacked), expected=f"hoogstens {limit_text(MAX_XLSX_UNPACKED_BYTES)} uitgepakt")]
+                    found=format_size(unpacked),
+                    expected=f"hoogstens {limit_text(MAX_XLSX_UNPACKED_BYTES)} uitgepakt",
+                )
+            ],
+        )
     import openpyxl  # local: importing openpyxl costs time the CSV path does not need
 
     try:
@@ -601,7 +687,7 @@ def _column_index(letters: str) -> int:
 
 
 def _range_rows(ref: str) -> tuple[int, int, int] | None:
-    """"B3:C5" -> (first row, last row, first column 0-based); None for a reference that is not a range."""
+    """ "B3:C5" -> (first row, last row, first column 0-based); None for a reference that is not a range."""
     match = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?", ref.strip().upper())
     if not match:
         return None
@@ -611,10 +697,13 @@ def _range_rows(ref: str) -> tuple[int, int, int] | None:
 
 def _corrupt(file: str, kind: str, detail: str) -> InputProblem:
     return InputProblem(
-        file=file, kind=kind,
+        file=file,
+        kind=kind,
         message="het Excel-bestand is beschadigd en kan niet geopend worden; sla het opnieuw op vanuit Excel / the "
-                f"workbook is corrupt and cannot be opened; save it again from Excel ({detail})",
-        found="beschadigd xlsx-bestand", expected="xlsx")
+        f"workbook is corrupt and cannot be opened; save it again from Excel ({detail})",
+        found="beschadigd xlsx-bestand",
+        expected="xlsx",
+    )
 
 
 # ------------------------------------------------------------------------------------ header
@@ -660,19 +749,31 @@ def _has_required_header(grid: Grid, template: Template) -> bool:
     return set(template.required) <= found
 
 
-def _formula_problems(formulas: list[tuple[int, int, str]], file: str, kind: str, sheet: str | None,
-                      names: dict[int, str]) -> list[InputProblem]:
-    return [InputProblem(
-        file=file, kind=kind, sheet=sheet, row=row, column=names.get(index), column_letter=column_letter(index),
-        message=f"formule zonder opgeslagen waarde in cel {ref}: het bestand is niet in Excel opgeslagen nadat de "
-                f"formule erin kwam (of is door een ander programma gemaakt), dus de uitkomst staat er niet in. Open "
-                f"het in Excel en sla het op, of plak de cellen als waarden / formula without a stored value in cell "
-                f"{ref}; open and save the file in Excel, or paste the cells as values",
-        found=f"formule in {ref}", expected="een opgeslagen waarde") for row, index, ref in formulas]
+def _formula_problems(
+    formulas: list[tuple[int, int, str]], file: str, kind: str, sheet: str | None, names: dict[int, str]
+) -> list[InputProblem]:
+    return [
+        InputProblem(
+            file=file,
+            kind=kind,
+            sheet=sheet,
+            row=row,
+            column=names.get(index),
+            column_letter=column_letter(index),
+            message=f"formule zonder opgeslagen waarde in cel {ref}: het bestand is niet in Excel opgeslagen nadat de "
+            f"formule erin kwam (of is door een ander programma gemaakt), dus de uitkomst staat er niet in. Open "
+            f"het in Excel en sla het op, of plak de cellen als waarden / formula without a stored value in cell "
+            f"{ref}; open and save the file in Excel, or paste the cells as values",
+            found=f"formule in {ref}",
+            expected="een opgeslagen waarde",
+        )
+        for row, index, ref in formulas
+    ]
 
 
-def _merged_problems(merged: list[str], file: str, kind: str, sheet: str | None,
-                     data_rows: list[int]) -> list[InputProblem]:
+def _merged_problems(
+    merged: list[str], file: str, kind: str, sheet: str | None, data_rows: list[int]
+) -> list[InputProblem]:
     """Merged ranges that touch the header or a data row (a merged title above the table is fine)."""
     rows = sorted(set(data_rows))
     problems = []
@@ -683,17 +784,25 @@ def _merged_problems(merged: list[str], file: str, kind: str, sheet: str | None,
         first, last, _ = bounds
         at = bisect.bisect_left(rows, first)
         if at < len(rows) and rows[at] <= last:
-            problems.append(InputProblem(
-                file=file, kind=kind, sheet=sheet, row=first,
-                message=f"samengevoegde cellen {ref} in de tabel: alleen de eerste cel heeft een waarde, de andere "
-                        f"zijn leeg. Maak de samenvoeging ongedaan en vul elke cel in / merged cells {ref} in the "
-                        f"table: only the first cell has a value; unmerge them and fill every cell",
-                found=f"samengevoegd {ref}", expected="één waarde per cel, geen samengevoegde cellen"))
+            problems.append(
+                InputProblem(
+                    file=file,
+                    kind=kind,
+                    sheet=sheet,
+                    row=first,
+                    message=f"samengevoegde cellen {ref} in de tabel: alleen de eerste cel heeft een waarde, de andere "
+                    f"zijn leeg. Maak de samenvoeging ongedaan en vul elke cel in / merged cells {ref} in the "
+                    f"table: only the first cell has a value; unmerge them and fill every cell",
+                    found=f"samengevoegd {ref}",
+                    expected="één waarde per cel, geen samengevoegde cellen",
+                )
+            )
     return problems
 
 
-def read_table(path: Path, template: Template, *, file: str, sheet: str | None = None,
-               data: bytes | None = None) -> tuple[RawTable | None, list[InputProblem]]:
+def read_table(
+    path: Path, template: Template, *, file: str, sheet: str | None = None, data: bytes | None = None
+) -> tuple[RawTable | None, list[InputProblem]]:
     """Read one partner file. Returns the table (None if unusable) and the problems found on the way."""
     kind = template.kind
     if data is None:
@@ -702,10 +811,15 @@ def read_table(path: Path, template: Template, *, file: str, sheet: str | None =
             return None, refused
     digest = sha256_bytes(data)
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
-        return None, [InputProblem(file=file, kind=kind,
-                                   message="het bestand is leeg / the file is empty",
-                                   found=f"{len(data)} bytes, geen tekst",
-                                   expected="kopregel met " + ", ".join(template.required))]
+        return None, [
+            InputProblem(
+                file=file,
+                kind=kind,
+                message="het bestand is leeg / the file is empty",
+                found=f"{len(data)} bytes, geen tekst",
+                expected="kopregel met " + ", ".join(template.required),
+            )
+        ]
     suffix = path.suffix.casefold()
     problems: list[InputProblem] = []
     encoding = delimiter = None
@@ -714,11 +828,16 @@ def read_table(path: Path, template: Template, *, file: str, sheet: str | None =
     merged: list[str] = []  # xlsx: merged ranges
     if suffix == ".csv":
         if data[:8] == OLE2_SIGNATURE or data.startswith(ZIP_SIGNATURE):
-            return None, [InputProblem(
-                file=file, kind=kind,
-                message="dit is een Excel-bestand met de extensie .csv; geef het de extensie .xlsx of sla het op als "
-                        "CSV / this is an Excel file named .csv; rename it to .xlsx or save it as CSV",
-                found="Excel-bestand", expected="tekst (CSV)")]
+            return None, [
+                InputProblem(
+                    file=file,
+                    kind=kind,
+                    message="dit is een Excel-bestand met de extensie .csv; geef het de extensie .xlsx of sla het op "
+                    "als CSV / this is an Excel file named .csv; rename it to .xlsx or save it as CSV",
+                    found="Excel-bestand",
+                    expected="tekst (CSV)",
+                )
+            ]
         text, encoding, decode_problems = _decode(data, file, kind)
         problems += decode_problems
         if text is None:
@@ -734,17 +853,30 @@ def read_table(path: Path, template: Template, *, file: str, sheet: str | None =
                 best = (candidate, grid, score, position)
         delimiter, grid, score, position = best
         if not grid:
-            return None, problems + [InputProblem(file=file, kind=kind,
-                                                  message="het bestand is leeg / the file is empty",
-                                                  found="alleen lege regels", expected="kopregel en gegevens")]
+            return None, problems + [
+                InputProblem(
+                    file=file,
+                    kind=kind,
+                    message="het bestand is leeg / the file is empty",
+                    found="alleen lege regels",
+                    expected="kopregel en gegevens",
+                )
+            ]
     elif suffix == ".xlsx":
         sheets, parts, open_problems = _xlsx_read(data, file, kind)
         if sheets is None:
             return None, open_problems
         if all(not g for g in sheets.values()):
-            return None, [InputProblem(file=file, kind=kind, sheet=next(iter(sheets), None),
-                                       message="het Excel-bestand is leeg / the workbook is empty",
-                                       found="geen gevulde cellen", expected="kopregel en gegevens")]
+            return None, [
+                InputProblem(
+                    file=file,
+                    kind=kind,
+                    sheet=next(iter(sheets), None),
+                    message="het Excel-bestand is leeg / the workbook is empty",
+                    found="geen gevulde cellen",
+                    expected="kopregel en gegevens",
+                )
+            ]
         # Which sheet is read: the one in the configuration (invoer.tabbladen), else the one named after
         # the kind, else the one sheet with the template's header. Any other sheet with content is named
         # in a warning (never silently ignored), except the template's own explanation 'toelichting';
@@ -754,10 +886,16 @@ def read_table(path: Path, template: Template, *, file: str, sheet: str | None =
             lookup = {norm_value(name): name for name in sheets}
             chosen_sheet = lookup.get(norm_value(sheet))
             if chosen_sheet is None:
-                return None, [InputProblem(
-                    file=file, kind=kind, sheet=sheet,
-                    message=f"tabblad '{sheet}' bestaat niet in het bestand / sheet '{sheet}' does not exist",
-                    found=sheet, expected="een van: " + ", ".join(sheets))]
+                return None, [
+                    InputProblem(
+                        file=file,
+                        kind=kind,
+                        sheet=sheet,
+                        message=f"tabblad '{sheet}' bestaat niet in het bestand / sheet '{sheet}' does not exist",
+                        found=sheet,
+                        expected="een van: " + ", ".join(sheets),
+                    )
+                ]
             candidates = [chosen_sheet]
             reason = "het tabblad uit de configuratie (invoer.tabbladen)", "the sheet in the configuration"
         else:
@@ -768,13 +906,18 @@ def read_table(path: Path, template: Template, *, file: str, sheet: str | None =
                 reason = f"het tabblad met de naam '{kind}'", f"the sheet named '{kind}'"
             elif len(complete) > 1:
                 shown = ", ".join(f"'{name}'" for name in complete)
-                return None, [InputProblem(
-                    file=file, kind=kind,
-                    message=f"meerdere tabbladen hebben de kolommen van het sjabloon ({shown}); niet duidelijk is welk "
-                            f"gelezen moet worden. Laat er één staan, noem het te lezen tabblad '{kind}', of noem het "
-                            f"in de configuratie (invoer.tabbladen) / several sheets have the template's columns "
-                            f"({shown}); keep one, name the sheet '{kind}' or name it in the config",
-                    found=shown, expected=f"één tabblad met gegevens, of een tabblad '{kind}'")]
+                return None, [
+                    InputProblem(
+                        file=file,
+                        kind=kind,
+                        message=f"meerdere tabbladen hebben de kolommen van het sjabloon ({shown}); niet duidelijk is "
+                        f"welk gelezen moet worden. Laat er één staan, noem het te lezen tabblad '{kind}', of noem het "
+                        f"in de configuratie (invoer.tabbladen) / several sheets have the template's columns "
+                        f"({shown}); keep one, name the sheet '{kind}' or name it in the config",
+                        found=shown,
+                        expected=f"één tabblad met gegevens, of een tabblad '{kind}'",
+                    )
+                ]
             else:
                 candidates = complete or content or list(sheets)
                 if complete:
@@ -791,13 +934,19 @@ def read_table(path: Path, template: Template, *, file: str, sheet: str | None =
         if ignored:
             shown = ", ".join(f"'{name}'" for name in ignored)
             several = len(ignored) > 1
-            problems.append(InputProblem(
-                file=file, kind=kind, severity="warning",
-                message=f"{'de tabbladen' if several else 'tabblad'} {shown} {'hebben' if several else 'heeft'} ook "
-                        f"inhoud maar {'worden' if several else 'wordt'} niet gelezen: alleen tabblad '{chosen_sheet}' "
-                        f"wordt gelezen ({reason[0]}) / sheet(s) {shown} also have content but are not read: only "
-                        f"sheet '{chosen_sheet}' is read ({reason[1]})",
-                found=shown, expected=f"alleen tabblad '{chosen_sheet}' met gegevens"))
+            problems.append(
+                InputProblem(
+                    file=file,
+                    kind=kind,
+                    severity="warning",
+                    message=f"{'de tabbladen' if several else 'tabblad'} {shown} {'hebben' if several else 'heeft'} "
+                    f"ook inhoud maar {'worden' if several else 'wordt'} niet gelezen: alleen tabblad '{chosen_sheet}' "
+                    f"wordt gelezen ({reason[0]}) / sheet(s) {shown} also have content but are not read: only "
+                    f"sheet '{chosen_sheet}' is read ({reason[1]})",
+                    found=shown,
+                    expected=f"alleen tabblad '{chosen_sheet}' met gegevens",
+                )
+            )
         part = parts.get(chosen_sheet)
         if part:
             try:
@@ -805,20 +954,32 @@ def read_table(path: Path, template: Template, *, file: str, sheet: str | None =
             except Exception as exc:  # noqa: BLE001 - openpyxl read this part; a failure here is a corrupt part
                 return None, problems + [_corrupt(file, kind, f"{type(exc).__name__}: {exc}")]
     else:
-        return None, [InputProblem(
-            file=file, kind=kind,
-            message=f"bestandstype {path.suffix or '(geen extensie)'} wordt niet gelezen; lever .csv of .xlsx / file "
-                    f"type {path.suffix or '(none)'} is not read; supply .csv or .xlsx",
-            found=path.suffix, expected=".csv of .xlsx")]
+        return None, [
+            InputProblem(
+                file=file,
+                kind=kind,
+                message=f"bestandstype {path.suffix or '(geen extensie)'} wordt niet gelezen; lever .csv of .xlsx / "
+                f"file type {path.suffix or '(none)'} is not read; supply .csv or .xlsx",
+                found=path.suffix,
+                expected=".csv of .xlsx",
+            )
+        ]
 
     if position is None or score == 0:
         first = next((cells for _, cells in grid), [])
         shown = ", ".join(clean_text(c) for c in first if not is_empty(c))[:120]
-        return None, problems + _formula_problems(formulas, file, kind, chosen_sheet, {}) + [InputProblem(
-            file=file, kind=kind, sheet=chosen_sheet, row=grid[0][0] if grid else None,
-            message="geen kopregel met de kolommen van het sjabloon gevonden; is dit het goede bestand? / no header "
-                    "row with the template's columns found; is this the right file?",
-            found=shown or "(leeg)", expected="kolommen " + ", ".join(template.column_names))]
+        return None, problems + _formula_problems(formulas, file, kind, chosen_sheet, {}) + [
+            InputProblem(
+                file=file,
+                kind=kind,
+                sheet=chosen_sheet,
+                row=grid[0][0] if grid else None,
+                message="geen kopregel met de kolommen van het sjabloon gevonden; is dit het goede bestand? / no "
+                "header row with the template's columns found; is this the right file?",
+                found=shown or "(leeg)",
+                expected="kolommen " + ", ".join(template.column_names),
+            )
+        ]
 
     header_number, header_cells = grid[position]
     names = _match(template)
@@ -833,11 +994,20 @@ def read_table(path: Path, template: Template, *, file: str, sheet: str | None =
         if key in names:
             name = names[key]
             if name in columns:
-                problems.append(InputProblem(
-                    file=file, kind=kind, sheet=chosen_sheet, row=header_number, column=name, column_letter=letter,
-                    message=f"kolom '{name}' staat twee keer in de kopregel (ook in kolom {letters[name]}) / column "
-                            f"'{name}' appears twice in the header",
-                    found=clean_text(cell), expected="elke kolom één keer"))
+                problems.append(
+                    InputProblem(
+                        file=file,
+                        kind=kind,
+                        sheet=chosen_sheet,
+                        row=header_number,
+                        column=name,
+                        column_letter=letter,
+                        message=f"kolom '{name}' staat twee keer in de kopregel (ook in kolom {letters[name]}) / "
+                        f"column '{name}' appears twice in the header",
+                        found=clean_text(cell),
+                        expected="elke kolom één keer",
+                    )
+                )
                 continue
             columns[name] = index
             letters[name] = letter
@@ -846,73 +1016,132 @@ def read_table(path: Path, template: Template, *, file: str, sheet: str | None =
 
     for column in template.columns:
         if column.required and column.name not in columns:
-            problems.append(InputProblem(
-                file=file, kind=kind, sheet=chosen_sheet, row=header_number, column=column.name,
-                message=f"verplichte kolom '{column.name}' ontbreekt in de kopregel / required column "
-                        f"'{column.name}' is missing from the header",
-                found=", ".join(clean_text(c) for c in header_cells if not is_empty(c)),
-                expected=f"kolom '{column.name}'" + (f" (of {', '.join(column.aliases)})" if column.aliases else "")))
+            problems.append(
+                InputProblem(
+                    file=file,
+                    kind=kind,
+                    sheet=chosen_sheet,
+                    row=header_number,
+                    column=column.name,
+                    message=f"verplichte kolom '{column.name}' ontbreekt in de kopregel / required column "
+                    f"'{column.name}' is missing from the header",
+                    found=", ".join(clean_text(c) for c in header_cells if not is_empty(c)),
+                    expected=f"kolom '{column.name}'"
+                    + (f" (of {', '.join(column.aliases)})" if column.aliases else ""),
+                )
+            )
     for text, letter in unknown:
-        problems.append(InputProblem(
-            file=file, kind=kind, sheet=chosen_sheet, row=header_number, column=text, column_letter=letter,
-            severity="warning",
-            message=f"onbekende kolom '{text}' wordt genegeerd / unknown column '{text}' is ignored",
-            found=text, expected="een van: " + ", ".join(template.column_names)))
+        problems.append(
+            InputProblem(
+                file=file,
+                kind=kind,
+                sheet=chosen_sheet,
+                row=header_number,
+                column=text,
+                column_letter=letter,
+                severity="warning",
+                message=f"onbekende kolom '{text}' wordt genegeerd / unknown column '{text}' is ignored",
+                found=text,
+                expected="een van: " + ", ".join(template.column_names),
+            )
+        )
 
     known_indices = set(columns.values()) | {i for i, c in enumerate(header_cells) if not is_empty(c)}
     rows: list[tuple[int, dict[str, Any]]] = []
     headless_reported: set[int] = set()
     header_key = [norm_header(c) for c in header_cells if not is_empty(c)]
-    for number, cells in grid[position + 1:]:
+    for number, cells in grid[position + 1 :]:
         if _is_skippable(cells):
             continue
         if [norm_header(c) for c in cells if not is_empty(c)] == header_key:
             continue  # the header repeated (exports pasted below each other)
         first = next((c for c in cells if not is_empty(c)), None)
         if isinstance(first, str) and norm_value(first) in GRAND_TOTALS:
-            problems.append(InputProblem(
-                file=file, kind=kind, sheet=chosen_sheet, row=number, severity="warning",
-                message=f"rij '{clean_text(first)}' (een eindtotaal over alle rijen) wordt overgeslagen / grand total "
-                        f"row skipped", found=clean_text(first), expected="één rij per sleutel"))
+            problems.append(
+                InputProblem(
+                    file=file,
+                    kind=kind,
+                    sheet=chosen_sheet,
+                    row=number,
+                    severity="warning",
+                    message=f"rij '{clean_text(first)}' (een eindtotaal over alle rijen) wordt overgeslagen / grand "
+                    "total row skipped",
+                    found=clean_text(first),
+                    expected="één rij per sleutel",
+                )
+            )
             continue
         extra = [i for i, c in enumerate(cells) if i not in known_indices and not is_empty(c)]
         if delimiter is not None and any(i >= len(header_cells) for i in extra):
             if delimiter == ",":
-                why_nl = ("staat er een decimale komma in een bestand dat met komma's is gescheiden? Gebruik ';' als "
-                          "scheidingsteken of zet de getallen tussen aanhalingstekens")
+                why_nl = (
+                    "staat er een decimale komma in een bestand dat met komma's is gescheiden? Gebruik ';' als "
+                    "scheidingsteken of zet de getallen tussen aanhalingstekens"
+                )
                 why_en = "a decimal comma in a comma-separated file? Use ';' or quote the numbers"
             else:
                 why_nl = f"staat er een '{delimiter}' in een tekst zonder aanhalingstekens? Zet de tekst tussen \"...\""
                 why_en = f"a '{delimiter}' inside an unquoted text? Quote the text"
             shown = (delimiter if delimiter != "\t" else " | ").join(clean_text(c) for c in cells)
-            problems.append(InputProblem(
-                file=file, kind=kind, row=number,
-                message=f"deze rij heeft meer cellen ({len(cells)}) dan de kopregel ({len(header_cells)}); {why_nl} / "
-                        f"this row has more cells than the header; {why_en}",
-                found=shown if len(shown) <= 80 else shown[:77] + "...",
-                expected=f"{len(header_cells)} cellen gescheiden door '{delimiter}'"))
+            problems.append(
+                InputProblem(
+                    file=file,
+                    kind=kind,
+                    row=number,
+                    message=f"deze rij heeft meer cellen ({len(cells)}) dan de kopregel ({len(header_cells)}); "
+                    f"{why_nl} / this row has more cells than the header; {why_en}",
+                    found=shown if len(shown) <= 80 else shown[:77] + "...",
+                    expected=f"{len(header_cells)} cellen gescheiden door '{delimiter}'",
+                )
+            )
             continue
         for index in extra:
             if index not in headless_reported:
                 headless_reported.add(index)
-                problems.append(InputProblem(
-                    file=file, kind=kind, sheet=chosen_sheet, row=number, column_letter=column_letter(index),
-                    column=f"kolom {column_letter(index)}", severity="warning",
-                    message="deze kolom heeft geen kop en wordt genegeerd / this column has no header and is ignored",
-                    found=clean_text(cells[index]), expected="een kolomkop"))
-        rows.append((number, {name: (cells[index] if index < len(cells) else None)
-                              for name, index in columns.items()}))
+                problems.append(
+                    InputProblem(
+                        file=file,
+                        kind=kind,
+                        sheet=chosen_sheet,
+                        row=number,
+                        column_letter=column_letter(index),
+                        column=f"kolom {column_letter(index)}",
+                        severity="warning",
+                        message="deze kolom heeft geen kop en wordt genegeerd / this column has no header and is "
+                        "ignored",
+                        found=clean_text(cells[index]),
+                        expected="een kolomkop",
+                    )
+                )
+        rows.append((number, {name: (cells[index] if index < len(cells) else None) for name, index in columns.items()}))
     problems += _formula_problems(formulas, file, kind, chosen_sheet, {index: name for name, index in columns.items()})
     problems += _merged_problems(merged, file, kind, chosen_sheet, [header_number] + [n for n, _ in rows])
     if not rows and not any(p.is_error for p in problems):
-        problems.append(InputProblem(
-            file=file, kind=kind, sheet=chosen_sheet, row=header_number,
-            message="het bestand heeft een kopregel maar geen gegevens / the file has a header but no data rows",
-            found="0 rijen", expected="minstens één rij"))
+        problems.append(
+            InputProblem(
+                file=file,
+                kind=kind,
+                sheet=chosen_sheet,
+                row=header_number,
+                message="het bestand heeft een kopregel maar geen gegevens / the file has a header but no data rows",
+                found="0 rijen",
+                expected="minstens één rij",
+            )
+        )
     title_text = [(n, clean_text(c)) for n, cells in grid[:position] for c in cells if not is_empty(c)]
     table = RawTable(
-        kind=kind, path=path, file=file, sha256=digest, sheet=chosen_sheet, header_row=header_number,
-        columns=columns, letters=letters, rows=rows, unknown_columns=unknown, title_text=title_text,
-        encoding=encoding, delimiter=delimiter,
+        kind=kind,
+        path=path,
+        file=file,
+        sha256=digest,
+        sheet=chosen_sheet,
+        header_row=header_number,
+        columns=columns,
+        letters=letters,
+        rows=rows,
+        unknown_columns=unknown,
+        title_text=title_text,
+        encoding=encoding,
+        delimiter=delimiter,
     )
     return table, problems

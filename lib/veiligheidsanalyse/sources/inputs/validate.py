@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -61,8 +62,18 @@ TABLE_SUFFIXES = (".csv", ".xlsx")
 OTHER_TABLE_SUFFIXES = (".xls", ".xlsm", ".ods", ".txt", ".tsv", ".numbers")
 IGNORED_NAMES = {"readme.md", "readme.txt", "readme", ".ds_store", "thumbs.db", "desktop.ini"}
 UNIT_RANGES = {"procent": (0.0, 100.0), "rapportcijfer": (1.0, 10.0)}
-UNSUPPORTED_AREA_PREFIXES = ("eenheid ", "politie-eenheid", "politieeenheid", "basisteam", "district ",
-                             "landsdeel", "veiligheidsregio", "regio ", "wijk ", "buurt ")
+UNSUPPORTED_AREA_PREFIXES = (
+    "eenheid ",
+    "politie-eenheid",
+    "politieeenheid",
+    "basisteam",
+    "district ",
+    "landsdeel",
+    "veiligheidsregio",
+    "regio ",
+    "wijk ",
+    "buurt ",
+)
 
 
 # ----------------------------------------------------------------------------------- results
@@ -214,12 +225,15 @@ LINK_FOUND = "symbolische link naar buiten de map"
 def link_problem(path: Path, kind: str | None = None) -> InputProblem:
     """A link out of the partner folder: named by the link only (its target is not shown, nor read)."""
     return InputProblem(
-        file=_display(path), kind=kind,
+        file=_display(path),
+        kind=kind,
         message="dit is een snelkoppeling (symbolische link) naar een plek buiten de map met partnerbestanden; "
-                "die wordt niet gevolgd en niet gelezen. Zet het bestand zelf in de map / this is a symbolic link "
-                "to a place outside the partner folder; it is not followed or read. Put the file itself in the "
-                "folder",
-        found=LINK_FOUND, expected="een gewoon bestand in de map met partnerbestanden")
+        "die wordt niet gevolgd en niet gelezen. Zet het bestand zelf in de map / this is a symbolic link "
+        "to a place outside the partner folder; it is not followed or read. Put the file itself in the "
+        "folder",
+        found=LINK_FOUND,
+        expected="een gewoon bestand in de map met partnerbestanden",
+    )
 
 
 def locate(config: InputsConfig, kind: str, listing: list[Path]) -> tuple[Path | None, list[InputProblem]]:
@@ -236,35 +250,55 @@ def locate(config: InputsConfig, kind: str, listing: list[Path]) -> tuple[Path |
         if outside_link(path, folder):
             return None, [link_problem(path, kind)]
         if not os.path.lexists(path):
-            return None, [InputProblem(
-                file=_display(path), kind=kind,
-                message=f"het in de configuratie genoemde bestand voor '{kind}' bestaat niet / the file configured "
-                        f"for '{kind}' does not exist",
-                found="bestand ontbreekt", expected=str(path))]
+            return None, [
+                InputProblem(
+                    file=_display(path),
+                    kind=kind,
+                    message=f"het in de configuratie genoemde bestand voor '{kind}' bestaat niet / the file configured "
+                    f"for '{kind}' does not exist",
+                    found="bestand ontbreekt",
+                    expected=str(path),
+                )
+            ]
         if path.suffix.casefold() not in TABLE_SUFFIXES:
-            return None, [InputProblem(
-                file=_display(path), kind=kind,
-                message=f"bestandstype {path.suffix} wordt niet gelezen; lever .csv of .xlsx / file type "
-                        f"{path.suffix} is not read; supply .csv or .xlsx",
-                found=path.suffix, expected=".csv of .xlsx")]
+            return None, [
+                InputProblem(
+                    file=_display(path),
+                    kind=kind,
+                    message=f"bestandstype {path.suffix} wordt niet gelezen; lever .csv of .xlsx / file type "
+                    f"{path.suffix} is not read; supply .csv or .xlsx",
+                    found=path.suffix,
+                    expected=".csv of .xlsx",
+                )
+            ]
         return path, []
     matches = [p for p in listing if p.stem.casefold() == kind and p.suffix.casefold() in TABLE_SUFFIXES]
     if len(matches) > 1:
-        return None, [InputProblem(
-            file=_display(matches[0]), kind=kind,
-            message=f"er zijn meerdere bestanden voor '{kind}' ({', '.join(p.name for p in matches)}); laat er één "
-                    f"staan of noem het bestand in de configuratie / several files for '{kind}'; keep one or name it "
-                    f"in the config",
-            found=", ".join(p.name for p in matches), expected=f"één bestand {kind}.csv of {kind}.xlsx")]
+        return None, [
+            InputProblem(
+                file=_display(matches[0]),
+                kind=kind,
+                message=f"er zijn meerdere bestanden voor '{kind}' ({', '.join(p.name for p in matches)}); laat er één "
+                f"staan of noem het bestand in de configuratie / several files for '{kind}'; keep one or name it "
+                f"in the config",
+                found=", ".join(p.name for p in matches),
+                expected=f"één bestand {kind}.csv of {kind}.xlsx",
+            )
+        ]
     if matches:
         return matches[0], []
     others = [p for p in listing if p.stem.casefold() == kind and p.suffix.casefold() in OTHER_TABLE_SUFFIXES]
     if others:
-        return None, [InputProblem(
-            file=_display(others[0]), kind=kind,
-            message=f"bestandstype {others[0].suffix} wordt niet gelezen; sla het op als .xlsx of .csv / file type "
-                    f"{others[0].suffix} is not read; save it as .xlsx or .csv",
-            found=others[0].suffix, expected=".csv of .xlsx")]
+        return None, [
+            InputProblem(
+                file=_display(others[0]),
+                kind=kind,
+                message=f"bestandstype {others[0].suffix} wordt niet gelezen; sla het op als .xlsx of .csv / file type "
+                f"{others[0].suffix} is not read; save it as .xlsx or .csv",
+                found=others[0].suffix,
+                expected=".csv of .xlsx",
+            )
+        ]
     return None, []
 
 
@@ -298,29 +332,44 @@ def _unrecognised(config: InputsConfig, listing: list[Path]) -> list[InputProble
             if name in stories:
                 recognised += 1
                 continue
-            problems.append(InputProblem(
-                file=_display(path), severity="warning",
-                message="deze submap wordt niet gelezen: alleen de bestanden in de map zelf en de map verhaal/ worden "
-                        "gelezen / this subfolder is not read: only the files in the folder itself and verhaal/ are",
-                found=path.name + "/", expected="<soort>.csv|.xlsx in de map zelf, of verhaal/"))
+            problems.append(
+                InputProblem(
+                    file=_display(path),
+                    severity="warning",
+                    message="deze submap wordt niet gelezen: alleen de bestanden in de map zelf en de map verhaal/ "
+                    "worden gelezen / this subfolder is not read: only the files in the folder itself and verhaal/ are",
+                    found=path.name + "/",
+                    expected="<soort>.csv|.xlsx in de map zelf, of verhaal/",
+                )
+            )
             unused.append(path.name + "/")
             continue
-        problems.append(InputProblem(
-            file=_display(path), severity="warning",
-            message="dit bestand wordt niet gebruikt: de naam is geen soort invoer (noem het bijvoorbeeld halt.xlsx, "
-                    "of noem het in de configuratie) / this file is not used: its name is not an input kind",
-            found=path.name, expected="een van: " + ", ".join(f"{k}.csv|.xlsx" for k in TABLE_KINDS)))
+        problems.append(
+            InputProblem(
+                file=_display(path),
+                severity="warning",
+                message="dit bestand wordt niet gebruikt: de naam is geen soort invoer (noem het bijvoorbeeld "
+                "halt.xlsx, of noem het in de configuratie) / this file is not used: its name is not an input kind",
+                found=path.name,
+                expected="een van: " + ", ".join(f"{k}.csv|.xlsx" for k in TABLE_KINDS),
+            )
+        )
         unused.append(path.name)
     if unused and not recognised:
         shown = ", ".join(unused[:10]) + (f" en nog {len(unused) - 10}" if len(unused) > 10 else "")
-        problems.append(InputProblem(
-            file=_display(config.folder),
-            message="in de map met partnerbestanden is geen enkel partnerbestand herkend: er staan alleen bestanden "
-                    "die niet gelezen worden. Noem elk bestand naar zijn soort (halt.xlsx, kernen.csv, ...) of noem "
-                    "het in de configuratie (invoer.bestanden) / no partner file recognised in the inputs folder: it "
-                    "only holds files that are not read; name each file after its kind or name it in the config",
-            found=shown, expected="een of meer van: " + ", ".join(f"{k}.csv|.xlsx" for k in TABLE_KINDS)
-            + f", {STORY_KIND}/<hoofdstuk>.md"))
+        problems.append(
+            InputProblem(
+                file=_display(config.folder),
+                message="in de map met partnerbestanden is geen enkel partnerbestand herkend: er staan alleen "
+                "bestanden die niet gelezen worden. Noem elk bestand naar zijn soort (halt.xlsx, kernen.csv, ...) of "
+                "noem het in de configuratie (invoer.bestanden) / no partner file recognised in the inputs folder: it "
+                "only holds files that are not read; name each file after its kind or name it in the config",
+                found=shown,
+                expected="een of meer van: "
+                + ", ".join(f"{k}.csv|.xlsx" for k in TABLE_KINDS)
+                + f", {STORY_KIND}/<hoofdstuk>.md",
+            )
+        )
     return problems
 
 
@@ -328,8 +377,14 @@ def _unrecognised(config: InputsConfig, listing: list[Path]) -> list[InputProble
 class _Checker:
     """Checks the rows of one table; collects problems; returns a typed frame."""
 
-    def __init__(self, table: RawTable, template: Template, gemeente: Gemeente, kernen: dict[str, str] | None,
-                 known: KnownGemeenten | None = None):
+    def __init__(
+        self,
+        table: RawTable,
+        template: Template,
+        gemeente: Gemeente,
+        kernen: dict[str, str] | None,
+        known: KnownGemeenten | None = None,
+    ):
         self.table = table
         self.template = template
         self.gemeente = gemeente
@@ -342,22 +397,44 @@ class _Checker:
         number_columns = [c.name for c in template.columns if c.type == "number" and c.name in table.columns]
         self.hint = decimal_hint([row[name] for _, row in table.rows for name in number_columns])
 
-    def problem(self, row: int | None, column: str | None, message: str, found: Any = None,
-                expected: Any = None, severity: str = "error") -> None:
+    def problem(
+        self,
+        row: int | None,
+        column: str | None,
+        message: str,
+        found: Any = None,
+        expected: Any = None,
+        severity: str = "error",
+    ) -> None:
         if severity == "error":
             self.errors += 1
-        self.problems.append(InputProblem(
-            file=self.table.file, kind=self.table.kind, sheet=self.table.sheet, row=row, column=column,
-            column_letter=self.table.letters.get(column) if column else None, message=message,
-            found=found, expected=expected, severity=severity))
+        self.problems.append(
+            InputProblem(
+                file=self.table.file,
+                kind=self.table.kind,
+                sheet=self.table.sheet,
+                row=row,
+                column=column,
+                column_letter=self.table.letters.get(column) if column else None,
+                message=message,
+                found=found,
+                expected=expected,
+                severity=severity,
+            )
+        )
 
     # -- per column type -------------------------------------------------------------------
     def value(self, row: int, column: Column, raw: Any) -> Any:
         name = column.name
         if column.type in ("code", "text", "area", "buurtcode", "year", "period") and is_empty(raw):
             if column.required:
-                self.problem(row, name, f"lege cel in verplichte kolom '{name}' / empty cell in required column "
-                                        f"'{name}'", found="(leeg)", expected=self._expected(column))
+                self.problem(
+                    row,
+                    name,
+                    f"lege cel in verplichte kolom '{name}' / empty cell in required column '{name}'",
+                    found="(leeg)",
+                    expected=self._expected(column),
+                )
             return None
         if column.type == "code":
             return self.code(row, column, raw)
@@ -382,7 +459,8 @@ class _Checker:
             return "een van: " + ", ".join(allowed_values(self.template, column))
         if column.type in ("year", "period"):
             return f"een jaar {self._min(column)}-{self._max(column)}" + (
-                " of halfjaar (2023-H1)" if column.type == "period" else "")
+                " of halfjaar (2023-H1)" if column.type == "period" else ""
+            )
         if column.type == "buurtcode":
             return f"BU{self.gemeente.code[2:]}xxxx"
         return column.description or column.type
@@ -405,8 +483,13 @@ class _Checker:
         canonical = self._codes[column.name].get(norm_value(clean_text(raw)))
         if canonical is not None:
             return canonical
-        self.problem(row, column.name, f"onbekende waarde in kolom '{column.name}' / unknown value in column "
-                                       f"'{column.name}'", found=clean_text(raw), expected=self._expected(column))
+        self.problem(
+            row,
+            column.name,
+            f"onbekende waarde in kolom '{column.name}' / unknown value in column '{column.name}'",
+            found=clean_text(raw),
+            expected=self._expected(column),
+        )
         return None
 
     def gemeente_cell(self, row: int, column: Column, raw: Any) -> str | None:
@@ -415,87 +498,140 @@ class _Checker:
         text = clean_text(raw)
         other = other_gemeente(text, self.gemeente, self.known)
         if other:
-            self.problem(row, column.name, f"deze rij gaat over een andere gemeente: {other} / this row is about "
-                                           f"another gemeente: {other}", found=text,
-                         expected=f"{self.gemeente.naam} ({self.gemeente.code})")
+            self.problem(
+                row,
+                column.name,
+                f"deze rij gaat over een andere gemeente: {other} / this row is about another gemeente: {other}",
+                found=text,
+                expected=f"{self.gemeente.naam} ({self.gemeente.code})",
+            )
             return None
         if _norm_place(text) not in self.gemeente.names:
-            self.problem(row, column.name, f"onbekende gemeente '{text}' / unknown gemeente '{text}'", found=text,
-                         expected=f"{self.gemeente.naam} of {self.gemeente.code}")
+            self.problem(
+                row,
+                column.name,
+                f"onbekende gemeente '{text}' / unknown gemeente '{text}'",
+                found=text,
+                expected=f"{self.gemeente.naam} of {self.gemeente.code}",
+            )
             return None
         return self.gemeente.code
 
     def buurtcode(self, row: int, column: Column, raw: Any) -> str | None:
         text = clean_text(raw).upper().replace(" ", "")
         if not re.fullmatch(r"BU\d{8}", text):
-            self.problem(row, column.name, "geen geldige CBS-buurtcode (BU + 8 cijfers) / not a valid CBS buurt code "
-                                           "(BU + 8 digits)", found=clean_text(raw), expected=self._expected(column))
+            self.problem(
+                row,
+                column.name,
+                "geen geldige CBS-buurtcode (BU + 8 cijfers) / not a valid CBS buurt code (BU + 8 digits)",
+                found=clean_text(raw),
+                expected=self._expected(column),
+            )
             return None
         if text[2:6] != self.gemeente.code[2:]:
             other = self.known.label("GM" + text[2:6])
-            self.problem(row, column.name, f"buurt {text} ligt in een andere gemeente: {other} / buurt {text} is in "
-                                           f"another gemeente: {other}", found=text, expected=self._expected(column))
+            self.problem(
+                row,
+                column.name,
+                f"buurt {text} ligt in een andere gemeente: {other} / buurt {text} is in another gemeente: {other}",
+                found=text,
+                expected=self._expected(column),
+            )
             return None
         return text
 
     def _year_range(self, row: int, column: Column, year: int) -> bool:
         low, high = self._min(column), self._max(column)
         if year > self.this_year:
-            self.problem(row, column.name, f"jaar {year} ligt in de toekomst / year {year} is in the future",
-                         found=year, expected=f"{low}-{high}")
+            self.problem(
+                row,
+                column.name,
+                f"jaar {year} ligt in de toekomst / year {year} is in the future",
+                found=year,
+                expected=f"{low}-{high}",
+            )
             return False
         if not low <= year <= high:
-            self.problem(row, column.name, f"jaar {year} is niet aannemelijk / year {year} is not plausible",
-                         found=year, expected=f"{low}-{high}")
+            self.problem(
+                row,
+                column.name,
+                f"jaar {year} is niet aannemelijk / year {year} is not plausible",
+                found=year,
+                expected=f"{low}-{high}",
+            )
             return False
         return True
 
     def year(self, row: int, column: Column, raw: Any) -> int | None:
         year, error = parse_year(raw)
         if error:
-            self.problem(row, column.name, _in_column(error, column.name), found=clean_text(raw),
-                         expected=self._expected(column))
+            self.problem(
+                row, column.name, _in_column(error, column.name), found=clean_text(raw), expected=self._expected(column)
+            )
             return None
         return year if self._year_range(row, column, year) else None
 
     def period(self, row: int, column: Column, raw: Any) -> tuple[int, int | None] | None:
         period, error = parse_period(raw)
         if error:
-            self.problem(row, column.name, _in_column(error, column.name), found=clean_text(raw),
-                         expected=self._expected(column))
+            self.problem(
+                row, column.name, _in_column(error, column.name), found=clean_text(raw), expected=self._expected(column)
+            )
             return None
         return period if self._year_range(row, column, period[0]) else None
 
     def count(self, row: int, column: Column, raw: Any) -> float | None:
         number = parse_number(raw, integer=True)
         if number.error:
-            self.problem(row, column.name, _in_column(number.error, column.name, "verwacht een geheel getal",
-                                                      "expects a whole number"),
-                         found=clean_text(raw), expected="geheel getal >= 0, of '.' voor onbekend")
+            self.problem(
+                row,
+                column.name,
+                _in_column(number.error, column.name, "verwacht een geheel getal", "expects a whole number"),
+                found=clean_text(raw),
+                expected="geheel getal >= 0, of '.' voor onbekend",
+            )
             return None
         if number.value is None:
             return float("nan")
         if number.percent:
-            self.problem(row, column.name, f"een percentage in kolom '{column.name}', die een aantal verwacht / a "
-                                           f"percentage in a count column", found=clean_text(raw),
-                         expected="geheel getal >= 0")
+            self.problem(
+                row,
+                column.name,
+                f"een percentage in kolom '{column.name}', die een aantal verwacht / a percentage in a count column",
+                found=clean_text(raw),
+                expected="geheel getal >= 0",
+            )
             return None
         if number.value < 0:
-            self.problem(row, column.name, f"negatief aantal in kolom '{column.name}' / negative count",
-                         found=clean_text(raw), expected="geheel getal >= 0")
+            self.problem(
+                row,
+                column.name,
+                f"negatief aantal in kolom '{column.name}' / negative count",
+                found=clean_text(raw),
+                expected="geheel getal >= 0",
+            )
             return None
         if abs(number.value - round(number.value)) > 1e-9:
-            self.problem(row, column.name, f"geen geheel getal in kolom '{column.name}' / not a whole number",
-                         found=clean_text(raw), expected="geheel getal >= 0")
+            self.problem(
+                row,
+                column.name,
+                f"geen geheel getal in kolom '{column.name}' / not a whole number",
+                found=clean_text(raw),
+                expected="geheel getal >= 0",
+            )
             return None
         return float(round(number.value))
 
     def number(self, row: int, column: Column, raw: Any) -> tuple[float, bool] | None:
         number = parse_number(raw, hint=self.hint)
         if number.error:
-            self.problem(row, column.name, _in_column(number.error, column.name, "verwacht een getal",
-                                                      "expects a number"), found=clean_text(raw),
-                         expected="getal zoals 8,0 of 30%, of '.' voor onbekend")
+            self.problem(
+                row,
+                column.name,
+                _in_column(number.error, column.name, "verwacht een getal", "expects a number"),
+                found=clean_text(raw),
+                expected="getal zoals 8,0 of 30%, of '.' voor onbekend",
+            )
             return None
         if number.value is None:
             return float("nan"), False
@@ -525,9 +661,14 @@ class _Checker:
                 continue
             if values in seen:
                 shown = ", ".join(f"{k}={_fmt_key(v)}" for k, v in zip(label.split("+"), values))
-                self.problem(record["_row"], key[0], f"dubbele rij: dezelfde {shown} staat ook in rij {seen[values]} / "
-                                                     f"duplicate row: same key as row {seen[values]}",
-                             found=shown, expected="elke combinatie één keer")
+                self.problem(
+                    record["_row"],
+                    key[0],
+                    f"dubbele rij: dezelfde {shown} staat ook in rij {seen[values]} / "
+                    f"duplicate row: same key as row {seen[values]}",
+                    found=shown,
+                    expected="elke combinatie één keer",
+                )
                 record["_ok"] = False
             else:
                 seen[values] = record["_row"]
@@ -543,8 +684,10 @@ class _Checker:
         if not cells:
             return
         normalised_all = norm_value(" | ".join(text for _, text in cells))
-        if any(name in normalised_all for name in self.gemeente.full_names) \
-                or self.gemeente.code.casefold() in normalised_all:
+        if (
+            any(name in normalised_all for name in self.gemeente.full_names)
+            or self.gemeente.code.casefold() in normalised_all
+        ):
             return
         for row, text in cells:
             for code in re.findall(r"\bGM\d{4}\b", text.upper()):
@@ -560,9 +703,14 @@ class _Checker:
                         return
 
     def _title_problem(self, row: int, text: str, other: str) -> None:
-        self.problem(row, None, f"de titel boven de tabel noemt een andere gemeente: {other}; is dit de export van "
-                                f"{self.gemeente.naam}? / the title names another gemeente: {other}",
-                     found=text[:120], expected=f"gegevens van {self.gemeente.naam} ({self.gemeente.code})")
+        self.problem(
+            row,
+            None,
+            f"de titel boven de tabel noemt een andere gemeente: {other}; is dit de export van "
+            f"{self.gemeente.naam}? / the title names another gemeente: {other}",
+            found=text[:120],
+            expected=f"gegevens van {self.gemeente.naam} ({self.gemeente.code})",
+        )
 
 
 def _in_column(error: str, column: str, nl_expects: str = "", en_expects: str = "") -> str:
@@ -583,8 +731,9 @@ def _fmt_key(value: Any) -> str:
 
 
 # ----------------------------------------------------------------------------------- per kind
-def _check_table(table: RawTable, gemeente: Gemeente, kernen: dict[str, str] | None,
-                 known: KnownGemeenten | None = None) -> tuple[pd.DataFrame, list[InputProblem]]:
+def _check_table(
+    table: RawTable, gemeente: Gemeente, kernen: dict[str, str] | None, known: KnownGemeenten | None = None
+) -> tuple[pd.DataFrame, list[InputProblem]]:
     template = TEMPLATES[table.kind]
     checker = _Checker(table, template, gemeente, kernen, known)
     checker.title_gemeente()
@@ -625,10 +774,15 @@ def _check_counts(checker: _Checker, records: list[dict[str, Any]]) -> pd.DataFr
             total_value = codes[total]["aantal"]
             known = [p for p in parts if p == p]
             if known and total_value == total_value and sum(known) > total_value:
-                checker.problem(codes[total]["_row"], "aantal",
-                                f"de som van de {code_column}en in {year} ({int(sum(known))}) is groter dan het totaal "
-                                f"({int(total_value)}) / the parts add up to more than the total",
-                                found=int(sum(known)), expected=f"<= {int(total_value)}", severity="warning")
+                checker.problem(
+                    codes[total]["_row"],
+                    "aantal",
+                    f"de som van de {code_column}en in {year} ({int(sum(known))}) is groter dan het totaal "
+                    f"({int(total_value)}) / the parts add up to more than the total",
+                    found=int(sum(known)),
+                    expected=f"<= {int(total_value)}",
+                    severity="warning",
+                )
     return pd.DataFrame(records)
 
 
@@ -643,19 +797,28 @@ def _check_veilig_thuis(checker: _Checker, records: list[dict[str, Any]]) -> pd.
         if None in halves and (1 in halves or 2 in halves):
             parts = [halves[h]["aantal"] for h in (1, 2) if h in halves]
             year_value = halves[None]["aantal"]
-            if len(parts) == 2 and all(p == p for p in parts) and year_value == year_value \
-                    and sum(parts) != year_value:
-                checker.problem(halves[None]["_row"], "aantal",
-                                f"{soort} {year}: jaarcijfer {int(year_value)} is niet de som van de halfjaren "
-                                f"({int(sum(parts))}); het jaarcijfer wordt gebruikt / the year figure differs from "
-                                f"the sum of the half years; the year figure is used",
-                                found=int(year_value), expected=int(sum(parts)), severity="warning")
+            if len(parts) == 2 and all(p == p for p in parts) and year_value == year_value and sum(parts) != year_value:
+                checker.problem(
+                    halves[None]["_row"],
+                    "aantal",
+                    f"{soort} {year}: jaarcijfer {int(year_value)} is niet de som van de halfjaren "
+                    f"({int(sum(parts))}); het jaarcijfer wordt gebruikt / the year figure differs from "
+                    f"the sum of the half years; the year figure is used",
+                    found=int(year_value),
+                    expected=int(sum(parts)),
+                    severity="warning",
+                )
         elif None not in halves and len(halves) == 1:
             half = next(iter(halves))
-            checker.problem(halves[half]["_row"], "periode",
-                            f"{soort} {year}: alleen het {half}e halfjaar; er komt geen jaarcijfer voor {year} / only "
-                            f"one half year, so no year figure for {year}",
-                            found=f"{year}-H{half}", expected=f"{year}-H1 en {year}-H2, of {year}", severity="warning")
+            checker.problem(
+                halves[half]["_row"],
+                "periode",
+                f"{soort} {year}: alleen het {half}e halfjaar; er komt geen jaarcijfer voor {year} / only "
+                f"one half year, so no year figure for {year}",
+                found=f"{year}-H{half}",
+                expected=f"{year}-H1 en {year}-H2, of {year}",
+                severity="warning",
+            )
     frame = pd.DataFrame(records)
     if len(frame):
         frame["jaar"] = [p[0] if p else None for p in frame["periode"]]
@@ -690,23 +853,43 @@ def _resolve_area(checker: _Checker, record: dict[str, Any]) -> tuple[str, str, 
     other = other_gemeente(text, gemeente, checker.known)
     if other:
         by_name = not re.search(r"\bGM\d{4}\b", text.upper())
-        hint_nl = (f" (is het een kern van {gemeente.naam} met dezelfde naam, bijvoorbeeld een voormalige gemeente? "
-                   f"Zet de kern dan in kernen.csv)") if by_name else ""
+        hint_nl = (
+            (
+                f" (is het een kern van {gemeente.naam} met dezelfde naam, bijvoorbeeld een voormalige gemeente? "
+                f"Zet de kern dan in kernen.csv)"
+            )
+            if by_name
+            else ""
+        )
         hint_en = " (a kern with the same name? list it in kernen.csv)" if by_name else ""
-        checker.problem(row, "gebied", f"deze rij gaat over een andere gemeente: {other}{hint_nl} / this row is "
-                                       f"about another gemeente: {other}{hint_en}", found=text,
-                        expected=f"{gemeente.naam}, een kern, Nederland of een provincie")
+        checker.problem(
+            row,
+            "gebied",
+            f"deze rij gaat over een andere gemeente: {other}{hint_nl} / this row is "
+            f"about another gemeente: {other}{hint_en}",
+            found=text,
+            expected=f"{gemeente.naam}, een kern, Nederland of een provincie",
+        )
         return None
     if place.startswith(UNSUPPORTED_AREA_PREFIXES) or re.fullmatch(r"(gm|pv|wk|bu|re|ld)\d+", place):
-        checker.problem(row, "gebied", f"dit soort gebied wordt niet ondersteund / this kind of area is not "
-                                       f"supported", found=text,
-                        expected=f"{gemeente.naam}, een kern, Nederland of een provincie")
+        checker.problem(
+            row,
+            "gebied",
+            "dit soort gebied wordt niet ondersteund / this kind of area is not supported",
+            found=text,
+            expected=f"{gemeente.naam}, een kern, Nederland of een provincie",
+        )
         return None
     if checker.kernen is not None:
-        checker.problem(row, "gebied", f"'{text}' is geen kern in het kernen-bestand; gelezen als kern / not a kern in "
-                                       f"the kernen file; read as a kern", found=text,
-                        expected="een kern uit kernen: " + ", ".join(sorted(set(checker.kernen.values()))),
-                        severity="warning")
+        checker.problem(
+            row,
+            "gebied",
+            f"'{text}' is geen kern in het kernen-bestand; gelezen als kern / not a kern in "
+            f"the kernen file; read as a kern",
+            found=text,
+            expected="een kern uit kernen: " + ", ".join(sorted(set(checker.kernen.values()))),
+            severity="warning",
+        )
     return kern_code(gemeente.code, text), text, "kern"
 
 
@@ -724,9 +907,15 @@ def _check_vm(checker: _Checker, records: list[dict[str, Any]]) -> pd.DataFrame:
         record["regio_code"], record["regio_naam"], record["regio_soort"] = area or (None, None, None)
         editie = record["editie"]
         if editie is not None and editie >= 2018 and editie % 2 == 0:
-            checker.problem(row, "editie", f"in {editie} was er geen Veiligheidsmonitor (sinds 2017 om het jaar: "
-                                           f"2017, 2019, 2021, 2023, ...) / no edition in {editie}", found=editie,
-                            expected="2017, 2019, 2021, 2023, 2025, ...", severity="warning")
+            checker.problem(
+                row,
+                "editie",
+                f"in {editie} was er geen Veiligheidsmonitor (sinds 2017 om het jaar: "
+                f"2017, 2019, 2021, 2023, ...) / no edition in {editie}",
+                found=editie,
+                expected="2017, 2019, 2021, 2023, 2025, ...",
+                severity="warning",
+            )
         values: dict[str, float] = {}
         percents: dict[str, bool] = {}
         for name in ("waarde", "ondergrens", "bovengrens", "marge"):
@@ -738,16 +927,22 @@ def _check_vm(checker: _Checker, records: list[dict[str, Any]]) -> pd.DataFrame:
         if indicator is not None:
             _check_vm_ranges(checker, record, indicator, values, percents)
         if record["n"] is not None and record["n"] == record["n"] and record["n"] < 1:
-            checker.problem(row, "n", "n (aantal respondenten) is 0 / n (respondents) is 0", found=0,
-                            expected="geheel getal >= 1, of leeg")
+            checker.problem(
+                row,
+                "n",
+                "n (aantal respondenten) is 0 / n (respondents) is 0",
+                found=0,
+                expected="geheel getal >= 1, of leeg",
+            )
             record["_ok"] = False
     checker.duplicates(records, ("indicator", "editie", "regio_code"), "indicator+editie+gebied")
     frame = pd.DataFrame(records)
     return frame
 
 
-def _check_vm_ranges(checker: _Checker, record: dict[str, Any], indicator, values: dict[str, float],
-                     percents: dict[str, bool]) -> None:
+def _check_vm_ranges(
+    checker: _Checker, record: dict[str, Any], indicator, values: dict[str, float], percents: dict[str, bool]
+) -> None:
     row = record["_row"]
     unit = indicator.unit
     if unit in UNIT_RANGES:
@@ -763,19 +958,34 @@ def _check_vm_ranges(checker: _Checker, record: dict[str, Any], indicator, value
         if value != value:
             continue
         if percents[name] and unit != "procent":
-            checker.problem(row, name, f"een percentage bij {indicator.id}, een {unit_label} / a percentage for an "
-                                       f"indicator that is a {unit}", found=f"{value:g}%",
-                            expected=f"{unit_label} {low:g}-{high:g}")
+            checker.problem(
+                row,
+                name,
+                f"een percentage bij {indicator.id}, een {unit_label} / a percentage for an indicator that is a {unit}",
+                found=f"{value:g}%",
+                expected=f"{unit_label} {low:g}-{high:g}",
+            )
             ok = False
             continue
         if not low <= value <= high:
-            checker.problem(row, name, f"{unit_label} buiten het bereik {low:g}-{high:g} voor {indicator.id} / "
-                                       f"{unit} out of range", found=value, expected=f"{low:g} t/m {high:g}")
+            checker.problem(
+                row,
+                name,
+                f"{unit_label} buiten het bereik {low:g}-{high:g} voor {indicator.id} / {unit} out of range",
+                found=value,
+                expected=f"{low:g} t/m {high:g}",
+            )
             ok = False
     if unit == "procent" and 0 < values["waarde"] < 1 and not percents["waarde"]:
-        checker.problem(row, "waarde", "een percentage kleiner dan 1: is dit een fractie (0,30 = 30%)? Vul procenten "
-                                       "in / a percentage below 1: a fraction? Enter percent", found=values["waarde"],
-                        expected="procent (30, niet 0,30)", severity="warning")
+        checker.problem(
+            row,
+            "waarde",
+            "een percentage kleiner dan 1: is dit een fractie (0,30 = 30%)? Vul procenten "
+            "in / a percentage below 1: a fraction? Enter percent",
+            found=values["waarde"],
+            expected="procent (30, niet 0,30)",
+            severity="warning",
+        )
     marge = values["marge"]
     if marge == marge:
         if marge < 0:
@@ -787,35 +997,60 @@ def _check_vm_ranges(checker: _Checker, record: dict[str, Any], indicator, value
                 record["ondergrens"], record["bovengrens"] = max(lower, low), min(upper, high)
                 values["ondergrens"], values["bovengrens"] = record["ondergrens"], record["bovengrens"]
             elif abs(values["ondergrens"] - lower) > 0.051 + 1e-9 and abs(values["bovengrens"] - upper) > 0.051 + 1e-9:
-                checker.problem(row, "marge", "marge past niet bij onder- en bovengrens / margin does not match the "
-                                              "bounds", found=marge,
-                                expected=f"ongeveer {(values['bovengrens'] - values['ondergrens']) / 2:g}",
-                                severity="warning")
+                checker.problem(
+                    row,
+                    "marge",
+                    "marge past niet bij onder- en bovengrens / margin does not match the bounds",
+                    found=marge,
+                    expected=f"ongeveer {(values['bovengrens'] - values['ondergrens']) / 2:g}",
+                    severity="warning",
+                )
     lower, value, upper = values["ondergrens"], values["waarde"], values["bovengrens"]
     if (lower == lower) != (upper == upper):
-        checker.problem(row, "ondergrens" if lower != lower else "bovengrens",
-                        "alleen één grens ingevuld; vul beide grenzen in of geen / only one bound given",
-                        found="één grens", expected="ondergrens en bovengrens", severity="warning")
+        checker.problem(
+            row,
+            "ondergrens" if lower != lower else "bovengrens",
+            "alleen één grens ingevuld; vul beide grenzen in of geen / only one bound given",
+            found="één grens",
+            expected="ondergrens en bovengrens",
+            severity="warning",
+        )
     if lower == lower and upper == upper and lower > upper:
-        checker.problem(row, "ondergrens", "ondergrens is groter dan bovengrens / lower bound above upper bound",
-                        found=f"{lower:g} > {upper:g}", expected="ondergrens <= bovengrens")
+        checker.problem(
+            row,
+            "ondergrens",
+            "ondergrens is groter dan bovengrens / lower bound above upper bound",
+            found=f"{lower:g} > {upper:g}",
+            expected="ondergrens <= bovengrens",
+        )
         ok = False
     elif value == value:
         if lower == lower and lower > value + 1e-9:
-            checker.problem(row, "ondergrens", "ondergrens ligt boven de waarde / lower bound above the value",
-                            found=lower, expected=f"<= {value:g}")
+            checker.problem(
+                row,
+                "ondergrens",
+                "ondergrens ligt boven de waarde / lower bound above the value",
+                found=lower,
+                expected=f"<= {value:g}",
+            )
             ok = False
         if upper == upper and upper < value - 1e-9:
-            checker.problem(row, "bovengrens", "bovengrens ligt onder de waarde / upper bound below the value",
-                            found=upper, expected=f">= {value:g}")
+            checker.problem(
+                row,
+                "bovengrens",
+                "bovengrens ligt onder de waarde / upper bound below the value",
+                found=upper,
+                expected=f">= {value:g}",
+            )
             ok = False
     if not ok:
         record["_ok"] = False
 
 
 # ----------------------------------------------------------------------------------- stories
-def check_stories(config: InputsConfig, listing: list[Path]
-                  ) -> tuple[dict[str, str], dict[str, str], list[InputProblem], bool]:
+def check_stories(
+    config: InputsConfig, listing: list[Path]
+) -> tuple[dict[str, str], dict[str, str], list[InputProblem], bool]:
     """Stories per chapter from ``<folder>/verhaal/<chapter>.md``: (stories, files, problems, present)."""
     name = config.files.get(STORY_KIND, STORY_KIND)
     folder = Path(name) if Path(name).is_absolute() else config.folder / name
@@ -838,22 +1073,43 @@ def check_stories(config: InputsConfig, listing: list[Path]
             continue
         display = _display(path)
         if path.suffix.casefold() != ".md":
-            problems.append(InputProblem(file=display, kind=STORY_KIND, severity="warning",
-                                         message="alleen .md-bestanden worden gelezen als verhaal / only .md files are "
-                                                 "read as stories", found=path.suffix, expected=".md"))
+            problems.append(
+                InputProblem(
+                    file=display,
+                    kind=STORY_KIND,
+                    severity="warning",
+                    message="alleen .md-bestanden worden gelezen als verhaal / only .md files are read as stories",
+                    found=path.suffix,
+                    expected=".md",
+                )
+            )
             continue
         chapter = path.stem
         if not CHAPTER_ID.match(chapter):
-            problems.append(InputProblem(file=display, kind=STORY_KIND, severity="warning",
-                                         message="de bestandsnaam is geen hoofdstuk-id (zoals 01_criminaliteit.md); "
-                                                 "het verhaal wordt niet gebruikt / the file name is not a chapter id",
-                                         found=path.name, expected="NN_naam.md, bijvoorbeeld 01_criminaliteit.md"))
+            problems.append(
+                InputProblem(
+                    file=display,
+                    kind=STORY_KIND,
+                    severity="warning",
+                    message="de bestandsnaam is geen hoofdstuk-id (zoals 01_criminaliteit.md); "
+                    "het verhaal wordt niet gebruikt / the file name is not a chapter id",
+                    found=path.name,
+                    expected="NN_naam.md, bijvoorbeeld 01_criminaliteit.md",
+                )
+            )
             continue
         if config.chapters is not None and chapter not in config.chapters:
-            problems.append(InputProblem(file=display, kind=STORY_KIND, severity="warning",
-                                         message="geen hoofdstuk met deze naam in het rapport; het verhaal wordt niet "
-                                                 "getoond / no chapter with this id in the report",
-                                         found=chapter, expected="een van: " + ", ".join(config.chapters)))
+            problems.append(
+                InputProblem(
+                    file=display,
+                    kind=STORY_KIND,
+                    severity="warning",
+                    message="geen hoofdstuk met deze naam in het rapport; het verhaal wordt niet "
+                    "getoond / no chapter with this id in the report",
+                    found=chapter,
+                    expected="een van: " + ", ".join(config.chapters),
+                )
+            )
             continue
         data, refused = read_partner_file(path, display, STORY_KIND)
         if data is None:
@@ -865,30 +1121,50 @@ def check_stories(config: InputsConfig, listing: list[Path]
         except UnicodeDecodeError:
             try:
                 text = data.decode("cp1252")
-                problems.append(InputProblem(file=display, kind=STORY_KIND, severity="warning",
-                                             message="het verhaal is geen UTF-8 en is gelezen als Windows-1252 / not "
-                                                     "UTF-8, read as Windows-1252",
-                                             found="Windows-1252", expected="UTF-8"))
+                problems.append(
+                    InputProblem(
+                        file=display,
+                        kind=STORY_KIND,
+                        severity="warning",
+                        message="het verhaal is geen UTF-8 en is gelezen als Windows-1252 / not "
+                        "UTF-8, read as Windows-1252",
+                        found="Windows-1252",
+                        expected="UTF-8",
+                    )
+                )
             except UnicodeDecodeError as exc:
-                problems.append(InputProblem(file=display, kind=STORY_KIND,
-                                             message="verkeerde tekenset: het verhaal is geen leesbare tekst; sla het "
-                                                     "op als UTF-8 / wrong encoding: save the story as UTF-8",
-                                             found=f"byte {data[exc.start:exc.start + 1].hex().upper()} op positie "
-                                                   f"{exc.start}", expected="UTF-8"))
+                problems.append(
+                    InputProblem(
+                        file=display,
+                        kind=STORY_KIND,
+                        message="verkeerde tekenset: het verhaal is geen leesbare tekst; sla het "
+                        "op als UTF-8 / wrong encoding: save the story as UTF-8",
+                        found=f"byte {data[exc.start : exc.start + 1].hex().upper()} op positie {exc.start}",
+                        expected="UTF-8",
+                    )
+                )
                 continue
         text = text.replace("\r\n", "\n").strip()
         if not text:
-            problems.append(InputProblem(file=display, kind=STORY_KIND, severity="warning",
-                                         message="het verhaal is leeg en wordt niet getoond / the story is empty",
-                                         found="(leeg)", expected="tekst in markdown"))
+            problems.append(
+                InputProblem(
+                    file=display,
+                    kind=STORY_KIND,
+                    severity="warning",
+                    message="het verhaal is leeg en wordt niet getoond / the story is empty",
+                    found="(leeg)",
+                    expected="tekst in markdown",
+                )
+            )
             continue
         stories[chapter] = text + "\n"
     return stories, files, problems, True
 
 
 # ----------------------------------------------------------------------------------- driver
-def check_inputs(config: InputsConfig, gemeente_code: str, gemeente_naam: str,
-                 known_gemeenten: Mapping[str, str] | None = None) -> CheckResult:
+def check_inputs(
+    config: InputsConfig, gemeente_code: str, gemeente_naam: str, known_gemeenten: Mapping[str, str] | None = None
+) -> CheckResult:
     """Read and check every input; the shared work of ``validate_inputs`` and ``load_inputs``.
 
     ``known_gemeenten`` ({GMxxxx: name}) lets names of other gemeenten be recognised; without it
@@ -900,14 +1176,20 @@ def check_inputs(config: InputsConfig, gemeente_code: str, gemeente_naam: str,
     return result
 
 
-def _check_inputs(config: InputsConfig, gemeente_code: str, gemeente_naam: str,
-                  known_gemeenten: Mapping[str, str] | None) -> CheckResult:
+def _check_inputs(
+    config: InputsConfig, gemeente_code: str, gemeente_naam: str, known_gemeenten: Mapping[str, str] | None
+) -> CheckResult:
     result = CheckResult()
     code = str(gemeente_code or "").strip().upper()
     if not re.fullmatch(r"GM\d{4}", code):
-        result.problems.append(InputProblem(
-            file=str(config.folder), message="ongeldige gemeentecode in de configuratie / invalid gemeente code",
-            found=gemeente_code, expected="GM + 4 cijfers, bijvoorbeeld GM1701"))
+        result.problems.append(
+            InputProblem(
+                file=str(config.folder),
+                message="ongeldige gemeentecode in de configuratie / invalid gemeente code",
+                found=gemeente_code,
+                expected="GM + 4 cijfers, bijvoorbeeld GM1701",
+            )
+        )
         return result
     known = KnownGemeenten(known_gemeenten)
     title = known.by_code.get(code)
@@ -916,21 +1198,32 @@ def _check_inputs(config: InputsConfig, gemeente_code: str, gemeente_naam: str,
     result.gemeente = gemeente
     if not config.folder.is_dir():
         exists = os.path.lexists(config.folder)
-        result.problems.append(InputProblem(
-            file=str(config.folder),
-            message=("de map met partnerbestanden is geen map / the inputs folder is not a folder" if exists else
-                     "de map met partnerbestanden bestaat niet / the inputs folder does not exist"),
-            found="geen map" if exists else "map ontbreekt", expected="een map met <soort>.csv of <soort>.xlsx"))
+        result.problems.append(
+            InputProblem(
+                file=str(config.folder),
+                message=(
+                    "de map met partnerbestanden is geen map / the inputs folder is not a folder"
+                    if exists
+                    else "de map met partnerbestanden bestaat niet / the inputs folder does not exist"
+                ),
+                found="geen map" if exists else "map ontbreekt",
+                expected="een map met <soort>.csv of <soort>.xlsx",
+            )
+        )
         result.missing = list(KINDS)
         return result
     try:
         listing = _listing(config.folder)
     except OSError as exc:
-        result.problems.append(InputProblem(
-            file=str(config.folder),
-            message=f"de map met partnerbestanden kan niet gelezen worden ({exc.strerror or type(exc).__name__}); "
-                    f"controleer de rechten / the inputs folder cannot be read",
-            found=type(exc).__name__, expected="een leesbare map"))
+        result.problems.append(
+            InputProblem(
+                file=str(config.folder),
+                message=f"de map met partnerbestanden kan niet gelezen worden ({exc.strerror or type(exc).__name__}); "
+                f"controleer de rechten / the inputs folder cannot be read",
+                found=type(exc).__name__,
+                expected="een leesbare map",
+            )
+        )
         return result
     refused = {path for path in listing if outside_link(path, config.folder)}
     refused_names = {_display(path) for path in refused}
@@ -947,13 +1240,25 @@ def _check_inputs(config: InputsConfig, gemeente_code: str, gemeente_naam: str,
             if not problems:
                 result.missing.append(kind)
                 required = kind in config.required
-                result.problems.append(InputProblem(
-                    file=str(config.folder / f"{kind}.csv|.xlsx"), kind=kind,
-                    severity="error" if required else "missing",
-                    message=(f"invoer '{kind}' ontbreekt" + (" en is verplicht in de configuratie" if required else
-                                                            "; het hoofdstuk meldt dat dit cijfer ontbreekt")
-                             + f" / input '{kind}' is missing" + (" and required" if required else "")),
-                    found="geen bestand", expected=f"{kind}.csv of {kind}.xlsx"))
+                result.problems.append(
+                    InputProblem(
+                        file=str(config.folder / f"{kind}.csv|.xlsx"),
+                        kind=kind,
+                        severity="error" if required else "missing",
+                        message=(
+                            f"invoer '{kind}' ontbreekt"
+                            + (
+                                " en is verplicht in de configuratie"
+                                if required
+                                else "; het hoofdstuk meldt dat dit cijfer ontbreekt"
+                            )
+                            + f" / input '{kind}' is missing"
+                            + (" and required" if required else "")
+                        ),
+                        found="geen bestand",
+                        expected=f"{kind}.csv of {kind}.xlsx",
+                    )
+                )
             continue
         display = _display(path)
         try:
@@ -969,10 +1274,16 @@ def _check_inputs(config: InputsConfig, gemeente_code: str, gemeente_naam: str,
             frame, problems = _check_table(table, gemeente, kernen, known)
             result.problems += problems
         except Exception as exc:  # noqa: BLE001 - a file must never crash validation
-            result.problems.append(InputProblem(
-                file=display, kind=kind,
-                message=f"het bestand kan niet gelezen worden / the file cannot be read ({type(exc).__name__}: {exc})",
-                found=type(exc).__name__, expected="een leesbaar .csv- of .xlsx-bestand"))
+            result.problems.append(
+                InputProblem(
+                    file=display,
+                    kind=kind,
+                    message=f"het bestand kan niet gelezen worden / the file cannot be read ({type(exc).__name__}: "
+                    f"{exc})",
+                    found=type(exc).__name__,
+                    expected="een leesbaar .csv- of .xlsx-bestand",
+                )
+            )
             continue
         result.tables[kind] = CheckedTable(kind, path, display, table.sheet, table.sha256, frame)
         if kind == "kernen" and len(frame) and "kern" in frame:
@@ -981,24 +1292,40 @@ def _check_inputs(config: InputsConfig, gemeente_code: str, gemeente_naam: str,
         stories, files, problems, present = check_stories(config, listing)
     except Exception as exc:  # noqa: BLE001
         stories, files, present = {}, {}, True
-        problems = [InputProblem(file=str(config.folder / STORY_KIND), kind=STORY_KIND,
-                                 message=f"de verhalen kunnen niet gelezen worden / stories cannot be read "
-                                         f"({type(exc).__name__}: {exc})")]
+        problems = [
+            InputProblem(
+                file=str(config.folder / STORY_KIND),
+                kind=STORY_KIND,
+                message=f"de verhalen kunnen niet gelezen worden / stories cannot be read "
+                f"({type(exc).__name__}: {exc})",
+            )
+        ]
     result.stories, result.story_files = stories, files
     result.files.update(files)
     result.problems += problems
     if not present:
         result.missing.append(STORY_KIND)
         required = STORY_KIND in config.required
-        result.problems.append(InputProblem(
-            file=str(config.folder / STORY_KIND), kind=STORY_KIND, severity="error" if required else "missing",
-            message="geen verhalen achter de cijfers (map verhaal/ ontbreekt) / no stories behind the figures "
-                    "(folder verhaal/ missing)", found="geen map", expected="verhaal/<hoofdstuk>.md"))
+        result.problems.append(
+            InputProblem(
+                file=str(config.folder / STORY_KIND),
+                kind=STORY_KIND,
+                severity="error" if required else "missing",
+                message="geen verhalen achter de cijfers (map verhaal/ ontbreekt) / no stories behind the figures "
+                "(folder verhaal/ missing)",
+                found="geen map",
+                expected="verhaal/<hoofdstuk>.md",
+            )
+        )
     return result
 
 
-def validate_inputs(inputs_config: InputsConfig, gemeente_code: str, gemeente_naam: str,
-                    known_gemeenten: Mapping[str, str] | None = None) -> list[InputProblem]:
+def validate_inputs(
+    inputs_config: InputsConfig,
+    gemeente_code: str,
+    gemeente_naam: str,
+    known_gemeenten: Mapping[str, str] | None = None,
+) -> list[InputProblem]:
     """Every problem in the partner inputs of a run (errors, warnings and missing inputs), never raising.
 
     Files are only read. An empty list means: every input present and clean.
@@ -1011,6 +1338,10 @@ def validate_inputs(inputs_config: InputsConfig, gemeente_code: str, gemeente_na
     try:
         return check_inputs(inputs_config, gemeente_code, gemeente_naam, known_gemeenten).problems
     except Exception as exc:  # noqa: BLE001 - last line of defence: the CLI prints problems, not tracebacks
-        return [InputProblem(file=str(getattr(inputs_config, "folder", "?")),
-                             message=f"onverwachte fout bij het controleren / unexpected error while checking "
-                                     f"({type(exc).__name__}: {exc})")]
+        return [
+            InputProblem(
+                file=str(getattr(inputs_config, "folder", "?")),
+                message=f"onverwachte fout bij het controleren / unexpected error while checking "
+                f"({type(exc).__name__}: {exc})",
+            )
+        ]

@@ -45,15 +45,17 @@ def _allowed_text(template: Template, column: Column) -> str:
 def column_rows(template: Template) -> list[list[str]]:
     rows = []
     for column in template.columns:
-        rows.append([
-            column.name,
-            TYPE_LABELS.get(column.type, column.type),
-            column.unit,
-            "verplicht" if column.required else "optioneel",
-            _allowed_text(template, column),
-            column.description,
-            column.example,
-        ])
+        rows.append(
+            [
+                column.name,
+                TYPE_LABELS.get(column.type, column.type),
+                column.unit,
+                "verplicht" if column.required else "optioneel",
+                _allowed_text(template, column),
+                column.description,
+                column.example,
+            ]
+        )
     return rows
 
 
@@ -105,12 +107,12 @@ def indicator_table(template: Template) -> list[str]:
 
     from .templates import catalogue_codes
 
-    lines = ["Indicatoren (uit `indicators.yaml`):", "",
-             "| code | indicator | eenheid | bereik |", "|---|---|---|---|"]
+    lines = ["Indicatoren (uit `indicators.yaml`):", "", "| code | indicator | eenheid | bereik |", "|---|---|---|---|"]
     for code, indicator_id in catalogue_codes(template.kind).items():
         ind = catalogue()[indicator_id]
         bereik = {"procent": "0-100", "rapportcijfer": "1-10"}.get(
-            ind.unit, f"0-{ind.scale_max:g}" if ind.scale_max else ">= 0")
+            ind.unit, f"0-{ind.scale_max:g}" if ind.scale_max else ">= 0"
+        )
         lines.append(f"| {code} | {ind.label} | {ind.unit} | {bereik} |")
     return lines + [""]
 
