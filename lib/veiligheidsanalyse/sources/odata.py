@@ -312,7 +312,7 @@ class _Guard:
             response.close()
         # hand the complete body to cbsodata, which reads response.text
         response._content = b"".join(chunks)
-        response._content_consumed = True
+        response._content_consumed = True  # type: ignore[attr-defined]  # requests' own flag for a body read in full
 
     def _check_page(self, url: str, response: requests.Response) -> None:
         import requests
@@ -425,7 +425,7 @@ def _session_factory(guard: _Guard) -> Callable[[], requests.Session]:
             super().__init__()
             self.trust_env = guard.endpoint.trust_env
 
-        def send(self, request, **kwargs):  # type: ignore[override]
+        def send(self, request, **kwargs):
             return guard.send(self, request, kwargs)
 
     return GuardedSession
@@ -489,7 +489,7 @@ class OdataClient:
 
     def entity_sets(self, table_id: str, host: str) -> list[str]:
         """Names of the table's entity sets, from its service root."""
-        return [item.get("name") for item in self._get(table_id, host, "")]
+        return [str(item["name"]) for item in self._get(table_id, host, "") if item.get("name")]
 
     def table_infos(self, table_id: str, host: str) -> dict[str, Any]:
         """The table's TableInfos record (title, Modified, ...)."""

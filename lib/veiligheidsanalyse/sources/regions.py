@@ -32,7 +32,7 @@ def gemeente_name(title: Any) -> str:
     return _LEVEL_SUFFIX.sub("", name).strip()
 
 
-def known_gemeenten_from_code_lists(code_lists: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+def known_gemeenten_from_code_lists(code_lists: Iterable[object]) -> dict[str, str]:
     """``{GMxxxx: name}`` from metadata ``dimensions`` mappings (``{"RegioS": [{Key, Title}, ...]}``).
 
     Only GM codes; keys are stripped of their padding. When lists disagree on a name, the first
@@ -85,7 +85,7 @@ def provincies_from_gebieden(snapshot: Snapshot) -> dict[str, tuple[str, str]]:
     table_id = (metadata.get("TableInfos") or {}).get("Identifier") or "Gebieden in Nederland"
     props = metadata.get("DataProperties") or []
     groups = {p.get("ID"): str(p.get("Title") or "") for p in props if p.get("Type") == "TopicGroup"}
-    keys = {}
+    keys: dict[str, str] = {}
     for p in props:
         title = str(p.get("Title") or "").strip().lower()
         if (

@@ -39,7 +39,10 @@ import numpy as np
 from .formatting import format_count
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pandas as pd
+    from numpy.typing import ArrayLike
 
 
 @dataclass(frozen=True)
@@ -57,12 +60,11 @@ def _relations(df: pd.DataFrame, group_cols, total_label, assume_totals_public) 
     for dim in group_cols:
         others = [c for c in group_cols if c != dim]
         is_total = (df[dim] == total_label).to_numpy()
-        if others:
-            groups = df.groupby(others, dropna=False, sort=False).indices.values()
-        else:
-            groups = [positions]
-        for idx in groups:
-            idx = np.asarray(idx)
+        groups: Iterable[ArrayLike] = (
+            df.groupby(others, dropna=False, sort=False).indices.values() if others else [positions]
+        )
+        for group in groups:
+            idx = np.asarray(group)
             totals = idx[is_total[idx]]
             members = tuple(int(i) for i in idx[~is_total[idx]])
             if len(totals) > 1:
@@ -103,7 +105,7 @@ def determined_cells(relations: list[_Relation], unknown: np.ndarray) -> np.ndar
     result = np.zeros(unknown.shape, dtype=bool)
     if unknown_idx.size == 0:
         return result
-    column = {cell: k for k, cell in enumerate(unknown_idx)}
+    column = {int(cell): k for k, cell in enumerate(unknown_idx)}
     rows = []
     for rel in relations:
         row = np.zeros(unknown_idx.size)
@@ -163,7 +165,8 @@ def _reader_model(
             for i in rel.members:
                 if unknown[i]:
                     big[column[i]] = min(big[column[i]], max(values[rel.total], 0.0))
-    rows, rhs = [], []
+    rows: list[np.ndarray] = []
+    rhs: list[float | tuple[float, float]] = []  # an equality, or the bounds of an inequality
     for rel in relations:
         row = np.zeros(n)
         known = 0.0

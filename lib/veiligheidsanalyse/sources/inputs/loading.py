@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -175,7 +175,8 @@ def _records(table: CheckedTable) -> list[dict[str, Any]]:
     frame = table.frame
     if not len(frame):
         return []
-    return [r for r in frame.to_dict("records") if r.get("_ok", True)]
+    records = cast("list[dict[str, Any]]", frame.to_dict("records"))  # the column names are str
+    return [r for r in records if r.get("_ok", True)]
 
 
 def _by_code(builder: _Builder, table: CheckedTable, code_column: str) -> None:
@@ -246,9 +247,9 @@ def _vm(builder: _Builder, table: CheckedTable) -> None:
             record["waarde"],
             _note([record]),
             regio=(record["regio_code"], record["regio_naam"], record["regio_soort"]),
-            ondergrens=record.get("ondergrens"),
-            bovengrens=record.get("bovengrens"),
-            n=record.get("n"),
+            ondergrens=record.get("ondergrens", math.nan),
+            bovengrens=record.get("bovengrens", math.nan),
+            n=record.get("n", math.nan),
         )
 
 
@@ -320,6 +321,7 @@ def load_inputs(
     if result.errors:
         raise InputValidationError(result.problems)
     gemeente = result.gemeente
+    assert gemeente is not None  # known whenever there is no error
     builder = _Builder(gemeente.code, gemeente.naam)
     tables: dict[str, pd.DataFrame] = {}
     kern_mapping = None

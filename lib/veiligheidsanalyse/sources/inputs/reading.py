@@ -379,7 +379,7 @@ def parse_year(raw: Any) -> tuple[int | None, str | None]:
 def parse_period(raw: Any) -> tuple[tuple[int, int | None] | None, str | None]:
     """A year or half year: (year, None) or (year, 1|2). Returns ((year, half), error)."""
     year, error = parse_year(raw)
-    if error is None:
+    if year is not None:
         return (year, None), None
     s = norm_value(clean_text(raw)).rstrip("*").strip()
     patterns = (
@@ -851,6 +851,7 @@ def read_table(
             position, score = find_header(grid, template)
             if best is None or score > best[2]:
                 best = (candidate, grid, score, position)
+        assert best is not None  # DELIMITERS is not empty
         delimiter, grid, score, position = best
         if not grid:
             return None, problems + [
@@ -929,6 +930,8 @@ def read_table(
             position, score = find_header(sheets[name], template)
             if best is None or score > best[2]:
                 best = (name, sheets[name], score, position)
+        if best is None:  # reported as an unreadable file
+            raise ValueError("de werkmap heeft geen werkblad met cellen / the workbook has no worksheet")
         chosen_sheet, grid, score, position = best
         ignored = [name for name in content if name != chosen_sheet]
         if ignored:
@@ -1055,8 +1058,8 @@ def read_table(
             continue
         if [norm_header(c) for c in cells if not is_empty(c)] == header_key:
             continue  # the header repeated (exports pasted below each other)
-        first = next((c for c in cells if not is_empty(c)), None)
-        if isinstance(first, str) and norm_value(first) in GRAND_TOTALS:
+        first_cell = next((c for c in cells if not is_empty(c)), None)
+        if isinstance(first_cell, str) and norm_value(first_cell) in GRAND_TOTALS:
             problems.append(
                 InputProblem(
                     file=file,
@@ -1064,9 +1067,9 @@ def read_table(
                     sheet=chosen_sheet,
                     row=number,
                     severity="warning",
-                    message=f"rij '{clean_text(first)}' (een eindtotaal over alle rijen) wordt overgeslagen / grand "
-                    "total row skipped",
-                    found=clean_text(first),
+                    message=f"rij '{clean_text(first_cell)}' (een eindtotaal over alle rijen) wordt overgeslagen / "
+                    "grand total row skipped",
+                    found=clean_text(first_cell),
                     expected="één rij per sleutel",
                 )
             )

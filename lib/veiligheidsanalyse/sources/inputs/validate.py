@@ -480,9 +480,9 @@ class _Checker:
                 for spelling in (canonical, *spellings):
                     lookup.setdefault(norm_value(spelling), canonical)
             self._codes[column.name] = lookup
-        canonical = self._codes[column.name].get(norm_value(clean_text(raw)))
-        if canonical is not None:
-            return canonical
+        matched = self._codes[column.name].get(norm_value(clean_text(raw)))
+        if matched is not None:
+            return matched
         self.problem(
             row,
             column.name,
@@ -569,6 +569,7 @@ class _Checker:
                 row, column.name, _in_column(error, column.name), found=clean_text(raw), expected=self._expected(column)
             )
             return None
+        assert year is not None  # parse_year gives a year or an error
         return year if self._year_range(row, column, year) else None
 
     def period(self, row: int, column: Column, raw: Any) -> tuple[int, int | None] | None:
@@ -578,6 +579,7 @@ class _Checker:
                 row, column.name, _in_column(error, column.name), found=clean_text(raw), expected=self._expected(column)
             )
             return None
+        assert period is not None  # parse_period gives a period or an error
         return period if self._year_range(row, column, period[0]) else None
 
     def count(self, row: int, column: Column, raw: Any) -> float | None:

@@ -128,7 +128,7 @@ def write_xlsx(template: Template, path: Path) -> None:
     from openpyxl.styles import Font
 
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]  # a new workbook has one empty sheet
     sheet.title = template.kind
     sheet.append([c.name for c in template.columns])
     for cell in sheet[1]:
