@@ -16,24 +16,17 @@ from itertools import pairwise
 import pandas as pd
 import pytest
 from conftest import shared_real_data
-from veiligheidsanalyse.maps import (
+from veiligheidsanalyse.maps import Gebied, Polygon, area_of, douglas_peucker, read_boundaries, simplify_areas
+from veiligheidsanalyse.maps.choropleth import (
     MAX_BYTES,
-    Gebied,
     MapValue,
-    Polygon,
-    area_of,
     check_codes,
     choropleth_svg,
-    class_breaks,
-    class_labels,
     describe_map,
-    douglas_peucker,
     location_svg,
     map_values,
-    palette,
-    read_boundaries,
-    simplify_areas,
 )
+from veiligheidsanalyse.maps.classes import class_breaks, class_labels, palette
 from veiligheidsanalyse.stats.smallarea import small_area_table
 
 REAL = shared_real_data()
@@ -344,3 +337,16 @@ def test_only_a_significant_area_is_drawn_without_hatching():
     for row in table.iloc[:-1].itertuples():
         assert values[row.regio_code].hatched == (row.vergelijking not in ("hoger", "lager"))
     assert not values["BU1"].hatched and not values["BU2"].hatched
+
+
+def test_the_maps_package_is_geometry_only_no_drawing_code_no_numpy():
+    """The data step reads boundaries through ``veiligheidsanalyse.maps``: that must not load the drawing
+    code or, with it, numpy (callers that draw import ``maps.choropleth`` explicitly)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, veiligheidsanalyse.maps, veiligheidsanalyse.sources.boundaries; "
+            "print(sorted(m for m in ('numpy', 'pandas', 'scipy', 'veiligheidsanalyse.maps.choropleth') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

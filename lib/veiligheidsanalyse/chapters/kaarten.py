@@ -44,14 +44,8 @@ import numpy as np
 import pandas as pd
 
 from ..indicators import indicator as get_indicator
-from ..maps import (
-    Gebied,
-    check_codes,
-    choropleth_svg,
-    describe_map,
-    location_svg,
-    map_values,
-)
+from ..maps import Gebied
+from ..maps.choropleth import check_codes, choropleth_svg, describe_map, location_svg, map_values
 from ..stats.formatting import format_nl
 from ..stats.smallarea import (
     MIN_INHABITANTS,
