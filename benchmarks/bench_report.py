@@ -261,7 +261,7 @@ def naive_loop(project: Path, config: Path, store: Path, chapters: list[str], ou
 
 def build_store(config: Path, project: Path, folder: Path, env: dict) -> float:
     code = ("import sys; from pathlib import Path; from veiligheidsanalyse.config import load_config; "
-            "from veiligheidsanalyse.report.data_step import prepare_run_data; "
+            "from veiligheidsanalyse.store.build import prepare_run_data; "
             "from veiligheidsanalyse.report.runner import RunOptions; "
             "prepare_run_data(load_config(sys.argv[1]), Path(sys.argv[2]), RunOptions(), work_dir=Path(sys.argv[3]))")
     t0 = time.perf_counter()

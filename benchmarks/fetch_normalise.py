@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT / "tests"))  # the fake server lives with the tests
 from fake_odata import FakeOdataServer, FakeTable  # noqa: E402
 
 from veiligheidsanalyse.config import load_config  # noqa: E402
-from veiligheidsanalyse.normalise import normalise_snapshots  # noqa: E402
-from veiligheidsanalyse.report.data_step import fetch_requests  # noqa: E402
+from veiligheidsanalyse.store.normalise import normalise_snapshots  # noqa: E402
+from veiligheidsanalyse.store.build import fetch_requests  # noqa: E402
 from veiligheidsanalyse.sources.fetch import fetch_tables  # noqa: E402
 from veiligheidsanalyse.sources.tables import TABLES  # noqa: E402
 

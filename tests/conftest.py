@@ -79,7 +79,7 @@ def make_project_copy(tmp_path: Path, chapters: list[str] | None = None) -> Path
 def demo_store(tmp_path_factory) -> Path:
     """The observation store of a Westerveld run on the demo data (with the example partner inputs)."""
     from veiligheidsanalyse.config import load_config
-    from veiligheidsanalyse.report.data_step import prepare_run_data
+    from veiligheidsanalyse.store.build import prepare_run_data
     from veiligheidsanalyse.report.runner import RunOptions
 
     folder = tmp_path_factory.mktemp("store") / "data"
@@ -94,7 +94,7 @@ def demo_dataset(demo_store: Path):
     tests as a chapter gets it (verdicts corrected for every test of the report)."""
     from veiligheidsanalyse.chapters import family
     from veiligheidsanalyse.config import load_config
-    from veiligheidsanalyse.data import load
+    from veiligheidsanalyse.store.dataset import load
 
     dataset = load(demo_store, load_config(ROOT / "config" / "westerveld.yaml"))
     family.use(dataset)
@@ -104,7 +104,7 @@ def demo_dataset(demo_store: Path):
 def dataset_for(store: Path, gemeente: str):
     """The same store seen from another gemeente of the comparison set (e.g. GM1690 De Wolden)."""
     from veiligheidsanalyse.config import load_config
-    from veiligheidsanalyse.data import load
+    from veiligheidsanalyse.store.dataset import load
 
     return load(store, load_config(ROOT / "config" / "westerveld.yaml", gemeente=gemeente))
 

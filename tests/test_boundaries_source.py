@@ -185,7 +185,7 @@ def test_dataset_reads_the_boundaries_of_a_demo_run(demo_store: Path, demo_datas
 
 def test_a_dataset_without_boundaries_has_none(tmp_path: Path, demo_store: Path):
     from veiligheidsanalyse.config import load_config
-    from veiligheidsanalyse.data import load
+    from veiligheidsanalyse.store.dataset import load
 
     store = tmp_path / "store"
     shutil.copytree(demo_store, store)
@@ -196,7 +196,7 @@ def test_a_dataset_without_boundaries_has_none(tmp_path: Path, demo_store: Path)
 
 def test_the_store_cache_key_covers_the_boundaries(tmp_path: Path):
     from veiligheidsanalyse.config import load_config
-    from veiligheidsanalyse.report.data_step import (
+    from veiligheidsanalyse.store.build import (
         boundary_request,
         resolve_run_boundaries,
         resolve_tables,
@@ -224,7 +224,7 @@ def test_the_store_cache_key_covers_the_boundaries(tmp_path: Path):
 
 
 def test_demo_boundaries_of_westerveld_match_the_wijken_of_the_demo_kerncijfers():
-    from veiligheidsanalyse.prepare import demo_snapshots
+    from veiligheidsanalyse.store.prepare import demo_snapshots
 
     rows = demo_snapshot().rows()
     wijken = {r["properties"]["statcode"] for r in rows
@@ -267,7 +267,7 @@ def test_an_unchanged_rerun_takes_store_and_boundaries_from_the_cache_without_pa
         "import sys\n"
         "from pathlib import Path\n"
         "from veiligheidsanalyse.config import load_config\n"
-        "from veiligheidsanalyse.report.data_step import DataOptions, prepare_run_data\n"
+        "from veiligheidsanalyse.store.build import DataOptions, prepare_run_data\n"
         f"root, tmp = Path({str(ROOT)!r}), Path({str(tmp_path)!r})\n"
         "config = load_config(root / 'config' / 'westerveld.yaml')\n"
         "work = tmp / sys.argv[1]\n"
@@ -369,8 +369,8 @@ def test_the_fetch_command_fetches_the_boundaries_and_never_fails_for_them(tmp_p
 
 
 def test_footer_lines_of_the_boundaries_say_demo_or_when_they_were_fetched():
-    from veiligheidsanalyse.report.data_step import source_labels
-    from veiligheidsanalyse.status import DataStatus, SourceStatus
+    from veiligheidsanalyse.store.build import source_labels
+    from veiligheidsanalyse.store.status import DataStatus, SourceStatus
 
     def label(**kwargs) -> str:
         source = SourceStatus(id=SOURCE_ID, naam="Kadaster / CBS 2024, wijk- en buurtkaart", **kwargs)
@@ -437,7 +437,7 @@ def test_a_changed_download_of_one_gemeente_gets_a_new_snapshot_of_that_gemeente
 
 def test_a_fresh_run_reuses_a_recent_copy_of_the_same_request_without_downloading(tmp_path: Path,
                                                                                     pdok: FakePdokServer):
-    from veiligheidsanalyse.status import KIND_WORDS
+    from veiligheidsanalyse.store.status import KIND_WORDS
 
     good = fetch(tmp_path, pdok.url, reuse_recent=True).snapshot  # nothing cached yet: downloaded
     assert len(pdok.requests) > 0
@@ -466,7 +466,7 @@ def test_a_fresh_run_reuses_a_recent_copy_of_the_same_request_without_downloadin
 def test_the_data_step_reuses_recent_boundaries(tmp_path: Path, monkeypatch):
     import yaml
     from veiligheidsanalyse.config import load_config
-    from veiligheidsanalyse.report.data_step import resolve_run_boundaries
+    from veiligheidsanalyse.store.build import resolve_run_boundaries
 
     data = yaml.safe_load((ROOT / "config" / "westerveld.yaml").read_text(encoding="utf-8"))
     data["data"].update(cache=str(tmp_path / "cache"), demo=str(DEMO), max_leeftijd_dagen=30)
@@ -484,11 +484,11 @@ def test_the_data_step_reuses_recent_boundaries(tmp_path: Path, monkeypatch):
 
 
 def test_the_store_code_covers_the_code_that_builds_the_store_boundaries():
-    from veiligheidsanalyse.report.incremental import store_code_files
+    from veiligheidsanalyse.store.cache import store_code_files
 
     files = set(store_code_files())
     assert {"maps/boundaries.py", "maps/simplify.py", "sources/boundaries.py"} <= files
-    assert "report/data_step.py" in files and "chapters/kaarten.py" not in files
+    assert "store/build.py" in files and "chapters/kaarten.py" not in files
 
 
 def test_the_tests_never_reach_the_real_pdok():
@@ -498,7 +498,7 @@ def test_the_tests_never_reach_the_real_pdok():
 
 
 def test_the_boundary_source_id_and_store_file_are_defined_once():
-    from veiligheidsanalyse import data, status
+    from veiligheidsanalyse.store import dataset as data, status
     from veiligheidsanalyse.sources import boundaries
 
     assert data.BOUNDARY_SOURCE is boundaries.SOURCE_ID and data.BOUNDARIES_FILE is boundaries.STORE_FILE
@@ -531,7 +531,7 @@ def test_the_fetch_command_does_not_try_pdok_again_after_it_failed(tmp_path: Pat
 def test_a_run_does_not_try_pdok_again_for_the_next_gemeente_after_it_failed(tmp_path: Path, monkeypatch):
     import yaml
     from veiligheidsanalyse.config import load_config
-    from veiligheidsanalyse.report.data_step import Network, resolve_run_boundaries
+    from veiligheidsanalyse.store.build import Network, resolve_run_boundaries
 
     data = yaml.safe_load((ROOT / "config" / "westerveld.yaml").read_text(encoding="utf-8"))
     data["data"].update(cache=str(tmp_path / "cache"), demo=str(DEMO))
@@ -552,7 +552,7 @@ def test_a_run_does_not_try_pdok_again_for_the_next_gemeente_after_it_failed(tmp
 
 
 def test_recent_boundaries_reused_make_no_stale_badge():
-    from veiligheidsanalyse.status import DataStatus, SourceStatus
+    from veiligheidsanalyse.store.status import DataStatus, SourceStatus
 
     table = SourceStatus(id="47013NED", naam="Politie 47013NED", soort="actueel", datum="2026-12-01T12:00:00+00:00")
     kaart = SourceStatus(id=SOURCE_ID, naam="Kadaster / CBS 2024, wijk- en buurtkaart", soort="opgeslagen",

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from veiligheidsanalyse.chapters import common, fysiek
-from veiligheidsanalyse.data import Dataset
+from veiligheidsanalyse.store.dataset import Dataset
 from veiligheidsanalyse.stats.compare import compare_periods
 
 from conftest import dataset_for

@@ -18,7 +18,7 @@ from scipy.linalg import null_space
 
 from conftest import dataset_for
 from veiligheidsanalyse.chapters import jeugd
-from veiligheidsanalyse.data import Dataset
+from veiligheidsanalyse.store.dataset import Dataset
 from veiligheidsanalyse.stats.formatting import format_nl
 
 THRESHOLD = 5

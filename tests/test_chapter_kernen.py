@@ -23,7 +23,7 @@ from scipy.linalg import null_space
 
 from conftest import dataset_for
 from veiligheidsanalyse.chapters import kernen
-from veiligheidsanalyse.data import Dataset
+from veiligheidsanalyse.store.dataset import Dataset
 from veiligheidsanalyse.stats import compare, verdicts
 
 THRESHOLD = 5

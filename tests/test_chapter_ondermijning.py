@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from veiligheidsanalyse import analysis
-from veiligheidsanalyse.chapter import PartnerInputs
+from veiligheidsanalyse.chapters.page import PartnerInputs
 from veiligheidsanalyse.chapters import ondermijning as om
 
 from conftest import dataset_for

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import dataset_for
 from veiligheidsanalyse.chapters import overlast
-from veiligheidsanalyse.data import Dataset
+from veiligheidsanalyse.store.dataset import Dataset
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 
 from veiligheidsanalyse import analysis
 from veiligheidsanalyse.chapters import family, methode, synthese
-from veiligheidsanalyse.data import Dataset
+from veiligheidsanalyse.store.dataset import Dataset
 from veiligheidsanalyse.sources.boundaries import SOURCE_ID as BOUNDARY_SOURCE
 
 

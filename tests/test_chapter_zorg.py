@@ -8,7 +8,7 @@ import pytest
 
 from veiligheidsanalyse import analysis
 from veiligheidsanalyse.chapters import zorg
-from veiligheidsanalyse.data import Dataset
+from veiligheidsanalyse.store.dataset import Dataset
 from veiligheidsanalyse.stats.trend import poisson_trend
 
 from conftest import dataset_for

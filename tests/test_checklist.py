@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from veiligheidsanalyse.chapter import INPUTS_DIR, PartnerInputs
+from veiligheidsanalyse.chapters.page import INPUTS_DIR, PartnerInputs
 from veiligheidsanalyse.chapters import kernen, methode
 from veiligheidsanalyse.report import checklist
 from veiligheidsanalyse.report.validate import validate_command

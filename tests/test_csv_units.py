@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from veiligheidsanalyse.chapter import UNIT_COLUMN, csv_name, names_unit
+from veiligheidsanalyse.chapters.page import UNIT_COLUMN, csv_name, names_unit
 
 # A number as the CSVs write it (decimal comma), or a suppressed count ("<5").
 NUMBER = re.compile(r"^[<>≤≥]?\s?-?\d+(?:\.\d{3})*(?:,\d+)?(?:e-?\d+)?$")
@@ -58,8 +58,9 @@ def test_long_csvs_give_the_unit_per_row(demo_run: Path):
 
 def test_the_regional_report_names_its_units(tmp_path_factory, root: Path):
     from veiligheidsanalyse.config import load_config
-    from veiligheidsanalyse.report import regional
-    from veiligheidsanalyse.report.data_step import prepare_run_data
+    from veiligheidsanalyse.chapters import regio
+    from veiligheidsanalyse.notebook import open_region
+    from veiligheidsanalyse.store.build import prepare_run_data
     from veiligheidsanalyse.report.runner import RunOptions
 
     folder = tmp_path_factory.mktemp("regio_eenheden")
@@ -69,8 +70,8 @@ def test_the_regional_report_names_its_units(tmp_path_factory, root: Path):
     for code in config.targets():
         prepare_run_data(config.for_gemeente(code), root, RunOptions(policy="demo"), work_dir=folder / code)
         stores[code] = str(folder / code)
-    region = regional.open_region(config=str(config_path), stores=json.dumps(stores), run_dir=str(folder / "run"))
-    regional.show(region, regional.analyse(region))
+    region = open_region(config=str(config_path), stores=json.dumps(stores), run_dir=str(folder / "run"))
+    regio.show(region, regio.analyse(region))
     problems, checked = unit_problems(folder / "run" / "csv")
     assert not problems, "\n".join(problems)
     assert checked > 20

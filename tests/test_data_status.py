@@ -19,7 +19,7 @@ import yaml
 from fake_odata import FakeOdataServer, FakeTable, REAL_47013_YEARS as YEARS, demo_tables, real_47013_table, real_data_dir
 
 from veiligheidsanalyse.report.runner import EXIT_DATA_UNAVAILABLE, EXIT_OK, RunOptions, run
-from veiligheidsanalyse.status import DataStatus, SourceStatus
+from veiligheidsanalyse.store.status import DataStatus, SourceStatus
 
 REAL = real_data_dir()
 
@@ -296,7 +296,7 @@ def _data_config(tmp_path: Path, root: Path, policy: str):
 
 
 def test_a_table_whose_structure_changed_keeps_the_previous_snapshot_and_says_so(tmp_path, root, demo_server):
-    from veiligheidsanalyse.report.data_step import prepare_run_data
+    from veiligheidsanalyse.store.build import prepare_run_data
 
     config = _data_config(tmp_path, root, "fresh")
     endpoint = demo_server.endpoint(retries=0, timeout=(2, 10))
@@ -320,7 +320,7 @@ def test_a_table_whose_structure_changed_keeps_the_previous_snapshot_and_says_so
 def test_a_cached_snapshot_that_fails_to_normalise_is_passed_over(tmp_path, root):
     """A snapshot cached by an older version (before downloads were checked) that the code cannot read:
     the run takes the previous snapshot and says why; never an internal error."""
-    from veiligheidsanalyse.report.data_step import prepare_run_data
+    from veiligheidsanalyse.store.build import prepare_run_data
     from veiligheidsanalyse.sources.snapshots import Snapshot, write_snapshot
 
     demo = Snapshot(root / "data" / "demo" / "47013NED" / "demo")
@@ -342,7 +342,7 @@ def test_a_cached_snapshot_that_fails_to_normalise_is_passed_over(tmp_path, root
 
 
 def test_the_period_shown_is_the_period_in_the_data():
-    from veiligheidsanalyse.prepare import period_text
+    from veiligheidsanalyse.store.prepare import period_text
 
     assert period_text({"jaren": [2015, 2016, 2018], "maand": None}, (2015, 2019)) == \
         "2015-2018 (geen gegevens over 2017, 2019)"
@@ -361,7 +361,7 @@ def test_offline_is_known_once_for_a_run_of_several_gemeenten(tmp_path, root, mo
 
     import urllib3
 
-    from veiligheidsanalyse.report.data_step import Network, prepare_run_data
+    from veiligheidsanalyse.store.build import Network, prepare_run_data
     from veiligheidsanalyse.sources.odata import OdataEndpoint
 
     attempts = []

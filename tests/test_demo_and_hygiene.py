@@ -10,10 +10,11 @@ from pathlib import Path
 
 import yaml
 
-from veiligheidsanalyse.demo import generate
-from veiligheidsanalyse.prepare import demo_snapshots
+from veiligheidsanalyse.sources.demo import generate
+from veiligheidsanalyse.store.prepare import demo_snapshots
 from veiligheidsanalyse.sources.boundaries import SOURCE_ID
-from veiligheidsanalyse.sources.snapshots import list_snapshots, sha256_file
+from veiligheidsanalyse.hashing import sha256_file
+from veiligheidsanalyse.sources.snapshots import list_snapshots
 
 
 def test_committed_demo_equals_generator(root: Path, tmp_path: Path):

@@ -10,7 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from veiligheidsanalyse.demo import (
+from veiligheidsanalyse.sources.demo import (
     DRENTHE,
     FIRST_DEMO,
     FIRST_DEMO_MONTHLY,
@@ -19,7 +19,7 @@ from veiligheidsanalyse.demo import (
     WIJKEN,
     _stedelijkheid,
 )
-from veiligheidsanalyse.prepare import demo_snapshots
+from veiligheidsanalyse.store.prepare import demo_snapshots
 
 DRENTHE_CODES = {g.code for g in GEMEENTEN if g.provincie == DRENTHE}
 FIRST_CODES = {g.code for g in FIRST_DEMO}

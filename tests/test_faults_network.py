@@ -183,7 +183,7 @@ def demo_server():
 def fetched(demo_server, tmp_path):
     """A config whose cache holds a snapshot of every table, and the cache; the server then fails."""
     from veiligheidsanalyse.config import load_config
-    from veiligheidsanalyse.report.data_step import fetch_requests
+    from veiligheidsanalyse.store.build import fetch_requests
 
     data = yaml.safe_load((ROOT / "config" / "westerveld.yaml").read_text(encoding="utf-8"))
     data["data"]["beleid"] = "fresh"

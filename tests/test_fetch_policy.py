@@ -149,7 +149,7 @@ def test_cache_skips_a_damaged_snapshot(server, roots):
 
 def test_a_damaged_cache_is_named_as_damaged_not_as_missing(roots):
     """The only cached copy is damaged: the demo is used, and the reason says the copy is damaged."""
-    from veiligheidsanalyse.demo import generate
+    from veiligheidsanalyse.sources.demo import generate
 
     generate(roots[1])
     only = next(p for p in (roots[0] / "47013NED").iterdir() if p.name != "rejected")
@@ -191,7 +191,7 @@ def test_a_run_on_local_snapshots_does_not_import_the_http_client():
         "import sys\n"
         "from pathlib import Path\n"
         "from veiligheidsanalyse.config import load_config\n"
-        "from veiligheidsanalyse.report.data_step import resolve_tables\n"
+        "from veiligheidsanalyse.store.build import resolve_tables\n"
         f"root = Path({str(root)!r})\n"
         "resolution = resolve_tables(load_config(root / 'config' / 'westerveld.yaml'), root, 'demo')\n"
         "assert resolution.demo and resolution.snapshots, resolution\n"

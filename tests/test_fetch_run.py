@@ -116,8 +116,8 @@ def _derived_config(tmp_path: Path, root: Path, gemeente: str) -> Path:
 
 
 def _expected_peers(root: Path, gemeente: str) -> tuple[str, ...]:
-    from veiligheidsanalyse import peers
-    from veiligheidsanalyse.normalise import normalise_snapshot
+    from veiligheidsanalyse.store import peers
+    from veiligheidsanalyse.store.normalise import normalise_snapshot
     from veiligheidsanalyse.sources.snapshots import Snapshot
 
     kwb = normalise_snapshot(Snapshot(root / "data" / "demo" / "85984NED" / "demo"))

@@ -19,7 +19,7 @@ from fake_odata import BASISTEAM_CODES, FakeOdataServer, FakeTable, demo_tables,
 
 from veiligheidsanalyse.indicators import catalogue, for_table
 from veiligheidsanalyse.report.fetch_command import fetch_command
-from veiligheidsanalyse.normalise import (NormaliseError, check_structure, normalise_snapshot,
+from veiligheidsanalyse.store.normalise import (NormaliseError, check_structure, normalise_snapshot,
                                           normalise_snapshot_with_notes, structural_problems)
 from veiligheidsanalyse.sources.fetch import FetchRequest, RejectedDownload, fetch_tables, newest_usable
 from veiligheidsanalyse.sources.odata import SchemaError

@@ -17,7 +17,7 @@ import pytest
 
 from veiligheidsanalyse.present import format_cell, format_table_html
 from veiligheidsanalyse.paths import intern_dir
-from veiligheidsanalyse.status import DataStatus
+from veiligheidsanalyse.store.status import DataStatus
 from veiligheidsanalyse.report.export import (Banner, ChapterLink, PageContext, add_toc, data_status, date_nl,
                                               notebook_body, render_page)
 
@@ -221,7 +221,7 @@ def test_a_table_and_a_figure_with_one_name_get_their_own_csv(tmp_path: Path, mo
     """Chapter presentation without a kernel: capture the HTML, write the CSVs to a temporary run folder."""
     import matplotlib.pyplot as plt
 
-    from veiligheidsanalyse import chapter as chapter_module
+    from veiligheidsanalyse.chapters import page as chapter_module
 
     shown: list[str] = []
     monkeypatch.setattr(chapter_module, "html_block", shown.append)

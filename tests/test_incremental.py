@@ -16,7 +16,7 @@ import yaml
 from conftest import make_project_copy
 from veiligheidsanalyse.config import load_config
 from veiligheidsanalyse.report import incremental as inc
-from veiligheidsanalyse.report.data_step import resolve_tables, store_cache_key
+from veiligheidsanalyse.store.build import resolve_tables, store_cache_key
 from veiligheidsanalyse.paths import intern_dir
 
 CHAPTERS = ["00_gebied", "99_methode"]
@@ -26,7 +26,7 @@ CHAPTERS = ["00_gebied", "99_methode"]
 
 def test_module_record_decides_reuse():
     files = dict(inc._package_files())
-    record = {"modules": {"chapter.py": files["chapter.py"], "chapters/gebied.py": files["chapters/gebied.py"]}}
+    record = {"modules": {"chapters/page.py": files["chapters/page.py"], "chapters/gebied.py": files["chapters/gebied.py"]}}
     assert inc.modules_unchanged(record)
     record["modules"]["chapters/gebied.py"] = "0" * 64  # a module the chapter loaded has changed
     assert not inc.modules_unchanged(record)
@@ -102,7 +102,7 @@ def test_only_what_changed_runs_again(tmp_path: Path):
     for ch in CHAPTERS:
         record = first["chapters"][ch]
         assert record["key"] and record["static_key"] and record["executed_in"] == run1.name
-        assert record["modules"] and "chapter.py" in record["modules"]  # what the chapter's kernel loaded
+        assert record["modules"] and "chapters/page.py" in record["modules"]  # what the chapter's kernel loaded
         assert record["kernel_cpu_seconds"] > 0 and record["kernel_max_rss_kb"] > 0
 
     # Nothing changed: everything reused, and the new run folder is complete on its own.

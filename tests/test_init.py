@@ -73,7 +73,7 @@ def test_bad_codes_are_refused(tmp_path, code, words):
 def test_the_provincie_comes_from_cbs_gebieden_for_any_gemeente(tmp_path):
     # Ommen (Overijssel) is in no configuration of this project: its provincie group is read from
     # CBS Gebieden in Nederland, with every gemeente that table puts in the same provincie.
-    from veiligheidsanalyse.demo import GEMEENTEN
+    from veiligheidsanalyse.sources.demo import GEMEENTEN
 
     status, _out, err = _init("GM0175", tmp_path / "ommen.yaml")
     assert status == 0, err

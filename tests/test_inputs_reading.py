@@ -520,7 +520,7 @@ def _snapshot(folder: Path, dimensions: dict) -> Snapshot:
 def test_known_gemeenten_from_the_demo_snapshots():
     snapshots = {table_id: latest_snapshot(DEMO, table_id) for table_id in TABLES}
     known = known_gemeenten_from_snapshots(snapshots.values())
-    from veiligheidsanalyse.demo import GEMEENTEN
+    from veiligheidsanalyse.sources.demo import GEMEENTEN
 
     assert set(known) == {g.code for g in GEMEENTEN}  # every gemeente the demo generates, no more
     assert {code: known[code] for code in ("GM1701", "GM1690", "GM0118", "GM0119", "GM1731")} == {

@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 from conftest import shared_real_data
 from test_csv_units import unit_problems
-from veiligheidsanalyse import chapter as chapter_module
-from veiligheidsanalyse.chapter import Chapter
+from veiligheidsanalyse.chapters import page as chapter_module
+from veiligheidsanalyse.chapters.page import Chapter
 from veiligheidsanalyse.chapters import kaarten
 from veiligheidsanalyse.maps import (
     MAX_BYTES,

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from conftest import shared_real_data
-from veiligheidsanalyse import chapter as chapter_module
-from veiligheidsanalyse.chapter import Chapter
+from veiligheidsanalyse.chapters import page as chapter_module
+from veiligheidsanalyse.chapters.page import Chapter
 from veiligheidsanalyse.chapters import kaarten
 from veiligheidsanalyse.maps import read_boundaries
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from veiligheidsanalyse import chapter as chapter_module
+from veiligheidsanalyse import notebook
+from veiligheidsanalyse.chapters import page as chapter_module
 from veiligheidsanalyse.present import lab_stylesheet
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +29,7 @@ def test_the_lab_style_touches_only_the_reports_own_elements():
 def test_in_jupyterlab_outputs_are_styled_and_csv_links_open_from_the_notebook(monkeypatch, demo_config):
     shown: list[str] = []
     monkeypatch.setattr(chapter_module, "html_block", shown.append)
-    ch = chapter_module.open_chapter("00_gebied", "", str(demo_config))
+    ch = notebook.open_chapter("00_gebied", "", str(demo_config))
     assert ch.interactive
     ch.header("Proef")
     assert shown[0].startswith('<style class="va-lab">')
@@ -40,7 +41,7 @@ def test_in_jupyterlab_outputs_are_styled_and_csv_links_open_from_the_notebook(m
 def test_a_run_gets_no_lab_style_and_page_relative_links(monkeypatch, demo_config, tmp_path):
     shown: list[str] = []
     monkeypatch.setattr(chapter_module, "html_block", shown.append)
-    ch = chapter_module.open_chapter("00_gebied", "", str(demo_config), run_dir=str(tmp_path / "run"))
+    ch = notebook.open_chapter("00_gebied", "", str(demo_config), run_dir=str(tmp_path / "run"))
     ch.header("Proef")
     ch.table(pd.DataFrame({"Jaar": [2024], "Aantal": [3]}), "proef", caption="Proef")
     assert "va-lab" not in shown[0]

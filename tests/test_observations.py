@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from veiligheidsanalyse import observations as obs
-from veiligheidsanalyse.normalise import NormaliseError, normalise_snapshot, normalise_snapshots, parse_value
-from veiligheidsanalyse.prepare import demo_snapshots
+from veiligheidsanalyse.store.normalise import NormaliseError, normalise_snapshot, normalise_snapshots, parse_value
+from veiligheidsanalyse.store.prepare import demo_snapshots
 from veiligheidsanalyse.sources.snapshots import write_snapshot
 
 

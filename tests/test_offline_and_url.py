@@ -20,7 +20,7 @@ import yaml
 from fake_odata import FakeOdataServer, buurt_table, dead_address, demo_tables, gemeente_table
 
 from veiligheidsanalyse.cli import main
-from veiligheidsanalyse.report.data_step import ODATA_URL_ENV, default_endpoint
+from veiligheidsanalyse.store.build import ODATA_URL_ENV, default_endpoint
 from veiligheidsanalyse.sources.fetch import FetchRequest, fetch_tables
 from veiligheidsanalyse.sources.odata import FetchError, OdataClient, OdataEndpoint
 from veiligheidsanalyse.sources.policy import DataUnavailable, resolve_sources
@@ -233,7 +233,7 @@ def test_fetch_offline_says_so_once(config, monkeypatch):
     assert code == 3
     assert err.count(f"server {dead} niet bereikbaar") == 1, err  # once, in full
     from veiligheidsanalyse.config import load_config
-    from veiligheidsanalyse.report.data_step import fetch_requests
+    from veiligheidsanalyse.store.build import fetch_requests
 
     asked = fetch_requests(load_config(config))  # every table but Gebieden in Nederland (the file names its provincie)
     assert len(asked) == len(TABLES) - 1

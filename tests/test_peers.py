@@ -7,7 +7,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from veiligheidsanalyse import peers
+from veiligheidsanalyse.store import peers
 from veiligheidsanalyse.config import for_other_gemeente, load_config
 
 from conftest import ROOT
@@ -114,7 +114,7 @@ def test_a_configured_list_is_reported_as_derived_or_edited(demo_dataset):
 
 @pytest.mark.parametrize("code", ["GM0118", "GM0114"])
 def test_a_derived_group_is_settled_when_the_data_are_loaded(demo_store, code):
-    from veiligheidsanalyse.data import load
+    from veiligheidsanalyse.store.dataset import load
 
     ds = load(demo_store, load_config(ROOT / "config" / "westerveld.yaml", gemeente=code))
     group = ds.config.vergelijking.peers
@@ -157,9 +157,9 @@ def test_run_for_another_gemeente_carries_nothing_of_the_files_own(tmp_path):
 def test_a_gemeente_in_another_provincie_gets_its_own_provincie_from_the_data(tmp_path):
     """`--gemeente GM0175` with Westerveld's file: Drenthe is not Ommen's provincie, so the data step
     reads CBS Gebieden in Nederland and the Dataset compares Ommen with Overijssel, never Drenthe."""
-    from veiligheidsanalyse.data import load
-    from veiligheidsanalyse.demo import GEMEENTEN
-    from veiligheidsanalyse.report.data_step import DataOptions, fetch_requests, prepare_run_data
+    from veiligheidsanalyse.store.dataset import load
+    from veiligheidsanalyse.sources.demo import GEMEENTEN
+    from veiligheidsanalyse.store.build import DataOptions, fetch_requests, prepare_run_data
 
     config = load_config(ROOT / "config" / "westerveld.yaml", gemeente="GM0175")
     assert config.vergelijking.provincie is None  # Westerveld's Drenthe group is left out
@@ -175,8 +175,8 @@ def test_a_gemeente_in_another_provincie_gets_its_own_provincie_from_the_data(tm
 def test_a_demo_copy_of_gebieden_never_gives_a_real_run_its_provincie(tmp_path):
     """A real run whose 85755NED falls back to the demo copy (which knows only some gemeenten of each
     provincie) gets no provincie group, and the data account says why."""
-    from veiligheidsanalyse.data import derived_provincie, read_store
-    from veiligheidsanalyse.report.data_step import DataOptions, prepare_run_data
+    from veiligheidsanalyse.store.dataset import derived_provincie, read_store
+    from veiligheidsanalyse.store.build import DataOptions, prepare_run_data
 
     config = load_config(ROOT / "config" / "westerveld.yaml", gemeente="GM0175")
     # policy "cache" with an empty cache: every table falls back to its demo copy, in a run that is not a demo run
@@ -188,8 +188,8 @@ def test_a_demo_copy_of_gebieden_never_gives_a_real_run_its_provincie(tmp_path):
 
 
 def test_a_provincie_named_like_the_gemeente_gets_its_own_name(tmp_path):
-    from veiligheidsanalyse.data import load
-    from veiligheidsanalyse.report.data_step import DataOptions, prepare_run_data
+    from veiligheidsanalyse.store.dataset import load
+    from veiligheidsanalyse.store.build import DataOptions, prepare_run_data
 
     config = load_config(ROOT / "config" / "westerveld.yaml", gemeente="GM0014")  # Groningen in Groningen
     prepare_run_data(config, ROOT, DataOptions(policy="demo"), work_dir=tmp_path / "store")

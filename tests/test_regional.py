@@ -15,8 +15,9 @@ import yaml
 
 from conftest import make_project_copy
 from veiligheidsanalyse.config import load_config
-from veiligheidsanalyse.report import regional
-from veiligheidsanalyse.report.data_step import prepare_run_data
+from veiligheidsanalyse.chapters import regio
+from veiligheidsanalyse.notebook import open_region
+from veiligheidsanalyse.store.build import prepare_run_data
 from veiligheidsanalyse.report.runner import RunOptions
 from veiligheidsanalyse.stats import compare, verdicts
 
@@ -24,7 +25,7 @@ GEMEENTEN = {"GM0119": "Meppel", "GM1731": "Midden-Drenthe", "GM1701": "Westerve
 
 
 @pytest.fixture(scope="module")
-def region(tmp_path_factory, root: Path) -> regional.Region:
+def region(tmp_path_factory, root: Path) -> regio.Region:
     """The region on the demo data, every gemeente from its own store (Westerveld with partner inputs)."""
     folder = tmp_path_factory.mktemp("regio")
     config_path = root / "config" / "zuidwest-drenthe.yaml"
@@ -34,12 +35,12 @@ def region(tmp_path_factory, root: Path) -> regional.Region:
         store = folder / code
         prepare_run_data(config.for_gemeente(code), root, RunOptions(policy="demo"), work_dir=store)
         stores[code] = str(store)
-    return regional.open_region(config=str(config_path), stores=json.dumps(stores), run_dir=str(folder / "run"))
+    return open_region(config=str(config_path), stores=json.dumps(stores), run_dir=str(folder / "run"))
 
 
 @pytest.fixture(scope="module")
-def result(region) -> regional.RegionalResult:
-    return regional.analyse(region)
+def result(region) -> regio.RegionalResult:
+    return regio.analyse(region)
 
 
 def test_every_joint_priority_is_shown(result):
@@ -83,7 +84,7 @@ def test_partner_figures_only_where_a_gemeente_has_them(result):
 
 
 def test_page_has_tables_figures_and_links(region, result):
-    regional.show(region, result)
+    regio.show(region, result)
     findings = json.loads((Path(region.ch.findings_dir) / "regio.json").read_text(encoding="utf-8"))
     *shown, mark = findings["findings"]
     assert shown == result.findings  # and the demo data of the region's stores are named

@@ -16,10 +16,10 @@ import pytest
 
 from veiligheidsanalyse import analysis
 from veiligheidsanalyse import observations as obs
-from veiligheidsanalyse.chapter import PartnerInputs
+from veiligheidsanalyse.chapters.page import PartnerInputs
 from veiligheidsanalyse.chapters import synthese
-from veiligheidsanalyse.data import Dataset
-from veiligheidsanalyse.report.data_step import write_partner_inputs
+from veiligheidsanalyse.store.dataset import Dataset
+from veiligheidsanalyse.store.build import write_partner_inputs
 from veiligheidsanalyse.sources.inputs import InputsConfig, load_inputs
 from veiligheidsanalyse.sources.inputs.templates import IVP_TEXT_NOTE
 from veiligheidsanalyse.stats.signals import Judged, adjust_p

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .data import Dataset
+from .store.dataset import Dataset
 from .indicators import Indicator, indicator as get_indicator
 from .stats import compare, funnel, rates, survey, trend, verdicts
 from .stats.formatting import format_nl, format_pct

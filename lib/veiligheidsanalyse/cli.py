@@ -75,7 +75,7 @@ def _endpoint(args: argparse.Namespace):
     """The endpoint for ``--odata-url``; None without it (then VA_ODATA_URL or the real hosts)."""
     if not args.odata_url:
         return None
-    from .report.data_step import default_endpoint
+    from .store.build import default_endpoint
 
     return default_endpoint(args.odata_url)
 
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return fetch_command(args.config, endpoint=_endpoint(args))
     if args.command == "demo":
-        from .demo import main as demo_main
+        from .sources.demo import main as demo_main
 
         return demo_main([str(args.folder)])
     return 2

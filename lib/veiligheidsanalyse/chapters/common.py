@@ -7,7 +7,7 @@ import pandas as pd
 
 from .. import analysis, plots
 from ..analysis import CountProfile, SurveyProfile
-from ..chapter import Chapter
+from .page import Chapter
 from ..sources.partner_kinds import READER_NAMES
 from ..sources.tables import TABLES
 from ..stats.formatting import format_nl, format_pct
@@ -261,7 +261,7 @@ def suppressed_table(df: pd.DataFrame, key: str, value_cols: list[str], threshol
 
 def partner_sources(ds, indicator_ids: list[str]) -> list[str]:
     """Source ids ("partner:<kind>") of the partner files behind the gemeente's figures."""
-    from ..status import partner_source_id
+    from ..store.status import partner_source_id
 
     obs = ds.observations
     rows = obs[obs["indicator"].isin(indicator_ids) & (obs["regio_code"] == ds.gemeente) & (obs["status"] == "partner")]

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .. import analysis
-from ..data import Dataset
+from ..dates import MONTHS_NL
+from ..store.dataset import Dataset
 from ..stats import verdicts
 from ..stats.formatting import format_nl
 
@@ -18,8 +19,6 @@ VEELVOORKOMEND = ["fietsdiefstal", "autokraak", "vernieling", "winkeldiefstal", 
 CBS = ["misdrijven_cbs", "opgehelderd_pct"]
 
 RUNNING_YEAR_TEST = "lopend jaar"  # its key in the report's family of tests
-MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-          "november", "december"]
 
 
 @dataclass
@@ -34,7 +33,7 @@ class RunningYear:
     result: object = None  # the comparison, judged by the report's family
 
     def sentence(self, naam: str) -> str:
-        return (f"In {self.year} tot en met {MONTHS[self.last_month - 1]} registreerde de politie "
+        return (f"In {self.year} tot en met {MONTHS_NL[self.last_month - 1]} registreerde de politie "
                 f"{format_nl(self.count, 0)} misdrijven in {naam}, tegen {format_nl(self.previous, 0)} in dezelfde "
                 f"maanden van {self.year - 1}: {self.verdict}.")
 
@@ -59,7 +58,7 @@ def running_year(ds: Dataset) -> RunningYear | None:
     colour = verdicts.colour_class(result.direction, "hoger_slechter")
     table = pd.concat([previous, current])[["jaar", "maand", "waarde"]].pivot(index="maand", columns="jaar",
                                                                             values="waarde").reset_index()
-    table["maand"] = table["maand"].map(lambda m: MONTHS[int(m) - 1])
+    table["maand"] = table["maand"].map(lambda m: MONTHS_NL[int(m) - 1])
     table.columns = [str(c) for c in table.columns]
     return RunningYear(year, last, c_now, c_before, verdict, colour, table, result)
 

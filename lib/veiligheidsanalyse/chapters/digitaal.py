@@ -18,7 +18,7 @@ import pandas as pd
 
 from .. import analysis, plots
 from ..analysis import CORONA_YEARS, SurveyProfile, TrendComparison
-from ..data import Dataset
+from ..store.dataset import Dataset
 from ..stats import survey, trend, verdicts
 from ..stats.formatting import format_pct
 

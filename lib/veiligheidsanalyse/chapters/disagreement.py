@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..data import Dataset, prefer_open_data
+from ..store.dataset import Dataset, prefer_open_data
 from ..indicators import indicator as get_indicator
 from ..stats.formatting import format_count, format_pct
 

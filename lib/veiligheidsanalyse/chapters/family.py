@@ -30,7 +30,7 @@ import pandas as pd
 
 from .. import analysis
 from ..analysis import CountProfile, FamilyEntry, SurveyProfile
-from ..data import Dataset
+from ..store.dataset import Dataset
 from ..indicators import catalogue
 from ..stats import signals
 from . import criminaliteit, digitaal, fysiek, zorg

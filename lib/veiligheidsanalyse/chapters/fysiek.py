@@ -15,7 +15,7 @@ import pandas as pd
 
 from .. import analysis, plots
 from ..analysis import Comparison, CountProfile
-from ..data import Dataset
+from ..store.dataset import Dataset
 from ..indicators import indicator
 from ..stats import rates
 from ..stats.formatting import format_change_pct, format_count

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..data import Dataset
+from ..store.dataset import Dataset
 from ..stats.formatting import format_nl, format_pct
 
 AGE_GROUPS = [("inwoners_0_15", "0-14 jaar"), ("inwoners_15_25", "15-24 jaar"), ("inwoners_25_45", "25-44 jaar"),

@@ -24,7 +24,7 @@ import pandas as pd
 
 from .. import analysis
 from ..analysis import CountProfile
-from ..data import Dataset
+from ..store.dataset import Dataset
 from ..stats import rates, trend as trend_mod
 from ..stats.disclosure import suppress_counts
 from ..stats.formatting import format_change_pct, format_interval, format_nl
@@ -46,7 +46,7 @@ MISSING_TEXT = {
 def missing_inputs(inputs) -> tuple[str, ...]:
     """Partner kinds this chapter needs that were not supplied, also when the run has no partner folder at all.
 
-    ``inputs`` is the chapter's :class:`~veiligheidsanalyse.chapter.PartnerInputs` (``missing`` and ``table``).
+    ``inputs`` is the chapter's :class:`~veiligheidsanalyse.chapters.page.PartnerInputs` (``missing`` and ``table``).
     """
     out = set(getattr(inputs, "missing", ()) or ())
     for kind, table in (("halt", "halt_by_group"), ("politie_export", "politie_by_type")):

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from .. import analysis
-from ..data import Dataset
+from ..store.dataset import Dataset
 from ..indicators import Indicator, indicator as get_indicator
 from ..stats import compare, rates, verdicts
 from ..stats.disclosure import suppress_counts

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..data import Dataset
+from ..store.dataset import Dataset
 from ..indicators import catalogue
 from ..sources.boundaries import SOURCE_ID as BOUNDARY_SOURCE
 from ..sources.partner_kinds import READER_NAMES
@@ -135,7 +135,8 @@ def data_account(ds: Dataset, inputs=None) -> pd.DataFrame:
     With the run's partner inputs (``ch.inputs``), also a row for the indeling in kernen of the
     chapter Kernen: which buurten are grouped by CBS wijk because the kernen file does not put them
     in a kern (:func:`kernen_account`)."""
-    from ..status import KIND_WORDS, MARKS, date_nl
+    from ..dates import date_nl
+    from ..store.status import KIND_WORDS, MARKS
 
     rows = []
     for source_id, s in ds.status.sources.items():

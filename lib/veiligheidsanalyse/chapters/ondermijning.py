@@ -16,7 +16,7 @@ import pandas as pd
 
 from .. import plots
 from ..analysis import CountProfile
-from ..data import Dataset
+from ..store.dataset import Dataset
 from ..indicators import indicator
 from ..stats.formatting import format_count, format_nl
 

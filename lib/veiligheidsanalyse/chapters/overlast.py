@@ -24,7 +24,7 @@ import pandas as pd
 
 from .. import analysis
 from ..analysis import CountProfile, SurveyProfile
-from ..data import Dataset
+from ..store.dataset import Dataset
 from ..indicators import indicator as get_indicator
 from ..stats.formatting import format_interval, format_nl, format_pct
 from ..stats.survey import METHOD_BREAK_YEAR, survey_interval

@@ -34,7 +34,7 @@ import pandas as pd
 
 from .. import analysis, indicators
 from ..analysis import CountProfile, FamilyEntry, SurveyProfile
-from ..data import Dataset
+from ..store.dataset import Dataset
 from ..indicators import catalogue, indicator as get_indicator
 from ..stats import signals, verdicts
 from ..stats.formatting import format_nl, format_pct

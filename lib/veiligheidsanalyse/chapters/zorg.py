@@ -21,7 +21,7 @@ import pandas as pd
 
 from .. import analysis
 from ..analysis import Comparison, CountProfile, TrendComparison
-from ..data import Dataset
+from ..store.dataset import Dataset
 from ..indicators import indicator
 from ..stats.formatting import format_count
 from .disagreement import ABSOLUTE, RELATIVE

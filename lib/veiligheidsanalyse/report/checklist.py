@@ -75,7 +75,7 @@ class Checklist:
 # ---------------------------------------------------------------------------- the checks
 
 def _data_items(ds, inputs, ctx) -> list[Item]:
-    from ..status import date_nl
+    from ..dates import date_nl
 
     tables = {k: s for k, s in ds.status.sources.items() if not k.startswith("partner:")}
     demo = [s for s in tables.values() if s.soort == "demo"]
@@ -266,10 +266,10 @@ def story_chapters(notebooks: list[Path]) -> list[str]:
 def from_store(store_dir: Path, config, context: str, root: Path | None = None,
                chapters: list[str] | None = None) -> Checklist:
     """The checklist for a prepared store (``<intern>/data``) and the run's configuration."""
-    from ..chapter import INPUTS_DIR, PartnerInputs
-    from ..data import load
+    from ..chapters.page import INPUTS_DIR, PartnerInputs
+    from ..store.dataset import load
     from ..paths import project_root
-    from .data_step import inputs_folder
+    from ..store.build import inputs_folder
 
     root = root or project_root()
     ds = load(store_dir, config)

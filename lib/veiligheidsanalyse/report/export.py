@@ -31,7 +31,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from ..status import MONTHS_NL
+from ..dates import MONTHS_NL
 from ..typography import typeset_html
 
 REMOVE_TAGS = ("parameters", "injected-parameters", "remove_cell", "remove-cell", "remove-output",

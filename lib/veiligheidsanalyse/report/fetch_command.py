@@ -21,7 +21,7 @@ def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
     from ..sources.fetch import newest_usable
     from ..sources.odata import SchemaError
     from ..sources.tables import table_spec
-    from .data_step import default_endpoint
+    from ..store.build import default_endpoint
 
     stream = stream or sys.stdout
     config = load_config_for_command(config_path)
@@ -78,7 +78,7 @@ def _fetch_boundaries(config, cache: Path, offline, pdok_failed, stream):
     Returns ``pdok_failed``, set when PDOK failed now."""
     from ..sources.boundaries import SOURCE_ID, BoundaryFetchError, fetch_boundaries
     from ..sources.fetch import newest_usable
-    from .data_step import boundary_request_from, national_requests
+    from ..store.build import boundary_request_from, national_requests
 
     code = config.gemeente
     if offline is not None:
@@ -105,7 +105,7 @@ def _fetch_each(config, cache: Path, endpoint):
     already found down. With a derived peer group or provincie the national facts come first, then
     the tables for the gemeenten they name (as in a run, see ``data_step.resolve_tables``)."""
     from ..sources.fetch import fetch_tables, newest_usable
-    from .data_step import derives_comparison, fetch_requests, national_requests, requests_after_national
+    from ..store.build import derives_comparison, fetch_requests, national_requests, requests_after_national
 
     offline = None
 

@@ -30,10 +30,10 @@ import json
 import os
 import re
 import shutil
-import sys
-from functools import lru_cache
 from pathlib import Path
 
+from ..hashing import dependency_versions, package_files as _package_files, sha256_or_none as sha256_file
+from ..hashing import digest_json as _digest
 from ..paths import intern_dir
 
 RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{4}$")
@@ -42,41 +42,6 @@ RUN_ONLY_KEYS = ("uitvoer", "uitvoering")  # config keys that do not change what
 ALWAYS_INCLUDED = ("report/export.py", "report/worker.py")  # code that makes the page from the notebook
 # The page shell is rendered anew for reused chapters too, so it is not part of a chapter's key.
 SHELL_ONLY = ("report/templates/page.html.j2", "report/style.css")
-# What the data step (store) is made with: its key includes these files, not the whole package.
-# The boundaries in the store are read, cut and simplified by maps/boundaries.py and maps/simplify.py
-# (called from sources/boundaries.py).
-STORE_CODE = ("normalise.py", "observations.py", "prepare.py", "data.py", "status.py", "indicators.py",
-              "indicators.yaml", "sources/", "report/data_step.py", "maps/boundaries.py", "maps/simplify.py")
-
-
-def sha256_file(path: Path) -> str | None:
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-    except OSError:
-        return None
-    return h.hexdigest()
-
-
-def _digest(obj) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
-
-
-def package_dir() -> Path:
-    return Path(__file__).resolve().parents[1]
-
-
-@lru_cache(maxsize=None)
-def _package_files() -> tuple[tuple[str, str], ...]:
-    base = package_dir()
-    out = []
-    for path in sorted(base.rglob("*")):
-        if not path.is_file() or "__pycache__" in path.parts or path.suffix in (".pyc", ".tmp"):
-            continue
-        out.append((str(path.relative_to(base)), sha256_file(path) or "missing"))
-    return tuple(out)
 
 
 def package_hash() -> str:
@@ -88,28 +53,6 @@ def package_data_hash() -> str:
     """Hash of the package's data files and of the code that turns a notebook into a page."""
     return _digest([(rel, h) for rel, h in _package_files()
                     if (not rel.endswith(".py") or rel in ALWAYS_INCLUDED) and rel not in SHELL_ONLY])
-
-
-def store_code_files() -> tuple[str, ...]:
-    """The package files (relative paths) the store is built with: those of :data:`STORE_CODE`."""
-    return tuple(rel for rel, _h in _package_files()
-                 if any(rel == part or (part.endswith("/") and rel.startswith(part)) for part in STORE_CODE))
-
-
-def store_code_hash() -> str:
-    """Hash of the code and data files the store is built with."""
-    files = set(store_code_files())
-    return _digest([(rel, h) for rel, h in _package_files() if rel in files])
-
-
-@lru_cache(maxsize=1)
-def dependency_versions() -> dict[str, str]:
-    from .manifest import package_versions
-
-    versions = {k: v for k, v in package_versions().items() if k != "veiligheidsanalyse"}
-    versions["python"] = sys.version.split()[0]
-    versions["interpreter"] = str(Path(sys.executable))
-    return versions
 
 
 def modules_unchanged(record: dict) -> bool:

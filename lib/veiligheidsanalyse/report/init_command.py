@@ -53,8 +53,8 @@ def _groups_from_configs(config_dir: Path, code: str) -> dict[str, dict]:
 def _facts(code: str, policy: str, root: Path, endpoint=None):
     """From the data step (cache, fetch or demo): the observations (for the name, the last year and
     the peer rule), the data status and the provincie group derived from CBS Gebieden in Nederland."""
-    from ..data import derived_provincie, read_store
-    from .data_step import GEBIEDEN, DataOptions, prepare_run_data
+    from ..store.dataset import derived_provincie, read_store
+    from ..store.build import GEBIEDEN, DataOptions, prepare_run_data
 
     stub = parse_config({"gemeente": code, "data": {"beleid": policy}}, source="(init)", name="init")
     with tempfile.TemporaryDirectory() as tmp:
@@ -77,7 +77,7 @@ def _group_yaml(key: str, group: dict, comment: str) -> str:
 
 def config_text(code: str, naam: str, last_year: int, groups: dict[str, dict], choice, facts) -> str:
     """The configuration file for ``code`` (YAML with comments)."""
-    from ..peers import MAX_PEERS, MIN_PEERS
+    from ..store.peers import MAX_PEERS, MIN_PEERS
 
     lines = [f"# Veiligheidsanalyse {naam} — run configuration, written by 'veiligheidsanalyse init {code}'.",
              "# Everything below was derived from the data; edit what you know better. Validated before anything",
@@ -159,8 +159,8 @@ def _wrap(text: str, width: int) -> list[str]:
 def init_command(code: str, out: Path | None = None, policy: str = "cache", overwrite: bool = False,
                  endpoint=None) -> int:
     """Write ``config/<naam>.yaml`` for gemeente ``code``; exit status 0, or 2 with a Dutch message."""
-    from ..peers import derive, facts_from_observations
-    from ..prepare import DataUnavailableError
+    from ..store.peers import derive, facts_from_observations
+    from ..store.prepare import DataUnavailableError
 
     root = project_root()
     code = code.strip().upper()

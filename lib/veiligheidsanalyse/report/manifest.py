@@ -10,24 +10,10 @@ import json
 import platform
 import time
 from datetime import datetime, timezone
-from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ("veiligheidsanalyse", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn",
-            "papermill", "nbclient", "nbconvert", "nbformat", "ipykernel", "cbsodata", "pyarrow", "openpyxl")
-
-
-@lru_cache(maxsize=1)
-def package_versions() -> dict[str, str]:
-    out = {}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "niet geïnstalleerd"
-    return out
-
+from ..hashing import package_versions
 
 def _relative(path: str | Path, root: Path) -> str:
     path = Path(path)

@@ -22,7 +22,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from ..status import MONTHS_NL
+from ..dates import MONTHS_NL
 from .incremental import read_manifest, run_dirs
 from .retention import latest_target
 

@@ -40,7 +40,7 @@ from pathlib import Path
 from .. import __version__
 from ..config import ConfigError, RunConfig, available_chapters, load_config, resolve
 from ..paths import intern_dir, project_root, work_root
-from ..status import DataStatus
+from ..store.status import DataStatus
 
 EXIT_OK = 0
 EXIT_CHAPTER_FAILED = 1
@@ -290,9 +290,9 @@ def _disk_full(exc: BaseException, *folders: Path) -> bool:
 
 def _execute(config: RunConfig, options: RunOptions, root: Path, output_root: Path, run_id: str,
              wall_start: datetime, log: RunLog, log_dir: Path) -> RunResult:
-    from ..prepare import DataUnavailableError
+    from ..store.prepare import DataUnavailableError
     from . import incremental as inc
-    from .data_step import InputError, Network, prepare_run_data
+    from ..store.build import InputError, Network, prepare_run_data
     from .pool import PoolJob, WorkerPool, default_workers
 
     started = time.time()

@@ -75,7 +75,7 @@ def _print_checklist(config, stream) -> None:
         config = dataclasses.replace(config, invoer_voorbeeld=None)
     try:
         from .checklist import from_store
-        from .data_step import DataOptions, prepare_run_data
+        from ..store.build import DataOptions, prepare_run_data
 
         with tempfile.TemporaryDirectory(prefix="va-validate-") as tmp:
             store = Path(tmp) / "data"
@@ -99,7 +99,7 @@ def _print_checklist(config, stream) -> None:
 
 
 def _validate_gemeente(config, stream) -> int:
-    from .data_step import _known_gemeenten_kwarg, gemeente_naam, inputs_folder
+    from ..store.build import _known_gemeenten_kwarg, gemeente_naam, inputs_folder
 
     root = project_root()
     snapshots = _local_snapshots(config, root, stream)

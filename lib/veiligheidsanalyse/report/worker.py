@@ -41,7 +41,7 @@ from .processes import kill_group
 # Imported in a warm kernel before its chapter arrives: only what *every* chapter imports anyway
 # (open_chapter: pandas; reading the store: pyarrow.parquet), so that no CPU is spent on imports a
 # chapter does not need (on a busy machine every second of CPU counts).
-WARM_IMPORTS = ("veiligheidsanalyse.chapter", "pyarrow.parquet")
+WARM_IMPORTS = ("veiligheidsanalyse.notebook", "pyarrow.parquet")
 
 _MODULES_EXPRESSION = (
     "__import__('json').dumps({n: getattr(m, '__file__', None) for n, m in list(__import__('sys').modules.items()) "
@@ -277,7 +277,7 @@ def module_hashes(files: dict[str, str] | None) -> dict[str, str] | None:
     """Module files (inside the package) -> sha256, keyed by their path relative to the package."""
     if files is None:
         return None
-    from .incremental import package_dir, sha256_file
+    from ..hashing import package_dir, sha256_or_none as sha256_file
 
     base = package_dir()
     out = {}
@@ -424,7 +424,7 @@ def render_chapter_page(job: dict, body: str, findings: dict, result: dict) -> s
 
 def _page_status(page_data: dict, source_ids: list[str]) -> tuple[list, str, str]:
     """Banners and header badge of a chapter page from the data status of the sources it shows."""
-    from ..status import DataStatus
+    from ..store.status import DataStatus
     from .export import Banner
 
     if "source_status" not in page_data or not source_ids:

@@ -267,7 +267,7 @@ def resolve_boundaries(policy: str, request: BoundaryRequest, cache_root: Path, 
         cached = _cached(cache_root, request, now, max_age_days, None)
         recent = next((c for c in cached if not c[3] and _covers_surroundings(c[1], request)), None)
         if recent is not None:
-            from ..status import date_nl
+            from ..dates import date_nl
 
             day = retrieved_at(recent[1])
             when = f"op {date_nl(day.isoformat())} " if day is not None else ""

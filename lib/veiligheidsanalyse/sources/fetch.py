@@ -363,7 +363,7 @@ def _fetch_one(
 def _structure_problems(table_id: str, spec: TableSpec, metadata: Mapping[str, Any],
                         rows: Sequence[Mapping[str, Any]] | None = None) -> list:
     """What the table lacks that normalisation needs (``normalise.StructuralProblem`` items)."""
-    from ..normalise import check_structure  # reads the indicator catalogue: only when fetching
+    from ..store.normalise import check_structure  # reads the indicator catalogue: only when fetching
 
     return check_structure(table_id, metadata, spec=spec, rows=rows)
 

@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..status import date_nl
+from ..dates import date_nl
 from .fetch import FetchReport, FetchRequest, covers, fetch_tables, without_derived
 from .odata import OdataEndpoint, OdataError, SchemaError
 from .snapshots import Snapshot, SnapshotError, list_snapshots, set_aside, snapshot_age_days

@@ -32,6 +32,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..hashing import sha256_file
+
 DATA_FILE = "data.json.gz"
 METADATA_FILE = "metadata.json"
 PROVENANCE_FILE = "provenance.json"
@@ -97,14 +99,6 @@ def _read_json(path: Path) -> Any:
         raise SnapshotError(f"{path}: ontbreekt") from exc
     except ValueError as exc:
         raise SnapshotError(f"{path}: geen geldige JSON ({exc})") from exc
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def new_snapshot_id(now: datetime | None = None) -> str:

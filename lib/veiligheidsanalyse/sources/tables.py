@@ -3,7 +3,7 @@
 Keys of measures change between table versions (``AantalInwoners_5`` in one KWB year is
 ``AantalInwoners_6`` in another), so the code names measures and dimension members by their key
 *or* their title and resolves them against the table's own metadata at run time
-(:func:`veiligheidsanalyse.normalise.resolve_measure`). Missing ones are errors naming the table and
+(:func:`veiligheidsanalyse.store.normalise.resolve_measure`). Missing ones are errors naming the table and
 field.
 """
 

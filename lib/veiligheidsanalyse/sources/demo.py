@@ -20,7 +20,7 @@ Stability: the gemeenten of the first demo (``FIRST_DEMO``) draw from one shared
 the original order, so their numbers do not change when gemeenten are added; everything added
 draws from a stream of its own, seeded by ``SEED``, the gemeente code and the table.
 
-Run ``python -m veiligheidsanalyse.demo data/demo`` to regenerate; a test checks that the
+Run ``python -m veiligheidsanalyse.sources.demo data/demo`` to regenerate; a test checks that the
 committed snapshot equals a fresh generation.
 """
 
@@ -35,8 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .sources.snapshots import write_snapshot
-from .sources.tables import TABLES
+from ..dates import MONTHS_NL
+from .snapshots import write_snapshot
+from .tables import TABLES
 
 SEED = 1701
 FIRST_YEAR = 2015
@@ -445,10 +446,8 @@ def _perioden(years: list[int], months: list[tuple[int, int]], voorlopig_from: i
     for y in years:
         out.append({"Key": f"{y}JJ00", "Title": str(y), "Description": "",
                     "Status": "Voorlopig" if y >= voorlopig_from else "Definitief"})
-    month_names = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-                   "september", "oktober", "november", "december"]
     for y, m in months:
-        out.append({"Key": f"{y}MM{m:02d}", "Title": f"{y} {month_names[m - 1]}", "Description": "",
+        out.append({"Key": f"{y}MM{m:02d}", "Title": f"{y} {MONTHS_NL[m - 1]}", "Description": "",
                     "Status": "Voorlopig" if y >= voorlopig_from else "Definitief"})
     return out
 

@@ -1,11 +1,7 @@
-"""What a chapter notebook works with: validated parameters, the run's data, and how to show results.
+"""The page a chapter notebook writes: header, text, tables, figures, maps, key findings, CSV files.
 
-A notebook does::
-
-    ch = va.open_chapter("01_criminaliteit", gemeente=gemeente, config=config, run_dir=run_dir, store=store)
-
-With the defaults (``run_dir=""``, ``store=""``) it runs on its own in JupyterLab: the store is
-built from the newest local snapshots (or the demo data) into ``outputs/interactief/``.
+A notebook gets its :class:`Chapter` from ``va.open_chapter`` (see :mod:`veiligheidsanalyse.notebook`)
+and calls it ``ch``; the functions of ``chapters/*`` write to it.
 """
 
 from __future__ import annotations
@@ -22,11 +18,11 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from .config import RunConfig, load_config, resolve
-from . import indicators
-from .data import Dataset, DataStatus, load
-from .paths import intern_dir, project_root
-from .present import format_table_html, html_block, lab_stylesheet
+from ..config import RunConfig
+from .. import indicators
+from ..store.dataset import Dataset, DataStatus
+from ..paths import project_root
+from ..present import format_table_html, html_block, lab_stylesheet
 
 
 INPUTS_DIR = "inputs"  # inside a store: partner tables, the buurt->kern mapping and the stories
@@ -320,7 +316,7 @@ class Chapter:
         ``data`` holds exactly the numbers drawn, written next to the page as CSV. The data status of
         ``sources`` (see :meth:`table`) is in the caption, the CSV and the image itself.
         """
-        from .plots import figure_png, mark_figure, png_size
+        from ..plots import figure_png, mark_figure, png_size
 
         if not alt or not alt.strip():
             raise ValueError(f"figuur {name!r}: alt-tekst ontbreekt")
@@ -381,7 +377,7 @@ class Chapter:
 
     def story(self, markdown_text: str | None, missing_text: str | None = None) -> None:
         """The partners' 'verhaal achter de cijfers' for this chapter, when supplied."""
-        from .present import markdown_to_html
+        from ..present import markdown_to_html
 
         if markdown_text:
             html_block('<section class="va-story"><h2>Het verhaal achter de cijfers</h2>'
@@ -450,37 +446,3 @@ def _names_source(text: str, source_id: str) -> bool:
         text = text.casefold()
         return any(variant in text for variant in (kind, kind.replace("_", " "), kind.replace("_", "-")))
     return re.search(rf"\b{re.escape(source_id)}\b", text, flags=re.IGNORECASE) is not None
-
-
-def _interactive_store(config: RunConfig, root: Path) -> Path:
-    """Build (or reuse) a store from local data when a notebook runs on its own."""
-    from .report.data_step import DataOptions, prepare_run_data
-
-    policy = "demo" if config.data.beleid == "demo" else "cache"
-    folder = root / "outputs" / "interactief" / config.gemeente / "data"
-    try:
-        data = prepare_run_data(config, root, DataOptions(policy=policy), work_dir=folder)
-    except Exception:
-        if policy == "demo":
-            raise
-        data = prepare_run_data(config, root, DataOptions(policy="demo"), work_dir=folder)
-    return data.prepared.store_dir
-
-
-def open_chapter(chapter_id: str, gemeente: str, config: str, run_dir: str = "", store: str = "") -> Chapter:
-    """Validate the notebook's parameters and open the run's data for this chapter."""
-    root = project_root()
-    config_path = Path(config)
-    if not config_path.is_absolute() and not config_path.exists():
-        config_path = resolve(root, config_path)
-    run_config = load_config(config_path, gemeente=gemeente or None)
-    if store:
-        store_dir = Path(store)
-    else:
-        store_dir = _interactive_store(run_config, root)
-    dataset = load(store_dir, run_config)
-    out = Path(run_dir) if run_dir else root / "outputs" / "interactief" / run_config.gemeente
-    findings_dir = intern_dir(out) / "findings"
-    # The Dataset's config: its peer group settled for this gemeente (derived when the file has none).
-    return Chapter(id=chapter_id, config=dataset.config, data=dataset, run_dir=out, findings_dir=findings_dir,
-                   store_dir=store_dir, interactive=not run_dir)

@@ -25,10 +25,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from .indicators import Indicator, catalogue
-from .sources.regions import gemeente_name
-from .sources.snapshots import Snapshot
-from .sources.tables import TABLES, TableSpec, table_spec
+from ..indicators import Indicator, catalogue
+from ..sources.regions import gemeente_name
+from ..sources.snapshots import Snapshot
+from ..sources.tables import TABLES, TableSpec, table_spec
 
 if TYPE_CHECKING:
     import numpy as np
@@ -409,7 +409,7 @@ def normalise_snapshot_with_notes(snapshot: Snapshot, indicators: list[Indicator
     import numpy as np
     import pandas as pd
 
-    from . import observations as obs
+    from .. import observations as obs
 
     table_id = snapshot.table_id
     spec = TABLES[table_id]
@@ -540,7 +540,7 @@ def normalise_snapshots_with_notes(snapshots: Iterable[Snapshot]) -> tuple["pd.D
     """The observations of several snapshots and all their notes."""
     import pandas as pd
 
-    from . import observations as obs
+    from .. import observations as obs
 
     frames, notes = [], []
     for snapshot in snapshots:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .sources.snapshots import Snapshot, latest_snapshot
-from .sources.tables import TABLES
+from ..sources.snapshots import Snapshot, latest_snapshot
+from ..sources.tables import TABLES
 
 if TYPE_CHECKING:  # pandas and the store code load only when a store is built (not for a cached one)
     import pandas as pd
@@ -61,7 +61,8 @@ def known_region_codes(snapshots: dict[str, Snapshot]) -> set[str]:
 
 def snapshot_labels(snapshots: dict[str, Snapshot], kinds: dict[str, str] | None = None) -> dict[str, str]:
     """Table id -> source line for page footers: publisher, id, title, retrieval and table dates, status."""
-    from .status import KIND_WORDS, date_nl
+    from ..dates import date_nl
+    from .status import KIND_WORDS
 
     labels = {}
     for table_id, snap in snapshots.items():
@@ -99,7 +100,7 @@ def choose_and_normalise(resolution) -> tuple["pd.DataFrame", dict[str, TableCho
     """
     import pandas as pd
 
-    from . import observations as obs
+    from .. import observations as obs
 
     frames, chosen, notes = [], {}, []
     for table_id, r in resolution.tables.items():
@@ -165,7 +166,7 @@ def period_text(info: dict | None, wanted: tuple[int, int] | None = None, editio
     """'2015-2024 (geen gegevens over 2025); maandcijfers tot en met oktober 2026': the years with
     data, gaps and years of the wanted period without data named, and the last month if any.
     A survey held every other year lists its ``editions``: 'edities 2017, 2019, 2021'."""
-    from .status import MONTHS_NL
+    from ..dates import MONTHS_NL
 
     years, month = (info or {}).get("jaren") or [], (info or {}).get("maand")
     parts = []
@@ -194,6 +195,6 @@ def build_store(store_dir: Path, observations: "pd.DataFrame", status: "DataStat
                 provincie: dict | None = None) -> None:
     """The store of a run; ``provincie``: a provincie group derived from the data (see
     ``data.DERIVED_FILE``), for a config that names none."""
-    from .data import write_store
+    from .dataset import write_store
 
     write_store(store_dir, observations, status, provincie)

@@ -15,33 +15,29 @@ a gemeente without a figure is listed as missing and the region total is then no
 
 The notebook ``notebooks/regio/regio.ipynb`` is the thin glue::
 
-    region = regional.open_region(config=config, stores=stores, run_dir=run_dir)
-    result = regional.analyse(region)
-    regional.show(region, result)
+    region = open_region(config=config, stores=stores, run_dir=run_dir)  # veiligheidsanalyse.notebook
+    result = regio.analyse(region)
+    regio.show(region, result)
 """
 
 from __future__ import annotations
 
 import html
-import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..analysis import CORONA_YEARS, POOL_YEARS, verdict_colour
-from ..chapter import Chapter
-from ..config import RegionReport, RunConfig, load_config, resolve
-from ..data import Dataset, load
+from .page import Chapter
+from ..config import RegionReport, RunConfig
+from ..store.dataset import Dataset
 from ..indicators import Indicator, indicator as get_indicator
-from ..paths import intern_dir, project_root
 from ..sources.partner_kinds import READER_NAMES
 from ..sources.tables import TABLES
 from ..stats import compare, rates, signals, trend, verdicts
 from ..stats.formatting import format_nl
-from ..status import DataStatus
 
 CHAPTER_ID = "regio"
 
@@ -128,46 +124,6 @@ class Theme:
 class RegionalResult:
     themes: list[Theme]
     findings: list[str]
-
-
-# ------------------------------------------------------------------------------------ opening
-
-def open_region(config: str, stores: str | dict = "", run_dir: str = "") -> Region:
-    """The region of a config for several gemeenten, each gemeente from its own store.
-
-    ``stores``: JSON (or a dict) gemeente code -> store folder, as the runner passes it; empty when
-    the notebook runs on its own in JupyterLab (stores are then built from local data).
-    """
-    root = project_root()
-    config_path = Path(config)
-    if not config_path.is_absolute() and not config_path.exists():
-        config_path = resolve(root, config_path)
-    multi = load_config(config_path)
-    if multi.regio_rapport is None:
-        raise ValueError(f"{config_path}: geen regionaal rapport; de configuratie noemt geen lijst 'gemeenten'")
-    report = multi.regio_rapport
-    store_map = json.loads(stores) if isinstance(stores, str) and stores.strip() else dict(stores or {})
-    datasets, names = {}, {}
-    for code in report.gemeenten:
-        cfg = multi.for_gemeente(code)
-        if code in store_map:
-            store = Path(store_map[code])
-        else:
-            from ..chapter import _interactive_store
-
-            store = _interactive_store(cfg, root)
-        ds = load(store, cfg)
-        datasets[code] = ds
-        names[code] = ds.gemeente_naam
-    first = report.gemeenten[0]
-    out = Path(run_dir) if run_dir else root / "outputs" / "interactief" / slug(report.naam)
-    first_store = Path(store_map[first]) if first in store_map else intern_dir(out) / "data"
-    ch = Chapter(id=CHAPTER_ID, config=datasets[first].config, data=datasets[first], run_dir=out,
-                 findings_dir=intern_dir(out) / "findings", store_dir=first_store,
-                 data_status=DataStatus.merged(ds.status for ds in datasets.values()))
-    links = {code: f"../../{slug(names[code])}/latest/index.html" for code in report.gemeenten}
-    return Region(report=report, config=datasets[first].config, datasets=datasets, names=names, ch=ch,
-                  report_links=links)
 
 
 # ------------------------------------------------------------------------------------ analysis

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .stats.formatting import format_nl
+from ..stats.formatting import format_nl
 
 MIN_PEERS = 6
 MAX_PEERS = 10

@@ -3,7 +3,7 @@
 The store is cached (``cache_dir``, the runner uses ``<uitvoer>/.cache/stores``), keyed by what it is
 made of: every candidate snapshot of every table (id and sha256), every file in the gemeente's
 partner-input folder and, when used, its example folder (sha256), the gemeente, the code that builds
-it (normalise, sources, inputs, indicators.yaml, ...: see ``incremental.STORE_CODE``) and the
+it (normalise, sources, inputs, indicators.yaml, ...: see ``cache.STORE_CODE``) and the
 versions of pandas and pyarrow. An unchanged re-run links the cached store into the run instead of
 reading the partner files and normalising the snapshots again; only ``status.json`` (the data status
 of this run: the same snapshot may be fresh today and an earlier copy tomorrow) is written anew.
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import ConfigError, RunConfig, resolve
-from ..prepare import (DataUnavailableError, Prepared, build_store, choose_and_normalise, known_region_codes,
+from .prepare import (DataUnavailableError, Prepared, build_store, choose_and_normalise, known_region_codes,
                        last_year, period_text, snapshot_labels, years_with_data)
 
 INPUTS_DIR = "inputs"  # inside a store (= chapter.INPUTS_DIR; not imported from there to keep pandas out)
@@ -138,8 +138,8 @@ def derived_peers(config: RunConfig, snapshots) -> tuple[str, ...]:
     step reports it when it builds the store."""
     import pandas as pd
 
-    from ..peers import derive, facts_from_observations
-    from ..prepare import normalised
+    from .peers import derive, facts_from_observations
+    from .prepare import normalised
 
     frames = []
     for snapshot in snapshots:
@@ -252,7 +252,7 @@ def boundary_status(resolved, recorded: dict | None):
     reason, or what the store fell back to when the resolved snapshot could not be read."""
     from ..sources.boundaries import attribution, snapshot_year
     from ..sources.policy import KIND_OF_ORIGIN
-    from ..status import SourceStatus
+    from .status import SourceStatus
 
     origin, snap, reason, stale = resolved.origin, resolved.snapshot, resolved.reason, resolved.stale
     if recorded is not None and recorded.get("snapshot") != (str(snap.path) if snap is not None else None):
@@ -389,7 +389,7 @@ def data_status(config: RunConfig, resolution, record: dict, boundaries=None):
     (``boundaries``: the resolved wijk- en buurtkaart, see :func:`resolve_run_boundaries`)."""
     from ..sources.policy import KIND_OF_ORIGIN
     from ..sources.tables import TABLES
-    from ..status import DataStatus, SourceStatus
+    from .status import DataStatus, SourceStatus
 
     sources = {}
     snapshots = {}
@@ -444,7 +444,8 @@ def data_status(config: RunConfig, resolution, record: dict, boundaries=None):
 
 def source_labels(snapshots, status) -> dict[str, str]:
     """Source id -> the line in a page's footer: the table or partner file, its dates and status."""
-    from ..status import KIND_WORDS, MAP_SOURCES, date_nl
+    from ..dates import date_nl
+    from .status import KIND_WORDS, MAP_SOURCES
 
     labels = snapshot_labels(snapshots, {t: s.soort for t, s in status.tables.items()})
     for table_id, s in status.tables.items():  # which years of the table the report uses
@@ -465,7 +466,8 @@ def source_labels(snapshots, status) -> dict[str, str]:
 
 def _boundary_label(s) -> str:
     """The footer line of the map boundaries: like a table's, with its retrieval date or DEMODATA."""
-    from ..status import KIND_WORDS, date_nl
+    from ..dates import date_nl
+    from .status import KIND_WORDS
 
     if s.soort == "demo":
         return f"{s.naam}; DEMODATA: vereenvoudigde grenzen voor de demonstratie"
@@ -564,14 +566,15 @@ def _inside(path: Path, folder: Path) -> bool:
 def store_cache_key(config: RunConfig, root: Path, naam: str, resolution, examples: bool,
                     boundaries=None) -> str:
     """What a store is made of (see the module docstring), the boundaries snapshots included."""
-    from .incremental import _digest, dependency_versions, sha256_file, store_code_hash
+    from ..hashing import dependency_versions, digest_json, sha256_or_none
+    from .cache import store_code_hash
 
     folders = [inputs_folder(config, root, naam) if config.invoer_map is not None else None,
                examples_folder(config, root, naam) if examples else None]
     files = {}
     for folder in folders:
         if folder is not None and folder.is_dir():
-            files[str(folder)] = _input_fingerprints(folder, sha256_file)
+            files[str(folder)] = _input_fingerprints(folder, sha256_or_none)
     versions = dependency_versions()
     candidates = {t: [[s.snapshot_id, s.provenance.get("sha256"), str(s.path)]
                       for s in [r.snapshot] + [a.snapshot for a in r.alternatives] if s is not None]
@@ -580,7 +583,7 @@ def store_cache_key(config: RunConfig, root: Path, naam: str, resolution, exampl
         candidates[boundaries.table_id] = [[s.snapshot_id, s.provenance.get("sha256"), str(s.path)]
                                            for s in [boundaries.snapshot] + [a.snapshot for a in boundaries.alternatives]
                                            if s is not None]
-    return _digest({
+    return digest_json({
         "v": STORE_CACHE_VERSION,
         "snapshots": candidates,
         "inputs": {"files": files, "bestanden": config.invoer_bestanden, "tabbladen": config.invoer_tabbladen},

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
-from . import observations as obs
+from .. import observations as obs
 from . import peers
-from .config import RunConfig, RegionGroup
-from .indicators import Indicator, indicator as get_indicator
-from .sources.boundaries import SOURCE_ID as BOUNDARY_SOURCE
-from .sources.boundaries import STORE_FILE as BOUNDARIES_FILE
+from ..config import RunConfig, RegionGroup
+from ..indicators import indicator as get_indicator
+from ..sources.boundaries import SOURCE_ID as BOUNDARY_SOURCE
+from ..sources.boundaries import STORE_FILE as BOUNDARIES_FILE
 
 STORE_FILE = "observations.parquet"
 STATUS_FILE = "status.json"
@@ -95,7 +94,7 @@ class Dataset:
         provincie). Empty when the run has no boundaries (a run never fails for want of maps)."""
         if niveau not in LEVELS:
             raise ValueError(f"onbekend niveau {niveau!r} voor grenzen; kies uit {', '.join(LEVELS)}")
-        from .maps.boundaries import areas_from_geojson
+        from ..maps.boundaries import areas_from_geojson
 
         data = self._boundary_data()
         if not data:

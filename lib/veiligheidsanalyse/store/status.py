@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 # light to import: no pandas, no .policy
-from .sources.boundaries import SOURCE_ID as _BOUNDARY_SOURCE
+from ..dates import date_nl
+from ..sources.boundaries import SOURCE_ID as _BOUNDARY_SOURCE
 
 KINDS = ("actueel", "opgeslagen", "demo", "voorbeeld", "partner", "ontbreekt")
 INVENTED = ("demo", "voorbeeld")  # kinds whose numbers are not real
@@ -47,22 +48,6 @@ KIND_WORDS = {
 }
 # The visible mark in images and next to captions: only numbers that are not real get one.
 MARKS = {"demo": "DEMO", "voorbeeld": "VOORBEELD"}
-
-MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-             "oktober", "november", "december")
-
-
-def date_nl(iso: str | None) -> str:
-    """'2026-11-01T10:00:00+00:00' -> '1 november 2026'; '' for nothing."""
-    if not iso:
-        return ""
-    text = str(iso)[:10]
-    try:
-        year, month, day = (int(part) for part in text.split("-"))
-        return f"{day} {MONTHS_NL[month - 1]} {year}"
-    except (ValueError, IndexError):
-        return str(iso)
-
 
 def partner_source_id(bron: str) -> str | None:
     """'partner: halt (Halt 2024.xlsx)' (an observation's ``bron``) -> 'partner:halt'; None for open data."""
@@ -255,7 +240,7 @@ _TRUST = {"voorbeeld": 0, "demo": 1, "opgeslagen": 2, "partner": 3, "actueel": 4
 
 def _short(s: SourceStatus) -> str:
     """A source in a banner: the table id, or the partner by the name readers know it by."""
-    from .sources.partner_kinds import READER_NAMES
+    from ..sources.partner_kinds import READER_NAMES
 
     kind = s.id.removeprefix("partner:")
     name = READER_NAMES.get(kind, kind) if s.id.startswith("partner:") else s.id
