@@ -6,9 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 CONFIG ?= config/westerveld.yaml
 STAMP  := $(VENV)/.installed
+LINT_PATHS := lib tests benchmarks
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test faults lab clean
+.PHONY: help setup report test test-all lint faults lab clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -27,8 +28,20 @@ setup: $(STAMP)  ## Create .venv and install the package, its kernel and the dev
 report: $(STAMP)  ## Build the report for CONFIG (demo data when there is no network)
 	$(BIN)/veiligheidsanalyse run $(CONFIG)
 
-test: $(STAMP)  ## Run the test suite
-	$(BIN)/python -m pytest
+# Tests run in TEST_WORKERS processes (pytest-xdist); a test module stays on one worker (tests/conftest.py).
+TEST_WORKERS ?= 2
+TEST_PARALLEL = -n $(TEST_WORKERS) --dist loadgroup
+
+test: $(STAMP)  ## Run the test suite without the slow end-to-end group (make test-all runs everything)
+	$(BIN)/python -m pytest $(TEST_PARALLEL) -m "not slow"
+
+test-all: $(STAMP)  ## Run every test, the slow end-to-end group too (as CI does)
+	$(BIN)/python -m pytest $(TEST_PARALLEL)
+
+lint: $(STAMP)  ## Lint, check the formatting and the types (ruff, mypy)
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/mypy
 
 faults: $(STAMP)  ## Run the fault-injection suite (bad inputs, network, kills, disk full, disclosure)
 	VA_FAULTS=1 $(BIN)/python -m pytest -m fault -q
@@ -40,5 +53,5 @@ lab: $(STAMP)  ## Open the notebooks in JupyterLab
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks $(LAB_ROOT_FLAG)
 
 clean:  ## Remove built reports and caches (keeps .venv, data/cache snapshots and data/demo)
-	rm -rf outputs/*/ outputs/.intern outputs/.extern outputs/.cache outputs/.tmp outputs/.locks outputs/logs .pytest_cache
+	rm -rf outputs/*/ outputs/.intern outputs/.extern outputs/.cache outputs/.tmp outputs/.locks outputs/logs .pytest_cache .ruff_cache .mypy_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
