@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import tomllib
 from pathlib import Path
 
 import yaml
+from notebook_hygiene import all_notebooks, notebook_problems
 
 from veiligheidsanalyse.sources.demo import generate
 from veiligheidsanalyse.store.prepare import demo_snapshots
@@ -53,21 +53,26 @@ def test_demo_covers_the_comparison_set(root: Path):
 
 
 def test_notebooks_are_committed_clean(root: Path):
-    notebooks = sorted((root / "notebooks").glob("*.ipynb"))
-    assert notebooks
+    notebooks = all_notebooks(root)
+    assert root / "notebooks" / "regio" / "regio.ipynb" in notebooks
     for path in notebooks:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        assert nb["metadata"]["kernelspec"]["name"] == "veiligheidsanalyse", path.name
-        assert nb["metadata"]["veiligheidsanalyse"]["titel"], path.name
-        params = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
-        assert len(params) == 1, path.name
-        for cell in nb["cells"]:
-            assert not cell.get("outputs"), f"{path.name}: a cell has outputs"
-            assert cell.get("execution_count") is None, f"{path.name}: a cell has an execution count"
-        # The parameters cell holds literal assignments only (papermill does not recompute derived values).
-        tree = ast.parse("".join(params[0]["source"]))
-        for node in tree.body:
-            assert isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant), path.name
+        assert notebook_problems(path) == [], path.relative_to(root)
+
+
+def test_the_notebook_check_names_what_is_not_clean(root: Path, tmp_path: Path):
+    nb = json.loads((root / "notebooks" / "regio" / "regio.ipynb").read_text(encoding="utf-8"))
+    nb["cells"][-1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "42"}]
+    nb["cells"][-1]["execution_count"] = 3
+    params = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    params["source"] = "gemeente = 'GM1701'\njaar = 2020 + 5\n"
+    dirty = tmp_path / "dirty.ipynb"
+    dirty.write_text(json.dumps(nb), encoding="utf-8")
+    n = len(nb["cells"])
+    assert notebook_problems(dirty) == [
+        f"cell {n} has outputs",
+        f"cell {n} has an execution count",
+        "the parameters cell holds more than literal assignments",
+    ]
 
 
 def test_environment_yml_and_pyproject_pin_the_same(root: Path):
