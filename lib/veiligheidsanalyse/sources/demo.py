@@ -572,8 +572,8 @@ class _Generator:
 
     def _make_buurten(self, g: Gemeente) -> tuple[dict, ...]:
         if g.code == FIRST_DEMO_BUURTEN:
-            names = tuple(_wijk_name(title) for _nr, title, _w, _k in WIJKEN[g.code])
-            return tuple(_first_demo_units(g.code, names))
+            wijk_names = tuple(_wijk_name(title) for _nr, title, _w, _k in WIJKEN[g.code])
+            return tuple(_first_demo_units(g.code, wijk_names))
         if g.code not in WIJKEN:
             return ()
         rng = _stream(g.code, _T_UNITS)
@@ -629,7 +629,7 @@ class _Generator:
         if g.code == FIRST_DEMO_BUURTEN:
             units = self.buurten(g)
         elif g.code in FIRST_DEMO_KERNEN:
-            units = _first_demo_units(g.code, FIRST_DEMO_KERNEN[g.code])
+            units = tuple(_first_demo_units(g.code, FIRST_DEMO_KERNEN[g.code]))
         else:
             return None
         return np.array([u["share"] for u in units if u["soort"] == "Buurt"])
@@ -1070,8 +1070,7 @@ class _Generator:
                 # CBS counts also KMar registrations and select differently: a few percent more.
                 base = {code: sum(self.crime_yearly[(m, year)][code] for m in members) for code in SOORT_MISDRIJF}
                 for group, (_title, codes) in groups.items():
-                    count = sum(base.values()) if codes is None else sum(base[c] for c in codes)
-                    count = count * 1.03
+                    count = 1.03 * (sum(base.values()) if codes is None else sum(base[c] for c in codes))
                     solved_share = 0.12 + 0.10 * min(pop / 60_000, 1.0) if region != "NL01" else 0.24
                     solved = count * solved_share
                     total5 = 5 * round(count / 5)
@@ -1206,7 +1205,7 @@ class _Generator:
 def gebieden_85755() -> tuple[list[dict], dict]:
     """CBS Gebieden in Nederland 2024 for the demo gemeenten: the provincie of each (real facts of the
     real codes; only the Gemeenten and Provincies groups of the table's many divisions)."""
-    rows = []
+    rows: list[dict] = []
     for g in GEMEENTEN:
         rows.append({"ID": len(rows), "RegioS": _pad(g.code, 6), "Code_1": _pad(g.code, 10), "Naam_2": g.naam.ljust(40),
                      "Code_3": _pad(g.provincie, 10), "Naam_4": PROVINCIES[g.provincie].removesuffix(" (PV)").ljust(40)})
