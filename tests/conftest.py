@@ -6,12 +6,14 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+CLOSED_PORT = "http://127.0.0.1:9"  # the discard port: nothing listens there, a connection is refused
 
 
 def shared_real_data() -> Path | None:
@@ -25,6 +27,26 @@ def shared_real_data() -> Path | None:
     return None
 
 
+def wait_until(condition, timeout: float, what: str):
+    """Poll ``condition()`` until it is true and return its value; fail naming ``what`` after ``timeout``
+    seconds. The timeout only bounds a test that would otherwise hang: nothing is asserted about time."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {timeout:g} s for {what}")
+        time.sleep(0.01)
+    return value
+
+
+def process_alive(pid: int) -> bool:
+    """True while process ``pid`` runs (a zombie, dead but not yet reaped, does not count)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 @pytest.fixture(scope="session", autouse=True)
 def work_dir(tmp_path_factory) -> Path:
     """Runs into a temporary output folder (outside the project) keep their internal material in the
@@ -33,10 +55,12 @@ def work_dir(tmp_path_factory) -> Path:
 
     path = tmp_path_factory.mktemp("werkmap")
     os.environ[WORK_DIR_ENV] = str(path)
-    # Boundaries (wijk- en buurtkaart) never from the internet in tests: a closed local port unless a
-    # test starts its own fake PDOK server (tests/test_boundaries_source.py). Forced, not a default: a
-    # VA_PDOK_URL exported by a developer must not send the tests to the real PDOK or a mirror.
-    os.environ["VA_PDOK_URL"] = "http://127.0.0.1:9"
+    # Tables and boundaries never from the internet in tests: a closed local port unless a test starts
+    # its own fake CBS/politie or PDOK server and points there (tests/fake_odata.py, tests/fake_pdok.py).
+    # Forced, not a default: a VA_ODATA_URL or VA_PDOK_URL exported by a developer must not send the
+    # tests to the real hosts or a mirror.
+    os.environ["VA_ODATA_URL"] = CLOSED_PORT
+    os.environ["VA_PDOK_URL"] = CLOSED_PORT
     return path
 
 
@@ -131,8 +155,8 @@ def demo_run(tmp_path_factory, root: Path) -> Path:
 # Fault-injection suite (``make faults`` = ``pytest -m fault``): which tests inject which kind
 # of fault, and one summary line with how many of each kind were tried and held.
 #
-# New fault tests carry ``pytest.mark.fault("<kind>")`` themselves (tests/test_faults_*.py).
-# Older tests that already inject faults are marked here by file and name, so they count too.
+# Each fault test declares its kind with ``pytest.mark.fault("<kind>")`` (on the test, or as the
+# module's ``pytestmark``; the closest marker counts); the kinds are those below.
 
 FAULT_KINDS = {  # kind -> (singular, plural) for the summary line
     "bad input": ("bad input", "bad inputs"),
@@ -142,55 +166,37 @@ FAULT_KINDS = {  # kind -> (singular, plural) for the summary line
     "disclosure": ("disclosure", "disclosure"),
 }
 
-# (file name, test function name prefix) -> kind; the first match wins.
-_EXISTING_FAULT_TESTS = [
-    ("test_inputs_malformed.py", "test_malformed_input_gives_clear_error", "bad input"),
-    ("test_inputs_malformed.py", "test_every_problem_is_listed_at_once", "bad input"),
-    ("test_inputs_malformed.py", "test_missing_folder_is_one_clear_error", "bad input"),
-    ("test_config.py", "test_invalid_values_name_the_key", "bad input"),
-    ("test_config.py", "test_yaml_syntax_error_names_line", "bad input"),
-    ("test_config.py", "test_missing_file", "bad input"),
-    ("test_config.py", "test_cli_exits_2_naming_the_key_without_traceback", "bad input"),
-    ("test_runner_inputs.py", "test_invalid_partner_file_stops_before_any_kernel", "bad input"),
-    # a process killed mid-download and a full disk / an interrupt while writing: process faults
-    ("test_fetch_faults.py", "test_process_killed_mid_download", "process"),
-    ("test_fetch_faults.py", "test_exception_while_writing_leaves_cache_unchanged", "process"),
-    ("test_fetch_faults.py", "test_exception_during_download_leaves_cache_unchanged", "process"),
-    ("test_fetch_faults.py", "test_", "network"),
-    ("test_odata_faults.py", "test_", "network"),
-    ("test_fetch_policy.py", "test_fresh_offline", "network"),
-    ("test_fetch_policy.py", "test_fresh_server_error_on_one_table", "network"),
-    ("test_fetch_policy.py", "test_fresh_schema_change_falls_back", "network"),
-    ("test_fetch_policy.py", "test_require_fresh_offline_raises_even_with_a_cache", "network"),
-    ("test_lock.py", "test_", "concurrency"),  # the lock itself: exclusive, never stale, exit 4
-]
-
-_FAULT_KIND_BY_NODEID = pytest.StashKey[dict]()
 
 
-@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    kinds: dict[str, str | None] = {}
+    parallel = config.pluginmanager.hasplugin("xdist")
     for item in items:
-        marker = item.get_closest_marker("fault")
-        if marker is None:
-            path = Path(str(item.fspath)).name
-            name = getattr(item, "originalname", None) or item.name
-            for file_name, prefix, kind in _EXISTING_FAULT_TESTS:
-                if path == file_name and name.startswith(prefix):
-                    item.add_marker(pytest.mark.fault(kind))
-                    marker = item.get_closest_marker("fault")
-                    break
-        if marker is not None:
-            kinds[item.nodeid] = marker.args[0] if marker.args else None
-    config.stash[_FAULT_KIND_BY_NODEID] = kinds
+        note_fault_kind(item)
+        if parallel:
+            item.add_marker(pytest.mark.xdist_group(xdist_group(item)))
+
+
+def note_fault_kind(item) -> None:
+    """A fault test's reports carry its kind (also from xdist workers); an unlisted kind is a mistake."""
+    marker = item.get_closest_marker("fault")
+    if marker is None:
+        return
+    kind = marker.args[0] if marker.args else None
+    if kind not in FAULT_KINDS:
+        raise pytest.UsageError(f"{item.nodeid}: fault kind {kind!r} is none of {sorted(FAULT_KINDS)}")
+    item.user_properties.append(("fault", kind))
+
+
+def xdist_group(item) -> str:
+    """With ``-n 2 --dist loadgroup`` (make test) a module's tests run on one worker, so that its module
+    fixtures (a project and its first run, a browser) are built once; so do all readers of ``demo_run``."""
+    return "demo_run" if "demo_run" in item.fixturenames else item.nodeid.split("::")[0]
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """``fault injection: 84 bad inputs, 31 network faults, ... — all held`` (tests that ran, by kind)."""
-    kinds = config.stash.get(_FAULT_KIND_BY_NODEID, {})
-    if not kinds:
-        return
+    kinds: dict[str, str] = {}  # nodeid -> fault kind, from the reports of the fault tests that ran
     outcome: dict[str, str] = {}  # nodeid -> passed | failed | xfailed | skipped (the worst phase wins)
     rank = {"passed": 0, "skipped": 1, "xfailed": 2, "failed": 3}
     for key, reports in terminalreporter.stats.items():
@@ -199,9 +205,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         if state is None:
             continue
         for report in reports:
-            nodeid = getattr(report, "nodeid", None)
-            if nodeid not in kinds:
+            kind = dict(getattr(report, "user_properties", ())).get("fault")
+            if kind is None:
                 continue
+            nodeid = report.nodeid
+            kinds[nodeid] = kind
             if key == "passed" and getattr(report, "when", "call") != "call":
                 continue
             if nodeid not in outcome or rank[state] > rank[outcome[nodeid]]:

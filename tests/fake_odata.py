@@ -355,6 +355,8 @@ class LoggedRequest:
     query: dict[str, str]
     fault: str | None = None
     path: str = ""
+    body_size: int = 0  # a trickled body: its length, and how many bytes of it were written so far
+    body_sent: int = 0
 
 
 class FakeOdataServer:
@@ -517,13 +519,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
+            logged.body_size = len(body)
             try:
                 for i in range(0, len(body), fault.chunk):
                     if self.fake.stopping.is_set():
                         break
                     self.wfile.write(body[i:i + fault.chunk])
                     self.wfile.flush()
-                    time.sleep(fault.interval)
+                    logged.body_sent = i + len(body[i:i + fault.chunk])
+                    time.sleep(fault.interval)  # the slow server is the fault under test
             except OSError:
                 pass  # the client gave up
             self.close_connection = True

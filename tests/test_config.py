@@ -44,6 +44,7 @@ def test_defaults_fill_in():
     assert config.jaar_tot == 2025  # last complete year
 
 
+@pytest.mark.fault("bad input")
 @pytest.mark.parametrize(
     "change, key",
     [
@@ -79,6 +80,7 @@ def test_invalid_values_name_the_key(change, key):
     assert key in str(err.value)
 
 
+@pytest.mark.fault("bad input")
 def test_yaml_syntax_error_names_line(tmp_path: Path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("gemeente: GM1701\nperiode: {van: 2015, tot\n", encoding="utf-8")
@@ -87,6 +89,7 @@ def test_yaml_syntax_error_names_line(tmp_path: Path):
     assert err.value.line == 3 and "regel 3" in str(err.value) and "geen geldige YAML" in str(err.value)
 
 
+@pytest.mark.fault("bad input")
 def test_missing_file():
     with pytest.raises(ConfigError) as err:
         load_config("config/bestaat-niet.yaml")
@@ -98,6 +101,7 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.fault("bad input")
 @pytest.mark.parametrize(
     "change, key",
     [

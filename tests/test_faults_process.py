@@ -18,7 +18,7 @@ How the kill finds its moment (polled every 10 ms; the test fails rather than ki
 moment):
 
 - *during fetch*: the fake server serves the new version of table 47013NED as a slow trickle; the
-  kill comes 0.3 s after the server logged the download request, while the body is still arriving.
+  kill comes once part of the body has been sent, while the rest is still arriving.
 - *during execution*: a chapter's executed notebook exists in the new run folder (papermill writes
   it when the kernel starts executing) and no chapter page has been written yet.
 - *during export*: the worker has started exporting ``00_gebied`` (it writes the kernel record,
@@ -55,7 +55,7 @@ import pytest
 import yaml
 from fake_odata import FakeOdataServer, demo_tables, gemeente_table, tree_state
 
-from conftest import make_project_copy
+from conftest import make_project_copy, process_alive
 from veiligheidsanalyse.report.incremental import RUN_ID
 from veiligheidsanalyse.report.pool import descendants
 from veiligheidsanalyse.sources import snapshots as snapshots_module
@@ -82,14 +82,6 @@ RUNNER = textwrap.dedent("""
 # ---------------------------------------------------------------------------------- processes
 
 
-def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def kill_pids(pids) -> None:
     for pid in pids:
         try:
@@ -102,9 +94,9 @@ def reap(pids: list[int], grace: float) -> list[int]:
     """Wait up to ``grace`` seconds for processes to end; kill (by pid) those that do not.
     Returns the pids that were still alive after the grace period."""
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(alive(p) for p in pids):
+    while time.monotonic() < deadline and any(process_alive(p) for p in pids):
         time.sleep(0.05)
-    lingering = [p for p in pids if alive(p)]
+    lingering = [p for p in pids if process_alive(p)]
     kill_pids(lingering)
     return lingering
 
@@ -301,12 +293,9 @@ def test_runner_killed_during_fetch(project, server_unchanged):
     server.table(TID).set_modified("2027-01-01T02:00:00")  # a new version to download...
     server.fail("trickle", table_id=TID, match="UntypedDataSet", chunk=512, interval=0.05)  # ...slowly
     seen = len(server.requests_for(TID, "UntypedDataSet"))
-    first_seen: list[float] = []
 
-    def downloading() -> bool:
-        if len(server.requests_for(TID, "UntypedDataSet")) > seen and not first_seen:
-            first_seen.append(time.monotonic())
-        return bool(first_seen) and time.monotonic() - first_seen[0] > 0.3
+    def downloading() -> bool:  # part of the new version's body has been sent, the rest is still coming
+        return any(0 < r.body_sent < r.body_size for r in server.requests_for(TID, "UntypedDataSet")[seen:])
 
     proc = project.start()
     family = kill_when(proc, downloading, f"the download of {TID}")

@@ -60,6 +60,7 @@ def test_fresh_unchanged_table_counts_as_fresh(server, roots):
     assert res.tables["47013NED"].retrieved_at == NOW and res.tables["47013NED"].reason is None
 
 
+@pytest.mark.fault("network")
 def test_fresh_offline_falls_back_to_cache_with_the_reason(roots):
     before = tree_state(roots[0])
     res = resolve("fresh", [GEMEENTEN, BUURTEN], roots, OFFLINE)
@@ -71,6 +72,7 @@ def test_fresh_offline_falls_back_to_cache_with_the_reason(roots):
     assert tree_state(roots[0]) == before
 
 
+@pytest.mark.fault("network")
 def test_fresh_server_error_on_one_table(server, roots):
     server.table("47013NED").set_modified("2025-02-15T02:00:00")
     server.table("47018NED").set_modified("2025-02-15T02:00:00")
@@ -81,6 +83,7 @@ def test_fresh_server_error_on_one_table(server, roots):
     assert res.tables["47013NED"].reason is None
 
 
+@pytest.mark.fault("network")
 def test_fresh_schema_change_falls_back(server, roots):
     server.table("47013NED").set_modified("2025-02-15T02:00:00")
     server.table("47013NED").drop_dimension("Perioden")
@@ -88,6 +91,7 @@ def test_fresh_schema_change_falls_back(server, roots):
     assert res.tables["47013NED"].origin == "cached" and "opbouw van de tabel" in res.tables["47013NED"].reason
 
 
+@pytest.mark.fault("network")
 def test_fresh_offline_without_cache_or_demo_names_every_table_without_data(tmp_path):
     with pytest.raises(DataUnavailable) as err:
         resolve("fresh", [GEMEENTEN, OPTIONAL], (tmp_path / "c", tmp_path / "d"), OFFLINE)
@@ -102,6 +106,7 @@ def test_optional_table_is_reported_missing(server, roots):
     assert "404" in res.tables["47022NED"].message
 
 
+@pytest.mark.fault("network")
 def test_require_fresh_offline_raises_even_with_a_cache(roots):
     with pytest.raises(DataUnavailable) as err:
         resolve("require-fresh", [GEMEENTEN, BUURTEN], roots, OFFLINE)

@@ -291,6 +291,7 @@ def test_there_are_at_least_40_malformed_cases():
     assert len({c.id for c in MALFORMED}) == len(MALFORMED)
 
 
+@pytest.mark.fault("bad input")
 @pytest.mark.parametrize("case", MALFORMED, ids=[c.id for c in MALFORMED])
 def test_malformed_input_gives_clear_error(tmp_path, case, known_gemeenten):
     folder = tmp_path / "inputs"
@@ -324,6 +325,7 @@ def test_malformed_input_gives_clear_error(tmp_path, case, known_gemeenten):
     assert case.file in str(info.value)
 
 
+@pytest.mark.fault("bad input")
 def test_every_problem_is_listed_at_once(tmp_path):
     folder = tmp_path / "inputs"
     folder.mkdir()
@@ -336,6 +338,7 @@ def test_every_problem_is_listed_at_once(tmp_path):
             ("veiligheidsregio.csv", 2, "aantal"), ("kernen.csv", None, None)} <= where
 
 
+@pytest.mark.fault("bad input")
 def test_missing_folder_is_one_clear_error(tmp_path):
     problems = validate_inputs(InputsConfig(tmp_path / "bestaat-niet"), GM, NAAM)
     assert [p.severity for p in problems] == ["error"]

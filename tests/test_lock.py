@@ -16,13 +16,15 @@ import yaml
 from veiligheidsanalyse.report.lock import LockHeld, RunLock, lock_path
 from veiligheidsanalyse.report.runner import EXIT_LOCKED, RunOptions, run
 
+pytestmark = pytest.mark.fault("concurrency")  # the lock itself: exclusive, never stale, exit 4
+
 HOLD = """
 import sys, time
 from pathlib import Path
 from veiligheidsanalyse.report.lock import RunLock
 lock = RunLock(Path(sys.argv[1]), {"config": "test"}).acquire()
 print("held", flush=True)
-time.sleep(float(sys.argv[2]))
+time.sleep(float(sys.argv[2]))  # a live holder until the test kills it (or a bound, if it does not)
 """
 
 

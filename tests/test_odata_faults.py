@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from fake_odata import FakeOdataServer, dead_address, gemeente_table
 
 from veiligheidsanalyse.sources.odata import FetchError, OdataClient, OdataEndpoint
 from veiligheidsanalyse.sources.tables import POLITIE_HOST
+
+pytestmark = pytest.mark.fault("network")
 
 TID = "47013NED"
 
@@ -79,12 +79,10 @@ def test_refused_connection():
 
 
 def test_no_answer_times_out(server):
-    server.fail("hang", delay=3)
-    start = time.monotonic()
+    server.fail("hang", delay=3)  # answers after 3 s: an error means the client stopped waiting before
     with pytest.raises(FetchError) as err:
         client_for(server, retries=1, timeout=(0.3, 0.3)).table_infos(TID, POLITIE_HOST)
     assert err.value.kind == "timeout" and err.value.attempts == 2
-    assert time.monotonic() - start < 2
 
 
 def test_no_answer_once_then_ok(server):
@@ -95,11 +93,11 @@ def test_no_answer_once_then_ok(server):
 def test_slow_trickle_hits_the_total_deadline(server):
     # every byte arrives well within the read timeout, the whole answer does not
     server.fail("trickle", chunk=8, interval=0.03, match="DataProperties")
-    start = time.monotonic()
     with pytest.raises(FetchError) as err:
         client_for(server, retries=0, timeout=(0.5, 0.5), total_timeout=0.3).data_properties(TID, POLITIE_HOST)
     assert err.value.kind == "timeout" and "niet compleet binnen 0.3 s" in str(err.value)
-    assert time.monotonic() - start < 1.5
+    (request,) = server.requests_for(TID, "DataProperties")
+    assert 0 < request.body_sent < request.body_size  # the client stopped reading half way
 
 
 def test_trickle_that_finishes_in_time_is_fine(server):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import make_project_copy
@@ -40,6 +41,7 @@ def _project_with_broken_halt(tmp_path: Path) -> tuple[Path, dict]:
     return project, dict(os.environ, VA_PROJECT_ROOT=str(project))
 
 
+@pytest.mark.fault("bad input")
 def test_invalid_partner_file_stops_before_any_kernel(tmp_path: Path):
     project, env = _project_with_broken_halt(tmp_path)
     before = (project / "data" / "inputs" / "westerveld" / "halt.csv").read_bytes()
