@@ -11,6 +11,7 @@ import re
 import signal
 import socket
 import subprocess
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -18,10 +19,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import make_project_copy
+from conftest import make_project_copy, process_alive, wait_until
 from veiligheidsanalyse.report.outputs_index import write_outputs_index
 from veiligheidsanalyse.report.retention import prune_runs
 from veiligheidsanalyse.paths import intern_dir, work_root
+from veiligheidsanalyse.report.pool import descendants
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ("meppel", "midden-drenthe", "westerveld", "zuidwest-drenthe")
@@ -187,9 +189,9 @@ def test_exit_3_when_the_policy_cannot_be_met(tmp_path: Path, demo_config: Path)
 # ------------------------------------------------------------------------------------ runs of a region
 
 @pytest.fixture(scope="module")
-def region_project(tmp_path_factory) -> tuple[Path, Path, dict]:
+def region_first_run(tmp_path_factory) -> Path:
     """A project with chapter 00 and the regional notebook; config/zuidwest-drenthe.yaml on demo data,
-    keeping 2 runs; one complete first run."""
+    keeping 2 runs; one complete first run. Only read: a test that runs again takes a copy."""
     project = make_project_copy(tmp_path_factory.mktemp("planning"), chapters=["00_gebied"])
     (project / "notebooks" / "regio").mkdir()
     (project / "notebooks" / "regio" / "regio.ipynb").write_bytes((ROOT / "notebooks" / "regio" / "regio.ipynb").read_bytes())
@@ -201,7 +203,16 @@ def region_project(tmp_path_factory) -> tuple[Path, Path, dict]:
     env = dict(os.environ, VA_PROJECT_ROOT=str(project))
     first = _cli("run", str(config), "--quiet", cwd=project, env=env)
     assert first.returncode == 0, first.stdout + first.stderr
-    return project, config, env
+    return project
+
+
+@pytest.fixture
+def region_project(region_first_run: Path, tmp_path: Path) -> tuple[Path, Path, dict]:
+    """A copy of the project after its first run, for a test that runs again or changes a notebook (so the
+    order of the tests does not matter)."""
+    project = tmp_path / "project"
+    shutil.copytree(region_first_run, project, symlinks=True)
+    return project, project / "config" / "zuidwest-drenthe.yaml", dict(os.environ, VA_PROJECT_ROOT=str(project))
 
 
 def _latest(project: Path) -> dict[str, str]:
@@ -209,8 +220,8 @@ def _latest(project: Path) -> dict[str, str]:
 
 
 @pytest.mark.e2e
-def test_logs_of_the_runner_and_per_run(region_project):
-    project, config, _env = region_project
+def test_logs_of_the_runner_and_per_run(region_first_run):
+    project = region_first_run
     logs = sorted((project / "outputs" / "logs" / "zuidwest-drenthe").glob("*/runner.log"))
     assert logs
     text = logs[-1].read_text(encoding="utf-8")
@@ -226,15 +237,13 @@ def test_concurrent_second_run_is_refused(region_project):
     first = subprocess.Popen([sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(config), "--quiet", "--force"],
                              cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lock = project / "outputs" / ".locks" / "zuidwest-drenthe.lock"
-    deadline = time.time() + 120
-    while time.time() < deadline and not (lock.exists() and str(first.pid) in lock.read_text(encoding="utf-8")):
-        time.sleep(0.1)
     try:
-        started = time.time()
+        wait_until(lambda: lock.exists() and str(first.pid) in lock.read_text(encoding="utf-8"), 120,
+                   "the first run to take the lock")
         second = _cli("run", str(config), "--quiet", cwd=project, env=env)
         assert second.returncode == 4, second.stderr
         assert f"proces {first.pid}" in second.stderr and "niet gestart" in second.stderr
-        assert time.time() - started < 30  # refused at once, not after waiting
+        assert first.poll() is None  # refused at once, not after waiting for the first run to end
     finally:
         out, err = first.communicate(timeout=900)
     assert first.returncode == 0, out + err
@@ -275,18 +284,21 @@ def test_run_killed_half_way_leaves_every_latest_as_it_was(region_project):
     proc = subprocess.Popen([sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(config), "--quiet", "--force"],
                             cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
-    deadline = time.time() + 300
-    done = []
-    while time.time() < deadline and not done:  # wait until chapters have started to finish
-        done = [p for t in TARGETS for p in (project / "outputs" / ".intern" / t).glob("*/jobs/*.result.json")
-                if p.parents[1].name not in before.values()]
-        time.sleep(0.1)
-    assert done and proc.poll() is None
+    def finished_chapters() -> bool | list[Path]:  # results of this run's chapters (True: the run ended)
+        return proc.poll() is not None or [
+            p for t in TARGETS for p in (project / "outputs" / ".intern" / t).glob("*/jobs/*.result.json")
+            if p.parents[1].name not in before.values()]
+
+    done = wait_until(finished_chapters, 300, "chapters of the second run to finish")
+    assert proc.poll() is None, "the run ended before it could be killed"
+    os.kill(proc.pid, signal.SIGSTOP)  # frozen, so that it starts nothing new while its workers are listed
+    workers = descendants(proc.pid)
     os.killpg(proc.pid, signal.SIGKILL)  # the runner is killed (its workers live in sessions of their own)
     proc.wait()
     dead = {project / "outputs" / p.parents[2].name / p.parents[1].name for p in done}  # the run folders
     pages = {p for run in dead for p in run.glob("*.html")}
-    time.sleep(3)  # the workers notice their runner is gone, kill their kernels and stop
+    # the workers notice their runner is gone, kill their kernels and stop
+    wait_until(lambda: not any(process_alive(pid) for pid in workers), 120, "the killed runner's workers to stop")
     assert {p for run in dead for p in run.glob("*.html")} == pages  # nothing written into the dead run
     assert _latest(project) == before
     assert (project / "outputs" / "index.html").read_bytes() == overview
@@ -299,12 +311,13 @@ def test_run_killed_half_way_leaves_every_latest_as_it_was(region_project):
 @pytest.mark.e2e
 def test_retention_after_several_runs(region_project):
     project, config, env = region_project
-    result = _cli("run", str(config), "--quiet", cwd=project, env=env)  # nothing changed: a quick run
-    assert result.returncode == 0, result.stderr
+    for _ in range(2):  # three runs in all; nothing changed: quick runs
+        result = _cli("run", str(config), "--quiet", cwd=project, env=env)
+        assert result.returncode == 0, result.stderr
     for target in TARGETS:
         folder = project / "outputs" / target
         complete = [p for p in folder.iterdir() if (p / "manifest.json").exists() and not p.is_symlink()]
-        assert len(complete) <= 3, (target, complete)  # bewaar_runs: 2, plus latest if older
+        assert len(complete) == 2, (target, complete)  # bewaar_runs: 2 (latest is the newest)
         assert (folder / "latest").resolve() in complete
     logs = list((project / "outputs" / "logs" / "zuidwest-drenthe").iterdir())
-    assert len(logs) <= 2
+    assert len(logs) == 2
