@@ -361,11 +361,30 @@ def test_the_fetch_command_fetches_the_boundaries_and_never_fails_for_them(tmp_p
         out = capsys.readouterr()
         assert "GM1701 wijkbuurtkaart: opgehaald, snapshot" in out.out
         assert len(list_snapshots(tmp_path / "cache", SOURCE_ID)) == 1
+        asked = len(pdok.requests)
+        assert asked > 0
+        # a second fetch keeps the copy younger than data.max_leeftijd_dagen, as a run does: PDOK is not asked
         pdok.fail("wijken", "status")
         fetch_command(config, endpoint=endpoint)
         out = capsys.readouterr()
+        assert len(pdok.requests) == asked
+        assert "GM1701 wijkbuurtkaart: eerder opgehaald op " in out.out
+        assert "(minder dan 120 dagen geleden): niet opnieuw gedownload, snapshot" in out.out
+        # fresh data asked for (require-fresh): downloaded again; a failure is said, the copy stays
+        _set_policy(config, "require-fresh")
+        fetch_command(config, endpoint=endpoint)
+        out = capsys.readouterr()
+        assert len(pdok.requests) > asked
         assert "GM1701 wijkbuurtkaart: MISLUKT — wijken van GM1701: de server gaf een foutmelding (HTTP 500)" in out.err
         assert len(list_snapshots(tmp_path / "cache", SOURCE_ID)) == 1
+
+
+def _set_policy(config: Path, beleid: str) -> None:
+    import yaml
+
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["data"]["beleid"] = beleid
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
 def test_footer_lines_of_the_boundaries_say_demo_or_when_they_were_fetched():

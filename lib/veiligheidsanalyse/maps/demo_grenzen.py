@@ -40,14 +40,14 @@ def source_folder(folder: Path) -> Path:
 
 def demo_features(folder: Path) -> list[dict]:
     """Features of the demo snapshot: Drenthe wijken, then every gemeente, each level simplified."""
-    from ..sources.boundaries import _trimmed
+    from ..sources.boundaries import trimmed_feature
     from .boundaries import feature_of
 
     source = source_folder(folder)
     wijken = simplify_areas(read_boundaries(source / WIJKEN_FILE, niveau="wijk"), WIJK_TOLERANCE_M)
     gemeenten = simplify_areas(read_boundaries(source / GEMEENTEN_FILE, niveau="gemeente"), GEMEENTE_TOLERANCE_M)
     areas = sorted(wijken, key=lambda a: a.code) + sorted(gemeenten, key=lambda a: a.code)
-    return [_trimmed(feature_of(area), area.niveau, YEAR) for area in areas]
+    return [trimmed_feature(feature_of(area), area.niveau, YEAR) for area in areas]
 
 
 def write_demo_boundaries(folder: Path, demo_root: Path) -> Path:

@@ -74,9 +74,11 @@ def _fetch_boundaries(config, cache: Path, offline, pdok_failed, stream):
     """The wijk- en buurtkaart of one gemeente into the cache. Optional, like the maps it serves:
     a failure is said but never changes the exit status. ``pdok_failed``: (gemeente, error) of an
     earlier failure of PDOK itself in this command (HTTP error, time-out, not reachable); then nothing
-    is tried (each request may wait a minute).
+    is tried (each request may wait a minute). A copy of the same request younger than
+    ``data.max_leeftijd_dagen`` is kept without downloading, as a run does, unless the data policy asks
+    for fresh data only (``require-fresh``).
     Returns ``pdok_failed``, set when PDOK failed now."""
-    from ..sources.boundaries import SOURCE_ID, BoundaryFetchError, fetch_boundaries
+    from ..sources.boundaries import SOURCE_ID, BoundaryFetchError, fetch_boundaries, recent_copy, reuse_message
     from ..sources.fetch import newest_usable
     from ..store.build import boundary_request_from, national_requests
 
@@ -91,6 +93,12 @@ def _fetch_boundaries(config, cache: Path, offline, pdok_failed, stream):
         return pdok_failed
     national = {r.table_id: newest_usable(cache, r.table_id, r.key(), r.table) for r in national_requests(config)}
     request = boundary_request_from(config, {t: s for t, s in national.items() if s is not None})
+    recent = None if config.data.beleid == "require-fresh" else \
+        recent_copy(cache, request, config.data.max_leeftijd_dagen)
+    if recent is not None:
+        print(f"{code} {SOURCE_ID}: {reuse_message(recent, config.data.max_leeftijd_dagen)}, snapshot "
+              f"{recent.snapshot_id} ({recent.path})", file=stream)
+        return pdok_failed
     try:
         snap = fetch_boundaries(request, cache)
     except BoundaryFetchError as exc:

@@ -36,8 +36,10 @@ from typing import TYPE_CHECKING
 from .snapshots import (
     Snapshot,
     SnapshotError,
-    _gzip_json,
+    free_snapshot_id,
+    gzip_json,
     list_snapshots,
+    retrieved_at,
     set_aside,
     snapshot_age_days,
     write_snapshot,
@@ -127,7 +129,7 @@ def _fetch_part(base: str, jaar: int, niveau: str, gemeente: str, get: HttpGet) 
     features: list[dict] = []
     for _ in range(MAX_PAGES):
         page = _page(get, page_url, what)
-        features += [_trimmed(f, niveau, jaar) for f in page["features"] if not _water(f)]
+        features += [trimmed_feature(f, niveau, jaar) for f in page["features"] if not _water(f)]
         page_url = _next_link(page)
         if page_url is None:
             break
@@ -167,7 +169,7 @@ def _water(feature) -> bool:
     return isinstance(props, dict) and str(props.get("water", "")).strip().upper() == "JA"
 
 
-def _trimmed(feature: dict, niveau: str, jaar: int) -> dict:
+def trimmed_feature(feature: dict, niveau: str, jaar: int) -> dict:
     """The feature with only the properties the maps read (PDOK adds dozens of kerncijfers)."""
     props = feature.get("properties") or {} if isinstance(feature, dict) else {}
     kept = {k: props[k] for k in KEPT_PROPERTIES if props.get(k) not in (None, "")}
@@ -212,9 +214,7 @@ def _store(cache_root: Path, request: BoundaryRequest, features: list[dict], bas
            now: datetime) -> Snapshot:
     """A new snapshot, unless the newest intact one for the same request holds the same features.
     Snapshots of other requests (the other gemeenten of a config) are passed over, not compared."""
-    from .fetch import _free_snapshot_id
-
-    digest = hashlib.sha256(_gzip_json(features)).hexdigest()
+    digest = hashlib.sha256(gzip_json(features)).hexdigest()
     for snap in reversed(list_snapshots(cache_root, SOURCE_ID)):
         try:
             if snap.provenance.get("request") != request.key():
@@ -233,7 +233,7 @@ def _store(cache_root: Path, request: BoundaryRequest, features: list[dict], bas
     try:
         # several gemeenten of one run may fetch within the same second: a free id
         return write_snapshot(cache_root, SOURCE_ID, features, metadata, provenance,
-                              snapshot_id=_free_snapshot_id(cache_root, SOURCE_ID, now))
+                              snapshot_id=free_snapshot_id(cache_root, SOURCE_ID, now))
     except (SnapshotError, OSError) as exc:  # a full disk, a read-only cache: the run goes on without it
         raise BoundaryFetchError(f"snapshot niet te schrijven: {exc}", "de kopie kon niet worden bewaard") from None
 
@@ -264,17 +264,11 @@ def resolve_boundaries(policy: str, request: BoundaryRequest, cache_root: Path, 
     now = _utc(now)
     cache_root, demo_root = Path(cache_root), Path(demo_root)
     if policy == "fresh" and reuse_recent:
-        cached = _cached(cache_root, request, now, max_age_days, None)
-        recent = next((c for c in cached if not c[3] and _covers_surroundings(c[1], request)), None)
+        recent = recent_copy(cache_root, request, max_age_days, now)
         if recent is not None:
-            from ..dates import date_nl
-
-            day = retrieved_at(recent[1])
-            when = f"op {date_nl(day.isoformat())} " if day is not None else ""
-            message = (f"eerder opgehaald {when}(minder dan {max_age_days:g} dagen geleden): "
-                       "niet opnieuw gedownload")
-            rest = [c for c in cached if c is not recent]
-            return _first([recent] + rest + _demo(demo_root, None), now, message=message)
+            rest = _cached(cache_root, request, now, max_age_days, None, skip=recent)
+            return _first([("cached", recent, None, False)] + rest + _demo(demo_root, None), now,
+                          message=reuse_message(recent, max_age_days))
     if policy == "demo":
         return _first(_demo(demo_root, None), now)
     if policy == "cache":
@@ -307,6 +301,23 @@ def resolve_boundaries(policy: str, request: BoundaryRequest, cache_root: Path, 
         later = _cached(cache_root, request, now, max_age_days, None, skip=snapshot) + _demo(demo_root, None)
     return ResolvedTable(SOURCE_ID, "fresh", snapshot, now, False,
                          alternatives=tuple(Alternative(o, s) for o, s, _r, _st in later))
+
+
+def recent_copy(cache_root: Path, request: BoundaryRequest, max_age_days: float,
+                now: datetime | None = None) -> Snapshot | None:
+    """The newest intact cached copy of the whole request (surroundings included) no older than
+    ``max_age_days``: what a run under ``fresh`` and ``veiligheidsanalyse fetch`` use without downloading."""
+    cached = _cached(Path(cache_root), request, _utc(now), max_age_days, None)
+    return next((snap for _o, snap, _r, stale in cached if not stale and _covers_surroundings(snap, request)), None)
+
+
+def reuse_message(snap: Snapshot, max_age_days: float) -> str:
+    """'eerder opgehaald op 1 december 2026 (minder dan 120 dagen geleden): niet opnieuw gedownload'."""
+    from ..dates import date_nl
+
+    day = retrieved_at(snap)
+    when = f"op {date_nl(day.isoformat())} " if day is not None else ""
+    return f"eerder opgehaald {when}(minder dan {max_age_days:g} dagen geleden): niet opnieuw gedownload"
 
 
 def _cached(cache_root: Path, request: BoundaryRequest, now: datetime, max_age_days: float, reason: str | None,
@@ -378,13 +389,6 @@ def _missing(message: str, reason: str | None = None) -> ResolvedTable:
     from .policy import ResolvedTable
 
     return ResolvedTable(SOURCE_ID, "missing", None, None, False, False, message, reason or "geen gegevens")
-
-
-def retrieved_at(snap: Snapshot) -> datetime | None:
-    """When the snapshot was fetched (UTC), as for a table; None when its provenance cannot say."""
-    from .policy import _retrieved_at
-
-    return _retrieved_at(snap)
 
 
 def snapshot_year(snap: Snapshot) -> int | None:

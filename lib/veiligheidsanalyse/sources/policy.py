@@ -29,11 +29,11 @@ from typing import Any, Callable, Sequence
 from ..dates import date_nl
 from .fetch import FetchReport, FetchRequest, covers, fetch_tables, without_derived
 from .odata import OdataEndpoint, OdataError, SchemaError
-from .snapshots import Snapshot, SnapshotError, list_snapshots, set_aside, snapshot_age_days
+from .snapshots import Snapshot, SnapshotError, list_snapshots, retrieved_at, set_aside, snapshot_age_days
 
 POLICIES = ("fresh", "require-fresh", "cache", "demo")
 
-# The data status kind (see veiligheidsanalyse.status) of each origin.
+# The data status kind (see veiligheidsanalyse.store.status) of each origin.
 KIND_OF_ORIGIN = {"fresh": "actueel", "cached": "opgeslagen", "demo": "demo", "missing": "ontbreekt"}
 
 
@@ -246,7 +246,7 @@ def _first(req: FetchRequest, now: datetime, candidates: list, *, missing: str |
 def _resolved(req: FetchRequest, origin: str, snap: Snapshot | None, now: datetime, *, stale: bool = False,
               message: str | None = None, reason: str | None = None,
               alternatives: tuple[Alternative, ...] = ()) -> ResolvedTable:
-    retrieved = _retrieved_at(snap) if snap else None
+    retrieved = retrieved_at(snap) if snap else None
     return ResolvedTable(req.table_id, origin, snap, retrieved, req.table.required, stale, message, reason,
                          alternatives)
 
@@ -276,24 +276,13 @@ def _usable(root: Path, req: FetchRequest, check_request: bool = True, damaged: 
             snap.verify()
         except SnapshotError as exc:
             if damaged is not None:
-                when = _retrieved_at(snap)
+                when = retrieved_at(snap)
                 set_aside(snap, str(exc))
                 damaged.append(f"de eerder opgehaalde kopie{' van ' + date_nl(when.date().isoformat()) if when else ''}"
                                f" is beschadigd en apart gezet ({exc})")
             continue
         (found if not check_request or covers(have, want) else own_only).append(snap)
     return found + own_only
-
-
-def _retrieved_at(snap: Snapshot) -> datetime | None:
-    try:
-        value = snap.provenance.get("retrieved_at")
-        when = datetime.fromisoformat(value) if value else None
-    except (SnapshotError, ValueError):
-        return None
-    if when is not None and when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when
 
 
 def _dutch_reason(error: OdataError) -> str:

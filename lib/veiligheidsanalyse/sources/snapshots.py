@@ -106,7 +106,29 @@ def new_snapshot_id(now: datetime | None = None) -> str:
     return now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _gzip_json(obj: Any) -> bytes:
+def free_snapshot_id(root: Path, table_id: str, when: datetime) -> str:
+    """A snapshot id for ``when`` that is not taken yet (two fetches within one second)."""
+    base = new_snapshot_id(when)
+    candidate, n = base, 0
+    while (Path(root) / table_id / candidate).exists():
+        n += 1
+        candidate = f"{base}-{n:02d}"
+    return candidate
+
+
+def retrieved_at(snap: Snapshot) -> datetime | None:
+    """When the snapshot was fetched (UTC, from its provenance); None when the provenance cannot say."""
+    try:
+        value = snap.provenance.get("retrieved_at")
+        when = datetime.fromisoformat(value) if value else None
+    except (SnapshotError, ValueError):
+        return None
+    if when is not None and when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when
+
+
+def gzip_json(obj: Any) -> bytes:
     """Deterministic gzip (mtime 0, no file name) so equal content gives equal bytes and hashes."""
     raw = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     buf = io.BytesIO()
@@ -153,7 +175,7 @@ def _write_folder(parent: Path, snapshot_id: str, table_id: str, rows: list[dict
     tmp = parent / f".tmp-{snapshot_id}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
-        data_bytes = _gzip_json(rows)
+        data_bytes = gzip_json(rows)
         meta_bytes = json.dumps(metadata, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
         _write_file(tmp / DATA_FILE, data_bytes)
         _write_file(tmp / METADATA_FILE, meta_bytes)
