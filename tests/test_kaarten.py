@@ -21,14 +21,8 @@ from test_csv_units import unit_problems
 from veiligheidsanalyse.chapters import page as chapter_module
 from veiligheidsanalyse.chapters.page import Chapter
 from veiligheidsanalyse.chapters import kaarten
-from veiligheidsanalyse.maps import (
-    MAX_BYTES,
-    Gebied,
-    Polygon,
-    check_codes,
-    map_values,
-    read_boundaries,
-)
+from veiligheidsanalyse.maps import Gebied, Polygon, read_boundaries
+from veiligheidsanalyse.maps.choropleth import MAX_BYTES, check_codes, map_values
 from veiligheidsanalyse.stats import compare
 from veiligheidsanalyse.stats.smallarea import SUPPRESSED, TOTAL_ROW
 
@@ -206,6 +200,37 @@ def test_too_few_inhabitants_is_grey_without_a_rate():
     assert "te weinig inwoners" in kaart.draw(None, kaart.alt)
 
 
+def test_below_the_indicators_min_count_not_coloured_and_said_in_legend_and_csv(tmp_path):
+    """As the Kernen table: a wijk with fewer cases than min_count (10) over the pooled years is not compared;
+    on the map it has no class colour but the light grey of 'te weinig gevallen', in the CSV its rate."""
+    areas = [_square(f"WK9999{i:02d}", 1500.0 * i, f"Wijk {chr(65 + i)}") for i in range(4)]
+    per_year = {0: [40, 41, 39], 1: [2, 3, 3], 2: [20, 22, 21], 3: [30, 31, 29]}  # Wijk B: 8 in three years
+    rows = [{"regio_code": a.code, "jaar": 2022 + j, "waarde": per_year[i][j]} for i, a in enumerate(areas)
+            for j in range(3)]
+    ds = FakeData(pd.DataFrame(rows), {a.code: 1000.0 for a in areas}, areas)
+    kaart = kaarten.wijk_map(ds, "misdrijven_buurt", areas)
+    few = kaart.table.set_index("regio_code").loc["WK999901"]
+    assert few["vergelijking"] == "te weinig gevallen" and np.isnan(few["p_waarde"]) and few["per_1000"] > 0
+    assert map_values(kaart.table)["WK999901"].no_value == "te weinig gevallen"
+    svg = kaart.draw(None, kaart.alt)
+    fills = {m.group(2): m.group(1) for m in re.finditer(r'fill="([^"]+)"><title>(WK\d+):', svg)}
+    assert fills["WK999901"] == "#e6e6e6" and "#e6e6e6" not in [fills[f"WK99990{i}"] for i in (0, 2, 3)]
+    assert "te weinig gevallen om te vergelijken" in svg  # legend and hover text
+    assert "Lichtgrijs: minder dan 10 misdrijven" in kaart.caption and "te weinig gevallen" in kaart.alt
+    assert list(kaart.data.loc[kaart.data["regio_code"] == "WK999901", "vergelijking"]) == ["te weinig gevallen"]
+
+
+def test_the_inhabitant_threshold_is_the_configs(tmp_path, page):
+    areas = [_square("WK999900", 0), _square("WK999901", 2000)]
+    rows = [{"regio_code": a.code, "jaar": y, "waarde": 12} for a in areas for y in (2022, 2023, 2024)]
+    ds = FakeData(pd.DataFrame(rows), {"WK999900": 2000.0, "WK999901": 150.0}, areas)
+    ch = _chapter(ds, tmp_path)
+    assert kaarten.show_wijk_maps(ch, ["misdrijven_buurt"])[0].table.iloc[1]["vergelijking"] != "te weinig inwoners"
+    ch.config.onthulling_min_inwoners = 200
+    shown = kaarten.show_wijk_maps(ch, ["misdrijven_buurt"])[0]
+    assert shown.table.iloc[1]["vergelijking"] == "te weinig inwoners" and "minder dan 200 inwoners" in shown.caption
+
+
 # ---------------------------------------------------------------------------- on the page
 
 def _chapter(ds, folder: Path) -> Chapter:
@@ -233,6 +258,35 @@ def test_without_boundaries_one_sentence_and_no_map(demo_dataset, monkeypatch, t
         text = re.sub(r"<[^>]+>", "", block)
         assert text.count(". ") == 0 and text.endswith(".")  # one sentence
     assert not (tmp_path / "csv").exists()
+
+
+PDOK_500 = "ophalen mislukt: wijken van GM9999: de server gaf een foutmelding (HTTP 500)"
+
+
+@pytest.mark.parametrize("soort, reden, beleid, niveau, expected", [
+    ("ontbreekt", PDOK_500, "fresh", "wijk", "Er is geen kaart: de grenzen van de wijken (CBS/Kadaster wijk- en "
+     "buurtkaart) konden niet bij PDOK worden opgehaald (de server gaf een foutmelding (HTTP 500)), en er is geen "
+     "eerder opgehaalde kopie."),
+    ("ontbreekt", PDOK_500, "require-fresh", "wijk", "alleen vers opgehaalde gegevens."),
+    ("ontbreekt", "geen gegevens", "cache", "wijk", "geen eerder opgehaalde kopie van de grenzen van de wijken"),
+    ("ontbreekt", "geen gegevens", "demo", "gemeente", "de demogegevens hebben geen grenzen van de gemeenten"),
+    ("demo", None, "demo", "buurt", "Er is geen kaart: de demogrenzen in de gegevens hebben geen buurten van "
+     "Proefgemeente."),
+    ("actueel", None, "fresh", "gemeente", "de CBS/Kadaster wijk- en buurtkaart 2024 in de gegevens heeft geen grens "
+     "van Proefgemeente."),
+    (None, None, "fresh", "wijk", "de grenzen van de wijken (CBS/Kadaster wijk- en buurtkaart) ontbreken in de "
+     "gebruikte gegevens."),
+])
+def test_the_sentence_instead_of_a_map_gives_the_reason_from_the_data_status(soort, reden, beleid, niveau, expected):
+    ds = FakeData(pd.DataFrame(columns=["regio_code", "jaar", "waarde"]), {}, [])
+    ds.config = SimpleNamespace(data=SimpleNamespace(beleid=beleid))
+    ds.boundary_year = 2024
+    if soort is not None:
+        ds.status.sources["wijkbuurtkaart"] = SimpleNamespace(naam="Kadaster / CBS, wijk- en buurtkaart", soort=soort,
+                                                             reden=reden)
+    sentence = kaarten.no_map_sentence(ds, niveau)
+    assert expected in sentence and sentence.endswith(".") and sentence.count(". ") == 0
+    assert not re.search(r"beleid|fresh|data\.|/cache|\.ya?ml|GM9999", sentence)  # reader text: no keys or paths
 
 
 def test_a_dataset_without_the_boundaries_method_shows_no_map(tmp_path, page):
@@ -296,7 +350,7 @@ def _wijken_data(per_year: dict[str, list[int]], inhabitants: dict[str, float], 
 
 
 # 7 wijken of 1.000 inwoners: one clearly high, one clearly low, one high only before the correction
-_PER_YEAR = {"WK999900": [30, 32, 31], "WK999901": [2, 1, 2], "WK999902": [10, 11, 9], "WK999903": [12, 10, 11],
+_PER_YEAR = {"WK999900": [30, 32, 31], "WK999901": [4, 3, 4], "WK999902": [10, 11, 9], "WK999903": [12, 10, 11],
              "WK999904": [9, 10, 11], "WK999905": [18, 17, 18], "WK999906": [10, 9, 10]}
 
 

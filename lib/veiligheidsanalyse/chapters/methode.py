@@ -11,7 +11,6 @@ from ..sources.boundaries import SOURCE_ID as BOUNDARY_SOURCE
 from ..sources.partner_kinds import READER_NAMES
 from ..sources.tables import TABLES
 from ..stats.formatting import format_nl
-from ..stats.smallarea import MIN_INHABITANTS
 from .synthese import THEMES
 
 CHAPTER_NAMES = {"00_gebied": "Gebied en inwoners", **THEMES}  # chapter ids as readers know them
@@ -73,9 +72,11 @@ METHODS = [
      "gemeente met een exacte Poissontoets; de toetsen van één kaart zijn samen gecorrigeerd volgens Holm, een eigen "
      "familie zoals de kernen. Een wijk die daarna niet significant verschilt, of waarvan het aantal of de inwoners "
      "onbekend zijn, is gearceerd: haar kleur kan toeval zijn. De CSV bij elke kaart geeft beide p-waarden "
-     "(ongecorrigeerd en gecorrigeerd), zodat het oordeel na te rekenen is. Wijken met "
-     f"minder dan {MIN_INHABITANTS} inwoners krijgen geen cijfer (grijs, 'te weinig inwoners'), maar tellen mee voor "
-     "de gemeente. De grenzen komen uit de wijk- en buurtkaart van CBS en Kadaster."),
+     "(ongecorrigeerd en gecorrigeerd), zodat het oordeel na te rekenen is. Een wijk met minder gevallen dan de "
+     "ondergrens van de indicator (dezelfde als in de tabel van de kernen) wordt niet vergeleken en niet gekleurd "
+     "(lichtgrijs, 'te weinig gevallen'); haar cijfer staat wel in de CSV. Wijken met te weinig inwoners (het "
+     "bijschrift van de kaart noemt de drempel) krijgen geen cijfer (grijs, 'te weinig inwoners'), maar tellen mee "
+     "voor de gemeente. De grenzen komen uit de wijk- en buurtkaart van CBS en Kadaster."),
     ("Afscherming van kleine aantallen",
      "Aantallen uit partnerbestanden onder de drempel van de configuratie worden getoond als '<drempel'; waar een "
      "totaal een verborgen cel zou verraden, wordt ook een tweede cel verborgen ('x'). Onbekende cellen uit de bron "
