@@ -37,7 +37,9 @@ MAPS_JS = """() => [...document.querySelectorAll('figure.va-map')].map(f => {
   return {width: box.width, height: box.height, title: (svg.querySelector('title') || {}).textContent || '',
           desc: (svg.querySelector('desc') || {}).textContent || '', text: svg.textContent,
           caption: f.querySelector('figcaption').textContent, scrolls: wrap.scrollWidth > wrap.clientWidth,
-          overflowX: getComputedStyle(wrap).overflowX};
+          overflowX: getComputedStyle(wrap).overflowX,
+          legendOver: svg.querySelector('.va-legenda').getBoundingClientRect().right
+                      - wrap.getBoundingClientRect().right};
 })"""
 
 
@@ -108,3 +110,5 @@ def test_maps_scroll_in_their_own_box_on_a_phone(map_page):
     assert not requests and not errors
     assert overflow <= 0, f"the page is {overflow}px wider than the phone"
     assert all(m["scrolls"] and m["overflowX"] == "auto" for m in maps)
+    # the legend (under the map) is read without scrolling sideways
+    assert all(m["legendOver"] <= 0 for m in maps), [m["legendOver"] for m in maps]

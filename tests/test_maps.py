@@ -236,7 +236,8 @@ def test_westerveld_buurt_map_is_small_self_contained_and_sums_to_the_gemeente(w
                               description=eb_description, boundary_year=2024, legend_title="per 1.000 (EB)")
     _assert_self_contained(smoothed, 2024)
     assert "gestabiliseerd (Empirical Bayes)" in eb_description
-    assert ">niet significant</text>" in svg and ">niet significant</text>" not in smoothed  # legend
+    legend_line = ">niet significant verschillend van de rest</text>"  # the hatching in the legend
+    assert legend_line in svg and legend_line not in smoothed
     assert svg.count("<use ") > smoothed.count("<use ") == 45  # smoothed rates are not hatched
 
 

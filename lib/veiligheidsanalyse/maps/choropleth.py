@@ -22,6 +22,9 @@ What a reader sees, and why:
   optionally a DEMO/VOORBEELD mark, and nothing else: no scripts, no fonts, no links, no
   external references (only the SVG namespace). ids carry a per-map prefix, so several maps can
   be inlined in one HTML page.
+* The legend sits **under the map**, in one column at the left within ``LEGEND_SPAN`` units: on a
+  phone the map (kept at least 580 px wide by the stylesheet) scrolls sideways in its own box, and
+  the legend stays in view without scrolling.
 * At most ``MAX_BYTES`` (100 kB): boundaries are simplified to half a pixel first (shared borders
   stay shared, :mod:`.simplify`); a map still too large is simplified further, up to 2^5 times.
 """
@@ -42,7 +45,9 @@ from .svg import Frame, label_point, path_data, text, wrap
 
 MAX_BYTES = 100_000
 WIDTH = 640
-LEGEND_WIDTH = 200
+MAX_MAP_HEIGHT = 560  # a tall region is drawn narrower rather than taller than this
+LEGEND_SPAN = 300  # the legend stays within this many units from the left edge (a phone's view, see above)
+LEGEND_CHARS = 48  # characters per legend line within LEGEND_SPAN at 11 units
 PAD = 10
 NO_DATA = "geen gegevens"
 REST = "de rest van de gemeente"  # what each area is compared with (as in the Kernen table)
@@ -232,27 +237,25 @@ def _render(areas, fill, legend, *, title, description, boundary_year, legend_ti
             width, tolerance, max_bytes) -> str:
     if not areas:
         raise ValueError("no areas to draw")
-    legend_w = LEGEND_WIDTH if legend else 0
-    map_w = width - legend_w - 2 * PAD
+    map_w = width - 2 * PAD
     base = tolerance if tolerance is not None else auto_tolerance(areas, map_w)
     for attempt in range(6):
         drawn = simplify_areas(areas, base * 2**attempt)
         svg = _document(drawn, fill, legend, title=title, description=description, boundary_year=boundary_year,
                         legend_title=legend_title, labels=labels, data_source=data_source, mark=mark,
-                        width=width, map_w=map_w, legend_w=legend_w)
+                        width=width, map_w=map_w)
         if len(svg.encode("utf-8")) <= max_bytes:
             return svg
     raise ValueError(f"map {title!r} stays above {max_bytes} bytes after simplification")
 
 
 def _document(areas, fill, legend, *, title, description, boundary_year, legend_title, labels, data_source,
-              mark, width, map_w, legend_w) -> str:
+              mark, width, map_w) -> str:
     min_x, min_y, max_x, max_y = bounds_of(areas)
     title_h = 28
-    map_h = min(max(map_w * (max_y - min_y) / max(max_x - min_x, 1e-9), 200), 1.4 * map_w)
-    legend_h = _legend_height(legend, legend_title)
-    body_h = max(map_h, legend_h)
-    height = round(title_h + body_h + 34)
+    map_h = min(max(map_w * (max_y - min_y) / max(max_x - min_x, 1e-9), 200), MAX_MAP_HEIGHT)
+    legend_h = _legend_height(legend, legend_title) + 8 if legend else 0
+    height = round(title_h + map_h + legend_h + 34)
     frame = Frame.fit((min_x, min_y, max_x, max_y), map_w, map_h, PAD, title_h)
     prefix = _id_prefix(title, areas)
     out = [
@@ -272,7 +275,7 @@ def _document(areas, fill, legend, *, title, description, boundary_year, legend_
         out.append(f'<text x="{PAD + 4}" y="{title_h + 22}" font-size="20" font-weight="bold" fill="#c00000" '
                    f'fill-opacity="0.8">{text(mark)}</text>')
     if legend:
-        out.append(_legend(legend, legend_title, PAD + map_w + PAD, title_h, prefix))
+        out.append(_legend(legend, legend_title, PAD, title_h + map_h + 8, prefix))
     source = f"Bron: Kadaster / CBS {boundary_year}"
     if data_source:
         source += f"; cijfers: {data_source}"
@@ -329,14 +332,14 @@ def _labels(areas, labels, frame) -> str:
 
 
 def _legend_height(legend, legend_title) -> float:
-    lines = sum(len(wrap(label, 26)) for _, label, _ in legend)
-    return len(wrap(legend_title, 28)) * 14 + 8 + lines * 13 + len(legend) * 6
+    lines = sum(len(wrap(label, LEGEND_CHARS - 4)) for _, label, _ in legend)
+    return len(wrap(legend_title, LEGEND_CHARS)) * 14 + 8 + lines * 13 + len(legend) * 6
 
 
 def _legend(legend, legend_title, x, top, prefix) -> str:
-    out = ['<g fill="#222222">']
+    out = ['<g class="va-legenda" fill="#222222">']
     y = top + 12
-    for line in wrap(legend_title, 28):
+    for line in wrap(legend_title, LEGEND_CHARS):
         out.append(f'<text x="{x}" y="{y}" font-weight="bold">{text(line)}</text>')
         y += 14
     y += 4
@@ -344,7 +347,7 @@ def _legend(legend, legend_title, x, top, prefix) -> str:
         fill = {"hatch": f"url(#{prefix}h)", "dots": f"url(#{prefix}s)"}.get(kind, colour)
         out.append(f'<rect x="{x}" y="{y}" width="16" height="12" fill="#ffffff" stroke="#969696" stroke-width="0.6"/>')
         out.append(f'<rect x="{x}" y="{y}" width="16" height="12" fill="{fill}" stroke="#969696" stroke-width="0.6"/>')
-        lines = wrap(label, 26)
+        lines = wrap(label, LEGEND_CHARS - 4)
         for k, line in enumerate(lines):
             out.append(f'<text x="{x + 22}" y="{y + 10 + 13 * k}">{text(line)}</text>')
         y += 13 * len(lines) + 6
