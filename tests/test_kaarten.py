@@ -152,6 +152,30 @@ def test_location_map_is_the_gemeente_among_its_provincie(with_boundaries):
     svg = kaart.draw(None, kaart.alt)
     _svg_checks(svg, 2023)
     assert "Westerveld" in svg and "Drenthe" in svg
+    # its basisteam (the config's regio group) in the middle blue, named in title, caption, alt text and legend
+    team = set(ds.config.vergelijking.regio.gemeenten) - {"GM1701"}
+    assert set(kaart.data.loc[kaart.data["rol"] == "basisteam", "regio_code"]) == team
+    assert kaart.caption.endswith("; middenblauw: de andere gemeenten van basisteam Zuidwest-Drenthe.")
+    assert "middenblauw" in kaart.alt and "en basisteam Zuidwest-Drenthe</title>" in svg
+    assert "andere gemeenten van basisteam Zuidwest-Drenthe" in svg
+    fills = {m.group(2): m.group(1) for m in re.finditer(r'fill="([^"]+)"><title>([^<]+)</title>', svg)}
+    names = dict(zip(kaart.data["regio_code"], kaart.data["regio_naam"]))
+    assert {fills[names[c]] for c in team} == {"#9ecae1"} and fills["Westerveld"] == "#3182bd"
+
+
+def test_a_basisteam_across_the_provincie_border_is_drawn_whole():
+    squares = [_square(f"GM000{i}", 1500.0 * i, f"Gemeente {i}") for i in range(1, 6)]
+    prov = SimpleNamespace(code="PV99", naam="Drenthe", gemeenten=("GM0001", "GM0002", "GM0003"))
+    team = SimpleNamespace(code="BT1", naam="Basisteam Grens", gemeenten=("GM0001", "GM0002", "GM0005"))
+    ds = _location_ds(prov, team)
+    ds.gemeente_naam, ds.boundary_year = "Gemeente 1", 2024
+    ds.series = lambda *a, **k: pd.DataFrame(columns=["regio_code", "jaar", "waarde"])
+    ds.region_name = lambda code: code
+    ds.status = SimpleNamespace(sources={})
+    kaart = kaarten.location_map(ds, squares)
+    assert list(kaart.data["rol"]) == ["gemeente", "basisteam", "provincie", "basisteam"]  # GM0004: outside both
+    assert kaart.caption == ("Ligging van Gemeente 1 in de provincie Drenthe; middenblauw: de andere gemeenten van "
+                             "basisteam Grens.")
 
 
 # ---------------------------------------------------------------------------- small cells

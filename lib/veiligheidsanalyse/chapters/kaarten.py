@@ -339,6 +339,11 @@ def wijk_map(ds, indicator_id: str, areas: list[Gebied], *, niveau: str = "wijk"
                  attribution=attribution(year), table=table, notes=notes)
 
 
+def group_name(group) -> str:
+    """A region group's name inside a sentence: "basisteam Zuidwest-Drenthe", "Drenthe"."""
+    return group.naam[0].lower() + group.naam[1:] if group.naam.lower().startswith("basisteam") else group.naam
+
+
 def drawn_region(ds, areas: list[Gebied]) -> tuple[str, str]:
     """(what the drawn gemeenten are, legend label of the others), named from the areas actually drawn.
 
@@ -352,8 +357,7 @@ def drawn_region(ds, areas: list[Gebied]) -> tuple[str, str]:
         if group is None:
             continue
         members = set(ds.group_members(group)) | {ds.gemeente}
-        name = word + (group.naam[0].lower() + group.naam[1:] if group.naam.lower().startswith("basisteam")
-                       else group.naam)
+        name = word + group_name(group)
         if drawn == members:
             return name, f"overige gemeenten van {name.removeprefix('de provincie ')}"
         if word and drawn < members:
@@ -365,14 +369,18 @@ def drawn_region(ds, areas: list[Gebied]) -> tuple[str, str]:
 
 
 def location_map(ds, gemeenten: list[Gebied]) -> Kaart | None:
-    """The gemeente among the gemeenten of its provincie (all gemeenten drawn when it has none)."""
+    """The gemeente among the gemeenten of its provincie (all gemeenten drawn when it has none), the other
+    gemeenten of its basisteam (the config's ``regio`` group) marked too, also across the provincie border."""
     own = [a for a in gemeenten if a.code == ds.gemeente]
     if not own:
         return None
-    provincie = ds.config.vergelijking.provincie
+    provincie, basisteam = ds.config.vergelijking.provincie, getattr(ds.config.vergelijking, "regio", None)
     members = set(ds.group_members(provincie)) | {ds.gemeente} if provincie is not None else None
-    areas = [a for a in gemeenten if members is None or a.code in members]
-    where, other = drawn_region(ds, areas)
+    team = set(ds.group_members(basisteam)) - {ds.gemeente} if basisteam is not None else set()
+    where, other = drawn_region(ds, [a for a in gemeenten if members is None or a.code in members])
+    areas = [a for a in gemeenten if members is None or a.code in members or a.code in team]
+    team_drawn = team & {a.code for a in areas}
+    team_words = f"de andere gemeenten van {group_name(basisteam)}" if team_drawn else ""
     year = boundary_year(ds, areas)
     if year is None:
         return None
@@ -381,20 +389,22 @@ def location_map(ds, gemeenten: list[Gebied]) -> Kaart | None:
     inwoners = dict(zip(pop.loc[pop["jaar"] == pop_year, "regio_code"], pop.loc[pop["jaar"] == pop_year, "waarde"])) \
         if pop_year else {}
     data = pd.DataFrame({"regio_code": [a.code for a in areas], "regio_naam": [ds.region_name(a.code) for a in areas],
-                         "rol": ["gemeente" if a.code == ds.gemeente else "provincie" for a in areas]})
+                         "rol": ["gemeente" if a.code == ds.gemeente else "basisteam" if a.code in team_drawn
+                                 else "provincie" for a in areas]})
     data[f"aantal_inwoners_{pop_year}" if pop_year else "aantal_inwoners"] = \
         data["regio_code"].map(lambda c: inwoners.get(c, math.nan)).astype(float)
-    title = f"{ds.gemeente_naam} in {where}"
-    alt = (f"Kaart van {where} met {len(areas)} gemeenten; {ds.gemeente_naam} is donkerblauw, de andere "
-           "gemeenten lichtblauw.") if not where.startswith("een uitsnede") else (
-        f"Kaart van {len(areas)} gemeenten (de gemeenten waarvan de grenzen in de gegevens staan); "
-        f"{ds.gemeente_naam} is donkerblauw, de andere gemeenten lichtblauw.")
-    caption = f"Ligging van {ds.gemeente_naam} in {where}."
+    title = f"{ds.gemeente_naam} in {where}" + (f" en {group_name(basisteam)}" if team_drawn else "")
+    colours = f"{ds.gemeente_naam} is donkerblauw, " + (f"{team_words} middenblauw, de overige gemeenten lichtblauw."
+                                                        if team_drawn else "de andere gemeenten lichtblauw.")
+    alt = (f"Kaart van {where} met {len(areas)} gemeenten; {colours}" if not where.startswith("een uitsnede") else
+           f"Kaart van {len(areas)} gemeenten (de gemeenten waarvan de grenzen in de gegevens staan); {colours}")
+    caption = f"Ligging van {ds.gemeente_naam} in {where}" + (
+        f"; middenblauw: {team_words}." if team_drawn else ".")
 
     def draw(mark: str | None, description: str) -> str:
         return location_svg(areas, ds.gemeente, title=title, description=description, boundary_year=year,
                             labels={ds.gemeente: ds.gemeente_naam}, highlight_label=ds.gemeente_naam,
-                            other_label=other,
+                            other_label=other, group=team_drawn, group_label=team_words.removeprefix("de "),
                             mark=mark)
 
     return Kaart(name="ligging_kaart", draw=draw, caption=caption, alt=alt, data=data, source="CBS 03759ned",

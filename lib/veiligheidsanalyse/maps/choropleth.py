@@ -208,16 +208,23 @@ def choropleth_svg(areas: list[Gebied], values: Mapping[str, MapValue], *, title
 def location_svg(areas: list[Gebied], highlight, *, title: str, description: str, boundary_year: int,
                  labels: Mapping[str, str] | None = None, legend_title: str = "Ligging",
                  highlight_label: str | None = None, other_label: str = "overige gemeenten",
-                 mark: str | None = None, width: int = WIDTH, max_bytes: int = MAX_BYTES) -> str:
-    """A location map: the ``highlight`` code(s) (e.g. the gemeente) dark, the other areas light."""
+                 group=(), group_label: str = "", mark: str | None = None, width: int = WIDTH,
+                 max_bytes: int = MAX_BYTES) -> str:
+    """A location map: the ``highlight`` code(s) (e.g. the gemeente) dark, the codes of ``group`` (e.g. the
+    other gemeenten of its basisteam, ``group_label`` in the legend) medium, the other areas light."""
     chosen = {highlight} if isinstance(highlight, str) else set(highlight)
-    dark, light = palette("Blues", 3)[2], palette("Blues", 3)[0]
+    around = set(group) - chosen
+    light, medium, dark = palette("Blues", 3)
     if highlight_label is None:
         highlight_label = ", ".join(a.naam for a in areas if a.code in chosen)
-    legend = [(dark, highlight_label, ""), (light, other_label, "")]
+    legend = [(dark, highlight_label, "")]
+    if any(a.code in around for a in areas):
+        legend.append((medium, group_label, ""))
+    legend.append((light, other_label, ""))
 
     def fill(area: Gebied) -> tuple[str, str, bool]:
-        return (dark if area.code in chosen else light), area.naam, False
+        colour = dark if area.code in chosen else medium if area.code in around else light
+        return colour, area.naam, False
 
     return _render(areas, fill, legend, title=title, description=description, boundary_year=boundary_year,
                    legend_title=legend_title, labels=labels, data_source=None, mark=mark, width=width,
