@@ -14,6 +14,7 @@ from conftest import ROOT, shared_real_data
 from fake_odata import dead_address
 from fake_pdok import FakePdokServer, demo_features
 from veiligheidsanalyse.sources.boundaries import (
+    BOUNDARY_YEAR,
     SOURCE_ID,
     STORE_FILE,
     BoundaryRequest,
@@ -299,6 +300,24 @@ def _pdok_shaped(path: Path, niveau: str) -> list[dict]:
                   "aantalInwoners": -99999997}
         out.append({"type": "Feature", "geometry": feature["geometry"], "properties": shaped})
     return out
+
+
+@pytest.mark.skipif(REAL is None, reason="real extracts in ../shared not present")
+def test_the_boundary_year_is_the_buurtindeling_of_the_real_politie_and_kerncijfers_tables():
+    """The year of the wijk- en buurtkaart the runs fetch (BOUNDARY_YEAR) is the classification the real tables
+    say they use: 47018NED 'Wijken en buurten (indeling 2024)' for every year (so also for Westerveld 2023),
+    85984NED 'Kerncijfers wijken en buurten 2024'. (Not the GeoDetail MapYear: 2019 in 47018NED.)"""
+    import csv
+    import re
+
+    def rows(table: str, name: str) -> list[dict]:
+        with open(REAL / table / name, encoding="utf-8-sig") as fh:
+            return list(csv.DictReader(fh))
+
+    geo = next(r for r in rows("politie-47018NED-buurt", "DataProperties.csv") if r["Type"] == "GeoDetail")
+    assert re.search(r"indeling (\d{4})", geo["Description"]).group(1) == str(BOUNDARY_YEAR)
+    assert f"buurtindeling van {BOUNDARY_YEAR}" in rows("politie-47018NED-buurt", "TableInfos.csv")[0]["Description"]
+    assert rows("cbs-kwb-85984NED-2024", "TableInfos.csv")[0]["Title"] == f"Kerncijfers wijken en buurten {BOUNDARY_YEAR}"
 
 
 @pytest.mark.skipif(REAL is None, reason="real extracts in ../shared not present")

@@ -71,7 +71,7 @@ def westerveld_counts(westerveld_buurten) -> pd.DataFrame:
 
 @needs_real
 def test_westerveld_buurten_match_the_47018ned_codes(westerveld_buurten):
-    """The 2024 boundaries carry exactly the 45 BU1701 codes of politie 47018NED (indeling 2023)."""
+    """The 2024 boundaries carry exactly the 45 BU1701 codes of politie 47018NED (indeling 2024)."""
     keys = pd.read_csv(REAL / "politie-47018NED-buurt" / "WijkenEnBuurten.csv")["Key"].str.strip()
     politie = set(keys[keys.str.startswith("BU1701")])
     counts = pd.read_csv(REAL / "politie-47018NED-buurt" / "westerveld_buurten_2023_totaal_misdrijven.csv")
