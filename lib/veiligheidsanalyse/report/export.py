@@ -33,6 +33,7 @@ from typing import Any
 
 from ..dates import MONTHS_NL
 from ..typography import typeset_html
+from .adapters.nbconvert import body_exporter_class
 
 REMOVE_TAGS = ("parameters", "injected-parameters", "remove_cell", "remove-cell", "remove-output",
                "papermill-error-cell-tag")
@@ -82,37 +83,6 @@ def _templates_dir():
     return resources.files("veiligheidsanalyse.report").joinpath("templates")
 
 
-def _body_exporter_class():
-    """nbconvert's HTMLExporter without its BeautifulSoup pass.
-
-    After rendering, ``HTMLExporter.from_notebook_node`` parses the whole page with BeautifulSoup to
-    give images without ``alt`` an English placeholder and to make ``jp-Cell``/``jp-OutputArea``
-    wrappers focusable, then serialises it again. Our body template writes no such wrappers and its
-    images get their ``alt`` (or a Dutch placeholder) from the template itself, so the pass changes
-    nothing a reader sees, while it took about a third of the export's CPU. The rest of the method is
-    nbconvert's own (nbconvert is pinned; a test checks that the body equals nbconvert's up to that
-    re-serialisation).
-    """
-    from nbconvert import HTMLExporter
-    from nbconvert.exporters.templateexporter import TemplateExporter
-    from nbconvert.filters.highlight import Highlight2HTML
-    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
-
-    class BodyExporter(HTMLExporter):
-        def from_notebook_node(self, nb, resources=None, **kw):
-            langinfo = nb.metadata.get("language_info", {})
-            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-            highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
-            resources = self._init_resources(resources)
-            filter_data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self,
-                                                     resources=resources)
-            self.register_filter("highlight_code", highlight_code)
-            self.register_filter("filter_data_type", filter_data_type)
-            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-
-    return BodyExporter
-
-
 def _exporter_config():
     from traitlets.config import Config
 
@@ -134,7 +104,7 @@ def _exporter():
     from nbconvert.preprocessors import TagRemovePreprocessor
 
     config = _exporter_config()
-    exporter = _body_exporter_class()(config=config, template_name=BODY_TEMPLATE,
+    exporter = body_exporter_class()(config=config, template_name=BODY_TEMPLATE,
                                       extra_template_basedirs=[str(_templates_dir().joinpath("nbconvert"))])
     exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
     return exporter

@@ -27,10 +27,9 @@ from __future__ import annotations
 
 import email.utils
 import json
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -39,6 +38,8 @@ from urllib.parse import urlencode, urlsplit
 # requests, urllib3 and cbsodata are imported where a table is fetched, not here: every run imports
 # this module through the data step, and a run on local snapshots that executes no chapter (an
 # unchanged re-run) would pay ~0.3 s of CPU for them.
+from .adapters import cbsodata as cbsodata_adapter
+from .adapters.requests import set_body
 from .tables import CBS_HOST, POLITIE_HOST
 
 if TYPE_CHECKING:
@@ -48,10 +49,6 @@ KNOWN_HOSTS = (CBS_HOST, POLITIE_HOST)
 FEED_PATH = "ODataFeed/odata"  # what cbsodata 1.3.5 requests (its BULK constant)
 DIMENSION_TYPES = frozenset({"Dimension", "TimeDimension", "GeoDimension", "GeoDetail"})
 MEASURE_TYPES = frozenset({"Topic"})
-
-# cbsodata keeps Session and use_https as module globals: one patched call at a time.
-_CBSODATA_LOCK = threading.RLock()
-
 
 # --------------------------------------------------------------------------------------------
 # Errors
@@ -311,8 +308,7 @@ class _Guard:
         finally:
             response.close()
         # hand the complete body to cbsodata, which reads response.text
-        response._content = b"".join(chunks)
-        response._content_consumed = True  # type: ignore[attr-defined]  # requests' own flag for a body read in full
+        set_body(response, b"".join(chunks))
 
     def _check_page(self, url: str, response: requests.Response) -> None:
         import requests
@@ -431,19 +427,9 @@ def _session_factory(guard: _Guard) -> Callable[[], requests.Session]:
     return GuardedSession
 
 
-@contextmanager
-def _cbsodata_guarded(guard: _Guard):
-    import cbsodata.cbsodata3 as _cbs
-
-    with _CBSODATA_LOCK:
-        old_session, old_https = _cbs.Session, _cbs.options.use_https
-        _cbs.Session = _session_factory(guard)
-        _cbs.options.use_https = guard.endpoint.use_https
-        try:
-            yield
-        finally:
-            _cbs.Session = old_session
-            _cbs.options.use_https = old_https
+def _cbsodata_guarded(guard: _Guard) -> AbstractContextManager[None]:
+    """cbsodata's calls inside the block send every request through ``guard``."""
+    return cbsodata_adapter.sessions_from(_session_factory(guard), guard.endpoint.use_https)
 
 
 # --------------------------------------------------------------------------------------------
@@ -475,14 +461,10 @@ class OdataClient:
     def _get(
         self, table_id: str, host: str, entity_set: str, filters: str | None = None, select: Sequence[str] | None = None
     ) -> list[dict[str, Any]]:
-        # _download_metadata is the function every public cbsodata reader goes through; it is the
-        # only one that takes $filter/$select without also downloading every other entity set.
-        import cbsodata.cbsodata3 as _cbs
-
         catalog = self.endpoint.catalog_url(host)
         return self._call(
             table_id,
-            lambda: _cbs._download_metadata(
+            lambda: cbsodata_adapter.download_metadata(
                 table_id, entity_set, select=list(select) if select else None, filters=filters, catalog_url=catalog
             ),
         )
