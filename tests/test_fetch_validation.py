@@ -19,8 +19,8 @@ from fake_odata import BASISTEAM_CODES, FakeOdataServer, FakeTable, demo_tables,
 
 from veiligheidsanalyse.indicators import catalogue, for_table
 from veiligheidsanalyse.report.fetch_command import fetch_command
-from veiligheidsanalyse.store.normalise import (NormaliseError, check_structure, normalise_snapshot,
-                                          normalise_snapshot_with_notes, structural_problems)
+from veiligheidsanalyse.sources.structure import check_structure, structural_problems
+from veiligheidsanalyse.store.normalise import NormaliseError, normalise_snapshot, normalise_snapshot_with_notes
 from veiligheidsanalyse.sources.fetch import FetchRequest, RejectedDownload, fetch_tables, newest_usable
 from veiligheidsanalyse.sources.odata import SchemaError
 from veiligheidsanalyse.sources.snapshots import (REASON_FILE, latest_snapshot, list_rejected, list_snapshots,

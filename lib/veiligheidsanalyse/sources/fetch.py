@@ -8,7 +8,7 @@ For each :class:`FetchRequest` (a table and the regions to keep):
 3. read every dimension code list, resolve the space-padded keys of the requested codes;
 4. read UntypedDataSet with ``$filter`` (and ``$select``), then TableInfos again to be sure the table
    did not change during the download;
-5. check the download against what normalisation structurally needs (``normalise.check_structure``:
+5. check the download against what normalisation structurally needs (``structure.check_structure``:
    dimensions, the catalogue's measures, region and period keys). One that fails never becomes a
    snapshot: it is kept aside under ``<table>/rejected/<id>/`` with the reason
    (``snapshots.write_rejected``), the previous snapshot stays current and the table fails with
@@ -165,7 +165,7 @@ def newest_usable(root: Path, table_id: str, request_key: Mapping[str, Any],
                   spec: TableSpec | None = None) -> Snapshot | None:
     """The snapshot a run falls back to for this request: the newest one under ``root`` that covers
     it, is intact (:meth:`Snapshot.verify`) and has what normalisation structurally needs
-    (``normalise.check_structure`` on its metadata and rows). A run passes over a snapshot that
+    (``structure.check_structure`` on its metadata and rows). A run passes over a snapshot that
     fails either check in the same way, so this is the one to name as "still in use"."""
     spec = spec or table_spec(table_id)
     for snapshot in reversed(list_snapshots(root, table_id)):
@@ -362,8 +362,8 @@ def _fetch_one(
 
 def _structure_problems(table_id: str, spec: TableSpec, metadata: Mapping[str, Any],
                         rows: Sequence[Mapping[str, Any]] | None = None) -> list:
-    """What the table lacks that normalisation needs (``normalise.StructuralProblem`` items)."""
-    from ..store.normalise import check_structure  # reads the indicator catalogue: only when fetching
+    """What the table lacks that normalisation needs (``structure.StructuralProblem`` items)."""
+    from .structure import check_structure  # reads the indicator catalogue: only when fetching
 
     return check_structure(table_id, metadata, spec=spec, rows=rows)
 

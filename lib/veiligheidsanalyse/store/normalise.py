@@ -5,8 +5,8 @@ table's own metadata (keys change between table versions, titles less so), selec
 the padded keys, turn ``2022JJ00``/``2022MM01``/``2022HJ01`` into typed years and months, and keep
 ``.``/empty cells as unknown (NaN), never 0.
 
-Structure versus content. What normalisation structurally needs (:func:`check_structure`: the
-table's dimensions, the measures the catalogue's indicators use, region and period keys of the
+Structure versus content. What normalisation structurally needs (``sources.structure.check_structure``:
+the table's dimensions, the measures the catalogue's indicators use, region and period keys of the
 expected shape) is checked before anything else; a table without it cannot be used at all
 (:class:`NormaliseError`, and the fetch keeps such a download out of the cache). Category codes
 (members of SoortMisdrijf, Overlast, Leeftijd ...) are content: an indicator whose codes the table
@@ -14,21 +14,21 @@ lacks gets no observations and a note (:func:`normalise_snapshot_with_notes`), t
 table is used. Where the catalogue names the table's own total code for a sum of codes
 (``source.total``), that total is used when the table has it.
 
-numpy and pandas are imported where rows are normalised, not at import time: the fetch imports
-this module for :func:`check_structure` only.
+numpy and pandas are imported where rows are normalised, not at import time.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from ..indicators import Indicator, catalogue
+from ..indicators import Indicator
 from ..sources.regions import gemeente_name
 from ..sources.snapshots import Snapshot
-from ..sources.tables import TABLES, TableSpec, table_spec
+from ..sources.structure import (MARGES, PERIOD, check_structure, find_measure, find_members, indicators_of,
+                                 known_measures, member_index, norm)
+from ..sources.tables import TABLES
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,16 +40,9 @@ class NormaliseError(ValueError):
     period keys). The message names table and field; missing category codes are never this error."""
 
 
-_PERIOD = re.compile(r"^(\d{4})(JJ|MM|HJ|KW)(\d{2})$")
 _SOORT_BY_PREFIX = {"NL": "land", "PV": "provincie", "GM": "gemeente", "WK": "wijk", "BU": "buurt",
                     "RE": "politie-eenheid"}
 _STATUS = {"definitief": "definitief", "voorlopig": "voorlopig", "nader voorlopig": "voorlopig"}
-# Region keys (without padding) a table of each region level must have at least one of.
-_REGION_SHAPES = {
-    "gemeenten": (re.compile(r"^(NL\d{2}|PV\d{2}|GM\d{4}|RE\d{2})$"), "GM0000, PV00, NL01 of RE00"),
-    "buurten": (re.compile(r"^(NL\d{2}|GM\d{4}|WK\d{6}|BU\d{8})$"), "GM0000, WK000000 of BU00000000"),
-}
-_MARGES = ("MW00000", "MOG0095", "MBG0095")  # estimate, lower and upper 95% bound
 
 # Category codes the project knows, per table and dimension: the politie code lists as served for
 # 47018NED and 47025NED (59 SoortMisdrijf codes, all leaves besides the overall total 0.0.0) and
@@ -72,10 +65,6 @@ KNOWN_CODES: dict[str, dict[str, frozenset[str]]] = {
 _LISTED = 5  # unknown codes named in a note; the rest are counted
 
 
-def _norm(text: Any) -> str:
-    return re.sub(r"\s+", " ", str(text)).strip().casefold()
-
-
 def _codes(value: Any) -> list[str]:
     return [str(c) for c in (value if isinstance(value, list) else [value])]
 
@@ -84,189 +73,23 @@ def _codes(value: Any) -> list[str]:
 # Resolving measures and members by key or title
 
 
-def _topics(metadata: Mapping[str, Any]) -> list[dict]:
-    props = metadata.get("DataProperties") or []
-    return [p for p in props if isinstance(p, dict) and p.get("Type") == "Topic" and p.get("Key")]
-
-
-def find_measure(metadata: Mapping[str, Any], wanted: str) -> str | None:
-    """The key of a measure (Topic) named by key or title, or None."""
-    topics = _topics(metadata)
-    for prop in topics:
-        if prop["Key"] == wanted:
-            return prop["Key"]
-    for prop in topics:
-        if _norm(prop.get("Title", "")) == _norm(wanted):
-            return prop["Key"]
-    return None
-
-
 def resolve_measure(metadata: dict, table_id: str, wanted: str) -> str:
     """The key of a measure (Topic) named by key or title; an error naming table and measure if absent."""
     key = find_measure(metadata, wanted)
     if key is None:
         raise NormaliseError(f"tabel {table_id}, veld {wanted}: meetwaarde niet gevonden in DataProperties; "
-                             f"wel aanwezig: {_known_measures(metadata)}")
+                             f"wel aanwezig: {known_measures(metadata)}")
     return key
-
-
-def _known_measures(metadata: Mapping[str, Any]) -> str:
-    topics = _topics(metadata)
-    listed = ", ".join(f"{p['Key']} ({p.get('Title')})" for p in topics[:12])
-    return (listed + (f" en {len(topics) - 12} andere" if len(topics) > 12 else "")) or "geen"
-
-
-def _member_index(metadata: Mapping[str, Any], dimension: str) -> tuple[dict[str, str], dict[str, str]] | None:
-    members = (metadata.get("dimensions") or {}).get(dimension)
-    if not isinstance(members, list):
-        return None
-    by_key, by_title = {}, {}
-    for m in members:
-        if isinstance(m, dict) and m.get("Key") is not None:
-            key = str(m["Key"]).strip()
-            by_key.setdefault(key, key)
-            by_title.setdefault(_norm(m.get("Title", "")), key)
-    return by_key, by_title
-
-
-def find_members(metadata: Mapping[str, Any], dimension: str, wanted: Iterable[str]) -> tuple[list[str], list[str]]:
-    """(stripped keys of the members found by key, padding ignored, or title; the codes not found)."""
-    index = _member_index(metadata, dimension)
-    by_key, by_title = index if index is not None else ({}, {})
-    found, missing = [], []
-    for code in wanted:
-        code = str(code)
-        if code.strip() in by_key:
-            found.append(by_key[code.strip()])
-        elif _norm(code) in by_title:
-            found.append(by_title[_norm(code)])
-        else:
-            missing.append(code)
-    return found, missing
 
 
 def resolve_members(metadata: dict, table_id: str, dimension: str, wanted: Iterable[str]) -> list[str]:
     """Stripped keys of dimension members named by key (padding ignored) or title; an error if one is absent."""
-    if _member_index(metadata, dimension) is None:
+    if member_index(metadata, dimension) is None:
         raise NormaliseError(f"tabel {table_id}, veld {dimension}: dimensie ontbreekt in de metadata")
     found, missing = find_members(metadata, dimension, wanted)
     if missing:
         raise NormaliseError(f"tabel {table_id}, veld {dimension}: geen code {', '.join(missing)}")
     return found
-
-
-# --------------------------------------------------------------------------------------------
-# What normalisation structurally needs
-
-
-@dataclass(frozen=True)
-class StructuralProblem:
-    """One thing a table lacks that normalisation needs. ``message`` names table and field."""
-
-    table_id: str
-    field: str  # the dimension, measure or column concerned
-    detail: str  # Dutch, without table and field
-
-    @property
-    def message(self) -> str:
-        return f"tabel {self.table_id}, veld {self.field}: {self.detail}"
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def _indicators_of(table_id: str, indicators: Iterable[Indicator] | None) -> list[Indicator]:
-    return [i for i in (catalogue().values() if indicators is None else indicators) if i.table == table_id]
-
-
-def check_structure(
-    table_id: str,
-    metadata: Mapping[str, Any],
-    *,
-    spec: TableSpec | None = None,
-    indicators: Iterable[Indicator] | None = None,
-    rows: Sequence[Mapping[str, Any]] | None = None,
-) -> list[StructuralProblem]:
-    """What this table lacks that normalisation structurally needs; empty when it can be normalised.
-
-    Checked: every dimension of the TableSpec (and every dimension an indicator filters on) is in
-    DataProperties and has a code list; every measure the indicators of this table use (default:
-    the catalogue's) resolves by key or title; the region dimension has keys of the expected shape;
-    a table with Perioden has period keys like ``2024JJ00``; a table with Marges has the estimate
-    and its bounds; and, when ``rows`` are given and not empty, the rows carry every dimension.
-    Category codes (members of SoortMisdrijf, Overlast ...) are not checked: a missing one costs only
-    the indicators that need it (see :func:`normalise_snapshot_with_notes`).
-    """
-    spec = spec or table_spec(table_id)
-    wanted = _indicators_of(table_id, indicators)
-    problems: list[StructuralProblem] = []
-
-    def problem(field_name: str, detail: str) -> None:
-        problems.append(StructuralProblem(table_id, field_name, detail))
-
-    props = metadata.get("DataProperties")
-    if not isinstance(props, list):
-        problem("DataProperties", "de lijst met dimensies en meetwaarden ontbreekt in de metadata")
-        return problems
-    declared = {p.get("Key") for p in props if isinstance(p, dict)}
-    filter_dims = [d for i in wanted for d in (i.source.get("filter") or {})]
-    present: set[str] = set()
-    for dim in dict.fromkeys((*spec.dimensions, spec.region_dimension, *filter_dims)):
-        if dim not in declared:
-            problem(dim, "dimensie ontbreekt in DataProperties")
-        elif _member_index(metadata, dim) is None:
-            problem(dim, "de codelijst van deze dimensie ontbreekt in de metadata")
-        else:
-            present.add(dim)
-
-    region_dim = spec.region_dimension
-    if region_dim in present:
-        shape, expected = _REGION_SHAPES.get(spec.region_level, _REGION_SHAPES["gemeenten"])
-        keys = list(_member_index(metadata, region_dim)[0])
-        if not any(shape.match(k) for k in keys):
-            problem(region_dim, f"geen regiocode van de verwachte vorm ({expected}); gevonden: {_sample(keys)}")
-    if "Perioden" in spec.dimensions and "Perioden" in present:
-        keys = list(_member_index(metadata, "Perioden")[0])
-        if not any(_PERIOD.match(k) for k in keys):
-            problem("Perioden", "geen periodecode van de vorm 2024JJ00, 2024MM01 of 2024HJ01; "
-                                f"gevonden: {_sample(keys)}")
-    if "Marges" in spec.dimensions and "Marges" in present:
-        _found, missing = find_members(metadata, "Marges", _MARGES)
-        if missing:
-            problem("Marges", f"geen code {', '.join(missing)} (schatting en 95%-grenzen)")
-
-    users: dict[str, list[str]] = {}
-    for indicator in wanted:
-        users.setdefault(str(indicator.source["measure"]), []).append(indicator.id)
-    for measure, ids in users.items():
-        if find_measure(metadata, measure) is None:
-            problem(measure, f"meetwaarde ontbreekt in DataProperties (nodig voor {', '.join(ids)}); "
-                             f"wel aanwezig: {_known_measures(metadata)}")
-
-    if rows:
-        first = rows[0]
-        for dim in spec.dimensions:
-            if dim not in first:
-                problem(dim, "kolom ontbreekt in de rijen (UntypedDataSet)")
-    return problems
-
-
-def structural_problems(
-    table_id: str,
-    metadata: Mapping[str, Any],
-    *,
-    spec: TableSpec | None = None,
-    indicators: Iterable[Indicator] | None = None,
-    rows: Sequence[Mapping[str, Any]] | None = None,
-) -> list[str]:
-    """:func:`check_structure` as Dutch sentences naming table and field (empty: nothing lacking)."""
-    return [p.message for p in check_structure(table_id, metadata, spec=spec, indicators=indicators, rows=rows)]
-
-
-def _sample(keys: Sequence[str], n: int = 3) -> str:
-    if not keys:
-        return "geen codes"
-    return ", ".join(repr(k) for k in keys[:n]) + (f" en {len(keys) - n} andere" if len(keys) > n else "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,11 +114,11 @@ def _periods(metadata: dict) -> "pd.DataFrame":
     rows = []
     for member in metadata.get("dimensions", {}).get("Perioden", []):
         key = str(member["Key"]).strip()
-        match = _PERIOD.match(key)
+        match = PERIOD.match(key)
         if not match:
             continue
         year, kind, number = int(match.group(1)), match.group(2), int(match.group(3))
-        status = _STATUS.get(_norm(member.get("Status", "definitief")), "definitief")
+        status = _STATUS.get(norm(member.get("Status", "definitief")), "definitief")
         rows.append({"Perioden": key, "jaar": year, "soort": kind, "nummer": number, "periode_status": status})
     return pd.DataFrame(rows, columns=["Perioden", "jaar", "soort", "nummer", "periode_status"])
 
@@ -404,7 +227,7 @@ def normalise_snapshot_with_notes(snapshot: Snapshot, indicators: list[Indicator
     The notes are Dutch sentences for the data account: which indicators got no data and why (a
     category code or a measure column the table lacks), and the category codes the project does
     not know (one line per table). Raises :class:`NormaliseError` (message naming table and field)
-    only for structural problems (:func:`check_structure`).
+    only for structural problems (``check_structure``).
     """
     import numpy as np
     import pandas as pd
@@ -413,7 +236,7 @@ def normalise_snapshot_with_notes(snapshot: Snapshot, indicators: list[Indicator
 
     table_id = snapshot.table_id
     spec = TABLES[table_id]
-    wanted = _indicators_of(table_id, indicators)
+    wanted = indicators_of(table_id, indicators)
     if not wanted:
         return obs.empty(), []
     metadata = snapshot.metadata
@@ -447,7 +270,7 @@ def normalise_snapshot_with_notes(snapshot: Snapshot, indicators: list[Indicator
     keys = {c: df[c].to_numpy() for c in _KEY_COLUMNS}
     values_by_measure: dict[str, np.ndarray] = {}
     if "Marges" in spec.dimensions:
-        margin_keys = {k: resolve_members(metadata, table_id, "Marges", [k])[0] for k in _MARGES}
+        margin_keys = {k: resolve_members(metadata, table_id, "Marges", [k])[0] for k in MARGES}
     frames = []
     for indicator in wanted:
         measure = resolve_measure(metadata, table_id, indicator.source["measure"])
