@@ -461,3 +461,63 @@ def test_the_location_map_names_what_it_draws():
     assert kaarten.drawn_region(_location_ds(None, team), squares[:2])[0] == "basisteam Zuidwest"
     where = kaarten.drawn_region(_location_ds(None, team), squares)[0]
     assert where == "een uitsnede van 4 gemeenten" and "Nederland" not in where
+
+
+# ---------------------------------------------------------------------------- the regional report
+
+@pytest.fixture(scope="module")
+def demo_region(tmp_path_factory, root):
+    """The regional report of config/zuidwest-drenthe.yaml on the demo data, each gemeente from its own store."""
+    import json
+
+    from veiligheidsanalyse.chapters import regio
+    from veiligheidsanalyse.config import load_config
+    from veiligheidsanalyse.notebook import open_region
+    from veiligheidsanalyse.report.runner import RunOptions
+    from veiligheidsanalyse.store.build import prepare_run_data
+
+    folder = tmp_path_factory.mktemp("regiokaart")
+    config_path = root / "config" / "zuidwest-drenthe.yaml"
+    config = load_config(config_path)
+    stores = {}
+    for code in config.targets():
+        prepare_run_data(config.for_gemeente(code), root, RunOptions(policy="demo"), work_dir=folder / code)
+        stores[code] = str(folder / code)
+    region = open_region(config=str(config_path), stores=json.dumps(stores), run_dir=str(folder / "run"))
+    return region, regio.analyse(region), folder / "run"
+
+
+def test_the_regional_map_marks_each_gemeente_as_the_regional_comparison_does(demo_region, page):
+    region, result, run = demo_region
+    shown = kaarten.show_region_maps(region, result)
+    comparisons = {c.indicator.id: c for theme in result.themes for c in theme.comparisons}
+    assert len(shown) == len(comparisons) > 0
+    for kaart in shown:
+        comp = comparisons[kaart.name.removeprefix("regio_").removesuffix("_kaart")]
+        verdict = {r.code: r.vs_regio for r in comp.rows if r.rol == "gemeente"}
+        data = kaart.data.set_index("regio_code")
+        assert set(data.index) == set(region.report.gemeenten)
+        for code, words in verdict.items():  # the map's class is the table's verdict, word for word
+            assert data.loc[code, "vergelijking_met_rest_van_regio"] == words
+            expected = ("significant hoger" if words.startswith("significant hoger") else "significant lager"
+                        if words.startswith("significant lager") else "niet significant" if
+                        words.startswith(("niet significant", "aanwijzing")) else "niet vergeleken")
+            assert data.loc[code, "kaartklasse"].startswith(expected)
+        svg = kaart.draw("DEMO", kaart.alt)
+        _svg_checks(svg, region.datasets["GM1701"].boundary_year)
+        assert all(region.names[c] in kaart.alt for c in region.report.gemeenten)
+    maps = [b for b in page if "<svg" in b]
+    assert len(maps) == len(shown) and all("Bron: Kadaster / CBS" in b for b in maps)
+    assert not unit_problems(run / "csv")[0]
+    record = region.ch.findings_dir / f"{region.ch.id}.json"
+    assert "wijkbuurtkaart" in record.read_text(encoding="utf-8")  # the page's sources saved again, with the maps
+
+
+def test_region_marking_reads_the_verdicts_of_the_regional_report():
+    area = "de rest van Zuidwest-Drenthe"
+    assert kaarten.region_marking(f"significant hoger dan {area}") == 0
+    assert kaarten.region_marking(f"significant lager dan {area}") == 1
+    assert kaarten.region_marking(f"niet significant verschillend van {area}") == 2
+    assert kaarten.region_marking(f"aanwijzing: hoger dan {area} (niet na correctie)") == 2
+    for words in ("te weinig gevallen om te vergelijken", "onbekend", "niet vergeleken (regio onvolledig)", ""):
+        assert kaarten.region_marking(words) == 3

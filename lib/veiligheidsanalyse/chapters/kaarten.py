@@ -23,6 +23,10 @@
   ``sensitive`` in the catalogue hide counts below the disclosure threshold with everything derived
   from them. A year missing inside the pooled window gives no map but one sentence naming the
   missing year (:class:`NoMap`).
+* **Regiokaart (regionaal rapport).** The gemeenten of the region, each marked as the regional comparison
+  (``chapters.regio``) judged it against the rest of the region: significantly higher, lower, not
+  different (an "aanwijzing" included), or not compared; the same tests and the same correction as
+  the table, so map and table never disagree (:func:`region_map`, :func:`show_region_maps`).
 * **Ligging (Gebied).** The gemeente among the gemeenten of its provincie; the title, caption and
   alt text name what is drawn (the provincie, the basisteam, Nederland, or just the number of
   gemeenten whose boundaries the run has).
@@ -45,7 +49,7 @@ import pandas as pd
 
 from ..indicators import indicator as get_indicator
 from ..maps import Gebied
-from ..maps.choropleth import check_codes, choropleth_svg, describe_map, location_svg, map_values
+from ..maps.choropleth import category_svg, check_codes, choropleth_svg, describe_map, location_svg, map_values
 from ..stats.formatting import format_nl
 from ..stats.smallarea import (
     MIN_INHABITANTS,
@@ -118,7 +122,8 @@ def no_map_sentence(ds, niveau: str) -> str:
         year = boundary_year(ds, [])
         what = "de demogrenzen" if status.soort == "demo" else f"de {KAART_NAME}{f' {year}' if year else ''}"
         missing = f"grens van {ds.gemeente_naam}" if niveau == "gemeente" else f"{plural} van {ds.gemeente_naam}"
-        return f"Er is geen kaart: {what} in de gegevens {'hebben' if status.soort == 'demo' else 'heeft'} geen {missing}."
+        verb = "hebben" if status.soort == "demo" else "heeft"
+        return f"Er is geen kaart: {what} in de gegevens {verb} geen {missing}."
     policy = getattr(getattr(getattr(ds, "config", None), "data", None), "beleid", None)
     reden = status.reden or ""
     if reden.startswith("ophalen mislukt"):
@@ -334,8 +339,8 @@ def wijk_map(ds, indicator_id: str, areas: list[Gebied], *, niveau: str = "wijk"
                               labels=labels)
 
     sources = [ind.table, "85984NED", *boundary_sources(ds)]
-    return Kaart(name=f"{indicator_id}_kaart_{niveau}", draw=draw, caption=caption, alt=alt, data=csv_table(table, noun),
-                 source=f"Politie {ind.table}; inwoners CBS 85984NED {kwb_year or ''}".strip(), sources=sources,
+    return Kaart(name=f"{indicator_id}_kaart_{niveau}", draw=draw, caption=caption, alt=alt,
+                 data=csv_table(table, noun), source=f"Politie {ind.table}; inwoners CBS 85984NED {kwb_year or ''}".strip(), sources=sources,
                  attribution=attribution(year), table=table, notes=notes)
 
 
@@ -411,6 +416,95 @@ def location_map(ds, gemeenten: list[Gebied]) -> Kaart | None:
                  sources=["03759ned", *boundary_sources(ds)], attribution=attribution(year))
 
 
+# ---------------------------------------------------------------------------- the regional report
+
+REGION_COLOURS = ("#e6550d", "#3182bd", "#d9d9d9", "#ffffff")  # higher, lower, not different, not compared
+
+
+def region_marking(verdict: str) -> int:
+    """The map class of a regional verdict: 0 higher, 1 lower, 2 not different (an 'aanwijzing' too, as it is
+    not significant after the correction), 3 not compared (too few cases, unknown, region incomplete)."""
+    if verdict.startswith("significant hoger"):
+        return 0
+    if verdict.startswith("significant lager"):
+        return 1
+    if verdict.startswith(("niet significant", "aanwijzing")):
+        return 2
+    return 3
+
+
+def region_boundaries(region) -> list[Gebied]:
+    """The outlines of the region's gemeenten, from the stores of its gemeenten (each holds its surroundings)."""
+    wanted, found = set(region.report.gemeenten), {}
+    for ds in region.datasets.values():
+        for area in boundaries(ds, "gemeente"):
+            if area.code in wanted:
+                found.setdefault(area.code, area)
+    return [found[c] for c in region.report.gemeenten if c in found]
+
+
+def region_map(region, comp, gemeenten: list[Gebied]) -> Kaart | None:
+    """One indicator of the regional report: each gemeente marked as its comparison with the rest of the
+    region came out; None without boundaries or their year."""
+    first = next(iter(region.datasets.values()))
+    year = boundary_year(first, gemeenten)
+    if not gemeenten or year is None:
+        return None
+    rest = f"de rest van {region.naam}"
+    labels = (f"significant hoger dan {rest}", f"significant lager dan {rest}",
+              f"niet significant verschillend van {rest}", "niet vergeleken")
+    rows = {r.code: r for r in comp.rows if r.rol == "gemeente"}
+    verdicts_of = {a.code: rows[a.code].vs_regio if a.code in rows else "geen cijfers" for a in gemeenten}
+    marking = {code: region_marking(v) for code, v in verdicts_of.items()}
+    data = pd.DataFrame([{
+        "regio_code": a.code, "regio_naam": region.names.get(a.code, a.naam), "periode": comp.period_label,
+        "aantal": rows[a.code].count if a.code in rows else math.nan,
+        "noemer": rows[a.code].denominator if a.code in rows else math.nan,
+        "cijfer": rows[a.code].rate if a.code in rows else math.nan,
+        "ondergrens_95": rows[a.code].lower if a.code in rows else math.nan,
+        "bovengrens_95": rows[a.code].upper if a.code in rows else math.nan,
+        "eenheid": comp.rate_label, "vergelijking_met_rest_van_regio": verdicts_of[a.code],
+        "kaartklasse": labels[marking[a.code]]} for a in gemeenten])
+    names = dict(zip(data["regio_code"], data["regio_naam"]))
+    label = comp.indicator.label
+    title = f"{label}: gemeenten tegen {rest}, {comp.period_label}"
+    per_class = [", ".join(names[c] for c, m in marking.items() if m == k) for k in range(4)]
+    alt = (f"Kaart van de {len(gemeenten)} gemeenten van {region.naam}: {label.lower()} ({comp.rate_label}, "
+           f"{comp.period_label}), elke gemeente vergeleken met {rest}. "
+           + " ".join(f"{labels[k][:1].upper() + labels[k][1:]}: {per_class[k]}." for k in range(4) if per_class[k]))
+    caption = (f"{label} {comp.rate_label} in {comp.period_label}: elke gemeente vergeleken met {rest} (de regio "
+               "zonder die gemeente), met dezelfde toets en dezelfde correctie (Holm, over alle toetsen van dit "
+               "rapport) als de tabel. De kleur zegt of het verschil significant is, niet hoe hoog het cijfer "
+               "is; de cijfers staan in de tabel en de CSV.")
+    tooltips = {code: f"{names[code]}: {verdicts_of[code]}" for code in marking}
+
+    def draw(mark: str | None, description: str) -> str:
+        return category_svg(gemeenten, {c: labels[m] for c, m in marking.items()}, list(zip(labels, REGION_COLOURS)),
+                            title=title, description=description, boundary_year=year,
+                            legend_title=f"Vergeleken met {rest}", tooltips=tooltips, labels=names, mark=mark)
+
+    tables = [t for t in (comp.indicator.table, "03759ned") if t]
+    return Kaart(name=f"regio_{comp.indicator.id}_kaart", draw=draw, caption=caption, alt=alt, data=data,
+                 source="; ".join(tables), sources=[*tables, *boundary_sources(first)], attribution=attribution(year))
+
+
+def show_region_maps(region, result) -> list[Kaart]:
+    """The regional report's maps, one per compared indicator, under their own heading (after ``regio.show``,
+    so the page's sources are saved again with the boundaries)."""
+    ch = region.ch
+    ch.section("De gemeenten op de kaart", f"Per indicator: welke gemeenten significant hoger of lager liggen dan "
+                                          f"de rest van {region.naam}, zoals in de tabellen hierboven.")
+    gemeenten = region_boundaries(region)
+    comparisons = list({id(c): c for theme in result.themes for c in theme.comparisons}.values())
+    shown = [k for k in (region_map(region, c, gemeenten) for c in comparisons) if k is not None]
+    if not shown:
+        ch.missing(no_map_sentence(next(iter(region.datasets.values())), "gemeente"))
+    for kaart in shown:
+        show(ch, kaart)
+    ch.save()
+    return shown
+
+
 # ---------------------------------------------------------------------------- on the page
 
 def show(ch, kaart: Kaart) -> None:
@@ -472,6 +566,10 @@ __all__ = [
     "level_inhabitants",
     "location_map",
     "no_map_sentence",
+    "region_boundaries",
+    "region_map",
+    "region_marking",
+    "show_region_maps",
     "show",
     "show_location_map",
     "show_wijk_maps",

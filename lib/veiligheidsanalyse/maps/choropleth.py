@@ -79,7 +79,8 @@ def map_values(table, value: str = "per_1000", hatch: bool | None = None,
     """Map values from a ``stats.smallarea.small_area_table`` (its total row is skipped).
 
     ``value`` is "per_1000" (crude rate; hatched wherever the flag is not "hoger" or "lager",
-    unknown included) or "per_1000_eb" (smoothed; not hatched). Hover texts use only ``aantal_weergave``, the rates and the flag, never a hidden count.
+    unknown included) or "per_1000_eb" (smoothed; not hatched). Hover texts use only ``aantal_weergave``,
+    the rates and the flag, never a hidden count.
     """
     hatch = (value == "per_1000") if hatch is None else hatch
     out: dict[str, MapValue] = {}
@@ -227,6 +228,28 @@ def location_svg(areas: list[Gebied], highlight, *, title: str, description: str
         return colour, area.naam, False
 
     return _render(areas, fill, legend, title=title, description=description, boundary_year=boundary_year,
+                   legend_title=legend_title, labels=labels, data_source=None, mark=mark, width=width,
+                   tolerance=None, max_bytes=max_bytes)
+
+
+def category_svg(areas: list[Gebied], categories: Mapping[str, str], legend: list[tuple[str, str]], *,
+                 title: str, description: str, boundary_year: int, legend_title: str,
+                 tooltips: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None,
+                 mark: str | None = None, width: int = WIDTH, max_bytes: int = MAX_BYTES) -> str:
+    """A map of categories (e.g. "significant hoger" per gemeente): ``categories`` maps codes to a label of
+    ``legend`` (label, colour), in the legend's order; an area without a category is "geen gegevens"."""
+    colours = dict(legend)
+    present = {categories.get(a.code, NO_DATA) for a in areas}
+    shown = [(colours[label], label, "") for label, _c in legend if label in present]
+    if NO_DATA in present:
+        shown.append((COLOURS[NO_DATA], NO_DATA, ""))
+    tips = tooltips or {}
+
+    def fill(area: Gebied) -> tuple[str, str, bool]:
+        label = categories.get(area.code, NO_DATA)
+        return colours.get(label, COLOURS[NO_DATA]), tips.get(area.code, f"{area.naam}: {label}"), False
+
+    return _render(areas, fill, shown, title=title, description=description, boundary_year=boundary_year,
                    legend_title=legend_title, labels=labels, data_source=None, mark=mark, width=width,
                    tolerance=None, max_bytes=max_bytes)
 
