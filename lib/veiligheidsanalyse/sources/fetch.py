@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .odata import FetchError, OdataClient, OdataEndpoint, OdataError, SchemaError, check_schema, dimension_keys
-from .snapshots import (DATA_FILE, METADATA_FILE, PROVENANCE_FILE, Snapshot, SnapshotError, list_snapshots,
-                        new_snapshot_id, write_rejected, write_snapshot)
+from .snapshots import (DATA_FILE, METADATA_FILE, PROVENANCE_FILE, Snapshot, SnapshotError, free_snapshot_id,
+                        list_snapshots, new_snapshot_id, write_rejected, write_snapshot)
 from .tables import TableSpec, table_spec
 
 _GEMEENTE = re.compile(r"^GM\d{4}$")
@@ -355,7 +355,7 @@ def _fetch_one(
     problems = _structure_problems(table_id, spec, metadata, rows)
     if problems:
         raise _rejected(cache_root, table_id, rows, metadata, provenance, problems, retrieved)
-    snapshot_id = _free_snapshot_id(cache_root, table_id, retrieved)
+    snapshot_id = free_snapshot_id(cache_root, table_id, retrieved)
     outcome.snapshot = _write_snapshot_or_nothing(cache_root, table_id, rows, metadata, provenance, snapshot_id)
     outcome.status = "downloaded"
 
@@ -510,11 +510,3 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _free_snapshot_id(root: Path, table_id: str, when: datetime) -> str:
-    """A snapshot id for ``when`` that is not taken yet (two fetches within one second)."""
-    base = new_snapshot_id(when)
-    candidate, n = base, 0
-    while (Path(root) / table_id / candidate).exists():
-        n += 1
-        candidate = f"{base}-{n:02d}"
-    return candidate
