@@ -14,17 +14,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import stat
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import ConfigError, RunConfig, resolve
+from .cache import cached_store, keep_store
 from .prepare import (DataUnavailableError, Prepared, build_store, choose_and_normalise, known_region_codes,
                        last_year, period_text, snapshot_labels, years_with_data)
 
-INPUTS_DIR = "inputs"  # inside a store (= chapter.INPUTS_DIR; not imported from there to keep pandas out)
+INPUTS_DIR = "inputs"  # inside a store (= chapters.page.INPUTS_DIR; not imported from there to keep pandas out)
 STORE_CACHE_VERSION = 3  # 2: meta.json records the choice per table and the data status; 3: boundaries
 
 
@@ -375,7 +373,7 @@ def prepare_run_data(config: RunConfig, root: Path, options, work_dir: Path,
                         region_codes=known, input_files=dict(status.inputs),
                         stories=dict(inputs.stories) if inputs else {})
     if cache_key is not None:
-        _to_cache(cache_dir, cache_key, work_dir, record)
+        keep_store(cache_dir, cache_key, work_dir, record)
     return RunData(prepared=prepared, gemeente_naam=naam, source_labels=source_labels(prepared.snapshots, status))
 
 
@@ -566,15 +564,15 @@ def _inside(path: Path, folder: Path) -> bool:
 def store_cache_key(config: RunConfig, root: Path, naam: str, resolution, examples: bool,
                     boundaries=None) -> str:
     """What a store is made of (see the module docstring), the boundaries snapshots included."""
-    from ..hashing import dependency_versions, digest_json, sha256_or_none
-    from .cache import store_code_hash
+    from ..hashing import dependency_versions, digest_json
+    from .cache import input_fingerprints, store_code_hash
 
     folders = [inputs_folder(config, root, naam) if config.invoer_map is not None else None,
                examples_folder(config, root, naam) if examples else None]
     files = {}
     for folder in folders:
         if folder is not None and folder.is_dir():
-            files[str(folder)] = _input_fingerprints(folder, sha256_or_none)
+            files[str(folder)] = input_fingerprints(folder)
     versions = dependency_versions()
     candidates = {t: [[s.snapshot_id, s.provenance.get("sha256"), str(s.path)]
                       for s in [r.snapshot] + [a.snapshot for a in r.alternatives] if s is not None]
@@ -593,61 +591,11 @@ def store_cache_key(config: RunConfig, root: Path, naam: str, resolution, exampl
     })
 
 
-def _input_fingerprints(folder: Path, sha256_file) -> dict[str, str]:
-    """What each file in a partner folder is, for the store's cache key, read only where the partner
-    check reads it: a link out of the folder, a special file or a file above the size limit is
-    described (the check refuses it, naming it) but never opened."""
-    from ..sources.limits import MAX_PARTNER_FILE_BYTES
-
-    inside = folder.resolve()
-    out = {}
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        for name in sorted(filenames + [d for d in dirnames if (Path(dirpath) / d).is_symlink()]):
-            path = Path(dirpath) / name
-            key = str(path.relative_to(folder))
-            if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(inside):
-                out[key] = "link buiten de map"
-                continue
-            try:
-                info = path.stat()
-            except (OSError, RuntimeError):  # a dangling link or a link loop: the partner check names it
-                out[key] = "onleesbaar"
-                continue
-            if not stat.S_ISREG(info.st_mode):
-                out[key] = "geen gewoon bestand"
-            elif info.st_size > MAX_PARTNER_FILE_BYTES:
-                out[key] = f"te groot:{info.st_size}:{info.st_mtime_ns}"
-            else:
-                out[key] = sha256_file(path)
-    return dict(sorted(out.items()))
-
-
-def _link_tree(src: Path, dst: Path) -> None:
-    """Hard-link every file of ``src`` into ``dst`` (copy where links are impossible)."""
-    for path in src.rglob("*"):
-        if path.is_dir():
-            continue
-        target = dst / path.relative_to(src)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(path, target)
-        except OSError:
-            shutil.copy2(path, target)
-
-
 def _from_cache(entry: Path, work_dir: Path, config: RunConfig, resolution, known: set[str],
                 naam: str, boundaries=None) -> RunData | None:
-    meta_file = entry / "meta.json"
-    if not meta_file.is_file():
+    record = cached_store(entry, work_dir)
+    if record is None:
         return None
-    try:
-        record = json.loads(meta_file.read_text(encoding="utf-8"))
-        work_dir.mkdir(parents=True, exist_ok=True)
-        _link_tree(entry / "store", work_dir)
-    except (OSError, ValueError):
-        shutil.rmtree(work_dir, ignore_errors=True)
-        return None
-    os.utime(entry)  # most recently used: kept longest by the cache's retention
     # The same snapshots may have another status this time (fresh then, cached now): status anew.
     status = data_status(config, resolution, record, boundaries)
     (work_dir / "status.json").write_text(json.dumps(status.to_json(), indent=1, ensure_ascii=False), encoding="utf-8")
@@ -658,31 +606,6 @@ def _from_cache(entry: Path, work_dir: Path, config: RunConfig, resolution, know
                         region_codes=known, input_files=dict(status.inputs), stories=stories)
     return RunData(prepared=prepared, gemeente_naam=naam, source_labels=source_labels(prepared.snapshots, status),
                    from_cache=True)
-
-
-def _to_cache(cache_dir: Path, key: str, work_dir: Path, meta: dict) -> None:
-    """Keep the store just built (linked, not copied) for the next run; never fails the run."""
-    entry = cache_dir / key
-    if entry.exists():
-        return
-    tmp = cache_dir / f".tmp-{key[:16]}-{uuid.uuid4().hex[:6]}"
-    try:
-        (tmp / "store").mkdir(parents=True)
-        for path in work_dir.rglob("*"):
-            if path.is_dir() or path.name == "status.json":
-                continue
-            target = tmp / "store" / path.relative_to(work_dir)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(path, target)
-            except OSError:
-                shutil.copy2(path, target)
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
-        os.rename(tmp, entry)
-    except OSError:
-        pass
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def read_partner_inputs(config: RunConfig, root: Path, naam: str, snapshots, examples: bool = False):
