@@ -15,7 +15,7 @@ def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
     :class:`~..sources.odata.SchemaError`, e.g. a download kept aside as rejected: the line names
     table and field, and the snapshot that stays in use: the newest one a run would fall back to,
     see :func:`~..sources.fetch.newest_usable`). ``endpoint`` defaults to
-    :func:`~.data_step.default_endpoint` (``VA_ODATA_URL`` or the real hosts). Offline (see
+    :func:`~veiligheidsanalyse.store.build.default_endpoint` (``VA_ODATA_URL`` or the real hosts). Offline (see
     ``fetch_tables``) is said once, and the gemeenten after it are not tried. Every table's
     warnings (``TableOutcome.warnings``, Dutch sentences) are printed under its line."""
     from ..sources.fetch import newest_usable
@@ -111,7 +111,7 @@ def _fetch_boundaries(config, cache: Path, offline, pdok_failed, stream):
 def _fetch_each(config, cache: Path, endpoint):
     """(gemeente, requests, report) per gemeente of the config; report None when the network was
     already found down. With a derived peer group or provincie the national facts come first, then
-    the tables for the gemeenten they name (as in a run, see ``data_step.resolve_tables``)."""
+    the tables for the gemeenten they name (as in a run, see ``store.build.resolve_tables``)."""
     from ..sources.fetch import fetch_tables, newest_usable
     from ..store.build import derives_comparison, fetch_requests, national_requests, requests_after_national
 
