@@ -104,10 +104,10 @@ def test_missing_dimension_is_a_clear_error(tmp_path: Path):
 def test_validate_rejects_contract_violations(demo_obs):
     bad = demo_obs.head(5).copy()
     bad.loc[0, "regio_code"] = "GM1701  "
-    with pytest.raises(obs.ObservationError, match="padded"):
+    with pytest.raises(obs.ObservationError, match="code met spaties"):
         obs.validate(bad)
     dup = pd.concat([demo_obs.head(3), demo_obs.head(1)], ignore_index=True)
-    with pytest.raises(obs.ObservationError, match="duplicate"):
+    with pytest.raises(obs.ObservationError, match="meer dan eens"):
         obs.validate(dup)
     wrong = demo_obs.head(3).copy()
     wrong["status"] = "misschien"

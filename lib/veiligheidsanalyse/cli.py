@@ -18,6 +18,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .errors import VeiligheidsanalyseError
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -82,6 +84,14 @@ def _endpoint(args: argparse.Namespace):
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _command(args)
+    except VeiligheidsanalyseError as exc:  # the one place an error becomes a message and an exit status
+        print(exc.user_message(), file=sys.stderr)
+        return exc.exit_code
+
+
+def _command(args: argparse.Namespace) -> int:
     if args.command == "run":
         from .report.runner import RunOptions, run
 

@@ -347,5 +347,5 @@ def load_config_for_command(path: str | Path) -> RunConfig | None:
     try:
         return load_config(path)
     except ConfigError as exc:
-        print(f"ongeldige configuratie: {exc}", file=sys.stderr)
+        print(exc.user_message(), file=sys.stderr)
         return None

@@ -8,11 +8,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .errors import EXIT_INVALID, VeiligheidsanalyseError
+
 FILE_KEY = "(bestand)"  # the key of an error about the file as a whole
 
 
-class ConfigError(ValueError):
-    """A run configuration is invalid. ``key`` is the dotted path of the offending key, ``message``
+class ConfigError(VeiligheidsanalyseError, ValueError):
+    """A run configuration is invalid (exit 2). ``key`` is the dotted path of the offending key, ``message``
     the Dutch sentence (value found, what was expected) and ``line`` the line of the file where the
     key is (None for a configuration that is not read from a file, or an error about the whole file)."""
 
@@ -22,6 +24,11 @@ class ConfigError(ValueError):
         self.message = message
         self.line = line
         super().__init__(source, key, message, line)  # all four: the error survives pickling
+
+    exit_code = EXIT_INVALID
+
+    def user_message(self) -> str:
+        return f"ongeldige configuratie: {self}"
 
     def __str__(self) -> str:
         where = f"{self.source}, regel {self.line}" if self.line else self.source

@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from .errors import EXIT_INVALID, VeiligheidsanalyseError
+
 UNITS = {"aantal", "procent", "rapportcijfer", "score", "per_1000"}
 DENOMINATORS = {"inwoners", "jongeren_12_17", "woningen", "none"}
 POLARITIES = {"hoger_slechter", "hoger_beter", "neutraal"}
@@ -18,8 +20,10 @@ _KEYS = {
 }
 
 
-class CatalogueError(ValueError):
-    pass
+class CatalogueError(VeiligheidsanalyseError, ValueError):
+    """The indicator catalogue is invalid (exit 2): the message names the indicator and the field."""
+
+    exit_code = EXIT_INVALID
 
 
 @dataclass(frozen=True)
@@ -76,24 +80,24 @@ class Indicator:
 
 
 def _parse(entry: dict[str, Any], position: int) -> Indicator:
-    where = f"indicators.yaml entry {position} ({entry.get('id', '?')})"
+    where = f"indicators.yaml, indicator {position} ({entry.get('id', '?')})"
     unknown = set(entry) - _KEYS
     if unknown:
-        raise CatalogueError(f"{where}: unknown key(s) {sorted(unknown)}")
+        raise CatalogueError(f"{where}: onbekende sleutel(s) {sorted(unknown)}")
     for key in ("id", "label", "chapter", "veld", "source", "unit", "denominator", "polarity", "definition"):
         if key not in entry:
-            raise CatalogueError(f"{where}: missing key {key!r}")
+            raise CatalogueError(f"{where}: sleutel {key!r} ontbreekt")
     if entry["unit"] not in UNITS:
-        raise CatalogueError(f"{where}: unit {entry['unit']!r} not in {sorted(UNITS)}")
+        raise CatalogueError(f"{where}: unit {entry['unit']!r}, verwacht een van {sorted(UNITS)}")
     if entry["denominator"] not in DENOMINATORS:
-        raise CatalogueError(f"{where}: denominator {entry['denominator']!r} not in {sorted(DENOMINATORS)}")
+        raise CatalogueError(f"{where}: denominator {entry['denominator']!r}, verwacht een van {sorted(DENOMINATORS)}")
     if entry["polarity"] not in POLARITIES:
-        raise CatalogueError(f"{where}: polarity {entry['polarity']!r} not in {sorted(POLARITIES)}")
+        raise CatalogueError(f"{where}: polarity {entry['polarity']!r}, verwacht een van {sorted(POLARITIES)}")
     source = entry["source"]
     if not isinstance(source, dict) or not ({"table", "input"} & set(source)):
-        raise CatalogueError(f"{where}: source needs a 'table' or an 'input'")
+        raise CatalogueError(f"{where}: source heeft een 'table' of een 'input' nodig")
     if "table" in source and "measure" not in source:
-        raise CatalogueError(f"{where}: source with a table needs a 'measure'")
+        raise CatalogueError(f"{where}: source met een 'table' heeft een 'measure' nodig")
     return Indicator(
         id=entry["id"],
         label=entry["label"],
@@ -122,7 +126,7 @@ def catalogue() -> dict[str, Indicator]:
     for position, entry in enumerate(entries, start=1):
         indicator = _parse(entry, position)
         if indicator.id in result:
-            raise CatalogueError(f"indicators.yaml: duplicate id {indicator.id!r}")
+            raise CatalogueError(f"indicators.yaml: id {indicator.id!r} komt meer dan eens voor")
         result[indicator.id] = indicator
     return result
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .errors import EXIT_CHAPTER_FAILED, VeiligheidsanalyseError
+
 COLUMNS: dict[str, str] = {
     "indicator": "string",
     "regio_code": "string",
@@ -44,8 +46,10 @@ STATUSES = {"definitief", "voorlopig", "onbekend", "partner"}
 KEY = ["indicator", "regio_code", "jaar", "maand"]
 
 
-class ObservationError(ValueError):
-    pass
+class ObservationError(VeiligheidsanalyseError, ValueError):
+    """A table breaks the observation contract: the chapter that made it fails (exit 1)."""
+
+    exit_code = EXIT_CHAPTER_FAILED
 
 
 _EMPTY: pd.DataFrame | None = None
@@ -70,7 +74,7 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
             out[column] = pd.NA
     missing = [c for c in COLUMNS if c not in out.columns]
     if missing:
-        raise ObservationError(f"observations lack column(s) {missing}")
+        raise ObservationError(f"waarnemingentabel: kolom(men) {missing} ontbreken")
     out = out[list(COLUMNS)]
     for column, dtype in COLUMNS.items():
         if dtype == "float64":
@@ -83,23 +87,23 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
 def validate(df: pd.DataFrame) -> None:
     """Check the contract: columns and dtypes, allowed values, no duplicate keys, no padded codes."""
     if list(df.columns) != list(COLUMNS):
-        raise ObservationError(f"columns {list(df.columns)} != contract {list(COLUMNS)}")
+        raise ObservationError(f"waarnemingentabel: kolommen {list(df.columns)}, verwacht {list(COLUMNS)}")
     for column, dtype in COLUMNS.items():
         if str(df[column].dtype) != dtype:
-            raise ObservationError(f"column {column}: dtype {df[column].dtype}, expected {dtype}")
+            raise ObservationError(f"waarnemingentabel, kolom {column}: type {df[column].dtype}, verwacht {dtype}")
     bad_soort = set(df["regio_soort"].dropna().unique()) - REGIO_SOORTEN
     if bad_soort:
-        raise ObservationError(f"regio_soort has unknown value(s) {sorted(bad_soort)}")
+        raise ObservationError(f"waarnemingentabel, kolom regio_soort: onbekende waarde(n) {sorted(bad_soort)}")
     bad_status = set(df["status"].dropna().unique()) - STATUSES
     if bad_status:
-        raise ObservationError(f"status has unknown value(s) {sorted(bad_status)}")
+        raise ObservationError(f"waarnemingentabel, kolom status: onbekende waarde(n) {sorted(bad_status)}")
     padded = df["regio_code"].str.strip() != df["regio_code"]
     if padded.any():
-        raise ObservationError(f"regio_code is space-padded, e.g. {df.loc[padded, 'regio_code'].iloc[0]!r}")
+        raise ObservationError(f"waarnemingentabel, kolom regio_code: code met spaties, bv. {df.loc[padded, 'regio_code'].iloc[0]!r}")
     months = df["maand"].dropna()
     if ((months < 1) | (months > 12)).any():
-        raise ObservationError("maand outside 1-12")
+        raise ObservationError("waarnemingentabel, kolom maand: waarde buiten 1 tot en met 12")
     dup = df.duplicated(KEY + ["bron"], keep=False)
     if dup.any():
         first = df.loc[dup, KEY + ["bron"]].iloc[0].to_dict()
-        raise ObservationError(f"duplicate observation key {first}")
+        raise ObservationError(f"waarnemingentabel: sleutel {first} komt meer dan eens voor")

@@ -160,7 +160,7 @@ def init_command(code: str, out: Path | None = None, policy: str = "cache", over
                  endpoint=None) -> int:
     """Write ``config/<naam>.yaml`` for gemeente ``code``; exit status 0, or 2 with a Dutch message."""
     from ..store.peers import derive, facts_from_observations
-    from ..store.prepare import DataUnavailableError
+    from ..sources.policy import DataUnavailable
 
     root = project_root()
     code = code.strip().upper()
@@ -172,7 +172,7 @@ def init_command(code: str, out: Path | None = None, policy: str = "cache", over
     except ConfigError as exc:
         print(f"{code}: {exc.message}", file=sys.stderr)
         return 2
-    except DataUnavailableError as exc:
+    except DataUnavailable as exc:
         print(f"{code}: geen gegevens om de configuratie uit af te leiden: {exc}", file=sys.stderr)
         return 3
     rows = observations[observations["regio_code"] == code]

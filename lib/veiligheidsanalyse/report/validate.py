@@ -106,7 +106,7 @@ def _validate_gemeente(config, stream) -> int:
     try:
         naam = gemeente_naam(config, snapshots)  # a 'naam' of another gemeente is an error with or without partners
     except ConfigError as exc:
-        print(f"ongeldige configuratie: {exc}", file=sys.stderr)
+        print(exc.user_message(), file=sys.stderr)
         return 2
     if config.invoer_map is None:
         print("Geen partnerbestanden geconfigureerd (invoer.map).", file=stream)

@@ -38,6 +38,7 @@ from urllib.parse import urlencode, urlsplit
 # requests, urllib3 and cbsodata are imported where a table is fetched, not here: every run imports
 # this module through the data step, and a run on local snapshots that executes no chapter (an
 # unchanged re-run) would pay ~0.3 s of CPU for them.
+from ..errors import EXIT_DATA_UNAVAILABLE, VeiligheidsanalyseError
 from .adapters import cbsodata as cbsodata_adapter
 from .adapters.requests import set_body
 from .tables import CBS_HOST, POLITIE_HOST
@@ -54,8 +55,10 @@ MEASURE_TYPES = frozenset({"Topic"})
 # Errors
 
 
-class OdataError(Exception):
-    """Base class: something about a remote table that the analysis cannot work with."""
+class OdataError(VeiligheidsanalyseError):
+    """Base class: something about a remote table that the analysis cannot work with (exit 3)."""
+
+    exit_code = EXIT_DATA_UNAVAILABLE
 
     def __init__(self, table_id: str, message: str):
         super().__init__(f"{table_id}: {message}")

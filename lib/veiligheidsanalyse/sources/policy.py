@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..dates import date_nl
+from ..errors import EXIT_DATA_UNAVAILABLE, VeiligheidsanalyseError
 from .fetch import FetchReport, FetchRequest, covers, fetch_tables, without_derived
 from .odata import OdataEndpoint, OdataError, SchemaError
 from .snapshots import Snapshot, SnapshotError, list_snapshots, retrieved_at, set_aside, snapshot_age_days
@@ -37,12 +38,15 @@ POLICIES = ("fresh", "require-fresh", "cache", "demo")
 KIND_OF_ORIGIN = {"fresh": "actueel", "cached": "opgeslagen", "demo": "demo", "missing": "ontbreekt"}
 
 
-class DataUnavailable(Exception):
-    """A required table has no usable data under the chosen policy. ``tables`` maps table id to why."""
+class DataUnavailable(VeiligheidsanalyseError):
+    """A required table has no usable data under the chosen policy (exit 3). ``tables`` maps table
+    id to why (empty when the message alone says it)."""
 
-    def __init__(self, message: str, tables: dict[str, str]):
+    exit_code = EXIT_DATA_UNAVAILABLE
+
+    def __init__(self, message: str, tables: dict[str, str] | None = None):
         super().__init__(message)
-        self.tables = tables
+        self.tables = tables or {}
 
 
 @dataclass(frozen=True)

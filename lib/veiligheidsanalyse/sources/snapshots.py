@@ -32,6 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..errors import EXIT_DATA_UNAVAILABLE, VeiligheidsanalyseError
 from ..hashing import sha256_file
 
 DATA_FILE = "data.json.gz"
@@ -42,8 +43,10 @@ REASON_FILE = "reden.txt"
 KEEP_REJECTED = 5  # rejected downloads kept per table (the newest)
 
 
-class SnapshotError(Exception):
-    """A snapshot folder is missing, incomplete or does not match its provenance."""
+class SnapshotError(VeiligheidsanalyseError):
+    """A snapshot folder is missing, incomplete or does not match its provenance (exit 3)."""
+
+    exit_code = EXIT_DATA_UNAVAILABLE
 
 
 @dataclass(frozen=True)

@@ -19,15 +19,21 @@ from pathlib import Path
 
 from ..config import ConfigError, RunConfig, resolve
 from .cache import cached_store, keep_store
-from .prepare import (DataUnavailableError, Prepared, build_store, choose_and_normalise, known_region_codes,
+from .prepare import (Prepared, build_store, choose_and_normalise, known_region_codes,
                        last_year, period_text, snapshot_labels, years_with_data)
 
 INPUTS_DIR = "inputs"  # inside a store (= chapters.page.INPUTS_DIR; not imported from there to keep pandas out)
 STORE_CACHE_VERSION = 3  # 2: meta.json records the choice per table and the data status; 3: boundaries
 
 
-class InputError(ValueError):
-    """Partner inputs are invalid; the message lists every problem."""
+def __getattr__(name: str):
+    # The old name of sources.inputs.InputValidationError, for report/runner.py until it catches
+    # VeiligheidsanalyseError; imported on use, so this module stays free of the input readers.
+    if name == "InputError":
+        from ..sources.inputs import InputValidationError
+
+        return InputValidationError
+    raise AttributeError(name)
 
 
 @dataclass
@@ -180,7 +186,7 @@ class Network:
 def resolve_tables(config: RunConfig, root: Path, policy: str, endpoint=None, network: Network | None = None):
     """Every table of the run resolved on its own by the data policy (see ``sources.policy``).
 
-    Raises :class:`DataUnavailableError` (exit 3) naming every table that has no usable data and why.
+    Raises :class:`~veiligheidsanalyse.sources.policy.DataUnavailable` (exit 3) naming every table that has no usable data and why.
     """
     from ..sources.policy import combine
 
@@ -276,16 +282,12 @@ def boundary_status(resolved, recorded: dict | None):
 
 
 def _resolve(config: RunConfig, root: Path, policy: str, requests: list, endpoint, network: Network):
-    from ..sources.policy import DataUnavailable, resolve_sources
+    from ..sources.policy import resolve_sources
 
     cache_root = resolve(root, config.data.cache)
     demo_root = resolve(root, config.data.demo)
-    try:
-        resolution = resolve_sources(policy, requests, cache_root, demo_root,
-                                     endpoint=endpoint or default_endpoint(),
-                                     max_age_days=config.data.max_leeftijd_dagen, offline=network.offline)
-    except DataUnavailable as exc:
-        raise DataUnavailableError(str(exc)) from None
+    resolution = resolve_sources(policy, requests, cache_root, demo_root, endpoint=endpoint or default_endpoint(),
+                                 max_age_days=config.data.max_leeftijd_dagen, offline=network.offline)
     if resolution.fetch_report is not None:
         network.offline = network.offline or resolution.fetch_report.offline
     return resolution
@@ -339,7 +341,9 @@ def prepare_run_data(config: RunConfig, root: Path, options, work_dir: Path,
     unusable = {t: c.rejected for t, c in chosen.items() if c.origin == "missing" and resolution.tables[t].required}
     if unusable:
         details = "; ".join(f"{t}: {why}" for t, why in unusable.items())
-        raise DataUnavailableError(f"gegevens niet bruikbaar onder gegevensbeleid '{policy}': {details}")
+        from ..sources.policy import DataUnavailable
+
+        raise DataUnavailable(f"gegevens niet bruikbaar onder gegevensbeleid '{policy}': {details}", unusable)
     inputs = read_partner_inputs(config, root, naam, snapshots, examples)
     partner = _partner_files(inputs, root, examples, config, naam)
     if inputs is not None and len(inputs.observations):
@@ -618,7 +622,7 @@ def read_partner_inputs(config: RunConfig, root: Path, naam: str, snapshots, exa
     example_folder = examples_folder(config, root, naam) if examples else None
     if folder is None and example_folder is None:
         return None
-    from ..sources.inputs import InputsConfig, InputValidationError, load_inputs
+    from ..sources.inputs import InputsConfig, load_inputs
     from ..sources.inputs.templates import KINDS
 
     files = dict(config.invoer_bestanden)
@@ -633,10 +637,7 @@ def read_partner_inputs(config: RunConfig, root: Path, naam: str, snapshots, exa
         folder = example_folder
         files.setdefault("verhaal", "__geen_verhalen__")  # only the partner folder's stories are shown
     inputs_config = InputsConfig(folder, files=files, sheets=config.invoer_tabbladen)
-    try:
-        return load_inputs(inputs_config, config.gemeente, naam, **_known_gemeenten_kwarg(snapshots))
-    except InputValidationError as exc:
-        raise InputError(str(exc)) from None
+    return load_inputs(inputs_config, config.gemeente, naam, **_known_gemeenten_kwarg(snapshots))
 
 
 def _has_kind(folder: Path, kind: str) -> bool:

@@ -23,6 +23,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
+from ..errors import EXIT_DATA_UNAVAILABLE, VeiligheidsanalyseError
 from ..indicators import Indicator
 from ..sources.regions import gemeente_name
 from ..sources.snapshots import Snapshot
@@ -35,9 +36,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-class NormaliseError(ValueError):
+class NormaliseError(VeiligheidsanalyseError, ValueError):
     """The table lacks something normalisation structurally needs (a dimension, a measure, region or
-    period keys). The message names table and field; missing category codes are never this error."""
+    period keys): exit 3. The message names table and field; missing category codes are never this error."""
+
+    exit_code = EXIT_DATA_UNAVAILABLE
 
 
 _SOORT_BY_PREFIX = {"NL": "land", "PV": "provincie", "GM": "gemeente", "WK": "wijk", "BU": "buurt",

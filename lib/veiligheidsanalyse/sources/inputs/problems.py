@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ...errors import EXIT_INVALID, VeiligheidsanalyseError
+
 SEVERITIES = ("error", "warning", "missing")
 MAX_ERRORS_PER_FILE = 20
 _LABEL = {"error": "FOUT/ERROR", "warning": "LET OP/WARNING", "missing": "ONTBREEKT/MISSING"}
@@ -57,15 +59,17 @@ class InputProblem:
         return format_problem(self)
 
 
-class InputValidationError(ValueError):
-    """Partner inputs have errors; ``problems`` lists every one (errors and warnings)."""
+class InputValidationError(VeiligheidsanalyseError, ValueError):
+    """Partner inputs have errors (exit 2); ``problems`` lists every one (errors and warnings)."""
+
+    exit_code = EXIT_INVALID
 
     def __init__(self, problems: Iterable[InputProblem]):
         self.problems = list(problems)
         errors = [p for p in self.problems if p.is_error]
         count = error_count(errors)
         super().__init__(
-            f"{count} fout(en) in de partnerbestanden / {count} error(s) in the partner inputs:\n"
+            f"{count} fout(en) in de partnerbestanden:\n"
             + format_problems(errors)
         )
 
