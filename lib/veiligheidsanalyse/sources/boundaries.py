@@ -130,9 +130,10 @@ def _fetch_part(base: str, jaar: int, niveau: str, gemeente: str, get: HttpGet) 
     for _ in range(MAX_PAGES):
         page = _page(get, page_url, what)
         features += [trimmed_feature(f, niveau, jaar) for f in page["features"] if not _water(f)]
-        page_url = _next_link(page)
-        if page_url is None:
+        next_url = _next_link(page)
+        if next_url is None:
             break
+        page_url = next_url
     else:
         raise BoundaryFetchError(f"{what}: meer dan {MAX_PAGES} pagina's", f"{what}: de server bleef pagina's sturen")
     if not features:
@@ -325,7 +326,8 @@ def _cached(cache_root: Path, request: BoundaryRequest, now: datetime, max_age_d
     """Intact cached copies for this year and gemeente, newest first (those without every outline
     of the surroundings last): (origin, snapshot, reason, stale)."""
     want = request.key()
-    full, partial = [], []
+    full: list[tuple[str, Snapshot, str | None, bool]] = []
+    partial: list[tuple[str, Snapshot, str | None, bool]] = []
     for snap in reversed(list_snapshots(cache_root, SOURCE_ID)):
         if skip is not None and snap.path == skip.path:
             continue

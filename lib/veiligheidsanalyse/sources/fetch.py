@@ -102,7 +102,7 @@ class FetchRequest:
             if not self.regions and not self.all_gemeente_rows:
                 raise ValueError(f"{self.table_id}: a gemeenten table needs the region codes to keep")
             regions, gemeente = sorted({r.strip() for r in self.regions}), None
-        key = {
+        key: dict[str, Any] = {
             "region_dimension": spec.region_dimension,
             "regions": regions,
             "gemeente": gemeente,
@@ -324,8 +324,8 @@ def _fetch_one(
     rows = client.untyped_rows(table_id, host, filters=filters, select=select)
     url = endpoint.entity_url(host, table_id, "UntypedDataSet", filters=filters, select=select)
     if not rows:
-        dims = ", ".join(dict.fromkeys((spec.region_dimension, *request.filters)))
-        outcome.warnings.append(f"Tabel {table_id}: geen enkele rij voldoet aan de selectie op {dims} ({filters}); "
+        selected = ", ".join(dict.fromkeys((spec.region_dimension, *request.filters)))
+        outcome.warnings.append(f"Tabel {table_id}: geen enkele rij voldoet aan de selectie op {selected} ({filters}); "
                                 "de tabel levert voor deze selectie geen gegevens.")
 
     # The table may have been republished while we read it: then rows and metadata may not match.

@@ -56,7 +56,8 @@ def member_index(metadata: Mapping[str, Any], dimension: str) -> tuple[dict[str,
     members = (metadata.get("dimensions") or {}).get(dimension)
     if not isinstance(members, list):
         return None
-    by_key, by_title = {}, {}
+    by_key: dict[str, str] = {}
+    by_title: dict[str, str] = {}
     for m in members:
         if isinstance(m, dict) and m.get("Key") is not None:
             key = str(m["Key"]).strip()
@@ -136,23 +137,24 @@ def check_structure(
         return problems
     declared = {p.get("Key") for p in props if isinstance(p, dict)}
     filter_dims = [d for i in wanted for d in (i.source.get("filter") or {})]
-    present: set[str] = set()
+    present: dict[str, tuple[dict[str, str], dict[str, str]]] = {}  # dimension -> its member index
     for dim in dict.fromkeys((*spec.dimensions, spec.region_dimension, *filter_dims)):
+        index = member_index(metadata, dim) if dim in declared else None
         if dim not in declared:
             problem(dim, "dimensie ontbreekt in DataProperties")
-        elif member_index(metadata, dim) is None:
+        elif index is None:
             problem(dim, "de codelijst van deze dimensie ontbreekt in de metadata")
         else:
-            present.add(dim)
+            present[dim] = index
 
     region_dim = spec.region_dimension
     if region_dim in present:
         shape, expected = REGION_SHAPES.get(spec.region_level, REGION_SHAPES["gemeenten"])
-        keys = list(member_index(metadata, region_dim)[0])
+        keys = list(present[region_dim][0])
         if not any(shape.match(k) for k in keys):
             problem(region_dim, f"geen regiocode van de verwachte vorm ({expected}); gevonden: {_sample(keys)}")
     if "Perioden" in spec.dimensions and "Perioden" in present:
-        keys = list(member_index(metadata, "Perioden")[0])
+        keys = list(present["Perioden"][0])
         if not any(PERIOD.match(k) for k in keys):
             problem("Perioden", "geen periodecode van de vorm 2024JJ00, 2024MM01 of 2024HJ01; "
                                 f"gevonden: {_sample(keys)}")
