@@ -29,7 +29,7 @@ from typing import Any, Callable, Sequence
 from ..dates import date_nl
 from ..errors import EXIT_DATA_UNAVAILABLE, VeiligheidsanalyseError
 from .fetch import FetchReport, FetchRequest, covers, fetch_tables, without_derived
-from .odata import OdataEndpoint, OdataError, SchemaError
+from .odata import FetchError, OdataEndpoint, OdataError, SchemaError
 from .snapshots import Snapshot, SnapshotError, list_snapshots, retrieved_at, set_aside, snapshot_age_days
 
 POLICIES = ("fresh", "require-fresh", "cache", "demo")
@@ -123,7 +123,7 @@ def resolve_sources(
     now: datetime | None = None,
     *,
     sleep: Callable[[float], None] = time.sleep,
-    offline: OdataError | None = None,
+    offline: FetchError | None = None,
 ) -> Resolution:
     """Pick the snapshot of every requested table according to ``policy`` (see the module docstring).
 
@@ -153,6 +153,7 @@ def resolve_sources(
                                           if damaged else f"geen eerder opgehaalde kopie onder {cache_root} voor deze "
                                                           "gemeenten", missing_reason="; ".join(damaged) or None)
         else:
+            assert report is not None  # fresh and require-fresh fetched above
             outcome = report.outcomes[req.table_id]
             if outcome.status != "failed":
                 later = []  # require-fresh never falls back, not even when the fresh table cannot be read
@@ -271,7 +272,8 @@ def _usable(root: Path, req: FetchRequest, check_request: bool = True, damaged: 
     # group changed), still holds the gemeente's own rows: real data, used after the copies that hold
     # everything, never replaced by demo data.
     own_rows = without_derived(req)
-    found, own_only = [], []
+    found: list[Snapshot] = []
+    own_only: list[Snapshot] = []
     for snap in reversed(list_snapshots(root, req.table_id)):
         try:
             have = snap.provenance.get("request") if check_request else None
@@ -289,7 +291,7 @@ def _usable(root: Path, req: FetchRequest, check_request: bool = True, damaged: 
     return found + own_only
 
 
-def _dutch_reason(error: OdataError) -> str:
+def _dutch_reason(error: OdataError | None) -> str:
     if isinstance(error, SchemaError):
         return "de opbouw van de tabel is veranderd"
     kind = getattr(error, "kind", "")
