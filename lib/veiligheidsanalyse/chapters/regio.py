@@ -152,6 +152,7 @@ def judge_tests(tests: list[PendingTest]) -> None:
         text = t.words(judged) if np.isfinite(p_adjusted) else raw_words
         setattr(t.row, t.column, text)
         setattr(t.row, f"{t.column}_colour", verdict_colour(text, judged.direction, t.polarity))
+    # Long: the rows of one indicator (each gemeente, the region, their tests) are built in one sweep.
 
 
 def compare_indicator(region: Region, indicator_id: str) -> IndicatorComparison | None:

@@ -124,6 +124,7 @@ def check_structure(
     Category codes (members of SoortMisdrijf, Overlast ...) are not checked: a missing one costs only
     the indicators that need it (see :func:`normalise_snapshot_with_notes`).
     """
+    # Long: one check per kind of structural need, in the order the docstring names them.
     spec = spec or table_spec(table_id)
     wanted = indicators_of(table_id, indicators)
     problems: list[StructuralProblem] = []

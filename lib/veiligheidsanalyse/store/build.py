@@ -320,6 +320,7 @@ def check_regions(config: RunConfig, known: set[str]) -> None:
 
 def prepare_run_data(config: RunConfig, root: Path, options, work_dir: Path,
                      cache_dir: Path | None = None, network: Network | None = None) -> RunData:
+    # Long: the data step in its order (resolve, check regions, cache key, cache or build, keep) in one place.
     policy = options.policy or ("fresh" if options.fetch else config.data.beleid)
     network = network or Network()  # shared with the boundaries: once offline, they are not tried
     resolution = resolve_tables(config, root, policy, options.endpoint, network)

@@ -232,6 +232,7 @@ def normalise_snapshot_with_notes(snapshot: Snapshot, indicators: list[Indicator
     not know (one line per table). Raises :class:`NormaliseError` (message naming table and field)
     only for structural problems (``check_structure``).
     """
+    # Long: one pass over a table (structure, filters, periods, regions, measures per indicator) reads best in order.
     import numpy as np
     import pandas as pd
 
