@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # five runs of the report: make test-all, CI
 
 
 def test_benchmark_script_runs_quickly(root: Path, tmp_path: Path):

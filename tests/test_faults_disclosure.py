@@ -169,6 +169,9 @@ class PartnerCounts:
 
     name: str
     cells: pd.DataFrame  # columns: jaar, periode, categorie, waarde
+    # label -> answer of rows_for_time / categories: a label recurs in every cell of its row or column
+    _rows: dict = field(default_factory=dict, repr=False, compare=False)
+    _categories: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_store(cls, name: str, df: pd.DataFrame) -> "PartnerCounts | None":
@@ -193,6 +196,11 @@ class PartnerCounts:
 
     def categories(self, label: str) -> set[str] | None:
         """Categories a row or column label stands for ("Mishandeling", "Meldingen woonoverlast", "Totaal")."""
+        if label not in self._categories:
+            self._categories[label] = self._categories_of(label)
+        return self._categories[label]
+
+    def _categories_of(self, label: str) -> set[str] | None:
         n = _norm(label)
         everything = set(self.cells["categorie"].unique())
         cats = {c for c in everything if _norm(c) != "totaal"}
@@ -205,6 +213,11 @@ class PartnerCounts:
         return words or None
 
     def rows_for_time(self, label: str) -> pd.Series | None:
+        if label not in self._rows:
+            self._rows[label] = self._rows_for_time(label)
+        return self._rows[label]
+
+    def _rows_for_time(self, label: str) -> pd.Series | None:
         s = label.strip()
         if _norm(s) == "totaal":
             return pd.Series(True, index=self.cells.index)

@@ -61,7 +61,7 @@ from veiligheidsanalyse.report.pool import descendants
 from veiligheidsanalyse.sources import snapshots as snapshots_module
 from veiligheidsanalyse.sources.snapshots import list_snapshots
 
-pytestmark = pytest.mark.fault("process")
+pytestmark = [pytest.mark.fault("process"), pytest.mark.slow]  # a dozen runs killed or filled up: make test-all, CI
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ["00_gebied", "99_methode"]
