@@ -10,9 +10,9 @@ import sys
 from datetime import datetime, timezone
 
 import pytest
-from fake_odata import FakeOdataServer, buurt_table, dead_address, gemeente_table, tree_state
 
 from conftest import wait_until
+from fake_odata import FakeOdataServer, buurt_table, dead_address, gemeente_table, tree_state
 from veiligheidsanalyse.sources import snapshots
 from veiligheidsanalyse.sources.fetch import FetchRequest, fetch_tables
 from veiligheidsanalyse.sources.odata import OdataClient, OdataEndpoint, SchemaError
@@ -192,7 +192,8 @@ def test_process_killed_mid_download_leaves_cache_unchanged(server, cached):
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         def part_of_the_body_arrived() -> bool:
-            return child.poll() is not None or any(r.body_sent for r in server.requests_for("47013NED", "UntypedDataSet"))
+            downloads = server.requests_for("47013NED", "UntypedDataSet")
+            return child.poll() is not None or any(r.body_sent for r in downloads)
 
         wait_until(part_of_the_body_arrived, 15, "the child to receive part of the download")
         assert child.poll() is None, child.communicate()

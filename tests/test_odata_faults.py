@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from fake_odata import FakeOdataServer, dead_address, gemeente_table
 
+from fake_odata import FakeOdataServer, dead_address, gemeente_table
 from veiligheidsanalyse.sources.odata import FetchError, OdataClient, OdataEndpoint
 from veiligheidsanalyse.sources.tables import POLITIE_HOST
 
