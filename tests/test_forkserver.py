@@ -173,7 +173,8 @@ def test_the_client_papermill_gets_is_ready_with_iopub_connected(template, tmp_p
     the very first request may not be lost. Fresh kernels, several times (a race shows rarely)."""
     from jupyter_core.utils import run_sync
 
-    from veiligheidsanalyse.report.worker import Kernel, ready_client_class
+    from veiligheidsanalyse.report.adapters.jupyter_client import ready_client_class
+    from veiligheidsanalyse.report.worker import Kernel
 
     monkeypatch.setenv(forkserver.ENV_SOCKET, template.path)
     for attempt in range(4):
@@ -263,7 +264,8 @@ def test_forked_workers_hold_nothing_of_the_runner_but_their_own_pipes(tmp_path)
         from veiligheidsanalyse.report.pool import WorkerPool
         tmp = Path({str(tmp_path)!r})
         held = open(tmp / "run.lock", "w")  # stands for the run lock the runner holds
-        pool = WorkerPool(size=2, env=dict(os.environ), cwd=str(tmp), log_dir=tmp, warm=False, fork=False)
+        pool = WorkerPool(size=2, env=dict(os.environ), cwd=str(tmp), log_dir=tmp, warm=False, fork=False,
+                          fork_workers=True)
         assert pool.fork_workers and threading.active_count() == 1
         pool.start()
         out = {{"forked": pool.forked, "runner": os.getpid(), "workers": []}}
@@ -286,8 +288,7 @@ def test_forked_workers_hold_nothing_of_the_runner_but_their_own_pipes(tmp_path)
         pool.close()
         print(json.dumps(out))
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ, VA_FORK_WORKERS="1"))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["forked"] == 2 and len(out["workers"]) == 2

@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
                                         "voor meerdere gemeenten: alleen deze gemeente")
     run.add_argument("--hoofdstuk", action="append", dest="chapters",
                      help="alleen dit hoofdstuk (herhaalbaar; 'regio' is het regionale rapport)")
+    run.add_argument("--uitvoerder", choices=["snel", "eenvoudig"],
+                     help="hoe de hoofdstukken worden uitgevoerd: snel (gevorkte werkprocessen en kernels) of "
+                          "eenvoudig (papermill per hoofdstuk); overschrijft uitvoering.uitvoerder")
     run.add_argument("--quiet", action="store_true", help="geen voortgangsregels")
     _odata_url_option(run)
 
@@ -98,7 +101,7 @@ def _command(args: argparse.Namespace) -> int:
         policy = "require-fresh" if args.require_fresh else args.policy
         options = RunOptions(policy=policy, fetch=args.fetch, force=args.force, chapters=args.chapters,
                              gemeente=args.gemeente, progress=False if args.quiet else None,
-                             endpoint=_endpoint(args))
+                             endpoint=_endpoint(args), uitvoerder=args.uitvoerder)
         try:
             result = run(args.config, options)
         except OSError as exc:  # e.g. a full disk before the run could start: a message, not a traceback

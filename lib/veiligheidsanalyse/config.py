@@ -139,6 +139,7 @@ class RunConfig:
     multi: bool = False
     regio_rapport: RegionReport | None = None
     bewaar_runs: int = 10  # dated runs kept per gemeente or region (latest is always kept)
+    uitvoerder: str = "snel"  # which executor runs the chapters: snel | eenvoudig (report/execute.py)
     onthulling_min_inwoners: int = 100  # a map area with fewer inhabitants gets no rate ("te weinig inwoners")
     # Settings of the file that belong to another gemeente and were left out (``for_other_gemeente``).
     weggelaten: tuple[str, ...] = ()
@@ -280,6 +281,7 @@ def _run_config(checked: ConfigFile, data: dict[str, Any], source: str, name: st
         multi=multi,
         regio_rapport=_regio_rapport(checked, entries, name),
         bewaar_runs=uitvoering.bewaar_runs,
+        uitvoerder=uitvoering.uitvoerder,
         weggelaten=tuple(dropped),
         regels=lines,
     )

@@ -247,6 +247,9 @@ class Uitvoering(Section):
     parallel: Annotated[Literal["auto"] | _geheel(1, 64),
                         Field(description="auto of een geheel getal van 1 tot en met 64")] = "auto"
     bewaar_runs: _geheel(1, 1000) = 10
+    uitvoerder: Annotated[Literal["snel", "eenvoudig"],
+                          Field(description="snel (gevorkte werkprocessen en kernels) of eenvoudig "
+                                            "(papermill per hoofdstuk)")] = "snel"
 
 
 class Gewichten(Section):

@@ -16,8 +16,11 @@ Lifetimes: the template kills the kernels of a worker as soon as that worker is 
 kills a worker that exceeds the time-out), and kills all kernels and exits when the runner is gone.
 The kernels run in sessions of their own, like kernels started the usual way.
 
-``VA_FORK_KERNELS=0`` switches this off (it is off outside Linux). A kernel command that is not this
-interpreter's ipykernel, or a template that does not answer, gives a kernel started the usual way.
+Whether kernels are forked is decided by :class:`.execute.ExecutionSettings` (``VA_FORK_KERNELS=0``
+switches it off; it is off outside Linux): the pool starts a template only then, and a worker forks
+its kernels only when the pool has given it the template's socket (``VA_KERNEL_TEMPLATE``). A kernel
+command that is not this interpreter's ipykernel, or a template that does not answer, gives a kernel
+started the usual way.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import sys
 import time
 from pathlib import Path
 
-from .processes import PolledProcess, alive, kill_group, linux_switch
+from .processes import PolledProcess, alive, kill_group, proc_cpu_seconds
 
 # Imported once in the template; every chapter kernel would import most of them. Third-party only.
 PRELOAD = (
@@ -44,13 +47,7 @@ PRELOAD = (
 )
 
 ENV_SOCKET = "VA_KERNEL_TEMPLATE"  # path of the template's socket, for the workers
-ENV_SWITCH = "VA_FORK_KERNELS"
 LAUNCHER = ("-m", "ipykernel_launcher")
-
-
-def enabled() -> bool:
-    """On Linux (fork, SO_PEERCRED, pidfds), unless VA_FORK_KERNELS=0."""
-    return linux_switch(ENV_SWITCH)
 
 
 # ---------------------------------------------------------------------------------- the template
@@ -259,9 +256,7 @@ class Template:
             raise
 
     def cpu_seconds(self) -> float | None:
-        from .worker import _proc_cpu_seconds
-
-        return _proc_cpu_seconds(self.proc.pid)
+        return proc_cpu_seconds(self.proc.pid)
 
     def stop(self) -> None:
         kill_group(self.proc.pid)
@@ -334,7 +329,7 @@ def provisioner_class():
     class ForkedProvisioner(LocalProvisioner):
         async def launch_kernel(self, cmd, **kwargs):
             path = os.environ.get(ENV_SOCKET)
-            if not path or not enabled() or not is_ipykernel_command(list(cmd)):
+            if not path or not is_ipykernel_command(list(cmd)):
                 return await super().launch_kernel(cmd, **kwargs)
             output = kwargs.get("stdout")
             output_fd = output.fileno() if hasattr(output, "fileno") else output if isinstance(output, int) else None

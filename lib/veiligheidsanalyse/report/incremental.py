@@ -8,8 +8,8 @@ A chapter's *key* is a hash of everything that can change its page, CSV files an
 - the data it reads: the content hash of the run's store (observations, ``status.json`` with the
   snapshots and their origin, the partner tables and stories);
 - the dependencies: Python version and interpreter, and the versions of the pinned packages;
-- the package's data files (``indicators.yaml``, templates, stylesheet) and the code that turns a
-  notebook into a page (``report/export.py``, ``report/worker.py``).
+- the package's data files (``indicators.yaml``, templates, stylesheet) and the code that executes
+  a notebook and turns it into a page (:data:`ALWAYS_INCLUDED`).
 
 The package's *modules* are checked separately and precisely: the worker records which modules of
 the package the chapter's kernel had loaded, with their hashes; the chapter is reused only if every
@@ -32,14 +32,18 @@ import re
 import shutil
 from pathlib import Path
 
-from ..hashing import dependency_versions, package_files as _package_files, sha256_or_none as sha256_file
+from ..hashing import dependency_versions
 from ..hashing import digest_json as _digest
+from ..hashing import package_files as _package_files
+from ..hashing import sha256_or_none as sha256_file
 from ..paths import intern_dir
 
 RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{4}$")
 KEY_VERSION = "1"  # bump when the meaning of the key changes
 RUN_ONLY_KEYS = ("uitvoer", "uitvoering")  # config keys that do not change what a chapter shows
-ALWAYS_INCLUDED = ("report/export.py", "report/worker.py")  # code that makes the page from the notebook
+# The code that executes a notebook and makes its page.
+ALWAYS_INCLUDED = ("report/export.py", "report/pages.py", "report/adapters/nbconvert.py", "report/worker.py",
+                   "report/execute.py")
 # The page shell is rendered anew for reused chapters too, so it is not part of a chapter's key.
 SHELL_ONLY = ("report/templates/page.html.j2", "report/style.css")
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 import html
 import json
 import re
+from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .export import Banner, ChapterLink, PageContext, render_page, section_anchor
 from ..paths import intern_dir
+from .export import Banner, render_page, section_anchor
+
+if TYPE_CHECKING:
+    from .jobs import ChapterResult, PageShell
 
 
 def _findings(run_dir: Path, chapter: str) -> dict:
@@ -148,7 +153,12 @@ def _glance(rows: list, synthesis_file: str) -> str:
             "<tbody>" + "".join(body) + "</tbody></table></div>")
 
 
-def index_body(run_dir: Path, gemeente_naam: str, periode: str, links: list[dict], results: dict) -> str:
+def _succeeded(results: dict[str, "ChapterResult"], chapter: str) -> bool:
+    return chapter in results and results[chapter].ok
+
+
+def index_body(run_dir: Path, gemeente_naam: str, periode: str, links: list[dict],
+               results: dict[str, "ChapterResult"]) -> str:
     naam = html.escape(gemeente_naam)
     parts = [f"<h1>Veiligheidsanalyse {naam}</h1>",
              f'<p class="va-intro">Wat zeggen de cijfers over veiligheid in {naam} in de periode '
@@ -157,12 +167,33 @@ def index_body(run_dir: Path, gemeente_naam: str, periode: str, links: list[dict
              "bevindingen. Elke uitspraak komt uit een statistische toets; bij kleine aantallen wordt een verschil "
              "niet groter gemaakt dan het is.</p>"]
 
-    parts.append('<h2 id="prioriteiten">Voorgestelde prioriteiten</h2>')
     synthesis = next((l for l in links if l["id"].startswith("90_")), None)
+    parts.append(_priorities(run_dir, synthesis, results))
+    if synthesis:
+        parts.append(_glance(_findings(run_dir, synthesis["id"]).get("glance", []), synthesis["file"]))
+
+    parts.append('<h2 id="hoofdstukken">Kernbevindingen per hoofdstuk</h2>')
+    parts.append('<ol class="va-chapters">')
+    for link in links:
+        parts.append(_chapter_item(run_dir, link, _succeeded(results, link["id"]), link is synthesis))
+    parts.append("</ol>")
+
+    parts.append('<h2 id="over-dit-rapport">Over dit rapport</h2>')
+    parts.append("<p>Elke pagina noemt onderaan de gebruikte bronnen (tabelnummers en de datum waarop ze zijn "
+                 "opgehaald). Onder elke figuur en tabel staat een link naar de cijfers als CSV-bestand "
+                 "(puntkomma als scheidingsteken, decimale komma; te openen in Excel); de kolomnaam zegt in welke eenheid "
+                 "een getal staat (zoals aantal_misdrijven of per_1000_inwoners), anders doet de kolom eenheid dat per "
+                 "rij. “Significant” betekent: "
+                 "het verschil is te groot om aan toeval toe te schrijven (95% betrouwbaarheid).</p>")
+    return "\n".join(parts)
+
+
+def _priorities(run_dir: Path, synthesis: dict | None, results: dict[str, "ChapterResult"]) -> str:
+    parts = ['<h2 id="prioriteiten">Voorgestelde prioriteiten</h2>']
     if synthesis:
         data = _findings(run_dir, synthesis["id"])
         priorities = [p for p in data.get("priorities", []) if isinstance(p, dict) and p.get("titel")]
-        ok = results.get(synthesis["id"], {}).get("status") == "ok"
+        ok = _succeeded(results, synthesis["id"])
         if priorities:
             # A list with the places written out: equal scores share a place ("2 (gedeeld)").
             parts.append('<ul class="va-priorities">' + "".join(_priority_item(p, run_dir) for p in priorities)
@@ -178,59 +209,42 @@ def index_body(run_dir: Path, gemeente_naam: str, periode: str, links: list[dict
     else:
         parts.append('<p class="va-note">Dit rapport bevat geen synthesehoofdstuk, en daarom geen voorgestelde '
                      "prioriteiten. De bevindingen per hoofdstuk staan hieronder.</p>")
-
-    if synthesis:
-        parts.append(_glance(_findings(run_dir, synthesis["id"]).get("glance", []), synthesis["file"]))
-
-    parts.append('<h2 id="hoofdstukken">Kernbevindingen per hoofdstuk</h2>')
-    parts.append('<ol class="va-chapters">')
-    for link in links:
-        data = _findings(run_dir, link["id"])
-        ok = results.get(link["id"], {}).get("status") == "ok"
-        file, title = html.escape(link["file"]), html.escape(link["title"])
-        item = [f'<li class="va-chapter{"" if ok else " va-chapter-failed"}">',
-                f'<h3><a href="{file}">{title}</a></h3>']
-        if not ok:
-            item.append('<p class="va-missing"><strong>Dit hoofdstuk is niet volledig uitgevoerd.</strong> '
-                        "De bevindingen zijn onvolledig; de pagina zegt waar het misging.</p>")
-        findings = data.get("findings", [])
-        if link is synthesis:
-            # The priorities are listed above already; do not repeat them under the synthesis chapter.
-            findings = [f for f in findings if not str(f).lower().startswith("voorgestelde prioriteit")]
-        if findings:
-            item.append("<ul>" + "".join(f"<li>{html.escape(str(f))}</li>" for f in findings) + "</ul>")
-        elif ok:
-            item.append('<p class="va-note">Dit hoofdstuk heeft geen kernbevindingen; het geeft context.</p>')
-        item.append(f'<p class="va-more"><a href="{file}" aria-label="Lees het hoofdstuk {title}">'
-                    "Lees het hoofdstuk</a></p></li>")
-        parts.append("".join(item))
-    parts.append("</ol>")
-
-    parts.append('<h2 id="over-dit-rapport">Over dit rapport</h2>')
-    parts.append("<p>Elke pagina noemt onderaan de gebruikte bronnen (tabelnummers en de datum waarop ze zijn "
-                 "opgehaald). Onder elke figuur en tabel staat een link naar de cijfers als CSV-bestand "
-                 "(puntkomma als scheidingsteken, decimale komma; te openen in Excel); de kolomnaam zegt in welke eenheid "
-                 "een getal staat (zoals aantal_misdrijven of per_1000_inwoners), anders doet de kolom eenheid dat per "
-                 "rij. “Significant” betekent: "
-                 "het verschil is te groot om aan toeval toe te schrijven (95% betrouwbaarheid).</p>")
     return "\n".join(parts)
 
 
-def write_index(run_dir: Path, config, data, links: list[dict], results: dict, page_common: dict) -> Path:
-    body = index_body(run_dir, data.gemeente_naam, page_common["periode"], links, results)
-    banners = [Banner(**b) for b in page_common["banners"]]
-    failed = [l["title"] for l in links if results.get(l["id"], {}).get("status") != "ok"]
+def _chapter_item(run_dir: Path, link: dict, ok: bool, is_synthesis: bool) -> str:
+    """One chapter in the index: its key findings, or why they are missing."""
+    data = _findings(run_dir, link["id"])
+    file, title = html.escape(link["file"]), html.escape(link["title"])
+    item = [f'<li class="va-chapter{"" if ok else " va-chapter-failed"}">',
+            f'<h3><a href="{file}">{title}</a></h3>']
+    if not ok:
+        item.append('<p class="va-missing"><strong>Dit hoofdstuk is niet volledig uitgevoerd.</strong> '
+                    "De bevindingen zijn onvolledig; de pagina zegt waar het misging.</p>")
+    findings = data.get("findings", [])
+    if is_synthesis:
+        # The priorities are listed above already; do not repeat them under the synthesis chapter.
+        findings = [f for f in findings if not str(f).lower().startswith("voorgestelde prioriteit")]
+    if findings:
+        item.append("<ul>" + "".join(f"<li>{html.escape(str(f))}</li>" for f in findings) + "</ul>")
+    elif ok:
+        item.append('<p class="va-note">Dit hoofdstuk heeft geen kernbevindingen; het geeft context.</p>')
+    item.append(f'<p class="va-more"><a href="{file}" aria-label="Lees het hoofdstuk {title}">'
+                "Lees het hoofdstuk</a></p></li>")
+    return "".join(item)
+
+
+def write_index(run_dir: Path, gemeente_naam: str, shell: "PageShell", results: dict[str, "ChapterResult"]) -> Path:
+    """The report's index.html, in the report's page shell."""
+    links = [asdict(link) for link in shell.chapters]
+    body = index_body(run_dir, gemeente_naam, shell.periode, links, results)
+    banners = list(shell.banners)
+    failed = [link["title"] for link in links if not _succeeded(results, link["id"])]
     if failed:
         banners.insert(0, Banner("failed", "Niet alle hoofdstukken zijn gelukt.",
                                  "Mislukt: " + ", ".join(failed) + ". Dit rapport is onvolledig."))
-    page = PageContext(
-        title="Overzicht", current="index", chapters=[ChapterLink(**l) for l in links],
-        gemeente_naam=data.gemeente_naam, periode=page_common["periode"], run_date=page_common["run_date"],
-        data_label=page_common["data_label"], data_kind=page_common.get("data_kind", ""), run_id=page_common["run_id"], version=page_common["version"],
-        git=page_common["git"], banners=banners, sources=page_common["default_sources"],
-        method_file=page_common["method_file"])
     target = run_dir / "index.html"
     tmp = target.with_suffix(".html.tmp")
-    tmp.write_text(render_page(body, page), encoding="utf-8")
+    tmp.write_text(render_page(body, shell.context("Overzicht", "index", banners=banners)), encoding="utf-8")
     tmp.replace(target)
     return target

@@ -14,6 +14,8 @@ from importlib import metadata
 from pathlib import Path
 
 from ..hashing import package_versions
+from .jobs import ChapterResult
+
 
 def _relative(path: str | Path, root: Path) -> str:
     path = Path(path)
@@ -42,19 +44,21 @@ def publishable_config(raw: dict, root: Path) -> dict:
 
 # Per chapter: how it went, where it came from (reused_from / executed_in) and what it rests on
 # (key, static_key, modules: see report/incremental.py), and what it cost.
-CHAPTER_FIELDS = ("status", "error", "seconds", "execution_seconds", "export_seconds", "html_bytes", "max_rss_kb",
+CHAPTER_FIELDS = ("status", "error", "seconds", "execution_seconds", "export_seconds", "html_bytes",
                   "reused_from", "executed_in", "key", "static_key", "package_hash", "modules",
                   "kernel_cpu_seconds", "kernel_max_rss_kb", "kernel_warm_seconds", "kernel_wait_seconds",
                   "worker_cpu_seconds", "timeline_seconds")
 
 
-def write_manifest(run_dir: Path, config, options, data, results: dict, exit_code: int, git: str,
-                   started: float, wall_start: datetime, root: Path, extra: dict | None = None,
+def write_manifest(run_dir: Path, config, policy: str, data, results: dict[str, ChapterResult], exit_code: int,
+                   git: str, started: float, wall_start: datetime, root: Path, extra: dict | None = None,
                    status=None) -> Path:
-    """The run's manifest; ``status`` is the data status the report shows (default: that of ``data``)."""
+    """The run's manifest; ``policy``: the data policy the run used; ``status``: the data status the
+    report shows (default: that of ``data``)."""
     chapters = {}
     for ch, r in results.items():
-        chapters[ch] = {k: r.get(k) for k in CHAPTER_FIELDS if r.get(k) is not None}
+        record = r.record()
+        chapters[ch] = {k: record[k] for k in CHAPTER_FIELDS if k in record}
     status = status or data.prepared.status
     manifest = {
         "run_id": run_dir.name,
@@ -64,7 +68,7 @@ def write_manifest(run_dir: Path, config, options, data, results: dict, exit_cod
         "config": publishable_config(config.raw, root),
         "parameters": {"gemeente": config.gemeente, "periode": [config.jaar_van, config.jaar_tot],
                        "hoofdstukken": list(results)},
-        "data": {"policy": options.policy or ("fresh" if options.fetch else config.data.beleid),
+        "data": {"policy": policy,
                  "demo": status.demo, "stale": status.stale, "badge": status.badge()[1],
                  "sources": status.to_json()["sources"], "notes": list(status.notes),
                  "snapshots": status.snapshots, "inputs": data.prepared.input_files,

@@ -1,4 +1,4 @@
-"""A pool of persistent chapter workers (``report/worker.py --serve``), about one per core.
+"""The fast executor's pool of persistent chapter workers (``report/worker.py --serve``), about one per core.
 
 Why persistent: papermill and nbconvert take about a second of CPU to import, and a kernel
 another one or two to start and import pandas, matplotlib and scipy. The workers are forked from
@@ -8,6 +8,9 @@ while the previous page is being exported. Every chapter still runs in a fresh k
 in a process of its own that can be killed on a time-out. The kernels are forked from one template
 process per run that has imported the heavy libraries once (:mod:`.forkserver`).
 
+Whether workers and kernels are forked, and whether kernels are warmed, is decided by
+:class:`.execute.ExecutionSettings` and passed in.
+
 Scheduling: longest chapter first (from the previous run's durations), so that the last chapter to
 finish is a short one. A worker is asked to warm a next kernel only when enough chapters are left
 in the queue for it to get one; an unused warm kernel would take CPU from the last chapters.
@@ -15,7 +18,6 @@ in the queue for it to get one; an unused warm kernel would take CPU from the la
 
 from __future__ import annotations
 
-import json
 import os
 import select
 import subprocess
@@ -23,35 +25,13 @@ import sys
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from . import forkserver
-from .processes import PolledProcess, kill_group, linux_switch
-
-
-def default_workers() -> int:
-    """Workers for ``parallel: auto``: one per core, and one more when kernels are forked.
-
-    Around its start and end a chapter leaves its core idle for a few tenths of a second (messages
-    between worker and kernel, the page export). A forked kernel costs little to start, so one
-    extra worker fills those gaps; measured on two cores: the basisteam in 47.5 s against 50-61 s,
-    one gemeente 0.2-0.3 s faster in four pairs of runs. Kernels that import for seconds each would
-    only compete for the cores.
-    """
-    cores = os.cpu_count() or 1
-    return cores + 1 if forkserver.enabled() else cores
-
-
-@dataclass
-class PoolJob:
-    key: tuple[str, str]  # (target folder, chapter)
-    job_file: Path
-    result_file: Path
-    timeout: float
-    expected: float = 0.0  # seconds, for longest-first scheduling
-    on_timeout: Callable[[dict], None] | None = None
+from .jobs import ChapterJob, ChapterResult
+from .processes import PolledProcess, kill_group
 
 
 def descendants(pid: int) -> list[int]:
@@ -79,11 +59,6 @@ def kill_tree(pid: int) -> None:
     for child in reversed(descendants(pid)):
         kill_group(child)
     kill_group(pid)
-
-
-def fork_workers_enabled() -> bool:
-    """Workers forked from the runner: on Linux, unless VA_FORK_WORKERS=0."""
-    return linux_switch("VA_FORK_WORKERS")
 
 
 class ForkedWorkerProcess(PolledProcess):
@@ -207,12 +182,12 @@ class WorkerPool:
     kernel_name: str = "veiligheidsanalyse"
     python: str = sys.executable
     warm: bool = True
-    fork: bool = field(default_factory=forkserver.enabled)  # kernels forked from a template process
-    fork_workers: bool = field(default_factory=fork_workers_enabled)  # workers forked from this process
+    fork: bool = False  # kernels forked from a template process
+    fork_workers: bool = False  # workers forked from this process
     workers: list = field(default_factory=list)
     spawned: int = 0
     forked: int = 0  # workers forked from this process (the others were started as new interpreters)
-    template: object = None  # forkserver.Template, once started
+    template: forkserver.Template | None = None  # once started
     template_cpu_seconds: float | None = None  # CPU of the template process, read when it stops
     t0: float = field(default_factory=time.time)  # start of the run, for the chapters' timeline
 
@@ -267,18 +242,18 @@ class WorkerPool:
     def started(self) -> bool:
         return bool(self.workers)
 
-    def run(self, jobs: list[PoolJob], on_done: Callable[[PoolJob, dict], None]) -> dict:
-        """Execute the jobs, longest first, as many at once as there are workers; returns key -> result."""
+    def run(self, jobs: list[ChapterJob], on_done: Callable[[ChapterResult], None]) -> list[ChapterResult]:
+        """Execute the jobs, longest first, as many at once as there are workers."""
         if not jobs:
-            return {}
+            return []
         slots = min(self.size, len(jobs))
         self.start(slots)
         for extra in self.workers[slots:]:
             extra.stop(grace=2.0)
         self.workers = self.workers[:slots]
-        queue = deque(sorted(jobs, key=lambda j: -j.expected))
+        queue = deque(sorted(jobs, key=lambda j: -j.expected_seconds))
         lock = threading.Lock()
-        results: dict = {}
+        results: list[ChapterResult] = []
 
         def slot(i: int) -> None:
             while True:
@@ -287,38 +262,10 @@ class WorkerPool:
                         return
                     job = queue.popleft()
                     warm_next = self.warm and len(queue) >= slots
-                worker = self.workers[i]
-                if worker is None or worker.proc.poll() is not None:
-                    if worker is not None:
-                        worker.close_fds()
-                    worker = self.workers[i] = self._spawn()
-                started = time.time()
-                sent = worker.send(f"{job.job_file}\t{'warm' if warm_next else 'cold'}")
-                line = worker.read_line(job.timeout) if sent else ""
-                if line:
-                    try:
-                        result = json.loads(Path(job.result_file).read_text(encoding="utf-8"))
-                    except (OSError, ValueError) as exc:
-                        result = {"status": "failed", "error": f"geen resultaat van het werkproces: {exc}"}
-                elif line is None:
-                    worker.kill()
-                    self.workers[i] = None
-                    result = {"status": "failed", "error": f"time-out na {int(job.timeout)} s"}
-                    if job.on_timeout is not None:
-                        job.on_timeout(result)
-                else:
-                    code = worker.proc.poll()
-                    worker.kill()
-                    self.workers[i] = None
-                    result = {"status": "failed", "error": f"het werkproces stopte onverwacht (code {code})"}
-                result.setdefault("chapter", job.key[1])
-                finished = time.time()
-                result["seconds"] = round(finished - started, 3)
-                # when, counted from the start of the run: the manifest's timeline of the run
-                result["timeline_seconds"] = [round(started - self.t0, 3), round(finished - self.t0, 3)]
+                result = self._run_on(i, job, warm_next)
                 with lock:
-                    results[job.key] = result
-                on_done(job, result)
+                    results.append(result)
+                on_done(result)
 
         threads = [threading.Thread(target=slot, args=(i,), daemon=True) for i in range(slots)]
         for t in threads:
@@ -326,6 +273,32 @@ class WorkerPool:
         for t in threads:
             t.join()
         return results
+
+    def _run_on(self, i: int, job: ChapterJob, warm_next: bool) -> ChapterResult:
+        """One job on worker ``i`` (a new worker when that one is gone); killed at the job's time-out."""
+        worker = self.workers[i]
+        if worker is None or worker.proc.poll() is not None:
+            if worker is not None:
+                worker.close_fds()
+            worker = self.workers[i] = self._spawn()
+        started = time.time()
+        sent = worker.send(f"{job.job_file}\t{'warm' if warm_next else 'cold'}")
+        line = worker.read_line(job.timeout) if sent else ""
+        if line:
+            try:
+                result = ChapterResult.from_json(job.result_file.read_text(encoding="utf-8"))
+            except (OSError, ValueError, TypeError) as exc:
+                result = ChapterResult.failed(job.chapter, f"geen resultaat van het werkproces: {exc}")
+        else:
+            code = worker.proc.poll()
+            worker.kill()
+            self.workers[i] = None
+            result = ChapterResult.failed(job.chapter, f"time-out na {int(job.timeout)} s" if line is None
+                                          else f"het werkproces stopte onverwacht (code {code})")
+        finished = time.time()
+        # when, counted from the start of the run: the manifest's timeline of the run
+        return replace(result, report=job.report, seconds=round(finished - started, 3),
+                       timeline_seconds=(round(started - self.t0, 3), round(finished - self.t0, 3)))
 
     def close(self) -> None:
         workers, self.workers = [w for w in self.workers if w is not None], []

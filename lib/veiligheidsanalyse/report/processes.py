@@ -1,4 +1,4 @@
-"""Small process helpers shared by the runner's pool, the workers and the kernel template."""
+"""Small process helpers shared by the executors, the workers and the kernel template."""
 
 from __future__ import annotations
 
@@ -7,11 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-
-
-def linux_switch(env_name: str) -> bool:
-    """A Linux-only speed-up (fork, pidfds), on unless the environment variable says ``0``."""
-    return sys.platform.startswith("linux") and os.environ.get(env_name, "1") != "0"
+from pathlib import Path
 
 
 def kill_group(pid: int | None) -> None:
@@ -59,3 +55,50 @@ class PolledProcess:
                 raise subprocess.TimeoutExpired(str(self.pid), timeout)
             time.sleep(0.005)
         return self.returncode  # type: ignore[return-value]
+
+
+def proc_cpu_seconds(pid: int) -> float | None:
+    """utime + stime (+ waited-for children) of a process, from /proc/<pid>/stat."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2:].split()
+    ticks = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def proc_peak_rss_kb(pid: int) -> int | None:
+    """The peak resident memory of a process, from /proc/<pid>/status."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+class RedirectOutput:
+    """Point this process's stdout/stderr (and so papermill's and nbclient's chatter) at a file."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self) -> "RedirectOutput":
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.saved = (os.dup(1), os.dup(2))
+        self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(self.fd, 1)
+        os.dup2(self.fd, 2)
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(self.saved[0], 1)
+        os.dup2(self.saved[1], 2)
+        for fd in (*self.saved, self.fd):
+            os.close(fd)
+        return False

@@ -1,9 +1,9 @@
-"""Execute chapter notebooks with papermill and export their pages, in a process of their own.
+"""The fast executor's chapter workers: papermill in a warm kernel, then the page, in a process of their own.
 
 Two ways to run:
 
 ``python -m veiligheidsanalyse.report.worker job.json``
-    one chapter, then exit (for tools and debugging).
+    one chapter (a :class:`.jobs.ChapterJob` as JSON), then exit (for tools and debugging).
 
 ``python -m veiligheidsanalyse.report.worker --serve RESULT_FD``
     a persistent worker (the runner forks its workers instead, see :func:`serve_forked`, after it
@@ -33,10 +33,13 @@ import os
 import sys
 import time
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
 from . import forkserver
-from .processes import kill_group
+from .adapters.jupyter_client import ready_client_class
+from .jobs import ChapterJob, ChapterResult, execution_error
+from .processes import RedirectOutput, kill_group, proc_cpu_seconds, proc_peak_rss_kb
 
 # Imported in a warm kernel before its chapter arrives: only what *every* chapter imports anyway
 # (open_chapter: pandas; reading the store: pyarrow.parquet), so that no CPU is spent on imports a
@@ -49,34 +52,13 @@ _MODULES_EXPRESSION = (
 )
 
 
-def _write_json(path: Path, data: dict) -> None:
+def _write_result(result: ChapterResult, path: Path) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+    tmp.write_text(result.to_json(), encoding="utf-8")
     tmp.replace(path)
 
 
 # ---------------------------------------------------------------------------------- kernels
-
-def _proc_cpu_seconds(pid: int) -> float | None:
-    """utime + stime (+ waited-for children) of a process, from /proc/<pid>/stat."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = text[text.rindex(")") + 2:].split()
-    ticks = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def _proc_peak_rss_kb(pid: int) -> int | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
 
 _IPC_DIR: str | None = None
 _LIVE_KERNELS: set = set()  # kernels of this worker, killed if the runner dies
@@ -123,49 +105,6 @@ def _ipc_dir() -> str:
     return _IPC_DIR
 
 
-@functools.lru_cache(maxsize=1)
-def ready_client_class() -> type:
-    """jupyter_client's asynchronous client, without the 0.2 s of silence it waits for when ready.
-
-    nbclient (under papermill) starts its own client on our kernel and calls ``wait_for_ready``:
-    a kernel_info reply on the shell channel, then one IOPub message to know IOPub is connected
-    (a cell's output published before that would be lost), then a wait until IOPub has been silent
-    for 0.2 s. That last wait only throws away earlier messages, which nbclient ignores anyway (it
-    takes only messages whose parent is its own request); it made every chapter's worker and kernel
-    sit idle for 0.2 s. This client keeps the first two steps and drains what has arrived without
-    waiting.
-    """
-    from queue import Empty
-
-    from jupyter_client.asynchronous import AsyncKernelClient
-
-    class ReadyKernelClient(AsyncKernelClient):
-        async def wait_for_ready(self, timeout: float | None = None) -> None:
-            deadline = None if timeout is None else time.monotonic() + timeout
-            while True:
-                self.kernel_info()
-                try:
-                    reply = await self.shell_channel.get_msg(timeout=1)
-                except Empty:
-                    reply = None
-                if reply is not None and reply["msg_type"] == "kernel_info_reply":
-                    try:
-                        await self.iopub_channel.get_msg(timeout=0.2)  # the reply's status: IOPub is connected
-                    except Empty:
-                        pass
-                    else:
-                        self._handle_kernel_info_reply(reply)
-                        break
-                if not await self._async_is_alive():
-                    raise RuntimeError("Kernel died before replying to kernel_info")
-                if deadline is not None and time.monotonic() > deadline:
-                    raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
-            while await self.iopub_channel.msg_ready():  # what has arrived so far, without waiting for more
-                await self.iopub_channel.get_msg(timeout=0)
-
-    return ReadyKernelClient
-
-
 class Kernel:
     """A kernel started ahead of its chapter, with the usual imports already running in it.
 
@@ -190,8 +129,8 @@ class Kernel:
         self.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
                                      ip=os.path.join(_ipc_dir(), f"k{uuid.uuid4().hex[:10]}"))
         self.km.client_factory = ready_client_class()  # the client papermill's nbclient gets
-        if forkserver.enabled() and os.environ.get(forkserver.ENV_SOCKET):
-            # forked from the run's template process, which has the libraries imported already
+        if os.environ.get(forkserver.ENV_SOCKET):
+            # forked from the run's template process (the pool sets the variable when it started one)
             self.km.kernel_id = str(uuid.uuid4())
             self.km.provisioner = forkserver.provisioner_class()(
                 kernel_id=self.km.kernel_id, kernel_spec=self.km.kernel_spec, parent=self.km)
@@ -251,16 +190,12 @@ class Kernel:
         finally:
             client.stop_channels()
 
-    def usage(self) -> dict:
-        out = {}
-        if self.pid:
-            cpu = _proc_cpu_seconds(self.pid)
-            rss = _proc_peak_rss_kb(self.pid)
-            if cpu is not None:
-                out["kernel_cpu_seconds"] = round(cpu, 3)
-            if rss is not None:
-                out["kernel_max_rss_kb"] = rss
-        return out
+    def usage(self) -> tuple[float | None, int | None]:
+        """The kernel's CPU seconds and peak memory (kB), from /proc; None where unknown."""
+        if not self.pid:
+            return None, None
+        cpu = proc_cpu_seconds(self.pid)
+        return (None if cpu is None else round(cpu, 3)), proc_peak_rss_kb(self.pid)
 
     def shutdown(self) -> None:
         from jupyter_core.utils import run_sync
@@ -277,7 +212,8 @@ def module_hashes(files: dict[str, str] | None) -> dict[str, str] | None:
     """Module files (inside the package) -> sha256, keyed by their path relative to the package."""
     if files is None:
         return None
-    from ..hashing import package_dir, sha256_or_none as sha256_file
+    from ..hashing import package_dir
+    from ..hashing import sha256_or_none as sha256_file
 
     base = package_dir()
     out = {}
@@ -295,172 +231,89 @@ def module_hashes(files: dict[str, str] | None) -> dict[str, str] | None:
 
 # ---------------------------------------------------------------------------------- one chapter
 
-def run_job(job: dict, kernel: Kernel | None = None, warm_next=None) -> tuple[dict, Kernel | None]:
-    """Execute one chapter and export its page. Returns the result and the next (warm) kernel, if any.
+def run_job(job: ChapterJob, kernel: Kernel | None = None, warm_next=None) -> tuple[ChapterResult, Kernel | None]:
+    """Execute one chapter and write its page. Returns the result and the next (warm) kernel, if any.
 
-    ``kernel``: a kernel started for this chapter (papermill starts one when None). ``warm_next``:
+    ``kernel``: a kernel started for this chapter (one is started here when None). ``warm_next``:
     a callable that starts the next chapter's kernel; called as soon as this one is done.
     """
     import resource
 
-    import nbformat
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
-    from .export import notebook_body
-
-    started = time.time()
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
-    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result: dict = {"chapter": job["chapter"], "status": "ok", "error": None}
-    output_nb = Path(job["output_notebook"])
-    executed_nb = None  # the executed notebook as papermill returns it (None after a failure: read the file)
-    if kernel is not None and kernel.cwd != job["cwd"]:
-        kernel.shutdown()
-        kernel = None
-    if kernel is not None:
-        result["kernel_warm_seconds"] = round(started - kernel.started, 3)  # started this long before its job
-        kernel.release_client()
-        result["kernel_wait_seconds"] = round(time.time() - started, 3)  # for its warm imports to finish
-    try:
-        if kernel is None:
-            kernel = Kernel(job["kernel_name"], job["cwd"], warm=False)
-        extra = {"km": kernel.km}
-        executed_nb = pm.execute_notebook(
-            job["input_notebook"],
-            str(output_nb),
-            parameters=job["parameters"],
-            kernel_name=job["kernel_name"],
-            cwd=job["cwd"],
-            progress_bar=False,
-            log_output=False,
-            request_save_on_cell_execute=False,
-            execution_timeout=job.get("cell_timeout"),
-            start_timeout=job.get("start_timeout", 120),
-            **extra,
-        )
-    except PapermillExecutionError as exc:
-        result.update(status="failed", error=f"{exc.ename}: {exc.evalue} (cel {exc.exec_count})")
-    except Exception as exc:  # kernel died, could not start, ... : still try to export what exists
-        result.update(status="failed", error=f"{type(exc).__name__}: {exc}")
-    result["execution_seconds"] = round(time.time() - started, 3)
-
+    result, kernel, executed_nb = _execute(job, kernel)
+    result = _after_kernel(result, kernel)
     next_kernel = None
-    if kernel is not None:
-        modules = kernel.package_modules() if result["status"] == "ok" else None
-        result["modules"] = module_hashes(modules)
-        result.update(kernel.usage())
-        kernel.shutdown()
-    if "kernel_cpu_seconds" not in result:  # no /proc: the kernel has been reaped by now
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        result["kernel_cpu_seconds"] = round(children.ru_utime + children.ru_stime
-                                             - children_before.ru_utime - children_before.ru_stime, 3)
-        result["kernel_max_rss_kb"] = int(children.ru_maxrss)
     if warm_next is not None:
         try:
             next_kernel = warm_next()  # starts (and imports) while this page is exported
         except Exception:
             traceback.print_exc()
-
-    export_started = time.time()
-    findings: dict = {}
-    try:
-        if executed_nb is not None or output_nb.exists():
-            nb = executed_nb if executed_nb is not None else nbformat.read(output_nb, as_version=4)
-            # Record which kernel and interpreter ran the chapter (the kernel name alone can lie).
-            nb.metadata.setdefault("veiligheidsanalyse", {})["kernel"] = {
-                "name": job["kernel_name"], "argv0": job["kernel_python"]}
-            nbformat.write(nb, output_nb)
-            body = notebook_body(nb)
-        else:
-            body = "<p>Het hoofdstuk kon niet worden uitgevoerd; er is geen uitvoer.</p>"
-        findings_path = Path(job["findings_file"])
-        findings = json.loads(findings_path.read_text(encoding="utf-8")) if findings_path.exists() else {}
-        if job.get("body_file"):
-            body_path = Path(job["body_file"])
-            body_path.parent.mkdir(parents=True, exist_ok=True)
-            body_path.write_text(body, encoding="utf-8")
-        html_text = render_chapter_page(job, body, findings, result)
-        target = Path(job["output_html"])
-        tmp = target.with_suffix(".html.tmp")
-        tmp.write_text(html_text, encoding="utf-8")
-        if not _runner_alive():  # the runner was killed meanwhile: publish nothing into its dead run
-            tmp.unlink(missing_ok=True)
-            raise SystemExit(1)
-        tmp.replace(target)
-        result["html_bytes"] = len(html_text.encode("utf-8"))
-    except Exception as exc:
-        result.update(status="failed", error=f"export: {type(exc).__name__}: {exc}")
-        traceback.print_exc()
-    result["export_seconds"] = round(time.time() - export_started, 3)
-    result["findings"] = findings
+    result = _write_page(job, result, executed_nb)
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
-    result["worker_cpu_seconds"] = round(cpu_after.ru_utime + cpu_after.ru_stime
-                                         - cpu_before.ru_utime - cpu_before.ru_stime, 3)
-    return result, next_kernel
+    worker_cpu = cpu_after.ru_utime + cpu_after.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime
+    return replace(result, worker_cpu_seconds=round(worker_cpu, 3)), next_kernel
 
 
-def render_chapter_page(job: dict, body: str, findings: dict, result: dict) -> str:
-    """The chapter's page: its body in the report's page shell (also used for reused chapters)."""
-    from .export import Banner, ChapterLink, PageContext, render_page
+def _execute(job: ChapterJob, kernel: Kernel | None) -> tuple[ChapterResult, Kernel | None, object]:
+    """papermill in ``kernel`` (or a new one); the result, the kernel and the executed notebook as
+    papermill returns it (None after a failure)."""
+    import papermill as pm
 
-    page_data = job["page"]
-    banners, data_kind, data_label = _page_status(page_data, findings.get("sources", []))
-    if result.get("status") != "ok":
-        banners.insert(0, Banner("failed", "Dit hoofdstuk is niet volledig uitgevoerd.",
-                                 "De plek waar het misging staat hieronder; wat er misging staat in het logboek van "
-                                 "de run. De cijfers op deze pagina zijn onvolledig."))
-    sources = [job["source_labels"][t] for t in findings.get("sources", []) if t in job["source_labels"]]
-    page = PageContext(
-        title=page_data["title"], current=job["chapter"],
-        chapters=[ChapterLink(**c) for c in page_data["chapters"]],
-        gemeente_naam=page_data["gemeente_naam"], periode=page_data["periode"], run_date=page_data["run_date"],
-        data_label=data_label, data_kind=data_kind, run_id=page_data["run_id"], version=page_data["version"],
-        git=page_data.get("git", ""), banners=banners, sources=sources or page_data["default_sources"],
-        method_file=page_data["method_file"],
-    )
-    return render_page(body, page)
+    started = time.time()
+    timings: dict = {}
+    if kernel is not None and kernel.cwd != str(job.cwd):
+        kernel.shutdown()
+        kernel = None
+    if kernel is not None:
+        timings["kernel_warm_seconds"] = round(started - kernel.started, 3)  # started this long before its job
+        kernel.release_client()
+        timings["kernel_wait_seconds"] = round(time.time() - started, 3)  # for its warm imports to finish
+    status, error, executed_nb = "ok", None, None
+    try:
+        if kernel is None:
+            kernel = Kernel(job.kernel_name, str(job.cwd), warm=False)
+        executed_nb = pm.execute_notebook(
+            str(job.input_notebook), str(job.output_notebook), parameters=job.parameters,
+            kernel_name=job.kernel_name, cwd=str(job.cwd), progress_bar=False, log_output=False,
+            request_save_on_cell_execute=False, execution_timeout=job.cell_timeout, start_timeout=120,
+            km=kernel.km)
+    except Exception as exc:  # a cell failed, the kernel died or did not start: still export what exists
+        status, error = "failed", execution_error(exc)
+    return ChapterResult(chapter=job.chapter, status=status, error=error, report=job.report,
+                         execution_seconds=round(time.time() - started, 3), **timings), kernel, executed_nb
 
 
-def _page_status(page_data: dict, source_ids: list[str]) -> tuple[list, str, str]:
-    """Banners and header badge of a chapter page from the data status of the sources it shows."""
-    from ..store.status import DataStatus
-    from .export import Banner
+def _after_kernel(result: ChapterResult, kernel: Kernel | None) -> ChapterResult:
+    """The kernel's modules and usage, read just before it is shut down."""
+    import resource
 
-    if "source_status" not in page_data or not source_ids:
-        return ([Banner(**b) for b in page_data["banners"]], page_data.get("data_kind", ""),
-                page_data["data_label"])
-    status = DataStatus.from_json({"sources": page_data["source_status"]})
-    kind, label = status.badge(source_ids)
-    return [Banner(**b) for b in status.banners(source_ids)], kind, label
+    if kernel is None:
+        return result
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    modules = module_hashes(kernel.package_modules()) if result.ok else None
+    cpu, rss = kernel.usage()
+    kernel.shutdown()
+    if cpu is None:  # no /proc: the kernel has been reaped by now
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = round(children.ru_utime + children.ru_stime - children_before.ru_utime - children_before.ru_stime, 3)
+        rss = int(children.ru_maxrss)
+    return replace(result, modules=modules, kernel_cpu_seconds=cpu, kernel_max_rss_kb=rss)
+
+
+def _write_page(job: ChapterJob, result: ChapterResult, executed_nb) -> ChapterResult:
+    from .pages import write_chapter_page
+
+    started = time.time()
+    try:
+        html_bytes = write_chapter_page(job, executed_nb, result.ok, publish=_runner_alive)
+        result = replace(result, html_bytes=html_bytes)
+    except Exception as exc:
+        result = replace(result, status="failed", error=f"export: {type(exc).__name__}: {exc}")
+        traceback.print_exc()
+    return replace(result, export_seconds=round(time.time() - started, 3))
 
 
 # ---------------------------------------------------------------------------------- serving
-
-class _Redirect:
-    """Point this process's stdout/stderr (and so papermill's and nbclient's chatter) at a file."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def __enter__(self):
-        sys.stdout.flush()
-        sys.stderr.flush()
-        self.saved = (os.dup(1), os.dup(2))
-        self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        os.dup2(self.fd, 1)
-        os.dup2(self.fd, 2)
-        return self
-
-    def __exit__(self, *exc):
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.dup2(self.saved[0], 1)
-        os.dup2(self.saved[1], 2)
-        for fd in (*self.saved, self.fd):
-            os.close(fd)
-        return False
-
 
 def serve(result_fd: int, kernel_name: str, cwd: str, warm: bool = True) -> int:
     """The persistent worker loop (see the module docstring)."""
@@ -483,22 +336,16 @@ def serve(result_fd: int, kernel_name: str, cwd: str, warm: bool = True) -> int:
             if not line:
                 break
             job_file, _, mode = line.partition("\t")
-            job = json.loads(Path(job_file).read_text(encoding="utf-8"))
-            log_path = Path(job["log_file"]) if job.get("log_file") else None
+            job = ChapterJob.from_json(Path(job_file).read_text(encoding="utf-8"))
             warm_next = (lambda: Kernel(kernel_name, cwd, warm=True)) if mode == "warm" else None
             try:
-                if log_path is not None:
-                    with _Redirect(log_path):
-                        result, kernel = run_job(job, kernel, warm_next)
-                else:
+                with RedirectOutput(job.log_file):
                     result, kernel = run_job(job, kernel, warm_next)
             except Exception as exc:  # never leave the runner without an answer
                 traceback.print_exc()
-                result = {"chapter": job.get("chapter"), "status": "failed", "error": f"{type(exc).__name__}: {exc}"}
-                kernel = None
-            result["worker_pid"] = os.getpid()
-            _write_json(Path(job["result_file"]), result)
-            out.write(json.dumps({"chapter": job.get("chapter"), "result_file": job["result_file"]}) + "\n")
+                result, kernel = ChapterResult.failed(job.chapter, f"{type(exc).__name__}: {exc}", job.report), None
+            _write_result(replace(result, worker_pid=os.getpid()), job.result_file)
+            out.write(json.dumps({"chapter": job.chapter, "result_file": str(job.result_file)}) + "\n")
     finally:
         if kernel is not None:
             kernel.shutdown()
@@ -601,11 +448,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument("--cold", action="store_true", help="no warm kernel before the first job")
         args = parser.parse_args(argv)
         return serve(args.serve, args.kernel, args.cwd, warm=not args.cold)
-    job_path = Path(argv[0])
-    job = json.loads(job_path.read_text(encoding="utf-8"))
+    job = ChapterJob.from_json(Path(argv[0]).read_text(encoding="utf-8"))
     result, _ = run_job(job)
-    _write_json(Path(job["result_file"]), result)
-    return 0 if result["status"] == "ok" else 1
+    _write_result(result, job.result_file)
+    return 0 if result.ok else 1
 
 
 if __name__ == "__main__":
