@@ -20,12 +20,13 @@ from pathlib import Path
 
 from .chapters import family
 from .chapters.page import Chapter
-from .chapters.regio import CHAPTER_ID as REGION_CHAPTER_ID, Region, slug
+from .chapters.regio import CHAPTER_ID as REGION_CHAPTER_ID, Region
 from .config import RunConfig, load_config, resolve
 from .paths import intern_dir, project_root
 from .store.build import DataOptions, prepare_run_data
 from .store.dataset import load
 from .store.status import DataStatus
+from .text import slug
 
 
 def _config_path(root: Path, config: str) -> Path:

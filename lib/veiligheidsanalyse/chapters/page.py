@@ -23,6 +23,7 @@ from .. import indicators
 from ..store.dataset import Dataset, DataStatus
 from ..paths import project_root
 from ..present import format_table_html, html_block, lab_stylesheet
+from ..text import slug
 
 
 INPUTS_DIR = "inputs"  # inside a store: partner tables, the buurt->kern mapping and the stories
@@ -59,11 +60,6 @@ class PartnerInputs:
         if rows.empty:
             return None
         return float(rows.sort_values("jaar")["waarde"].iloc[-1])
-
-
-def _slug(name: str, sep: str = "-") -> str:
-    """A file- and anchor-safe name: lower case ascii letters, digits and ``sep``."""
-    return re.sub(r"[^a-z0-9]+", sep, name.lower()).strip(sep) or "x"
 
 
 P_VALUE_COLUMN = re.compile(r"^p(_|$)|p_waarde|p_value")
@@ -395,7 +391,7 @@ class Chapter:
 
     def _csv_stem(self, csv_link: str) -> str:
         """'csv/01_x__totaal_trend.csv' -> 'totaal-trend': the anchor name of a figure or table (unique)."""
-        return _slug(csv_link.rsplit("/", 1)[-1].removesuffix(".csv").split("__", 1)[-1])
+        return slug(csv_link.rsplit("/", 1)[-1].removesuffix(".csv").split("__", 1)[-1], empty="x")
 
     def _write_csv(self, df: pd.DataFrame, name: str, kind: str = "", status: str | None = None,
                    columns: dict[str, str] | None = None, eenheid: str | Iterable[str] | None = None) -> str:
@@ -408,7 +404,7 @@ class Chapter:
         A name used twice in one chapter (a table and a figure both called "monitor") gets a suffix
         (``_figuur``, ``_tabel``, then a number), so one never overwrites the other's numbers.
         """
-        base = f"{self.id}__{_slug(name, '_')}"
+        base = f"{self.id}__{slug(name, '_', empty='x')}"
         filename, n = f"{base}.csv", 2
         if filename in self._csv_files and kind:
             base = f"{base}_{kind}"

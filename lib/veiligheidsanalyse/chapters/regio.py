@@ -23,7 +23,6 @@ The notebook ``notebooks/regio/regio.ipynb`` is the thin glue::
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,12 +37,9 @@ from ..sources.partner_kinds import READER_NAMES
 from ..sources.tables import TABLES
 from ..stats import compare, rates, signals, trend, verdicts
 from ..stats.formatting import format_nl
+from ..text import slug
 
 CHAPTER_ID = "regio"
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 @dataclass
@@ -152,11 +148,11 @@ def judge_tests(tests: list[PendingTest]) -> None:
         text = t.words(judged) if np.isfinite(p_adjusted) else raw_words
         setattr(t.row, t.column, text)
         setattr(t.row, f"{t.column}_colour", verdict_colour(text, judged.direction, t.polarity))
-    # Long: the rows of one indicator (each gemeente, the region, their tests) are built in one sweep.
 
 
 def compare_indicator(region: Region, indicator_id: str) -> IndicatorComparison | None:
     """Every gemeente, the region and Nederland for one count indicator; None without any figure."""
+    # Long: the rows of one indicator (each gemeente, the region, their tests) are built in one sweep.
     ind = get_indicator(indicator_id)
     cfg = region.config
     period = (cfg.jaar_van, cfg.jaar_tot)

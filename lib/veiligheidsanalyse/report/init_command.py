@@ -18,7 +18,6 @@ folder. An existing file is never overwritten without ``--overschrijf``.
 
 from __future__ import annotations
 
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -27,11 +26,7 @@ import yaml
 
 from ..config import ConfigError, GEMEENTE_CODE, load_config, parse_config
 from ..paths import project_root
-
-
-def slug(naam: str) -> str:
-    """'De Wolden' -> 'de-wolden' (file and folder names)."""
-    return re.sub(r"[^a-z0-9]+", "-", naam.lower()).strip("-")
+from ..text import slug
 
 
 def _groups_from_configs(config_dir: Path, code: str) -> dict[str, dict]:

@@ -29,6 +29,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...text import slug
 from ..partner_kinds import KINDS, STORY_KIND, TABLE_KINDS  # noqa: F401 (declared there, without pandas)
 
 # "." (CBS: unknown/secret), "-" and empty mean: not known. Never read as 0.
@@ -628,15 +629,9 @@ def norm_value(text: Any) -> str:
     return s.strip()
 
 
-def slug(name: str) -> str:
-    s = unicodedata.normalize("NFKD", remove_invisible(str(name)))
-    s = "".join(ch for ch in s if not unicodedata.combining(ch)).casefold()
-    return re.sub(r"[^a-z0-9]+", "-", s).strip("-") or "kern"
-
-
 def kern_code(gemeente_code: str, kern: str) -> str:
     """Region code of a kern: ``KN<4 digits of the gemeente>-<slug>``, e.g. ``KN1701-vledder``."""
-    return f"KN{gemeente_code[2:]}-{slug(kern)}"
+    return f"KN{gemeente_code[2:]}-{slug(remove_invisible(str(kern)), empty='kern', fold_accents=True)}"
 
 
 def catalogue_codes(kind: str) -> dict[str, str]:
