@@ -37,3 +37,23 @@ def test_counts_and_rates_start_at_zero():
     fig = plots.trend_chart(_lines({"Westerveld": 0.004}), y="waarde", lower=None, upper=None, highlight="Westerveld")
     assert fig.axes[0].get_ylim()[0] == 0
     plt.close(fig)
+
+
+def _bar_labels(values: list[float], decimals: int) -> list[str]:
+    df = pd.DataFrame({"naam": [f"r{i}" for i in range(len(values))], "waarde": values})
+    fig = plots.bar_chart(df, label="naam", value="waarde", decimals=decimals)
+    labels = [t.get_text().strip() for t in fig.axes[0].texts]
+    plt.close(fig)
+    return labels
+
+
+def test_figures_and_tables_round_the_same_way():
+    """Half-up on the decimal a reader sees, in a figure label as in a table: 2,5 -> 3 and
+    0,125 -> 0,13 (Python's round() would give 2 and 0,12)."""
+    from veiligheidsanalyse.present import format_cell
+
+    assert _bar_labels([2.5], 0) == ["3"] == [format_cell(2.5, "d0")[0]]
+    assert _bar_labels([0.125], 2) == ["0,13"] == [format_cell(0.125, "d2")[0]]
+    formatter = plots.DutchFormatter()
+    formatter.decimals = 2
+    assert formatter(0.125) == "0,13"

@@ -17,6 +17,8 @@ import matplotlib.ticker as mticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .stats.formatting import format_nl  # noqa: E402 (one rounding for figures and tables: half-up)
+
 DPI = 110
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -40,13 +42,6 @@ plt.rcParams.update({
 })
 
 
-def _nl_number(x: float, _pos=None, decimals: int | None = None) -> str:
-    """1234.5 -> '1.234,5'; whole numbers without decimals (for value labels next to bars)."""
-    if decimals is None:
-        decimals = 0 if abs(x - round(x)) < 1e-9 else 1
-    if round(x, decimals) == 0:
-        x = 0.0  # never "-0"
-    return f"{x:,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 class DutchFormatter(mticker.Formatter):
@@ -76,7 +71,7 @@ class DutchFormatter(mticker.Formatter):
     def __call__(self, x, pos=None):
         if self.years and abs(x - round(x)) < 1e-9:
             return str(int(round(x)))
-        text = _nl_number(x, decimals=self.decimals)
+        text = format_nl(x, self.decimals)
         return text + "%" if self.percent else text
 
 
@@ -251,7 +246,7 @@ def bar_chart(df: pd.DataFrame, *, label: str, value: str, xlabel: str = "", hig
     if annotate:
         for yi, v in zip(ypos, df[value]):
             if pd.notna(v):
-                ax.text(v, yi, " " + _nl_number(round(float(v), decimals), decimals=decimals), va="center", fontsize=10)
+                ax.text(v, yi, " " + format_nl(v, decimals), va="center", fontsize=10)
     if title:
         ax.set_title(title, loc="left")
     dutch_axis(ax, "x")
