@@ -18,8 +18,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "lib" / "veiligheidsanalyse"
-ADAPTERS = ("veiligheidsanalyse.report.adapters.nbconvert", "veiligheidsanalyse.report.adapters.jupyter_client",
-            "veiligheidsanalyse.sources.adapters.cbsodata", "veiligheidsanalyse.sources.adapters.requests")
+ADAPTERS = (
+    "veiligheidsanalyse.report.adapters.nbconvert",
+    "veiligheidsanalyse.report.adapters.jupyter_client",
+    "veiligheidsanalyse.sources.adapters.cbsodata",
+    "veiligheidsanalyse.sources.adapters.requests",
+)
 
 
 def _pins() -> dict[str, str]:
@@ -35,15 +39,18 @@ def test_adapter_was_written_for_the_pinned_and_installed_version(name):
     assert pinned == adapter.WRITTEN_FOR == installed, (
         f"{adapter.LIBRARY}: pyproject.toml pins {pinned}, {installed} is installed, and {name} was written for "
         f"{adapter.WRITTEN_FOR}. It relies on internals ({', '.join(adapter.INTERNALS)}); read the library's "
-        f"changes, check them, then set WRITTEN_FOR")
+        f"changes, check them, then set WRITTEN_FOR"
+    )
 
 
 @pytest.mark.parametrize("name", ADAPTERS)
 def test_every_internal_an_adapter_relies_on_is_there(name):
     adapter = importlib.import_module(name)
     missing = [what for what, check in adapter.INTERNALS.items() if not check()]
-    assert not missing, (f"{adapter.LIBRARY} {metadata.version(adapter.LIBRARY)} (pinned for {name}: "
-                         f"{adapter.WRITTEN_FOR}) no longer has, or has changed: {'; '.join(missing)}")
+    assert not missing, (
+        f"{adapter.LIBRARY} {metadata.version(adapter.LIBRARY)} (pinned for {name}: "
+        f"{adapter.WRITTEN_FOR}) no longer has, or has changed: {'; '.join(missing)}"
+    )
 
 
 def _private_uses(path: Path) -> list[str]:
@@ -68,8 +75,13 @@ def _private_uses(path: Path) -> list[str]:
                     found.append(f"{path.name}:{node.lineno}: from {node.module} import {alias.name}")
                 libraries.add(alias.asname or alias.name)
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in libraries
-                and node.attr.startswith("_") and not node.attr.startswith("__")):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in libraries
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
             found.append(f"{path.name}:{node.lineno}: {node.value.id}.{node.attr}")
     return found
 

@@ -58,21 +58,60 @@ def test_the_environment_switches_the_fast_executor_s_tricks_off_one_by_one():
 
 
 def test_jobs_and_results_come_back_from_json_as_they_were(tmp_path):
-    shell = PageShell(chapters=(ChapterLink("00_gebied", "00_gebied.html", "Gebied", "Het gebied"),),
-                      gemeente_naam="Westerveld", periode="2015–2024", run_date="01-02-2025", data_label="demo",
-                      data_kind="demo", run_id="20250201T000000Z-abcd", version="0.1.0", git="",
-                      banners=(Banner("demo", "Demodata", "Niet echt."),),
-                      source_status={"47013NED": {"status": "demo"}}, default_sources=("CBS",),
-                      method_file="99_methode.html")
-    paths = {name: tmp_path / name for name in ("input_notebook", "output_notebook", "output_html", "body_file",
-                                                "findings_file", "log_file", "job_file", "result_file", "cwd")}
-    job = ChapterJob(report="westerveld", chapter="00_gebied", title="Het gebied", kernel_name="k",
-                     kernel_python=sys.executable, parameters={"gemeente": "GM1701"}, cell_timeout=600, timeout=660,
-                     expected_seconds=3.5, key="a", static_key="b", page=shell, source_labels={"47013NED": "CBS"},
-                     **paths)
+    shell = PageShell(
+        chapters=(ChapterLink("00_gebied", "00_gebied.html", "Gebied", "Het gebied"),),
+        gemeente_naam="Westerveld",
+        periode="2015–2024",
+        run_date="01-02-2025",
+        data_label="demo",
+        data_kind="demo",
+        run_id="20250201T000000Z-abcd",
+        version="0.1.0",
+        git="",
+        banners=(Banner("demo", "Demodata", "Niet echt."),),
+        source_status={"47013NED": {"status": "demo"}},
+        default_sources=("CBS",),
+        method_file="99_methode.html",
+    )
+    paths = {
+        name: tmp_path / name
+        for name in (
+            "input_notebook",
+            "output_notebook",
+            "output_html",
+            "body_file",
+            "findings_file",
+            "log_file",
+            "job_file",
+            "result_file",
+            "cwd",
+        )
+    }
+    job = ChapterJob(
+        report="westerveld",
+        chapter="00_gebied",
+        title="Het gebied",
+        kernel_name="k",
+        kernel_python=sys.executable,
+        parameters={"gemeente": "GM1701"},
+        cell_timeout=600,
+        timeout=660,
+        expected_seconds=3.5,
+        key="a",
+        static_key="b",
+        page=shell,
+        source_labels={"47013NED": "CBS"},
+        **paths,
+    )
     assert ChapterJob.from_json(job.to_json()) == job
-    result = ChapterResult(chapter="00_gebied", status="ok", seconds=1.5, timeline_seconds=(0.1, 1.6),
-                           modules={"chapters/gebied.py": "ff"}, kernel_max_rss_kb=1000)
+    result = ChapterResult(
+        chapter="00_gebied",
+        status="ok",
+        seconds=1.5,
+        timeline_seconds=(0.1, 1.6),
+        modules={"chapters/gebied.py": "ff"},
+        kernel_max_rss_kb=1000,
+    )
     assert ChapterResult.from_json(result.to_json()) == result
     assert json.loads(result.to_json())["timeline_seconds"] == [0.1, 1.6]
 
@@ -89,16 +128,35 @@ def test_both_executors_make_the_same_pages(tmp_path):
         root = make_project_copy(tmp_path / uitvoerder, chapters=chapters)
         env = dict(os.environ, VA_PROJECT_ROOT=str(root))
         flags = [f"--hoofdstuk={ch}" for ch in chapters]
-        done = subprocess.run([sys.executable, "-m", "veiligheidsanalyse.cli", "run", "config/westerveld.yaml",
-                               "--quiet", "--policy", "demo", "--uitvoerder", uitvoerder, *flags],
-                              cwd=root, env=env, capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "veiligheidsanalyse.cli",
+                "run",
+                "config/westerveld.yaml",
+                "--quiet",
+                "--policy",
+                "demo",
+                "--uitvoerder",
+                uitvoerder,
+                *flags,
+            ],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         run_dir = next((root / "outputs" / "westerveld").glob("2*"))
         manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
         assert manifest["performance"]["uitvoerder"] == uitvoerder
         intern = next((root / "outputs" / ".intern" / "westerveld").glob("2*"))
-        files = {f"{ch}.html": (run_dir / f"{ch}.html").read_bytes().replace(run_dir.name.encode(), b"RUN")
-                 for ch in chapters}
+        files = {
+            f"{ch}.html": (run_dir / f"{ch}.html").read_bytes().replace(run_dir.name.encode(), b"RUN")
+            for ch in chapters
+        }
         files.update({f"bodies/{p.name}": p.read_bytes() for p in (intern / "bodies").glob("*.html")})
         files.update({f"findings/{p.name}": p.read_bytes() for p in (intern / "findings").glob("*.json")})
         outputs[uitvoerder] = files

@@ -73,11 +73,13 @@ WORKER = textwrap.dedent("""
     kernel.shutdown()
 """)
 
-PROBE = ("__import__('json').dumps({'ppid': __import__('os').getppid(), 'cwd': __import__('os').getcwd(), "
-         "'marker': __import__('os').environ.get('VA_TEST_MARKER'), "
-         "'pandas_before': 'pandas' in __import__('sys').modules, "
-         "'user_names': sorted(k for k in globals() if not k.startswith('_') and k not in "
-         "('In', 'Out', 'exit', 'quit', 'get_ipython', 'open'))})")
+PROBE = (
+    "__import__('json').dumps({'ppid': __import__('os').getppid(), 'cwd': __import__('os').getcwd(), "
+    "'marker': __import__('os').environ.get('VA_TEST_MARKER'), "
+    "'pandas_before': 'pandas' in __import__('sys').modules, "
+    "'user_names': sorted(k for k in globals() if not k.startswith('_') and k not in "
+    "('In', 'Out', 'exit', 'quit', 'get_ipython', 'open'))})"
+)
 
 
 def _worker(template, cwd: Path, code: str = PROBE, stay: bool = False, socket_path: str | None = None):
@@ -146,7 +148,8 @@ def test_template_exits_when_its_runner_is_gone(tmp_path):
     code = textwrap.dedent(f"""
         import os, sys, time
         from veiligheidsanalyse.report import forkserver
-        t = forkserver.Template(sys.executable, dict(os.environ), {str(tmp_path)!r}, __import__('pathlib').Path({str(tmp_path / 'log')!r}), {str(tmp_path)!r})
+        t = forkserver.Template(sys.executable, dict(os.environ), {str(tmp_path)!r},
+                                __import__('pathlib').Path({str(tmp_path / "log")!r}), {str(tmp_path)!r})
         print(t.proc.pid, flush=True)
         time.sleep(600)
     """)
@@ -238,8 +241,24 @@ def test_chapters_come_out_the_same_forked_or_not(tmp_path):
         root = make_project_copy(tmp_path / f"fork-{fork}", chapters=chapters)
         env = dict(os.environ, VA_PROJECT_ROOT=str(root), VA_FORK_KERNELS=fork, VA_FORK_WORKERS=fork)
         flags = [f"--hoofdstuk={ch}" for ch in chapters]
-        done = subprocess.run([sys.executable, "-m", "veiligheidsanalyse.cli", "run", "config/westerveld.yaml",
-                               "--quiet", "--policy", "demo", *flags], cwd=root, env=env, capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "veiligheidsanalyse.cli",
+                "run",
+                "config/westerveld.yaml",
+                "--quiet",
+                "--policy",
+                "demo",
+                *flags,
+            ],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         manifest = json.loads(next((root / "outputs" / "westerveld").glob("*/manifest.json")).read_text())
         assert manifest["performance"]["kernel_template"] is (fork == "1")
@@ -273,7 +292,8 @@ def test_forked_workers_hold_nothing_of_the_runner_but_their_own_pipes(tmp_path)
         for w in pool.workers:
             while "klaar in" not in (tmp / f"worker-{{w.index}}.log").read_text() and time.monotonic() < deadline:
                 time.sleep(0.05)
-            fds = {{int(fd): os.readlink(f"/proc/{{w.proc.pid}}/fd/{{fd}}") for fd in os.listdir(f"/proc/{{w.proc.pid}}/fd")}}
+            fds = {{int(fd): os.readlink(f"/proc/{{w.proc.pid}}/fd/{{fd}}")
+                   for fd in os.listdir(f"/proc/{{w.proc.pid}}/fd")}}
             stat = Path(f"/proc/{{w.proc.pid}}/stat").read_text().rsplit(")", 1)[1].split()
             out["workers"].append({{"pid": w.proc.pid, "ppid": int(stat[1]), "sid": int(stat[3]), "fds": fds,
                                    "log": str(tmp / f"worker-{{w.index}}.log")}})

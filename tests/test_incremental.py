@@ -12,21 +12,24 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import make_project_copy
+
 from veiligheidsanalyse.config import load_config
+from veiligheidsanalyse.paths import intern_dir
 from veiligheidsanalyse.report import incremental as inc
 from veiligheidsanalyse.store.build import resolve_tables, store_cache_key
-from veiligheidsanalyse.paths import intern_dir
 
 CHAPTERS = ["00_gebied", "99_methode"]
 
 
 # ------------------------------------------------------------------------------------------ units
 
+
 def test_module_record_decides_reuse():
     files = dict(inc._package_files())
-    record = {"modules": {"chapters/page.py": files["chapters/page.py"], "chapters/gebied.py": files["chapters/gebied.py"]}}
+    record = {
+        "modules": {"chapters/page.py": files["chapters/page.py"], "chapters/gebied.py": files["chapters/gebied.py"]}
+    }
     assert inc.modules_unchanged(record)
     record["modules"]["chapters/gebied.py"] = "0" * 64  # a module the chapter loaded has changed
     assert not inc.modules_unchanged(record)
@@ -71,6 +74,7 @@ def test_store_cache_key_follows_snapshots_inputs_and_gemeente(tmp_path: Path, r
 
 # ------------------------------------------------------------------------------------------ runs
 
+
 def _runner(project: Path):
     env = dict(os.environ, VA_PROJECT_ROOT=str(project))
     config = project / "config" / "westerveld.yaml"
@@ -80,11 +84,18 @@ def _runner(project: Path):
     config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
     def run(*extra: str) -> tuple[subprocess.CompletedProcess, dict, Path]:
-        result = subprocess.run([sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(config), "--quiet", *extra],
-                                cwd=project, env=env, capture_output=True, text=True, timeout=900)
+        result = subprocess.run(
+            [sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(config), "--quiet", *extra],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         latest = (project / "outputs" / "westerveld" / "latest").resolve()
         return result, json.loads((latest / "manifest.json").read_text(encoding="utf-8")), latest
+
     return run
 
 

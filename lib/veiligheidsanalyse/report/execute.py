@@ -24,9 +24,10 @@ import os
 import sys
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from .jobs import ChapterJob, ChapterResult
 
@@ -44,8 +45,9 @@ class ExecutionSettings:
     warm_kernels: bool  # a worker starts its next kernel before its next chapter arrives
 
     @classmethod
-    def decide(cls, configured: str, override: str | None = None,
-               environ: Mapping[str, str] = os.environ) -> "ExecutionSettings":
+    def decide(
+        cls, configured: str, override: str | None = None, environ: Mapping[str, str] = os.environ
+    ) -> ExecutionSettings:
         """The executor: the command line's ``override``, else the configuration's; the environment
         variables ``VA_FORK_KERNELS``, ``VA_FORK_WORKERS`` and ``VA_WARM_KERNELS`` (``0``: off)."""
         uitvoerder = override or configured
@@ -57,8 +59,12 @@ class ExecutionSettings:
         def on(name: str) -> bool:
             return environ.get(name, "1") != "0"
 
-        return cls(uitvoerder, fork_kernels=fast and linux and on("VA_FORK_KERNELS"),
-                   fork_workers=fast and linux and on("VA_FORK_WORKERS"), warm_kernels=fast and on("VA_WARM_KERNELS"))
+        return cls(
+            uitvoerder,
+            fork_kernels=fast and linux and on("VA_FORK_KERNELS"),
+            fork_workers=fast and linux and on("VA_FORK_WORKERS"),
+            warm_kernels=fast and on("VA_WARM_KERNELS"),
+        )
 
     def default_workers(self) -> int:
         """Workers for ``parallel: auto``: one per core, and one more when kernels are forked.
@@ -98,7 +104,7 @@ class Executor(ABC):
     def performance(self) -> dict[str, Any]:
         """What the manifest records about how the chapters were executed."""
 
-    def __enter__(self) -> "Executor":
+    def __enter__(self) -> Executor:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -118,8 +124,9 @@ def process_environment(kernels: Path, log_dir: Path, root: Path) -> dict[str, s
     return env
 
 
-def make_executor(settings: ExecutionSettings, size: int, env: dict[str, str], cwd: Path, log_dir: Path,
-                  t0: float) -> Executor:
+def make_executor(
+    settings: ExecutionSettings, size: int, env: dict[str, str], cwd: Path, log_dir: Path, t0: float
+) -> Executor:
     """The executor the settings ask for, for ``size`` chapters at once."""
     if settings.uitvoerder == "eenvoudig":
         return PlainExecutor(size, env, cwd, t0)
@@ -128,20 +135,30 @@ def make_executor(settings: ExecutionSettings, size: int, env: dict[str, str], c
 
 # ---------------------------------------------------------------------------------- snel
 
+
 class FastExecutor(Executor):
     """``snel``: the worker pool of forked workers and forked warm kernels."""
 
     name = "snel"
 
-    def __init__(self, settings: ExecutionSettings, size: int, env: dict[str, str], cwd: Path, log_dir: Path,
-                 t0: float):
+    def __init__(
+        self, settings: ExecutionSettings, size: int, env: dict[str, str], cwd: Path, log_dir: Path, t0: float
+    ):
         from .pool import WorkerPool
 
         self.settings = settings
         self.size = size
-        self.pool = WorkerPool(size=size, env=env, cwd=str(cwd), log_dir=log_dir, kernel_name=KERNEL_NAME,
-                               warm=settings.warm_kernels, fork=settings.fork_kernels,
-                               fork_workers=settings.fork_workers, t0=t0)
+        self.pool = WorkerPool(
+            size=size,
+            env=env,
+            cwd=str(cwd),
+            log_dir=log_dir,
+            kernel_name=KERNEL_NAME,
+            warm=settings.warm_kernels,
+            fork=settings.fork_kernels,
+            fork_workers=settings.fork_workers,
+            t0=t0,
+        )
 
     def start(self) -> None:
         self.pool.start()
@@ -156,15 +173,20 @@ class FastExecutor(Executor):
         self.pool.kill()
 
     def performance(self) -> dict[str, Any]:
-        return {"uitvoerder": self.name, "workers": self.size, "warm_kernels": self.settings.warm_kernels,
-                # the kernels were forked from a template that imported the libraries once: its CPU
-                # belongs to the chapters' kernels (the benchmark's lower bound counts it)
-                "kernel_template": self.pool.template_cpu_seconds is not None,
-                "kernel_template_cpu_seconds": self.pool.template_cpu_seconds,
-                "workers_forked": self.pool.forked}
+        return {
+            "uitvoerder": self.name,
+            "workers": self.size,
+            "warm_kernels": self.settings.warm_kernels,
+            # the kernels were forked from a template that imported the libraries once: its CPU
+            # belongs to the chapters' kernels (the benchmark's lower bound counts it)
+            "kernel_template": self.pool.template_cpu_seconds is not None,
+            "kernel_template_cpu_seconds": self.pool.template_cpu_seconds,
+            "workers_forked": self.pool.forked,
+        }
 
 
 # ---------------------------------------------------------------------------------- eenvoudig
+
 
 class PlainExecutor(Executor):
     """``eenvoudig``: papermill per chapter in a pool of fresh interpreters, public APIs only."""
@@ -184,16 +206,19 @@ class PlainExecutor(Executor):
 
         if not jobs:
             return []
-        self.processes = ProcessPoolExecutor(max_workers=min(self.size, len(jobs)),
-                                             mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_enter_environment, initargs=(self.env, str(self.cwd)))
+        self.processes = ProcessPoolExecutor(
+            max_workers=min(self.size, len(jobs)),
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_enter_environment,
+            initargs=(self.env, str(self.cwd)),
+        )
         ordered = sorted(jobs, key=lambda j: -j.expected_seconds)
         futures = {self.processes.submit(run_plain, job, self.t0): job for job in ordered}
         results = []
         for future in as_completed(futures):
             try:
                 result = future.result()
-            except Exception as exc:  # the process died: the chapter failed, the others go on
+            except Exception as exc:  # noqa: BLE001 - the process died: the chapter failed, the others go on
                 result = ChapterResult.failed(futures[future].chapter, f"het werkproces stopte onverwacht ({exc})")
             results.append(result)
             on_done(result)
@@ -205,8 +230,14 @@ class PlainExecutor(Executor):
             self.processes = None
 
     def performance(self) -> dict[str, Any]:
-        return {"uitvoerder": self.name, "workers": self.size, "warm_kernels": False, "kernel_template": False,
-                "kernel_template_cpu_seconds": None, "workers_forked": 0}
+        return {
+            "uitvoerder": self.name,
+            "workers": self.size,
+            "warm_kernels": False,
+            "kernel_template": False,
+            "kernel_template_cpu_seconds": None,
+            "workers_forked": 0,
+        }
 
 
 def _enter_environment(env: dict[str, str], cwd: str) -> None:
@@ -237,23 +268,37 @@ def _execute_and_render(job: ChapterJob, t0: float) -> ChapterResult:
     status, error, executed_nb = "ok", None, None
     try:
         executed_nb = papermill.execute_notebook(
-            str(job.input_notebook), str(job.output_notebook), parameters=job.parameters,
-            kernel_name=job.kernel_name, cwd=str(job.cwd), progress_bar=False, log_output=False,
-            execution_timeout=job.cell_timeout, start_timeout=120)
-    except Exception as exc:  # a cell failed, the kernel died or did not start: still export what exists
+            str(job.input_notebook),
+            str(job.output_notebook),
+            parameters=job.parameters,
+            kernel_name=job.kernel_name,
+            cwd=str(job.cwd),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=job.cell_timeout,
+            start_timeout=120,
+        )
+    except Exception as exc:  # noqa: BLE001 - a cell failed, the kernel died or did not start: still export what exists
         status, error = "failed", execution_error(exc)
     executed = time.time()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the kernel has been reaped by now
     html_bytes = None
     try:
         html_bytes = write_chapter_page(job, executed_nb, status == "ok")
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a page that cannot be written fails the chapter, not the run
         status, error = "failed", f"export: {type(exc).__name__}: {exc}"
     finished = time.time()
     return ChapterResult(
-        chapter=job.chapter, status=status, error=error, report=job.report, seconds=round(finished - started, 3),
+        chapter=job.chapter,
+        status=status,
+        error=error,
+        report=job.report,
+        seconds=round(finished - started, 3),
         timeline_seconds=(round(started - t0, 3), round(finished - t0, 3)),
-        execution_seconds=round(executed - started, 3), export_seconds=round(finished - executed, 3),
-        html_bytes=html_bytes, worker_pid=os.getpid(),
+        execution_seconds=round(executed - started, 3),
+        export_seconds=round(finished - executed, 3),
+        html_bytes=html_bytes,
+        worker_pid=os.getpid(),
         kernel_cpu_seconds=round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 3),
-        kernel_max_rss_kb=int(after.ru_maxrss))
+        kernel_max_rss_kb=int(after.ru_maxrss),
+    )

@@ -35,11 +35,16 @@ from ..dates import MONTHS_NL
 from ..typography import typeset_html
 from .adapters.nbconvert import body_exporter_class
 
-REMOVE_TAGS = ("parameters", "injected-parameters", "remove_cell", "remove-cell", "remove-output",
-               "papermill-error-cell-tag")
+REMOVE_TAGS = (
+    "parameters",
+    "injected-parameters",
+    "remove_cell",
+    "remove-cell",
+    "remove-output",
+    "papermill-error-cell-tag",
+)
 BODY_TEMPLATE = "va_body"
 ERROR_ANCHOR = "va-fout"
-
 
 
 @dataclass(frozen=True)
@@ -104,8 +109,11 @@ def _exporter():
     from nbconvert.preprocessors import TagRemovePreprocessor
 
     config = _exporter_config()
-    exporter = body_exporter_class()(config=config, template_name=BODY_TEMPLATE,
-                                      extra_template_basedirs=[str(_templates_dir().joinpath("nbconvert"))])
+    exporter = body_exporter_class()(
+        config=config,
+        template_name=BODY_TEMPLATE,
+        extra_template_basedirs=[str(_templates_dir().joinpath("nbconvert"))],
+    )
     exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
     return exporter
 
@@ -134,7 +142,7 @@ def notebook_body(nb: Any) -> str:
     # Only the first error notice keeps the anchor the failed-chapter banner links to.
     first = body.find(f'id="{ERROR_ANCHOR}"')
     if first >= 0:
-        head, tail = body[:first + 1], body[first + 1:]
+        head, tail = body[: first + 1], body[first + 1 :]
         body = head + tail.replace(f' id="{ERROR_ANCHOR}"', "")
     body = re.sub(r"\n{3,}", "\n\n", body)
     return body.strip() + "\n"
@@ -179,7 +187,7 @@ def split_title(body: str) -> tuple[str | None, str]:
     match = re.search(r"<h1[^>]*>(.*?)</h1>", body, flags=re.S)
     if not match:
         return None, body
-    return match.group(1).strip(), body[:match.start()] + body[match.end():]
+    return match.group(1).strip(), body[: match.start()] + body[match.end() :]
 
 
 def _parse_date(text: str) -> date | None:
@@ -214,8 +222,12 @@ def snapshot_date(page: PageContext) -> date | None:
     """The date of the oldest data snapshot this page rests on."""
     if page.data_date:
         return _parse_date(page.data_date)
-    dates = [d for s in page.sources
-             for d in [_parse_date(m) for m in re.findall(r"opgehaald (\d{4}-\d{2}-\d{2}|\d{1,2} [a-z]+ \d{4})", s)] if d]
+    dates = [
+        d
+        for s in page.sources
+        for d in [_parse_date(m) for m in re.findall(r"opgehaald (\d{4}-\d{2}-\d{2}|\d{1,2} [a-z]+ \d{4})", s)]
+        if d
+    ]
     return min(dates) if dates else None
 
 
@@ -243,7 +255,7 @@ def _banner_text(banner: Banner) -> str:
     title = banner.title.strip().rstrip(".:").strip().lower()
     text = banner.text.strip()
     if title and text.lower().startswith(title):
-        rest = text[len(title):].lstrip(" .:")
+        rest = text[len(title) :].lstrip(" .:")
         if rest:
             return rest[0].upper() + rest[1:]
     return text
@@ -291,12 +303,14 @@ def scrollable_figures(body: str) -> str:
         zoom_id = f"groot-{figure_id}"
         width = _png_width(img)
         style = f' style="--va-png-w: {width}"' if width else ""
-        return (f'{opening}<div class="va-zoom" id="{zoom_id}">'
-                f'<a class="va-zoom-close" href="#{figure_id}">Sluiten: terug naar de pagina</a>'
-                f'<div class="va-figure-scroll" role="region" tabindex="0" aria-label="{label}, '
-                f'schuift opzij op een smal scherm"{style}>'
-                f'<a class="va-zoom-open" href="#{zoom_id}">{img}'
-                f'<span class="va-zoom-hint">{label} vergroten</span></a></div></div>{rest}')
+        return (
+            f'{opening}<div class="va-zoom" id="{zoom_id}">'
+            f'<a class="va-zoom-close" href="#{figure_id}">Sluiten: terug naar de pagina</a>'
+            f'<div class="va-figure-scroll" role="region" tabindex="0" aria-label="{label}, '
+            f'schuift opzij op een smal scherm"{style}>'
+            f'<a class="va-zoom-open" href="#{zoom_id}">{img}'
+            f'<span class="va-zoom-hint">{label} vergroten</span></a></div></div>{rest}'
+        )
 
     return _FIGURE.sub(replace, body)
 
@@ -334,17 +348,32 @@ def render_page(body: str, page: PageContext, with_toc: bool = True) -> str:
     method = next((c for c in chapters if c.file == page.method_file and "methode" in c.id), None)
     status_kind, status_text = data_status(page)
     print_header = print_status(status_text, page.banners)
-    return typeset_html(_page_template().render(
-        title=html.escape(page.title), title_html=title_html, current=page.current, chapters=chapters,
-        gemeente_naam=html.escape(page.gemeente_naam), periode=html.escape(page.periode.replace("-", "–")),
-        run_date=html.escape(date_nl(page.run_date)), data_label=html.escape(page.data_label),
-        status_kind=status_kind, status_text=html.escape(status_text),
-        banners=[Banner(b.kind, html.escape(b.title), html.escape(_banner_text(b))) for b in page.banners],
-        error_anchor=ERROR_ANCHOR if f'id="{ERROR_ANCHOR}"' in body else "",
-        toc=toc if len(toc) > 1 else [], body=body, previous=previous, next=following,
-        sources=[html.escape(s) for s in page.sources], run_id=html.escape(page.run_id),
-        version=html.escape(page.version), git=html.escape(page.git), method=method,
-        manifest_file=page.manifest_file, css=stylesheet(),
-        print_header=_css_string(print_header),
-        print_footer=_css_string(f"Veiligheidsanalyse {page.gemeente_naam} – {page.title}"),
-    ))
+    return typeset_html(
+        _page_template().render(
+            title=html.escape(page.title),
+            title_html=title_html,
+            current=page.current,
+            chapters=chapters,
+            gemeente_naam=html.escape(page.gemeente_naam),
+            periode=html.escape(page.periode.replace("-", "–")),
+            run_date=html.escape(date_nl(page.run_date)),
+            data_label=html.escape(page.data_label),
+            status_kind=status_kind,
+            status_text=html.escape(status_text),
+            banners=[Banner(b.kind, html.escape(b.title), html.escape(_banner_text(b))) for b in page.banners],
+            error_anchor=ERROR_ANCHOR if f'id="{ERROR_ANCHOR}"' in body else "",
+            toc=toc if len(toc) > 1 else [],
+            body=body,
+            previous=previous,
+            next=following,
+            sources=[html.escape(s) for s in page.sources],
+            run_id=html.escape(page.run_id),
+            version=html.escape(page.version),
+            git=html.escape(page.git),
+            method=method,
+            manifest_file=page.manifest_file,
+            css=stylesheet(),
+            print_header=_css_string(print_header),
+            print_footer=_css_string(f"Veiligheidsanalyse {page.gemeente_naam} – {page.title}"),
+        )
+    )

@@ -39,11 +39,22 @@ from .processes import PolledProcess, alive, kill_group, proc_cpu_seconds
 
 # Imported once in the template; every chapter kernel would import most of them. Third-party only.
 PRELOAD = (
-    "numpy", "pandas", "pyarrow", "pyarrow.parquet", "yaml", "pydantic.main",
-    "matplotlib", "matplotlib.pyplot",
-    "scipy.special", "scipy.stats", "scipy.optimize",
-    "statsmodels.genmod.generalized_linear_model", "statsmodels.genmod.families", "statsmodels.stats.rates",
-    "ipykernel.kernelapp", "ipykernel.ipkernel",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "pyarrow.parquet",
+    "yaml",
+    "pydantic.main",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "scipy.special",
+    "scipy.stats",
+    "scipy.optimize",
+    "statsmodels.genmod.generalized_linear_model",
+    "statsmodels.genmod.families",
+    "statsmodels.stats.rates",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
 )
 
 ENV_SOCKET = "VA_KERNEL_TEMPLATE"  # path of the template's socket, for the workers
@@ -51,6 +62,7 @@ LAUNCHER = ("-m", "ipykernel_launcher")
 
 
 # ---------------------------------------------------------------------------------- the template
+
 
 def _peer_pid(conn: socket.socket) -> int:
     creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
@@ -108,7 +120,7 @@ def _become_kernel(request: dict, output_fd: int | None, keep_closed: list[int])
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 0
-    except BaseException:
+    except BaseException:  # noqa: BLE001 - a forked kernel exits with a code, never into the template's loop
         import traceback
 
         traceback.print_exc()
@@ -117,7 +129,7 @@ def _become_kernel(request: dict, output_fd: int | None, keep_closed: list[int])
         try:
             sys.stdout.flush()
             sys.stderr.flush()
-        except Exception:
+        except Exception:  # noqa: BLE001 - closed streams: the process exits anyway
             pass
     os._exit(code)
 
@@ -147,8 +159,9 @@ class _Kernels:
         self.prune()
 
     def fds(self) -> list[int]:
-        return [fd for fd in self.owners.values() if fd is not None] + \
-               [fd for ks in self.kernels.values() for _, fd in ks if fd is not None]
+        return [fd for fd in self.owners.values() if fd is not None] + [
+            fd for ks in self.kernels.values() for _, fd in ks if fd is not None
+        ]
 
     def watched(self) -> dict[int, int]:
         """pidfd -> worker pid, for select()."""
@@ -156,7 +169,7 @@ class _Kernels:
 
     def prune(self) -> None:
         """Forget kernels that have exited; their pidfds are readable."""
-        for owner, kernels in self.kernels.items():
+        for kernels in self.kernels.values():
             keep = []
             for pid, fd in kernels:
                 if fd is not None and select.select([fd], [], [], 0)[0]:
@@ -187,7 +200,7 @@ def serve(listen_fd: int, parent_pid: int) -> int:
     for name in PRELOAD:
         try:
             __import__(name)
-        except Exception:  # an optional library missing: the kernels import what they need themselves
+        except Exception:  # noqa: BLE001 - an optional library missing: the kernels import what they need themselves
             pass
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked kernels are reaped by the system
     book = _Kernels()
@@ -220,7 +233,7 @@ def serve(listen_fd: int, parent_pid: int) -> int:
                         _become_kernel(request, fds[0] if fds else None, closed)
                     book.add(owner, pid)
                     conn.sendall(json.dumps({"pid": pid}).encode("utf-8") + b"\n")
-                except Exception as exc:  # this request fails; the template goes on
+                except Exception as exc:  # noqa: BLE001 - this request fails; the template goes on
                     try:
                         conn.sendall(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode("utf-8") + b"\n")
                     except OSError:
@@ -234,6 +247,7 @@ def serve(listen_fd: int, parent_pid: int) -> int:
 
 
 # ---------------------------------------------------------------------------------- the runner side
+
 
 class Template:
     """The template process of a run (started by the worker pool, stopped with it)."""
@@ -249,8 +263,14 @@ class Template:
             self._log = open(log_file, "ab")
             self.proc = subprocess.Popen(
                 [python, "-m", "veiligheidsanalyse.report.forkserver", str(self.listener.fileno()), str(os.getpid())],
-                stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, env=env, cwd=cwd,
-                pass_fds=(self.listener.fileno(),), start_new_session=True)
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=cwd,
+                pass_fds=(self.listener.fileno(),),
+                start_new_session=True,
+            )
         except OSError:
             self.listener.close()
             raise
@@ -262,7 +282,7 @@ class Template:
         kill_group(self.proc.pid)
         try:
             self.proc.wait(timeout=10)
-        except Exception:
+        except Exception:  # noqa: BLE001 - the template is killed; a slow exit changes nothing
             pass
         for close in (self.listener.close, self._log.close, lambda: os.unlink(self.path)):
             try:
@@ -272,6 +292,7 @@ class Template:
 
 
 # ---------------------------------------------------------------------------------- the worker side
+
 
 class ForkedProcess(PolledProcess):
     """Enough of :class:`subprocess.Popen` for jupyter_client, for a kernel that is not our child."""
@@ -298,12 +319,17 @@ class ForkedProcess(PolledProcess):
 
 def is_ipykernel_command(cmd: list[str]) -> bool:
     """``<this interpreter> -m ipykernel_launcher -f <file>``: what the template can fork."""
-    return (len(cmd) == 5 and os.path.realpath(cmd[0]) == os.path.realpath(sys.executable)
-            and tuple(cmd[1:3]) == LAUNCHER and cmd[3] == "-f")
+    return (
+        len(cmd) == 5
+        and os.path.realpath(cmd[0]) == os.path.realpath(sys.executable)
+        and tuple(cmd[1:3]) == LAUNCHER
+        and cmd[3] == "-f"
+    )
 
 
-def request_kernel(path: str, connection_file: str, cwd: str, env: dict, output_fd: int | None,
-                   timeout: float = 120) -> int:
+def request_kernel(
+    path: str, connection_file: str, cwd: str, env: dict, output_fd: int | None, timeout: float = 120
+) -> int:
     """Ask the template for a kernel; its process id. OSError when the template cannot give one."""
     request = json.dumps({"connection_file": connection_file, "cwd": cwd, "env": env}).encode("utf-8") + b"\n"
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:

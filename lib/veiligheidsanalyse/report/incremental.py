@@ -42,8 +42,13 @@ RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{4}$")
 KEY_VERSION = "1"  # bump when the meaning of the key changes
 RUN_ONLY_KEYS = ("uitvoer", "uitvoering")  # config keys that do not change what a chapter shows
 # The code that executes a notebook and makes its page.
-ALWAYS_INCLUDED = ("report/export.py", "report/pages.py", "report/adapters/nbconvert.py", "report/worker.py",
-                   "report/execute.py")
+ALWAYS_INCLUDED = (
+    "report/export.py",
+    "report/pages.py",
+    "report/adapters/nbconvert.py",
+    "report/worker.py",
+    "report/execute.py",
+)
 # The page shell is rendered anew for reused chapters too, so it is not part of a chapter's key.
 SHELL_ONLY = ("report/templates/page.html.j2", "report/style.css")
 
@@ -55,8 +60,13 @@ def package_hash() -> str:
 
 def package_data_hash() -> str:
     """Hash of the package's data files and of the code that turns a notebook into a page."""
-    return _digest([(rel, h) for rel, h in _package_files()
-                    if (not rel.endswith(".py") or rel in ALWAYS_INCLUDED) and rel not in SHELL_ONLY])
+    return _digest(
+        [
+            (rel, h)
+            for rel, h in _package_files()
+            if (not rel.endswith(".py") or rel in ALWAYS_INCLUDED) and rel not in SHELL_ONLY
+        ]
+    )
 
 
 def modules_unchanged(record: dict) -> bool:
@@ -70,8 +80,14 @@ def modules_unchanged(record: dict) -> bool:
 
 def parameters_digest(config, chapter: str) -> str:
     raw = {k: v for k, v in config.raw.items() if k not in RUN_ONLY_KEYS}
-    return _digest({"chapter": chapter, "gemeente": config.gemeente, "config": raw,
-                    "periode": [config.jaar_van, config.jaar_tot, config.vorige_analyse]})
+    return _digest(
+        {
+            "chapter": chapter,
+            "gemeente": config.gemeente,
+            "config": raw,
+            "periode": [config.jaar_van, config.jaar_tot, config.vorige_analyse],
+        }
+    )
 
 
 def store_digest(store_dir: Path) -> str:
@@ -85,8 +101,15 @@ def store_digest(store_dir: Path) -> str:
 
 def static_key(notebook: Path, config, chapter: str) -> str:
     """The key without the data: what the notebook, its parameters and the software are."""
-    return _digest({"v": KEY_VERSION, "notebook": sha256_file(notebook), "parameters": parameters_digest(config, chapter),
-                    "dependencies": dependency_versions(), "package_data": package_data_hash()})
+    return _digest(
+        {
+            "v": KEY_VERSION,
+            "notebook": sha256_file(notebook),
+            "parameters": parameters_digest(config, chapter),
+            "dependencies": dependency_versions(),
+            "package_data": package_data_hash(),
+        }
+    )
 
 
 def chapter_key(static: str, data_digest: str) -> str:
@@ -95,12 +118,16 @@ def chapter_key(static: str, data_digest: str) -> str:
 
 # ------------------------------------------------------------------------------------ earlier runs
 
+
 def run_dirs(folder: Path) -> list[Path]:
     """Run folders of a gemeente or region, newest first."""
     if not folder.is_dir():
         return []
-    return sorted((p for p in folder.iterdir() if RUN_ID.match(p.name) and p.is_dir() and not p.is_symlink()),
-                  key=lambda p: p.name, reverse=True)
+    return sorted(
+        (p for p in folder.iterdir() if RUN_ID.match(p.name) and p.is_dir() and not p.is_symlink()),
+        key=lambda p: p.name,
+        reverse=True,
+    )
 
 
 def read_manifest(run_dir: Path) -> dict | None:
@@ -124,8 +151,11 @@ class History:
 
     def chapter_files(self, run_dir: Path, chapter: str) -> list[Path]:
         intern = intern_dir(run_dir)
-        return [intern / "notebooks" / f"{chapter}.ipynb", intern / "bodies" / f"{chapter}.html",
-                intern / "findings" / f"{chapter}.json"]
+        return [
+            intern / "notebooks" / f"{chapter}.ipynb",
+            intern / "bodies" / f"{chapter}.html",
+            intern / "findings" / f"{chapter}.json",
+        ]
 
     def reusable(self, chapter: str, key: str) -> tuple[Path, dict] | None:
         """The newest earlier run in which the chapter succeeded with this key and unchanged modules."""
@@ -144,8 +174,12 @@ class History:
         """Could the chapter be reused if the data turns out unchanged? (decides an early worker start)"""
         for _run_dir, manifest in self.runs:
             record = manifest.get("chapters", {}).get(chapter)
-            if record and record.get("status") == "ok" and record.get("static_key") == static \
-                    and modules_unchanged(record):
+            if (
+                record
+                and record.get("status") == "ok"
+                and record.get("static_key") == static
+                and modules_unchanged(record)
+            ):
                 return True
         return False
 

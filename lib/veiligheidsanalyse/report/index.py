@@ -57,8 +57,13 @@ def _priority_item(p: dict, run_dir: Path) -> str:
             links.append(f'<a href="{html.escape(href, quote=True)}">{html.escape(str(item.get("label", "")))}</a>')
     if links:
         rows.append("<li><strong>De cijfers:</strong> " + ", ".join(links) + "</li>")
-    return ("<li>" + (f"{place}. " if place else "") + f"<strong>{title}</strong>"
-            + (f'<ul class="va-priority-detail">{"".join(rows)}</ul>' if rows else "") + "</li>")
+    return (
+        "<li>"
+        + (f"{place}. " if place else "")
+        + f"<strong>{title}</strong>"
+        + (f'<ul class="va-priority-detail">{"".join(rows)}</ul>' if rows else "")
+        + "</li>"
+    )
 
 
 def _write(page: Path, text: str) -> None:
@@ -79,7 +84,9 @@ def _point_at_existing_anchors(page: Path, records: list[dict], run_dir: Path) -
             href = str(item.get("href", "")) if isinstance(item, dict) else ""
             target = figures_link(run_dir, href)
             if href and target and target != href:
-                changed = changed.replace(f'href="{html.escape(href, quote=True)}"', f'href="{html.escape(target, quote=True)}"')
+                changed = changed.replace(
+                    f'href="{html.escape(href, quote=True)}"', f'href="{html.escape(target, quote=True)}"'
+                )
             elif href and not target:  # a chapter that is not in this report: its name, no dead link
                 changed = re.sub(rf'<a href="{re.escape(html.escape(href, quote=True))}">(.*?)</a>', r"\1", changed)
     if changed != text:
@@ -110,21 +117,32 @@ def mark_priorities(run_dir: Path, synthesis_id: str) -> None:
             for item in p.get("cijfers") or []:
                 href = figures_link(run_dir, str(item.get("href", ""))) if isinstance(item, dict) else ""
                 if href.startswith(f"{chapter}.html#"):
-                    links.append(f'<a href="#{html.escape(href.split("#", 1)[1], quote=True)}">'
-                                 f'{html.escape(str(item.get("label", "")))}</a>')
-            lines.append(f"<li>Voorgestelde prioriteit {html.escape(str(p.get('plaats', '')))}: "
-                         f"<strong>{html.escape(str(p.get('titel', '')))}</strong>"
-                         + (f" – zie {', '.join(links)}" if links else "") + "</li>")
-        mark = ('<section class="va-priority-mark" aria-labelledby="prioriteit-hier"><h2 id="prioriteit-hier">'
-                "Dit hoofdstuk onderbouwt een voorgestelde prioriteit</h2><ul>" + "".join(lines) + "</ul>"
-                f'<p class="va-note">Waarom, en wat ertegenover staat: zie de <a href="{html.escape(synthesis_id)}.html">'
-                "synthese</a>.</p></section>")
-        _write(page, text[:end.end()] + mark + text[end.end():])
+                    links.append(
+                        f'<a href="#{html.escape(href.split("#", 1)[1], quote=True)}">'
+                        f"{html.escape(str(item.get('label', '')))}</a>"
+                    )
+            lines.append(
+                f"<li>Voorgestelde prioriteit {html.escape(str(p.get('plaats', '')))}: "
+                f"<strong>{html.escape(str(p.get('titel', '')))}</strong>"
+                + (f" – zie {', '.join(links)}" if links else "")
+                + "</li>"
+            )
+        mark = (
+            '<section class="va-priority-mark" aria-labelledby="prioriteit-hier"><h2 id="prioriteit-hier">'
+            "Dit hoofdstuk onderbouwt een voorgestelde prioriteit</h2><ul>" + "".join(lines) + "</ul>"
+            f'<p class="va-note">Waarom, en wat ertegenover staat: zie de <a href="{html.escape(synthesis_id)}.html">'
+            "synthese</a>.</p></section>"
+        )
+        _write(page, text[: end.end()] + mark + text[end.end() :])
 
 
 OVERVIEW_SECTION = "Alle indicatoren in één overzicht"  # the synthesis' section with the full verdicts
-GLANCE_COLUMNS = (("Tov Nederland", "Nederland"), ("Tov regio/vergelijkbaar", "Regio, vergelijkbare gemeenten"),
-                  ("Trend", "Trend"), ("Sinds vorige analyse", "Sinds vorige analyse"))
+GLANCE_COLUMNS = (
+    ("Tov Nederland", "Nederland"),
+    ("Tov regio/vergelijkbaar", "Regio, vergelijkbare gemeenten"),
+    ("Trend", "Trend"),
+    ("Sinds vorige analyse", "Sinds vorige analyse"),
+)
 
 
 def _glance(rows: list, synthesis_file: str) -> str:
@@ -142,32 +160,37 @@ def _glance(rows: list, synthesis_file: str) -> str:
             colour = re.sub(r"[^a-z]", "", str(cell.get("kleur", "onbekend")))
             cells.append(f'<td class="va-{colour}">{html.escape(str(cell.get("woord", "–")))}</td>')
         body.append(f'<tr><th scope="row">{html.escape(str(r.get("indicator", "")))}</th>{"".join(cells)}</tr>')
-    return ('<h2 id="overzicht">In één oogopslag</h2>'
-            '<p class="va-note">Per indicator: ongunstig of gunstig als de toets na correctie voor het aantal '
-            'toetsen een verschil aantoont; "geen verschil" als dat niet zo is; "verschil" waar hoger of lager '
-            'geen goed of slecht betekent; "–" als er niet getoetst kon worden. De volledige oordelen staan in '
-            f'het <a href="{html.escape(synthesis_file)}#{section_anchor(OVERVIEW_SECTION)}">overzicht van de '
-            'synthese</a> en in de CSV daarvan.</p>'
-            '<div class="va-table-wrap" tabindex="0" role="region" aria-label="In één oogopslag">'
-            '<table class="va-table va-glance"><thead><tr><th scope="col">Indicator</th>' + head + "</tr></thead>"
-            "<tbody>" + "".join(body) + "</tbody></table></div>")
+    return (
+        '<h2 id="overzicht">In één oogopslag</h2>'
+        '<p class="va-note">Per indicator: ongunstig of gunstig als de toets na correctie voor het aantal '
+        'toetsen een verschil aantoont; "geen verschil" als dat niet zo is; "verschil" waar hoger of lager '
+        'geen goed of slecht betekent; "–" als er niet getoetst kon worden. De volledige oordelen staan in '
+        f'het <a href="{html.escape(synthesis_file)}#{section_anchor(OVERVIEW_SECTION)}">overzicht van de '
+        "synthese</a> en in de CSV daarvan.</p>"
+        '<div class="va-table-wrap" tabindex="0" role="region" aria-label="In één oogopslag">'
+        '<table class="va-table va-glance"><thead><tr><th scope="col">Indicator</th>' + head + "</tr></thead>"
+        "<tbody>" + "".join(body) + "</tbody></table></div>"
+    )
 
 
-def _succeeded(results: dict[str, "ChapterResult"], chapter: str) -> bool:
+def _succeeded(results: dict[str, ChapterResult], chapter: str) -> bool:
     return chapter in results and results[chapter].ok
 
 
-def index_body(run_dir: Path, gemeente_naam: str, periode: str, links: list[dict],
-               results: dict[str, "ChapterResult"]) -> str:
+def index_body(
+    run_dir: Path, gemeente_naam: str, periode: str, links: list[dict], results: dict[str, ChapterResult]
+) -> str:
     naam = html.escape(gemeente_naam)
-    parts = [f"<h1>Veiligheidsanalyse {naam}</h1>",
-             f'<p class="va-intro">Wat zeggen de cijfers over veiligheid in {naam} in de periode '
-             f"{html.escape(periode.replace('-', '–'))}, vergeleken met vroeger, de regio, vergelijkbare gemeenten "
-             "en Nederland? Hieronder staan de voorgestelde prioriteiten en per hoofdstuk de belangrijkste "
-             "bevindingen. Elke uitspraak komt uit een statistische toets; bij kleine aantallen wordt een verschil "
-             "niet groter gemaakt dan het is.</p>"]
+    parts = [
+        f"<h1>Veiligheidsanalyse {naam}</h1>",
+        f'<p class="va-intro">Wat zeggen de cijfers over veiligheid in {naam} in de periode '
+        f"{html.escape(periode.replace('-', '–'))}, vergeleken met vroeger, de regio, vergelijkbare gemeenten "
+        "en Nederland? Hieronder staan de voorgestelde prioriteiten en per hoofdstuk de belangrijkste "
+        "bevindingen. Elke uitspraak komt uit een statistische toets; bij kleine aantallen wordt een verschil "
+        "niet groter gemaakt dan het is.</p>",
+    ]
 
-    synthesis = next((l for l in links if l["id"].startswith("90_")), None)
+    synthesis = next((link for link in links if link["id"].startswith("90_")), None)
     parts.append(_priorities(run_dir, synthesis, results))
     if synthesis:
         parts.append(_glance(_findings(run_dir, synthesis["id"]).get("glance", []), synthesis["file"]))
@@ -179,16 +202,18 @@ def index_body(run_dir: Path, gemeente_naam: str, periode: str, links: list[dict
     parts.append("</ol>")
 
     parts.append('<h2 id="over-dit-rapport">Over dit rapport</h2>')
-    parts.append("<p>Elke pagina noemt onderaan de gebruikte bronnen (tabelnummers en de datum waarop ze zijn "
-                 "opgehaald). Onder elke figuur en tabel staat een link naar de cijfers als CSV-bestand "
-                 "(puntkomma als scheidingsteken, decimale komma; te openen in Excel); de kolomnaam zegt in welke eenheid "
-                 "een getal staat (zoals aantal_misdrijven of per_1000_inwoners), anders doet de kolom eenheid dat per "
-                 "rij. “Significant” betekent: "
-                 "het verschil is te groot om aan toeval toe te schrijven (95% betrouwbaarheid).</p>")
+    parts.append(
+        "<p>Elke pagina noemt onderaan de gebruikte bronnen (tabelnummers en de datum waarop ze zijn "
+        "opgehaald). Onder elke figuur en tabel staat een link naar de cijfers als CSV-bestand "
+        "(puntkomma als scheidingsteken, decimale komma; te openen in Excel); de kolomnaam zegt in welke eenheid "
+        "een getal staat (zoals aantal_misdrijven of per_1000_inwoners), anders doet de kolom eenheid dat per "
+        "rij. “Significant” betekent: "
+        "het verschil is te groot om aan toeval toe te schrijven (95% betrouwbaarheid).</p>"
+    )
     return "\n".join(parts)
 
 
-def _priorities(run_dir: Path, synthesis: dict | None, results: dict[str, "ChapterResult"]) -> str:
+def _priorities(run_dir: Path, synthesis: dict | None, results: dict[str, ChapterResult]) -> str:
     parts = ['<h2 id="prioriteiten">Voorgestelde prioriteiten</h2>']
     if synthesis:
         data = _findings(run_dir, synthesis["id"])
@@ -196,19 +221,26 @@ def _priorities(run_dir: Path, synthesis: dict | None, results: dict[str, "Chapt
         ok = _succeeded(results, synthesis["id"])
         if priorities:
             # A list with the places written out: equal scores share a place ("2 (gedeeld)").
-            parts.append('<ul class="va-priorities">' + "".join(_priority_item(p, run_dir) for p in priorities)
-                         + "</ul>")
-            parts.append(f'<p class="va-more"><a href="{html.escape(synthesis["file"])}">Hoe de prioriteiten zijn '
-                         "bepaald</a></p>")
+            parts.append(
+                '<ul class="va-priorities">' + "".join(_priority_item(p, run_dir) for p in priorities) + "</ul>"
+            )
+            parts.append(
+                f'<p class="va-more"><a href="{html.escape(synthesis["file"])}">Hoe de prioriteiten zijn '
+                "bepaald</a></p>"
+            )
         elif not ok:
-            parts.append(f'<p class="va-missing">Geen prioriteiten: het hoofdstuk '
-                         f'<a href="{html.escape(synthesis["file"])}">{html.escape(synthesis["title"])}</a> '
-                         "is niet gelukt.</p>")
+            parts.append(
+                f'<p class="va-missing">Geen prioriteiten: het hoofdstuk '
+                f'<a href="{html.escape(synthesis["file"])}">{html.escape(synthesis["title"])}</a> '
+                "is niet gelukt.</p>"
+            )
         else:
-            parts.append("<p class=\"va-note\">Het synthesehoofdstuk stelt geen prioriteiten voor.</p>")
+            parts.append('<p class="va-note">Het synthesehoofdstuk stelt geen prioriteiten voor.</p>')
     else:
-        parts.append('<p class="va-note">Dit rapport bevat geen synthesehoofdstuk, en daarom geen voorgestelde '
-                     "prioriteiten. De bevindingen per hoofdstuk staan hieronder.</p>")
+        parts.append(
+            '<p class="va-note">Dit rapport bevat geen synthesehoofdstuk, en daarom geen voorgestelde '
+            "prioriteiten. De bevindingen per hoofdstuk staan hieronder.</p>"
+        )
     return "\n".join(parts)
 
 
@@ -216,11 +248,12 @@ def _chapter_item(run_dir: Path, link: dict, ok: bool, is_synthesis: bool) -> st
     """One chapter in the index: its key findings, or why they are missing."""
     data = _findings(run_dir, link["id"])
     file, title = html.escape(link["file"]), html.escape(link["title"])
-    item = [f'<li class="va-chapter{"" if ok else " va-chapter-failed"}">',
-            f'<h3><a href="{file}">{title}</a></h3>']
+    item = [f'<li class="va-chapter{"" if ok else " va-chapter-failed"}">', f'<h3><a href="{file}">{title}</a></h3>']
     if not ok:
-        item.append('<p class="va-missing"><strong>Dit hoofdstuk is niet volledig uitgevoerd.</strong> '
-                    "De bevindingen zijn onvolledig; de pagina zegt waar het misging.</p>")
+        item.append(
+            '<p class="va-missing"><strong>Dit hoofdstuk is niet volledig uitgevoerd.</strong> '
+            "De bevindingen zijn onvolledig; de pagina zegt waar het misging.</p>"
+        )
     findings = data.get("findings", [])
     if is_synthesis:
         # The priorities are listed above already; do not repeat them under the synthesis chapter.
@@ -229,20 +262,27 @@ def _chapter_item(run_dir: Path, link: dict, ok: bool, is_synthesis: bool) -> st
         item.append("<ul>" + "".join(f"<li>{html.escape(str(f))}</li>" for f in findings) + "</ul>")
     elif ok:
         item.append('<p class="va-note">Dit hoofdstuk heeft geen kernbevindingen; het geeft context.</p>')
-    item.append(f'<p class="va-more"><a href="{file}" aria-label="Lees het hoofdstuk {title}">'
-                "Lees het hoofdstuk</a></p></li>")
+    item.append(
+        f'<p class="va-more"><a href="{file}" aria-label="Lees het hoofdstuk {title}">Lees het hoofdstuk</a></p></li>'
+    )
     return "".join(item)
 
 
-def write_index(run_dir: Path, gemeente_naam: str, shell: "PageShell", results: dict[str, "ChapterResult"]) -> Path:
+def write_index(run_dir: Path, gemeente_naam: str, shell: PageShell, results: dict[str, ChapterResult]) -> Path:
     """The report's index.html, in the report's page shell."""
     links = [asdict(link) for link in shell.chapters]
     body = index_body(run_dir, gemeente_naam, shell.periode, links, results)
     banners = list(shell.banners)
     failed = [link["title"] for link in links if not _succeeded(results, link["id"])]
     if failed:
-        banners.insert(0, Banner("failed", "Niet alle hoofdstukken zijn gelukt.",
-                                 "Mislukt: " + ", ".join(failed) + ". Dit rapport is onvolledig."))
+        banners.insert(
+            0,
+            Banner(
+                "failed",
+                "Niet alle hoofdstukken zijn gelukt.",
+                "Mislukt: " + ", ".join(failed) + ". Dit rapport is onvolledig.",
+            ),
+        )
     target = run_dir / "index.html"
     tmp = target.with_suffix(".html.tmp")
     tmp.write_text(render_page(body, shell.context("Overzicht", "index", banners=banners)), encoding="utf-8")

@@ -35,24 +35,43 @@ class PageShell:
     default_sources: tuple[str, ...]
     method_file: str
 
-    def context(self, title: str, current: str, banners: list[Banner] | None = None,
-                sources: list[str] | None = None, data_label: str | None = None,
-                data_kind: str | None = None) -> PageContext:
+    def context(
+        self,
+        title: str,
+        current: str,
+        banners: list[Banner] | None = None,
+        sources: list[str] | None = None,
+        data_label: str | None = None,
+        data_kind: str | None = None,
+    ) -> PageContext:
         """The page context of one page of the report (by default with the report's banners and badge)."""
         return PageContext(
-            title=title, current=current, chapters=list(self.chapters), gemeente_naam=self.gemeente_naam,
-            periode=self.periode, run_date=self.run_date,
+            title=title,
+            current=current,
+            chapters=list(self.chapters),
+            gemeente_naam=self.gemeente_naam,
+            periode=self.periode,
+            run_date=self.run_date,
             data_label=self.data_label if data_label is None else data_label,
             data_kind=self.data_kind if data_kind is None else data_kind,
-            run_id=self.run_id, version=self.version, git=self.git,
+            run_id=self.run_id,
+            version=self.version,
+            git=self.git,
             banners=list(self.banners) if banners is None else banners,
-            sources=list(self.default_sources) if sources is None else sources, method_file=self.method_file)
+            sources=list(self.default_sources) if sources is None else sources,
+            method_file=self.method_file,
+        )
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "PageShell":
-        return cls(**dict(data, chapters=tuple(ChapterLink(**c) for c in data["chapters"]),
-                          banners=tuple(Banner(**b) for b in data["banners"]),
-                          default_sources=tuple(data["default_sources"])))
+    def from_dict(cls, data: dict[str, Any]) -> PageShell:
+        return cls(
+            **dict(
+                data,
+                chapters=tuple(ChapterLink(**c) for c in data["chapters"]),
+                banners=tuple(Banner(**b) for b in data["banners"]),
+                default_sources=tuple(data["default_sources"]),
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -86,7 +105,7 @@ class ChapterJob:
         return json.dumps(asdict(self), indent=1, ensure_ascii=False, default=str)
 
     @classmethod
-    def from_json(cls, text: str) -> "ChapterJob":
+    def from_json(cls, text: str) -> ChapterJob:
         data = json.loads(text)
         paths = {f.name for f in fields(cls) if f.type == "Path"}
         data = {k: Path(v) if k in paths else v for k, v in data.items()}
@@ -128,7 +147,7 @@ class ChapterResult:
         return self.status == "ok"
 
     @classmethod
-    def failed(cls, chapter: str, error: str, report: str = "") -> "ChapterResult":
+    def failed(cls, chapter: str, error: str, report: str = "") -> ChapterResult:
         return cls(chapter=chapter, status="failed", error=error, report=report)
 
     def record(self) -> dict[str, Any]:
@@ -142,7 +161,7 @@ class ChapterResult:
         return json.dumps(self.record(), indent=1, ensure_ascii=False)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ChapterResult":
+    def from_dict(cls, data: dict[str, Any]) -> ChapterResult:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         if values.get("timeline_seconds") is not None:
@@ -150,7 +169,7 @@ class ChapterResult:
         return cls(**values)
 
     @classmethod
-    def from_json(cls, text: str) -> "ChapterResult":
+    def from_json(cls, text: str) -> ChapterResult:
         return cls.from_dict(json.loads(text))
 
 

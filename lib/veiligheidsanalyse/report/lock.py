@@ -17,7 +17,7 @@ import json
 import os
 import re
 import socket
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -35,8 +35,10 @@ class LockHeld(RuntimeError):
             if holder.get("started_at"):
                 who += f", gestart {holder['started_at']}"
             who += ")"
-        super().__init__(f"er loopt al een run van deze configuratie{who}; deze run is niet gestart. "
-                         f"Probeer het later opnieuw (slot: {path}).")
+        super().__init__(
+            f"er loopt al een run van deze configuratie{who}; deze run is niet gestart. "
+            f"Probeer het later opnieuw (slot: {path})."
+        )
 
 
 def lock_path(output_root: Path, config_name: str) -> Path:
@@ -52,7 +54,7 @@ class RunLock:
         self.info = dict(info or {})
         self.fd: int | None = None
 
-    def acquire(self) -> "RunLock":
+    def acquire(self) -> RunLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
@@ -67,8 +69,12 @@ class RunLock:
             self.fd = None
             return self
         self.fd = fd
-        record = dict(self.info, pid=os.getpid(), host=socket.gethostname(),
-                      started_at=datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"))
+        record = dict(
+            self.info,
+            pid=os.getpid(),
+            host=socket.gethostname(),
+            started_at=datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+        )
         try:  # information only (who holds it): a full disk must not stop the run here
             os.ftruncate(fd, 0)
             os.pwrite(fd, (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"), 0)
@@ -88,7 +94,7 @@ class RunLock:
                 os.close(self.fd)
                 self.fd = None
 
-    def __enter__(self) -> "RunLock":
+    def __enter__(self) -> RunLock:
         return self.acquire()
 
     def __exit__(self, *exc) -> bool:

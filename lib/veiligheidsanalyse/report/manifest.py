@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import platform
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -44,15 +44,42 @@ def publishable_config(raw: dict, root: Path) -> dict:
 
 # Per chapter: how it went, where it came from (reused_from / executed_in) and what it rests on
 # (key, static_key, modules: see report/incremental.py), and what it cost.
-CHAPTER_FIELDS = ("status", "error", "seconds", "execution_seconds", "export_seconds", "html_bytes",
-                  "reused_from", "executed_in", "key", "static_key", "package_hash", "modules",
-                  "kernel_cpu_seconds", "kernel_max_rss_kb", "kernel_warm_seconds", "kernel_wait_seconds",
-                  "worker_cpu_seconds", "timeline_seconds")
+CHAPTER_FIELDS = (
+    "status",
+    "error",
+    "seconds",
+    "execution_seconds",
+    "export_seconds",
+    "html_bytes",
+    "reused_from",
+    "executed_in",
+    "key",
+    "static_key",
+    "package_hash",
+    "modules",
+    "kernel_cpu_seconds",
+    "kernel_max_rss_kb",
+    "kernel_warm_seconds",
+    "kernel_wait_seconds",
+    "worker_cpu_seconds",
+    "timeline_seconds",
+)
 
 
-def write_manifest(run_dir: Path, config, policy: str, data, results: dict[str, ChapterResult], exit_code: int,
-                   git: str, started: float, wall_start: datetime, root: Path, extra: dict | None = None,
-                   status=None) -> Path:
+def write_manifest(
+    run_dir: Path,
+    config,
+    policy: str,
+    data,
+    results: dict[str, ChapterResult],
+    exit_code: int,
+    git: str,
+    started: float,
+    wall_start: datetime,
+    root: Path,
+    extra: dict | None = None,
+    status=None,
+) -> Path:
     """The run's manifest; ``policy``: the data policy the run used; ``status``: the data status the
     report shows (default: that of ``data``)."""
     chapters = {}
@@ -66,17 +93,26 @@ def write_manifest(run_dir: Path, config, policy: str, data, results: dict[str, 
         "gemeente_naam": data.gemeente_naam,
         "config_file": _relative(config.source, root),
         "config": publishable_config(config.raw, root),
-        "parameters": {"gemeente": config.gemeente, "periode": [config.jaar_van, config.jaar_tot],
-                       "hoofdstukken": list(results)},
-        "data": {"policy": policy,
-                 "demo": status.demo, "stale": status.stale, "badge": status.badge()[1],
-                 "sources": status.to_json()["sources"], "notes": list(status.notes),
-                 "snapshots": status.snapshots, "inputs": data.prepared.input_files,
-                 "inputs_missing": list(status.inputs_missing)},
+        "parameters": {
+            "gemeente": config.gemeente,
+            "periode": [config.jaar_van, config.jaar_tot],
+            "hoofdstukken": list(results),
+        },
+        "data": {
+            "policy": policy,
+            "demo": status.demo,
+            "stale": status.stale,
+            "badge": status.badge()[1],
+            "sources": status.to_json()["sources"],
+            "notes": list(status.notes),
+            "snapshots": status.snapshots,
+            "inputs": data.prepared.input_files,
+            "inputs_missing": list(status.inputs_missing),
+        },
         "code": {"version": results and metadata.version("veiligheidsanalyse"), "git": git},
         "environment": {"python": platform.python_version(), "packages": package_versions()},
         "started_at": wall_start.isoformat(timespec="seconds"),
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "duration_seconds": round(time.time() - started, 3),
         "chapters": chapters,
         "exit_status": exit_code,

@@ -29,7 +29,8 @@ from .retention import latest_target
 RESERVED = {"logs", "interactief"}
 
 CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1b1b1b;background:#fff;line-height:1.5}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1b1b1b;background:#fff;
+line-height:1.5}
 main{max-width:64rem;margin:0 auto;padding:1.5rem}
 h1{font-size:1.8rem;margin:0 0 .5rem}h2{font-size:1.3rem;margin-top:2rem;border-bottom:2px solid #0072B2}
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}
@@ -78,45 +79,60 @@ def collect(output_root: Path) -> list[dict]:
         newest = runs[0][1]
         kind = newest.get("soort", "gemeente")
         naam = newest.get("regio", {}).get("naam") if kind == "regio" else newest.get("gemeente_naam")
-        entries.append({"folder": folder.name, "naam": naam or folder.name, "soort": kind, "latest": latest,
-                        "runs": runs})
+        entries.append(
+            {"folder": folder.name, "naam": naam or folder.name, "soort": kind, "latest": latest, "runs": runs}
+        )
     return entries
 
 
 def page(output_root: Path) -> str:
     entries = collect(output_root)
-    parts = ["<h1>Veiligheidsanalyses</h1>",
-             '<p class="va-note">Alle rapporten in deze map. <strong>Laatste</strong> is het meest recente rapport '
-             "waarin elk hoofdstuk gelukt is; eerdere en onvolledige runs staan eronder. Het vaste adres van het "
-             "laatste rapport van een gemeente is <code>&lt;gemeente&gt;/latest/index.html</code>.</p>"]
+    parts = [
+        "<h1>Veiligheidsanalyses</h1>",
+        '<p class="va-note">Alle rapporten in deze map. <strong>Laatste</strong> is het meest recente rapport '
+        "waarin elk hoofdstuk gelukt is; eerdere en onvolledige runs staan eronder. Het vaste adres van het "
+        "laatste rapport van een gemeente is <code>&lt;gemeente&gt;/latest/index.html</code>.</p>",
+    ]
     for kind, title in (("regio", "Regio's"), ("gemeente", "Gemeenten")):
         group = [e for e in entries if e["soort"] == kind]
         if not group:
             continue
         parts.append(f"<h2>{title}</h2>")
-        parts.append('<table><thead><tr><th scope="col">Naam</th><th scope="col">Laatste rapport</th>'
-                     '<th scope="col">Alle runs (nieuwste eerst)</th></tr></thead><tbody>')
+        parts.append(
+            '<table><thead><tr><th scope="col">Naam</th><th scope="col">Laatste rapport</th>'
+            '<th scope="col">Alle runs (nieuwste eerst)</th></tr></thead><tbody>'
+        )
         for e in group:
             folder = html.escape(e["folder"])
             by_id = dict(e["runs"])
             if e["latest"] and e["latest"] in by_id:
                 m = by_id[e["latest"]]
-                latest = (f'<a href="{folder}/{html.escape(e["latest"])}/index.html">{_when(m.get("started_at"))}</a>'
-                          f"{_tags(m)}")
+                latest = (
+                    f'<a href="{folder}/{html.escape(e["latest"])}/index.html">{_when(m.get("started_at"))}</a>'
+                    f"{_tags(m)}"
+                )
             else:
                 latest = '<span class="va-note">nog geen volledig rapport</span>'
-            runs = "".join(f'<li><a href="{folder}/{html.escape(run_id)}/index.html">{_when(m.get("started_at"))}</a>'
-                           f"{_tags(m)}</li>" for run_id, m in e["runs"])
-            parts.append(f'<tr><th scope="row">{html.escape(e["naam"])}</th><td>{latest}</td>'
-                         f'<td><ul class="va-runs">{runs}</ul></td></tr>')
+            runs = "".join(
+                f'<li><a href="{folder}/{html.escape(run_id)}/index.html">{_when(m.get("started_at"))}</a>'
+                f"{_tags(m)}</li>"
+                for run_id, m in e["runs"]
+            )
+            parts.append(
+                f'<tr><th scope="row">{html.escape(e["naam"])}</th><td>{latest}</td>'
+                f'<td><ul class="va-runs">{runs}</ul></td></tr>'
+            )
         parts.append("</tbody></table>")
     if not entries:
         parts.append("<p>Er zijn nog geen rapporten.</p>")
-    return ('<!DOCTYPE html>\n<html lang="nl">\n<head>\n<meta charset="utf-8">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            '<meta name="referrer" content="no-referrer">\n<link rel="icon" href="data:,">\n'
-            f"<title>Veiligheidsanalyses</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
-            + "\n".join(parts) + "\n</main>\n</body>\n</html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="nl">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="referrer" content="no-referrer">\n<link rel="icon" href="data:,">\n'
+        f"<title>Veiligheidsanalyses</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
+        + "\n".join(parts)
+        + "\n</main>\n</body>\n</html>\n"
+    )
 
 
 def write_outputs_index(output_root: Path) -> Path:

@@ -14,10 +14,11 @@ import shutil
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..config import RunConfig, available_chapters
@@ -69,10 +70,10 @@ class Target:
     config: RunConfig  # the gemeente's config (for the region: the config for several gemeenten)
     naam: str = ""
     chapters: list[str] = field(default_factory=list)
-    members: list["Target"] = field(default_factory=list)  # region: its gemeenten
+    members: list[Target] = field(default_factory=list)  # region: its gemeenten
     notebooks: dict[str, Path] = field(default_factory=dict)
     static_keys: dict[str, str] = field(default_factory=dict)  # chapter -> key without the data
-    data: "RunData | None" = None  # the region: the first gemeente's (for banners and sources)
+    data: RunData | None = None  # the region: the first gemeente's (for banners and sources)
     folder: Path = Path()
     run_dir: Path = Path()
     history: inc.History | None = None
@@ -89,7 +90,7 @@ class Target:
     def ok(self) -> bool:
         return bool(self.results) and all(r.ok for r in self.results.values())
 
-    def shown_status(self) -> "DataStatus":
+    def shown_status(self) -> DataStatus:
         """The data status the report shows: its store's; for the region, every member's merged
         (nothing shown as more current than it is in any of them)."""
         from ..store.status import DataStatus
@@ -104,19 +105,25 @@ def slug(text: str) -> str:
 
 
 def new_run_id(now: datetime | None = None) -> str:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:4]
 
 
 def git_description(root: Path) -> str:
     """Short commit id, with '-dirty' when the work tree has changes; '' outside git."""
     try:
-        sha = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], cwd=root, capture_output=True,
-                             text=True, timeout=10).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short=10", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
         if not sha:
             return ""
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return ""
@@ -124,8 +131,10 @@ def git_description(root: Path) -> str:
 
 # ---------------------------------------------------------------------------------- which reports
 
-def choose_targets(config: RunConfig, chapters_asked: list[str] | None, gemeente: str | None,
-                   root: Path) -> list[Target]:
+
+def choose_targets(
+    config: RunConfig, chapters_asked: list[str] | None, gemeente: str | None, root: Path
+) -> list[Target]:
     """The reports of this run (the region's last), each with its chapters and notebooks."""
     multi = config.multi and not gemeente
     gemeente_configs = [config.for_gemeente(code) for code in config.targets()] if multi else [config]
@@ -134,12 +143,15 @@ def choose_targets(config: RunConfig, chapters_asked: list[str] | None, gemeente
     chapters = [ch for ch in wanted if ch != REGION_CHAPTER]
     unknown = [ch for ch in chapters if ch not in available]
     if unknown or (chapters_asked and REGION_CHAPTER in wanted and not multi):
-        raise PlanError(f"onbekend hoofdstuk: {', '.join(unknown or [REGION_CHAPTER])}; beschikbaar: "
-                        f"{', '.join(available + ([REGION_CHAPTER] if multi else []))}")
+        raise PlanError(
+            f"onbekend hoofdstuk: {', '.join(unknown or [REGION_CHAPTER])}; beschikbaar: "
+            f"{', '.join(available + ([REGION_CHAPTER] if multi else []))}"
+        )
     targets = [Target("gemeente", cfg, naam=cfg.naam or "", chapters=list(chapters)) for cfg in gemeente_configs]
     if multi and config.regio_rapport is not None and (not chapters_asked or REGION_CHAPTER in wanted):
-        targets.append(Target("regio", config, naam=config.regio_rapport.naam, chapters=[REGION_CHAPTER],
-                              members=list(targets)))
+        targets.append(
+            Target("regio", config, naam=config.regio_rapport.naam, chapters=[REGION_CHAPTER], members=list(targets))
+        )
     for t in targets:
         for ch in t.chapters:
             t.notebooks[ch] = root / "notebooks" / (REGION_NOTEBOOK if ch == REGION_CHAPTER else f"{ch}.ipynb")
@@ -159,6 +171,7 @@ def needs_execution(targets: list[Target], output_root: Path, run_id: str) -> bo
 
 
 # ---------------------------------------------------------------------------------- run folders
+
 
 def write_kernelspec(folder: Path) -> Path:
     """A kernelspec that runs *this* interpreter, found first via JUPYTER_PATH.
@@ -199,11 +212,13 @@ def make_run_folder(t: Target, output_root: Path, run_id: str, kernels: Path) ->
     (intern / "LEESMIJ.txt").write_text(
         "Interne bestanden van deze run: uitgevoerde notebooks (met onbewerkte cijfers), logboeken en de\n"
         "gegevensopslag. Niet publiceren: de publicatie bestaat uit de HTML- en CSV-bestanden erboven.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     t.history = inc.History(t.folder, exclude=run_id)
 
 
 # ---------------------------------------------------------------------------------- jobs
+
 
 def chapter_meta(notebook: Path) -> dict[str, str]:
     """Title and short name from the notebook's metadata (``veiligheidsanalyse.titel/kort``)."""
@@ -215,15 +230,25 @@ def chapter_meta(notebook: Path) -> dict[str, str]:
 def page_shell(t: Target, run_id: str, wall_start: datetime, git: str, titles: dict[str, dict[str, str]]) -> PageShell:
     """What every page of the report shares."""
     status = t.shown_status()
-    links = tuple(ChapterLink(id=ch, file=f"{ch}.html", short=titles[ch]["short"], title=titles[ch]["title"])
-                  for ch in t.chapters)
+    links = tuple(
+        ChapterLink(id=ch, file=f"{ch}.html", short=titles[ch]["short"], title=titles[ch]["title"]) for ch in t.chapters
+    )
     kind, label = status.badge()
     return PageShell(
-        chapters=links, gemeente_naam=t.naam, periode=status.period(t.config.jaar_van, t.config.jaar_tot),
-        run_date=wall_start.strftime("%d-%m-%Y"), data_label=label, data_kind=kind, run_id=run_id,
-        version=__version__, git=git, banners=tuple(Banner(**b) for b in status.banners()),
-        source_status=status.to_json()["sources"], default_sources=tuple(t.data.source_labels.values()),
-        method_file="99_methode.html" if "99_methode" in t.chapters else (links[-1].file if links else ""))
+        chapters=links,
+        gemeente_naam=t.naam,
+        periode=status.period(t.config.jaar_van, t.config.jaar_tot),
+        run_date=wall_start.strftime("%d-%m-%Y"),
+        data_label=label,
+        data_kind=kind,
+        run_id=run_id,
+        version=__version__,
+        git=git,
+        banners=tuple(Banner(**b) for b in status.banners()),
+        source_status=status.to_json()["sources"],
+        default_sources=tuple(t.data.source_labels.values()),
+        method_file="99_methode.html" if "99_methode" in t.chapters else (links[-1].file if links else ""),
+    )
 
 
 def make_jobs(t: Target, config_file: Path, run_id: str, wall_start: datetime, git: str, cwd: Path) -> None:
@@ -236,24 +261,42 @@ def make_jobs(t: Target, config_file: Path, run_id: str, wall_start: datetime, g
         stores = {m.config.gemeente: str(intern_dir(m.run_dir) / "data") for m in t.members}
         parameters = {"config": str(config_file), "run_dir": str(t.run_dir), "stores": json.dumps(stores)}
     else:
-        parameters = {"gemeente": t.config.gemeente, "config": str(config_file), "run_dir": str(t.run_dir),
-                      "store": str(intern / "data")}
+        parameters = {
+            "gemeente": t.config.gemeente,
+            "config": str(config_file),
+            "run_dir": str(t.run_dir),
+            "store": str(intern / "data"),
+        }
     for ch in t.chapters:
         static = t.static_keys[ch]
         t.jobs[ch] = ChapterJob(
-            report=t.folder.name, chapter=ch, title=titles[ch]["title"], input_notebook=t.notebooks[ch],
-            output_notebook=intern / "notebooks" / f"{ch}.ipynb", output_html=t.run_dir / f"{ch}.html",
-            body_file=intern / "bodies" / f"{ch}.html", findings_file=intern / "findings" / f"{ch}.json",
-            log_file=intern / "logs" / f"{ch}.log", job_file=intern / "jobs" / f"{ch}.json",
-            result_file=intern / "jobs" / f"{ch}.result.json", cwd=cwd, kernel_name=KERNEL_NAME,
-            kernel_python=sys.executable, parameters=parameters, cell_timeout=t.config.timeout_per_hoofdstuk,
+            report=t.folder.name,
+            chapter=ch,
+            title=titles[ch]["title"],
+            input_notebook=t.notebooks[ch],
+            output_notebook=intern / "notebooks" / f"{ch}.ipynb",
+            output_html=t.run_dir / f"{ch}.html",
+            body_file=intern / "bodies" / f"{ch}.html",
+            findings_file=intern / "findings" / f"{ch}.json",
+            log_file=intern / "logs" / f"{ch}.log",
+            job_file=intern / "jobs" / f"{ch}.json",
+            result_file=intern / "jobs" / f"{ch}.result.json",
+            cwd=cwd,
+            kernel_name=KERNEL_NAME,
+            kernel_python=sys.executable,
+            parameters=parameters,
+            cell_timeout=t.config.timeout_per_hoofdstuk,
             timeout=t.config.timeout_per_hoofdstuk + 60,
             expected_seconds=t.history.expected_seconds(ch) or 30.0,
-            key=inc.chapter_key(static, t.store_digest), static_key=static, page=t.shell,
-            source_labels=dict(t.data.source_labels))
+            key=inc.chapter_key(static, t.store_digest),
+            static_key=static,
+            page=t.shell,
+            source_labels=dict(t.data.source_labels),
+        )
 
 
 # ---------------------------------------------------------------------------------- reuse
+
 
 def reuse_or_execute(targets: list[Target], force: bool, log: Callable[[str], None]) -> list[ChapterJob]:
     """Reuse what did not change (its files linked into the new run folder); the jobs to execute."""
@@ -283,16 +326,31 @@ def _reuse(t: Target, job: ChapterJob, log: Callable[[str], None]) -> ChapterRes
         log(f"{t.folder.name}/{job.chapter}: hergebruik uit {src.name} mislukt ({exc}); opnieuw uitvoeren")
         return None
     return ChapterResult(
-        chapter=job.chapter, status="ok", report=t.folder.name, reused_from=src.name,
-        executed_in=record.get("executed_in") or src.name, key=job.key, static_key=job.static_key,
-        modules=record.get("modules"), package_hash=record.get("package_hash"), seconds=0.0,
-        kernel_cpu_seconds=record.get("kernel_cpu_seconds"), kernel_max_rss_kb=record.get("kernel_max_rss_kb"))
+        chapter=job.chapter,
+        status="ok",
+        report=t.folder.name,
+        reused_from=src.name,
+        executed_in=record.get("executed_in") or src.name,
+        key=job.key,
+        static_key=job.static_key,
+        modules=record.get("modules"),
+        package_hash=record.get("package_hash"),
+        seconds=0.0,
+        kernel_cpu_seconds=record.get("kernel_cpu_seconds"),
+        kernel_max_rss_kb=record.get("kernel_max_rss_kb"),
+    )
 
 
 def executed(job: ChapterJob, result: ChapterResult, run_id: str) -> ChapterResult:
     """An executor's result with what the manifest needs to reuse the chapter later."""
-    return replace(result, report=job.report, key=job.key, static_key=job.static_key, executed_in=run_id,
-                   package_hash=None if result.modules else inc.package_hash())
+    return replace(
+        result,
+        report=job.report,
+        key=job.key,
+        static_key=job.static_key,
+        executed_in=run_id,
+        package_hash=None if result.modules else inc.package_hash(),
+    )
 
 
 def reused_from(t: Target) -> str | None:

@@ -25,9 +25,9 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 from . import forkserver
 from .jobs import ChapterJob, ChapterResult
@@ -88,18 +88,44 @@ class Worker:
     ``python -m veiligheidsanalyse.report.worker --serve``, which imports them itself (~1 s of CPU
     each). Either way it has a session of its own, stdin for jobs and a pipe for results."""
 
-    def __init__(self, index: int, python: str, env: dict, cwd: str, log_file: Path, kernel_name: str, warm: bool,
-                 fork: bool = False):
+    def __init__(
+        self,
+        index: int,
+        python: str,
+        env: dict,
+        cwd: str,
+        log_file: Path,
+        kernel_name: str,
+        warm: bool,
+        fork: bool = False,
+    ):
         self.index = index
         read_fd, write_fd = os.pipe()
         self._log = open(log_file, "ab")
         if fork:
             self.proc = self._fork(write_fd, env, cwd, kernel_name, warm)
         else:
-            cmd = [python, "-m", "veiligheidsanalyse.report.worker", "--serve", str(write_fd), "--kernel",
-                   kernel_name, "--cwd", cwd] + ([] if warm else ["--cold"])
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=self._log, stderr=subprocess.STDOUT,
-                                         env=env, cwd=cwd, pass_fds=(write_fd,), start_new_session=True)
+            cmd = [
+                python,
+                "-m",
+                "veiligheidsanalyse.report.worker",
+                "--serve",
+                str(write_fd),
+                "--kernel",
+                kernel_name,
+                "--cwd",
+                cwd,
+            ] + ([] if warm else ["--cold"])
+            self.proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.PIPE,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=cwd,
+                pass_fds=(write_fd,),
+                start_new_session=True,
+            )
         os.close(write_fd)
         self.read_fd = read_fd
         self._buffer = b""
@@ -194,8 +220,16 @@ class WorkerPool:
     def _spawn(self, fork: bool = False) -> Worker:
         self.spawned += 1
         self.forked += fork
-        return Worker(self.spawned, self.python, self.env, self.cwd, self.log_dir / f"worker-{self.spawned}.log",
-                      self.kernel_name, self.warm, fork=fork)
+        return Worker(
+            self.spawned,
+            self.python,
+            self.env,
+            self.cwd,
+            self.log_dir / f"worker-{self.spawned}.log",
+            self.kernel_name,
+            self.warm,
+            fork=fork,
+        )
 
     def _start_template(self) -> None:
         """The kernel template, started before the first worker (its imports overlap the data step)."""
@@ -204,8 +238,9 @@ class WorkerPool:
         from .worker import _ipc_dir
 
         try:
-            self.template = forkserver.Template(self.python, self.env, self.cwd, self.log_dir / "kernel-template.log",
-                                                _ipc_dir())
+            self.template = forkserver.Template(
+                self.python, self.env, self.cwd, self.log_dir / "kernel-template.log", _ipc_dir()
+            )
         except OSError as exc:  # no template: kernels start the usual way
             print(f"kernel template not started: {exc}", file=sys.stderr)
             self.fork = False
@@ -232,7 +267,7 @@ class WorkerPool:
             try:
                 prepare_fork()
                 _ipc_dir()  # made here, so that the workers share it and this process removes it
-            except Exception as exc:  # cannot prepare: the workers import for themselves
+            except Exception as exc:  # noqa: BLE001 - cannot prepare: the workers import for themselves
                 print(f"workers not forked: {type(exc).__name__}: {exc}", file=sys.stderr)
                 fork = False
         while len(self.workers) < n:
@@ -293,12 +328,20 @@ class WorkerPool:
             code = worker.proc.poll()
             worker.kill()
             self.workers[i] = None
-            result = ChapterResult.failed(job.chapter, f"time-out na {int(job.timeout)} s" if line is None
-                                          else f"het werkproces stopte onverwacht (code {code})")
+            result = ChapterResult.failed(
+                job.chapter,
+                f"time-out na {int(job.timeout)} s"
+                if line is None
+                else f"het werkproces stopte onverwacht (code {code})",
+            )
         finished = time.time()
         # when, counted from the start of the run: the manifest's timeline of the run
-        return replace(result, report=job.report, seconds=round(finished - started, 3),
-                       timeline_seconds=(round(started - self.t0, 3), round(finished - self.t0, 3)))
+        return replace(
+            result,
+            report=job.report,
+            seconds=round(finished - started, 3),
+            timeline_seconds=(round(started - self.t0, 3), round(finished - self.t0, 3)),
+        )
 
     def close(self) -> None:
         workers, self.workers = [w for w in self.workers if w is not None], []

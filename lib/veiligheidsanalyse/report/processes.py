@@ -63,7 +63,7 @@ def proc_cpu_seconds(pid: int) -> float | None:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = text[text.rindex(")") + 2:].split()
+    fields = text[text.rindex(")") + 2 :].split()
     ticks = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
     return ticks / os.sysconf("SC_CLK_TCK")
 
@@ -85,7 +85,7 @@ class RedirectOutput:
     def __init__(self, path: Path):
         self.path = path
 
-    def __enter__(self) -> "RedirectOutput":
+    def __enter__(self) -> RedirectOutput:
         sys.stdout.flush()
         sys.stderr.flush()
         self.saved = (os.dup(1), os.dup(2))

@@ -12,8 +12,8 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..config import RunConfig
 from ..paths import intern_dir, work_root
@@ -26,6 +26,7 @@ Log = Callable[[str], None]
 
 # ---------------------------------------------------------------------------------- pages
 
+
 def write_report_pages(t: Target) -> None:
     """Pages of the chapters that did not run here (reused, or failed without a page), and the index."""
     from .index import mark_priorities, write_index
@@ -37,8 +38,9 @@ def write_report_pages(t: Target) -> None:
         elif not result.ok:
             write_failed_page(t.jobs[ch], result)
     if t.kind == "regio":
-        write_region_index(t.run_dir, t.naam, t.chapters[0], [(m.folder.name, m.naam) for m in t.members],
-                           t.shell, t.ok)
+        write_region_index(
+            t.run_dir, t.naam, t.chapters[0], [(m.folder.name, m.naam) for m in t.members], t.shell, t.ok
+        )
         return
     synthesis = next((ch for ch in t.chapters if ch.startswith("90_") and t.results[ch].ok), None)
     if synthesis is not None:
@@ -62,7 +64,7 @@ def write_checklist(t: Target, run_id: str, log: Log, reused_from: str | None) -
     try:
         path = write_checklist_file(t.run_dir, t.config, f"Run {run_id}", chapters=t.chapters)
         log(f"{t.folder.name}: checklist voor de analist: {path}")
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the checklist never fails the report
         log(f"{t.folder.name}: checklist voor de analist niet geschreven ({type(exc).__name__}: {exc})")
 
 
@@ -73,14 +75,16 @@ def _copy_checklist(t: Target, reused_from: str, file_name: str) -> bool:
         text = re.sub(r"\A(?:_Niets veranderd sinds run [^\n]*_\n\n)+", "", text)
         as_json = Path(file_name).with_suffix(".json")
         shutil.copyfile(earlier / as_json, here / as_json)
-        (here / file_name).write_text(f"_Niets veranderd sinds run {reused_from}; deze lijst komt daaruit._\n\n"
-                                      + text, encoding="utf-8")
+        (here / file_name).write_text(
+            f"_Niets veranderd sinds run {reused_from}; deze lijst komt daaruit._\n\n" + text, encoding="utf-8"
+        )
         return True
     except OSError:
         return False  # no checklist there (an older run): build it
 
 
 # ---------------------------------------------------------------------------------- latest
+
 
 class LatestBlocked(Exception):
     """``latest`` is not a link the runner made (a real folder or file): it is left as it is."""
@@ -98,9 +102,11 @@ def point_latest(gemeente_dir: Path, run_id: str) -> None:
     for folder in (gemeente_dir, internal):
         latest = folder / "latest"
         if latest.exists() and not latest.is_symlink():
-            raise LatestBlocked(f"'{latest}' is een {'map' if latest.is_dir() else 'bestand'}, geen koppeling "
-                                "naar een run; verplaats of verwijder het, dan wijst 'latest' bij de volgende run "
-                                "naar het nieuwe rapport")
+            raise LatestBlocked(
+                f"'{latest}' is een {'map' if latest.is_dir() else 'bestand'}, geen koppeling "
+                "naar een run; verplaats of verwijder het, dan wijst 'latest' bij de volgende run "
+                "naar het nieuwe rapport"
+            )
     for folder in (gemeente_dir, internal):
         if folder.is_dir():
             tmp = folder / f".latest-{uuid.uuid4().hex[:6]}"
@@ -131,6 +137,7 @@ def publish(reports: list[Target], run_id: str, log: Log) -> list[str]:
 
 # ---------------------------------------------------------------------------------- tidy
 
+
 def tidy(config: RunConfig, output_root: Path, targets: list[Target], run_id: str, log: Log) -> None:
     """outputs/index.html and retention; never fails the run."""
     from .outputs_index import write_outputs_index
@@ -144,28 +151,51 @@ def tidy(config: RunConfig, output_root: Path, targets: list[Target], run_id: st
         prune_logs(work_root(output_root) / "logs" / slug(config.name), config.bewaar_runs)
         prune_tmp(work_root(output_root) / ".tmp", current=run_id)
         prune_store_cache(work_root(output_root) / ".cache" / "stores")
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - tidying never fails the run
         log(f"opruimen mislukt: {exc}")
     try:
         write_outputs_index(output_root)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - tidying never fails the run
         log(f"outputs/index.html niet bijgewerkt: {exc}")
 
 
 # ---------------------------------------------------------------------------------- manifest
+
 
 def write_report_manifest(t: Target, run: RunContext, reports: list[Target], performance: dict, exit_code: int) -> None:
     """The report's manifest.json: its run, its chapters and how they were executed."""
     from .manifest import write_manifest
 
     config = run.config
-    extra = {"soort": t.kind, "run": {"run_id": run.run_id, "config": config.name,
-                                      "rapporten": [x.folder.name for x in reports]},
-             "performance": performance, "data_key": t.store_digest}
+    extra = {
+        "soort": t.kind,
+        "run": {"run_id": run.run_id, "config": config.name, "rapporten": [x.folder.name for x in reports]},
+        "performance": performance,
+        "data_key": t.store_digest,
+    }
     if t.kind == "regio":
         rr = config.regio_rapport
-        extra.update(gemeente=None, gemeente_naam=t.naam,
-                     regio={"code": rr.code, "naam": rr.naam, "gemeenten": list(rr.gemeenten),
-                            "themas": {name: list(ids) for name, ids in rr.themas}})
-    write_manifest(t.run_dir, t.config, run.policy, t.data, t.results, exit_code, run.git, run.started,
-                   run.wall_start, run.root, extra=extra, status=t.shown_status())
+        extra.update(
+            gemeente=None,
+            gemeente_naam=t.naam,
+            regio={
+                "code": rr.code,
+                "naam": rr.naam,
+                "gemeenten": list(rr.gemeenten),
+                "themas": {name: list(ids) for name, ids in rr.themas},
+            },
+        )
+    write_manifest(
+        t.run_dir,
+        t.config,
+        run.policy,
+        t.data,
+        t.results,
+        exit_code,
+        run.git,
+        run.started,
+        run.wall_start,
+        run.root,
+        extra=extra,
+        status=t.shown_status(),
+    )

@@ -14,8 +14,8 @@ import shutil
 import time
 from pathlib import Path
 
-from .incremental import RUN_ID, run_dirs
 from ..paths import intern_dir
+from .incremental import RUN_ID, run_dirs
 
 DAY = 24 * 3600
 
@@ -62,8 +62,9 @@ def prune_logs(log_root: Path, keep: int) -> list[str]:
     """The runner's own logs: ``<uitvoer>/logs/<config>/<run_id>/``, newest ``keep`` kept."""
     if not log_root.is_dir():
         return []
-    runs = sorted((p for p in log_root.iterdir() if p.is_dir() and RUN_ID.match(p.name)), key=lambda p: p.name,
-                  reverse=True)
+    runs = sorted(
+        (p for p in log_root.iterdir() if p.is_dir() and RUN_ID.match(p.name)), key=lambda p: p.name, reverse=True
+    )
     deleted = []
     for run in runs[keep:]:
         shutil.rmtree(run, ignore_errors=True)
@@ -89,8 +90,11 @@ def prune_store_cache(cache_dir: Path, keep: int = 30) -> list[str]:
     """Cached stores beyond the ``keep`` most recently used (hard links: runs keep their own copy)."""
     if not cache_dir.is_dir():
         return []
-    entries = sorted((p for p in cache_dir.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                     key=lambda p: p.stat().st_mtime, reverse=True)
+    entries = sorted(
+        (p for p in cache_dir.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
     deleted = []
     for entry in entries[keep:]:
         shutil.rmtree(entry, ignore_errors=True)

@@ -1,5 +1,5 @@
-"""What a run tells: progress lines on stderr, its own log file ``runner.log``, and whether it
-failed because the disk is full."""
+"""What a run tells: progress lines on stderr, its own log file ``runner.log``, whether it failed
+because the disk is full, and its outcome: exit status and message (:class:`RunResult`)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,21 @@ import shutil
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+from ..paths import intern_dir
+
+if TYPE_CHECKING:
+    from .plan import Target
+
+EXIT_OK = 0
+EXIT_CHAPTER_FAILED = 1
+EXIT_INVALID = 2
+EXIT_DATA_UNAVAILABLE = 3
+EXIT_LOCKED = 4
 
 
 class Progress:
@@ -52,7 +64,7 @@ class RunLog:
         if self._fh is None:
             return
         with self._lock:
-            stamp = datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            stamp = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S")
             try:
                 self._fh.write(f"{stamp} [{time.time() - self.t0:7.2f} s] {text}\n")
                 self._fh.flush()
@@ -79,3 +91,48 @@ def disk_full(exc: BaseException, *folders: Path) -> bool:
         except OSError:
             continue
     return False
+
+
+@dataclass
+class RunResult:
+    exit_code: int
+    run_dir: Path | None = None  # the (first) gemeente's run folder
+    chapters: dict[str, dict] = field(default_factory=dict)
+    message: str = ""
+    run_dirs: dict[str, Path] = field(default_factory=dict)  # report folder name -> run folder
+    log_file: Path | None = None
+
+
+def outcome(reports: list[Target], several: bool, blocked: list[str], executed_count: int) -> RunResult:
+    """The run's exit status and message."""
+
+    def name(t: Target, ch: str) -> str:
+        return f"{t.folder.name}/{ch}" if several else ch
+
+    results = {name(t, ch): r.record() for t in reports for ch, r in t.results.items()}
+    run_dirs = {t.folder.name: t.run_dir for t in reports}
+    first = reports[0].run_dir
+    incomplete = [t for t in reports if not t.ok]
+    if blocked and not incomplete:
+        return RunResult(
+            EXIT_INVALID,
+            run_dir=first,
+            chapters=results,
+            run_dirs=run_dirs,
+            message="De hoofdstukken zijn gelukt, maar niet gepubliceerd: " + "; ".join(blocked),
+        )
+    if not incomplete:
+        message = "Rapport klaar: " + ", ".join(str(t.run_dir / "index.html") for t in reports)
+        reused = sum(1 for t in reports for r in t.results.values() if r.reused_from)
+        if reused:
+            message += f" ({executed_count} hoofdstuk(ken) uitgevoerd, {reused} hergebruikt)"
+        return RunResult(EXIT_OK, run_dir=first, chapters=results, message=message, run_dirs=run_dirs)
+    failed = [name(t, ch) for t in incomplete for ch, r in t.results.items() if not r.ok]
+    message = (
+        ("Niet gepubliceerd: " + "; ".join(blocked) + ". " if blocked else "")
+        + f"{len(failed)} hoofdstuk(ken) mislukt: {', '.join(failed)}; 'latest' is niet bijgewerkt"
+        + (f" voor {', '.join(t.folder.name for t in incomplete)}" if several else "")
+        + f". Zie {incomplete[0].run_dir / 'index.html'} en de logboeken in "
+        + f"{intern_dir(incomplete[0].run_dir) / 'logs'}"
+    )
+    return RunResult(EXIT_CHAPTER_FAILED, run_dir=first, chapters=results, message=message, run_dirs=run_dirs)

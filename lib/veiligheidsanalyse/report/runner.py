@@ -28,8 +28,8 @@ import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import __version__
@@ -40,13 +40,18 @@ from .execute import ExecutionSettings, Executor, make_executor, process_environ
 from .jobs import ChapterJob, ChapterResult
 from .plan import PlanError, RunContext, Target
 from .publish import publish, tidy, write_checklist, write_report_manifest, write_report_pages
-from .runlog import Progress, RunLog, disk_full
-
-EXIT_OK = 0
-EXIT_CHAPTER_FAILED = 1
-EXIT_INVALID = 2
-EXIT_DATA_UNAVAILABLE = 3
-EXIT_LOCKED = 4
+from .runlog import (
+    EXIT_CHAPTER_FAILED,
+    EXIT_DATA_UNAVAILABLE,
+    EXIT_INVALID,
+    EXIT_LOCKED,
+    EXIT_OK,
+    Progress,
+    RunLog,
+    RunResult,
+    disk_full,
+    outcome,
+)
 
 
 @dataclass
@@ -62,17 +67,8 @@ class RunOptions:
     uitvoerder: str | None = None  # --uitvoerder: overrides uitvoering.uitvoerder (snel | eenvoudig)
 
 
-@dataclass
-class RunResult:
-    exit_code: int
-    run_dir: Path | None = None  # the (first) gemeente's run folder
-    chapters: dict[str, dict] = field(default_factory=dict)
-    message: str = ""
-    run_dirs: dict[str, Path] = field(default_factory=dict)  # report folder name -> run folder
-    log_file: Path | None = None
-
-
 # ---------------------------------------------------------------------------------- entry points
+
 
 def run(config_path: str | Path, options: RunOptions | None = None) -> RunResult:
     """Validate the config, take its lock, run (exit status in the result)."""
@@ -102,14 +98,17 @@ def execute_run(config: RunConfig, options: RunOptions, output_root: Path | None
     log(f"run {run.run_id}: configuratie {config.source}; veiligheidsanalyse {__version__}; python {sys.executable}")
     try:
         result = _execute(run, options, log)
-    except Exception as exc:  # a bug in the runner or a full disk: the published reports stay as they were
+    except Exception as exc:  # noqa: BLE001 - a bug in the runner or a full disk: the published reports stay as they were
         log("INTERNE FOUT\n" + traceback.format_exc())
         if disk_full(exc, run.output_root, run.work_root):
-            message = (f"de schijf is vol ({exc}); 'latest' is niet bijgewerkt. Maak ruimte vrij en start de run "
-                       f"opnieuw. Zie {log.path}")
+            message = (
+                f"de schijf is vol ({exc}); 'latest' is niet bijgewerkt. Maak ruimte vrij en start de run "
+                f"opnieuw. Zie {log.path}"
+            )
         else:
-            message = (f"interne fout van de runner ({type(exc).__name__}: {exc}); 'latest' is niet bijgewerkt. "
-                       f"Zie {log.path}")
+            message = (
+                f"interne fout van de runner ({type(exc).__name__}: {exc}); 'latest' is niet bijgewerkt. Zie {log.path}"
+            )
         result = RunResult(EXIT_CHAPTER_FAILED, message=message)
     log(f"klaar: exit-status {result.exit_code}: {result.message}")
     log.close()
@@ -124,24 +123,34 @@ def execute_run(config: RunConfig, options: RunOptions, output_root: Path | None
 
 def _context(config: RunConfig, options: RunOptions, output_root: Path | None) -> RunContext:
     root = project_root()
-    wall_start = datetime.now(timezone.utc)
+    wall_start = datetime.now(UTC)
     run_id = plan.new_run_id(wall_start)
     output_root = output_root or options.output_root or resolve(root, config.uitvoer)
-    return RunContext(config=config, root=root, output_root=output_root, run_id=run_id, wall_start=wall_start,
-                      started=time.time(), log_dir=work_root(output_root) / "logs" / plan.slug(config.name) / run_id,
-                      policy=options.policy or ("fresh" if options.fetch else config.data.beleid),
-                      git=plan.git_description(root))
+    return RunContext(
+        config=config,
+        root=root,
+        output_root=output_root,
+        run_id=run_id,
+        wall_start=wall_start,
+        started=time.time(),
+        log_dir=work_root(output_root) / "logs" / plan.slug(config.name) / run_id,
+        policy=options.policy or ("fresh" if options.fetch else config.data.beleid),
+        git=plan.git_description(root),
+    )
 
 
 # ---------------------------------------------------------------------------------- the run
+
 
 def _execute(run: RunContext, options: RunOptions, log: RunLog) -> RunResult:
     try:
         targets = plan.choose_targets(run.config, options.chapters, options.gemeente, run.root)
     except PlanError as exc:
         return RunResult(EXIT_INVALID, message=str(exc))
-    log(f"rapporten: {', '.join(t.config.gemeente if t.kind == 'gemeente' else 'regio ' + t.naam for t in targets)}"
-        f"; hoofdstukken: {', '.join(next(t.chapters for t in targets))}")
+    log(
+        f"rapporten: {', '.join(t.config.gemeente if t.kind == 'gemeente' else 'regio ' + t.naam for t in targets)}"
+        f"; hoofdstukken: {', '.join(next(t.chapters for t in targets))}"
+    )
     early = options.force or plan.needs_execution(targets, run.output_root, run.run_id)
     with _executor(run, options, targets) as executor:
         if early:
@@ -154,9 +163,11 @@ def _execute(run: RunContext, options: RunOptions, log: RunLog) -> RunResult:
             return failed
         data_seconds = time.time() - data_started
         jobs = _plan_chapters(targets, run, options.force, log)
-        checklists = [threading.Thread(target=write_checklist, args=(t, run.run_id, log, plan.reused_from(t)),
-                                       daemon=True)
-                      for t in targets if t.kind == "gemeente"]
+        checklists = [
+            threading.Thread(target=write_checklist, args=(t, run.run_id, log, plan.reused_from(t)), daemon=True)
+            for t in targets
+            if t.kind == "gemeente"
+        ]
         for thread in checklists:  # they need only the stores: built beside the chapters, not after them
             thread.start()
         exec_started = time.time()
@@ -167,12 +178,13 @@ def _execute(run: RunContext, options: RunOptions, log: RunLog) -> RunResult:
         write_report_pages(t)
     for thread in checklists:  # the analyst's to-dos, in the internal folder: never on a page readers get
         thread.join()
-    performance = _performance(executor, early, data_seconds, exec_seconds, targets, len(jobs))
+    seconds = {"data_seconds": data_seconds, "execution_seconds": exec_seconds}
+    performance = _performance(executor, early, seconds, targets, len(jobs))
     for t in reports:
         write_report_manifest(t, run, reports, performance, EXIT_OK if t.ok else EXIT_CHAPTER_FAILED)
     blocked = publish(reports, run.run_id, log)
     tidy(run.config, run.output_root, reports, run.run_id, log)
-    return _outcome(reports, len(targets) > 1, blocked, executed_count=len(jobs))
+    return outcome(reports, len(targets) > 1, blocked, executed_count=len(jobs))
 
 
 def _executor(run: RunContext, options: RunOptions, targets: list[Target]) -> Executor:
@@ -188,12 +200,12 @@ def _prepare_data(targets: list[Target], run: RunContext, options: RunOptions, l
     from ..store.build import InputError, Network, prepare_run_data
     from ..store.prepare import DataUnavailableError
 
-    tmp_root = run.work_root / ".tmp" / run.run_id
+    tmp_root, cache = run.work_root / ".tmp" / run.run_id, run.work_root / ".cache" / "stores"
     network = Network()  # offline for one gemeente is offline for the run
     for t in (t for t in targets if t.kind == "gemeente"):
         try:
-            t.data = prepare_run_data(t.config, run.root, options, work_dir=tmp_root / t.config.gemeente,
-                                      cache_dir=run.work_root / ".cache" / "stores", network=network)
+            work_dir = tmp_root / t.config.gemeente
+            t.data = prepare_run_data(t.config, run.root, options, work_dir, cache_dir=cache, network=network)
         except (InputError, ConfigError, DataUnavailableError) as exc:
             shutil.rmtree(tmp_root, ignore_errors=True)
             log(f"gegevens of invoer van {t.config.gemeente}: {exc}")
@@ -204,8 +216,10 @@ def _prepare_data(targets: list[Target], run: RunContext, options: RunOptions, l
             return RunResult(EXIT_DATA_UNAVAILABLE, message=str(exc))
         t.naam = t.data.gemeente_naam
         status = t.data.prepared.status
-        log(f"gegevens {t.config.gemeente} ({t.naam}): {'uit de cache' if t.data.from_cache else 'opgebouwd'}; "
-            f"{status.badge()[1]}")
+        log(
+            f"gegevens {t.config.gemeente} ({t.naam}): {'uit de cache' if t.data.from_cache else 'opgebouwd'}; "
+            f"{status.badge()[1]}"
+        )
         for source in status.sources.values():
             log(f"  {source.line()}" + (f" [{source.detail}]" if source.detail else ""))
     return None
@@ -223,8 +237,9 @@ def _plan_chapters(targets: list[Target], run: RunContext, force: bool, log: Run
     return plan.reuse_or_execute(targets, force, log)
 
 
-def _run_chapters(executor: Executor, jobs: list[ChapterJob], targets: list[Target], run: RunContext,
-                  options: RunOptions, log: RunLog) -> None:
+def _run_chapters(
+    executor: Executor, jobs: list[ChapterJob], targets: list[Target], run: RunContext, options: RunOptions, log: RunLog
+) -> None:
     """Execute the jobs; every result into its report, the log and the progress lines."""
     by_report = {t.folder.name: t for t in targets}
     total = sum(len(t.chapters) for t in targets)
@@ -236,10 +251,13 @@ def _run_chapters(executor: Executor, jobs: list[ChapterJob], targets: list[Targ
     progress = Progress(total, enabled)
     reused = sum(len(t.results) for t in targets)
     label = "; ".join(sorted({t.data.prepared.status.badge()[1] for t in targets if t.kind == "gemeente"}))
-    names = ", ".join(t.naam for t in targets if t.kind == "gemeente") + \
-        "".join(f" en regio {t.naam}" for t in targets if t.kind == "regio")
-    progress.say(f"Veiligheidsanalyse {names}: {total} hoofdstukken, {len(jobs)} uit te voeren "
-                 f"({min(executor.size, len(jobs)) if jobs else 0} tegelijk), {reused} hergebruikt; gegevens: {label}")
+    names = ", ".join(t.naam for t in targets if t.kind == "gemeente") + "".join(
+        f" en regio {t.naam}" for t in targets if t.kind == "regio"
+    )
+    progress.say(
+        f"Veiligheidsanalyse {names}: {total} hoofdstukken, {len(jobs)} uit te voeren "
+        f"({min(executor.size, len(jobs)) if jobs else 0} tegelijk), {reused} hergebruikt; gegevens: {label}"
+    )
     for t in targets:
         for ch in t.results:
             progress.chapter_done(name(t, ch), "reused", 0.0)
@@ -247,45 +265,26 @@ def _run_chapters(executor: Executor, jobs: list[ChapterJob], targets: list[Targ
     def done(result: ChapterResult) -> None:
         t = by_report[result.report]
         result = t.results[result.chapter] = plan.executed(t.jobs[result.chapter], result, run.run_id)
-        log(f"{name(t, result.chapter)}: {result.status} in {result.seconds} s"
-            + (f" — {result.error}" if not result.ok else ""))
+        log(
+            f"{name(t, result.chapter)}: {result.status} in {result.seconds} s"
+            + (f" — {result.error}" if not result.ok else "")
+        )
         progress.chapter_done(name(t, result.chapter), result.status, result.seconds or 0.0)
 
     executor.run(jobs, done)
 
 
-def _performance(executor: Executor, early: bool, data_seconds: float, exec_seconds: float,
-                 targets: list[Target], executed_count: int) -> dict:
+def _performance(
+    executor: Executor, early: bool, seconds: dict[str, float], targets: list[Target], executed: int
+) -> dict:
+    """What the manifest records about the run's speed (the benchmarks read it)."""
     import resource
 
-    reused = sum(1 for t in targets for r in t.results.values() if r.reused_from)
-    return {"runner_max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-            **executor.performance(), "workers_started_early": early,
-            "data_seconds": round(data_seconds, 3), "execution_seconds": round(exec_seconds, 3),
-            "chapters_executed": executed_count, "chapters_reused": reused}
-
-
-def _outcome(reports: list[Target], several: bool, blocked: list[str], executed_count: int) -> RunResult:
-    """The run's exit status and message."""
-    def name(t: Target, ch: str) -> str:
-        return f"{t.folder.name}/{ch}" if several else ch
-
-    results = {name(t, ch): r.record() for t in reports for ch, r in t.results.items()}
-    run_dirs = {t.folder.name: t.run_dir for t in reports}
-    first = reports[0].run_dir
-    incomplete = [t for t in reports if not t.ok]
-    if blocked and not incomplete:
-        return RunResult(EXIT_INVALID, run_dir=first, chapters=results, run_dirs=run_dirs,
-                         message="De hoofdstukken zijn gelukt, maar niet gepubliceerd: " + "; ".join(blocked))
-    if not incomplete:
-        message = "Rapport klaar: " + ", ".join(str(t.run_dir / "index.html") for t in reports)
-        reused = sum(1 for t in reports for r in t.results.values() if r.reused_from)
-        if reused:
-            message += f" ({executed_count} hoofdstuk(ken) uitgevoerd, {reused} hergebruikt)"
-        return RunResult(EXIT_OK, run_dir=first, chapters=results, message=message, run_dirs=run_dirs)
-    failed = [name(t, ch) for t in incomplete for ch, r in t.results.items() if not r.ok]
-    message = ("Niet gepubliceerd: " + "; ".join(blocked) + ". " if blocked else "") + \
-        f"{len(failed)} hoofdstuk(ken) mislukt: {', '.join(failed)}; 'latest' is niet bijgewerkt" + \
-        (f" voor {', '.join(t.folder.name for t in incomplete)}" if several else "") + \
-        f". Zie {incomplete[0].run_dir / 'index.html'} en de logboeken in {intern_dir(incomplete[0].run_dir) / 'logs'}"
-    return RunResult(EXIT_CHAPTER_FAILED, run_dir=first, chapters=results, message=message, run_dirs=run_dirs)
+    return {
+        "runner_max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        **executor.performance(),
+        "workers_started_early": early,
+        **{key: round(value, 3) for key, value in seconds.items()},
+        "chapters_executed": executed,
+        "chapters_reused": sum(1 for t in targets for r in t.results.values() if r.reused_from),
+    }

@@ -126,14 +126,16 @@ class Kernel:
 
         self.cwd = cwd
         self.started = time.time()
-        self.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
-                                     ip=os.path.join(_ipc_dir(), f"k{uuid.uuid4().hex[:10]}"))
+        self.km = AsyncKernelManager(
+            kernel_name=kernel_name, transport="ipc", ip=os.path.join(_ipc_dir(), f"k{uuid.uuid4().hex[:10]}")
+        )
         self.km.client_factory = ready_client_class()  # the client papermill's nbclient gets
         if os.environ.get(forkserver.ENV_SOCKET):
             # forked from the run's template process (the pool sets the variable when it started one)
             self.km.kernel_id = str(uuid.uuid4())
             self.km.provisioner = forkserver.provisioner_class()(
-                kernel_id=self.km.kernel_id, kernel_spec=self.km.kernel_spec, parent=self.km)
+                kernel_id=self.km.kernel_id, kernel_spec=self.km.kernel_spec, parent=self.km
+            )
         extra = {"stdout": Kernel.output, "stderr": Kernel.output} if Kernel.output is not None else {}
         run_sync(self.km.start_kernel)(cwd=cwd, **extra)
         self.pid = getattr(self.km.provisioner, "pid", None)
@@ -153,7 +155,7 @@ class Kernel:
         while time.time() < deadline:
             try:
                 msg = client.get_shell_msg(timeout=max(0.1, deadline - time.time()))
-            except Exception:  # queue.Empty on time-out
+            except Exception:  # noqa: BLE001 - queue.Empty on time-out
                 return None
             if msg.get("parent_header", {}).get("msg_id") == msg_id:
                 return msg
@@ -167,7 +169,7 @@ class Kernel:
                 if self._warm_msg is not None and self.km.has_kernel:
                     self._reply(self._client, self._warm_msg, timeout)
                 self._client.stop_channels()
-            except Exception:
+            except Exception:  # noqa: BLE001 - the kernel may be gone already; the chapter's own client reports that
                 pass
             self._client = None
             self._warm_msg = None
@@ -185,7 +187,7 @@ class Kernel:
             if value.get("status") != "ok":
                 return None
             return json.loads(ast.literal_eval(value["data"]["text/plain"]))
-        except Exception:
+        except Exception:  # noqa: BLE001 - unknown modules: the chapter is keyed on the whole package instead
             return None
         finally:
             client.stop_channels()
@@ -203,7 +205,7 @@ class Kernel:
         self.release_client(timeout=0)
         try:
             run_sync(self.km.shutdown_kernel)(now=True)
-        except Exception:
+        except Exception:  # noqa: BLE001 - a kernel that cannot be shut down cleanly is killed with its worker
             pass
         _LIVE_KERNELS.discard(self)
 
@@ -231,6 +233,7 @@ def module_hashes(files: dict[str, str] | None) -> dict[str, str] | None:
 
 # ---------------------------------------------------------------------------------- one chapter
 
+
 def run_job(job: ChapterJob, kernel: Kernel | None = None, warm_next=None) -> tuple[ChapterResult, Kernel | None]:
     """Execute one chapter and write its page. Returns the result and the next (warm) kernel, if any.
 
@@ -246,7 +249,7 @@ def run_job(job: ChapterJob, kernel: Kernel | None = None, warm_next=None) -> tu
     if warm_next is not None:
         try:
             next_kernel = warm_next()  # starts (and imports) while this page is exported
-        except Exception:
+        except Exception:  # noqa: BLE001 - no warm kernel: the next chapter starts one itself
             traceback.print_exc()
     result = _write_page(job, result, executed_nb)
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
@@ -273,14 +276,32 @@ def _execute(job: ChapterJob, kernel: Kernel | None) -> tuple[ChapterResult, Ker
         if kernel is None:
             kernel = Kernel(job.kernel_name, str(job.cwd), warm=False)
         executed_nb = pm.execute_notebook(
-            str(job.input_notebook), str(job.output_notebook), parameters=job.parameters,
-            kernel_name=job.kernel_name, cwd=str(job.cwd), progress_bar=False, log_output=False,
-            request_save_on_cell_execute=False, execution_timeout=job.cell_timeout, start_timeout=120,
-            km=kernel.km)
-    except Exception as exc:  # a cell failed, the kernel died or did not start: still export what exists
+            str(job.input_notebook),
+            str(job.output_notebook),
+            parameters=job.parameters,
+            kernel_name=job.kernel_name,
+            cwd=str(job.cwd),
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=job.cell_timeout,
+            start_timeout=120,
+            km=kernel.km,
+        )
+    except Exception as exc:  # noqa: BLE001 - a cell failed, the kernel died or did not start: still export what exists
         status, error = "failed", execution_error(exc)
-    return ChapterResult(chapter=job.chapter, status=status, error=error, report=job.report,
-                         execution_seconds=round(time.time() - started, 3), **timings), kernel, executed_nb
+    return (
+        ChapterResult(
+            chapter=job.chapter,
+            status=status,
+            error=error,
+            report=job.report,
+            execution_seconds=round(time.time() - started, 3),
+            **timings,
+        ),
+        kernel,
+        executed_nb,
+    )
 
 
 def _after_kernel(result: ChapterResult, kernel: Kernel | None) -> ChapterResult:
@@ -307,13 +328,14 @@ def _write_page(job: ChapterJob, result: ChapterResult, executed_nb) -> ChapterR
     try:
         html_bytes = write_chapter_page(job, executed_nb, result.ok, publish=_runner_alive)
         result = replace(result, html_bytes=html_bytes)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a page that cannot be written fails the chapter, not the worker
         result = replace(result, status="failed", error=f"export: {type(exc).__name__}: {exc}")
         traceback.print_exc()
     return replace(result, export_seconds=round(time.time() - started, 3))
 
 
 # ---------------------------------------------------------------------------------- serving
+
 
 def serve(result_fd: int, kernel_name: str, cwd: str, warm: bool = True) -> int:
     """The persistent worker loop (see the module docstring)."""
@@ -327,7 +349,7 @@ def serve(result_fd: int, kernel_name: str, cwd: str, warm: bool = True) -> int:
     kernel = Kernel(kernel_name, cwd, warm=True) if warm else None
     try:
         warm_up()  # nbconvert's exporter and templates, loaded while the kernel starts
-    except Exception:
+    except Exception:  # noqa: BLE001 - warming up is an optimisation only
         traceback.print_exc()
     print(f"worker {os.getpid()} klaar in {time.time() - t0:.2f} s", flush=True)
     try:
@@ -341,7 +363,7 @@ def serve(result_fd: int, kernel_name: str, cwd: str, warm: bool = True) -> int:
             try:
                 with RedirectOutput(job.log_file):
                     result, kernel = run_job(job, kernel, warm_next)
-            except Exception as exc:  # never leave the runner without an answer
+            except Exception as exc:  # noqa: BLE001 - never leave the runner without an answer
                 traceback.print_exc()
                 result, kernel = ChapterResult.failed(job.chapter, f"{type(exc).__name__}: {exc}", job.report), None
             _write_result(replace(result, worker_pid=os.getpid()), job.result_file)
@@ -355,8 +377,16 @@ def serve(result_fd: int, kernel_name: str, cwd: str, warm: bool = True) -> int:
 # Optional imports of jsonschema's format checkers (nbformat validates with it). The notebook schema
 # uses none of these formats; importing them costs ~0.15 s of CPU per process, rfc3987_syntax alone
 # ~1.3 s (it builds a Lark grammar on import). Marked absent, jsonschema skips those checkers.
-_UNUSED_FORMAT_CHECKERS = ("rfc3987_syntax", "rfc3987", "rfc3986_validator", "rfc3339_validator", "isoduration",
-                           "fqdn", "webcolors", "uri_template")
+_UNUSED_FORMAT_CHECKERS = (
+    "rfc3987_syntax",
+    "rfc3987",
+    "rfc3986_validator",
+    "rfc3339_validator",
+    "isoduration",
+    "fqdn",
+    "webcolors",
+    "uri_template",
+)
 
 
 def skip_slow_optional_imports(without_pyarrow_fs: bool = True) -> None:
@@ -392,8 +422,7 @@ def prepare_fork() -> None:
     warm_up()
 
 
-def serve_forked(stdin_fd: int, result_fd: int, log_fd: int, kernel_name: str, cwd: str, env: dict,
-                 warm: bool) -> None:
+def serve_forked(stdin_fd: int, result_fd: int, log_fd: int, kernel_name: str, cwd: str, env: dict, warm: bool) -> None:
     """The child side of a worker forked from the runner (see :class:`.pool.Worker`); never returns.
 
     It becomes what ``python -m veiligheidsanalyse.report.worker --serve`` would be: a session of
@@ -425,7 +454,7 @@ def serve_forked(stdin_fd: int, result_fd: int, log_fd: int, kernel_name: str, c
         code = serve(result_fd, kernel_name, cwd, warm)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
-    except BaseException:
+    except BaseException:  # noqa: BLE001 - a forked worker exits with a code, never back into the runner's code
         traceback.print_exc()
     finally:
         try:

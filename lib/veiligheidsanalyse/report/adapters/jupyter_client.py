@@ -15,7 +15,7 @@ import functools
 import hashlib
 import inspect
 import time
-from typing import Callable
+from collections.abc import Callable
 
 LIBRARY = "jupyter_client"
 WRITTEN_FOR = "8.10.0"
@@ -33,8 +33,9 @@ def _rewritten_source_unchanged() -> bool:
 def _has_private_members() -> bool:
     from jupyter_client.asynchronous import AsyncKernelClient
 
-    return all(callable(getattr(AsyncKernelClient, name, None))
-               for name in ("_handle_kernel_info_reply", "_async_is_alive"))
+    return all(
+        callable(getattr(AsyncKernelClient, name, None)) for name in ("_handle_kernel_info_reply", "_async_is_alive")
+    )
 
 
 INTERNALS: dict[str, Callable[[], bool]] = {

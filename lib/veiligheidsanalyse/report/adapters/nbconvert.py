@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-from typing import Callable
+from collections.abc import Callable
 
 LIBRARY = "nbconvert"
 WRITTEN_FOR = "7.17.2"
@@ -52,8 +52,9 @@ def body_exporter_class() -> type:
             lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
             highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
             resources = self._init_resources(resources)
-            filter_data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self,
-                                                     resources=resources)
+            filter_data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
             self.register_filter("highlight_code", highlight_code)
             self.register_filter("filter_data_type", filter_data_type)
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
