@@ -24,9 +24,8 @@ LAYER_NAMES = ("foundation", "config", "sources", "store", "chapters", "notebook
 LAYERS = {
     # 0 foundation: no data access, no configuration
     "paths": FOUNDATION, "typography": FOUNDATION, "dates": FOUNDATION, "hashing": FOUNDATION,
-    "errors": FOUNDATION, "config_errors": FOUNDATION, "indicators": FOUNDATION, "observations": FOUNDATION,
-    "plots": FOUNDATION,
-    "present": FOUNDATION,
+    "errors": FOUNDATION, "text": FOUNDATION, "config_errors": FOUNDATION, "indicators": FOUNDATION,
+    "observations": FOUNDATION, "plots": FOUNDATION, "present": FOUNDATION,
     "stats": FOUNDATION, "stats._common": FOUNDATION, "stats.compare": FOUNDATION, "stats.disclosure": FOUNDATION,
     "stats.formatting": FOUNDATION, "stats.funnel": FOUNDATION, "stats.rates": FOUNDATION,
     "stats.signals": FOUNDATION, "stats.smallarea": FOUNDATION, "stats.survey": FOUNDATION,
