@@ -189,6 +189,7 @@ def _sum_years(df: pd.DataFrame, years: tuple[int, int]) -> tuple[float, float]:
 
 def count_profile(ds: Dataset, indicator_id: str, reference_year: int | None = None) -> CountProfile | None:
     """Profile of a count indicator for the run's gemeente; None when the gemeente has no data."""
+    # Long: one profile in reading order (rate, comparisons, trend, change) over shared locals
     ind = get_indicator(indicator_id)
     cfg = ds.config
     period = (cfg.jaar_van, cfg.jaar_tot)

@@ -420,6 +420,7 @@ def _sum_strict(s: pd.Series) -> float:
 
 def kern_rates(ds: Dataset, indicator_id: str, ind: Indeling, pool_years: int = analysis.POOL_YEARS) -> KernRates:
     """Counts and rates per kern for one buurt indicator, with the tests against the rest of the gemeente."""
+    # Long: window, counts, rates and the tests per kern share one frame of kernen
     indicator = get_indicator(indicator_id)
     noemer = "woningen" if indicator.denominator == "woningen" else "inwoners"
     notes: list[str] = []
@@ -758,6 +759,7 @@ def _fmt_value(value: float, unit: str) -> str:
 
 def vm_kernen(ds: Dataset) -> VmKernen:
     """VM results per kern against the gemeente in the same edition."""
+    # Long: one record per result, then the correction and the notes on what was not tested
     digits = ds.gemeente[2:]
     o = ds.observations
     rows = o[(o["regio_soort"] == "kern") & o["regio_code"].astype(str).str.startswith(f"KN{digits}-")

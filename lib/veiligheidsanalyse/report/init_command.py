@@ -72,6 +72,7 @@ def _group_yaml(key: str, group: dict, comment: str) -> str:
 
 def config_text(code: str, naam: str, last_year: int, groups: dict[str, dict], choice, facts) -> str:
     """The configuration file for ``code`` (YAML with comments)."""
+    # Long: the configuration file written out line by line, as its user reads it
     from ..store.peers import MAX_PEERS, MIN_PEERS
 
     lines = [f"# Veiligheidsanalyse {naam} — run configuration, written by 'veiligheidsanalyse init {code}'.",

@@ -282,6 +282,7 @@ def _fetch_one(
     now: datetime | None,
     outcome: TableOutcome,
 ) -> None:
+    # Long: reuse, download, structure check and storing of one table share the outcome being written
     table_id, host = request.table_id, spec.host
     wanted = request.key()
     info = client.table_infos(table_id, host)

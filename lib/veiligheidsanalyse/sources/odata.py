@@ -196,6 +196,7 @@ class _Guard:
 
     # -- one page ---------------------------------------------------------------------------
     def send(self, session: requests.Session, request: requests.PreparedRequest, kwargs: dict) -> requests.Response:
+        # Long: paging checks, retries, back-off and the body deadline share one attempt's state
         import requests
 
         url = request.url or ""

@@ -132,6 +132,7 @@ def resolve_sources(
     :class:`DataUnavailable` when a required table has no usable snapshot, and ``ValueError`` for an
     unknown policy.
     """
+    # Long: the policy's decision for every table in one place, as the module docstring tells it
     if policy not in POLICIES:
         raise ValueError(f"unknown data policy {policy!r}; choose one of {', '.join(POLICIES)}")
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)

@@ -152,6 +152,7 @@ def _reader_model(
     ``lower <= v <= upper``) or None when there is nothing to solve; ``column`` maps a cell's row
     position to its variable.
     """
+    # Long: one integer program; its constraints share the variable indices
     unknown = hidden | missing
     cells = np.flatnonzero(unknown)
     if cells.size == 0:
@@ -356,6 +357,7 @@ def suppress_counts(
     ("<5", "x", "0", "1.234", "onbekend") and a boolean Series, True for every hidden cell
     (primary and secondary; NaN cells are unknown, not hidden, and never count as protection).
     """
+    # Long: primary, secondary and zero suppression in their required order over one frame
     values = df[value_col].to_numpy(dtype=float, na_value=np.nan)
     missing = np.isnan(values)
     primary = (values > 0) & (values < threshold)

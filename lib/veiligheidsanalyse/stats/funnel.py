@@ -176,6 +176,7 @@ def funnel_assess(
     The rows keep the input order (no ranking). ``df.attrs`` holds target_rate, phi, tau2, k
     and the adjustment used.
     """
+    # Long: one procedure whose steps use each other's estimates (rate, dispersion, limits)
     import pandas as pd
 
     if overdispersion not in OVERDISPERSION:

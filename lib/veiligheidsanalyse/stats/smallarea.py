@@ -262,6 +262,7 @@ def small_area_table(
     hidden ones). ``df.attrs`` holds the benchmark rate, the EB fit and the settings, for the
     caption and the methods section.
     """
+    # Long: the rows of one table: rates, tests, suppression and the total row over one frame
     conf = check_conf(conf)
     if correction not in CORRECTIONS:
         raise ValueError(f"correction must be one of {CORRECTIONS}, got {correction!r}")

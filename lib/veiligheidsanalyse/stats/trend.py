@@ -98,6 +98,7 @@ def poisson_trend(years, counts, exposures=None, breaks=(), conf: float = 0.95, 
     trend in the count itself. Years in ``breaks``, and years whose count or exposure is NaN,
     are left out and listed in ``years_excluded``. See the module notes for the model choices.
     """
+    # Long: one model fit with its input checks and fallbacks, each ending in a Trend
     from scipy.stats import norm
     from scipy.stats import t as student_t
 

@@ -297,6 +297,7 @@ def decimal_hint(values: list[Any]) -> str | None:
 
 def parse_number(raw: Any, *, integer: bool = False, hint: str | None = None) -> Number:
     """Read a number as a Dutch or English spreadsheet shows it. Never turns 'unknown' into 0."""
+    # Long: one case per way a spreadsheet writes a number, in order of precedence
     if isinstance(raw, PercentValue):
         return Number(float(raw), percent=True)
     if isinstance(raw, bool):
@@ -516,6 +517,7 @@ def _xlsx_read(
     data: bytes, file: str, kind: str
 ) -> tuple[dict[str, Grid] | None, dict[str, str | None], list[InputProblem]]:
     """(grids by sheet, zip part of each sheet, problems); grids None when the file cannot be read."""
+    # Long: every way a workbook can be unreadable, each with its own message, in detection order
     if data[:8] == OLE2_SIGNATURE:
         if ENCRYPTED_MARKER in data:
             message = (
@@ -804,6 +806,7 @@ def read_table(
     path: Path, template: Template, *, file: str, sheet: str | None = None, data: bytes | None = None
 ) -> tuple[RawTable | None, list[InputProblem]]:
     """Read one partner file. Returns the table (None if unusable) and the problems found on the way."""
+    # Long: a partner file checked in the order its bytes are read, with nested helpers sharing its problems
     kind = template.kind
     if data is None:
         data, refused = read_partner_file(path, file, kind)

@@ -242,6 +242,7 @@ def locate(config: InputsConfig, kind: str, listing: list[Path]) -> tuple[Path |
     Any entry named like the kind counts, also a folder or FIFO called ``halt.csv``: reading it
     (:func:`.reading.read_partner_file`) says what it is, instead of the input being "missing".
     """
+    # Long: each way a named or configured file can be wrong, in the order it is checked
     folder = config.folder
     if kind in config.files:
         path = Path(config.files[kind])
@@ -309,6 +310,7 @@ def _stories_name(config: InputsConfig) -> str:
 def _unrecognised(config: InputsConfig, listing: list[Path]) -> list[InputProblem]:
     """A warning for every entry of the folder that is not read (files and folders), and an error when
     the folder has entries but not one of them is recognised as a partner input."""
+    # Long: one pass over the folder listing, deciding per entry
     used_stems = set(TABLE_KINDS)
     configured = {Path(v).name.casefold() for v in config.files.values()}
     stories = {STORY_KIND, _stories_name(config).casefold()}
@@ -945,6 +947,7 @@ def _check_vm(checker: _Checker, records: list[dict[str, Any]]) -> pd.DataFrame:
 def _check_vm_ranges(
     checker: _Checker, record: dict[str, Any], indicator, values: dict[str, float], percents: dict[str, bool]
 ) -> None:
+    # Long: the bounds of waarde, ondergrens and bovengrens and their order, each with its message
     row = record["_row"]
     unit = indicator.unit
     if unit in UNIT_RANGES:
@@ -1054,6 +1057,7 @@ def check_stories(
     config: InputsConfig, listing: list[Path]
 ) -> tuple[dict[str, str], dict[str, str], list[InputProblem], bool]:
     """Stories per chapter from ``<folder>/verhaal/<chapter>.md``: (stories, files, problems, present)."""
+    # Long: each way a story file or folder can be refused, in the order it is checked
     name = config.files.get(STORY_KIND, STORY_KIND)
     folder = Path(name) if Path(name).is_absolute() else config.folder / name
     if outside_link(folder, config.folder):
@@ -1181,6 +1185,7 @@ def check_inputs(
 def _check_inputs(
     config: InputsConfig, gemeente_code: str, gemeente_naam: str, known_gemeenten: Mapping[str, str] | None
 ) -> CheckResult:
+    # Long: the order of the whole input check, from the gemeente code to the checks across files
     result = CheckResult()
     code = str(gemeente_code or "").strip().upper()
     if not re.fullmatch(r"GM\d{4}", code):
