@@ -83,7 +83,7 @@ def test_another_gemeente_never_gets_the_files_name_statements_peers_or_inputs()
     assert other.gemeente == "GM0118" and other.naam is None and other.uitspraken == ()
     assert other.vergelijking.peers.afleiden  # Westerveld's list is not Hoogeveen's
     assert other.vergelijking.regio is not None and "GM0118" in other.vergelijking.regio.gemeenten
-    assert "vergelijking.peers" in other.weggelaten and "uitspraken" in other.weggelaten
+    assert "vergelijking.peers" in other.dropped and "uitspraken" in other.dropped
     assert "{naam}" in str(other.invoer_map)  # Hoogeveen's own folder, not Westerveld's
 
 

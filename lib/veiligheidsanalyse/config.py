@@ -22,7 +22,7 @@ from .config_yaml import MAX_CONFIG_BYTES, load_yaml, read_config_text
 from .paths import project_root
 
 __all__ = ["ConfigError", "FILE_KEY", "FIRST_YEAR", "GEMEENTE_CODE", "MAX_CONFIG_BYTES", "POLICIES", "VERWACHTINGEN",
-           "RunConfig", "RegionGroup", "Comparison", "DataPolicy", "GemeenteEntry", "RegionReport",
+           "RunConfig", "RegionGroup", "ComparisonGroups", "DataPolicy", "GemeenteEntry", "RegionReport",
            "available_chapters", "for_other_gemeente", "load_config", "load_config_for_command", "parse_config",
            "resolve"]
 
@@ -48,7 +48,9 @@ class RegionGroup:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class ComparisonGroups:
+    """The groups of ``vergelijking:`` the gemeente is compared with, and the code of Nederland."""
+
     regio: RegionGroup | None
     provincie: RegionGroup | None
     peers: RegionGroup | None
@@ -114,7 +116,7 @@ class RunConfig:
     jaar_van: int
     jaar_tot: int
     vorige_analyse: int  # year of the previous analysis: "change since" is tested against it
-    vergelijking: Comparison
+    vergelijking: ComparisonGroups
     hoofdstukken: tuple[str, ...]
     data: DataPolicy
     invoer_map: Path | None
@@ -142,15 +144,15 @@ class RunConfig:
     uitvoerder: str = "snel"  # which executor runs the chapters: snel | eenvoudig (report/execute.py)
     onthulling_min_inwoners: int = 100  # a map area with fewer inhabitants gets no rate ("te weinig inwoners")
     # Settings of the file that belong to another gemeente and were left out (``for_other_gemeente``).
-    weggelaten: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()
     # The line of every key path of the file (``vergelijking.peers.gemeenten[2]`` -> 28); empty for a
     # configuration that was not read from a file.
-    regels: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
-    def regel(self, key: str) -> int | None:
+    def line(self, key: str) -> int | None:
         """The line of ``key`` in the file (or of its nearest enclosing key): for a ConfigError raised
-        after loading, e.g. ``ConfigError(config.source, key, message, config.regel(key))``."""
-        return line_of(self.regels, key)
+        after loading, e.g. ``ConfigError(config.source, key, message, config.line(key))``."""
+        return line_of(self.lines, key)
 
     def all_gemeenten(self) -> list[str]:
         codes = [self.gemeente] + self.vergelijking.all_gemeenten()
@@ -163,7 +165,7 @@ class RunConfig:
     def for_gemeente(self, code: str) -> "RunConfig":
         """The config of one gemeente of the list: what ``load_config(source, gemeente=code)`` gives."""
         data, dropped = for_other_gemeente(dict(self.raw), code)
-        lines = self.regels if code == self.gemeente else without(self.regels, ("gemeente",))
+        lines = self.lines if code == self.gemeente else without(self.lines, ("gemeente",))
         return parse_config(data, source=self.source, name=self.name, chapters=list(self.hoofdstukken),
                             dropped=dropped, lines=lines)
 
@@ -254,7 +256,7 @@ def _run_config(checked: ConfigFile, data: dict[str, Any], source: str, name: st
         jaar_van=van,
         jaar_tot=tot,
         vorige_analyse=vorige,
-        vergelijking=Comparison(
+        vergelijking=ComparisonGroups(
             regio=_region_group(verg.regio, "REGIO"),
             provincie=_region_group(verg.provincie, "PROVINCIE"),
             peers=_peers(verg.peers or Peers.model_construct(), gemeente),
@@ -282,8 +284,8 @@ def _run_config(checked: ConfigFile, data: dict[str, Any], source: str, name: st
         regio_rapport=_regio_rapport(checked, entries, name),
         bewaar_runs=uitvoering.bewaar_runs,
         uitvoerder=uitvoering.uitvoerder,
-        weggelaten=tuple(dropped),
-        regels=lines,
+        dropped=tuple(dropped),
+        lines=lines,
     )
 
 

@@ -213,7 +213,7 @@ def _statement_items(ds, inputs, ctx) -> list[Item]:
 
 
 def _config_items(ds, inputs, ctx) -> list[Item]:
-    left_out = ds.config.weggelaten
+    left_out = ds.config.dropped
     if not left_out:
         return []
     return [Item(f"De configuratie is geschreven voor een andere gemeente; voor {ds.gemeente_naam} is weggelaten wat "

@@ -302,11 +302,11 @@ def check_regions(config: RunConfig, known: set[str]) -> None:
         if code not in known:
             raise ConfigError(config.source, f"gemeenten[{i}]",
                               f"onbekende gemeentecode {code}: niet in de regiolijst van de gegevens",
-                              config.regel(f"gemeenten[{i}]"))
+                              config.line(f"gemeenten[{i}]"))
     if config.gemeente not in known:
         raise ConfigError(config.source, "gemeente",
                           f"onbekende gemeentecode {config.gemeente}: niet in de regiolijst van de gegevens",
-                          config.regel("gemeente"))
+                          config.line("gemeente"))
     for key, group in (("regio", config.vergelijking.regio), ("provincie", config.vergelijking.provincie),
                        ("peers", config.vergelijking.peers)):
         if group is None:
@@ -315,7 +315,7 @@ def check_regions(config: RunConfig, known: set[str]) -> None:
             if code not in known:
                 raise ConfigError(config.source, f"vergelijking.{key}.gemeenten[{i}]",
                                   f"onbekende gemeentecode {code}: niet in de regiolijst van de gegevens",
-                                  config.regel(f"vergelijking.{key}.gemeenten[{i}]"))
+                                  config.line(f"vergelijking.{key}.gemeenten[{i}]"))
 
 
 def prepare_run_data(config: RunConfig, root: Path, options, work_dir: Path,
@@ -713,7 +713,7 @@ def gemeente_naam(config: RunConfig, snapshots) -> str:
     if config.naam is not None and _comparable(config.naam) != _comparable(known):
         raise ConfigError(config.source, "naam", f"'{config.naam}' is niet de naam van {config.gemeente}: volgens de "
                                                  f"gegevens heet die gemeente '{known}'",
-                          config.regel("naam"))
+                          config.line("naam"))
     return config.naam or known
 
 
