@@ -14,7 +14,7 @@ from importlib import metadata
 from pathlib import Path
 
 # The packages whose versions go into the keys and the manifest.
-PACKAGES = ("veiligheidsanalyse", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn",
+PACKAGES = ("veiligheidsanalyse", "pandas", "numpy", "scipy", "statsmodels", "matplotlib",
             "papermill", "nbclient", "nbconvert", "nbformat", "ipykernel", "cbsodata", "pyarrow", "openpyxl")
 
 
