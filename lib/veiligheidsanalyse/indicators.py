@@ -138,10 +138,6 @@ def indicator(indicator_id: str) -> Indicator:
         raise KeyError(f"unknown indicator {indicator_id!r}; see indicators.yaml") from None
 
 
-def for_chapter(chapter: str) -> list[Indicator]:
-    return [i for i in catalogue().values() if i.chapter == chapter]
-
-
 def for_table(table_id: str) -> list[Indicator]:
     return [i for i in catalogue().values() if i.table == table_id]
 

@@ -10,7 +10,7 @@ from ..analysis import CountProfile, SurveyProfile
 from .page import Chapter
 from ..sources.partner_kinds import READER_NAMES
 from ..sources.tables import TABLES
-from ..stats.formatting import format_nl, format_pct
+from ..stats.formatting import format_nl
 
 # Where the denominators come from (for the sources in the page footer).
 DENOMINATOR_TABLE = {"inwoners": "03759ned", "jongeren_12_17": "03759ned", "woningen": "85984NED"}

@@ -192,11 +192,6 @@ def natuurbrand_missing(ds: Dataset) -> str:
             f"in {int(last['jaar'])}); het aantal natuurbranden is niet bekend.")
 
 
-def verkeer_text(found: dict) -> str:
-    """One sentence per traffic indicator with data (level, NL comparison, trend)."""
-    return " ".join(p.sentence() for key, p in found.items() if key in VERKEER)
-
-
 def findings(vr: VRIncidents | None, profiles: list) -> list[str]:
     """Key findings: the veiligheidsregio test first (the IVP's own claim), then the tested profiles."""
     from .common import findings_with

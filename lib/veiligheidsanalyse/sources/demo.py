@@ -1062,7 +1062,6 @@ class _Generator:
         years = list(range(FIRST_YEAR, LAST_YEAR))  # CBS publishes a year later than the politie
         rows: list[dict] = []
         row_id = 0
-        pop_region: dict[tuple[str, int], float] = {}
         regions: list[tuple[str, list[str]]] = [("NL01", ["NL01"])] + [(DRENTHE, [g.code for g in GEMEENTEN
                                                                                   if g.provincie == DRENTHE])]
         regions += [(g.code, [g.code]) for g in GEMEENTEN]

@@ -177,18 +177,6 @@ TABLES: dict[str, TableSpec] = {
     ]
 }
 
-# Kerncijfers wijken en buurten has a new table id every year. Ids before 2024 are taken from
-# third-party code and are checked against the table title at fetch time.
-KWB_TABLE_IDS: dict[int, str] = {
-    2019: "84583NED",
-    2020: "84799NED",
-    2021: "85039NED",
-    2022: "85318NED",
-    2023: "85618NED",
-    2024: "85984NED",
-}
-
-
 def table_spec(table_id: str) -> TableSpec:
     try:
         return TABLES[table_id]

@@ -55,11 +55,6 @@ class PeriodComparison:
         known = ~np.isnan(as_float(self.p_value))
         return _direction(as_float(self.p_value) < 1 - self.conf, self.rate_ratio, known)
 
-    @property
-    def change_pct(self):
-        """Relative change in percent, ``(rate_ratio - 1) * 100``."""
-        return unwrap((as_float(self.rate_ratio) - 1.0) * 100.0)
-
 
 def _conditional_exact(c1, e1, c2, e2, conf):
     """Exact conditional test and interval for rate2/rate1.

@@ -177,14 +177,6 @@ class Dataset:
             return [c for c in group.gemeenten if c != self.gemeente]
         return list(group.gemeenten)
 
-    def peer_codes(self) -> list[str]:
-        peers = self.config.vergelijking.peers
-        return [c for c in (peers.gemeenten if peers else ()) if c != self.gemeente]
-
-    def neighbour_codes(self) -> list[str]:
-        regio = self.config.vergelijking.regio
-        return [c for c in (regio.gemeenten if regio else ()) if c != self.gemeente]
-
     # ------------------------------------------------------------------ raw series
     def series(self, indicator_id: str, regions: Iterable[str] | None = None, monthly: bool = False,
                years: tuple[int, int] | None = None) -> pd.DataFrame:
@@ -294,9 +286,6 @@ class Dataset:
             return pd.DataFrame(rows, columns=["regio_code", "jaar", "noemer"])
         den = den[(den["jaar"] >= years[0]) & (den["jaar"] <= years[1])]
         return den[["regio_code", "jaar", "waarde"]].rename(columns={"waarde": "noemer"})
-
-    def comparison_codes(self) -> list[str]:
-        return list(self.comparison_roles())
 
 
 def prefer_open_data(df: pd.DataFrame) -> pd.DataFrame:

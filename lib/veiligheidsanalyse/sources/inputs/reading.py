@@ -507,12 +507,6 @@ def csv_grid(text: str, delimiter: str) -> Grid:
     return grid
 
 
-def xlsx_workbook(data: bytes, file: str, kind: str) -> tuple[dict[str, Grid] | None, list[InputProblem]]:
-    """All sheets of an xlsx as grids, or a problem saying why the file cannot be opened."""
-    sheets, _, problems = _xlsx_read(data, file, kind)
-    return sheets, problems
-
-
 def _xlsx_read(
     data: bytes, file: str, kind: str
 ) -> tuple[dict[str, Grid] | None, dict[str, str | None], list[InputProblem]]:
