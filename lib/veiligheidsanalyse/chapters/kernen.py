@@ -420,7 +420,7 @@ def _sum_strict(s: pd.Series) -> float:
 
 def kern_rates(ds: Dataset, indicator_id: str, ind: Indeling, pool_years: int = analysis.POOL_YEARS) -> KernRates:
     """Counts and rates per kern for one buurt indicator, with the tests against the rest of the gemeente."""
-    # Long: window, counts, rates and the tests per kern share one frame of kernen
+    # Long: the window, counts and changes of the kernen share one frame (the tests are _test_against_rest)
     indicator = get_indicator(indicator_id)
     noemer = "woningen" if indicator.denominator == "woningen" else "inwoners"
     notes: list[str] = []
@@ -480,33 +480,7 @@ def kern_rates(ds: Dataset, indicator_id: str, ind: Indeling, pool_years: int = 
                          "persoonsjaren": person_years.to_numpy(float), "rate": np.atleast_1d(r.value),
                          "lower": np.atleast_1d(r.lower), "upper": np.atleast_1d(r.upper),
                          "aantal_vorige": prev_count.to_numpy(float)})
-    rows["p"] = np.nan
-    rows["richting"] = "onbekend"
-    rows["vergelijking"] = verdicts.UNKNOWN
-    level_results = {}
-    for i, row in rows.iterrows():
-        c, p = row["aantal"], row["persoonsjaren"]
-        if not (np.isfinite(c) and np.isfinite(p) and p > 0 and np.isfinite(total_count) and np.isfinite(total_py)):
-            continue
-        if total_py - p <= 0 or total_count - c < 0:
-            continue  # one kern is the whole gemeente: nothing to compare with
-        result = compare.compare_with_region(c, p, total_count, total_py, per=indicator.per)
-        verdict = verdicts.verdict_benchmark(result, REST, indicator.min_count)
-        rows.loc[i, "vergelijking"] = verdict
-        if verdict != verdicts.TOO_FEW:
-            rows.loc[i, "p"] = float(result.p_value)
-            level_results[i] = result
-        else:
-            rows.loc[i, "richting"] = "te weinig"
-    # The kernen' own family: the comparisons of one indicator's kernen, corrected together (Holm); the
-    # words follow the report's standard (significant only after the correction, else "aanwijzing").
-    rows["p_holm"] = adjust_p(rows["p"].to_numpy(float), method="holm")
-    for i, result in level_results.items():
-        judged = Judged(result, rows.loc[i, "p_holm"])
-        rows.loc[i, "vergelijking"] = verdicts.verdict_benchmark(judged, REST, indicator.min_count)
-        rows.loc[i, "richting"] = str(judged.direction)
-    rows["kleur"] = [verdicts.colour_class(d, indicator.polarity) if d in ("hoger", "lager", "gelijk") else "onbekend"
-                     for d in rows["richting"]]
+    _test_against_rest(rows, indicator, total_count, total_py)
 
     rows["verandering"] = "niet te vergelijken"
     rows["verandering_kleur"] = "onbekend"
@@ -535,6 +509,37 @@ def kern_rates(ds: Dataset, indicator_id: str, ind: Indeling, pool_years: int = 
                      f"kernen de jaren {window[0]}-{window[1]} samengenomen (gemiddelde per jaar).")
     return KernRates(indicator, window, noemer, rows, previous if prev_ok else None, notes, ind.jaar,
                      get_indicator(GEMEENTE_INDICATOR[indicator_id]) if gemeente_rows else None)
+
+
+def _test_against_rest(rows: pd.DataFrame, indicator, total_count: float, total_py: float) -> None:
+    """Each kern against the rest of the gemeente, in ``rows`` (p, p_holm, richting, vergelijking, kleur)."""
+    rows["p"] = np.nan
+    rows["richting"] = "onbekend"
+    rows["vergelijking"] = verdicts.UNKNOWN
+    level_results = {}
+    for i, row in rows.iterrows():
+        c, p = row["aantal"], row["persoonsjaren"]
+        if not (np.isfinite(c) and np.isfinite(p) and p > 0 and np.isfinite(total_count) and np.isfinite(total_py)):
+            continue
+        if total_py - p <= 0 or total_count - c < 0:
+            continue  # one kern is the whole gemeente: nothing to compare with
+        result = compare.compare_with_region(c, p, total_count, total_py, per=indicator.per)
+        verdict = verdicts.verdict_benchmark(result, REST, indicator.min_count)
+        rows.loc[i, "vergelijking"] = verdict
+        if verdict != verdicts.TOO_FEW:
+            rows.loc[i, "p"] = float(result.p_value)
+            level_results[i] = result
+        else:
+            rows.loc[i, "richting"] = "te weinig"
+    # The kernen' own family: the comparisons of one indicator's kernen, corrected together (Holm); the
+    # words follow the report's standard (significant only after the correction, else "aanwijzing").
+    rows["p_holm"] = adjust_p(rows["p"].to_numpy(float), method="holm")
+    for i, result in level_results.items():
+        judged = Judged(result, rows.loc[i, "p_holm"])
+        rows.loc[i, "vergelijking"] = verdicts.verdict_benchmark(judged, REST, indicator.min_count)
+        rows.loc[i, "richting"] = str(judged.direction)
+    rows["kleur"] = [verdicts.colour_class(d, indicator.polarity) if d in ("hoger", "lager", "gelijk") else "onbekend"
+                     for d in rows["richting"]]
 
 
 def _summary_row(label: str, noemer: float, count: float, person_years: float, r=None) -> dict:
