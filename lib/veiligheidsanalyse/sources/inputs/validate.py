@@ -1185,7 +1185,6 @@ def check_inputs(
 def _check_inputs(
     config: InputsConfig, gemeente_code: str, gemeente_naam: str, known_gemeenten: Mapping[str, str] | None
 ) -> CheckResult:
-    # Long: the order of the whole input check, from the gemeente code to the checks across files
     result = CheckResult()
     code = str(gemeente_code or "").strip().upper()
     if not re.fullmatch(r"GM\d{4}", code):
@@ -1203,34 +1202,8 @@ def _check_inputs(
     naam = str(gemeente_naam or title or code).strip()
     gemeente = Gemeente(code, naam, (title,) if title and title != naam else ())
     result.gemeente = gemeente
-    if not config.folder.is_dir():
-        exists = os.path.lexists(config.folder)
-        result.problems.append(
-            InputProblem(
-                file=str(config.folder),
-                message=(
-                    "de map met partnerbestanden is geen map / the inputs folder is not a folder"
-                    if exists
-                    else "de map met partnerbestanden bestaat niet / the inputs folder does not exist"
-                ),
-                found="geen map" if exists else "map ontbreekt",
-                expected="een map met <soort>.csv of <soort>.xlsx",
-            )
-        )
-        result.missing = list(KINDS)
-        return result
-    try:
-        listing = _listing(config.folder)
-    except OSError as exc:
-        result.problems.append(
-            InputProblem(
-                file=str(config.folder),
-                message=f"de map met partnerbestanden kan niet gelezen worden ({exc.strerror or type(exc).__name__}); "
-                f"controleer de rechten / the inputs folder cannot be read",
-                found=type(exc).__name__,
-                expected="een leesbare map",
-            )
-        )
+    listing = _folder_listing(config, result)
+    if listing is None:
         return result
     refused = {path for path in listing if outside_link(path, config.folder)}
     refused_names = {_display(path) for path in refused}
@@ -1246,55 +1219,104 @@ def _check_inputs(
         if path is None:
             if not problems:
                 result.missing.append(kind)
-                required = kind in config.required
-                result.problems.append(
-                    InputProblem(
-                        file=str(config.folder / f"{kind}.csv|.xlsx"),
-                        kind=kind,
-                        severity="error" if required else "missing",
-                        message=(
-                            f"invoer '{kind}' ontbreekt"
-                            + (
-                                " en is verplicht in de configuratie"
-                                if required
-                                else "; het hoofdstuk meldt dat dit cijfer ontbreekt"
-                            )
-                            + f" / input '{kind}' is missing"
-                            + (" and required" if required else "")
-                        ),
-                        found="geen bestand",
-                        expected=f"{kind}.csv of {kind}.xlsx",
-                    )
-                )
+                result.problems.append(_missing_input(config, kind))
             continue
-        display = _display(path)
-        try:
-            data, problems = read_partner_file(path, display, kind)
-            if data is None:
-                result.problems += problems
-                continue
-            result.files[display] = sha256_bytes(data)
-            table, problems = read_table(path, TEMPLATES[kind], file=display, sheet=config.sheets.get(kind), data=data)
-            result.problems += problems
-            if table is None:
-                continue
-            frame, problems = _check_table(table, gemeente, kernen, known)
-            result.problems += problems
-        except Exception as exc:  # noqa: BLE001 - a file must never crash validation
-            result.problems.append(
-                InputProblem(
-                    file=display,
-                    kind=kind,
-                    message=f"het bestand kan niet gelezen worden / the file cannot be read ({type(exc).__name__}: "
-                    f"{exc})",
-                    found=type(exc).__name__,
-                    expected="een leesbaar .csv- of .xlsx-bestand",
-                )
-            )
+        checked = _read_and_check(config, kind, path, gemeente, kernen, known, result)
+        if checked is None:
             continue
-        result.tables[kind] = CheckedTable(kind, path, display, table.sheet, table.sha256, frame)
+        result.tables[kind] = checked
+        frame = checked.frame
         if kind == "kernen" and len(frame) and "kern" in frame:
             kernen = {norm_value(k): k for k in frame["kern"].dropna()}
+    _add_stories(config, listing, result)
+    return result
+
+
+def _folder_listing(config: InputsConfig, result: CheckResult) -> list[Path] | None:
+    """The entries of the inputs folder; None, with the problem in ``result``, when it is no readable folder."""
+    if not config.folder.is_dir():
+        exists = os.path.lexists(config.folder)
+        result.problems.append(
+            InputProblem(
+                file=str(config.folder),
+                message=(
+                    "de map met partnerbestanden is geen map / the inputs folder is not a folder"
+                    if exists
+                    else "de map met partnerbestanden bestaat niet / the inputs folder does not exist"
+                ),
+                found="geen map" if exists else "map ontbreekt",
+                expected="een map met <soort>.csv of <soort>.xlsx",
+            )
+        )
+        result.missing = list(KINDS)
+        return None
+    try:
+        return _listing(config.folder)
+    except OSError as exc:
+        result.problems.append(
+            InputProblem(
+                file=str(config.folder),
+                message=f"de map met partnerbestanden kan niet gelezen worden ({exc.strerror or type(exc).__name__}); "
+                f"controleer de rechten / the inputs folder cannot be read",
+                found=type(exc).__name__,
+                expected="een leesbare map",
+            )
+        )
+        return None
+
+
+def _missing_input(config: InputsConfig, kind: str) -> InputProblem:
+    required = kind in config.required
+    return InputProblem(
+        file=str(config.folder / f"{kind}.csv|.xlsx"),
+        kind=kind,
+        severity="error" if required else "missing",
+        message=(
+            f"invoer '{kind}' ontbreekt"
+            + (" en is verplicht in de configuratie" if required else "; het hoofdstuk meldt dat dit cijfer ontbreekt")
+            + f" / input '{kind}' is missing"
+            + (" and required" if required else "")
+        ),
+        found="geen bestand",
+        expected=f"{kind}.csv of {kind}.xlsx",
+    )
+
+
+def _read_and_check(
+    config: InputsConfig, kind: str, path: Path, gemeente: Gemeente, kernen: dict[str, str] | None,
+    known: KnownGemeenten, result: CheckResult,
+) -> CheckedTable | None:
+    """One partner file read and checked (its hash and problems added to ``result``); None when unusable."""
+    display = _display(path)
+    try:
+        data, problems = read_partner_file(path, display, kind)
+        if data is None:
+            result.problems += problems
+            return None
+        result.files[display] = sha256_bytes(data)
+        table, problems = read_table(path, TEMPLATES[kind], file=display, sheet=config.sheets.get(kind), data=data)
+        result.problems += problems
+        if table is None:
+            return None
+        frame, problems = _check_table(table, gemeente, kernen, known)
+        result.problems += problems
+    except Exception as exc:  # noqa: BLE001 - a file must never crash validation
+        result.problems.append(
+            InputProblem(
+                file=display,
+                kind=kind,
+                message=f"het bestand kan niet gelezen worden / the file cannot be read ({type(exc).__name__}: "
+                f"{exc})",
+                found=type(exc).__name__,
+                expected="een leesbaar .csv- of .xlsx-bestand",
+            )
+        )
+        return None
+    return CheckedTable(kind, path, display, table.sheet, table.sha256, frame)
+
+
+def _add_stories(config: InputsConfig, listing: list[Path], result: CheckResult) -> None:
+    """The stories behind the figures (``verhaal/``) and their problems, into ``result``."""
     try:
         stories, files, problems, present = check_stories(config, listing)
     except Exception as exc:  # noqa: BLE001
@@ -1324,7 +1346,6 @@ def _check_inputs(
                 expected="verhaal/<hoofdstuk>.md",
             )
         )
-    return result
 
 
 def validate_inputs(
