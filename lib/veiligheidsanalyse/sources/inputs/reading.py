@@ -796,11 +796,170 @@ def _merged_problems(
     return problems
 
 
+@dataclass
+class _Grid:
+    """The cells of the sheet or CSV that is read, where its header is, and what reading found on the way."""
+
+    grid: Grid
+    position: int | None  # index in ``grid`` of the header row (None: none found)
+    score: int  # how much of the template's header that row has
+    sheet: str | None = None  # xlsx: the sheet read
+    encoding: str | None = None  # csv
+    delimiter: str | None = None  # csv
+    formulas: list[tuple[int, int, str]] = field(default_factory=list)  # xlsx: formula cells without a stored value
+    merged: list[str] = field(default_factory=list)  # xlsx: merged ranges
+
+
+def _csv_grid(data: bytes, file: str, kind: str, template: Template) -> tuple[_Grid | None, list[InputProblem]]:
+    """The grid of a CSV file, by the delimiter that finds the template's header best; None when unusable."""
+    problems: list[InputProblem] = []
+    if data[:8] == OLE2_SIGNATURE or data.startswith(ZIP_SIGNATURE):
+        return None, [
+            InputProblem(
+                file=file,
+                kind=kind,
+                message="dit is een Excel-bestand met de extensie .csv; geef het de extensie .xlsx of sla het op "
+                "als CSV / this is an Excel file named .csv; rename it to .xlsx or save it as CSV",
+                found="Excel-bestand",
+                expected="tekst (CSV)",
+            )
+        ]
+    text, encoding, decode_problems = _decode(data, file, kind)
+    problems += decode_problems
+    if text is None:
+        return None, problems
+    best = None
+    for candidate in DELIMITERS:
+        try:
+            grid = csv_grid(text, candidate)
+        except LimitReached as exc:
+            return None, problems + [exc.problem(file, kind)]
+        position, score = find_header(grid, template)
+        if best is None or score > best[2]:
+            best = (candidate, grid, score, position)
+    assert best is not None  # DELIMITERS is not empty
+    delimiter, grid, score, position = best
+    if not grid:
+        return None, problems + [
+            InputProblem(
+                file=file,
+                kind=kind,
+                message="het bestand is leeg / the file is empty",
+                found="alleen lege regels",
+                expected="kopregel en gegevens",
+            )
+        ]
+    return _Grid(grid, position, score, encoding=encoding, delimiter=delimiter), problems
+
+
+def _xlsx_grid(
+    data: bytes, file: str, kind: str, template: Template, sheet: str | None
+) -> tuple[_Grid | None, list[InputProblem]]:
+    """The grid of the sheet of a workbook that is read (see the rule below); None when unusable."""
+    # Long: every rule of choosing a sheet, each with its own message, in the order it is applied
+    problems: list[InputProblem] = []
+    formulas: list[tuple[int, int, str]] = []
+    merged: list[str] = []
+    sheets, parts, open_problems = _xlsx_read(data, file, kind)
+    if sheets is None:
+        return None, open_problems
+    if all(not g for g in sheets.values()):
+        return None, [
+            InputProblem(
+                file=file,
+                kind=kind,
+                sheet=next(iter(sheets), None),
+                message="het Excel-bestand is leeg / the workbook is empty",
+                found="geen gevulde cellen",
+                expected="kopregel en gegevens",
+            )
+        ]
+    # Which sheet is read: the one in the configuration (invoer.tabbladen), else the one named after
+    # the kind, else the one sheet with the template's header. Any other sheet with content is named
+    # in a warning (never silently ignored), except the template's own explanation 'toelichting';
+    # two sheets that both have the template's header, with no rule to choose, are an error.
+    content = [name for name, g in sheets.items() if g and norm_value(name) not in EXPLANATION_SHEETS]
+    if sheet is not None:
+        lookup = {norm_value(name): name for name in sheets}
+        chosen_sheet = lookup.get(norm_value(sheet))
+        if chosen_sheet is None:
+            return None, [
+                InputProblem(
+                    file=file,
+                    kind=kind,
+                    sheet=sheet,
+                    message=f"tabblad '{sheet}' bestaat niet in het bestand / sheet '{sheet}' does not exist",
+                    found=sheet,
+                    expected="een van: " + ", ".join(sheets),
+                )
+            ]
+        candidates = [chosen_sheet]
+        reason = "het tabblad uit de configuratie (invoer.tabbladen)", "the sheet in the configuration"
+    else:
+        named = [name for name in sheets if norm_header(name) == norm_header(kind)]
+        complete = [name for name in content if _has_required_header(sheets[name], template)]
+        if named:
+            candidates = named
+            reason = f"het tabblad met de naam '{kind}'", f"the sheet named '{kind}'"
+        elif len(complete) > 1:
+            shown = ", ".join(f"'{name}'" for name in complete)
+            return None, [
+                InputProblem(
+                    file=file,
+                    kind=kind,
+                    message=f"meerdere tabbladen hebben de kolommen van het sjabloon ({shown}); niet duidelijk is "
+                    f"welk gelezen moet worden. Laat er één staan, noem het te lezen tabblad '{kind}', of noem het "
+                    f"in de configuratie (invoer.tabbladen) / several sheets have the template's columns "
+                    f"({shown}); keep one, name the sheet '{kind}' or name it in the config",
+                    found=shown,
+                    expected=f"één tabblad met gegevens, of een tabblad '{kind}'",
+                )
+            ]
+        else:
+            candidates = complete or content or list(sheets)
+            if complete:
+                reason = "het enige tabblad met de kolommen van het sjabloon", "the one sheet with its columns"
+            else:
+                reason = "het tabblad dat het meest op het sjabloon lijkt", "the sheet most like the template"
+    best = None
+    for name in candidates:
+        position, score = find_header(sheets[name], template)
+        if best is None or score > best[2]:
+            best = (name, sheets[name], score, position)
+    if best is None:  # reported as an unreadable file
+        raise ValueError("de werkmap heeft geen werkblad met cellen / the workbook has no worksheet")
+    chosen_sheet, grid, score, position = best
+    ignored = [name for name in content if name != chosen_sheet]
+    if ignored:
+        shown = ", ".join(f"'{name}'" for name in ignored)
+        several = len(ignored) > 1
+        problems.append(
+            InputProblem(
+                file=file,
+                kind=kind,
+                severity="warning",
+                message=f"{'de tabbladen' if several else 'tabblad'} {shown} {'hebben' if several else 'heeft'} "
+                f"ook inhoud maar {'worden' if several else 'wordt'} niet gelezen: alleen tabblad '{chosen_sheet}' "
+                f"wordt gelezen ({reason[0]}) / sheet(s) {shown} also have content but are not read: only "
+                f"sheet '{chosen_sheet}' is read ({reason[1]})",
+                found=shown,
+                expected=f"alleen tabblad '{chosen_sheet}' met gegevens",
+            )
+        )
+    part = parts.get(chosen_sheet)
+    if part:
+        try:
+            formulas, merged = scan_sheet(data, part)
+        except Exception as exc:  # noqa: BLE001 - openpyxl read this part; a failure here is a corrupt part
+            return None, problems + [_corrupt(file, kind, f"{type(exc).__name__}: {exc}")]
+    return _Grid(grid, position, score, chosen_sheet, formulas=formulas, merged=merged), problems
+
+
 def read_table(
     path: Path, template: Template, *, file: str, sheet: str | None = None, data: bytes | None = None
 ) -> tuple[RawTable | None, list[InputProblem]]:
     """Read one partner file. Returns the table (None if unusable) and the problems found on the way."""
-    # Long: a partner file checked in the order its bytes are read, with nested helpers sharing its problems
+    # Long: the header and the rows of a partner file, checked in reading order with nested helpers sharing its problems
     kind = template.kind
     if data is None:
         data, refused = read_partner_file(path, file, kind)
@@ -818,141 +977,10 @@ def read_table(
             )
         ]
     suffix = path.suffix.casefold()
-    problems: list[InputProblem] = []
-    encoding = delimiter = None
-    chosen_sheet: str | None = None
-    formulas: list[tuple[int, int, str]] = []  # xlsx: formula cells without a stored value
-    merged: list[str] = []  # xlsx: merged ranges
     if suffix == ".csv":
-        if data[:8] == OLE2_SIGNATURE or data.startswith(ZIP_SIGNATURE):
-            return None, [
-                InputProblem(
-                    file=file,
-                    kind=kind,
-                    message="dit is een Excel-bestand met de extensie .csv; geef het de extensie .xlsx of sla het op "
-                    "als CSV / this is an Excel file named .csv; rename it to .xlsx or save it as CSV",
-                    found="Excel-bestand",
-                    expected="tekst (CSV)",
-                )
-            ]
-        text, encoding, decode_problems = _decode(data, file, kind)
-        problems += decode_problems
-        if text is None:
-            return None, problems
-        best = None
-        for candidate in DELIMITERS:
-            try:
-                grid = csv_grid(text, candidate)
-            except LimitReached as exc:
-                return None, problems + [exc.problem(file, kind)]
-            position, score = find_header(grid, template)
-            if best is None or score > best[2]:
-                best = (candidate, grid, score, position)
-        assert best is not None  # DELIMITERS is not empty
-        delimiter, grid, score, position = best
-        if not grid:
-            return None, problems + [
-                InputProblem(
-                    file=file,
-                    kind=kind,
-                    message="het bestand is leeg / the file is empty",
-                    found="alleen lege regels",
-                    expected="kopregel en gegevens",
-                )
-            ]
+        found, problems = _csv_grid(data, file, kind, template)
     elif suffix == ".xlsx":
-        sheets, parts, open_problems = _xlsx_read(data, file, kind)
-        if sheets is None:
-            return None, open_problems
-        if all(not g for g in sheets.values()):
-            return None, [
-                InputProblem(
-                    file=file,
-                    kind=kind,
-                    sheet=next(iter(sheets), None),
-                    message="het Excel-bestand is leeg / the workbook is empty",
-                    found="geen gevulde cellen",
-                    expected="kopregel en gegevens",
-                )
-            ]
-        # Which sheet is read: the one in the configuration (invoer.tabbladen), else the one named after
-        # the kind, else the one sheet with the template's header. Any other sheet with content is named
-        # in a warning (never silently ignored), except the template's own explanation 'toelichting';
-        # two sheets that both have the template's header, with no rule to choose, are an error.
-        content = [name for name, g in sheets.items() if g and norm_value(name) not in EXPLANATION_SHEETS]
-        if sheet is not None:
-            lookup = {norm_value(name): name for name in sheets}
-            chosen_sheet = lookup.get(norm_value(sheet))
-            if chosen_sheet is None:
-                return None, [
-                    InputProblem(
-                        file=file,
-                        kind=kind,
-                        sheet=sheet,
-                        message=f"tabblad '{sheet}' bestaat niet in het bestand / sheet '{sheet}' does not exist",
-                        found=sheet,
-                        expected="een van: " + ", ".join(sheets),
-                    )
-                ]
-            candidates = [chosen_sheet]
-            reason = "het tabblad uit de configuratie (invoer.tabbladen)", "the sheet in the configuration"
-        else:
-            named = [name for name in sheets if norm_header(name) == norm_header(kind)]
-            complete = [name for name in content if _has_required_header(sheets[name], template)]
-            if named:
-                candidates = named
-                reason = f"het tabblad met de naam '{kind}'", f"the sheet named '{kind}'"
-            elif len(complete) > 1:
-                shown = ", ".join(f"'{name}'" for name in complete)
-                return None, [
-                    InputProblem(
-                        file=file,
-                        kind=kind,
-                        message=f"meerdere tabbladen hebben de kolommen van het sjabloon ({shown}); niet duidelijk is "
-                        f"welk gelezen moet worden. Laat er één staan, noem het te lezen tabblad '{kind}', of noem het "
-                        f"in de configuratie (invoer.tabbladen) / several sheets have the template's columns "
-                        f"({shown}); keep one, name the sheet '{kind}' or name it in the config",
-                        found=shown,
-                        expected=f"één tabblad met gegevens, of een tabblad '{kind}'",
-                    )
-                ]
-            else:
-                candidates = complete or content or list(sheets)
-                if complete:
-                    reason = "het enige tabblad met de kolommen van het sjabloon", "the one sheet with its columns"
-                else:
-                    reason = "het tabblad dat het meest op het sjabloon lijkt", "the sheet most like the template"
-        best = None
-        for name in candidates:
-            position, score = find_header(sheets[name], template)
-            if best is None or score > best[2]:
-                best = (name, sheets[name], score, position)
-        if best is None:  # reported as an unreadable file
-            raise ValueError("de werkmap heeft geen werkblad met cellen / the workbook has no worksheet")
-        chosen_sheet, grid, score, position = best
-        ignored = [name for name in content if name != chosen_sheet]
-        if ignored:
-            shown = ", ".join(f"'{name}'" for name in ignored)
-            several = len(ignored) > 1
-            problems.append(
-                InputProblem(
-                    file=file,
-                    kind=kind,
-                    severity="warning",
-                    message=f"{'de tabbladen' if several else 'tabblad'} {shown} {'hebben' if several else 'heeft'} "
-                    f"ook inhoud maar {'worden' if several else 'wordt'} niet gelezen: alleen tabblad '{chosen_sheet}' "
-                    f"wordt gelezen ({reason[0]}) / sheet(s) {shown} also have content but are not read: only "
-                    f"sheet '{chosen_sheet}' is read ({reason[1]})",
-                    found=shown,
-                    expected=f"alleen tabblad '{chosen_sheet}' met gegevens",
-                )
-            )
-        part = parts.get(chosen_sheet)
-        if part:
-            try:
-                formulas, merged = scan_sheet(data, part)
-            except Exception as exc:  # noqa: BLE001 - openpyxl read this part; a failure here is a corrupt part
-                return None, problems + [_corrupt(file, kind, f"{type(exc).__name__}: {exc}")]
+        found, problems = _xlsx_grid(data, file, kind, template, sheet)
     else:
         return None, [
             InputProblem(
@@ -964,6 +992,10 @@ def read_table(
                 expected=".csv of .xlsx",
             )
         ]
+    if found is None:
+        return None, problems
+    grid, position, score, chosen_sheet = found.grid, found.position, found.score, found.sheet
+    encoding, delimiter, formulas, merged = found.encoding, found.delimiter, found.formulas, found.merged
 
     if position is None or score == 0:
         first = next((cells for _, cells in grid), [])
