@@ -17,8 +17,13 @@ import pytest
 
 import veiligheidsanalyse
 from veiligheidsanalyse import cli
-from veiligheidsanalyse.errors import (EXIT_CHAPTER_FAILED, EXIT_DATA_UNAVAILABLE, EXIT_INVALID, EXIT_LOCKED,
-                                       VeiligheidsanalyseError)
+from veiligheidsanalyse.errors import (
+    EXIT_CHAPTER_FAILED,
+    EXIT_DATA_UNAVAILABLE,
+    EXIT_INVALID,
+    EXIT_LOCKED,
+    VeiligheidsanalyseError,
+)
 
 EXIT_CODES = {EXIT_CHAPTER_FAILED, EXIT_INVALID, EXIT_DATA_UNAVAILABLE, EXIT_LOCKED}
 
@@ -100,14 +105,23 @@ def test_two_names_for_one_idea_are_gone():
     assert "store.build.InputError" not in CLASSES
 
 
-@pytest.mark.parametrize("error, code", [
-    (lambda: CLASSES["config_errors.ConfigError"]("config/x.yaml", "periode.tot", "verwacht een jaar", 3),
-     EXIT_INVALID),
-    (lambda: CLASSES["sources.policy.DataUnavailable"]("gegevens niet beschikbaar: 47013NED", {"47013NED": "x"}),
-     EXIT_DATA_UNAVAILABLE),
-    (lambda: CLASSES["sources.odata.SchemaError"]("47013NED", "Perioden", "dimensie ontbreekt"),
-     EXIT_DATA_UNAVAILABLE),
-])
+@pytest.mark.parametrize(
+    "error, code",
+    [
+        (
+            lambda: CLASSES["config_errors.ConfigError"]("config/x.yaml", "periode.tot", "verwacht een jaar", 3),
+            EXIT_INVALID,
+        ),
+        (
+            lambda: CLASSES["sources.policy.DataUnavailable"]("gegevens niet beschikbaar: 47013NED", {"47013NED": "x"}),
+            EXIT_DATA_UNAVAILABLE,
+        ),
+        (
+            lambda: CLASSES["sources.odata.SchemaError"]("47013NED", "Perioden", "dimensie ontbreekt"),
+            EXIT_DATA_UNAVAILABLE,
+        ),
+    ],
+)
 def test_the_command_line_maps_an_error_once(monkeypatch, capsys, error, code):
     exc = error()
 

@@ -45,9 +45,10 @@ def long_functions_without_reason() -> list[str]:
 
 def test_every_long_function_says_why():
     offenders = long_functions_without_reason()
-    assert not offenders, (f"{len(offenders)} function(s) over {MAX_LINES} lines without a '# Long: <why>' comment "
-                           "right under the signature or docstring (split them, or say why they are whole):\n"
-                           + "\n".join(offenders))
+    assert not offenders, (
+        f"{len(offenders)} function(s) over {MAX_LINES} lines without a '# Long: <why>' comment "
+        "right under the signature or docstring (split them, or say why they are whole):\n" + "\n".join(offenders)
+    )
 
 
 def test_the_check_sees_a_reason_and_its_absence(tmp_path):

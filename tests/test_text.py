@@ -33,6 +33,9 @@ def test_kern_codes_are_unchanged():
 
 
 def test_no_other_slug_is_defined():
-    found = {str(p.relative_to(LIB)) for p in LIB.rglob("*.py")
-             if re.search(r"^def _?slug\(", p.read_text(encoding="utf-8"), re.M)}
+    found = {
+        str(p.relative_to(LIB))
+        for p in LIB.rglob("*.py")
+        if re.search(r"^def _?slug\(", p.read_text(encoding="utf-8"), re.M)
+    }
     assert found - NOT_YET_SHARED == {"text.py"}
