@@ -190,12 +190,12 @@ def survey_chart(ch: Chapter, found: dict, name: str, caption: str) -> None:
         if not isinstance(p, SurveyProfile) or p.edition is None:
             continue
         rows.append({"indicator": p.indicator.label, "gebied": ch.gemeente_naam, "editie": p.edition,
-                     "waarde": p.value, "ondergrens": p.lower, "bovengrens": p.upper, "eenheid": p.indicator.eenheid})
+                     "waarde": p.value, "ondergrens_95": p.lower, "bovengrens_95": p.upper, "eenheid": p.indicator.eenheid})
         for comp_key, comp in p.comparisons.items():
             other = p.series[(p.series["jaar"] == p.edition) & (p.series["regio_code"] != ch.gemeente)]
             for _, o in other.iterrows():
                 rows.append({"indicator": p.indicator.label, "gebied": o["regio_naam"], "editie": p.edition,
-                             "waarde": o["waarde"], "ondergrens": o["ondergrens"], "bovengrens": o["bovengrens"],
+                             "waarde": o["waarde"], "ondergrens_95": o["ondergrens"], "bovengrens_95": o["bovengrens"],
                              "eenheid": p.indicator.eenheid})
             break
     if not rows:
@@ -205,7 +205,7 @@ def survey_chart(ch: Chapter, found: dict, name: str, caption: str) -> None:
     if len(pct):
         ch.anchor(*(p.indicator.id for p in found.values() if p.indicator.label in set(pct["indicator"])))
         pct = pct.assign(label=pct["indicator"].str.replace(r" \(%\)", "", regex=True) + " – " + pct["gebied"])
-        fig = plots.interval_chart(pct, label="label", value="waarde", lower="ondergrens", upper="bovengrens",
+        fig = plots.interval_chart(pct, label="label", value="waarde", lower="ondergrens_95", upper="bovengrens_95",
                                    xlabel="Procent van de inwoners (15+)",
                                    highlight=None)
         ch.figure(fig, name, caption=caption,

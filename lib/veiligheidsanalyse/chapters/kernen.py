@@ -752,7 +752,7 @@ class VmKernen:
     def figure_data(self) -> pd.DataFrame:
         """The numbers of the figure, as its CSV gives them."""
         return self.rows[["kern", "Indicator", "editie", "waarde", "lower", "upper", "n", "gemeente", "verdict"]].rename(
-            columns={"Indicator": "indicator", "lower": "ondergrens", "upper": "bovengrens", "n": "aantal_respondenten",
+            columns={"Indicator": "indicator", "lower": "ondergrens_95", "upper": "bovengrens_95", "n": "aantal_respondenten",
                      "gemeente": "waarde_gemeente", "verdict": "oordeel"}).assign(eenheid=self.eenheden)
 
 

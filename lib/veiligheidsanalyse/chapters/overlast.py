@@ -349,7 +349,7 @@ def vm_figure(ds: Dataset, r: VmResult):
             interval = survey_interval(o["waarde"], o["ondergrens"], o["bovengrens"], o["n"], unit=p.indicator.unit)
             rows.append({"indicator": p.indicator.label, "unit": p.indicator.unit, "editie": p.edition,
                          "gebied": names[code], "gemeente": code == ds.gemeente, "waarde": interval.value,
-                         "ondergrens": interval.lower, "bovengrens": interval.upper, "eenheid": p.indicator.eenheid})
+                         "ondergrens_95": interval.lower, "bovengrens_95": interval.upper, "eenheid": p.indicator.eenheid})
     data = pd.DataFrame(rows)
     if data.empty:
         return None, data
@@ -368,8 +368,8 @@ def vm_figure(ds: Dataset, r: VmResult):
         for _, row in part.iterrows():
             y = len(areas) - 1 - areas.index(row["gebied"])
             colour = plots.GEMEENTE_COLOUR if row["gemeente"] else plots.GREY
-            if np.isfinite(row["ondergrens"]) and np.isfinite(row["bovengrens"]):
-                ax.plot([row["ondergrens"], row["bovengrens"]], [y, y], color=colour, linewidth=2)
+            if np.isfinite(row["ondergrens_95"]) and np.isfinite(row["bovengrens_95"]):
+                ax.plot([row["ondergrens_95"], row["bovengrens_95"]], [y, y], color=colour, linewidth=2)
             ax.plot(row["waarde"], y, "o", color=colour, markersize=7 if row["gemeente"] else 5)
         ax.set_yticks(range(len(areas)))
         ax.set_yticklabels(areas[::-1], fontsize=10)
