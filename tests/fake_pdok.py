@@ -1,6 +1,7 @@
 """A fake PDOK OGC API Features server for the wijk- en buurtkaart (stdlib only, 127.0.0.1, a free port).
 
-Serves ``/cbs/wijken-en-buurten-<jaar>/ogc/v1/collections/{gemeenten,wijken,buurten}/items`` with
+Serves ``/cbs/wijken-en-buurten-<jaar>/ogc/v1/collections/{gemeenten,wijken,buurten}/items`` for the one
+``jaar`` it is made with (any other year is 404, so a test sees which year a run asked for), with
 ``gemeentecode=`` as a property filter, paged by ``page_size`` features through a ``next`` link (as PDOK
 does: an absolute URL with a cursor). Faults per collection with :meth:`FakePdokServer.fail`:
 ``status`` (an HTTP error), ``invalid_json``, ``no_features`` (a JSON object without features) and

@@ -14,14 +14,16 @@ from conftest import ROOT, shared_real_data
 from fake_odata import dead_address
 from fake_pdok import FakePdokServer, demo_features
 from veiligheidsanalyse.sources.boundaries import (
-    BOUNDARY_YEAR,
+    NEWEST_BOUNDARY_YEAR,
     SOURCE_ID,
     STORE_FILE,
     BoundaryRequest,
+    boundary_year_of,
     resolve_boundaries,
+    stated_buurtindeling,
     write_store_boundaries,
 )
-from veiligheidsanalyse.sources.snapshots import Snapshot, list_snapshots
+from veiligheidsanalyse.sources.snapshots import Snapshot, list_snapshots, write_snapshot
 
 DEMO = ROOT / "data" / "demo"
 WESTERVELD = "GM1701"
@@ -302,22 +304,34 @@ def _pdok_shaped(path: Path, niveau: str) -> list[dict]:
     return out
 
 
-@pytest.mark.skipif(REAL is None, reason="real extracts in ../shared not present")
-def test_the_boundary_year_is_the_buurtindeling_of_the_real_politie_and_kerncijfers_tables():
-    """The year of the wijk- en buurtkaart the runs fetch (BOUNDARY_YEAR) is the classification the real tables
-    say they use: 47018NED 'Wijken en buurten (indeling 2024)' for every year (so also for Westerveld 2023),
-    85984NED 'Kerncijfers wijken en buurten 2024'. (Not the GeoDetail MapYear: 2019 in 47018NED.)"""
+def _real_metadata(table: str) -> dict:
+    """A real table's metadata as a snapshot keeps it (TableInfos, DataProperties), from its CSV extract."""
     import csv
-    import re
 
-    def rows(table: str, name: str) -> list[dict]:
+    def rows(name: str) -> list[dict]:
         with open(REAL / table / name, encoding="utf-8-sig") as fh:
             return list(csv.DictReader(fh))
 
-    geo = next(r for r in rows("politie-47018NED-buurt", "DataProperties.csv") if r["Type"] == "GeoDetail")
-    assert re.search(r"indeling (\d{4})", geo["Description"]).group(1) == str(BOUNDARY_YEAR)
-    assert f"buurtindeling van {BOUNDARY_YEAR}" in rows("politie-47018NED-buurt", "TableInfos.csv")[0]["Description"]
-    assert rows("cbs-kwb-85984NED-2024", "TableInfos.csv")[0]["Title"] == f"Kerncijfers wijken en buurten {BOUNDARY_YEAR}"
+    return {"TableInfos": rows("TableInfos.csv")[0], "DataProperties": rows("DataProperties.csv"), "dimensions": {}}
+
+
+@pytest.mark.skipif(REAL is None, reason="real extracts in ../shared not present")
+def test_the_real_politie_and_kerncijfers_tables_state_the_buurtindeling_of_2024(tmp_path: Path):
+    """47018NED: 'Wijken en buurten (indeling 2024)' for every year (so also for Westerveld 2023), while its
+    GeoDetail MapYear says 2019; 85984NED: 'Kerncijfers wijken en buurten 2024' (and 'Bedrijfsindeling 2008'
+    in a measure's description, which is not the region's)."""
+    politie = _real_metadata("politie-47018NED-buurt")
+    geo = next(p for p in politie["DataProperties"] if p["Type"] == "GeoDetail")
+    assert geo["MapYear"] == "2019" and stated_buurtindeling(politie) == 2024
+    geo["Description"] = ""  # without the region's description, the TableInfos text says it
+    assert stated_buurtindeling(politie) == 2024
+    kerncijfers = _real_metadata("cbs-kwb-85984NED-2024")
+    assert "indeling 2008" in json.dumps(kerncijfers["DataProperties"]) and stated_buurtindeling(kerncijfers) == 2024
+    snapshots = {"47018NED": _snapshot(tmp_path, "47018NED", _real_metadata("politie-47018NED-buurt")),
+                 "85984NED": _snapshot(tmp_path, "85984NED", kerncijfers)}
+    year = boundary_year_of(snapshots)
+    assert (year.jaar, year.tabellen, year.afwijkend) == (2024, ("47018NED", "85984NED"), ())
+    assert year.text() == "buurtindeling 2024 van Politie 47018NED en CBS 85984NED"
 
 
 @pytest.mark.skipif(REAL is None, reason="real extracts in ../shared not present")
@@ -599,3 +613,103 @@ def test_recent_boundaries_reused_make_no_stale_badge():
     assert status.badge() == ("ok", "actueel, 1 bron eerder opgehaald") and not status.stale
     failed = dataclasses.replace(kaart, reden="ophalen mislukt: de server was niet bereikbaar", verouderd=True)
     assert DataStatus(sources={"47013NED": table, SOURCE_ID: failed}).badge()[0] == "stale"
+
+
+# ------------------------------------------------------------------------------------ the year of the buurtindeling
+
+
+def _snapshot(root: Path, table_id: str, metadata: dict) -> Snapshot:
+    return write_snapshot(root, table_id, [], metadata, {"demo": False})
+
+
+def _stating(root: Path, table_id: str, region_description: str = "", title: str = "") -> Snapshot:
+    """A wijk- en buurt table whose region dimension has ``region_description`` (and a MapYear of 2019
+    that nothing may read)."""
+    geo = {"Type": "GeoDetail", "Key": "WijkenEnBuurten", "Title": "Wijken en buurten",
+           "Description": region_description, "MapYear": 2019}
+    return _snapshot(root, table_id, {"TableInfos": {"Title": title or table_id}, "DataProperties": [geo]})
+
+
+def _westerveld():
+    from veiligheidsanalyse.config import load_config
+
+    return load_config(ROOT / "config" / "westerveld.yaml")
+
+
+def test_a_table_stating_indeling_2023_makes_the_run_ask_pdok_for_2023(tmp_path: Path):
+    from veiligheidsanalyse.store.build import boundary_request_from, boundary_status
+
+    snapshots = {"47018NED": _stating(tmp_path, "47018NED", "Wijken en buurten (indeling 2023)")}
+    request = boundary_request_from(_westerveld(), snapshots)
+    assert request.jaar == 2023 and request.gemeenten == (WESTERVELD,)
+    with FakePdokServer(demo_features(DEMO), jaar=2023) as pdok:  # it answers 404 for any other year
+        resolved = resolve_boundaries("fresh", request, tmp_path / "cache", DEMO, url=pdok.url, now=NOW)
+    assert resolved.origin == "fresh" and resolved.snapshot.provenance["jaar"] == 2023
+    assert pdok.requests and all(p.startswith("/cbs/wijken-en-buurten-2023/") for p in pdok.requests)
+    status, entry = boundary_status(resolved, None, snapshots)
+    assert status.naam == "Kadaster / CBS 2023, wijk- en buurtkaart (buurtindeling 2023 van Politie 47018NED)"
+    assert entry["jaar"] == 2023 and entry["attributie"] == "Kadaster / CBS 2023"
+
+
+def test_when_tables_disagree_the_politie_buurt_table_the_maps_draw_decides_and_the_status_says_so(tmp_path: Path):
+    snapshots = {"85984NED": _stating(tmp_path, "85984NED", title="Kerncijfers wijken en buurten 2024"),
+                 "47024NED": _stating(tmp_path, "47024NED", "Wijken en buurten (indeling 2024)"),
+                 "47018NED": _stating(tmp_path, "47018NED", "Wijken en buurten (indeling 2023)"),
+                 "47013NED": _stating(tmp_path, "47013NED", "Gemeenten (indeling 2019)")}  # no buurten: not asked
+    year = boundary_year_of(snapshots)
+    assert (year.jaar, year.tabellen, year.afwijkend) == (2023, ("47018NED",), (("47024NED", 2024), ("85984NED", 2024)))
+    assert year.text() == ("buurtindeling 2023 van Politie 47018NED, waarop de kaarten tekenen (Politie 47024NED "
+                           "volgt die van 2024; CBS 85984NED volgt die van 2024)")
+    # without the politie buurt table, the first buurt table in TABLES that states a year decides
+    del snapshots["47018NED"]
+    snapshots["47022NED"] = _stating(tmp_path, "47022NED", "Wijken en buurten (indeling 2022)")
+    year = boundary_year_of(snapshots)
+    assert (year.jaar, year.tabellen) == (2022, ("47022NED",))
+    assert year.text() == ("buurtindeling 2022 van Politie 47022NED (Politie 47024NED volgt die van 2024; "
+                           "CBS 85984NED volgt die van 2024)")
+
+
+def test_tables_that_state_no_buurtindeling_get_the_newest_year_pdok_serves_with_a_note(tmp_path: Path):
+    from veiligheidsanalyse.store.build import boundary_request_from, boundary_status
+
+    snapshots = {"47018NED": _stating(tmp_path, "47018NED", "Wijken en buurten")}  # only the MapYear 2019
+    assert boundary_year_of(snapshots).tabellen == () and boundary_year_of({}).jaar == NEWEST_BOUNDARY_YEAR
+    request = boundary_request_from(_westerveld(), snapshots)
+    assert request.jaar == NEWEST_BOUNDARY_YEAR == 2024
+    resolved = resolve_boundaries("demo", request, tmp_path / "cache", DEMO, now=NOW)
+    status, _entry = boundary_status(resolved, None, snapshots)
+    assert status.naam == ("Kadaster / CBS 2023, wijk- en buurtkaart (buurtindeling 2024, de nieuwste bij PDOK: de "
+                           "tabellen met wijken en buurten noemen geen buurtindeling; deze kaart is die van 2023)")
+
+
+def test_the_data_status_of_a_demo_run_names_the_buurtindeling_and_its_source(demo_dataset):
+    """The demo Kerncijfers are 'Kerncijfers wijken en buurten 2024'; the demo boundaries are those of 2023."""
+    naam = demo_dataset.status.sources[SOURCE_ID].naam
+    assert naam == ("Kadaster / CBS 2023, wijk- en buurtkaart (buurtindeling 2024 van CBS 85984NED; deze kaart is "
+                    "die van 2023)")
+
+
+def test_an_unreadable_metadata_file_states_no_year(tmp_path: Path):
+    snap = _stating(tmp_path, "47018NED", "Wijken en buurten (indeling 2023)")
+    (snap.path / "metadata.json").write_text("{", encoding="utf-8")
+    assert boundary_year_of({"47018NED": snap}).tabellen == ()
+
+
+@pytest.mark.e2e
+def test_the_fetch_command_asks_pdok_for_the_year_the_politie_buurt_table_states(tmp_path: Path, monkeypatch,
+                                                                                  capsys):
+    """As a run: the year comes from the newest copies of the buurt tables, not only the national facts."""
+    from fake_odata import FakeOdataServer, demo_tables
+    from veiligheidsanalyse.report.fetch_command import fetch_command
+
+    tables = demo_tables()
+    politie = next(t for t in tables if t.table_id == "47018NED")
+    geo = next(p for p in politie.data_properties if p["Type"] == "GeoDetail")
+    geo["Description"] = "Wijken en buurten (indeling 2023)"
+    config = _config_in(tmp_path, "westerveld.yaml")
+    with FakeOdataServer(tables, page_size=2000) as odata, FakePdokServer(demo_features(DEMO), jaar=2023) as pdok:
+        monkeypatch.setenv("VA_PDOK_URL", pdok.url)
+        fetch_command(config, endpoint=odata.endpoint(retries=1, timeout=(10, 60), total_timeout=120))
+    assert "GM1701 wijkbuurtkaart: opgehaald, snapshot" in capsys.readouterr().out
+    assert pdok.requests and all(p.startswith("/cbs/wijken-en-buurten-2023/") for p in pdok.requests)
+    assert [s.provenance["jaar"] for s in list_snapshots(tmp_path / "cache", SOURCE_ID)] == [2023]

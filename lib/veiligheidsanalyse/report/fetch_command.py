@@ -76,11 +76,13 @@ def _fetch_boundaries(config, cache: Path, offline, pdok_failed, stream):
     earlier failure of PDOK itself in this command (HTTP error, time-out, not reachable); then nothing
     is tried (each request may wait a minute). A copy of the same request younger than
     ``data.max_leeftijd_dagen`` is kept without downloading, as a run does, unless the data policy asks
-    for fresh data only (``require-fresh``).
+    for fresh data only (``require-fresh``). The request is a run's: from the newest usable copies of the
+    national facts and of the wijk- and buurt tables (whose metadata state the year of the buurtindeling).
     Returns ``pdok_failed``, set when PDOK failed now."""
     from ..sources.boundaries import SOURCE_ID, BoundaryFetchError, fetch_boundaries, recent_copy, reuse_message
     from ..sources.fetch import newest_usable
-    from ..store.build import boundary_request_from, national_requests
+    from ..sources.tables import TABLES
+    from ..store.build import boundary_request_from, fetch_requests, is_national_table
 
     code = config.gemeente
     if offline is not None:
@@ -91,8 +93,10 @@ def _fetch_boundaries(config, cache: Path, offline, pdok_failed, stream):
         print(f"{code} {SOURCE_ID}: MISLUKT — niet geprobeerd: PDOK faalde al ({where}: {error.reden})",
               file=sys.stderr)
         return pdok_failed
-    national = {r.table_id: newest_usable(cache, r.table_id, r.key(), r.table) for r in national_requests(config)}
-    request = boundary_request_from(config, {t: s for t, s in national.items() if s is not None})
+    wanted = [r for r in fetch_requests(config)
+              if is_national_table(r.table_id) or TABLES[r.table_id].region_level == "buurten"]
+    found = {r.table_id: newest_usable(cache, r.table_id, r.key(), r.table) for r in wanted}
+    request = boundary_request_from(config, {t: s for t, s in found.items() if s is not None})
     recent = None if config.data.beleid == "require-fresh" else \
         recent_copy(cache, request, config.data.max_leeftijd_dagen)
     if recent is not None:

@@ -9,7 +9,8 @@ the year and the attribution "Kadaster / CBS <jaar>". A download that fails in a
 features cannot be read as boundaries, never becomes a snapshot: the last good one stays.
 
 What a run asks for (:class:`BoundaryRequest`): the wijken and buurten of its gemeente and the
-gemeente outlines around it (its provincie and basisteam, for a location map). The data policy is
+gemeente outlines around it (its provincie and basisteam, for a location map), in the year of the
+buurtindeling its wijk- and buurt tables state in their metadata (:func:`boundary_year_of`). The data policy is
 applied as for an optional table (:func:`resolve_boundaries`): a run never fails for want of maps.
 A run under ``fresh`` uses a cached copy of its request younger than ``data.max_leeftijd_dagen``
 without downloading ("eerder opgehaald"); a download the server sent unchanged keeps the newest
@@ -24,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +46,7 @@ from .snapshots import (
     snapshot_age_days,
     write_snapshot,
 )
+from .tables import TABLES
 
 if TYPE_CHECKING:
     from .policy import ResolvedTable
@@ -53,7 +56,8 @@ STORE_FILE = "grenzen.geojson"  # in a run's store: the boundaries the chapters 
 PDOK_URL_ENV = "VA_PDOK_URL"
 PDOK_URL = "https://api.pdok.nl"
 RD_NEW_URI = "http://www.opengis.net/def/crs/EPSG/0/28992"
-BOUNDARY_YEAR = 2024  # the buurtindeling of the Kerncijfers (85984NED) and politie buurt tables
+NEWEST_BOUNDARY_YEAR = 2024  # the newest wijk- en buurtkaart PDOK serves: asked for when no table names its indeling
+MAP_TABLE = "47018NED"  # the politie buurt table the maps draw: its buurtindeling wins when tables disagree
 COLLECTIONS = {"gemeente": "gemeenten", "wijk": "wijken", "buurt": "buurten"}
 PAGE_LIMIT = 1000
 MAX_PAGES = 200  # a server that keeps sending 'next' links is broken, not large
@@ -98,6 +102,79 @@ def base_url(url: str | None = None) -> str:
 
 def items_url(base: str, jaar: int, niveau: str) -> str:
     return f"{base}/cbs/wijken-en-buurten-{jaar}/ogc/v1/collections/{COLLECTIONS[niveau]}/items"
+
+
+# ------------------------------------------------------------------------------------ which year
+
+# Where a table's metadata states its buurtindeling, in the order they are read: the description of its
+# region dimension (47018NED: "Wijken en buurten (indeling 2024)"), its TableInfos texts (47018NED: "volgens
+# de buurtindeling van 2024") and the title of a Kerncijfers table ("Kerncijfers wijken en buurten 2024").
+_INDELING_OF_REGION = re.compile(r"indeling (\d{4})", re.IGNORECASE)
+_INDELING_IN_TEXT = re.compile(r"buurtindeling (?:van )?(\d{4})", re.IGNORECASE)
+_KERNCIJFERS_TITLE = re.compile(r"Kerncijfers wijken en buurten (\d{4})", re.IGNORECASE)
+_TABLE_INFO_TEXTS = ("ExplanatoryText", "ShortDescription", "Description", "Summary")
+
+
+def stated_buurtindeling(metadata: dict) -> int | None:
+    """The year of the buurtindeling a table's metadata states, None when it states none. Never the
+    region dimension's ``MapYear``: 2019 in politie 47018NED, whose rows follow the indeling of 2024."""
+    region = " ".join(str(p.get("Description") or "") for p in metadata.get("DataProperties") or []
+                      if isinstance(p, dict) and p.get("Type") in ("GeoDetail", "GeoDimension"))
+    infos = metadata.get("TableInfos") or {}
+    texts = " ".join(str(infos.get(k) or "") for k in _TABLE_INFO_TEXTS)
+    for pattern, text in ((_INDELING_OF_REGION, region), (_INDELING_IN_TEXT, texts),
+                          (_KERNCIJFERS_TITLE, str(infos.get("Title") or ""))):
+        match = pattern.search(text)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+@dataclass(frozen=True)
+class BoundaryYear:
+    """The year of the wijk- en buurtkaart a run asks for, and which tables state it."""
+
+    jaar: int
+    tabellen: tuple[str, ...] = ()  # the tables that state this year; empty: none states a year
+    afwijkend: tuple[tuple[str, int], ...] = ()  # (table, year) of tables that state another year
+
+    def text(self) -> str:
+        """For readers: 'buurtindeling 2024 van Politie 47018NED en CBS 85984NED'."""
+        if not self.tabellen:
+            return (f"buurtindeling {self.jaar}, de nieuwste bij PDOK: de tabellen met wijken en buurten noemen "
+                    "geen buurtindeling")
+        said = f"buurtindeling {self.jaar} van {' en '.join(_table_name(t) for t in self.tabellen)}"
+        if not self.afwijkend:
+            return said
+        maps = ", waarop de kaarten tekenen" if MAP_TABLE in self.tabellen else ""
+        others = "; ".join(f"{_table_name(t)} volgt die van {year}" for t, year in self.afwijkend)
+        return f"{said}{maps} ({others})"
+
+
+def boundary_year_of(snapshots: dict) -> BoundaryYear:
+    """The buurtindeling the run's wijk- and buurt tables state (``snapshots``: table id -> snapshot).
+    When they disagree, that of the table the maps draw (:data:`MAP_TABLE`), else of the first in
+    ``TABLES``; when none states one, the newest PDOK serves (:data:`NEWEST_BOUNDARY_YEAR`)."""
+    stated = {}
+    for table_id, spec in TABLES.items():
+        snap = snapshots.get(table_id)
+        if spec.region_level != "buurten" or snap is None:
+            continue
+        try:
+            year = stated_buurtindeling(snap.metadata)
+        except SnapshotError:
+            continue  # unreadable metadata states nothing; the run's data step says what is wrong with it
+        if year is not None:
+            stated[table_id] = year
+    if not stated:
+        return BoundaryYear(NEWEST_BOUNDARY_YEAR)
+    jaar = stated.get(MAP_TABLE, next(iter(stated.values())))
+    return BoundaryYear(jaar, tuple(t for t, y in stated.items() if y == jaar),
+                        tuple((t, y) for t, y in stated.items() if y != jaar))
+
+
+def _table_name(table_id: str) -> str:
+    return f"{TABLES[table_id].publisher} {table_id}"
 
 
 # ------------------------------------------------------------------------------------ fetching

@@ -208,13 +208,15 @@ def trusted_snapshots(resolution) -> dict:
 
 def boundary_request(config: RunConfig, resolution):
     """Which boundaries the run draws: the wijken and buurten of its gemeente, and the outlines of the
-    gemeenten around it (its basisteam and provincie, named or derived) for a location map."""
+    gemeenten around it (its basisteam and provincie, named or derived) for a location map, in the year
+    of the buurtindeling its wijk- and buurt tables state (``sources.boundaries.boundary_year_of``)."""
     return boundary_request_from(config, trusted_snapshots(resolution))
 
 
 def boundary_request_from(config: RunConfig, snapshots: dict):
-    """:func:`boundary_request` with the national facts as ``snapshots`` (table id -> snapshot)."""
-    from ..sources.boundaries import BOUNDARY_YEAR, BoundaryRequest
+    """:func:`boundary_request` with the national facts and the wijk- and buurt tables as ``snapshots``
+    (table id -> snapshot)."""
+    from ..sources.boundaries import BoundaryRequest, boundary_year_of
 
     verg = config.vergelijking
     around = [config.gemeente] + list(verg.regio.gemeenten if verg.regio else ())
@@ -223,7 +225,7 @@ def boundary_request_from(config: RunConfig, snapshots: dict):
     else:
         provincie = derived_provincie(config, snapshots)
         around += provincie["gemeenten"] if provincie is not None else []
-    return BoundaryRequest(BOUNDARY_YEAR, (config.gemeente,), tuple(dict.fromkeys(around)))
+    return BoundaryRequest(boundary_year_of(snapshots).jaar, (config.gemeente,), tuple(dict.fromkeys(around)))
 
 
 def resolve_run_boundaries(config: RunConfig, root: Path, policy: str, request, network: Network | None = None):
@@ -251,10 +253,12 @@ def _store_boundaries(work_dir: Path, boundaries, request) -> dict:
     return write_store_boundaries(work_dir, boundaries, request)
 
 
-def boundary_status(resolved, recorded: dict | None):
+def boundary_status(resolved, recorded: dict | None, snapshots: dict | None = None):
     """(SourceStatus, manifest entry or None) of the wijk- en buurtkaart: this run's origin and
-    reason, or what the store fell back to when the resolved snapshot could not be read."""
-    from ..sources.boundaries import attribution, snapshot_year
+    reason, or what the store fell back to when the resolved snapshot could not be read. With the
+    run's ``snapshots`` (as :func:`boundary_request` had them), its name says which buurtindeling the
+    run asked for and which tables state it."""
+    from ..sources.boundaries import attribution, boundary_year_of, snapshot_year
     from ..sources.policy import KIND_OF_ORIGIN
     from .status import SourceStatus
 
@@ -268,8 +272,13 @@ def boundary_status(resolved, recorded: dict | None):
     kind = KIND_OF_ORIGIN[origin]
     prov = snap.provenance if snap is not None else {}
     year = snapshot_year(snap) if snap is not None else None
+    naam = f"{attribution(year)}, wijk- en buurtkaart"
+    if snapshots is not None:
+        indeling = boundary_year_of(snapshots)
+        other = f"; deze kaart is die van {year}" if year and year != indeling.jaar else ""
+        naam += f" ({indeling.text()}{other})"
     status = SourceStatus(
-        id=resolved.table_id, naam=f"{attribution(year)}, wijk- en buurtkaart", soort=kind,
+        id=resolved.table_id, naam=naam, soort=kind,
         datum=None if kind == "demo" else prov.get("retrieved_at"), reden=reason,
         detail="; ".join(filter(None, [resolved.message, (recorded or {}).get("rejected")])) or None,
         snapshot=f"{resolved.table_id}/{snap.snapshot_id}" if snap is not None else None, verouderd=bool(stale))
@@ -435,7 +444,8 @@ def data_status(config: RunConfig, resolution, record: dict, boundaries=None):
             sources[f"partner:{kind}"] = SourceStatus(id=f"partner:{kind}", naam=f"Partnerbestand {kind}",
                                                       soort="ontbreekt", reden="niet aangeleverd")
     if boundaries is not None:
-        sources[boundaries.table_id], entry = boundary_status(boundaries, record.get("grenzen"))
+        sources[boundaries.table_id], entry = boundary_status(boundaries, record.get("grenzen"),
+                                                              trusted_snapshots(resolution))
         if entry is not None:
             snapshots[boundaries.table_id] = entry
     report = resolution.fetch_report  # what this run's download noticed (e.g. a region code the table lacks)
