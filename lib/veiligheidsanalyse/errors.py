@@ -2,9 +2,9 @@
 
 Every error that can reach the user derives from :class:`VeiligheidsanalyseError`: it carries the
 exit status and a Dutch message naming the file, key or table and what was expected. The command
-line maps it once (cli.py); the runner turns it into its result the same way. Errors that never
-leave the module that raises them (control flow: a deadline, a refused YAML node, a map that is
-not drawn) derive from ``Exception`` and say so where they are defined.
+line maps it once (cli.py). Errors that never leave the module that raises them (control flow: a
+deadline, a refused YAML node, a map that is not drawn) derive from ``Exception``; tests/test_errors.py
+lists them with the reason.
 """
 
 from __future__ import annotations
