@@ -189,7 +189,6 @@ def _sum_years(df: pd.DataFrame, years: tuple[int, int]) -> tuple[float, float]:
 
 def count_profile(ds: Dataset, indicator_id: str, reference_year: int | None = None) -> CountProfile | None:
     """Profile of a count indicator for the run's gemeente; None when the gemeente has no data."""
-    # Long: one profile in reading order (rate, comparisons, trend, change) over shared locals
     ind = get_indicator(indicator_id)
     cfg = ds.config
     period = (cfg.jaar_van, cfg.jaar_tot)
@@ -214,30 +213,7 @@ def count_profile(ds: Dataset, indicator_id: str, reference_year: int | None = N
     # Series for figures: gemeente and comparison groups, rates with intervals.
     series = _series(ds, ind, period, noemer_soort)
 
-    comparisons: dict[str, Comparison] = {}
-    nl = ds.counts(indicator_id, [cfg.vergelijking.nederland], years=period, denominator=noemer_soort)
-    nl_count, nl_den = _sum_years(nl[["jaar", "aantal", "noemer"]], years)
-    if np.isfinite(nl_count) and nl_count > 0 and nl_den > 0:  # no rate to compare with when NL has none
-        result = compare.compare_with_benchmark(count, den, nl_count / nl_den * ind.per, per=ind.per)
-        result = judge(ds, indicator_id, "niveau: nederland", result)
-        verdict = verdicts.verdict_benchmark(result, "Nederland", ind.min_count)
-        comparisons["nederland"] = Comparison("Nederland", result, verdict,
-                                              verdict_colour(verdict, result.direction, ind.polarity),
-                                              "niveau: nederland")
-    for key, group in (("provincie", cfg.vergelijking.provincie), ("peers", cfg.vergelijking.peers)):
-        if group is None:
-            continue
-        members = list(dict.fromkeys(list(group.gemeenten) + [g]))
-        totals = _group_totals(ds, indicator_id, members, period, noemer_soort)
-        group_count, group_den = _sum_years(totals, years)
-        if not np.isfinite(group_count) or group_den <= den:
-            continue
-        result = compare.compare_with_region(count, den, group_count, group_den, per=ind.per)
-        result = judge(ds, indicator_id, f"niveau: {key}", result)
-        area = f"de rest van {group.naam}" if key == "provincie" else f"de andere {group.naam.lower()}"
-        verdict = verdicts.verdict_benchmark(result, area, ind.min_count)
-        comparisons[key] = Comparison(area, result, verdict, verdict_colour(verdict, result.direction, ind.polarity),
-                                      f"niveau: {key}")
+    comparisons = _level_comparisons(ds, ind, count, den, years, period, noemer_soort)
 
     raw_trend = _trend_with_fallback(own["jaar"], own["aantal"], own["noemer"], CORONA_YEARS)
     trend_result = raw_trend
@@ -265,6 +241,37 @@ def count_profile(ds: Dataset, indicator_id: str, reference_year: int | None = N
                            trend_colour=trend_colour, change=change)
     profile.funnel = _funnel(ds, ind, years, noemer_soort)
     return profile
+
+
+def _level_comparisons(ds: Dataset, ind, count: float, den: float, years: tuple[int, int],
+                       period: tuple[int, int], noemer_soort: str) -> dict[str, Comparison]:
+    """The gemeente's level against Nederland, the rest of its provincie and its peers (judged)."""
+    cfg, g, indicator_id = ds.config, ds.gemeente, ind.id
+    comparisons: dict[str, Comparison] = {}
+    nl = ds.counts(indicator_id, [cfg.vergelijking.nederland], years=period, denominator=noemer_soort)
+    nl_count, nl_den = _sum_years(nl[["jaar", "aantal", "noemer"]], years)
+    if np.isfinite(nl_count) and nl_count > 0 and nl_den > 0:  # no rate to compare with when NL has none
+        result = compare.compare_with_benchmark(count, den, nl_count / nl_den * ind.per, per=ind.per)
+        result = judge(ds, indicator_id, "niveau: nederland", result)
+        verdict = verdicts.verdict_benchmark(result, "Nederland", ind.min_count)
+        comparisons["nederland"] = Comparison("Nederland", result, verdict,
+                                              verdict_colour(verdict, result.direction, ind.polarity),
+                                              "niveau: nederland")
+    for key, group in (("provincie", cfg.vergelijking.provincie), ("peers", cfg.vergelijking.peers)):
+        if group is None:
+            continue
+        members = list(dict.fromkeys(list(group.gemeenten) + [g]))
+        totals = _group_totals(ds, indicator_id, members, period, noemer_soort)
+        group_count, group_den = _sum_years(totals, years)
+        if not np.isfinite(group_count) or group_den <= den:
+            continue
+        result = compare.compare_with_region(count, den, group_count, group_den, per=ind.per)
+        result = judge(ds, indicator_id, f"niveau: {key}", result)
+        area = f"de rest van {group.naam}" if key == "provincie" else f"de andere {group.naam.lower()}"
+        verdict = verdicts.verdict_benchmark(result, area, ind.min_count)
+        comparisons[key] = Comparison(area, result, verdict, verdict_colour(verdict, result.direction, ind.polarity),
+                                      f"niveau: {key}")
+    return comparisons
 
 
 def verdict_colour(verdict: str, direction: str, polarity: str) -> str:
