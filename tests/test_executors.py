@@ -164,3 +164,45 @@ def test_both_executors_make_the_same_pages(tmp_path):
     assert b"<img" in outputs["snel"]["04_jeugd.html"]
     different = [name for name in outputs["snel"] if outputs["snel"][name] != outputs["eenvoudig"][name]]
     assert not different, f"the executors made different pages: {different}"
+
+
+PACKAGE = ROOT / "lib" / "veiligheidsanalyse"
+EXECUTION_MODULES = (
+    "runner",
+    "plan",
+    "execute",
+    "jobs",
+    "pages",
+    "publish",
+    "runlog",
+    "pool",
+    "worker",
+    "forkserver",
+    "processes",
+)
+
+
+def test_the_forking_switches_are_read_in_one_place():
+    readers = sorted(
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        for name in ("VA_FORK_KERNELS", "VA_FORK_WORKERS", "VA_WARM_KERNELS")
+        if f'"{name}"' in p.read_text(encoding="utf-8")
+    )
+    assert set(readers) == {"report/execute.py"}, readers
+
+
+def test_the_runner_orchestrates_in_short_functions():
+    import ast
+
+    assert len((PACKAGE / "report" / "runner.py").read_text(encoding="utf-8").splitlines()) < 300
+    long = []
+    for name in EXECUTION_MODULES:
+        path = PACKAGE / "report" / f"{name}.py"
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= 60:
+                body_start = node.body[0].end_lineno if ast.get_docstring(node) else node.lineno
+                if not lines[body_start].strip().startswith("# Long:"):
+                    long.append(f"{path.name}: {node.name} ({node.end_lineno - node.lineno + 1} lines)")
+    assert not long, "functions over 60 lines without a '# Long:' reason: " + ", ".join(long)
