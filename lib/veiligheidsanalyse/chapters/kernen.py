@@ -764,7 +764,6 @@ def _fmt_value(value: float, unit: str) -> str:
 
 def vm_kernen(ds: Dataset) -> VmKernen:
     """VM results per kern against the gemeente in the same edition."""
-    # Long: one record per result, then the correction and the notes on what was not tested
     digits = ds.gemeente[2:]
     o = ds.observations
     rows = o[(o["regio_soort"] == "kern") & o["regio_code"].astype(str).str.startswith(f"KN{digits}-")
@@ -813,6 +812,12 @@ def vm_kernen(ds: Dataset) -> VmKernen:
             df.loc[i, "richting"] = "gelijk"
     df["kleur"] = [verdicts.colour_class(d, get_indicator(i).polarity) if d in ("hoger", "lager", "gelijk") else "onbekend"
                    for d, i in zip(df["richting"], df["indicator"])]
+    messages, todo = _vm_notes(df)
+    return VmKernen(df, messages, todo)
+
+
+def _vm_notes(df: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """What the reader is told about the VM results per kern, and what to ask for (untested, assumed margins)."""
     messages, todo = [], []
     untested = int((df["p"].isna()).sum())
     if untested:
@@ -832,7 +837,7 @@ def vm_kernen(ds: Dataset) -> VmKernen:
         messages.append("Voor de gemeente zelf zijn geen marges bekend; kernen met een marge zijn getoetst tegen "
                         "het gemeentecijfer als vast ijkpunt. Dat is voorzichtig (conservatief): de kern is een deel "
                         "van de gemeente.")
-    return VmKernen(df, messages, todo)
+    return messages, todo
 
 
 def vm_kernen_table(vm: VmKernen, gemeente_naam: str) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
