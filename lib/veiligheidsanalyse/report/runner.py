@@ -31,6 +31,7 @@ import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..config import ConfigError, RunConfig, load_config, resolve
@@ -53,6 +54,9 @@ from .runlog import (
     outcome,
 )
 
+if TYPE_CHECKING:
+    from ..sources.odata import OdataEndpoint
+
 
 @dataclass
 class RunOptions:
@@ -61,7 +65,7 @@ class RunOptions:
     force: bool = False  # re-run every chapter even when nothing changed
     chapters: list[str] | None = None
     gemeente: str | None = None  # run the same config for another gemeente
-    endpoint: object | None = None  # an OdataEndpoint instead of the real hosts (tests, mirrors)
+    endpoint: OdataEndpoint | None = None  # instead of the real hosts (tests, mirrors)
     output_root: Path | None = None
     progress: bool | None = None  # None: progress display only on a terminal
     uitvoerder: str | None = None  # --uitvoerder: overrides uitvoering.uitvoerder (snel | eenvoudig)

@@ -15,7 +15,7 @@ Two ways to run:
     worker to start the next kernel as soon as this chapter's kernel is done (while the page is
     exported), ``<job file>\\tcold`` not to.
 
-While a chapter runs, the worker's stdout/stderr go to that chapter's log file. The runner kills a
+While a chapter runs, the worker's stdout/stderr go to that chapter's log file. The pool kills a
 worker (and its kernel) that exceeds the chapter time-out and starts a new one.
 
 Per chapter the result records the kernel's CPU time and peak memory (read from /proc just before
