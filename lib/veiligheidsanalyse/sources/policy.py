@@ -113,6 +113,40 @@ class Resolution:
         return records
 
 
+def _from_cache(req: FetchRequest, cache_root: Path, demo_root: Path, now: datetime,
+                max_age_days: float) -> ResolvedTable:
+    """Policy ``cache``: the newest copy in the cache, else the demo data, else missing."""
+    damaged: list[str] = []
+    cached = _cached_candidates(cache_root, req, now, max_age_days, None, damaged=damaged)
+    no_copy = "; ".join(damaged) or "er is geen eerder opgehaalde kopie"
+    return _first(req, now, cached + _demo_candidates(demo_root, req, no_copy),
+                  missing=f"{no_copy} onder {cache_root} voor deze gemeenten"
+                  if damaged else f"geen eerder opgehaalde kopie onder {cache_root} voor deze "
+                                  "gemeenten", missing_reason="; ".join(damaged) or None)
+
+
+def _after_fetch(policy: str, req: FetchRequest, outcome, cache_root: Path, demo_root: Path, now: datetime,
+                 max_age_days: float) -> ResolvedTable:
+    """Policies ``fresh`` and ``require-fresh``: the fetched table; when the fetch failed, ``fresh``
+    falls back to the cache and the demo data, ``require-fresh`` never does."""
+    if outcome.status != "failed":
+        later = []  # require-fresh never falls back, not even when the fresh table cannot be read
+        if policy == "fresh":
+            later = _cached_candidates(cache_root, req, now, max_age_days, None, skip=outcome.snapshot)
+            later += _demo_candidates(demo_root, req, None)
+        return _resolved(req, "fresh", outcome.snapshot, now,
+                         alternatives=tuple(Alternative(o, s) for o, s, _r, _stale in later))
+    reason, message = f"ophalen mislukt: {_dutch_reason(outcome.error)}", str(outcome.error)
+    if policy == "require-fresh":
+        return _missing(req, message, reason)
+    damaged: list[str] = []
+    cached = _cached_candidates(cache_root, req, now, max_age_days, reason, fallback=True, damaged=damaged)
+    no_copy = "; ".join(damaged) or "er is geen eerder opgehaalde kopie"
+    candidates = cached + _demo_candidates(demo_root, req, f"{reason}, en {no_copy}")
+    return _first(req, now, candidates, missing=f"{message}; geen eerder opgehaalde kopie",
+                  missing_reason=reason, message=message)
+
+
 def resolve_sources(
     policy: str,
     requests: Sequence[FetchRequest],
@@ -132,7 +166,6 @@ def resolve_sources(
     :class:`DataUnavailable` when a required table has no usable snapshot, and ``ValueError`` for an
     unknown policy.
     """
-    # Long: the policy's decision for every table in one place, as the module docstring tells it
     if policy not in POLICIES:
         raise ValueError(f"unknown data policy {policy!r}; choose one of {', '.join(POLICIES)}")
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
@@ -146,34 +179,11 @@ def resolve_sources(
         if policy == "demo":
             tables[req.table_id] = _first(req, now, _demo_candidates(demo_root, req, None))
         elif policy == "cache":
-            damaged: list[str] = []
-            cached = _cached_candidates(cache_root, req, now, max_age_days, None, damaged=damaged)
-            no_copy = "; ".join(damaged) or "er is geen eerder opgehaalde kopie"
-            tables[req.table_id] = _first(req, now, cached + _demo_candidates(demo_root, req, no_copy),
-                                          missing=f"{no_copy} onder {cache_root} voor deze gemeenten"
-                                          if damaged else f"geen eerder opgehaalde kopie onder {cache_root} voor deze "
-                                                          "gemeenten", missing_reason="; ".join(damaged) or None)
+            tables[req.table_id] = _from_cache(req, cache_root, demo_root, now, max_age_days)
         else:
             assert report is not None  # fresh and require-fresh fetched above
             outcome = report.outcomes[req.table_id]
-            if outcome.status != "failed":
-                later = []  # require-fresh never falls back, not even when the fresh table cannot be read
-                if policy == "fresh":
-                    later = _cached_candidates(cache_root, req, now, max_age_days, None, skip=outcome.snapshot)
-                    later += _demo_candidates(demo_root, req, None)
-                tables[req.table_id] = _resolved(req, "fresh", outcome.snapshot, now,
-                                                 alternatives=tuple(Alternative(o, s) for o, s, _r, _stale in later))
-                continue
-            reason, message = f"ophalen mislukt: {_dutch_reason(outcome.error)}", str(outcome.error)
-            if policy == "require-fresh":
-                tables[req.table_id] = _missing(req, message, reason)
-                continue
-            damaged = []
-            cached = _cached_candidates(cache_root, req, now, max_age_days, reason, fallback=True, damaged=damaged)
-            no_copy = "; ".join(damaged) or "er is geen eerder opgehaalde kopie"
-            candidates = cached + _demo_candidates(demo_root, req, f"{reason}, en {no_copy}")
-            tables[req.table_id] = _first(req, now, candidates, missing=f"{message}; geen eerder opgehaalde kopie",
-                                          missing_reason=reason, message=message)
+            tables[req.table_id] = _after_fetch(policy, req, outcome, cache_root, demo_root, now, max_age_days)
 
     if any(r.origin == "missing" and r.required for r in tables.values()):
         # Name every table without data, optional ones too: the user fixes them in one go.
