@@ -44,7 +44,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from veiligheidsanalyse.paths import intern_dir
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # every page in chromium, ~2 min: make test-all, CI
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")) if p
