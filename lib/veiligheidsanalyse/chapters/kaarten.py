@@ -254,6 +254,7 @@ def wijk_map(ds, indicator_id: str, areas: list[Gebied], *, niveau: str = "wijk"
     Raises :class:`NoMap` (one sentence for the page) when a year inside the pooled window has no
     numbers: pooling around it would understate the counts.
     """
+    # Long: the window, rates, notes and caption of one map share its counts, names and period
     if niveau == "buurt":
         pool = max(pool, POOL_YEARS)
     ind = get_indicator(indicator_id)
