@@ -563,16 +563,14 @@ def test_print_view_hides_navigation_and_keeps_figures(context, demo_run: Path, 
 # ----------------------------------------------------------------------------------- banners
 def _variant(demo_run: Path, tmp: Path, banners, inject_error: bool, data_label: str, sources=None) -> Path:
     """A copy of the published report with chapter 01 re-exported under other data/run conditions."""
-    import json
-
     import nbformat
 
-    from veiligheidsanalyse.report.export import Banner, ChapterLink, PageContext, notebook_body, render_page
+    from veiligheidsanalyse.report.export import Banner, notebook_body, render_page
+    from veiligheidsanalyse.report.jobs import ChapterJob
 
     folder = tmp / "rapport"
     shutil.copytree(demo_run, folder)
-    job = json.loads((intern_dir(demo_run) / "jobs" / "01_criminaliteit.json").read_text(encoding="utf-8"))
-    page = job["page"]
+    job = ChapterJob.from_json((intern_dir(demo_run) / "jobs" / "01_criminaliteit.json").read_text(encoding="utf-8"))
     nb = nbformat.read(intern_dir(demo_run) / "notebooks" / "01_criminaliteit.ipynb", as_version=4)
     if inject_error:
         code = [c for c in nb.cells if c.cell_type == "code" and c.outputs]
@@ -581,12 +579,8 @@ def _variant(demo_run: Path, tmp: Path, banners, inject_error: bool, data_label:
             traceback=["\x1b[31mTraceback (most recent call last)\x1b[0m", "RuntimeError: kapot voor de test"]))
         for cell in code[3:]:
             cell.outputs = []
-    context = PageContext(
-        title=page["title"], current="01_criminaliteit", chapters=[ChapterLink(**c) for c in page["chapters"]],
-        gemeente_naam=page["gemeente_naam"], periode=page["periode"], run_date=page["run_date"],
-        data_label=data_label, run_id=page["run_id"], version=page["version"], git=page.get("git", ""),
-        banners=[Banner(**b) for b in banners], sources=sources or page["default_sources"],
-        method_file=page["method_file"])
+    context = job.page.context(job.title, "01_criminaliteit", banners=[Banner(**b) for b in banners],
+                               sources=sources, data_label=data_label, data_kind="")
     target = folder / "01_criminaliteit.html"
     target.write_text(render_page(notebook_body(nb), context), encoding="utf-8")
     return target

@@ -18,7 +18,9 @@ import pytest
 import yaml
 from fake_odata import FakeOdataServer, FakeTable, REAL_47013_YEARS as YEARS, demo_tables, real_47013_table, real_data_dir
 
-from veiligheidsanalyse.report.runner import EXIT_DATA_UNAVAILABLE, EXIT_OK, RunOptions, run
+from veiligheidsanalyse.errors import EXIT_DATA_UNAVAILABLE, EXIT_OK
+
+from veiligheidsanalyse.report.runner import RunOptions, run
 from veiligheidsanalyse.store.status import DataStatus, SourceStatus
 
 REAL = real_data_dir()

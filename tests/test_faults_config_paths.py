@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from veiligheidsanalyse.paths import intern_dir, work_root
-from veiligheidsanalyse.report.runner import EXIT_INVALID, EXIT_OK, RunOptions, run
+from veiligheidsanalyse.errors import EXIT_INVALID, EXIT_OK
+from veiligheidsanalyse.report.runner import RunOptions, run
 
 pytestmark = pytest.mark.fault("bad input")
 

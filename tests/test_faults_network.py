@@ -218,7 +218,8 @@ def test_fetch_command_reports_the_failed_table_and_exits_3(demo_server, fetched
 
 
 def test_scheduled_run_with_a_failing_server_exits_3_and_publishes_nothing(demo_server, fetched, tmp_path):
-    from veiligheidsanalyse.report.runner import EXIT_DATA_UNAVAILABLE, RunOptions, run
+    from veiligheidsanalyse.errors import EXIT_DATA_UNAVAILABLE
+    from veiligheidsanalyse.report.runner import RunOptions, run
 
     config, cache = fetched
     before = tree_state(cache)

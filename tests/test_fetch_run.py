@@ -11,7 +11,8 @@ import yaml
 from fake_odata import FakeOdataServer, dead_address, demo_tables
 from fake_pdok import FakePdokServer, demo_features
 from veiligheidsanalyse.sources.odata import OdataEndpoint
-from veiligheidsanalyse.report.runner import EXIT_DATA_UNAVAILABLE, EXIT_OK, RunOptions, run
+from veiligheidsanalyse.errors import EXIT_DATA_UNAVAILABLE, EXIT_OK
+from veiligheidsanalyse.report.runner import RunOptions, run
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from veiligheidsanalyse.report.lock import LockHeld, RunLock, lock_path
-from veiligheidsanalyse.report.runner import EXIT_LOCKED, RunOptions, run
+from veiligheidsanalyse.errors import EXIT_LOCKED
+from veiligheidsanalyse.report.runner import RunOptions, run
 
 pytestmark = pytest.mark.fault("concurrency")  # the lock itself: exclusive, never stale, exit 4
 

@@ -32,6 +32,7 @@ from importlib import resources
 from typing import Any
 
 from ..dates import MONTHS_NL
+from ..text import slug
 from ..typography import typeset_html
 from .adapters.nbconvert import body_exporter_class
 
@@ -149,18 +150,18 @@ def notebook_body(nb: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------- helpers
-def _slug(text: str, used: set[str]) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "sectie"
-    slug, n = base, 2
-    while slug in used:
-        slug, n = f"{base}-{n}", n + 1
-    used.add(slug)
-    return slug
+def _unique_anchor(text: str, used: set[str]) -> str:
+    base = slug(text, empty="sectie")
+    anchor, n = base, 2
+    while anchor in used:
+        anchor, n = f"{base}-{n}", n + 1
+    used.add(anchor)
+    return anchor
 
 
 def section_anchor(title: str) -> str:
     """The id :func:`add_toc` gives the first <h2> with this title (for links from other pages)."""
-    return _slug(title, set())
+    return _unique_anchor(title, set())
 
 
 def add_toc(body: str) -> tuple[str, list[dict[str, str]]]:
@@ -172,7 +173,7 @@ def add_toc(body: str) -> tuple[str, list[dict[str, str]]]:
         attrs, inner = match.group(1), match.group(2)
         text = html.unescape(re.sub(r"<[^>]+>", "", inner)).strip()
         existing = re.search(r'\bid="([^"]+)"', attrs)
-        anchor = existing.group(1) if existing else _slug(text, used)
+        anchor = existing.group(1) if existing else _unique_anchor(text, used)
         toc.append({"id": anchor, "text": html.escape(text)})
         if existing:
             return match.group(0)

@@ -20,9 +20,13 @@ import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..errors import EXIT_LOCKED, VeiligheidsanalyseError
 
-class LockHeld(RuntimeError):
+
+class LockHeld(VeiligheidsanalyseError, RuntimeError):
     """Another run of the same configuration is busy."""
+
+    exit_code = EXIT_LOCKED
 
     def __init__(self, path: Path, holder: dict):
         self.path = path

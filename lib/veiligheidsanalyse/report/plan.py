@@ -9,7 +9,6 @@ a report is either reused from an earlier run (nothing it depends on changed, se
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -22,8 +21,10 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..config import RunConfig, available_chapters
+from ..errors import EXIT_INVALID, VeiligheidsanalyseError
 from ..hashing import digest_json
 from ..paths import intern_dir
+from ..text import slug
 from . import incremental as inc
 from .execute import KERNEL_NAME
 from .export import Banner, ChapterLink
@@ -58,8 +59,10 @@ class RunContext:
         return work_root(self.output_root)
 
 
-class PlanError(Exception):
+class PlanError(VeiligheidsanalyseError):
     """The run cannot be planned (an unknown chapter): exit 2, with this message."""
+
+    exit_code = EXIT_INVALID
 
 
 @dataclass
@@ -98,10 +101,6 @@ class Target:
         if self.kind == "regio":
             return DataStatus.merged(m.data.prepared.status for m in self.members)
         return self.data.prepared.status
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def new_run_id(now: datetime | None = None) -> str:

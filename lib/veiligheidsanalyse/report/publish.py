@@ -19,7 +19,8 @@ from ..config import RunConfig
 from ..paths import intern_dir, work_root
 from .jobs import ChapterResult
 from .pages import write_failed_page, write_region_index, write_reused_page
-from .plan import RunContext, Target, slug
+from ..text import slug
+from .plan import RunContext, Target
 
 Log = Callable[[str], None]
 

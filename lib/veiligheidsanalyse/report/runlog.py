@@ -13,16 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from ..errors import EXIT_CHAPTER_FAILED, EXIT_INVALID, EXIT_OK
 from ..paths import intern_dir
 
 if TYPE_CHECKING:
     from .plan import Target
-
-EXIT_OK = 0
-EXIT_CHAPTER_FAILED = 1
-EXIT_INVALID = 2
-EXIT_DATA_UNAVAILABLE = 3
-EXIT_LOCKED = 4
 
 
 class Progress:

@@ -34,19 +34,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..config import ConfigError, RunConfig, load_config, resolve
+from ..config import RunConfig, load_config, resolve
+from ..errors import EXIT_CHAPTER_FAILED, EXIT_OK, VeiligheidsanalyseError
 from ..paths import intern_dir, project_root, work_root
+from ..text import slug
 from . import plan
 from .execute import ExecutionSettings, Executor, make_executor, process_environment
 from .jobs import ChapterJob, ChapterResult
 from .plan import PlanError, RunContext, Target
 from .publish import publish, tidy, write_checklist, write_report_manifest, write_report_pages
 from .runlog import (
-    EXIT_CHAPTER_FAILED,
-    EXIT_DATA_UNAVAILABLE,
-    EXIT_INVALID,
-    EXIT_LOCKED,
-    EXIT_OK,
     Progress,
     RunLog,
     RunResult,
@@ -81,14 +78,14 @@ def run(config_path: str | Path, options: RunOptions | None = None) -> RunResult
     options = options or RunOptions()
     try:
         config = load_config(config_path, gemeente=options.gemeente)
-    except ConfigError as exc:
-        return RunResult(EXIT_INVALID, message=f"ongeldige configuratie: {exc}")
+    except VeiligheidsanalyseError as exc:
+        return RunResult(exc.exit_code, message=exc.user_message())
     output_root = options.output_root or resolve(project_root(), config.uitvoer)
     lock = RunLock(lock_path(output_root, config.name), {"config": str(Path(config.source).resolve())})
     try:
         lock.acquire()
     except LockHeld as exc:
-        return RunResult(EXIT_LOCKED, message=str(exc))
+        return RunResult(exc.exit_code, message=exc.user_message())
     try:
         return execute_run(config, options, output_root=output_root)
     finally:
@@ -137,7 +134,7 @@ def _context(config: RunConfig, options: RunOptions, output_root: Path | None) -
         run_id=run_id,
         wall_start=wall_start,
         started=time.time(),
-        log_dir=work_root(output_root) / "logs" / plan.slug(config.name) / run_id,
+        log_dir=work_root(output_root) / "logs" / slug(config.name) / run_id,
         policy=options.policy or ("fresh" if options.fetch else config.data.beleid),
         git=plan.git_description(root),
     )
@@ -150,7 +147,7 @@ def _execute(run: RunContext, options: RunOptions, log: RunLog) -> RunResult:
     try:
         targets = plan.choose_targets(run.config, options.chapters, options.gemeente, run.root)
     except PlanError as exc:
-        return RunResult(EXIT_INVALID, message=str(exc))
+        return RunResult(exc.exit_code, message=exc.user_message())
     log(
         f"rapporten: {', '.join(t.config.gemeente if t.kind == 'gemeente' else 'regio ' + t.naam for t in targets)}"
         f"; hoofdstukken: {', '.join(next(t.chapters for t in targets))}"
@@ -201,8 +198,7 @@ def _executor(run: RunContext, options: RunOptions, targets: list[Target]) -> Ex
 
 def _prepare_data(targets: list[Target], run: RunContext, options: RunOptions, log: RunLog) -> RunResult | None:
     """Every gemeente's store, before any chapter runs; the run's result when one cannot be made."""
-    from ..store.build import InputError, Network, prepare_run_data
-    from ..store.prepare import DataUnavailableError
+    from ..store.build import Network, prepare_run_data
 
     tmp_root, cache = run.work_root / ".tmp" / run.run_id, run.work_root / ".cache" / "stores"
     network = Network()  # offline for one gemeente is offline for the run
@@ -210,14 +206,10 @@ def _prepare_data(targets: list[Target], run: RunContext, options: RunOptions, l
         try:
             work_dir = tmp_root / t.config.gemeente
             t.data = prepare_run_data(t.config, run.root, options, work_dir, cache_dir=cache, network=network)
-        except (InputError, ConfigError, DataUnavailableError) as exc:
+        except VeiligheidsanalyseError as exc:
             shutil.rmtree(tmp_root, ignore_errors=True)
             log(f"gegevens of invoer van {t.config.gemeente}: {exc}")
-            if isinstance(exc, InputError):
-                return RunResult(EXIT_INVALID, message=str(exc))
-            if isinstance(exc, ConfigError):
-                return RunResult(EXIT_INVALID, message=f"ongeldige configuratie: {exc}")
-            return RunResult(EXIT_DATA_UNAVAILABLE, message=str(exc))
+            return RunResult(exc.exit_code, message=exc.user_message())
         t.naam = t.data.gemeente_naam
         status = t.data.prepared.status
         log(

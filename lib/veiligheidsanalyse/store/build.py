@@ -26,15 +26,6 @@ INPUTS_DIR = "inputs"  # inside a store (= chapters.page.INPUTS_DIR; not importe
 STORE_CACHE_VERSION = 3  # 2: meta.json records the choice per table and the data status; 3: boundaries
 
 
-def __getattr__(name: str):
-    # The old name of sources.inputs.InputValidationError, for report/runner.py until it catches
-    # VeiligheidsanalyseError; imported on use, so this module stays free of the input readers.
-    if name == "InputError":
-        from ..sources.inputs import InputValidationError
-
-        return InputValidationError
-    raise AttributeError(name)
-
 
 @dataclass
 class RunData:

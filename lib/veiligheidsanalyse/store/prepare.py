@@ -24,15 +24,6 @@ if TYPE_CHECKING:  # pandas and the store code load only when a store is built (
 _NORMALISED: dict[tuple, tuple["pd.DataFrame", list[str]]] = {}
 
 
-def __getattr__(name: str):
-    # The old name of sources.policy.DataUnavailable, for report/runner.py until it catches
-    # VeiligheidsanalyseError; imported on use, so this module stays free of the fetch code.
-    if name == "DataUnavailableError":
-        from ..sources.policy import DataUnavailable
-
-        return DataUnavailable
-    raise AttributeError(name)
-
 
 @dataclass
 class Prepared:
