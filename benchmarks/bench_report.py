@@ -74,6 +74,7 @@ DEFAULT = ("naive", "full", "unchanged", "offline", "edit", "basisteam")
 
 # ------------------------------------------------------------------------------------------ setup
 
+
 def make_project(tmp: Path) -> Path:
     """A copy of the project's notebooks and configs with the demo data linked in."""
     project = tmp / "project"
@@ -88,8 +89,9 @@ def make_project(tmp: Path) -> Path:
     return project
 
 
-def write_config(project: Path, source: Path, outputs: Path, policy: str, name: str,
-                 chapters: list[str] | None = None) -> Path:
+def write_config(
+    project: Path, source: Path, outputs: Path, policy: str, name: str, chapters: list[str] | None = None
+) -> Path:
     import yaml
 
     data = yaml.safe_load(source.read_text(encoding="utf-8"))
@@ -135,6 +137,7 @@ def with_lib(env: dict, lib: Path | None) -> dict:
 
 
 # ------------------------------------------------------------------------------------ measuring
+
 
 class TreeMemory:
     """Peak of the summed memory of a process and all its descendants, sampled every 200 ms.
@@ -193,8 +196,9 @@ def timed(cmd: list[str], env: dict, cwd: Path, memory: bool = False) -> tuple[f
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     mem = TreeMemory(proc.pid) if memory else None
     output: list[bytes] = []
-    readers = [threading.Thread(target=lambda s=s: output.append(s.read()), daemon=True)
-               for s in (proc.stdout, proc.stderr)]
+    readers = [
+        threading.Thread(target=lambda s=s: output.append(s.read()), daemon=True) for s in (proc.stdout, proc.stderr)
+    ]
     for r in readers:
         r.start()
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -204,8 +208,9 @@ def timed(cmd: list[str], env: dict, cwd: Path, memory: bool = False) -> tuple[f
     proc.returncode = os.waitstatus_to_exitcode(status)
     peak = mem.stop() if mem is not None else 0
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(map(str, cmd))} exited {proc.returncode}\n"
-                           + b"\n".join(output).decode("utf-8", "replace"))
+        raise RuntimeError(
+            f"{' '.join(map(str, cmd))} exited {proc.returncode}\n" + b"\n".join(output).decode("utf-8", "replace")
+        )
     return seconds, peak, usage.ru_utime + usage.ru_stime
 
 
@@ -225,8 +230,13 @@ def newest_manifests(outputs: Path) -> list[dict]:
 def forked_kernel_cpu(manifests: list[dict]) -> float:
     """CPU of the chapter kernels forked from the template: they are not the runner's descendants
     once they have exited, so wait4 does not count them (ordinary kernels it does count)."""
-    return sum(c.get("kernel_cpu_seconds") or 0.0 for m in manifests if m.get("performance", {}).get("kernel_template")
-               for ch, c in m.get("chapters", {}).items() if not c.get("reused_from"))
+    return sum(
+        c.get("kernel_cpu_seconds") or 0.0
+        for m in manifests
+        if m.get("performance", {}).get("kernel_template")
+        for ch, c in m.get("chapters", {}).items()
+        if not c.get("reused_from")
+    )
 
 
 def executed(manifest: dict) -> list[str]:
@@ -240,7 +250,10 @@ def children_cpu() -> float:
 
 # ------------------------------------------------------------------------------------ scenarios
 
-def naive_loop(project: Path, config: Path, store: Path, chapters: list[str], out: Path, env: dict) -> tuple[float, float]:
+
+def naive_loop(
+    project: Path, config: Path, store: Path, chapters: list[str], out: Path, env: dict
+) -> tuple[float, float]:
     from veiligheidsanalyse.config import load_config
 
     gemeente = load_config(config).gemeente
@@ -250,34 +263,75 @@ def naive_loop(project: Path, config: Path, store: Path, chapters: list[str], ou
     t0, cpu0 = time.perf_counter(), children_cpu()
     for ch in chapters:
         executed_nb = out / f"{ch}.ipynb"
-        subprocess.run([str(BIN / "papermill"), f"{ch}.ipynb", str(executed_nb), "-k", "veiligheidsanalyse",
-                        "-p", "gemeente", gemeente, "-p", "config", str(config), "-p", "store", str(store),
-                        "-p", "run_dir", str(out), "--no-progress-bar"],
-                       cwd=project / "notebooks", env=env, check=True, capture_output=True)
-        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed_nb)],
-                       cwd=out, env=env, check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(BIN / "papermill"),
+                f"{ch}.ipynb",
+                str(executed_nb),
+                "-k",
+                "veiligheidsanalyse",
+                "-p",
+                "gemeente",
+                gemeente,
+                "-p",
+                "config",
+                str(config),
+                "-p",
+                "store",
+                str(store),
+                "-p",
+                "run_dir",
+                str(out),
+                "--no-progress-bar",
+            ],
+            cwd=project / "notebooks",
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed_nb)],
+            cwd=out,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
     return time.perf_counter() - t0, children_cpu() - cpu0
 
 
 def build_store(config: Path, project: Path, folder: Path, env: dict) -> float:
-    code = ("import sys; from pathlib import Path; from veiligheidsanalyse.config import load_config; "
-            "from veiligheidsanalyse.store.build import prepare_run_data; "
-            "from veiligheidsanalyse.report.runner import RunOptions; "
-            "prepare_run_data(load_config(sys.argv[1]), Path(sys.argv[2]), RunOptions(), work_dir=Path(sys.argv[3]))")
+    code = (
+        "import sys; from pathlib import Path; from veiligheidsanalyse.config import load_config; "
+        "from veiligheidsanalyse.store.build import prepare_run_data; "
+        "from veiligheidsanalyse.report.runner import RunOptions; "
+        "prepare_run_data(load_config(sys.argv[1]), Path(sys.argv[2]), RunOptions(), work_dir=Path(sys.argv[3]))"
+    )
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code, str(config), str(project), str(folder)], env=env, check=True,
-                   capture_output=True, cwd=project)
+    subprocess.run(
+        [sys.executable, "-c", code, str(config), str(project), str(folder)],
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=project,
+    )
     return time.perf_counter() - t0
 
 
 def edit_notebook(path: Path, n: int) -> None:
     nb = json.loads(path.read_text(encoding="utf-8"))
-    nb["cells"].append({"cell_type": "markdown", "metadata": {}, "id": f"bench-{n}",
-                        "source": f"Benchmark-bewerking {n}: deze cel verandert de broncode van het notebook."})
+    nb["cells"].append(
+        {
+            "cell_type": "markdown",
+            "metadata": {},
+            "id": f"bench-{n}",
+            "source": f"Benchmark-bewerking {n}: deze cel verandert de broncode van het notebook.",
+        }
+    )
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------------ report
+
 
 def med(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
@@ -303,8 +357,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=ROOT / "config" / "westerveld.yaml")
     parser.add_argument("--basisteam", type=Path, default=ROOT / "config" / "basisteam.yaml")
     parser.add_argument("--policy", default="demo", choices=["demo", "cache"])
-    parser.add_argument("--hoofdstuk", action="append", dest="chapters",
-                        help="only these chapters (naive loop and runner alike); repeatable")
+    parser.add_argument(
+        "--hoofdstuk",
+        action="append",
+        dest="chapters",
+        help="only these chapters (naive loop and runner alike); repeatable",
+    )
     parser.add_argument("--edit", default=None, help="notebook to edit in the 'edit' scenario (default: the first)")
     parser.add_argument("--keep", type=Path, help="keep the work folder here instead of a temporary one")
     parser.add_argument("--lib", type=Path, help="put this folder first on PYTHONPATH (a snapshot of the package)")
@@ -337,25 +395,59 @@ def main(argv: list[str] | None = None) -> int:
     cli = [str(BIN / "veiligheidsanalyse"), "run"]
     cores = os.cpu_count() or 1
     edit_target = project / "notebooks" / f"{args.edit or chapters[0]}.ipynb"
-    basisteam = (write_config(project, args.basisteam, tmp / "outputs-basisteam", args.policy, "bench-basisteam",
-                              args.chapters) if "basisteam" in wanted else None)
-    before_config = (write_config(project, args.config, tmp / "outputs-before", args.policy, "bench-before",
-                                  args.chapters) if "before" in wanted else None)
+    basisteam = (
+        write_config(project, args.basisteam, tmp / "outputs-basisteam", args.policy, "bench-basisteam", args.chapters)
+        if "basisteam" in wanted
+        else None
+    )
+    before_config = (
+        write_config(project, args.config, tmp / "outputs-before", args.policy, "bench-before", args.chapters)
+        if "before" in wanted
+        else None
+    )
 
     # A project copy of its own: the 'edit' scenario must not change the notebooks it finds unchanged.
     offline_project = make_project(tmp / "offline") if "offline" in wanted else project
-    offline_config = (write_config(offline_project, args.config, tmp / "outputs-offline", "fresh", "bench-offline",
-                                   args.chapters) if "offline" in wanted else None)
+    offline_config = (
+        write_config(offline_project, args.config, tmp / "outputs-offline", "fresh", "bench-offline", args.chapters)
+        if "offline" in wanted
+        else None
+    )
     offline_env = dict(env, VA_PROJECT_ROOT=str(offline_project), VA_ODATA_URL=f"http://{closed_port()}")
 
     print(f"Werkmap: {tmp}", flush=True)
-    print(f"Hoofdstukken: {', '.join(chapters)}; kernen: {cores}; runs: {runs}; "
-          f"load average bij start: {os.getloadavg()[0]:.2f}", flush=True)
+    print(
+        f"Hoofdstukken: {', '.join(chapters)}; kernen: {cores}; runs: {runs}; "
+        f"load average bij start: {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
 
-    keys = ("naive", "naive_cpu", "full", "full_cpu", "unchanged", "offline", "edit", "basisteam", "basisteam_cpu", "cold",
-            "cold_cpu", "nofork", "nofork_cpu", "nofork_lower_bound", "before", "before_cpu", "lower_bound",
-            "runner_rss_mb", "tree_rss_mb", "chapter_rss_mb",
-            "kernel_cpu", "store_build", "data_step", "load")
+    keys = (
+        "naive",
+        "naive_cpu",
+        "full",
+        "full_cpu",
+        "unchanged",
+        "offline",
+        "edit",
+        "basisteam",
+        "basisteam_cpu",
+        "cold",
+        "cold_cpu",
+        "nofork",
+        "nofork_cpu",
+        "nofork_lower_bound",
+        "before",
+        "before_cpu",
+        "lower_bound",
+        "runner_rss_mb",
+        "tree_rss_mb",
+        "chapter_rss_mb",
+        "kernel_cpu",
+        "store_build",
+        "data_step",
+        "load",
+    )
     res: dict[str, list] = {k: [] for k in keys}
     notes: list[str] = []
     store = tmp / "naive-store"
@@ -415,8 +507,11 @@ def main(argv: list[str] | None = None) -> int:
             rss = [c.get("kernel_max_rss_kb") or c.get("max_rss_kb") for c in info.values()]
             if any(rss):
                 res["chapter_rss_mb"].append(max(r for r in rss if r) / 1024)
-            print(f"{tag} runner volledig     {seconds:7.2f} s  (CPU {cpu:6.1f} s; ondergrens "
-                  f"{res['lower_bound'][-1] if res['lower_bound'] else float('nan'):.2f} s)", flush=True)
+            print(
+                f"{tag} runner volledig     {seconds:7.2f} s  (CPU {cpu:6.1f} s; ondergrens "
+                f"{res['lower_bound'][-1] if res['lower_bound'] else float('nan'):.2f} s)",
+                flush=True,
+            )
         if "cold" in wanted:
             seconds, _, cpu = full_run(config, outputs, dict(env, VA_WARM_KERNELS="0"))
             res["cold"].append(seconds)
@@ -457,8 +552,9 @@ def main(argv: list[str] | None = None) -> int:
             res["basisteam"].append(seconds)
             res["basisteam_cpu"].append(cpu)
             targets = newest_manifests(tmp / "outputs-basisteam")
-            print(f"{tag} basisteam           {seconds:7.2f} s  (CPU {cpu:6.1f} s; {len(targets)} rapporten)",
-                  flush=True)
+            print(
+                f"{tag} basisteam           {seconds:7.2f} s  (CPU {cpu:6.1f} s; {len(targets)} rapporten)", flush=True
+            )
 
     if wanted & {"full", "unchanged", "edit"}:  # memory of the whole tree: one run of its own, not timed
         _, peak, _ = full_run(config, outputs, env, memory=True)
@@ -467,8 +563,10 @@ def main(argv: list[str] | None = None) -> int:
 
     # ---------------------------------------------------------------------------- table
     print()
-    print(f"Resultaten (mediaan van {runs} run(s); {cores} kernen; load average tijdens de runs "
-          f"{min(res['load']):.1f}-{max(res['load']):.1f}, nu {os.getloadavg()[0]:.1f})")
+    print(
+        f"Resultaten (mediaan van {runs} run(s); {cores} kernen; load average tijdens de runs "
+        f"{min(res['load']):.1f}-{max(res['load']):.1f}, nu {os.getloadavg()[0]:.1f})"
+    )
     print(line("naive loop (papermill+nbconvert)", res["naive"]))
     print(line("  CPU-tijd naive loop", res["naive_cpu"]))
     if res["store_build"]:
@@ -534,16 +632,24 @@ def main(argv: list[str] | None = None) -> int:
     if res["offline"]:
         rows.append(("offline, niets veranderd (s)", f"{med(res['offline']):6.2f}", "<= 1", med(res["offline"]) <= 1))
     if res["runner_rss_mb"]:
-        rows.append(("piekgeheugen runner (MB)", f"{med(res['runner_rss_mb']):6.1f}", "<= 500",
-                     med(res["runner_rss_mb"]) <= 500))
+        rows.append(
+            (
+                "piekgeheugen runner (MB)",
+                f"{med(res['runner_rss_mb']):6.1f}",
+                "<= 500",
+                med(res["runner_rss_mb"]) <= 500,
+            )
+        )
     for name, value, target, ok in rows:
         verdict = "" if ok is None else ("OK" if ok else "NIET GEHAALD")
         print(f"  {name:<44} {value:>15}   {('doel ' + target) if target else '':<12} {verdict}")
     for note in notes:
         print(f"  LET OP: {note}")
     if args.json:
-        args.json.write_text(json.dumps({"runs": runs, "cores": cores, "chapters": chapters, "results": res,
-                                         "notes": notes}, indent=1), encoding="utf-8")
+        args.json.write_text(
+            json.dumps({"runs": runs, "cores": cores, "chapters": chapters, "results": res, "notes": notes}, indent=1),
+            encoding="utf-8",
+        )
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

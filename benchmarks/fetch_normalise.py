@@ -23,12 +23,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the fake server lives with the tests
 
 from fake_odata import FakeOdataServer, FakeTable  # noqa: E402
-
 from veiligheidsanalyse.config import load_config  # noqa: E402
-from veiligheidsanalyse.store.normalise import normalise_snapshots  # noqa: E402
-from veiligheidsanalyse.store.build import fetch_requests  # noqa: E402
 from veiligheidsanalyse.sources.fetch import fetch_tables  # noqa: E402
 from veiligheidsanalyse.sources.tables import TABLES  # noqa: E402
+from veiligheidsanalyse.store.build import fetch_requests  # noqa: E402
+from veiligheidsanalyse.store.normalise import normalise_snapshots  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,8 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
     config = load_config(ROOT / "config" / "westerveld.yaml")
-    tables = [FakeTable.from_snapshot(ROOT / "data" / "demo" / t / "demo") for t in TABLES
-              if (ROOT / "data" / "demo" / t / "demo").exists()]
+    tables = [
+        FakeTable.from_snapshot(ROOT / "data" / "demo" / t / "demo")
+        for t in TABLES
+        if (ROOT / "data" / "demo" / t / "demo").exists()
+    ]
     fetch_times, norm_times, peaks, rows = [], [], [], 0
     with FakeOdataServer(tables, page_size=5000) as server:
         endpoint = server.endpoint(retries=0, timeout=(5, 120))
@@ -66,10 +68,17 @@ def main(argv: list[str] | None = None) -> int:
                 rows = sum(o.snapshot.provenance["row_count"] for o in report.outcomes.values() if o.snapshot)
     max_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"tables: {len(tables)}, raw rows fetched: {rows:,}, observations: {len(observations):,}")
-    print(f"fetch     median {statistics.median(fetch_times):6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in fetch_times)})")
-    print(f"normalise median {statistics.median(norm_times):6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in norm_times)})")
-    print(f"peak traced Python memory during fetch + normalise: {max(peaks) / 2**20:.0f} MB; "
-          f"process max RSS (incl. server thread and imports): {max_rss_mb:.0f} MB")
+    print(
+        f"fetch     median {statistics.median(fetch_times):6.2f} s  "
+        f"(runs: {', '.join(f'{t:.2f}' for t in fetch_times)})"
+    )
+    print(
+        f"normalise median {statistics.median(norm_times):6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in norm_times)})"
+    )
+    print(
+        f"peak traced Python memory during fetch + normalise: {max(peaks) / 2**20:.0f} MB; "
+        f"process max RSS (incl. server thread and imports): {max_rss_mb:.0f} MB"
+    )
     return 0
 
 

@@ -103,8 +103,8 @@ def make_project_copy(tmp_path: Path, chapters: list[str] | None = None) -> Path
 def demo_store(tmp_path_factory) -> Path:
     """The observation store of a Westerveld run on the demo data (with the example partner inputs)."""
     from veiligheidsanalyse.config import load_config
-    from veiligheidsanalyse.store.build import prepare_run_data
     from veiligheidsanalyse.report.runner import RunOptions
+    from veiligheidsanalyse.store.build import prepare_run_data
 
     folder = tmp_path_factory.mktemp("store") / "data"
     config = load_config(ROOT / "config" / "westerveld.yaml")
@@ -143,8 +143,13 @@ def demo_run(tmp_path_factory, root: Path) -> Path:
     data["uitvoer"] = str(tmp / "outputs")
     config = tmp / "westerveld.yaml"
     config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(config), "--quiet"],
-                            cwd=root, capture_output=True, text=True, timeout=1200)
+    result = subprocess.run(
+        [sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(config), "--quiet"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     latest = tmp / "outputs" / "westerveld" / "latest"
     assert latest.is_symlink()
@@ -165,7 +170,6 @@ FAULT_KINDS = {  # kind -> (singular, plural) for the summary line
     "concurrency": ("concurrency", "concurrency"),
     "disclosure": ("disclosure", "disclosure"),
 }
-
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
@@ -200,8 +204,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     outcome: dict[str, str] = {}  # nodeid -> passed | failed | xfailed | skipped (the worst phase wins)
     rank = {"passed": 0, "skipped": 1, "xfailed": 2, "failed": 3}
     for key, reports in terminalreporter.stats.items():
-        state = {"passed": "passed", "failed": "failed", "error": "failed", "xpassed": "failed",
-                 "xfailed": "xfailed", "skipped": "skipped"}.get(key)
+        state = {
+            "passed": "passed",
+            "failed": "failed",
+            "error": "failed",
+            "xpassed": "failed",
+            "xfailed": "xfailed",
+            "skipped": "skipped",
+        }.get(key)
         if state is None:
             continue
         for report in reports:
@@ -245,6 +255,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         verdict = f"all held except {gaps} known gap{'s' if gaps != 1 else ''} (xfail, see docs/betrouwbaarheid.md)"
     else:
         verdict = "all held"
-    terminalreporter.write_line(f"fault injection: {', '.join(parts)} — {verdict}",
-                                red=bool(problems), yellow=bool(gaps) and not problems,
-                                green=not problems and not gaps)
+    terminalreporter.write_line(
+        f"fault injection: {', '.join(parts)} — {verdict}",
+        red=bool(problems),
+        yellow=bool(gaps) and not problems,
+        green=not problems and not gaps,
+    )

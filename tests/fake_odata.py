@@ -31,10 +31,11 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from veiligheidsanalyse.sources.odata import OdataEndpoint
@@ -66,7 +67,7 @@ class FakeTable:
     rows: list[dict[str, Any]]
 
     @classmethod
-    def from_snapshot(cls, path: Path, host: str | None = None) -> "FakeTable":
+    def from_snapshot(cls, path: Path, host: str | None = None) -> FakeTable:
         """Serve a snapshot folder (metadata.json + data.json.gz) as it was downloaded."""
         snap = Snapshot(Path(path))
         meta = snap.metadata
@@ -86,7 +87,7 @@ class FakeTable:
         rows: Iterable[Mapping[str, Any]],
         modified: str = "2025-01-15T02:00:00",
         dimension_types: Mapping[str, str] | None = None,
-    ) -> "FakeTable":
+    ) -> FakeTable:
         """A small table from Python data. Codes are used as given (pad them yourself where the real
         table pads); measure values become strings as in UntypedDataSet (None -> ``"."``)."""
         types = {"Perioden": "TimeDimension", "RegioS": "GeoDimension", "WijkenEnBuurten": "GeoDetail"}
@@ -97,7 +98,8 @@ class FakeTable:
             kind = types.get(name, "Dimension")
             props.append(_prop(len(props), kind, name, name, DIMENSION_ODATA_TYPES[kind]))
             dims[name] = [
-                {"Key": c[0], "Title": c[1], "Description": None} if isinstance(c, tuple)
+                {"Key": c[0], "Title": c[1], "Description": None}
+                if isinstance(c, tuple)
                 else {"Key": c, "Title": c.strip(), "Description": None}
                 for c in codes
             ]
@@ -105,7 +107,9 @@ class FakeTable:
         for m in measures:
             key, mtitle = m if isinstance(m, tuple) else (m, m)
             measure_keys.append(key)
-            props.append(_prop(len(props), "Topic", key, mtitle, "Cbs.OData.Topic", Datatype="Long", Unit="aantal", Decimals=0))
+            props.append(
+                _prop(len(props), "Topic", key, mtitle, "Cbs.OData.Topic", Datatype="Long", Unit="aantal", Decimals=0)
+            )
         out = []
         for i, row in enumerate(rows):
             r = {"ID": row.get("ID", i)}
@@ -117,9 +121,18 @@ class FakeTable:
             out.append(r)
         catalog = "Politie" if host == POLITIE_HOST else "CBS"
         info = {
-            "ID": 0, "Title": title, "ShortTitle": title[:40], "Identifier": table_id, "Summary": "",
-            "Modified": modified, "ReasonDelivery": "Actualisering", "Language": "nl", "Catalog": catalog,
-            "Frequency": "Perjaar", "Period": "", "MetaDataModified": modified,
+            "ID": 0,
+            "Title": title,
+            "ShortTitle": title[:40],
+            "Identifier": table_id,
+            "Summary": "",
+            "Modified": modified,
+            "ReasonDelivery": "Actualisering",
+            "Language": "nl",
+            "Catalog": catalog,
+            "Frequency": "Perjaar",
+            "Period": "",
+            "MetaDataModified": modified,
         }
         return cls(table_id, host, info, props, dims, out)
 
@@ -163,8 +176,17 @@ class FakeTable:
 
 
 def _prop(i: int, kind: str, key: str, title: str, odata_type: str, **extra: Any) -> dict[str, Any]:
-    return {"odata.type": odata_type, "ID": i, "Position": i, "ParentID": None, "Type": kind, "Key": key,
-            "Title": title, "Description": "", **extra}
+    return {
+        "odata.type": odata_type,
+        "ID": i,
+        "Position": i,
+        "ParentID": None,
+        "Type": kind,
+        "Key": key,
+        "Title": title,
+        "Description": "",
+        **extra,
+    }
 
 
 def _typed(value: Any) -> Any:
@@ -190,16 +212,22 @@ class FilterError(ValueError):
     pass
 
 
-_TOKEN = re.compile(r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)|(?P<punct>[(),]))")
+_TOKEN = re.compile(
+    r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)|(?P<punct>[(),]))"
+)
 _COMPARE = {
-    "eq": lambda a, b: a == b, "ne": lambda a, b: a != b,
-    "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b, "lt": lambda a, b: a < b, "le": lambda a, b: a <= b,
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
 }
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "startswith": lambda s, p: str(s).startswith(p),
     "endswith": lambda s, p: str(s).endswith(p),
     "substringof": lambda needle, s: needle in str(s),  # OData v3 argument order
-    "substring": lambda s, i, n=None: str(s)[int(i):] if n is None else str(s)[int(i):int(i) + int(n)],
+    "substring": lambda s, i, n=None: str(s)[int(i) :] if n is None else str(s)[int(i) : int(i) + int(n)],
     "trim": lambda s: str(s).strip(),
     "tolower": lambda s: str(s).lower(),
     "toupper": lambda s: str(s).upper(),
@@ -216,7 +244,7 @@ def parse_filter(text: str) -> Callable[[Mapping[str, Any]], bool]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise FilterError(f"cannot parse $filter at {text[pos:pos + 20]!r}")
+            raise FilterError(f"cannot parse $filter at {text[pos : pos + 20]!r}")
         pos = m.end()
         if m.group("str") is not None:
             tokens.append(("lit", m.group("str")[1:-1].replace("''", "'")))
@@ -376,7 +404,7 @@ class FakeOdataServer:
         self.thread: threading.Thread | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
-    def start(self) -> "FakeOdataServer":
+    def start(self) -> FakeOdataServer:
         handler = type("Handler", (_Handler,), {"fake": self})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
@@ -391,7 +419,7 @@ class FakeOdataServer:
             self.httpd.server_close()
             self.httpd = None
 
-    def __enter__(self) -> "FakeOdataServer":
+    def __enter__(self) -> FakeOdataServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -461,7 +489,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:  # keep test output clean
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         parts = urlsplit(self.path)
         segments = [unquote(s) for s in parts.path.split("/") if s != ""]
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
@@ -524,9 +552,9 @@ class _Handler(BaseHTTPRequestHandler):
                 for i in range(0, len(body), fault.chunk):
                     if self.fake.stopping.is_set():
                         break
-                    self.wfile.write(body[i:i + fault.chunk])
+                    self.wfile.write(body[i : i + fault.chunk])
                     self.wfile.flush()
-                    logged.body_sent = i + len(body[i:i + fault.chunk])
+                    logged.body_sent = i + len(body[i : i + fault.chunk])
                     time.sleep(fault.interval)  # the slow server is the fault under test
             except OSError:
                 pass  # the client gave up
@@ -538,14 +566,21 @@ class _Handler(BaseHTTPRequestHandler):
         base = f"http://{self.headers.get('Host')}"
         if len(segments) == 3 and segments[1] == "ODataCatalog" and segments[2] == "Tables":
             rows = [
-                {"Identifier": t.table_id, "Title": t.table_infos.get("Title"), "Modified": t.table_infos.get("Modified"),
-                 "Catalog": t.table_infos.get("Catalog")}
-                for (h, _), t in self.fake.tables.items() if h == host
+                {
+                    "Identifier": t.table_id,
+                    "Title": t.table_infos.get("Title"),
+                    "Modified": t.table_infos.get("Modified"),
+                    "Catalog": t.table_infos.get("Catalog"),
+                }
+                for (h, _), t in self.fake.tables.items()
+                if h == host
             ]
             return 200, {"odata.metadata": f"{base}/{host}/ODataCatalog/$metadata#Tables", "value": _apply(rows, query)}
         table = self.fake.tables.get((host, table_id)) if table_id else None
         if table is None:
-            return 404, {"odata.error": {"code": "", "message": {"lang": "nl", "value": f"Tabel {table_id} bestaat niet"}}}
+            return 404, {
+                "odata.error": {"code": "", "message": {"lang": "nl", "value": f"Tabel {table_id} bestaat niet"}}
+            }
         root = f"{base}/{host}/{segments[1]}/{segments[2]}/{table_id}"
         if entity_set == "":
             value = [{"name": n, "url": f"{root}/{n}"} for n in table.entity_set_names()]
@@ -555,7 +590,7 @@ class _Handler(BaseHTTPRequestHandler):
             return 404, {"odata.error": {"code": "", "message": {"lang": "nl", "value": f"Onbekend: {entity_set}"}}}
         selected = _apply(copy.deepcopy(rows), query)
         start = int(query.get("$skiptoken", "0") or 0)
-        page = selected[start:start + self.fake.page_size]
+        page = selected[start : start + self.fake.page_size]
         doc: dict[str, Any] = {"odata.metadata": f"{root}/$metadata#Cbs.OData.WebAPI.{entity_set}", "value": page}
         first_page = f"{root}/{entity_set}?" + urlencode({k: v for k, v in query.items() if k != "$skiptoken"})
         if start + self.fake.page_size < len(selected):
@@ -602,8 +637,14 @@ BUURT_TITLE = "Geregistreerde misdrijven; soort misdrijf, wijk, buurt, jaarcijfe
 
 def gemeente_table(modified: str = "2025-01-15T02:00:00") -> FakeTable:
     """A 47013NED-shaped table: 2 soorten x 6 regions (keys padded to 8) x 3 periods, 3 measures."""
-    regions = [("NL01    ", "Nederland"), ("PV22    ", "Drenthe"), ("GM1701  ", "Westerveld"),
-               ("GM1690  ", "De Wolden"), ("GM0118  ", "Hoogeveen"), ("RE01    ", "Noord-Nederland (RE)")]
+    regions = [
+        ("NL01    ", "Nederland"),
+        ("PV22    ", "Drenthe"),
+        ("GM1701  ", "Westerveld"),
+        ("GM1690  ", "De Wolden"),
+        ("GM0118  ", "Hoogeveen"),
+        ("RE01    ", "Noord-Nederland (RE)"),
+    ]
     soorten = [("0.0.0 ", "Totaal misdrijven"), ("1.1.1 ", "1.1.1 Diefstal/inbraak woning")]
     periods = [("2022JJ00", "2022"), ("2023JJ00", "2023"), ("2023MM01", "2023 januari")]
     rows = []
@@ -611,33 +652,79 @@ def gemeente_table(modified: str = "2025-01-15T02:00:00") -> FakeTable:
         for r_i, (r, _) in enumerate(regions):
             for p_i, (p, _) in enumerate(periods):
                 value = None if (r.startswith("GM0118") and p == "2023MM01") else 100 * r_i + 10 * p_i + s_i
-                rows.append({"SoortMisdrijf": s, "RegioS": r, "Perioden": p, "GeregistreerdeMisdrijven_1": value,
-                             "Aangiften_2": value and value // 2, "Internetaangiften_3": 0})
+                rows.append(
+                    {
+                        "SoortMisdrijf": s,
+                        "RegioS": r,
+                        "Perioden": p,
+                        "GeregistreerdeMisdrijven_1": value,
+                        "Aangiften_2": value and value // 2,
+                        "Internetaangiften_3": 0,
+                    }
+                )
     return FakeTable.build(
-        "47013NED", POLITIE_HOST, GEMEENTE_TITLE,
+        "47013NED",
+        POLITIE_HOST,
+        GEMEENTE_TITLE,
         {"SoortMisdrijf": soorten, "RegioS": regions, "Perioden": periods},
-        [("GeregistreerdeMisdrijven_1", "Geregistreerde misdrijven"), ("Aangiften_2", "Aangiften"),
-         ("Internetaangiften_3", "Internetaangiften")],
-        rows, modified=modified,
+        [
+            ("GeregistreerdeMisdrijven_1", "Geregistreerde misdrijven"),
+            ("Aangiften_2", "Aangiften"),
+            ("Internetaangiften_3", "Internetaangiften"),
+        ],
+        rows,
+        modified=modified,
     )
 
 
 def buurt_table(modified: str = "2024-08-15T02:00:00") -> FakeTable:
     """A 47018NED-shaped table: two gemeenten with a wijk and buurten each (keys padded to 10)."""
-    areas = [("NL00      ", "Nederland"), ("GM1701    ", "Westerveld"), ("WK170100  ", "Wijk 00 Diever"),
-             ("BU17010000", "Diever"), ("BU17010003", "Verspreide huizen Diever"), ("WK170108  ", "Wijk 08 Havelte"),
-             ("BU17010800", "Havelte"), ("GM1690    ", "De Wolden"), ("WK169000  ", "Wijk 00 Zuidwolde"),
-             ("BU16900000", "Zuidwolde")]
-    values = {"NL00": 800000, "GM1701": 365, "WK170100": 38, "BU17010000": 31, "BU17010003": 7,
-              "WK170108": 54, "BU17010800": 54, "GM1690": 467, "WK169000": 99, "BU16900000": 99}
-    rows = [{"SoortMisdrijf": "0.0.0 ", "WijkenEnBuurten": k, "Perioden": p,
-             "GeregistreerdeMisdrijven_1": values[k.strip()] + (0 if p == "2023JJ00" else -1)}
-            for k, _ in areas for p in ("2022JJ00", "2023JJ00")]
+    areas = [
+        ("NL00      ", "Nederland"),
+        ("GM1701    ", "Westerveld"),
+        ("WK170100  ", "Wijk 00 Diever"),
+        ("BU17010000", "Diever"),
+        ("BU17010003", "Verspreide huizen Diever"),
+        ("WK170108  ", "Wijk 08 Havelte"),
+        ("BU17010800", "Havelte"),
+        ("GM1690    ", "De Wolden"),
+        ("WK169000  ", "Wijk 00 Zuidwolde"),
+        ("BU16900000", "Zuidwolde"),
+    ]
+    values = {
+        "NL00": 800000,
+        "GM1701": 365,
+        "WK170100": 38,
+        "BU17010000": 31,
+        "BU17010003": 7,
+        "WK170108": 54,
+        "BU17010800": 54,
+        "GM1690": 467,
+        "WK169000": 99,
+        "BU16900000": 99,
+    }
+    rows = [
+        {
+            "SoortMisdrijf": "0.0.0 ",
+            "WijkenEnBuurten": k,
+            "Perioden": p,
+            "GeregistreerdeMisdrijven_1": values[k.strip()] + (0 if p == "2023JJ00" else -1),
+        }
+        for k, _ in areas
+        for p in ("2022JJ00", "2023JJ00")
+    ]
     return FakeTable.build(
-        "47018NED", POLITIE_HOST, BUURT_TITLE,
-        {"SoortMisdrijf": [("0.0.0 ", "Totaal misdrijven")], "WijkenEnBuurten": areas,
-         "Perioden": [("2022JJ00", "2022"), ("2023JJ00", "2023")]},
-        [("GeregistreerdeMisdrijven_1", "Geregistreerde misdrijven")], rows, modified=modified,
+        "47018NED",
+        POLITIE_HOST,
+        BUURT_TITLE,
+        {
+            "SoortMisdrijf": [("0.0.0 ", "Totaal misdrijven")],
+            "WijkenEnBuurten": areas,
+            "Perioden": [("2022JJ00", "2022"), ("2023JJ00", "2023")],
+        },
+        [("GeregistreerdeMisdrijven_1", "Geregistreerde misdrijven")],
+        rows,
+        modified=modified,
     )
 
 
@@ -672,8 +759,14 @@ def real_data_dir() -> Path | None:
 
 
 # The basisteam Zuidwest-Drenthe and Nederland in the real 47013NED extract (names only; codes given here).
-BASISTEAM_CODES = {"Westerveld": "GM1701", "De Wolden": "GM1690", "Hoogeveen": "GM0118", "Meppel": "GM0119",
-                   "Midden-Drenthe": "GM1731", "Nederland": "NL01"}
+BASISTEAM_CODES = {
+    "Westerveld": "GM1701",
+    "De Wolden": "GM1690",
+    "Hoogeveen": "GM0118",
+    "Meppel": "GM0119",
+    "Midden-Drenthe": "GM1731",
+    "Nederland": "NL01",
+}
 REAL_47013_YEARS = ("2022", "2023", "2024")
 
 
@@ -684,35 +777,56 @@ def read_statline_export(path: Path) -> dict[tuple[str, str], str]:
     with open(path, newline="", encoding="utf-8") as fh:
         lines = list(csv.reader(fh, delimiter=";"))
     years = lines[4][1:]
-    return {(line[0], year): value for line in lines[6:] if len(line) == len(years) + 1
-            for year, value in zip(years, line[1:])}
+    return {
+        (line[0], year): value
+        for line in lines[6:]
+        if len(line) == len(years) + 1
+        for year, value in zip(years, line[1:])
+    }
 
 
-def real_47013_table(folder: Path, extra_categories: Mapping[str, tuple[str, int]] | None = None,
-                     pad: int = 8) -> tuple[FakeTable, dict[str, dict[int, int]]]:
+def real_47013_table(
+    folder: Path, extra_categories: Mapping[str, tuple[str, int]] | None = None, pad: int = 8
+) -> tuple[FakeTable, dict[str, dict[int, int]]]:
     """47013NED as the server has it, from the real extract in ``folder``: Totaal misdrijven (0.0.0)
     for the basisteam and Nederland, 2022-2024, keys padded to ``pad`` characters, JJ00 periods.
 
     ``extra_categories`` ({code: (title, divisor)}) adds categories with test values (total // divisor).
     Returns the table and the real totals {region code: {year: count}}."""
-    values = {**read_statline_export(folder / "misdrijven_2022_2023.csv"),
-              **read_statline_export(folder / "Misdrijven_2024.csv")}
+    values = {
+        **read_statline_export(folder / "misdrijven_2022_2023.csv"),
+        **read_statline_export(folder / "Misdrijven_2024.csv"),
+    }
     categories = {"0.0.0": ("Totaal misdrijven", 1), **(extra_categories or {})}
     rows = []
     for name, code in BASISTEAM_CODES.items():
         for year in REAL_47013_YEARS:
             total = int(values[(name, year)])
             for key, (_title, divisor) in categories.items():
-                rows.append({"SoortMisdrijf": key.ljust(pad), "RegioS": code.ljust(pad), "Perioden": f"{year}JJ00",
-                             "GeregistreerdeMisdrijven_1": total // divisor, "Aangiften_2": None,
-                             "Internetaangiften_3": None})
+                rows.append(
+                    {
+                        "SoortMisdrijf": key.ljust(pad),
+                        "RegioS": code.ljust(pad),
+                        "Perioden": f"{year}JJ00",
+                        "GeregistreerdeMisdrijven_1": total // divisor,
+                        "Aangiften_2": None,
+                        "Internetaangiften_3": None,
+                    }
+                )
     table = FakeTable.build(
-        "47013NED", POLITIE_HOST, "Geregistreerde misdrijven en aangiften; soort misdrijf, gemeente",
-        {"SoortMisdrijf": [(key.ljust(pad), title) for key, (title, _d) in categories.items()],
-         "RegioS": [(code.ljust(pad), name) for name, code in BASISTEAM_CODES.items()],
-         "Perioden": [(f"{y}JJ00", y) for y in REAL_47013_YEARS]},
-        [("GeregistreerdeMisdrijven_1", "Geregistreerde misdrijven"), ("Aangiften_2", "Aangiften"),
-         ("Internetaangiften_3", "Internetaangiften")],
+        "47013NED",
+        POLITIE_HOST,
+        "Geregistreerde misdrijven en aangiften; soort misdrijf, gemeente",
+        {
+            "SoortMisdrijf": [(key.ljust(pad), title) for key, (title, _d) in categories.items()],
+            "RegioS": [(code.ljust(pad), name) for name, code in BASISTEAM_CODES.items()],
+            "Perioden": [(f"{y}JJ00", y) for y in REAL_47013_YEARS],
+        },
+        [
+            ("GeregistreerdeMisdrijven_1", "Geregistreerde misdrijven"),
+            ("Aangiften_2", "Aangiften"),
+            ("Internetaangiften_3", "Internetaangiften"),
+        ],
         rows,
     )
     known = {code: {int(y): int(values[(name, y)]) for y in REAL_47013_YEARS} for name, code in BASISTEAM_CODES.items()}

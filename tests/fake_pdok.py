@@ -63,7 +63,7 @@ class FakePdokServer:
         prefix = f"/cbs/wijken-en-buurten-{self.jaar}/ogc/v1/collections/"
         if not parts.path.startswith(prefix) or not parts.path.endswith("/items"):
             return 404, b'{"code": "NotFound"}'
-        collection = parts.path[len(prefix):-len("/items")]
+        collection = parts.path[len(prefix) : -len("/items")]
         if collection not in self.features:
             return 404, b'{"code": "NotFound"}'
         query = dict(parse_qsl(parts.query))
@@ -74,16 +74,21 @@ class FakePdokServer:
             return 200, b'{"type": "FeatureCollection", "features": [{"type": '
         if fault == "no_features":
             return 200, b'{"type": "FeatureCollection"}'
-        selected = [f for f in self.features[collection]
-                    if f["properties"].get("gemeentecode") == query.get("gemeentecode")]
+        selected = [
+            f for f in self.features[collection] if f["properties"].get("gemeentecode") == query.get("gemeentecode")
+        ]
         if fault == "bad_geometry":
-            selected = [dict(f, geometry={"type": "Polygon", "coordinates": [[[6.1, 52.7], [6.2, 52.7],
-                                                                                  [6.2, 52.8], [6.1, 52.7]]]})
-                        for f in selected]
+            selected = [
+                dict(
+                    f,
+                    geometry={"type": "Polygon", "coordinates": [[[6.1, 52.7], [6.2, 52.7], [6.2, 52.8], [6.1, 52.7]]]},
+                )
+                for f in selected
+            ]
         if fault == "geometry_list":
             selected = [dict(f, geometry=[1, 2, 3]) for f in selected]
         start = int(query.get("cursor", 0))
-        page = selected[start:start + self.page_size]
+        page = selected[start : start + self.page_size]
         links = [{"rel": "self", "href": f"{self.url}{path}"}]
         if start + self.page_size < len(selected):
             following = dict(query, cursor=str(start + self.page_size))
@@ -99,18 +104,42 @@ def demo_features(demo_root: Path) -> dict[str, list[dict]]:
     wijken = [r for r in rows if r["properties"]["niveau"] == "wijk"]
     gemeenten = [r for r in rows if r["properties"]["niveau"] == "gemeente"]
     return {
-        "gemeenten": [{"type": "Feature", "geometry": g["geometry"],
-                       "properties": {"gemeentecode": g["properties"]["statcode"],
-                                      "gemeentenaam": g["properties"]["statnaam"], "aantalInwoners": 1000}}
-                      for g in gemeenten],
-        "wijken": [{"type": "Feature", "geometry": w["geometry"],
-                    "properties": {"wijkcode": w["properties"]["statcode"], "wijknaam": w["properties"]["statnaam"],
-                                   "gemeentecode": w["properties"]["gemeentecode"], "aantalInwoners": 100}}
-                   for w in wijken],
-        "buurten": [{"type": "Feature", "geometry": w["geometry"],
-                     "properties": {"buurtcode": "BU" + w["properties"]["statcode"][2:] + "00",
-                                    "buurtnaam": w["properties"]["statnaam"].replace("Wijk", "Buurt"),
-                                    "wijkcode": w["properties"]["statcode"],
-                                    "gemeentecode": w["properties"]["gemeentecode"]}}
-                    for w in wijken],
+        "gemeenten": [
+            {
+                "type": "Feature",
+                "geometry": g["geometry"],
+                "properties": {
+                    "gemeentecode": g["properties"]["statcode"],
+                    "gemeentenaam": g["properties"]["statnaam"],
+                    "aantalInwoners": 1000,
+                },
+            }
+            for g in gemeenten
+        ],
+        "wijken": [
+            {
+                "type": "Feature",
+                "geometry": w["geometry"],
+                "properties": {
+                    "wijkcode": w["properties"]["statcode"],
+                    "wijknaam": w["properties"]["statnaam"],
+                    "gemeentecode": w["properties"]["gemeentecode"],
+                    "aantalInwoners": 100,
+                },
+            }
+            for w in wijken
+        ],
+        "buurten": [
+            {
+                "type": "Feature",
+                "geometry": w["geometry"],
+                "properties": {
+                    "buurtcode": "BU" + w["properties"]["statcode"][2:] + "00",
+                    "buurtnaam": w["properties"]["statnaam"].replace("Wijk", "Buurt"),
+                    "wijkcode": w["properties"]["statcode"],
+                    "gemeentecode": w["properties"]["gemeentecode"],
+                },
+            }
+            for w in wijken
+        ],
     }

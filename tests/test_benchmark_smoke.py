@@ -12,9 +12,23 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # five runs of the report: mak
 
 
 def test_benchmark_script_runs_quickly(root: Path, tmp_path: Path):
-    result = subprocess.run([sys.executable, str(root / "benchmarks" / "bench_report.py"), "--quick",
-                             "--only", "full,unchanged,edit,nofork", "--hoofdstuk", "99_methode", "--keep", str(tmp_path / "bench")],
-                            cwd=root, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(root / "benchmarks" / "bench_report.py"),
+            "--quick",
+            "--only",
+            "full,unchanged,edit,nofork",
+            "--hoofdstuk",
+            "99_methode",
+            "--keep",
+            str(tmp_path / "bench"),
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "runner, volledig" in out and "ondergrens" in out and "niets veranderd (s)" in out

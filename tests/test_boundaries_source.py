@@ -6,10 +6,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT, shared_real_data
 from fake_odata import dead_address
 from fake_pdok import FakePdokServer, demo_features
@@ -28,7 +29,7 @@ from veiligheidsanalyse.sources.snapshots import Snapshot, list_snapshots, write
 DEMO = ROOT / "data" / "demo"
 WESTERVELD = "GM1701"
 REQUEST = BoundaryRequest(2024, (WESTERVELD,), ("GM1701", "GM1690", "GM0119"))
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
 def demo_snapshot() -> Snapshot:
@@ -61,8 +62,9 @@ def test_a_good_fetch_becomes_a_snapshot_with_provenance(tmp_path: Path, pdok: F
     assert snap.metadata["niveaus"] == {"gemeente": 3, "wijk": 18, "buurt": 18}
     rows = snap.rows()
     assert all("aantalInwoners" not in r["properties"] for r in rows)  # only what the maps read
-    assert {r["properties"]["wijkcode"] for r in rows if r["properties"]["niveau"] == "wijk"} == \
-        {f"WK1701{i:02d}" for i in range(18)}
+    assert {r["properties"]["wijkcode"] for r in rows if r["properties"]["niveau"] == "wijk"} == {
+        f"WK1701{i:02d}" for i in range(18)
+    }
     # paged through 'next' (5 a page: 18 wijken take 4 pages), asked in RD New for the gemeente only
     wijk_pages = [p for p in pdok.requests if "/collections/wijken/" in p]
     assert len(wijk_pages) == 4
@@ -73,16 +75,16 @@ def test_a_good_fetch_becomes_a_snapshot_with_provenance(tmp_path: Path, pdok: F
 
 def test_an_unchanged_server_keeps_the_same_snapshot(tmp_path: Path, pdok: FakePdokServer):
     first = fetch(tmp_path, pdok.url).snapshot
-    second = resolve_boundaries("fresh", REQUEST, tmp_path, DEMO, url=pdok.url,
-                                now=datetime(2026, 12, 2, tzinfo=timezone.utc)).snapshot
+    second = resolve_boundaries(
+        "fresh", REQUEST, tmp_path, DEMO, url=pdok.url, now=datetime(2026, 12, 2, tzinfo=UTC)
+    ).snapshot
     assert second.path == first.path and len(list_snapshots(tmp_path, SOURCE_ID)) == 1
 
 
 def test_wijken_failing_while_gemeenten_succeed_keeps_the_last_good_copy(tmp_path: Path, pdok: FakePdokServer):
     good = fetch(tmp_path, pdok.url).snapshot
     pdok.fail("wijken", "status")
-    resolved = resolve_boundaries("fresh", REQUEST, tmp_path, DEMO, url=pdok.url,
-                                  now=datetime(2026, 12, 3, tzinfo=timezone.utc))
+    resolved = resolve_boundaries("fresh", REQUEST, tmp_path, DEMO, url=pdok.url, now=datetime(2026, 12, 3, tzinfo=UTC))
     assert resolved.origin == "cached" and resolved.snapshot.path == good.path and resolved.stale
     assert "wijken van GM1701" in resolved.reason and "HTTP 500" in resolved.reason
     assert resolved.reason.startswith("ophalen mislukt")
@@ -93,8 +95,7 @@ def test_wijken_failing_while_gemeenten_succeed_keeps_the_last_good_copy(tmp_pat
 def test_a_broken_response_never_replaces_a_good_snapshot(tmp_path: Path, pdok: FakePdokServer, fault: str):
     good = fetch(tmp_path, pdok.url).snapshot
     pdok.fail("buurten", fault)
-    resolved = resolve_boundaries("fresh", REQUEST, tmp_path, DEMO, url=pdok.url,
-                                  now=datetime(2026, 12, 3, tzinfo=timezone.utc))
+    resolved = resolve_boundaries("fresh", REQUEST, tmp_path, DEMO, url=pdok.url, now=datetime(2026, 12, 3, tzinfo=UTC))
     assert resolved.origin == "cached" and resolved.snapshot.path == good.path
     assert [s.path for s in list_snapshots(tmp_path, SOURCE_ID)] == [good.path]
     assert not [p for p in (tmp_path / SOURCE_ID).iterdir() if p.name.startswith(".tmp")]
@@ -105,8 +106,9 @@ def test_offline_falls_back_to_the_cache_then_to_demo_with_the_reason(tmp_path: 
     down = f"http://{dead_address()}"
     demo = fetch(empty, down)
     assert demo.origin == "demo" and demo.kind == "demo"
-    assert demo.reason == ("ophalen mislukt: wijken van GM1701: de server was niet bereikbaar, en er is geen "
-                           "eerder opgehaalde kopie")
+    assert demo.reason == (
+        "ophalen mislukt: wijken van GM1701: de server was niet bereikbaar, en er is geen eerder opgehaalde kopie"
+    )
 
     good = fetch(tmp_path, pdok.url).snapshot
     cached = fetch(tmp_path, down)
@@ -133,7 +135,7 @@ def test_cache_and_demo_policies(tmp_path: Path, pdok: FakePdokServer):
     cached = fetch(tmp_path, pdok.url, policy="cache")
     assert cached.origin == "cached" and cached.snapshot.path == good.path and not cached.stale
     assert pdok.requests == []  # no network under 'cache'
-    old = resolve_boundaries("cache", REQUEST, tmp_path, DEMO, now=datetime(2027, 3, 1, tzinfo=timezone.utc))
+    old = resolve_boundaries("cache", REQUEST, tmp_path, DEMO, now=datetime(2027, 3, 1, tzinfo=UTC))
     assert old.stale and "ouder dan 31 dagen" in old.reason
 
 
@@ -230,8 +232,11 @@ def test_demo_boundaries_of_westerveld_match_the_wijken_of_the_demo_kerncijfers(
     from veiligheidsanalyse.store.prepare import demo_snapshots
 
     rows = demo_snapshot().rows()
-    wijken = {r["properties"]["statcode"] for r in rows
-              if r["properties"]["niveau"] == "wijk" and r["properties"]["gemeentecode"] == WESTERVELD}
+    wijken = {
+        r["properties"]["statcode"]
+        for r in rows
+        if r["properties"]["niveau"] == "wijk" and r["properties"]["gemeentecode"] == WESTERVELD
+    }
     assert wijken == {f"WK1701{i:02d}" for i in range(18)}
     kwb = demo_snapshots(DEMO)["85984NED"].metadata["dimensions"]["WijkenEnBuurten"]
     demo_wijken = {str(m["Key"]).strip() for m in kwb if str(m["Key"]).strip().startswith("WK1701")}
@@ -278,8 +283,12 @@ def test_an_unchanged_rerun_takes_store_and_boundaries_from_the_cache_without_pa
         "print(data.from_cache, 'pandas' in sys.modules, (work / 'grenzen.geojson').is_file(),\n"
         "      data.prepared.status.sources['wijkbuurtkaart'].soort)\n"
     )
-    outputs = [subprocess.run([sys.executable, "-c", script, name], capture_output=True, text=True, timeout=300,
-                              cwd=ROOT, check=False) for name in ("eerste", "tweede")]
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", script, name], capture_output=True, text=True, timeout=300, cwd=ROOT, check=False
+        )
+        for name in ("eerste", "tweede")
+    ]
     assert [o.returncode for o in outputs] == [0, 0], outputs[0].stderr + outputs[1].stderr
     assert outputs[0].stdout.split() == ["False", "True", "True", "demo"]
     assert outputs[1].stdout.split() == ["True", "False", "True", "demo"]
@@ -292,14 +301,21 @@ REAL = shared_real_data()
 
 def _pdok_shaped(path: Path, niveau: str) -> list[dict]:
     """Features of a real wijk- en buurtkaart file under PDOK's property names."""
-    names = {"gemeente": ("gemeentecode", "gemeentenaam"), "wijk": ("wijkcode", "wijknaam"),
-             "buurt": ("buurtcode", "buurtnaam")}[niveau]
+    names = {
+        "gemeente": ("gemeentecode", "gemeentenaam"),
+        "wijk": ("wijkcode", "wijknaam"),
+        "buurt": ("buurtcode", "buurtnaam"),
+    }[niveau]
     out = []
     for feature in json.loads(path.read_text(encoding="utf-8"))["features"]:
         props = feature["properties"]
         code = props["statcode"]
-        shaped = {names[0]: code, names[1]: props["statnaam"], "gemeentecode": props.get("gemeentecode", code),
-                  "aantalInwoners": -99999997}
+        shaped = {
+            names[0]: code,
+            names[1]: props["statnaam"],
+            "gemeentecode": props.get("gemeentecode", code),
+            "aantalInwoners": -99999997,
+        }
         out.append({"type": "Feature", "geometry": feature["geometry"], "properties": shaped})
     return out
 
@@ -327,8 +343,10 @@ def test_the_real_politie_and_kerncijfers_tables_state_the_buurtindeling_of_2024
     assert stated_buurtindeling(politie) == 2024
     kerncijfers = _real_metadata("cbs-kwb-85984NED-2024")
     assert "indeling 2008" in json.dumps(kerncijfers["DataProperties"]) and stated_buurtindeling(kerncijfers) == 2024
-    snapshots = {"47018NED": _snapshot(tmp_path, "47018NED", _real_metadata("politie-47018NED-buurt")),
-                 "85984NED": _snapshot(tmp_path, "85984NED", kerncijfers)}
+    snapshots = {
+        "47018NED": _snapshot(tmp_path, "47018NED", _real_metadata("politie-47018NED-buurt")),
+        "85984NED": _snapshot(tmp_path, "85984NED", kerncijfers),
+    }
     year = boundary_year_of(snapshots)
     assert (year.jaar, year.tabellen, year.afwijkend) == (2024, ("47018NED", "85984NED"), ())
     assert year.text() == "buurtindeling 2024 van Politie 47018NED en CBS 85984NED"
@@ -341,10 +359,13 @@ def test_real_westerveld_boundaries_through_fetch_and_store_match_politie_47018n
     import csv
 
     kaart = REAL / "cbs-wijkbuurtkaart"
-    features = {"buurten": _pdok_shaped(kaart / "drenthe_buurten_2024_aa-en-hunze_westerveld_midden-drenthe_rd.geojson",
-                                        "buurt"),
-                "wijken": _pdok_shaped(kaart / "drenthe_wijken_2023_rd.geojson", "wijk"),
-                "gemeenten": _pdok_shaped(kaart / "nl_gemeenten_2023_rd.geojson", "gemeente")}
+    features = {
+        "buurten": _pdok_shaped(
+            kaart / "drenthe_buurten_2024_aa-en-hunze_westerveld_midden-drenthe_rd.geojson", "buurt"
+        ),
+        "wijken": _pdok_shaped(kaart / "drenthe_wijken_2023_rd.geojson", "wijk"),
+        "gemeenten": _pdok_shaped(kaart / "nl_gemeenten_2023_rd.geojson", "gemeente"),
+    }
     with FakePdokServer(features, page_size=20) as server:
         resolved = fetch(tmp_path / "cache", server.url)
     assert resolved.origin == "fresh"
@@ -358,8 +379,7 @@ def test_real_westerveld_boundaries_through_fetch_and_store_match_politie_47018n
         keys = {row["Key"].strip() for row in csv.DictReader(fh)}
     politie = {k for k in keys if k.startswith("BU1701")}
     assert len(politie) == 45 and {b.code for b in buurten} == politie
-    assert {w.code for w in read_boundaries(store / STORE_FILE, niveau="wijk")} == \
-        {f"WK1701{i:02d}" for i in range(18)}
+    assert {w.code for w in read_boundaries(store / STORE_FILE, niveau="wijk")} == {f"WK1701{i:02d}" for i in range(18)}
     assert {g.code for g in read_boundaries(store / STORE_FILE, niveau="gemeente")} == set(REQUEST.key()["omgeving"])
     assert (store / STORE_FILE).stat().st_size < 150_000
 
@@ -379,11 +399,9 @@ def _config_in(tmp_path: Path, name: str) -> Path:
     return config
 
 
-
 @pytest.mark.e2e
 def test_the_fetch_command_fetches_the_boundaries_and_never_fails_for_them(tmp_path: Path, monkeypatch, capsys):
     from fake_odata import FakeOdataServer, demo_tables
-
     from veiligheidsanalyse.report.fetch_command import fetch_command
 
     config = _config_in(tmp_path, "westerveld.yaml")
@@ -429,18 +447,22 @@ def test_footer_lines_of_the_boundaries_say_demo_or_when_they_were_fetched():
         return source_labels({}, DataStatus(sources={SOURCE_ID: source}))[SOURCE_ID]
 
     assert "DEMODATA" in label(soort="demo")
-    assert label(soort="actueel", datum="2026-12-01T12:00:00+00:00") == \
-        "Kadaster / CBS 2024, wijk- en buurtkaart; opgehaald 1 december 2026"
+    assert (
+        label(soort="actueel", datum="2026-12-01T12:00:00+00:00")
+        == "Kadaster / CBS 2024, wijk- en buurtkaart; opgehaald 1 december 2026"
+    )
     assert label(soort="opgeslagen", datum="2026-11-02T12:00:00+00:00").endswith(
-        "opgehaald 2 november 2026 (eerder opgehaald)")
+        "opgehaald 2 november 2026 (eerder opgehaald)"
+    )
     assert label(soort="ontbreekt") == "Kadaster / CBS 2024, wijk- en buurtkaart: ontbreekt"
 
 
 def test_water_features_of_the_kaart_are_left_out(tmp_path: Path):
     features = demo_features(DEMO)
     land = next(f for f in features["gemeenten"] if f["properties"]["gemeentecode"] == WESTERVELD)
-    features["gemeenten"].append({"type": "Feature", "geometry": land["geometry"],
-                                  "properties": dict(land["properties"], water="JA")})
+    features["gemeenten"].append(
+        {"type": "Feature", "geometry": land["geometry"], "properties": dict(land["properties"], water="JA")}
+    )
     with FakePdokServer(features) as server:
         snap = fetch(tmp_path, server.url).snapshot
     codes = [r["properties"]["gemeentecode"] for r in snap.rows() if r["properties"]["niveau"] == "gemeente"]
@@ -465,7 +487,7 @@ def test_repeated_unchanged_fetches_of_two_gemeenten_leave_one_snapshot_each(tmp
     other = BoundaryRequest(2024, ("GM1690",), ("GM1690", "GM1701"))
     kept = {}
     for day in (1, 2, 3):
-        when = datetime(2026, 12, day, 12, 0, tzinfo=timezone.utc)
+        when = datetime(2026, 12, day, 12, 0, tzinfo=UTC)
         for request in (REQUEST, other):
             snap = fetch_boundaries(request, tmp_path, url=pdok.url, now=when)
             assert kept.setdefault(request.gemeenten, snap.path) == snap.path  # the same copy every time
@@ -482,21 +504,21 @@ def test_a_changed_download_of_one_gemeente_gets_a_new_snapshot_of_that_gemeente
         fetch_boundaries(other, tmp_path, url=server.url, now=NOW)
         wijk = next(f for f in features["wijken"] if f["properties"].get("gemeentecode") == WESTERVELD)
         wijk["properties"]["wijknaam"] = "Nieuwe naam"
-        second = fetch_boundaries(REQUEST, tmp_path, url=server.url, now=datetime(2026, 12, 2, tzinfo=timezone.utc))
-        fetch_boundaries(other, tmp_path, url=server.url, now=datetime(2026, 12, 2, tzinfo=timezone.utc))
+        second = fetch_boundaries(REQUEST, tmp_path, url=server.url, now=datetime(2026, 12, 2, tzinfo=UTC))
+        fetch_boundaries(other, tmp_path, url=server.url, now=datetime(2026, 12, 2, tzinfo=UTC))
     assert second.path != first.path and len(list_snapshots(tmp_path, SOURCE_ID)) == 3
 
 
-def test_a_fresh_run_reuses_a_recent_copy_of_the_same_request_without_downloading(tmp_path: Path,
-                                                                                    pdok: FakePdokServer):
+def test_a_fresh_run_reuses_a_recent_copy_of_the_same_request_without_downloading(tmp_path: Path, pdok: FakePdokServer):
     from veiligheidsanalyse.store.status import KIND_WORDS
 
     good = fetch(tmp_path, pdok.url, reuse_recent=True).snapshot  # nothing cached yet: downloaded
     assert len(pdok.requests) > 0
     pdok.requests.clear()
-    later = datetime(2026, 12, 20, tzinfo=timezone.utc)
-    reused = resolve_boundaries("fresh", REQUEST, tmp_path, DEMO, url=pdok.url, now=later, max_age_days=31,
-                                reuse_recent=True)
+    later = datetime(2026, 12, 20, tzinfo=UTC)
+    reused = resolve_boundaries(
+        "fresh", REQUEST, tmp_path, DEMO, url=pdok.url, now=later, max_age_days=31, reuse_recent=True
+    )
     assert pdok.requests == []
     assert reused.origin == "cached" and reused.snapshot.path == good.path
     assert not reused.stale and reused.reason is None  # no 'niet actueel' banner for a recent copy
@@ -504,19 +526,29 @@ def test_a_fresh_run_reuses_a_recent_copy_of_the_same_request_without_downloadin
     assert "eerder opgehaald op 1 december 2026" in reused.message
     assert [a.origin for a in reused.alternatives] == ["demo"]
     # older than the policy allows: downloaded again (unchanged: the same snapshot, now fresh)
-    old = resolve_boundaries("fresh", REQUEST, tmp_path, DEMO, url=pdok.url, now=datetime(2027, 2, 1, tzinfo=timezone.utc),
-                             max_age_days=31, reuse_recent=True)
+    old = resolve_boundaries(
+        "fresh",
+        REQUEST,
+        tmp_path,
+        DEMO,
+        url=pdok.url,
+        now=datetime(2027, 2, 1, tzinfo=UTC),
+        max_age_days=31,
+        reuse_recent=True,
+    )
     assert old.origin == "fresh" and len(pdok.requests) > 0
     # a copy that lacks outlines of the surroundings is not enough
     pdok.requests.clear()
     wider = BoundaryRequest(2024, (WESTERVELD,), ("GM1701", "GM1690", "GM0119", "GM1680"))
-    assert resolve_boundaries("fresh", wider, tmp_path, DEMO, url=pdok.url, now=later, reuse_recent=True).origin \
-        == "fresh"
+    assert (
+        resolve_boundaries("fresh", wider, tmp_path, DEMO, url=pdok.url, now=later, reuse_recent=True).origin == "fresh"
+    )
     assert pdok.requests
 
 
 def test_the_data_step_reuses_recent_boundaries(tmp_path: Path, monkeypatch):
     import yaml
+
     from veiligheidsanalyse.config import load_config
     from veiligheidsanalyse.store.build import resolve_run_boundaries
 
@@ -550,8 +582,9 @@ def test_the_tests_never_reach_the_real_pdok():
 
 
 def test_the_boundary_source_id_and_store_file_are_defined_once():
-    from veiligheidsanalyse.store import dataset as data, status
     from veiligheidsanalyse.sources import boundaries
+    from veiligheidsanalyse.store import dataset as data
+    from veiligheidsanalyse.store import status
 
     assert data.BOUNDARY_SOURCE is boundaries.SOURCE_ID and data.BOUNDARIES_FILE is boundaries.STORE_FILE
     assert status.MAP_SOURCES == {boundaries.SOURCE_ID}
@@ -563,7 +596,6 @@ def test_the_boundary_source_id_and_store_file_are_defined_once():
 @pytest.mark.e2e
 def test_the_fetch_command_does_not_try_pdok_again_after_it_failed(tmp_path: Path, monkeypatch, capsys):
     from fake_odata import FakeOdataServer, demo_tables
-
     from veiligheidsanalyse.report.fetch_command import fetch_command
 
     config = _config_in(tmp_path, "zuidwest-drenthe.yaml")
@@ -582,6 +614,7 @@ def test_the_fetch_command_does_not_try_pdok_again_after_it_failed(tmp_path: Pat
 
 def test_a_run_does_not_try_pdok_again_for_the_next_gemeente_after_it_failed(tmp_path: Path, monkeypatch):
     import yaml
+
     from veiligheidsanalyse.config import load_config
     from veiligheidsanalyse.store.build import Network, resolve_run_boundaries
 
@@ -607,8 +640,12 @@ def test_recent_boundaries_reused_make_no_stale_badge():
     from veiligheidsanalyse.store.status import DataStatus, SourceStatus
 
     table = SourceStatus(id="47013NED", naam="Politie 47013NED", soort="actueel", datum="2026-12-01T12:00:00+00:00")
-    kaart = SourceStatus(id=SOURCE_ID, naam="Kadaster / CBS 2024, wijk- en buurtkaart", soort="opgeslagen",
-                         datum="2026-11-20T12:00:00+00:00")
+    kaart = SourceStatus(
+        id=SOURCE_ID,
+        naam="Kadaster / CBS 2024, wijk- en buurtkaart",
+        soort="opgeslagen",
+        datum="2026-11-20T12:00:00+00:00",
+    )
     status = DataStatus(sources={"47013NED": table, SOURCE_ID: kaart})
     assert status.badge() == ("ok", "actueel, 1 bron eerder opgehaald") and not status.stale
     failed = dataclasses.replace(kaart, reden="ophalen mislukt: de server was niet bereikbaar", verouderd=True)
@@ -625,8 +662,13 @@ def _snapshot(root: Path, table_id: str, metadata: dict) -> Snapshot:
 def _stating(root: Path, table_id: str, region_description: str = "", title: str = "") -> Snapshot:
     """A wijk- en buurt table whose region dimension has ``region_description`` (and a MapYear of 2019
     that nothing may read)."""
-    geo = {"Type": "GeoDetail", "Key": "WijkenEnBuurten", "Title": "Wijken en buurten",
-           "Description": region_description, "MapYear": 2019}
+    geo = {
+        "Type": "GeoDetail",
+        "Key": "WijkenEnBuurten",
+        "Title": "Wijken en buurten",
+        "Description": region_description,
+        "MapYear": 2019,
+    }
     return _snapshot(root, table_id, {"TableInfos": {"Title": title or table_id}, "DataProperties": [geo]})
 
 
@@ -652,21 +694,26 @@ def test_a_table_stating_indeling_2023_makes_the_run_ask_pdok_for_2023(tmp_path:
 
 
 def test_when_tables_disagree_the_politie_buurt_table_the_maps_draw_decides_and_the_status_says_so(tmp_path: Path):
-    snapshots = {"85984NED": _stating(tmp_path, "85984NED", title="Kerncijfers wijken en buurten 2024"),
-                 "47024NED": _stating(tmp_path, "47024NED", "Wijken en buurten (indeling 2024)"),
-                 "47018NED": _stating(tmp_path, "47018NED", "Wijken en buurten (indeling 2023)"),
-                 "47013NED": _stating(tmp_path, "47013NED", "Gemeenten (indeling 2019)")}  # no buurten: not asked
+    snapshots = {
+        "85984NED": _stating(tmp_path, "85984NED", title="Kerncijfers wijken en buurten 2024"),
+        "47024NED": _stating(tmp_path, "47024NED", "Wijken en buurten (indeling 2024)"),
+        "47018NED": _stating(tmp_path, "47018NED", "Wijken en buurten (indeling 2023)"),
+        "47013NED": _stating(tmp_path, "47013NED", "Gemeenten (indeling 2019)"),
+    }  # no buurten: not asked
     year = boundary_year_of(snapshots)
     assert (year.jaar, year.tabellen, year.afwijkend) == (2023, ("47018NED",), (("47024NED", 2024), ("85984NED", 2024)))
-    assert year.text() == ("buurtindeling 2023 van Politie 47018NED, waarop de kaarten tekenen (Politie 47024NED "
-                           "volgt die van 2024; CBS 85984NED volgt die van 2024)")
+    assert year.text() == (
+        "buurtindeling 2023 van Politie 47018NED, waarop de kaarten tekenen (Politie 47024NED "
+        "volgt die van 2024; CBS 85984NED volgt die van 2024)"
+    )
     # without the politie buurt table, the first buurt table in TABLES that states a year decides
     del snapshots["47018NED"]
     snapshots["47022NED"] = _stating(tmp_path, "47022NED", "Wijken en buurten (indeling 2022)")
     year = boundary_year_of(snapshots)
     assert (year.jaar, year.tabellen) == (2022, ("47022NED",))
-    assert year.text() == ("buurtindeling 2022 van Politie 47022NED (Politie 47024NED volgt die van 2024; "
-                           "CBS 85984NED volgt die van 2024)")
+    assert year.text() == (
+        "buurtindeling 2022 van Politie 47022NED (Politie 47024NED volgt die van 2024; CBS 85984NED volgt die van 2024)"
+    )
 
 
 def test_tables_that_state_no_buurtindeling_get_the_newest_year_pdok_serves_with_a_note(tmp_path: Path):
@@ -678,15 +725,18 @@ def test_tables_that_state_no_buurtindeling_get_the_newest_year_pdok_serves_with
     assert request.jaar == NEWEST_BOUNDARY_YEAR == 2024
     resolved = resolve_boundaries("demo", request, tmp_path / "cache", DEMO, now=NOW)
     status, _entry = boundary_status(resolved, None, snapshots)
-    assert status.naam == ("Kadaster / CBS 2023, wijk- en buurtkaart (buurtindeling 2024, de nieuwste bij PDOK: de "
-                           "tabellen met wijken en buurten noemen geen buurtindeling; deze kaart is die van 2023)")
+    assert status.naam == (
+        "Kadaster / CBS 2023, wijk- en buurtkaart (buurtindeling 2024, de nieuwste bij PDOK: de "
+        "tabellen met wijken en buurten noemen geen buurtindeling; deze kaart is die van 2023)"
+    )
 
 
 def test_the_data_status_of_a_demo_run_names_the_buurtindeling_and_its_source(demo_dataset):
     """The demo Kerncijfers are 'Kerncijfers wijken en buurten 2024'; the demo boundaries are those of 2023."""
     naam = demo_dataset.status.sources[SOURCE_ID].naam
-    assert naam == ("Kadaster / CBS 2023, wijk- en buurtkaart (buurtindeling 2024 van CBS 85984NED; deze kaart is "
-                    "die van 2023)")
+    assert naam == (
+        "Kadaster / CBS 2023, wijk- en buurtkaart (buurtindeling 2024 van CBS 85984NED; deze kaart is die van 2023)"
+    )
 
 
 def test_an_unreadable_metadata_file_states_no_year(tmp_path: Path):
@@ -696,8 +746,7 @@ def test_an_unreadable_metadata_file_states_no_year(tmp_path: Path):
 
 
 @pytest.mark.e2e
-def test_the_fetch_command_asks_pdok_for_the_year_the_politie_buurt_table_states(tmp_path: Path, monkeypatch,
-                                                                                  capsys):
+def test_the_fetch_command_asks_pdok_for_the_year_the_politie_buurt_table_states(tmp_path: Path, monkeypatch, capsys):
     """As a run: the year comes from the newest copies of the buurt tables, not only the national facts."""
     from fake_odata import FakeOdataServer, demo_tables
     from veiligheidsanalyse.report.fetch_command import fetch_command

@@ -42,15 +42,30 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+
 from veiligheidsanalyse.paths import intern_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # every page in chromium, ~2 min: make test-all, CI
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")) if p
-                 and Path(p).exists()), None)
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM = next(
+    (
+        p
+        for p in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"))
+        if p and Path(p).exists()
+    ),
+    None,
+)
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 768}
@@ -115,7 +130,8 @@ FOCUS_RING_JS = r"""
 (el) => {
   const rgba = c => { const m = (c || '').match(/rgba?\(([^)]*)\)/); if (!m) return null;
     const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
-  const lum = ([r, g, b]) => { const f = v => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+  const lum = ([r, g, b]) => {
+    const f = v => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
     return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
   const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
   const s = getComputedStyle(el);
@@ -236,8 +252,10 @@ def focus_ring_problems(page, name: str, limit: int = 400) -> tuple[int, list[st
         if not ring["visible"] or ring["style"] in ("none", "hidden") or ring["width"] < 2:
             problems.append(f"{name}: {ring['what']}: no visible focus ring ({ring['style']} {ring['width']}px)")
         elif ring["contrast"] < 3:
-            problems.append(f"{name}: {ring['what']}: ring {ring['ring']} has {ring['contrast']:.2f}:1 against "
-                            f"{', '.join(ring['against']) or 'nothing measured'}")
+            problems.append(
+                f"{name}: {ring['what']}: ring {ring['ring']} has {ring['contrast']:.2f}:1 against "
+                f"{', '.join(ring['against']) or 'nothing measured'}"
+            )
     page.evaluate("() => document.getElementById('va-test-start').remove()")
     return seen, problems
 
@@ -255,7 +273,7 @@ def pdf_pages(data: bytes) -> list[dict]:
         body, stream = match.group(2), None
         found = re.search(rb"stream\r?\n(.*)\r?\nendstream", body, re.S)
         if found:
-            stream, body = found.group(1), body[:found.start()]
+            stream, body = found.group(1), body[: found.start()]
             if b"/FlateDecode" in body:
                 stream = zlib.decompressobj().decompress(stream)
         objects[int(match.group(1))] = (body, stream)
@@ -289,14 +307,15 @@ def pdf_pages(data: bytes) -> list[dict]:
     def draw(content: bytes, resources: bytes, images: set[int], depth: int = 0) -> str:
         fonts, xobjects = names(resources, b"Font"), names(resources, b"XObject")
         out, font = [], None
-        for op in re.finditer(rb"/([\w.+-]+)\s+[\d.]+\s+Tf|<([0-9A-Fa-f\s]*)>|/([\w.+-]+)\s+Do|\b(T\*|Td|TD|ET)\b",
-                              content):
+        for op in re.finditer(
+            rb"/([\w.+-]+)\s+[\d.]+\s+Tf|<([0-9A-Fa-f\s]*)>|/([\w.+-]+)\s+Do|\b(T\*|Td|TD|ET)\b", content
+        ):
             if op.group(1):
                 font = fonts.get(op.group(1))
             elif op.group(2) is not None and font is not None:
                 hexa, table = re.sub(rb"\s", b"", op.group(2)).decode(), cmap(font)
                 step = 4 if len(hexa) % 4 == 0 else 2
-                out.append("".join(table.get(int(hexa[i:i + step], 16), "") for i in range(0, len(hexa), step)))
+                out.append("".join(table.get(int(hexa[i : i + step], 16), "") for i in range(0, len(hexa), step)))
             elif op.group(3):
                 number = xobjects.get(op.group(3))
                 head, stream = objects.get(number, (b"", None))
@@ -442,8 +461,9 @@ def test_every_chapter_is_reachable_from_the_index(visits, demo_run: Path):
 
 
 def test_pages_fit_a_phone_screen(visits):
-    wide = [f"{name}: {v.phone_overflow}px wider than a phone screen" for name, v in visits.items()
-            if v.phone_overflow > 1]
+    wide = [
+        f"{name}: {v.phone_overflow}px wider than a phone screen" for name, v in visits.items() if v.phone_overflow > 1
+    ]
     assert not wide, "\n".join(wide)
 
 
@@ -468,8 +488,10 @@ def test_figure_text_is_at_least_9px_on_a_phone(visits):
         for figure in visit.layout["smal"]["figures"]:
             figures += 1
             if figure["textPx"] < MIN_FIGURE_TEXT_PX - 0.01:
-                small.append(f"{name}: {figure['label']}: text {figure['textPx']:.1f}px (image {figure['natural']}px "
-                             f"wide shown at {figure['rendered']:.0f}px)")
+                small.append(
+                    f"{name}: {figure['label']}: text {figure['textPx']:.1f}px (image {figure['natural']}px "
+                    f"wide shown at {figure['rendered']:.0f}px)"
+                )
     assert figures >= 3
     assert not small, "\n".join(small)
 
@@ -530,7 +552,9 @@ def test_every_printed_page_has_the_data_status_and_a_page_number(context, demo_
         page.emulate_media(media="print")
         status = printed_status(page)
         said.update(status)
-        if not page.evaluate("[...document.querySelectorAll('figure')].every(f => getComputedStyle(f).breakInside === 'avoid')"):
+        if not page.evaluate(
+            "[...document.querySelectorAll('figure')].every(f => getComputedStyle(f).breakInside === 'avoid')"
+        ):
             problems.append(f"{path.name}: a figure may break across printed pages (break-inside)")
         pdf = page.pdf(format="A4", print_background=True)
         sheets += len(pdf_pages(pdf))
@@ -549,7 +573,9 @@ def test_print_view_hides_navigation_and_keeps_figures(context, demo_run: Path, 
     hidden = page.evaluate("""() => ['.va-nav', '.va-toc', '.va-pager', '.va-skip', '.va-download']
         .map(s => [...document.querySelectorAll(s)].every(e => getComputedStyle(e).display === 'none'))""")
     assert all(hidden), hidden
-    assert page.evaluate("[...document.querySelectorAll('figure img')].every(i => i.getBoundingClientRect().width > 100)")
+    assert page.evaluate(
+        "[...document.querySelectorAll('figure img')].every(i => i.getBoundingClientRect().width > 100)"
+    )
     assert page.evaluate("getComputedStyle(document.querySelector('.va-banner')).display") != "none"
     pdf = page.pdf(format="A4", print_background=True)
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
@@ -574,13 +600,24 @@ def _variant(demo_run: Path, tmp: Path, banners, inject_error: bool, data_label:
     nb = nbformat.read(intern_dir(demo_run) / "notebooks" / "01_criminaliteit.ipynb", as_version=4)
     if inject_error:
         code = [c for c in nb.cells if c.cell_type == "code" and c.outputs]
-        code[2].outputs.append(nbformat.v4.new_output(
-            "error", ename="RuntimeError", evalue="kapot voor de test",
-            traceback=["\x1b[31mTraceback (most recent call last)\x1b[0m", "RuntimeError: kapot voor de test"]))
+        code[2].outputs.append(
+            nbformat.v4.new_output(
+                "error",
+                ename="RuntimeError",
+                evalue="kapot voor de test",
+                traceback=["\x1b[31mTraceback (most recent call last)\x1b[0m", "RuntimeError: kapot voor de test"],
+            )
+        )
         for cell in code[3:]:
             cell.outputs = []
-    context = job.page.context(job.title, "01_criminaliteit", banners=[Banner(**b) for b in banners],
-                               sources=sources, data_label=data_label, data_kind="")
+    context = job.page.context(
+        job.title,
+        "01_criminaliteit",
+        banners=[Banner(**b) for b in banners],
+        sources=sources,
+        data_label=data_label,
+        data_kind="",
+    )
     target = folder / "01_criminaliteit.html"
     target.write_text(render_page(notebook_body(nb), context), encoding="utf-8")
     return target
@@ -629,11 +666,16 @@ def test_tapping_a_figure_on_a_phone_shows_it_at_full_size(context, demo_run: Pa
 
 
 def test_stale_data_banner_and_header_show_the_snapshot_date(context, demo_run: Path, tmp_path: Path, screenshot_dirs):
-    sources = ["Politie 47013NED — Geregistreerde misdrijven; opgehaald 2026-06-03, tabel bijgewerkt 2026-05-15",
-               "CBS 03759ned — Bevolking; opgehaald 2026-07-01, tabel bijgewerkt 2026-06-30"]
-    banner = {"kind": "stale", "title": "Niet actueel.",
-              "text": "Niet actueel: het ophalen van verse gegevens is mislukt (time-out). Dit rapport gebruikt "
-                      "eerder opgehaalde gegevens: 47013NED van 3 juni 2026."}
+    sources = [
+        "Politie 47013NED — Geregistreerde misdrijven; opgehaald 2026-06-03, tabel bijgewerkt 2026-05-15",
+        "CBS 03759ned — Bevolking; opgehaald 2026-07-01, tabel bijgewerkt 2026-06-30",
+    ]
+    banner = {
+        "kind": "stale",
+        "title": "Niet actueel.",
+        "text": "Niet actueel: het ophalen van verse gegevens is mislukt (time-out). Dit rapport gebruikt "
+        "eerder opgehaalde gegevens: 47013NED van 3 juni 2026.",
+    }
     path = _variant(demo_run, tmp_path, [banner], False, "verouderde kopie", sources)
     visit = Visit(context, path, screenshot_dirs, name="01_criminaliteit__verouderd")
     assert not page_problems(visit), page_problems(visit)
@@ -648,10 +690,17 @@ def test_stale_data_banner_and_header_show_the_snapshot_date(context, demo_run: 
     visit.close()
 
 
-def test_failed_chapter_banner_is_clear_and_points_at_the_error(context, demo_run: Path, tmp_path: Path, screenshot_dirs):
-    banners = [{"kind": "failed", "title": "Dit hoofdstuk is niet volledig uitgevoerd.",
-                "text": "De plek waar het misging staat hieronder; wat er misging staat in het logboek van de run. "
-                        "De cijfers op deze pagina zijn onvolledig."}]
+def test_failed_chapter_banner_is_clear_and_points_at_the_error(
+    context, demo_run: Path, tmp_path: Path, screenshot_dirs
+):
+    banners = [
+        {
+            "kind": "failed",
+            "title": "Dit hoofdstuk is niet volledig uitgevoerd.",
+            "text": "De plek waar het misging staat hieronder; wat er misging staat in het logboek van de run. "
+            "De cijfers op deze pagina zijn onvolledig.",
+        }
+    ]
     path = _variant(demo_run, tmp_path, banners, True, "DEMODATA")
     visit = Visit(context, path, screenshot_dirs, name="01_criminaliteit__mislukt")
     assert not page_problems(visit), page_problems(visit)

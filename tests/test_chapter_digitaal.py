@@ -5,25 +5,29 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import dataset_for
 from veiligheidsanalyse import analysis
 from veiligheidsanalyse.chapters import digitaal as dg
-from veiligheidsanalyse.store.dataset import Dataset
 from veiligheidsanalyse.stats.trend import poisson_trend
-
-from conftest import dataset_for
+from veiligheidsanalyse.store.dataset import Dataset
 
 
 def _value(ds, indicator, code, year):
     obs = ds.observations
-    rows = obs[(obs["indicator"] == indicator) & (obs["regio_code"] == code) & (obs["jaar"] == year)
-               & obs["maand"].isna()]
+    rows = obs[
+        (obs["indicator"] == indicator) & (obs["regio_code"] == code) & (obs["jaar"] == year) & obs["maand"].isna()
+    ]
     return float(rows["waarde"].iloc[0])
 
 
 def _scaled(ds: Dataset, indicator: str, factor: float, from_year: int) -> Dataset:
     obs = ds.observations.copy()
-    rows = (obs["indicator"] == indicator) & (obs["regio_code"] == ds.gemeente) & (obs["jaar"] >= from_year) \
+    rows = (
+        (obs["indicator"] == indicator)
+        & (obs["regio_code"] == ds.gemeente)
+        & (obs["jaar"] >= from_year)
         & obs["maand"].isna()
+    )
     obs.loc[rows, "waarde"] = (obs.loc[rows, "waarde"] * factor).round()
     return Dataset(obs, ds.config, ds.status)
 
@@ -33,8 +37,9 @@ def test_online_share_is_online_over_total_from_the_store(demo_dataset):
     table = share.table.set_index(["regio_code", "jaar"])
     for code in ("GM1701", "NL01"):
         for year in (2015, 2020, 2025):
-            online = sum(_value(demo_dataset, i, code, year) for i in ("cybercrime", "fraude_horizontaal",
-                                                                        "fraude_overig"))
+            online = sum(
+                _value(demo_dataset, i, code, year) for i in ("cybercrime", "fraude_horizontaal", "fraude_overig")
+            )
             total = _value(demo_dataset, "misdrijven_totaal", code, year)
             assert table.loc[(code, year), "online"] == online
             assert table.loc[(code, year), "totaal"] == total

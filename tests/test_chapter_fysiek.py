@@ -6,11 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from veiligheidsanalyse.chapters import common, fysiek
-from veiligheidsanalyse.store.dataset import Dataset
-from veiligheidsanalyse.stats.compare import compare_periods
-
 from conftest import dataset_for
+from veiligheidsanalyse.chapters import common, fysiek
+from veiligheidsanalyse.stats.compare import compare_periods
+from veiligheidsanalyse.store.dataset import Dataset
 
 
 def _by_type(store) -> pd.DataFrame:
@@ -21,8 +20,12 @@ def _with_values(ds: Dataset, indicator: str, values: dict[int, float]) -> Datas
     """The same dataset with the gemeente's figures of one indicator replaced (year -> value)."""
     obs = ds.observations.copy()
     for year, value in values.items():
-        rows = (obs["indicator"] == indicator) & (obs["regio_code"] == ds.gemeente) & (obs["jaar"] == year) \
+        rows = (
+            (obs["indicator"] == indicator)
+            & (obs["regio_code"] == ds.gemeente)
+            & (obs["jaar"] == year)
             & obs["maand"].isna()
+        )
         assert rows.any(), (indicator, year)
         obs.loc[rows, "waarde"] = value
     return Dataset(obs, ds.config, ds.status)

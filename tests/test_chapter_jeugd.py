@@ -18,8 +18,8 @@ from scipy.linalg import null_space
 
 from conftest import dataset_for
 from veiligheidsanalyse.chapters import jeugd
-from veiligheidsanalyse.store.dataset import Dataset
 from veiligheidsanalyse.stats.formatting import format_nl
+from veiligheidsanalyse.store.dataset import Dataset
 
 THRESHOLD = 5
 

@@ -23,8 +23,8 @@ from scipy.linalg import null_space
 
 from conftest import dataset_for
 from veiligheidsanalyse.chapters import kernen
-from veiligheidsanalyse.store.dataset import Dataset
 from veiligheidsanalyse.stats import compare, verdicts
+from veiligheidsanalyse.store.dataset import Dataset
 
 THRESHOLD = 5
 
@@ -59,8 +59,15 @@ def _expected_groups(ds: Dataset, mapping: pd.DataFrame | None) -> dict[str, str
     digits = ds.gemeente[2:]
     kwb = ds.series("inwoners_kwb")
     codes = sorted(set(kwb.loc[kwb["regio_code"].str.startswith(f"BU{digits}"), "regio_code"]))
-    own = {} if mapping is None else {c: k for c, k in zip(mapping["buurtcode"], mapping["kern"])
-                                      if c.startswith(f"BU{digits}") and k != CATCH_ALL}
+    own = (
+        {}
+        if mapping is None
+        else {
+            c: k
+            for c, k in zip(mapping["buurtcode"], mapping["kern"])
+            if c.startswith(f"BU{digits}") and k != CATCH_ALL
+        }
+    )
     split = {c[2:8] for c in own}
     names = _wijk_names(ds, digits)
     return {c: own.get(c) or (f"Rest van wijk {names[c[2:8]]}" if c[2:8] in split else names[c[2:8]]) for c in codes}
@@ -100,11 +107,23 @@ def test_rates_group_every_buurt_by_kern_or_wijk(demo_dataset, result):
     assert kernen.NOT_ASSIGNED not in sizes or sizes[kernen.NOT_ASSIGNED] <= sizes.drop(kernen.NOT_ASSIGNED).max()
 
 
-@pytest.mark.parametrize("name, catch_all", [("Overig/buitengebied", True), ("Overig", True), ("buitengebied", True),
-                                             ("Rest van de gemeente", True), ("Overige kernen", True),
-                                             ("Niet ingedeeld", True), ("", True), (None, True),
-                                             ("Vledder", False), ("Havelte-Oost", False), ("Rest van wijk Diever", False),
-                                             ("Diever en Wittelte", False)])
+@pytest.mark.parametrize(
+    "name, catch_all",
+    [
+        ("Overig/buitengebied", True),
+        ("Overig", True),
+        ("buitengebied", True),
+        ("Rest van de gemeente", True),
+        ("Overige kernen", True),
+        ("Niet ingedeeld", True),
+        ("", True),
+        (None, True),
+        ("Vledder", False),
+        ("Havelte-Oost", False),
+        ("Rest van wijk Diever", False),
+        ("Diever en Wittelte", False),
+    ],
+)
 def test_catch_all_names(name, catch_all):
     assert kernen.is_catch_all(name) is catch_all
 
@@ -124,8 +143,11 @@ def test_a_buurt_without_a_known_wijk_is_named_plainly(demo_dataset, mapping):
     assert list(ind.kern_of(codes)) == ["Diever", "Rest van wijk Diever", kernen.NOT_ASSIGNED, kernen.NOT_ASSIGNED]
 
 
-IMPERATIVE = re.compile(r"(^|[.;:!?]\s+)(Vul|Lever|Vraag|Vervang|Voeg|Controleer|Werk|Deel|Neem)\b|\bvraag\b.{0,80}\bop\b"
-                        r"|\baanleveren\b|map met partnerbestanden|\.(csv|xlsx|md)\b", re.IGNORECASE)
+IMPERATIVE = re.compile(
+    r"(^|[.;:!?]\s+)(Vul|Lever|Vraag|Vervang|Voeg|Controleer|Werk|Deel|Neem)\b|\bvraag\b.{0,80}\bop\b"
+    r"|\baanleveren\b|map met partnerbestanden|\.(csv|xlsx|md)\b",
+    re.IGNORECASE,
+)
 
 
 def _reader_texts(result) -> list[str]:
@@ -160,10 +182,15 @@ def test_kern_counts_add_up_to_the_gemeente(demo_dataset, result):
     assert kr.kernen["aantal"].sum() == expected == kr.kernen_sum["aantal"]
 
 
-@pytest.mark.parametrize("indicator_id, gemeente_id", [("overlast_buurt", "overlast_totaal"),
-                                                       ("misdrijven_buurt", "misdrijven_totaal"),
-                                                       ("woninginbraak_buurt", "woninginbraak"),
-                                                       ("vernieling_buurt", "vernieling")])
+@pytest.mark.parametrize(
+    "indicator_id, gemeente_id",
+    [
+        ("overlast_buurt", "overlast_totaal"),
+        ("misdrijven_buurt", "misdrijven_totaal"),
+        ("woninginbraak_buurt", "woninginbraak"),
+        ("vernieling_buurt", "vernieling"),
+    ],
+)
 def test_the_gemeente_total_is_the_gemeente_figure(demo_dataset, result, indicator_id, gemeente_id):
     """'Totaal gemeente' is the figure every other chapter shows for these years, not the sum of the buurten;
     the difference with the kernen is a row of its own, so the table still adds up."""
@@ -190,8 +217,13 @@ def test_overlast_without_a_buurt_is_visible(demo_dataset, result):
     # The change on the total row is tested on the gemeente figures shown, with their own inhabitants.
     before = demo_dataset.counts("overlast_totaal", ["GM1701"], years=kr.previous)
     assert kr.total["aantal_vorige"] == before["aantal"].sum()
-    direct = compare.compare_periods(before["aantal"].sum(), before["noemer"].sum(), kr.total["aantal"],
-                                     kr.total["persoonsjaren"], method="exact-cond")
+    direct = compare.compare_periods(
+        before["aantal"].sum(),
+        before["noemer"].sum(),
+        kr.total["aantal"],
+        kr.total["persoonsjaren"],
+        method="exact-cond",
+    )
     assert kr.total["verandering"] == verdicts.verdict_periods(direct, "2019-2021", kr.indicator.min_count)
     # ... and the sum of the kernen on the sum of the kernen.
     assert kr.kernen_sum["aantal_vorige"] == kr.kernen["aantal_vorige"].sum()
@@ -221,7 +253,9 @@ def test_a_gemeente_figure_below_the_sum_is_called_a_difference(demo_dataset, re
 def test_denominators_and_rates_recompute_from_the_store(demo_dataset, result, mapping):
     kwb = demo_dataset.series("inwoners_kwb")
     kwb = kwb[kwb["regio_code"].str.startswith("BU1701")]
-    by_kern = kwb.assign(kern=kwb["regio_code"].map(_expected_groups(demo_dataset, mapping))).groupby("kern")["waarde"].sum()
+    by_kern = (
+        kwb.assign(kern=kwb["regio_code"].map(_expected_groups(demo_dataset, mapping))).groupby("kern")["waarde"].sum()
+    )
     kr = result.rates["overlast_buurt"]
     n_years = kr.years[1] - kr.years[0] + 1
     for _, row in kr.kernen.iterrows():
@@ -231,7 +265,8 @@ def test_denominators_and_rates_recompute_from_the_store(demo_dataset, result, m
     # Woninginbraak is per 1.000 woningen (KWB woningvoorraad of the same buurten).
     assert result.rates["woninginbraak_buurt"].noemer_soort == "woningen"
     assert result.rates["woninginbraak_buurt"].kernen_sum["noemer"] == pytest.approx(
-        demo_dataset.series("woningen").query("regio_code.str.startswith('BU1701')", engine="python")["waarde"].sum())
+        demo_dataset.series("woningen").query("regio_code.str.startswith('BU1701')", engine="python")["waarde"].sum()
+    )
 
 
 def test_small_counts_pool_three_years(demo_dataset, result):
@@ -310,7 +345,9 @@ def test_secondary_suppression_with_one_small_kern(result):
     cells = kernen.kern_table(dataclasses.replace(kr, rows=rows), THRESHOLD).display.iloc[:, 2].tolist()
     assert cells.count(f"<{THRESHOLD}") == 1 and cells.count("x") >= 1
     # ... and the demo itself hides small kernen.
-    assert (kernen.kern_table(result.rates["woninginbraak_buurt"], THRESHOLD).display.iloc[:, 2] == f"<{THRESHOLD}").any()
+    assert (
+        kernen.kern_table(result.rates["woninginbraak_buurt"], THRESHOLD).display.iloc[:, 2] == f"<{THRESHOLD}"
+    ).any()
 
 
 def test_vm_per_kern_against_the_gemeente(result):
@@ -358,8 +395,10 @@ def test_large_kernen_are_not_pooled(demo_store):
     small = set(sizes.index[sizes < 3000])
     together = "Kleinere wijken samen"
     merged = dataclasses.replace(
-        ind, buurten=ind.buurten.assign(kern=ind.buurten["kern"].where(~ind.buurten["kern"].isin(small), together)),
-        wijk_labels={code: together if label in small else label for code, label in ind.wijk_labels.items()})
+        ind,
+        buurten=ind.buurten.assign(kern=ind.buurten["kern"].where(~ind.buurten["kern"].isin(small), together)),
+        wijk_labels={code: together if label in small else label for code, label in ind.wijk_labels.items()},
+    )
     kr = kernen.kern_rates(ds, "misdrijven_buurt", merged)
     assert kr.years[0] == kr.years[1]
     assert (kr.kernen["aantal"] >= kr.indicator.min_count).all()

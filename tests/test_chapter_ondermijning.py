@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from veiligheidsanalyse import analysis
-from veiligheidsanalyse.chapters.page import PartnerInputs
-from veiligheidsanalyse.chapters import ondermijning as om
-
 from conftest import dataset_for
+from veiligheidsanalyse import analysis
+from veiligheidsanalyse.chapters import ondermijning as om
+from veiligheidsanalyse.chapters.page import PartnerInputs
 
 
 @pytest.fixture(scope="module")

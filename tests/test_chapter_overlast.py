@@ -32,8 +32,17 @@ def _with_rows(ds: Dataset, rows: list[dict], drop=None) -> Dataset:
     extra = []
     for row in rows:
         record = dict(template)
-        record.update({"maand": pd.NA, "ondergrens": np.nan, "bovengrens": np.nan, "n": np.nan,
-                       "status": "partner", "bron": "partner: veiligheidsmonitor (test)", "regio_soort": "gemeente"})
+        record.update(
+            {
+                "maand": pd.NA,
+                "ondergrens": np.nan,
+                "bovengrens": np.nan,
+                "n": np.nan,
+                "status": "partner",
+                "bron": "partner: veiligheidsmonitor (test)",
+                "regio_soort": "gemeente",
+            }
+        )
         record.update(row)
         extra.append(record)
     new = pd.concat([obs, pd.DataFrame(extra).astype(obs.dtypes.to_dict())], ignore_index=True)
@@ -85,11 +94,21 @@ def test_vm_without_margins_is_not_tested(demo_dataset, result):
 
 def test_vm_with_margins_is_tested_and_the_break_still_holds(demo_dataset):
     # Westerveld with margins: 2017 and 2021 far apart (not comparable), 2023 far above the Netherlands.
-    rows = [{"indicator": "vm_onveilig_buurt_pct", "regio_code": "GM1701", "regio_naam": "Westerveld", "jaar": year,
-             "waarde": value, "ondergrens": value - 2.0, "bovengrens": value + 2.0}
-            for year, value in ((2017, 8.0), (2021, 20.0), (2023, 24.0))]
-    ds = _with_rows(demo_dataset, rows, drop=lambda o: (o["indicator"] == "vm_onveilig_buurt_pct")
-                    & (o["regio_code"] == "GM1701"))
+    rows = [
+        {
+            "indicator": "vm_onveilig_buurt_pct",
+            "regio_code": "GM1701",
+            "regio_naam": "Westerveld",
+            "jaar": year,
+            "waarde": value,
+            "ondergrens": value - 2.0,
+            "bovengrens": value + 2.0,
+        }
+        for year, value in ((2017, 8.0), (2021, 20.0), (2023, 24.0))
+    ]
+    ds = _with_rows(
+        demo_dataset, rows, drop=lambda o: (o["indicator"] == "vm_onveilig_buurt_pct") & (o["regio_code"] == "GM1701")
+    )
     vm = overlast.veiligheidsmonitor(ds, ["vm_onveilig_buurt_pct"])
     p = vm.profiles["vm_onveilig_buurt_pct"]
     assert p.edition == 2023
@@ -98,8 +117,11 @@ def test_vm_with_margins_is_tested_and_the_break_still_holds(demo_dataset):
     assert nl.verdict == "significant hoger dan Nederland" and nl.colour == "slechter"
     assert p.change.result.edition1 == 2021 and p.change.result.status == "ok"  # 2021 -> 2023: same design
     # The same data seen from 2021: the previous edition 2017 is never tested, however large the gap.
-    ds21 = _with_rows(demo_dataset, rows[:2], drop=lambda o: (o["indicator"] == "vm_onveilig_buurt_pct")
-                      & (o["regio_code"] == "GM1701"))
+    ds21 = _with_rows(
+        demo_dataset,
+        rows[:2],
+        drop=lambda o: (o["indicator"] == "vm_onveilig_buurt_pct") & (o["regio_code"] == "GM1701"),
+    )
     p21 = overlast.veiligheidsmonitor(ds21, ["vm_onveilig_buurt_pct"]).profiles["vm_onveilig_buurt_pct"]
     assert p21.change.result.status == "niet vergelijkbaar" and "niet vergelijkbaar" in p21.change.verdict
     assert overlast.vm_sentence(ds, vm).startswith("Veiligheidsmonitor 2023: ")

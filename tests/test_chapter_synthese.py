@@ -10,8 +10,8 @@ import pytest
 
 from veiligheidsanalyse import analysis
 from veiligheidsanalyse.chapters import family, methode, synthese
-from veiligheidsanalyse.store.dataset import Dataset
 from veiligheidsanalyse.sources.boundaries import SOURCE_ID as BOUNDARY_SOURCE
+from veiligheidsanalyse.store.dataset import Dataset
 
 
 def with_config(ds: Dataset, **changes) -> Dataset:
@@ -74,11 +74,11 @@ def test_statement_checks(demo_dataset):
     """Statements judged with the tests of the report (partner figures and the plan's own figures:
     test_synthese_plan_statements.py)."""
     last = demo_dataset.config.jaar_tot
-    statements = [{"uitspraak": "Woninginbraak stijgt", "indicator": "woninginbraak", "verwachting": "stijging",
-                   "tot": last},
-                  {"uitspraak": "Woninginbraak daalt", "indicator": "woninginbraak", "verwachting": "daling",
-                   "tot": last},
-                  {"uitspraak": "Straatroof stijgt", "indicator": "straatroof", "verwachting": "stijging", "tot": last}]
+    statements = [
+        {"uitspraak": "Woninginbraak stijgt", "indicator": "woninginbraak", "verwachting": "stijging", "tot": last},
+        {"uitspraak": "Woninginbraak daalt", "indicator": "woninginbraak", "verwachting": "daling", "tot": last},
+        {"uitspraak": "Straatroof stijgt", "indicator": "straatroof", "verwachting": "stijging", "tot": last},
+    ]
     checks = synthese.check_statements(with_config(demo_dataset, uitspraken=tuple(statements)), {})
     trend = analysis.profile(demo_dataset, "woninginbraak")
     # Falling at 95% on its own, but not after the correction for every test of the report: the statement
@@ -108,7 +108,9 @@ def test_methode_lists_sources_and_indicators(demo_dataset):
     names = {sources[t].naam if t == BOUNDARY_SOURCE else t for t in demo_dataset.status.snapshots}
     assert BOUNDARY_SOURCE in demo_dataset.status.snapshots
     assert all(account["Bron"].str.contains(name, regex=False).any() for name in names), names
-    assert "wijk- en buurtkaart" in account.loc[account["Bron"] == sources[BOUNDARY_SOURCE].naam, "Omschrijving"].iloc[0]
+    assert (
+        "wijk- en buurtkaart" in account.loc[account["Bron"] == sources[BOUNDARY_SOURCE].naam, "Omschrijving"].iloc[0]
+    )
     open_data = account[account["Bron"].str.startswith(("CBS", "Politie")) & (account["Status"] != "ontbreekt")]
     assert account.loc[account["Status"] == "ontbreekt", "Bron"].str.contains("47022NED").all()  # not in the demo
     assert (open_data["Status"] == "demodata (DEMO)").all() and (open_data["Jaren met gegevens"] != "geen").all()

@@ -6,16 +6,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import dataset_for
 from veiligheidsanalyse import analysis
 from veiligheidsanalyse.chapters import zorg
-from veiligheidsanalyse.store.dataset import Dataset
 from veiligheidsanalyse.stats.trend import poisson_trend
+from veiligheidsanalyse.store.dataset import Dataset
 
-from conftest import dataset_for
 
-
-def _edit(ds: Dataset, indicator: str, values: dict[int, float], status: str | None = None,
-          drop_partner: bool = False, partner: bool = False) -> Dataset:
+def _edit(
+    ds: Dataset,
+    indicator: str,
+    values: dict[int, float],
+    status: str | None = None,
+    drop_partner: bool = False,
+    partner: bool = False,
+) -> Dataset:
     """The dataset with the gemeente's figures of one indicator replaced (NaN = '.' at the source); open-data
     rows unless ``partner``."""
     obs = ds.observations.copy()

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from veiligheidsanalyse.chapters.page import INPUTS_DIR, PartnerInputs
 from veiligheidsanalyse.chapters import kernen, methode
+from veiligheidsanalyse.chapters.page import INPUTS_DIR, PartnerInputs
 from veiligheidsanalyse.report import checklist
 from veiligheidsanalyse.report.validate import validate_command
 
@@ -77,7 +77,9 @@ def test_a_failing_check_is_an_item(monkeypatch, demo_store, demo_dataset):
     def broken(ds, inputs, ctx):
         raise KeyError("kolom")
 
-    monkeypatch.setattr(checklist, "SECTIONS", [("Kapot", broken)] + [s for s in checklist.SECTIONS if s[0] == "Gegevens"])
+    monkeypatch.setattr(
+        checklist, "SECTIONS", [("Kapot", broken)] + [s for s in checklist.SECTIONS if s[0] == "Gegevens"]
+    )
     result = checklist.from_store(demo_store, demo_dataset.config, "Test", root=ROOT)
     assert "kon niet worden uitgevoerd" in result.sections["Kapot"][0].text
     assert result.sections["Gegevens"]  # the other checks still ran

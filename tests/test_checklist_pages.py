@@ -20,7 +20,9 @@ from veiligheidsanalyse.chapters import kernen
 INSTRUCTION = re.compile(
     r"(?:^|[.!?:;]\s+|\(\s*)(?:Vul|Lever|Vraag|Vervang|Voeg|Controleer|Stuur|Upload|Neem contact)\b"
     r"|\bvraag\b[^.]{0,100}\bop bij\b|\bvraag bij\b[^.]{0,100}\bop\b|\blever\b[^.]{0,100}\baan\b"
-    r"|\bvul\b[^.]{0,100}\baan\b|\baanleveren\b|\bmap met partnerbestanden\b", re.IGNORECASE)
+    r"|\bvul\b[^.]{0,100}\baan\b|\baanleveren\b|\bmap met partnerbestanden\b",
+    re.IGNORECASE,
+)
 
 # Instructions still on pages whose text lives in files of other chapters; their owners move them to
 # the checklist (which already lists these to-dos). Page -> words of the instruction.
@@ -35,18 +37,21 @@ def page_text(path: Path) -> str:
 
 def instructions(text: str, around: int = 60) -> list[str]:
     """Each instruction with ``around`` characters of text on either side."""
-    return [text[max(0, m.start() - around):m.end() + around] for m in INSTRUCTION.finditer(text)]
+    return [text[max(0, m.start() - around) : m.end() + around] for m in INSTRUCTION.finditer(text)]
 
 
-@pytest.mark.parametrize("text, found", [
-    ("Boschoord. Vul de indeling aan.", True),
-    ("spreiding onbekend; vraag bij I&O Research de marges per kern op.", True),
-    ("Er is geen bestand (halt.csv in de map met partnerbestanden).", True),
-    ("Lever het cijfer aan uit de oorspronkelijke bron.", True),
-    ("Er zijn geen gegevens over natuurbranden.", False),
-    ("De partnerexport vult alleen jaren aan waarin de open data geen cijfer hebben.", False),
-    ("Er is (nog) geen toelichting van de partners bij de cijfers per kern.", False),
-])
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("Boschoord. Vul de indeling aan.", True),
+        ("spreiding onbekend; vraag bij I&O Research de marges per kern op.", True),
+        ("Er is geen bestand (halt.csv in de map met partnerbestanden).", True),
+        ("Lever het cijfer aan uit de oorspronkelijke bron.", True),
+        ("Er zijn geen gegevens over natuurbranden.", False),
+        ("De partnerexport vult alleen jaren aan waarin de open data geen cijfer hebben.", False),
+        ("Er is (nog) geen toelichting van de partners bij de cijfers per kern.", False),
+    ],
+)
 def test_the_phrases(text, found):
     assert bool(instructions(text)) is found
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import date
-from typing import get_origin
 from pathlib import Path
+from typing import get_origin
 
 import pytest
 import yaml
@@ -60,8 +60,10 @@ def test_defaults_fill_in():
         (lambda d: d["periode"].update(van=1999), "periode.van"),
         (lambda d: d["data"].update(beleid="vers"), "data.beleid"),
         (lambda d: d.update(hoofdstukken=["01_criminaliteit", "07_bestaat_niet"]), "hoofdstukken[1]"),
-        (lambda d: d["vergelijking"]["provincie"].update(gemeenten=["GM1701", "Meppel"]),
-         "vergelijking.provincie.gemeenten[1]"),
+        (
+            lambda d: d["vergelijking"]["provincie"].update(gemeenten=["GM1701", "Meppel"]),
+            "vergelijking.provincie.gemeenten[1]",
+        ),
         (lambda d: d["vergelijking"]["provincie"].update(code="Drenthe"), "vergelijking.provincie.code"),
         (lambda d: d.update(onthulling={"drempel": 0}), "onthulling.drempel"),
         (lambda d: d.update(uitvoering={"parallel": "veel"}), "uitvoering.parallel"),
@@ -97,8 +99,9 @@ def test_missing_file():
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "veiligheidsanalyse.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "veiligheidsanalyse.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.mark.fault("bad input")
@@ -162,8 +165,11 @@ def test_every_key_of_the_schema_declares_what_it_expects_in_dutch():
         elements = getattr(bare, "__args__", ())[-1:] if get_origin(bare) in (list, dict) else ()
         for element in elements:
             element_bare, element_declared = config_schema._unwrap(element)
-            if element_bare is not type(None) and not (isinstance(element_bare, type) and
-                                                       issubclass(element_bare, BaseModel)) and not element_declared:
+            if (
+                element_bare is not type(None)
+                and not (isinstance(element_bare, type) and issubclass(element_bare, BaseModel))
+                and not element_declared
+            ):
                 missing.append(f"{section}.{name} (elementen)")
     assert not missing, missing
 
@@ -186,10 +192,17 @@ def test_an_unknown_partner_kind_is_a_configuration_error_not_a_crash():
 def test_validating_imports_no_data_library():
     """Every run validates its configuration first, also the 0,3-second run that finds nothing changed:
     the schema may not pull in pandas."""
-    code = ("import sys; from veiligheidsanalyse.config import load_config; load_config('config/westerveld.yaml'); "
-            "print('pandas' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[1])
+    code = (
+        "import sys; from veiligheidsanalyse.config import load_config; load_config('config/westerveld.yaml'); "
+        "print('pandas' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     assert out.stdout.strip() == "False"
 
 

@@ -29,7 +29,11 @@ def parse(data: dict):
 def test_shipped_configs_for_several_gemeenten(root: Path):
     zwd = load_config(root / "config" / "zuidwest-drenthe.yaml")
     assert zwd.multi and zwd.targets() == ["GM0119", "GM1731", "GM1701"]
-    assert zwd.regio_rapport.naam == "Zuidwest-Drenthe" and zwd.regio_rapport.gemeenten == ("GM0119", "GM1731", "GM1701")
+    assert zwd.regio_rapport.naam == "Zuidwest-Drenthe" and zwd.regio_rapport.gemeenten == (
+        "GM0119",
+        "GM1731",
+        "GM1701",
+    )
     themes = dict(zwd.regio_rapport.themas)
     assert themes["Ondermijning"] == ("drugshandel", "wapenhandel", "mensenhandel", "drugsafval_bodem")
     assert themes["Jonge aanwas"] == ("overlast_jeugd", "halt_verwijzingen")
@@ -84,11 +88,18 @@ def test_entries_may_be_codes_or_mappings_and_default_themes():
         (lambda d: d.update(uitspraken=[]), "uitspraken"),
         (lambda d: d["regio_rapport"].update(onbekend=1), "regio_rapport.onbekend"),
         (lambda d: d["regio_rapport"].update(code="zuid west"), "regio_rapport.code"),
-        (lambda d: d["regio_rapport"].update(themas={"Ondermijning": "drugshandel"}), "regio_rapport.themas.Ondermijning"),
-        (lambda d: d["regio_rapport"].update(themas={"Ondermijning": ["drugshandel", "drugs"]}),
-         "regio_rapport.themas.Ondermijning[1]"),
-        (lambda d: d["regio_rapport"].update(themas={"Beleving": ["vm_veiligheid_cijfer"]}),
-         "regio_rapport.themas.Beleving[0]"),
+        (
+            lambda d: d["regio_rapport"].update(themas={"Ondermijning": "drugshandel"}),
+            "regio_rapport.themas.Ondermijning",
+        ),
+        (
+            lambda d: d["regio_rapport"].update(themas={"Ondermijning": ["drugshandel", "drugs"]}),
+            "regio_rapport.themas.Ondermijning[1]",
+        ),
+        (
+            lambda d: d["regio_rapport"].update(themas={"Beleving": ["vm_veiligheid_cijfer"]}),
+            "regio_rapport.themas.Beleving[0]",
+        ),
         (lambda d: d.update(uitvoering={"bewaar_runs": 0}), "uitvoering.bewaar_runs"),
         (lambda d: d.update(uitvoering={"bewaar_runs": "alle"}), "uitvoering.bewaar_runs"),
     ],
@@ -123,7 +134,12 @@ def test_cli_rejects_an_invalid_list_with_status_2(tmp_path: Path, root: Path):
     data["gemeenten"][1] = "Midden-Drenthe"
     path = tmp_path / "regio.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(path)], cwd=root,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(path)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert "gemeenten[1]" in result.stderr and "Traceback" not in result.stderr

@@ -23,9 +23,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from veiligheidsanalyse import cli
+from veiligheidsanalyse import cli, config_schema, config_yaml
 from veiligheidsanalyse import config as config_module
-from veiligheidsanalyse import config_schema, config_yaml
 from veiligheidsanalyse.config import ConfigError, load_config, parse_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,14 +66,26 @@ def replace_line(text: str, needle: str, new: str | None, after: str | None = No
 
 def _policy_seven(text):
     bad = replace_line(text, "  beleid: fresh", "  beleid: 7             # fresh | require-fresh | cache | demo")
-    return bad, line_of(bad, "  beleid: 7"), "data.beleid", ["verwacht een van fresh, require-fresh, cache, demo",
-                                                              "gevonden 7"]
+    return (
+        bad,
+        line_of(bad, "  beleid: 7"),
+        "data.beleid",
+        ["verwacht een van fresh, require-fresh, cache, demo", "gevonden 7"],
+    )
 
 
 def _typo_key(text):
     bad = text.replace("  max_leeftijd_dagen: 120", "  max_leeftyd_dagen: 120")
-    return bad, line_of(bad, "max_leeftyd_dagen"), "data.max_leeftyd_dagen", [
-        "onbekende sleutel", "bedoeld: max_leeftijd_dagen?", "hier toegestaan: beleid, cache, demo, max_leeftijd_dagen"]
+    return (
+        bad,
+        line_of(bad, "max_leeftyd_dagen"),
+        "data.max_leeftyd_dagen",
+        [
+            "onbekende sleutel",
+            "bedoeld: max_leeftijd_dagen?",
+            "hier toegestaan: beleid, cache, demo, max_leeftijd_dagen",
+        ],
+    )
 
 
 def _code_at_position_2(text):
@@ -83,14 +94,22 @@ def _code_at_position_2(text):
     lines = text.splitlines(keepends=True)
     codes = lines[peers_line - 1].split("[", 1)[1].split("]")[0].split(", ")
     lines[peers_line - 1] = lines[peers_line - 1].replace(codes[2], "GM85")
-    return "".join(lines), peers_line, "vergelijking.peers.gemeenten[2]", [
-        "verwacht een CBS-gemeentecode zoals GM1701", "gevonden 'GM85'"]
+    return (
+        "".join(lines),
+        peers_line,
+        "vergelijking.peers.gemeenten[2]",
+        ["verwacht een CBS-gemeentecode zoals GM1701", "gevonden 'GM85'"],
+    )
 
 
 def _weight_nan(text):
     bad = replace_line(text, "    niveau:", "    niveau: .nan", after="  gewichten:")
-    return bad, line_of(bad, "    niveau: .nan"), "prioriteiten.gewichten.niveau", [
-        "verwacht een eindig getal van minstens 0", "gevonden .nan (geen getal)"]
+    return (
+        bad,
+        line_of(bad, "    niveau: .nan"),
+        "prioriteiten.gewichten.niveau",
+        ["verwacht een eindig getal van minstens 0", "gevonden .nan (geen getal)"],
+    )
 
 
 def _group_without_name(text):
@@ -104,21 +123,28 @@ def _duplicate_key(text):
     lines = text.splitlines(keepends=True)
     lines.insert(first, "  drempel: 2               # added later, forgotten\n")
     bad = "".join(lines)
-    return bad, first + 1, "onthulling.drempel", ["de sleutel 'drempel' staat er twee keer",
-                                                  f"eerst op regel {first}"]
+    return bad, first + 1, "onthulling.drempel", ["de sleutel 'drempel' staat er twee keer", f"eerst op regel {first}"]
 
 
 def _theme_in_block_list(text):
     bad = replace_line(text, "    - 04_jeugd", "    - 04_jeugdzorg          # voorkomen jonge aanwas")
-    return bad, line_of(bad, "- 04_jeugdzorg"), "prioriteiten.themas[1]", ["onbekend thema '04_jeugdzorg'",
-                                                                        "verwacht een hoofdstuk"]
+    return (
+        bad,
+        line_of(bad, "- 04_jeugdzorg"),
+        "prioriteiten.themas[1]",
+        ["onbekend thema '04_jeugdzorg'", "verwacht een hoofdstuk"],
+    )
 
 
 def _statement_expectation(text):
     # The third statement (uitspraken[2]) gets an expectation that does not exist.
     bad = replace_line(text, "    verwachting: waarde", "    verwachting: gelijk", after="uitspraken:", occurrence=3)
-    return bad, line_of(bad, "verwachting: gelijk"), "uitspraken[2].verwachting", [
-        "verwacht een van stijging, daling, stabiel", "gevonden 'gelijk'"]
+    return (
+        bad,
+        line_of(bad, "verwachting: gelijk"),
+        "uitspraken[2].verwachting",
+        ["verwacht een van stijging, daling, stabiel", "gevonden 'gelijk'"],
+    )
 
 
 def _year_in_future(text):
@@ -128,11 +154,26 @@ def _year_in_future(text):
 
 def _tab_indentation(text):
     bad = replace_line(text, "  van: 2015", "\tvan: 2015", after="periode:")
-    return bad, line_of(bad, "\tvan: 2015"), "periode", ["geen geldige YAML", "een tab; verwacht inspringen met spaties"]
+    return (
+        bad,
+        line_of(bad, "\tvan: 2015"),
+        "periode",
+        ["geen geldige YAML", "een tab; verwacht inspringen met spaties"],
+    )
 
 
-MISTAKES = [_policy_seven, _typo_key, _code_at_position_2, _weight_nan, _group_without_name, _duplicate_key,
-            _theme_in_block_list, _statement_expectation, _year_in_future, _tab_indentation]
+MISTAKES = [
+    _policy_seven,
+    _typo_key,
+    _code_at_position_2,
+    _weight_nan,
+    _group_without_name,
+    _duplicate_key,
+    _theme_in_block_list,
+    _statement_expectation,
+    _year_in_future,
+    _tab_indentation,
+]
 
 
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[m.__name__.lstrip("_") for m in MISTAKES])
@@ -161,8 +202,10 @@ def test_the_example_of_the_policy_at_its_real_line(tmp_path: Path):
     path.write_text(text, encoding="utf-8")
     code, _out, err = run_cli(["validate", str(path)])
     assert code == 2
-    assert err.strip() == (f"ongeldige configuratie: {path}, regel {line}: data.beleid: verwacht een van fresh, "
-                           "require-fresh, cache, demo; gevonden 7")
+    assert err.strip() == (
+        f"ongeldige configuratie: {path}, regel {line}: data.beleid: verwacht een van fresh, "
+        "require-fresh, cache, demo; gevonden 7"
+    )
 
 
 def test_every_key_of_the_shipped_file_has_its_line():
@@ -194,8 +237,12 @@ def test_a_gemeente_from_the_command_line_names_no_line_of_the_file(tmp_path: Pa
 def test_the_error_survives_pickling():
     error = ConfigError("westerveld.yaml", "data.beleid", "verwacht een van fresh; gevonden 7", 31)
     again = pickle.loads(pickle.dumps(error))
-    assert (again.source, again.key, again.message, again.line) == ("westerveld.yaml", "data.beleid",
-                                                                    "verwacht een van fresh; gevonden 7", 31)
+    assert (again.source, again.key, again.message, again.line) == (
+        "westerveld.yaml",
+        "data.beleid",
+        "verwacht een van fresh; gevonden 7",
+        31,
+    )
     assert str(again) == str(error) == "westerveld.yaml, regel 31: data.beleid: verwacht een van fresh; gevonden 7"
 
 
@@ -209,12 +256,16 @@ MULTI = {
     "data": {"beleid": "demo"},
 }
 DROP = object()
-ENGLISH = re.compile(r"\b(expected|found|unknown|missing|must|below|above|allowed|needs?|twice|only|line|column|"
-                     r"file|not|is after|cannot|empty|mapping)\b", re.IGNORECASE)
+ENGLISH = re.compile(
+    r"\b(expected|found|unknown|missing|must|below|above|allowed|needs?|twice|only|line|column|"
+    r"file|not|is after|cannot|empty|mapping)\b",
+    re.IGNORECASE,
+)
 
 
 def _edit(*changes):
     """Set (or with DROP remove) keys given as paths like ``vergelijking.peers.gemeenten[2]``."""
+
     def change(data):
         for path, value in changes:
             parts = [int(p) if p.isdigit() else p for p in re.findall(r"[^.\[\]]+", path)]
@@ -228,6 +279,7 @@ def _edit(*changes):
             else:
                 node[parts[-1]] = value
         return data
+
     return change
 
 
@@ -310,8 +362,14 @@ CASES = [
     ("number_too_long", "gemeente: GM1701\nonthulling:\n  drempel: " + "9" * 5000 + "\n", None),
 ]
 # No line: the file as a whole, or a top-level key that is not in the file.
-WITHOUT_LINE = {"empty_configuration", "gemeente_missing", "file_too_big", "file_missing", "file_is_a_folder",
-                "yaml_too_deep"}
+WITHOUT_LINE = {
+    "empty_configuration",
+    "gemeente_missing",
+    "file_too_big",
+    "file_missing",
+    "file_is_a_folder",
+    "yaml_too_deep",
+}
 
 
 def _write(tmp_path: Path, case_id: str, base, change) -> Path:
@@ -325,8 +383,9 @@ def _write(tmp_path: Path, case_id: str, base, change) -> Path:
     elif isinstance(base, str):
         path.write_text(base, encoding="utf-8")
     else:
-        path.write_text(yaml.safe_dump(change(copy.deepcopy(base)), allow_unicode=True, sort_keys=False),
-                        encoding="utf-8")
+        path.write_text(
+            yaml.safe_dump(change(copy.deepcopy(base)), allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
     return path
 
 
@@ -342,8 +401,11 @@ def _raise_sites() -> dict[tuple[str, int], str]:
         source = Path(module.__file__).read_text(encoding="utf-8")
         lines = source.splitlines()
         for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) \
-                    and getattr(node.exc.func, "id", None) in RAISERS:
+            if (
+                isinstance(node, ast.Raise)
+                and isinstance(node.exc, ast.Call)
+                and getattr(node.exc.func, "id", None) in RAISERS
+            ):
                 sites[(module.__file__, node.lineno)] = lines[node.lineno - 1].strip()
     return sites
 
@@ -409,12 +471,25 @@ def test_every_raise_site_speaks_dutch_and_names_the_line(tmp_path: Path, monkey
         else:
             problems.append(f"{case_id}: accepted")
     assert not problems, "\n".join(problems)
-    translated = {"configuratie", "missing", "greater_than_equal", "less_than_equal", "too_short", "literal_error",
-                  "string_pattern_mismatch", "string_type", "int_type", "bool_type", "finite_number", "list_type"}
+    translated = {
+        "configuratie",
+        "missing",
+        "greater_than_equal",
+        "less_than_equal",
+        "too_short",
+        "literal_error",
+        "string_pattern_mismatch",
+        "string_type",
+        "int_type",
+        "bool_type",
+        "finite_number",
+        "list_type",
+    }
     assert translated <= kinds, f"error types no case reaches: {translated - kinds}"
     missed = {site: text for site, text in sites.items() if site not in reached}
     assert not missed, "raise sites no case reaches:\n" + "\n".join(
-        f"{Path(file).name}:{line}: {text}" for (file, line), text in missed.items())
+        f"{Path(file).name}:{line}: {text}" for (file, line), text in missed.items()
+    )
 
 
 def _expected_line(text: str, key: str) -> int | None:

@@ -31,8 +31,12 @@ def reader_text(page: str) -> list[str]:
 
 
 def dash_problems(page: str) -> list[str]:
-    return [f"{what}: ...{text[max(0, m.start() - 40):m.end() + 40]}..."
-            for text in reader_text(page) for what, rule in VIOLATIONS.items() for m in rule.finditer(text)]
+    return [
+        f"{what}: ...{text[max(0, m.start() - 40) : m.end() + 40]}..."
+        for text in reader_text(page)
+        for what, rule in VIOLATIONS.items()
+        for m in rule.finditer(text)
+    ]
 
 
 def reader_pages(run: Path) -> list[Path]:
@@ -57,23 +61,36 @@ def test_data_keep_their_hyphens(demo_run: Path):
     assert "2023–2025" in (demo_run / "06_ondermijning.html").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("geen significante trend (2015-2025)", "geen significante trend (2015–2025)"),
-    ("per 1.000 jongeren (12-17)", "per 1.000 jongeren (12–17)"),
-    ("interval 2,4-3,1", "interval 2,4–3,1"),
-    ("Westerveld - Drenthe", "Westerveld – Drenthe"),
-    ("Politie 47013NED — Misdrijven", "Politie 47013NED – Misdrijven"),
-    ("—", "–"),
-    ("drugshandel en -bezit; Halt-verwijzingen; 95%-interval", "drugshandel en -bezit; Halt-verwijzingen; 95%-interval"),
-    ("2022-H1, KN1701-vledder, 20261203T210914Z-1234, 2026-11-01", "2022-H1, KN1701-vledder, 20261203T210914Z-1234, 2026-11-01"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("geen significante trend (2015-2025)", "geen significante trend (2015–2025)"),
+        ("per 1.000 jongeren (12-17)", "per 1.000 jongeren (12–17)"),
+        ("interval 2,4-3,1", "interval 2,4–3,1"),
+        ("Westerveld - Drenthe", "Westerveld – Drenthe"),
+        ("Politie 47013NED — Misdrijven", "Politie 47013NED – Misdrijven"),
+        ("—", "–"),
+        (
+            "drugshandel en -bezit; Halt-verwijzingen; 95%-interval",
+            "drugshandel en -bezit; Halt-verwijzingen; 95%-interval",
+        ),
+        (
+            "2022-H1, KN1701-vledder, 20261203T210914Z-1234, 2026-11-01",
+            "2022-H1, KN1701-vledder, 20261203T210914Z-1234, 2026-11-01",
+        ),
+    ],
+)
 def test_dutch_dashes(text, expected):
     assert dutch_dashes(text) == expected
     assert not dash_problems(f"<p>{htmlmod.escape(expected)}</p>")
 
 
 def test_typesetting_leaves_code_styles_and_links_alone():
-    page = ('<p title="a - b">2015-2025 <a href="csv/x_2015-2025.csv">1-2</a></p>'
-            '<style>a::before { content: "1-2" }</style><code>verandering 2019-2023</code>')
-    assert typeset_html(page) == ('<p title="a – b">2015–2025 <a href="csv/x_2015-2025.csv">1–2</a></p>'
-                                  '<style>a::before { content: "1-2" }</style><code>verandering 2019-2023</code>')
+    page = (
+        '<p title="a - b">2015-2025 <a href="csv/x_2015-2025.csv">1-2</a></p>'
+        '<style>a::before { content: "1-2" }</style><code>verandering 2019-2023</code>'
+    )
+    assert typeset_html(page) == (
+        '<p title="a – b">2015–2025 <a href="csv/x_2015-2025.csv">1–2</a></p>'
+        '<style>a::before { content: "1-2" }</style><code>verandering 2019-2023</code>'
+    )

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fake_odata import FakeOdataServer, FakeTable, REAL_47013_YEARS as YEARS, demo_tables, real_47013_table, real_data_dir
 
+from fake_odata import REAL_47013_YEARS as YEARS
+from fake_odata import FakeOdataServer, FakeTable, demo_tables, real_47013_table, real_data_dir
 from veiligheidsanalyse.errors import EXIT_DATA_UNAVAILABLE, EXIT_OK
-
 from veiligheidsanalyse.report.runner import RunOptions, run
 from veiligheidsanalyse.store.status import DataStatus, SourceStatus
 
@@ -29,9 +29,12 @@ REAL = real_data_dir()
 
 
 def _status(**kinds: str) -> DataStatus:
-    return DataStatus(sources={k.replace("_", ":"): SourceStatus(k.replace("_", ":"), f"bron {k}", v,
-                                                                  datum="2026-11-01T10:00:00+00:00")
-                               for k, v in kinds.items()})
+    return DataStatus(
+        sources={
+            k.replace("_", ":"): SourceStatus(k.replace("_", ":"), f"bron {k}", v, datum="2026-11-01T10:00:00+00:00")
+            for k, v in kinds.items()
+        }
+    )
 
 
 def test_badge_counts_sources_that_are_not_current():
@@ -85,6 +88,7 @@ def test_the_mark_is_drawn_into_the_image():
 
 # ------------------------------------------------------------------------------------ a partial server
 
+
 @pytest.fixture(scope="module")
 def real_47013() -> tuple[FakeTable, dict[str, dict[int, int]]]:
     """47013NED as the server has it: 10-character padded keys, JJ00 periods, a few categories.
@@ -93,14 +97,18 @@ def real_47013() -> tuple[FakeTable, dict[str, dict[int, int]]]:
     folder = REAL / "politie-47013NED-gemeente" if REAL else None
     if folder is None or not folder.is_dir():
         pytest.skip("real extract politie-47013NED-gemeente not found")
-    return real_47013_table(folder, {"1.1.1": ("Diefstal/inbraak woning", 30),
-                                     "2.2.1": ("Vernieling cq. zaakbeschadiging", 12)}, pad=10)
+    return real_47013_table(
+        folder, {"1.1.1": ("Diefstal/inbraak woning", 30), "2.2.1": ("Vernieling cq. zaakbeschadiging", 12)}, pad=10
+    )
 
 
 def _config(tmp_path: Path, root: Path, chapters: list[str]) -> Path:
     data = yaml.safe_load((root / "config" / "westerveld.yaml").read_text(encoding="utf-8"))
     data["data"].update(beleid="fresh", cache=str(tmp_path / "cache"), demo=str(root / "data" / "demo"))
-    data["invoer"] = {"map": str(tmp_path / "invoer"), "voorbeeld": str(root / "data" / "inputs" / "voorbeeld" / "{naam}")}
+    data["invoer"] = {
+        "map": str(tmp_path / "invoer"),
+        "voorbeeld": str(root / "data" / "inputs" / "voorbeeld" / "{naam}"),
+    }
     data["uitvoer"] = str(tmp_path / "outputs")
     data["hoofdstukken"] = chapters
     (tmp_path / "invoer").mkdir()
@@ -141,8 +149,12 @@ def test_a_server_with_only_47013NED_gives_real_totals_and_marks_everything_else
         rows = _csv(run_dir, "01_criminaliteit__totaal_per_jaar.csv")
         served = {int(r["jaar"]): int(r["aantal_misdrijven"].replace(".", "")) for r in rows if r["jaar"] in YEARS}
         assert served == known["GM1701"]
-        assert all("actueel (47013NED)" in r["gegevensstatus"] and "demodata (03759ned)" in r["gegevensstatus"]
-                   and r["gegevensstatus"].startswith("DEMO") for r in rows)
+        assert all(
+            "actueel (47013NED)" in r["gegevensstatus"]
+            and "demodata (03759ned)" in r["gegevensstatus"]
+            and r["gegevensstatus"].startswith("DEMO")
+            for r in rows
+        )
 
         page = (run_dir / "01_criminaliteit.html").read_text(encoding="utf-8")
         assert "va-banner va-banner-demo" in page and "03759ned" in page  # the page says which table is demo
@@ -161,8 +173,10 @@ def test_a_server_with_only_47013NED_gives_real_totals_and_marks_everything_else
         assert "geen gegevens voor indicator geweld" in methode
 
         # A scheduled run names every table that could not be fetched, and why.
-        strict = run(config, RunOptions(policy="require-fresh", endpoint=server.endpoint(retries=0, timeout=(2, 10)),
-                                        progress=False))
+        strict = run(
+            config,
+            RunOptions(policy="require-fresh", endpoint=server.endpoint(retries=0, timeout=(2, 10)), progress=False),
+        )
     assert strict.exit_code == EXIT_DATA_UNAVAILABLE
     assert all(t in strict.message for t in ("03759ned", "47021NED", "85146NED")) and "404" in strict.message
     assert "47013NED:" not in strict.message
@@ -191,10 +205,19 @@ def test_a_table_that_cannot_be_fetched_falls_back_on_its_own(tmp_path, root, de
     from veiligheidsanalyse.sources.fetch import FetchRequest
     from veiligheidsanalyse.sources.policy import resolve_sources
 
-    requests = [FetchRequest("47013NED", regions=("GM1701", "NL01")), FetchRequest("03759ned", regions=("GM1701",)),
-                FetchRequest("47021NED", regions=("GM1701", "NL01"))]
-    res = resolve_sources("fresh", requests, tmp_path / "cache", root / "data" / "demo",
-                          demo_server.endpoint(retries=0, timeout=(2, 10)), sleep=lambda s: None)
+    requests = [
+        FetchRequest("47013NED", regions=("GM1701", "NL01")),
+        FetchRequest("03759ned", regions=("GM1701",)),
+        FetchRequest("47021NED", regions=("GM1701", "NL01")),
+    ]
+    res = resolve_sources(
+        "fresh",
+        requests,
+        tmp_path / "cache",
+        root / "data" / "demo",
+        demo_server.endpoint(retries=0, timeout=(2, 10)),
+        sleep=lambda s: None,
+    )
     kinds = {t: r.kind for t, r in res.tables.items()}
     assert kinds == {"47013NED": "actueel", "03759ned": "actueel", "47021NED": "demo"}
     assert not res.demo and "404" in res.tables["47021NED"].message
@@ -203,8 +226,11 @@ def test_a_table_that_cannot_be_fetched_falls_back_on_its_own(tmp_path, root, de
 
     # Later, with the policy 'cache': what was fetched is cached, the rest is demo again.
     res = resolve_sources("cache", requests, tmp_path / "cache", root / "data" / "demo")
-    assert {t: r.kind for t, r in res.tables.items()} == {"47013NED": "opgeslagen", "03759ned": "opgeslagen",
-                                                          "47021NED": "demo"}
+    assert {t: r.kind for t, r in res.tables.items()} == {
+        "47013NED": "opgeslagen",
+        "03759ned": "opgeslagen",
+        "47021NED": "demo",
+    }
 
 
 # ------------------------------------------------------------------------------------ example inputs
@@ -218,8 +244,12 @@ def _examples_with_sentinels(root: Path, folder: Path) -> None:
     import shutil
 
     shutil.copytree(root / "data" / "inputs" / "voorbeeld" / "westerveld", folder)
-    base = {"halt": {None: 7100}, "veiligheidsregio": {"totaal": 7300, "brand": 7200},
-            "politie_export": {"e33": 7400, "woonoverlast": 7450}, "veilig_thuis": {"meldingen": 7500, "adviezen": 7550}}
+    base = {
+        "halt": {None: 7100},
+        "veiligheidsregio": {"totaal": 7300, "brand": 7200},
+        "politie_export": {"e33": 7400, "woonoverlast": 7450},
+        "veilig_thuis": {"meldingen": 7500, "adviezen": 7550},
+    }
     for kind, starts in base.items():
         path = folder / f"{kind}.csv"
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -256,8 +286,11 @@ def test_every_example_number_is_marked_voorbeeld(tmp_path, root):
         for row in _csv(run_dir, path.name):
             # Denominators (inhabitants, person-years) come from open data: a value that looks like a
             # sentinel there (3 years x 2.408 inhabitants = 7224) is not an example number.
-            if any(SENTINEL.match(str(v or "")) for k, v in row.items()
-                   if k != "gegevensstatus" and not any(w in k for w in ("inwoners", "persoonsjaren"))):
+            if any(
+                SENTINEL.match(str(v or ""))
+                for k, v in row.items()
+                if k != "gegevensstatus" and not any(w in k for w in ("inwoners", "persoonsjaren"))
+            ):
                 csv_hits += 1
                 assert "VOORBEELD" in (row.get("gegevensstatus") or ""), (path.name, row)
     html_hits = 0
@@ -322,17 +355,24 @@ def test_a_table_whose_structure_changed_keeps_the_previous_snapshot_and_says_so
 def test_a_cached_snapshot_that_fails_to_normalise_is_passed_over(tmp_path, root):
     """A snapshot cached by an older version (before downloads were checked) that the code cannot read:
     the run takes the previous snapshot and says why; never an internal error."""
-    from veiligheidsanalyse.store.build import prepare_run_data
     from veiligheidsanalyse.sources.snapshots import Snapshot, write_snapshot
+    from veiligheidsanalyse.store.build import prepare_run_data
 
     demo = Snapshot(root / "data" / "demo" / "47013NED" / "demo")
     provenance = {"retrieved_at": "2026-11-20T10:00:00+00:00", "table_modified": "2026-11-01T02:00:00"}
-    old = write_snapshot(tmp_path / "cache", "47013NED", demo.rows(), demo.metadata, provenance,
-                         snapshot_id="20261120T100000Z")
+    old = write_snapshot(
+        tmp_path / "cache", "47013NED", demo.rows(), demo.metadata, provenance, snapshot_id="20261120T100000Z"
+    )
     broken = json.loads(json.dumps(demo.metadata))
     broken["DataProperties"] = [p for p in broken["DataProperties"] if p.get("Key") != "GeregistreerdeMisdrijven_1"]
-    write_snapshot(tmp_path / "cache", "47013NED", demo.rows(), broken,
-                   dict(provenance, retrieved_at="2026-11-27T10:00:00+00:00"), snapshot_id="20261127T100000Z")
+    write_snapshot(
+        tmp_path / "cache",
+        "47013NED",
+        demo.rows(),
+        broken,
+        dict(provenance, retrieved_at="2026-11-27T10:00:00+00:00"),
+        snapshot_id="20261127T100000Z",
+    )
 
     config = _data_config(tmp_path, root, "cache")
     data = prepare_run_data(config, root, RunOptions(), work_dir=tmp_path / "store")
@@ -346,12 +386,20 @@ def test_a_cached_snapshot_that_fails_to_normalise_is_passed_over(tmp_path, root
 def test_the_period_shown_is_the_period_in_the_data():
     from veiligheidsanalyse.store.prepare import period_text
 
-    assert period_text({"jaren": [2015, 2016, 2018], "maand": None}, (2015, 2019)) == \
-        "2015-2018 (geen gegevens over 2017, 2019)"
-    assert period_text({"jaren": [2022, 2023, 2024], "maand": "2025-03"}) == \
-        "2022-2024; maandcijfers tot en met maart 2025"
-    status = DataStatus(sources={"t1": SourceStatus("t1", "t1", "actueel", laatste_jaar=2024),
-                                 "partner:halt": SourceStatus("partner:halt", "h", "partner", laatste_jaar=2025)})
+    assert (
+        period_text({"jaren": [2015, 2016, 2018], "maand": None}, (2015, 2019))
+        == "2015-2018 (geen gegevens over 2017, 2019)"
+    )
+    assert (
+        period_text({"jaren": [2022, 2023, 2024], "maand": "2025-03"})
+        == "2022-2024; maandcijfers tot en met maart 2025"
+    )
+    status = DataStatus(
+        sources={
+            "t1": SourceStatus("t1", "t1", "actueel", laatste_jaar=2024),
+            "partner:halt": SourceStatus("partner:halt", "h", "partner", laatste_jaar=2025),
+        }
+    )
     assert status.period(2015, 2025) == "2015-2024 (2025 nog niet beschikbaar)"
     assert status.period(2015, 2024) == "2015-2024"
 
@@ -363,8 +411,8 @@ def test_offline_is_known_once_for_a_run_of_several_gemeenten(tmp_path, root, mo
 
     import urllib3
 
-    from veiligheidsanalyse.store.build import Network, prepare_run_data
     from veiligheidsanalyse.sources.odata import OdataEndpoint
+    from veiligheidsanalyse.store.build import Network, prepare_run_data
 
     attempts = []
     real = urllib3.util.connection.create_connection
@@ -380,8 +428,13 @@ def test_offline_is_known_once_for_a_run_of_several_gemeenten(tmp_path, root, mo
     config = _data_config(tmp_path, root, "fresh")
     network = Network()
     for code in ("GM1701", "GM1690"):
-        data = prepare_run_data(config.for_gemeente(code), root, RunOptions(endpoint=OdataEndpoint.at(closed)),
-                                work_dir=tmp_path / code, network=network)
+        data = prepare_run_data(
+            config.for_gemeente(code),
+            root,
+            RunOptions(endpoint=OdataEndpoint.at(closed)),
+            work_dir=tmp_path / code,
+            network=network,
+        )
         tables = data.prepared.status.tables
         assert {s.soort for s in tables.values()} <= {"demo", "ontbreekt"} and tables["47013NED"].soort == "demo"
         assert "niet bereikbaar" in tables["47013NED"].reden

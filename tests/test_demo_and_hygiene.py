@@ -8,20 +8,22 @@ import tomllib
 from pathlib import Path
 
 import yaml
-from notebook_hygiene import all_notebooks, notebook_problems
 
+from notebook_hygiene import all_notebooks, notebook_problems
+from veiligheidsanalyse.hashing import sha256_file
+from veiligheidsanalyse.sources.boundaries import SOURCE_ID
 from veiligheidsanalyse.sources.demo import generate
 from veiligheidsanalyse.store.prepare import demo_snapshots
-from veiligheidsanalyse.sources.boundaries import SOURCE_ID
-from veiligheidsanalyse.hashing import sha256_file
-from veiligheidsanalyse.sources.snapshots import list_snapshots
 
 
 def test_committed_demo_equals_generator(root: Path, tmp_path: Path):
     generate(tmp_path)
     # The demo boundaries come from real files by their own generator (tests/test_boundaries_source.py).
-    committed = sorted(p.relative_to(root / "data" / "demo") for p in (root / "data" / "demo").rglob("*")
-                       if p.is_file() and p.relative_to(root / "data" / "demo").parts[0] != SOURCE_ID)
+    committed = sorted(
+        p.relative_to(root / "data" / "demo")
+        for p in (root / "data" / "demo").rglob("*")
+        if p.is_file() and p.relative_to(root / "data" / "demo").parts[0] != SOURCE_ID
+    )
     fresh = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     assert committed == fresh
     for rel in committed:
@@ -39,14 +41,19 @@ def test_demo_has_the_shape_of_the_real_tables(root: Path):
     assert "2022JJ00" in periods and "2022MM01" not in periods and "2025MM01" in periods
     assert any(r["GeregistreerdeMisdrijven_1"] == "." for r in rows)  # suppressed cells
     assert crime.provenance["demo"] is True
-    pop = [r for r in snaps["03759ned"].rows() if r["RegioS"].strip() == "GM1701" and r["Leeftijd"] == "10000"
-           and r["Perioden"] == "2025JJ00"]
+    pop = [
+        r
+        for r in snaps["03759ned"].rows()
+        if r["RegioS"].strip() == "GM1701" and r["Leeftijd"] == "10000" and r["Perioden"] == "2025JJ00"
+    ]
     assert 18_000 < float(pop[0]["BevolkingOp1Januari_1"]) < 22_000
 
 
 def test_demo_covers_the_comparison_set(root: Path):
     config = yaml.safe_load((root / "config" / "westerveld.yaml").read_text(encoding="utf-8"))
-    codes = {m["Key"].strip() for m in demo_snapshots(root / "data" / "demo")["47013NED"].metadata["dimensions"]["RegioS"]}
+    codes = {
+        m["Key"].strip() for m in demo_snapshots(root / "data" / "demo")["47013NED"].metadata["dimensions"]["RegioS"]
+    }
     for group in config["vergelijking"].values():
         if isinstance(group, dict):
             assert set(group["gemeenten"]) <= codes

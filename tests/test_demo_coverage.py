@@ -10,6 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+
 from veiligheidsanalyse.sources.demo import (
     DRENTHE,
     FIRST_DEMO,
@@ -64,12 +65,16 @@ def _first_demo_row(table_id: str, row: dict) -> bool:
 
 @pytest.mark.parametrize("table_id", sorted(FIRST_DEMO_FINGERPRINTS))
 def test_the_first_demo_numbers_stay_as_they_were(snaps, table_id):
-    rows = [{k: v for k, v in r.items() if k not in NEW_FIELDS}
-            for r in snaps[table_id].rows() if _first_demo_row(table_id, r)]
+    rows = [
+        {k: v for k, v in r.items() if k not in NEW_FIELDS}
+        for r in snaps[table_id].rows()
+        if _first_demo_row(table_id, r)
+    ]
     digest = hashlib.sha256(json.dumps(rows, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     assert (len(rows), digest) == FIRST_DEMO_FINGERPRINTS[table_id], (
         f"{table_id}: numbers of the first demo's gemeenten changed; draw added numbers from their own "
-        "stream (demo._stream), never from the shared one")
+        "stream (demo._stream), never from the shared one"
+    )
 
 
 def _kwb(snaps) -> tuple[dict[str, dict], dict[str, str]]:
@@ -106,8 +111,10 @@ def test_every_drenthe_gemeente_has_its_cbs_wijken_and_nested_buurten(snaps):
 
 
 def test_buurt_counts_add_up_to_the_gemeente(snaps):
-    for table_id, measure, kind in (("47018NED", "GeregistreerdeMisdrijven_1", "SoortMisdrijf"),
-                                    ("47024NED", "GeregistreerdeOverlast_1", "Overlast")):
+    for table_id, measure, kind in (
+        ("47018NED", "GeregistreerdeMisdrijven_1", "SoortMisdrijf"),
+        ("47024NED", "GeregistreerdeOverlast_1", "Overlast"),
+    ):
         sums: dict[tuple, int] = defaultdict(int)
         totals = {}
         for r in snaps[table_id].rows():
@@ -129,8 +136,11 @@ def test_a_comparison_pool_in_every_provincie(snaps):
     for table_id in ("03759ned", "47013NED", "47021NED", "83648NED", "85361NED"):
         regions = {_region(r) for r in snaps[table_id].rows()}
         assert set(outside) <= regions, table_id
-    pop = {_region(r): float(r["BevolkingOp1Januari_1"]) for r in snaps["03759ned"].rows()
-           if r["Leeftijd"] == "10000" and r["Perioden"] == "2025JJ00"}
+    pop = {
+        _region(r): float(r["BevolkingOp1Januari_1"])
+        for r in snaps["03759ned"].rows()
+        if r["Leeftijd"] == "10000" and r["Perioden"] == "2025JJ00"
+    }
     assert all(pop[code] <= pop[prov] for code, prov in ((g.code, g.provincie) for g in GEMEENTEN))
     for g in GEMEENTEN:  # gemeente rows of the Kerncijfers: land area, address density and its class
         row = rows[g.code]
@@ -148,8 +158,13 @@ def test_the_pool_gives_each_drenthe_gemeente_enough_comparable_ones():
     for g in GEMEENTEN:
         if g.provincie != DRENTHE:
             continue
-        alike = [o for o in GEMEENTEN if o.code != g.code and _stedelijkheid(o.oad) == _stedelijkheid(g.oad)
-                 and 2 / 3 <= o.inwoners_2025 / g.inwoners_2025 <= 3 / 2]
+        alike = [
+            o
+            for o in GEMEENTEN
+            if o.code != g.code
+            and _stedelijkheid(o.oad) == _stedelijkheid(g.oad)
+            and 2 / 3 <= o.inwoners_2025 / g.inwoners_2025 <= 3 / 2
+        ]
         assert len(alike) >= 6, g.naam
 
 

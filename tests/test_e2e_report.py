@@ -68,8 +68,17 @@ def test_failing_chapter_keeps_latest_and_exits_nonzero(tmp_path: Path, root: Pa
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
     data["data"]["beleid"] = "demo"
     config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    run = lambda: subprocess.run([sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(config), "--quiet"],
-                                 cwd=project, env=env, capture_output=True, text=True, timeout=600)
+
+    def run():
+        return subprocess.run(
+            [sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(config), "--quiet"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
     first = run()
     assert first.returncode == 0, first.stderr
     latest = project / "outputs" / "westerveld" / "latest"
@@ -78,8 +87,17 @@ def test_failing_chapter_keeps_latest_and_exits_nonzero(tmp_path: Path, root: Pa
     # Break the chapter: a cell that raises.
     nb_path = project / "notebooks" / "00_gebied.ipynb"
     nb = json.loads(nb_path.read_text(encoding="utf-8"))
-    nb["cells"].insert(3, {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-                           "id": "kapot", "source": "raise RuntimeError('kapot voor de test')"})
+    nb["cells"].insert(
+        3,
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "id": "kapot",
+            "source": "raise RuntimeError('kapot voor de test')",
+        },
+    )
     nb_path.write_text(json.dumps(nb), encoding="utf-8")
     second = run()
     assert second.returncode == 1

@@ -55,6 +55,7 @@ EXPECTED_EXIT = {
     "report.lock.LockHeld": EXIT_LOCKED,
 }
 
+
 def exception_classes() -> dict[str, type]:
     prefix = veiligheidsanalyse.__name__ + "."
     found = {}

@@ -38,9 +38,14 @@ class Project:
         self.env = dict(os.environ, VA_PROJECT_ROOT=str(root))
 
     def start(self, *flags: str) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(self.config), "--quiet",
-                                 *flags], cwd=self.root, env=self.env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(self.config), "--quiet", *flags],
+            cwd=self.root,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     def run_ids(self) -> set[str]:
         return {p.name for p in self.reports.iterdir() if RUN_ID.match(p.name)} if self.reports.is_dir() else set()
@@ -94,8 +99,11 @@ def test_second_run_while_the_first_is_busy_exits_4(project: Project):
     before = project.run_ids()
     first = project.start("--force")
     try:
-        wait_until(lambda: first.poll() is not None or project.holder().get("pid") == first.pid, 60,
-                   "the first run to take the lock")
+        wait_until(
+            lambda: first.poll() is not None or project.holder().get("pid") == first.pid,
+            60,
+            "the first run to take the lock",
+        )
         assert first.poll() is None, first.communicate()
         second = project.start()
         code, out, err = _finish(second, timeout=120)

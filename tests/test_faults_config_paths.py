@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from veiligheidsanalyse.paths import intern_dir, work_root
 from veiligheidsanalyse.errors import EXIT_INVALID, EXIT_OK
+from veiligheidsanalyse.paths import intern_dir, work_root
 from veiligheidsanalyse.report.runner import RunOptions, run
 
 pytestmark = pytest.mark.fault("bad input")
@@ -69,8 +69,9 @@ def test_names_from_partners_are_drawn_literally_not_parsed_as_math(name: str):
 
     from veiligheidsanalyse import plots
 
-    fig = plots.bar_chart(pd.DataFrame({"kern": [name, "Havelte"], "waarde": [3.0, 5.0]}), label="kern", value="waarde",
-                          title=name)
+    fig = plots.bar_chart(
+        pd.DataFrame({"kern": [name, "Havelte"], "waarde": [3.0, 5.0]}), label="kern", value="waarde", title=name
+    )
     try:
         png = plots.figure_png(fig)  # draws every text: a math parse error would raise here
     finally:

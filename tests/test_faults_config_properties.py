@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from veiligheidsanalyse.config import ConfigError, parse_config
 
@@ -38,9 +39,21 @@ def _paths(node, prefix=()):
 
 PATHS = list(_paths(SHIPPED))
 ENGLISH = re.compile(r"\b(expected|found|unknown|missing|must|below|above|allowed)\b", re.IGNORECASE)
-ODD_VALUES = st.one_of(st.none(), st.just(float("nan")), st.just(float("inf")), st.just(-1), st.just(10 ** 12),
-                       st.just(""), st.just("../../.."), st.just([]), st.just({}), st.just(True), st.text(max_size=5),
-                       st.integers(min_value=-10 ** 6, max_value=10 ** 6), st.floats(allow_nan=True))
+ODD_VALUES = st.one_of(
+    st.none(),
+    st.just(float("nan")),
+    st.just(float("inf")),
+    st.just(-1),
+    st.just(10**12),
+    st.just(""),
+    st.just("../../.."),
+    st.just([]),
+    st.just({}),
+    st.just(True),
+    st.text(max_size=5),
+    st.integers(min_value=-(10**6), max_value=10**6),
+    st.floats(allow_nan=True),
+)
 
 
 def _apply(data, path, value, drop):

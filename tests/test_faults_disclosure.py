@@ -152,8 +152,14 @@ def run(demo_run: Path) -> dict:
     published.append(output_root / "index.html")
     manifest = json.loads((demo_run / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["config"]["onthulling"]["drempel"] == THRESHOLD
-    return {"dir": demo_run, "output_root": output_root, "partner": partner, "published": published,
-            "manifest": manifest, "tables": published_tables(demo_run)}
+    return {
+        "dir": demo_run,
+        "output_root": output_root,
+        "partner": partner,
+        "published": published,
+        "manifest": manifest,
+        "tables": published_tables(demo_run),
+    }
 
 
 # ---------------------------------------------------------------------------------- 1. small cells
@@ -174,22 +180,34 @@ class PartnerCounts:
     _categories: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_store(cls, name: str, df: pd.DataFrame) -> "PartnerCounts | None":
+    def from_store(cls, name: str, df: pd.DataFrame) -> PartnerCounts | None:
         if "aantal" in df.columns:
             category = next((c for c in ("delictgroep", "soort") if c in df.columns), None)
             if category is None or "jaar" not in df.columns:
                 return None
-            cells = pd.DataFrame({"jaar": df["jaar"].astype(int),
-                                  "periode": df["periode"].astype(str) if "periode" in df.columns
-                                  else df["jaar"].astype(str),
-                                  "categorie": df[category].astype(str), "waarde": df["aantal"].astype(float)})
+            cells = pd.DataFrame(
+                {
+                    "jaar": df["jaar"].astype(int),
+                    "periode": df["periode"].astype(str) if "periode" in df.columns else df["jaar"].astype(str),
+                    "categorie": df[category].astype(str),
+                    "waarde": df["aantal"].astype(float),
+                }
+            )
         elif "jaar" in df.columns:  # wide: one count column per measure (vakantieparken)
-            counts = [c for c in df.columns if c not in ("jaar", "rij", "bestand") and pd.api.types.is_numeric_dtype(df[c])]
+            counts = [
+                c for c in df.columns if c not in ("jaar", "rij", "bestand") and pd.api.types.is_numeric_dtype(df[c])
+            ]
             if not counts:
                 return None
             long = df.melt(id_vars=["jaar"], value_vars=counts, var_name="categorie", value_name="waarde")
-            cells = pd.DataFrame({"jaar": long["jaar"].astype(int), "periode": long["jaar"].astype(str),
-                                  "categorie": long["categorie"].astype(str), "waarde": long["waarde"].astype(float)})
+            cells = pd.DataFrame(
+                {
+                    "jaar": long["jaar"].astype(int),
+                    "periode": long["jaar"].astype(str),
+                    "categorie": long["categorie"].astype(str),
+                    "waarde": long["waarde"].astype(float),
+                }
+            )
         else:
             return None
         return cls(name, cells.dropna(subset=["waarde"]))
@@ -290,14 +308,24 @@ def test_small_partner_cells_are_never_shown_as_numbers(run):
 
 def test_small_cell_check_finds_a_planted_leak():
     """The check itself: a pooled cell whose true value is 3 shown as "3" is found, "<5" is not."""
-    raw = pd.DataFrame({"jaar": [2020, 2021, 2020, 2021], "delictgroep": ["diefstal", "diefstal", "vuurwerk", "vuurwerk"],
-                        "aantal": [10.0, 12.0, 1.0, 2.0]})
+    raw = pd.DataFrame(
+        {
+            "jaar": [2020, 2021, 2020, 2021],
+            "delictgroep": ["diefstal", "diefstal", "vuurwerk", "vuurwerk"],
+            "aantal": [10.0, 12.0, 1.0, 2.0],
+        }
+    )
     partner = PartnerCounts.from_store("halt_by_group", raw)
-    leaky = Table("plant", ["Delictgroep", "2020-2021", "Totaal"], [["Diefstal", "22", "22"], ["Vuurwerk", "3", "3"],
-                                                                     ["Totaal", "25", "25"]])
+    leaky = Table(
+        "plant",
+        ["Delictgroep", "2020-2021", "Totaal"],
+        [["Diefstal", "22", "22"], ["Vuurwerk", "3", "3"], ["Totaal", "25", "25"]],
+    )
     cells = matched_cells(partner, leaky)
     assert [(r, c) for r, c, shown, truth in cells if 0 < truth < THRESHOLD and not hidden(shown)] == [
-        ("Vuurwerk", "2020-2021"), ("Vuurwerk", "Totaal")]
+        ("Vuurwerk", "2020-2021"),
+        ("Vuurwerk", "Totaal"),
+    ]
     safe = Table("plant", leaky.header, [["Diefstal", "22", "22"], ["Vuurwerk", "<5", "<5"], ["Totaal", "x", "x"]])
     assert all(hidden(shown) for r, c, shown, truth in matched_cells(partner, safe) if 0 < truth < THRESHOLD)
 
@@ -395,14 +423,19 @@ def derivable_cells(table: Table) -> list[str]:
     integrality = np.ones(n)
 
     def feasible(bounds_low, bounds_high) -> bool:
-        res = milp(np.zeros(n), constraints=constraints, bounds=Bounds(bounds_low, bounds_high),
-                   integrality=integrality)
+        res = milp(
+            np.zeros(n), constraints=constraints, bounds=Bounds(bounds_low, bounds_high), integrality=integrality
+        )
         if res.status != 0:
             return False
         x = np.round(res.x)  # whole numbers that meet everything exactly, not within a solver tolerance
         ax = a @ x
-        return bool(np.all(ax >= lo_a - 1e-9) and np.all(ax <= hi_a + 1e-9) and np.all(x >= bounds_low - 1e-9)
-                    and np.all(x <= bounds_high + 1e-9))
+        return bool(
+            np.all(ax >= lo_a - 1e-9)
+            and np.all(ax <= hi_a + 1e-9)
+            and np.all(x >= bounds_low - 1e-9)
+            and np.all(x <= bounds_high + 1e-9)
+        )
 
     if not feasible(lower_all, upper_all):
         return []  # the equations are not this table's; nothing derived
@@ -428,11 +461,17 @@ def _is_halt_by_group(table: Table) -> bool:
 
 def test_derivation_check_finds_a_planted_leak():
     """The check itself: one hidden cell in a row with a total is found; two in a 2x2 block are not."""
-    planted = Table("plant", ["Groep", "2020", "2021", "Totaal"], [["a", "<5", "10", "13"], ["b", "8", "9", "17"],
-                                                                    ["Totaal", "11", "19", "30"]])
+    planted = Table(
+        "plant",
+        ["Groep", "2020", "2021", "Totaal"],
+        [["a", "<5", "10", "13"], ["b", "8", "9", "17"], ["Totaal", "11", "19", "30"]],
+    )
     assert derivable_cells(planted) == ["plant: a / 2020 shows '<5' but must be 3"]
-    block = Table("blok", ["Groep", "2020", "2021", "Totaal"], [["a", "<5", "<5", "5"], ["b", "<5", "<5", "5"],
-                                                                 ["c", "7", "8", "15"], ["Totaal", "12", "13", "25"]])
+    block = Table(
+        "blok",
+        ["Groep", "2020", "2021", "Totaal"],
+        [["a", "<5", "<5", "5"], ["b", "<5", "<5", "5"], ["c", "7", "8", "15"], ["Totaal", "12", "13", "25"]],
+    )
     assert derivable_cells(block) == []
     # what "x" tells a reader: not 1..4, so 0 or >= 5. x + <5 = 6 forces <5 = 1, x = 5 (issue 18's example)
     column = Table("kolom", ["Wijk", "Aantal"], [["A", "<5"], ["B", "x"], ["C", "20"], ["Totaal", "26"]])
@@ -473,8 +512,11 @@ def _partner_files(run) -> list[Path]:
 
 
 def test_no_raw_partner_rows_are_published(run):
-    texts = {p: p.read_text(encoding="utf-8", errors="replace") for p in run["published"] if p.suffix in
-             (".html", ".csv", ".json")}
+    texts = {
+        p: p.read_text(encoding="utf-8", errors="replace")
+        for p in run["published"]
+        if p.suffix in (".html", ".csv", ".json")
+    }
     rows_in_tables = [";".join(_norm(c) for c in row) for t in run["tables"] for row in [t.header, *t.rows]]
     problems = []
     checked = 0
@@ -493,7 +535,7 @@ def test_no_raw_partner_rows_are_published(run):
             if count_col is not None and count_col < len(fields):
                 value = number(fields[count_col])
                 if value is not None and 0 < value < THRESHOLD:
-                    key = ";".join(_norm(f) for f in fields[:count_col + 1])
+                    key = ";".join(_norm(f) for f in fields[: count_col + 1])
                     problems += [f"{path.name} row {line!r} appears as a table row" for r in rows_in_tables if key in r]
     assert checked >= 50
     for table in run["tables"]:
@@ -550,7 +592,9 @@ def _name_pattern(name: str) -> re.Pattern:
     n = re.escape(name)
     if len(name) >= 4:
         return re.compile(rf"(?<![\w:.-]){n}(?![\w-])")
-    return re.compile(rf"(?:@{n}\b|\b{n}@|//{n}\b|/{n}/|\\\\{n}\b|\"{n}\"|(?i:host(?:name)?)[\"']?\s*[:=]\s*[\"']?{n}\b)")
+    return re.compile(
+        rf"(?:@{n}\b|\b{n}@|//{n}\b|/{n}/|\\\\{n}\b|\"{n}\"|(?i:host(?:name)?)[\"']?\s*[:=]\s*[\"']?{n}\b)"
+    )
 
 
 def _machine_strings(run) -> dict[str, re.Pattern]:
@@ -571,8 +615,10 @@ def _machine_strings(run) -> dict[str, re.Pattern]:
     return patterns
 
 
-SECRET_WORDS = re.compile(r"(?i)\b(?:token|password|passwd|secret|wachtwoord|authorization|bearer|api[_-]?key|"
-                          r"private[ _-]key|aws_access|client[_-]secret)\b")
+SECRET_WORDS = re.compile(
+    r"(?i)\b(?:token|password|passwd|secret|wachtwoord|authorization|bearer|api[_-]?key|"
+    r"private[ _-]key|aws_access|client[_-]secret)\b"
+)
 HEX = re.compile(r"(?<![0-9A-Fa-f])[0-9a-fA-F]{32,}(?![0-9A-Fa-f])")
 BASE64ISH = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{32,}={0,2}")
 
@@ -601,7 +647,7 @@ def test_published_files_hold_no_machine_details(run):
     for name, text in _texts(run, exclude_manifest_config=True).items():
         for what, pattern in patterns.items():
             for m in pattern.finditer(text):
-                problems.append(f"{name}: {what}: ...{text[max(0, m.start() - 40):m.end() + 40]!r}...")
+                problems.append(f"{name}: {what}: ...{text[max(0, m.start() - 40) : m.end() + 40]!r}...")
     assert not problems, "\n".join(problems[:30])
 
 
@@ -618,7 +664,7 @@ def test_published_files_hold_no_secrets(run):
     problems = [f"manifest.json: long hex string at {p}" for p in stray]
     for name, text in _texts(run, exclude_manifest_config=False).items():
         for m in SECRET_WORDS.finditer(text):
-            problems.append(f"{name}: {m.group(0)!r} in ...{text[max(0, m.start() - 40):m.end() + 40]!r}...")
+            problems.append(f"{name}: {m.group(0)!r} in ...{text[max(0, m.start() - 40) : m.end() + 40]!r}...")
         for m in BASE64ISH.finditer(text):
             s = m.group(0)
             if _looks_secret(s) and s not in legit:
@@ -645,8 +691,11 @@ PUBLISHABLE = {".html", ".csv"}
 
 def test_published_folder_holds_only_pages_csv_and_the_manifest(run):
     """Outside ``intern/``: pages, CSV files and manifest.json; nothing half-written or temporary."""
-    odd = [str(p.relative_to(run["dir"])) for p in run["published"]
-           if p.is_relative_to(run["dir"]) and p.suffix not in PUBLISHABLE and p.name != "manifest.json"]
+    odd = [
+        str(p.relative_to(run["dir"]))
+        for p in run["published"]
+        if p.is_relative_to(run["dir"]) and p.suffix not in PUBLISHABLE and p.name != "manifest.json"
+    ]
     assert not odd, odd
     for page in run["dir"].glob("*.html"):
         text = page.read_text(encoding="utf-8")
@@ -654,8 +703,11 @@ def test_published_folder_holds_only_pages_csv_and_the_manifest(run):
 
 
 def test_executed_notebooks_are_kept_apart_from_the_published_folder(run):
-    inside = sorted(str(p.relative_to(run["dir"])) for p in run["dir"].rglob("*")
-                    if p.is_file() and (p.suffix in (".ipynb", ".parquet", ".log") or p.name == "kernel.json"))
+    inside = sorted(
+        str(p.relative_to(run["dir"]))
+        for p in run["dir"].rglob("*")
+        if p.is_file() and (p.suffix in (".ipynb", ".parquet", ".log") or p.name == "kernel.json")
+    )
     assert not inside, f"{len(inside)} internal files in the published folder, e.g. {inside[:5]}"
     assert not (run["dir"] / "intern").exists()
     kept = list((intern_dir(run["dir"]) / "notebooks").glob("*.ipynb"))

@@ -60,8 +60,13 @@ def run_folders(output_root: Path) -> list[Path]:
     """Dated run folders (``<gemeente>/<run_id>``) under an output folder."""
     if not output_root.is_dir():
         return []
-    return [run for folder in output_root.iterdir() if folder.is_dir() and not folder.name.startswith(".")
-            for run in folder.iterdir() if run.is_dir() and run.name[:8].isdigit()]
+    return [
+        run
+        for folder in output_root.iterdir()
+        if folder.is_dir() and not folder.name.startswith(".")
+        for run in folder.iterdir()
+        if run.is_dir() and run.name[:8].isdigit()
+    ]
 
 
 def base_config(tmp_path: Path, known: bool = True) -> dict:
@@ -88,8 +93,15 @@ def write_config(path: Path, data: dict) -> Path:
 def test_every_input_kind_has_malformed_cases():
     """Each kind of partner file (one template each), the Excel variants and the stories are covered."""
     kinds = {p.stem for p in (ROOT / "data" / "inputs" / "templates").glob("*.csv")}
-    assert kinds >= {"halt", "kernen", "politie_export", "vakantieparken", "veilig_thuis", "veiligheidsmonitor",
-                     "veiligheidsregio"}
+    assert kinds >= {
+        "halt",
+        "kernen",
+        "politie_export",
+        "vakantieparken",
+        "veilig_thuis",
+        "veiligheidsmonitor",
+        "veiligheidsregio",
+    }
     covered = {Path(name).stem for c in CLI_CASES for name in c.files}
     assert kinds <= covered, f"no malformed case for {sorted(kinds - covered)}"
     assert any(name.endswith(".xlsx") for c in CLI_CASES for name in c.files)
@@ -156,11 +168,13 @@ def test_run_command_rejects_a_malformed_partner_file_before_anything_runs(tmp_p
 
 def _set(path: str, value):
     """A change to the config: set a dotted key (creating mappings on the way)."""
+
     def change(d: dict) -> None:
         *parents, last = path.split(".")
         for p in parents:
             d = d.setdefault(p, {})
         d[last] = value
+
     return change
 
 
@@ -170,6 +184,7 @@ def _drop(path: str):
         for p in parents:
             d = d[p]
         d.pop(last)
+
     return change
 
 
@@ -196,10 +211,16 @@ CONFIG_CASES = [
     ("chapters_not_a_list", _set("hoofdstukken", "alle"), ["hoofdstukken"]),
     ("chapters_empty", _set("hoofdstukken", []), ["hoofdstukken"]),
     ("provincie_code_is_a_name", _set("vergelijking.provincie.code", "Drenthe"), ["vergelijking.provincie.code"]),
-    ("provincie_member_is_a_name", _set("vergelijking.provincie.gemeenten", ["GM1701", "Meppel"]),
-     ["vergelijking.provincie.gemeenten[1]"]),
-    ("peers_duplicate_member", _set("vergelijking.peers.gemeenten", ["GM1701", "GM1690", "GM1690"]),
-     ["vergelijking.peers.gemeenten[2]", "twee keer", "GM1690"]),
+    (
+        "provincie_member_is_a_name",
+        _set("vergelijking.provincie.gemeenten", ["GM1701", "Meppel"]),
+        ["vergelijking.provincie.gemeenten[1]"],
+    ),
+    (
+        "peers_duplicate_member",
+        _set("vergelijking.peers.gemeenten", ["GM1701", "GM1690", "GM1690"]),
+        ["vergelijking.peers.gemeenten[2]", "twee keer", "GM1690"],
+    ),
     ("regio_without_name", _drop("vergelijking.regio.naam"), ["vergelijking.regio.naam", "ontbreekt"]),
     ("nederland_other_code", _set("vergelijking.nederland", "NL02"), ["vergelijking.nederland"]),
     ("threshold_zero", _set("onthulling.drempel", 0), ["onthulling.drempel"]),
@@ -209,37 +230,77 @@ CONFIG_CASES = [
     ("timeout_too_short", _set("uitvoering.timeout_per_hoofdstuk", 1), ["uitvoering.timeout_per_hoofdstuk"]),
     ("keep_zero_runs", _set("uitvoering.bewaar_runs", 0), ["uitvoering.bewaar_runs"]),
     ("invoer_files_not_a_mapping", _set("invoer.bestanden", ["halt.csv"]), ["invoer.bestanden"]),
-    ("statement_unknown_indicator", _set("uitspraken", [{"uitspraak": "x", "indicator": "bestaat_niet",
-                                                         "verwachting": "stijging", "bron": "IVP"}]),
-     ["uitspraken[0].indicator", "bestaat_niet"]),
-    ("statement_without_value", _set("uitspraken", [{"uitspraak": "x", "indicator": "vm_leefbaarheid_cijfer",
-                                                     "verwachting": "waarde", "bron": "IVP"}]),
-     ["uitspraken[0].waarde"]),
+    (
+        "statement_unknown_indicator",
+        _set("uitspraken", [{"uitspraak": "x", "indicator": "bestaat_niet", "verwachting": "stijging", "bron": "IVP"}]),
+        ["uitspraken[0].indicator", "bestaat_niet"],
+    ),
+    (
+        "statement_without_value",
+        _set(
+            "uitspraken",
+            [{"uitspraak": "x", "indicator": "vm_leefbaarheid_cijfer", "verwachting": "waarde", "bron": "IVP"}],
+        ),
+        ["uitspraken[0].waarde"],
+    ),
     ("negative_weight", _set("prioriteiten.gewichten.ontwikkeling", -1), ["prioriteiten.gewichten.ontwikkeling"]),
     ("name_not_text", _set("naam", ["Westerveld"]), ["naam"]),
     ("output_outside_project", _set("uitvoer", "../../../tmp/x"), ["uitvoer", "buiten het project"]),
     ("output_a_list", _set("uitvoer", ["a", "b"]), ["uitvoer", "mapnaam"]),
     ("cache_a_number", _set("data.cache", 5), ["data.cache", "mapnaam"]),
     ("inputs_climbing_out", _set("invoer.map", "data/../../elders/{naam}"), ["invoer.map", "buiten het project"]),
-    ("weight_nan", _set("prioriteiten.gewichten.niveau", float("nan")), ["prioriteiten.gewichten.niveau", "eindig getal", ".nan"]),
+    (
+        "weight_nan",
+        _set("prioriteiten.gewichten.niveau", float("nan")),
+        ["prioriteiten.gewichten.niveau", "eindig getal", ".nan"],
+    ),
     ("weight_infinite", _set("prioriteiten.gewichten.beleving", float("inf")), ["prioriteiten.gewichten.beleving"]),
     ("minimum_score_text", _set("prioriteiten.minimum_score", "hoog"), ["prioriteiten.minimum_score", "'hoog'"]),
-    ("unknown_theme", _set("prioriteiten.themas", ["04_jeugd", "bestaat_niet"]), ["prioriteiten.themas[1]",
-                                                                                 "bestaat_niet"]),
-    ("statement_years_reversed", _set("uitspraken", [{"uitspraak": "x", "indicator": "woninginbraak",
-                                                      "verwachting": "daling", "van": 2022, "tot": 2018}]),
-     ["uitspraken[0].van", "2022", "2018"]),
-    ("statement_year_in_future", _set("uitspraken", [{"uitspraak": "x", "indicator": "woninginbraak",
-                                                      "verwachting": "daling", "tot": 2031}]),
-     ["uitspraken[0].tot", "2031"]),
-    ("statement_value_nan", _set("uitspraken", [{"uitspraak": "x", "indicator": "vm_leefbaarheid_cijfer",
-                                                 "verwachting": "waarde", "waarde": float("nan")}]),
-     ["uitspraken[0].waarde", "eindig getal"]),
+    (
+        "unknown_theme",
+        _set("prioriteiten.themas", ["04_jeugd", "bestaat_niet"]),
+        ["prioriteiten.themas[1]", "bestaat_niet"],
+    ),
+    (
+        "statement_years_reversed",
+        _set(
+            "uitspraken",
+            [{"uitspraak": "x", "indicator": "woninginbraak", "verwachting": "daling", "van": 2022, "tot": 2018}],
+        ),
+        ["uitspraken[0].van", "2022", "2018"],
+    ),
+    (
+        "statement_year_in_future",
+        _set("uitspraken", [{"uitspraak": "x", "indicator": "woninginbraak", "verwachting": "daling", "tot": 2031}]),
+        ["uitspraken[0].tot", "2031"],
+    ),
+    (
+        "statement_value_nan",
+        _set(
+            "uitspraken",
+            [
+                {
+                    "uitspraak": "x",
+                    "indicator": "vm_leefbaarheid_cijfer",
+                    "verwachting": "waarde",
+                    "waarde": float("nan"),
+                }
+            ],
+        ),
+        ["uitspraken[0].waarde", "eindig getal"],
+    ),
     # YAML keeps the last of two equal keys: a second 'onthulling' would silently lower the threshold.
-    ("duplicate_section", "gemeente: GM1701\nonthulling:\n  drempel: 5\nonthulling:\n  drempel: 2\n",
-     ["regel 4", "'onthulling' staat er twee keer", "regel 2"]),
-    ("yaml_aliases", "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-                     "c: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\ngemeente: GM1701\n", ["ankers en verwijzingen"]),
+    (
+        "duplicate_section",
+        "gemeente: GM1701\nonthulling:\n  drempel: 5\nonthulling:\n  drempel: 2\n",
+        ["regel 4", "'onthulling' staat er twee keer", "regel 2"],
+    ),
+    (
+        "yaml_aliases",
+        "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\ngemeente: GM1701\n",
+        ["ankers en verwijzingen"],
+    ),
     ("huge_file", "gemeente: GM1701\n" + "# " + "x" * 300_000 + "\n", ["hoogstens", "bytes"]),
     ("not_a_mapping", "- gemeente: GM1701\n", ["verwacht een blok met sleutels"]),
     ("yaml_syntax_error", "gemeente: GM1701\nperiode: {van: 2015, tot\n", ["geen geldige YAML", "regel 3"]),
@@ -284,23 +345,30 @@ DATA_CONFIG_CASES = [
     ("name_of_another_gemeente", _set("naam", "De Wolden"), ["naam", "'De Wolden'", "GM1701", "'Westerveld'"]),
     ("name_typo", _set("naam", "Westervelt"), ["naam", "'Westervelt'", "'Westerveld'"]),
     # Without partner files too: the name decides the report's title and folder.
-    ("name_without_partner_folder", lambda d: (_set("naam", "De Wolden")(d), _drop("invoer")(d)),
-     ["naam", "'De Wolden'", "GM1701", "'Westerveld'"]),
+    (
+        "name_without_partner_folder",
+        lambda d: (_set("naam", "De Wolden")(d), _drop("invoer")(d)),
+        ["naam", "'De Wolden'", "GM1701", "'Westerveld'"],
+    ),
 ]
 
 
 @pytest.mark.parametrize("command", ["run", "validate"])
 @pytest.mark.parametrize("case_id,change,words", DATA_CONFIG_CASES, ids=[c[0] for c in DATA_CONFIG_CASES])
-def test_config_that_contradicts_the_data_exits_2_and_publishes_nothing(tmp_path: Path, case_id, change, words,
-                                                                        command):
+def test_config_that_contradicts_the_data_exits_2_and_publishes_nothing(
+    tmp_path: Path, case_id, change, words, command
+):
     config = _write_case_config(tmp_path, change)
     code, out, err = run_cli([command, str(config)] + (["--quiet"] if command == "run" else []))
     assert code == 2, f"exit {code}\n{out}\n{err}"
     assert "Traceback" not in out + err and "ongeldige configuratie: " in err
     for word in words:
         assert word in err, f"{word!r} not in: {err}"
-    published = [p for p in (tmp_path / "outputs").glob("*") if p.name not in ("logs", ".locks")] \
-        if (tmp_path / "outputs").exists() else []
+    published = (
+        [p for p in (tmp_path / "outputs").glob("*") if p.name not in ("logs", ".locks")]
+        if (tmp_path / "outputs").exists()
+        else []
+    )
     assert published == [], published
 
 

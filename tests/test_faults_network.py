@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
-from fake_odata import FakeOdataServer, buurt_table, dead_address, demo_tables, gemeente_table, tree_state
 
+from fake_odata import FakeOdataServer, buurt_table, dead_address, demo_tables, gemeente_table, tree_state
 from veiligheidsanalyse.sources.fetch import FetchRequest, fetch_tables
 from veiligheidsanalyse.sources.odata import OdataEndpoint
 from veiligheidsanalyse.sources.policy import DataUnavailable, resolve_sources
@@ -34,8 +34,8 @@ from veiligheidsanalyse.sources.snapshots import list_snapshots
 pytestmark = pytest.mark.fault("network")
 
 ROOT = Path(__file__).resolve().parents[1]
-NOW = datetime(2026, 11, 27, 18, 15, tzinfo=timezone.utc)
-LATER = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 18, 15, tzinfo=UTC)
+LATER = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 TID = "47013NED"
 GEMEENTEN = FetchRequest(TID, regions=("GM1701", "NL01"), measures=("GeregistreerdeMisdrijven_1",))
 BUURTEN = FetchRequest("47018NED", gemeente="GM1701")
@@ -57,6 +57,7 @@ def republish_during_download(server):
     def hook(request):
         if request.table_id == TID and request.entity_set == "UntypedDataSet":
             server.table(TID).set_modified("2025-03-15T02:00:00")
+
     server.hooks.append(hook)
 
 
@@ -67,8 +68,11 @@ FAULTS = {
     "slow-trickle": (dict(kind="trickle", chunk=8, interval=0.05, match="UntypedDataSet"), "niet op tijd", True),
     "http-503": (dict(kind="status", status=503, match="UntypedDataSet"), "foutmelding", True),
     "http-500-metadata": (dict(kind="status", status=500, match="DataProperties"), "foutmelding", True),
-    "http-429-retry-after": (dict(kind="status", status=429, retry_after="0.01", match="UntypedDataSet"),
-                             "weigerde tijdelijk", True),
+    "http-429-retry-after": (
+        dict(kind="status", status=429, retry_after="0.01", match="UntypedDataSet"),
+        "weigerde tijdelijk",
+        True,
+    ),
     "truncated-body": (dict(kind="truncate", fraction=0.4, match="UntypedDataSet"), "onbruikbaar antwoord", True),
     "connection-reset": (dict(kind="reset", match="UntypedDataSet"), "niet", True),
     "invalid-json": (dict(kind="invalid_json", match="UntypedDataSet"), "onbruikbaar antwoord", False),
@@ -113,8 +117,16 @@ def inject(server, fault_id: str, times: int | None = None) -> OdataEndpoint:
 
 
 def resolve(policy: str, cache: Path, endpoint: OdataEndpoint, tmp_path: Path):
-    return resolve_sources(policy, [GEMEENTEN, BUURTEN], cache, tmp_path / "geen-demo", endpoint,
-                           max_age_days=31, now=LATER, sleep=no_sleep)
+    return resolve_sources(
+        policy,
+        [GEMEENTEN, BUURTEN],
+        cache,
+        tmp_path / "geen-demo",
+        endpoint,
+        max_age_days=31,
+        now=LATER,
+        sleep=no_sleep,
+    )
 
 
 @pytest.mark.parametrize("fault_id", list(FAULTS))
@@ -125,7 +137,7 @@ def test_fresh_falls_back_to_the_cache_with_the_reason(server, cache, tmp_path, 
     res = resolve("fresh", cache, endpoint, tmp_path)
     table = res.tables[TID]
     assert table.origin == "cached" and table.snapshot.path == previous.path
-    assert res.stale and not res.demo and table.retrieved_at == datetime(2026, 11, 27, 18, 15, tzinfo=timezone.utc)
+    assert res.stale and not res.demo and table.retrieved_at == datetime(2026, 11, 27, 18, 15, tzinfo=UTC)
     assert table.reason.startswith("ophalen mislukt: ") and FAULTS[fault_id][1] in table.reason, table.reason
     assert TID in table.message  # the technical reason, for the manifest and the log
     assert tree_state(cache) == before
@@ -151,7 +163,7 @@ def test_fault_that_happens_once_is_retried(server, cache, tmp_path, fault_id):
     assert res.tables[TID].origin == "fresh" and not res.stale and res.tables[TID].reason is None
     faulty = [i for i, r in enumerate(server.log) if r.fault]
     assert len(faulty) == 1  # the fault did happen, once...
-    assert any(r.path == server.log[faulty[0]].path for r in server.log[faulty[0] + 1:])  # ...and was retried
+    assert any(r.path == server.log[faulty[0]].path for r in server.log[faulty[0] + 1 :])  # ...and was retried
     new = [s for s in list_snapshots(cache, TID) if s.snapshot_id not in old]
     assert len(new) == 1
     new[0].verify()
@@ -223,8 +235,10 @@ def test_scheduled_run_with_a_failing_server_exits_3_and_publishes_nothing(demo_
 
     config, cache = fetched
     before = tree_state(cache)
-    result = run(config, RunOptions(policy="require-fresh", progress=False,
-                                    endpoint=demo_server.endpoint(retries=1, timeout=(1, 2))))
+    result = run(
+        config,
+        RunOptions(policy="require-fresh", progress=False, endpoint=demo_server.endpoint(retries=1, timeout=(1, 2))),
+    )
     assert result.exit_code == EXIT_DATA_UNAVAILABLE, result.message
     assert result.message.startswith("gegevens niet beschikbaar") and TID in result.message
     assert "Traceback" not in result.message

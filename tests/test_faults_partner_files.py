@@ -50,8 +50,7 @@ def check(tmp_path: Path, folder: Path, command: str = "validate", **invoer) -> 
 
 def lines_naming(text: str, name: str, *words: str) -> list[str]:
     """Lines of ``text`` that name ``name`` and contain every word (case-insensitive)."""
-    return [line for line in text.splitlines()
-            if name in line and all(w.casefold() in line.casefold() for w in words)]
+    return [line for line in text.splitlines() if name in line and all(w.casefold() in line.casefold() for w in words)]
 
 
 def assert_error(code: int, out: str, err: str, name: str, *words: str) -> str:
@@ -85,8 +84,10 @@ def folder(tmp_path: Path) -> Path:
 @pytest.fixture
 def alarm():
     """Fail instead of hanging (a FIFO opened for reading waits for a writer)."""
+
     def timeout(*_):
         raise TimeoutError("the command hung: was a FIFO opened?")
+
     previous = signal.signal(signal.SIGALRM, timeout)
     signal.alarm(60)
     yield
@@ -292,8 +293,10 @@ def test_folder_with_only_a_readme_is_not_an_error(tmp_path, folder):
 @pytest.mark.parametrize("command", ["validate", "run"])
 def test_formula_without_stored_value_is_an_error_naming_file_sheet_and_cell(tmp_path, folder, command):
     # openpyxl (like many export tools) writes formulas without their result: data_only reading sees None
-    xlsx(folder / "halt.xlsx", {"halt": [["jaar", "delictgroep", "aantal"], [2023, "vuurwerk", 3],
-                                         [2023, "totaal", "=SUM(C2:C2)"]]})
+    xlsx(
+        folder / "halt.xlsx",
+        {"halt": [["jaar", "delictgroep", "aantal"], [2023, "vuurwerk", 3], [2023, "totaal", "=SUM(C2:C2)"]]},
+    )
     code, out, err = check(tmp_path, folder, command)
     line = assert_error(code, out, err, "halt.xlsx:halt:3:aantal (C)", "formule zonder opgeslagen waarde", "C3")
     assert "opgeslagen waarde" in line
@@ -319,17 +322,27 @@ def test_formula_with_stored_value_is_read(tmp_path, folder):
 # ------------------------------------------------------------------ 2. sheets and merged cells
 @pytest.mark.parametrize("command", ["validate", "run"])
 def test_two_sheets_with_the_template_and_no_rule_to_choose_is_an_error(tmp_path, folder, command):
-    xlsx(folder / "halt.xlsx", {"2022": [["jaar", "delictgroep", "aantal"], [2022, "totaal", 10]],
-                                "2023": [["jaar", "delictgroep", "aantal"], [2023, "totaal", 12]]})
+    xlsx(
+        folder / "halt.xlsx",
+        {
+            "2022": [["jaar", "delictgroep", "aantal"], [2022, "totaal", 10]],
+            "2023": [["jaar", "delictgroep", "aantal"], [2023, "totaal", 12]],
+        },
+    )
     code, out, err = check(tmp_path, folder, command)
     assert_error(code, out, err, "halt.xlsx", "meerdere tabbladen", "'2022'", "'2023'")
 
 
 def test_sheet_named_after_the_kind_is_read_and_other_sheets_are_named_in_a_warning(tmp_path, folder):
-    xlsx(folder / "halt.xlsx", {"Blad1": [["aantekeningen van de analist"], ["nog controleren"]],
-                                "halt": [["jaar", "delictgroep", "aantal"], [2023, "totaal", 12]],
-                                "oud": [["jaar", "delictgroep", "aantal"], [2019, "totaal", 9]],
-                                "toelichting": [["Halt: verwijzingen"], ["kolom", "type"]]})
+    xlsx(
+        folder / "halt.xlsx",
+        {
+            "Blad1": [["aantekeningen van de analist"], ["nog controleren"]],
+            "halt": [["jaar", "delictgroep", "aantal"], [2023, "totaal", 12]],
+            "oud": [["jaar", "delictgroep", "aantal"], [2019, "totaal", 9]],
+            "toelichting": [["Halt: verwijzingen"], ["kolom", "type"]],
+        },
+    )
     code, out, err = check(tmp_path, folder)
     assert code == 0, out + err
     warnings = lines_naming(out, "halt.xlsx", "LET OP", "'Blad1'", "'oud'", "niet gelezen", "'halt'")
@@ -338,8 +351,13 @@ def test_sheet_named_after_the_kind_is_read_and_other_sheets_are_named_in_a_warn
 
 
 def test_configured_sheet_names_the_other_sheets_in_a_warning(tmp_path, folder):
-    xlsx(folder / "Halt 2024.xlsx", {"Meppel": [["jaar", "delictgroep", "aantal"], [2023, "totaal", 31]],
-                                     "Westerveld": [["jaar", "delictgroep", "aantal"], [2023, "totaal", 12]]})
+    xlsx(
+        folder / "Halt 2024.xlsx",
+        {
+            "Meppel": [["jaar", "delictgroep", "aantal"], [2023, "totaal", 31]],
+            "Westerveld": [["jaar", "delictgroep", "aantal"], [2023, "totaal", 12]],
+        },
+    )
     code, out, err = check(tmp_path, folder, bestanden={"halt": "Halt 2024.xlsx"}, tabbladen={"halt": "Westerveld"})
     assert code == 0, out + err
     assert lines_naming(out, "Halt 2024.xlsx", "LET OP", "'Meppel'", "niet gelezen", "configuratie")
@@ -347,20 +365,38 @@ def test_configured_sheet_names_the_other_sheets_in_a_warning(tmp_path, folder):
 
 @pytest.mark.parametrize("command", ["validate", "run"])
 def test_merged_cells_in_the_table_are_an_error_naming_the_range(tmp_path, folder, command):
-    xlsx(folder / "halt.xlsx",
-         {"halt": [["Halt Westerveld"], ["jaar", "delictgroep", "aantal"], [2023, "totaal", 12],
-                   [2023, "vuurwerk", 3], [None, "vernieling", 4]]},
-         merge={"halt": ["A1:C1", "A4:A5"]})
+    xlsx(
+        folder / "halt.xlsx",
+        {
+            "halt": [
+                ["Halt Westerveld"],
+                ["jaar", "delictgroep", "aantal"],
+                [2023, "totaal", 12],
+                [2023, "vuurwerk", 3],
+                [None, "vernieling", 4],
+            ]
+        },
+        merge={"halt": ["A1:C1", "A4:A5"]},
+    )
     code, out, err = check(tmp_path, folder, command)
     assert_error(code, out, err, "halt.xlsx:halt:4:", "samengevoegde cellen", "A4:A5")
     assert "A1:C1" not in err  # a merged title above the table is fine
 
 
 def test_merged_title_and_footnote_around_the_table_are_fine(tmp_path, folder):
-    xlsx(folder / "halt.xlsx",
-         {"halt": [["Halt Westerveld"], ["jaar", "delictgroep", "aantal"], [2023, "totaal", 12], [],
-                   ["Bron: Halt Noord-Nederland"]]},
-         merge={"halt": ["A1:C1", "A5:C5"]})
+    xlsx(
+        folder / "halt.xlsx",
+        {
+            "halt": [
+                ["Halt Westerveld"],
+                ["jaar", "delictgroep", "aantal"],
+                [2023, "totaal", 12],
+                [],
+                ["Bron: Halt Noord-Nederland"],
+            ]
+        },
+        merge={"halt": ["A1:C1", "A5:C5"]},
+    )
     code, out, err = check(tmp_path, folder)
     assert code == 0, out + err
     assert "samengevoegd" not in out + err
@@ -401,13 +437,17 @@ SHY, ZWSP, ZWNJ, ZWJ, BOM = "\u00ad", "\u200b", "\u200c", "\u200d", "\ufeff"
 def test_invisible_characters_do_not_make_a_new_name(tmp_path, folder):
     (folder / "halt.csv").write_text(
         f"jaar;delictgroep;aantal;gemeente\n2023;totaal;12;Wester{SHY}veld\n2023;vuur{ZWSP}werk;3;{BOM}Westerveld\n"
-        f"2022;totaal;10;Wester{ZWJ}veld{ZWNJ}\n", encoding="utf-8")
+        f"2022;totaal;10;Wester{ZWJ}veld{ZWNJ}\n",
+        encoding="utf-8",
+    )
     (folder / "kernen.csv").write_text(
-        f"buurtcode;kern\nBU17011100;Vled{SHY}der\nBU17010300;Dwinge{ZWSP}loo\n", encoding="utf-8")
+        f"buurtcode;kern\nBU17011100;Vled{SHY}der\nBU17010300;Dwinge{ZWSP}loo\n", encoding="utf-8"
+    )
     (folder / "veiligheidsmonitor.csv").write_text(
         f"indicator;editie;gebied;waarde\nvm_veel_overlast_pct;2021;Vledder;37\n"
         f"vm_veel_overlast_pct;2021;Dwin{SHY}geloo;25\nvm_veel_overlast_pct;2021;Wester{SHY}veld;30\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     code, out, err = check(tmp_path, folder)
     assert code == 0, out + err
     for word in ("onbekende gemeente", "onbekende waarde", "geen kern", "dubbele rij"):
@@ -415,8 +455,9 @@ def test_invisible_characters_do_not_make_a_new_name(tmp_path, folder):
 
 
 def test_invisible_characters_in_another_gemeente_name_are_still_recognised(tmp_path, folder):
-    (folder / "halt.csv").write_text(f"jaar;delictgroep;aantal;gemeente\n2023;totaal;12;Mep{ZWSP}pel\n",
-                                     encoding="utf-8")
+    (folder / "halt.csv").write_text(
+        f"jaar;delictgroep;aantal;gemeente\n2023;totaal;12;Mep{ZWSP}pel\n", encoding="utf-8"
+    )
     code, out, err = check(tmp_path, folder)
     assert_error(code, out, err, "halt.csv:2:gemeente", "andere gemeente", "Meppel (GM0119)")
 
@@ -424,10 +465,12 @@ def test_invisible_characters_in_another_gemeente_name_are_still_recognised(tmp_
 def test_invisible_characters_are_removed_from_the_names_that_are_loaded(tmp_path, folder):
     from veiligheidsanalyse.sources.inputs import InputsConfig, load_inputs
 
-    (folder / "kernen.csv").write_text(f"buurtcode;kern\nBU17011100;Vled{SHY}der\nBU17010300;Vledder\n",
-                                       encoding="utf-8")
+    (folder / "kernen.csv").write_text(
+        f"buurtcode;kern\nBU17011100;Vled{SHY}der\nBU17010300;Vledder\n", encoding="utf-8"
+    )
     (folder / "veiligheidsmonitor.csv").write_text(
-        f"indicator;editie;gebied;waarde\nvm_veel_overlast_pct;2021;Vled{ZWSP}der;37\n", encoding="utf-8")
+        f"indicator;editie;gebied;waarde\nvm_veel_overlast_pct;2021;Vled{ZWSP}der;37\n", encoding="utf-8"
+    )
     inputs = load_inputs(InputsConfig(folder), "GM1701", "Westerveld")
     assert list(inputs.kern_mapping.kern) == ["Vledder", "Vledder"]
     assert set(inputs.kern_mapping.kern_code) == {"KN1701-vledder"}

@@ -53,9 +53,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fake_odata import FakeOdataServer, demo_tables, gemeente_table, tree_state
 
 from conftest import make_project_copy, process_alive
+from fake_odata import FakeOdataServer, demo_tables, gemeente_table, tree_state
 from veiligheidsanalyse.report.incremental import RUN_ID
 from veiligheidsanalyse.report.pool import descendants
 from veiligheidsanalyse.sources import snapshots as snapshots_module
@@ -151,12 +151,14 @@ class Project:
     def start(self, *flags: str, via: str = "runner") -> subprocess.Popen:
         self.n += 1
         with open(self.logs / f"run-{self.n}.out", "w") as out:  # the child keeps its own descriptor
-            return subprocess.Popen(self.command(*flags, via=via), cwd=self.root, env=self.env, stdout=out,
-                                    stderr=subprocess.STDOUT)
+            return subprocess.Popen(
+                self.command(*flags, via=via), cwd=self.root, env=self.env, stdout=out, stderr=subprocess.STDOUT
+            )
 
     def run(self, *flags: str, via: str = "runner", timeout: float = 600) -> subprocess.CompletedProcess:
-        return subprocess.run(self.command(*flags, via=via), cwd=self.root, env=self.env, capture_output=True,
-                              text=True, timeout=timeout)
+        return subprocess.run(
+            self.command(*flags, via=via), cwd=self.root, env=self.env, capture_output=True, text=True, timeout=timeout
+        )
 
     # -- what is published
     def run_ids(self) -> set[str]:
@@ -180,8 +182,12 @@ class Project:
         return {k: v for k, v in state.items() if not any(part.startswith(".") for part in Path(k).parts)}
 
     def state(self) -> dict:
-        return {"latest": self.latest(), "report": tree_state(self.reports / self.latest()),
-                "cache": self.visible_cache(), "index": (self.outputs / "index.html").read_bytes()}
+        return {
+            "latest": self.latest(),
+            "report": tree_state(self.reports / self.latest()),
+            "cache": self.visible_cache(),
+            "index": (self.outputs / "index.html").read_bytes(),
+        }
 
     # -- the guarantees
     def assert_intact(self, before: dict, index_unchanged: bool = True) -> None:
@@ -219,8 +225,9 @@ def _mount_tmpfs(path: Path, size: str) -> bool:
     """Mount a small tmpfs (root only); False when that is not possible here."""
     if os.geteuid() != 0 or not shutil.which("mount"):
         return False
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(path)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(path)], capture_output=True, text=True
+    )
     return result.returncode == 0
 
 
@@ -349,7 +356,9 @@ def test_everything_killed_during_export(project):
     for _attempt in range(3):
         runs_before = project.run_ids()
         proc = project.start("--policy", "cache", "--force", via="cli")
-        family = kill_when(proc, lambda: exporting(runs_before), "the export of 00_gebied", tree=True)
+        family = kill_when(
+            proc, lambda runs_before=runs_before: exporting(runs_before), "the export of 00_gebied", tree=True
+        )
         reap(family, grace=5)
         killed = project.new_run(runs_before)
         if not (killed / "00_gebied.html").exists():
@@ -367,8 +376,9 @@ ORPHAN_PAGES: dict[str, list[str]] = {}
 def test_workers_stop_when_the_runner_is_killed(project):
     if "execution" not in ORPHAN_PAGES:
         pytest.skip("needs test_runner_killed_during_execution first")
-    assert ORPHAN_PAGES["execution"] == [], (f"chapter pages {ORPHAN_PAGES['execution']} were written into the dead "
-                                             "run after the runner was killed")
+    assert ORPHAN_PAGES["execution"] == [], (
+        f"chapter pages {ORPHAN_PAGES['execution']} were written into the dead run after the runner was killed"
+    )
 
 
 # ---------------------------------------------------------------------------------- disk full
@@ -460,8 +470,9 @@ def test_disk_full_while_writing_the_report(project, server_unchanged, monkeypat
 
     monkeypatch.setattr(pathlib.Path, "write_text", write_text)
     monkeypatch.setenv("VA_PROJECT_ROOT", str(project.root))
-    result = run(project.config, RunOptions(endpoint=server_unchanged.endpoint(retries=0, timeout=(5, 30)),
-                                            progress=False))
+    result = run(
+        project.config, RunOptions(endpoint=server_unchanged.endpoint(retries=0, timeout=(5, 30)), progress=False)
+    )
     monkeypatch.undo()
     assert hit, f"the runner never wrote {target}"
     assert result.exit_code != 0 and "No space left on device" in result.message, result.message

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, event, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from test_faults_config_properties import ODD_VALUES, PATHS, SHIPPED, _apply
 from veiligheidsanalyse import cli
@@ -30,7 +31,11 @@ pytestmark = pytest.mark.fault("bad input")
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL = bool(os.environ.get("VA_FAULTS"))
-EXAMPLES = {"config_validate": 60 if FULL else 10, "config_run": 8 if FULL else 2, "partner_validate": 60 if FULL else 10}
+EXAMPLES = {
+    "config_validate": 60 if FULL else 10,
+    "config_run": 8 if FULL else 2,
+    "partner_validate": 60 if FULL else 10,
+}
 EXAMPLES_DIR = ROOT / "data" / "inputs" / "voorbeeld" / "westerveld"
 PARTNER_FILES = sorted(p.name for p in EXAMPLES_DIR.glob("*.csv"))
 
@@ -68,8 +73,11 @@ def _refused_by_name(status: int, text: str, names: tuple[str, ...]) -> None:
         assert any(name in text for name in names), text
 
 
-@settings(max_examples=EXAMPLES["config_validate"], deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=EXAMPLES["config_validate"],
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(st.sampled_from(PATHS), ODD_VALUES, st.booleans())
 def test_validate_accepts_or_names_the_key(tmp_path_factory, path, value, drop):
     folder = tmp_path_factory.mktemp("validate")
@@ -79,9 +87,14 @@ def test_validate_accepts_or_names_the_key(tmp_path_factory, path, value, drop):
     _refused_by_name(status, text, ("westerveld.yaml",))
 
 
-@settings(max_examples=EXAMPLES["config_run"], deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(st.sampled_from([p for p in PATHS if p[0] != "hoofdstukken"]), ODD_VALUES, st.sampled_from(["drop", "odd", "same"]))
+@settings(
+    max_examples=EXAMPLES["config_run"],
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.sampled_from([p for p in PATHS if p[0] != "hoofdstukken"]), ODD_VALUES, st.sampled_from(["drop", "odd", "same"])
+)
 def test_run_accepts_or_names_the_key_and_publishes_nothing(tmp_path_factory, path, value, how):
     folder = tmp_path_factory.mktemp("run")
     data = _base(folder)
@@ -94,8 +107,20 @@ def test_run_accepts_or_names_the_key_and_publishes_nothing(tmp_path_factory, pa
         assert not list(outputs.glob("*/latest")), "a refused run published a report"
 
 
-MUTATIONS = ("latin-1", "utf-16", "semicolons", "truncated", "extra column", "zero-width", "soft hyphen",
-             "dollars", "nul byte", "empty", "header only", "duplicated header")
+MUTATIONS = (
+    "latin-1",
+    "utf-16",
+    "semicolons",
+    "truncated",
+    "extra column",
+    "zero-width",
+    "soft hyphen",
+    "dollars",
+    "nul byte",
+    "empty",
+    "header only",
+    "duplicated header",
+)
 
 
 def _mutate(text: str, kind: str, cut: float) -> bytes:
@@ -126,8 +151,11 @@ def _mutate(text: str, kind: str, cut: float) -> bytes:
     return (lines[0] + text).encode("utf-8")  # duplicated header
 
 
-@settings(max_examples=EXAMPLES["partner_validate"], deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=EXAMPLES["partner_validate"],
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(st.sampled_from(PARTNER_FILES), st.sampled_from(MUTATIONS), st.floats(min_value=0.05, max_value=0.95))
 def test_a_damaged_partner_file_is_accepted_or_named(tmp_path_factory, name, kind, cut):
     folder = tmp_path_factory.mktemp("partner")

@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -20,8 +20,8 @@ from veiligheidsanalyse.sources.odata import OdataClient, OdataEndpoint, SchemaE
 # Server faults by default; the kills and failed writes below carry "process" (the closest marker counts).
 pytestmark = pytest.mark.fault("network")
 
-NOW = datetime(2026, 11, 27, 18, 15, tzinfo=timezone.utc)
-LATER = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 18, 15, tzinfo=UTC)
+LATER = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 GEMEENTEN = FetchRequest("47013NED", regions=("GM1701", "NL01"), measures=("GeregistreerdeMisdrijven_1",))
 BUURTEN = FetchRequest("47018NED", gemeente="GM1701")
 
@@ -188,9 +188,11 @@ print("finished")
 def test_process_killed_mid_download_leaves_cache_unchanged(server, cached):
     before = tree_state(cached)
     server.fail("trickle", match="UntypedDataSet", chunk=16, interval=0.05)  # a download that takes seconds
-    child = subprocess.Popen([sys.executable, "-c", CHILD, server.base_url, str(cached)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, server.base_url, str(cached)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
+
         def part_of_the_body_arrived() -> bool:
             downloads = server.requests_for("47013NED", "UntypedDataSet")
             return child.poll() is not None or any(r.body_sent for r in downloads)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fake_odata import FakeOdataServer, buurt_table, dead_address, gemeente_table, tree_state
 
+from fake_odata import FakeOdataServer, buurt_table, dead_address, gemeente_table, tree_state
 from veiligheidsanalyse.sources.fetch import FetchRequest, fetch_tables
 from veiligheidsanalyse.sources.odata import OdataEndpoint
 from veiligheidsanalyse.sources.policy import DataUnavailable, resolve_sources
 
-NOW = datetime(2026, 11, 27, 18, 15, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 18, 15, tzinfo=UTC)
 LATER = NOW + timedelta(days=3)
 GEMEENTEN = FetchRequest("47013NED", regions=("GM1701", "NL01"))
 BUURTEN = FetchRequest("47018NED", gemeente="GM1701")
@@ -181,7 +181,10 @@ def test_manifest_records(roots):
     res = resolve("cache", [GEMEENTEN], roots, None)
     (record,) = res.manifest()
     assert record["snapshot"] == "47013NED/20261127T181500Z" and record["origin"] == "cached"
-    assert record["table_modified"] == "2025-01-15T02:00:00" and set(record["sha256"]) == {"data.json.gz", "metadata.json"}
+    assert record["table_modified"] == "2025-01-15T02:00:00" and set(record["sha256"]) == {
+        "data.json.gz",
+        "metadata.json",
+    }
 
 
 def test_unknown_policy(tmp_path):

@@ -4,18 +4,18 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from fake_odata import FakeOdataServer, FakeTable, real_47013_table, real_data_dir
 
+from fake_odata import FakeOdataServer, FakeTable, real_47013_table, real_data_dir
 from veiligheidsanalyse.sources.fetch import FetchRequest, fetch_tables
 from veiligheidsanalyse.sources.tables import POLITIE_HOST
 
 REAL = real_data_dir()
 pytestmark = pytest.mark.skipif(REAL is None, reason="real extracts not found (set VA_SHARED_DATA)")
-NOW = datetime(2026, 11, 27, 18, 15, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 18, 15, tzinfo=UTC)
 INT_FIELDS = {"ID", "Position", "ParentID", "MapYear", "Decimals"}
 
 
@@ -48,9 +48,18 @@ def buurt_47018():
         r["SoortRegio_3"] = r["SoortRegio_3"] or ""
         rows.append(r)  # GeregistreerdeMisdrijven_1 stays a string: UntypedDataSet
     # A few rows of a neighbouring gemeente that the filter must leave out.
-    rows += [{"ID": 1 + i, "SoortMisdrijf": "0.0.0 ", "WijkenEnBuurten": code, "Perioden": "2023JJ00",
-              "GeregistreerdeMisdrijven_1": "999", "Gemeentenaam_2": "Aa en Hunze", "SoortRegio_3": "Buurt   "}
-             for i, code in enumerate(["BU16800000", "BU16800001", "GM1680    "])]
+    rows += [
+        {
+            "ID": 1 + i,
+            "SoortMisdrijf": "0.0.0 ",
+            "WijkenEnBuurten": code,
+            "Perioden": "2023JJ00",
+            "GeregistreerdeMisdrijven_1": "999",
+            "Gemeentenaam_2": "Aa en Hunze",
+            "SoortRegio_3": "Buurt   ",
+        }
+        for i, code in enumerate(["BU16800000", "BU16800001", "GM1680    "])
+    ]
     dims = {name: read_csv(folder / f"{name}.csv") for name in ("SoortMisdrijf", "WijkenEnBuurten", "Perioden")}
     (info,) = read_csv(folder / "TableInfos.csv")
     return FakeTable("47018NED", POLITIE_HOST, info, read_csv(folder / "DataProperties.csv"), dims, rows)
@@ -58,8 +67,12 @@ def buurt_47018():
 
 def test_47018NED_westerveld_buurten_known_answers(buurt_47018, tmp_path):
     with FakeOdataServer([buurt_47018], page_size=5000) as server:
-        request = FetchRequest("47018NED", gemeente="GM1701", measures=("Geregistreerde misdrijven",),
-                               filters={"Perioden": ("2023JJ00",), "SoortMisdrijf": ("0.0.0",)})
+        request = FetchRequest(
+            "47018NED",
+            gemeente="GM1701",
+            measures=("Geregistreerde misdrijven",),
+            filters={"Perioden": ("2023JJ00",), "SoortMisdrijf": ("0.0.0",)},
+        )
         report = fetch_tables([request], tmp_path, server.endpoint(timeout=(5, 60)), now=NOW)
         assert report.ok, report.outcomes["47018NED"].error
         assert len(server.requests_for("47018NED", "WijkenEnBuurten")) == 4  # 18,313 codes in pages of 5,000
@@ -101,8 +114,12 @@ def test_47013NED_westerveld_and_nl_known_answers(gemeente_47013, tmp_path):
     rows = report.outcomes["47013NED"].snapshot.rows()
     got = {(r["RegioS"].strip(), r["Perioden"]): r["GeregistreerdeMisdrijven_1"] for r in rows}
     assert got == {
-        ("GM1701", "2022JJ00"): "317", ("GM1701", "2023JJ00"): "366", ("GM1701", "2024JJ00"): "376",
-        ("NL01", "2022JJ00"): "800027", ("NL01", "2023JJ00"): "805590", ("NL01", "2024JJ00"): "805559",
+        ("GM1701", "2022JJ00"): "317",
+        ("GM1701", "2023JJ00"): "366",
+        ("GM1701", "2024JJ00"): "376",
+        ("NL01", "2022JJ00"): "800027",
+        ("NL01", "2023JJ00"): "805590",
+        ("NL01", "2024JJ00"): "805559",
     }
     assert {r["Aangiften_2"] for r in rows} == {"."}
 
@@ -110,8 +127,13 @@ def test_47013NED_westerveld_and_nl_known_answers(gemeente_47013, tmp_path):
 def test_47013NED_basisteam(gemeente_47013, tmp_path):
     basisteam = ("GM1701", "GM1690", "GM0118", "GM0119", "GM1731")
     with FakeOdataServer([gemeente_47013]) as server:
-        request = FetchRequest("47013NED", regions=basisteam, filters={"Perioden": ("2023JJ00",)},
-                               measures=("GeregistreerdeMisdrijven_1",), select_measures=True)
+        request = FetchRequest(
+            "47013NED",
+            regions=basisteam,
+            filters={"Perioden": ("2023JJ00",)},
+            measures=("GeregistreerdeMisdrijven_1",),
+            select_measures=True,
+        )
         report = fetch_tables([request], tmp_path, server.endpoint(timeout=(5, 60)), now=NOW)
     rows = report.outcomes["47013NED"].snapshot.rows()
     got = {r["RegioS"].strip(): int(r["GeregistreerdeMisdrijven_1"]) for r in rows}

@@ -10,9 +10,9 @@ import yaml
 
 from fake_odata import FakeOdataServer, dead_address, demo_tables
 from fake_pdok import FakePdokServer, demo_features
-from veiligheidsanalyse.sources.odata import OdataEndpoint
 from veiligheidsanalyse.errors import EXIT_DATA_UNAVAILABLE, EXIT_OK
 from veiligheidsanalyse.report.runner import RunOptions, run
+from veiligheidsanalyse.sources.odata import OdataEndpoint
 
 pytestmark = pytest.mark.e2e
 
@@ -108,18 +108,22 @@ def test_fetch_command_fetches_every_gemeente_of_a_config(tmp_path: Path, root: 
 
 def _derived_config(tmp_path: Path, root: Path, gemeente: str) -> Path:
     """A config without a peer list: the group is derived at run time from the national facts."""
-    data = {"gemeente": gemeente, "periode": {"van": 2015, "tot": 2025},
-            "data": {"beleid": "fresh", "cache": str(tmp_path / "cache"), "demo": str(root / "data" / "demo")},
-            "uitvoer": str(tmp_path / "outputs"), "hoofdstukken": ["00_gebied"]}
+    data = {
+        "gemeente": gemeente,
+        "periode": {"van": 2015, "tot": 2025},
+        "data": {"beleid": "fresh", "cache": str(tmp_path / "cache"), "demo": str(root / "data" / "demo")},
+        "uitvoer": str(tmp_path / "outputs"),
+        "hoofdstukken": ["00_gebied"],
+    }
     path = tmp_path / f"{gemeente}.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
 
 
 def _expected_peers(root: Path, gemeente: str) -> tuple[str, ...]:
+    from veiligheidsanalyse.sources.snapshots import Snapshot
     from veiligheidsanalyse.store import peers
     from veiligheidsanalyse.store.normalise import normalise_snapshot
-    from veiligheidsanalyse.sources.snapshots import Snapshot
 
     kwb = normalise_snapshot(Snapshot(root / "data" / "demo" / "85984NED" / "demo"))
     return peers.derive(gemeente, peers.facts_from_observations(kwb)).gemeenten
@@ -135,8 +139,10 @@ def test_a_derived_peer_group_is_fetched_from_the_national_facts(tmp_path: Path,
     # the whole country first, derives the group, then asks the other tables for exactly that group.
     expected = _expected_peers(root, "GM0118")
     assert len(expected) >= 6
-    result = run(_derived_config(tmp_path, root, "GM0118"), RunOptions(endpoint=server.endpoint(retries=0, timeout=(5, 60)),
-                                                                      progress=False))
+    result = run(
+        _derived_config(tmp_path, root, "GM0118"),
+        RunOptions(endpoint=server.endpoint(retries=0, timeout=(5, 60)), progress=False),
+    )
     assert result.exit_code == EXIT_OK, result.message
     cache = tmp_path / "cache"
     kwb = _request_of(cache, "85984NED")
@@ -154,7 +160,9 @@ def test_a_derived_peer_group_is_fetched_from_the_national_facts(tmp_path: Path,
 def test_the_fetch_command_fetches_the_derived_group(tmp_path: Path, root: Path, server, capsys):
     from veiligheidsanalyse.report.fetch_command import fetch_command
 
-    code = fetch_command(_derived_config(tmp_path, root, "GM0114"), endpoint=server.endpoint(retries=0, timeout=(5, 60)))
+    code = fetch_command(
+        _derived_config(tmp_path, root, "GM0114"), endpoint=server.endpoint(retries=0, timeout=(5, 60))
+    )
     out = capsys.readouterr()
     assert code == 0, out.err
     assert "GM0114 85984NED: opgehaald" in out.out and "GM0114 47013NED: opgehaald" in out.out

@@ -10,27 +10,40 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
-from fake_odata import BASISTEAM_CODES, FakeOdataServer, FakeTable, demo_tables, gemeente_table, real_47013_table, real_data_dir
 
+from fake_odata import (
+    BASISTEAM_CODES,
+    FakeOdataServer,
+    FakeTable,
+    demo_tables,
+    gemeente_table,
+    real_47013_table,
+    real_data_dir,
+)
 from veiligheidsanalyse.indicators import catalogue, for_table
 from veiligheidsanalyse.report.fetch_command import fetch_command
-from veiligheidsanalyse.sources.structure import check_structure, structural_problems
-from veiligheidsanalyse.store.normalise import NormaliseError, normalise_snapshot, normalise_snapshot_with_notes
 from veiligheidsanalyse.sources.fetch import FetchRequest, RejectedDownload, fetch_tables, newest_usable
 from veiligheidsanalyse.sources.odata import SchemaError
-from veiligheidsanalyse.sources.snapshots import (REASON_FILE, latest_snapshot, list_rejected, list_snapshots,
-                                                  write_snapshot)
+from veiligheidsanalyse.sources.snapshots import (
+    REASON_FILE,
+    latest_snapshot,
+    list_rejected,
+    list_snapshots,
+    write_snapshot,
+)
+from veiligheidsanalyse.sources.structure import check_structure, structural_problems
 from veiligheidsanalyse.sources.tables import TABLES
+from veiligheidsanalyse.store.normalise import NormaliseError, normalise_snapshot, normalise_snapshot_with_notes
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
-NOW = datetime(2026, 11, 27, 18, 15, tzinfo=timezone.utc)
-LATER = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 18, 15, tzinfo=UTC)
+LATER = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 GEMEENTEN = FetchRequest("47013NED", regions=("GM1701", "NL01"))  # no measures named: as a run asks
 
 
@@ -107,7 +120,7 @@ def test_fetch_command_exits_3_naming_table_and_field(tmp_path, capsys):
         code = fetch_command(config, endpoint=endpoint)
     out = capsys.readouterr()
     assert code == 3, out.err
-    (line,) = [l for l in out.err.splitlines() if "47013NED" in l and not l.startswith("    LET OP: ")]
+    (line,) = [x for x in out.err.splitlines() if "47013NED" in x and not x.startswith("    LET OP: ")]
     assert "MISLUKT" in line and "afgekeurd" in line and "veld Internetaangiften_3" in line
     assert f"snapshot {before[-1].snapshot_id} blijft in gebruik" in line
     assert list_snapshots(cache, "47013NED") == before
@@ -137,15 +150,17 @@ def test_fetch_command_names_the_snapshot_a_run_falls_back_to(tmp_path, capsys):
     assert code == 3, out.err
 
     # The fetch output is Dutch and shows the warnings (PV22 is not in the demo 47013NED).
-    assert (f"GM1701 47013NED: opgehaald, snapshot {good.snapshot_id}" in first.out)
-    assert ("    LET OP: Tabel 47013NED: regiocode PV22 staat niet in de tabel (dimensie RegioS); die provincie "
-            "heeft geen gegevens uit deze tabel.") in first.out.splitlines()
+    assert f"GM1701 47013NED: opgehaald, snapshot {good.snapshot_id}" in first.out
+    assert (
+        "    LET OP: Tabel 47013NED: regiocode PV22 staat niet in de tabel (dimensie RegioS); die provincie "
+        "heeft geen gegevens uit deze tabel."
+    ) in first.out.splitlines()
 
-    (line,) = [l for l in out.err.splitlines() if "MISLUKT" in l and "47013NED" in l]
+    (line,) = [x for x in out.err.splitlines() if "MISLUKT" in x and "47013NED" in x]
     assert "afgekeurd" in line and "veld Internetaangiften_3" in line
     assert line.endswith(f"snapshot {good.snapshot_id} blijft in gebruik")
     assert bad.snapshot_id not in line and damaged.snapshot_id not in line
-    warnings = [l for l in out.err.splitlines() if l.startswith("    LET OP: Tabel 47013NED: ")]
+    warnings = [x for x in out.err.splitlines() if x.startswith("    LET OP: Tabel 47013NED: ")]
     assert any(f"snapshot {damaged.snapshot_id} is beschadigd" in w and "data.json.gz" in w for w in warnings)
 
     # The same rule as the run: it passes over the bad snapshot (it fails to normalise) and the
@@ -176,11 +191,19 @@ def test_a_snapshot_cached_before_the_check_is_not_taken_as_current(tmp_path):
     root = tmp_path / "cache"
     with FakeOdataServer([gemeente_table()], page_size=50) as server:
         table = server.table("47013NED")
-        meta = {"TableInfos": table.table_infos, "DataProperties": [p for p in table.data_properties
-                                                                    if p["Key"] != "Internetaangiften_3"],
-                "dimensions": table.dimensions}
-        old = write_snapshot(root, "47013NED", [], meta, {"table_modified": table.table_infos["Modified"],
-                                                          "request": GEMEENTEN.key()}, snapshot_id="20260101T000000Z")
+        meta = {
+            "TableInfos": table.table_infos,
+            "DataProperties": [p for p in table.data_properties if p["Key"] != "Internetaangiften_3"],
+            "dimensions": table.dimensions,
+        }
+        old = write_snapshot(
+            root,
+            "47013NED",
+            [],
+            meta,
+            {"table_modified": table.table_infos["Modified"], "request": GEMEENTEN.key()},
+            snapshot_id="20260101T000000Z",
+        )
         report = fetch_tables([GEMEENTEN], root, server.endpoint(), now=NOW)
     outcome = report.outcomes["47013NED"]
     assert outcome.status == "downloaded" and outcome.snapshot.path != old.path
@@ -203,8 +226,9 @@ def test_demo_tables_have_no_structural_problems():
 
 def test_structural_problems_name_table_and_field():
     meta = _demo_metadata("47013NED")
-    meta["dimensions"]["SoortMisdrijf"] = [m for m in meta["dimensions"]["SoortMisdrijf"]
-                                           if m["Key"].strip() == "0.0.0"]
+    meta["dimensions"]["SoortMisdrijf"] = [
+        m for m in meta["dimensions"]["SoortMisdrijf"] if m["Key"].strip() == "0.0.0"
+    ]
     assert structural_problems("47013NED", meta) == []  # missing categories are not structural
 
     names = json.loads(json.dumps(meta))
@@ -234,19 +258,30 @@ def test_structural_problems_name_table_and_field():
 # Missing category codes: no data for the indicators that need them, the rest is used
 
 
-def _politie_snapshot(tmp_path: Path, soorten: dict[str, str], values: dict[str, str | None],
-                      measures=("GeregistreerdeMisdrijven_1", "Aangiften_2", "Internetaangiften_3")):
+def _politie_snapshot(
+    tmp_path: Path,
+    soorten: dict[str, str],
+    values: dict[str, str | None],
+    measures=("GeregistreerdeMisdrijven_1", "Aangiften_2", "Internetaangiften_3"),
+):
     """A 47013NED snapshot for GM1701, 2024, with the given SoortMisdrijf codes and values."""
-    props = [{"Key": "SoortMisdrijf", "Type": "Dimension"}, {"Key": "RegioS", "Type": "GeoDimension"},
-             {"Key": "Perioden", "Type": "TimeDimension"}]
-    props += [{"Key": m, "Title": m, "Type": "Topic"} for m in ("GeregistreerdeMisdrijven_1", "Aangiften_2",
-                                                                "Internetaangiften_3")]
+    props = [
+        {"Key": "SoortMisdrijf", "Type": "Dimension"},
+        {"Key": "RegioS", "Type": "GeoDimension"},
+        {"Key": "Perioden", "Type": "TimeDimension"},
+    ]
+    props += [
+        {"Key": m, "Title": m, "Type": "Topic"}
+        for m in ("GeregistreerdeMisdrijven_1", "Aangiften_2", "Internetaangiften_3")
+    ]
     metadata = {
         "TableInfos": {"Title": "Geregistreerde misdrijven en aangiften", "Modified": "2026-01-01T00:00:00"},
         "DataProperties": props,
-        "dimensions": {"SoortMisdrijf": [{"Key": k.ljust(6), "Title": t} for k, t in soorten.items()],
-                       "RegioS": [{"Key": "GM1701  ", "Title": "Westerveld"}],
-                       "Perioden": [{"Key": "2024JJ00", "Title": "2024", "Status": "Definitief"}]},
+        "dimensions": {
+            "SoortMisdrijf": [{"Key": k.ljust(6), "Title": t} for k, t in soorten.items()],
+            "RegioS": [{"Key": "GM1701  ", "Title": "Westerveld"}],
+            "Perioden": [{"Key": "2024JJ00", "Title": "2024", "Status": "Definitief"}],
+        },
     }
     rows = []
     for i, code in enumerate(soorten):
@@ -263,20 +298,30 @@ def _values(frame) -> dict[str, float]:
 
 
 def test_a_group_with_a_missing_sub_code_gets_no_data_and_a_note(tmp_path):
-    soorten = {"0.0.0": "Totaal misdrijven", "1.4.2": "Moord, doodslag", "1.4.4": "Bedreiging",
-               "1.4.5": "Mishandeling", "1.1.1": "Diefstal/inbraak woning", "9.9.9": "Nieuwe soort"}
-    snap = _politie_snapshot(tmp_path, soorten, {"0.0.0": "400", "1.4.2": "1", "1.4.4": "10", "1.4.5": "20",
-                                                 "1.1.1": "7", "9.9.9": "3"})
+    soorten = {
+        "0.0.0": "Totaal misdrijven",
+        "1.4.2": "Moord, doodslag",
+        "1.4.4": "Bedreiging",
+        "1.4.5": "Mishandeling",
+        "1.1.1": "Diefstal/inbraak woning",
+        "9.9.9": "Nieuwe soort",
+    }
+    snap = _politie_snapshot(
+        tmp_path, soorten, {"0.0.0": "400", "1.4.2": "1", "1.4.4": "10", "1.4.5": "20", "1.1.1": "7", "9.9.9": "3"}
+    )
     frame, notes = normalise_snapshot_with_notes(snap)
     values = _values(frame)
     assert values["misdrijven_totaal"] == 400 and values["woninginbraak"] == 7
     assert "geweld" not in values  # 1.4.3 is missing: no partial sum that looks complete
     (geweld,) = [n for n in notes if "indicator geweld " in n]
-    assert geweld == ("Tabel 47013NED: geen gegevens voor indicator geweld (Geweldsmisdrijven): "
-                      "SoortMisdrijf heeft geen code 1.4.3.")
+    assert geweld == (
+        "Tabel 47013NED: geen gegevens voor indicator geweld (Geweldsmisdrijven): SoortMisdrijf heeft geen code 1.4.3."
+    )
     unknown = [n for n in notes if "niet kent" in n]
-    assert unknown == ["Tabel 47013NED: SoortMisdrijf heeft 1 code die het project niet kent "
-                       "(9.9.9 Nieuwe soort); die wordt niet gebruikt."]
+    assert unknown == [
+        "Tabel 47013NED: SoortMisdrijf heeft 1 code die het project niet kent "
+        "(9.9.9 Nieuwe soort); die wordt niet gebruikt."
+    ]
     assert normalise_snapshot(snap).attrs["notes"] == notes
 
 
@@ -285,8 +330,14 @@ def test_the_tables_own_total_code_is_preferred_to_the_sum(tmp_path):
     missing sub-code does not cost the whole group; without it, the sub-codes are summed."""
     geweld = catalogue()["geweld"]
     with_total = dataclasses.replace(geweld, source={**geweld.source, "total": {"SoortMisdrijf": "1.4 Geweld"}})
-    soorten = {"0.0.0": "Totaal misdrijven", "1.4": "1.4 Geweld", "1.4.2": "Moord, doodslag",
-               "1.4.3": "Openlijk geweld (persoon)", "1.4.4": "Bedreiging", "1.4.5": "Mishandeling"}
+    soorten = {
+        "0.0.0": "Totaal misdrijven",
+        "1.4": "1.4 Geweld",
+        "1.4.2": "Moord, doodslag",
+        "1.4.3": "Openlijk geweld (persoon)",
+        "1.4.4": "Bedreiging",
+        "1.4.5": "Mishandeling",
+    }
     values = {"0.0.0": "400", "1.4": "33", "1.4.2": None, "1.4.3": "2", "1.4.4": "10", "1.4.5": "20"}
     snap = _politie_snapshot(tmp_path / "a", soorten, values)
     assert _values(normalise_snapshot_with_notes(snap, [with_total])[0]) == {"geweld": 33}
@@ -299,8 +350,9 @@ def test_the_tables_own_total_code_is_preferred_to_the_sum(tmp_path):
 
 
 def test_a_measure_not_in_the_rows_is_a_note_not_a_crash(tmp_path):
-    snap = _politie_snapshot(tmp_path, {"0.0.0": "Totaal misdrijven"}, {"0.0.0": "5"},
-                             measures=("GeregistreerdeMisdrijven_1",))
+    snap = _politie_snapshot(
+        tmp_path, {"0.0.0": "Totaal misdrijven"}, {"0.0.0": "5"}, measures=("GeregistreerdeMisdrijven_1",)
+    )
     frame, notes = normalise_snapshot_with_notes(snap)
     assert _values(frame) == {"misdrijven_totaal": 5}
     assert any("indicator internetaangiften" in n and "Internetaangiften_3" in n for n in notes)
@@ -319,8 +371,12 @@ def test_a_structural_problem_is_still_a_normalise_error(tmp_path):
 # (b) a served 47013NED with only the total category (real shape and values)
 
 REAL = real_data_dir()
-@pytest.mark.skipif(REAL is None or not (REAL / "politie-47013NED-gemeente").is_dir(),
-                    reason="real extracts not found (../shared/data/real or VA_SHARED_DATA)")
+
+
+@pytest.mark.skipif(
+    REAL is None or not (REAL / "politie-47013NED-gemeente").is_dir(),
+    reason="real extracts not found (../shared/data/real or VA_SHARED_DATA)",
+)
 def test_only_the_total_category_gives_the_real_totals_and_names_the_rest(tmp_path):
     table, _known = real_47013_table(REAL / "politie-47013NED-gemeente")
     with FakeOdataServer([table], page_size=7) as server:

@@ -15,17 +15,44 @@ import nbformat
 import pandas as pd
 import pytest
 
-from veiligheidsanalyse.present import format_cell, format_table_html
 from veiligheidsanalyse.paths import intern_dir
+from veiligheidsanalyse.present import format_cell, format_table_html
+from veiligheidsanalyse.report.export import (
+    Banner,
+    ChapterLink,
+    PageContext,
+    add_toc,
+    data_status,
+    date_nl,
+    notebook_body,
+    render_page,
+)
 from veiligheidsanalyse.store.status import DataStatus
-from veiligheidsanalyse.report.export import (Banner, ChapterLink, PageContext, add_toc, data_status, date_nl,
-                                              notebook_body, render_page)
 
 MAX_PAGE_BYTES = 2 * 1024 * 1024
 # Leftovers of nbconvert's notebook page: prompts, cell and output wrappers, lab classes, CDN scripts.
-CHROME = ["In&nbsp;[", "Out[", "In [", "input_prompt", "output_prompt", "output_wrapper", "output_area",
-          "output_subarea", "code_cell", "text_cell", "border-box-sizing", "jp-", "anchor-link",
-          "require.js", "requirejs", "MathJax", "cdnjs", "papermill", "Traceback", "ipykernel"]
+CHROME = [
+    "In&nbsp;[",
+    "Out[",
+    "In [",
+    "input_prompt",
+    "output_prompt",
+    "output_wrapper",
+    "output_area",
+    "output_subarea",
+    "code_cell",
+    "text_cell",
+    "border-box-sizing",
+    "jp-",
+    "anchor-link",
+    "require.js",
+    "requirejs",
+    "MathJax",
+    "cdnjs",
+    "papermill",
+    "Traceback",
+    "ipykernel",
+]
 
 
 def pages(run: Path) -> list[Path]:
@@ -54,11 +81,21 @@ def has_numbers(df: pd.DataFrame) -> bool:
 
 
 # ----------------------------------------------------------------------------------- units
-@pytest.mark.parametrize("value, fmt, text", [
-    (8.14, "d1", "8,1"), (1234, None, "1.234"), (1234.0, "int", "1.234"), (12.3, "pct", "12%"),
-    (8.14, "pct1", "8,1%"), (1234567.891, "d2", "1.234.567,89"), (float("nan"), "d1", "onbekend"),
-    (None, None, "onbekend"), (2015, "text", "2015"), (0.0, "d1", "0,0"),
-])
+@pytest.mark.parametrize(
+    "value, fmt, text",
+    [
+        (8.14, "d1", "8,1"),
+        (1234, None, "1.234"),
+        (1234.0, "int", "1.234"),
+        (12.3, "pct", "12%"),
+        (8.14, "pct1", "8,1%"),
+        (1234567.891, "d2", "1.234.567,89"),
+        (float("nan"), "d1", "onbekend"),
+        (None, None, "onbekend"),
+        (2015, "text", "2015"),
+        (0.0, "d1", "0,0"),
+    ],
+)
 def test_table_cells_are_dutch(value, fmt, text):
     assert format_cell(value, fmt)[0] == text
 
@@ -70,10 +107,16 @@ def test_numpy_integers_are_whole_numbers():
 
 
 def test_table_is_accessible_and_dutch():
-    df = pd.DataFrame({"Jaar": [2024, 2025], "Misdrijven": [1234, 397], "Per 1.000 inwoners": [19.06, 8.14],
-                       "Periode": ["2023-2025", "2025"]})
+    df = pd.DataFrame(
+        {
+            "Jaar": [2024, 2025],
+            "Misdrijven": [1234, 397],
+            "Per 1.000 inwoners": [19.06, 8.14],
+            "Periode": ["2023-2025", "2025"],
+        }
+    )
     out = format_table_html(df, caption="Misdrijven", formats={"Per 1.000 inwoners": "d1"}, number="Tabel 1.")
-    assert "<caption><span class=\"va-tabnum\">Tabel 1.</span> Misdrijven</caption>" in out
+    assert '<caption><span class="va-tabnum">Tabel 1.</span> Misdrijven</caption>' in out
     assert out.count('scope="col"') == 4 and out.count('scope="row"') == 2
     assert '<th scope="row">2025</th>' in out  # a year column is never "2.025"
     assert ">1.234<" in out and ">8,1<" in out and ">19,1<" in out
@@ -112,18 +155,28 @@ def _notebook() -> nbformat.NotebookNode:
     shown = nbformat.v4.new_code_cell("ch.text('x')", execution_count=2)
     shown.outputs = [
         nbformat.v4.new_output("stream", name="stderr", text="/tmp/x.py:3: FutureWarning: weg ermee\n"),
-        nbformat.v4.new_output("display_data", data={"text/html": "<h2>Sectie</h2><p>Zichtbaar</p>",
-                                                     "text/plain": "<IPython.core.display.HTML object>"}),
-        nbformat.v4.new_output("execute_result", data={"text/plain": "<Figure size 640x480 with 1 Axes>"},
-                               execution_count=2),
+        nbformat.v4.new_output(
+            "display_data",
+            data={"text/html": "<h2>Sectie</h2><p>Zichtbaar</p>", "text/plain": "<IPython.core.display.HTML object>"},
+        ),
+        nbformat.v4.new_output(
+            "execute_result", data={"text/plain": "<Figure size 640x480 with 1 Axes>"}, execution_count=2
+        ),
         nbformat.v4.new_output("stream", name="stdout", text="een print\n"),
     ]
     empty = nbformat.v4.new_code_cell("x = 1", execution_count=3)
     failed = nbformat.v4.new_code_cell("raise RuntimeError('kapot')", execution_count=4)
-    failed.outputs = [nbformat.v4.new_output("error", ename="RuntimeError", evalue="kapot <b>",
-                                             traceback=["\x1b[31mTraceback (most recent call last)\x1b[0m"])]
-    pm_error = nbformat.v4.new_markdown_cell("<span>An Exception was encountered at 'In [4]'.</span>",
-                                             metadata={"tags": ["papermill-error-cell-tag"]})
+    failed.outputs = [
+        nbformat.v4.new_output(
+            "error",
+            ename="RuntimeError",
+            evalue="kapot <b>",
+            traceback=["\x1b[31mTraceback (most recent call last)\x1b[0m"],
+        )
+    ]
+    pm_error = nbformat.v4.new_markdown_cell(
+        "<span>An Exception was encountered at 'In [4]'.</span>", metadata={"tags": ["papermill-error-cell-tag"]}
+    )
     nb.cells = [pm_error, params, nbformat.v4.new_markdown_cell("Tekst uit *markdown*."), shown, empty, failed]
     return nb
 
@@ -155,20 +208,34 @@ def test_body_exporter_equals_nbconvert_up_to_its_beautifulsoup_pass():
     nb = _notebook()
     png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"0" * 20).decode()
     with_alt = nbformat.v4.new_code_cell("fig", execution_count=5)
-    with_alt.outputs = [nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"},
-                                               metadata={"image/png": {"alt": "Lijngrafiek van <inbraak>"}})]
+    with_alt.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"image/png": png, "text/plain": "<Figure>"},
+            metadata={"image/png": {"alt": "Lijngrafiek van <inbraak>"}},
+        )
+    ]
     without_alt = nbformat.v4.new_code_cell("fig", execution_count=6)
     without_alt.outputs = [nbformat.v4.new_output("display_data", data={"image/png": png})]
     table = nbformat.v4.new_code_cell("df", execution_count=7)
-    table.outputs = [nbformat.v4.new_output("execute_result", execution_count=7, data={
-        "text/html": "<table><tr><td>1.234&nbsp;&#x27;x&#x27;</td></tr></table>", "text/plain": "df"})]
+    table.outputs = [
+        nbformat.v4.new_output(
+            "execute_result",
+            execution_count=7,
+            data={"text/html": "<table><tr><td>1.234&nbsp;&#x27;x&#x27;</td></tr></table>", "text/plain": "df"},
+        )
+    ]
     nb.cells += [with_alt, without_alt, table]
 
     ours, _ = export._exporter().from_notebook_node(nb)
     stock_class = type("Stock", (HTMLExporter,), {})
-    stock = stock_class(config=export._exporter_config(), template_name=export.BODY_TEMPLATE,
-                        extra_template_basedirs=[str(export._templates_dir().joinpath("nbconvert"))])
+    stock = stock_class(
+        config=export._exporter_config(),
+        template_name=export.BODY_TEMPLATE,
+        extra_template_basedirs=[str(export._templates_dir().joinpath("nbconvert"))],
+    )
     from nbconvert.preprocessors import TagRemovePreprocessor
+
     stock.register_preprocessor(TagRemovePreprocessor(config=export._exporter_config()), enabled=True)
     theirs, _ = stock.from_notebook_node(nb)
     assert str(BeautifulSoup(ours, features="html.parser")) == theirs
@@ -178,12 +245,22 @@ def test_body_exporter_equals_nbconvert_up_to_its_beautifulsoup_pass():
 
 
 def _context(**kw) -> PageContext:
-    base = dict(title="Geregistreerde criminaliteit", current="01_criminaliteit",
-                chapters=[ChapterLink("00_gebied", "00_gebied.html", "Gebied", "Gebiedsbeschrijving"),
-                          ChapterLink("01_criminaliteit", "01_criminaliteit.html", "Criminaliteit", "Criminaliteit")],
-                gemeente_naam="Westerveld", periode="2015-2025", run_date="27-11-2026", data_label="actueel",
-                run_id="20261127T120000Z-abcd", version="0.1.0", git="abc123",
-                sources=["Politie 47013NED — Misdrijven; opgehaald 2026-06-03, tabel bijgewerkt 2026-05-15"])
+    base = dict(
+        title="Geregistreerde criminaliteit",
+        current="01_criminaliteit",
+        chapters=[
+            ChapterLink("00_gebied", "00_gebied.html", "Gebied", "Gebiedsbeschrijving"),
+            ChapterLink("01_criminaliteit", "01_criminaliteit.html", "Criminaliteit", "Criminaliteit"),
+        ],
+        gemeente_naam="Westerveld",
+        periode="2015-2025",
+        run_date="27-11-2026",
+        data_label="actueel",
+        run_id="20261127T120000Z-abcd",
+        version="0.1.0",
+        git="abc123",
+        sources=["Politie 47013NED — Misdrijven; opgehaald 2026-06-03, tabel bijgewerkt 2026-05-15"],
+    )
     base.update(kw)
     return PageContext(**base)
 
@@ -205,8 +282,10 @@ def test_page_shell_header_footer_and_heading_order():
 
 
 def test_stale_header_shows_the_snapshot_date_and_failed_banner_links_to_the_error():
-    stale = _context(data_label="verouderde kopie",
-                     banners=[Banner("stale", "Niet actueel.", "Niet actueel: eerder opgehaalde gegevens gebruikt.")])
+    stale = _context(
+        data_label="verouderde kopie",
+        banners=[Banner("stale", "Niet actueel.", "Niet actueel: eerder opgehaalde gegevens gebruikt.")],
+    )
     assert data_status(stale) == ("stale", "niet actueel: gegevens van 3 juni 2026")
     page = render_page("<h1>T</h1>", stale)
     assert "niet actueel: gegevens van 3 juni 2026" in page
@@ -290,14 +369,15 @@ def test_every_page_has_the_provenance_footer(demo_run: Path):
     manifest = json.loads((demo_run / "manifest.json").read_text(encoding="utf-8"))
     for page in pages(demo_run):
         text = page.read_text(encoding="utf-8")
-        footer = text[text.index('<footer class="va-footer">'):]
+        footer = text[text.index('<footer class="va-footer">') :]
         assert manifest["run_id"] in footer, page.name
         assert re.search(r"veiligheidsanalyse \d+\.\d+", footer), page.name
-        sources = re.findall(r"<li>(.*?)</li>", footer[:footer.index("</ul>")] if "</ul>" in footer else "")
+        sources = re.findall(r"<li>(.*?)</li>", footer[: footer.index("</ul>")] if "</ul>" in footer else "")
         assert sources, page.name
         # a table with its retrieval date in Dutch, or (demo) saying it is generated
-        assert any(re.search(r"\b\d{5}[A-Za-z]{3}\b.*(opgehaald \d{1,2} [a-z]+ \d{4}|DEMODATA: verzonnen)", s)
-                   for s in sources), page.name
+        assert any(
+            re.search(r"\b\d{5}[A-Za-z]{3}\b.*(opgehaald \d{1,2} [a-z]+ \d{4}|DEMODATA: verzonnen)", s) for s in sources
+        ), page.name
 
 
 def _figures(text: str) -> list[str]:
@@ -334,7 +414,7 @@ def test_every_table_has_a_caption_and_its_csv(demo_run: Path):
             seen += 1
             table = match.group(0)
             assert "<caption>" in table and 'scope="col"' in table, page.name
-            after = text[match.end():match.end() + 800]
+            after = text[match.end() : match.end() + 800]
             link = re.search(r'class="va-download"><a [^>]*href="(csv/[^"]+\.csv)"', after)
             assert link, (page.name, table[:120])
             df = read_csv_nl(demo_run / link.group(1))
@@ -370,11 +450,14 @@ def test_trend_figure_numbers_match_the_table_and_the_store(demo_run: Path):
     assert ((own["cijfer"] - rates).abs() <= 0.005 + 1e-9).all()  # the CSV at 2 decimals
 
     store = pd.read_parquet(intern_dir(demo_run) / "data" / "observations.parquet")
-    rows = store[(store["indicator"] == "misdrijven_totaal") & (store["regio_code"] == "GM1701")
-                 & store["maand"].isna()].set_index("jaar").sort_index()
+    rows = (
+        store[(store["indicator"] == "misdrijven_totaal") & (store["regio_code"] == "GM1701") & store["maand"].isna()]
+        .set_index("jaar")
+        .sort_index()
+    )
     for year, row in own.iterrows():
         assert row["aantal"] == rows.loc[year, "waarde"], year
     # the rates printed in the page's table are the exact ones (from the counts), rounded the Dutch way
     for year, rate in rates.items():
         shown = f"{rate:.1f}".replace(".", ",")
-        assert f"<th scope=\"row\">{year}</th>" in page and f">{shown}<" in page
+        assert f'<th scope="row">{year}</th>' in page and f">{shown}<" in page

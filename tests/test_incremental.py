@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import make_project_copy
 
+from conftest import make_project_copy
 from veiligheidsanalyse.config import load_config
 from veiligheidsanalyse.paths import intern_dir
 from veiligheidsanalyse.report import incremental as inc

@@ -12,8 +12,20 @@ import pytest
 from veiligheidsanalyse import cli
 from veiligheidsanalyse.config import load_config
 
-DRENTHE = ["GM1680", "GM0106", "GM1681", "GM0109", "GM1690", "GM0114", "GM0118", "GM0119", "GM1731", "GM1699",
-           "GM1730", "GM1701"]
+DRENTHE = [
+    "GM1680",
+    "GM0106",
+    "GM1681",
+    "GM0109",
+    "GM1690",
+    "GM0114",
+    "GM0118",
+    "GM0119",
+    "GM1731",
+    "GM1699",
+    "GM1730",
+    "GM1701",
+]
 
 
 def _init(code: str, out: Path, *extra: str) -> tuple[int, str, str]:
@@ -80,4 +92,6 @@ def test_the_provincie_comes_from_cbs_gebieden_for_any_gemeente(tmp_path):
     provincie = load_config(tmp_path / "ommen.yaml").vergelijking.provincie
     assert provincie.code == "PV23" and provincie.naam == "Overijssel"
     assert sorted(provincie.gemeenten) == sorted(g.code for g in GEMEENTEN if g.provincie == "PV23")
-    assert "85755NED (Gebieden in Nederland 2024) (demogegevens)" in (tmp_path / "ommen.yaml").read_text(encoding="utf-8")
+    assert "85755NED (Gebieden in Nederland 2024) (demogegevens)" in (tmp_path / "ommen.yaml").read_text(
+        encoding="utf-8"
+    )

@@ -30,8 +30,16 @@ GM, NAAM = "GM1701", "Westerveld"
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 # A handful of gemeenten as a run gets them from the RegioS code lists (a long CBS series also
 # lists former gemeenten such as Haren, merged into Groningen in 2019).
-KNOWN = {"GM1701": "Westerveld", "GM1690": "De Wolden", "GM0119": "Meppel", "GM0014": "Groningen",
-         "GM0017": "Haren", "GM0281": "Buren", "GM0753": "Best", "GM0164": "Hengelo (O.)"}
+KNOWN = {
+    "GM1701": "Westerveld",
+    "GM1690": "De Wolden",
+    "GM0119": "Meppel",
+    "GM0014": "Groningen",
+    "GM0017": "Haren",
+    "GM0281": "Buren",
+    "GM0753": "Best",
+    "GM0164": "Hengelo (O.)",
+}
 
 
 def load(folder, **config):
@@ -95,16 +103,27 @@ def test_decimal_hint():
     assert decimal_hint(["1.234", "8"]) is None
 
 
-@pytest.mark.parametrize("raw, expected", [("2023", 2023), (2023, 2023), (2023.0, 2023), ("2023*", 2023),
-                                           (" 2023 ", 2023), ("2023JJ00", 2023)])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [("2023", 2023), (2023, 2023), (2023.0, 2023), ("2023*", 2023), (" 2023 ", 2023), ("2023JJ00", 2023)],
+)
 def test_parse_year(raw, expected):
     assert parse_year(raw) == (expected, None)
 
 
-@pytest.mark.parametrize("raw, expected", [("2023", (2023, None)), ("2023-H1", (2023, 1)), ("2023 H2", (2023, 2)),
-                                           ("2023H1", (2023, 1)), ("2023-HJ2", (2023, 2)),
-                                           ("1e halfjaar 2023", (2023, 1)), ("2023 2e halfjaar", (2023, 2)),
-                                           ("2023HJ01", (2023, 1))])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("2023", (2023, None)),
+        ("2023-H1", (2023, 1)),
+        ("2023 H2", (2023, 2)),
+        ("2023H1", (2023, 1)),
+        ("2023-HJ2", (2023, 2)),
+        ("1e halfjaar 2023", (2023, 1)),
+        ("2023 2e halfjaar", (2023, 2)),
+        ("2023HJ01", (2023, 1)),
+    ],
+)
 def test_parse_period(raw, expected):
     assert parse_period(raw) == (expected, None)
 
@@ -165,7 +184,8 @@ def test_dutch_numbers_percent_strings_and_thousands_in_vm(tmp_path):
 
 def test_margin_gives_bounds(tmp_path):
     (tmp_path / "veiligheidsmonitor.csv").write_text(
-        "indicator;editie;gebied;waarde;marge\nvm_onveilig_buurt_pct;2017;Drenthe;13,2;0,9\n", encoding="utf-8")
+        "indicator;editie;gebied;waarde;marge\nvm_onveilig_buurt_pct;2017;Drenthe;13,2;0,9\n", encoding="utf-8"
+    )
     row = value(load(tmp_path), "vm_onveilig_buurt_pct", 2017, "PV22")
     assert (row.ondergrens, row.bovengrens) == (pytest.approx(12.3), pytest.approx(14.1))
 
@@ -174,7 +194,8 @@ def test_comma_separated_with_quoted_decimals_and_bom(tmp_path):
     (tmp_path / "veiligheidsmonitor.csv").write_bytes(
         b"\xef\xbb\xbfindicator,editie,gebied,waarde\n"
         b'vm_leefbaarheid_cijfer,2021,Westerveld,"8,0"\n'
-        b"vm_veiligheid_cijfer,2021,Westerveld,8.1\n")
+        b"vm_veiligheid_cijfer,2021,Westerveld,8.1\n"
+    )
     inputs = load(tmp_path)
     assert value(inputs, "vm_leefbaarheid_cijfer", 2021).waarde == 8.0
     assert value(inputs, "vm_veiligheid_cijfer", 2021).waarde == 8.1
@@ -243,10 +264,18 @@ def test_xlsx_with_title_rows_percent_cells_and_other_sheets(tmp_path):
 
 
 def test_xlsx_configured_sheet_and_file_name(tmp_path):
-    _xlsx(tmp_path / "Halt export 2024.xlsx",
-          {"Meppel": [["jaar", "delictgroep", "aantal"], [2023, "totaal", 31]],
-           "Westerveld": [["Halt Westerveld"], ["jaar", "delictgroep", "aantal"], [2023, "totaal", 12],
-                          [2023, "vuurwerk", 3]]})
+    _xlsx(
+        tmp_path / "Halt export 2024.xlsx",
+        {
+            "Meppel": [["jaar", "delictgroep", "aantal"], [2023, "totaal", 31]],
+            "Westerveld": [
+                ["Halt Westerveld"],
+                ["jaar", "delictgroep", "aantal"],
+                [2023, "totaal", 12],
+                [2023, "vuurwerk", 3],
+            ],
+        },
+    )
     config = {"files": {"halt": "Halt export 2024.xlsx"}, "sheets": {"halt": "westerveld "}}
     assert not [p for p in validate_inputs(InputsConfig(tmp_path, **config), GM, NAAM) if p.is_error]
     inputs = load(tmp_path, **config)
@@ -255,8 +284,10 @@ def test_xlsx_configured_sheet_and_file_name(tmp_path):
 
 
 def test_xlsx_sheet_named_after_kind_is_preferred(tmp_path):
-    _xlsx(tmp_path / "vakantieparken.xlsx",
-          {"oud": [["jaar", "aantal_parken"], [2019, 70]], "vakantieparken": [["jaar", "aantal_parken"], [2023, 64]]})
+    _xlsx(
+        tmp_path / "vakantieparken.xlsx",
+        {"oud": [["jaar", "aantal_parken"], [2019, 70]], "vakantieparken": [["jaar", "aantal_parken"], [2023, 64]]},
+    )
     inputs = load(tmp_path)
     assert list(inputs.observations.jaar) == [2023]
 
@@ -265,7 +296,8 @@ def test_xlsx_sheet_named_after_kind_is_preferred(tmp_path):
 def test_halt_total_row_wins_over_sum_and_sum_is_used_without_total(tmp_path):
     (tmp_path / "halt.csv").write_text(
         "jaar;delictgroep;aantal\n2022;diefstal;3\n2022;vernieling;4\n2022;totaal;9\n2023;diefstal;2\n2023;vuurwerk;5\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     inputs = load(tmp_path)
     assert value(inputs, "halt_verwijzingen", 2022).waarde == 9
     assert value(inputs, "halt_verwijzingen", 2023).waarde == 7
@@ -276,7 +308,8 @@ def test_halt_total_row_wins_over_sum_and_sum_is_used_without_total(tmp_path):
 def test_vr_types_and_inconsistent_total_warning(tmp_path):
     (tmp_path / "veiligheidsregio.csv").write_text(
         "jaar;soort;aantal\n2022;brand;40\n2022;hulpverlening;60\n2022;totaal;90\n2021;brand;30\n2021;alarm;50\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     problems = validate_inputs(InputsConfig(tmp_path), GM, NAAM)
     assert any(p.severity == "warning" and p.row == 4 and "groter dan het totaal" in p.message for p in problems)
     inputs = load(tmp_path)
@@ -291,7 +324,8 @@ def test_veilig_thuis_half_years(tmp_path):
         "periode;soort;aantal\n2022-H1;meldingen;71\n2022 H2;meldingen;66\n2023;meldingen;140\n"
         "2023-H1;meldingen;74\n2023-H2;meldingen;70\n2024-H1;meldingen;80\n1e halfjaar 2022;adviezen;.\n"
         "2022-H2;adviezen;55\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     problems = validate_inputs(InputsConfig(tmp_path), GM, NAAM)
     warnings = [p for p in problems if p.severity == "warning"]
     assert any("niet de som" in p.message for p in warnings)  # 2023: 140 vs 144
@@ -308,7 +342,8 @@ def test_vm_kernen_from_mapping_and_warning_for_unknown_kern(tmp_path):
     (tmp_path / "kernen.csv").write_text("buurtcode;kern\nBU17011100;Vledder\nBU17010300;Dwingeloo\n", encoding="utf-8")
     (tmp_path / "veiligheidsmonitor.csv").write_text(
         "indicator;editie;gebied;waarde\nvm_veel_overlast_pct;2021;vledder;37\nvm_veel_overlast_pct;2021;Uffelte;28\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     problems = validate_inputs(InputsConfig(tmp_path), GM, NAAM)
     assert [(p.row, p.column, p.severity) for p in problems if p.severity != "missing"] == [(3, "gebied", "warning")]
     inputs = load(tmp_path)
@@ -321,7 +356,8 @@ def test_warnings_do_not_block_loading(tmp_path):
     (tmp_path / "halt.csv").write_text("jaar;delictgroep;aantal;extra kolom\n2023;totaal;12;x\n", encoding="utf-8")
     (tmp_path / "halt_oud.csv").write_text("iets\n", encoding="utf-8")
     (tmp_path / "veiligheidsmonitor.csv").write_text(
-        "indicator;editie;gebied;waarde\nvm_veel_overlast_pct;2022;Westerveld;0,3\n", encoding="utf-8")
+        "indicator;editie;gebied;waarde\nvm_veel_overlast_pct;2022;Westerveld;0,3\n", encoding="utf-8"
+    )
     problems = validate_inputs(InputsConfig(tmp_path), GM, NAAM)
     warnings = {(p.file.split("/")[-1], p.column) for p in problems if p.severity == "warning"}
     assert ("halt.csv", "extra kolom") in warnings  # unknown column
@@ -337,8 +373,14 @@ def test_missing_inputs_are_reported_not_errors(tmp_path):
     (tmp_path / "halt.csv").write_text("jaar;delictgroep;aantal\n2023;totaal;12\n", encoding="utf-8")
     problems = validate_inputs(InputsConfig(tmp_path), GM, NAAM)
     assert {p.kind for p in problems if p.severity == "missing"} == {
-        "veiligheidsmonitor", "veiligheidsregio", "veilig_thuis", "politie_export", "vakantieparken", "kernen",
-        "verhaal"}
+        "veiligheidsmonitor",
+        "veiligheidsregio",
+        "veilig_thuis",
+        "politie_export",
+        "vakantieparken",
+        "kernen",
+        "verhaal",
+    }
     assert not [p for p in problems if p.is_error]
     inputs = load(tmp_path)
     assert "halt" not in inputs.missing and "verhaal" in inputs.missing
@@ -361,7 +403,8 @@ def test_stories(tmp_path):
 def test_gemeente_column_accepts_own_name_and_code(tmp_path):
     (tmp_path / "politie_export.csv").write_text(
         "jaar;soort;aantal;gemeente\n2022;e33;66;Westerveld\n2023;e33;74;GM1701\n2021;e33;63;gemeente westerveld\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     inputs = load(tmp_path)
     assert sorted(inputs.observations.jaar) == [2021, 2022, 2023]
 
@@ -369,13 +412,16 @@ def test_gemeente_column_accepts_own_name_and_code(tmp_path):
 def test_works_for_another_gemeente(tmp_path):
     (tmp_path / "veiligheidsmonitor.csv").write_text(
         "indicator;editie;gebied;waarde\nvm_leefbaarheid_cijfer;2021;Meppel;7,6\nvm_leefbaarheid_cijfer;2021;"
-        "Westerveld;8,0\n", encoding="utf-8")
+        "Westerveld;8,0\n",
+        encoding="utf-8",
+    )
     problems = validate_inputs(InputsConfig(tmp_path), "GM0119", "Meppel", known_gemeenten=KNOWN)
     errors = [p for p in problems if p.is_error]
     assert [(e.row, e.column) for e in errors] == [(3, "gebied")]  # Westerveld is another gemeente for Meppel
     assert "Westerveld (GM1701)" in errors[0].message
     (tmp_path / "veiligheidsmonitor.csv").write_text(
-        "indicator;editie;gebied;waarde\nvm_leefbaarheid_cijfer;2021;Meppel;7,6\n", encoding="utf-8")
+        "indicator;editie;gebied;waarde\nvm_leefbaarheid_cijfer;2021;Meppel;7,6\n", encoding="utf-8"
+    )
     inputs = load_inputs(InputsConfig(tmp_path), "GM0119", "Meppel", known_gemeenten=KNOWN)
     assert value(inputs, "vm_leefbaarheid_cijfer", 2021, "GM0119").regio_naam == "Meppel"
 
@@ -384,8 +430,9 @@ def test_config_from_dict(tmp_path):
     config = InputsConfig.from_dict({"folder": "inputs/x", "files": {"halt": "h.csv"}}, base=tmp_path)
     assert config.folder == tmp_path / "inputs" / "x"
     assert InputsConfig.from_dict("a/b").folder.as_posix() == "a/b"
-    dutch = InputsConfig.from_dict({"map": "data/inputs/westerveld", "bestanden": {"halt": "Halt.xlsx"},
-                                    "tabbladen": {"halt": "Blad1"}})
+    dutch = InputsConfig.from_dict(
+        {"map": "data/inputs/westerveld", "bestanden": {"halt": "Halt.xlsx"}, "tabbladen": {"halt": "Blad1"}}
+    )
     assert (dutch.files, dutch.sheets) == ({"halt": "Halt.xlsx"}, {"halt": "Blad1"})
     with pytest.raises(ValueError, match="unknown kind"):
         InputsConfig(tmp_path, files={"hallt": "h.csv"})
@@ -408,15 +455,23 @@ def test_kern_named_like_a_former_gemeente_needs_the_kernen_file(tmp_path):
     (tmp_path / "veiligheidsmonitor.csv").write_text(
         "Veiligheidsmonitor 2021 gemeente Haren en gemeente Groningen\n"
         "indicator;editie;gebied;waarde\nvm_leefbaarheid_cijfer;2021;Haren;8,1\nvm_leefbaarheid_cijfer;2021;Groningen;7,4\n",
-        encoding="utf-8")
-    problems = [p for p in validate_inputs(InputsConfig(tmp_path), "GM0014", "Groningen", known_gemeenten=KNOWN)
-                if p.severity != "missing"]
+        encoding="utf-8",
+    )
+    problems = [
+        p
+        for p in validate_inputs(InputsConfig(tmp_path), "GM0014", "Groningen", known_gemeenten=KNOWN)
+        if p.severity != "missing"
+    ]
     assert [(p.row, p.column, p.severity) for p in problems] == [(3, "gebied", "error")]
     assert "Haren (GM0017)" in problems[0].message and "kernen.csv" in problems[0].message
-    (tmp_path / "kernen.csv").write_text("buurtcode;kern\nBU00140000;Groningen-centrum\nBU00141700;Haren\n",
-                                         encoding="utf-8")
-    problems = [p for p in validate_inputs(InputsConfig(tmp_path), "GM0014", "Groningen", known_gemeenten=KNOWN)
-                if p.severity != "missing"]
+    (tmp_path / "kernen.csv").write_text(
+        "buurtcode;kern\nBU00140000;Groningen-centrum\nBU00141700;Haren\n", encoding="utf-8"
+    )
+    problems = [
+        p
+        for p in validate_inputs(InputsConfig(tmp_path), "GM0014", "Groningen", known_gemeenten=KNOWN)
+        if p.severity != "missing"
+    ]
     assert problems == []
     inputs = load_inputs(InputsConfig(tmp_path), "GM0014", "Groningen", known_gemeenten=KNOWN)
     assert value(inputs, "vm_leefbaarheid_cijfer", 2021, "KN0014-haren").regio_soort == "kern"
@@ -433,19 +488,26 @@ def test_known_gemeenten_recognise_other_gemeenten_by_name(tmp_path):
     (tmp_path / "veiligheidsmonitor.csv").write_text(
         "indicator;editie;gebied;waarde\nvm_leefbaarheid_cijfer;2021;Meppel;7,6\n"
         "vm_veiligheid_cijfer;2021;gemeente De Wolden;8,0\nvm_veel_overlast_pct;2021;Dwingeloo;25\n",
-        encoding="utf-8")
-    (tmp_path / "halt.csv").write_text("Halt-verwijzingen gemeente Meppel\njaar;delictgroep;aantal\n2023;totaal;31\n",
-                                       encoding="utf-8")
-    (tmp_path / "politie_export.csv").write_text("jaar;soort;aantal;gemeente\n2023;e33;70;De Wolden\n",
-                                                 encoding="utf-8")
+        encoding="utf-8",
+    )
+    (tmp_path / "halt.csv").write_text(
+        "Halt-verwijzingen gemeente Meppel\njaar;delictgroep;aantal\n2023;totaal;31\n", encoding="utf-8"
+    )
+    (tmp_path / "politie_export.csv").write_text(
+        "jaar;soort;aantal;gemeente\n2023;e33;70;De Wolden\n", encoding="utf-8"
+    )
     assert sorted(_errors(tmp_path, known=KNOWN)) == [
-        ("halt.csv", 1, None), ("politie_export.csv", 2, "gemeente"),
-        ("veiligheidsmonitor.csv", 2, "gebied"), ("veiligheidsmonitor.csv", 3, "gebied")]
+        ("halt.csv", 1, None),
+        ("politie_export.csv", 2, "gemeente"),
+        ("veiligheidsmonitor.csv", 2, "gebied"),
+        ("veiligheidsmonitor.csv", 3, "gebied"),
+    ]
 
 
 def test_known_gemeenten_keys_and_titles_may_come_padded(tmp_path):
     (tmp_path / "veiligheidsmonitor.csv").write_text(
-        "indicator;editie;gebied;waarde\nvm_leefbaarheid_cijfer;2021;Meppel;7,6\n", encoding="utf-8")
+        "indicator;editie;gebied;waarde\nvm_leefbaarheid_cijfer;2021;Meppel;7,6\n", encoding="utf-8"
+    )
     known = {"GM0119  ": " Meppel (GM) ", "GM1701  ": "Westerveld", "NL01  ": "Nederland"}
     assert _errors(tmp_path, known=known) == [("veiligheidsmonitor.csv", 2, "gebied")]
 
@@ -453,7 +515,9 @@ def test_known_gemeenten_keys_and_titles_may_come_padded(tmp_path):
 def test_own_title_in_the_code_lists_is_the_own_gemeente(tmp_path):
     (tmp_path / "veiligheidsmonitor.csv").write_text(
         "Veiligheidsmonitor gemeente Hengelo (O.)\nindicator;editie;gebied;waarde\n"
-        "vm_leefbaarheid_cijfer;2021;Hengelo (O.);7,6\nvm_veiligheid_cijfer;2021;Hengelo;7,9\n", encoding="utf-8")
+        "vm_leefbaarheid_cijfer;2021;Hengelo (O.);7,6\nvm_veiligheid_cijfer;2021;Hengelo;7,9\n",
+        encoding="utf-8",
+    )
     assert _errors(tmp_path, ("GM0164", "Hengelo"), KNOWN) == []
     inputs = load_inputs(InputsConfig(tmp_path), "GM0164", "", known_gemeenten=KNOWN)
     assert value(inputs, "vm_leefbaarheid_cijfer", 2021, "GM0164").regio_naam == "Hengelo (O.)"
@@ -462,13 +526,16 @@ def test_own_title_in_the_code_lists_is_the_own_gemeente(tmp_path):
 def test_names_that_are_also_words_are_no_false_alarm(tmp_path):
     # "Best" and "Buren" are gemeenten: in a title they count only right after "gemeente".
     (tmp_path / "halt.csv").write_text(
-        "Halt: best bekeken cijfers over buren en jeugd\njaar;delictgroep;aantal\n2023;totaal;31\n", encoding="utf-8")
+        "Halt: best bekeken cijfers over buren en jeugd\njaar;delictgroep;aantal\n2023;totaal;31\n", encoding="utf-8"
+    )
     (tmp_path / "veiligheidsregio.csv").write_text(
         "Brandweer: de beste cijfers, gemeente Westerveld en gemeente Buren samen\njaar;soort;aantal\n2023;brand;4\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     assert _errors(tmp_path, known=KNOWN) == []
-    (tmp_path / "halt.csv").write_text("Halt gemeente Buren\njaar;delictgroep;aantal\n2023;totaal;31\n",
-                                       encoding="utf-8")
+    (tmp_path / "halt.csv").write_text(
+        "Halt gemeente Buren\njaar;delictgroep;aantal\n2023;totaal;31\n", encoding="utf-8"
+    )
     assert _errors(tmp_path, known=KNOWN) == [("halt.csv", 1, None)]
 
 
@@ -476,15 +543,20 @@ def test_without_known_gemeenten_codes_are_checked_and_names_are_not(tmp_path):
     (tmp_path / "veiligheidsmonitor.csv").write_text(
         "Veiligheidsmonitor 2021 gemeente Meppel\nindicator;editie;gebied;waarde\n"
         "vm_leefbaarheid_cijfer;2021;Meppel;7,6\nvm_veiligheid_cijfer;2021;GM0119;7,9\n"
-        "vm_veel_overlast_pct;2021;GM1701;30\n", encoding="utf-8")
-    (tmp_path / "kernen.csv").write_text("buurtcode;kern\nBU17011100;Vledder\nBU01190000;Centrum\n",
-                                         encoding="utf-8")
-    (tmp_path / "halt.csv").write_text("Export Halt GM1690\njaar;delictgroep;aantal\n2023;totaal;31\n",
-                                       encoding="utf-8")
+        "vm_veel_overlast_pct;2021;GM1701;30\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "kernen.csv").write_text("buurtcode;kern\nBU17011100;Vledder\nBU01190000;Centrum\n", encoding="utf-8")
+    (tmp_path / "halt.csv").write_text(
+        "Export Halt GM1690\njaar;delictgroep;aantal\n2023;totaal;31\n", encoding="utf-8"
+    )
     problems = validate_inputs(InputsConfig(tmp_path), GM, NAAM)  # known_gemeenten=None
     errors = [p for p in problems if p.is_error]
     assert sorted((Path(p.file).name, p.row, p.column) for p in errors) == [
-        ("halt.csv", 1, None), ("kernen.csv", 3, "buurtcode"), ("veiligheidsmonitor.csv", 4, "gebied")]
+        ("halt.csv", 1, None),
+        ("kernen.csv", 3, "buurtcode"),
+        ("veiligheidsmonitor.csv", 4, "gebied"),
+    ]
     messages = " | ".join(p.message for p in errors)
     assert "GM1690" in messages and "GM0119" in messages and "Meppel" not in messages
     # "Meppel" (in the title and as gebied) is not recognised as a gemeente: the gebied is read as a kern
@@ -492,18 +564,22 @@ def test_without_known_gemeenten_codes_are_checked_and_names_are_not(tmp_path):
     (tmp_path / "kernen.csv").unlink()
     (tmp_path / "veiligheidsmonitor.csv").write_text(
         "Veiligheidsmonitor 2021 gemeente Meppel\nindicator;editie;gebied;waarde\n"
-        "vm_leefbaarheid_cijfer;2021;Meppel;7,6\n", encoding="utf-8")
+        "vm_leefbaarheid_cijfer;2021;Meppel;7,6\n",
+        encoding="utf-8",
+    )
     inputs = load_inputs(InputsConfig(tmp_path), GM, NAAM)
     assert value(inputs, "vm_leefbaarheid_cijfer", 2021, "KN1701-meppel").regio_soort == "kern"
     # with the known gemeenten the same file is refused twice: the title and the row
-    assert _errors(tmp_path, known=KNOWN) == [("veiligheidsmonitor.csv", 1, None),
-                                              ("veiligheidsmonitor.csv", 3, "gebied")]
+    assert _errors(tmp_path, known=KNOWN) == [
+        ("veiligheidsmonitor.csv", 1, None),
+        ("veiligheidsmonitor.csv", 3, "gebied"),
+    ]
 
 
 def test_gemeente_column_must_be_the_own_gemeente_even_without_known_gemeenten(tmp_path):
     (tmp_path / "politie_export.csv").write_text(
-        "jaar;soort;aantal;gemeente\n2022;e33;66;Westerveld\n2023;e33;74;Meppel\n2021;e33;63;GM0119\n",
-        encoding="utf-8")
+        "jaar;soort;aantal;gemeente\n2022;e33;66;Westerveld\n2023;e33;74;Meppel\n2021;e33;63;GM0119\n", encoding="utf-8"
+    )
     problems = [p for p in validate_inputs(InputsConfig(tmp_path), GM, NAAM) if p.is_error]
     assert [(p.row, p.column) for p in problems] == [(3, "gemeente"), (4, "gemeente")]
     assert "onbekende gemeente" in problems[0].message and "andere gemeente" in problems[1].message
@@ -512,8 +588,9 @@ def test_gemeente_column_must_be_the_own_gemeente_even_without_known_gemeenten(t
 # ----------------------------------------------------------------------------- known_gemeenten_from_snapshots
 def _snapshot(folder: Path, dimensions: dict) -> Snapshot:
     folder.mkdir(parents=True)
-    (folder / "metadata.json").write_text(json.dumps({"TableInfos": {}, "DataProperties": [],
-                                                      "dimensions": dimensions}), encoding="utf-8")
+    (folder / "metadata.json").write_text(
+        json.dumps({"TableInfos": {}, "DataProperties": [], "dimensions": dimensions}), encoding="utf-8"
+    )
     return Snapshot(folder)
 
 
@@ -524,39 +601,55 @@ def test_known_gemeenten_from_the_demo_snapshots():
 
     assert set(known) == {g.code for g in GEMEENTEN}  # every gemeente the demo generates, no more
     assert {code: known[code] for code in ("GM1701", "GM1690", "GM0118", "GM0119", "GM1731")} == {
-        "GM1701": "Westerveld", "GM1690": "De Wolden", "GM0118": "Hoogeveen", "GM0119": "Meppel",
-        "GM1731": "Midden-Drenthe"}
+        "GM1701": "Westerveld",
+        "GM1690": "De Wolden",
+        "GM0118": "Hoogeveen",
+        "GM0119": "Meppel",
+        "GM1731": "Midden-Drenthe",
+    }
     assert all(code == code.strip() and code.startswith("GM") and len(code) == 6 for code in known)
     # level markers ("(gemeente)", "(GM)") are stripped; qualifiers that tell gemeenten apart stay
-    assert all(name == name.strip() and "(gemeente)" not in name.lower() and "(gm)" not in name.lower()
-               for name in known.values())
+    assert all(
+        name == name.strip() and "(gemeente)" not in name.lower() and "(gm)" not in name.lower()
+        for name in known.values()
+    )
     assert known.get("GM0687", "Middelburg (Z.)") == "Middelburg (Z.)"
 
 
 def test_known_gemeenten_from_regios_and_wijken_en_buurten(tmp_path):
-    regios = _snapshot(tmp_path / "83648NED" / "a", {
-        "RegioS": [
-            {"Key": "NL01  ", "Title": "Nederland", "Description": ""},
-            {"Key": "PV22  ", "Title": "Drenthe (PV)", "Description": ""},
-            {"Key": "GM0014  ", "Title": "Groningen (gemeente)", "Description": ""},
-            {"Key": "GM1701", "Title": " Westerveld (GM) ", "Description": ""},
-            {"Key": "GM0373  ", "Title": "Bergen (NH.)", "Description": ""},
-        ],
-        "Perioden": [{"Key": "2023JJ00", "Title": "2023"}],
-    })
-    buurten = _snapshot(tmp_path / "47018NED" / "b", {
-        "WijkenEnBuurten": [
-            {"Key": "NL00      ", "Title": "Nederland"},
-            {"Key": "GM1701    ", "Title": "Westerveld (oude naam)", "Municipality": "GM1701"},
-            {"Key": "GM1680    ", "Title": "Aa en Hunze", "Municipality": "GM1680"},
-            {"Key": "WK168000  ", "Title": "Wijk 00 Annen", "Municipality": "GM1680"},
-            {"Key": "BU16800000", "Title": "Annen", "Municipality": "GM1680"},
-        ],
-    })
+    regios = _snapshot(
+        tmp_path / "83648NED" / "a",
+        {
+            "RegioS": [
+                {"Key": "NL01  ", "Title": "Nederland", "Description": ""},
+                {"Key": "PV22  ", "Title": "Drenthe (PV)", "Description": ""},
+                {"Key": "GM0014  ", "Title": "Groningen (gemeente)", "Description": ""},
+                {"Key": "GM1701", "Title": " Westerveld (GM) ", "Description": ""},
+                {"Key": "GM0373  ", "Title": "Bergen (NH.)", "Description": ""},
+            ],
+            "Perioden": [{"Key": "2023JJ00", "Title": "2023"}],
+        },
+    )
+    buurten = _snapshot(
+        tmp_path / "47018NED" / "b",
+        {
+            "WijkenEnBuurten": [
+                {"Key": "NL00      ", "Title": "Nederland"},
+                {"Key": "GM1701    ", "Title": "Westerveld (oude naam)", "Municipality": "GM1701"},
+                {"Key": "GM1680    ", "Title": "Aa en Hunze", "Municipality": "GM1680"},
+                {"Key": "WK168000  ", "Title": "Wijk 00 Annen", "Municipality": "GM1680"},
+                {"Key": "BU16800000", "Title": "Annen", "Municipality": "GM1680"},
+            ],
+        },
+    )
     empty = _snapshot(tmp_path / "85146NED" / "c", {"Marges": [{"Key": "MW00000", "Title": "Waarde"}]})
     known = known_gemeenten_from_snapshots([regios, None, buurten, empty])
-    assert known == {"GM0014": "Groningen", "GM1701": "Westerveld", "GM0373": "Bergen (NH.)",
-                     "GM1680": "Aa en Hunze"}  # the first list naming a code wins
+    assert known == {
+        "GM0014": "Groningen",
+        "GM1701": "Westerveld",
+        "GM0373": "Bergen (NH.)",
+        "GM1680": "Aa en Hunze",
+    }  # the first list naming a code wins
     assert known_gemeenten_from_snapshots([]) == {}
     assert gemeente_name("Groningen (gemeente)") == "Groningen" and gemeente_name("Hengelo (O.)") == "Hengelo (O.)"
 
@@ -580,7 +673,8 @@ def test_dutch_decimal_comma_round_trip(number):
 def test_repeated_header_and_grand_total_rows(tmp_path):
     (tmp_path / "halt.csv").write_text(
         "jaar;delictgroep;aantal\n2022;totaal;12\njaar;delictgroep;aantal\n2023;totaal;11\nEindtotaal;;23\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     problems = [p for p in validate_inputs(InputsConfig(tmp_path), GM, NAAM) if p.severity != "missing"]
     assert [(p.row, p.severity) for p in problems] == [(5, "warning")]
     inputs = load(tmp_path)

@@ -22,8 +22,6 @@ from veiligheidsanalyse.sources.inputs import (
     validate_inputs,
     write_templates,
 )
-from veiligheidsanalyse.sources.snapshots import latest_snapshot
-from veiligheidsanalyse.sources.tables import TABLES
 from veiligheidsanalyse.sources.inputs.templates import (
     ILLUSTRATIVE_NOTE,
     IVP_TEXT_NOTE,
@@ -31,6 +29,8 @@ from veiligheidsanalyse.sources.inputs.templates import (
     catalogue_codes,
 )
 from veiligheidsanalyse.sources.inputs.writing import csv_text
+from veiligheidsanalyse.sources.snapshots import latest_snapshot
+from veiligheidsanalyse.sources.tables import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 WESTERVELD = ROOT / "data" / "inputs" / "voorbeeld" / "westerveld"
@@ -106,10 +106,22 @@ def test_westerveld_comparison_and_kernen(inputs):
 def test_westerveld_partner_series(inputs):
     halt = inputs.observations[inputs.observations.indicator == "halt_verwijzingen"]
     assert len(halt) >= 5 and halt.waarde.between(10, 15).all()
-    assert {"veilig_thuis_meldingen", "veilig_thuis_adviezen", "overlast_verward", "jeugdgroepen",
-            "woonoverlast_meldingen", "vr_branden"} <= set(inputs.observations.indicator)
-    assert set(inputs.tables) == {"veiligheidsmonitor", "halt_by_group", "vr_by_type", "veilig_thuis_by_period",
-                                  "politie_by_type", "vakantieparken"}
+    assert {
+        "veilig_thuis_meldingen",
+        "veilig_thuis_adviezen",
+        "overlast_verward",
+        "jeugdgroepen",
+        "woonoverlast_meldingen",
+        "vr_branden",
+    } <= set(inputs.observations.indicator)
+    assert set(inputs.tables) == {
+        "veiligheidsmonitor",
+        "halt_by_group",
+        "vr_by_type",
+        "veilig_thuis_by_period",
+        "politie_by_type",
+        "vakantieparken",
+    }
     assert inputs.missing == []
     assert set(inputs.stories) == {"04_jeugd", "05_fysiek"}
 
@@ -195,14 +207,17 @@ def test_committed_templates_are_up_to_date(tmp_path):
     written = write_templates(tmp_path)
     for path in written:
         committed = TEMPLATES_DIR / path.relative_to(tmp_path)
-        assert committed.is_file(), f"{committed} missing: run python -m veiligheidsanalyse.sources.inputs {TEMPLATES_DIR}"
+        assert committed.is_file(), (
+            f"{committed} missing: run python -m veiligheidsanalyse.sources.inputs {TEMPLATES_DIR}"
+        )
         if path.suffix == ".xlsx":
             fresh = openpyxl.load_workbook(path)
             old = openpyxl.load_workbook(committed)
             assert fresh.sheetnames == old.sheetnames
             for name in fresh.sheetnames:
-                assert [[c.value for c in r] for r in fresh[name].iter_rows()] == \
-                       [[c.value for c in r] for r in old[name].iter_rows()], f"{committed}:{name} is out of date"
+                assert [[c.value for c in r] for r in fresh[name].iter_rows()] == [
+                    [c.value for c in r] for r in old[name].iter_rows()
+                ], f"{committed}:{name} is out of date"
         else:
             assert path.read_bytes() == committed.read_bytes(), f"{committed} is out of date: regenerate the templates"
 
@@ -212,8 +227,11 @@ def test_template_with_its_example_row_loads(tmp_path, kind, known_gemeenten):
     template = TEMPLATES[kind]
     text = csv_text(template).replace("# voorbeeld (deze regel wordt overgeslagen): ", "")
     (tmp_path / f"{kind}.csv").write_text(text, encoding="utf-8")
-    problems = [p for p in validate_inputs(InputsConfig(tmp_path), GM, NAAM, known_gemeenten=known_gemeenten)
-                if p.severity != "missing"]
+    problems = [
+        p
+        for p in validate_inputs(InputsConfig(tmp_path), GM, NAAM, known_gemeenten=known_gemeenten)
+        if p.severity != "missing"
+    ]
     if kind == "veilig_thuis":  # the example is one half year: a warning that no year figure follows
         assert [p.column for p in problems] == ["periode"] and problems[0].severity == "warning"
     else:
@@ -254,15 +272,24 @@ def test_header_spellings_do_not_collide():
 
 def test_format_problems_one_line_per_problem():
     problems = [
-        InputProblem(file="data/inputs/x/halt.csv", row=5, column="aantal", column_letter="C",
-                     message="negatief aantal / negative count", found="-3", expected="geheel getal >= 0"),
+        InputProblem(
+            file="data/inputs/x/halt.csv",
+            row=5,
+            column="aantal",
+            column_letter="C",
+            message="negatief aantal / negative count",
+            found="-3",
+            expected="geheel getal >= 0",
+        ),
         InputProblem(file="data/inputs/x/vm.xlsx", sheet="Blad1", message="leeg / empty"),
         InputProblem(file="data/inputs/x/kernen.csv|.xlsx", severity="missing", message="ontbreekt / missing"),
         InputProblem(file="data/inputs/x/halt.csv", row=1, column="extra", severity="warning", message="onbekend"),
     ]
     lines = format_problems(problems).splitlines()
-    assert lines[0] == ("data/inputs/x/halt.csv:5:aantal (C): FOUT/ERROR: negatief aantal / negative count "
-                        "(found '-3', expected geheel getal >= 0)")
+    assert lines[0] == (
+        "data/inputs/x/halt.csv:5:aantal (C): FOUT/ERROR: negatief aantal / negative count "
+        "(found '-3', expected geheel getal >= 0)"
+    )
     assert lines[1] == "data/inputs/x/vm.xlsx:Blad1:-:-: FOUT/ERROR: leeg / empty"
     assert lines[2].startswith("data/inputs/x/halt.csv:1:extra: LET OP/WARNING")
     assert lines[3].startswith("data/inputs/x/kernen.csv|.xlsx:-:-: ONTBREEKT/MISSING")

@@ -16,11 +16,12 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+
 from conftest import shared_real_data
 from test_csv_units import unit_problems
+from veiligheidsanalyse.chapters import kaarten
 from veiligheidsanalyse.chapters import page as chapter_module
 from veiligheidsanalyse.chapters.page import Chapter
-from veiligheidsanalyse.chapters import kaarten
 from veiligheidsanalyse.maps import Gebied, Polygon, read_boundaries
 from veiligheidsanalyse.maps.choropleth import MAX_BYTES, check_codes, map_values
 from veiligheidsanalyse.stats import compare
@@ -60,19 +61,35 @@ def with_boundaries(demo_dataset, wijken, gemeenten, monkeypatch):
 
 def _square(code: str, x: float, naam: str | None = None) -> Gebied:
     ring = ((x, 500_000.0), (x + 1000, 500_000.0), (x + 1000, 501_000.0), (x, 501_000.0), (x, 500_000.0))
-    return Gebied(code=code, naam=naam or code, gemeentecode="GM9999", niveau="wijk", polygons=(Polygon(ring),),
-                  jaar=2024)
+    return Gebied(
+        code=code, naam=naam or code, gemeentecode="GM9999", niveau="wijk", polygons=(Polygon(ring),), jaar=2024
+    )
 
 
 class FakeData:
     """What the map glue reads from a Dataset: series, gemeente, status, boundaries."""
 
-    def __init__(self, counts: pd.DataFrame, inhabitants: dict, areas: list[Gebied], indicator="misdrijven_buurt",
-                 gemeente="GM9999", naam="Proefgemeente"):
+    def __init__(
+        self,
+        counts: pd.DataFrame,
+        inhabitants: dict,
+        areas: list[Gebied],
+        indicator="misdrijven_buurt",
+        gemeente="GM9999",
+        naam="Proefgemeente",
+    ):
         self.gemeente, self.gemeente_naam = gemeente, naam
-        self._series = {indicator: counts,
-                        "inwoners_kwb": pd.DataFrame({"regio_code": list(inhabitants), "regio_naam": list(inhabitants),
-                                                      "jaar": 2024, "waarde": list(inhabitants.values())})}
+        self._series = {
+            indicator: counts,
+            "inwoners_kwb": pd.DataFrame(
+                {
+                    "regio_code": list(inhabitants),
+                    "regio_naam": list(inhabitants),
+                    "jaar": 2024,
+                    "waarde": list(inhabitants.values()),
+                }
+            ),
+        }
         self._areas = areas
         self.status = SimpleNamespace(sources={})
 
@@ -97,6 +114,7 @@ def _svg_checks(svg: str, year: int) -> ET.Element:
 
 # ---------------------------------------------------------------------------- Westerveld, real numbers
 
+
 @needs_real
 def test_real_westerveld_wijk_map_sums_to_the_gemeente_total(wijken):
     """Real 47018NED 2023 (45 buurten, 365 misdrijven) added up to the 18 wijken of the real wijk map."""
@@ -104,8 +122,14 @@ def test_real_westerveld_wijk_map_sums_to_the_gemeente_total(wijken):
     pops = pd.read_csv(REAL / "cbs-kwb-85984NED-2024" / "Population85984_2024.csv")
     buurten = counts.merge(pops, left_on="WijkenEnBuurten", right_on="nhood_id", how="left")
     buurten["wijk"] = "WK" + buurten["WijkenEnBuurten"].str.strip().str[2:8]
-    yearly = pd.DataFrame({"regio_code": buurten["WijkenEnBuurten"].str.strip(), "regio_naam": "",
-                           "jaar": 2023, "waarde": buurten["GeregistreerdeMisdrijven_1"]})
+    yearly = pd.DataFrame(
+        {
+            "regio_code": buurten["WijkenEnBuurten"].str.strip(),
+            "regio_naam": "",
+            "jaar": 2023,
+            "waarde": buurten["GeregistreerdeMisdrijven_1"],
+        }
+    )
     inhabitants = buurten.groupby("wijk")["population"].sum().to_dict()
     ds = FakeData(yearly, inhabitants, wijken, gemeente="GM1701", naam="Westerveld")
     kaart = kaarten.wijk_map(ds, "misdrijven_buurt", wijken, pool=1)
@@ -174,18 +198,23 @@ def test_a_basisteam_across_the_provincie_border_is_drawn_whole():
     ds.status = SimpleNamespace(sources={})
     kaart = kaarten.location_map(ds, squares)
     assert list(kaart.data["rol"]) == ["gemeente", "basisteam", "provincie", "basisteam"]  # GM0004: outside both
-    assert kaart.caption == ("Ligging van Gemeente 1 in de provincie Drenthe; middenblauw: de andere gemeenten van "
-                             "basisteam Grens.")
+    assert kaart.caption == (
+        "Ligging van Gemeente 1 in de provincie Drenthe; middenblauw: de andere gemeenten van basisteam Grens."
+    )
 
 
 # ---------------------------------------------------------------------------- small cells
+
 
 def test_no_suppressed_count_in_the_svg_or_the_csv(monkeypatch, tmp_path):
     """A sensitive kind: counts below the threshold (and what gives them away) never reach the map or its CSV."""
     areas = [_square(f"WK9999{i:02d}", 1500.0 * i, f"Wijk {chr(65 + i)}") for i in range(6)]
     per_year = {0: [40, 41, 39], 1: [1, 1, 1], 2: [20, 22, 21], 3: [0, 1, 0], 4: [30, 31, 29], 5: [9, 8, 7]}
-    rows = [{"regio_code": a.code, "regio_naam": a.naam, "jaar": 2021 + j, "waarde": per_year[i][j]}
-            for i, a in enumerate(areas) for j in range(3)]
+    rows = [
+        {"regio_code": a.code, "regio_naam": a.naam, "jaar": 2021 + j, "waarde": per_year[i][j]}
+        for i, a in enumerate(areas)
+        for j in range(3)
+    ]
     inhabitants = {a.code: 800.0 + 100 * i for i, a in enumerate(areas)}
     ds = FakeData(pd.DataFrame(rows), inhabitants, areas)
     real = kaarten.get_indicator
@@ -229,8 +258,11 @@ def test_below_the_indicators_min_count_not_coloured_and_said_in_legend_and_csv(
     on the map it has no class colour but the light grey of 'te weinig gevallen', in the CSV its rate."""
     areas = [_square(f"WK9999{i:02d}", 1500.0 * i, f"Wijk {chr(65 + i)}") for i in range(4)]
     per_year = {0: [40, 41, 39], 1: [2, 3, 3], 2: [20, 22, 21], 3: [30, 31, 29]}  # Wijk B: 8 in three years
-    rows = [{"regio_code": a.code, "jaar": 2022 + j, "waarde": per_year[i][j]} for i, a in enumerate(areas)
-            for j in range(3)]
+    rows = [
+        {"regio_code": a.code, "jaar": 2022 + j, "waarde": per_year[i][j]}
+        for i, a in enumerate(areas)
+        for j in range(3)
+    ]
     ds = FakeData(pd.DataFrame(rows), {a.code: 1000.0 for a in areas}, areas)
     kaart = kaarten.wijk_map(ds, "misdrijven_buurt", areas)
     few = kaart.table.set_index("regio_code").loc["WK999901"]
@@ -257,12 +289,23 @@ def test_the_inhabitant_threshold_is_the_configs(tmp_path, page):
 
 # ---------------------------------------------------------------------------- on the page
 
+
 def _chapter(ds, folder: Path) -> Chapter:
     config = getattr(ds, "config", None) or SimpleNamespace(gemeente=ds.gemeente, onthulling_drempel=5)
-    status = ds.status if hasattr(ds.status, "mark") else SimpleNamespace(
-        sources={}, mark=lambda ids: None, describe=lambda ids: "", banners=lambda ids=None: [])
-    return Chapter(id="03_kernen", config=config, data=ds, run_dir=folder, findings_dir=folder / "f",
-                   store_dir=folder, data_status=status)
+    status = (
+        ds.status
+        if hasattr(ds.status, "mark")
+        else SimpleNamespace(sources={}, mark=lambda ids: None, describe=lambda ids: "", banners=lambda ids=None: [])
+    )
+    return Chapter(
+        id="03_kernen",
+        config=config,
+        data=ds,
+        run_dir=folder,
+        findings_dir=folder / "f",
+        store_dir=folder,
+        data_status=status,
+    )
 
 
 @pytest.fixture
@@ -287,27 +330,53 @@ def test_without_boundaries_one_sentence_and_no_map(demo_dataset, monkeypatch, t
 PDOK_500 = "ophalen mislukt: wijken van GM9999: de server gaf een foutmelding (HTTP 500)"
 
 
-@pytest.mark.parametrize("soort, reden, beleid, niveau, expected", [
-    ("ontbreekt", PDOK_500, "fresh", "wijk", "Er is geen kaart: de grenzen van de wijken (CBS/Kadaster wijk- en "
-     "buurtkaart) konden niet bij PDOK worden opgehaald (de server gaf een foutmelding (HTTP 500)), en er is geen "
-     "eerder opgehaalde kopie."),
-    ("ontbreekt", PDOK_500, "require-fresh", "wijk", "alleen vers opgehaalde gegevens."),
-    ("ontbreekt", "geen gegevens", "cache", "wijk", "geen eerder opgehaalde kopie van de grenzen van de wijken"),
-    ("ontbreekt", "geen gegevens", "demo", "gemeente", "de demogegevens hebben geen grenzen van de gemeenten"),
-    ("demo", None, "demo", "buurt", "Er is geen kaart: de demogrenzen in de gegevens hebben geen buurten van "
-     "Proefgemeente."),
-    ("actueel", None, "fresh", "gemeente", "de CBS/Kadaster wijk- en buurtkaart 2024 in de gegevens heeft geen grens "
-     "van Proefgemeente."),
-    (None, None, "fresh", "wijk", "de grenzen van de wijken (CBS/Kadaster wijk- en buurtkaart) ontbreken in de "
-     "gebruikte gegevens."),
-])
+@pytest.mark.parametrize(
+    "soort, reden, beleid, niveau, expected",
+    [
+        (
+            "ontbreekt",
+            PDOK_500,
+            "fresh",
+            "wijk",
+            "Er is geen kaart: de grenzen van de wijken (CBS/Kadaster wijk- en "
+            "buurtkaart) konden niet bij PDOK worden opgehaald (de server gaf een foutmelding (HTTP 500)), "
+            "en er is geen "
+            "eerder opgehaalde kopie.",
+        ),
+        ("ontbreekt", PDOK_500, "require-fresh", "wijk", "alleen vers opgehaalde gegevens."),
+        ("ontbreekt", "geen gegevens", "cache", "wijk", "geen eerder opgehaalde kopie van de grenzen van de wijken"),
+        ("ontbreekt", "geen gegevens", "demo", "gemeente", "de demogegevens hebben geen grenzen van de gemeenten"),
+        (
+            "demo",
+            None,
+            "demo",
+            "buurt",
+            "Er is geen kaart: de demogrenzen in de gegevens hebben geen buurten van Proefgemeente.",
+        ),
+        (
+            "actueel",
+            None,
+            "fresh",
+            "gemeente",
+            "de CBS/Kadaster wijk- en buurtkaart 2024 in de gegevens heeft geen grens van Proefgemeente.",
+        ),
+        (
+            None,
+            None,
+            "fresh",
+            "wijk",
+            "de grenzen van de wijken (CBS/Kadaster wijk- en buurtkaart) ontbreken in de gebruikte gegevens.",
+        ),
+    ],
+)
 def test_the_sentence_instead_of_a_map_gives_the_reason_from_the_data_status(soort, reden, beleid, niveau, expected):
     ds = FakeData(pd.DataFrame(columns=["regio_code", "jaar", "waarde"]), {}, [])
     ds.config = SimpleNamespace(data=SimpleNamespace(beleid=beleid))
     ds.boundary_year = 2024
     if soort is not None:
-        ds.status.sources["wijkbuurtkaart"] = SimpleNamespace(naam="Kadaster / CBS, wijk- en buurtkaart", soort=soort,
-                                                             reden=reden)
+        ds.status.sources["wijkbuurtkaart"] = SimpleNamespace(
+            naam="Kadaster / CBS, wijk- en buurtkaart", soort=soort, reden=reden
+        )
     sentence = kaarten.no_map_sentence(ds, niveau)
     assert expected in sentence and sentence.endswith(".") and sentence.count(". ") == 0
     assert not re.search(r"beleid|fresh|data\.|/cache|\.ya?ml|GM9999", sentence)  # reader text: no keys or paths
@@ -365,24 +434,35 @@ def test_the_runs_own_boundaries_give_a_wijk_map_that_adds_up(demo_dataset):
 
 # ---------------------------------------------------------------------------- the review of the maps (issue 20)
 
+
 def _wijken_data(per_year: dict[str, list[int]], inhabitants: dict[str, float], years=(2022, 2023, 2024)):
     codes = list(dict.fromkeys(list(inhabitants) + list(per_year)))
     areas = [_square(code, 1500.0 * i, f"Wijk {chr(65 + i)}") for i, code in enumerate(codes)]
-    rows = [{"regio_code": code, "regio_naam": code, "jaar": year, "waarde": counts[j]}
-            for code, counts in per_year.items() for j, year in enumerate(years)]
+    rows = [
+        {"regio_code": code, "regio_naam": code, "jaar": year, "waarde": counts[j]}
+        for code, counts in per_year.items()
+        for j, year in enumerate(years)
+    ]
     return FakeData(pd.DataFrame(rows), inhabitants, areas), areas
 
 
 # 7 wijken of 1.000 inwoners: one clearly high, one clearly low, one high only before the correction
-_PER_YEAR = {"WK999900": [30, 32, 31], "WK999901": [4, 3, 4], "WK999902": [10, 11, 9], "WK999903": [12, 10, 11],
-             "WK999904": [9, 10, 11], "WK999905": [18, 17, 18], "WK999906": [10, 9, 10]}
+_PER_YEAR = {
+    "WK999900": [30, 32, 31],
+    "WK999901": [4, 3, 4],
+    "WK999902": [10, 11, 9],
+    "WK999903": [12, 10, 11],
+    "WK999904": [9, 10, 11],
+    "WK999905": [18, 17, 18],
+    "WK999906": [10, 9, 10],
+}
 
 
 def test_a_mismatched_wijk_code_is_unknown_hatched_and_said_and_the_others_keep_their_verdicts():
     """One wijk code spelled differently in the politie table (WK999999) and the Kerncijfers (WK999906):
     before, every flag became "onbekend" and the map drew every wijk unhatched, i.e. as significant."""
     per_year = {**{c: v for c, v in _PER_YEAR.items() if c != "WK999906"}, "WK999999": _PER_YEAR["WK999906"]}
-    inhabitants = {code: 1000.0 for code in _PER_YEAR}
+    inhabitants = dict.fromkeys(_PER_YEAR, 1000.0)
     ds, areas = _wijken_data(per_year, inhabitants)
     kaart = kaarten.wijk_map(ds, "misdrijven_buurt", areas)
     table = kaart.table.set_index("regio_code")
@@ -408,7 +488,7 @@ def test_a_mismatched_wijk_code_is_unknown_hatched_and_said_and_the_others_keep_
 
 
 def test_the_csv_has_both_p_values_and_the_hatching_follows_the_corrected_one(tmp_path):
-    ds, areas = _wijken_data(_PER_YEAR, {code: 1000.0 for code in _PER_YEAR})
+    ds, areas = _wijken_data(_PER_YEAR, dict.fromkeys(_PER_YEAR, 1000.0))
     kaart = kaarten.wijk_map(ds, "misdrijven_buurt", areas)
     data = kaart.data.iloc[:-1]
     assert {"p_waarde", "p_waarde_gecorrigeerd"} <= set(kaart.data.columns)
@@ -422,8 +502,10 @@ def test_the_csv_has_both_p_values_and_the_hatching_follows_the_corrected_one(tm
     assert list(data["vergelijking"].isin(["hoger", "lager"])) == list(significant)
     # the same test as the Kernen table: each wijk against the rest, Holm over the wijken of the map
     total = kaart.table.iloc[-1]
-    results = [compare.compare_with_region(c, p, total["aantal"], total["persoonsjaren"])
-               for c, p in zip(kaart.table["aantal"].iloc[:-1], kaart.table["persoonsjaren"].iloc[:-1])]
+    results = [
+        compare.compare_with_region(c, p, total["aantal"], total["persoonsjaren"])
+        for c, p in zip(kaart.table["aantal"].iloc[:-1], kaart.table["persoonsjaren"].iloc[:-1])
+    ]
     assert data["p_waarde"].to_numpy() == pytest.approx([float(r.p_value) for r in results])
     assert "niet gecorrigeerd" in kaart.caption and "rest van de gemeente" in kaart.caption
     assert "gecorrigeerde p-waarde" in kaart.caption and "Gemeente:" not in kaart.alt
@@ -434,7 +516,7 @@ def test_the_csv_has_both_p_values_and_the_hatching_follows_the_corrected_one(tm
 
 def test_a_year_missing_inside_the_pooled_window_gives_the_note_not_an_error(tmp_path, page):
     codes = list(_PER_YEAR)[:4]
-    ds, areas = _wijken_data({c: _PER_YEAR[c] for c in codes}, {c: 1000.0 for c in codes}, years=(2021, 2022, 2024))
+    ds, areas = _wijken_data({c: _PER_YEAR[c] for c in codes}, dict.fromkeys(codes, 1000.0), years=(2021, 2022, 2024))
     with pytest.raises(kaarten.NoMap, match="2023"):
         kaarten.wijk_map(ds, "misdrijven_buurt", areas)
     ch = _chapter(ds, tmp_path)
@@ -448,8 +530,11 @@ def _location_ds(provincie, regio=None):
     def members(group):
         return list(group.gemeenten)
 
-    return SimpleNamespace(gemeente="GM0001", config=SimpleNamespace(
-        vergelijking=SimpleNamespace(provincie=provincie, regio=regio)), group_members=members)
+    return SimpleNamespace(
+        gemeente="GM0001",
+        config=SimpleNamespace(vergelijking=SimpleNamespace(provincie=provincie, regio=regio)),
+        group_members=members,
+    )
 
 
 def test_the_location_map_names_what_it_draws():
@@ -464,6 +549,7 @@ def test_the_location_map_names_what_it_draws():
 
 
 # ---------------------------------------------------------------------------- the regional report
+
 
 @pytest.fixture(scope="module")
 def demo_region(tmp_path_factory, root):
@@ -499,9 +585,15 @@ def test_the_regional_map_marks_each_gemeente_as_the_regional_comparison_does(de
         assert set(data.index) == set(region.report.gemeenten)
         for code, words in verdict.items():  # the map's class is the table's verdict, word for word
             assert data.loc[code, "vergelijking_met_rest_van_regio"] == words
-            expected = ("significant hoger" if words.startswith("significant hoger") else "significant lager"
-                        if words.startswith("significant lager") else "niet significant" if
-                        words.startswith(("niet significant", "aanwijzing")) else "niet vergeleken")
+            expected = (
+                "significant hoger"
+                if words.startswith("significant hoger")
+                else "significant lager"
+                if words.startswith("significant lager")
+                else "niet significant"
+                if words.startswith(("niet significant", "aanwijzing"))
+                else "niet vergeleken"
+            )
             assert data.loc[code, "kaartklasse"].startswith(expected)
         svg = kaart.draw("DEMO", kaart.alt)
         _svg_checks(svg, region.datasets["GM1701"].boundary_year)

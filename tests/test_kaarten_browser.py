@@ -12,19 +12,34 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+
 from conftest import shared_real_data
+from veiligheidsanalyse.chapters import kaarten
 from veiligheidsanalyse.chapters import page as chapter_module
 from veiligheidsanalyse.chapters.page import Chapter
-from veiligheidsanalyse.chapters import kaarten
 from veiligheidsanalyse.maps import read_boundaries
 
 pytestmark = pytest.mark.browser
 
 REAL = shared_real_data()
-CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")) if p
-                 and Path(p).exists()), None)
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM = next(
+    (
+        p
+        for p in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"))
+        if p and Path(p).exists()
+    ),
+    None,
+)
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 if CHROMIUM is None:
     pytest.skip("no chromium on this machine (apt-get install chromium)", allow_module_level=True)
@@ -48,27 +63,39 @@ def map_page(demo_dataset, tmp_path_factory) -> Path:
     """One HTML page (the report's stylesheet, the maps as the chapters write them), on disk."""
     folder = tmp_path_factory.mktemp("kaartpagina")
     kaart = REAL / "cbs-wijkbuurtkaart"
-    by_level = {"wijk": read_boundaries(kaart / "drenthe_wijken_2023_rd.geojson", gemeentecode="GM1701",
-                                        niveau="wijk"),
-                "gemeente": read_boundaries(kaart / "nl_gemeenten_2023_rd.geojson", niveau="gemeente"), "buurt": []}
+    by_level = {
+        "wijk": read_boundaries(kaart / "drenthe_wijken_2023_rd.geojson", gemeentecode="GM1701", niveau="wijk"),
+        "gemeente": read_boundaries(kaart / "nl_gemeenten_2023_rd.geojson", niveau="gemeente"),
+        "buurt": [],
+    }
     blocks: list[str] = []
     mp = pytest.MonkeyPatch()
     try:
         mp.setattr(demo_dataset, "boundaries", lambda niveau: by_level[niveau], raising=False)
         mp.setattr(type(demo_dataset), "boundary_year", property(lambda self: 2023), raising=False)
         mp.setattr(chapter_module, "html_block", blocks.append)
-        ch = Chapter(id="03_kernen", config=demo_dataset.config, data=demo_dataset, run_dir=folder,
-                     findings_dir=folder / "f", store_dir=folder)
+        ch = Chapter(
+            id="03_kernen",
+            config=demo_dataset.config,
+            data=demo_dataset,
+            run_dir=folder,
+            findings_dir=folder / "f",
+            store_dir=folder,
+        )
         kaarten.show_wijk_maps(ch)
         kaarten.show_location_map(ch)
     finally:
         mp.undo()
     css = resources.files("veiligheidsanalyse.report").joinpath("style.css").read_text(encoding="utf-8")
     page = folder / "kaarten.html"
-    page.write_text(f'<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"><title>Kaarten</title>'
-                    f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-                    f"<style>{css}</style></head><body><main class=\"va-article\"><h1>{html.escape('Kaarten')}</h1>"
-                    + "\n".join(blocks) + "</main></body></html>", encoding="utf-8")
+    page.write_text(
+        f'<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"><title>Kaarten</title>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<style>{css}</style></head><body><main class="va-article"><h1>{html.escape("Kaarten")}</h1>'
+        + "\n".join(blocks)
+        + "</main></body></html>",
+        encoding="utf-8",
+    )
     return page
 
 
@@ -79,7 +106,9 @@ def _visit(page_path: Path, viewport: dict):
         try:
             context = browser.new_context(viewport=viewport, service_workers="block", accept_downloads=False)
             page = context.new_page()
-            page.route(re.compile(r"^(?!file:|data:)"), lambda route: (requests.append(route.request.url), route.abort()))
+            page.route(
+                re.compile(r"^(?!file:|data:)"), lambda route: (requests.append(route.request.url), route.abort())
+            )
             page.on("request", lambda r: None if r.url.startswith(("file:", "data:")) else requests.append(r.url))
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))

@@ -23,48 +23,124 @@ LAYER_NAMES = ("foundation", "config", "sources", "store", "chapters", "notebook
 # is its __init__.py, not its submodules.
 LAYERS = {
     # 0 foundation: no data access, no configuration
-    "paths": FOUNDATION, "typography": FOUNDATION, "dates": FOUNDATION, "hashing": FOUNDATION,
-    "errors": FOUNDATION, "text": FOUNDATION, "config_errors": FOUNDATION, "indicators": FOUNDATION,
-    "observations": FOUNDATION, "plots": FOUNDATION, "present": FOUNDATION,
-    "stats": FOUNDATION, "stats._common": FOUNDATION, "stats.compare": FOUNDATION, "stats.disclosure": FOUNDATION,
-    "stats.formatting": FOUNDATION, "stats.funnel": FOUNDATION, "stats.rates": FOUNDATION,
-    "stats.signals": FOUNDATION, "stats.smallarea": FOUNDATION, "stats.survey": FOUNDATION,
-    "stats.trend": FOUNDATION, "stats.verdicts": FOUNDATION,
-    "maps": FOUNDATION, "maps.boundaries": FOUNDATION, "maps.simplify": FOUNDATION, "maps.classes": FOUNDATION,
-    "maps.svg": FOUNDATION, "maps.choropleth": FOUNDATION,
-    "sources.limits": FOUNDATION, "sources.partner_kinds": FOUNDATION,
+    "paths": FOUNDATION,
+    "typography": FOUNDATION,
+    "dates": FOUNDATION,
+    "hashing": FOUNDATION,
+    "errors": FOUNDATION,
+    "text": FOUNDATION,
+    "config_errors": FOUNDATION,
+    "indicators": FOUNDATION,
+    "observations": FOUNDATION,
+    "plots": FOUNDATION,
+    "present": FOUNDATION,
+    "stats": FOUNDATION,
+    "stats._common": FOUNDATION,
+    "stats.compare": FOUNDATION,
+    "stats.disclosure": FOUNDATION,
+    "stats.formatting": FOUNDATION,
+    "stats.funnel": FOUNDATION,
+    "stats.rates": FOUNDATION,
+    "stats.signals": FOUNDATION,
+    "stats.smallarea": FOUNDATION,
+    "stats.survey": FOUNDATION,
+    "stats.trend": FOUNDATION,
+    "stats.verdicts": FOUNDATION,
+    "maps": FOUNDATION,
+    "maps.boundaries": FOUNDATION,
+    "maps.simplify": FOUNDATION,
+    "maps.classes": FOUNDATION,
+    "maps.svg": FOUNDATION,
+    "maps.choropleth": FOUNDATION,
+    "sources.limits": FOUNDATION,
+    "sources.partner_kinds": FOUNDATION,
     # 1 config
-    "config_yaml": CONFIG, "config_schema": CONFIG, "config": CONFIG,
+    "config_yaml": CONFIG,
+    "config_schema": CONFIG,
+    "config": CONFIG,
     # 2 sources: where the data comes from
-    "sources": SOURCES, "sources.odata": SOURCES, "sources.fetch": SOURCES, "sources.snapshots": SOURCES,
-    "sources.tables": SOURCES, "sources.regions": SOURCES, "sources.policy": SOURCES,
-    "sources.boundaries": SOURCES, "sources.structure": SOURCES, "sources.demo": SOURCES,
+    "sources": SOURCES,
+    "sources.odata": SOURCES,
+    "sources.fetch": SOURCES,
+    "sources.snapshots": SOURCES,
+    "sources.tables": SOURCES,
+    "sources.regions": SOURCES,
+    "sources.policy": SOURCES,
+    "sources.boundaries": SOURCES,
+    "sources.structure": SOURCES,
+    "sources.demo": SOURCES,
     "maps.demo_grenzen": SOURCES,
-    "sources.inputs": SOURCES, "sources.inputs.__main__": SOURCES, "sources.inputs.config": SOURCES,
-    "sources.inputs.loading": SOURCES, "sources.inputs.problems": SOURCES, "sources.inputs.reading": SOURCES,
-    "sources.inputs.templates": SOURCES, "sources.inputs.validate": SOURCES, "sources.inputs.writing": SOURCES,
-    "sources.adapters": SOURCES, "sources.adapters.cbsodata": SOURCES, "sources.adapters.requests": SOURCES,
+    "sources.inputs": SOURCES,
+    "sources.inputs.__main__": SOURCES,
+    "sources.inputs.config": SOURCES,
+    "sources.inputs.loading": SOURCES,
+    "sources.inputs.problems": SOURCES,
+    "sources.inputs.reading": SOURCES,
+    "sources.inputs.templates": SOURCES,
+    "sources.inputs.validate": SOURCES,
+    "sources.inputs.writing": SOURCES,
+    "sources.adapters": SOURCES,
+    "sources.adapters.cbsodata": SOURCES,
+    "sources.adapters.requests": SOURCES,
     # 3 store: the run's data
-    "store": STORE, "store.build": STORE, "store.cache": STORE, "store.dataset": STORE, "store.status": STORE,
-    "store.normalise": STORE, "store.prepare": STORE, "store.peers": STORE,
+    "store": STORE,
+    "store.build": STORE,
+    "store.cache": STORE,
+    "store.dataset": STORE,
+    "store.status": STORE,
+    "store.normalise": STORE,
+    "store.prepare": STORE,
+    "store.peers": STORE,
     # 4 analysis and chapters
-    "analysis": CHAPTERS, "chapters": CHAPTERS, "chapters.page": CHAPTERS, "chapters.common": CHAPTERS,
-    "chapters.criminaliteit": CHAPTERS, "chapters.digitaal": CHAPTERS, "chapters.disagreement": CHAPTERS,
-    "chapters.family": CHAPTERS, "chapters.fysiek": CHAPTERS, "chapters.gebied": CHAPTERS,
-    "chapters.jeugd": CHAPTERS, "chapters.kaarten": CHAPTERS, "chapters.kernen": CHAPTERS,
-    "chapters.methode": CHAPTERS, "chapters.ondermijning": CHAPTERS, "chapters.overlast": CHAPTERS,
-    "chapters.regio": CHAPTERS, "chapters.synthese": CHAPTERS, "chapters.zorg": CHAPTERS,
+    "analysis": CHAPTERS,
+    "chapters": CHAPTERS,
+    "chapters.page": CHAPTERS,
+    "chapters.common": CHAPTERS,
+    "chapters.criminaliteit": CHAPTERS,
+    "chapters.digitaal": CHAPTERS,
+    "chapters.disagreement": CHAPTERS,
+    "chapters.family": CHAPTERS,
+    "chapters.fysiek": CHAPTERS,
+    "chapters.gebied": CHAPTERS,
+    "chapters.jeugd": CHAPTERS,
+    "chapters.kaarten": CHAPTERS,
+    "chapters.kernen": CHAPTERS,
+    "chapters.methode": CHAPTERS,
+    "chapters.ondermijning": CHAPTERS,
+    "chapters.overlast": CHAPTERS,
+    "chapters.regio": CHAPTERS,
+    "chapters.synthese": CHAPTERS,
+    "chapters.zorg": CHAPTERS,
     # 5 what notebooks call
-    "notebook": NOTEBOOK, "": NOTEBOOK,
+    "notebook": NOTEBOOK,
+    "": NOTEBOOK,
     # 6 report: runs the notebooks and publishes the pages (plan -> execute -> pages -> publish)
-    "report.plan": REPORT, "report.execute": REPORT, "report.jobs": REPORT, "report.pages": REPORT,
-    "report.publish": REPORT, "report.runlog": REPORT, "report.adapters": REPORT,
-    "report.adapters.jupyter_client": REPORT, "report.adapters.nbconvert": REPORT,
-    "report": REPORT, "report.checklist": REPORT, "report.export": REPORT, "report.fetch_command": REPORT,
-    "report.forkserver": REPORT, "report.incremental": REPORT, "report.index": REPORT,
-    "report.init_command": REPORT, "report.lock": REPORT, "report.manifest": REPORT,
-    "report.outputs_index": REPORT, "report.pool": REPORT, "report.processes": REPORT,
-    "report.retention": REPORT, "report.runner": REPORT, "report.validate": REPORT, "report.worker": REPORT,
+    "report.plan": REPORT,
+    "report.execute": REPORT,
+    "report.jobs": REPORT,
+    "report.pages": REPORT,
+    "report.publish": REPORT,
+    "report.runlog": REPORT,
+    "report.adapters": REPORT,
+    "report.adapters.jupyter_client": REPORT,
+    "report.adapters.nbconvert": REPORT,
+    "report": REPORT,
+    "report.checklist": REPORT,
+    "report.export": REPORT,
+    "report.fetch_command": REPORT,
+    "report.forkserver": REPORT,
+    "report.incremental": REPORT,
+    "report.index": REPORT,
+    "report.init_command": REPORT,
+    "report.lock": REPORT,
+    "report.manifest": REPORT,
+    "report.outputs_index": REPORT,
+    "report.pool": REPORT,
+    "report.processes": REPORT,
+    "report.retention": REPORT,
+    "report.runner": REPORT,
+    "report.validate": REPORT,
+    "report.worker": REPORT,
     # 7 the command line
     "cli": CLI,
 }
@@ -103,7 +179,7 @@ def _targets(module: str, is_package: bool, node: ast.Import | ast.ImportFrom, k
         base = module.split(".") if module else []
         if not is_package:
             base = base[:-1]
-        base = base[:len(base) - (node.level - 1)]
+        base = base[: len(base) - (node.level - 1)]
         origin = ".".join(base + ([node.module] if node.module else []))
     elif node.module == PACKAGE or (node.module or "").startswith(PACKAGE + "."):
         origin = node.module.removeprefix(PACKAGE).lstrip(".")
@@ -180,8 +256,10 @@ def _layer(module: str) -> str:
 
 def test_every_module_has_a_layer():
     missing = sorted(set(package_modules()) - set(LAYERS))
-    assert not missing, ("modules without a layer: place each in LAYERS of tests/test_layers.py "
-                         f"(and in the README's Layout): {', '.join(m or PACKAGE for m in missing)}")
+    assert not missing, (
+        "modules without a layer: place each in LAYERS of tests/test_layers.py "
+        f"(and in the README's Layout): {', '.join(m or PACKAGE for m in missing)}"
+    )
 
 
 def test_the_layer_table_names_only_existing_modules():
@@ -191,10 +269,11 @@ def test_the_layer_table_names_only_existing_modules():
 
 def test_no_module_imports_from_a_higher_layer():
     modules = package_modules()
-    upward = [f"{_file(source, modules)}:{line} imports {PACKAGE}.{target} ({_layer(target)}) "
-              f"from layer {_layer(source)}"
-              for source, line, target in import_edges(modules)
-              if source in LAYERS and target in LAYERS and LAYERS[target] > LAYERS[source]]
+    upward = [
+        f"{_file(source, modules)}:{line} imports {PACKAGE}.{target} ({_layer(target)}) from layer {_layer(source)}"
+        for source, line, target in import_edges(modules)
+        if source in LAYERS and target in LAYERS and LAYERS[target] > LAYERS[source]
+    ]
     assert not upward, "imports from a higher layer:\n" + "\n".join(upward)
 
 
@@ -205,8 +284,11 @@ def test_no_import_cycles():
     lines = []
     for component in found:
         members = set(component)
-        inside = [f"  {_file(s, modules)}:{line} imports {PACKAGE}.{t}" for s, line, t in edges
-                  if s in members and t in members]
+        inside = [
+            f"  {_file(s, modules)}:{line} imports {PACKAGE}.{t}"
+            for s, line, t in edges
+            if s in members and t in members
+        ]
         lines.append(f"cycle among {', '.join(component)}:\n" + "\n".join(inside))
     assert not found, "import cycles:\n" + "\n".join(lines)
 
@@ -218,23 +300,32 @@ def test_known_cycles_still_exist():
     assert not gone, f"KNOWN_CYCLES lists cycles that no longer exist: {gone}"
 
 
-@pytest.mark.parametrize("edges, expected", [
-    ([("a", 1, "b"), ("b", 2, "a"), ("b", 3, "c")], [["a", "b"]]),
-    ([("a", 1, "b"), ("b", 2, "c"), ("c", 3, "a"), ("d", 4, "a")], [["a", "b", "c"]]),
-    ([("a", 1, "b"), ("b", 2, "c")], []),
-])
+@pytest.mark.parametrize(
+    "edges, expected",
+    [
+        ([("a", 1, "b"), ("b", 2, "a"), ("b", 3, "c")], [["a", "b"]]),
+        ([("a", 1, "b"), ("b", 2, "c"), ("c", 3, "a"), ("d", 4, "a")], [["a", "b", "c"]]),
+        ([("a", 1, "b"), ("b", 2, "c")], []),
+    ],
+)
 def test_cycles_finds_modules_that_import_each_other(edges, expected):
     assert cycles(edges) == expected
 
 
 def test_imports_resolve_relative_and_function_level_and_skip_type_checking(tmp_path: Path):
-    source = ("from typing import TYPE_CHECKING\nfrom ..stats import compare, format_nl\n"
-              "import veiligheidsanalyse.paths\n"
-              "if TYPE_CHECKING:\n    from ..report import runner\n"
-              "def f():\n    from ..report.runner import run\n")
+    source = (
+        "from typing import TYPE_CHECKING\nfrom ..stats import compare, format_nl\n"
+        "import veiligheidsanalyse.paths\n"
+        "if TYPE_CHECKING:\n    from ..report import runner\n"
+        "def f():\n    from ..report.runner import run\n"
+    )
     tree = ast.parse(source)
     skipped = _type_checking_only(tree)
     known = {"stats", "stats.compare", "paths", "report", "report.runner", "store.build"}
-    found = [(node.lineno, t) for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
-             and id(node) not in skipped for t in _targets("store.build", False, node, known)]
+    found = [
+        (node.lineno, t)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in skipped
+        for t in _targets("store.build", False, node, known)
+    ]
     assert sorted(found) == [(2, "stats"), (2, "stats.compare"), (3, "paths"), (7, "report.runner")]

@@ -7,14 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from veiligheidsanalyse.report.lock import LockHeld, RunLock, lock_path
 from veiligheidsanalyse.errors import EXIT_LOCKED
+from veiligheidsanalyse.report.lock import LockHeld, RunLock, lock_path
 from veiligheidsanalyse.report.runner import RunOptions, run
 
 pytestmark = pytest.mark.fault("concurrency")  # the lock itself: exclusive, never stale, exit 4
@@ -66,8 +65,12 @@ def test_second_run_of_the_same_config_exits_4(tmp_path: Path, demo_config: Path
         result = run(demo_config, RunOptions(progress=False))
         assert result.exit_code == EXIT_LOCKED == 4
         assert f"proces {proc.pid}" in result.message
-        cli = subprocess.run([sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(demo_config), "--quiet"],
-                             capture_output=True, text=True, timeout=120)
+        cli = subprocess.run(
+            [sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(demo_config), "--quiet"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert cli.returncode == 4 and "loopt al een run" in cli.stderr
         assert not any(p.name != ".locks" for p in outputs.iterdir())  # nothing else was touched
     finally:

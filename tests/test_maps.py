@@ -15,6 +15,7 @@ from itertools import pairwise
 
 import pandas as pd
 import pytest
+
 from conftest import shared_real_data
 from veiligheidsanalyse.maps import Gebied, Polygon, area_of, douglas_peucker, read_boundaries, simplify_areas
 from veiligheidsanalyse.maps.choropleth import (
@@ -32,8 +33,20 @@ from veiligheidsanalyse.stats.smallarea import small_area_table
 REAL = shared_real_data()
 needs_real = pytest.mark.skipif(REAL is None, reason="real extracts in ../shared not present")
 SVG_NS = "http://www.w3.org/2000/svg"
-DRENTHE = ["GM0106", "GM0109", "GM0114", "GM0118", "GM0119", "GM1680", "GM1681", "GM1690", "GM1699", "GM1701",
-           "GM1730", "GM1731"]
+DRENTHE = [
+    "GM0106",
+    "GM0109",
+    "GM0114",
+    "GM0118",
+    "GM0119",
+    "GM1680",
+    "GM1681",
+    "GM1690",
+    "GM1699",
+    "GM1701",
+    "GM1730",
+    "GM1731",
+]
 
 
 def _kaart(name: str):
@@ -44,8 +57,11 @@ def _kaart(name: str):
 def westerveld_buurten() -> list[Gebied]:
     if REAL is None:
         pytest.skip("real extracts in ../shared not present")
-    return read_boundaries(_kaart("drenthe_buurten_2024_aa-en-hunze_westerveld_midden-drenthe_rd.geojson"),
-                           gemeentecode="GM1701", niveau="buurt")
+    return read_boundaries(
+        _kaart("drenthe_buurten_2024_aa-en-hunze_westerveld_midden-drenthe_rd.geojson"),
+        gemeentecode="GM1701",
+        niveau="buurt",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +78,14 @@ def westerveld_counts(westerveld_buurten) -> pd.DataFrame:
     pops = pd.read_csv(REAL / "cbs-kwb-85984NED-2024" / "Population85984_2024.csv")
     merged = counts.merge(pops, left_on="WijkenEnBuurten", right_on="nhood_id", how="left")
     names = {b.code: b.naam for b in westerveld_buurten}
-    return pd.DataFrame({"regio_code": merged["WijkenEnBuurten"], "regio_naam": merged["WijkenEnBuurten"].map(names),
-                         "aantal": merged["GeregistreerdeMisdrijven_1"], "inwoners": merged["population"]})
+    return pd.DataFrame(
+        {
+            "regio_code": merged["WijkenEnBuurten"],
+            "regio_naam": merged["WijkenEnBuurten"].map(names),
+            "aantal": merged["GeregistreerdeMisdrijven_1"],
+            "inwoners": merged["population"],
+        }
+    )
 
 
 # --------------------------------------------------------------------------- boundaries
@@ -102,8 +124,11 @@ def test_wgs84_files_are_refused():
 
 def test_pdok_property_names_and_codes_without_gemeente(tmp_path):
     square = [[[200000, 500000], [201000, 500000], [201000, 501000], [200000, 501000], [200000, 500000]]]
-    feature = {"type": "Feature", "properties": {"buurtcode": "BU17010800", "buurtnaam": "Havelte"},
-               "geometry": {"type": "Polygon", "coordinates": square}}
+    feature = {
+        "type": "Feature",
+        "properties": {"buurtcode": "BU17010800", "buurtnaam": "Havelte"},
+        "geometry": {"type": "Polygon", "coordinates": square},
+    }
     path = tmp_path / "b.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
     (area,) = read_boundaries(path)
@@ -160,11 +185,25 @@ def test_simplification_keeps_every_area_and_shared_borders(westerveld_buurten, 
 
 
 def test_a_tiny_area_survives_a_huge_tolerance():
-    big = Gebied("BU00000001", "Groot", "GM0000", "buurt",
-                 (Polygon(((0, 0), (1000, 0), (1000, 1000), (0, 1000), (0, 0)),
-                          (((400, 400), (410, 400), (410, 410), (400, 410), (400, 400)),)),))
-    small = Gebied("BU00000002", "Klein", "GM0000", "buurt",
-                   (Polygon(((400, 400), (400, 410), (410, 410), (410, 400), (400, 400))),))
+    big = Gebied(
+        "BU00000001",
+        "Groot",
+        "GM0000",
+        "buurt",
+        (
+            Polygon(
+                ((0, 0), (1000, 0), (1000, 1000), (0, 1000), (0, 0)),
+                (((400, 400), (410, 400), (410, 410), (400, 410), (400, 400)),),
+            ),
+        ),
+    )
+    small = Gebied(
+        "BU00000002",
+        "Klein",
+        "GM0000",
+        "buurt",
+        (Polygon(((400, 400), (400, 410), (410, 410), (410, 400), (400, 400))),),
+    )
     out = simplify_areas([big, small], tolerance=5000)
     assert area_of(out[1]) == pytest.approx(100)
     assert area_of(out[0]) == pytest.approx(1e6 - 100)
@@ -212,28 +251,46 @@ def _texts(root: ET.Element) -> list[str]:
 
 
 @needs_real
-def test_westerveld_buurt_map_is_small_self_contained_and_sums_to_the_gemeente(westerveld_buurten,
-                                                                               westerveld_counts):
+def test_westerveld_buurt_map_is_small_self_contained_and_sums_to_the_gemeente(westerveld_buurten, westerveld_counts):
     table = small_area_table(westerveld_counts, gemeente_code="GM1701", gemeente_naam="Westerveld")
     # the map's CSV: its buurten are the map's areas and add up to the gemeente's 365 (47018NED 2023)
     areas, total = table[table["rol"] == "gebied"], table[table["rol"] == "Totaal"].iloc[0]
     assert check_codes(westerveld_buurten, areas["regio_code"]) == ([], [])
     assert areas["aantal"].sum() == total["aantal"] == 365
-    description = describe_map(table, subject="geregistreerde misdrijven", area_plural="buurten",
-                               gemeente="Westerveld", period="2023")
-    svg = choropleth_svg(westerveld_buurten, map_values(table), title="Geregistreerde misdrijven per buurt, 2023",
-                         description=description, boundary_year=2024, data_source="politie (47018NED)",
-                         legend_title="Misdrijven per 1.000 inwoners per jaar")
+    description = describe_map(
+        table, subject="geregistreerde misdrijven", area_plural="buurten", gemeente="Westerveld", period="2023"
+    )
+    svg = choropleth_svg(
+        westerveld_buurten,
+        map_values(table),
+        title="Geregistreerde misdrijven per buurt, 2023",
+        description=description,
+        boundary_year=2024,
+        data_source="politie (47018NED)",
+        legend_title="Misdrijven per 1.000 inwoners per jaar",
+    )
     root = _assert_self_contained(svg, 2024)
     assert "Kaart van de 45 buurten van Westerveld" in root.find(f"{{{SVG_NS}}}desc").text
     # colour + hatching: every coloured buurt that is not significantly higher or lower is hatched
     coloured = areas["per_1000"].notna()
     assert svg.count("<use ") == 45 + (coloured & ~areas["vergelijking"].isin(["hoger", "lager"])).sum()
     assert "niet significant verschillend van de rest van de gemeente" in svg and "te weinig inwoners" in svg
-    eb_description = describe_map(table, subject="geregistreerde misdrijven", area_plural="buurten",
-                                  gemeente="Westerveld", period="2023", value="per_1000_eb")
-    smoothed = choropleth_svg(westerveld_buurten, map_values(table, "per_1000_eb"), title="Gestabiliseerd",
-                              description=eb_description, boundary_year=2024, legend_title="per 1.000 (EB)")
+    eb_description = describe_map(
+        table,
+        subject="geregistreerde misdrijven",
+        area_plural="buurten",
+        gemeente="Westerveld",
+        period="2023",
+        value="per_1000_eb",
+    )
+    smoothed = choropleth_svg(
+        westerveld_buurten,
+        map_values(table, "per_1000_eb"),
+        title="Gestabiliseerd",
+        description=eb_description,
+        boundary_year=2024,
+        legend_title="per 1.000 (EB)",
+    )
     _assert_self_contained(smoothed, 2024)
     assert "gestabiliseerd (Empirical Bayes)" in eb_description
     legend_line = ">niet significant verschillend van de rest</text>"  # the hatching in the legend
@@ -243,18 +300,23 @@ def test_westerveld_buurt_map_is_small_self_contained_and_sums_to_the_gemeente(w
 
 @needs_real
 def test_suppressed_counts_never_reach_the_svg(westerveld_buurten, westerveld_counts):
-    table = small_area_table(westerveld_counts, gemeente_code="GM1701", gemeente_naam="Westerveld",
-                             sensitive=True, threshold=5)
+    table = small_area_table(
+        westerveld_counts, gemeente_code="GM1701", gemeente_naam="Westerveld", sensitive=True, threshold=5
+    )
     hidden = table[table["afgeschermd"] & (table["rol"] == "gebied")]
     assert len(hidden) >= 2
 
     def draw(counts: pd.DataFrame) -> str:
-        t = small_area_table(counts, gemeente_code="GM1701", gemeente_naam="Westerveld", sensitive=True,
-                             threshold=5)
-        return choropleth_svg(westerveld_buurten, map_values(t), title="Zeden per buurt",
-                              description=describe_map(t, subject="zedenmisdrijven", area_plural="buurten",
-                                                       gemeente="Westerveld"),
-                              boundary_year=2024, legend_title="per 1.000 inwoners", mark="DEMO")
+        t = small_area_table(counts, gemeente_code="GM1701", gemeente_naam="Westerveld", sensitive=True, threshold=5)
+        return choropleth_svg(
+            westerveld_buurten,
+            map_values(t),
+            title="Zeden per buurt",
+            description=describe_map(t, subject="zedenmisdrijven", area_plural="buurten", gemeente="Westerveld"),
+            boundary_year=2024,
+            legend_title="per 1.000 inwoners",
+            mark="DEMO",
+        )
 
     svg = draw(westerveld_counts)
     root = _assert_self_contained(svg, 2024)
@@ -278,16 +340,29 @@ def test_suppressed_counts_never_reach_the_svg(westerveld_buurten, westerveld_co
 def test_drenthe_gemeenten_maps(drenthe_gemeenten):
     assert {g.code for g in drenthe_gemeenten} == set(DRENTHE)
     labels = {g.code: g.naam for g in drenthe_gemeenten}
-    svg = location_svg(drenthe_gemeenten, "GM1701", title="Westerveld in Drenthe",
-                       description="Kaart van de twaalf gemeenten van Drenthe; Westerveld ligt in het zuidwesten.",
-                       boundary_year=2023, labels=labels)
+    svg = location_svg(
+        drenthe_gemeenten,
+        "GM1701",
+        title="Westerveld in Drenthe",
+        description="Kaart van de twaalf gemeenten van Drenthe; Westerveld ligt in het zuidwesten.",
+        boundary_year=2023,
+        labels=labels,
+    )
     root = _assert_self_contained(svg, 2023)
     assert "Westerveld" in _texts(root) and "Meppel" in _texts(root)
-    values = {g.code: MapValue(g.code, value=10.0 + i, hatched=i % 2 == 0, tooltip=g.naam)
-              for i, g in enumerate(drenthe_gemeenten)}
-    svg = choropleth_svg(drenthe_gemeenten, values, title="Misdrijven per gemeente",
-                         description="Kaart van de twaalf gemeenten van Drenthe met een verzonnen waarde per gemeente.",
-                         boundary_year=2023, legend_title="per 1.000 inwoners", labels=labels)
+    values = {
+        g.code: MapValue(g.code, value=10.0 + i, hatched=i % 2 == 0, tooltip=g.naam)
+        for i, g in enumerate(drenthe_gemeenten)
+    }
+    svg = choropleth_svg(
+        drenthe_gemeenten,
+        values,
+        title="Misdrijven per gemeente",
+        description="Kaart van de twaalf gemeenten van Drenthe met een verzonnen waarde per gemeente.",
+        boundary_year=2023,
+        legend_title="per 1.000 inwoners",
+        labels=labels,
+    )
     _assert_self_contained(svg, 2023)
 
 
@@ -295,9 +370,13 @@ def test_drenthe_gemeenten_maps(drenthe_gemeenten):
 def test_all_gemeenten_of_the_netherlands_fit_in_100_kb():
     gemeenten = read_boundaries(_kaart("nl_gemeenten_2023_rd.geojson"))
     assert len(gemeenten) == 342
-    svg = location_svg(gemeenten, "GM1701", title="Westerveld in Nederland",
-                       description="Kaart van de 342 gemeenten van Nederland (indeling 2023) met Westerveld donker.",
-                       boundary_year=2023)
+    svg = location_svg(
+        gemeenten,
+        "GM1701",
+        title="Westerveld in Nederland",
+        description="Kaart van de 342 gemeenten van Nederland (indeling 2023) met Westerveld donker.",
+        boundary_year=2023,
+    )
     _assert_self_contained(svg, 2023)
     coarse = simplify_areas(gemeenten, 5000)
     assert [g.code for g in coarse] == [g.code for g in gemeenten]
@@ -305,18 +384,35 @@ def test_all_gemeenten_of_the_netherlands_fit_in_100_kb():
 
 
 def test_two_maps_on_one_page_have_distinct_ids():
-    square = Gebied("GM0001", "A", "GM0001", "gemeente",
-                    (Polygon(((0, 300000), (1000, 300000), (1000, 301000), (0, 301000), (0, 300000))),))
+    square = Gebied(
+        "GM0001",
+        "A",
+        "GM0001",
+        "gemeente",
+        (Polygon(((0, 300000), (1000, 300000), (1000, 301000), (0, 301000), (0, 300000))),),
+    )
     one = location_svg([square], "GM0001", title="Kaart een", description="d" * 50, boundary_year=2023)
     two = location_svg([square], "GM0001", title="Kaart twee", description="d" * 50, boundary_year=2023)
     assert not set(re.findall(r'id="([^"]+)"', one)) & set(re.findall(r'id="([^"]+)"', two))
 
 
 def test_names_are_escaped_and_areas_without_a_value_say_so():
-    square = Gebied("BU00010000", "Dorp <& \"oost\">", "GM0001", "buurt",
-                    (Polygon(((0, 300000), (1000, 300000), (1000, 301000), (0, 301000), (0, 300000))),))
-    svg = choropleth_svg([square], {}, title="T & t", description="Een kaart zonder cijfers " * 3,
-                         boundary_year=2024, legend_title="x", labels={"BU00010000": square.naam})
+    square = Gebied(
+        "BU00010000",
+        'Dorp <& "oost">',
+        "GM0001",
+        "buurt",
+        (Polygon(((0, 300000), (1000, 300000), (1000, 301000), (0, 301000), (0, 300000))),),
+    )
+    svg = choropleth_svg(
+        [square],
+        {},
+        title="T & t",
+        description="Een kaart zonder cijfers " * 3,
+        boundary_year=2024,
+        legend_title="x",
+        labels={"BU00010000": square.naam},
+    )
     root = ET.fromstring(svg)
     assert square.naam in _texts(root)
     assert "geen gegevens" in svg
@@ -324,16 +420,30 @@ def test_names_are_escaped_and_areas_without_a_value_say_so():
 
 def test_only_a_significant_area_is_drawn_without_hatching():
     """Unknown ("onbekend") is hatched like "gelijk": by the legend, no hatching means significant."""
-    table = small_area_table(pd.DataFrame({"regio_code": ["BU1"], "regio_naam": ["Alleen"], "aantal": [12],
-                                           "inwoners": [900]}), gemeente_code="GM0001", gemeente_naam="T",
-                             min_inhabitants=0)
+    table = small_area_table(
+        pd.DataFrame({"regio_code": ["BU1"], "regio_naam": ["Alleen"], "aantal": [12], "inwoners": [900]}),
+        gemeente_code="GM0001",
+        gemeente_naam="T",
+        min_inhabitants=0,
+    )
     assert table["vergelijking"].iloc[0] == "onbekend" and math.isfinite(table["per_1000"].iloc[0])
     value = map_values(table)["BU1"]
     assert value.hatched and math.isfinite(value.value)
     assert "niet vergeleken (onbekend)" in value.tooltip
-    table = small_area_table(pd.DataFrame({"regio_code": ["BU1", "BU2", "BU3"], "regio_naam": ["A", "B", "C"],
-                                           "aantal": [60, 3, 20], "inwoners": [1000, 1000, 1000]}),
-                             gemeente_code="GM0001", gemeente_naam="T", min_inhabitants=0, correction="holm")
+    table = small_area_table(
+        pd.DataFrame(
+            {
+                "regio_code": ["BU1", "BU2", "BU3"],
+                "regio_naam": ["A", "B", "C"],
+                "aantal": [60, 3, 20],
+                "inwoners": [1000, 1000, 1000],
+            }
+        ),
+        gemeente_code="GM0001",
+        gemeente_naam="T",
+        min_inhabitants=0,
+        correction="holm",
+    )
     values = map_values(table)
     for row in table.iloc[:-1].itertuples():
         assert values[row.regio_code].hatched == (row.vergelijking not in ("hoger", "lager"))
@@ -346,8 +456,10 @@ def test_the_maps_package_is_geometry_only_no_drawing_code_no_numpy():
     import subprocess
     import sys
 
-    code = ("import sys, veiligheidsanalyse.maps, veiligheidsanalyse.sources.boundaries; "
-            "print(sorted(m for m in ('numpy', 'pandas', 'scipy', 'veiligheidsanalyse.maps.choropleth') "
-            "if m in sys.modules))")
+    code = (
+        "import sys, veiligheidsanalyse.maps, veiligheidsanalyse.sources.boundaries; "
+        "print(sorted(m for m in ('numpy', 'pandas', 'scipy', 'veiligheidsanalyse.maps.choropleth') "
+        "if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from veiligheidsanalyse import observations as obs
+from veiligheidsanalyse.sources.snapshots import write_snapshot
 from veiligheidsanalyse.store.normalise import NormaliseError, normalise_snapshot, normalise_snapshots, parse_value
 from veiligheidsanalyse.store.prepare import demo_snapshots
-from veiligheidsanalyse.sources.snapshots import write_snapshot
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +49,17 @@ def test_multiple_codes_are_summed(root: Path, demo_obs):
     snap = demo_snapshots(root / "data" / "demo")["47013NED"]
     rows = pd.DataFrame(snap.rows())
     rows = rows[(rows["RegioS"].str.strip() == "NL01") & (rows["Perioden"] == "2024JJ00")]
-    value = lambda code: float(rows.loc[rows["SoortMisdrijf"].str.strip() == code, "GeregistreerdeMisdrijven_1"].iloc[0])
+
+    def value(code):
+        return float(rows.loc[rows["SoortMisdrijf"].str.strip() == code, "GeregistreerdeMisdrijven_1"].iloc[0])
+
     expected = value("1.6.3") + value("3.1.2")
-    got = demo_obs[(demo_obs["indicator"] == "mensenhandel") & (demo_obs["regio_code"] == "NL01")
-                   & (demo_obs["jaar"] == 2024) & demo_obs["maand"].isna()]["waarde"].iloc[0]
+    got = demo_obs[
+        (demo_obs["indicator"] == "mensenhandel")
+        & (demo_obs["regio_code"] == "NL01")
+        & (demo_obs["jaar"] == 2024)
+        & demo_obs["maand"].isna()
+    ]["waarde"].iloc[0]
     assert got == expected
 
 
@@ -68,8 +75,10 @@ def test_survey_margins_become_bounds(demo_obs):
     assert (vm["ondergrens"] < vm["waarde"]).all() and (vm["waarde"] < vm["bovengrens"]).all()
 
 
-@pytest.mark.parametrize("raw, expected", [("       317", 317.0), (".", math.nan), ("", math.nan), (None, math.nan),
-                                           ("  12.5", 12.5), (7, 7.0)])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [("       317", 317.0), (".", math.nan), ("", math.nan), (None, math.nan), ("  12.5", 12.5), (7, 7.0)],
+)
 def test_parse_value(raw, expected):
     got = parse_value(raw)
     assert (math.isnan(got) and math.isnan(expected)) or got == expected
@@ -78,12 +87,17 @@ def test_parse_value(raw, expected):
 def _tiny_snapshot(tmp_path: Path, measure_key: str = "GeregistreerdeMisdrijven_1", dims: bool = True):
     metadata = {
         "TableInfos": {"Title": "Geregistreerde misdrijven en aangiften", "Modified": "2026-01-01T00:00:00"},
-        "DataProperties": ([{"Key": "SoortMisdrijf", "Type": "Dimension"}] if dims else []) + [
-            {"Key": "RegioS", "Type": "GeoDimension"}, {"Key": "Perioden", "Type": "TimeDimension"},
-            {"Key": measure_key, "Title": "Iets anders", "Type": "Topic"}],
-        "dimensions": {"SoortMisdrijf": [{"Key": "0.0.0 ", "Title": "Totaal misdrijven"}],
-                       "RegioS": [{"Key": "GM1701  ", "Title": "Westerveld"}],
-                       "Perioden": [{"Key": "2024JJ00", "Title": "2024", "Status": "Definitief"}]},
+        "DataProperties": ([{"Key": "SoortMisdrijf", "Type": "Dimension"}] if dims else [])
+        + [
+            {"Key": "RegioS", "Type": "GeoDimension"},
+            {"Key": "Perioden", "Type": "TimeDimension"},
+            {"Key": measure_key, "Title": "Iets anders", "Type": "Topic"},
+        ],
+        "dimensions": {
+            "SoortMisdrijf": [{"Key": "0.0.0 ", "Title": "Totaal misdrijven"}],
+            "RegioS": [{"Key": "GM1701  ", "Title": "Westerveld"}],
+            "Perioden": [{"Key": "2024JJ00", "Title": "2024", "Status": "Definitief"}],
+        },
     }
     rows = [{"ID": 0, "SoortMisdrijf": "0.0.0 ", "RegioS": "GM1701  ", "Perioden": "2024JJ00", measure_key: " 376"}]
     return write_snapshot(tmp_path, "47013NED", rows, metadata, {"url": "test"}, snapshot_id="t1")

@@ -4,8 +4,8 @@ $filter/$select, catalog hosts, and the schema check."""
 from __future__ import annotations
 
 import pytest
-from fake_odata import FakeOdataServer, buurt_table, gemeente_table, parse_filter
 
+from fake_odata import FakeOdataServer, buurt_table, gemeente_table, parse_filter
 from veiligheidsanalyse.sources.odata import (
     FetchError,
     OdataClient,
@@ -27,7 +27,9 @@ def test_endpoint_builds_the_urls_cbsodata_uses():
     assert real.table_url(POLITIE_HOST, "47018NED") == "https://dataderden.cbs.nl/ODataFeed/odata/47018NED/"
     assert real.catalog_url(CBS_HOST) == "opendata.cbs.nl"
     local = OdataEndpoint.at("http://127.0.0.1:8123/")
-    assert local.table_url(POLITIE_HOST, "47018NED") == "http://127.0.0.1:8123/dataderden.cbs.nl/ODataFeed/odata/47018NED/"
+    assert (
+        local.table_url(POLITIE_HOST, "47018NED") == "http://127.0.0.1:8123/dataderden.cbs.nl/ODataFeed/odata/47018NED/"
+    )
     assert local.table_url(CBS_HOST, "83648NED") == "http://127.0.0.1:8123/opendata.cbs.nl/ODataFeed/odata/83648NED/"
     assert not local.use_https and not local.trust_env
     url = local.entity_url(POLITIE_HOST, "47013NED", "UntypedDataSet", filters="RegioS eq 'GM1701  '", select=["ID"])
@@ -59,7 +61,8 @@ def test_metadata_and_code_lists(server):
 def test_untyped_rows_filter_select_and_paging(server):
     client = OdataClient(server.endpoint())
     rows = client.untyped_rows(
-        "47013NED", POLITIE_HOST,
+        "47013NED",
+        POLITIE_HOST,
         filters="(RegioS eq 'GM1701  ' or RegioS eq 'NL01    ') and SoortMisdrijf eq '0.0.0 '",
         select=["ID", "RegioS", "Perioden", "GeregistreerdeMisdrijven_1"],
     )
@@ -110,8 +113,11 @@ def test_filter_parser_forms():
 def test_schema_check_by_key_and_title():
     table = gemeente_table()
     resolved = check_schema(
-        "47013NED", table.table_infos, table.data_properties,
-        title="geregistreerde misdrijven en aangiften", dimensions=("RegioS", "Perioden"),
+        "47013NED",
+        table.table_infos,
+        table.data_properties,
+        title="geregistreerde misdrijven en aangiften",
+        dimensions=("RegioS", "Perioden"),
         measures=("GeregistreerdeMisdrijven_1", "Aangiften"),
     )
     assert resolved == {"GeregistreerdeMisdrijven_1": "GeregistreerdeMisdrijven_1", "Aangiften": "Aangiften_2"}

@@ -11,23 +11,23 @@ from __future__ import annotations
 import contextlib
 import io
 import socket
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import urllib3
 import yaml
-from fake_odata import FakeOdataServer, buurt_table, dead_address, demo_tables, gemeente_table
 
+from fake_odata import FakeOdataServer, buurt_table, dead_address, demo_tables, gemeente_table
 from veiligheidsanalyse.cli import main
-from veiligheidsanalyse.store.build import ODATA_URL_ENV, default_endpoint
 from veiligheidsanalyse.sources.fetch import FetchRequest, fetch_tables
 from veiligheidsanalyse.sources.odata import FetchError, OdataClient, OdataEndpoint
 from veiligheidsanalyse.sources.policy import DataUnavailable, resolve_sources
 from veiligheidsanalyse.sources.tables import CBS_HOST, POLITIE_HOST, TABLES
+from veiligheidsanalyse.store.build import ODATA_URL_ENV, default_endpoint
 
 ROOT = Path(__file__).resolve().parents[1]
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 GEMEENTEN = FetchRequest("47013NED", regions=("GM1701", "NL01"), measures=("GeregistreerdeMisdrijven_1",))
 BUURTEN = FetchRequest("47018NED", gemeente="GM1701")
 BEVOLKING = FetchRequest("03759ned", regions=("GM1701", "NL01"))  # another host (opendata.cbs.nl)
@@ -103,8 +103,15 @@ def test_failed_name_lookup_is_offline_for_the_whole_fetch(tmp_path, monkeypatch
 def test_offline_run_stops_at_once_and_names_every_table(tmp_path):
     sleeps = Sleeps()
     with pytest.raises(DataUnavailable) as err:
-        resolve_sources("require-fresh", SEVERAL, tmp_path / "cache", tmp_path / "geen-demo",
-                        run_settings("http://" + dead_address()), now=NOW, sleep=sleeps)
+        resolve_sources(
+            "require-fresh",
+            SEVERAL,
+            tmp_path / "cache",
+            tmp_path / "geen-demo",
+            run_settings("http://" + dead_address()),
+            now=NOW,
+            sleep=sleeps,
+        )
     assert sleeps == []
     assert {"47013NED", "03759ned"} <= set(err.value.tables)
     assert all("offline" in why for why in err.value.tables.values())
@@ -115,7 +122,7 @@ def test_a_connect_timeout_is_not_offline_and_is_retried(tmp_path, monkeypatch):
 
     def slow_network(address, *args, **kwargs):
         attempts.append(address)
-        raise socket.timeout("timed out")
+        raise TimeoutError("timed out")
 
     monkeypatch.setattr(urllib3.util.connection, "create_connection", slow_network)
     sleeps = Sleeps()
@@ -138,8 +145,9 @@ def server():
 def test_503_is_still_retried(server, tmp_path):
     server.fail("status", status=503, times=2, match="TableInfos")
     sleeps = Sleeps()
-    report = fetch_tables([GEMEENTEN, BUURTEN], tmp_path / "cache", server.endpoint(retries=2, backoff=0.01),
-                          NOW, sleep=sleeps)
+    report = fetch_tables(
+        [GEMEENTEN, BUURTEN], tmp_path / "cache", server.endpoint(retries=2, backoff=0.01), NOW, sleep=sleeps
+    )
     assert report.ok, {t: str(o.error) for t, o in report.failed.items()}
     assert sleeps == [0.01, 0.02]
     assert report.outcomes["47013NED"].status == "downloaded"
@@ -148,8 +156,9 @@ def test_503_is_still_retried(server, tmp_path):
 def test_503_to_the_end_does_not_stop_the_other_tables(server, tmp_path):
     server.fail("status", status=503, table_id="47013NED")
     sleeps = Sleeps()
-    report = fetch_tables([GEMEENTEN, BUURTEN], tmp_path / "cache", server.endpoint(retries=1, backoff=0.01),
-                          NOW, sleep=sleeps)
+    report = fetch_tables(
+        [GEMEENTEN, BUURTEN], tmp_path / "cache", server.endpoint(retries=1, backoff=0.01), NOW, sleep=sleeps
+    )
     error = report.outcomes["47013NED"].error
     assert error.kind == "http" and not error.offline and error.attempts == 2 and sleeps == [0.01]
     assert report.outcomes["47018NED"].status == "downloaded"
@@ -168,12 +177,16 @@ def test_429_is_still_retried(server, tmp_path):
 def test_endpoint_from_url_environment_or_the_real_hosts(monkeypatch):
     monkeypatch.delenv(ODATA_URL_ENV, raising=False)
     real = default_endpoint()
-    assert real.base_urls == {} and real.use_https and real.table_url(POLITIE_HOST, "47013NED").startswith(
-        f"https://{POLITIE_HOST}/")
+    assert (
+        real.base_urls == {}
+        and real.use_https
+        and real.table_url(POLITIE_HOST, "47013NED").startswith(f"https://{POLITIE_HOST}/")
+    )
     monkeypatch.setenv(ODATA_URL_ENV, "http://mirror.example:8080/cbs/")
     mirror = default_endpoint()
-    assert mirror.table_url(CBS_HOST, "03759ned") == \
-        f"http://mirror.example:8080/cbs/{CBS_HOST}/ODataFeed/odata/03759ned/"
+    assert (
+        mirror.table_url(CBS_HOST, "03759ned") == f"http://mirror.example:8080/cbs/{CBS_HOST}/ODataFeed/odata/03759ned/"
+    )
     flag = default_endpoint("https://proxy.example")  # the argument wins over the variable
     assert flag.table_url(POLITIE_HOST, "47013NED") == f"https://proxy.example/{POLITIE_HOST}/ODataFeed/odata/47013NED/"
     assert (mirror.retries, mirror.backoff, mirror.timeout) == (real.retries, real.backoff, real.timeout)
@@ -263,6 +276,8 @@ def test_run_with_odata_url_reads_the_server(demo_server, config, monkeypatch):
     monkeypatch.setattr(runner, "run", fake_run)
     code, _, _ = cli("run", config, "--odata-url", demo_server.base_url, "--quiet")
     assert code == 0
-    assert seen["endpoint"].table_url(POLITIE_HOST, "47013NED") == \
-        f"{demo_server.base_url}/{POLITIE_HOST}/ODataFeed/odata/47013NED/"
+    assert (
+        seen["endpoint"].table_url(POLITIE_HOST, "47013NED")
+        == f"{demo_server.base_url}/{POLITIE_HOST}/ODataFeed/odata/47013NED/"
+    )
     assert seen["endpoint"].retries == 2

@@ -67,8 +67,11 @@ def test_the_signal_csv_recomputes_its_own_verdicts(signal_rows):
 def test_no_page_calls_a_result_significant_that_the_correction_does_not_support(demo_run, signal_rows):
     significant = [r for r in signal_rows if _number(r["p_waarde_gecorrigeerd"]) <= 0.05]
     words = [dutch_dashes(r["oordeel"]) for r in significant]
-    statements = dutch_dashes(" ".join(r["toelichting"] + " " + r["toelichting_daarna"]
-                                       for r in _rows(demo_run, "90_synthese__uitspraken.csv")))
+    statements = dutch_dashes(
+        " ".join(
+            r["toelichting"] + " " + r["toelichting_daarna"] for r in _rows(demo_run, "90_synthese__uitspraken.csv")
+        )
+    )
     checked = 0
     for page in sorted(demo_run.glob("*.html")):
         if page.name in ("03_kernen.html", "99_methode.html"):
@@ -76,7 +79,7 @@ def test_no_page_calls_a_result_significant_that_the_correction_does_not_support
         text = _page_text(page)
         for match in CLAIM.finditer(text):
             phrase = match.group(0).strip()
-            context = text[max(0, match.start() - 200):match.end() + 60]
+            context = text[max(0, match.start() - 200) : match.end() + 60]
             if phrase.startswith("significant af") or phrase.startswith("significant is een uitkomst"):
                 assert "kern" in context or "gecorrigeerde p-waarde" in context, context
                 continue
@@ -84,13 +87,16 @@ def test_no_page_calls_a_result_significant_that_the_correction_does_not_support
             if development:  # "een significante stijging bij X en Y": each one's development test
                 word, labels = development.groups()
                 for label in re.split(r", | en ", labels.split(";")[0]):
-                    assert any(dutch_dashes(r["naam"]).lower() == label.strip().lower()
-                               and f"significante {word}" in r["oordeel"]
-                               for r in significant), context
+                    assert any(
+                        dutch_dashes(r["naam"]).lower() == label.strip().lower()
+                        and f"significante {word}" in r["oordeel"]
+                        for r in significant
+                    ), context
                 checked += 1
                 continue
-            assert any(phrase in w for w in words) or (page.name == "90_synthese.html" and phrase in statements), \
+            assert any(phrase in w for w in words) or (page.name == "90_synthese.html" and phrase in statements), (
                 f"{page.name}: '{phrase}' is no corrected result: …{context}…"
+            )
             checked += 1
     assert checked > 20
 
@@ -102,9 +108,12 @@ def test_signal_and_alarm_only_for_unfavourable_results(demo_run, signal_rows):
         for verdict, _level in SIGNAL.findall(_page_text(page)):
             assert verdict.strip() in unfavourable, f"{page.name}: [signaal/alarm] on '{verdict}'"
             found += 1
-    assert found == sum(1 for r in signal_rows if r["richting"] == "ongunstig" and
-                        r["toets"] in ("niveau: nederland", "niveau: provincie", "niveau: peers", "trend",
-                                       "verandering"))
+    assert found == sum(
+        1
+        for r in signal_rows
+        if r["richting"] == "ongunstig"
+        and r["toets"] in ("niveau: nederland", "niveau: provincie", "niveau: peers", "trend", "verandering")
+    )
 
 
 def test_the_statements_verdicts_can_be_recomputed(demo_run, signal_rows):

@@ -7,15 +7,20 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from veiligheidsanalyse import plots  # noqa: E402
+from veiligheidsanalyse import plots
 
 
 def _lines(growth: dict[str, float]) -> pd.DataFrame:
-    return pd.DataFrame([{"jaar": y, "regio_naam": name, "waarde": 100 * (1 + g) ** (y - 2015)}
-                         for name, g in growth.items() for y in range(2015, 2026)])
+    return pd.DataFrame(
+        [
+            {"jaar": y, "regio_naam": name, "waarde": 100 * (1 + g) ** (y - 2015)}
+            for name, g in growth.items()
+            for y in range(2015, 2026)
+        ]
+    )
 
 
 def test_an_index_chart_shows_change_not_a_flat_line():

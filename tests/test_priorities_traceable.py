@@ -39,7 +39,7 @@ def test_the_demo_has_priorities_to_trace(demo_run: Path):
 
 def test_every_priority_on_the_index_says_how_big_and_links_to_its_figures(demo_run: Path):
     index = (demo_run / "index.html").read_text(encoding="utf-8")
-    block = index[index.index('<ul class="va-priorities">'):]
+    block = index[index.index('<ul class="va-priorities">') :]
     for record in _records(demo_run):
         assert record["omvang"] and all(re.search(r"\d", s) for s in record["omvang"])  # counts and rates
         assert record["cijfers"], record["titel"]  # at least one place to look

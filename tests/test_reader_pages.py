@@ -7,11 +7,13 @@ import re
 from pathlib import Path
 
 # Visible text only (tags, scripts and styles removed): links may point at files, text may not name them.
-INTERNAL = re.compile(r"\b\d{2}_[a-z]+(?:_[a-z]+)*\b"  # chapter ids: 06_ondermijning
-                      r"|\bivp_thema\b|\bPEERS\b|\binvoer\.(?:map|voorbeeld)\b|\bvoorbeeld_gebruiken\b"
-                      r"|\b(?:veilig_thuis|politie_export)\b(?!\.(?:csv|xlsx))"  # partner kinds (file names may show)
-                      r"|\b[0-9a-f]{64}\b"  # sha256
-                      r"|(?<![\w.])/(?:work|tmp|home|root|usr|etc|var)/")  # absolute paths
+INTERNAL = re.compile(
+    r"\b\d{2}_[a-z]+(?:_[a-z]+)*\b"  # chapter ids: 06_ondermijning
+    r"|\bivp_thema\b|\bPEERS\b|\binvoer\.(?:map|voorbeeld)\b|\bvoorbeeld_gebruiken\b"
+    r"|\b(?:veilig_thuis|politie_export)\b(?!\.(?:csv|xlsx))"  # partner kinds (file names may show)
+    r"|\b[0-9a-f]{64}\b"  # sha256
+    r"|(?<![\w.])/(?:work|tmp|home|root|usr|etc|var)/"
+)  # absolute paths
 
 
 def _visible_text(page: Path) -> str:

@@ -14,12 +14,12 @@ import pytest
 import yaml
 
 from conftest import make_project_copy
-from veiligheidsanalyse.config import load_config
 from veiligheidsanalyse.chapters import regio
+from veiligheidsanalyse.config import load_config
 from veiligheidsanalyse.notebook import open_region
-from veiligheidsanalyse.store.build import prepare_run_data
 from veiligheidsanalyse.report.runner import RunOptions
 from veiligheidsanalyse.stats import compare, verdicts
+from veiligheidsanalyse.store.build import prepare_run_data
 
 GEMEENTEN = {"GM0119": "Meppel", "GM1731": "Midden-Drenthe", "GM1701": "Westerveld"}
 
@@ -44,11 +44,27 @@ def result(region) -> regio.RegionalResult:
 
 
 def test_every_joint_priority_is_shown(result):
-    assert [t.naam for t in result.themes] == ["Ondermijning", "Jonge aanwas", "Digitale veiligheid",
-                                               "Veilig buitengebied", "Zorg en veiligheid"]
+    assert [t.naam for t in result.themes] == [
+        "Ondermijning",
+        "Jonge aanwas",
+        "Digitale veiligheid",
+        "Veilig buitengebied",
+        "Zorg en veiligheid",
+    ]
     shown = {c.indicator.id for t in result.themes for c in t.comparisons}
-    assert {"drugshandel", "wapenhandel", "mensenhandel", "drugsafval_bodem", "overlast_jeugd", "cybercrime",
-            "fraude_horizontaal", "fraude_overig", "autokraak", "inbraak_bedrijven", "overlast_verward"} <= shown
+    assert {
+        "drugshandel",
+        "wapenhandel",
+        "mensenhandel",
+        "drugsafval_bodem",
+        "overlast_jeugd",
+        "cybercrime",
+        "fraude_horizontaal",
+        "fraude_overig",
+        "autokraak",
+        "inbraak_bedrijven",
+        "overlast_verward",
+    } <= shown
     assert 1 <= len(result.findings) <= 5
 
 
@@ -61,8 +77,9 @@ def test_rows_add_up_and_use_the_stats_package(region, result):
     assert rows["ZWD"].denominator == sum(rows[c].denominator for c in GEMEENTEN)
     # Each gemeente against the *rest* of the region, with the stats package's test and wording.
     m = rows["GM0119"]
-    expected = compare.compare_with_region(m.count, m.denominator, rows["ZWD"].count, rows["ZWD"].denominator,
-                                           per=comp.indicator.per)
+    expected = compare.compare_with_region(
+        m.count, m.denominator, rows["ZWD"].count, rows["ZWD"].denominator, per=comp.indicator.per
+    )
     assert m.vs_regio == verdicts.verdict_benchmark(expected, "de rest van Zuidwest-Drenthe", comp.indicator.min_count)
     nl = compare.compare_with_benchmark(m.count, m.denominator, rows["NL01"].rate, per=comp.indicator.per)
     assert m.vs_nl == verdicts.verdict_benchmark(nl, "Nederland", comp.indicator.min_count)
@@ -100,14 +117,22 @@ def test_regional_run_end_to_end(tmp_path: Path):
     project = make_project_copy(tmp_path, chapters=["00_gebied"])
     (project / "notebooks" / "regio").mkdir()
     root = Path(__file__).resolve().parents[1]
-    (project / "notebooks" / "regio" / "regio.ipynb").write_bytes((root / "notebooks" / "regio" / "regio.ipynb").read_bytes())
+    (project / "notebooks" / "regio" / "regio.ipynb").write_bytes(
+        (root / "notebooks" / "regio" / "regio.ipynb").read_bytes()
+    )
     config = project / "config" / "zuidwest-drenthe.yaml"
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
     data["data"]["beleid"] = "demo"
     config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     env = dict(os.environ, VA_PROJECT_ROOT=str(project))
-    result = subprocess.run([sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(config), "--quiet"],
-                            cwd=project, env=env, capture_output=True, text=True, timeout=1200)
+    result = subprocess.run(
+        [sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(config), "--quiet"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     outputs = project / "outputs"
     for folder in ("meppel", "midden-drenthe", "westerveld", "zuidwest-drenthe"):
@@ -133,14 +158,20 @@ def test_regional_run_end_to_end(tmp_path: Path):
     # outputs/index.html lists regions and gemeenten with links that exist.
     overview = (outputs / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'href="([^"]+/index\.html)"', overview)
-    assert {l.split("/")[0] for l in links} == {"meppel", "midden-drenthe", "westerveld", "zuidwest-drenthe"}
-    assert all((outputs / l).exists() for l in links)
+    assert {link.split("/")[0] for link in links} == {"meppel", "midden-drenthe", "westerveld", "zuidwest-drenthe"}
+    assert all((outputs / link).exists() for link in links)
     assert "Regio's" in overview and "Zuidwest-Drenthe" in overview
 
     # Only the regional report: the gemeenten lend their stores, their published reports stay.
     before = {f: os.readlink(outputs / f / "latest") for f in ("meppel", "midden-drenthe", "westerveld")}
-    again = subprocess.run([sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(config), "--quiet",
-                            "--hoofdstuk", "regio"], cwd=project, env=env, capture_output=True, text=True, timeout=1200)
+    again = subprocess.run(
+        [sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(config), "--quiet", "--hoofdstuk", "regio"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert again.returncode == 0, again.stdout + again.stderr
     assert {f: os.readlink(outputs / f / "latest") for f in before} == before
     region_run = (outputs / "zuidwest-drenthe" / "latest").resolve()

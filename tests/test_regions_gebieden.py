@@ -20,18 +20,37 @@ def _snapshot(tmp_path, group_title="Provincies", code_key="Code_28", naam_key="
         {"ID": 41, "Key": code_key, "Title": "Code", "Type": "Topic", "ParentID": 40},
         {"ID": 42, "Key": naam_key, "Title": "Naam", "Type": "Topic", "ParentID": 40},
     ]
-    rows = [{"ID": 0, "RegioS": "GM1701  ", "Code_1": "GM1701    ", "Naam_2": "Westerveld  ",
-             code_key: "PV22      ", naam_key: "Drenthe      "},
-            {"ID": 1, "RegioS": "GM0363  ", "Code_1": "GM0363    ", "Naam_2": "Amsterdam  ",
-             code_key: "PV27      ", naam_key: "Noord-Holland  "}]
-    metadata = {"TableInfos": {"Identifier": "85755NED", "Title": "Gebieden in Nederland 2024"},
-                "DataProperties": props, "dimensions": {}}
+    rows = [
+        {
+            "ID": 0,
+            "RegioS": "GM1701  ",
+            "Code_1": "GM1701    ",
+            "Naam_2": "Westerveld  ",
+            code_key: "PV22      ",
+            naam_key: "Drenthe      ",
+        },
+        {
+            "ID": 1,
+            "RegioS": "GM0363  ",
+            "Code_1": "GM0363    ",
+            "Naam_2": "Amsterdam  ",
+            code_key: "PV27      ",
+            naam_key: "Noord-Holland  ",
+        },
+    ]
+    metadata = {
+        "TableInfos": {"Identifier": "85755NED", "Title": "Gebieden in Nederland 2024"},
+        "DataProperties": props,
+        "dimensions": {},
+    }
     return write_snapshot(tmp_path, "85755NED", rows, metadata, {"catalog": "CBS"}, snapshot_id="s1")
 
 
 def test_provincie_by_its_group_whatever_the_keys(tmp_path):
-    assert provincies_from_gebieden(_snapshot(tmp_path)) == {"GM1701": ("PV22", "Drenthe"),
-                                                             "GM0363": ("PV27", "Noord-Holland")}
+    assert provincies_from_gebieden(_snapshot(tmp_path)) == {
+        "GM1701": ("PV22", "Drenthe"),
+        "GM0363": ("PV27", "Noord-Holland"),
+    }
 
 
 def test_a_table_without_the_provincie_group_names_what_is_missing(tmp_path):

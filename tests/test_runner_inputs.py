@@ -15,8 +15,14 @@ from conftest import make_project_copy
 
 
 def cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "veiligheidsanalyse.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "veiligheidsanalyse.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def test_validate_accepts_the_shipped_example(root: Path):
@@ -51,8 +57,9 @@ def test_invalid_partner_file_stops_before_any_kernel(tmp_path: Path):
     run = cli("run", "config/westerveld.yaml", "--quiet", cwd=project, env=env)
     assert run.returncode == 2 and "halt.csv:4:aantal" in run.stderr
     outputs = project / "outputs"
-    assert not outputs.exists() or not any(p.name != ".tmp" for p in outputs.rglob("*") if p.is_dir()
-                                            and p.parent == outputs / "westerveld")
+    assert not outputs.exists() or not any(
+        p.name != ".tmp" for p in outputs.rglob("*") if p.is_dir() and p.parent == outputs / "westerveld"
+    )
     assert (project / "data" / "inputs" / "westerveld" / "halt.csv").read_bytes() == before
 
 

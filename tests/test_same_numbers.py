@@ -29,15 +29,16 @@ from veiligheidsanalyse.chapters import disagreement, kernen, zorg
 from veiligheidsanalyse.indicators import indicator
 from veiligheidsanalyse.stats.formatting import format_nl
 
-SCOPE = ["overlast_totaal", "misdrijven_totaal", "halt_verwijzingen", "veilig_thuis_meldingen",
-         "veilig_thuis_adviezen"]
+SCOPE = ["overlast_totaal", "misdrijven_totaal", "halt_verwijzingen", "veilig_thuis_meldingen", "veilig_thuis_adviezen"]
 GEMEENTE = "GM1701"
 # Per-year tables: CSV stem -> {column: indicator}, and the column with the denominator (if shown).
 YEAR_TABLES = {
     "01_criminaliteit__totaal_per_jaar": ({"aantal_misdrijven": "misdrijven_totaal"}, "aantal_inwoners"),
     "04_jeugd__halt_per_jaar": ({"aantal_verwijzingen": "halt_verwijzingen"}, "aantal_jongeren_12_17"),
-    "08_zorg__veilig_thuis_per_jaar": ({"aantal_meldingen": "veilig_thuis_meldingen",
-                                        "aantal_adviezen": "veilig_thuis_adviezen"}, None),
+    "08_zorg__veilig_thuis_per_jaar": (
+        {"aantal_meldingen": "veilig_thuis_meldingen", "aantal_adviezen": "veilig_thuis_adviezen"},
+        None,
+    ),
 }
 # The CSV columns of the Veilig Thuis tables, in the order of zorg.VEILIG_THUIS.
 VT_COLUMNS = ["aantal_meldingen", "aantal_adviezen"]
@@ -68,7 +69,7 @@ class Claim:
         """How far the exact number can be from ``value``: half the last unit shown, or for a CSV value
         half the last unit it is written with (2 decimals, or 4 significant digits below 1)."""
         if self.decimals is not None:
-            return 0.5 * 10 ** -self.decimals
+            return 0.5 * 10**-self.decimals
         if abs(self.value) >= 1 or self.value == 0:
             return 0.005
         return 0.5 * 10 ** (math.floor(math.log10(abs(self.value))) - 3)
@@ -171,8 +172,13 @@ def claims(run: Path) -> tuple[list[Claim], dict[str, dict[tuple[str, int], tupl
         for _, r in df[df["indicator"].isin(LABELS)].iterrows():
             match = LEVEL.match(r["niveau"])
             if match:
-                out += _count_and_rate(LABELS[r["indicator"]], years_of(r["periode"]), match["count"], match["rate"],
-                                       f"{path.name} {r['indicator']}")
+                out += _count_and_rate(
+                    LABELS[r["indicator"]],
+                    years_of(r["periode"]),
+                    match["count"],
+                    match["rate"],
+                    f"{path.name} {r['indicator']}",
+                )
 
     # Synthesis: the overview's level "31,1 per 1.000 inwoners (2025)", the statements' "426 in 2021 en 627 in 2025".
     overview = read_csv(run, "90_synthese__overzicht")
@@ -180,16 +186,26 @@ def claims(run: Path) -> tuple[list[Claim], dict[str, dict[tuple[str, int], tupl
     for _, r in overview[overview["indicator"].isin(LABELS)].iterrows():
         match = RATE_FOR.match(r["niveau"])
         if match:
-            out += _count_and_rate(LABELS[r["indicator"]], years_of(match["years"]), None, match["rate"],
-                                   f"90_synthese__overzicht.csv {r['indicator']}")
+            out += _count_and_rate(
+                LABELS[r["indicator"]],
+                years_of(match["years"]),
+                None,
+                match["rate"],
+                f"90_synthese__overzicht.csv {r['indicator']}",
+            )
     statements = read_csv(run, "90_synthese__uitspraken")
     if statements is not None:
         for _, r in statements[statements["indicator"].isin(LABELS)].iterrows():
             for column in ("toelichting", "toelichting_daarna"):
                 for match in COUNT_IN.finditer(r.get(column, "")):
                     y = int(match["year"])
-                    out += _count_and_rate(LABELS[r["indicator"]], (y, y), match["count"], None,
-                                           f"90_synthese__uitspraken.csv {r['indicator']} ({column})")
+                    out += _count_and_rate(
+                        LABELS[r["indicator"]],
+                        (y, y),
+                        match["count"],
+                        None,
+                        f"90_synthese__uitspraken.csv {r['indicator']} ({column})",
+                    )
 
     # Kernen: the row "Totaal gemeente" is the gemeente's figure of the matching gemeente indicator.
     for path in sorted((run / "csv").glob("03_kernen__*_kernen_tabel.csv")):
@@ -207,11 +223,14 @@ def claims(run: Path) -> tuple[list[Claim], dict[str, dict[tuple[str, int], tupl
     for path in sorted(run.glob("*.html")):
         text = page_text(path)
         for label, ind in LABELS.items():
-            pattern = (rf"{re.escape(label)}: (?P<count>[\d.]+) in (?P<years>\d{{4}}(?:–\d{{4}})?) "
-                       r"\((?P<rate>[\d.,]+) per ")
+            pattern = (
+                rf"{re.escape(label)}: (?P<count>[\d.]+) in (?P<years>\d{{4}}(?:–\d{{4}})?) "
+                r"\((?P<rate>[\d.,]+) per "
+            )
             for match in re.finditer(pattern, text):
-                out += _count_and_rate(ind, years_of(match["years"]), match["count"], match["rate"],
-                                       f"{path.name} (tekst)")
+                out += _count_and_rate(
+                    ind, years_of(match["years"]), match["count"], match["rate"], f"{path.name} (tekst)"
+                )
     return out, per_year
 
 
@@ -249,8 +268,9 @@ def contradictions(found: list[Claim]) -> list[str]:
                 differ = abs(x.value - y.value) > x.error + y.error + 1e-9
             if differ:
                 period = f"{years[0]}" if years[0] == years[1] else f"{years[0]}-{years[1]}"
-                problems.append(f"{ind} {period} ({kind}): {x.shown(decimals)} in {x.where}, "
-                                f"{y.shown(decimals)} in {y.where}")
+                problems.append(
+                    f"{ind} {period} ({kind}): {x.shown(decimals)} in {x.where}, {y.shown(decimals)} in {y.where}"
+                )
     return problems
 
 
@@ -329,8 +349,15 @@ def test_a_partner_figure_far_from_the_open_data_is_named_on_the_page(demo_run: 
                 continue
             if abs(other - open_value) <= disagreement.allowed_difference(open_value, other):
                 continue
-            said = [t for t in texts if t.startswith(label) and str(year) in t
-                    and format_nl(open_value, 0) in t and format_nl(other, 0) in t and "open data" in t]
+            said = [
+                t
+                for t in texts
+                if t.startswith(label)
+                and str(year) in t
+                and format_nl(open_value, 0) in t
+                and format_nl(other, 0) in t
+                and "open data" in t
+            ]
             assert said, f"{label} {year}: open data {open_value:g}, partner {other:g}, not named on the page"
             named += 1
     assert named >= 1  # the demo has such years (2021: 70 against 138 meldingen)
@@ -340,20 +367,34 @@ def test_a_partner_figure_far_from_the_open_data_is_named_on_the_page(demo_run: 
 
 # ----------------------------------------------------------------------------------- the rule (units)
 def _obs(rows: list[tuple[int, float, str]], bron_open: str = "CBS 85361NED") -> pd.DataFrame:
-    return pd.DataFrame([{"indicator": "veilig_thuis_meldingen", "regio_code": GEMEENTE, "jaar": y, "maand": np.nan,
-                          "waarde": v, "status": s,
-                          "bron": "partner: veilig_thuis (veilig_thuis.csv)" if s == "partner" else bron_open}
-                         for y, v, s in rows])
+    return pd.DataFrame(
+        [
+            {
+                "indicator": "veilig_thuis_meldingen",
+                "regio_code": GEMEENTE,
+                "jaar": y,
+                "maand": np.nan,
+                "waarde": v,
+                "status": s,
+                "bron": "partner: veilig_thuis (veilig_thuis.csv)" if s == "partner" else bron_open,
+            }
+            for y, v, s in rows
+        ]
+    )
 
 
-@pytest.mark.parametrize("open_value, partner_value, differ", [
-    (70, 75, False),  # 5: two rounded half years can be 4 off, 5 is still within the rule
-    (20, 26, True),  # 6 on 20: more than 5 and more than 10%
-    (200, 220, False),  # 20 on 220: within 10% (a later count, corrections)
-    (200, 223, True),  # 23 on 223: more than 10%
-    (70, 138, True),  # the demo's 2021
-    (0, 5, False), (0, 6, True),
-])
+@pytest.mark.parametrize(
+    "open_value, partner_value, differ",
+    [
+        (70, 75, False),  # 5: two rounded half years can be 4 off, 5 is still within the rule
+        (20, 26, True),  # 6 on 20: more than 5 and more than 10%
+        (200, 220, False),  # 20 on 220: within 10% (a later count, corrections)
+        (200, 223, True),  # 23 on 223: more than 10%
+        (70, 138, True),  # the demo's 2021
+        (0, 5, False),
+        (0, 6, True),
+    ],
+)
 def test_the_rule(open_value, partner_value, differ):
     obs = _obs([(2021, open_value, "definitief"), (2021, partner_value, "partner")])
     assert bool(disagreement.disagreements(obs)) is differ
@@ -361,11 +402,21 @@ def test_the_rule(open_value, partner_value, differ):
 
 
 def test_the_note_names_years_figures_and_what_is_used():
-    obs = _obs([(2021, 70, "definitief"), (2021, 138, "partner"), (2022, 60, "definitief"), (2022, 62, "partner"),
-                (2023, 70, "voorlopig"), (2023, 144, "partner")])
+    obs = _obs(
+        [
+            (2021, 70, "definitief"),
+            (2021, 138, "partner"),
+            (2022, 60, "definitief"),
+            (2022, 62, "partner"),
+            (2023, 70, "voorlopig"),
+            (2023, 144, "partner"),
+        ]
+    )
     text = disagreement.note(obs, "Meldingen bij Veilig Thuis")
-    assert text.startswith("Meldingen bij Veilig Thuis: de open data (CBS 85361NED) en de partnerexport "
-                           "(veilig_thuis.csv) verschillen in 2021 en 2023")
+    assert text.startswith(
+        "Meldingen bij Veilig Thuis: de open data (CBS 85361NED) en de partnerexport "
+        "(veilig_thuis.csv) verschillen in 2021 en 2023"
+    )
     assert "2021: 70 in de open data tegen 138 in de partnerexport" in text and "2023: 70 (voorlopig) tegen 144" in text
     assert "2022" not in text  # 60 against 62 is rounding
     assert "De analyse gebruikt in die jaren de open data" in text

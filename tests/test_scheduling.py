@@ -8,10 +8,10 @@ import configparser
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -20,10 +20,10 @@ import pytest
 import yaml
 
 from conftest import make_project_copy, process_alive, wait_until
-from veiligheidsanalyse.report.outputs_index import write_outputs_index
-from veiligheidsanalyse.report.retention import prune_runs
 from veiligheidsanalyse.paths import intern_dir, work_root
+from veiligheidsanalyse.report.outputs_index import write_outputs_index
 from veiligheidsanalyse.report.pool import descendants
+from veiligheidsanalyse.report.retention import prune_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ("meppel", "midden-drenthe", "westerveld", "zuidwest-drenthe")
@@ -31,12 +31,18 @@ TARGETS = ("meppel", "midden-drenthe", "westerveld", "zuidwest-drenthe")
 
 # ------------------------------------------------------------------------------------ retention, index
 
+
 def _fake_run(folder: Path, run_id: str, ok: bool = True, naam: str = "Westerveld", demo: bool = True) -> Path:
     run = folder / run_id
     run.mkdir(parents=True)
     (run / "index.html").write_text("<html></html>", encoding="utf-8")
-    manifest = {"run_id": run_id, "gemeente_naam": naam, "started_at": f"2026-11-{run_id[6:8]}T06:15:00+00:00",
-                "exit_status": 0 if ok else 1, "data": {"demo": demo}}
+    manifest = {
+        "run_id": run_id,
+        "gemeente_naam": naam,
+        "started_at": f"2026-11-{run_id[6:8]}T06:15:00+00:00",
+        "exit_status": 0 if ok else 1,
+        "data": {"demo": demo},
+    }
     (run / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return run
 
@@ -74,14 +80,18 @@ def test_outputs_index_lists_regions_and_gemeenten(tmp_path: Path):
     assert "onvolledig" in page and "demodata" in page and "nog geen volledig rapport" in page
     for link in re.findall(r'href="([^"#:]+)"', page):
         assert (tmp_path / link).exists(), link
-    assert 'lang="nl"' in page and "http" not in page.replace('http-equiv', '')
+    assert 'lang="nl"' in page and "http" not in page.replace("http-equiv", "")
 
 
 # ------------------------------------------------------------------------------------ documented examples
 
+
 def test_cron_line_runs_a_shipped_config_strictly():
-    lines = [l for l in (ROOT / "docs" / "scheduling" / "crontab").read_text(encoding="utf-8").splitlines()
-             if l.strip() and not l.startswith("#") and "=" not in l.split()[0]]
+    lines = [
+        line
+        for line in (ROOT / "docs" / "scheduling" / "crontab").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#") and "=" not in line.split()[0]
+    ]
     assert len(lines) == 1
     fields = lines[0].split(None, 5)
     minute, hour, dom, month, dow, command = fields
@@ -106,16 +116,24 @@ def test_systemd_units_parse_and_run_the_config_of_the_instance():
 
 
 def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
-    return [n for n in ast.walk(tree) if isinstance(n, ast.Call)
-            and (getattr(n.func, "id", None) == name or getattr(n.func, "attr", None) == name)]
+    return [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and (getattr(n.func, "id", None) == name or getattr(n.func, "attr", None) == name)
+    ]
 
 
 def test_airflow_dag_parses_and_passes_the_notebooks_parameters():
     """Airflow is not installed here: parse the DAG file and check the operator calls' arguments."""
     source = (ROOT / "docs" / "scheduling" / "airflow_dag.py").read_text(encoding="utf-8")
     tree = ast.parse(source)
-    constants = {t.id: ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
-                 for t in node.targets if isinstance(t, ast.Name) and isinstance(node.value, ast.Constant)}
+    constants = {
+        t.id: ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Name) and isinstance(node.value, ast.Constant)
+    }
     imports = {a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for a in node.names}
     assert "PapermillOperator" in imports and "DAG" in imports
 
@@ -155,9 +173,16 @@ def test_scheduling_doc_names_every_exit_status():
 
 # ------------------------------------------------------------------------------------ exit codes
 
+
 def _cli(*args: str, cwd: Path, env: dict | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "veiligheidsanalyse.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "veiligheidsanalyse.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_exit_2_for_config_or_chapter_mistakes(tmp_path: Path, demo_config: Path):
@@ -188,13 +213,16 @@ def test_exit_3_when_the_policy_cannot_be_met(tmp_path: Path, demo_config: Path)
 
 # ------------------------------------------------------------------------------------ runs of a region
 
+
 @pytest.fixture(scope="module")
 def region_first_run(tmp_path_factory) -> Path:
     """A project with chapter 00 and the regional notebook; config/zuidwest-drenthe.yaml on demo data,
     keeping 2 runs; one complete first run. Only read: a test that runs again takes a copy."""
     project = make_project_copy(tmp_path_factory.mktemp("planning"), chapters=["00_gebied"])
     (project / "notebooks" / "regio").mkdir()
-    (project / "notebooks" / "regio" / "regio.ipynb").write_bytes((ROOT / "notebooks" / "regio" / "regio.ipynb").read_bytes())
+    (project / "notebooks" / "regio" / "regio.ipynb").write_bytes(
+        (ROOT / "notebooks" / "regio" / "regio.ipynb").read_bytes()
+    )
     config = project / "config" / "zuidwest-drenthe.yaml"
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
     data["data"]["beleid"] = "demo"
@@ -234,12 +262,21 @@ def test_logs_of_the_runner_and_per_run(region_first_run):
 @pytest.mark.e2e
 def test_concurrent_second_run_is_refused(region_project):
     project, config, env = region_project
-    first = subprocess.Popen([sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(config), "--quiet", "--force"],
-                             cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(config), "--quiet", "--force"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lock = project / "outputs" / ".locks" / "zuidwest-drenthe.lock"
     try:
-        wait_until(lambda: lock.exists() and str(first.pid) in lock.read_text(encoding="utf-8"), 120,
-                   "the first run to take the lock")
+        wait_until(
+            lambda: lock.exists() and str(first.pid) in lock.read_text(encoding="utf-8"),
+            120,
+            "the first run to take the lock",
+        )
         second = _cli("run", str(config), "--quiet", cwd=project, env=env)
         assert second.returncode == 4, second.stderr
         assert f"proces {first.pid}" in second.stderr and "niet gestart" in second.stderr
@@ -256,8 +293,17 @@ def test_failing_chapter_keeps_that_reports_latest(region_project):
     nb_path = project / "notebooks" / "00_gebied.ipynb"
     original = nb_path.read_text(encoding="utf-8")
     nb = json.loads(original)
-    nb["cells"].insert(3, {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "id": "kapot",
-                           "source": "if gemeente == 'GM1731':\n    raise RuntimeError('kapot in Midden-Drenthe')"})
+    nb["cells"].insert(
+        3,
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "id": "kapot",
+            "source": "if gemeente == 'GM1731':\n    raise RuntimeError('kapot in Midden-Drenthe')",
+        },
+    )
     nb_path.write_text(json.dumps(nb), encoding="utf-8")
     try:
         result = _cli("run", str(config), "--quiet", cwd=project, env=env)
@@ -281,13 +327,22 @@ def test_run_killed_half_way_leaves_every_latest_as_it_was(region_project):
     project, config, env = region_project
     before = _latest(project)
     overview = (project / "outputs" / "index.html").read_bytes()
-    proc = subprocess.Popen([sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(config), "--quiet", "--force"],
-                            cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "veiligheidsanalyse.cli", "run", str(config), "--quiet", "--force"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
     def finished_chapters() -> bool | list[Path]:  # results of this run's chapters (True: the run ended)
         return proc.poll() is not None or [
-            p for t in TARGETS for p in (project / "outputs" / ".intern" / t).glob("*/jobs/*.result.json")
-            if p.parents[1].name not in before.values()]
+            p
+            for t in TARGETS
+            for p in (project / "outputs" / ".intern" / t).glob("*/jobs/*.result.json")
+            if p.parents[1].name not in before.values()
+        ]
 
     done = wait_until(finished_chapters, 300, "chapters of the second run to finish")
     assert proc.poll() is None, "the run ended before it could be killed"

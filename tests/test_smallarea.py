@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import shared_real_data
 from scipy.stats import binom
+
+from conftest import shared_real_data
 from veiligheidsanalyse.stats.compare import compare_with_region
 from veiligheidsanalyse.stats.rates import rate
 from veiligheidsanalyse.stats.signals import Judged, adjust_p
@@ -25,16 +26,84 @@ from veiligheidsanalyse.stats.smallarea import (
 # HC7984 (homicides 1979-84) and PO7984 (population) of the 78 counties of the St. Louis region, in
 # the order of libpysal's example file ``stl/stl_hom.csv`` (PySAL, BSD licence).
 STL_HOM_7984 = [
-    (4, 189087), (19, 425580), (3, 69649), (2, 88540), (2, 33697), (28, 774843), (61, 1056438), (3, 172182),
-    (7, 224033), (3, 113497), (4, 218510), (0, 87628), (1, 36354), (12, 316661), (0, 53222), (2, 141872),
-    (6, 103469), (6, 193449), (3, 295848), (4, 99013), (0, 34772), (2, 65947), (9, 155266), (2, 123387),
-    (23, 612258), (5, 135365), (2, 133297), (2, 186877), (0, 68404), (2, 68779), (10, 192789), (4, 96686),
-    (95, 1480530), (8, 92864), (31, 905683), (0, 93388), (407, 5863876), (5, 109086), (10, 265200),
-    (1238, 2658090), (3, 199528), (14, 347829), (0, 79838), (2, 72381), (18, 432159), (369, 1605518),
-    (5, 110883), (0, 48352), (3, 121762), (0, 92348), (40, 891502), (9, 225007), (7, 113880), (1, 46260),
-    (3, 108510), (2, 55620), (8, 213680), (5, 131792), (11, 109953), (12, 108864), (8, 205880), (10, 260154),
-    (2, 90841), (8, 255875), (7, 253540), (25, 372227), (6, 100389), (19, 345641), (6, 87410), (2, 66694),
-    (2, 64680), (6, 127071), (9, 107508), (0, 43056), (1, 61456), (13, 353841), (3, 47507), (4, 68218),
+    (4, 189087),
+    (19, 425580),
+    (3, 69649),
+    (2, 88540),
+    (2, 33697),
+    (28, 774843),
+    (61, 1056438),
+    (3, 172182),
+    (7, 224033),
+    (3, 113497),
+    (4, 218510),
+    (0, 87628),
+    (1, 36354),
+    (12, 316661),
+    (0, 53222),
+    (2, 141872),
+    (6, 103469),
+    (6, 193449),
+    (3, 295848),
+    (4, 99013),
+    (0, 34772),
+    (2, 65947),
+    (9, 155266),
+    (2, 123387),
+    (23, 612258),
+    (5, 135365),
+    (2, 133297),
+    (2, 186877),
+    (0, 68404),
+    (2, 68779),
+    (10, 192789),
+    (4, 96686),
+    (95, 1480530),
+    (8, 92864),
+    (31, 905683),
+    (0, 93388),
+    (407, 5863876),
+    (5, 109086),
+    (10, 265200),
+    (1238, 2658090),
+    (3, 199528),
+    (14, 347829),
+    (0, 79838),
+    (2, 72381),
+    (18, 432159),
+    (369, 1605518),
+    (5, 110883),
+    (0, 48352),
+    (3, 121762),
+    (0, 92348),
+    (40, 891502),
+    (9, 225007),
+    (7, 113880),
+    (1, 46260),
+    (3, 108510),
+    (2, 55620),
+    (8, 213680),
+    (5, 131792),
+    (11, 109953),
+    (12, 108864),
+    (8, 205880),
+    (10, 260154),
+    (2, 90841),
+    (8, 255875),
+    (7, 253540),
+    (25, 372227),
+    (6, 100389),
+    (19, 345641),
+    (6, 87410),
+    (2, 66694),
+    (2, 64680),
+    (6, 127071),
+    (9, 107508),
+    (0, 43056),
+    (1, 61456),
+    (13, 353841),
+    (3, 47507),
+    (4, 68218),
 ]
 
 
@@ -47,8 +116,18 @@ def test_marshall_eb_known_answer_pysal_esda():
     2.03064590e-05, 3.31152999e-05, 3.02748380e-05. esda implements Marshall's (1991) global
     moment estimator, the method used here; the values match to the nine digits printed.
     """
-    published = [2.36718950e-05, 4.54539167e-05, 4.78114019e-05, 2.76907146e-05, 6.58989323e-05,
-                 3.66494122e-05, 5.79952721e-05, 2.03064590e-05, 3.31152999e-05, 3.02748380e-05]
+    published = [
+        2.36718950e-05,
+        4.54539167e-05,
+        4.78114019e-05,
+        2.76907146e-05,
+        6.58989323e-05,
+        3.66494122e-05,
+        5.79952721e-05,
+        2.03064590e-05,
+        3.31152999e-05,
+        3.02748380e-05,
+    ]
     events = np.array([e for e, _ in STL_HOM_7984])
     population = np.array([b for _, b in STL_HOM_7984])
     smoothed, fit = eb_shrinkage(events, population, per=1)
@@ -106,13 +185,15 @@ def test_exact_interval_known_answer_r_poisson_test():
 
 
 def test_pooled_years_sum_counts_and_person_years():
-    df = pd.DataFrame({
-        "regio_code": ["BU1", "BU2"] * 3,
-        "regio_naam": ["Een", "Twee"] * 3,
-        "jaar": [2021, 2021, 2022, 2022, 2023, 2023],
-        "aantal": [2, 10, 1, 12, 4, 9],
-        "inwoners": [200, 1000, 210, 1010, 220, 990],
-    })
+    df = pd.DataFrame(
+        {
+            "regio_code": ["BU1", "BU2"] * 3,
+            "regio_naam": ["Een", "Twee"] * 3,
+            "jaar": [2021, 2021, 2022, 2022, 2023, 2023],
+            "aantal": [2, 10, 1, 12, 4, 9],
+            "inwoners": [200, 1000, 210, 1010, 220, 990],
+        }
+    )
     pooled = pool_years(df)
     assert list(pooled["regio_code"]) == ["BU1", "BU2"]
     assert list(pooled["aantal"]) == [7, 31]
@@ -130,29 +211,37 @@ def test_pooling_needs_three_years_and_keeps_unknowns_unknown():
     two = pd.DataFrame({"regio_code": ["BU1", "BU1"], "jaar": [2022, 2023], "aantal": [1, 2], "inwoners": [9, 9]})
     with pytest.raises(ValueError, match="at least 3 years"):
         pool_years(two)
-    gap = pd.DataFrame({
-        "regio_code": ["BU1", "BU1", "BU1", "BU2", "BU2"],
-        "jaar": [2021, 2022, 2023, 2021, 2023],  # BU2 lacks 2022
-        "aantal": [1, np.nan, 2, 3, 4],
-        "inwoners": [100, 100, 100, 50, 50],
-    })
+    gap = pd.DataFrame(
+        {
+            "regio_code": ["BU1", "BU1", "BU1", "BU2", "BU2"],
+            "jaar": [2021, 2022, 2023, 2021, 2023],  # BU2 lacks 2022
+            "aantal": [1, np.nan, 2, 3, 4],
+            "inwoners": [100, 100, 100, 50, 50],
+        }
+    )
     pooled = pool_years(gap)
     assert pooled["aantal"].isna().all()  # BU1 has an unknown year, BU2 a missing one
 
 
 def _areas(counts, inhabitants):
-    return pd.DataFrame({
-        "regio_code": [f"BU{i:08d}" for i in range(len(counts))],
-        "regio_naam": [f"Buurt {i}" for i in range(len(counts))],
-        "aantal": counts,
-        "inwoners": inhabitants,
-    })
+    return pd.DataFrame(
+        {
+            "regio_code": [f"BU{i:08d}" for i in range(len(counts))],
+            "regio_naam": [f"Buurt {i}" for i in range(len(counts))],
+            "aantal": counts,
+            "inwoners": inhabitants,
+        }
+    )
 
 
 def test_flags_agree_with_the_exact_test_against_the_rest_of_the_areas():
     """Each area against the rest of the areas: the exact conditional binomial test, recomputed here."""
-    table = small_area_table(_areas([30, 2, 9, 0, 60], [1000, 900, 300, 400, 2000]),
-                             gemeente_code="GM9999", gemeente_naam="Test", min_inhabitants=0)
+    table = small_area_table(
+        _areas([30, 2, 9, 0, 60], [1000, 900, 300, 400, 2000]),
+        gemeente_code="GM9999",
+        gemeente_naam="Test",
+        min_inhabitants=0,
+    )
     areas, total = table.iloc[:-1], table.iloc[-1]
     for _, row in areas.iterrows():
         o, n = row["aantal"], row["aantal"] + (total["aantal"] - row["aantal"])
@@ -172,8 +261,9 @@ def test_the_maps_verdicts_are_the_kernen_tables_verdicts():
     Holm over the areas, signals.Judged. The map must give exactly the same directions."""
     counts = [30, 2, 9, 0, 60, 24, 5, 41]
     pops = [1000, 900, 300, 400, 2000, 300, 500, 1200]
-    table = small_area_table(_areas(counts, pops), gemeente_code="GM9999", gemeente_naam="T", min_inhabitants=0,
-                             correction="holm")
+    table = small_area_table(
+        _areas(counts, pops), gemeente_code="GM9999", gemeente_naam="T", min_inhabitants=0, correction="holm"
+    )
     total_c, total_p = sum(counts), sum(pops)
     results = [compare_with_region(c, p, total_c, total_p, per=1000) for c, p in zip(counts, pops)]
     p_raw = [float(r.p_value) for r in results]
@@ -195,8 +285,14 @@ def test_min_count_as_the_kernen_table_not_compared_and_left_out_of_the_family()
 
     counts = [30, 2, 9, 0, 60, 24, 5, 41]
     pops = [1000, 900, 300, 400, 2000, 300, 500, 1200]
-    table = small_area_table(_areas(counts, pops), gemeente_code="GM9999", gemeente_naam="T", min_inhabitants=0,
-                             correction="holm", min_count=10)
+    table = small_area_table(
+        _areas(counts, pops),
+        gemeente_code="GM9999",
+        gemeente_naam="T",
+        min_inhabitants=0,
+        correction="holm",
+        min_count=10,
+    )
     areas = table.iloc[:-1]
     total_c, total_p = sum(counts), sum(pops)
     results = [compare_with_region(c, p, total_c, total_p, per=1000) for c, p in zip(counts, pops)]
@@ -219,20 +315,23 @@ def test_significance_uses_at_most_alpha_on_the_corrected_p_like_every_page():
 
 
 def test_min_inhabitants_gives_no_rate_but_keeps_the_count():
-    table = small_area_table(_areas([3, 20], [40, 2000]), gemeente_code="GM9999", gemeente_naam="Test",
-                             min_inhabitants=100)
+    table = small_area_table(
+        _areas([3, 20], [40, 2000]), gemeente_code="GM9999", gemeente_naam="Test", min_inhabitants=100
+    )
     small = table.iloc[0]
     assert small["vergelijking"] == TOO_FEW_INHABITANTS
-    assert np.isnan(small[["per_1000", "ondergrens", "bovengrens", "p_waarde", "p_waarde_gecorrigeerd",
-                           "per_1000_eb"]].astype(float)).all()
+    assert np.isnan(
+        small[["per_1000", "ondergrens", "bovengrens", "p_waarde", "p_waarde_gecorrigeerd", "per_1000_eb"]].astype(
+            float
+        )
+    ).all()
     assert small["aantal"] == 3 and table.iloc[-1]["aantal"] == 23
 
 
 def test_correction_only_removes_flags():
     areas = _areas([30, 2, 9, 0, 60, 14, 5], [1000, 900, 300, 400, 2000, 300, 500])
     plain = small_area_table(areas, gemeente_code="GM9999", gemeente_naam="T", min_inhabitants=0)
-    holm = small_area_table(areas, gemeente_code="GM9999", gemeente_naam="T", min_inhabitants=0,
-                            correction="holm")
+    holm = small_area_table(areas, gemeente_code="GM9999", gemeente_naam="T", min_inhabitants=0, correction="holm")
     assert (holm["p_waarde"].iloc[:-1] == plain["p_waarde"].iloc[:-1]).all()  # the uncorrected one is published too
     assert (holm["p_waarde_gecorrigeerd"].iloc[:-1] >= holm["p_waarde"].iloc[:-1] - 1e-12).all()
     changed = plain["vergelijking"] != holm["vergelijking"]
@@ -241,8 +340,9 @@ def test_correction_only_removes_flags():
 
 def test_sensitive_counts_are_hidden_with_everything_derived_from_them():
     areas = _areas([3, 1, 40, 25, 0, 12], [500, 300, 2000, 1500, 200, 800])
-    table = small_area_table(areas, gemeente_code="GM9999", gemeente_naam="T", min_inhabitants=0,
-                             sensitive=True, threshold=5)
+    table = small_area_table(
+        areas, gemeente_code="GM9999", gemeente_naam="T", min_inhabitants=0, sensitive=True, threshold=5
+    )
     hidden = table["afgeschermd"]
     assert hidden.iloc[0] and hidden.iloc[1]
     assert set(table.loc[hidden, "aantal_weergave"]) <= {"<5", "x"}
@@ -253,9 +353,14 @@ def test_sensitive_counts_are_hidden_with_everything_derived_from_them():
     assert hidden.iloc[:-1].sum() >= 2 and not hidden.iloc[-1]
     # another split of the same hidden total publishes exactly the same table: the EB variance and
     # the p-value correction use visible areas only
-    other = small_area_table(_areas([2, 2, 40, 25, 0, 12], [500, 300, 2000, 1500, 200, 800]),
-                             gemeente_code="GM9999", gemeente_naam="T", min_inhabitants=0, sensitive=True,
-                             threshold=5)
+    other = small_area_table(
+        _areas([2, 2, 40, 25, 0, 12], [500, 300, 2000, 1500, 200, 800]),
+        gemeente_code="GM9999",
+        gemeente_naam="T",
+        min_inhabitants=0,
+        sensitive=True,
+        threshold=5,
+    )
     pd.testing.assert_frame_equal(other, table)
 
 
@@ -275,8 +380,14 @@ def test_westerveld_buurten_2023_real_counts():
     counts = pd.read_csv(REAL / "politie-47018NED-buurt" / "westerveld_buurten_2023_totaal_misdrijven.csv")
     pops = pd.read_csv(REAL / "cbs-kwb-85984NED-2024" / "Population85984_2024.csv")
     merged = counts.merge(pops, left_on="WijkenEnBuurten", right_on="nhood_id", how="left")
-    areas = pd.DataFrame({"regio_code": merged["WijkenEnBuurten"], "regio_naam": merged["WijkenEnBuurten"],
-                          "aantal": merged["GeregistreerdeMisdrijven_1"], "inwoners": merged["population"]})
+    areas = pd.DataFrame(
+        {
+            "regio_code": merged["WijkenEnBuurten"],
+            "regio_naam": merged["WijkenEnBuurten"],
+            "aantal": merged["GeregistreerdeMisdrijven_1"],
+            "inwoners": merged["population"],
+        }
+    )
     table = small_area_table(areas, gemeente_code="GM1701", gemeente_naam="Westerveld", min_inhabitants=0)
     buurten, total = table.iloc[:-1], table.iloc[-1]
     assert len(buurten) == 45
@@ -296,13 +407,36 @@ def test_one_mismatched_code_is_unknown_and_leaves_the_others_their_verdicts():
     inhabitants, one with inhabitants but no count. Both are "onbekend"; the others are still compared,
     against the sum of the areas that have both, and the total row says it is that sum."""
     full = _areas([30, 2, 9, 60, 14], [1000, 900, 300, 2000, 300])
-    mismatched = pd.concat([full, pd.DataFrame({"regio_code": ["WK_OUD", "WK_NIEUW"], "regio_naam": ["Oud", "Nieuw"],
-                                                "aantal": [7.0, np.nan], "inwoners": [np.nan, 450.0]})],
-                           ignore_index=True)
-    table = small_area_table(mismatched, gemeente_code="GM9999", gemeente_naam="Test", min_inhabitants=0,
-                             correction="holm", total_name="Som van de wijken")
-    alone = small_area_table(full, gemeente_code="GM9999", gemeente_naam="Test", min_inhabitants=0,
-                             correction="holm", total_name="Som van de wijken")
+    mismatched = pd.concat(
+        [
+            full,
+            pd.DataFrame(
+                {
+                    "regio_code": ["WK_OUD", "WK_NIEUW"],
+                    "regio_naam": ["Oud", "Nieuw"],
+                    "aantal": [7.0, np.nan],
+                    "inwoners": [np.nan, 450.0],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    table = small_area_table(
+        mismatched,
+        gemeente_code="GM9999",
+        gemeente_naam="Test",
+        min_inhabitants=0,
+        correction="holm",
+        total_name="Som van de wijken",
+    )
+    alone = small_area_table(
+        full,
+        gemeente_code="GM9999",
+        gemeente_naam="Test",
+        min_inhabitants=0,
+        correction="holm",
+        total_name="Som van de wijken",
+    )
     assert list(table["vergelijking"].iloc[5:7]) == ["onbekend", "onbekend"]
     assert table[["p_waarde", "p_waarde_gecorrigeerd", "per_1000"]].iloc[5:7].isna().all().all()
     # the known areas: exactly the verdicts and p-values they get without the mismatched rows
@@ -320,6 +454,11 @@ def test_nothing_to_compare_with_is_unknown_not_significant():
     # one area only: there is no rest to compare with; all counts zero: no events to compare
     single = small_area_table(_areas([12], [900]), gemeente_code="GM9999", gemeente_naam="T", min_inhabitants=0)
     assert single["vergelijking"].iloc[0] == "onbekend" and np.isnan(single["p_waarde"].iloc[0])
-    zeros = small_area_table(_areas([0, 0, 0], [900, 500, 700]), gemeente_code="GM9999", gemeente_naam="T",
-                             min_inhabitants=0, correction="holm")
+    zeros = small_area_table(
+        _areas([0, 0, 0], [900, 500, 700]),
+        gemeente_code="GM9999",
+        gemeente_naam="T",
+        min_inhabitants=0,
+        correction="holm",
+    )
     assert set(zeros["vergelijking"].iloc[:-1]) == {"onbekend"}

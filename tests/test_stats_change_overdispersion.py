@@ -11,16 +11,18 @@ from veiligheidsanalyse.stats import compare, verdicts
 from veiligheidsanalyse.stats.signals import Family, Judged, adjust_p
 
 
-@pytest.mark.parametrize("c1, e1, c2, e2, phi", [(426, 20010, 627, 20150, 4.0), (12, 1.0, 25, 1.0, 1.7),
-                                                 (300, 5e4, 290, 5.2e4, 2.5)])
+@pytest.mark.parametrize(
+    "c1, e1, c2, e2, phi", [(426, 20010, 627, 20150, 4.0), (12, 1.0, 25, 1.0, 1.7), (300, 5e4, 290, 5.2e4, 2.5)]
+)
 def test_quasi_poisson_change_is_a_poisson_glm_with_that_scale(c1, e1, c2, e2, phi):
     """Known answer: statsmodels' Poisson GLM of the two counts (offset log exposure) with scale=phi
     (to the GLM's iteration tolerance)."""
     import statsmodels.api as sm
 
     design = np.array([[1.0, 0.0], [1.0, 1.0]])
-    fit = sm.GLM(np.array([c1, c2], float), design, family=sm.families.Poisson(),
-                 offset=np.log([e1, e2])).fit(scale=phi)
+    fit = sm.GLM(np.array([c1, c2], float), design, family=sm.families.Poisson(), offset=np.log([e1, e2])).fit(
+        scale=phi
+    )
     result = compare.compare_periods(c1, e1, c2, e2, method="quasi-poisson", dispersion=phi)
     assert result.p_value == pytest.approx(fit.pvalues[1], rel=1e-6)
     lower, upper = np.exp(fit.conf_int()[1])

@@ -41,7 +41,8 @@ def test_etest_small_gemeente_examples(count2, p_expected):
     assert result.p_value == pytest.approx(p_expected, abs=5e-5)
     assert result.p_value == pytest.approx(poisson_means_test(count2, 20_000, 24, 20_000).pvalue, rel=1e-4)
     assert result.p_value == pytest.approx(
-        sm_rates.test_poisson_2indep(count2, 20_000, 24, 20_000, method="etest").pvalue, rel=1e-12)
+        sm_rates.test_poisson_2indep(count2, 20_000, 24, 20_000, method="etest").pvalue, rel=1e-12
+    )
     assert result.rate_ratio == pytest.approx(count2 / 24)
 
 
@@ -53,8 +54,13 @@ def test_etest_verdict_for_24_to_40_is_a_rise_and_24_to_34_is_not():
 # E-test: statsmodels' default ("etest", score statistic), not scipy's poisson_means_test
 # ("etest-wald"); the two agree only for equal exposures. Grid of small counts and unequal
 # exposures, where the old score interval disagreed with the Wald E-test p-value.
-ETEST_GRID = [(c1, e1, c2, e2) for e1, e2 in ((1.0, 1.0), (1.0, 2.5), (3.0, 1.2))
-              for c1 in range(0, 9) for c2 in range(0, 9) if c1 + c2 > 0]
+ETEST_GRID = [
+    (c1, e1, c2, e2)
+    for e1, e2 in ((1.0, 1.0), (1.0, 2.5), (3.0, 1.2))
+    for c1 in range(0, 9)
+    for c2 in range(0, 9)
+    if c1 + c2 > 0
+]
 
 
 def _sm_etest(c1, e1, c2, e2, ratio=1.0):
@@ -69,15 +75,18 @@ def test_etest_p_value_is_statsmodels_default_etest_over_a_grid():
         assert result.p_value == pytest.approx(_sm_etest(c1, e1, c2, e2), rel=1e-9, abs=1e-15), (c1, e1, c2, e2)
 
 
-@pytest.mark.parametrize("c1, e1, c2, e2, p_expected, lower, upper", [
-    # known answers (statsmodels 0.15.0 test_poisson_2indep(method="etest"); bounds: the ratios
-    # where that p-value crosses 0.05, i.e. the interval that inverts the same test)
-    (0, 1.0, 5, 1.0, 0.019756052, 1.2954451, math.inf),
-    (5, 1.0, 0, 1.0, 0.019756052, 0.0, 0.77193544),
-    (1, 1.0, 0, 7.0, 0.051666742, 0.0, 1.0343649),
-    (0, 3.0, 1, 0.2, 0.024423310, 2.0716646, math.inf),
-    (0, 100, 3, 100, 0.088379009, 0.86602540, math.inf),
-])
+@pytest.mark.parametrize(
+    "c1, e1, c2, e2, p_expected, lower, upper",
+    [
+        # known answers (statsmodels 0.15.0 test_poisson_2indep(method="etest"); bounds: the ratios
+        # where that p-value crosses 0.05, i.e. the interval that inverts the same test)
+        (0, 1.0, 5, 1.0, 0.019756052, 1.2954451, math.inf),
+        (5, 1.0, 0, 1.0, 0.019756052, 0.0, 0.77193544),
+        (1, 1.0, 0, 7.0, 0.051666742, 0.0, 1.0343649),
+        (0, 3.0, 1, 0.2, 0.024423310, 2.0716646, math.inf),
+        (0, 100, 3, 100, 0.088379009, 0.86602540, math.inf),
+    ],
+)
 def test_etest_known_answers_with_zero_counts(c1, e1, c2, e2, p_expected, lower, upper):
     result = compare_periods(c1, e1, c2, e2, method="etest")
     assert result.p_value == pytest.approx(p_expected, rel=1e-7)

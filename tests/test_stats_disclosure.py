@@ -188,13 +188,15 @@ def test_labels_and_whole_numbers_do_not_pin_down_hidden_cells():
 
     from veiligheidsanalyse.stats.disclosure import _relations, integer_determined, suppress_counts
 
-    df = pd.DataFrame({
-        "groep": ["diefstal", "mishandeling", "overig", "Totaal"] * 3,
-        "periode": ["2018-2020"] * 4 + ["2021-2023"] * 4 + ["Totaal"] * 4,
-        # mishandeling/overig 4+4 in 2018-2020 and 1+1 in 2021-2023: with the totals, '<5' = 1..4
-        # pins all four down (a + b = 8 forces a = b = 4) although no single equation does.
-        "aantal": [10, 4, 4, 18, 9, 1, 1, 11, 19, 5, 5, 29],
-    })
+    df = pd.DataFrame(
+        {
+            "groep": ["diefstal", "mishandeling", "overig", "Totaal"] * 3,
+            "periode": ["2018-2020"] * 4 + ["2021-2023"] * 4 + ["Totaal"] * 4,
+            # mishandeling/overig 4+4 in 2018-2020 and 1+1 in 2021-2023: with the totals, '<5' = 1..4
+            # pins all four down (a + b = 8 forces a = b = 4) although no single equation does.
+            "aantal": [10, 4, 4, 18, 9, 1, 1, 11, 19, 5, 5, 29],
+        }
+    )
     display, mask = suppress_counts(df, "aantal", threshold=5, group_cols=["groep", "periode"])
     values = df["aantal"].to_numpy(float)
     primary = (values > 0) & (values < 5)
@@ -224,8 +226,9 @@ def reader_feasible_1d(shown, total, threshold=5):
     result = {}
     for i in small:
         others = len(small) - 1
-        result[i] = [v for v in band
-                     if any(x_sum_possible(rest - v - s) for s in range(others, others * (threshold - 1) + 1))]
+        result[i] = [
+            v for v in band if any(x_sum_possible(rest - v - s) for s in range(others, others * (threshold - 1) + 1))
+        ]
     return result
 
 

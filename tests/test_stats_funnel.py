@@ -227,7 +227,7 @@ def test_funnel_narrows_as_expected_rises(e1, factor):
         assert b[f"upper_{level}"] <= a[f"upper_{level}"] * (1 + tolerance)
         if e1 >= 1 and factor >= 1.2:
             assert b[f"upper_{level}"] < a[f"upper_{level}"]
-        assert b[f"lower_998"] <= b[f"lower_95"] <= 1 <= b[f"upper_95"] <= b[f"upper_998"]
+        assert b["lower_998"] <= b["lower_95"] <= 1 <= b["upper_95"] <= b["upper_998"]
 
 
 @FAST

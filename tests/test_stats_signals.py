@@ -12,8 +12,23 @@ from veiligheidsanalyse.stats import adjust_p, signal_levels
 # Benjamini & Hochberg (1995), J R Stat Soc B 57:289-300, section 4: fifteen p-values from a
 # thrombolysis trial (Neuhaus et al. 1992). At q = 0.05 the BH procedure rejects 4 hypotheses;
 # Bonferroni-type procedures (Holm) reject 3.
-BH_1995 = [0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459,
-           0.3240, 0.4262, 0.5719, 0.6528, 0.7590, 1.0000]
+BH_1995 = [
+    0.0001,
+    0.0004,
+    0.0019,
+    0.0095,
+    0.0201,
+    0.0278,
+    0.0298,
+    0.0344,
+    0.0459,
+    0.3240,
+    0.4262,
+    0.5719,
+    0.6528,
+    0.7590,
+    1.0000,
+]
 
 
 def test_bh_1995_example_rejections():

@@ -39,7 +39,9 @@ def test_wilson_with_design_effect_uses_the_effective_sample_size():
 def test_precision_quoted_in_domain_anchors():
     # domain-anchors.md §3.4: p = 15%, n = 500 -> +/-3.1 pp (+/-3.6 pp with deff 1.3);
     # p = 50%, n = 500 -> +/-4.4 pp
-    half = lambda p, n, deff=1.0: (wilson_ci(p, n, deff=deff)[1] - wilson_ci(p, n, deff=deff)[0]) / 2 * 100
+    def half(p, n, deff=1.0):
+        return (wilson_ci(p, n, deff=deff)[1] - wilson_ci(p, n, deff=deff)[0]) / 2 * 100
+
     assert half(0.15, 500) == pytest.approx(3.1, abs=0.05)
     assert half(0.15, 500, 1.3) == pytest.approx(3.6, abs=0.05)
     assert half(0.50, 500) == pytest.approx(4.4, abs=0.05)
@@ -104,8 +106,10 @@ def test_method_break_2021():
 @pytest.mark.parametrize("known", [2017, 2019, 2021, 2023])
 def test_an_unknown_edition_does_not_bypass_the_method_break(unknown, known):
     # an unknown edition may lie on the other side of 2021: never tested, on either side
-    for result in (compare_survey(15, 12, 18, unknown, 20, 17, 23, known),
-                   compare_survey(15, 12, 18, known, 20, 17, 23, unknown)):
+    for result in (
+        compare_survey(15, 12, 18, unknown, 20, 17, 23, known),
+        compare_survey(15, 12, 18, known, 20, 17, 23, unknown),
+    ):
         assert result.status == "niet vergelijkbaar"
         assert math.isnan(result.p_value) and result.direction == "onbekend"
     assert compare_survey(15, 12, 18, unknown, 20, 17, 23, unknown).status == "niet vergelijkbaar"

@@ -8,7 +8,8 @@ import math
 
 import numpy as np
 import pytest
-from scipy.stats import norm, t as student_t
+from scipy.stats import norm
+from scipy.stats import t as student_t
 
 from veiligheidsanalyse.stats import poisson_trend, verdict_trend
 

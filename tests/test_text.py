@@ -9,6 +9,8 @@ from veiligheidsanalyse.sources.inputs.templates import kern_code
 from veiligheidsanalyse.text import slug
 
 LIB = Path(__file__).resolve().parents[1] / "lib" / "veiligheidsanalyse"
+
+
 # Modules whose owner still has a slug of their own; delete an entry once it imports text.slug.
 def test_slug_of_names():
     assert slug("De Wolden") == "de-wolden"

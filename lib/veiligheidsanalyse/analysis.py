@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .store.dataset import Dataset
-from .indicators import Indicator, indicator as get_indicator
+from .indicators import Indicator
+from .indicators import indicator as get_indicator
 from .stats import compare, funnel, rates, survey, trend, verdicts
 from .stats.formatting import format_nl, format_pct
+from .store.dataset import Dataset
 
 CORONA_YEARS = (2020, 2021)
 POOL_YEARS = 3  # rare offences: the last three years together
@@ -67,7 +68,9 @@ def since_label(year: int) -> str:
     return f"{year} (een coronajaar)" if int(year) in CORONA_YEARS else str(year)
 
 
-def change_test(c1: float, e1: float, c2: float, e2: float, series_trend: trend.Trend | None) -> compare.PeriodComparison:
+def change_test(
+    c1: float, e1: float, c2: float, e2: float, series_trend: trend.Trend | None
+) -> compare.PeriodComparison:
     """One year against another, with the year-to-year variation the trend fit of the same series measured.
 
     Yearly counts vary more than Poisson allows (dispersion phi > 1); comparing two single years
@@ -168,8 +171,10 @@ class SurveyProfile:
 
 # ---------------------------------------------------------------------------- counts
 
-def _group_totals(ds: Dataset, indicator_id: str, members: list[str], years: tuple[int, int],
-                  denominator: str) -> pd.DataFrame:
+
+def _group_totals(
+    ds: Dataset, indicator_id: str, members: list[str], years: tuple[int, int], denominator: str
+) -> pd.DataFrame:
     """Yearly sums of count and denominator over member gemeenten (unknown if any member is)."""
     df = ds.counts(indicator_id, members, years=years, denominator=denominator)
     if df.empty:
@@ -219,8 +224,11 @@ def count_profile(ds: Dataset, indicator_id: str, reference_year: int | None = N
     trend_result = raw_trend
     trend_result = judge(ds, indicator_id, "trend", trend_result)
     trend_verdict = verdicts.verdict_trend(trend_result, ind.min_count)
-    if trend_result.status == trend.STATUS_OK and not set(CORONA_YEARS) & set(trend_result.years_excluded) \
-            and set(CORONA_YEARS) & set(trend_result.years_used):
+    if (
+        trend_result.status == trend.STATUS_OK
+        and not set(CORONA_YEARS) & set(trend_result.years_excluded)
+        and set(CORONA_YEARS) & set(trend_result.years_used)
+    ):
         trend_verdict += ", coronajaren meegeteld"
     trend_colour = verdict_colour(trend_verdict, trend_result.direction, ind.polarity)
 
@@ -232,19 +240,33 @@ def count_profile(ds: Dataset, indicator_id: str, reference_year: int | None = N
         if np.isfinite(c1) and np.isfinite(c2):
             result = judge(ds, indicator_id, "verandering", change_test(c1, e1, c2, e2, raw_trend))
             verdict = verdicts.verdict_periods(result, since_label(ref), ind.min_count)
-            change = Comparison(str(ref), result, verdict, verdict_colour(verdict, result.direction, ind.polarity),
-                                "verandering")
+            change = Comparison(
+                str(ref), result, verdict, verdict_colour(verdict, result.direction, ind.polarity), "verandering"
+            )
 
-    profile = CountProfile(indicator=ind, gemeente=g, gemeente_naam=ds.gemeente_naam, years=years, count=count,
-                           denominator=den, noemer_soort=noemer_soort, rate=rate, series=series,
-                           comparisons=comparisons, trend=trend_result, trend_verdict=trend_verdict,
-                           trend_colour=trend_colour, change=change)
+    profile = CountProfile(
+        indicator=ind,
+        gemeente=g,
+        gemeente_naam=ds.gemeente_naam,
+        years=years,
+        count=count,
+        denominator=den,
+        noemer_soort=noemer_soort,
+        rate=rate,
+        series=series,
+        comparisons=comparisons,
+        trend=trend_result,
+        trend_verdict=trend_verdict,
+        trend_colour=trend_colour,
+        change=change,
+    )
     profile.funnel = _funnel(ds, ind, years, noemer_soort)
     return profile
 
 
-def _level_comparisons(ds: Dataset, ind, count: float, den: float, years: tuple[int, int],
-                       period: tuple[int, int], noemer_soort: str) -> dict[str, Comparison]:
+def _level_comparisons(
+    ds: Dataset, ind, count: float, den: float, years: tuple[int, int], period: tuple[int, int], noemer_soort: str
+) -> dict[str, Comparison]:
     """The gemeente's level against Nederland, the rest of its provincie and its peers (judged)."""
     cfg, g, indicator_id = ds.config, ds.gemeente, ind.id
     comparisons: dict[str, Comparison] = {}
@@ -254,9 +276,9 @@ def _level_comparisons(ds: Dataset, ind, count: float, den: float, years: tuple[
         result = compare.compare_with_benchmark(count, den, nl_count / nl_den * ind.per, per=ind.per)
         result = judge(ds, indicator_id, "niveau: nederland", result)
         verdict = verdicts.verdict_benchmark(result, "Nederland", ind.min_count)
-        comparisons["nederland"] = Comparison("Nederland", result, verdict,
-                                              verdict_colour(verdict, result.direction, ind.polarity),
-                                              "niveau: nederland")
+        comparisons["nederland"] = Comparison(
+            "Nederland", result, verdict, verdict_colour(verdict, result.direction, ind.polarity), "niveau: nederland"
+        )
     for key, group in (("provincie", cfg.vergelijking.provincie), ("peers", cfg.vergelijking.peers)):
         if group is None:
             continue
@@ -269,8 +291,9 @@ def _level_comparisons(ds: Dataset, ind, count: float, den: float, years: tuple[
         result = judge(ds, indicator_id, f"niveau: {key}", result)
         area = f"de rest van {group.naam}" if key == "provincie" else f"de andere {group.naam.lower()}"
         verdict = verdicts.verdict_benchmark(result, area, ind.min_count)
-        comparisons[key] = Comparison(area, result, verdict, verdict_colour(verdict, result.direction, ind.polarity),
-                                      f"niveau: {key}")
+        comparisons[key] = Comparison(
+            area, result, verdict, verdict_colour(verdict, result.direction, ind.polarity), f"niveau: {key}"
+        )
     return comparisons
 
 
@@ -297,8 +320,11 @@ def _series(ds: Dataset, ind: Indicator, period: tuple[int, int], noemer_soort: 
     df["lower"] = np.atleast_1d(result.lower)
     df["upper"] = np.atleast_1d(result.upper)
     df["rol"] = df["regio_code"].map(roles)
-    return df[["jaar", "regio_code", "regio_naam", "rol", "aantal", "noemer", "rate", "lower", "upper"]] \
-        .sort_values(["rol", "jaar"]).reset_index(drop=True)
+    return (
+        df[["jaar", "regio_code", "regio_naam", "rol", "aantal", "noemer", "rate", "lower", "upper"]]
+        .sort_values(["rol", "jaar"])
+        .reset_index(drop=True)
+    )
 
 
 def _funnel(ds: Dataset, ind: Indicator, years: tuple[int, int], noemer_soort: str) -> pd.DataFrame | None:
@@ -307,21 +333,26 @@ def _funnel(ds: Dataset, ind: Indicator, years: tuple[int, int], noemer_soort: s
     df = ds.counts(ind.id, members, years=years, denominator=noemer_soort)
     if df.empty:
         return None
-    agg = df.groupby(["regio_code", "regio_naam"]).agg(aantal=("aantal", "sum"), noemer=("noemer", "sum"),
-                                                       jaren=("jaar", "nunique")).reset_index()
+    agg = (
+        df.groupby(["regio_code", "regio_naam"])
+        .agg(aantal=("aantal", "sum"), noemer=("noemer", "sum"), jaren=("jaar", "nunique"))
+        .reset_index()
+    )
     agg = agg[agg["jaren"] == years[1] - years[0] + 1]
     if len(agg) < 5:
         return None
     # Centred on the comparison gemeenten' own pooled rate: the funnel asks whether the gemeente stands
     # out among comparable gemeenten (the comparison with the Netherlands is a separate test).
-    assessed = funnel.funnel_assess(agg["aantal"], agg["noemer"], target_rate=None, per=ind.per,
-                                    labels=agg["regio_code"])
+    assessed = funnel.funnel_assess(
+        agg["aantal"], agg["noemer"], target_rate=None, per=ind.per, labels=agg["regio_code"]
+    )
     out = agg.set_index("regio_code").join(assessed.drop(columns=["count", "population"]))
     out.attrs.update(assessed.attrs)
     return out.reset_index()
 
 
 # ---------------------------------------------------------------------------- surveys
+
 
 def survey_profile(ds: Dataset, indicator_id: str) -> SurveyProfile:
     ind = get_indicator(indicator_id)
@@ -335,11 +366,21 @@ def survey_profile(ds: Dataset, indicator_id: str) -> SurveyProfile:
         return SurveyProfile(ind, g, ds.gemeente_naam, None, np.nan, np.nan, np.nan, "geen gegevens", df)
     last = own.iloc[-1]
     interval = survey.survey_interval(last["waarde"], last["ondergrens"], last["bovengrens"], last["n"], unit=ind.unit)
-    profile = SurveyProfile(ind, g, ds.gemeente_naam, int(last["jaar"]), float(interval.value), float(interval.lower),
-                            float(interval.upper), interval.note, df)
-    for key, code, name in (("nederland", verg.nederland, "Nederland"),
-                            ("provincie", verg.provincie.code if verg.provincie else None,
-                             verg.provincie.naam if verg.provincie else "")):
+    profile = SurveyProfile(
+        ind,
+        g,
+        ds.gemeente_naam,
+        int(last["jaar"]),
+        float(interval.value),
+        float(interval.lower),
+        float(interval.upper),
+        interval.note,
+        df,
+    )
+    for key, code, name in (
+        ("nederland", verg.nederland, "Nederland"),
+        ("provincie", verg.provincie.code if verg.provincie else None, verg.provincie.naam if verg.provincie else ""),
+    ):
         if code is None:
             continue
         other = df[(df["regio_code"] == code) & (df["jaar"] == profile.edition)]
@@ -347,21 +388,43 @@ def survey_profile(ds: Dataset, indicator_id: str) -> SurveyProfile:
             continue
         o = other.iloc[0]
         o_int = survey.survey_interval(o["waarde"], o["ondergrens"], o["bovengrens"], o["n"], unit=ind.unit)
-        result = survey.compare_survey(o_int.value, o_int.lower, o_int.upper, profile.edition,
-                                       profile.value, profile.lower, profile.upper, profile.edition)
+        result = survey.compare_survey(
+            o_int.value,
+            o_int.lower,
+            o_int.upper,
+            profile.edition,
+            profile.value,
+            profile.lower,
+            profile.upper,
+            profile.edition,
+        )
         result = judge(ds, indicator_id, f"niveau: {key}", result)
         verdict = verdicts.verdict_survey(result, area=name)
-        profile.comparisons[key] = Comparison(name, result, verdict,
-                                              verdict_colour(verdict, result.direction, ind.polarity), f"niveau: {key}")
+        profile.comparisons[key] = Comparison(
+            name, result, verdict, verdict_colour(verdict, result.direction, ind.polarity), f"niveau: {key}"
+        )
     if len(own) >= 2:
         prev = own.iloc[-2]
         p_int = survey.survey_interval(prev["waarde"], prev["ondergrens"], prev["bovengrens"], prev["n"], unit=ind.unit)
-        result = survey.compare_survey(p_int.value, p_int.lower, p_int.upper, int(prev["jaar"]),
-                                       profile.value, profile.lower, profile.upper, profile.edition)
+        result = survey.compare_survey(
+            p_int.value,
+            p_int.lower,
+            p_int.upper,
+            int(prev["jaar"]),
+            profile.value,
+            profile.lower,
+            profile.upper,
+            profile.edition,
+        )
         result = judge(ds, indicator_id, "verandering", result)
         verdict = verdicts.verdict_survey(result)
-        profile.change = Comparison(str(int(prev["jaar"])), result, verdict,
-                                    verdict_colour(verdict, result.direction, ind.polarity), "verandering")
+        profile.change = Comparison(
+            str(int(prev["jaar"])),
+            result,
+            verdict,
+            verdict_colour(verdict, result.direction, ind.polarity),
+            "verandering",
+        )
     return profile
 
 
@@ -374,6 +437,7 @@ def profile(ds: Dataset, indicator_id: str):
 
 
 # ---------------------------------------------------------------------------- tables for chapters
+
 
 def profile_table(profiles: list) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
     """One row per indicator: level, comparisons and trend in words, with colour classes."""
@@ -392,9 +456,15 @@ def profile_table(profiles: list) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
             trend_text = p.change.verdict if p.change else "één meting"
             trend_colour = p.change.colour if p.change else "onbekend"
         nl = p.comparisons.get("nederland")
-        rows.append({"Indicator": p.indicator.label, "Periode": period, "Niveau": level,
-                     "Vergeleken met Nederland": nl.verdict if nl else "niet vergeleken",
-                     "Trend": trend_text})
+        rows.append(
+            {
+                "Indicator": p.indicator.label,
+                "Periode": period,
+                "Niveau": level,
+                "Vergeleken met Nederland": nl.verdict if nl else "niet vergeleken",
+                "Trend": trend_text,
+            }
+        )
         colours["Vergeleken met Nederland"].append(nl.colour if nl else "onbekend")
         colours["Trend"].append(trend_colour)
     return pd.DataFrame(rows), {k: pd.Series(v) for k, v in colours.items()}
@@ -403,8 +473,10 @@ def profile_table(profiles: list) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
 # ---------------------------------------------------------------------------- changes and relative trends
 # (used by the chapters 05-08: a partner series without a national benchmark, a local trend against NL)
 
-def change_between(ds: Dataset, indicator_id: str, year1: int | None = None, year2: int | None = None,
-                   denominator: str | None = None) -> Comparison | None:
+
+def change_between(
+    ds: Dataset, indicator_id: str, year1: int | None = None, year2: int | None = None, denominator: str | None = None
+) -> Comparison | None:
     """The gemeente's rate in ``year2`` against ``year1`` (default: first and last year with data).
 
     An exact conditional test on the two counts with the inhabitants of each year as exposure
@@ -461,13 +533,25 @@ class TrendComparison:
     table: pd.DataFrame  # jaar, aantal, noemer, ref_aantal, ref_noemer, verwacht
 
     def sentence(self, naam: str, subject: str) -> str:
-        return (f"{subject} in {naam}: {self.own_verdict}; in {self.reference_name}: {self.reference_verdict}. "
-                f"{self.relative_verdict}")
+        return (
+            f"{subject} in {naam}: {self.own_verdict}; in {self.reference_name}: {self.reference_verdict}. "
+            f"{self.relative_verdict}"
+        )
 
 
-def compare_trends(years, counts, exposures, ref_counts, ref_exposures, naam: str, reference_name: str = "Nederland",
-                   min_count: int | None = 10, breaks=CORONA_YEARS, ds: Dataset | None = None,
-                   key: str = "") -> TrendComparison:
+def compare_trends(
+    years,
+    counts,
+    exposures,
+    ref_counts,
+    ref_exposures,
+    naam: str,
+    reference_name: str = "Nederland",
+    min_count: int | None = 10,
+    breaks=CORONA_YEARS,
+    ds: Dataset | None = None,
+    key: str = "",
+) -> TrendComparison:
     """Trend of a local count (with exposure) against the same trend in a reference area.
 
     Used for "does the rise in the gemeente differ from the national rise" (E33) and for the
@@ -475,23 +559,31 @@ def compare_trends(years, counts, exposures, ref_counts, ref_exposures, naam: st
     the three trends are judged by the report's family under ``key`` (the indicator id): "trend",
     "trend Nederland" and "trend tegen Nederland".
     """
-    df = pd.DataFrame({"jaar": np.asarray(years, dtype=float), "aantal": np.asarray(counts, dtype=float),
-                       "noemer": np.asarray(exposures, dtype=float),
-                       "ref_aantal": np.asarray(ref_counts, dtype=float),
-                       "ref_noemer": np.asarray(ref_exposures, dtype=float)})
+    df = pd.DataFrame(
+        {
+            "jaar": np.asarray(years, dtype=float),
+            "aantal": np.asarray(counts, dtype=float),
+            "noemer": np.asarray(exposures, dtype=float),
+            "ref_aantal": np.asarray(ref_counts, dtype=float),
+            "ref_noemer": np.asarray(ref_exposures, dtype=float),
+        }
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         df["verwacht"] = df["noemer"] * df["ref_aantal"] / df["ref_noemer"]
     own = _trend_with_fallback(df["jaar"], df["aantal"], df["noemer"], breaks)
     ref = _trend_with_fallback(df["jaar"], df["ref_aantal"], df["ref_noemer"], breaks)
     rel = _trend_with_fallback(df["jaar"], df["aantal"], df["verwacht"], breaks)
     if ds is not None:
-        own, ref, rel = (judge(ds, key, test, result) for test, result in
-                         (("trend", own), (RELATIVE_TESTS[0], ref), (RELATIVE_TESTS[1], rel)))
+        own, ref, rel = (
+            judge(ds, key, test, result)
+            for test, result in (("trend", own), (RELATIVE_TESTS[0], ref), (RELATIVE_TESTS[1], rel))
+        )
     own_verdict = verdicts.verdict_trend(own, min_count)
     ref_verdict = verdicts.verdict_trend(ref, min_count)
     rel_verdict = _relative_verdict(rel, own, naam, reference_name, min_count)
-    return TrendComparison(own, ref, rel, own_verdict, ref_verdict, rel_verdict, reference_name,
-                           df.assign(jaar=df["jaar"].astype(int)))
+    return TrendComparison(
+        own, ref, rel, own_verdict, ref_verdict, rel_verdict, reference_name, df.assign(jaar=df["jaar"].astype(int))
+    )
 
 
 RELATIVE_TESTS = ("trend Nederland", "trend tegen Nederland")  # family keys of compare_trends besides "trend"
@@ -508,25 +600,32 @@ def _trend_with_fallback(years, counts, exposures, breaks) -> trend.Trend:
     return result
 
 
-def _relative_verdict(rel: trend.Trend, own: trend.Trend, naam: str, reference_name: str,
-                      min_count: int | None) -> str:
+def _relative_verdict(rel: trend.Trend, own: trend.Trend, naam: str, reference_name: str, min_count: int | None) -> str:
     base = verdicts.verdict_trend(rel, min_count)
     if rel.status != trend.STATUS_OK or base.startswith("te weinig") or base.startswith("onbekend"):
         return f"Of de ontwikkeling in {naam} afwijkt van die in {reference_name} is niet te toetsen ({base})."
     span = f"{rel.first_year}-{rel.last_year}"
     interval = f"95%-interval {format_pct(rel.lower, 1)} tot {format_pct(rel.upper, 1)} per jaar"
     if rel.direction == "gelijk":
-        return (f"De ontwikkeling in {naam} verschilt niet significant van die in {reference_name} "
-                f"(verschil in jaarlijkse verandering {format_pct(rel.annual_change_pct, 1)}, {interval}, {span}).")
+        return (
+            f"De ontwikkeling in {naam} verschilt niet significant van die in {reference_name} "
+            f"(verschil in jaarlijkse verandering {format_pct(rel.annual_change_pct, 1)}, {interval}, {span})."
+        )
     own_dir = own.direction if own.status == trend.STATUS_OK else "onbekend"
     ref = reference_name
     if rel.direction == "hoger":
-        how = {"hoger": f"stijgt significant sneller dan in {ref}",
-               "lager": f"daalt significant langzamer dan in {ref}"}.get(own_dir, f"loopt significant op ten opzichte van {ref}")
+        how = {
+            "hoger": f"stijgt significant sneller dan in {ref}",
+            "lager": f"daalt significant langzamer dan in {ref}",
+        }.get(own_dir, f"loopt significant op ten opzichte van {ref}")
         word = "toe"
     else:
-        how = {"hoger": f"stijgt significant langzamer dan in {ref}",
-               "lager": f"daalt significant sneller dan in {ref}"}.get(own_dir, f"loopt significant terug ten opzichte van {ref}")
+        how = {
+            "hoger": f"stijgt significant langzamer dan in {ref}",
+            "lager": f"daalt significant sneller dan in {ref}",
+        }.get(own_dir, f"loopt significant terug ten opzichte van {ref}")
         word = "af"
-    return (f"Het cijfer in {naam} {how}: de verhouding tot {ref} neemt gemiddeld "
-            f"{format_pct(abs(rel.annual_change_pct), 1)} per jaar {word} ({interval}, {span}).")
+    return (
+        f"Het cijfer in {naam} {how}: de verhouding tot {ref} neemt gemiddeld "
+        f"{format_pct(abs(rel.annual_change_pct), 1)} per jaar {word} ({interval}, {span})."
+    )

@@ -26,34 +26,55 @@ def _parser() -> argparse.ArgumentParser:
         prog="veiligheidsanalyse",
         description="Reproduceerbare veiligheidsanalyse: hoofdstukken als notebooks, uitgevoerd met papermill.",
         epilog="Exit-status: 0 klaar; 1 hoofdstuk mislukt; 2 ongeldige configuratie of invoer; "
-               "3 gegevens niet beschikbaar; 4 een andere run van dezelfde configuratie loopt al.",
+        "3 gegevens niet beschikbaar; 4 een andere run van dezelfde configuratie loopt al.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
     init = sub.add_parser("init", help="schrijf een configuratie voor een gemeente, afgeleid uit de gegevens")
     init.add_argument("gemeente", help="CBS-gemeentecode, bv. GM0118")
     init.add_argument("--uit", type=Path, dest="out", help="bestand (standaard config/<naam>.yaml)")
-    init.add_argument("--beleid", choices=["fresh", "cache", "demo"], default="cache",
-                      help="waar de gegevens vandaan komen (standaard: cache, anders de demodata)")
+    init.add_argument(
+        "--beleid",
+        choices=["fresh", "cache", "demo"],
+        default="cache",
+        help="waar de gegevens vandaan komen (standaard: cache, anders de demodata)",
+    )
     init.add_argument("--overschrijf", action="store_true", help="vervang een bestaand bestand")
     _odata_url_option(init)
 
     run = sub.add_parser("run", help="maak het rapport voor een configuratie")
     run.add_argument("config", type=Path, help="run-configuratie, bv. config/westerveld.yaml")
     run.add_argument("--fetch", action="store_true", help="haal eerst de nieuwste open data op")
-    run.add_argument("--require-fresh", action="store_true",
-                     help="voor geplande runs: stop als verse gegevens niet opgehaald kunnen worden")
-    run.add_argument("--policy", choices=["fresh", "require-fresh", "cache", "demo"],
-                     help="gegevensbeleid voor deze run (overschrijft data.beleid)")
-    run.add_argument("--force", action="store_true",
-                     help="voer alle hoofdstukken opnieuw uit (anders alleen wat veranderd is)")
-    run.add_argument("--gemeente", help="zelfde configuratie, andere gemeente (bv. GM1690); bij een configuratie "
-                                        "voor meerdere gemeenten: alleen deze gemeente")
-    run.add_argument("--hoofdstuk", action="append", dest="chapters",
-                     help="alleen dit hoofdstuk (herhaalbaar; 'regio' is het regionale rapport)")
-    run.add_argument("--uitvoerder", choices=["snel", "eenvoudig"],
-                     help="hoe de hoofdstukken worden uitgevoerd: snel (gevorkte werkprocessen en kernels) of "
-                          "eenvoudig (papermill per hoofdstuk); overschrijft uitvoering.uitvoerder")
+    run.add_argument(
+        "--require-fresh",
+        action="store_true",
+        help="voor geplande runs: stop als verse gegevens niet opgehaald kunnen worden",
+    )
+    run.add_argument(
+        "--policy",
+        choices=["fresh", "require-fresh", "cache", "demo"],
+        help="gegevensbeleid voor deze run (overschrijft data.beleid)",
+    )
+    run.add_argument(
+        "--force", action="store_true", help="voer alle hoofdstukken opnieuw uit (anders alleen wat veranderd is)"
+    )
+    run.add_argument(
+        "--gemeente",
+        help="zelfde configuratie, andere gemeente (bv. GM1690); bij een configuratie "
+        "voor meerdere gemeenten: alleen deze gemeente",
+    )
+    run.add_argument(
+        "--hoofdstuk",
+        action="append",
+        dest="chapters",
+        help="alleen dit hoofdstuk (herhaalbaar; 'regio' is het regionale rapport)",
+    )
+    run.add_argument(
+        "--uitvoerder",
+        choices=["snel", "eenvoudig"],
+        help="hoe de hoofdstukken worden uitgevoerd: snel (gevorkte werkprocessen en kernels) of "
+        "eenvoudig (papermill per hoofdstuk); overschrijft uitvoering.uitvoerder",
+    )
     run.add_argument("--quiet", action="store_true", help="geen voortgangsregels")
     _odata_url_option(run)
 
@@ -70,10 +91,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _odata_url_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--odata-url", metavar="URL",
-                        help="vraag de open data aan deze server in plaats van aan CBS en politie, als "
-                             "URL/<host>/ODataFeed/odata/<tabel>/... (spiegel, proxy, test); "
-                             "overschrijft de omgevingsvariabele VA_ODATA_URL")
+    parser.add_argument(
+        "--odata-url",
+        metavar="URL",
+        help="vraag de open data aan deze server in plaats van aan CBS en politie, als "
+        "URL/<host>/ODataFeed/odata/<tabel>/... (spiegel, proxy, test); "
+        "overschrijft de omgevingsvariabele VA_ODATA_URL",
+    )
 
 
 def _endpoint(args: argparse.Namespace):
@@ -99,9 +123,16 @@ def _command(args: argparse.Namespace) -> int:
         from .report.runner import RunOptions, run
 
         policy = "require-fresh" if args.require_fresh else args.policy
-        options = RunOptions(policy=policy, fetch=args.fetch, force=args.force, chapters=args.chapters,
-                             gemeente=args.gemeente, progress=False if args.quiet else None,
-                             endpoint=_endpoint(args), uitvoerder=args.uitvoerder)
+        options = RunOptions(
+            policy=policy,
+            fetch=args.fetch,
+            force=args.force,
+            chapters=args.chapters,
+            gemeente=args.gemeente,
+            progress=False if args.quiet else None,
+            endpoint=_endpoint(args),
+            uitvoerder=args.uitvoerder,
+        )
         try:
             result = run(args.config, options)
         except OSError as exc:  # e.g. a full disk before the run could start: a message, not a traceback
@@ -115,8 +146,9 @@ def _command(args: argparse.Namespace) -> int:
     if args.command == "init":
         from .report.init_command import init_command
 
-        return init_command(args.gemeente, out=args.out, policy=args.beleid, overwrite=args.overschrijf,
-                            endpoint=_endpoint(args))
+        return init_command(
+            args.gemeente, out=args.out, policy=args.beleid, overwrite=args.overschrijf, endpoint=_endpoint(args)
+        )
     if args.command == "validate":
         from .report.validate import validate_command
 

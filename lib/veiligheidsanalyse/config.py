@@ -16,15 +16,47 @@ from pathlib import Path
 from typing import Any
 
 from .config_errors import FILE_KEY, ConfigError, line_of, toon, without
-from .config_schema import (FIRST_YEAR, GEMEENTE_PATROON, POLICIES, VERWACHTINGEN, ConfigFile, Context, Gegevens,
-                            Groep, Invoer, Onthulling, Peers, Periode, Uitvoering, Vergelijking, check)
+from .config_schema import (
+    FIRST_YEAR,
+    GEMEENTE_PATROON,
+    POLICIES,
+    VERWACHTINGEN,
+    ConfigFile,
+    Context,
+    Gegevens,
+    Groep,
+    Invoer,
+    Onthulling,
+    Peers,
+    Periode,
+    Uitvoering,
+    Vergelijking,
+    check,
+)
 from .config_yaml import MAX_CONFIG_BYTES, load_yaml, read_config_text
 from .paths import project_root
 
-__all__ = ["ConfigError", "FILE_KEY", "FIRST_YEAR", "GEMEENTE_CODE", "MAX_CONFIG_BYTES", "POLICIES", "VERWACHTINGEN",
-           "RunConfig", "RegionGroup", "ComparisonGroups", "DataPolicy", "GemeenteEntry", "RegionReport",
-           "available_chapters", "for_other_gemeente", "load_config", "load_config_for_command", "parse_config",
-           "resolve"]
+__all__ = [
+    "ConfigError",
+    "FILE_KEY",
+    "FIRST_YEAR",
+    "GEMEENTE_CODE",
+    "MAX_CONFIG_BYTES",
+    "POLICIES",
+    "VERWACHTINGEN",
+    "RunConfig",
+    "RegionGroup",
+    "ComparisonGroups",
+    "DataPolicy",
+    "GemeenteEntry",
+    "RegionReport",
+    "available_chapters",
+    "for_other_gemeente",
+    "load_config",
+    "load_config_for_command",
+    "parse_config",
+    "resolve",
+]
 
 GEMEENTE_CODE = re.compile(GEMEENTE_PATROON)
 
@@ -162,12 +194,13 @@ class RunConfig:
         """The gemeenten this config makes a report for: the list, or the one gemeente."""
         return [g.code for g in self.gemeenten] if self.multi else [self.gemeente]
 
-    def for_gemeente(self, code: str) -> "RunConfig":
+    def for_gemeente(self, code: str) -> RunConfig:
         """The config of one gemeente of the list: what ``load_config(source, gemeente=code)`` gives."""
         data, dropped = for_other_gemeente(dict(self.raw), code)
         lines = self.lines if code == self.gemeente else without(self.lines, ("gemeente",))
-        return parse_config(data, source=self.source, name=self.name, chapters=list(self.hoofdstukken),
-                            dropped=dropped, lines=lines)
+        return parse_config(
+            data, source=self.source, name=self.name, chapters=list(self.hoofdstukken), dropped=dropped, lines=lines
+        )
 
 
 def for_other_gemeente(data: dict[str, Any], code: str) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -216,9 +249,15 @@ def available_chapters(root: Path | None = None) -> list[str]:
     return sorted(p.stem for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
-def parse_config(data: Any, source: str = "<config>", name: str = "config",
-                 chapters: list[str] | None = None, today: date | None = None,
-                 dropped: tuple[str, ...] = (), lines: dict[str, int] | None = None) -> RunConfig:
+def parse_config(
+    data: Any,
+    source: str = "<config>",
+    name: str = "config",
+    chapters: list[str] | None = None,
+    today: date | None = None,
+    dropped: tuple[str, ...] = (),
+    lines: dict[str, int] | None = None,
+) -> RunConfig:
     """Check a parsed YAML mapping against the schema and return the typed configuration.
 
     ``lines``: the line of every key path of the file it was read from (``load_config``); an error then
@@ -233,8 +272,16 @@ def parse_config(data: Any, source: str = "<config>", name: str = "config",
     return _run_config(checked, data, source, name, chapters, laatste_jaar, dropped, lines)
 
 
-def _run_config(checked: ConfigFile, data: dict[str, Any], source: str, name: str, chapters: list[str],
-                laatste_jaar: int, dropped: tuple[str, ...], lines: dict[str, int]) -> RunConfig:
+def _run_config(
+    checked: ConfigFile,
+    data: dict[str, Any],
+    source: str,
+    name: str,
+    chapters: list[str],
+    laatste_jaar: int,
+    dropped: tuple[str, ...],
+    lines: dict[str, int],
+) -> RunConfig:
     """The checked file as the typed configuration, with every default filled in."""
     entries = tuple(GemeenteEntry(item.code, item.naam) for item in checked.gemeenten or ())
     multi = checked.gemeente is None
@@ -263,8 +310,12 @@ def _run_config(checked: ConfigFile, data: dict[str, Any], source: str, name: st
             nederland=verg.nederland,
         ),
         hoofdstukken=tuple(checked.hoofdstukken or chapters),
-        data=DataPolicy(beleid=data_section.beleid, max_leeftijd_dagen=data_section.max_leeftijd_dagen,
-                        cache=Path(data_section.cache), demo=Path(data_section.demo)),
+        data=DataPolicy(
+            beleid=data_section.beleid,
+            max_leeftijd_dagen=data_section.max_leeftijd_dagen,
+            cache=Path(data_section.cache),
+            demo=Path(data_section.demo),
+        ),
         invoer_map=Path(invoer.map) if invoer.map else None,
         invoer_bestanden=dict(invoer.bestanden),
         invoer_tabbladen=dict(invoer.tabbladen),
@@ -292,8 +343,9 @@ def _run_config(checked: ConfigFile, data: dict[str, Any], source: str, name: st
 def _region_group(group: Groep | None, default_code: str) -> RegionGroup | None:
     if group is None:
         return None
-    return RegionGroup(code=group.code or default_code, naam=group.naam, gemeenten=tuple(group.gemeenten),
-                       reden=group.reden)
+    return RegionGroup(
+        code=group.code or default_code, naam=group.naam, gemeenten=tuple(group.gemeenten), reden=group.reden
+    )
 
 
 def _peers(peers: Peers, gemeente: str) -> RegionGroup:
@@ -302,8 +354,15 @@ def _peers(peers: Peers, gemeente: str) -> RegionGroup:
     if peers.gemeenten is None:
         return RegionGroup(code=peers.code, naam=peers.naam, gemeenten=(), afleiden=True)
     voor = peers.voor or gemeente
-    return RegionGroup(code=peers.code, naam=peers.naam, gemeenten=tuple(peers.gemeenten), reden=peers.reden,
-                       afleiden=peers.afleiden or voor != gemeente, voor=voor, regel=peers.regel)
+    return RegionGroup(
+        code=peers.code,
+        naam=peers.naam,
+        gemeenten=tuple(peers.gemeenten),
+        reden=peers.reden,
+        afleiden=peers.afleiden or voor != gemeente,
+        voor=voor,
+        regel=peers.regel,
+    )
 
 
 def _regio_rapport(checked: ConfigFile, entries: tuple[GemeenteEntry, ...], name: str) -> RegionReport | None:
@@ -312,8 +371,12 @@ def _regio_rapport(checked: ConfigFile, entries: tuple[GemeenteEntry, ...], name
     section = checked.regio_rapport
     naam = section.naam if section and section.naam else name.replace("-", " ").replace("_", " ").title()
     themas = section.themas if section and section.themas else DEFAULT_REGIO_THEMAS
-    return RegionReport(code=section.code if section else "REGIO", naam=naam, gemeenten=tuple(e.code for e in entries),
-                        themas=tuple((str(thema), tuple(indicators)) for thema, indicators in themas.items()))
+    return RegionReport(
+        code=section.code if section else "REGIO",
+        naam=naam,
+        gemeenten=tuple(e.code for e in entries),
+        themas=tuple((str(thema), tuple(indicators)) for thema, indicators in themas.items()),
+    )
 
 
 def load_config(path: str | Path, **overrides: Any) -> RunConfig:
@@ -328,8 +391,12 @@ def load_config(path: str | Path, **overrides: Any) -> RunConfig:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(source, FILE_KEY, "verwacht een blok met sleutels (zoals 'gemeente: GM1701'); "
-                                            f"gevonden {toon(data)}", lines.get(""))
+        raise ConfigError(
+            source,
+            FILE_KEY,
+            f"verwacht een blok met sleutels (zoals 'gemeente: GM1701'); gevonden {toon(data)}",
+            lines.get(""),
+        )
     overrides = {k: v for k, v in overrides.items() if v is not None}
     dropped: tuple[str, ...] = ()
     if "gemeente" in overrides:

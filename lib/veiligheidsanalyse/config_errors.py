@@ -65,5 +65,8 @@ def line_of(lines: dict[str, int], key: str) -> int | None:
 def without(lines: dict[str, int], keys: Any) -> dict[str, int]:
     """The line map without the keys given elsewhere (the command line) and all under them."""
     keys = tuple(keys)
-    return {path: line for path, line in lines.items()
-            if not any(path == k or path.startswith((f"{k}.", f"{k}[")) for k in keys)}
+    return {
+        path: line
+        for path, line in lines.items()
+        if not any(path == k or path.startswith((f"{k}.", f"{k}[")) for k in keys)
+    }

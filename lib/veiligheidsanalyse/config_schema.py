@@ -18,8 +18,17 @@ import types
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError,
-                      ValidationInfo, field_validator, model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
@@ -49,6 +58,7 @@ def schema_error(message: str, key: str = "", other: str = "") -> PydanticCustom
 
 # ------------------------------------------------------------------------------ checks of values
 
+
 def _binnen_project(value: str) -> str:
     """A relative folder stays inside the project (``..`` may not climb out); an absolute one (a file
     share, a cache on another disk) is taken as it is."""
@@ -58,15 +68,20 @@ def _binnen_project(value: str) -> str:
     for part in value.replace("\\", "/").split("/"):
         depth += -1 if part == ".." else (0 if part in (".", "") else 1)
         if depth < 0:
-            raise schema_error(f"'{value}' wijst buiten het project; verwacht een map binnen het project (of een absoluut pad)")
+            raise schema_error(
+                f"'{value}' wijst buiten het project; verwacht een map binnen het project (of een absoluut pad)"
+            )
     return value
 
 
 def _elk_een_keer(codes: list[str]) -> list[str]:
     for i, code in enumerate(codes):
         if code in codes[:i]:
-            raise schema_error(f"{code} staat twee keer in de lijst (ook op {{ander}}); verwacht elke gemeente één keer",
-                               f"[{i}]", f"[{codes.index(code)}]")
+            raise schema_error(
+                f"{code} staat twee keer in de lijst (ook op {{ander}}); verwacht elke gemeente één keer",
+                f"[{i}]",
+                f"[{codes.index(code)}]",
+            )
     return codes
 
 
@@ -75,8 +90,10 @@ def _jaren_met_gegevens(section: BaseModel, last: int) -> None:
     for key in ("van", "tot"):
         year = getattr(section, key)
         if year is not None and year > last:
-            raise schema_error(f"{toon(year)} is groter dan het maximum {last}; verwacht een jaar met gegevens "
-                               f"(tot en met {last})", f".{key}")
+            raise schema_error(
+                f"{toon(year)} is groter dan het maximum {last}; verwacht een jaar met gegevens (tot en met {last})",
+                f".{key}",
+            )
 
 
 def _catalogue() -> dict:
@@ -92,26 +109,40 @@ def _bekende_indicator(indicator_id: str, key: str = "") -> None:
 
 # ------------------------------------------------------------------------------ types with a domain
 
+
 def _geheel(low: int, high: int) -> Any:
     return Annotated[int, Field(ge=low, le=high, description=f"een geheel getal van {low} tot en met {high}")]
 
 
 Tekst = Annotated[str, Field(description="tekst")]
-NietLeeg = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), Field(description="tekst (niet leeg)")]
+NietLeeg = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), Field(description="tekst (niet leeg)")
+]
 JaOfNee = Annotated[bool, Field(description="true of false")]
 Getal = Annotated[float, Field(description="een eindig getal")]
 NietNegatief = Annotated[float, Field(ge=0, description="een eindig getal van minstens 0")]
 Jaar = Annotated[int, Field(ge=FIRST_YEAR, description=f"een jaartal (geheel getal) vanaf {FIRST_YEAR}")]
-Map = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_binnen_project),
-                Field(description="een mapnaam (tekst)")]
+Map = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1),
+    AfterValidator(_binnen_project),
+    Field(description="een mapnaam (tekst)"),
+]
 GEMEENTE_PATROON = r"^GM\d{4}$"
-GemeenteCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=GEMEENTE_PATROON),
-                         Field(description="een CBS-gemeentecode zoals GM1701")]
+GemeenteCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=GEMEENTE_PATROON),
+    Field(description="een CBS-gemeentecode zoals GM1701"),
+]
 Indicator = Annotated[str, Field(description="een indicator uit indicators.yaml")]
 Thema = Annotated[str, Field(description="een hoofdstuk (bv. 04_jeugd) of een indicator uit indicators.yaml")]
 Hoofdstuk = Annotated[str, Field(description="een hoofdstuk, zoals 01_criminaliteit")]
-GemeenteCodes = Annotated[list[GemeenteCode], Field(min_length=1), AfterValidator(_elk_een_keer),
-                          Field(description="een niet-lege lijst van gemeentecodes, zoals [GM1701, GM1690]")]
+GemeenteCodes = Annotated[
+    list[GemeenteCode],
+    Field(min_length=1),
+    AfterValidator(_elk_een_keer),
+    Field(description="een niet-lege lijst van gemeentecodes, zoals [GM1701, GM1690]"),
+]
 
 
 class Section(BaseModel):
@@ -146,11 +177,13 @@ class Section(BaseModel):
 
 # ------------------------------------------------------------------------------ the sections
 
+
 class Periode(Section):
     van: Jaar = 2015
     tot: Jaar | None = None  # default: the last year that can have data
-    vorige_analyse: Annotated[int, Field(description="het jaar van de vorige analyse, van 'van' tot vóór 'tot'")] \
-        | None = None  # default: four years before tot
+    vorige_analyse: (
+        Annotated[int, Field(description="het jaar van de vorige analyse, van 'van' tot vóór 'tot'")] | None
+    ) = None  # default: four years before tot
 
     def jaren(self, laatste_jaar: int) -> tuple[int, int, int]:
         """(van, tot, vorige_analyse) with the defaults filled in."""
@@ -159,7 +192,7 @@ class Periode(Section):
         return self.van, tot, vorige
 
     @model_validator(mode="after")
-    def _volgorde(self, info: ValidationInfo) -> "Periode":
+    def _volgorde(self, info: ValidationInfo) -> Periode:
         last = info.context.laatste_jaar
         _jaren_met_gegevens(self, last)
         van, tot, vorige = self.jaren(last)
@@ -168,8 +201,10 @@ class Periode(Section):
         if tot - van < 1:
             raise schema_error(f"van en tot zijn allebei {van}; verwacht ten minste twee jaren om te vergelijken")
         if not van <= vorige <= tot - 1:
-            raise schema_error(f"{toon(vorige)} ligt buiten de periode; verwacht een jaar van {van} tot en met {tot - 1}",
-                       ".vorige_analyse")
+            raise schema_error(
+                f"{toon(vorige)} ligt buiten de periode; verwacht een jaar van {van} tot en met {tot - 1}",
+                ".vorige_analyse",
+            )
         return self
 
 
@@ -197,10 +232,12 @@ class Peers(Section):
     regel: Tekst = ""
 
     @model_validator(mode="after")
-    def _lijst_of_afleiden(self) -> "Peers":
+    def _lijst_of_afleiden(self) -> Peers:
         if not self.afleiden and self.gemeenten is None:
-            raise schema_error("ontbreekt; verwacht een lijst van gemeentecodes, zoals [GM1701, GM1690], of 'afleiden: true'",
-                       ".gemeenten")
+            raise schema_error(
+                "ontbreekt; verwacht een lijst van gemeentecodes, zoals [GM1701, GM1690], of 'afleiden: true'",
+                ".gemeenten",
+            )
         return self
 
 
@@ -225,8 +262,11 @@ def _bekende_soorten(names: dict[str, str]) -> dict[str, str]:
     return names
 
 
-PerSoort = Annotated[dict[str, NietLeeg], AfterValidator(_bekende_soorten),
-                     Field(description="per soort invoer een bestands- of tabbladnaam (halt: Halt.xlsx)")]
+PerSoort = Annotated[
+    dict[str, NietLeeg],
+    AfterValidator(_bekende_soorten),
+    Field(description="per soort invoer een bestands- of tabbladnaam (halt: Halt.xlsx)"),
+]
 
 
 class Invoer(Section):
@@ -244,12 +284,14 @@ class Onthulling(Section):
 
 class Uitvoering(Section):
     timeout_per_hoofdstuk: _geheel(10, 86400) = 600
-    parallel: Annotated[Literal["auto"] | _geheel(1, 64),
-                        Field(description="auto of een geheel getal van 1 tot en met 64")] = "auto"
+    parallel: Annotated[
+        Literal["auto"] | _geheel(1, 64), Field(description="auto of een geheel getal van 1 tot en met 64")
+    ] = "auto"
     bewaar_runs: _geheel(1, 1000) = 10
-    uitvoerder: Annotated[Literal["snel", "eenvoudig"],
-                          Field(description="snel (gevorkte werkprocessen en kernels) of eenvoudig "
-                                            "(papermill per hoofdstuk)")] = "snel"
+    uitvoerder: Annotated[
+        Literal["snel", "eenvoudig"],
+        Field(description="snel (gevorkte werkprocessen en kernels) of eenvoudig (papermill per hoofdstuk)"),
+    ] = "snel"
 
 
 class Gewichten(Section):
@@ -272,8 +314,11 @@ class Prioriteiten(Section):
         known = {ind.chapter for ind in _catalogue().values()} | set(_catalogue()) | set(info.context.hoofdstukken)
         for i, theme in enumerate(themas):
             if theme not in known:
-                raise schema_error(f"onbekend thema {toon(theme)}; verwacht een hoofdstuk (bv. 04_jeugd) of een indicator "
-                           "uit indicators.yaml", f"[{i}]")
+                raise schema_error(
+                    f"onbekend thema {toon(theme)}; verwacht een hoofdstuk (bv. 04_jeugd) of een indicator "
+                    "uit indicators.yaml",
+                    f"[{i}]",
+                )
         return themas
 
 
@@ -289,13 +334,15 @@ class Uitspraak(Section):
     bron: Tekst = ""
 
     @model_validator(mode="after")
-    def _samenhang(self, info: ValidationInfo) -> "Uitspraak":
+    def _samenhang(self, info: ValidationInfo) -> Uitspraak:
         _bekende_indicator(self.indicator, ".indicator")
         _jaren_met_gegevens(self, info.context.laatste_jaar)
         if self.van is not None and self.tot is not None and self.van > self.tot:
             raise schema_error(f"van ({self.van}) ligt na tot ({self.tot}); verwacht van niet later dan tot", ".van")
         if self.verwachting == "waarde" and self.waarde is None:
-            raise schema_error("ontbreekt; een uitspraak over een waarde (verwachting: waarde) heeft het getal nodig", ".waarde")
+            raise schema_error(
+                "ontbreekt; een uitspraak over een waarde (verwachting: waarde) heeft het getal nodig", ".waarde"
+            )
         return self
 
 
@@ -311,7 +358,9 @@ class GemeenteItem(Section):
             return value
         if not (isinstance(value, str) and re.match(GEMEENTE_PATROON, value.strip())):
             # about the item as written, not about a 'code' key the user did not write
-            raise schema_error(f"verwacht een CBS-gemeentecode zoals GM1701 (of {{code, naam}}); gevonden {toon(value)}")
+            raise schema_error(
+                f"verwacht een CBS-gemeentecode zoals GM1701 (of {{code, naam}}); gevonden {toon(value)}"
+            )
         return {"code": value}
 
 
@@ -320,16 +369,24 @@ def _elke_gemeente_een_keer(items: list[GemeenteItem]) -> list[GemeenteItem]:
     return items
 
 
-RegioCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,19}$"),
-                      Field(description="een korte code van letters en cijfers (zoals ZWD)")]
+RegioCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,19}$"),
+    Field(description="een korte code van letters en cijfers (zoals ZWD)"),
+]
 Indicatoren = Annotated[list[Indicator], Field(min_length=1, description="een niet-lege lijst van indicatoren")]
 
 
 class RegioRapport(Section):
     code: RegioCode = "REGIO"
     naam: NietLeeg | None = None  # default: from the file's name
-    themas: Annotated[dict[str, Indicatoren], Field(
-        min_length=1, description="per thema een lijst van indicatoren (Thema: [indicator, ...])")] | None = None
+    themas: (
+        Annotated[
+            dict[str, Indicatoren],
+            Field(min_length=1, description="per thema een lijst van indicatoren (Thema: [indicator, ...])"),
+        ]
+        | None
+    ) = None
 
     @field_validator("themas")
     @classmethod
@@ -340,9 +397,11 @@ class RegioRapport(Section):
                 _bekende_indicator(indicator_id, f".{thema}[{i}]")
                 indicator = _catalogue()[indicator_id]
                 if indicator.unit != "aantal" or indicator.denominator == "none":
-                    raise schema_error(f"indicator {toon(indicator_id)} is geen aantal per inwoner; het regiorapport vergelijkt "
-                               "aantallen en cijfers per inwoner, dus verwacht een indicator met een aantal",
-                               f".{thema}[{i}]")
+                    raise schema_error(
+                        f"indicator {toon(indicator_id)} is geen aantal per inwoner; het regiorapport vergelijkt "
+                        "aantallen en cijfers per inwoner, dus verwacht een indicator met een aantal",
+                        f".{thema}[{i}]",
+                    )
         return themas
 
 
@@ -350,13 +409,21 @@ class ConfigFile(Section):
     """The whole file."""
 
     gemeente: GemeenteCode | None = None
-    gemeenten: Annotated[list[GemeenteItem], Field(min_length=1), AfterValidator(_elke_gemeente_een_keer),
-                         Field(description="een niet-lege lijst van gemeentecodes (of {code, naam})")] | None = None
+    gemeenten: (
+        Annotated[
+            list[GemeenteItem],
+            Field(min_length=1),
+            AfterValidator(_elke_gemeente_een_keer),
+            Field(description="een niet-lege lijst van gemeentecodes (of {code, naam})"),
+        ]
+        | None
+    ) = None
     naam: Tekst | None = None  # default: the name the data give the code
     periode: Periode | None = None
     vergelijking: Vergelijking | None = None
-    hoofdstukken: Annotated[list[Hoofdstuk], Field(min_length=1, description="een niet-lege lijst van hoofdstukken")] \
-        | None = None
+    hoofdstukken: (
+        Annotated[list[Hoofdstuk], Field(min_length=1, description="een niet-lege lijst van hoofdstukken")] | None
+    ) = None
     data: Gegevens | None = None
     invoer: Invoer | None = None
     onthulling: Onthulling | None = None
@@ -372,26 +439,37 @@ class ConfigFile(Section):
         chapters = info.context.hoofdstukken
         for i, chapter in enumerate(wanted or []):
             if chapter not in chapters:
-                raise schema_error(f"onbekend hoofdstuk {toon(chapter)}; verwacht een van {', '.join(chapters)}", f"[{i}]")
+                raise schema_error(
+                    f"onbekend hoofdstuk {toon(chapter)}; verwacht een van {', '.join(chapters)}", f"[{i}]"
+                )
         return wanted
 
     @model_validator(mode="after")
-    def _een_of_meer_gemeenten(self) -> "ConfigFile":
+    def _een_of_meer_gemeenten(self) -> ConfigFile:
         if self.gemeente is None and not self.gemeenten:
-            raise schema_error("ontbreekt; verwacht een CBS-gemeentecode zoals GM1701 (of een lijst 'gemeenten' voor meerdere)",
-                       ".gemeente")
+            raise schema_error(
+                "ontbreekt; verwacht een CBS-gemeentecode zoals GM1701 (of een lijst 'gemeenten' voor meerdere)",
+                ".gemeente",
+            )
         if self.gemeente is None:
             for key in ("naam", "uitspraken"):
                 if getattr(self, key) is not None:
-                    raise schema_error("hoort bij één gemeente; verwacht in een configuratie voor meerdere gemeenten de naam "
-                               "van elke gemeente in 'gemeenten' ({code, naam})", f".{key}")
+                    raise schema_error(
+                        "hoort bij één gemeente; verwacht in een configuratie voor meerdere gemeenten de naam "
+                        "van elke gemeente in 'gemeenten' ({code, naam})",
+                        f".{key}",
+                    )
         if self.regio_rapport is not None and not self.gemeenten:
-            raise schema_error("een regiorapport heeft een lijst van gemeenten nodig; verwacht naast 'regio_rapport' de "
-                       "sleutel 'gemeenten'", ".regio_rapport")
+            raise schema_error(
+                "een regiorapport heeft een lijst van gemeenten nodig; verwacht naast 'regio_rapport' de "
+                "sleutel 'gemeenten'",
+                ".regio_rapport",
+            )
         return self
 
 
 # ------------------------------------------------------------------------------ validation in Dutch
+
 
 def check(data: Any, source: str, context: Context, lines: dict[str, int]) -> ConfigFile:
     """The file's mapping, checked against the schema; otherwise a ConfigError about the first
@@ -462,7 +540,7 @@ def _unwrap(annotation: Any) -> tuple[Any, str | None]:
             annotation = get_args(annotation)[0]
         elif origin in (Union, types.UnionType) and type(None) in get_args(annotation):
             rest = [a for a in get_args(annotation) if a is not type(None)]
-            annotation = rest[0] if len(rest) == 1 else Union[tuple(rest)]
+            annotation = rest[0] if len(rest) == 1 else Union[tuple(rest)]  # noqa: UP007 - a union built at run time from a list
         else:
             return annotation, description
 

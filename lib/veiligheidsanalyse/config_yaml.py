@@ -25,8 +25,11 @@ def read_config_text(path: Path) -> str:
     try:
         size = path.stat().st_size
         if path.is_file() and size > MAX_CONFIG_BYTES:
-            raise ConfigError(source, FILE_KEY, f"het bestand is {size} bytes; verwacht een configuratie van "
-                                                f"hoogstens {MAX_CONFIG_BYTES} bytes")
+            raise ConfigError(
+                source,
+                FILE_KEY,
+                f"het bestand is {size} bytes; verwacht een configuratie van hoogstens {MAX_CONFIG_BYTES} bytes",
+            )
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(source, FILE_KEY, "bestand niet gevonden") from None
@@ -35,9 +38,14 @@ def read_config_text(path: Path) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise ConfigError(source, FILE_KEY, f"geen UTF-8-tekst: onleesbare byte {raw[exc.start]:#04x} op positie "
-                                            f"{exc.start}; verwacht een bestand opgeslagen als UTF-8", line) from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            source,
+            FILE_KEY,
+            f"geen UTF-8-tekst: onleesbare byte {raw[exc.start]:#04x} op positie "
+            f"{exc.start}; verwacht een bestand opgeslagen als UTF-8",
+            line,
+        ) from None
     return text.replace("\r\n", "\n")  # as read_text did: the same lines either way
 
 
@@ -96,8 +104,11 @@ class _StrictLoader(yaml.SafeLoader):
             self.current = above
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise _YamlRefused(event.start_mark, "ankers en verwijzingen (&, *) zijn niet toegestaan in een "
-                                                 "configuratie; verwacht de waarden zelf", self.current)
+            raise _YamlRefused(
+                event.start_mark,
+                "ankers en verwijzingen (&, *) zijn niet toegestaan in een configuratie; verwacht de waarden zelf",
+                self.current,
+            )
         if path is not None:
             self.lines.setdefault(path, line if line is not None else event.start_mark.line + 1)
         self._stack.append(path)
@@ -117,12 +128,19 @@ class _StrictLoader(yaml.SafeLoader):
             try:
                 hash(key)
             except TypeError:
-                raise _YamlRefused(key_node.start_mark, "een sleutel is hier een lijst of blok; verwacht tekst "
-                                                        "(sleutel: waarde)", above) from None
+                raise _YamlRefused(
+                    key_node.start_mark,
+                    "een sleutel is hier een lijst of blok; verwacht tekst (sleutel: waarde)",
+                    above,
+                ) from None
             path = (f"{above}.{key}" if above else str(key)) if above is not None else None
             if key in seen:
-                raise _YamlRefused(key_node.start_mark, f"de sleutel {key!r} staat er twee keer (eerst op regel "
-                                                        f"{seen[key].line + 1}); verwacht elke sleutel één keer", path)
+                raise _YamlRefused(
+                    key_node.start_mark,
+                    f"de sleutel {key!r} staat er twee keer (eerst op regel "
+                    f"{seen[key].line + 1}); verwacht elke sleutel één keer",
+                    path,
+                )
             seen[key] = key_node.start_mark
         return super().construct_mapping(node, deep=deep)
 
@@ -149,8 +167,13 @@ _YAML_PROBLEMS = (
     ("found character '\\t'", "een tab; verwacht inspringen met spaties"),
     ("found character", "dit teken kan hier geen waarde beginnen; verwacht tekst tussen aanhalingstekens"),
     ("could not find expected ':'", "een ':' ontbreekt; verwacht 'sleutel: waarde'"),
-    ("mapping values are not allowed here", ("hier mag geen 'sleutel: waarde' staan; verwacht een andere "
-                                             "inspringing, of tekst met een ':' tussen aanhalingstekens")),
+    (
+        "mapping values are not allowed here",
+        (
+            "hier mag geen 'sleutel: waarde' staan; verwacht een andere "
+            "inspringing, of tekst met een ':' tussen aanhalingstekens"
+        ),
+    ),
     ("mapping keys are not allowed here", "hier mag geen sleutel staan; verwacht een andere inspringing"),
     ("sequence entries are not allowed here", "hier mag geen lijstpunt ('- ') staan; verwacht een andere inspringing"),
     ("expected ',' or ']'", "een ',' of ']' ontbreekt; verwacht een lijst als [a, b, c]"),
@@ -160,8 +183,10 @@ _YAML_PROBLEMS = (
     ("expected the node content", "hier ontbreekt een waarde"),
     ("did not find expected", "de opbouw klopt hier niet; verwacht een sleutel, een lijstpunt of een waarde"),
     ("found unexpected end of stream", "het bestand houdt onverwacht op; verwacht een sluitend aanhalingsteken"),
-    ("found unknown escape character", ("een onbekende \\-code in tekst tussen dubbele aanhalingstekens; "
-                                        "verwacht enkele aanhalingstekens")),
+    (
+        "found unknown escape character",
+        ("een onbekende \\-code in tekst tussen dubbele aanhalingstekens; verwacht enkele aanhalingstekens"),
+    ),
     ("expected a single document", "meer dan één document (---); verwacht één configuratie per bestand"),
     ("found unexpected document separator", "een '---' of '...' midden in het bestand; verwacht één document"),
     ("found unhashable key", "een sleutel is hier een lijst of blok; verwacht tekst"),
@@ -189,10 +214,14 @@ def load_yaml(text: str, source: str) -> tuple[Any, dict[str, int]]:
     except _YamlRefused as exc:
         raise ConfigError(source, exc.key or FILE_KEY, exc.message, exc.mark.line + 1) from None
     except yaml.reader.ReaderError as exc:  # a control character in the text
-        line = text[:exc.position].count("\n") + 1
+        line = text[: exc.position].count("\n") + 1
         character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
-        raise ConfigError(source, FILE_KEY, f"geen geldige YAML: het stuurteken {character} is niet toegestaan; "
-                                            "verwacht gewone tekst", line) from None
+        raise ConfigError(
+            source,
+            FILE_KEY,
+            f"geen geldige YAML: het stuurteken {character} is niet toegestaan; verwacht gewone tekst",
+            line,
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else None
@@ -200,8 +229,7 @@ def load_yaml(text: str, source: str) -> tuple[Any, dict[str, int]]:
         key = loader.current if loader else ""
         if not key and line is not None and loader is not None:  # raised while constructing: the key of the line
             key = next((path for path, at in loader.lines.items() if at == line and path), "")
-        raise ConfigError(source, key or FILE_KEY, f"geen geldige YAML{column}: {_yaml_problem(exc)}",
-                          line) from None
+        raise ConfigError(source, key or FILE_KEY, f"geen geldige YAML{column}: {_yaml_problem(exc)}", line) from None
     except RecursionError:
         raise ConfigError(source, FILE_KEY, "te diep genest; verwacht een configuratie van enkele niveaus") from None
     finally:

@@ -9,13 +9,27 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import metadata
 from pathlib import Path
 
 # The packages whose versions go into the keys and the manifest.
-PACKAGES = ("veiligheidsanalyse", "pandas", "numpy", "scipy", "statsmodels", "matplotlib",
-            "papermill", "nbclient", "nbconvert", "nbformat", "ipykernel", "cbsodata", "pyarrow", "openpyxl")
+PACKAGES = (
+    "veiligheidsanalyse",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "papermill",
+    "nbclient",
+    "nbconvert",
+    "nbformat",
+    "ipykernel",
+    "cbsodata",
+    "pyarrow",
+    "openpyxl",
+)
 
 
 def sha256_file(path: Path) -> str:
@@ -44,7 +58,7 @@ def package_dir() -> Path:
     return Path(__file__).resolve().parent
 
 
-@lru_cache(maxsize=None)
+@cache
 def package_files() -> tuple[tuple[str, str], ...]:
     """Every file of the package (code and data) with its hash, by path relative to the package."""
     base = package_dir()

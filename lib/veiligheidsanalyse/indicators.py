@@ -15,8 +15,20 @@ UNITS = {"aantal", "procent", "rapportcijfer", "score", "per_1000"}
 DENOMINATORS = {"inwoners", "jongeren_12_17", "woningen", "none"}
 POLARITIES = {"hoger_slechter", "hoger_beter", "neutraal"}
 _KEYS = {
-    "id", "label", "chapter", "veld", "source", "unit", "denominator", "per", "polarity",
-    "min_count", "sensitive", "definition", "caveats", "scale_max",
+    "id",
+    "label",
+    "chapter",
+    "veld",
+    "source",
+    "unit",
+    "denominator",
+    "per",
+    "polarity",
+    "min_count",
+    "sensitive",
+    "definition",
+    "caveats",
+    "scale_max",
 }
 
 

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from .chapters import family
 from .chapters.page import Chapter
-from .chapters.regio import CHAPTER_ID as REGION_CHAPTER_ID, Region
+from .chapters.regio import CHAPTER_ID as REGION_CHAPTER_ID
+from .chapters.regio import Region
 from .config import RunConfig, load_config, resolve
 from .paths import intern_dir, project_root
 from .store.build import DataOptions, prepare_run_data
@@ -58,8 +59,15 @@ def open_chapter(chapter_id: str, gemeente: str, config: str, run_dir: str = "",
     dataset = load(store_dir, run_config)
     out = Path(run_dir) if run_dir else root / "outputs" / "interactief" / run_config.gemeente
     # The Dataset's config: its peer group settled for this gemeente (derived when the file has none).
-    chapter = Chapter(id=chapter_id, config=dataset.config, data=dataset, run_dir=out,
-                      findings_dir=intern_dir(out) / "findings", store_dir=store_dir, interactive=not run_dir)
+    chapter = Chapter(
+        id=chapter_id,
+        config=dataset.config,
+        data=dataset,
+        run_dir=out,
+        findings_dir=intern_dir(out) / "findings",
+        store_dir=store_dir,
+        interactive=not run_dir,
+    )
     # A run's store is the run's own: the family is kept there for the other chapters. A notebook
     # on its own computes it (its store is rebuilt for whatever configuration it is opened with).
     family.use(chapter.data, chapter.store_dir if store else None)
@@ -88,9 +96,16 @@ def open_region(config: str, stores: str | dict = "", run_dir: str = "") -> Regi
     first = report.gemeenten[0]
     out = Path(run_dir) if run_dir else root / "outputs" / "interactief" / slug(report.naam)
     first_store = Path(store_map[first]) if first in store_map else intern_dir(out) / "data"
-    ch = Chapter(id=REGION_CHAPTER_ID, config=datasets[first].config, data=datasets[first], run_dir=out,
-                 findings_dir=intern_dir(out) / "findings", store_dir=first_store,
-                 data_status=DataStatus.merged(ds.status for ds in datasets.values()))
+    ch = Chapter(
+        id=REGION_CHAPTER_ID,
+        config=datasets[first].config,
+        data=datasets[first],
+        run_dir=out,
+        findings_dir=intern_dir(out) / "findings",
+        store_dir=first_store,
+        data_status=DataStatus.merged(ds.status for ds in datasets.values()),
+    )
     links = {code: f"../../{slug(names[code])}/latest/index.html" for code in report.gemeenten}
-    return Region(report=report, config=datasets[first].config, datasets=datasets, names=names, ch=ch,
-                  report_links=links)
+    return Region(
+        report=report, config=datasets[first].config, datasets=datasets, names=names, ch=ch, report_links=links
+    )

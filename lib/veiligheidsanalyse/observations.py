@@ -99,7 +99,9 @@ def validate(df: pd.DataFrame) -> None:
         raise ObservationError(f"waarnemingentabel, kolom status: onbekende waarde(n) {sorted(bad_status)}")
     padded = df["regio_code"].str.strip() != df["regio_code"]
     if padded.any():
-        raise ObservationError(f"waarnemingentabel, kolom regio_code: code met spaties, bv. {df.loc[padded, 'regio_code'].iloc[0]!r}")
+        raise ObservationError(
+            f"waarnemingentabel, kolom regio_code: code met spaties, bv. {df.loc[padded, 'regio_code'].iloc[0]!r}"
+        )
     months = df["maand"].dropna()
     if ((months < 1) | (months > 12)).any():
         raise ObservationError("waarnemingentabel, kolom maand: waarde buiten 1 tot en met 12")

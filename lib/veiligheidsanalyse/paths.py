@@ -26,8 +26,7 @@ def project_root() -> Path:
         if _is_root(candidate):
             return candidate
     raise RuntimeError(
-        "cannot find the project folder (pyproject.toml next to notebooks/); "
-        "set VA_PROJECT_ROOT to the project folder"
+        "cannot find the project folder (pyproject.toml next to notebooks/); set VA_PROJECT_ROOT to the project folder"
     )
 
 

@@ -7,17 +7,17 @@ alt text and the CSV of its numbers, and closes it (figures left open pile up in
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import matplotlib.ticker as mticker  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
+import numpy as np
+import pandas as pd
 
-from .stats.formatting import format_nl  # noqa: E402 (one rounding for figures and tables: half-up)
+from .stats.formatting import format_nl
 
 DPI = 110
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with common colour-vision deficiencies.
@@ -25,23 +25,23 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 GEMEENTE_COLOUR = "#0072B2"
 GREY = "#8c8c8c"
 
-plt.rcParams.update({
-    "font.family": "DejaVu Sans",
-    "font.size": 10,
-    "axes.titlesize": 11,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.color": "#e3e3e3",
-    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
-    "figure.dpi": DPI,
-    "savefig.dpi": DPI,
-    "legend.frameon": False,
-    # Names come from partners and configs ("Kern $A$"): drawn literally, never parsed as math.
-    "text.parse_math": False,
-})
-
-
+plt.rcParams.update(
+    {
+        "font.family": "DejaVu Sans",
+        "font.size": 10,
+        "axes.titlesize": 11,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.color": "#e3e3e3",
+        "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+        "figure.dpi": DPI,
+        "savefig.dpi": DPI,
+        "legend.frameon": False,
+        # Names come from partners and configs ("Kern $A$"): drawn literally, never parsed as math.
+        "text.parse_math": False,
+    }
+)
 
 
 class DutchFormatter(mticker.Formatter):
@@ -57,12 +57,14 @@ class DutchFormatter(mticker.Formatter):
 
     def set_locs(self, locs):
         super().set_locs(locs)
-        lo, hi = self.axis.get_view_interval() if self.axis is not None else (min(locs, default=0), max(locs, default=0))
+        lo, hi = (
+            self.axis.get_view_interval() if self.axis is not None else (min(locs, default=0), max(locs, default=0))
+        )
         visible = [v for v in locs if min(lo, hi) - 1e-9 <= v <= max(lo, hi) + 1e-9] or list(locs)
         self.years = bool(visible) and all(abs(v - round(v)) < 1e-9 and 1800 <= v <= 2200 for v in visible)
         self.decimals = 0
         for d in range(0, 4):
-            if all(abs(v * 10 ** d - round(v * 10 ** d)) < 1e-6 for v in visible):
+            if all(abs(v * 10**d - round(v * 10**d)) < 1e-6 for v in visible):
                 self.decimals = d
                 break
         else:
@@ -103,10 +105,31 @@ def mark_figure(fig, mark: str) -> None:
     """Write a data-status mark ("DEMO", "VOORBEELD") into the image itself, so that a figure copied
     out of the report still says its numbers are not real: a label in the corner and a large
     watermark across the plot."""
-    fig.text(0.5, 0.5, mark, ha="center", va="center", rotation=20, fontsize=44, weight="bold",
-             color="#8a4500", alpha=0.16, zorder=1000)
-    fig.text(0.995, 0.995, mark, ha="right", va="top", fontsize=10, weight="bold", color="white", zorder=1001,
-             bbox={"boxstyle": "round,pad=0.3", "facecolor": "#8a4500", "edgecolor": "none"})
+    fig.text(
+        0.5,
+        0.5,
+        mark,
+        ha="center",
+        va="center",
+        rotation=20,
+        fontsize=44,
+        weight="bold",
+        color="#8a4500",
+        alpha=0.16,
+        zorder=1000,
+    )
+    fig.text(
+        0.995,
+        0.995,
+        mark,
+        ha="right",
+        va="top",
+        fontsize=10,
+        weight="bold",
+        color="white",
+        zorder=1001,
+        bbox={"boxstyle": "round,pad=0.3", "facecolor": "#8a4500", "edgecolor": "none"},
+    )
 
 
 def png_size(png: bytes) -> tuple[int, int]:
@@ -116,10 +139,21 @@ def png_size(png: bytes) -> tuple[int, int]:
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
-def trend_chart(df: pd.DataFrame, *, x: str = "jaar", y: str = "waarde", lower: str | None = "ondergrens",
-                upper: str | None = "bovengrens", group: str = "regio_naam", highlight: str | None = None,
-                ylabel: str = "", title: str = "", breaks: Sequence[int] = (), integer_x: bool = True,
-                reference: float | None = None):
+def trend_chart(
+    df: pd.DataFrame,
+    *,
+    x: str = "jaar",
+    y: str = "waarde",
+    lower: str | None = "ondergrens",
+    upper: str | None = "bovengrens",
+    group: str = "regio_naam",
+    highlight: str | None = None,
+    ylabel: str = "",
+    title: str = "",
+    breaks: Sequence[int] = (),
+    integer_x: bool = True,
+    reference: float | None = None,
+):
     """Lines per region over time; the highlighted region (the gemeente) with its 95% interval band.
 
     Counts and rates start at 0. An index (``reference=100``) is about change: its axis fits the lines,
@@ -129,13 +163,21 @@ def trend_chart(df: pd.DataFrame, *, x: str = "jaar", y: str = "waarde", lower: 
     others = [g for g in groups if g != highlight]
     for i, name in enumerate(others):
         part = df[df[group] == name].sort_values(x)
-        ax.plot(part[x], part[y], color=PALETTE[(i + 1) % len(PALETTE)], linewidth=1.6, marker="o",
-                markersize=3, label=name)
+        ax.plot(
+            part[x], part[y], color=PALETTE[(i + 1) % len(PALETTE)], linewidth=1.6, marker="o", markersize=3, label=name
+        )
     if highlight is not None and highlight in groups:
         part = df[df[group] == highlight].sort_values(x)
         if lower and upper and lower in part and upper in part and part[lower].notna().any():
-            ax.fill_between(part[x], part[lower], part[upper], color=GEMEENTE_COLOUR, alpha=0.18, linewidth=0,
-                            label=f"{highlight}: 95%-interval")
+            ax.fill_between(
+                part[x],
+                part[lower],
+                part[upper],
+                color=GEMEENTE_COLOUR,
+                alpha=0.18,
+                linewidth=0,
+                label=f"{highlight}: 95%-interval",
+            )
         ax.plot(part[x], part[y], color=GEMEENTE_COLOUR, linewidth=2.6, marker="o", markersize=4, label=highlight)
     for year in breaks:
         ax.axvspan(year - 0.5, year + 0.5, color="#f2f2f2", zorder=0)
@@ -173,13 +215,31 @@ def _label_line_ends(ax, df: pd.DataFrame, x: str, y: str, group: str) -> None:
     for i in range(1, len(ends)):
         ends[i][0] = max(ends[i][0], ends[i - 1][0] + gap)
     for value, name, colour, last_x in ends:
-        ax.annotate(name, (last_x, value), xytext=(6, 0), textcoords="offset points", va="center", fontsize=10,
-                    color=colour, annotation_clip=False)
+        ax.annotate(
+            name,
+            (last_x, value),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=10,
+            color=colour,
+            annotation_clip=False,
+        )
 
 
-def interval_chart(df: pd.DataFrame, *, label: str, value: str, lower: str, upper: str,
-                   reference: float | None = None, reference_label: str = "Nederland", xlabel: str = "",
-                   highlight: str | None = None, title: str = ""):
+def interval_chart(
+    df: pd.DataFrame,
+    *,
+    label: str,
+    value: str,
+    lower: str,
+    upper: str,
+    reference: float | None = None,
+    reference_label: str = "Nederland",
+    xlabel: str = "",
+    highlight: str | None = None,
+    title: str = "",
+):
     """Dots with 95% intervals, one row per region or indicator, against a reference line."""
     df = df.reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(df) + 1.2))
@@ -202,9 +262,18 @@ def interval_chart(df: pd.DataFrame, *, label: str, value: str, lower: str, uppe
     return fig
 
 
-def funnel_chart(units: pd.DataFrame, limits: pd.DataFrame, *, target: float, highlight: str,
-                 xlabel: str = "Inwoners", ylabel: str = "", label: str = "regio_naam",
-                 x: str = "noemer", y: str = "waarde"):
+def funnel_chart(
+    units: pd.DataFrame,
+    limits: pd.DataFrame,
+    *,
+    target: float,
+    highlight: str,
+    xlabel: str = "Inwoners",
+    ylabel: str = "",
+    label: str = "regio_naam",
+    x: str = "noemer",
+    y: str = "waarde",
+):
     """Funnel plot: rate against population with 95% and 99,8% control limits around the target."""
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     lim = limits.sort_values(x)
@@ -230,14 +299,25 @@ def funnel_chart(units: pd.DataFrame, limits: pd.DataFrame, *, target: float, hi
     return fig
 
 
-def bar_chart(df: pd.DataFrame, *, label: str, value: str, xlabel: str = "", highlight: str | None = None,
-              title: str = "", annotate: bool = True, decimals: int = 0):
+def bar_chart(
+    df: pd.DataFrame,
+    *,
+    label: str,
+    value: str,
+    xlabel: str = "",
+    highlight: str | None = None,
+    title: str = "",
+    annotate: bool = True,
+    decimals: int = 0,
+):
     """Horizontal bars, largest first, values written next to the bars."""
     df = df.reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(df) + 1.0))
     ypos = np.arange(len(df))[::-1]
-    colours = [GEMEENTE_COLOUR if (highlight is not None and row[label] == highlight) else PALETTE[4]
-               for _, row in df.iterrows()]
+    colours = [
+        GEMEENTE_COLOUR if (highlight is not None and row[label] == highlight) else PALETTE[4]
+        for _, row in df.iterrows()
+    ]
     ax.barh(ypos, df[value], color=colours)
     ax.set_yticks(ypos)
     ax.set_yticklabels(df[label])

@@ -69,9 +69,14 @@ def _default_format(column: Any, values: pd.Series) -> str | None:
     return None
 
 
-def format_table_html(df: pd.DataFrame, caption: str = "", formats: dict[str, str] | None = None,
-                      classes: dict[str, pd.Series] | None = None, number: str = "",
-                      row_header: bool = True) -> str:
+def format_table_html(
+    df: pd.DataFrame,
+    caption: str = "",
+    formats: dict[str, str] | None = None,
+    classes: dict[str, pd.Series] | None = None,
+    number: str = "",
+    row_header: bool = True,
+) -> str:
     """An accessible HTML table in Dutch number format.
 
     Caption (with ``number``, e.g. "Tabel 2."), header cells with ``scope="col"``, the first column
@@ -88,13 +93,18 @@ def format_table_html(df: pd.DataFrame, caption: str = "", formats: dict[str, st
             if default:
                 formats[column] = default
     cells_by_row: list[list[tuple[str, bool, list[str]]]] = []
-    numeric_columns = {c: True for c in columns}
+    numeric_columns = dict.fromkeys(columns, True)
     for i, (_, row) in enumerate(df.iterrows()):
         cells = []
         for column in columns:
             text, numeric = format_cell(row[column], formats.get(column))
-            if (not numeric and formats.get(column) != "text" and not YEAR_TEXT.match(text)
-                    and not PERIOD.match(text) and (NUMBER_TEXT.match(text) or INTERVAL_TEXT.match(text))):
+            if (
+                not numeric
+                and formats.get(column) != "text"
+                and not YEAR_TEXT.match(text)
+                and not PERIOD.match(text)
+                and (NUMBER_TEXT.match(text) or INTERVAL_TEXT.match(text))
+            ):
                 numeric = True  # a number the chapter formatted itself ("8,0", "30%", "<5", "—"): align it
             css = ["num"] if numeric else []
             if not numeric and PERIOD.match(text):
@@ -109,10 +119,11 @@ def format_table_html(df: pd.DataFrame, caption: str = "", formats: dict[str, st
             cells.append((text, numeric, css))
         cells_by_row.append(cells)
     if not len(df):
-        numeric_columns = {c: False for c in columns}
+        numeric_columns = dict.fromkeys(columns, False)
     num_attr = ' class="num"'
     head = "".join(
-        f'<th scope="col"{num_attr if numeric_columns[c] else ""}>{html.escape(str(c))}</th>' for c in columns)
+        f'<th scope="col"{num_attr if numeric_columns[c] else ""}>{html.escape(str(c))}</th>' for c in columns
+    )
     rows = []
     for cells in cells_by_row:
         out = []
@@ -159,7 +170,7 @@ def markdown_to_html(text: str) -> str:
             level = min(len(heading.group(1)) + 2, 5)  # story headings sit below the chapter's h2
             out.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
             continue
-        out.append("<p>" + _inline(" ".join(l.strip() for l in lines)) + "</p>")
+        out.append("<p>" + _inline(" ".join(line.strip() for line in lines)) + "</p>")
     return "\n".join(out)
 
 
@@ -171,8 +182,20 @@ def _inline(text: str) -> str:
 
 
 # The page shell's own parts: not in a notebook's outputs, and their rules would restyle JupyterLab.
-_SHELL_CLASSES = (".va-article", ".va-header", ".va-nav", ".va-toc", ".va-layout", ".va-main", ".va-skip",
-                  ".va-title", ".va-meta", ".va-kicker", ".va-status", ".va-banners")
+_SHELL_CLASSES = (
+    ".va-article",
+    ".va-header",
+    ".va-nav",
+    ".va-toc",
+    ".va-layout",
+    ".va-main",
+    ".va-skip",
+    ".va-title",
+    ".va-meta",
+    ".va-kicker",
+    ".va-status",
+    ".va-banners",
+)
 # Where a rendered HTML output lives in JupyterLab (and the classic notebook): the report's colours
 # are defined there instead of on :root.
 _OUTPUT_SCOPE = ".jp-RenderedHTMLCommon, .output_html"
@@ -194,7 +217,7 @@ def lab_stylesheet() -> str:
         elif char == "}":
             depth -= 1
             if depth == 0:
-                rule, start = css[start:i + 1].strip(), i + 1
+                rule, start = css[start : i + 1].strip(), i + 1
                 head, _, body = rule.partition("{")
                 head = head.strip()
                 if head.startswith("@"):

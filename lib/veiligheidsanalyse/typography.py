@@ -25,7 +25,7 @@ def typeset_html(markup: str) -> str:
     title); not on scripts, styles, code, links or other attributes."""
     out, pos = [], 0
     for match in _MARKUP.finditer(markup):
-        out.append(dutch_dashes(markup[pos:match.start()]))
+        out.append(dutch_dashes(markup[pos : match.start()]))
         tag = match.group(0)
         if match.group(1) is None:
             tag = _READER_ATTRIBUTE.sub(lambda m: m.group(1) + dutch_dashes(m.group(2)) + m.group(3), tag)

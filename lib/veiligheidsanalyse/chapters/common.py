@@ -7,10 +7,10 @@ import pandas as pd
 
 from .. import analysis, plots
 from ..analysis import CountProfile, SurveyProfile
-from .page import Chapter
 from ..sources.partner_kinds import READER_NAMES
 from ..sources.tables import TABLES
 from ..stats.formatting import format_nl
+from .page import Chapter
 
 # Where the denominators come from (for the sources in the page footer).
 DENOMINATOR_TABLE = {"inwoners": "03759ned", "jongeren_12_17": "03759ned", "woningen": "85984NED"}
@@ -50,11 +50,21 @@ def findings_from(profiles: list, limit: int = 5) -> list[str]:
             if p.trend_colour in ("slechter", "beter", "neutraal"):
                 scored.append((2, f"{label}: {p.trend_verdict}."))
             if nl is not None and nl.colour in ("slechter", "beter", "neutraal"):
-                scored.append((1, f"{label} ligt {nl.verdict.replace('significant ', 'significant ')} "
-                                  f"({format_nl(p.rate.value, 1)} {p.rate_label} in {p.period_label})."))
+                scored.append(
+                    (
+                        1,
+                        f"{label} ligt {nl.verdict.replace('significant ', 'significant ')} "
+                        f"({format_nl(p.rate.value, 1)} {p.rate_label} in {p.period_label}).",
+                    )
+                )
             if p.change is not None and p.change.colour in ("slechter", "beter", "neutraal"):
-                scored.append((1, f"{label}: {p.change.verdict} ({format_nl(p.change.result.count1, 0)} → "
-                                  f"{format_nl(p.change.result.count2, 0)})."))
+                scored.append(
+                    (
+                        1,
+                        f"{label}: {p.change.verdict} ({format_nl(p.change.result.count1, 0)} → "
+                        f"{format_nl(p.change.result.count2, 0)}).",
+                    )
+                )
         else:
             comps = [c for c in p.comparisons.values() if c.colour in ("slechter", "beter", "neutraal")]
             for comp in comps[:1]:
@@ -80,22 +90,43 @@ def show_profile_table(ch: Chapter, found: dict, name: str, caption: str) -> Non
     table, colours = analysis.profile_table(list(found.values()))
     ids = [i for p in found.values() for i in source_ids(ch, p)]
     # The level is a count with its rate, or a survey figure: the CSV names the unit per row.
-    units = [f"aantal en {p.rate_label}" if isinstance(p, CountProfile) else p.indicator.eenheid
-             for p in found.values() if p is not None]
+    units = [
+        f"aantal en {p.rate_label}" if isinstance(p, CountProfile) else p.indicator.eenheid
+        for p in found.values()
+        if p is not None
+    ]
     ch.anchor(*(p.indicator.id for p in found.values()))
-    ch.table(table, name, caption=caption, classes=colours, sources=ids, eenheid=units,
-             source="zie de bronnen onderaan de pagina; toetsen: zie Methode en bronnen")
+    ch.table(
+        table,
+        name,
+        caption=caption,
+        classes=colours,
+        sources=ids,
+        eenheid=units,
+        source="zie de bronnen onderaan de pagina; toetsen: zie Methode en bronnen",
+    )
 
 
 def show_trend(ch: Chapter, p: CountProfile, name: str, caption: str | None = None) -> None:
     df = p.series.copy()
     df = df[df["rol"].isin(["gemeente", "nederland", "provincie", "peers", "regio"])]
-    fig = plots.trend_chart(df, y="rate", lower="lower", upper="upper", highlight=ch.gemeente_naam,
-                            ylabel=p.rate_label.replace(" per jaar", ""), breaks=analysis.CORONA_YEARS)
-    caption = caption or (f"{p.indicator.label} {p.rate_label.replace(' per jaar', '')}, {ch.gemeente_naam} met "
-                          "95%-interval, vergeleken met de vergelijkingsgroepen. Grijs: coronajaren, niet meegenomen in de trend.")
-    alt = (f"Lijngrafiek van {p.indicator.label.lower()} per jaar in {ch.gemeente_naam} en de vergelijkingsgroepen; "
-           f"{p.trend_verdict}.")
+    fig = plots.trend_chart(
+        df,
+        y="rate",
+        lower="lower",
+        upper="upper",
+        highlight=ch.gemeente_naam,
+        ylabel=p.rate_label.replace(" per jaar", ""),
+        breaks=analysis.CORONA_YEARS,
+    )
+    caption = caption or (
+        f"{p.indicator.label} {p.rate_label.replace(' per jaar', '')}, {ch.gemeente_naam} met "
+        "95%-interval, vergeleken met de vergelijkingsgroepen. Grijs: coronajaren, niet meegenomen in de trend."
+    )
+    alt = (
+        f"Lijngrafiek van {p.indicator.label.lower()} per jaar in {ch.gemeente_naam} en de vergelijkingsgroepen; "
+        f"{p.trend_verdict}."
+    )
     data = df.rename(columns={"rate": "cijfer", "lower": "ondergrens_95", "upper": "bovengrens_95"})
     data["eenheid"] = p.rate_label.replace(" per jaar", "")  # of cijfer and its bounds; noemer counts its noun
     ch.anchor(p.indicator.id)
@@ -111,31 +142,52 @@ def show_funnel(ch: Chapter, p: CountProfile, name: str) -> None:
     target = f.attrs.get("target_rate")
     adjustment = f.attrs.get("adjustment", "geen")
     xs = np.linspace(max(f["noemer"].min() * 0.5, 1), f["noemer"].max() * 1.2, 200)
-    limits = funnel_limits(xs, target, per=p.indicator.per,
-                           tau2=f.attrs.get("tau2", 0.0) if adjustment.startswith("additief") else 0.0,
-                           phi=f.attrs.get("phi", 1.0) if adjustment.startswith("multiplicatief") else 1.0)
-    limits = limits.rename(columns={"x": "noemer", "lower_95": "onder_95", "upper_95": "boven_95",
-                                    "lower_998": "onder_998", "upper_998": "boven_998"})
+    limits = funnel_limits(
+        xs,
+        target,
+        per=p.indicator.per,
+        tau2=f.attrs.get("tau2", 0.0) if adjustment.startswith("additief") else 0.0,
+        phi=f.attrs.get("phi", 1.0) if adjustment.startswith("multiplicatief") else 1.0,
+    )
+    limits = limits.rename(
+        columns={
+            "x": "noemer",
+            "lower_95": "onder_95",
+            "upper_95": "boven_95",
+            "lower_998": "onder_998",
+            "upper_998": "boven_998",
+        }
+    )
     units = f.rename(columns={"rate": "waarde"})
-    fig = plots.funnel_chart(units, limits, target=target, highlight=ch.gemeente_naam,
-                             ylabel=p.rate_label, xlabel=_noemer_label(p))
+    fig = plots.funnel_chart(
+        units, limits, target=target, highlight=ch.gemeente_naam, ylabel=p.rate_label, xlabel=_noemer_label(p)
+    )
     flag = f.loc[f["regio_code"] == ch.gemeente, "flag"]
     flag_text = flag.iloc[0] if len(flag) else "onbekend"
     from ..stats.verdicts import verdict_funnel
 
     ch.anchor(p.indicator.id)
-    ch.figure(fig, name,
-              caption=(f"Trechterdiagram ({p.period_label}): {p.indicator.label.lower()} van alle vergelijkingsgemeenten "
-                       "tegen hun omvang, met 95%- en 99,8%-grenzen rond hun gezamenlijke gemiddelde"
-                       + (", verbreed voor spreiding tussen gemeenten" if adjustment != "geen" else "")
-                       + f". {ch.gemeente_naam} ligt {verdict_funnel(flag_text)}. Geen ranglijst: "
-                       "binnen de grenzen is een verschil niet te onderscheiden van toeval."
-                       + funnel_and_peers(p, flag_text, adjustment, ch.gemeente_naam)),
-              alt=(f"Trechterdiagram van {p.indicator.label.lower()} per gemeente tegen het aantal inwoners; "
-                   f"{ch.gemeente_naam} ligt {verdict_funnel(flag_text)}."),
-              data=units[["regio_code", "regio_naam", "aantal", "noemer", "waarde", "flag"]].rename(
-                  columns={"waarde": "cijfer", "flag": "positie"}).assign(eenheid=p.rate_label),
-              source=_source(p), sources=source_ids(ch, p))
+    ch.figure(
+        fig,
+        name,
+        caption=(
+            f"Trechterdiagram ({p.period_label}): {p.indicator.label.lower()} van alle vergelijkingsgemeenten "
+            "tegen hun omvang, met 95%- en 99,8%-grenzen rond hun gezamenlijke gemiddelde"
+            + (", verbreed voor spreiding tussen gemeenten" if adjustment != "geen" else "")
+            + f". {ch.gemeente_naam} ligt {verdict_funnel(flag_text)}. Geen ranglijst: "
+            "binnen de grenzen is een verschil niet te onderscheiden van toeval."
+            + funnel_and_peers(p, flag_text, adjustment, ch.gemeente_naam)
+        ),
+        alt=(
+            f"Trechterdiagram van {p.indicator.label.lower()} per gemeente tegen het aantal inwoners; "
+            f"{ch.gemeente_naam} ligt {verdict_funnel(flag_text)}."
+        ),
+        data=units[["regio_code", "regio_naam", "aantal", "noemer", "waarde", "flag"]]
+        .rename(columns={"waarde": "cijfer", "flag": "positie"})
+        .assign(eenheid=p.rate_label),
+        source=_source(p),
+        sources=source_ids(ch, p),
+    )
 
 
 def funnel_and_peers(p: CountProfile, flag: str, adjustment: str, naam: str) -> str:
@@ -154,10 +206,12 @@ def funnel_and_peers(p: CountProfile, flag: str, adjustment: str, naam: str) -> 
     if inside != different:
         return ""
     widened = " met verbrede grenzen voor de gewone verschillen tussen gemeenten" if adjustment != "geen" else ""
-    return (f" Let op: de vergelijking met {peers.area} zegt '{peers.verdict}'. Dat is een andere vraag: de trechter "
-            f"zet {naam} tussen alle vergelijkingsgemeenten (provincie en vergelijkbare gemeenten){widened}, de "
-            "vergelijking toetst alleen of het verschil met de vergelijkbare gemeenten samen groter is dan toeval in de "
-            "aantallen (na correctie voor het aantal toetsen).")
+    return (
+        f" Let op: de vergelijking met {peers.area} zegt '{peers.verdict}'. Dat is een andere vraag: de trechter "
+        f"zet {naam} tussen alle vergelijkingsgemeenten (provincie en vergelijkbare gemeenten){widened}, de "
+        "vergelijking toetst alleen of het verschil met de vergelijkbare gemeenten samen groter is dan toeval in de "
+        "aantallen (na correctie voor het aantal toetsen)."
+    )
 
 
 def _noemer_label(p: CountProfile) -> str:
@@ -179,7 +233,11 @@ def _source(p) -> str:
     if table is None:
         return f"partnerinvoer ({READER_NAMES.get(p.indicator.input_kind, p.indicator.input_kind)})"
     publisher = TABLES[table].publisher if table in TABLES else "CBS"
-    denominators = {"inwoners": "CBS 03759ned", "jongeren_12_17": "CBS 03759ned", "woningen": "CBS Kerncijfers wijken en buurten"}
+    denominators = {
+        "inwoners": "CBS 03759ned",
+        "jongeren_12_17": "CBS 03759ned",
+        "woningen": "CBS Kerncijfers wijken en buurten",
+    }
     den = denominators.get(getattr(p, "noemer_soort", ""), "")
     return f"{publisher} {table}" + (f"; noemer {den}" if den else "")
 
@@ -189,14 +247,31 @@ def survey_chart(ch: Chapter, found: dict, name: str, caption: str) -> None:
     for p in found.values():
         if not isinstance(p, SurveyProfile) or p.edition is None:
             continue
-        rows.append({"indicator": p.indicator.label, "gebied": ch.gemeente_naam, "editie": p.edition,
-                     "waarde": p.value, "ondergrens_95": p.lower, "bovengrens_95": p.upper, "eenheid": p.indicator.eenheid})
-        for comp_key, comp in p.comparisons.items():
+        rows.append(
+            {
+                "indicator": p.indicator.label,
+                "gebied": ch.gemeente_naam,
+                "editie": p.edition,
+                "waarde": p.value,
+                "ondergrens_95": p.lower,
+                "bovengrens_95": p.upper,
+                "eenheid": p.indicator.eenheid,
+            }
+        )
+        for _comp_key, _comp in p.comparisons.items():
             other = p.series[(p.series["jaar"] == p.edition) & (p.series["regio_code"] != ch.gemeente)]
             for _, o in other.iterrows():
-                rows.append({"indicator": p.indicator.label, "gebied": o["regio_naam"], "editie": p.edition,
-                             "waarde": o["waarde"], "ondergrens_95": o["ondergrens"], "bovengrens_95": o["bovengrens"],
-                             "eenheid": p.indicator.eenheid})
+                rows.append(
+                    {
+                        "indicator": p.indicator.label,
+                        "gebied": o["regio_naam"],
+                        "editie": p.edition,
+                        "waarde": o["waarde"],
+                        "ondergrens_95": o["ondergrens"],
+                        "bovengrens_95": o["bovengrens"],
+                        "eenheid": p.indicator.eenheid,
+                    }
+                )
             break
     if not rows:
         return
@@ -205,19 +280,32 @@ def survey_chart(ch: Chapter, found: dict, name: str, caption: str) -> None:
     if len(pct):
         ch.anchor(*(p.indicator.id for p in found.values() if p.indicator.label in set(pct["indicator"])))
         pct = pct.assign(label=pct["indicator"].str.replace(r" \(%\)", "", regex=True) + " – " + pct["gebied"])
-        fig = plots.interval_chart(pct, label="label", value="waarde", lower="ondergrens_95", upper="bovengrens_95",
-                                   xlabel="Procent van de inwoners (15+)",
-                                   highlight=None)
-        ch.figure(fig, name, caption=caption,
-                  alt=f"Puntdiagram met 95%-marges van Veiligheidsmonitor-percentages voor {ch.gemeente_naam}, "
-                      "de provincie en Nederland.", data=pct.drop(columns="label"),
-                  source="Veiligheidsmonitor: gemeente-export (partner) en CBS 85146NED")
+        fig = plots.interval_chart(
+            pct,
+            label="label",
+            value="waarde",
+            lower="ondergrens_95",
+            upper="bovengrens_95",
+            xlabel="Procent van de inwoners (15+)",
+            highlight=None,
+        )
+        ch.figure(
+            fig,
+            name,
+            caption=caption,
+            alt=f"Puntdiagram met 95%-marges van Veiligheidsmonitor-percentages voor {ch.gemeente_naam}, "
+            "de provincie en Nederland.",
+            data=pct.drop(columns="label"),
+            source="Veiligheidsmonitor: gemeente-export (partner) en CBS 85146NED",
+        )
 
 
 # ---------------------------------------------------------------------------- partner counts (chapters 05-08)
 
-def suppressed_table(df: pd.DataFrame, key: str, value_cols: list[str], threshold: int,
-                     total_col: str | None = None) -> tuple[pd.DataFrame, int]:
+
+def suppressed_table(
+    df: pd.DataFrame, key: str, value_cols: list[str], threshold: int, total_col: str | None = None
+) -> tuple[pd.DataFrame, int]:
     """A wide table of counts (one row per ``key``, e.g. Jaar) with small cells hidden.
 
     Uses ``stats.disclosure.suppress_counts`` on the long form. The totals over the rows of each
@@ -239,17 +327,23 @@ def suppressed_table(df: pd.DataFrame, key: str, value_cols: list[str], threshol
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a cell that cannot be protected further stays hidden itself
         if total_col is not None:
-            display, mask = suppress_counts(long, "_aantal", threshold=threshold, group_cols=[key, "_soort"],
-                                            total_label=total_col)
+            display, mask = suppress_counts(
+                long, "_aantal", threshold=threshold, group_cols=[key, "_soort"], total_label=total_col
+            )
         else:
-            parts = [suppress_counts(part, "_aantal", threshold=threshold, group_cols=[key],
-                                     total_label="\x00geen totaal")
-                     for _, part in long.groupby("_soort", sort=False)]
+            parts = [
+                suppress_counts(part, "_aantal", threshold=threshold, group_cols=[key], total_label="\x00geen totaal")
+                for _, part in long.groupby("_soort", sort=False)
+            ]
             display = pd.concat([d for d, _m in parts])
             mask = pd.concat([m for _d, m in parts])
     # Visible counts stay numbers (right-aligned, Dutch format); hidden cells carry their label ("<5", "x").
-    display["_aantal"] = [label if hide else value for label, hide, value in
-                          zip(display["_aantal"], mask.reindex(display.index), long.loc[display.index, "_aantal"])]
+    display["_aantal"] = [
+        label if hide else value
+        for label, hide, value in zip(
+            display["_aantal"], mask.reindex(display.index), long.loc[display.index, "_aantal"]
+        )
+    ]
     wide = display.pivot(index=key, columns="_soort", values="_aantal").reindex(columns=value_cols)
     wide = wide.reindex([str(v) for v in df[key]]).reset_index()
     wide.columns.name = None

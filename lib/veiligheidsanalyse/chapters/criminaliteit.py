@@ -9,9 +9,9 @@ import pandas as pd
 
 from .. import analysis
 from ..dates import MONTHS_NL
-from ..store.dataset import Dataset
 from ..stats import verdicts
 from ..stats.formatting import format_nl
+from ..store.dataset import Dataset
 
 TOTAAL = "misdrijven_totaal"
 HIGH_IMPACT = ["woninginbraak", "straatroof", "overval", "geweld", "zedenmisdrijf"]
@@ -33,9 +33,11 @@ class RunningYear:
     result: object = None  # the comparison, judged by the report's family
 
     def sentence(self, naam: str) -> str:
-        return (f"In {self.year} tot en met {MONTHS_NL[self.last_month - 1]} registreerde de politie "
-                f"{format_nl(self.count, 0)} misdrijven in {naam}, tegen {format_nl(self.previous, 0)} in dezelfde "
-                f"maanden van {self.year - 1}: {self.verdict}.")
+        return (
+            f"In {self.year} tot en met {MONTHS_NL[self.last_month - 1]} registreerde de politie "
+            f"{format_nl(self.count, 0)} misdrijven in {naam}, tegen {format_nl(self.previous, 0)} in dezelfde "
+            f"maanden van {self.year - 1}: {self.verdict}."
+        )
 
 
 def running_year(ds: Dataset) -> RunningYear | None:
@@ -56,8 +58,11 @@ def running_year(ds: Dataset) -> RunningYear | None:
     result = analysis.judge(ds, TOTAAL, RUNNING_YEAR_TEST, result)
     verdict = verdicts.verdict_periods(result, f"dezelfde maanden van {year - 1}", min_count=10)
     colour = verdicts.colour_class(result.direction, "hoger_slechter")
-    table = pd.concat([previous, current])[["jaar", "maand", "waarde"]].pivot(index="maand", columns="jaar",
-                                                                            values="waarde").reset_index()
+    table = (
+        pd.concat([previous, current])[["jaar", "maand", "waarde"]]
+        .pivot(index="maand", columns="jaar", values="waarde")
+        .reset_index()
+    )
     table["maand"] = table["maand"].map(lambda m: MONTHS_NL[int(m) - 1])
     table.columns = [str(c) for c in table.columns]
     return RunningYear(year, last, c_now, c_before, verdict, colour, table, result)
@@ -69,5 +74,8 @@ def family_entries(ds: Dataset) -> list:
     r = running_year(ds)
     if r is None:
         return []
-    return [analysis.FamilyEntry(TOTAAL, "Misdrijven totaal, lopend jaar", RUNNING_YEAR_TEST, float(r.result.p_value), r.verdict,
-                  r.colour)]
+    return [
+        analysis.FamilyEntry(
+            TOTAAL, "Misdrijven totaal, lopend jaar", RUNNING_YEAR_TEST, float(r.result.p_value), r.verdict, r.colour
+        )
+    ]

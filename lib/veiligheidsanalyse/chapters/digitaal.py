@@ -18,9 +18,9 @@ import pandas as pd
 
 from .. import analysis, plots
 from ..analysis import CORONA_YEARS, SurveyProfile, TrendComparison
-from ..store.dataset import Dataset
 from ..stats import survey, trend, verdicts
 from ..stats.formatting import format_pct
+from ..store.dataset import Dataset
 
 ONLINE = ["cybercrime", "fraude_horizontaal", "fraude_overig"]
 REGISTRATIES = ONLINE + ["internetaangiften"]
@@ -49,18 +49,23 @@ def online_counts(ds: Dataset, regions: list[str]) -> pd.DataFrame:
     long = pd.concat(frames, ignore_index=True)
     if long.empty:
         return pd.DataFrame(columns=["regio_code", "regio_naam", "jaar", "online", "totaal", "aandeel"])
-    wide = long.pivot_table(index=["regio_code", "jaar"], columns="indicator", values="waarde", dropna=False,
-                            aggfunc="first")
+    wide = long.pivot_table(
+        index=["regio_code", "jaar"], columns="indicator", values="waarde", dropna=False, aggfunc="first"
+    )
     wide = wide.reindex(columns=ONLINE + [TOTAAL])
-    out = pd.DataFrame({"online": wide[ONLINE].sum(axis=1, min_count=len(ONLINE)),
-                        "totaal": wide[TOTAAL]}).reset_index()
+    out = pd.DataFrame(
+        {"online": wide[ONLINE].sum(axis=1, min_count=len(ONLINE)), "totaal": wide[TOTAAL]}
+    ).reset_index()
     names = long.drop_duplicates("regio_code").set_index("regio_code")["regio_naam"]
     out["regio_naam"] = out["regio_code"].map(names)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["aandeel"] = np.where(out["totaal"] > 0, out["online"] / out["totaal"] * 100.0, np.nan)
     out = out.dropna(subset=["online", "totaal"], how="all")
-    return out[["regio_code", "regio_naam", "jaar", "online", "totaal", "aandeel"]].sort_values(
-        ["regio_code", "jaar"]).reset_index(drop=True)
+    return (
+        out[["regio_code", "regio_naam", "jaar", "online", "totaal", "aandeel"]]
+        .sort_values(["regio_code", "jaar"])
+        .reset_index(drop=True)
+    )
 
 
 @dataclass
@@ -81,14 +86,18 @@ class OnlineShare:
         own, ref = self.latest(gemeente), self.latest(nederland)
         out = []
         if own is not None:
-            level = (f"In {int(own['jaar'])} was {format_pct(own['aandeel'], 0)} van de geregistreerde misdrijven in "
-                     f"{self.naam} cybercrime of fraude")
+            level = (
+                f"In {int(own['jaar'])} was {format_pct(own['aandeel'], 0)} van de geregistreerde misdrijven in "
+                f"{self.naam} cybercrime of fraude"
+            )
             if ref is not None and int(ref["jaar"]) == int(own["jaar"]):
                 level += f" ({self.reference_name}: {format_pct(ref['aandeel'], 0)})"
             out.append(level + ".")
-        out.append(f"Het aandeel in {self.naam}: {c.own_verdict}; in {self.reference_name}: {c.reference_verdict}. "
-                   "Het percentage per jaar is relatief: een aandeel van 10% dat met 10% per jaar groeit, is een jaar "
-                   "later 11%.")
+        out.append(
+            f"Het aandeel in {self.naam}: {c.own_verdict}; in {self.reference_name}: {c.reference_verdict}. "
+            "Het percentage per jaar is relatief: een aandeel van 10% dat met 10% per jaar groeit, is een jaar "
+            "later 11%."
+        )
         out.append(c.relative_verdict)
         return out
 
@@ -109,17 +118,34 @@ def online_share(ds: Dataset) -> OnlineShare | None:
         return None
     years = sorted(set(own.index) | set(ref.index))
     comparison = analysis.compare_trends(
-        years, own["online"].reindex(years), own["totaal"].reindex(years), ref["online"].reindex(years),
-        ref["totaal"].reindex(years), naam=ds.gemeente_naam, reference_name=ds.region_name(nl), min_count=10,
-        ds=ds, key=SHARE)
+        years,
+        own["online"].reindex(years),
+        own["totaal"].reindex(years),
+        ref["online"].reindex(years),
+        ref["totaal"].reindex(years),
+        naam=ds.gemeente_naam,
+        reference_name=ds.region_name(nl),
+        min_count=10,
+        ds=ds,
+        key=SHARE,
+    )
     return OnlineShare(ds.gemeente_naam, ds.region_name(nl), table, comparison)
 
 
 def share_chart(share: OnlineShare, gemeente: str):
     df = share.table.dropna(subset=["aandeel"]).copy()
-    fig = plots.trend_chart(df, y="aandeel", lower=None, upper=None, highlight=share.naam,
-                            ylabel="% van alle geregistreerde misdrijven", breaks=CORONA_YEARS)
-    return fig, df.rename(columns={"online": "aantal_online", "totaal": "aantal_misdrijven", "aandeel": "aandeel_procent"})
+    fig = plots.trend_chart(
+        df,
+        y="aandeel",
+        lower=None,
+        upper=None,
+        highlight=share.naam,
+        ylabel="% van alle geregistreerde misdrijven",
+        breaks=CORONA_YEARS,
+    )
+    return fig, df.rename(
+        columns={"online": "aantal_online", "totaal": "aantal_misdrijven", "aandeel": "aandeel_procent"}
+    )
 
 
 @dataclass
@@ -175,8 +201,16 @@ def shift(ds: Dataset) -> Shift | None:
 
 
 def shift_chart(s: Shift):
-    fig = plots.trend_chart(s.table, y="per_1000", lower=None, upper=None, group="reeks", highlight=ONLINE_LABEL,
-                            ylabel="per 1.000 inwoners", breaks=CORONA_YEARS)
+    fig = plots.trend_chart(
+        s.table,
+        y="per_1000",
+        lower=None,
+        upper=None,
+        group="reeks",
+        highlight=ONLINE_LABEL,
+        ylabel="per 1.000 inwoners",
+        breaks=CORONA_YEARS,
+    )
     return fig, s.table.rename(columns={"noemer": "aantal_inwoners", "per_1000": "per_1000_inwoners"})
 
 
@@ -188,8 +222,9 @@ def victimisation(ds: Dataset, found: dict):
         return None
     if online.edition is None or online.edition != trad.edition:
         return None
-    result = survey.compare_survey(trad.value, trad.lower, trad.upper, trad.edition,
-                                   online.value, online.lower, online.upper, online.edition)
+    result = survey.compare_survey(
+        trad.value, trad.lower, trad.upper, trad.edition, online.value, online.lower, online.upper, online.edition
+    )
     return analysis.judge(ds, VM_ONLINE, VS_TRADITIONAL_TEST, result)
 
 
@@ -199,15 +234,21 @@ def victimisation_sentence(ds: Dataset, found: dict) -> str | None:
     if result is None:
         return None
     online, trad = found[VM_ONLINE], found[VM_TRADITIONEEL]
-    text = (f"In {online.edition} was {online.formatted_value()} van de inwoners van {ds.gemeente_naam} slachtoffer "
-            f"van online criminaliteit en {trad.formatted_value()} van traditionele criminaliteit (geweld, vermogen, "
-            "vandalisme).")
+    text = (
+        f"In {online.edition} was {online.formatted_value()} van de inwoners van {ds.gemeente_naam} slachtoffer "
+        f"van online criminaliteit en {trad.formatted_value()} van traditionele criminaliteit (geweld, vermogen, "
+        "vandalisme)."
+    )
     if result.status != "ok":
-        return text + (" Of dat verschil meer is dan toeval is niet getoetst: er zijn geen marges of aantallen "
-                       "respondenten aangeleverd.")
+        return text + (
+            " Of dat verschil meer is dan toeval is niet getoetst: er zijn geen marges of aantallen "
+            "respondenten aangeleverd."
+        )
     verdict = verdicts.verdict_survey(result, area="traditionele criminaliteit")
-    return text + (f" Online slachtofferschap is {verdict} (z-toets op de marges, als onafhankelijke metingen: "
-                   "voorzichtig, want het zijn dezelfde respondenten).")
+    return text + (
+        f" Online slachtofferschap is {verdict} (z-toets op de marges, als onafhankelijke metingen: "
+        "voorzichtig, want het zijn dezelfde respondenten)."
+    )
 
 
 def family_entries(ds: Dataset, profiles: dict) -> list:
@@ -217,23 +258,52 @@ def family_entries(ds: Dataset, profiles: dict) -> list:
     share = online_share(ds)
     if share is not None:
         c = share.comparison
-        for test, result, verdict in (("trend", c.own, c.own_verdict), (analysis.RELATIVE_TESTS[0], c.reference,
-                                      c.reference_verdict), (analysis.RELATIVE_TESTS[1], c.relative, c.relative_verdict)):
-            out.append(analysis.FamilyEntry(SHARE, SHARE_LABEL, test, float(result.p_value), verdict,
-                             analysis.verdict_colour(verdict, result.direction, "neutraal")))
+        for test, result, verdict in (
+            ("trend", c.own, c.own_verdict),
+            (analysis.RELATIVE_TESTS[0], c.reference, c.reference_verdict),
+            (analysis.RELATIVE_TESTS[1], c.relative, c.relative_verdict),
+        ):
+            out.append(
+                analysis.FamilyEntry(
+                    SHARE,
+                    SHARE_LABEL,
+                    test,
+                    float(result.p_value),
+                    verdict,
+                    analysis.verdict_colour(verdict, result.direction, "neutraal"),
+                )
+            )
     s = shift(ds)
     if s is not None:
-        keys = {"Woninginbraak": (TRADITIONEEL, "Woninginbraak per 1.000 inwoners"),
-                ONLINE_LABEL: (ONLINE_SERIES, ONLINE_LABEL + " per 1.000 inwoners")}
+        keys = {
+            "Woninginbraak": (TRADITIONEEL, "Woninginbraak per 1.000 inwoners"),
+            ONLINE_LABEL: (ONLINE_SERIES, ONLINE_LABEL + " per 1.000 inwoners"),
+        }
         for label, result in s.trends.items():
             key, naam = keys[label]
-            out.append(analysis.FamilyEntry(key, naam, PER_INHABITANT_TEST, float(result.p_value), s.verdicts[label],
-                             analysis.verdict_colour(s.verdicts[label], result.direction, "hoger_slechter")))
+            out.append(
+                analysis.FamilyEntry(
+                    key,
+                    naam,
+                    PER_INHABITANT_TEST,
+                    float(result.p_value),
+                    s.verdicts[label],
+                    analysis.verdict_colour(s.verdicts[label], result.direction, "hoger_slechter"),
+                )
+            )
     result = victimisation(ds, profiles)
     if result is not None and result.status == "ok":
         verdict = verdicts.verdict_survey(result, area="traditionele criminaliteit")
-        out.append(analysis.FamilyEntry(VM_ONLINE, "Slachtofferschap online tegen traditioneel", VS_TRADITIONAL_TEST,
-                         float(result.p_value), verdict, analysis.verdict_colour(verdict, result.direction, "neutraal")))
+        out.append(
+            analysis.FamilyEntry(
+                VM_ONLINE,
+                "Slachtofferschap online tegen traditioneel",
+                VS_TRADITIONAL_TEST,
+                float(result.p_value),
+                verdict,
+                analysis.verdict_colour(verdict, result.direction, "neutraal"),
+            )
+        )
     return out
 
 

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..store.dataset import Dataset, prefer_open_data
 from ..indicators import indicator as get_indicator
 from ..stats.formatting import format_count, format_pct
+from ..store.dataset import Dataset, prefer_open_data
 
 ABSOLUTE = 5  # rounding: two half years rounded to multiples of 5 are at most 4 off
 RELATIVE = 0.10  # late registrations and corrections between two dates of counting
@@ -59,8 +59,9 @@ class Disagreement:
         return self.partner - self.open_data
 
 
-def allowed_difference(open_value: float, partner_value: float, absolute: float = ABSOLUTE,
-                       relative: float = RELATIVE) -> float:
+def allowed_difference(
+    open_value: float, partner_value: float, absolute: float = ABSOLUTE, relative: float = RELATIVE
+) -> float:
     """The largest difference rounding and a different date of counting explain (see the module notes)."""
     return max(absolute, relative * max(abs(open_value), abs(partner_value)))
 
@@ -74,8 +75,9 @@ def gemeente_observations(ds: Dataset, indicator_id: str) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
-def disagreements(observations: pd.DataFrame, absolute: float = ABSOLUTE,
-                  relative: float = RELATIVE) -> list[Disagreement]:
+def disagreements(
+    observations: pd.DataFrame, absolute: float = ABSOLUTE, relative: float = RELATIVE
+) -> list[Disagreement]:
     """Years in which a known open-data figure and a known partner figure differ by more than allowed.
 
     ``observations``: yearly rows of one indicator for one region (columns jaar, waarde, status, bron;
@@ -105,9 +107,17 @@ def disagreements(observations: pd.DataFrame, absolute: float = ABSOLUTE,
         a, b = float(o["waarde"]), float(p["waarde"])
         if abs(b - a) <= allowed_difference(a, b, absolute, relative):
             continue
-        out.append(Disagreement(year, a, b, o["status"] == "voorlopig", str(o.get("bron", "") or "open data"),
-                                str(p.get("bron", "") or "partnerexport"),
-                                "partner" if used.get(year) == PARTNER else "open data"))
+        out.append(
+            Disagreement(
+                year,
+                a,
+                b,
+                o["status"] == "voorlopig",
+                str(o.get("bron", "") or "open data"),
+                str(p.get("bron", "") or "partnerexport"),
+                "partner" if used.get(year) == PARTNER else "open data",
+            )
+        )
     return out
 
 
@@ -129,8 +139,14 @@ def _years(years: list[int]) -> str:
     return text[0] if len(text) == 1 else ", ".join(text[:-1]) + " en " + text[-1]
 
 
-def note(observations: pd.DataFrame, label: str, threshold: int | None = None, absolute: float = ABSOLUTE,
-         relative: float = RELATIVE, explain: bool = True) -> str | None:
+def note(
+    observations: pd.DataFrame,
+    label: str,
+    threshold: int | None = None,
+    absolute: float = ABSOLUTE,
+    relative: float = RELATIVE,
+    explain: bool = True,
+) -> str | None:
     """A Dutch paragraph about the years in which open data and a partner file disagree, or None.
 
     It names the years, both figures (partner counts below ``threshold`` as "<5") and which figure the
@@ -149,21 +165,30 @@ def note(observations: pd.DataFrame, label: str, threshold: int | None = None, a
         other = _count(d.partner, threshold)
         pairs.append(f"{own} in de open data tegen {other} in de partnerexport" if i == 0 else f"{own} tegen {other}")
     years = [d.jaar for d in found]
-    figures = (f"in {years[0]}: {pairs[0]}" if len(found) == 1 else
-               f"in {_years(years)} (" + "; ".join(f"{y}: {text}" for y, text in zip(years, pairs)) + ")")
-    rule = (f"Dat is meer dan afronding of een latere correctie verklaart (een verschil van meer dan "
-            f"{format_count(absolute)} en meer dan {format_pct(100 * relative, 0)}): de twee bronnen tellen iets "
-            "anders, bijvoorbeeld met een andere definitie, afbakening of peildatum.")
+    figures = (
+        f"in {years[0]}: {pairs[0]}"
+        if len(found) == 1
+        else f"in {_years(years)} (" + "; ".join(f"{y}: {text}" for y, text in zip(years, pairs)) + ")"
+    )
+    rule = (
+        f"Dat is meer dan afronding of een latere correctie verklaart (een verschil van meer dan "
+        f"{format_count(absolute)} en meer dan {format_pct(100 * relative, 0)}): de twee bronnen tellen iets "
+        "anders, bijvoorbeeld met een andere definitie, afbakening of peildatum."
+    )
     used_partner = [d.jaar for d in found if d.gebruikt == "partner"]
     used_open = [d.jaar for d in found if d.gebruikt != "partner"]
     if not used_partner:
-        used = (f"De analyse gebruikt {'in dat jaar' if len(found) == 1 else 'in die jaren'} de open data; "
-                "de partnerexport vult alleen jaren aan waarin de open data geen cijfer hebben.")
+        used = (
+            f"De analyse gebruikt {'in dat jaar' if len(found) == 1 else 'in die jaren'} de open data; "
+            "de partnerexport vult alleen jaren aan waarin de open data geen cijfer hebben."
+        )
     elif not used_open:
         used = f"De analyse gebruikt in {_years(used_partner)} het cijfer van de partnerexport."
     else:
-        used = (f"De analyse gebruikt in {_years(used_open)} de open data en in {_years(used_partner)} het "
-                "cijfer van de partnerexport.")
+        used = (
+            f"De analyse gebruikt in {_years(used_open)} de open data en in {_years(used_partner)} het "
+            "cijfer van de partnerexport."
+        )
     if not explain:
         return f"{label}: de open data ({open_bron}) en {partner} verschillen {figures}. {used}"
     return f"{label}: de open data ({open_bron}) en {partner} verschillen {figures}. {rule} {used}"
@@ -173,8 +198,9 @@ def notes(ds: Dataset, indicator_ids: list[str], threshold: int | None = None) -
     """``note`` for each indicator of the gemeente that has one (in the order given); the first one explains."""
     out = []
     for indicator_id in indicator_ids:
-        text = note(gemeente_observations(ds, indicator_id), get_indicator(indicator_id).label, threshold,
-                    explain=not out)
+        text = note(
+            gemeente_observations(ds, indicator_id), get_indicator(indicator_id).label, threshold, explain=not out
+        )
         if text:
             out.append(text)
     return out

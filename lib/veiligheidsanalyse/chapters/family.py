@@ -30,9 +30,9 @@ import pandas as pd
 
 from .. import analysis
 from ..analysis import CountProfile, FamilyEntry, SurveyProfile
-from ..store.dataset import Dataset
 from ..indicators import catalogue
 from ..stats import signals
+from ..store.dataset import Dataset
 from . import criminaliteit, digitaal, fysiek, zorg
 
 FAMILY_FILE = "toetsfamilie.parquet"
@@ -120,14 +120,25 @@ def table(entries: list[FamilyEntry], family: signals.Family) -> pd.DataFrame:
     for e in entries:
         p_adj = family.p_adjusted(*e.key)
         significant = np.isfinite(p_adj) and p_adj <= signals.SIGNAL
-        rows.append({"indicator": e.indicator, "naam": e.naam, "toets": e.toets, "p": e.p, "p_gecorrigeerd": p_adj,
-                     "oordeel": e.oordeel, "richting": DIRECTION_WORDS.get(e.colour, "") if significant else ""})
+        rows.append(
+            {
+                "indicator": e.indicator,
+                "naam": e.naam,
+                "toets": e.toets,
+                "p": e.p,
+                "p_gecorrigeerd": p_adj,
+                "oordeel": e.oordeel,
+                "richting": DIRECTION_WORDS.get(e.colour, "") if significant else "",
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def _write(family: signals.Family, path: Path) -> None:
-    frame = pd.DataFrame([{"indicator": i, "toets": t, "p_gecorrigeerd": p} for (i, t), p in family.adjusted.items()],
-                         columns=["indicator", "toets", "p_gecorrigeerd"])
+    frame = pd.DataFrame(
+        [{"indicator": i, "toets": t, "p_gecorrigeerd": p} for (i, t), p in family.adjusted.items()],
+        columns=["indicator", "toets", "p_gecorrigeerd"],
+    )
     tmp = path.with_name(path.name + ".tmp")
     frame.to_parquet(tmp, index=False)
     tmp.replace(path)
@@ -135,8 +146,9 @@ def _write(family: signals.Family, path: Path) -> None:
 
 def _read(path: Path) -> signals.Family:
     frame = pd.read_parquet(path)
-    return signals.Family({(str(i), str(t)): float(p) for i, t, p in
-                           zip(frame["indicator"], frame["toets"], frame["p_gecorrigeerd"])})
+    return signals.Family(
+        {(str(i), str(t)): float(p) for i, t, p in zip(frame["indicator"], frame["toets"], frame["p_gecorrigeerd"])}
+    )
 
 
 def load(ds: Dataset, store_dir: Path | None = None) -> signals.Family:

@@ -15,10 +15,10 @@ import pandas as pd
 
 from .. import analysis, plots
 from ..analysis import Comparison, CountProfile
-from ..store.dataset import Dataset
 from ..indicators import indicator
 from ..stats import rates
 from ..stats.formatting import format_change_pct, format_count
+from ..store.dataset import Dataset
 
 VR_TOTAAL = "vr_incidenten"
 VR_BRAND = "vr_branden"
@@ -26,8 +26,13 @@ VERKEER = ["verkeersongevallen_letsel", "rijden_onder_invloed"]
 BRAND = ["brandstichting"]
 
 # Partner soorten (templates: veiligheidsregio) -> column labels, in this order.
-VR_SOORTEN = {"brand": "Brand", "hulpverlening": "Hulpverlening", "alarm": "Alarm",
-              "dienstverlening": "Dienstverlening", "overig": "Overig"}
+VR_SOORTEN = {
+    "brand": "Brand",
+    "hulpverlening": "Hulpverlening",
+    "alarm": "Alarm",
+    "dienstverlening": "Dienstverlening",
+    "overig": "Overig",
+}
 NIET_UITGESPLITST = "Niet uitgesplitst"
 TOTAAL = "Totaal"
 
@@ -54,21 +59,29 @@ class VRIncidents:
     def change_sentence(self) -> str:
         """What the test of the first against the last year supports, in plain Dutch."""
         if self.change is None:
-            return (f"Er is maar één jaar met incidenten van de veiligheidsregio ({self.last_year}); "
-                    "een verandering is niet te toetsen.")
+            return (
+                f"Er is maar één jaar met incidenten van de veiligheidsregio ({self.last_year}); "
+                "een verandering is niet te toetsen."
+            )
         r = self.change.result
         y1, y2 = self.change.area, self.last_year
-        head = (f"De veiligheidsregio telde {format_count(r.count1)} incidenten in {self.naam} in {y1} en "
-                f"{format_count(r.count2)} in {y2} ({format_change_pct(_count_change(r))} in aantal): "
-                f"{self.change.verdict}")
+        head = (
+            f"De veiligheidsregio telde {format_count(r.count1)} incidenten in {self.naam} in {y1} en "
+            f"{format_count(r.count2)} in {y2} ({format_change_pct(_count_change(r))} in aantal): "
+            f"{self.change.verdict}"
+        )
         if r.direction == "gelijk":
-            return (head + f". Het verschil valt binnen wat toeval kan geven: de cijfers passen bij een stabiel beeld, "
-                    f"maar ook bij een verandering van het aantal per inwoner van {format_change_pct(_pct(r.lower))} "
-                    f"tot {format_change_pct(_pct(r.upper))} (95%-interval).")
+            return (
+                head + f". Het verschil valt binnen wat toeval kan geven: de cijfers passen bij een stabiel beeld, "
+                f"maar ook bij een verandering van het aantal per inwoner van {format_change_pct(_pct(r.lower))} "
+                f"tot {format_change_pct(_pct(r.upper))} (95%-interval)."
+            )
         if r.direction in ("hoger", "lager"):
             word = "stijging" if r.direction == "hoger" else "daling"
-            return (head + f". Dat is meer dan toeval: een {word} van het aantal per inwoner met "
-                    f"{format_change_pct(_pct(r.lower))} tot {format_change_pct(_pct(r.upper))} (95%-interval).")
+            return (
+                head + f". Dat is meer dan toeval: een {word} van het aantal per inwoner met "
+                f"{format_change_pct(_pct(r.lower))} tot {format_change_pct(_pct(r.upper))} (95%-interval)."
+            )
         return head + "."
 
     def trend_sentence(self) -> str:
@@ -80,8 +93,10 @@ class VRIncidents:
         out = []
         if self.change is not None:
             r = self.change.result
-            out.append(f"Incidenten veiligheidsregio: {format_count(r.count1)} in {self.change.area} en "
-                       f"{format_count(r.count2)} in {self.last_year}, {self.change.verdict}.")
+            out.append(
+                f"Incidenten veiligheidsregio: {format_count(r.count1)} in {self.change.area} en "
+                f"{format_count(r.count2)} in {self.last_year}, {self.change.verdict}."
+            )
         if self.profile is not None and self.profile.trend_colour in ("slechter", "beter", "neutraal"):
             out.append(f"Incidenten veiligheidsregio: {self.profile.trend_verdict}.")
         return out
@@ -89,11 +104,19 @@ class VRIncidents:
     def table(self) -> pd.DataFrame:
         """Per year: incidents with the 95% interval of the count, inhabitants and incidents per 1,000."""
         rate = rates.rate(self.yearly["aantal"].to_numpy(float), self.yearly["noemer"].to_numpy(float), per=1000)
-        out = self.yearly.rename(columns={"jaar": "Jaar", "aantal": "Incidenten", "ondergrens": "Aantal: ondergrens 95%",
-                                          "bovengrens": "Aantal: bovengrens 95%", "noemer": "Inwoners"})
+        out = self.yearly.rename(
+            columns={
+                "jaar": "Jaar",
+                "aantal": "Incidenten",
+                "ondergrens": "Aantal: ondergrens 95%",
+                "bovengrens": "Aantal: bovengrens 95%",
+                "noemer": "Inwoners",
+            }
+        )
         out["Per 1.000 inwoners"] = np.atleast_1d(rate.value)
-        return out[["Jaar", "Incidenten", "Aantal: ondergrens 95%", "Aantal: bovengrens 95%", "Inwoners",
-                    "Per 1.000 inwoners"]]
+        return out[
+            ["Jaar", "Incidenten", "Aantal: ondergrens 95%", "Aantal: bovengrens 95%", "Inwoners", "Per 1.000 inwoners"]
+        ]
 
 
 def _pct(ratio: float) -> float:
@@ -116,9 +139,15 @@ def vr_incidents(ds: Dataset, by_type: pd.DataFrame | None = None) -> VRIncident
     if own.empty:
         return None
     lower, upper = rates.poisson_ci(own["aantal"].to_numpy(float), method="exact")
-    yearly = pd.DataFrame({"jaar": own["jaar"].astype(int).to_numpy(), "aantal": own["aantal"].to_numpy(float),
-                           "noemer": own["noemer"].to_numpy(float), "ondergrens": np.atleast_1d(lower),
-                           "bovengrens": np.atleast_1d(upper)})
+    yearly = pd.DataFrame(
+        {
+            "jaar": own["jaar"].astype(int).to_numpy(),
+            "aantal": own["aantal"].to_numpy(float),
+            "noemer": own["noemer"].to_numpy(float),
+            "ondergrens": np.atleast_1d(lower),
+            "bovengrens": np.atleast_1d(upper),
+        }
+    )
     change = analysis.change_between(ds, VR_TOTAAL)
     profile = analysis.count_profile(ds, VR_TOTAAL) if len(yearly) >= 2 else None
     wide, given = _by_type(by_type, yearly)
@@ -131,8 +160,16 @@ def family_entries(ds: Dataset) -> list:
     change = analysis.change_between(ds, VR_TOTAAL)
     if change is None:
         return []
-    return [analysis.FamilyEntry(VR_TOTAAL, indicator(VR_TOTAAL).label, change.test, float(change.result.p_value), change.verdict,
-                  change.colour)]
+    return [
+        analysis.FamilyEntry(
+            VR_TOTAAL,
+            indicator(VR_TOTAAL).label,
+            change.test,
+            float(change.result.p_value),
+            change.verdict,
+            change.colour,
+        )
+    ]
 
 
 def _by_type(by_type: pd.DataFrame | None, yearly: pd.DataFrame) -> tuple[pd.DataFrame | None, tuple[str, ...]]:
@@ -169,27 +206,39 @@ def vr_chart(vr: VRIncidents):
             lo, hi = rates.poisson_ci(part["aantal"].to_numpy(float), method="exact")
             rows.append(part.assign(ondergrens=np.atleast_1d(lo), bovengrens=np.atleast_1d(hi), reeks=label))
     df = pd.concat(rows, ignore_index=True)[["reeks", "jaar", "aantal", "ondergrens", "bovengrens"]]
-    fig = plots.trend_chart(df, y="aantal", lower="ondergrens", upper="bovengrens", group="reeks",
-                            highlight="Alle incidenten", ylabel="Incidenten per jaar")
+    fig = plots.trend_chart(
+        df,
+        y="aantal",
+        lower="ondergrens",
+        upper="bovengrens",
+        group="reeks",
+        highlight="Alle incidenten",
+        ylabel="Incidenten per jaar",
+    )
     return fig, df.rename(columns={"ondergrens": "aantal_ondergrens_95", "bovengrens": "aantal_bovengrens_95"})
 
 
 NATUURBRAND_CONTEXT = (
     "Natuurbrand staat als risico in het regionaal risicoprofiel van de veiligheidsregio: in droge perioden kan een "
     "brand in bos- en heidegebied zich snel uitbreiden en veel inzet vragen, ook van buurgemeenten. Eén grote "
-    "natuurbrand telt in de incidentcijfers als één incident; het aantal incidenten zegt dus weinig over dit risico.")
+    "natuurbrand telt in de incidentcijfers als één incident; het aantal incidenten zegt dus weinig over dit risico."
+)
 
 
 def natuurbrand_missing(ds: Dataset) -> str:
     """What this analysis cannot say about natuurbrand, and why (no data)."""
     brand = ds.series(VR_BRAND, [ds.gemeente]).dropna(subset=["waarde"])
-    text = ("Er zijn geen cijfers over natuurbranden of het natuurbrandrisico in deze analyse: de open data van CBS "
-            "en politie onderscheiden natuurbrand niet")
+    text = (
+        "Er zijn geen cijfers over natuurbranden of het natuurbrandrisico in deze analyse: de open data van CBS "
+        "en politie onderscheiden natuurbrand niet"
+    )
     if brand.empty:
         return text + ", en de veiligheidsregio heeft geen cijfers over branden aangeleverd."
     last = brand.sort_values("jaar").iloc[-1]
-    return (text + f", en de veiligheidsregio levert alleen het totaal aantal branden ({format_count(last['waarde'])} "
-            f"in {int(last['jaar'])}); het aantal natuurbranden is niet bekend.")
+    return (
+        text + f", en de veiligheidsregio levert alleen het totaal aantal branden ({format_count(last['waarde'])} "
+        f"in {int(last['jaar'])}); het aantal natuurbranden is niet bekend."
+    )
 
 
 def findings(vr: VRIncidents | None, profiles: list) -> list[str]:

@@ -8,11 +8,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..store.dataset import Dataset
 from ..stats.formatting import format_nl, format_pct
+from ..store.dataset import Dataset
 
-AGE_GROUPS = [("inwoners_0_15", "0-14 jaar"), ("inwoners_15_25", "15-24 jaar"), ("inwoners_25_45", "25-44 jaar"),
-              ("inwoners_45_65", "45-64 jaar"), ("bevolking_65plus", "65 jaar en ouder")]
+AGE_GROUPS = [
+    ("inwoners_0_15", "0-14 jaar"),
+    ("inwoners_15_25", "15-24 jaar"),
+    ("inwoners_25_45", "25-44 jaar"),
+    ("inwoners_45_65", "45-64 jaar"),
+    ("bevolking_65plus", "65 jaar en ouder"),
+]
 
 
 @dataclass
@@ -58,12 +63,23 @@ def comparison_table(ds: Dataset) -> pd.DataFrame:
     oad = ds.series("omgevingsadressendichtheid")
     pop_by = dict(zip(pop["regio_code"], pop["waarde"]))
     oad_by = dict(zip(oad["regio_code"], oad["waarde"]))
-    for role, group in (("Basisteam / regio", verg.regio), ("Provincie", verg.provincie), ("Vergelijkbare gemeenten", verg.peers)):
+    for role, group in (
+        ("Basisteam / regio", verg.regio),
+        ("Provincie", verg.provincie),
+        ("Vergelijkbare gemeenten", verg.peers),
+    ):
         if group is None:
             continue
         for code in ds.group_members(group):  # the peers without the gemeente itself
-            rows.append({"groep": f"{role}: {group.naam}", "gemeente": ds.region_name(code), "code": code,
-                         "inwoners": pop_by.get(code, np.nan), "adressendichtheid": oad_by.get(code, np.nan)})
+            rows.append(
+                {
+                    "groep": f"{role}: {group.naam}",
+                    "gemeente": ds.region_name(code),
+                    "code": code,
+                    "inwoners": pop_by.get(code, np.nan),
+                    "adressendichtheid": oad_by.get(code, np.nan),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -74,14 +90,21 @@ def analyse(ds: Dataset, kern_mapping: pd.DataFrame | None = None, vakantieparke
     change = {}
     if len(own) >= 2:
         change = {
-            "van": int(own["jaar"].iloc[0]), "tot": int(own["jaar"].iloc[-1]),
-            "inwoners_van": float(own["inwoners"].iloc[0]), "inwoners_tot": float(own["inwoners"].iloc[-1]),
+            "van": int(own["jaar"].iloc[0]),
+            "tot": int(own["jaar"].iloc[-1]),
+            "inwoners_van": float(own["inwoners"].iloc[0]),
+            "inwoners_tot": float(own["inwoners"].iloc[-1]),
             "groei_pct": 100 * (own["inwoners"].iloc[-1] / own["inwoners"].iloc[0] - 1),
             "groei_nl_pct": 100 * (nl["inwoners"].iloc[-1] / nl["inwoners"].iloc[0] - 1) if len(nl) >= 2 else np.nan,
         }
     youth = ds.series("jongeren_12_17", [ds.gemeente, "NL01"])
-    youth = youth.merge(ds.series("bevolking", [ds.gemeente, "NL01"])[["regio_code", "jaar", "waarde"]]
-                        .rename(columns={"waarde": "inwoners"}), on=["regio_code", "jaar"], how="left")
+    youth = youth.merge(
+        ds.series("bevolking", [ds.gemeente, "NL01"])[["regio_code", "jaar", "waarde"]].rename(
+            columns={"waarde": "inwoners"}
+        ),
+        on=["regio_code", "jaar"],
+        how="left",
+    )
     youth["aandeel_pct"] = 100 * youth["waarde"] / youth["inwoners"]
     k = kernen(ds, kern_mapping)
     area = {}
@@ -89,11 +112,22 @@ def analyse(ds: Dataset, kern_mapping: pd.DataFrame | None = None, vakantieparke
     inw = ds.series("inwoners_kwb", [ds.gemeente])
     if len(land) and len(inw):
         km2 = float(land["waarde"].iloc[-1]) / 100
-        area = {"km2": km2, "dichtheid": float(inw["waarde"].iloc[-1]) / km2,
-                "adressendichtheid": float(ds.series("omgevingsadressendichtheid", [ds.gemeente])["waarde"].iloc[-1])
-                if len(ds.series("omgevingsadressendichtheid", [ds.gemeente])) else np.nan}
-    result = GebiedResult(population=pop, change=change, youth=youth, kernen=k, area=area,
-                          comparison=comparison_table(ds), vakantieparken=vakantieparken)
+        area = {
+            "km2": km2,
+            "dichtheid": float(inw["waarde"].iloc[-1]) / km2,
+            "adressendichtheid": float(ds.series("omgevingsadressendichtheid", [ds.gemeente])["waarde"].iloc[-1])
+            if len(ds.series("omgevingsadressendichtheid", [ds.gemeente]))
+            else np.nan,
+        }
+    result = GebiedResult(
+        population=pop,
+        change=change,
+        youth=youth,
+        kernen=k,
+        area=area,
+        comparison=comparison_table(ds),
+        vakantieparken=vakantieparken,
+    )
     result.findings = findings(ds, result)
     return result
 
@@ -103,23 +137,34 @@ def findings(ds: Dataset, r: GebiedResult) -> list[str]:
     out = []
     if r.change:
         direction = "groeide" if r.change["groei_pct"] > 0 else "kromp"
-        out.append(f"{name} had op 1 januari {r.change['tot']} {format_nl(r.change['inwoners_tot'], 0)} inwoners; "
-                   f"de bevolking {direction} sinds {r.change['van']} met {format_pct(abs(r.change['groei_pct']), 1)} "
-                   f"(Nederland: {format_pct(r.change['groei_nl_pct'], 1)}).")
+        out.append(
+            f"{name} had op 1 januari {r.change['tot']} {format_nl(r.change['inwoners_tot'], 0)} inwoners; "
+            f"de bevolking {direction} sinds {r.change['van']} met {format_pct(abs(r.change['groei_pct']), 1)} "
+            f"(Nederland: {format_pct(r.change['groei_nl_pct'], 1)})."
+        )
     if r.area:
-        out.append(f"De gemeente is {format_nl(r.area['km2'], 0)} km² groot met {format_nl(r.area['dichtheid'], 0)} inwoners "
-                   f"per km²; met {format_nl(r.area['adressendichtheid'], 0)} adressen per km² in de omgeving is zij "
-                   f"{'niet stedelijk' if r.area['adressendichtheid'] < 500 else 'stedelijk'}.")
+        out.append(
+            f"De gemeente is {format_nl(r.area['km2'], 0)} km² groot met {format_nl(r.area['dichtheid'], 0)} inwoners "
+            f"per km²; met {format_nl(r.area['adressendichtheid'], 0)} adressen per km² in de omgeving is zij "
+            f"{'niet stedelijk' if r.area['adressendichtheid'] < 500 else 'stedelijk'}."
+        )
     if len(r.kernen) >= 2:
         top = r.kernen.head(4)
-        out.append("De grootste kernen zijn " + ", ".join(f"{k} ({format_nl(v, 0)})" for k, v in
-                                                         zip(top["kern"], top["inwoners"])) + ".")
+        out.append(
+            "De grootste kernen zijn "
+            + ", ".join(f"{k} ({format_nl(v, 0)})" for k, v in zip(top["kern"], top["inwoners"]))
+            + "."
+        )
     if r.vakantieparken:
-        out.append(f"Er zijn ongeveer {format_nl(r.vakantieparken, 0)} vakantieparken: bezoekers tellen niet als "
-                   "inwoner, dus cijfers per inwoner vallen hoger uit dan de eigen bevolking verklaart.")
+        out.append(
+            f"Er zijn ongeveer {format_nl(r.vakantieparken, 0)} vakantieparken: bezoekers tellen niet als "
+            "inwoner, dus cijfers per inwoner vallen hoger uit dan de eigen bevolking verklaart."
+        )
     youth = r.youth[r.youth["regio_code"] == ds.gemeente].sort_values("jaar")
     nl = r.youth[r.youth["regio_code"] == "NL01"].sort_values("jaar")
     if len(youth) and len(nl):
-        out.append(f"Jongeren van 12–17 jaar zijn {format_pct(youth['aandeel_pct'].iloc[-1], 1)} van de inwoners "
-                   f"(Nederland {format_pct(nl['aandeel_pct'].iloc[-1], 1)}).")
+        out.append(
+            f"Jongeren van 12–17 jaar zijn {format_pct(youth['aandeel_pct'].iloc[-1], 1)} van de inwoners "
+            f"(Nederland {format_pct(nl['aandeel_pct'].iloc[-1], 1)})."
+        )
     return out[:5]

@@ -24,10 +24,11 @@ import pandas as pd
 
 from .. import analysis
 from ..analysis import CountProfile
-from ..store.dataset import Dataset
-from ..stats import rates, trend as trend_mod
+from ..stats import rates
+from ..stats import trend as trend_mod
 from ..stats.disclosure import suppress_counts
 from ..stats.formatting import format_change_pct, format_interval, format_nl
+from ..store.dataset import Dataset
 
 HALT = "halt_verwijzingen"
 JEUGDOVERLAST = "overlast_jeugd"
@@ -39,7 +40,7 @@ WIDE_CHANGE_PCT = 10.0  # an interval reaching beyond +-10% a year: "a sizeable 
 MISSING_TEXT = {
     "halt": "Er zijn geen cijfers van Halt; over Halt-verwijzingen kan dit hoofdstuk daarom niets zeggen.",
     "politie_export": "Er is geen export van de politie; het aantal problematische jeugdgroepen uit de groepsscan "
-                      "ontbreekt daarom.",
+    "ontbreekt daarom.",
 }
 
 
@@ -62,6 +63,7 @@ def _own_partner_rows(ds: Dataset, indicator_id: str) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------- Halt
 
+
 @dataclass
 class StabilityCheck:
     claim: str
@@ -77,8 +79,10 @@ class StabilityCheck:
         if self.oordeel == "verenigbaar met stabiel":
             text = "geen significante trend of verandering: verenigbaar met een stabiele instroom"
             if np.isfinite(self.lower):
-                text += (f", al is een verandering van {format_change_pct(self.lower)} tot {format_change_pct(self.upper)} "
-                         "per jaar met deze aantallen niet uit te sluiten")
+                text += (
+                    f", al is een verandering van {format_change_pct(self.lower)} tot {format_change_pct(self.upper)} "
+                    "per jaar met deze aantallen niet uit te sluiten"
+                )
             return text
         if self.oordeel == "stijging":
             return "niet stabiel: significante stijging"
@@ -88,8 +92,11 @@ class StabilityCheck:
 
 
 def plan_claim(ds: Dataset, indicator_id: str = HALT) -> str:
-    texts = [f"‘{str(u['uitspraak']).rstrip('.')}’" + (f" ({u['bron']})" if u.get("bron") else "")
-             for u in ds.config.uitspraken if u.get("indicator") == indicator_id and u.get("verwachting") == "stabiel"]
+    texts = [
+        f"‘{str(u['uitspraak']).rstrip('.')}’" + (f" ({u['bron']})" if u.get("bron") else "")
+        for u in ds.config.uitspraken
+        if u.get("indicator") == indicator_id and u.get("verwachting") == "stabiel"
+    ]
     return ("Het vorige plan zei: " + "; ".join(texts) + ".") if texts else GENERIC_CLAIM
 
 
@@ -97,38 +104,57 @@ def halt_stability(ds: Dataset, p: CountProfile | None) -> StabilityCheck:
     """What the trend test and the change since the previous analysis say about 'stable'."""
     claim = plan_claim(ds)
     if p is None:
-        return StabilityCheck(claim, "niet te toetsen", "Er zijn geen Halt-cijfers voor deze gemeente; of de instroom "
-                                                        "stabiel is, is niet te zeggen.")
+        return StabilityCheck(
+            claim,
+            "niet te toetsen",
+            "Er zijn geen Halt-cijfers voor deze gemeente; of de instroom stabiel is, is niet te zeggen.",
+        )
     t = p.trend
     trend_ok = t is not None and t.status == trend_mod.STATUS_OK and p.trend_colour != "onbekend"
     change = p.change if p.change is not None and p.change.colour != "onbekend" else None
     directions = ([t.direction] if trend_ok else []) + ([change.result.direction] if change else [])
     parts = [f"Trend: {p.trend_verdict}"]
     if p.change is not None:
-        parts.append(f"verandering: {p.change.verdict} ({format_nl(p.change.result.count1, 0)} in {p.change.area} "
-                     f"tegen {format_nl(p.change.result.count2, 0)} in {p.years[1]})")
+        parts.append(
+            f"verandering: {p.change.verdict} ({format_nl(p.change.result.count1, 0)} in {p.change.area} "
+            f"tegen {format_nl(p.change.result.count2, 0)} in {p.years[1]})"
+        )
     detail = "; ".join(parts) + "."
     if not directions:
-        return StabilityCheck(claim, "niet te toetsen",
-                              f"Met deze aantallen is niet te toetsen of de instroom stabiel is. {detail}")
+        return StabilityCheck(
+            claim, "niet te toetsen", f"Met deze aantallen is niet te toetsen of de instroom stabiel is. {detail}"
+        )
     if "hoger" in directions and "lager" not in directions:
         return StabilityCheck(claim, "stijging", f"Niet stabiel: de instroom is significant gestegen. {detail}")
     if "lager" in directions and "hoger" not in directions:
         return StabilityCheck(claim, "daling", f"Niet stabiel: de instroom is significant gedaald. {detail}")
     if "hoger" in directions and "lager" in directions:
-        return StabilityCheck(claim, "niet te toetsen", f"Trend en verandering wijzen verschillende kanten op. {detail}")
+        return StabilityCheck(
+            claim, "niet te toetsen", f"Trend en verandering wijzen verschillende kanten op. {detail}"
+        )
     wide = False
     interval = ""
     if trend_ok:
-        interval = (f" De jaarlijkse verandering ligt met 95% zekerheid tussen {format_change_pct(t.lower)} en "
-                    f"{format_change_pct(t.upper)} per jaar")
+        interval = (
+            f" De jaarlijkse verandering ligt met 95% zekerheid tussen {format_change_pct(t.lower)} en "
+            f"{format_change_pct(t.upper)} per jaar"
+        )
         wide = max(abs(t.lower), abs(t.upper)) > WIDE_CHANGE_PCT
-        interval += (f": een verandering van meer dan {format_nl(WIDE_CHANGE_PCT, 0)}% per jaar is met deze aantallen "
-                     "niet uit te sluiten." if wide else ".")
-    return StabilityCheck(claim, "verenigbaar met stabiel",
-                          "Verenigbaar met een stabiele instroom: er is geen significante trend of verandering. "
-                          "Dat bewijst geen stabiliteit, het sluit alleen een duidelijke verandering uit." + interval
-                          + f" {detail}", wide, t.lower if trend_ok else np.nan, t.upper if trend_ok else np.nan)
+        interval += (
+            f": een verandering van meer dan {format_nl(WIDE_CHANGE_PCT, 0)}% per jaar is met deze aantallen "
+            "niet uit te sluiten."
+            if wide
+            else "."
+        )
+    return StabilityCheck(
+        claim,
+        "verenigbaar met stabiel",
+        "Verenigbaar met een stabiele instroom: er is geen significante trend of verandering. "
+        "Dat bewijst geen stabiliteit, het sluit alleen een duidelijke verandering uit." + interval + f" {detail}",
+        wide,
+        t.lower if trend_ok else np.nan,
+        t.upper if trend_ok else np.nan,
+    )
 
 
 @dataclass
@@ -152,16 +178,24 @@ def halt_years(ds: Dataset, threshold: int) -> pd.DataFrame:
     if counts.empty:
         return pd.DataFrame(columns=["Jaar", "Verwijzingen", "Jongeren (12–17)", "Per 1.000 jongeren", "95%-interval"])
     r = rates.rate(counts["aantal"].to_numpy(float), counts["noemer"].to_numpy(float), per=1000)
-    long = pd.DataFrame({"jaar": counts["jaar"].astype(int).astype(str).to_numpy(), "aantal": counts["aantal"].to_numpy(float)})
+    long = pd.DataFrame(
+        {"jaar": counts["jaar"].astype(int).astype(str).to_numpy(), "aantal": counts["aantal"].to_numpy(float)}
+    )
     display, mask = suppress_counts(long, "aantal", threshold=threshold, group_cols=["jaar"], total_label=TOTAL)
     rows = []
-    for i, (value, lower, upper, den) in enumerate(zip(np.atleast_1d(r.value), np.atleast_1d(r.lower),
-                                                       np.atleast_1d(r.upper), counts["noemer"].to_numpy(float))):
+    for i, (value, lower, upper, den) in enumerate(
+        zip(np.atleast_1d(r.value), np.atleast_1d(r.lower), np.atleast_1d(r.upper), counts["noemer"].to_numpy(float))
+    ):
         hidden = bool(mask.iloc[i])
-        rows.append({"Jaar": long["jaar"].iloc[i], "Verwijzingen": display["aantal"].iloc[i],
-                     "Jongeren (12–17)": format_nl(den, 0),
-                     "Per 1.000 jongeren": display["aantal"].iloc[i] if hidden else format_nl(value, 1),
-                     "95%-interval": "afgeschermd" if hidden else format_interval(lower, upper, 1)})
+        rows.append(
+            {
+                "Jaar": long["jaar"].iloc[i],
+                "Verwijzingen": display["aantal"].iloc[i],
+                "Jongeren (12–17)": format_nl(den, 0),
+                "Per 1.000 jongeren": display["aantal"].iloc[i] if hidden else format_nl(value, 1),
+                "95%-interval": "afgeschermd" if hidden else format_interval(lower, upper, 1),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -200,8 +234,9 @@ def halt_groups(table: pd.DataFrame | None, threshold: int) -> tuple[pd.DataFram
     cells[TOTAL] = cells[period_labels].apply(strict, axis=1)
     cells.loc[TOTAL] = cells.apply(strict, axis=0)
     long = cells.reset_index().melt(id_vars="delictgroep", var_name="periode", value_name="aantal")
-    display, mask = suppress_counts(long, "aantal", threshold=threshold, group_cols=["delictgroep", "periode"],
-                                    total_label=TOTAL)
+    display, mask = suppress_counts(
+        long, "aantal", threshold=threshold, group_cols=["delictgroep", "periode"], total_label=TOTAL
+    )
     wide = display.pivot(index="delictgroep", columns="periode", values="aantal")
     order = [g for g in cells.index if g != TOTAL] + [TOTAL]
     wide = wide.reindex(index=order, columns=period_labels + [TOTAL]).reset_index()
@@ -215,17 +250,24 @@ def halt(ds: Dataset, groups_table: pd.DataFrame | None, threshold: int, missing
     own = _own_partner_rows(ds, HALT)
     messages = []
     if own.empty:
-        messages.append(MISSING_TEXT["halt"] if "halt" in missing or groups_table is None else
-                        f"Het Halt-bestand bevat geen cijfers voor {ds.gemeente_naam}.")
+        messages.append(
+            MISSING_TEXT["halt"]
+            if "halt" in missing or groups_table is None
+            else f"Het Halt-bestand bevat geen cijfers voor {ds.gemeente_naam}."
+        )
         return HaltResult(None, halt_years(ds, threshold), halt_stability(ds, None), None, 0, messages)
     p = analysis.count_profile(ds, HALT)
     if p is None:
-        messages.append("Er zijn Halt-cijfers, maar geen aantallen jongeren van 12–17 jaar in dezelfde jaren om ze per "
-                        "1.000 jongeren te rekenen.")
+        messages.append(
+            "Er zijn Halt-cijfers, maar geen aantallen jongeren van 12–17 jaar in dezelfde jaren om ze per "
+            "1.000 jongeren te rekenen."
+        )
     groups, hidden = halt_groups(groups_table, threshold)
     if p is not None and not p.comparisons:
-        messages.append("Een landelijk of provinciaal Halt-cijfer per 1.000 jongeren zit niet in de gegevens; de "
-                        "gemeente is daarom alleen met zichzelf in de tijd vergeleken.")
+        messages.append(
+            "Een landelijk of provinciaal Halt-cijfer per 1.000 jongeren zit niet in de gegevens; de "
+            "gemeente is daarom alleen met zichzelf in de tijd vergeleken."
+        )
     return HaltResult(p, halt_years(ds, threshold), halt_stability(ds, p), groups, hidden, messages)
 
 
@@ -237,6 +279,7 @@ def only_known(p: CountProfile) -> CountProfile:
 
 # ---------------------------------------------------------------------------- youth groups
 
+
 @dataclass
 class Jeugdgroepen:
     table: pd.DataFrame | None  # Jaar, Problematische jeugdgroepen (suppressed)
@@ -246,24 +289,34 @@ class Jeugdgroepen:
 def jeugdgroepen(ds: Dataset, threshold: int, missing: tuple[str, ...] = ()) -> Jeugdgroepen:
     own = _own_partner_rows(ds, JEUGDGROEPEN).sort_values("jaar")
     if own.empty:
-        text = (MISSING_TEXT["politie_export"] if "politie_export" in missing else
-                f"De politie-export bevat geen aantal problematische jeugdgroepen voor {ds.gemeente_naam}.")
+        text = (
+            MISSING_TEXT["politie_export"]
+            if "politie_export" in missing
+            else f"De politie-export bevat geen aantal problematische jeugdgroepen voor {ds.gemeente_naam}."
+        )
         return Jeugdgroepen(None, text)
-    long = pd.DataFrame({"jaar": own["jaar"].astype(int).astype(str).to_numpy(), "aantal": own["waarde"].to_numpy(float)})
+    long = pd.DataFrame(
+        {"jaar": own["jaar"].astype(int).astype(str).to_numpy(), "aantal": own["waarde"].to_numpy(float)}
+    )
     display, mask = suppress_counts(long, "aantal", threshold=threshold, group_cols=["jaar"], total_label=TOTAL)
     table = pd.DataFrame({"Jaar": long["jaar"], "Problematische jeugdgroepen": display["aantal"].to_numpy()})
     years = f"{long['jaar'].iloc[0]}-{long['jaar'].iloc[-1]}" if len(long) > 1 else long["jaar"].iloc[0]
     if mask.all() and (long["aantal"] < threshold).all():
-        sentence = (f"Volgens de groepsscan van de politie waren er in {years} elk jaar minder dan {threshold} "
-                    "problematische jeugdgroepen (vertrouwelijke bron; kleine aantallen worden niet precies getoond).")
+        sentence = (
+            f"Volgens de groepsscan van de politie waren er in {years} elk jaar minder dan {threshold} "
+            "problematische jeugdgroepen (vertrouwelijke bron; kleine aantallen worden niet precies getoond)."
+        )
     else:
         latest = display["aantal"].iloc[-1]
-        sentence = (f"Volgens de groepsscan van de politie waren er in {long['jaar'].iloc[-1]} {latest} problematische "
-                    "jeugdgroepen.")
+        sentence = (
+            f"Volgens de groepsscan van de politie waren er in {long['jaar'].iloc[-1]} {latest} problematische "
+            "jeugdgroepen."
+        )
     return Jeugdgroepen(table, sentence)
 
 
 # ---------------------------------------------------------------------------- the chapter
+
 
 @dataclass
 class JeugdResult:
@@ -289,8 +342,10 @@ def findings(ds: Dataset, h: HaltResult, overlast: CountProfile | None, groepen:
     out = []
     if h.available:
         p = h.profile
-        out.append(f"Halt: {format_nl(p.count, 0)} verwijzingen in {p.period_label} ({format_nl(p.rate.value, 1)} "
-                   f"{p.rate_label}); {h.stability.short}.")
+        out.append(
+            f"Halt: {format_nl(p.count, 0)} verwijzingen in {p.period_label} ({format_nl(p.rate.value, 1)} "
+            f"{p.rate_label}); {h.stability.short}."
+        )
     else:
         out.append(h.messages[0] if h.messages else "Geen Halt-cijfers.")
     if overlast is not None:
@@ -302,8 +357,9 @@ def findings(ds: Dataset, h: HaltResult, overlast: CountProfile | None, groepen:
     return with_corona_caveat(ds, [f for f in out if f][:5])
 
 
-def analyse(ds: Dataset, halt_by_group: pd.DataFrame | None = None, threshold: int = 5,
-            missing: tuple[str, ...] = ()) -> JeugdResult:
+def analyse(
+    ds: Dataset, halt_by_group: pd.DataFrame | None = None, threshold: int = 5, missing: tuple[str, ...] = ()
+) -> JeugdResult:
     h = halt(ds, halt_by_group, threshold, missing)
     jo = analysis.count_profile(ds, JEUGDOVERLAST)
     groepen = jeugdgroepen(ds, threshold, missing)

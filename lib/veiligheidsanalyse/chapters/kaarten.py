@@ -68,10 +68,12 @@ POOL_YEARS = 3
 CORRECTION = "holm"
 LABEL_INHABITANTS = 1500  # wijken with at least this many inhabitants carry their name on the map
 MAP_INDICATORS = ["misdrijven_buurt", "woninginbraak_buurt", "vernieling_buurt", "overlast_buurt"]
-SUBJECTS = {"misdrijven_buurt": ("geregistreerde misdrijven", "misdrijven"),
-            "woninginbraak_buurt": ("woninginbraken", "woninginbraken"),
-            "vernieling_buurt": ("vernielingen", "vernielingen"),
-            "overlast_buurt": ("overlastregistraties", "overlastregistraties")}
+SUBJECTS = {
+    "misdrijven_buurt": ("geregistreerde misdrijven", "misdrijven"),
+    "woninginbraak_buurt": ("woninginbraken", "woninginbraken"),
+    "vernieling_buurt": ("vernielingen", "vernielingen"),
+    "overlast_buurt": ("overlastregistraties", "overlastregistraties"),
+}
 LEVEL_PLURAL = {"wijk": "wijken", "buurt": "buurten", "gemeente": "gemeenten"}
 NL_GEMEENTEN = 300  # at least this many gemeenten drawn (342 in 2023): the map is of Nederland
 KAART_NAME = "CBS/Kadaster wijk- en buurtkaart"
@@ -80,6 +82,7 @@ _BOUNDARY_WORDS = ("wijkbuurtkaart", "wijk- en buurtkaart", "grenzen", "boundar"
 
 
 # ---------------------------------------------------------------------------- boundaries of the run
+
 
 def boundaries(ds, niveau: str) -> list[Gebied]:
     """The run's boundaries of one level ("gemeente", "wijk", "buurt"); empty when the run has none."""
@@ -128,15 +131,22 @@ def no_map_sentence(ds, niveau: str) -> str:
     reden = status.reden or ""
     if reden.startswith("ophalen mislukt"):
         why = reden.rsplit(": ", 1)[-1]
-        after = ("en deze run gebruikt alleen vers opgehaalde gegevens" if policy == "require-fresh"
-                 else "en er is geen eerder opgehaalde kopie")
-        return (f"Er is geen kaart: de grenzen van de {plural} ({KAART_NAME}) konden niet bij PDOK worden opgehaald "
-                f"({why}), {after}.")
+        after = (
+            "en deze run gebruikt alleen vers opgehaalde gegevens"
+            if policy == "require-fresh"
+            else "en er is geen eerder opgehaalde kopie"
+        )
+        return (
+            f"Er is geen kaart: de grenzen van de {plural} ({KAART_NAME}) konden niet bij PDOK worden opgehaald "
+            f"({why}), {after}."
+        )
     if policy == "demo":
         return f"Er is geen kaart: de demogegevens hebben geen grenzen van de {plural} ({KAART_NAME})."
     if policy == "cache":
-        return (f"Er is geen kaart: er is geen eerder opgehaalde kopie van de grenzen van de {plural} ({KAART_NAME}), "
-                "en deze run haalt geen gegevens op.")
+        return (
+            f"Er is geen kaart: er is geen eerder opgehaalde kopie van de grenzen van de {plural} ({KAART_NAME}), "
+            "en deze run haalt geen gegevens op."
+        )
     return f"Er is geen kaart: de grenzen van de {plural} ({KAART_NAME}) ontbreken in de gebruikte gegevens."
 
 
@@ -146,10 +156,22 @@ def attribution(year: int | None) -> str:
 
 # ---------------------------------------------------------------------------- the numbers
 
-def area_rates(counts: pd.DataFrame, inhabitants, *, gemeente_code: str, gemeente_naam: str,
-               names=None, min_years: int = POOL_YEARS, min_inhabitants: float = MIN_INHABITANTS,
-               sensitive: bool = False, threshold: int = 5, correction: str = CORRECTION,
-               total_name: str | None = None, min_count: int | None = None) -> pd.DataFrame:
+
+def area_rates(
+    counts: pd.DataFrame,
+    inhabitants,
+    *,
+    gemeente_code: str,
+    gemeente_naam: str,
+    names=None,
+    min_years: int = POOL_YEARS,
+    min_inhabitants: float = MIN_INHABITANTS,
+    sensitive: bool = False,
+    threshold: int = 5,
+    correction: str = CORRECTION,
+    total_name: str | None = None,
+    min_count: int | None = None,
+) -> pd.DataFrame:
     """The map table (``small_area_table``) from yearly counts per area and inhabitants per area.
 
     ``counts`` has ``regio_code``, ``jaar`` and ``aantal`` (one row per area and year; a missing row
@@ -166,19 +188,34 @@ def area_rates(counts: pd.DataFrame, inhabitants, *, gemeente_code: str, gemeent
     names = dict(names or {})
     long["regio_naam"] = long["regio_code"].map(lambda c: names.get(c, c))
     pooled = pool_years(long, min_years=min_years)
-    return small_area_table(pooled, gemeente_code=gemeente_code, gemeente_naam=gemeente_naam,
-                            min_inhabitants=min_inhabitants, sensitive=sensitive, threshold=threshold,
-                            correction=correction, total_name=total_name, min_count=min_count)
+    return small_area_table(
+        pooled,
+        gemeente_code=gemeente_code,
+        gemeente_naam=gemeente_naam,
+        min_inhabitants=min_inhabitants,
+        sensitive=sensitive,
+        threshold=threshold,
+        correction=correction,
+        total_name=total_name,
+        min_count=min_count,
+    )
 
 
 def csv_table(table: pd.DataFrame, noun: str = "misdrijven") -> pd.DataFrame:
     """The map table as published: every number's unit in its column name (data/README.md)."""
-    out = table.rename(columns={
-        "jaren": "aantal_jaren", "aantal": f"aantal_{noun}", "aantal_weergave": f"aantal_{noun}_weergave",
-        "inwoners": "aantal_inwoners_gemiddeld", "persoonsjaren": "aantal_persoonsjaren",
-        "per_1000": "per_1000_inwoners_per_jaar", "ondergrens": "ondergrens_95_per_1000_inwoners_per_jaar",
-        "bovengrens": "bovengrens_95_per_1000_inwoners_per_jaar",
-        "per_1000_eb": "gestabiliseerd_per_1000_inwoners_per_jaar"})
+    out = table.rename(
+        columns={
+            "jaren": "aantal_jaren",
+            "aantal": f"aantal_{noun}",
+            "aantal_weergave": f"aantal_{noun}_weergave",
+            "inwoners": "aantal_inwoners_gemiddeld",
+            "persoonsjaren": "aantal_persoonsjaren",
+            "per_1000": "per_1000_inwoners_per_jaar",
+            "ondergrens": "ondergrens_95_per_1000_inwoners_per_jaar",
+            "bovengrens": "bovengrens_95_per_1000_inwoners_per_jaar",
+            "per_1000_eb": "gestabiliseerd_per_1000_inwoners_per_jaar",
+        }
+    )
     out["periode"] = out["periode"].astype(str)
     return out
 
@@ -197,9 +234,11 @@ def level_counts(ds, indicator_id: str, niveau: str = "wijk") -> pd.DataFrame:
     if own.empty and niveau == "wijk":
         buurten = series[_area_level(series["regio_code"], "buurt", digits)]
         if len(buurten):
-            own = (buurten.assign(regio_code="WK" + buurten["regio_code"].str[2:8])
-                   .groupby(["regio_code", "jaar"], as_index=False)["waarde"]
-                   .agg(lambda s: s.sum(min_count=len(s))))
+            own = (
+                buurten.assign(regio_code="WK" + buurten["regio_code"].str[2:8])
+                .groupby(["regio_code", "jaar"], as_index=False)["waarde"]
+                .agg(lambda s: s.sum(min_count=len(s)))
+            )
     return own.rename(columns={"waarde": "aantal"})[["regio_code", "jaar", "aantal"]].reset_index(drop=True)
 
 
@@ -215,12 +254,15 @@ def level_inhabitants(ds, niveau: str = "wijk") -> tuple[dict[str, float], dict[
         return {}, {}, None
     year = int(rows["jaar"].max())
     rows = rows[rows["jaar"] == year]
-    names = {c: (_wijk_name(n) if niveau == "wijk" else str(n).strip())
-             for c, n in zip(rows["regio_code"], rows["regio_naam"])}
+    names = {
+        c: (_wijk_name(n) if niveau == "wijk" else str(n).strip())
+        for c, n in zip(rows["regio_code"], rows["regio_naam"])
+    }
     return dict(zip(rows["regio_code"], rows["waarde"].astype(float))), names, year
 
 
 # ---------------------------------------------------------------------------- a map ready to show
+
 
 class NoMap(Exception):
     """No map for a reason a reader should know; ``str()`` is the one sentence shown instead."""
@@ -247,8 +289,16 @@ class Kaart:
     notes: list[str] = field(default_factory=list)
 
 
-def wijk_map(ds, indicator_id: str, areas: list[Gebied], *, niveau: str = "wijk", pool: int = POOL_YEARS,
-             min_inhabitants: float = MIN_INHABITANTS, threshold: int = 5) -> Kaart | None:
+def wijk_map(
+    ds,
+    indicator_id: str,
+    areas: list[Gebied],
+    *,
+    niveau: str = "wijk",
+    pool: int = POOL_YEARS,
+    min_inhabitants: float = MIN_INHABITANTS,
+    threshold: int = 5,
+) -> Kaart | None:
     """The map of one buurt indicator per wijk (or buurt, always pooled); None without numbers.
 
     Raises :class:`NoMap` (one sentence for the page) when a year inside the pooled window has no
@@ -273,18 +323,29 @@ def wijk_map(ds, indicator_id: str, areas: list[Gebied], *, niveau: str = "wijk"
     missing_years = [y for y in range(last - pool + 1, last + 1) if y not in with_numbers]
 
     def no_map(years) -> NoMap:
-        return NoMap(f"Er is geen kaart van de {subject} per {niveau}: de politiecijfers per {niveau} over "
-                     f"{_year_list(years)} ontbreken, en de kaart neemt {pool} opeenvolgende jaren ({period}) samen.")
+        return NoMap(
+            f"Er is geen kaart van de {subject} per {niveau}: de politiecijfers per {niveau} over "
+            f"{_year_list(years)} ontbreken, en de kaart neemt {pool} opeenvolgende jaren ({period}) samen."
+        )
 
     if missing_years:
         raise no_map(missing_years)
     for area in areas:  # a wijk the Kerncijfers do not name keeps the boundary's name
         names.setdefault(area.code, area.naam)
     try:
-        table = area_rates(counts, inhabitants, gemeente_code=ds.gemeente, gemeente_naam=ds.gemeente_naam,
-                           names=names, min_years=pool, min_inhabitants=min_inhabitants,
-                           sensitive=bool(getattr(ind, "sensitive", False)), threshold=threshold,
-                           total_name=f"Som van de {plural}", min_count=ind.min_count)
+        table = area_rates(
+            counts,
+            inhabitants,
+            gemeente_code=ds.gemeente,
+            gemeente_naam=ds.gemeente_naam,
+            names=names,
+            min_years=pool,
+            min_inhabitants=min_inhabitants,
+            sensitive=bool(getattr(ind, "sensitive", False)),
+            threshold=threshold,
+            total_name=f"Som van de {plural}",
+            min_count=ind.min_count,
+        )
     except ValueError as error:  # pool_years: fewer distinct years than the window
         present = {int(y) for y in counts["jaar"].dropna()}
         gaps = [y for y in range(last - pool + 1, last + 1) if y not in present]
@@ -297,8 +358,10 @@ def wijk_map(ds, indicator_id: str, areas: list[Gebied], *, niveau: str = "wijk"
     notes = []
     missing_shape, no_numbers = check_codes(areas, table.loc[table["rol"] != TOTAL_ROW, "regio_code"])
     if missing_shape:
-        notes.append(f"{len(missing_shape)} {plural} met cijfers hebben geen grens op de kaart; ze tellen wel mee "
-                     f"voor de som van de {plural}.")
+        notes.append(
+            f"{len(missing_shape)} {plural} met cijfers hebben geen grens op de kaart; ze tellen wel mee "
+            f"voor de som van de {plural}."
+        )
     if no_numbers:
         notes.append(f"{len(no_numbers)} {plural} op de kaart hebben geen cijfers (wit).")
     drawn = [a for a in areas if a.code in set(table["regio_code"]) or a.code in no_numbers]
@@ -308,26 +371,38 @@ def wijk_map(ds, indicator_id: str, areas: list[Gebied], *, niveau: str = "wijk"
         listed = list(unknown["regio_naam"].astype(str))
         names_text = f" ({', '.join(listed)})" if len(listed) <= 8 else ""
         one = len(unknown) == 1
-        notes.insert(0, f"{len(unknown)} {niveau if one else plural}{names_text} {'heeft' if one else 'hebben'} een "
-                        f"onbekend aantal of onbekende inwoners: {'die is' if one else 'die zijn'} niet vergeleken en "
-                        f"niet meegeteld in de som van de {plural} (gearceerd of wit, 'onbekend' in de CSV).")
+        notes.insert(
+            0,
+            f"{len(unknown)} {niveau if one else plural}{names_text} {'heeft' if one else 'hebben'} een "
+            f"onbekend aantal of onbekende inwoners: {'die is' if one else 'die zijn'} niet vergeleken en "
+            f"niet meegeteld in de som van de {plural} (gearceerd of wit, 'onbekend' in de CSV).",
+        )
     title = f"{subject.capitalize()} per {niveau}, {period}"
-    caption = (f"{subject.capitalize()} per 1.000 inwoners per jaar per {niveau} in {ds.gemeente_naam}, {period} "
-               f"samengenomen ({pool} jaar). Elke {niveau} is vergeleken met de rest van de gemeente (de andere "
-               f"{plural} samen; {str(total['regio_naam']).lower()}: {format_nl(total['per_1000'], 1)} per 1.000 per "
-               f"jaar) met een exacte toets, dezelfde als in de tabel van de kernen, gecorrigeerd (Holm) over de "
-               f"{plural} van deze kaart. Gearceerd: niet significant verschillend van de rest van de gemeente, of "
-               f"onbekend. De 95%-intervallen in de CSV en bij de {plural} zijn niet gecorrigeerd voor het aantal "
-               f"{plural}; de CSV geeft de p-waarde en de gecorrigeerde p-waarde (significant: gecorrigeerd hoogstens "
-               "0,05)."
-               + (f" Grijs: minder dan {format_nl(min_inhabitants, 0)} inwoners, geen cijfer."
-                  if (table["vergelijking"] == TOO_FEW_INHABITANTS).any() else "")
-               + (f" Lichtgrijs: minder dan {ind.min_count} {noun} in {pool} jaar, te weinig om te vergelijken "
-                  "(zoals in de tabel van de kernen); het cijfer staat in de CSV."
-                  if (table["vergelijking"] == TOO_FEW_CASES).any() else "")
-               + "".join(" " + n for n in notes))
-    alt = describe_map(table, subject=subject, area_plural=plural, area_singular=niveau, gemeente=ds.gemeente_naam,
-                       period=period)
+    caption = (
+        f"{subject.capitalize()} per 1.000 inwoners per jaar per {niveau} in {ds.gemeente_naam}, {period} "
+        f"samengenomen ({pool} jaar). Elke {niveau} is vergeleken met de rest van de gemeente (de andere "
+        f"{plural} samen; {str(total['regio_naam']).lower()}: {format_nl(total['per_1000'], 1)} per 1.000 per "
+        f"jaar) met een exacte toets, dezelfde als in de tabel van de kernen, gecorrigeerd (Holm) over de "
+        f"{plural} van deze kaart. Gearceerd: niet significant verschillend van de rest van de gemeente, of "
+        f"onbekend. De 95%-intervallen in de CSV en bij de {plural} zijn niet gecorrigeerd voor het aantal "
+        f"{plural}; de CSV geeft de p-waarde en de gecorrigeerde p-waarde (significant: gecorrigeerd hoogstens "
+        "0,05)."
+        + (
+            f" Grijs: minder dan {format_nl(min_inhabitants, 0)} inwoners, geen cijfer."
+            if (table["vergelijking"] == TOO_FEW_INHABITANTS).any()
+            else ""
+        )
+        + (
+            f" Lichtgrijs: minder dan {ind.min_count} {noun} in {pool} jaar, te weinig om te vergelijken "
+            "(zoals in de tabel van de kernen); het cijfer staat in de CSV."
+            if (table["vergelijking"] == TOO_FEW_CASES).any()
+            else ""
+        )
+        + "".join(" " + n for n in notes)
+    )
+    alt = describe_map(
+        table, subject=subject, area_plural=plural, area_singular=niveau, gemeente=ds.gemeente_naam, period=period
+    )
     data_source = f"politie {ind.table}, CBS 85984NED {kwb_year}" if kwb_year else f"politie {ind.table}"
     values = map_values(table)
     legend = "per 1.000 inwoners per jaar"
@@ -335,14 +410,31 @@ def wijk_map(ds, indicator_id: str, areas: list[Gebied], *, niveau: str = "wijk"
     labels = {c: names.get(c, c) for c, n in inhabitants.items() if n >= LABEL_INHABITANTS and c in values}
 
     def draw(mark: str | None, description: str) -> str:
-        return choropleth_svg(drawn, values, title=title, description=description, boundary_year=year,
-                              legend_title=f"{noun.capitalize()} {legend}", data_source=data_source, mark=mark,
-                              labels=labels)
+        return choropleth_svg(
+            drawn,
+            values,
+            title=title,
+            description=description,
+            boundary_year=year,
+            legend_title=f"{noun.capitalize()} {legend}",
+            data_source=data_source,
+            mark=mark,
+            labels=labels,
+        )
 
     sources = [ind.table, "85984NED", *boundary_sources(ds)]
-    return Kaart(name=f"{indicator_id}_kaart_{niveau}", draw=draw, caption=caption, alt=alt,
-                 data=csv_table(table, noun), source=f"Politie {ind.table}; inwoners CBS 85984NED {kwb_year or ''}".strip(), sources=sources,
-                 attribution=attribution(year), table=table, notes=notes)
+    return Kaart(
+        name=f"{indicator_id}_kaart_{niveau}",
+        draw=draw,
+        caption=caption,
+        alt=alt,
+        data=csv_table(table, noun),
+        source=f"Politie {ind.table}; inwoners CBS 85984NED {kwb_year or ''}".strip(),
+        sources=sources,
+        attribution=attribution(year),
+        table=table,
+        notes=notes,
+    )
 
 
 def group_name(group) -> str:
@@ -367,8 +459,10 @@ def drawn_region(ds, areas: list[Gebied]) -> tuple[str, str]:
         if drawn == members:
             return name, f"overige gemeenten van {name.removeprefix('de provincie ')}"
         if word and drawn < members:
-            return (f"{name} ({len(drawn)} van de {len(members)} gemeenten)",
-                    f"overige gemeenten van {name.removeprefix('de provincie ')}")
+            return (
+                f"{name} ({len(drawn)} van de {len(members)} gemeenten)",
+                f"overige gemeenten van {name.removeprefix('de provincie ')}",
+            )
     if len(drawn) >= NL_GEMEENTEN:
         return "Nederland", "overige gemeenten"
     return f"een uitsnede van {len(drawn)} gemeenten", "overige gemeenten"
@@ -392,29 +486,62 @@ def location_map(ds, gemeenten: list[Gebied]) -> Kaart | None:
         return None
     pop = ds.series("bevolking", [a.code for a in areas])
     pop_year = int(pop["jaar"].max()) if len(pop) else None
-    inwoners = dict(zip(pop.loc[pop["jaar"] == pop_year, "regio_code"], pop.loc[pop["jaar"] == pop_year, "waarde"])) \
-        if pop_year else {}
-    data = pd.DataFrame({"regio_code": [a.code for a in areas], "regio_naam": [ds.region_name(a.code) for a in areas],
-                         "rol": ["gemeente" if a.code == ds.gemeente else "basisteam" if a.code in team_drawn
-                                 else "provincie" for a in areas]})
-    data[f"aantal_inwoners_{pop_year}" if pop_year else "aantal_inwoners"] = \
+    inwoners = (
+        dict(zip(pop.loc[pop["jaar"] == pop_year, "regio_code"], pop.loc[pop["jaar"] == pop_year, "waarde"]))
+        if pop_year
+        else {}
+    )
+    data = pd.DataFrame(
+        {
+            "regio_code": [a.code for a in areas],
+            "regio_naam": [ds.region_name(a.code) for a in areas],
+            "rol": [
+                "gemeente" if a.code == ds.gemeente else "basisteam" if a.code in team_drawn else "provincie"
+                for a in areas
+            ],
+        }
+    )
+    data[f"aantal_inwoners_{pop_year}" if pop_year else "aantal_inwoners"] = (
         data["regio_code"].map(lambda c: inwoners.get(c, math.nan)).astype(float)
+    )
     title = f"{ds.gemeente_naam} in {where}" + (f" en {group_name(basisteam)}" if team_drawn else "")
-    colours = f"{ds.gemeente_naam} is donkerblauw, " + (f"{team_words} middenblauw, de overige gemeenten lichtblauw."
-                                                        if team_drawn else "de andere gemeenten lichtblauw.")
-    alt = (f"Kaart van {where} met {len(areas)} gemeenten; {colours}" if not where.startswith("een uitsnede") else
-           f"Kaart van {len(areas)} gemeenten (de gemeenten waarvan de grenzen in de gegevens staan); {colours}")
-    caption = f"Ligging van {ds.gemeente_naam} in {where}" + (
-        f"; middenblauw: {team_words}." if team_drawn else ".")
+    colours = f"{ds.gemeente_naam} is donkerblauw, " + (
+        f"{team_words} middenblauw, de overige gemeenten lichtblauw."
+        if team_drawn
+        else "de andere gemeenten lichtblauw."
+    )
+    alt = (
+        f"Kaart van {where} met {len(areas)} gemeenten; {colours}"
+        if not where.startswith("een uitsnede")
+        else f"Kaart van {len(areas)} gemeenten (de gemeenten waarvan de grenzen in de gegevens staan); {colours}"
+    )
+    caption = f"Ligging van {ds.gemeente_naam} in {where}" + (f"; middenblauw: {team_words}." if team_drawn else ".")
 
     def draw(mark: str | None, description: str) -> str:
-        return location_svg(areas, ds.gemeente, title=title, description=description, boundary_year=year,
-                            labels={ds.gemeente: ds.gemeente_naam}, highlight_label=ds.gemeente_naam,
-                            other_label=other, group=team_drawn, group_label=team_words.removeprefix("de "),
-                            mark=mark)
+        return location_svg(
+            areas,
+            ds.gemeente,
+            title=title,
+            description=description,
+            boundary_year=year,
+            labels={ds.gemeente: ds.gemeente_naam},
+            highlight_label=ds.gemeente_naam,
+            other_label=other,
+            group=team_drawn,
+            group_label=team_words.removeprefix("de "),
+            mark=mark,
+        )
 
-    return Kaart(name="ligging_kaart", draw=draw, caption=caption, alt=alt, data=data, source="CBS 03759ned",
-                 sources=["03759ned", *boundary_sources(ds)], attribution=attribution(year))
+    return Kaart(
+        name="ligging_kaart",
+        draw=draw,
+        caption=caption,
+        alt=alt,
+        data=data,
+        source="CBS 03759ned",
+        sources=["03759ned", *boundary_sources(ds)],
+        attribution=attribution(year),
+    )
 
 
 # ---------------------------------------------------------------------------- the regional report
@@ -452,49 +579,86 @@ def region_map(region, comp, gemeenten: list[Gebied]) -> Kaart | None:
     if not gemeenten or year is None:
         return None
     rest = f"de rest van {region.naam}"
-    labels = (f"significant hoger dan {rest}", f"significant lager dan {rest}",
-              f"niet significant verschillend van {rest}", "niet vergeleken")
+    labels = (
+        f"significant hoger dan {rest}",
+        f"significant lager dan {rest}",
+        f"niet significant verschillend van {rest}",
+        "niet vergeleken",
+    )
     rows = {r.code: r for r in comp.rows if r.rol == "gemeente"}
     verdicts_of = {a.code: rows[a.code].vs_regio if a.code in rows else "geen cijfers" for a in gemeenten}
     marking = {code: region_marking(v) for code, v in verdicts_of.items()}
-    data = pd.DataFrame([{
-        "regio_code": a.code, "regio_naam": region.names.get(a.code, a.naam), "periode": comp.period_label,
-        "aantal": rows[a.code].count if a.code in rows else math.nan,
-        "noemer": rows[a.code].denominator if a.code in rows else math.nan,
-        "cijfer": rows[a.code].rate if a.code in rows else math.nan,
-        "ondergrens_95": rows[a.code].lower if a.code in rows else math.nan,
-        "bovengrens_95": rows[a.code].upper if a.code in rows else math.nan,
-        "eenheid": comp.rate_label, "vergelijking_met_rest_van_regio": verdicts_of[a.code],
-        "kaartklasse": labels[marking[a.code]]} for a in gemeenten])
+    data = pd.DataFrame(
+        [
+            {
+                "regio_code": a.code,
+                "regio_naam": region.names.get(a.code, a.naam),
+                "periode": comp.period_label,
+                "aantal": rows[a.code].count if a.code in rows else math.nan,
+                "noemer": rows[a.code].denominator if a.code in rows else math.nan,
+                "cijfer": rows[a.code].rate if a.code in rows else math.nan,
+                "ondergrens_95": rows[a.code].lower if a.code in rows else math.nan,
+                "bovengrens_95": rows[a.code].upper if a.code in rows else math.nan,
+                "eenheid": comp.rate_label,
+                "vergelijking_met_rest_van_regio": verdicts_of[a.code],
+                "kaartklasse": labels[marking[a.code]],
+            }
+            for a in gemeenten
+        ]
+    )
     names = dict(zip(data["regio_code"], data["regio_naam"]))
     label = comp.indicator.label
     title = f"{label}: gemeenten tegen {rest}, {comp.period_label}"
     per_class = [", ".join(names[c] for c, m in marking.items() if m == k) for k in range(4)]
-    alt = (f"Kaart van de {len(gemeenten)} gemeenten van {region.naam}: {label.lower()} ({comp.rate_label}, "
-           f"{comp.period_label}), elke gemeente vergeleken met {rest}. "
-           + " ".join(f"{labels[k][:1].upper() + labels[k][1:]}: {per_class[k]}." for k in range(4) if per_class[k]))
-    caption = (f"{label} {comp.rate_label} in {comp.period_label}: elke gemeente vergeleken met {rest} (de regio "
-               "zonder die gemeente), met dezelfde toets en dezelfde correctie (Holm, over alle toetsen van dit "
-               "rapport) als de tabel. De kleur zegt of het verschil significant is, niet hoe hoog het cijfer "
-               "is; de cijfers staan in de tabel en de CSV.")
+    alt = (
+        f"Kaart van de {len(gemeenten)} gemeenten van {region.naam}: {label.lower()} ({comp.rate_label}, "
+        f"{comp.period_label}), elke gemeente vergeleken met {rest}. "
+        + " ".join(f"{labels[k][:1].upper() + labels[k][1:]}: {per_class[k]}." for k in range(4) if per_class[k])
+    )
+    caption = (
+        f"{label} {comp.rate_label} in {comp.period_label}: elke gemeente vergeleken met {rest} (de regio "
+        "zonder die gemeente), met dezelfde toets en dezelfde correctie (Holm, over alle toetsen van dit "
+        "rapport) als de tabel. De kleur zegt of het verschil significant is, niet hoe hoog het cijfer "
+        "is; de cijfers staan in de tabel en de CSV."
+    )
     tooltips = {code: f"{names[code]}: {verdicts_of[code]}" for code in marking}
 
     def draw(mark: str | None, description: str) -> str:
-        return category_svg(gemeenten, {c: labels[m] for c, m in marking.items()}, list(zip(labels, REGION_COLOURS)),
-                            title=title, description=description, boundary_year=year,
-                            legend_title=f"Vergeleken met {rest}", tooltips=tooltips, labels=names, mark=mark)
+        return category_svg(
+            gemeenten,
+            {c: labels[m] for c, m in marking.items()},
+            list(zip(labels, REGION_COLOURS)),
+            title=title,
+            description=description,
+            boundary_year=year,
+            legend_title=f"Vergeleken met {rest}",
+            tooltips=tooltips,
+            labels=names,
+            mark=mark,
+        )
 
     tables = [t for t in (comp.indicator.table, "03759ned") if t]
-    return Kaart(name=f"regio_{comp.indicator.id}_kaart", draw=draw, caption=caption, alt=alt, data=data,
-                 source="; ".join(tables), sources=[*tables, *boundary_sources(first)], attribution=attribution(year))
+    return Kaart(
+        name=f"regio_{comp.indicator.id}_kaart",
+        draw=draw,
+        caption=caption,
+        alt=alt,
+        data=data,
+        source="; ".join(tables),
+        sources=[*tables, *boundary_sources(first)],
+        attribution=attribution(year),
+    )
 
 
 def show_region_maps(region, result) -> list[Kaart]:
     """The regional report's maps, one per compared indicator, under their own heading (after ``regio.show``,
     so the page's sources are saved again with the boundaries)."""
     ch = region.ch
-    ch.section("De gemeenten op de kaart", f"Per indicator: welke gemeenten significant hoger of lager liggen dan "
-                                          f"de rest van {region.naam}, zoals in de tabellen hierboven.")
+    ch.section(
+        "De gemeenten op de kaart",
+        f"Per indicator: welke gemeenten significant hoger of lager liggen dan "
+        f"de rest van {region.naam}, zoals in de tabellen hierboven.",
+    )
     gemeenten = region_boundaries(region)
     comparisons = list({id(c): c for theme in result.themes for c in theme.comparisons}.values())
     shown = [k for k in (region_map(region, c, gemeenten) for c in comparisons) if k is not None]
@@ -508,9 +672,18 @@ def show_region_maps(region, result) -> list[Kaart]:
 
 # ---------------------------------------------------------------------------- on the page
 
+
 def show(ch, kaart: Kaart) -> None:
-    ch.map(kaart.draw, kaart.name, caption=kaart.caption, alt=kaart.alt, data=kaart.data, source=kaart.source,
-           sources=kaart.sources, attribution=kaart.attribution)
+    ch.map(
+        kaart.draw,
+        kaart.name,
+        caption=kaart.caption,
+        alt=kaart.alt,
+        data=kaart.data,
+        source=kaart.source,
+        sources=kaart.sources,
+        attribution=kaart.attribution,
+    )
 
 
 def show_wijk_maps(ch, indicator_ids=None, niveau: str = "wijk", pool: int = POOL_YEARS) -> list[Kaart]:
@@ -524,8 +697,15 @@ def show_wijk_maps(ch, indicator_ids=None, niveau: str = "wijk", pool: int = POO
     shown, notes = [], []
     for indicator_id in indicator_ids or MAP_INDICATORS:
         try:
-            kaart = wijk_map(ch.data, indicator_id, areas, niveau=niveau, pool=pool,
-                             min_inhabitants=min_inhabitants, threshold=ch.config.onthulling_drempel)
+            kaart = wijk_map(
+                ch.data,
+                indicator_id,
+                areas,
+                niveau=niveau,
+                pool=pool,
+                min_inhabitants=min_inhabitants,
+                threshold=ch.config.onthulling_drempel,
+            )
         except NoMap as reason:  # one sentence instead of this map, the others still drawn
             if str(reason) not in notes:
                 notes.append(str(reason))
@@ -535,8 +715,10 @@ def show_wijk_maps(ch, indicator_ids=None, niveau: str = "wijk", pool: int = POO
             show(ch, kaart)
             shown.append(kaart)
     if not shown and not notes:
-        ch.missing(f"Er is geen kaart: de politietabellen hebben geen cijfers per {niveau} over "
-                   f"{POOL_YEARS} jaar voor {ch.gemeente_naam}.")
+        ch.missing(
+            f"Er is geen kaart: de politietabellen hebben geen cijfers per {niveau} over "
+            f"{POOL_YEARS} jaar voor {ch.gemeente_naam}."
+        )
     return shown
 
 

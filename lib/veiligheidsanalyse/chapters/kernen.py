@@ -49,13 +49,14 @@ import numpy as np
 import pandas as pd
 
 from .. import analysis
-from ..store.dataset import Dataset
-from ..indicators import Indicator, indicator as get_indicator
+from ..indicators import Indicator
+from ..indicators import indicator as get_indicator
 from ..stats import compare, rates, verdicts
 from ..stats.disclosure import suppress_counts
 from ..stats.formatting import format_interval, format_nl, format_pct
 from ..stats.signals import SIGNAL, Judged, adjust_p
 from ..stats.survey import compare_survey, survey_interval
+from ..store.dataset import Dataset
 
 KERN_INDICATORS = ["misdrijven_buurt", "overlast_buurt", "woninginbraak_buurt", "vernieling_buurt"]
 FIGURE_INDICATORS = ["misdrijven_buurt", "overlast_buurt"]
@@ -67,8 +68,12 @@ TOTAL = "Totaal gemeente"
 SUMMARY_ROWS = (KERNEN_SUM, UNPLACED, TABLE_GAP, TOTAL)
 # The gemeente-level indicator with the same definition as each buurt indicator: its figure is the
 # gemeente total everywhere in the report (47013NED/47021NED, not the gemeente row of the buurt table).
-GEMEENTE_INDICATOR = {"misdrijven_buurt": "misdrijven_totaal", "overlast_buurt": "overlast_totaal",
-                      "woninginbraak_buurt": "woninginbraak", "vernieling_buurt": "vernieling"}
+GEMEENTE_INDICATOR = {
+    "misdrijven_buurt": "misdrijven_totaal",
+    "overlast_buurt": "overlast_totaal",
+    "woninginbraak_buurt": "woninginbraak",
+    "vernieling_buurt": "vernieling",
+}
 REST = "de rest van de gemeente"
 
 
@@ -76,10 +81,27 @@ REST = "de rest van de gemeente"
 
 # Group names a partner file uses for "everything else". Such a group says nothing to a reader about
 # where its buurten lie and it is often the largest of all, so its buurten are shown by CBS wijk.
-_CATCH_ALL_WORDS = {"overig", "overige", "rest", "restant", "buitengebied", "niet ingedeeld", "onbekend", "diversen",
-                    "geen kern", "overig gebied", "overige buurten", "overige kernen", "overige dorpen",
-                    "overige gebieden", "rest van de gemeente", "verspreide huizen", "verspreide bebouwing",
-                    "landelijk gebied", "platteland"}
+_CATCH_ALL_WORDS = {
+    "overig",
+    "overige",
+    "rest",
+    "restant",
+    "buitengebied",
+    "niet ingedeeld",
+    "onbekend",
+    "diversen",
+    "geen kern",
+    "overig gebied",
+    "overige buurten",
+    "overige kernen",
+    "overige dorpen",
+    "overige gebieden",
+    "rest van de gemeente",
+    "verspreide huizen",
+    "verspreide bebouwing",
+    "landelijk gebied",
+    "platteland",
+}
 
 
 def is_catch_all(kern: object) -> bool:
@@ -142,9 +164,11 @@ class Indeling:
         columns = ["Kern", "Buurten", "Inwoners", "Woningen"]
         if not self.available:
             return pd.DataFrame(columns=columns)
-        agg = self.buurten.groupby("kern").agg(Buurten=("buurtcode", "nunique"),
-                                               Inwoners=("inwoners", lambda s: s.sum(min_count=len(s))),
-                                               Woningen=("woningen", lambda s: s.sum(min_count=len(s))))
+        agg = self.buurten.groupby("kern").agg(
+            Buurten=("buurtcode", "nunique"),
+            Inwoners=("inwoners", lambda s: s.sum(min_count=len(s))),
+            Woningen=("woningen", lambda s: s.sum(min_count=len(s))),
+        )
         agg = agg.reindex(self.kernen).reset_index().rename(columns={"kern": "Kern"})
         if self.bron == "partner" and len(self.by_wijk):  # mixed: say which group comes from where
             kind = self.buurten.groupby("kern")["indeling"].first()
@@ -184,8 +208,11 @@ def _wijk_names(kwb: pd.DataFrame, digits: str, buurten: pd.DataFrame | None = N
     of a single buurt takes that buurt's name ("Wijk 01 Roden" -> "Buitengebied Roden") and any wijk
     still sharing its name keeps the CBS name ("Wijk 00 Roden")."""
     wijken = _latest(kwb[kwb["regio_code"].astype(str).str.startswith(f"WK{digits}")])
-    full = {code[2:]: str(name).strip() for code, name in zip(wijken["regio_code"].astype(str), wijken["regio_naam"])
-            if str(name).strip() and str(name).strip() != code}
+    full = {
+        code[2:]: str(name).strip()
+        for code, name in zip(wijken["regio_code"].astype(str), wijken["regio_naam"])
+        if str(name).strip() and str(name).strip() != code
+    }
     names = {code: _wijk_name(name) for code, name in full.items()}
 
     def shared() -> set[str]:
@@ -194,8 +221,9 @@ def _wijk_names(kwb: pd.DataFrame, digits: str, buurten: pd.DataFrame | None = N
 
     if shared() and buurten is not None and len(buurten):
         only = buurten.groupby("wijkcode")["buurtnaam"].agg(lambda s: s.iloc[0] if len(s) == 1 else None).dropna()
-        names = {code: (only[code] if name in shared() and code in only.index else name)
-                 for code, name in names.items()}
+        names = {
+            code: (only[code] if name in shared() and code in only.index else name) for code, name in names.items()
+        }
     if shared():
         dup = shared()
         names = {code: (full[code] if name in dup else name) for code, name in names.items()}
@@ -214,9 +242,13 @@ def _kwb_buurten(ds: Dataset) -> tuple[pd.DataFrame, int | None, pd.DataFrame]:
     year = int(buurten["jaar"].iloc[0])
     woningen = ds.series("woningen")
     woningen = woningen[woningen["regio_code"].astype(str).str.startswith(f"BU{digits}") & (woningen["jaar"] == year)]
-    frame = pd.DataFrame({"buurtcode": buurten["regio_code"].astype(str).to_numpy(),
-                          "buurtnaam": buurten["regio_naam"].astype(str).to_numpy(),
-                          "inwoners": buurten["waarde"].to_numpy(float)})
+    frame = pd.DataFrame(
+        {
+            "buurtcode": buurten["regio_code"].astype(str).to_numpy(),
+            "buurtnaam": buurten["regio_naam"].astype(str).to_numpy(),
+            "inwoners": buurten["waarde"].to_numpy(float),
+        }
+    )
     frame["woningen"] = frame["buurtcode"].map(dict(zip(woningen["regio_code"].astype(str), woningen["waarde"])))
     frame["wijkcode"] = frame["buurtcode"].str[2:8]
     return frame, year, kwb
@@ -233,10 +265,15 @@ def indeling(ds: Dataset, kern_mapping: pd.DataFrame | None = None) -> Indeling:
     digits = ds.gemeente[2:]
     frame, year, kwb = _kwb_buurten(ds)
     if frame.empty:
-        return Indeling(pd.DataFrame(columns=["buurtcode", "buurtnaam", "wijkcode", "kern", "indeling", "inwoners",
-                                              "woningen"]), "geen",
-                        None, [f"De Kerncijfers wijken en buurten bevatten geen buurten van {ds.gemeente_naam}; "
-                               "cijfers per kern zijn daarom niet te berekenen."])
+        return Indeling(
+            pd.DataFrame(columns=["buurtcode", "buurtnaam", "wijkcode", "kern", "indeling", "inwoners", "woningen"]),
+            "geen",
+            None,
+            [
+                f"De Kerncijfers wijken en buurten bevatten geen buurten van {ds.gemeente_naam}; "
+                "cijfers per kern zijn daarom niet te berekenen."
+            ],
+        )
     names = _wijk_names(kwb, digits, frame)
     kwb_text = f"Inwoners en woningen uit de Kerncijfers wijken en buurten {year}."
     own = pd.DataFrame(columns=["buurtcode", "kern"])
@@ -253,11 +290,23 @@ def indeling(ds: Dataset, kern_mapping: pd.DataFrame | None = None) -> Indeling:
         frame["indeling"] = np.where(frame["kern"] == NOT_ASSIGNED, "geen", "wijk")
         if partner:  # a file with only catch-alls
             frame["kern_partner"] = frame["buurtcode"].map(partner)
-        notes = [f"De buurten zijn gegroepeerd naar CBS-wijk (in een plattelandsgemeente meestal een kern met het "
-                 f"omliggende buitengebied); een eigen indeling van de gemeente in kernen is er niet. {kwb_text}"]
+        notes = [
+            f"De buurten zijn gegroepeerd naar CBS-wijk (in een plattelandsgemeente meestal een kern met het "
+            f"omliggende buitengebied); een eigen indeling van de gemeente in kernen is er niet. {kwb_text}"
+        ]
         _note_no_wijk(frame, notes)
-        return Indeling(frame, "wijk", year, notes, {}, names, labels,
-                        sorted(set(partner) - set(frame["buurtcode"])), foreign, kern_mapping is not None)
+        return Indeling(
+            frame,
+            "wijk",
+            year,
+            notes,
+            {},
+            names,
+            labels,
+            sorted(set(partner) - set(frame["buurtcode"])),
+            foreign,
+            kern_mapping is not None,
+        )
 
     frame["kern_partner"] = frame["buurtcode"].map(partner)
     frame["kern"] = frame["buurtcode"].map(mapping)
@@ -266,20 +315,33 @@ def indeling(ds: Dataset, kern_mapping: pd.DataFrame | None = None) -> Indeling:
     labels = {}
     for code, name in names.items():
         labels[code] = f"Rest van wijk {name}" if code in split_wijken or name in kern_names else name
-    frame["indeling"] = np.where(frame["kern"].notna(), "gemeente",
-                                 np.where(frame["wijkcode"].map(labels).notna(), "wijk", "geen"))
+    frame["indeling"] = np.where(
+        frame["kern"].notna(), "gemeente", np.where(frame["wijkcode"].map(labels).notna(), "wijk", "geen")
+    )
     frame["kern"] = frame["kern"].fillna(frame["wijkcode"].map(labels)).fillna(NOT_ASSIGNED)
     notes = [f"Buurten zijn ingedeeld in kernen volgens de indeling van de gemeente. {kwb_text}"]
     rest = frame[frame["indeling"] != "gemeente"]
     if len(rest):
         share = rest["inwoners"].sum() / frame["inwoners"].sum() if frame["inwoners"].sum() > 0 else np.nan
-        notes.append(f"{len(rest)} van de {len(frame)} buurten"
-                     + (f" ({format_pct(100 * share, 0)} van de inwoners)" if np.isfinite(share) else "")
-                     + " horen in die indeling niet bij een kern; zij zijn gegroepeerd naar hun CBS-wijk. Waar een "
-                       "deel van een wijk in een kern ligt, heten de andere buurten van die wijk 'Rest van wijk …'.")
+        notes.append(
+            f"{len(rest)} van de {len(frame)} buurten"
+            + (f" ({format_pct(100 * share, 0)} van de inwoners)" if np.isfinite(share) else "")
+            + " horen in die indeling niet bij een kern; zij zijn gegroepeerd naar hun CBS-wijk. Waar een "
+            "deel van een wijk in een kern ligt, heten de andere buurten van die wijk 'Rest van wijk …'."
+        )
     _note_no_wijk(frame, notes)
-    return Indeling(frame, "partner", year, notes, mapping, names, labels,
-                    sorted(set(partner) - set(frame["buurtcode"])), False, True)
+    return Indeling(
+        frame,
+        "partner",
+        year,
+        notes,
+        mapping,
+        names,
+        labels,
+        sorted(set(partner) - set(frame["buurtcode"])),
+        False,
+        True,
+    )
 
 
 def _note_no_wijk(frame: pd.DataFrame, notes: list[str]) -> None:
@@ -297,47 +359,87 @@ def indeling_todo(ind: Indeling, gemeente_naam: str) -> list[tuple[str, list[str
     """What the analyst may want to complete about the indeling, as (item, details): for the checklist."""
     out: list[tuple[str, list[str]]] = []
     if not ind.available:
-        out.append((f"De Kerncijfers wijken en buurten bevatten geen buurten van {gemeente_naam}: het hoofdstuk "
-                    "Kernen heeft geen cijfers per kern.", []))
+        out.append(
+            (
+                f"De Kerncijfers wijken en buurten bevatten geen buurten van {gemeente_naam}: het hoofdstuk "
+                "Kernen heeft geen cijfers per kern.",
+                [],
+            )
+        )
         return out
     n_wijken = ind.buurten.loc[ind.buurten["indeling"] == "wijk", "kern"].nunique()
     if ind.foreign_mapping:
-        out.append((f"kernen.csv gaat over buurten van een andere gemeente dan {gemeente_naam}; gebruikt is de "
-                    f"CBS-wijkindeling ({n_wijken} wijken). Controleer het bestand.", []))
+        out.append(
+            (
+                f"kernen.csv gaat over buurten van een andere gemeente dan {gemeente_naam}; gebruikt is de "
+                f"CBS-wijkindeling ({n_wijken} wijken). Controleer het bestand.",
+                [],
+            )
+        )
     elif ind.bron == "wijk" and ind.has_file:
-        out.append(("kernen.csv deelt de buurten alleen in verzamelgroepen in (zoals 'Overig/buitengebied'); "
-                    f"gebruikt is de CBS-wijkindeling ({n_wijken} wijken).", []))
+        out.append(
+            (
+                "kernen.csv deelt de buurten alleen in verzamelgroepen in (zoals 'Overig/buitengebied'); "
+                f"gebruikt is de CBS-wijkindeling ({n_wijken} wijken).",
+                [],
+            )
+        )
     elif ind.bron == "wijk":
-        out.append((f"Er is geen indeling in kernen (kernen.csv): de buurten zijn gegroepeerd naar de {n_wijken} "
-                    "CBS-wijken. Lever kernen.csv aan (buurtcode;kern) als de gemeente andere kernen gebruikt, "
-                    "bijvoorbeeld dezelfde als in de Veiligheidsmonitor; niet genoemde buurten blijven bij hun "
-                    "CBS-wijk.", []))
+        out.append(
+            (
+                f"Er is geen indeling in kernen (kernen.csv): de buurten zijn gegroepeerd naar de {n_wijken} "
+                "CBS-wijken. Lever kernen.csv aan (buurtcode;kern) als de gemeente andere kernen gebruikt, "
+                "bijvoorbeeld dezelfde als in de Veiligheidsmonitor; niet genoemde buurten blijven bij hun "
+                "CBS-wijk.",
+                [],
+            )
+        )
     if ind.bron == "partner":
         rest = ind.by_wijk
         total = ind.buurten["inwoners"].sum()
         missing = rest[rest["kern_partner"].isna()]
         if len(missing):
-            out.append((f"{len(missing)} buurt(en) staan niet in kernen.csv en zijn bij hun CBS-wijk ingedeeld. "
-                        "Vul de indeling aan als ze bij een kern horen.", [_buurt_line(r) for _, r in missing.iterrows()]))
+            out.append(
+                (
+                    f"{len(missing)} buurt(en) staan niet in kernen.csv en zijn bij hun CBS-wijk ingedeeld. "
+                    "Vul de indeling aan als ze bij een kern horen.",
+                    [_buurt_line(r) for _, r in missing.iterrows()],
+                )
+            )
         pooled = rest[rest["kern_partner"].notna()]
         if len(pooled):
             groups = ", ".join(f"'{g}'" for g in dict.fromkeys(pooled["kern_partner"].astype(str)))
             share = pooled["inwoners"].sum() / total if total > 0 else np.nan
-            out.append((f"{len(pooled)} buurt(en)" + (f" ({format_pct(100 * share, 0)} van de inwoners)"
-                                                       if np.isfinite(share) else "")
-                        + f" staan in kernen.csv in een verzamelgroep ({groups}); op de pagina staan ze per CBS-wijk. "
-                        "Deel ze in bij een kern als ze daarbij horen.", [_buurt_line(r) for _, r in pooled.iterrows()]))
+            out.append(
+                (
+                    f"{len(pooled)} buurt(en)"
+                    + (f" ({format_pct(100 * share, 0)} van de inwoners)" if np.isfinite(share) else "")
+                    + f" staan in kernen.csv in een verzamelgroep ({groups}); op de pagina staan ze per CBS-wijk. "
+                    "Deel ze in bij een kern als ze daarbij horen.",
+                    [_buurt_line(r) for _, r in pooled.iterrows()],
+                )
+            )
     if ind.unknown_codes:
-        out.append((f"{len(ind.unknown_codes)} buurtcode(s) uit kernen.csv staan niet in de Kerncijfers wijken en "
-                    f"buurten {ind.jaar} (een oudere buurtindeling?); werk de codes bij.", list(ind.unknown_codes)))
+        out.append(
+            (
+                f"{len(ind.unknown_codes)} buurtcode(s) uit kernen.csv staan niet in de Kerncijfers wijken en "
+                f"buurten {ind.jaar} (een oudere buurtindeling?); werk de codes bij.",
+                list(ind.unknown_codes),
+            )
+        )
     no_wijk = ind.buurten[ind.buurten["kern"] == NOT_ASSIGNED]
     if len(no_wijk):
-        out.append((f"Van {len(no_wijk)} buurt(en) is de CBS-wijk niet bekend; zij staan samen als '{NOT_ASSIGNED}'.",
-                    [f"{r['buurtcode']} {r['buurtnaam']}" for _, r in no_wijk.iterrows()]))
+        out.append(
+            (
+                f"Van {len(no_wijk)} buurt(en) is de CBS-wijk niet bekend; zij staan samen als '{NOT_ASSIGNED}'.",
+                [f"{r['buurtcode']} {r['buurtnaam']}" for _, r in no_wijk.iterrows()],
+            )
+        )
     return out
 
 
 # ---------------------------------------------------------------------------- rates per kern
+
 
 @dataclass
 class KernRates:
@@ -368,7 +470,9 @@ class KernRates:
     def previous_label(self) -> str:
         if self.previous is None:
             return "vorige analyse"
-        return str(self.previous[1]) if self.previous[0] == self.previous[1] else f"{self.previous[0]}-{self.previous[1]}"
+        return (
+            str(self.previous[1]) if self.previous[0] == self.previous[1] else f"{self.previous[0]}-{self.previous[1]}"
+        )
 
     @property
     def source(self) -> str:
@@ -441,8 +545,10 @@ def kern_rates(ds: Dataset, indicator_id: str, ind: Indeling, pool_years: int = 
     series = series.assign(kern=ind.kern_of(series["regio_code"]).to_numpy())
     unknown_buurten = sorted(set(series["regio_code"].astype(str)) - set(ind.buurten["buurtcode"]))
     if unknown_buurten:
-        notes.append(f"{len(unknown_buurten)} buurtcode(s) in de politietabel staan niet in de Kerncijfers "
-                     f"{ind.jaar}; hun gevallen tellen mee bij hun kern, hun inwoners zijn onbekend.")
+        notes.append(
+            f"{len(unknown_buurten)} buurtcode(s) in de politietabel staan niet in de Kerncijfers "
+            f"{ind.jaar}; hun gevallen tellen mee bij hun kern, hun inwoners zijn onbekend."
+        )
     yearly = series.groupby(["kern", "jaar"])["waarde"].agg(_sum_strict).unstack("jaar")
     kernen = list(dict.fromkeys(ind.kernen + list(yearly.index)))
     yearly = yearly.reindex(kernen)
@@ -453,12 +559,14 @@ def kern_rates(ds: Dataset, indicator_id: str, ind: Indeling, pool_years: int = 
 
     window = (latest, latest)
     small = yearly.loc[den.fillna(0) > 0, latest]
-    if (small < indicator.min_count).any() and all(y in years_with_data for y in range(latest - pool_years + 1, latest + 1)):
+    if (small < indicator.min_count).any() and all(
+        y in years_with_data for y in range(latest - pool_years + 1, latest + 1)
+    ):
         window = (latest - pool_years + 1, latest)
     n_years = window[1] - window[0] + 1
 
     def counts_for(win: tuple[int, int]) -> pd.Series:
-        cols = [y for y in range(win[0], win[1] + 1)]
+        cols = list(range(win[0], win[1] + 1))
         if not all(y in yearly.columns for y in cols):
             return pd.Series(np.nan, index=yearly.index)
         return yearly[cols].apply(_sum_strict, axis=1)
@@ -470,16 +578,27 @@ def kern_rates(ds: Dataset, indicator_id: str, ind: Indeling, pool_years: int = 
 
     ref = cfg.vorige_analyse
     previous = (ref - n_years + 1, ref)
-    prev_ok = previous[1] < window[0] and previous[0] >= min(years_with_data) and \
-        all(y in years_with_data for y in range(previous[0], previous[1] + 1))
+    prev_ok = (
+        previous[1] < window[0]
+        and previous[0] >= min(years_with_data)
+        and all(y in years_with_data for y in range(previous[0], previous[1] + 1))
+    )
     prev_count = counts_for(previous) if prev_ok else pd.Series(np.nan, index=yearly.index)
     prev_label = str(previous[1]) if n_years == 1 else f"{previous[0]}-{previous[1]}"
 
     r = rates.rate(count.to_numpy(float), person_years.to_numpy(float), per=indicator.per)
-    rows = pd.DataFrame({"kern": kernen, "noemer": den.to_numpy(float), "aantal": count.to_numpy(float),
-                         "persoonsjaren": person_years.to_numpy(float), "rate": np.atleast_1d(r.value),
-                         "lower": np.atleast_1d(r.lower), "upper": np.atleast_1d(r.upper),
-                         "aantal_vorige": prev_count.to_numpy(float)})
+    rows = pd.DataFrame(
+        {
+            "kern": kernen,
+            "noemer": den.to_numpy(float),
+            "aantal": count.to_numpy(float),
+            "persoonsjaren": person_years.to_numpy(float),
+            "rate": np.atleast_1d(r.value),
+            "lower": np.atleast_1d(r.lower),
+            "upper": np.atleast_1d(r.upper),
+            "aantal_vorige": prev_count.to_numpy(float),
+        }
+    )
     _test_against_rest(rows, indicator, total_count, total_py)
 
     rows["verandering"] = "niet te vergelijken"
@@ -494,21 +613,34 @@ def kern_rates(ds: Dataset, indicator_id: str, ind: Indeling, pool_years: int = 
     tr = rates.rate(total_count, total_py, per=indicator.per)
     kernen_sum = _summary_row(KERNEN_SUM, den_total, total_count, total_py, tr)
     kernen_sum["aantal_vorige"] = _sum_strict(prev_count)
-    gemeente_rows, total_change = _gemeente_rows(ds, indicator_id, noemer, window, previous if prev_ok else None,
-                                                 kernen_sum, ind.jaar, notes)
+    gemeente_rows, total_change = _gemeente_rows(
+        ds, indicator_id, noemer, window, previous if prev_ok else None, kernen_sum, ind.jaar, notes
+    )
     rows = pd.concat([rows, pd.DataFrame([kernen_sum] + gemeente_rows)], ignore_index=True)
     summary = {row["kern"]: i for i, row in rows.iterrows() if row["kern"] in (KERNEN_SUM, TOTAL)}
     if prev_ok and np.isfinite(kernen_sum["aantal_vorige"]) and np.isfinite(total_count) and total_py > 0:
-        changes[summary[KERNEN_SUM]] = (compare.compare_periods(kernen_sum["aantal_vorige"], total_py, total_count,
-                                                                total_py, method="exact-cond"), indicator)
+        changes[summary[KERNEN_SUM]] = (
+            compare.compare_periods(kernen_sum["aantal_vorige"], total_py, total_count, total_py, method="exact-cond"),
+            indicator,
+        )
     if total_change is not None:
         changes[summary[TOTAL]] = total_change
     _word_changes(rows, changes, prev_label)
     if window[0] != window[1]:
-        notes.append(f"Minstens één kern had in {latest} minder dan {indicator.min_count} gevallen; daarom zijn voor alle "
-                     f"kernen de jaren {window[0]}-{window[1]} samengenomen (gemiddelde per jaar).")
-    return KernRates(indicator, window, noemer, rows, previous if prev_ok else None, notes, ind.jaar,
-                     get_indicator(GEMEENTE_INDICATOR[indicator_id]) if gemeente_rows else None)
+        notes.append(
+            f"Minstens één kern had in {latest} minder dan {indicator.min_count} gevallen; daarom zijn voor alle "
+            f"kernen de jaren {window[0]}-{window[1]} samengenomen (gemiddelde per jaar)."
+        )
+    return KernRates(
+        indicator,
+        window,
+        noemer,
+        rows,
+        previous if prev_ok else None,
+        notes,
+        ind.jaar,
+        get_indicator(GEMEENTE_INDICATOR[indicator_id]) if gemeente_rows else None,
+    )
 
 
 def _test_against_rest(rows: pd.DataFrame, indicator, total_count: float, total_py: float) -> None:
@@ -538,17 +670,31 @@ def _test_against_rest(rows: pd.DataFrame, indicator, total_count: float, total_
         judged = Judged(result, rows.loc[i, "p_holm"])
         rows.loc[i, "vergelijking"] = verdicts.verdict_benchmark(judged, REST, indicator.min_count)
         rows.loc[i, "richting"] = str(judged.direction)
-    rows["kleur"] = [verdicts.colour_class(d, indicator.polarity) if d in ("hoger", "lager", "gelijk") else "onbekend"
-                     for d in rows["richting"]]
+    rows["kleur"] = [
+        verdicts.colour_class(d, indicator.polarity) if d in ("hoger", "lager", "gelijk") else "onbekend"
+        for d in rows["richting"]
+    ]
 
 
 def _summary_row(label: str, noemer: float, count: float, person_years: float, r=None) -> dict:
     """A row below the kernen: no comparison with the rest, no colour."""
-    return {"kern": label, "noemer": noemer, "aantal": count, "persoonsjaren": person_years,
-            "rate": float(r.value) if r is not None else np.nan, "lower": float(r.lower) if r is not None else np.nan,
-            "upper": float(r.upper) if r is not None else np.nan, "aantal_vorige": np.nan, "p": np.nan,
-            "richting": "", "vergelijking": "", "p_holm": np.nan, "kleur": "onbekend", "verandering": "",
-            "verandering_kleur": "onbekend"}
+    return {
+        "kern": label,
+        "noemer": noemer,
+        "aantal": count,
+        "persoonsjaren": person_years,
+        "rate": float(r.value) if r is not None else np.nan,
+        "lower": float(r.lower) if r is not None else np.nan,
+        "upper": float(r.upper) if r is not None else np.nan,
+        "aantal_vorige": np.nan,
+        "p": np.nan,
+        "richting": "",
+        "vergelijking": "",
+        "p_holm": np.nan,
+        "kleur": "onbekend",
+        "verandering": "",
+        "verandering_kleur": "onbekend",
+    }
 
 
 def _window_sum(counts: pd.DataFrame, window: tuple[int, int]) -> tuple[float, float]:
@@ -560,9 +706,16 @@ def _window_sum(counts: pd.DataFrame, window: tuple[int, int]) -> tuple[float, f
     return float(part["aantal"].sum()), exposure
 
 
-def _gemeente_rows(ds: Dataset, indicator_id: str, noemer: str, window: tuple[int, int],
-                   previous: tuple[int, int] | None, kernen_sum: dict, kwb_year: int | None,
-                   notes: list[str]) -> tuple[list[dict], tuple | None]:
+def _gemeente_rows(
+    ds: Dataset,
+    indicator_id: str,
+    noemer: str,
+    window: tuple[int, int],
+    previous: tuple[int, int] | None,
+    kernen_sum: dict,
+    kwb_year: int | None,
+    notes: list[str],
+) -> tuple[list[dict], tuple | None]:
     """The gemeente's own figure for the window (the same as in the other chapters) and its difference
     with the sum of the kernen; none when the gemeente figure is unknown for those years. Also the
     total's uncorrected comparison with the previous window (worded in :func:`_word_changes`)."""
@@ -579,9 +732,11 @@ def _gemeente_rows(ds: Dataset, indicator_id: str, noemer: str, window: tuple[in
         counts = counts.assign(noemer=np.nan)  # another denominator than the kernen: no rate rather than a mix
     count, exposure = _window_sum(counts, window)
     if not np.isfinite(count):
-        notes.append(f"Voor {period} is er geen cijfer voor {ds.gemeente_naam} als geheel (politie {gem.table}); de "
-                     f"tabel telt alleen de kernen op ('{KERNEN_SUM}'). Dat is geen gemeentetotaal: registraties die "
-                     "niet aan een buurt zijn toe te wijzen, ontbreken erin.")
+        notes.append(
+            f"Voor {period} is er geen cijfer voor {ds.gemeente_naam} als geheel (politie {gem.table}); de "
+            f"tabel telt alleen de kernen op ('{KERNEN_SUM}'). Dat is geen gemeentetotaal: registraties die "
+            "niet aan een buurt zijn toe te wijzen, ontbreken erin."
+        )
         return [], None
     shown_year = kwb_year if kwb_year in set(counts["jaar"]) else window[1]
     den = counts.loc[counts["jaar"] == shown_year, "noemer"]
@@ -592,8 +747,11 @@ def _gemeente_rows(ds: Dataset, indicator_id: str, noemer: str, window: tuple[in
         before, before_exposure = _window_sum(counts, previous)
         total["aantal_vorige"] = before
         if np.isfinite(before):
-            e1, e2 = ((before_exposure, exposure) if np.isfinite(before_exposure) and np.isfinite(exposure)
-                      and before_exposure > 0 and exposure > 0 else (1.0, 1.0))
+            e1, e2 = (
+                (before_exposure, exposure)
+                if np.isfinite(before_exposure) and np.isfinite(exposure) and before_exposure > 0 and exposure > 0
+                else (1.0, 1.0)
+            )
             change = (compare.compare_periods(before, e1, count, e2, method="exact-cond"), gem)
     out = []
     summed = kernen_sum["aantal"]
@@ -603,17 +761,21 @@ def _gemeente_rows(ds: Dataset, indicator_id: str, noemer: str, window: tuple[in
         out.append(_summary_row(label, np.nan, gap, np.nan))
         share = format_pct(100 * gap / count, 0 if abs(gap) >= 0.1 * count else 1) if count > 0 else ""
         if gap > 0:
-            notes.append(f"'{TOTAL}' is het cijfer van {ds.gemeente_naam} uit politietabel {gem.table}, hetzelfde "
-                         f"als elders in deze analyse ({format_nl(count, 0)} in {period}). De kernen komen uit de "
-                         f"buurttabel {indicator.table}, waarin registraties ontbreken die de politie niet aan een "
-                         f"buurt kan toewijzen: {format_nl(gap, 0)} ({share}). Die tellen bij geen enkele kern mee; "
-                         f"elke kern is vergeleken met de andere kernen samen ('{KERNEN_SUM}').")
+            notes.append(
+                f"'{TOTAL}' is het cijfer van {ds.gemeente_naam} uit politietabel {gem.table}, hetzelfde "
+                f"als elders in deze analyse ({format_nl(count, 0)} in {period}). De kernen komen uit de "
+                f"buurttabel {indicator.table}, waarin registraties ontbreken die de politie niet aan een "
+                f"buurt kan toewijzen: {format_nl(gap, 0)} ({share}). Die tellen bij geen enkele kern mee; "
+                f"elke kern is vergeleken met de andere kernen samen ('{KERNEN_SUM}')."
+            )
         elif gap < 0:
-            notes.append(f"De kernen tellen samen {format_nl(-gap, 0)} registraties meer dan het cijfer van "
-                         f"{ds.gemeente_naam} uit politietabel {gem.table} ({format_nl(count, 0)} in {period}): de "
-                         f"buurttabel {indicator.table} en de gemeentetabel komen niet overeen, bijvoorbeeld doordat "
-                         "ze niet tegelijk bijgewerkt zijn. Elders in deze analyse staat het gemeentecijfer; elke kern "
-                         "is vergeleken met de andere kernen samen.")
+            notes.append(
+                f"De kernen tellen samen {format_nl(-gap, 0)} registraties meer dan het cijfer van "
+                f"{ds.gemeente_naam} uit politietabel {gem.table} ({format_nl(count, 0)} in {period}): de "
+                f"buurttabel {indicator.table} en de gemeentetabel komen niet overeen, bijvoorbeeld doordat "
+                "ze niet tegelijk bijgewerkt zijn. Elders in deze analyse staat het gemeentecijfer; elke kern "
+                "is vergeleken met de andere kernen samen."
+            )
     out.append(total)
     return out, change
 
@@ -621,8 +783,11 @@ def _gemeente_rows(ds: Dataset, indicator_id: str, noemer: str, window: tuple[in
 def _word_changes(rows: pd.DataFrame, changes: dict, since: str) -> None:
     """The changes of the kernen, their sum and the gemeente total: one family (Holm) per indicator, worded
     by the report's standard (significant only after the correction, else "aanwijzing")."""
-    tested = {i: result for i, (result, ind) in changes.items()
-              if not verdicts.verdict_periods(result, since, ind.min_count).startswith(("te weinig", "onbekend"))}
+    tested = {
+        i: result
+        for i, (result, ind) in changes.items()
+        if not verdicts.verdict_periods(result, since, ind.min_count).startswith(("te weinig", "onbekend"))
+    }
     for i, (result, ind) in changes.items():
         rows.loc[i, "verandering"] = verdicts.verdict_periods(result, since, ind.min_count)
     keys = list(tested)
@@ -637,6 +802,7 @@ def _word_changes(rows: pd.DataFrame, changes: dict, since: str) -> None:
 
 # ---------------------------------------------------------------------------- showing counts safely
 
+
 def short_verdict(text: str) -> str:
     """A verdict shortened for a table cell whose header already names the area or the period."""
     text = str(text)
@@ -644,8 +810,11 @@ def short_verdict(text: str) -> str:
         text = text.replace(f" dan {area}", "").replace(f" van {area}", "")
     text = re.sub(r" sinds \d{4}(-\d{4})?", "", text)
     text = text.replace("niet significant verschillend", "niet significant").replace(" om te vergelijken", "")
-    text = re.sub(r" na correctie voor (\d+) vergelijkingen \(zonder correctie (\w+)\)",
-                  r" na correctie voor \1 toetsen (zonder correctie: \2)", text)
+    text = re.sub(
+        r" na correctie voor (\d+) vergelijkingen \(zonder correctie (\w+)\)",
+        r" na correctie voor \1 toetsen (zonder correctie: \2)",
+        text,
+    )
     return text.replace("afgeschermd (kleine aantallen)", "afgeschermd")
 
 
@@ -669,8 +838,9 @@ def kern_table(kr: KernRates, threshold: int, denominator_label: str | None = No
     rows = kr.rows.reset_index(drop=True)
     public = rows["kern"].isin([UNPLACED, TABLE_GAP, TOTAL]).to_numpy()
     long = rows.loc[~public, ["kern", "aantal"]].copy()
-    display_counts, mask = suppress_counts(long, "aantal", threshold=threshold, group_cols=["kern"],
-                                           total_label=KERNEN_SUM)
+    display_counts, mask = suppress_counts(
+        long, "aantal", threshold=threshold, group_cols=["kern"], total_label=KERNEN_SUM
+    )
     counts_text = np.array([format_nl(v, 0) for v in rows["aantal"]], dtype=object)
     counts_text[~public] = display_counts["aantal"].astype(str).to_numpy()
     hidden = np.zeros(len(rows), dtype=bool)
@@ -686,29 +856,50 @@ def kern_table(kr: KernRates, threshold: int, denominator_label: str | None = No
         if row["kern"] in (UNPLACED, TABLE_GAP):  # registrations without inhabitants: a count, no rate
             rate_text, interval, cmp, colour = "—", "—", "—", "onbekend"
         elif hidden[i]:
-            rate_text, interval, cmp, colour = counts_text[i], "afgeschermd", "afgeschermd (kleine aantallen)", "onbekend"
+            rate_text, interval, cmp, colour = (
+                counts_text[i],
+                "afgeschermd",
+                "afgeschermd (kleine aantallen)",
+                "onbekend",
+            )
         elif not np.isfinite(row["rate"]):
             rate_text, interval = "onbekend", "onbekend"
             cmp, colour = ("—" if not is_kern[i] else row["vergelijking"] or "onbekend"), "onbekend"
         else:
             rate_text = format_nl(row["rate"], 1)
             interval = format_interval(row["lower"], row["upper"], 1)
-            cmp, colour = (("—", "onbekend") if not is_kern[i] else (row["vergelijking"], row["kleur"]))
+            cmp, colour = ("—", "onbekend") if not is_kern[i] else (row["vergelijking"], row["kleur"])
         noemer_text = "—" if row["kern"] in (UNPLACED, TABLE_GAP) else format_nl(row["noemer"], 0)
-        out.append({"Kern": row["kern"], f"{den_label} ({kr.noemer_jaar})": noemer_text,
-                    count_label: counts_text[i], rate_label: rate_text, "95%-interval": interval,
-                    f"Vergeleken met {REST}": short_verdict(cmp), change_label: short_verdict(row["verandering"]) or "—"})
+        out.append(
+            {
+                "Kern": row["kern"],
+                f"{den_label} ({kr.noemer_jaar})": noemer_text,
+                count_label: counts_text[i],
+                rate_label: rate_text,
+                "95%-interval": interval,
+                f"Vergeleken met {REST}": short_verdict(cmp),
+                change_label: short_verdict(row["verandering"]) or "—",
+            }
+        )
         colours_cmp.append(colour)
         colours_change.append(row["verandering_kleur"])
     display = pd.DataFrame(out)
     visible = rows[~hidden & is_kern & np.isfinite(rows["rate"]) & (rows["aantal"] >= max(ind.min_count, threshold))]
     fig_data = visible[["kern", "aantal", "persoonsjaren", "rate", "lower", "upper"]].rename(
-        columns={"persoonsjaren": "noemer_jaren", "rate": "cijfer", "lower": "ondergrens_95", "upper": "bovengrens_95"})
+        columns={"persoonsjaren": "noemer_jaren", "rate": "cijfer", "lower": "ondergrens_95", "upper": "bovengrens_95"}
+    )
     fig_data["eenheid"] = kr.rate_label  # of cijfer and its bounds; noemer_jaren: the noun summed over the years
-    counts = {f"{den_label} ({kr.noemer_jaar})": f"aantal {den_label} {kr.noemer_jaar}", count_label: f"aantal {count_label}"}
-    return KernTable(display, {f"Vergeleken met {REST}": pd.Series(colours_cmp), change_label: pd.Series(colours_change)},
-                     pd.Series(hidden[is_kern], index=rows.index[is_kern]),
-                     fig_data.reset_index(drop=True), counts)
+    counts = {
+        f"{den_label} ({kr.noemer_jaar})": f"aantal {den_label} {kr.noemer_jaar}",
+        count_label: f"aantal {count_label}",
+    }
+    return KernTable(
+        display,
+        {f"Vergeleken met {REST}": pd.Series(colours_cmp), change_label: pd.Series(colours_change)},
+        pd.Series(hidden[is_kern], index=rows.index[is_kern]),
+        fig_data.reset_index(drop=True),
+        counts,
+    )
 
 
 def rate_figure(kr: KernRates, kt: KernTable, gemeente_naam: str):
@@ -720,17 +911,27 @@ def rate_figure(kr: KernRates, kt: KernTable, gemeente_naam: str):
 
     df = kt.figure_data.copy()
     ref = kr.kernen_sum
-    fig = plots.interval_chart(df, label="kern", value="cijfer", lower="ondergrens_95", upper="bovengrens_95",
-                               reference=float(ref["rate"]) if ref is not None and np.isfinite(ref["rate"]) else None,
-                               reference_label=f"Alle kernen van {gemeente_naam} samen", xlabel=kr.rate_label)
+    fig = plots.interval_chart(
+        df,
+        label="kern",
+        value="cijfer",
+        lower="ondergrens_95",
+        upper="bovengrens_95",
+        reference=float(ref["rate"]) if ref is not None and np.isfinite(ref["rate"]) else None,
+        reference_label=f"Alle kernen van {gemeente_naam} samen",
+        xlabel=kr.rate_label,
+    )
     return fig
 
 
 # ---------------------------------------------------------------------------- Veiligheidsmonitor per kern
 
+
 @dataclass
 class VmKernen:
-    rows: pd.DataFrame  # indicator, label, unit, editie, kern, kern_code, waarde, lower, upper, n, gemeente, ..., verdict
+    rows: (
+        pd.DataFrame
+    )  # indicator, label, unit, editie, kern, kern_code, waarde, lower, upper, n, gemeente, ..., verdict
     messages: list[str] = field(default_factory=list)  # for readers
     todo: list[str] = field(default_factory=list)  # for the analyst's checklist, never on the page
 
@@ -751,9 +952,20 @@ class VmKernen:
     @property
     def figure_data(self) -> pd.DataFrame:
         """The numbers of the figure, as its CSV gives them."""
-        return self.rows[["kern", "Indicator", "editie", "waarde", "lower", "upper", "n", "gemeente", "verdict"]].rename(
-            columns={"Indicator": "indicator", "lower": "ondergrens_95", "upper": "bovengrens_95", "n": "aantal_respondenten",
-                     "gemeente": "waarde_gemeente", "verdict": "oordeel"}).assign(eenheid=self.eenheden)
+        return (
+            self.rows[["kern", "Indicator", "editie", "waarde", "lower", "upper", "n", "gemeente", "verdict"]]
+            .rename(
+                columns={
+                    "Indicator": "indicator",
+                    "lower": "ondergrens_95",
+                    "upper": "bovengrens_95",
+                    "n": "aantal_respondenten",
+                    "gemeente": "waarde_gemeente",
+                    "verdict": "oordeel",
+                }
+            )
+            .assign(eenheid=self.eenheden)
+        )
 
 
 def _fmt_value(value: float, unit: str) -> str:
@@ -766,14 +978,26 @@ def vm_kernen(ds: Dataset) -> VmKernen:
     """VM results per kern against the gemeente in the same edition."""
     digits = ds.gemeente[2:]
     o = ds.observations
-    rows = o[(o["regio_soort"] == "kern") & o["regio_code"].astype(str).str.startswith(f"KN{digits}-")
-             & o["indicator"].astype(str).str.startswith("vm_") & o["waarde"].notna() & o["maand"].isna()]
+    rows = o[
+        (o["regio_soort"] == "kern")
+        & o["regio_code"].astype(str).str.startswith(f"KN{digits}-")
+        & o["indicator"].astype(str).str.startswith("vm_")
+        & o["waarde"].notna()
+        & o["maand"].isna()
+    ]
     if rows.empty:
-        return VmKernen(pd.DataFrame(), [f"Er zijn geen uitkomsten van de Veiligheidsmonitor per kern voor "
-                                         f"{ds.gemeente_naam}; kernen zijn op beleving niet te vergelijken."],
-                        ["Veiligheidsmonitor per kern ontbreekt: het Veiligheidsmonitor-bestand heeft geen rijen met "
-                         "als gebied een kern (regio_soort 'kern'). Als de gemeente uitkomsten per kern heeft (I&O "
-                         "Research), neem ze op in veiligheidsmonitor.csv."])
+        return VmKernen(
+            pd.DataFrame(),
+            [
+                f"Er zijn geen uitkomsten van de Veiligheidsmonitor per kern voor "
+                f"{ds.gemeente_naam}; kernen zijn op beleving niet te vergelijken."
+            ],
+            [
+                "Veiligheidsmonitor per kern ontbreekt: het Veiligheidsmonitor-bestand heeft geen rijen met "
+                "als gebied een kern (regio_soort 'kern'). Als de gemeente uitkomsten per kern heeft (I&O "
+                "Research), neem ze op in veiligheidsmonitor.csv."
+            ],
+        )
     out = []
     for _, r in rows.sort_values(["indicator", "jaar", "regio_naam"]).iterrows():
         ind = get_indicator(str(r["indicator"]))
@@ -781,11 +1005,24 @@ def vm_kernen(ds: Dataset) -> VmKernen:
         kern_int = survey_interval(r["waarde"], r["ondergrens"], r["bovengrens"], r["n"], unit=ind.unit)
         gem = ds.series(ind.id, [ds.gemeente])
         gem = gem[(gem["jaar"] == edition) & gem["waarde"].notna()]
-        record = {"indicator": ind.id, "Indicator": ind.label, "unit": ind.unit, "editie": edition,
-                  "kern": str(r["regio_naam"]), "kern_code": str(r["regio_code"]), "waarde": kern_int.value,
-                  "lower": kern_int.lower, "upper": kern_int.upper, "n": float(r["n"]) if pd.notna(r["n"]) else np.nan,
-                  "interval": kern_int.method, "gemeente": np.nan, "methode": "", "p": np.nan,
-                  "richting": "onbekend", "verdict": f"geen cijfer voor de gemeente in {edition}"}
+        record = {
+            "indicator": ind.id,
+            "Indicator": ind.label,
+            "unit": ind.unit,
+            "editie": edition,
+            "kern": str(r["regio_naam"]),
+            "kern_code": str(r["regio_code"]),
+            "waarde": kern_int.value,
+            "lower": kern_int.lower,
+            "upper": kern_int.upper,
+            "n": float(r["n"]) if pd.notna(r["n"]) else np.nan,
+            "interval": kern_int.method,
+            "gemeente": np.nan,
+            "methode": "",
+            "p": np.nan,
+            "richting": "onbekend",
+            "verdict": f"geen cijfer voor de gemeente in {edition}",
+        }
         if len(gem):
             g = gem.iloc[0]
             gem_int = survey_interval(g["waarde"], g["ondergrens"], g["bovengrens"], g["n"], unit=ind.unit)
@@ -796,8 +1033,9 @@ def vm_kernen(ds: Dataset) -> VmKernen:
                 # The gemeente as a fixed benchmark: conservative, the kern's respondents are part of it.
                 lo = hi = gem_int.value
                 method = "gemeentecijfer als vast ijkpunt (geen marge voor de gemeente)"
-            result = compare_survey(gem_int.value, lo, hi, edition, kern_int.value, kern_int.lower, kern_int.upper,
-                                    edition)
+            result = compare_survey(
+                gem_int.value, lo, hi, edition, kern_int.value, kern_int.lower, kern_int.upper, edition
+            )
             record["verdict"] = verdicts.verdict_survey(result, area="de gemeente")
             record["methode"] = method if result.status == "ok" else "niet getoetst: de kern heeft geen marge"
             if result.status == "ok":
@@ -810,8 +1048,10 @@ def vm_kernen(ds: Dataset) -> VmKernen:
         if row["richting"] in ("hoger", "lager") and not row["p_holm"] <= SIGNAL:
             df.loc[i, "verdict"] = f"aanwijzing: {row['richting']} dan de gemeente{verdicts.NOT_AFTER_CORRECTION}"
             df.loc[i, "richting"] = "gelijk"
-    df["kleur"] = [verdicts.colour_class(d, get_indicator(i).polarity) if d in ("hoger", "lager", "gelijk") else "onbekend"
-                   for d, i in zip(df["richting"], df["indicator"])]
+    df["kleur"] = [
+        verdicts.colour_class(d, get_indicator(i).polarity) if d in ("hoger", "lager", "gelijk") else "onbekend"
+        for d, i in zip(df["richting"], df["indicator"])
+    ]
     messages, todo = _vm_notes(df)
     return VmKernen(df, messages, todo)
 
@@ -821,35 +1061,56 @@ def _vm_notes(df: pd.DataFrame) -> tuple[list[str], list[str]]:
     messages, todo = [], []
     untested = int((df["p"].isna()).sum())
     if untested:
-        messages.append(f"{untested} van de {len(df)} kerncijfers zijn niet getoetst: zonder marges is de spreiding "
-                        "onbekend.")
+        messages.append(
+            f"{untested} van de {len(df)} kerncijfers zijn niet getoetst: zonder marges is de spreiding onbekend."
+        )
         missing = df.loc[df["p"].isna(), ["kern", "Indicator", "editie"]].drop_duplicates()
-        todo.append(f"Veiligheidsmonitor per kern: {untested} van de {len(df)} kerncijfers hebben geen marges en zijn "
-                    "niet getoetst (" + "; ".join(f"{r['kern']}, {r['Indicator']} {r['editie']}"
-                                                   for _, r in missing.head(6).iterrows())
-                    + (" en meer" if len(missing) > 6 else "") + "). Vraag bij I&O Research de marges (of het aantal "
-                    "respondenten) per kern op.")
+        todo.append(
+            f"Veiligheidsmonitor per kern: {untested} van de {len(df)} kerncijfers hebben geen marges en zijn "
+            "niet getoetst ("
+            + "; ".join(f"{r['kern']}, {r['Indicator']} {r['editie']}" for _, r in missing.head(6).iterrows())
+            + (" en meer" if len(missing) > 6 else "")
+            + "). Vraag bij I&O Research de marges (of het aantal "
+            "respondenten) per kern op."
+        )
     if (df["interval"] == "wilson (n_eff)").any():
-        messages.append("Waar een marge ontbrak maar het aantal respondenten bekend was, is de marge van een "
-                        "percentage berekend (Wilson-interval op het aantal respondenten gedeeld door een "
-                        "designeffect van 1,3; een aanname voor de weging).")
+        messages.append(
+            "Waar een marge ontbrak maar het aantal respondenten bekend was, is de marge van een "
+            "percentage berekend (Wilson-interval op het aantal respondenten gedeeld door een "
+            "designeffect van 1,3; een aanname voor de weging)."
+        )
     if (df["methode"].str.startswith("gemeentecijfer")).any():
-        messages.append("Voor de gemeente zelf zijn geen marges bekend; kernen met een marge zijn getoetst tegen "
-                        "het gemeentecijfer als vast ijkpunt. Dat is voorzichtig (conservatief): de kern is een deel "
-                        "van de gemeente.")
+        messages.append(
+            "Voor de gemeente zelf zijn geen marges bekend; kernen met een marge zijn getoetst tegen "
+            "het gemeentecijfer als vast ijkpunt. Dat is voorzichtig (conservatief): de kern is een deel "
+            "van de gemeente."
+        )
     return messages, todo
 
 
 def vm_kernen_table(vm: VmKernen, gemeente_naam: str) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
     rows = []
     for _, r in vm.rows.iterrows():
-        margin = (format_interval(r["lower"], r["upper"], 0 if r["unit"] == "procent" else 1)
-                  + ("%" if r["unit"] == "procent" else "")) if np.isfinite(r["lower"]) else "geen marge"
-        rows.append({"Kern": r["kern"], "Indicator": r["Indicator"], "Editie": str(r["editie"]),
-                     "Waarde kern": _fmt_value(r["waarde"], r["unit"]), "95%-marge": margin,
-                     "Respondenten": format_nl(r["n"], 0) if np.isfinite(r["n"]) else "onbekend",
-                     gemeente_naam: _fmt_value(r["gemeente"], r["unit"]),
-                     "Vergeleken met de gemeente": short_verdict(r["verdict"])})
+        margin = (
+            (
+                format_interval(r["lower"], r["upper"], 0 if r["unit"] == "procent" else 1)
+                + ("%" if r["unit"] == "procent" else "")
+            )
+            if np.isfinite(r["lower"])
+            else "geen marge"
+        )
+        rows.append(
+            {
+                "Kern": r["kern"],
+                "Indicator": r["Indicator"],
+                "Editie": str(r["editie"]),
+                "Waarde kern": _fmt_value(r["waarde"], r["unit"]),
+                "95%-marge": margin,
+                "Respondenten": format_nl(r["n"], 0) if np.isfinite(r["n"]) else "onbekend",
+                gemeente_naam: _fmt_value(r["gemeente"], r["unit"]),
+                "Vergeleken met de gemeente": short_verdict(r["verdict"]),
+            }
+        )
     return pd.DataFrame(rows), {"Vergeleken met de gemeente": vm.rows["kleur"].reset_index(drop=True)}
 
 
@@ -860,9 +1121,13 @@ def vm_kernen_figure(vm: VmKernen, gemeente_naam: str):
     from .. import plots
 
     indicators = list(dict.fromkeys(vm.rows["indicator"]))
-    fig, axes = plt.subplots(1, len(indicators), figsize=(min(3.0 * len(indicators) + 1.8, 11.0),
-                                                          0.45 * vm.rows["kern"].nunique() + 1.9),
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1,
+        len(indicators),
+        figsize=(min(3.0 * len(indicators) + 1.8, 11.0), 0.45 * vm.rows["kern"].nunique() + 1.9),
+        sharey=True,
+        squeeze=False,
+    )
     kernen = list(dict.fromkeys(vm.rows.sort_values("kern")["kern"]))
     ypos = {k: len(kernen) - 1 - i for i, k in enumerate(kernen)}
     for ax, ind_id in zip(axes[0], indicators):
@@ -891,6 +1156,7 @@ def vm_kernen_figure(vm: VmKernen, gemeente_naam: str):
 
 # ---------------------------------------------------------------------------- the chapter
 
+
 @dataclass
 class KernenResult:
     indeling: Indeling
@@ -902,8 +1168,13 @@ class KernenResult:
     def sources(self) -> list[str]:
         tables = [kr.indicator.table for kr in self.rates.values() if kr.available and kr.indicator.table]
         tables += [kr.gemeente_indicator.table for kr in self.rates.values() if kr.available and kr.gemeente_indicator]
-        tables += ["03759ned"] if any(kr.gemeente_indicator and kr.noemer_soort == "inwoners"
-                                      for kr in self.rates.values() if kr.available) else []
+        tables += (
+            ["03759ned"]
+            if any(
+                kr.gemeente_indicator and kr.noemer_soort == "inwoners" for kr in self.rates.values() if kr.available
+            )
+            else []
+        )
         tables += ["85984NED"] if self.indeling.available else []
         tables += ["partner:kernen"] if self.indeling.bron == "partner" else []
         tables += ["partner:veiligheidsmonitor"] if self.vm.available else []
@@ -920,56 +1191,81 @@ def _kern_list(names: list[str]) -> str:
 
 def findings(ds: Dataset, result: KernenResult) -> list[str]:
     out, changes, quiet = [], [], []
-    for ind_id, kr in result.rates.items():
+    for _ind_id, kr in result.rates.items():
         if not kr.available:
             continue
         label = kr.indicator.label.replace(" per buurt", "")
         sig = kr.significant()
         if len(sig):
-            parts = [f"{r['kern']} significant {r['richting']} ({format_nl(r['rate'], 1)} {kr.rate_label})"
-                     for _, r in sig.iterrows()]
+            parts = [
+                f"{r['kern']} significant {r['richting']} ({format_nl(r['rate'], 1)} {kr.rate_label})"
+                for _, r in sig.iterrows()
+            ]
             together = kr.kernen_sum
-            out.append(f"{label} per kern ({kr.period_label}): " + "; ".join(parts) + f" dan {REST} (alle kernen "
-                       f"samen {format_nl(together['rate'], 1)}; getoetst met correctie voor het aantal kernen).")
+            out.append(
+                f"{label} per kern ({kr.period_label}): " + "; ".join(parts) + f" dan {REST} (alle kernen "
+                f"samen {format_nl(together['rate'], 1)}; getoetst met correctie voor het aantal kernen)."
+            )
         else:
             quiet.append((label[0].lower() + label[1:], kr.period_label))
         changed = kr.kernen[kr.kernen["verandering"].str.startswith("significante")]
-        corona = kr.previous is not None and bool(set(range(kr.previous[0], kr.previous[1] + 1))
-                                                  & set(analysis.CORONA_YEARS))
+        corona = kr.previous is not None and bool(
+            set(range(kr.previous[0], kr.previous[1] + 1)) & set(analysis.CORONA_YEARS)
+        )
         for _, r in changed.iterrows():
-            changes.append(f"{label} in {r['kern']}: {short_verdict(r['verandering'])} ({kr.period_label} tegen "
-                           f"{kr.previous_label}; getoetst met correctie voor het aantal kernen)."
-                           + ((f" Let op: {kr.previous_label} was een coronajaar." if kr.previous[0] == kr.previous[1]
-                               else f" Let op: {kr.previous_label} bevat coronajaren.") if corona else ""))
+            changes.append(
+                f"{label} in {r['kern']}: {short_verdict(r['verandering'])} ({kr.period_label} tegen "
+                f"{kr.previous_label}; getoetst met correctie voor het aantal kernen)."
+                + (
+                    (
+                        f" Let op: {kr.previous_label} was een coronajaar."
+                        if kr.previous[0] == kr.previous[1]
+                        else f" Let op: {kr.previous_label} bevat coronajaren."
+                    )
+                    if corona
+                    else ""
+                )
+            )
     if quiet:
         by_period: dict[str, list[str]] = {}
         for label, period in quiet:
             by_period.setdefault(period, []).append(label)
         groups = [f"{_kern_list(labels)} ({period})" for period, labels in by_period.items()]
-        out.append(f"Bij {_kern_list(groups)} wijkt geen kern significant af van {REST} (na correctie voor het "
-                   "aantal kernen).")
+        out.append(
+            f"Bij {_kern_list(groups)} wijkt geen kern significant af van {REST} (na correctie voor het aantal kernen)."
+        )
     if result.vm.available:
         sig = result.vm.significant()
         edition = int(result.vm.rows["editie"].max())
         n_kernen = result.vm.rows["kern"].nunique()
         if len(sig):
-            parts = [f"{r['kern']} {r['verdict']} op {r['Indicator'][0].lower() + r['Indicator'][1:]} "
-                     f"({_fmt_value(r['waarde'], r['unit'])} tegen {_fmt_value(r['gemeente'], r['unit'])})"
-                     for _, r in sig.iterrows()]
+            parts = [
+                f"{r['kern']} {r['verdict']} op {r['Indicator'][0].lower() + r['Indicator'][1:]} "
+                f"({_fmt_value(r['waarde'], r['unit'])} tegen {_fmt_value(r['gemeente'], r['unit'])})"
+                for _, r in sig.iterrows()
+            ]
             out.append(f"Veiligheidsmonitor {edition} per kern: " + "; ".join(parts[:3]) + ".")
         else:
             untested = int(result.vm.rows["p"].isna().sum())
-            out.append(f"Veiligheidsmonitor {edition} per kern ({n_kernen} kernen): geen kern wijkt significant af van "
-                       f"de gemeente; {untested} van de {len(result.vm.rows)} verschillen zijn niet te toetsen omdat "
-                       "marges ontbreken.")
+            out.append(
+                f"Veiligheidsmonitor {edition} per kern ({n_kernen} kernen): geen kern wijkt significant af van "
+                f"de gemeente; {untested} van de {len(result.vm.rows)} verschillen zijn niet te toetsen omdat "
+                "marges ontbreken."
+            )
     else:
-        out.append("Er zijn geen Veiligheidsmonitor-uitkomsten per kern; kernen zijn alleen op registraties te vergelijken.")
+        out.append(
+            "Er zijn geen Veiligheidsmonitor-uitkomsten per kern; kernen zijn alleen op registraties te vergelijken."
+        )
     out.extend(changes[:2])
     if result.indeling.bron == "wijk":
-        out.append(f"De kernen zijn hier de CBS-wijken van {ds.gemeente_naam}; een eigen indeling van de gemeente in "
-                   "kernen is er niet.")
+        out.append(
+            f"De kernen zijn hier de CBS-wijken van {ds.gemeente_naam}; een eigen indeling van de gemeente in "
+            "kernen is er niet."
+        )
     elif result.indeling.bron == "geen":
-        out.insert(0, f"Er zijn geen cijfers per buurt voor {ds.gemeente_naam}: dit hoofdstuk kan kernen niet vergelijken.")
+        out.insert(
+            0, f"Er zijn geen cijfers per buurt voor {ds.gemeente_naam}: dit hoofdstuk kan kernen niet vergelijken."
+        )
     return out[:5]
 
 

@@ -16,17 +16,19 @@ import pandas as pd
 
 from .. import plots
 from ..analysis import CountProfile
-from ..store.dataset import Dataset
 from ..indicators import indicator
 from ..stats.formatting import format_count, format_nl
+from ..store.dataset import Dataset
 
 INDICATORS = ["drugshandel", "wapenhandel", "mensenhandel", "drugsafval_bodem", "bijzondere_wetten"]
 VAKANTIEPARKEN = "vakantieparken"
 
-CAVEAT = ("Geregistreerde ondermijning zegt vooral iets over de inzet van politie en partners: een actie tegen "
-          "drugshandel of een controle op een vakantiepark verhoogt het aantal registraties, ook als er niet meer "
-          "aan de hand is. Het grootste deel van de ondermijnende criminaliteit blijft buiten beeld. Lees een hoog "
-          "of stijgend cijfer daarom als signaal om te bespreken met politie en RIEC, niet als maat voor de omvang.")
+CAVEAT = (
+    "Geregistreerde ondermijning zegt vooral iets over de inzet van politie en partners: een actie tegen "
+    "drugshandel of een controle op een vakantiepark verhoogt het aantal registraties, ook als er niet meer "
+    "aan de hand is. Het grootste deel van de ondermijnende criminaliteit blijft buiten beeld. Lees een hoog "
+    "of stijgend cijfer daarom als signaal om te bespreken met politie en RIEC, niet als maat voor de omvang."
+)
 
 NOT_AVAILABLE = [
     "Witwassen is niet apart beschikbaar in de open politiecijfers: het valt onder 'misdrijven bijzondere wetten' "
@@ -58,9 +60,18 @@ def ratio_frame(found: dict) -> pd.DataFrame:
         if nl is None or not np.isfinite(nl.result.ratio):
             continue
         r = nl.result
-        rows.append({"indicator": p.indicator.label, "periode": p.period_label, "aantal": p.count,
-                     "verwacht_bij_nl_cijfer": float(r.expected), "verhouding": float(r.ratio),
-                     "ondergrens_95": float(r.lower), "bovengrens_95": float(r.upper), "oordeel": nl.verdict})
+        rows.append(
+            {
+                "indicator": p.indicator.label,
+                "periode": p.period_label,
+                "aantal": p.count,
+                "verwacht_bij_nl_cijfer": float(r.expected),
+                "verhouding": float(r.ratio),
+                "ondergrens_95": float(r.lower),
+                "bovengrens_95": float(r.upper),
+                "oordeel": nl.verdict,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -70,12 +81,23 @@ def ratio_chart(found: dict, naam: str):
     if df.empty:
         return None, df
     df = df.assign(label=df["indicator"] + " (" + df["periode"] + ")")
-    fig = plots.interval_chart(df, label="label", value="verhouding", lower="ondergrens_95", upper="bovengrens_95",
-                               reference=1.0, reference_label="Nederland (= 1)",
-                               xlabel=f"Geregistreerd in {naam} gedeeld door verwacht bij het landelijke cijfer")
-    return fig, df.drop(columns="label").rename(columns={  # the CSV: each number with its unit
-        "verwacht_bij_nl_cijfer": "verwacht_aantal_bij_nl_cijfer", "ondergrens_95": "verhouding_ondergrens_95",
-        "bovengrens_95": "verhouding_bovengrens_95"})
+    fig = plots.interval_chart(
+        df,
+        label="label",
+        value="verhouding",
+        lower="ondergrens_95",
+        upper="bovengrens_95",
+        reference=1.0,
+        reference_label="Nederland (= 1)",
+        xlabel=f"Geregistreerd in {naam} gedeeld door verwacht bij het landelijke cijfer",
+    )
+    return fig, df.drop(columns="label").rename(
+        columns={  # the CSV: each number with its unit
+            "verwacht_bij_nl_cijfer": "verwacht_aantal_bij_nl_cijfer",
+            "ondergrens_95": "verhouding_ondergrens_95",
+            "bovengrens_95": "verhouding_bovengrens_95",
+        }
+    )
 
 
 @dataclass
@@ -96,8 +118,10 @@ class Vakantieparken:
             for column in ("Permanente bewoning", "Handhavingsacties"):
                 if pd.isna(last.get(column)):
                     unknown.append(column.lower())
-        text += ". Bezoekers tellen niet mee als inwoner, maar misdrijven tegen of door hen wel: cijfers per inwoner " \
-                "liggen daardoor hoger in een toeristische gemeente."
+        text += (
+            ". Bezoekers tellen niet mee als inwoner, maar misdrijven tegen of door hen wel: cijfers per inwoner "
+            "liggen daardoor hoger in een toeristische gemeente."
+        )
         if unknown:
             text += f" Onbekend ({' en '.join(unknown)}): die cijfers zijn niet aangeleverd."
         return text
@@ -109,10 +133,15 @@ def vakantieparken(count: float | None, table: pd.DataFrame | None) -> Vakantiep
     year = None
     if table is not None and len(table):
         t = table.sort_values("jaar")
-        shown = pd.DataFrame({"Jaar": t["jaar"].astype(int).astype(str), "Vakantieparken": t["aantal_parken"],
-                              "Permanente bewoning": t["permanente_bewoning"],
-                              "Handhavingsacties": t["handhavingsacties"],
-                              "Herkomst van het cijfer": t["bron_opmerking"].fillna("")})
+        shown = pd.DataFrame(
+            {
+                "Jaar": t["jaar"].astype(int).astype(str),
+                "Vakantieparken": t["aantal_parken"],
+                "Permanente bewoning": t["permanente_bewoning"],
+                "Handhavingsacties": t["handhavingsacties"],
+                "Herkomst van het cijfer": t["bron_opmerking"].fillna(""),
+            }
+        )
         year = int(t["jaar"].iloc[-1])
     return Vakantieparken(count, year, shown)
 
@@ -129,15 +158,21 @@ def buitengebied_text(ds: Dataset) -> str | None:
     if len(oad):
         value = float(oad.sort_values("jaar")["waarde"].iloc[-1])
         kind = "niet stedelijk" if value < 500 else ("weinig stedelijk" if value < 1000 else "stedelijk")
-        parts.append(f"{ds.gemeente_naam} is {kind} (omgevingsadressendichtheid {format_count(value)} adressen per km²; "
-                     "onder 500 heet niet stedelijk)")
+        parts.append(
+            f"{ds.gemeente_naam} is {kind} (omgevingsadressendichtheid {format_count(value)} adressen per km²; "
+            "onder 500 heet niet stedelijk)"
+        )
     if len(land) and len(pop):
         ha = float(land.sort_values("jaar")["waarde"].iloc[-1])
         inhabitants = float(pop.sort_values("jaar")["waarde"].iloc[-1])
-        parts.append(f"met {format_nl(ha / 100, 0)} km² land en {format_nl(inhabitants / (ha / 100), 0)} inwoners per km²")
-    return (", ".join(parts) + ". Een uitgestrekt buitengebied met schuren, loodsen en bossen is kwetsbaar voor "
-            "drugsproductie, opslag en dumpingen: daar ziet weinig iemand het, en wat niet gezien wordt, wordt niet "
-            "geregistreerd.")
+        parts.append(
+            f"met {format_nl(ha / 100, 0)} km² land en {format_nl(inhabitants / (ha / 100), 0)} inwoners per km²"
+        )
+    return (
+        ", ".join(parts) + ". Een uitgestrekt buitengebied met schuren, loodsen en bossen is kwetsbaar voor "
+        "drugsproductie, opslag en dumpingen: daar ziet weinig iemand het, en wat niet gezien wordt, wordt niet "
+        "geregistreerd."
+    )
 
 
 def findings(found: dict) -> list[str]:

@@ -24,10 +24,10 @@ import pandas as pd
 
 from .. import analysis
 from ..analysis import CountProfile, SurveyProfile
-from ..store.dataset import Dataset
 from ..indicators import indicator as get_indicator
 from ..stats.formatting import format_interval, format_nl, format_pct
 from ..stats.survey import METHOD_BREAK_YEAR, survey_interval
+from ..store.dataset import Dataset
 from . import synthese
 
 REGISTRATIES = ["overlast_totaal", "overlast_geluid", "overlast_alcohol_drugs", "burengerucht"]
@@ -48,8 +48,10 @@ VM = [i for ids in VM_THEMAS.values() for i in ids]
 
 # ---------------------------------------------------------------------------- registrations
 
-def registraties(ds: Dataset, ids: list[str] | None = None,
-                 cache: dict[str, CountProfile | None] | None = None) -> dict[str, CountProfile]:
+
+def registraties(
+    ds: Dataset, ids: list[str] | None = None, cache: dict[str, CountProfile | None] | None = None
+) -> dict[str, CountProfile]:
     """Count profiles of the overlast registrations that have data for the gemeente."""
     cache = {} if cache is None else cache
     out = {}
@@ -105,8 +107,13 @@ SUPPORT_TEXT = {
     "onbekend": "niet te toetsen: te weinig gevallen, jaren of gegevens",
 }
 SERIES_COLUMN = "Wat de reeks laat zien"
-SUPPORT_COLOUR = {"stijging": "slechter", "daling": "beter", "geen": "gelijk", "wisselend": "onbekend",
-                  "onbekend": "onbekend"}
+SUPPORT_COLOUR = {
+    "stijging": "slechter",
+    "daling": "beter",
+    "geen": "gelijk",
+    "wisselend": "onbekend",
+    "onbekend": "onbekend",
+}
 
 
 def plan_claim(ds: Dataset, ids: list[str]) -> str:
@@ -121,8 +128,9 @@ def plan_claim(ds: Dataset, ids: list[str]) -> str:
     return "Wat het vorige plan zei (" + " – ".join(parts) + "). Hieronder staat wat de cijfers daarvan laten zien."
 
 
-def ivp_sociale_overlast(ds: Dataset, ids: list[str] | None = None,
-                         cache: dict[str, CountProfile | None] | None = None) -> ClaimCheck:
+def ivp_sociale_overlast(
+    ds: Dataset, ids: list[str] | None = None, cache: dict[str, CountProfile | None] | None = None
+) -> ClaimCheck:
     """Is social overlast rising, as the previous plan said? One row per series, from its tests."""
     ids = ids or IVP_SOCIALE_OVERLAST
     cache = {} if cache is None else cache
@@ -137,25 +145,41 @@ def ivp_sociale_overlast(ds: Dataset, ids: list[str] | None = None,
         support = _support(p)
         label = ind.label
         {"stijging": check.supported, "daling": check.against, "geen": check.not_shown}.get(
-            support, check.too_few).append(label)
+            support, check.too_few
+        ).append(label)
         source = "partnerbestand" if ind.table is None else f"politie {ind.table}"
         if p is None:
-            rows.append({"Reeks": label, "Bron": source, "Laatste jaar": "geen gegevens",
-                         "Trend": "geen gegevens", f"Sinds {ref}": "geen gegevens",
-                         SERIES_COLUMN: "niet te toetsen: geen gegevens"})
+            rows.append(
+                {
+                    "Reeks": label,
+                    "Bron": source,
+                    "Laatste jaar": "geen gegevens",
+                    "Trend": "geen gegevens",
+                    f"Sinds {ref}": "geen gegevens",
+                    SERIES_COLUMN: "niet te toetsen: geen gegevens",
+                }
+            )
             trend_c.append("onbekend"), change_c.append("onbekend"), support_c.append("onbekend")
             continue
-        rows.append({"Reeks": label, "Bron": source,
-                     "Laatste jaar": f"{format_nl(p.count, 0)} in {p.period_label}",
-                     "Trend": p.trend_verdict,
-                     f"Sinds {ref}": p.change.verdict if p.change else "niet te vergelijken",
-                     SERIES_COLUMN: SUPPORT_TEXT[support]})
+        rows.append(
+            {
+                "Reeks": label,
+                "Bron": source,
+                "Laatste jaar": f"{format_nl(p.count, 0)} in {p.period_label}",
+                "Trend": p.trend_verdict,
+                f"Sinds {ref}": p.change.verdict if p.change else "niet te vergelijken",
+                SERIES_COLUMN: SUPPORT_TEXT[support],
+            }
+        )
         trend_c.append(p.trend_colour)
         change_c.append(p.change.colour if p.change else "onbekend")
         support_c.append(SUPPORT_COLOUR[support])
     check.table = pd.DataFrame(rows)
-    check.colours = {"Trend": pd.Series(trend_c), f"Sinds {ref}": pd.Series(change_c),
-                     SERIES_COLUMN: pd.Series(support_c)}
+    check.colours = {
+        "Trend": pd.Series(trend_c),
+        f"Sinds {ref}": pd.Series(change_c),
+        SERIES_COLUMN: pd.Series(support_c),
+    }
     check.conclusion = _claim_conclusion(check)
     return check
 
@@ -189,9 +213,11 @@ def corona_note(ds: Dataset) -> str | None:
     ref = ds.config.vorige_analyse
     if ref not in analysis.CORONA_YEARS:
         return None
-    return (f"Let op: de vorige analyse ging tot en met {ref}, een coronajaar (lockdowns, minder uitgaan, meer thuis). "
-            f"Een verandering sinds {ref} kan deels herstel na corona zijn; de trend over de hele periode laat de "
-            "coronajaren weg waar de reeks lang genoeg is.")
+    return (
+        f"Let op: de vorige analyse ging tot en met {ref}, een coronajaar (lockdowns, minder uitgaan, meer thuis). "
+        f"Een verandering sinds {ref} kan deels herstel na corona zijn; de trend over de hele periode laat de "
+        "coronajaren weg waar de reeks lang genoeg is."
+    )
 
 
 def with_corona_caveat(ds: Dataset, findings: list[str]) -> list[str]:
@@ -204,6 +230,7 @@ def with_corona_caveat(ds: Dataset, findings: list[str]) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- Veiligheidsmonitor
+
 
 @dataclass
 class VmResult:
@@ -280,7 +307,7 @@ def veiligheidsmonitor(ds: Dataset, ids: list[str] | None = None) -> VmResult:
     found = vm_profiles(ds, ids)
     rows = []
     colours = {f"Getoetst tegen {prov_name}": [], "Getoetst tegen Nederland": [], "Vorige editie": []}
-    for indicator_id, p in found.items():
+    for _indicator_id, p in found.items():
         unit = p.indicator.unit
         prov = p.comparisons.get("provincie")
         nl = p.comparisons.get("nederland")
@@ -292,27 +319,37 @@ def veiligheidsmonitor(ds: Dataset, ids: list[str] | None = None) -> VmResult:
         own = _fmt_survey(p.value, unit)
         if np.isfinite(p.lower):
             own += f" ({_fmt_interval(p.lower, p.upper, unit)})"
-        rows.append({
-            "Indicator": p.indicator.label,
-            "Editie": str(p.edition),
-            ds.gemeente_naam: own,
-            prov_name: _region_value(p, prov_code, p.edition),
-            "Nederland": _region_value(p, verg.nederland, p.edition),
-            f"Getoetst tegen {prov_name}": _short(prov.verdict, prov_name) if prov else "geen cijfer",
-            "Getoetst tegen Nederland": _short(nl.verdict, "Nederland") if nl else "geen cijfer",
-            "Vorige editie": previous,
-        })
+        rows.append(
+            {
+                "Indicator": p.indicator.label,
+                "Editie": str(p.edition),
+                ds.gemeente_naam: own,
+                prov_name: _region_value(p, prov_code, p.edition),
+                "Nederland": _region_value(p, verg.nederland, p.edition),
+                f"Getoetst tegen {prov_name}": _short(prov.verdict, prov_name) if prov else "geen cijfer",
+                "Getoetst tegen Nederland": _short(nl.verdict, "Nederland") if nl else "geen cijfer",
+                "Vorige editie": previous,
+            }
+        )
         colours[f"Getoetst tegen {prov_name}"].append(prov.colour if prov else "onbekend")
         colours["Getoetst tegen Nederland"].append(nl.colour if nl else "onbekend")
         colours["Vorige editie"].append(p.change.colour if p.change else "onbekend")
     table = pd.DataFrame(rows)
     editions = sorted({p.edition for p in found.values()})
-    region_rows = pd.concat([ds.series(i, [c for c in (verg.nederland, prov_code) if c]) for i in ids],
-                            ignore_index=True)
+    region_rows = pd.concat(
+        [ds.series(i, [c for c in (verg.nederland, prov_code) if c]) for i in ids], ignore_index=True
+    )
     region_rows = region_rows[region_rows["waarde"].notna()]
     region_editions = sorted(int(y) for y in region_rows["jaar"].unique())
-    result = VmResult(found, table, {k: pd.Series(v) for k, v in colours.items()}, editions, region_editions,
-                      [], missing=[get_indicator(i).label for i in ids if i not in found])
+    result = VmResult(
+        found,
+        table,
+        {k: pd.Series(v) for k, v in colours.items()},
+        editions,
+        region_editions,
+        [],
+        missing=[get_indicator(i).label for i in ids if i not in found],
+    )
     result.messages = _vm_messages(ds, result)
     if not found:
         result.context = vm_context(ds, ids)
@@ -321,8 +358,11 @@ def veiligheidsmonitor(ds: Dataset, ids: list[str] | None = None) -> VmResult:
 
 def _short(verdict: str, area: str) -> str:
     """'significant hoger dan Drenthe' -> 'significant hoger' (the column header names the area)."""
-    return verdict.replace(f" dan {area}", "").replace(f" van {area}", "").replace("niet significant verschillend",
-                                                                                  "niet significant")
+    return (
+        verdict.replace(f" dan {area}", "")
+        .replace(f" van {area}", "")
+        .replace("niet significant verschillend", "niet significant")
+    )
 
 
 def vm_figure(ds: Dataset, r: VmResult):
@@ -342,14 +382,26 @@ def vm_figure(ds: Dataset, r: VmResult):
     rows = []
     for p in r.profiles.values():
         for code in codes:
-            part = p.series[(p.series["regio_code"] == code) & (p.series["jaar"] == p.edition) & p.series["waarde"].notna()]
+            part = p.series[
+                (p.series["regio_code"] == code) & (p.series["jaar"] == p.edition) & p.series["waarde"].notna()
+            ]
             if part.empty:
                 continue
             o = part.iloc[0]
             interval = survey_interval(o["waarde"], o["ondergrens"], o["bovengrens"], o["n"], unit=p.indicator.unit)
-            rows.append({"indicator": p.indicator.label, "unit": p.indicator.unit, "editie": p.edition,
-                         "gebied": names[code], "gemeente": code == ds.gemeente, "waarde": interval.value,
-                         "ondergrens_95": interval.lower, "bovengrens_95": interval.upper, "eenheid": p.indicator.eenheid})
+            rows.append(
+                {
+                    "indicator": p.indicator.label,
+                    "unit": p.indicator.unit,
+                    "editie": p.edition,
+                    "gebied": names[code],
+                    "gemeente": code == ds.gemeente,
+                    "waarde": interval.value,
+                    "ondergrens_95": interval.lower,
+                    "bovengrens_95": interval.upper,
+                    "eenheid": p.indicator.eenheid,
+                }
+            )
     data = pd.DataFrame(rows)
     if data.empty:
         return None, data
@@ -378,7 +430,7 @@ def vm_figure(ds: Dataset, r: VmResult):
         ax.set_title(textwrap.fill(f"{label} ({int(part['editie'].iloc[0])})", 30), fontsize=10, loc="left")
         ax.grid(axis="y", visible=False)
         plots.dutch_axis(ax, "x", percent=part["unit"].iloc[0] == "procent")
-    for ax in axes.ravel()[len(panels):]:
+    for ax in axes.ravel()[len(panels) :]:
         ax.set_visible(False)
     fig.tight_layout()
     return fig, data.drop(columns=["unit", "gemeente"])
@@ -393,28 +445,41 @@ def _vm_messages(ds: Dataset, r: VmResult) -> list[str]:
     name = ds.gemeente_naam
     out = []
     if not r.has_results:
-        out.append(f"Voor {name} zijn geen resultaten van de Veiligheidsmonitor beschikbaar: de CBS-tabel 85146NED "
-                   "bevat alleen gemeenten vanaf 70.000 inwoners en er is geen export van een eigen deelname "
-                   "(I&O Research) aangeleverd. Zonder die cijfers kan dit hoofdstuk niets zeggen over hoe "
-                   f"inwoners van {name} hun buurt en veiligheid beleven.")
+        out.append(
+            f"Voor {name} zijn geen resultaten van de Veiligheidsmonitor beschikbaar: de CBS-tabel 85146NED "
+            "bevat alleen gemeenten vanaf 70.000 inwoners en er is geen export van een eigen deelname "
+            "(I&O Research) aangeleverd. Zonder die cijfers kan dit hoofdstuk niets zeggen over hoe "
+            f"inwoners van {name} hun buurt en veiligheid beleven."
+        )
         if r.region_editions:
-            out.append("Ter vergelijking staan hieronder de cijfers van de provincie en Nederland (edities "
-                       + ", ".join(str(e) for e in r.region_editions) + "); die zeggen niets over de gemeente zelf.")
+            out.append(
+                "Ter vergelijking staan hieronder de cijfers van de provincie en Nederland (edities "
+                + ", ".join(str(e) for e in r.region_editions)
+                + "); die zeggen niets over de gemeente zelf."
+            )
         return out
     editions = ", ".join(str(e) for e in r.editions)
-    out.append(f"{name} heeft resultaten uit de Veiligheidsmonitor van {editions}. Vergelijkingen met de provincie "
-               "en Nederland gaan steeds over dezelfde editie.")
+    out.append(
+        f"{name} heeft resultaten uit de Veiligheidsmonitor van {editions}. Vergelijkingen met de provincie "
+        "en Nederland gaan steeds over dezelfde editie."
+    )
     later = [e for e in r.region_editions if e > max(r.editions)]
     if later:
-        out.append(f"Voor de provincie en Nederland zijn er ook cijfers van {', '.join(str(e) for e in later)}; "
-                   f"{name} deed toen niet mee (Drentse gemeenten doen eens in de vier jaar mee), dus die edities "
-                   "zijn niet met de gemeente te vergelijken.")
+        out.append(
+            f"Voor de provincie en Nederland zijn er ook cijfers van {', '.join(str(e) for e in later)}; "
+            f"{name} deed toen niet mee (Drentse gemeenten doen eens in de vier jaar mee), dus die edities "
+            "zijn niet met de gemeente te vergelijken."
+        )
     if any(p.change is not None and p.change.result.status == "niet vergelijkbaar" for p in r.profiles.values()):
-        out.append(f"De Veiligheidsmonitor is in {METHOD_BREAK_YEAR} vernieuwd (nieuwe vragenlijst en werkwijze): "
-                   f"uitkomsten van vóór {METHOD_BREAK_YEAR} worden niet getoetst tegen latere ('niet vergelijkbaar').")
+        out.append(
+            f"De Veiligheidsmonitor is in {METHOD_BREAK_YEAR} vernieuwd (nieuwe vragenlijst en werkwijze): "
+            f"uitkomsten van vóór {METHOD_BREAK_YEAR} worden niet getoetst tegen latere ('niet vergelijkbaar')."
+        )
     if r.untested or any(not np.isfinite(p.lower) for p in r.profiles.values()):
-        out.append(f"Voor een deel van de cijfers van {name} zijn geen marges of aantallen respondenten aangeleverd; "
-                   "die verschillen zijn niet getoetst ('geen marges'), ook als ze groot lijken.")
+        out.append(
+            f"Voor een deel van de cijfers van {name} zijn geen marges of aantallen respondenten aangeleverd; "
+            "die verschillen zijn niet getoetst ('geen marges'), ook als ze groot lijken."
+        )
     return out
 
 
@@ -438,9 +503,11 @@ def vm_context(ds: Dataset, ids: list[str] | None = None) -> pd.DataFrame:
             if len(part):
                 o = part.iloc[0]
                 interval = survey_interval(o["waarde"], o["ondergrens"], o["bovengrens"], o["n"], unit=ind.unit)
-                row[name] = (_fmt_survey(interval.value, ind.unit)
-                             + (f" ({_fmt_interval(interval.lower, interval.upper, ind.unit)})"
-                                if np.isfinite(interval.lower) else ""))
+                row[name] = _fmt_survey(interval.value, ind.unit) + (
+                    f" ({_fmt_interval(interval.lower, interval.upper, ind.unit)})"
+                    if np.isfinite(interval.lower)
+                    else ""
+                )
             else:
                 row[name] = "—"
         rows.append(row)
@@ -456,20 +523,26 @@ def vm_sentence(ds: Dataset, r: VmResult) -> str:
     for p in r.profiles.values():
         for comp in p.comparisons.values():
             if comp.result.status == "ok" and comp.result.direction in ("hoger", "lager"):
-                significant.append(f"{p.indicator.label.replace(' (%)', '')} {p.formatted_value()} "
-                                   f"({comp.verdict})")
+                significant.append(f"{p.indicator.label.replace(' (%)', '')} {p.formatted_value()} ({comp.verdict})")
                 break
     if significant:
         return f"Veiligheidsmonitor {max(r.editions)}: " + "; ".join(significant[:3]) + "."
     edition = max(r.editions)
-    levels = [f"{p.indicator.label.replace(' (%)', '').lower()} {p.formatted_value()}"
-              for p in r.profiles.values() if p.edition == edition][:3]
-    tail = ("verschillen met de provincie en Nederland zijn niet getoetst, omdat marges ontbreken"
-            if r.untested else "geen significante verschillen met de provincie en Nederland")
+    levels = [
+        f"{p.indicator.label.replace(' (%)', '').lower()} {p.formatted_value()}"
+        for p in r.profiles.values()
+        if p.edition == edition
+    ][:3]
+    tail = (
+        "verschillen met de provincie en Nederland zijn niet getoetst, omdat marges ontbreken"
+        if r.untested
+        else "geen significante verschillen met de provincie en Nederland"
+    )
     return f"Veiligheidsmonitor {edition} in {name}: " + ", ".join(levels) + f"; {tail}."
 
 
 # ---------------------------------------------------------------------------- the chapter
+
 
 @dataclass
 class OverlastResult:
@@ -478,7 +551,9 @@ class OverlastResult:
     ivp: ClaimCheck
     vm: VmResult
     findings: list[str]
-    statements: list = field(default_factory=list)  # the plan's statements on these series, as the synthesis judges them
+    statements: list = field(
+        default_factory=list
+    )  # the plan's statements on these series, as the synthesis judges them
 
     @property
     def sources(self) -> list[str]:
@@ -510,8 +585,14 @@ def analyse(ds: Dataset, notes: pd.DataFrame | None = None) -> OverlastResult:
     elders = registraties(ds, list(ELDERS), cache=cache)
     ivp = ivp_sociale_overlast(ds, cache=cache)
     vm = veiligheidsmonitor(ds)
-    return OverlastResult(regs, elders, ivp, vm, findings(ds, regs, ivp, vm),
-                          plan_statements(ds, IVP_SOCIALE_OVERLAST + REGISTRATIES, notes))
+    return OverlastResult(
+        regs,
+        elders,
+        ivp,
+        vm,
+        findings(ds, regs, ivp, vm),
+        plan_statements(ds, IVP_SOCIALE_OVERLAST + REGISTRATIES, notes),
+    )
 
 
 def plan_statements(ds: Dataset, ids: list[str], notes: pd.DataFrame | None = None) -> list:

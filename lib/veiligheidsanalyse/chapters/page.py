@@ -12,19 +12,19 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 
-from ..config import RunConfig
 from .. import indicators
-from ..store.dataset import Dataset, DataStatus
+from ..config import RunConfig
 from ..paths import project_root
 from ..present import format_table_html, html_block, lab_stylesheet
+from ..store.dataset import Dataset, DataStatus
 from ..text import slug
-
 
 INPUTS_DIR = "inputs"  # inside a store: partner tables, the buurt->kern mapping and the stories
 
@@ -52,9 +52,11 @@ class PartnerInputs:
 
     def value(self, indicator_id: str, year: int | None = None) -> float | None:
         """The gemeente's partner value of an indicator: the given year, else the latest one."""
-        rows = self.observations[(self.observations["indicator"] == indicator_id)
-                                 & (self.observations["regio_code"] == self.gemeente)
-                                 & self.observations["waarde"].notna()]
+        rows = self.observations[
+            (self.observations["indicator"] == indicator_id)
+            & (self.observations["regio_code"] == self.gemeente)
+            & self.observations["waarde"].notna()
+        ]
         if year is not None:
             rows = rows[rows["jaar"] == year]
         if rows.empty:
@@ -89,8 +91,10 @@ def csv_frame(df: pd.DataFrame) -> pd.DataFrame:
 # Every number in a published CSV says its unit (data/README.md, "CSV-bestanden"): its column name
 # contains one of these words (aantal_misdrijven, per_1000_inwoners, aandeel_procent, p_waarde, jaar),
 # or the CSV has a column ``eenheid`` that gives the unit per row for the columns whose name does not.
-UNIT_IN_NAME = re.compile(r"(?:^|_)(?:aantal|procent|p_waarde|index|verhouding|punten|rapportcijfer"
-                          r"|jaar|periode|editie|maand|per(?:_\d+)?_[a-z0-9]+)(?:_|$)")
+UNIT_IN_NAME = re.compile(
+    r"(?:^|_)(?:aantal|procent|p_waarde|index|verhouding|punten|rapportcijfer"
+    r"|jaar|periode|editie|maand|per(?:_\d+)?_[a-z0-9]+)(?:_|$)"
+)
 UNIT_COLUMN = "eenheid"
 
 
@@ -173,8 +177,10 @@ class Chapter:
         if self.interactive:  # the page shell brings the house style; in JupyterLab the outputs need it
             parts.insert(0, f'<style class="va-lab">{lab_stylesheet()}</style>')
         for banner in self.status.banners(self.sources or None):
-            parts.append(f'<div class="va-banner va-banner-{banner["kind"]} va-inline" role="note">'
-                         f'<strong>{html.escape(banner["title"])}</strong> {html.escape(banner["text"])}</div>')
+            parts.append(
+                f'<div class="va-banner va-banner-{banner["kind"]} va-inline" role="note">'
+                f"<strong>{html.escape(banner['title'])}</strong> {html.escape(banner['text'])}</div>"
+            )
         if intro:
             parts.append(f'<p class="va-intro">{html.escape(intro)}</p>')
         html_block("\n".join(parts))
@@ -192,23 +198,33 @@ class Chapter:
         new = [i for i in indicator_ids if i not in self._anchors]
         self._anchors.update(new)
         if new:
-            html_block("".join(f'<span class="va-anchor" id="{html.escape(indicators.anchor(i), quote=True)}">'
-                               "</span>" for i in new))
+            html_block(
+                "".join(
+                    f'<span class="va-anchor" id="{html.escape(indicators.anchor(i), quote=True)}"></span>' for i in new
+                )
+            )
 
     def bullets(self, items: Iterable[str]) -> None:
         html_block("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
 
-    def priority(self, title: str, evidence_for: Iterable[str], evidence_against: Iterable[str],
-                 link: tuple[str, str] | None = None, size: Iterable[str] = (),
-                 links: Iterable[tuple[str, str]] = ()) -> None:
+    def priority(
+        self,
+        title: str,
+        evidence_for: Iterable[str],
+        evidence_against: Iterable[str],
+        link: tuple[str, str] | None = None,
+        size: Iterable[str] = (),
+        links: Iterable[tuple[str, str]] = (),
+    ) -> None:
         """A proposed priority: its title, the size of the problem, the evidence for and against it, and
         where the figures are shown (``links``: label and href of each indicator's place on its page)."""
         against = list(evidence_against) or ["geen gunstige uitkomsten binnen dit thema"]
         parts = [f"<h3>{html.escape(title)}</h3>"]
         size = list(size)
         if size:
-            parts.append("<p><strong>Hoe groot:</strong></p><ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in size)
-                         + "</ul>")
+            parts.append(
+                "<p><strong>Hoe groot:</strong></p><ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in size) + "</ul>"
+            )
         parts.append("<p><strong>Waarom:</strong></p><ul>")
         parts += [f"<li>{html.escape(item)}</li>" for item in evidence_for]
         parts.append("</ul><p><strong>Daartegenover:</strong></p><ul>")
@@ -239,11 +255,14 @@ class Chapter:
         sources = self.sources or list(self.status.sources)
         mark = self.status.mark(sources)
         if mark and self.findings:
-            self.findings.append(f"{mark}: deze bevindingen rusten deels op "
-                                 f"{self.status.describe(sources)}, niet op echte cijfers.")
+            self.findings.append(
+                f"{mark}: deze bevindingen rusten deels op {self.status.describe(sources)}, niet op echte cijfers."
+            )
         items = "".join(f"<li>{html.escape(f)}</li>" for f in self.findings) or "<li>Geen bevindingen.</li>"
-        html_block(f'<section class="va-findings" aria-labelledby="kernbevindingen">'
-                   f'<h2 id="kernbevindingen">Kernbevindingen</h2><ul>{items}</ul></section>')
+        html_block(
+            f'<section class="va-findings" aria-labelledby="kernbevindingen">'
+            f'<h2 id="kernbevindingen">Kernbevindingen</h2><ul>{items}</ul></section>'
+        )
         self.save()
 
     def shown_sources(self, source: str = "", sources: Iterable[str] | None = None) -> list[str]:
@@ -255,8 +274,11 @@ class Chapter:
         if sources is not None:
             ids = [i for i in sources if i]
         else:
-            ids = [i for i in self.status.sources if _names_source(source, i)] or list(self.sources) \
+            ids = (
+                [i for i in self.status.sources if _names_source(source, i)]
+                or list(self.sources)
                 or list(self.status.sources)
+            )
         self.use_sources(*ids)
         return ids
 
@@ -277,10 +299,18 @@ class Chapter:
         mark_html = f'<strong class="va-mark">{html.escape(mark)}</strong> ' if mark else ""
         return f'<span class="va-datastatus">{mark_html}Gegevens: {html.escape(described)}.</span>'
 
-    def table(self, df: pd.DataFrame, name: str, caption: str, source: str = "",
-              formats: dict[str, str] | None = None, classes: dict[str, pd.Series] | None = None,
-              sources: Iterable[str] | None = None, csv_columns: dict[str, str] | None = None,
-              eenheid: str | Iterable[str] | None = None) -> None:
+    def table(
+        self,
+        df: pd.DataFrame,
+        name: str,
+        caption: str,
+        source: str = "",
+        formats: dict[str, str] | None = None,
+        classes: dict[str, pd.Series] | None = None,
+        sources: Iterable[str] | None = None,
+        csv_columns: dict[str, str] | None = None,
+        eenheid: str | Iterable[str] | None = None,
+    ) -> None:
         """A numbered table in Dutch number format, with the CSV of exactly these numbers next to it.
 
         ``sources`` (table ids, ``partner:<kind>``) say what the numbers come from; without it they
@@ -290,22 +320,36 @@ class Chapter:
         ({"Misdrijven": "aantal_misdrijven"}), ``eenheid`` adds the unit per row (or one for all).
         """
         ids = self.shown_sources(source, sources)
-        csv_link = self._write_csv(df, name, kind="tabel", status=self._status_text(ids), columns=csv_columns,
-                                   eenheid=eenheid)
+        csv_link = self._write_csv(
+            df, name, kind="tabel", status=self._status_text(ids), columns=csv_columns, eenheid=eenheid
+        )
         self._table_count += 1
         number = self._table_count
         anchor = f"tabel-{self._csv_stem(csv_link)}"
-        table_html = format_table_html(df, caption=caption, formats=formats or {}, classes=classes or {},
-                                       number=f"Tabel {number}.")
-        extra = (f'<p class="va-source">{"Bron: " + html.escape(source) + ". " if source else ""}'
-                 f"{self._status_html(ids)}</p>")
-        html_block(f'<div class="va-table-wrap" id="{anchor}" role="region" tabindex="0" '
-                   f'aria-label="Tabel {number}: {html.escape(caption, quote=True)}">{table_html}</div>{extra}'
-                   f'<p class="va-download"><a href="{self._href(csv_link)}" download type="text/csv">'
-                   f"De cijfers van tabel {number} (CSV)</a></p>")
+        table_html = format_table_html(
+            df, caption=caption, formats=formats or {}, classes=classes or {}, number=f"Tabel {number}."
+        )
+        extra = (
+            f'<p class="va-source">{"Bron: " + html.escape(source) + ". " if source else ""}'
+            f"{self._status_html(ids)}</p>"
+        )
+        html_block(
+            f'<div class="va-table-wrap" id="{anchor}" role="region" tabindex="0" '
+            f'aria-label="Tabel {number}: {html.escape(caption, quote=True)}">{table_html}</div>{extra}'
+            f'<p class="va-download"><a href="{self._href(csv_link)}" download type="text/csv">'
+            f"De cijfers van tabel {number} (CSV)</a></p>"
+        )
 
-    def figure(self, fig, name: str, caption: str, alt: str, data: pd.DataFrame, source: str = "",
-               sources: Iterable[str] | None = None) -> None:
+    def figure(
+        self,
+        fig,
+        name: str,
+        caption: str,
+        alt: str,
+        data: pd.DataFrame,
+        source: str = "",
+        sources: Iterable[str] | None = None,
+    ) -> None:
         """A numbered figure as PNG (house style, fixed DPI) with caption, alt text, source line and its CSV.
 
         ``alt`` says what the figure shows in words (for screen readers and when images are off);
@@ -329,12 +373,23 @@ class Chapter:
         encoded = base64.b64encode(png).decode("ascii")
         source_html = f'<span class="va-source">Bron: {html.escape(source)}</span>' if source else ""
         source_html += self._status_html(ids)
-        image = (f'<img src="data:image/png;base64,{encoded}" width="{width}" height="{height}" '
-                 f'alt="{html.escape(alt, quote=True)}">')
+        image = (
+            f'<img src="data:image/png;base64,{encoded}" width="{width}" height="{height}" '
+            f'alt="{html.escape(alt, quote=True)}">'
+        )
         html_block(self._figure_html("figuur", number, csv_link, image, f"{html.escape(caption)}{source_html}"))
 
-    def map(self, draw, name: str, caption: str, alt: str, data: pd.DataFrame, source: str = "",
-            sources: Iterable[str] | None = None, attribution: str = "") -> None:
+    def map(
+        self,
+        draw,
+        name: str,
+        caption: str,
+        alt: str,
+        data: pd.DataFrame,
+        source: str = "",
+        sources: Iterable[str] | None = None,
+        attribution: str = "",
+    ) -> None:
         """A numbered map as inline SVG (``maps``), with caption, alt text, attribution, source line and its CSV.
 
         ``draw(mark, alt)`` returns the SVG: ``mark`` is the DEMO/VOORBEELD mark of ``sources`` (None for
@@ -357,27 +412,38 @@ class Chapter:
         credit = f'<span class="va-attribution">{html.escape(attribution)}.</span> ' if attribution else ""
         source_html = f'<span class="va-source">Cijfers: {html.escape(source)}.</span> ' if source else ""
         source_html += self._status_html(ids)
-        body = (f'<div class="va-map-svg" role="region" tabindex="0" aria-label="Kaart {number}, schuift opzij op een '
-                f'smal scherm">{svg}</div>')
-        html_block(self._figure_html("kaart", number, csv_link, body,
-                                     f"{html.escape(caption)} {credit}{source_html}", extra_class=" va-map"))
+        body = (
+            f'<div class="va-map-svg" role="region" tabindex="0" aria-label="Kaart {number}, schuift opzij op een '
+            f'smal scherm">{svg}</div>'
+        )
+        html_block(
+            self._figure_html(
+                "kaart", number, csv_link, body, f"{html.escape(caption)} {credit}{source_html}", extra_class=" va-map"
+            )
+        )
 
-    def _figure_html(self, kind: str, number: int, csv_link, body: str, caption_html: str,
-                     extra_class: str = "") -> str:
+    def _figure_html(
+        self, kind: str, number: int, csv_link, body: str, caption_html: str, extra_class: str = ""
+    ) -> str:
         """A numbered figure or map: its body, caption and the link to its CSV (one layout for both)."""
-        return (f'<figure class="va-figure{extra_class}" id="{kind}-{self._csv_stem(csv_link)}">{body}'
-                f'<figcaption><span class="va-fignum">{kind.capitalize()} {number}.</span> {caption_html}'
-                f'<span class="va-download"><a href="{self._href(csv_link)}" download type="text/csv">'
-                f"De cijfers achter {kind} {number} (CSV)</a></span></figcaption>"
-                "</figure>")
+        return (
+            f'<figure class="va-figure{extra_class}" id="{kind}-{self._csv_stem(csv_link)}">{body}'
+            f'<figcaption><span class="va-fignum">{kind.capitalize()} {number}.</span> {caption_html}'
+            f'<span class="va-download"><a href="{self._href(csv_link)}" download type="text/csv">'
+            f"De cijfers achter {kind} {number} (CSV)</a></span></figcaption>"
+            "</figure>"
+        )
 
     def story(self, markdown_text: str | None, missing_text: str | None = None) -> None:
         """The partners' 'verhaal achter de cijfers' for this chapter, when supplied."""
         from ..present import markdown_to_html
 
         if markdown_text:
-            html_block('<section class="va-story"><h2>Het verhaal achter de cijfers</h2>'
-                       + markdown_to_html(markdown_text) + "</section>")
+            html_block(
+                '<section class="va-story"><h2>Het verhaal achter de cijfers</h2>'
+                + markdown_to_html(markdown_text)
+                + "</section>"
+            )
         elif missing_text:
             self.missing(missing_text)
 
@@ -393,8 +459,15 @@ class Chapter:
         """'csv/01_x__totaal_trend.csv' -> 'totaal-trend': the anchor name of a figure or table (unique)."""
         return slug(csv_link.rsplit("/", 1)[-1].removesuffix(".csv").split("__", 1)[-1], empty="x")
 
-    def _write_csv(self, df: pd.DataFrame, name: str, kind: str = "", status: str | None = None,
-                   columns: dict[str, str] | None = None, eenheid: str | Iterable[str] | None = None) -> str:
+    def _write_csv(
+        self,
+        df: pd.DataFrame,
+        name: str,
+        kind: str = "",
+        status: str | None = None,
+        columns: dict[str, str] | None = None,
+        eenheid: str | Iterable[str] | None = None,
+    ) -> str:
         """Write the numbers behind a figure or table to csv/<chapter>__<name>.csv; return the link.
 
         Dutch spreadsheet conventions: semicolon separator, decimal comma, UTF-8 with BOM (Excel).
@@ -431,8 +504,9 @@ class Chapter:
         self.findings_dir.mkdir(parents=True, exist_ok=True)
         record = {"chapter": self.id, "title": self.title, "findings": self.findings, "sources": self.sources}
         record.update(self.extra)
-        (self.findings_dir / f"{self.id}.json").write_text(json.dumps(record, indent=1, ensure_ascii=False,
-                                                                      default=str), encoding="utf-8")
+        (self.findings_dir / f"{self.id}.json").write_text(
+            json.dumps(record, indent=1, ensure_ascii=False, default=str), encoding="utf-8"
+        )
 
 
 def _names_source(text: str, source_id: str) -> bool:

@@ -29,15 +29,16 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import CORONA_YEARS, POOL_YEARS, verdict_colour
-from .page import Chapter
 from ..config import RegionReport, RunConfig
-from ..store.dataset import Dataset
-from ..indicators import Indicator, indicator as get_indicator
+from ..indicators import Indicator
+from ..indicators import indicator as get_indicator
 from ..sources.partner_kinds import READER_NAMES
 from ..sources.tables import TABLES
 from ..stats import compare, rates, signals, trend, verdicts
 from ..stats.formatting import format_nl
+from ..store.dataset import Dataset
 from ..text import slug
+from .page import Chapter
 
 CHAPTER_ID = "regio"
 
@@ -124,6 +125,7 @@ class RegionalResult:
 
 # ------------------------------------------------------------------------------------ analysis
 
+
 def _sum(df: pd.DataFrame, years: tuple[int, int]) -> tuple[float, float]:
     part = df[(df["jaar"] >= years[0]) & (df["jaar"] <= years[1])]
     if len(part) < years[1] - years[0] + 1:
@@ -140,8 +142,10 @@ def judge_tests(tests: list[PendingTest]) -> None:
     """The regional report's own family: every test of the report Holm-corrected together, then worded
     by the same standard as the gemeente reports (significant only after the correction)."""
     words = [t.words(t.result) for t in tests]
-    p_values = np.array([np.nan if w.startswith(("te weinig", "onbekend")) else float(t.result.p_value)
-                         for t, w in zip(tests, words)], dtype=float)
+    p_values = np.array(
+        [np.nan if w.startswith(("te weinig", "onbekend")) else float(t.result.p_value) for t, w in zip(tests, words)],
+        dtype=float,
+    )
     adjusted = signals.adjust_p(p_values, "holm")
     for t, raw_words, p_adjusted in zip(tests, words, adjusted):
         judged = signals.Judged(t.result, p_adjusted) if np.isfinite(p_adjusted) else t.result
@@ -173,13 +177,18 @@ def compare_indicator(region: Region, indicator_id: str) -> IndicatorComparison 
     years = (latest, latest)
     smallest = min(_sum(df, years)[0] for df in yearly.values())
     pooled = (latest - POOL_YEARS + 1, latest)
-    if smallest < ind.min_count and pooled[0] >= period[0] \
-            and all(np.isfinite(_sum(df, pooled)[0]) for df in yearly.values()):
+    if (
+        smallest < ind.min_count
+        and pooled[0] >= period[0]
+        and all(np.isfinite(_sum(df, pooled)[0]) for df in yearly.values())
+    ):
         years = pooled
 
     any_ds = next(iter(region.datasets.values()))
     nl_code = cfg.vergelijking.nederland
-    nl = any_ds.counts(indicator_id, [nl_code], years=period, denominator=noemer_soort).dropna(subset=["aantal", "noemer"])
+    nl = any_ds.counts(indicator_id, [nl_code], years=period, denominator=noemer_soort).dropna(
+        subset=["aantal", "noemer"]
+    )
     nl_count, nl_den = _sum(nl, years) if len(nl) else (np.nan, np.nan)
     nl_rate = nl_count / nl_den * ind.per if np.isfinite(nl_count) and nl_den > 0 else np.nan
 
@@ -187,8 +196,11 @@ def compare_indicator(region: Region, indicator_id: str) -> IndicatorComparison 
     region_yearly = None
     if complete:
         stacked = pd.concat(yearly.values())
-        region_yearly = stacked.groupby("jaar").agg(aantal=("aantal", "sum"), noemer=("noemer", "sum"),
-                                                    n=("aantal", "size")).reset_index()
+        region_yearly = (
+            stacked.groupby("jaar")
+            .agg(aantal=("aantal", "sum"), noemer=("noemer", "sum"), n=("aantal", "size"))
+            .reset_index()
+        )
         region_yearly = region_yearly[region_yearly["n"] == len(yearly)].drop(columns="n")
     reg_count, reg_den = _sum(region_yearly, years) if region_yearly is not None else (np.nan, np.nan)
 
@@ -200,32 +212,60 @@ def compare_indicator(region: Region, indicator_id: str) -> IndicatorComparison 
         row = Row(code, region.names[code], "gemeente", count, den, float(r.value), float(r.lower), float(r.upper))
         if np.isfinite(reg_count) and reg_den > den:
             res = compare.compare_with_region(count, den, reg_count, reg_den, per=ind.per)
-            tests.append(PendingTest(row, "vs_regio", res, lambda r: verdicts.verdict_benchmark(r, area, ind.min_count),
-                                     ind.polarity))
+            tests.append(
+                PendingTest(
+                    row, "vs_regio", res, lambda r: verdicts.verdict_benchmark(r, area, ind.min_count), ind.polarity
+                )
+            )
         else:
             row.vs_regio = "niet vergeleken (regio onvolledig)"
         if np.isfinite(nl_rate) and nl_rate > 0:
             res = compare.compare_with_benchmark(count, den, nl_rate, per=ind.per)
-            tests.append(PendingTest(row, "vs_nl", res, lambda r: verdicts.verdict_benchmark(r, "Nederland", ind.min_count),
-                                     ind.polarity))
+            tests.append(
+                PendingTest(
+                    row, "vs_nl", res, lambda r: verdicts.verdict_benchmark(r, "Nederland", ind.min_count), ind.polarity
+                )
+            )
         else:
             row.vs_nl = "niet vergeleken (geen cijfer voor Nederland)"
         _trend(row, df, ind, tests)
         rows.append(row)
     if np.isfinite(reg_count) and reg_den > 0:
         r = rates.rate(reg_count, reg_den, per=ind.per)
-        row = Row(region.report.code, region.naam, "regio", reg_count, reg_den, float(r.value), float(r.lower),
-                  float(r.upper), vs_regio="—")
+        row = Row(
+            region.report.code,
+            region.naam,
+            "regio",
+            reg_count,
+            reg_den,
+            float(r.value),
+            float(r.lower),
+            float(r.upper),
+            vs_regio="—",
+        )
         if np.isfinite(nl_rate) and nl_rate > 0:
             res = compare.compare_with_benchmark(reg_count, reg_den, nl_rate, per=ind.per)
-            tests.append(PendingTest(row, "vs_nl", res, lambda r: verdicts.verdict_benchmark(r, "Nederland", ind.min_count),
-                                     ind.polarity))
+            tests.append(
+                PendingTest(
+                    row, "vs_nl", res, lambda r: verdicts.verdict_benchmark(r, "Nederland", ind.min_count), ind.polarity
+                )
+            )
         _trend(row, region_yearly, ind, tests)
         rows.append(row)
     if np.isfinite(nl_rate):
         r = rates.rate(nl_count, nl_den, per=ind.per)
-        row = Row(nl_code, "Nederland", "nederland", nl_count, nl_den, float(r.value), float(r.lower), float(r.upper),
-                  vs_regio="—", vs_nl="—")
+        row = Row(
+            nl_code,
+            "Nederland",
+            "nederland",
+            nl_count,
+            nl_den,
+            float(r.value),
+            float(r.lower),
+            float(r.upper),
+            vs_regio="—",
+            vs_nl="—",
+        )
         _trend(row, nl, ind, tests)
         rows.append(row)
     return IndicatorComparison(ind, years, noemer_soort or ind.denominator, rows, missing, tests)
@@ -260,11 +300,20 @@ def findings(region: Region, comparisons: list[IndicatorComparison], limit: int 
         label = comp.indicator.label
         for row in comp.rows:
             if row.rol == "regio" and row.vs_nl_colour in rank:
-                kinds[0].append((rank[row.vs_nl_colour], f"{label}: {region.naam} ligt {row.vs_nl} "
-                                 f"({format_nl(row.rate, 1)} {comp.rate_label} in {comp.period_label})."))
+                kinds[0].append(
+                    (
+                        rank[row.vs_nl_colour],
+                        f"{label}: {region.naam} ligt {row.vs_nl} "
+                        f"({format_nl(row.rate, 1)} {comp.rate_label} in {comp.period_label}).",
+                    )
+                )
             if row.rol == "gemeente" and row.vs_regio_colour in rank:
-                kinds[1].append((rank[row.vs_regio_colour], f"{label}: {row.naam} ligt {row.vs_regio} "
-                                 f"({format_nl(row.rate, 1)} {comp.rate_label})."))
+                kinds[1].append(
+                    (
+                        rank[row.vs_regio_colour],
+                        f"{label}: {row.naam} ligt {row.vs_regio} ({format_nl(row.rate, 1)} {comp.rate_label}).",
+                    )
+                )
             if row.rol == "regio" and row.trend_colour in rank:
                 kinds[2].append((rank[row.trend_colour], f"{label} in {region.naam}: {row.trend}."))
     queues = [[text for _r, text in sorted(kind, key=lambda item: item[0])] for kind in kinds]
@@ -276,26 +325,39 @@ def findings(region: Region, comparisons: list[IndicatorComparison], limit: int 
                 if text not in out:
                     out.append(text)
     if not out:
-        out.append(f"Op de gezamenlijke prioriteiten wijkt geen van de gemeenten significant af van de rest van "
-                   f"{region.naam}, en de regio niet van Nederland.")
+        out.append(
+            f"Op de gezamenlijke prioriteiten wijkt geen van de gemeenten significant af van de rest van "
+            f"{region.naam}, en de regio niet van Nederland."
+        )
     return out
 
 
 # ------------------------------------------------------------------------------------ showing
 
+
 def comparison_table(comp: IndicatorComparison) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
     rows = []
     for row in comp.rows:
-        rows.append({"Gebied": row.naam, "Periode": comp.period_label, "Aantal": row.count,
-                     comp.rate_label[:1].upper() + comp.rate_label[1:]: row.rate,
-                     "Interval 95%": f"{format_nl(row.lower, 1)}–{format_nl(row.upper, 1)}"
-                     if np.isfinite(row.lower) and np.isfinite(row.upper) else "onbekend",
-                     "Vergeleken met de rest van de regio": row.vs_regio,
-                     "Vergeleken met Nederland": row.vs_nl, "Trend": row.trend})
+        rows.append(
+            {
+                "Gebied": row.naam,
+                "Periode": comp.period_label,
+                "Aantal": row.count,
+                comp.rate_label[:1].upper() + comp.rate_label[1:]: row.rate,
+                "Interval 95%": f"{format_nl(row.lower, 1)}–{format_nl(row.upper, 1)}"
+                if np.isfinite(row.lower) and np.isfinite(row.upper)
+                else "onbekend",
+                "Vergeleken met de rest van de regio": row.vs_regio,
+                "Vergeleken met Nederland": row.vs_nl,
+                "Trend": row.trend,
+            }
+        )
     df = pd.DataFrame(rows)
-    colours = {"Vergeleken met de rest van de regio": pd.Series([r.vs_regio_colour for r in comp.rows]),
-               "Vergeleken met Nederland": pd.Series([r.vs_nl_colour for r in comp.rows]),
-               "Trend": pd.Series([r.trend_colour for r in comp.rows])}
+    colours = {
+        "Vergeleken met de rest van de regio": pd.Series([r.vs_regio_colour for r in comp.rows]),
+        "Vergeleken met Nederland": pd.Series([r.vs_nl_colour for r in comp.rows]),
+        "Trend": pd.Series([r.trend_colour for r in comp.rows]),
+    }
     return df, colours
 
 
@@ -306,53 +368,94 @@ def show(region: Region, result: RegionalResult) -> None:
 
     ch = region.ch
     names = ", ".join(region.names[c] for c in region.report.gemeenten)
-    ch.header(f"Regionale analyse {region.naam}",
-              f"De gezamenlijke prioriteiten van {names} in cijfers: elke gemeente vergeleken met de rest van "
-              f"{region.naam} en met Nederland, en de regio als geheel. Elke vergelijking is getoetst; bij kleine "
-              "aantallen worden de laatste drie jaren samengenomen of wordt geen uitspraak gedaan.")
+    ch.header(
+        f"Regionale analyse {region.naam}",
+        f"De gezamenlijke prioriteiten van {names} in cijfers: elke gemeente vergeleken met de rest van "
+        f"{region.naam} en met Nederland, en de regio als geheel. Elke vergelijking is getoetst; bij kleine "
+        "aantallen worden de laatste drie jaren samengenomen of wordt geen uitspraak gedaan.",
+    )
     ch.key_findings(result.findings)
     ch.section("De rapporten per gemeente")
-    items = "".join(f'<li><a href="{html.escape(region.report_links[c])}">Veiligheidsanalyse '
-                    f"{html.escape(region.names[c])}</a></li>" for c in region.report.gemeenten)
+    items = "".join(
+        f'<li><a href="{html.escape(region.report_links[c])}">Veiligheidsanalyse '
+        f"{html.escape(region.names[c])}</a></li>"
+        for c in region.report.gemeenten
+    )
     html_block(f'<ul class="va-links">{items}</ul>')
     for theme in result.themes:
-        ch.section(theme.naam, "Indicatoren: " + ", ".join(c.indicator.label.lower() for c in theme.comparisons)
-                   + "." if theme.comparisons else "")
+        ch.section(
+            theme.naam,
+            "Indicatoren: " + ", ".join(c.indicator.label.lower() for c in theme.comparisons) + "."
+            if theme.comparisons
+            else "",
+        )
         for comp in theme.comparisons:
             table, colours = comparison_table(comp)
             name = f"{slug(theme.naam)}_{comp.indicator.id}"
-            ch.table(table, name, caption=f"{comp.indicator.label}: gemeenten, {region.naam} en Nederland "
-                                         f"({comp.rate_label})",
-                     formats={"Periode": "text", "Aantal": "int", table.columns[3]: "d1"}, classes=colours,
-                     source=_source(comp))
-            chart = pd.DataFrame([{"gebied": r.naam, "cijfer": r.rate, "ondergrens_95": r.lower,
-                                   "bovengrens_95": r.upper, "aantal": r.count, "noemer": r.denominator,
-                                   "eenheid": comp.rate_label}
-                                  for r in comp.rows if r.rol != "nederland"])
+            ch.table(
+                table,
+                name,
+                caption=f"{comp.indicator.label}: gemeenten, {region.naam} en Nederland ({comp.rate_label})",
+                formats={"Periode": "text", "Aantal": "int", table.columns[3]: "d1"},
+                classes=colours,
+                source=_source(comp),
+            )
+            chart = pd.DataFrame(
+                [
+                    {
+                        "gebied": r.naam,
+                        "cijfer": r.rate,
+                        "ondergrens_95": r.lower,
+                        "bovengrens_95": r.upper,
+                        "aantal": r.count,
+                        "noemer": r.denominator,
+                        "eenheid": comp.rate_label,
+                    }
+                    for r in comp.rows
+                    if r.rol != "nederland"
+                ]
+            )
             nl = next((r.rate for r in comp.rows if r.rol == "nederland"), None)
             if len(chart):
-                fig = plots.interval_chart(chart, label="gebied", value="cijfer", lower="ondergrens_95",
-                                           upper="bovengrens_95", reference=nl, highlight=region.naam,
-                                           xlabel=comp.rate_label.capitalize())
-                ch.figure(fig, f"{name}_figuur",
-                          caption=f"{comp.indicator.label} {comp.rate_label} in {comp.period_label}, per gemeente "
-                                  f"en voor {region.naam}, met 95%-interval; de stippellijn is Nederland.",
-                          alt=(f"Stippen met intervallen van {comp.indicator.label.lower()} per gemeente en voor "
-                               f"{region.naam}, vergeleken met Nederland."),
-                          data=chart, source=_source(comp))
+                fig = plots.interval_chart(
+                    chart,
+                    label="gebied",
+                    value="cijfer",
+                    lower="ondergrens_95",
+                    upper="bovengrens_95",
+                    reference=nl,
+                    highlight=region.naam,
+                    xlabel=comp.rate_label.capitalize(),
+                )
+                ch.figure(
+                    fig,
+                    f"{name}_figuur",
+                    caption=f"{comp.indicator.label} {comp.rate_label} in {comp.period_label}, per gemeente "
+                    f"en voor {region.naam}, met 95%-interval; de stippellijn is Nederland.",
+                    alt=(
+                        f"Stippen met intervallen van {comp.indicator.label.lower()} per gemeente en voor "
+                        f"{region.naam}, vergeleken met Nederland."
+                    ),
+                    data=chart,
+                    source=_source(comp),
+                )
             if comp.missing:
-                ch.missing(f"Geen cijfers over {comp.indicator.label.lower()} voor: {', '.join(comp.missing)}; "
-                           f"daarom geen totaal voor {region.naam}.")
+                ch.missing(
+                    f"Geen cijfers over {comp.indicator.label.lower()} voor: {', '.join(comp.missing)}; "
+                    f"daarom geen totaal voor {region.naam}."
+                )
         for label in theme.missing:
             ch.missing(f"Geen cijfers voor: {label}.")
-    ch.section("Hoe is vergeleken?",
-               "Een gemeente wordt vergeleken met de rest van de regio (de regio zonder die gemeente), zodat ze "
-               "niet met zichzelf wordt vergeleken; de regio en de gemeenten met Nederland met een exacte "
-               "Poisson-toets; de trend is een Poisson-regressie over de jaren van de periode, zonder de "
-               "coronajaren 2020 en 2021. Alle toetsen van dit regionale rapport zijn samen gecorrigeerd voor het "
-               "aantal toetsen (Holm): 'significant' betekent hier, net als in de rapporten per gemeente, significant "
-               "na die correctie; wat alleen zonder correctie significant is, heet een aanwijzing. Zie het hoofdstuk "
-               "Methode en bronnen in de rapporten per gemeente.")
+    ch.section(
+        "Hoe is vergeleken?",
+        "Een gemeente wordt vergeleken met de rest van de regio (de regio zonder die gemeente), zodat ze "
+        "niet met zichzelf wordt vergeleken; de regio en de gemeenten met Nederland met een exacte "
+        "Poisson-toets; de trend is een Poisson-regressie over de jaren van de periode, zonder de "
+        "coronajaren 2020 en 2021. Alle toetsen van dit regionale rapport zijn samen gecorrigeerd voor het "
+        "aantal toetsen (Holm): 'significant' betekent hier, net als in de rapporten per gemeente, significant "
+        "na die correctie; wat alleen zonder correctie significant is, heet een aanwijzing. Zie het hoofdstuk "
+        "Methode en bronnen in de rapporten per gemeente.",
+    )
     ch.use_sources(*sorted({c.indicator.table for t in result.themes for c in t.comparisons if c.indicator.table}))
     ch.save()
 

@@ -34,10 +34,11 @@ import pandas as pd
 
 from .. import analysis, indicators
 from ..analysis import CountProfile, FamilyEntry, SurveyProfile
-from ..store.dataset import Dataset
-from ..indicators import catalogue, indicator as get_indicator
+from ..indicators import catalogue
+from ..indicators import indicator as get_indicator
 from ..stats import signals, verdicts
 from ..stats.formatting import format_nl, format_pct
+from ..store.dataset import Dataset
 from . import family
 
 DEFAULT_WEIGHTS = {"niveau": 2.0, "ontwikkeling": 2.0, "beleving": 1.0, "ivp_thema": 1.0}
@@ -54,8 +55,12 @@ THEMES = {
     "07_digitaal": "Digitale veiligheid",
     "08_zorg": "Zorg en veiligheid",
 }
-WEIGHT_NAMES = {"niveau": "niveau", "ontwikkeling": "ontwikkeling", "beleving": "beleving",
-                "ivp_thema": "regionaal thema"}  # the configuration's keys as a reader reads them
+WEIGHT_NAMES = {
+    "niveau": "niveau",
+    "ontwikkeling": "ontwikkeling",
+    "beleving": "beleving",
+    "ivp_thema": "regionaal thema",
+}  # the configuration's keys as a reader reads them
 CONTEXT_TESTS = {analysis.RELATIVE_TESTS[0]}  # the national trend: context, not a finding about the gemeente
 
 
@@ -110,8 +115,10 @@ def question(entry: FamilyEntry, profiles: dict) -> str:
 
 
 def tests_of(entries: list[FamilyEntry], fam: signals.Family, profiles: dict) -> list[Test]:
-    return [Test(e.indicator, e.naam, e.toets, question(e, profiles), e.oordeel, e.colour, e.p,
-                 fam.p_adjusted(*e.key)) for e in entries]
+    return [
+        Test(e.indicator, e.naam, e.toets, question(e, profiles), e.oordeel, e.colour, e.p, fam.p_adjusted(*e.key))
+        for e in entries
+    ]
 
 
 @dataclass
@@ -158,11 +165,24 @@ def score_indicators(profiles: dict, tests: list[Test], weights: dict, themes: l
             points["ivp_thema"] = weights["ivp_thema"]
             reasons.append("regionaal prioriteitsthema")
         favourable = [t.verdict for t in mine if t.direction == "gunstig"]
-        rows.append({"indicator": ind_id, "label": ind.label, "chapter": ind.chapter, "score": score,
-                     "punten": points, "redenen": reasons, "gunstig": favourable, "thema": in_theme})
+        rows.append(
+            {
+                "indicator": ind_id,
+                "label": ind.label,
+                "chapter": ind.chapter,
+                "score": score,
+                "punten": points,
+                "redenen": reasons,
+                "gunstig": favourable,
+                "thema": in_theme,
+            }
+        )
     columns = ["indicator", "label", "chapter", "score", "punten", "redenen", "gunstig", "thema"]
-    return pd.DataFrame(rows, columns=columns).sort_values(["score", "label"], ascending=[False, True]) \
+    return (
+        pd.DataFrame(rows, columns=columns)
+        .sort_values(["score", "label"], ascending=[False, True])
         .reset_index(drop=True)
+    )
 
 
 def priorities(scores: pd.DataFrame, count: int = 5, minimum: float = 1.0) -> list[Priority]:
@@ -187,7 +207,9 @@ def priorities(scores: pd.DataFrame, count: int = 5, minimum: float = 1.0) -> li
         against = [f"{r['label']}: " + ", ".join(r["gunstig"]) for _, r in theme_rows.iterrows()]
         if len(against) > MAX_AGAINST:
             rest = len(against) - MAX_AGAINST + 1
-            against = against[:MAX_AGAINST - 1] + [f"en {rest} andere indicatoren in dit thema met een gunstige uitkomst"]
+            against = against[: MAX_AGAINST - 1] + [
+                f"en {rest} andere indicatoren in dit thema met een gunstige uitkomst"
+            ]
         pr.against = against
     ranked = sorted(out.values(), key=lambda pr: -pr.score)
     for pr in ranked:
@@ -201,18 +223,32 @@ def describe_size(pr: Priority, profiles: dict, threshold: int) -> None:
     of a sensitive kind below the suppression ``threshold`` is not given, nor its rate."""
     from .zorg import profile_sentence
 
-    pr.size = [profile_sentence(profiles[i], threshold) if profiles[i].indicator.sensitive
-               and isinstance(profiles[i], CountProfile) else profiles[i].sentence()
-               for i in pr.indicators if i in profiles]
-    pr.links = [(profiles[i].indicator.label, f"{profiles[i].indicator.chapter}.html#{indicators.anchor(i)}")
-                for i in pr.indicators if i in profiles]
+    pr.size = [
+        profile_sentence(profiles[i], threshold)
+        if profiles[i].indicator.sensitive and isinstance(profiles[i], CountProfile)
+        else profiles[i].sentence()
+        for i in pr.indicators
+        if i in profiles
+    ]
+    pr.links = [
+        (profiles[i].indicator.label, f"{profiles[i].indicator.chapter}.html#{indicators.anchor(i)}")
+        for i in pr.indicators
+        if i in profiles
+    ]
 
 
 def priority_record(pr: Priority, ranked: list[Priority]) -> dict:
     """A priority as the index and the chapter pages read it (the synthesis' findings file)."""
-    return {"plaats": rank_label(pr, ranked), "titel": pr.title, "onderbouwing": pr.onderbouwing,
-            "daartegenover": pr.tegen, "score": pr.score, "hoofdstuk": pr.theme, "omvang": pr.size,
-            "cijfers": [{"label": label, "href": href} for label, href in pr.links]}
+    return {
+        "plaats": rank_label(pr, ranked),
+        "titel": pr.title,
+        "onderbouwing": pr.onderbouwing,
+        "daartegenover": pr.tegen,
+        "score": pr.score,
+        "hoofdstuk": pr.theme,
+        "omvang": pr.size,
+        "cijfers": [{"label": label, "href": href} for label, href in pr.links],
+    }
 
 
 def _in_sentence(label: str) -> str:
@@ -246,17 +282,24 @@ def signal_table(profiles: dict, tests: list[Test], scores: pd.DataFrame) -> tup
     rows, colours = [], {c: [] for c in OVERVIEW_COLUMNS}
     for ind_id, p in profiles.items():
         found = by_ind.get(ind_id, {})
-        level = (f"{format_nl(p.rate.value, 1)} {p.rate_label} ({p.period_label})" if isinstance(p, CountProfile)
-                 else f"{p.formatted_value()} ({p.edition})")
-        row = {"Indicator": p.indicator.label, "Hoofdstuk": THEMES.get(p.indicator.chapter, p.indicator.chapter),
-               "Niveau": level}
+        level = (
+            f"{format_nl(p.rate.value, 1)} {p.rate_label} ({p.period_label})"
+            if isinstance(p, CountProfile)
+            else f"{p.formatted_value()} ({p.edition})"
+        )
+        row = {
+            "Indicator": p.indicator.label,
+            "Hoofdstuk": THEMES.get(p.indicator.chapter, p.indicator.chapter),
+            "Niveau": level,
+        }
         for name in OVERVIEW_COLUMNS:
             cell = found.get(name, [])
             # signaal and alarm only for unfavourable results
             row[name] = "; ".join(t.verdict + (f" [{t.signal}]" if t.signal else "") for t in cell) or "—"
             shown = [t.colour for t in cell]
-            colours[name].append(next((c for c in ("slechter", "beter", "neutraal", "gelijk") if c in shown),
-                                      "onbekend"))
+            colours[name].append(
+                next((c for c in ("slechter", "beter", "neutraal", "gelijk") if c in shown), "onbekend")
+            )
         row["Score"] = score_by.get(ind_id, 0.0)
         rows.append(row)
     df = pd.DataFrame(rows)
@@ -265,8 +308,13 @@ def signal_table(profiles: dict, tests: list[Test], scores: pd.DataFrame) -> tup
     return df, {k: pd.Series(v).loc[order].reset_index(drop=True) for k, v in colours.items()}
 
 
-GLANCE_WORDS = {"slechter": "ongunstig", "beter": "gunstig", "neutraal": "verschil", "gelijk": "geen verschil",
-                "onbekend": "–"}
+GLANCE_WORDS = {
+    "slechter": "ongunstig",
+    "beter": "gunstig",
+    "neutraal": "verschil",
+    "gelijk": "geen verschil",
+    "onbekend": "–",
+}
 
 
 def glance_rows(table: pd.DataFrame, colours: dict) -> list[dict]:
@@ -275,8 +323,10 @@ def glance_rows(table: pd.DataFrame, colours: dict) -> list[dict]:
     with the colour class; by the corrected tests, like every verdict of the report."""
     rows = []
     for i, row in table.iterrows():
-        cells = {name: {"woord": GLANCE_WORDS[str(colours[name].iloc[i])], "kleur": str(colours[name].iloc[i])}
-                 for name in OVERVIEW_COLUMNS}
+        cells = {
+            name: {"woord": GLANCE_WORDS[str(colours[name].iloc[i])], "kleur": str(colours[name].iloc[i])}
+            for name in OVERVIEW_COLUMNS
+        }
         rows.append({"indicator": row["Indicator"], "hoofdstuk": row["Hoofdstuk"], "cellen": cells})
     return rows
 
@@ -291,12 +341,20 @@ SUPPORTED = ("ondersteund", "verenigbaar", "klopt")
 NO_DATA = "geen gegevens"
 TAKEN_FROM_PLAN = "overgenomen uit het vorige plan, niet onafhankelijk getoetst"
 # Colour class per oordeel (as in the signal table); any other oordeel, TAKEN_FROM_PLAN included, is grey.
-OORDEEL_COLOUR = {"ondersteund": "beter", "klopt": "beter", "verenigbaar": "gelijk", "niet ondersteund": "slechter",
-                  "tegengesproken": "slechter", "wijkt af": "slechter"}
+OORDEEL_COLOUR = {
+    "ondersteund": "beter",
+    "klopt": "beter",
+    "verenigbaar": "gelijk",
+    "niet ondersteund": "slechter",
+    "tegengesproken": "slechter",
+    "wijkt af": "slechter",
+}
 
 _PLAN_WORDS = (r"ivp", r"(?:integraal\s+)?veiligheidsplan", r"vorige?\s+plan", r"vorige\s+veiligheidsanalyse")
-_TAKEN_FROM = (r"(?:overgenomen|afkomstig)\s+(?:uit|van)|(?:geciteerd\s+)?uit|ontleend\s+aan|volgens"
-               r"|zoals\s+(?:genoemd\s+)?in|zie|bron")
+_TAKEN_FROM = (
+    r"(?:overgenomen|afkomstig)\s+(?:uit|van)|(?:geciteerd\s+)?uit|ontleend\s+aan|volgens"
+    r"|zoals\s+(?:genoemd\s+)?in|zie|bron"
+)
 _YEAR_SPAN = re.compile(r"(\d{4})\s*[-–]\s*(\d{4})")
 
 
@@ -323,16 +381,18 @@ def note_names_plan(note: object, bron: str = "") -> bool:
     names = ([re.escape(own_name)] if own_name else []) + list(_PLAN_WORDS)
     plan = r"(?:" + "|".join(names) + r")\b"
     own_span = _YEAR_SPAN.search(source)
-    cited = re.compile(r"\b(?:" + _TAKEN_FROM + r")(?:\s*:\s*|\s+)(?:de\s+tekst\s+van\s+)?"
-                       r"(?:hoofdstuk\s+\d+\s+van\s+)?(?:het\s+|de\s+|ons\s+)?" + plan)
+    cited = re.compile(
+        r"\b(?:" + _TAKEN_FROM + r")(?:\s*:\s*|\s+)(?:de\s+tekst\s+van\s+)?"
+        r"(?:hoofdstuk\s+\d+\s+van\s+)?(?:het\s+|de\s+|ons\s+)?" + plan
+    )
     matches = list(cited.finditer(text))
     start = re.match(plan, text)
     if start:
         matches.append(start)
     for match in matches:
-        if re.search(r"\bniet(?:\s+\S+)?\s*$", text[:match.start()]):
+        if re.search(r"\bniet(?:\s+\S+)?\s*$", text[: match.start()]):
             continue  # "niet uit het IVP", "niet overgenomen uit het IVP"
-        span = re.match(r"(?:\s+[a-z\-]+){0,2}\s*(\d{4})\s*[-–]\s*(\d{4})", text[match.end():])
+        span = re.match(r"(?:\s+[a-z\-]+){0,2}\s*(\d{4})\s*[-–]\s*(\d{4})", text[match.end() :])
         if span and own_span and span.groups() != own_span.groups():
             continue  # another plan than the statement's
         return True
@@ -358,8 +418,11 @@ def partner_notes(inputs) -> pd.DataFrame:
         if table is None or table.empty or "bron_opmerking" not in table:
             continue
         if kind == "veiligheidsmonitor":
-            rows += [(r["indicator"], r["regio_code"], int(r["editie"]), r["bron_opmerking"])
-                     for r in table.to_dict("records") if r.get("indicator") and r.get("regio_code")]
+            rows += [
+                (r["indicator"], r["regio_code"], int(r["editie"]), r["bron_opmerking"])
+                for r in table.to_dict("records")
+                if r.get("indicator") and r.get("regio_code")
+            ]
             continue
         template, codes = TEMPLATES[kind], catalogue_codes(kind)
         code_column = template.key[-1] if len(template.key) > 1 else None
@@ -378,8 +441,11 @@ def partner_notes(inputs) -> pd.DataFrame:
                 rows += [(indicator_id, inputs.gemeente, int(year), note) for note in used["bron_opmerking"]]
     frame = pd.DataFrame(rows, columns=["indicator", "regio_code", "jaar", "bron_opmerking"])
     frame = frame[frame["bron_opmerking"].notna() & (frame["bron_opmerking"].astype(str).str.strip() != "")]
-    return (frame.astype({"bron_opmerking": str}).groupby(["indicator", "regio_code", "jaar"], as_index=False)
-            ["bron_opmerking"].agg(lambda notes: "; ".join(dict.fromkeys(notes))))
+    return (
+        frame.astype({"bron_opmerking": str})
+        .groupby(["indicator", "regio_code", "jaar"], as_index=False)["bron_opmerking"]
+        .agg(lambda notes: "; ".join(dict.fromkeys(notes)))
+    )
 
 
 @dataclass
@@ -441,8 +507,9 @@ def _until(ds: Dataset, year: int) -> Dataset:
     cfg = ds.config
     if year >= cfg.jaar_tot:
         return ds
-    return Dataset(ds.observations, dataclasses.replace(cfg, jaar_van=min(cfg.jaar_van, year), jaar_tot=year),
-                   ds.status)
+    return Dataset(
+        ds.observations, dataclasses.replace(cfg, jaar_van=min(cfg.jaar_van, year), jaar_tot=year), ds.status
+    )
 
 
 def _judge_until(ds: Dataset, item: dict, ind, year: int, profiles: dict) -> Judgement:
@@ -484,7 +551,7 @@ def _gemeente_figures(ds: Dataset, ind) -> pd.DataFrame:
 def _judge_profile(p, expectation: str) -> Judgement:
     if p is None or (isinstance(p, SurveyProfile) and p.edition is None):
         return Judgement(NO_DATA, "geen cijfers voor deze indicator")
-    years = (tuple(range(p.years[0], p.years[1] + 1)) if isinstance(p, CountProfile) else (p.edition,))
+    years = tuple(range(p.years[0], p.years[1] + 1)) if isinstance(p, CountProfile) else (p.edition,)
     if expectation in ("hoger_dan_nederland", "lager_dan_nederland"):
         comp = p.comparisons.get("nederland")
         if comp is None:
@@ -494,8 +561,11 @@ def _judge_profile(p, expectation: str) -> Judgement:
 
         def worded(result, verdict: str = comp.verdict) -> Judgement:
             direction = result.direction
-            oordeel = "ondersteund" if direction == want else ("tegengesproken" if direction in ("hoger", "lager")
-                                                               else "niet ondersteund")
+            oordeel = (
+                "ondersteund"
+                if direction == want
+                else ("tegengesproken" if direction in ("hoger", "lager") else "niet ondersteund")
+            )
             return Judgement(oordeel, f"{verdict} ({label})", years)
 
         if isinstance(comp.result, signals.Judged):
@@ -503,9 +573,13 @@ def _judge_profile(p, expectation: str) -> Judgement:
         min_count = p.indicator.min_count if isinstance(p, CountProfile) else None
 
         def reword(result) -> Judgement:
-            verdict = (verdicts.verdict_benchmark(result, "Nederland", min_count) if isinstance(p, CountProfile)
-                       else verdicts.verdict_survey(result, area="Nederland"))
+            verdict = (
+                verdicts.verdict_benchmark(result, "Nederland", min_count)
+                if isinstance(p, CountProfile)
+                else verdicts.verdict_survey(result, area="Nederland")
+            )
             return worded(result, verdict)
+
         return dataclasses.replace(worded(comp.result), result=comp.result, reword=reword)
     if not isinstance(p, CountProfile):
         return Judgement(NO_DATA, "alleen voor tellingen te toetsen")
@@ -523,6 +597,7 @@ def _judge_profile(p, expectation: str) -> Judgement:
     def reword(result) -> Judgement:
         verdict = verdicts.verdict_trend(result, p.indicator.min_count)
         return Judgement(_judge(expectation, result.direction, verdict), verdict, years)
+
     return dataclasses.replace(judgement, result=p.trend, reword=reword)
 
 
@@ -572,18 +647,22 @@ def _compare_years(ds: Dataset, ind, expectation: str, year1: int, year2: int) -
         yearly = yearly.assign(noemer=1.0)
     result = analysis.change_test(c1, e1, c2, e2, analysis.yearly_trend(yearly))
     comparison = YearComparison(ind, expectation, year1, year2, result)
-    return dataclasses.replace(_year_judgement(comparison, result), result=result,
-                               reword=lambda judged: _year_judgement(comparison, judged))
+    return dataclasses.replace(
+        _year_judgement(comparison, result), result=result, reword=lambda judged: _year_judgement(comparison, judged)
+    )
 
 
 def _year_judgement(comparison: YearComparison, result) -> Judgement:
     ind = comparison.indicator
     verdict = verdicts.verdict_periods(result, analysis.since_label(comparison.year1), ind.min_count)
-    detail = (f"{format_nl(result.count1, 0)} in {comparison.year1} en {format_nl(result.count2, 0)} in "
-              f"{comparison.year2}: {verdict} (verhouding {format_nl(result.rate_ratio, 2)}, 95%-interval "
-              f"{format_nl(result.lower, 2)}–{format_nl(result.upper, 2)})")
-    return Judgement(_judge(comparison.expectation, result.direction, verdict), detail,
-                     (comparison.year1, comparison.year2))
+    detail = (
+        f"{format_nl(result.count1, 0)} in {comparison.year1} en {format_nl(result.count2, 0)} in "
+        f"{comparison.year2}: {verdict} (verhouding {format_nl(result.rate_ratio, 2)}, 95%-interval "
+        f"{format_nl(result.lower, 2)}–{format_nl(result.upper, 2)})"
+    )
+    return Judgement(
+        _judge(comparison.expectation, result.direction, verdict), detail, (comparison.year1, comparison.year2)
+    )
 
 
 def correct_statements(judgements: list[Judgement]) -> list[Judgement]:
@@ -641,9 +720,12 @@ def _unless_from_plan(ds: Dataset, ind, verdict: Judgement, notes: pd.DataFrame 
     which = "het cijfer voor " + _and(years) if len(years) == 1 else "de cijfers voor " + _and(years)
     comes = "komt" if len(years) == 1 else "komen"
     # The test itself stays (and stays in its family): only its oordeel changes.
-    return dataclasses.replace(verdict, oordeel=TAKEN_FROM_PLAN,
-                               toelichting=f"{which} {comes} uit het plan zelf (bron_opmerking in het partnerbestand: "
-                                           f"“{note}”); {verdict.toelichting}")
+    return dataclasses.replace(
+        verdict,
+        oordeel=TAKEN_FROM_PLAN,
+        toelichting=f"{which} {comes} uit het plan zelf (bron_opmerking in het partnerbestand: "
+        f"“{note}”); {verdict.toelichting}",
+    )
 
 
 def _and(items) -> str:
@@ -665,21 +747,40 @@ def check_statements(ds: Dataset, profiles: dict, notes: pd.DataFrame | None = N
     for k, item in enumerate(items):
         ind = get_indicator(item["indicator"])
         bron = str(item.get("bron", ""))
-        before, after = (_unless_from_plan(ds, ind, j, notes, bron) for j in flat[2 * k:2 * k + 2])
-        out.append(StatementCheck(uitspraak=item["uitspraak"], indicator=ind.label, oordeel=before.oordeel,
-                                  toelichting=before.toelichting, bron=bron, tot=statement_year(item, ds.config),
-                                  sinds_oordeel=after.oordeel, sinds_toelichting=after.toelichting,
-                                  tests=(("tot en met het plan", before), ("daarna", after))))
+        before, after = (_unless_from_plan(ds, ind, j, notes, bron) for j in flat[2 * k : 2 * k + 2])
+        out.append(
+            StatementCheck(
+                uitspraak=item["uitspraak"],
+                indicator=ind.label,
+                oordeel=before.oordeel,
+                toelichting=before.toelichting,
+                bron=bron,
+                tot=statement_year(item, ds.config),
+                sinds_oordeel=after.oordeel,
+                sinds_toelichting=after.toelichting,
+                tests=(("tot en met het plan", before), ("daarna", after)),
+            )
+        )
     return out
 
 
 def statement_table(statements: list[StatementCheck]) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
     """The statements with both verdicts, and the colour class of each verdict."""
-    table = pd.DataFrame([{"Uitspraak": s.uitspraak, "Indicator": s.indicator, "Cijfers t/m": str(s.tot or ""),
-                           "Oordeel": s.oordeel, "Toelichting": s.toelichting, "Daarna": s.sinds_oordeel,
-                           "Toelichting daarna": s.sinds_toelichting} for s in statements],
-                         columns=["Uitspraak", "Indicator", "Cijfers t/m", "Oordeel", "Toelichting", "Daarna",
-                                  "Toelichting daarna"])
+    table = pd.DataFrame(
+        [
+            {
+                "Uitspraak": s.uitspraak,
+                "Indicator": s.indicator,
+                "Cijfers t/m": str(s.tot or ""),
+                "Oordeel": s.oordeel,
+                "Toelichting": s.toelichting,
+                "Daarna": s.sinds_oordeel,
+                "Toelichting daarna": s.sinds_toelichting,
+            }
+            for s in statements
+        ],
+        columns=["Uitspraak", "Indicator", "Cijfers t/m", "Oordeel", "Toelichting", "Daarna", "Toelichting daarna"],
+    )
     classes = {column: table[column].map(OORDEEL_COLOUR).fillna("onbekend") for column in ("Oordeel", "Daarna")}
     return table, classes
 
@@ -688,8 +789,19 @@ def statement_tests_table(statements: list[StatementCheck]) -> pd.DataFrame:
     """One row per tested verdict on a statement: its p-value, corrected p-value and family, so that every
     oordeel of the statements can be recomputed ("rapport": see the signal table; "uitspraken": Holm over
     the rows of this family)."""
-    rows = [{"uitspraak": s.uitspraak, "wanneer": when, "oordeel": j.oordeel, "p": j.p, "p_gecorrigeerd": j.p_adjusted,
-             "familie": j.family} for s in statements for when, j in s.tests if j.family]
+    rows = [
+        {
+            "uitspraak": s.uitspraak,
+            "wanneer": when,
+            "oordeel": j.oordeel,
+            "p": j.p,
+            "p_gecorrigeerd": j.p_adjusted,
+            "familie": j.family,
+        }
+        for s in statements
+        for when, j in s.tests
+        if j.family
+    ]
     return pd.DataFrame(rows, columns=["uitspraak", "wanneer", "oordeel", "p", "p_gecorrigeerd", "familie"])
 
 
@@ -706,8 +818,10 @@ def statement_finding(statements: list[StatementCheck]) -> str:
     up_to = "de cijfers tot en met het jaar van het plan"
     text = f"Van de {n} uitspraken uit het vorige plan {_in_line(supported, up_to)}"
     if from_plan:
-        text += (f"; {from_plan} {'steunt' if from_plan == 1 else 'steunen'} op cijfers die uit het plan zelf zijn "
-                 f"overgenomen en {'is' if from_plan == 1 else 'zijn'} dus niet onafhankelijk getoetst")
+        text += (
+            f"; {from_plan} {'steunt' if from_plan == 1 else 'steunen'} op cijfers die uit het plan zelf zijn "
+            f"overgenomen en {'is' if from_plan == 1 else 'zijn'} dus niet onafhankelijk getoetst"
+        )
     text += f"; {untestable} {'is' if untestable == 1 else 'zijn'} niet te toetsen."
     newer = [s for s in statements if s.sinds_oordeel != NO_DATA]
     if not newer:
@@ -721,6 +835,7 @@ def _in_line(k: int, data: str) -> str:
 
 
 # ---------------------------------------------------------------------------- the chapter's result
+
 
 @dataclass
 class Synthesis:
@@ -744,8 +859,10 @@ class Synthesis:
     def findings(self) -> list[str]:
         out = []
         n = self.n_signals()
-        out.append(f"{len(self.profiles)} indicatoren met {self.n_tests()} toetsen; na correctie voor het aantal toetsen "
-                   f"{n['alarm']} keer alarm (99,8%) en {n['signaal']} keer signaal (95%) voor een ongunstige uitkomst.")
+        out.append(
+            f"{len(self.profiles)} indicatoren met {self.n_tests()} toetsen; na correctie voor het aantal toetsen "
+            f"{n['alarm']} keer alarm (99,8%) en {n['signaal']} keer signaal (95%) voor een ongunstige uitkomst."
+        )
         for pr in self.priorities[:3]:
             out.append(f"Voorgestelde prioriteit {rank_label(pr, self.priorities)}: {pr.title} – {pr.evidence[0]}.")
         if self.statements:

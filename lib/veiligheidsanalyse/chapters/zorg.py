@@ -21,17 +21,21 @@ import pandas as pd
 
 from .. import analysis
 from ..analysis import Comparison, CountProfile, TrendComparison
-from ..store.dataset import Dataset
 from ..indicators import indicator
 from ..stats.formatting import format_count
+from ..store.dataset import Dataset
 from .disagreement import ABSOLUTE, RELATIVE
 
 E33 = "overlast_verward"
 VEILIG_THUIS = ["veilig_thuis_meldingen", "veilig_thuis_adviezen"]
 WOONOVERLAST = "woonoverlast_meldingen"
 
-SOURCE_LABEL = {"partner": "partnerexport", "definitief": "open data", "voorlopig": "open data (voorlopig)",
-                "onbekend": "open data: onbekend"}
+SOURCE_LABEL = {
+    "partner": "partnerexport",
+    "definitief": "open data",
+    "voorlopig": "open data (voorlopig)",
+    "onbekend": "open data: onbekend",
+}
 
 
 def count_text(value: float, threshold: int) -> str:
@@ -66,6 +70,7 @@ def profile_table(profiles: dict, threshold: int) -> tuple[pd.DataFrame, dict[st
 
 # ---------------------------------------------------------------------------- E33
 
+
 def e33_against_nl(ds: Dataset) -> TrendComparison | None:
     """The gemeente's E33 trend next to the national one, and the trend in their ratio."""
     cfg = ds.config
@@ -77,10 +82,18 @@ def e33_against_nl(ds: Dataset) -> TrendComparison | None:
     y = sorted(set(own.index) & set(nl.index))
     if not y:
         return None
-    return analysis.compare_trends(y, own["aantal"].reindex(y), own["noemer"].reindex(y), nl["aantal"].reindex(y),
-                                   nl["noemer"].reindex(y), naam=ds.gemeente_naam,
-                                   reference_name=ds.region_name(cfg.vergelijking.nederland), min_count=10,
-                                   ds=ds, key=E33)
+    return analysis.compare_trends(
+        y,
+        own["aantal"].reindex(y),
+        own["noemer"].reindex(y),
+        nl["aantal"].reindex(y),
+        nl["noemer"].reindex(y),
+        naam=ds.gemeente_naam,
+        reference_name=ds.region_name(cfg.vergelijking.nederland),
+        min_count=10,
+        ds=ds,
+        key=E33,
+    )
 
 
 def e33_comparison_text(comparison: TrendComparison) -> str:
@@ -88,10 +101,12 @@ def e33_comparison_text(comparison: TrendComparison) -> str:
     return f"In {comparison.reference_name}: {comparison.reference_verdict}. {comparison.relative_verdict}"
 
 
-PARTNER_VS_OPEN = ("Waar open data en een partnerexport allebei een cijfer hebben, gebruikt de analyse de open data; "
-                   "de partnerexport vult jaren aan die in de open data ontbreken. Verschillen tot "
-                   f"{ABSOLUTE} (of tot {RELATIVE:.0%} bij grotere aantallen) kunnen komen door afronding (het CBS "
-                   "rondt af op vijftallen) of een latere telling; grotere verschillen worden apart genoemd.")
+PARTNER_VS_OPEN = (
+    "Waar open data en een partnerexport allebei een cijfer hebben, gebruikt de analyse de open data; "
+    "de partnerexport vult jaren aan die in de open data ontbreken. Verschillen tot "
+    f"{ABSOLUTE} (of tot {RELATIVE:.0%} bij grotere aantallen) kunnen komen door afronding (het CBS "
+    "rondt af op vijftallen) of een latere telling; grotere verschillen worden apart genoemd."
+)
 
 
 def yearly_sources(ds: Dataset, indicator_ids: list[str], labels: list[str]) -> pd.DataFrame:
@@ -150,11 +165,12 @@ def veilig_thuis_unknown_years(ds: Dataset) -> list[int]:
     out = set()
     for indicator_id in VEILIG_THUIS:
         s = ds.series(indicator_id, [ds.gemeente], years=(cfg.jaar_van, cfg.jaar_tot))
-        out |= set(int(y) for y in s.loc[s["waarde"].isna(), "jaar"])
+        out |= {int(y) for y in s.loc[s["waarde"].isna(), "jaar"]}
     return sorted(out)
 
 
 # ---------------------------------------------------------------------------- woonoverlast
+
 
 @dataclass
 class Woonoverlast:
@@ -169,9 +185,11 @@ class Woonoverlast:
         out = []
         if self.change is not None:
             r = self.change.result
-            out.append(f"Meldingen van woonoverlast in {self.naam}: {count_text(r.count1, self.threshold)} in "
-                       f"{self.change.area} en {count_text(r.count2, self.threshold)} in {self.last_year}: "
-                       f"{self.change.verdict}.")
+            out.append(
+                f"Meldingen van woonoverlast in {self.naam}: {count_text(r.count1, self.threshold)} in "
+                f"{self.change.area} en {count_text(r.count2, self.threshold)} in {self.last_year}: "
+                f"{self.change.verdict}."
+            )
         if self.profile is not None:
             out.append(f"Trend over alle jaren: {self.profile.trend_verdict}.")
         return out
@@ -184,8 +202,10 @@ class Woonoverlast:
         out = []
         if self.change is not None:  # also when not significant: the IVP saw woonoverlast rising
             r = self.change.result
-            out.append(f"Woonoverlast: {self.change.verdict} ({count_text(r.count1, self.threshold)} → "
-                       f"{count_text(r.count2, self.threshold)} meldingen).")
+            out.append(
+                f"Woonoverlast: {self.change.verdict} ({count_text(r.count1, self.threshold)} → "
+                f"{count_text(r.count2, self.threshold)} meldingen)."
+            )
         if self.profile is not None and self.profile.trend_colour in ("slechter", "beter", "neutraal"):
             out.append(f"Woonoverlast: {self.profile.trend_verdict}.")
         return out
@@ -198,8 +218,12 @@ def woonoverlast(ds: Dataset, threshold: int) -> Woonoverlast | None:
     df = yearly_sources(ds, [WOONOVERLAST], ["Meldingen woonoverlast"]).dropna(subset=["Meldingen woonoverlast"])
     if df.empty:
         return None
-    shown, hidden = suppressed_table(df[["Jaar", "Meldingen woonoverlast"]].assign(Jaar=df["Jaar"].astype(str)),
-                                     "Jaar", ["Meldingen woonoverlast"], threshold)
+    shown, hidden = suppressed_table(
+        df[["Jaar", "Meldingen woonoverlast"]].assign(Jaar=df["Jaar"].astype(str)),
+        "Jaar",
+        ["Meldingen woonoverlast"],
+        threshold,
+    )
     change = analysis.change_between(ds, WOONOVERLAST)
     profile = analysis.count_profile(ds, WOONOVERLAST) if len(df) >= 2 else None
     return Woonoverlast(ds.gemeente_naam, threshold, shown, hidden, change, profile)
@@ -213,36 +237,62 @@ def family_entries(ds: Dataset) -> list:
     comparison = e33_against_nl(ds)
     if comparison is not None:
         label, polarity = indicator(E33).label, indicator(E33).polarity
-        for test, result, verdict, pol in ((analysis.RELATIVE_TESTS[0], comparison.reference,
-                                            comparison.reference_verdict, "neutraal"),
-                                           (analysis.RELATIVE_TESTS[1], comparison.relative,
-                                            comparison.relative_verdict, polarity)):
-            out.append(analysis.FamilyEntry(E33, label, test, float(result.p_value), verdict,
-                                            analysis.verdict_colour(verdict, result.direction, pol)))
+        for test, result, verdict, pol in (
+            (analysis.RELATIVE_TESTS[0], comparison.reference, comparison.reference_verdict, "neutraal"),
+            (analysis.RELATIVE_TESTS[1], comparison.relative, comparison.relative_verdict, polarity),
+        ):
+            out.append(
+                analysis.FamilyEntry(
+                    E33,
+                    label,
+                    test,
+                    float(result.p_value),
+                    verdict,
+                    analysis.verdict_colour(verdict, result.direction, pol),
+                )
+            )
     change = analysis.change_between(ds, WOONOVERLAST)
     if change is not None:
-        out.append(analysis.FamilyEntry(WOONOVERLAST, indicator(WOONOVERLAST).label, change.test,
-                                        float(change.result.p_value), change.verdict, change.colour))
+        out.append(
+            analysis.FamilyEntry(
+                WOONOVERLAST,
+                indicator(WOONOVERLAST).label,
+                change.test,
+                float(change.result.p_value),
+                change.verdict,
+                change.colour,
+            )
+        )
     return out
 
 
 # ---------------------------------------------------------------------------- findings
 
+
 def e33_findings(profile: CountProfile | None, comparison: TrendComparison | None) -> list[str]:
     out = []
     label = profile.indicator.label if profile is not None else "Overlast door verwarde personen (E33)"
-    if comparison is not None and comparison.own.direction in ("hoger", "lager") \
-            and not comparison.own_verdict.startswith("te weinig"):
-        out.append(f"{label}: {comparison.own_verdict}; in {comparison.reference_name}: "
-                   f"{comparison.reference_verdict}.")
-    if comparison is not None and comparison.relative.status == "ok" and not comparison.relative_verdict.startswith("Of "):
+    if (
+        comparison is not None
+        and comparison.own.direction in ("hoger", "lager")
+        and not comparison.own_verdict.startswith("te weinig")
+    ):
+        out.append(
+            f"{label}: {comparison.own_verdict}; in {comparison.reference_name}: {comparison.reference_verdict}."
+        )
+    if (
+        comparison is not None
+        and comparison.relative.status == "ok"
+        and not comparison.relative_verdict.startswith("Of ")
+    ):
         text = comparison.relative_verdict
         out.append(f"{label}: {text[:1].lower()}{text[1:]}")
     return out
 
 
-def findings(e33: CountProfile | None, comparison: TrendComparison | None, wo: Woonoverlast | None,
-             vt: dict) -> list[str]:
+def findings(
+    e33: CountProfile | None, comparison: TrendComparison | None, wo: Woonoverlast | None, vt: dict
+) -> list[str]:
     from .common import findings_with
 
     head = e33_findings(e33, comparison) + (wo.findings() if wo is not None else [])

@@ -60,8 +60,7 @@ class Gebied:
         return bounds_of([self])
 
 
-def read_boundaries(path, *, gemeentecode: str | None = None, niveau: str | None = None,
-                    codes=None) -> list[Gebied]:
+def read_boundaries(path, *, gemeentecode: str | None = None, niveau: str | None = None, codes=None) -> list[Gebied]:
     """Areas of a wijk- en buurtkaart GeoJSON file in RD New, optionally filtered.
 
     ``gemeentecode`` keeps the areas of one gemeente (or the gemeente itself), ``niveau`` one
@@ -73,8 +72,9 @@ def read_boundaries(path, *, gemeentecode: str | None = None, niveau: str | None
     return areas_from_geojson(data, path, gemeentecode=gemeentecode, niveau=niveau, codes=codes)
 
 
-def areas_from_geojson(data: dict, source="GeoJSON", *, gemeentecode: str | None = None,
-                       niveau: str | None = None, codes=None) -> list[Gebied]:
+def areas_from_geojson(
+    data: dict, source="GeoJSON", *, gemeentecode: str | None = None, niveau: str | None = None, codes=None
+) -> list[Gebied]:
     """:func:`read_boundaries` on an already parsed FeatureCollection (``source`` names it in errors)."""
     path = source
     _check_crs(data, path)
@@ -98,22 +98,34 @@ def areas_from_geojson(data: dict, source="GeoJSON", *, gemeentecode: str | None
 def feature_of(area: Gebied, digits: int = 0) -> dict:
     """A GeoJSON feature of ``area`` (the properties :func:`read_boundaries` reads back), with
     coordinates rounded to ``digits`` decimals of a metre."""
+
     def ring(points: Ring) -> list:
         return [[_rounded(x, digits), _rounded(y, digits)] for x, y in points]
 
     polygons = [[ring(p.exterior), *(ring(h) for h in p.holes)] for p in area.polygons]
-    geometry = ({"type": "Polygon", "coordinates": polygons[0]} if len(polygons) == 1
-                else {"type": "MultiPolygon", "coordinates": polygons})
-    properties = {"statcode": area.code, "statnaam": area.naam, "gemeentecode": area.gemeentecode,
-                  "niveau": area.niveau, "jaar": area.jaar}
+    geometry = (
+        {"type": "Polygon", "coordinates": polygons[0]}
+        if len(polygons) == 1
+        else {"type": "MultiPolygon", "coordinates": polygons}
+    )
+    properties = {
+        "statcode": area.code,
+        "statnaam": area.naam,
+        "gemeentecode": area.gemeentecode,
+        "niveau": area.niveau,
+        "jaar": area.jaar,
+    }
     return {"type": "Feature", "properties": properties, "geometry": geometry}
 
 
 def to_geojson(areas, digits: int = 0, **members) -> dict:
     """A FeatureCollection in RD New of ``areas`` (``members``: extra top-level members such as ``jaar``)."""
-    return {"type": "FeatureCollection", **members,
-            "crs": {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{RD_NEW}"}},
-            "features": [feature_of(area, digits) for area in areas]}
+    return {
+        "type": "FeatureCollection",
+        **members,
+        "crs": {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{RD_NEW}"}},
+        "features": [feature_of(area, digits) for area in areas],
+    }
 
 
 def _rounded(value: float, digits: int):
@@ -157,8 +169,10 @@ def _check_extent(areas: list[Gebied], path) -> None:
     min_x, min_y, max_x, max_y = bounds_of(areas)
     lo_x, lo_y, hi_x, hi_y = RD_BOUNDS
     if min_x < lo_x or max_x > hi_x or min_y < lo_y or max_y > hi_y:
-        raise ValueError(f"{path}: coordinates ({min_x:.0f}..{max_x:.0f}, {min_y:.0f}..{max_y:.0f}) are not "
-                         "RD New metres in the Netherlands")
+        raise ValueError(
+            f"{path}: coordinates ({min_x:.0f}..{max_x:.0f}, {min_y:.0f}..{max_y:.0f}) are not "
+            "RD New metres in the Netherlands"
+        )
 
 
 def _gebied(feature: dict) -> Gebied | None:
@@ -175,8 +189,14 @@ def _gebied(feature: dict) -> Gebied | None:
     name = str(_first(props, "statnaam", name_key) or code).strip()
     gemeente = code if level == "gemeente" else str(props.get("gemeentecode") or f"GM{code[2:6]}").strip()
     year = props.get("jaar")
-    return Gebied(code=code, naam=name, gemeentecode=gemeente, niveau=level,
-                  polygons=_polygons(geometry, code), jaar=int(year) if year not in (None, "") else None)
+    return Gebied(
+        code=code,
+        naam=name,
+        gemeentecode=gemeente,
+        niveau=level,
+        polygons=_polygons(geometry, code),
+        jaar=int(year) if year not in (None, "") else None,
+    )
 
 
 def _first(props: dict, *keys):

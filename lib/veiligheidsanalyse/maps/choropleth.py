@@ -55,8 +55,12 @@ NOT_SIGNIFICANT = f"niet significant verschillend van {REST}, of onbekend"
 SIGNIFICANT = ("hoger", "lager")
 NO_COLOUR = (TOO_FEW_INHABITANTS, TOO_FEW_CASES, SUPPRESSED)  # flags that leave an area without a colour
 COLOURS = {TOO_FEW_INHABITANTS: "#bdbdbd", TOO_FEW_CASES: "#e6e6e6", NO_DATA: "#ffffff", SUPPRESSED: "#ffffff"}
-LEGEND_TEXT = {TOO_FEW_INHABITANTS: "te weinig inwoners", TOO_FEW_CASES: "te weinig gevallen om te vergelijken",
-               SUPPRESSED: "afgeschermd (kleine aantallen)", NO_DATA: NO_DATA}
+LEGEND_TEXT = {
+    TOO_FEW_INHABITANTS: "te weinig inwoners",
+    TOO_FEW_CASES: "te weinig gevallen om te vergelijken",
+    SUPPRESSED: "afgeschermd (kleine aantallen)",
+    NO_DATA: NO_DATA,
+}
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,13 @@ class MapValue:
     tooltip: str = ""
 
 
-def map_values(table, value: str = "per_1000", hatch: bool | None = None,
-               unit: str = "per 1.000 inwoners per jaar", decimals: int = 1) -> dict[str, MapValue]:
+def map_values(
+    table,
+    value: str = "per_1000",
+    hatch: bool | None = None,
+    unit: str = "per 1.000 inwoners per jaar",
+    decimals: int = 1,
+) -> dict[str, MapValue]:
     """Map values from a ``stats.smallarea.small_area_table`` (its total row is skipped).
 
     ``value`` is "per_1000" (crude rate; hatched wherever the flag is not "hoger" or "lager",
@@ -97,8 +106,12 @@ def map_values(table, value: str = "per_1000", hatch: bool | None = None,
         elif number is None or not math.isfinite(number):
             reason, number = NO_DATA, math.nan
         out[row["regio_code"]] = MapValue(
-            code=row["regio_code"], value=float(number), hatched=hatch and flag not in SIGNIFICANT,
-            no_value=reason, tooltip=_tooltip(row, value, unit, decimals, reason))
+            code=row["regio_code"],
+            value=float(number),
+            hatched=hatch and flag not in SIGNIFICANT,
+            no_value=reason,
+            tooltip=_tooltip(row, value, unit, decimals, reason),
+        )
     return out
 
 
@@ -108,23 +121,35 @@ def _tooltip(row, value, unit, decimals, reason) -> str:
         return f"{name}: aantal afgeschermd (kleine aantallen)"
     count = f"{row['aantal_weergave']} geregistreerd"
     if reason == TOO_FEW_CASES:  # the rate is known, only not compared
-        return (f"{name}: {count}; {format_nl(row['per_1000'], decimals)} {unit}; "
-                f"{LEGEND_TEXT[TOO_FEW_CASES]}")
+        return f"{name}: {count}; {format_nl(row['per_1000'], decimals)} {unit}; {LEGEND_TEXT[TOO_FEW_CASES]}"
     if reason:
         return f"{name}: {count}; {LEGEND_TEXT.get(reason, reason)}"
-    text_ = (f"{name}: {count}; {format_nl(row['per_1000'], decimals)} {unit} "
-             f"(95%-interval {format_interval(row['ondergrens'], row['bovengrens'], decimals)})")
+    text_ = (
+        f"{name}: {count}; {format_nl(row['per_1000'], decimals)} {unit} "
+        f"(95%-interval {format_interval(row['ondergrens'], row['bovengrens'], decimals)})"
+    )
     if value == "per_1000_eb":
         text_ += f"; gestabiliseerd {format_nl(row['per_1000_eb'], decimals)}"
     flag = row["vergelijking"]
-    verdict = {"hoger": f"significant hoger dan {REST}", "lager": f"significant lager dan {REST}",
-               "gelijk": f"niet significant verschillend van {REST}",
-               "onbekend": "niet vergeleken (onbekend)"}.get(flag, "")
+    verdict = {
+        "hoger": f"significant hoger dan {REST}",
+        "lager": f"significant lager dan {REST}",
+        "gelijk": f"niet significant verschillend van {REST}",
+        "onbekend": "niet vergeleken (onbekend)",
+    }.get(flag, "")
     return f"{text_}; {verdict}" if verdict else text_
 
 
-def describe_map(table, *, subject: str, area_plural: str, gemeente: str, period: str = "",
-                 value: str = "per_1000", area_singular: str | None = None) -> str:
+def describe_map(
+    table,
+    *,
+    subject: str,
+    area_plural: str,
+    gemeente: str,
+    period: str = "",
+    value: str = "per_1000",
+    area_singular: str | None = None,
+) -> str:
     """Alt text for a small-area map: what it shows and what stands out, in plain Dutch.
 
     Counts areas per flag and names those significantly higher (up to eight) and those left out
@@ -141,13 +166,17 @@ def describe_map(table, *, subject: str, area_plural: str, gemeente: str, period
     total = table[table["rol"] == TOTAL_ROW].iloc[0]
     shown = "gestabiliseerd (Empirical Bayes) " if value == "per_1000_eb" else ""
     when = f" in {period}" if period else ""
-    parts = [f"Kaart van de {len(areas)} {area_plural} van {gemeente}: {shown}{subject} per 1.000 inwoners "
-             f"per jaar{when}. {total['regio_naam']}: {format_nl(total['per_1000'], 1)} per 1.000."]
+    parts = [
+        f"Kaart van de {len(areas)} {area_plural} van {gemeente}: {shown}{subject} per 1.000 inwoners "
+        f"per jaar{when}. {total['regio_naam']}: {format_nl(total['per_1000'], 1)} per 1.000."
+    ]
     flags = areas["vergelijking"].value_counts()
     higher = areas.loc[areas["vergelijking"] == "hoger", "regio_naam"].tolist()
     if flags.get("hoger", 0) or flags.get("lager", 0):
-        sentence = (f"{n(flags.get('hoger', 0), 'liggen', 'ligt')} significant hoger dan {REST}, "
-                    f"{flags.get('lager', 0)} significant lager")
+        sentence = (
+            f"{n(flags.get('hoger', 0), 'liggen', 'ligt')} significant hoger dan {REST}, "
+            f"{flags.get('lager', 0)} significant lager"
+        )
         if 0 < len(higher) <= 8:
             sentence += f" (hoger: {', '.join(higher)})"
         parts.append(sentence + ".")
@@ -159,23 +188,39 @@ def describe_map(table, *, subject: str, area_plural: str, gemeente: str, period
     if len(unknown):
         names = unknown["regio_naam"].astype(str).tolist()
         listed = f" ({', '.join(names)})" if len(names) <= 8 else ""
-        parts.append(f"{n(len(unknown), 'hebben', 'heeft')} een onbekend aantal of onbekende inwoners{listed}: "
-                     "niet vergeleken en niet meegeteld in de som (gearceerd of wit).")
-    for flag, verbs, words in ((TOO_FEW_INHABITANTS, ("hebben", "heeft"), "te weinig inwoners voor een cijfer (grijs)"),
-                               (TOO_FEW_CASES, ("hebben", "heeft"),
-                                "te weinig gevallen om te vergelijken (lichtgrijs, geen kleur)"),
-                               (SUPPRESSED, ("zijn", "is"), "afgeschermd vanwege kleine aantallen")):
+        parts.append(
+            f"{n(len(unknown), 'hebben', 'heeft')} een onbekend aantal of onbekende inwoners{listed}: "
+            "niet vergeleken en niet meegeteld in de som (gearceerd of wit)."
+        )
+    for flag, verbs, words in (
+        (TOO_FEW_INHABITANTS, ("hebben", "heeft"), "te weinig inwoners voor een cijfer (grijs)"),
+        (TOO_FEW_CASES, ("hebben", "heeft"), "te weinig gevallen om te vergelijken (lichtgrijs, geen kleur)"),
+        (SUPPRESSED, ("zijn", "is"), "afgeschermd vanwege kleine aantallen"),
+    ):
         if flags.get(flag, 0):
             parts.append(f"{n(flags[flag], *verbs)} {words}.")
     return " ".join(parts)
 
 
-def choropleth_svg(areas: list[Gebied], values: Mapping[str, MapValue], *, title: str, description: str,
-                   boundary_year: int, legend_title: str, palette_name: str = DEFAULT_PALETTE,
-                   breaks=None, n_classes: int = 5, decimals: int | None = None,
-                   labels: Mapping[str, str] | None = None, data_source: str | None = None,
-                   mark: str | None = None, width: int = WIDTH, tolerance: float | None = None,
-                   max_bytes: int = MAX_BYTES) -> str:
+def choropleth_svg(
+    areas: list[Gebied],
+    values: Mapping[str, MapValue],
+    *,
+    title: str,
+    description: str,
+    boundary_year: int,
+    legend_title: str,
+    palette_name: str = DEFAULT_PALETTE,
+    breaks=None,
+    n_classes: int = 5,
+    decimals: int | None = None,
+    labels: Mapping[str, str] | None = None,
+    data_source: str | None = None,
+    mark: str | None = None,
+    width: int = WIDTH,
+    tolerance: float | None = None,
+    max_bytes: int = MAX_BYTES,
+) -> str:
     """A classed choropleth of ``areas`` as a self-contained SVG string (see module notes).
 
     ``values`` maps area codes to :class:`MapValue` (areas without one are "geen gegevens").
@@ -201,16 +246,40 @@ def choropleth_svg(areas: list[Gebied], values: Mapping[str, MapValue], *, title
         reason = v.no_value or NO_DATA
         return COLOURS[reason] if reason != SUPPRESSED else "dots", v.tooltip, False
 
-    return _render(areas, fill, legend, title=title, description=description, boundary_year=boundary_year,
-                   legend_title=legend_title, labels=labels, data_source=data_source, mark=mark, width=width,
-                   tolerance=tolerance, max_bytes=max_bytes)
+    return _render(
+        areas,
+        fill,
+        legend,
+        title=title,
+        description=description,
+        boundary_year=boundary_year,
+        legend_title=legend_title,
+        labels=labels,
+        data_source=data_source,
+        mark=mark,
+        width=width,
+        tolerance=tolerance,
+        max_bytes=max_bytes,
+    )
 
 
-def location_svg(areas: list[Gebied], highlight, *, title: str, description: str, boundary_year: int,
-                 labels: Mapping[str, str] | None = None, legend_title: str = "Ligging",
-                 highlight_label: str | None = None, other_label: str = "overige gemeenten",
-                 group=(), group_label: str = "", mark: str | None = None, width: int = WIDTH,
-                 max_bytes: int = MAX_BYTES) -> str:
+def location_svg(
+    areas: list[Gebied],
+    highlight,
+    *,
+    title: str,
+    description: str,
+    boundary_year: int,
+    labels: Mapping[str, str] | None = None,
+    legend_title: str = "Ligging",
+    highlight_label: str | None = None,
+    other_label: str = "overige gemeenten",
+    group=(),
+    group_label: str = "",
+    mark: str | None = None,
+    width: int = WIDTH,
+    max_bytes: int = MAX_BYTES,
+) -> str:
     """A location map: the ``highlight`` code(s) (e.g. the gemeente) dark, the codes of ``group`` (e.g. the
     other gemeenten of its basisteam, ``group_label`` in the legend) medium, the other areas light."""
     chosen = {highlight} if isinstance(highlight, str) else set(highlight)
@@ -227,15 +296,38 @@ def location_svg(areas: list[Gebied], highlight, *, title: str, description: str
         colour = dark if area.code in chosen else medium if area.code in around else light
         return colour, area.naam, False
 
-    return _render(areas, fill, legend, title=title, description=description, boundary_year=boundary_year,
-                   legend_title=legend_title, labels=labels, data_source=None, mark=mark, width=width,
-                   tolerance=None, max_bytes=max_bytes)
+    return _render(
+        areas,
+        fill,
+        legend,
+        title=title,
+        description=description,
+        boundary_year=boundary_year,
+        legend_title=legend_title,
+        labels=labels,
+        data_source=None,
+        mark=mark,
+        width=width,
+        tolerance=None,
+        max_bytes=max_bytes,
+    )
 
 
-def category_svg(areas: list[Gebied], categories: Mapping[str, str], legend: list[tuple[str, str]], *,
-                 title: str, description: str, boundary_year: int, legend_title: str,
-                 tooltips: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None,
-                 mark: str | None = None, width: int = WIDTH, max_bytes: int = MAX_BYTES) -> str:
+def category_svg(
+    areas: list[Gebied],
+    categories: Mapping[str, str],
+    legend: list[tuple[str, str]],
+    *,
+    title: str,
+    description: str,
+    boundary_year: int,
+    legend_title: str,
+    tooltips: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    mark: str | None = None,
+    width: int = WIDTH,
+    max_bytes: int = MAX_BYTES,
+) -> str:
     """A map of categories (e.g. "significant hoger" per gemeente): ``categories`` maps codes to a label of
     ``legend`` (label, colour), in the legend's order; an area without a category is "geen gegevens"."""
     colours = dict(legend)
@@ -249,9 +341,21 @@ def category_svg(areas: list[Gebied], categories: Mapping[str, str], legend: lis
         label = categories.get(area.code, NO_DATA)
         return colours.get(label, COLOURS[NO_DATA]), tips.get(area.code, f"{area.naam}: {label}"), False
 
-    return _render(areas, fill, shown, title=title, description=description, boundary_year=boundary_year,
-                   legend_title=legend_title, labels=labels, data_source=None, mark=mark, width=width,
-                   tolerance=None, max_bytes=max_bytes)
+    return _render(
+        areas,
+        fill,
+        shown,
+        title=title,
+        description=description,
+        boundary_year=boundary_year,
+        legend_title=legend_title,
+        labels=labels,
+        data_source=None,
+        mark=mark,
+        width=width,
+        tolerance=None,
+        max_bytes=max_bytes,
+    )
 
 
 def check_codes(areas: list[Gebied], codes) -> tuple[list[str], list[str]]:
@@ -263,24 +367,50 @@ def check_codes(areas: list[Gebied], codes) -> tuple[list[str], list[str]]:
 # --------------------------------------------------------------------------- rendering
 
 
-def _render(areas, fill, legend, *, title, description, boundary_year, legend_title, labels, data_source, mark,
-            width, tolerance, max_bytes) -> str:
+def _render(
+    areas,
+    fill,
+    legend,
+    *,
+    title,
+    description,
+    boundary_year,
+    legend_title,
+    labels,
+    data_source,
+    mark,
+    width,
+    tolerance,
+    max_bytes,
+) -> str:
     if not areas:
         raise ValueError("no areas to draw")
     map_w = width - 2 * PAD
     base = tolerance if tolerance is not None else auto_tolerance(areas, map_w)
     for attempt in range(6):
         drawn = simplify_areas(areas, base * 2**attempt)
-        svg = _document(drawn, fill, legend, title=title, description=description, boundary_year=boundary_year,
-                        legend_title=legend_title, labels=labels, data_source=data_source, mark=mark,
-                        width=width, map_w=map_w)
+        svg = _document(
+            drawn,
+            fill,
+            legend,
+            title=title,
+            description=description,
+            boundary_year=boundary_year,
+            legend_title=legend_title,
+            labels=labels,
+            data_source=data_source,
+            mark=mark,
+            width=width,
+            map_w=map_w,
+        )
         if len(svg.encode("utf-8")) <= max_bytes:
             return svg
     raise ValueError(f"map {title!r} stays above {max_bytes} bytes after simplification")
 
 
-def _document(areas, fill, legend, *, title, description, boundary_year, legend_title, labels, data_source,
-              mark, width, map_w) -> str:
+def _document(
+    areas, fill, legend, *, title, description, boundary_year, legend_title, labels, data_source, mark, width, map_w
+) -> str:
     min_x, min_y, max_x, max_y = bounds_of(areas)
     title_h = 28
     map_h = min(max(map_w * (max_y - min_y) / max(max_x - min_x, 1e-9), 200), MAX_MAP_HEIGHT)
@@ -302,8 +432,10 @@ def _document(areas, fill, legend, *, title, description, boundary_year, legend_
     if labels:
         out.append(_labels(areas, labels, frame))
     if mark:
-        out.append(f'<text x="{PAD + 4}" y="{title_h + 22}" font-size="20" font-weight="bold" fill="#c00000" '
-                   f'fill-opacity="0.8">{text(mark)}</text>')
+        out.append(
+            f'<text x="{PAD + 4}" y="{title_h + 22}" font-size="20" font-weight="bold" fill="#c00000" '
+            f'fill-opacity="0.8">{text(mark)}</text>'
+        )
     if legend:
         out.append(_legend(legend, legend_title, PAD, title_h + map_h + 8, prefix))
     source = f"Bron: Kadaster / CBS {boundary_year}"
@@ -329,7 +461,8 @@ def _defs(areas, frame, prefix) -> str:
         '<line x1="0" y1="0" x2="0" y2="5" stroke="#222222" stroke-width="1.1" stroke-opacity="0.65"/></pattern>'
         f'<pattern id="{prefix}s" patternUnits="userSpaceOnUse" width="5" height="5">'
         '<rect width="5" height="5" fill="#ffffff"/><circle cx="2.5" cy="2.5" r="0.9" fill="#737373"/></pattern>'
-        + "\n".join(shapes) + "</defs>"
+        + "\n".join(shapes)
+        + "</defs>"
     )
 
 
@@ -342,16 +475,21 @@ def _areas_group(areas, fill, prefix) -> str:
         colour_uses.append(f'<use href="#{prefix}{i}" fill="{colour}">{hover}</use>')
         if hatched:
             hatch_uses.append(f'<use href="#{prefix}{i}" fill="url(#{prefix}h)"/>')
-    group = ['<g fill-rule="evenodd" stroke="#ffffff" stroke-width="0.7" stroke-linejoin="round">',
-             *colour_uses, "</g>"]
+    group = [
+        '<g fill-rule="evenodd" stroke="#ffffff" stroke-width="0.7" stroke-linejoin="round">',
+        *colour_uses,
+        "</g>",
+    ]
     if hatch_uses:
         group += ['<g fill-rule="evenodd" stroke="none" pointer-events="none">', *hatch_uses, "</g>"]
     return "\n".join(group)
 
 
 def _labels(areas, labels, frame) -> str:
-    out = ['<g font-size="10" fill="#111111" stroke="#ffffff" stroke-width="3" paint-order="stroke" '
-           'stroke-linejoin="round" text-anchor="middle" pointer-events="none">']
+    out = [
+        '<g font-size="10" fill="#111111" stroke="#ffffff" stroke-width="3" paint-order="stroke" '
+        'stroke-linejoin="round" text-anchor="middle" pointer-events="none">'
+    ]
     for area in areas:
         name = labels.get(area.code)
         if name:

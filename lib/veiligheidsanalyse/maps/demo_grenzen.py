@@ -31,8 +31,12 @@ GEMEENTE_TOLERANCE_M = 50.0  # a sixth of a pixel of a 1000 px drawing of a prov
 def source_folder(folder: Path) -> Path:
     """The folder with the wijk- en buurtkaart files: ``folder`` itself or one below it."""
     folder = Path(folder)
-    for candidate in (folder, folder / SOURCE_FOLDER, folder / "data" / "real" / SOURCE_FOLDER,
-                      folder / "real" / SOURCE_FOLDER):
+    for candidate in (
+        folder,
+        folder / SOURCE_FOLDER,
+        folder / "data" / "real" / SOURCE_FOLDER,
+        folder / "real" / SOURCE_FOLDER,
+    ):
         if (candidate / WIJKEN_FILE).is_file() and (candidate / GEMEENTEN_FILE).is_file():
             return candidate
     raise FileNotFoundError(f"{folder}: geen {WIJKEN_FILE} en {GEMEENTEN_FILE} gevonden (ook niet in {SOURCE_FOLDER}/)")
@@ -61,10 +65,14 @@ def write_demo_boundaries(folder: Path, demo_root: Path) -> Path:
     levels = {n: sum(1 for f in features if f["properties"]["niveau"] == n) for n in ("gemeente", "wijk", "buurt")}
     metadata = {"jaar": YEAR, "crs": "EPSG:28992", "niveaus": levels}
     provenance = {
-        "url": None, "catalog": "demo", "demo": True, "jaar": YEAR, "attributie": attribution(YEAR),
+        "url": None,
+        "catalog": "demo",
+        "demo": True,
+        "jaar": YEAR,
+        "attributie": attribution(YEAR),
         "bron": f"CBS/Kadaster wijk- en buurtkaart {YEAR}, gegeneraliseerd (cartomap/nl); wijken van Drenthe en "
-                f"alle gemeenten, vereenvoudigd (Douglas-Peucker, {WIJK_TOLERANCE_M:g} m en "
-                f"{GEMEENTE_TOLERANCE_M:g} m); geen buurten (de demobuurten zijn verzonnen)",
+        f"alle gemeenten, vereenvoudigd (Douglas-Peucker, {WIJK_TOLERANCE_M:g} m en "
+        f"{GEMEENTE_TOLERANCE_M:g} m); geen buurten (de demobuurten zijn verzonnen)",
         "request": {"jaar": YEAR, "gemeenten": wijken, "omgeving": gemeenten},
     }
     target = Path(demo_root) / SOURCE_ID / "demo"
@@ -80,8 +88,10 @@ def write_demo_boundaries(folder: Path, demo_root: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2:
-        print("gebruik: python -m veiligheidsanalyse.maps.demo_grenzen <map met cbs-wijkbuurtkaart> <demomap>",
-              file=sys.stderr)
+        print(
+            "gebruik: python -m veiligheidsanalyse.maps.demo_grenzen <map met cbs-wijkbuurtkaart> <demomap>",
+            file=sys.stderr,
+        )
         return 2
     try:
         path = write_demo_boundaries(Path(args[0]), Path(args[1]))

@@ -116,7 +116,7 @@ def _split(ring: Ring, nodes: set[Point]) -> list[tuple[Point, ...]]:
     rotated = cycle[start:] + cycle[:start]
     cuts = [i - start for i in cuts] + [len(cycle)]
     rotated.append(rotated[0])
-    return [tuple(rotated[a:b + 1]) for a, b in pairwise(cuts)]
+    return [tuple(rotated[a : b + 1]) for a, b in pairwise(cuts)]
 
 
 def _halves(cycle: list[Point]) -> list[tuple[Point, ...]]:
@@ -129,7 +129,7 @@ def _halves(cycle: list[Point]) -> list[tuple[Point, ...]]:
     rotated = cycle[first:] + cycle[:first]
     far = max(range(1, len(rotated)), key=lambda i: (_dist2(rotated[0], rotated[i]), rotated[i]))
     closed = rotated + [rotated[0]]
-    return [tuple(closed[:far + 1]), tuple(closed[far:])]
+    return [tuple(closed[: far + 1]), tuple(closed[far:])]
 
 
 def _canonical(arc: tuple[Point, ...]) -> tuple[tuple[Point, ...], bool]:
@@ -150,8 +150,9 @@ def _simplified_arc(arc, tolerance: float, cache) -> tuple[Point, ...]:
 
 
 def _exterior_flags(areas) -> list[bool]:
-    return [ring_index == 0 for area in areas for polygon in area.polygons
-            for ring_index, _ in enumerate(polygon.rings)]
+    return [
+        ring_index == 0 for area in areas for polygon in area.polygons for ring_index, _ in enumerate(polygon.rings)
+    ]
 
 
 def _acceptable(ring: Ring, original: Ring, exterior: bool) -> bool:
@@ -169,7 +170,7 @@ def _rebuild(areas, rings) -> list[Gebied]:
         polygons = []
         for polygon in area.polygons:
             count = len(polygon.rings)
-            new = rings[k:k + count]
+            new = rings[k : k + count]
             k += count
             polygons.append(Polygon(new[0], tuple(new[1:])))
         out.append(replace(area, polygons=tuple(polygons)))

@@ -26,7 +26,7 @@ class Frame:
     top: float
 
     @classmethod
-    def fit(cls, bounds, width: float, height: float, left: float, top: float) -> "Frame":
+    def fit(cls, bounds, width: float, height: float, left: float, top: float) -> Frame:
         """The largest frame that shows ``bounds`` inside ``width`` x ``height`` pixels, centred."""
         min_x, min_y, max_x, max_y = bounds
         span_x, span_y = max(max_x - min_x, 1e-9), max(max_y - min_y, 1e-9)

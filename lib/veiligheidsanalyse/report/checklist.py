@@ -27,9 +27,9 @@ from __future__ import annotations
 import json
 import re
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 FILE_NAME = "checklist.md"
 
@@ -56,9 +56,13 @@ class Checklist:
         return [" ".join([item.text, *item.details]) for item in self.items]
 
     def markdown(self) -> str:
-        lines = [f"# Checklist voor de analist: {self.naam} ({self.gemeente})", "",
-                 f"{self.context}. Deze lijst is voor de analist en hoort niet bij het rapport: de pagina's "
-                 "zeggen alleen wat er wel en niet is, deze lijst zegt wat er aan te vullen of na te gaan is.", ""]
+        lines = [
+            f"# Checklist voor de analist: {self.naam} ({self.gemeente})",
+            "",
+            f"{self.context}. Deze lijst is voor de analist en hoort niet bij het rapport: de pagina's "
+            "zeggen alleen wat er wel en niet is, deze lijst zegt wat er aan te vullen of na te gaan is.",
+            "",
+        ]
         if not self.items:
             lines += ["Niets aan te vullen of na te gaan.", ""]
         for title, items in self.sections.items():
@@ -74,6 +78,7 @@ class Checklist:
 
 # ---------------------------------------------------------------------------- the checks
 
+
 def _data_items(ds, inputs, ctx) -> list[Item]:
     from ..dates import date_nl
 
@@ -84,16 +89,27 @@ def _data_items(ds, inputs, ctx) -> list[Item]:
     stale = [s for s in tables.values() if s.verouderd and s not in earlier]
     out = []
     if demo:
-        out.append(Item(f"{len(demo)} van de {len(tables)} tabellen zijn demodata (verzonnen cijfers): haal ze op "
-                        "(veiligheidsanalyse fetch) voordat het rapport gebruikt wordt.",
-                        [f"{s.naam}{_reason(s.reden)}" for s in demo]))
+        out.append(
+            Item(
+                f"{len(demo)} van de {len(tables)} tabellen zijn demodata (verzonnen cijfers): haal ze op "
+                "(veiligheidsanalyse fetch) voordat het rapport gebruikt wordt.",
+                [f"{s.naam}{_reason(s.reden)}" for s in demo],
+            )
+        )
     if earlier:
-        out.append(Item(f"{len(earlier)} tabel(len) komen uit een eerder opgehaalde kopie, niet van vandaag.",
-                        [f"{s.naam}" + (f", van {date_nl(s.datum)}" if s.datum else "") + _reason(s.reden)
-                         for s in earlier]))
+        out.append(
+            Item(
+                f"{len(earlier)} tabel(len) komen uit een eerder opgehaalde kopie, niet van vandaag.",
+                [f"{s.naam}" + (f", van {date_nl(s.datum)}" if s.datum else "") + _reason(s.reden) for s in earlier],
+            )
+        )
     if missing:
-        out.append(Item(f"{len(missing)} tabel(len) ontbreken; de hoofdstukken zeggen welke cijfers er daardoor niet "
-                        "zijn.", [f"{s.naam}{_reason(s.reden)}" for s in missing]))
+        out.append(
+            Item(
+                f"{len(missing)} tabel(len) ontbreken; de hoofdstukken zeggen welke cijfers er daardoor niet zijn.",
+                [f"{s.naam}{_reason(s.reden)}" for s in missing],
+            )
+        )
     if stale:
         out.append(Item(f"{len(stale)} tabel(len) zijn verouderd.", [f"{s.naam}{_reason(s.reden)}" for s in stale]))
     return out
@@ -110,25 +126,43 @@ def _partner_items(ds, inputs, ctx) -> list[Item]:
     out = []
     partner = {k: s for k, s in ds.status.sources.items() if k.startswith("partner:")}
     if not partner and not ds.status.inputs_missing:
-        out.append(Item(f"Er zijn geen partnerbestanden voor deze run ({folder}). Zonder partnerbestanden ontbreken "
-                        "onder meer de Veiligheidsmonitor, Halt, de veiligheidsregio en Veilig Thuis."))
+        out.append(
+            Item(
+                f"Er zijn geen partnerbestanden voor deze run ({folder}). Zonder partnerbestanden ontbreken "
+                "onder meer de Veiligheidsmonitor, Halt, de veiligheidsregio en Veilig Thuis."
+            )
+        )
     for source_id, s in partner.items():
         kind = source_id.split(":", 1)[1]
         template = TEMPLATES.get(kind)
         what = f"{template.title} ({template.partner})" if template else kind
         if s.soort == "voorbeeld":
-            out.append(Item(f"Voorbeeldbestand in gebruik voor '{kind}': {what}. Het zijn geen cijfers van de "
-                            f"partner; lever {kind}.csv aan in {folder}."))
+            out.append(
+                Item(
+                    f"Voorbeeldbestand in gebruik voor '{kind}': {what}. Het zijn geen cijfers van de "
+                    f"partner; lever {kind}.csv aan in {folder}."
+                )
+            )
         elif s.soort == "ontbreekt":
             out.append(Item(f"Partnerbestand '{kind}' ontbreekt: {what}. Lever {kind}.csv aan in {folder}."))
         elif s.verouderd:
-            out.append(Item(f"{s.naam} is verouderd (laatste jaar {s.laatste_jaar}): vraag de partner om een "
-                            "nieuwere levering."))
+            out.append(
+                Item(
+                    f"{s.naam} is verouderd (laatste jaar {s.laatste_jaar}): vraag de partner om een nieuwere levering."
+                )
+            )
     stories = [ch for ch in ctx.get("story_chapters", []) if inputs.story(ch) is None]
     if stories:
-        out.append(Item("Geen verhaal achter de cijfers bij " + ("hoofdstuk " if len(stories) == 1 else "de hoofdstukken ")
-                        + ", ".join(stories) + f": de pagina zegt dat er geen toelichting is. Lever "
-                        f"verhaal/<hoofdstuk>.md aan in {folder}.", [f"verhaal/{ch}.md" for ch in stories]))
+        out.append(
+            Item(
+                "Geen verhaal achter de cijfers bij "
+                + ("hoofdstuk " if len(stories) == 1 else "de hoofdstukken ")
+                + ", ".join(stories)
+                + f": de pagina zegt dat er geen toelichting is. Lever "
+                f"verhaal/<hoofdstuk>.md aan in {folder}.",
+                [f"verhaal/{ch}.md" for ch in stories],
+            )
+        )
     return out
 
 
@@ -144,16 +178,28 @@ def _vm_items(ds, inputs, ctx) -> list[Item]:
     from ..indicators import indicator as get_indicator
 
     o = ds.observations
-    rows = o[(o["regio_code"] == ds.gemeente) & o["indicator"].astype(str).str.startswith("vm_")
-             & (o["status"] == "partner") & o["waarde"].notna() & o["maand"].isna()]
+    rows = o[
+        (o["regio_code"] == ds.gemeente)
+        & o["indicator"].astype(str).str.startswith("vm_")
+        & (o["status"] == "partner")
+        & o["waarde"].notna()
+        & o["maand"].isna()
+    ]
     bare = rows[rows["ondergrens"].isna() & rows["n"].isna()]
     if bare.empty:
         return []
-    details = [f"{get_indicator(str(i)).label}: {', '.join(str(int(y)) for y in sorted(part['jaar']))}"
-               for i, part in bare.groupby("indicator")]
-    return [Item(f"Veiligheidsmonitor van {ds.gemeente_naam}: {len(bare)} uitkomst(en) zonder marges of aantal "
-                 "respondenten; die zijn niet getoetst. Vraag de marges of het aantal respondenten per indicator op "
-                 "bij I&O Research.", details)]
+    details = [
+        f"{get_indicator(str(i)).label}: {', '.join(str(int(y)) for y in sorted(part['jaar']))}"
+        for i, part in bare.groupby("indicator")
+    ]
+    return [
+        Item(
+            f"Veiligheidsmonitor van {ds.gemeente_naam}: {len(bare)} uitkomst(en) zonder marges of aantal "
+            "respondenten; die zijn niet getoetst. Vraag de marges of het aantal respondenten per indicator op "
+            "bij I&O Research.",
+            details,
+        )
+    ]
 
 
 def _disagreement_items(ds, inputs, ctx) -> list[Item]:
@@ -162,19 +208,27 @@ def _disagreement_items(ds, inputs, ctx) -> list[Item]:
 
     o = ds.observations
     mine = o[(o["regio_code"] == ds.gemeente) & o["maand"].isna() & o["waarde"].notna()]
-    both = set(mine.loc[mine["status"] == "partner", "indicator"]) & \
-        set(mine.loc[mine["status"].isin(disagreement.OPEN_STATUSES), "indicator"])
+    both = set(mine.loc[mine["status"] == "partner", "indicator"]) & set(
+        mine.loc[mine["status"].isin(disagreement.OPEN_STATUSES), "indicator"]
+    )
     out = []
     for indicator_id in sorted(both):
         found = disagreement.disagreements(disagreement.gemeente_observations(ds, indicator_id))
         if not found:
             continue
         ind = get_indicator(indicator_id)
-        details = [f"{d.jaar}: {d.open_data:.0f} in de open data ({d.open_bron}), {d.partner:.0f} in {d.partner_bron}; "
-                   f"gebruikt: {d.gebruikt}" for d in found]
-        out.append(Item(f"{ind.label}: de partnerexport en de open data verschillen meer dan afronding verklaart. "
-                        "Vraag de partner na hoe de export is samengesteld (definitie, afbakening, peildatum).",
-                        details))
+        details = [
+            f"{d.jaar}: {d.open_data:.0f} in de open data ({d.open_bron}), {d.partner:.0f} in {d.partner_bron}; "
+            f"gebruikt: {d.gebruikt}"
+            for d in found
+        ]
+        out.append(
+            Item(
+                f"{ind.label}: de partnerexport en de open data verschillen meer dan afronding verklaart. "
+                "Vraag de partner na hoe de export is samengesteld (definitie, afbakening, peildatum).",
+                details,
+            )
+        )
     return out
 
 
@@ -184,8 +238,12 @@ def _fysiek_items(ds, inputs, ctx) -> list[Item]:
     brand = ds.series(fysiek.VR_BRAND, [ds.gemeente]).dropna(subset=["waarde"])
     if brand.empty or "natuurbranden" not in fysiek.natuurbrand_missing(ds):
         return []
-    return [Item("De veiligheidsregio levert alleen het totaal aantal branden; natuurbrand is een risico in het "
-                 "regionaal risicoprofiel. Vraag de veiligheidsregio om het aantal natuurbranden en de inzet daarbij.")]
+    return [
+        Item(
+            "De veiligheidsregio levert alleen het totaal aantal branden; natuurbrand is een risico in het "
+            "regionaal risicoprofiel. Vraag de veiligheidsregio om het aantal natuurbranden en de inzet daarbij."
+        )
+    ]
 
 
 def _statement_items(ds, inputs, ctx) -> list[Item]:
@@ -204,11 +262,15 @@ def _statement_items(ds, inputs, ctx) -> list[Item]:
         if cited.empty:
             continue
         years = ", ".join(str(int(y)) for y in sorted(cited["jaar"]))
-        out.append(Item(f"Uitspraak \"{s.get('uitspraak')}\": het partnercijfer ({years}) komt volgens de "
-                        "bron_opmerking uit het plan zelf en toetst de uitspraak dus niet. Lever het cijfer aan uit de "
-                        "oorspronkelijke bron (de export of het jaarverslag van de partner, niet de tekst van het "
-                        "plan).",
-                        [str(n) for n in cited["bron_opmerking"]]))
+        out.append(
+            Item(
+                f'Uitspraak "{s.get("uitspraak")}": het partnercijfer ({years}) komt volgens de '
+                "bron_opmerking uit het plan zelf en toetst de uitspraak dus niet. Lever het cijfer aan uit de "
+                "oorspronkelijke bron (de export of het jaarverslag van de partner, niet de tekst van het "
+                "plan).",
+                [str(n) for n in cited["bron_opmerking"]],
+            )
+        )
     return out
 
 
@@ -216,9 +278,13 @@ def _config_items(ds, inputs, ctx) -> list[Item]:
     left_out = ds.config.dropped
     if not left_out:
         return []
-    return [Item(f"De configuratie is geschreven voor een andere gemeente; voor {ds.gemeente_naam} is weggelaten wat "
-                 f"bij die gemeente hoort. Maak met 'veiligheidsanalyse init {ds.gemeente}' een eigen configuratie.",
-                 list(left_out))]
+    return [
+        Item(
+            f"De configuratie is geschreven voor een andere gemeente; voor {ds.gemeente_naam} is weggelaten wat "
+            f"bij die gemeente hoort. Maak met 'veiligheidsanalyse init {ds.gemeente}' een eigen configuratie.",
+            list(left_out),
+        )
+    ]
 
 
 SECTIONS: list[tuple[str, Callable]] = [
@@ -233,22 +299,28 @@ SECTIONS: list[tuple[str, Callable]] = [
 ]
 
 
-def build(ds, inputs, context: str, inputs_folder: str | None = None,
-          story_chapters: list[str] | None = None) -> Checklist:
+def build(
+    ds, inputs, context: str, inputs_folder: str | None = None, story_chapters: list[str] | None = None
+) -> Checklist:
     """The checklist of one gemeente from its Dataset and PartnerInputs (``chapter.PartnerInputs``)."""
     ctx = {"inputs_folder": inputs_folder, "story_chapters": list(story_chapters or [])}
     sections: dict[str, list[Item]] = {}
     for title, check in SECTIONS:
         try:
             sections[title] = check(ds, inputs, ctx)
-        except Exception as exc:  # one check that fails never hides the others, nor fails a run
+        except Exception as exc:  # noqa: BLE001 - one check that fails never hides the others, nor fails a run
             where = traceback.extract_tb(exc.__traceback__)[-1]
-            sections[title] = [Item(f"Deze controle kon niet worden uitgevoerd ({type(exc).__name__}: {exc}; "
-                                    f"{Path(where.filename).name}:{where.lineno}); ga hem met de hand na.")]
+            sections[title] = [
+                Item(
+                    f"Deze controle kon niet worden uitgevoerd ({type(exc).__name__}: {exc}; "
+                    f"{Path(where.filename).name}:{where.lineno}); ga hem met de hand na."
+                )
+            ]
     return Checklist(ds.gemeente, ds.gemeente_naam, context, sections)
 
 
 # ---------------------------------------------------------------------------- from a store
+
 
 def story_chapters(notebooks: list[Path]) -> list[str]:
     """Chapters whose notebook shows the partners' story (``ch.story(...)``)."""
@@ -263,13 +335,14 @@ def story_chapters(notebooks: list[Path]) -> list[str]:
     return out
 
 
-def from_store(store_dir: Path, config, context: str, root: Path | None = None,
-               chapters: list[str] | None = None) -> Checklist:
+def from_store(
+    store_dir: Path, config, context: str, root: Path | None = None, chapters: list[str] | None = None
+) -> Checklist:
     """The checklist for a prepared store (``<intern>/data``) and the run's configuration."""
     from ..chapters.page import INPUTS_DIR, PartnerInputs
-    from ..store.dataset import load
     from ..paths import project_root
     from ..store.build import inputs_folder
+    from ..store.dataset import load
 
     root = root or project_root()
     ds = load(store_dir, config)
@@ -301,8 +374,14 @@ def write(run_dir: Path, config, context: str, chapters: list[str] | None = None
     checklist = from_store(intern / "data", config, context, root=root, chapters=chapters)
     path = intern / FILE_NAME
     path.write_text(checklist.markdown(), encoding="utf-8")
-    data = {"gemeente": checklist.gemeente, "naam": checklist.naam, "context": checklist.context,
-            "secties": {title: [{"tekst": i.text, "details": i.details} for i in items]
-                        for title, items in checklist.sections.items()}}
+    data = {
+        "gemeente": checklist.gemeente,
+        "naam": checklist.naam,
+        "context": checklist.context,
+        "secties": {
+            title: [{"tekst": i.text, "details": i.details} for i in items]
+            for title, items in checklist.sections.items()
+        },
+    }
     path.with_suffix(".json").write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
     return path

@@ -35,8 +35,10 @@ def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
     for code, requests, report in _fetch_each(config, cache, endpoint):
         if report is None:
             why = f" ({offline.table_id}: {offline.reason})" if offline is not None else ""
-            print(f"{code}: MISLUKT — {', '.join(r.table_id for r in requests)} niet geprobeerd: offline{why}",
-                  file=sys.stderr)
+            print(
+                f"{code}: MISLUKT — {', '.join(r.table_id for r in requests)} niet geprobeerd: offline{why}",
+                file=sys.stderr,
+            )
             failed_required = failed_required or any(table_spec(r.table_id).required for r in requests)
             continue
         for table_id, outcome in report.outcomes.items():
@@ -44,13 +46,14 @@ def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
             if outcome.status == "failed":
                 error = outcome.error
                 if offline is not None and getattr(error, "offline", False):
-                    print(f"{code} {table_id}: MISLUKT — niet geprobeerd: offline (zie {offline.table_id})",
-                          file=sys.stderr)
+                    print(
+                        f"{code} {table_id}: MISLUKT — niet geprobeerd: offline (zie {offline.table_id})",
+                        file=sys.stderr,
+                    )
                 elif isinstance(error, SchemaError):
                     request = next(r for r in requests if r.table_id == table_id)
                     current = newest_usable(cache, table_id, request.key(), request.table)
-                    print(f"{code} {table_id}: MISLUKT — {_schema_problem(table_id, error, current)}",
-                          file=sys.stderr)
+                    print(f"{code} {table_id}: MISLUKT — {_schema_problem(table_id, error, current)}", file=sys.stderr)
                     schema_failed = True
                 else:
                     print(f"{code} {table_id}: MISLUKT — {error}", file=sys.stderr)
@@ -90,18 +93,26 @@ def _fetch_boundaries(config, cache: Path, offline, pdok_failed, stream):
         return pdok_failed
     if pdok_failed is not None:
         where, error = pdok_failed
-        print(f"{code} {SOURCE_ID}: MISLUKT — niet geprobeerd: PDOK faalde al ({where}: {error.reden})",
-              file=sys.stderr)
+        print(
+            f"{code} {SOURCE_ID}: MISLUKT — niet geprobeerd: PDOK faalde al ({where}: {error.reden})", file=sys.stderr
+        )
         return pdok_failed
-    wanted = [r for r in fetch_requests(config)
-              if is_national_table(r.table_id) or TABLES[r.table_id].region_level == "buurten"]
+    wanted = [
+        r
+        for r in fetch_requests(config)
+        if is_national_table(r.table_id) or TABLES[r.table_id].region_level == "buurten"
+    ]
     found = {r.table_id: newest_usable(cache, r.table_id, r.key(), r.table) for r in wanted}
     request = boundary_request_from(config, {t: s for t, s in found.items() if s is not None})
-    recent = None if config.data.beleid == "require-fresh" else \
-        recent_copy(cache, request, config.data.max_leeftijd_dagen)
+    recent = (
+        None if config.data.beleid == "require-fresh" else recent_copy(cache, request, config.data.max_leeftijd_dagen)
+    )
     if recent is not None:
-        print(f"{code} {SOURCE_ID}: {reuse_message(recent, config.data.max_leeftijd_dagen)}, snapshot "
-              f"{recent.snapshot_id} ({recent.path})", file=stream)
+        print(
+            f"{code} {SOURCE_ID}: {reuse_message(recent, config.data.max_leeftijd_dagen)}, snapshot "
+            f"{recent.snapshot_id} ({recent.path})",
+            file=stream,
+        )
         return pdok_failed
     try:
         snap = fetch_boundaries(request, cache)
@@ -149,11 +160,16 @@ def _schema_problem(table_id: str, error, current) -> str:
     """A schema failure in Dutch, naming table and field, where a rejected download was kept and
     which snapshot stays in use (``current``: the newest intact, structurally usable cached one for
     this request, or None)."""
-    stays = (f"snapshot {current.snapshot_id} blijft in gebruik" if current is not None
-             else "er is nog geen bruikbare snapshot van deze tabel")
+    stays = (
+        f"snapshot {current.snapshot_id} blijft in gebruik"
+        if current is not None
+        else "er is nog geen bruikbare snapshot van deze tabel"
+    )
     if hasattr(error, "problems"):  # RejectedDownload: its messages are Dutch and name table and field
         rejected = getattr(error, "rejected_path", None)
         where = f"apart gezet in {rejected} (reden in reden.txt)" if rejected else "niet apart gezet"
         return f"download afgekeurd: {'; '.join(error.problems)}; {where}; {stays}"
-    return (f"tabel {table_id}, veld {error.field}: de opbouw van de tabel wijkt af van wat de analyse "
-            f"nodig heeft ({error.reason}); {stays}")
+    return (
+        f"tabel {table_id}, veld {error.field}: de opbouw van de tabel wijkt af van wat de analyse "
+        f"nodig heeft ({error.reason}); {stays}"
+    )

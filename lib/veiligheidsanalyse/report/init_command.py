@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from ..config import ConfigError, GEMEENTE_CODE, load_config, parse_config
+from ..config import GEMEENTE_CODE, ConfigError, load_config, parse_config
 from ..paths import project_root
 from ..text import slug
 
@@ -48,8 +48,8 @@ def _groups_from_configs(config_dir: Path, code: str) -> dict[str, dict]:
 def _facts(code: str, policy: str, root: Path, endpoint=None):
     """From the data step (cache, fetch or demo): the observations (for the name, the last year and
     the peer rule), the data status and the provincie group derived from CBS Gebieden in Nederland."""
-    from ..store.dataset import derived_provincie, read_store
     from ..store.build import GEBIEDEN, DataOptions, prepare_run_data
+    from ..store.dataset import derived_provincie, read_store
 
     stub = parse_config({"gemeente": code, "data": {"beleid": policy}}, source="(init)", name="init")
     with tempfile.TemporaryDirectory() as tmp:
@@ -64,10 +64,12 @@ def _facts(code: str, policy: str, root: Path, endpoint=None):
 
 def _group_yaml(key: str, group: dict, comment: str) -> str:
     members = ", ".join(group["gemeenten"])
-    return (f"  {key}:                   # {comment}\n"
-            f"    code: {group['code']}\n"
-            f"    naam: {group['naam']}\n"
-            f"    gemeenten: [{members}]\n")
+    return (
+        f"  {key}:                   # {comment}\n"
+        f"    code: {group['code']}\n"
+        f"    naam: {group['naam']}\n"
+        f"    gemeenten: [{members}]\n"
+    )
 
 
 def config_text(code: str, naam: str, last_year: int, groups: dict[str, dict], choice, facts) -> str:
@@ -75,22 +77,25 @@ def config_text(code: str, naam: str, last_year: int, groups: dict[str, dict], c
     # Long: the configuration file written out line by line, as its user reads it
     from ..store.peers import MAX_PEERS, MIN_PEERS
 
-    lines = [f"# Veiligheidsanalyse {naam} — run configuration, written by 'veiligheidsanalyse init {code}'.",
-             "# Everything below was derived from the data; edit what you know better. Validated before anything",
-             "# runs; an unknown key or value stops the run with exit status 2.",
-             "",
-             f"gemeente: {code}            # CBS gemeente code",
-             f"naam: {naam}",
-             "",
-             "periode:",
-             "  van: 2015                 # first year of trends",
-             f"  tot: {last_year}                 # last complete year in the data",
-             f"  vorige_analyse: {last_year - 4}      # the year of the previous veiligheidsanalyse's figures: adjust",
-             "",
-             "vergelijking:"]
+    lines = [
+        f"# Veiligheidsanalyse {naam} — run configuration, written by 'veiligheidsanalyse init {code}'.",
+        "# Everything below was derived from the data; edit what you know better. Validated before anything",
+        "# runs; an unknown key or value stops the run with exit status 2.",
+        "",
+        f"gemeente: {code}            # CBS gemeente code",
+        f"naam: {naam}",
+        "",
+        "periode:",
+        "  van: 2015                 # first year of trends",
+        f"  tot: {last_year}                 # last complete year in the data",
+        f"  vorige_analyse: {last_year - 4}      # the year of the previous veiligheidsanalyse's figures: adjust",
+        "",
+        "vergelijking:",
+    ]
     if "regio" in groups:
-        lines.append(_group_yaml("regio", groups["regio"], f"the police basisteam (from {groups['regio']['bron']})")
-                     .rstrip("\n"))
+        lines.append(
+            _group_yaml("regio", groups["regio"], f"the police basisteam (from {groups['regio']['bron']})").rstrip("\n")
+        )
     else:
         lines.append("  # regio: the police basisteam is not in any configuration of this project; add it as")
         lines.append("  #   {code: BT-..., naam: Basisteam ..., gemeenten: [...]} (source: politie.nl)")
@@ -100,44 +105,50 @@ def config_text(code: str, naam: str, last_year: int, groups: dict[str, dict], c
         lines.append("  # provincie: not in CBS Gebieden in Nederland nor in a configuration of this project; add")
         lines.append("  #   {code: PVxx, naam: ..., gemeenten: [...]}")
     if choice is None:
-        lines.append("  peers:                    # too few comparable gemeenten in the data: derived again at run time")
+        lines.append(
+            "  peers:                    # too few comparable gemeenten in the data: derived again at run time"
+        )
         lines.append("    afleiden: true")
     else:
         names = ", ".join(f"{c} {facts[c].naam}" for c in choice.gemeenten)
-        lines += ["  peers:                    # comparable gemeenten by a fixed rule (see the chapter Methode)",
-                  "    code: PEERS",
-                  "    naam: Vergelijkbare gemeenten",
-                  f"    voor: {code}             # made for this gemeente; another gemeente gets its own group",
-                  f"    regel: \"{choice.regel}\"",
-                  "    reden: >-",
-                  *[f"      {line}" for line in _wrap(choice.reden, 96)],
-                  f"    gemeenten: [{', '.join(choice.gemeenten)}]",
-                  f"    # {names}",
-                  f"    # The rule takes {MIN_PEERS} to {MAX_PEERS} gemeenten; edit the list and the report says 'bewerkt'."]
-    lines += ["",
-              "data:",
-              "  beleid: fresh             # fresh | require-fresh | cache | demo",
-              "  max_leeftijd_dagen: 120   # older snapshots get a \"verouderd\" banner",
-              "  cache: data/cache",
-              "  demo: data/demo",
-              "",
-              "invoer:",
-              "  map: data/inputs/{naam}      # partner exports of this gemeente (see data/README.md)",
-              "  voorbeeld: data/inputs/voorbeeld/{naam}   # example files: only used when all open data are demo",
-              "  voorbeeld_gebruiken: false",
-              "",
-              "onthulling:",
-              "  drempel: 5                # partner counts below this are shown as \"<5\"",
-              "",
-              "prioriteiten:",
-              "  aantal: 5                 # number of proposed priorities",
-              "  gewichten: {niveau: 2, ontwikkeling: 2, beleving: 1, ivp_thema: 1}",
-              "  themas: []                # regional priority themes: chapter ids or indicator ids",
-              "",
-              "# uitspraken: statements of the previous plan to test, e.g.",
-              "#   - {uitspraak: \"De woninginbraken dalen.\", indicator: woninginbraak, verwachting: daling,",
-              "#      bron: \"IVP 2023-2027, hoofdstuk 5\"}",
-              ""]
+        lines += [
+            "  peers:                    # comparable gemeenten by a fixed rule (see the chapter Methode)",
+            "    code: PEERS",
+            "    naam: Vergelijkbare gemeenten",
+            f"    voor: {code}             # made for this gemeente; another gemeente gets its own group",
+            f'    regel: "{choice.regel}"',
+            "    reden: >-",
+            *[f"      {line}" for line in _wrap(choice.reden, 96)],
+            f"    gemeenten: [{', '.join(choice.gemeenten)}]",
+            f"    # {names}",
+            f"    # The rule takes {MIN_PEERS} to {MAX_PEERS} gemeenten; edit the list and the report says 'bewerkt'.",
+        ]
+    lines += [
+        "",
+        "data:",
+        "  beleid: fresh             # fresh | require-fresh | cache | demo",
+        '  max_leeftijd_dagen: 120   # older snapshots get a "verouderd" banner',
+        "  cache: data/cache",
+        "  demo: data/demo",
+        "",
+        "invoer:",
+        "  map: data/inputs/{naam}      # partner exports of this gemeente (see data/README.md)",
+        "  voorbeeld: data/inputs/voorbeeld/{naam}   # example files: only used when all open data are demo",
+        "  voorbeeld_gebruiken: false",
+        "",
+        "onthulling:",
+        '  drempel: 5                # partner counts below this are shown as "<5"',
+        "",
+        "prioriteiten:",
+        "  aantal: 5                 # number of proposed priorities",
+        "  gewichten: {niveau: 2, ontwikkeling: 2, beleving: 1, ivp_thema: 1}",
+        "  themas: []                # regional priority themes: chapter ids or indicator ids",
+        "",
+        "# uitspraken: statements of the previous plan to test, e.g.",
+        '#   - {uitspraak: "De woninginbraken dalen.", indicator: woninginbraak, verwachting: daling,',
+        '#      bron: "IVP 2023-2027, hoofdstuk 5"}',
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -152,11 +163,12 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines + ([line] if line else [])
 
 
-def init_command(code: str, out: Path | None = None, policy: str = "cache", overwrite: bool = False,
-                 endpoint=None) -> int:
+def init_command(
+    code: str, out: Path | None = None, policy: str = "cache", overwrite: bool = False, endpoint=None
+) -> int:
     """Write ``config/<naam>.yaml`` for gemeente ``code``; exit status 0, or 2 with a Dutch message."""
-    from ..store.peers import derive, facts_from_observations
     from ..sources.policy import DataUnavailable
+    from ..store.peers import derive, facts_from_observations
 
     root = project_root()
     code = code.strip().upper()
@@ -173,8 +185,9 @@ def init_command(code: str, out: Path | None = None, policy: str = "cache", over
         return 3
     rows = observations[observations["regio_code"] == code]
     if rows.empty:
-        print(f"{code}: de gegevens ({policy}) kennen deze gemeente niet; probeer --beleid fresh of demo",
-              file=sys.stderr)
+        print(
+            f"{code}: de gegevens ({policy}) kennen deze gemeente niet; probeer --beleid fresh of demo", file=sys.stderr
+        )
         return 2
     naam = str(rows["regio_naam"].dropna().iloc[0])
     years = rows.loc[rows["indicator"] == "bevolking", "jaar"]
@@ -199,9 +212,14 @@ def init_command(code: str, out: Path | None = None, policy: str = "cache", over
         print(f"interne fout: de afgeleide configuratie is ongeldig: {exc}", file=sys.stderr)
         return 2
     tmp.replace(path)
-    peers = f"{len(choice.gemeenten)} vergelijkbare gemeenten ({choice.regel})" if choice else \
-        "geen vergelijkbare gemeenten (te weinig in de gegevens)"
-    print(f"{path.relative_to(root) if path.is_relative_to(root) else path}: {naam} ({code}); {peers}; "
-          f"provincie: {'ja' if 'provincie' in groups else 'onbekend'}; basisteam: "
-          f"{'ja' if 'regio' in groups else 'onbekend'}")
+    peers = (
+        f"{len(choice.gemeenten)} vergelijkbare gemeenten ({choice.regel})"
+        if choice
+        else "geen vergelijkbare gemeenten (te weinig in de gegevens)"
+    )
+    print(
+        f"{path.relative_to(root) if path.is_relative_to(root) else path}: {naam} ({code}); {peers}; "
+        f"provincie: {'ja' if 'provincie' in groups else 'onbekend'}; basisteam: "
+        f"{'ja' if 'regio' in groups else 'onbekend'}"
+    )
     return 0

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from ..config import RunConfig
 from ..paths import intern_dir, work_root
+from ..text import slug
 from .jobs import ChapterResult
 from .pages import write_failed_page, write_region_index, write_reused_page
-from ..text import slug
 from .plan import RunContext, Target
 
 Log = Callable[[str], None]

@@ -38,8 +38,11 @@ def _local_snapshots(config, root: Path, stream=None) -> dict:
                     snap.verify()
                     snap.metadata  # noqa: B018 - read it: a missing or damaged file raises here
                 except SnapshotError as exc:
-                    print(f"Let op: tabel {table_id}: de opgeslagen kopie {snap.snapshot_id} is beschadigd ({exc}); "
-                          "een run zet die apart en gebruikt een eerdere kopie.", file=stream or sys.stdout)
+                    print(
+                        f"Let op: tabel {table_id}: de opgeslagen kopie {snap.snapshot_id} is beschadigd ({exc}); "
+                        "een run zet die apart en gebruikt een eerdere kopie.",
+                        file=stream or sys.stdout,
+                    )
                     continue
                 found[table_id] = snap
                 break
@@ -74,8 +77,8 @@ def _print_checklist(config, stream) -> None:
         # A run with real open data leaves the example files alone; a local demo fallback must not add them.
         config = dataclasses.replace(config, invoer_voorbeeld=None)
     try:
-        from .checklist import from_store
         from ..store.build import DataOptions, prepare_run_data
+        from .checklist import from_store
 
         with tempfile.TemporaryDirectory(prefix="va-validate-") as tmp:
             store = Path(tmp) / "data"
@@ -85,13 +88,18 @@ def _print_checklist(config, stream) -> None:
                 if policy == "demo":
                     raise
                 prepare_run_data(config, root, DataOptions(policy="demo"), work_dir=store)
-            context = (f"Gemaakt door 'veiligheidsanalyse validate' op de lokale gegevens (gegevensbeleid "
-                       f"'{policy}') en de partnerbestanden; een run schrijft zijn eigen checklist in "
-                       f"outputs/.intern/<gemeente>/<run>/checklist.md"
-                       + ("; voorbeeldbestanden zijn niet meegeteld, want een run met echte open data gebruikt ze "
-                          "niet" if examples_left_out else ""))
+            context = (
+                f"Gemaakt door 'veiligheidsanalyse validate' op de lokale gegevens (gegevensbeleid "
+                f"'{policy}') en de partnerbestanden; een run schrijft zijn eigen checklist in "
+                f"outputs/.intern/<gemeente>/<run>/checklist.md"
+                + (
+                    "; voorbeeldbestanden zijn niet meegeteld, want een run met echte open data gebruikt ze niet"
+                    if examples_left_out
+                    else ""
+                )
+            )
             text = from_store(store, config, context, root=root).markdown()
-    except Exception as exc:  # the checklist is a help, never a reason for validate to fail
+    except Exception as exc:  # noqa: BLE001 - the checklist is a help, never a reason for validate to fail
         print(f"Checklist voor de analist niet gemaakt: {type(exc).__name__}: {exc}", file=stream)
         return
     print("", file=stream)
@@ -125,6 +133,8 @@ def _validate_gemeente(config, stream) -> int:
     if errors:
         print(f"{error_count(errors)} fout(en): de run start niet voordat deze zijn opgelost.", file=sys.stderr)
         return 2
-    print(f"Partnerbestanden in {folder.relative_to(root) if folder.is_relative_to(root) else folder.name}: "
-          "in orde.", file=stream)
+    print(
+        f"Partnerbestanden in {folder.relative_to(root) if folder.is_relative_to(root) else folder.name}: in orde.",
+        file=stream,
+    )
     return 0

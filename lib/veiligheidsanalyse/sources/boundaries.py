@@ -29,7 +29,7 @@ import re
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,8 +61,18 @@ MAP_TABLE = "47018NED"  # the politie buurt table the maps draw: its buurtindeli
 COLLECTIONS = {"gemeente": "gemeenten", "wijk": "wijken", "buurt": "buurten"}
 PAGE_LIMIT = 1000
 MAX_PAGES = 200  # a server that keeps sending 'next' links is broken, not large
-KEPT_PROPERTIES = ("gemeentecode", "gemeentenaam", "wijkcode", "wijknaam", "buurtcode", "buurtnaam",
-                   "statcode", "statnaam", "niveau", "jaar")
+KEPT_PROPERTIES = (
+    "gemeentecode",
+    "gemeentenaam",
+    "wijkcode",
+    "wijknaam",
+    "buurtcode",
+    "buurtnaam",
+    "statcode",
+    "statnaam",
+    "niveau",
+    "jaar",
+)
 
 HttpGet = Callable[[str, float], bytes]  # (url, timeout) -> body; raises BoundaryFetchError
 
@@ -87,8 +97,11 @@ class BoundaryRequest:
     omgeving: tuple[str, ...] = ()
 
     def key(self) -> dict:
-        return {"jaar": self.jaar, "gemeenten": sorted(set(self.gemeenten)),
-                "omgeving": sorted(set(self.omgeving) | set(self.gemeenten))}
+        return {
+            "jaar": self.jaar,
+            "gemeenten": sorted(set(self.gemeenten)),
+            "omgeving": sorted(set(self.omgeving) | set(self.gemeenten)),
+        }
 
 
 def attribution(jaar: int | None) -> str:
@@ -118,12 +131,18 @@ _TABLE_INFO_TEXTS = ("ExplanatoryText", "ShortDescription", "Description", "Summ
 def stated_buurtindeling(metadata: dict) -> int | None:
     """The year of the buurtindeling a table's metadata states, None when it states none. Never the
     region dimension's ``MapYear``: 2019 in politie 47018NED, whose rows follow the indeling of 2024."""
-    region = " ".join(str(p.get("Description") or "") for p in metadata.get("DataProperties") or []
-                      if isinstance(p, dict) and p.get("Type") in ("GeoDetail", "GeoDimension"))
+    region = " ".join(
+        str(p.get("Description") or "")
+        for p in metadata.get("DataProperties") or []
+        if isinstance(p, dict) and p.get("Type") in ("GeoDetail", "GeoDimension")
+    )
     infos = metadata.get("TableInfos") or {}
     texts = " ".join(str(infos.get(k) or "") for k in _TABLE_INFO_TEXTS)
-    for pattern, text in ((_INDELING_OF_REGION, region), (_INDELING_IN_TEXT, texts),
-                          (_KERNCIJFERS_TITLE, str(infos.get("Title") or ""))):
+    for pattern, text in (
+        (_INDELING_OF_REGION, region),
+        (_INDELING_IN_TEXT, texts),
+        (_KERNCIJFERS_TITLE, str(infos.get("Title") or "")),
+    ):
         match = pattern.search(text)
         if match:
             return int(match.group(1))
@@ -141,8 +160,10 @@ class BoundaryYear:
     def text(self) -> str:
         """For readers: 'buurtindeling 2024 van Politie 47018NED en CBS 85984NED'."""
         if not self.tabellen:
-            return (f"buurtindeling {self.jaar}, de nieuwste bij PDOK: de tabellen met wijken en buurten noemen "
-                    "geen buurtindeling")
+            return (
+                f"buurtindeling {self.jaar}, de nieuwste bij PDOK: de tabellen met wijken en buurten noemen "
+                "geen buurtindeling"
+            )
         said = f"buurtindeling {self.jaar} van {' en '.join(_table_name(t) for t in self.tabellen)}"
         if not self.afwijkend:
             return said
@@ -169,8 +190,9 @@ def boundary_year_of(snapshots: dict) -> BoundaryYear:
     if not stated:
         return BoundaryYear(NEWEST_BOUNDARY_YEAR)
     jaar = stated.get(MAP_TABLE, next(iter(stated.values())))
-    return BoundaryYear(jaar, tuple(t for t, y in stated.items() if y == jaar),
-                        tuple((t, y) for t, y in stated.items() if y != jaar))
+    return BoundaryYear(
+        jaar, tuple(t for t, y in stated.items() if y == jaar), tuple((t, y) for t, y in stated.items() if y != jaar)
+    )
 
 
 def _table_name(table_id: str) -> str:
@@ -180,8 +202,14 @@ def _table_name(table_id: str) -> str:
 # ------------------------------------------------------------------------------------ fetching
 
 
-def fetch_boundaries(request: BoundaryRequest, cache_root: Path, *, url: str | None = None,
-                     now: datetime | None = None, http_get: HttpGet | None = None) -> Snapshot:
+def fetch_boundaries(
+    request: BoundaryRequest,
+    cache_root: Path,
+    *,
+    url: str | None = None,
+    now: datetime | None = None,
+    http_get: HttpGet | None = None,
+) -> Snapshot:
     """Download what ``request`` asks for and return its snapshot (a new one, or the newest cached one
     when the server sent the same). Raises :class:`BoundaryFetchError` naming the part that failed;
     nothing is written then."""
@@ -226,10 +254,13 @@ def _page(get: HttpGet, url: str, what: str) -> dict:
     try:
         page = json.loads(body)
     except ValueError:
-        raise BoundaryFetchError(f"{what}: geen JSON ({url})", f"{what}: de server gaf een onbruikbaar antwoord") from None
+        raise BoundaryFetchError(
+            f"{what}: geen JSON ({url})", f"{what}: de server gaf een onbruikbaar antwoord"
+        ) from None
     if not isinstance(page, dict) or not isinstance(page.get("features"), list):
-        raise BoundaryFetchError(f"{what}: geen FeatureCollection ({url})",
-                                 f"{what}: de server gaf een onbruikbaar antwoord")
+        raise BoundaryFetchError(
+            f"{what}: geen FeatureCollection ({url})", f"{what}: de server gaf een onbruikbaar antwoord"
+        )
     return page
 
 
@@ -253,8 +284,11 @@ def trimmed_feature(feature: dict, niveau: str, jaar: int) -> dict:
     kept = {k: props[k] for k in KEPT_PROPERTIES if props.get(k) not in (None, "")}
     kept.setdefault("niveau", niveau)
     kept.setdefault("jaar", jaar)
-    return {"type": "Feature", "properties": kept,
-            "geometry": feature.get("geometry") if isinstance(feature, dict) else None}
+    return {
+        "type": "Feature",
+        "properties": kept,
+        "geometry": feature.get("geometry") if isinstance(feature, dict) else None,
+    }
 
 
 def _check_readable(features: list[dict]) -> None:
@@ -266,8 +300,10 @@ def _check_readable(features: list[dict]) -> None:
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise BoundaryFetchError(f"onleesbare grenzen: {exc}", "de server gaf onleesbare grenzen") from None
     if len(areas) != len(features):
-        raise BoundaryFetchError(f"{len(features) - len(areas)} gebieden zonder code of geometrie",
-                                 "de server gaf gebieden zonder code of geometrie")
+        raise BoundaryFetchError(
+            f"{len(features) - len(areas)} gebieden zonder code of geometrie",
+            "de server gaf gebieden zonder code of geometrie",
+        )
 
 
 def _http_get(url: str, timeout: float) -> bytes:
@@ -279,17 +315,18 @@ def _http_get(url: str, timeout: float) -> bytes:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.read()
     except urllib.error.HTTPError as exc:
-        raise BoundaryFetchError(f"HTTP {exc.code} voor {url}", f"de server gaf een foutmelding (HTTP {exc.code})",
-                                 unreachable=True) from None
+        raise BoundaryFetchError(
+            f"HTTP {exc.code} voor {url}", f"de server gaf een foutmelding (HTTP {exc.code})", unreachable=True
+        ) from None
     except TimeoutError:
-        raise BoundaryFetchError(f"time-out voor {url}", "de server antwoordde niet op tijd", unreachable=True) \
-            from None
+        raise BoundaryFetchError(
+            f"time-out voor {url}", "de server antwoordde niet op tijd", unreachable=True
+        ) from None
     except (urllib.error.URLError, OSError) as exc:
         raise BoundaryFetchError(f"{exc} ({url})", "de server was niet bereikbaar", unreachable=True) from None
 
 
-def _store(cache_root: Path, request: BoundaryRequest, features: list[dict], base: str,
-           now: datetime) -> Snapshot:
+def _store(cache_root: Path, request: BoundaryRequest, features: list[dict], base: str, now: datetime) -> Snapshot:
     """A new snapshot, unless the newest intact one for the same request holds the same features.
     Snapshots of other requests (the other gemeenten of a config) are passed over, not compared."""
     digest = hashlib.sha256(gzip_json(features)).hexdigest()
@@ -305,28 +342,50 @@ def _store(cache_root: Path, request: BoundaryRequest, features: list[dict], bas
             continue  # damaged: an older intact copy of this request may still be the same
     levels = {niveau: sum(1 for f in features if f["properties"]["niveau"] == niveau) for niveau in COLLECTIONS}
     metadata = {"jaar": request.jaar, "crs": "EPSG:28992", "niveaus": levels}
-    provenance = {"url": f"{base}/cbs/wijken-en-buurten-{request.jaar}/ogc/v1", "catalog": "PDOK",
-                  "request": request.key(), "retrieved_at": now.isoformat(timespec="seconds"),
-                  "jaar": request.jaar, "attributie": attribution(request.jaar), "demo": False}
+    provenance = {
+        "url": f"{base}/cbs/wijken-en-buurten-{request.jaar}/ogc/v1",
+        "catalog": "PDOK",
+        "request": request.key(),
+        "retrieved_at": now.isoformat(timespec="seconds"),
+        "jaar": request.jaar,
+        "attributie": attribution(request.jaar),
+        "demo": False,
+    }
     try:
         # several gemeenten of one run may fetch within the same second: a free id
-        return write_snapshot(cache_root, SOURCE_ID, features, metadata, provenance,
-                              snapshot_id=free_snapshot_id(cache_root, SOURCE_ID, now))
+        return write_snapshot(
+            cache_root,
+            SOURCE_ID,
+            features,
+            metadata,
+            provenance,
+            snapshot_id=free_snapshot_id(cache_root, SOURCE_ID, now),
+        )
     except (SnapshotError, OSError) as exc:  # a full disk, a read-only cache: the run goes on without it
         raise BoundaryFetchError(f"snapshot niet te schrijven: {exc}", "de kopie kon niet worden bewaard") from None
 
 
 def _utc(now: datetime | None) -> datetime:
-    return (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return (now or datetime.now(UTC)).astimezone(UTC)
 
 
 # ------------------------------------------------------------------------------------ data policy
 
 
-def resolve_boundaries(policy: str, request: BoundaryRequest, cache_root: Path, demo_root: Path, *,
-                       url: str | None = None, max_age_days: float = 31, now: datetime | None = None,
-                       offline: object | None = None, http_get: HttpGet | None = None,
-                       reuse_recent: bool = False, failures: list | None = None) -> ResolvedTable:
+def resolve_boundaries(
+    policy: str,
+    request: BoundaryRequest,
+    cache_root: Path,
+    demo_root: Path,
+    *,
+    url: str | None = None,
+    max_age_days: float = 31,
+    now: datetime | None = None,
+    offline: object | None = None,
+    http_get: HttpGet | None = None,
+    reuse_recent: bool = False,
+    failures: list | None = None,
+) -> ResolvedTable:
     """The boundaries snapshot a run uses under ``policy``, as for an optional table: ``fresh`` falls
     back to the newest good cached copy, then to the demo copy, each with its reason; ``require-fresh``
     never falls back (missing instead; never an error); ``cache`` takes the newest cached copy, else
@@ -345,8 +404,11 @@ def resolve_boundaries(policy: str, request: BoundaryRequest, cache_root: Path, 
         recent = recent_copy(cache_root, request, max_age_days, now)
         if recent is not None:
             rest = _cached(cache_root, request, now, max_age_days, None, skip=recent)
-            return _first([("cached", recent, None, False)] + rest + _demo(demo_root, None), now,
-                          message=reuse_message(recent, max_age_days))
+            return _first(
+                [("cached", recent, None, False)] + rest + _demo(demo_root, None),
+                now,
+                message=reuse_message(recent, max_age_days),
+            )
     if policy == "demo":
         return _first(_demo(demo_root, None), now)
     if policy == "cache":
@@ -356,8 +418,9 @@ def resolve_boundaries(policy: str, request: BoundaryRequest, cache_root: Path, 
         return _first(cached + _demo(demo_root, why), now, missing=why)
     try:
         if isinstance(offline, BoundaryFetchError):  # PDOK failed earlier in this run
-            raise BoundaryFetchError(f"niet geprobeerd: {offline}",
-                                     f"niet geprobeerd, PDOK faalde eerder in deze run ({offline.reden})")
+            raise BoundaryFetchError(
+                f"niet geprobeerd: {offline}", f"niet geprobeerd, PDOK faalde eerder in deze run ({offline.reden})"
+            )
         if offline is not None:
             raise BoundaryFetchError(f"niet geprobeerd: {offline}", "de server was niet bereikbaar")
         snapshot = fetch_boundaries(request, cache_root, url=url, now=now, http_get=http_get)
@@ -370,19 +433,26 @@ def resolve_boundaries(policy: str, request: BoundaryRequest, cache_root: Path, 
         damaged = []
         cached = _cached(cache_root, request, now, max_age_days, reason, fallback=True, damaged=damaged)
         no_copy = "; ".join(damaged) or "er is geen eerder opgehaalde kopie"
-        return _first(cached + _demo(demo_root, f"{reason}, en {no_copy}"), now, message=str(exc),
-                      missing=f"{exc}; geen eerder opgehaalde kopie", missing_reason=reason)
+        return _first(
+            cached + _demo(demo_root, f"{reason}, en {no_copy}"),
+            now,
+            message=str(exc),
+            missing=f"{exc}; geen eerder opgehaalde kopie",
+            missing_reason=reason,
+        )
     from .policy import Alternative, ResolvedTable
 
     later = []
     if policy == "fresh":
         later = _cached(cache_root, request, now, max_age_days, None, skip=snapshot) + _demo(demo_root, None)
-    return ResolvedTable(SOURCE_ID, "fresh", snapshot, now, False,
-                         alternatives=tuple(Alternative(o, s) for o, s, _r, _st in later))
+    return ResolvedTable(
+        SOURCE_ID, "fresh", snapshot, now, False, alternatives=tuple(Alternative(o, s) for o, s, _r, _st in later)
+    )
 
 
-def recent_copy(cache_root: Path, request: BoundaryRequest, max_age_days: float,
-                now: datetime | None = None) -> Snapshot | None:
+def recent_copy(
+    cache_root: Path, request: BoundaryRequest, max_age_days: float, now: datetime | None = None
+) -> Snapshot | None:
     """The newest intact cached copy of the whole request (surroundings included) no older than
     ``max_age_days``: what a run under ``fresh`` and ``veiligheidsanalyse fetch`` use without downloading."""
     cached = _cached(Path(cache_root), request, _utc(now), max_age_days, None)
@@ -398,8 +468,17 @@ def reuse_message(snap: Snapshot, max_age_days: float) -> str:
     return f"eerder opgehaald {when}(minder dan {max_age_days:g} dagen geleden): niet opnieuw gedownload"
 
 
-def _cached(cache_root: Path, request: BoundaryRequest, now: datetime, max_age_days: float, reason: str | None,
-            *, fallback: bool = False, skip: Snapshot | None = None, damaged: list | None = None) -> list:
+def _cached(
+    cache_root: Path,
+    request: BoundaryRequest,
+    now: datetime,
+    max_age_days: float,
+    reason: str | None,
+    *,
+    fallback: bool = False,
+    skip: Snapshot | None = None,
+    damaged: list | None = None,
+) -> list:
     """Intact cached copies for this year and gemeente, newest first (those without every outline
     of the surroundings last): (origin, snapshot, reason, stale)."""
     want = request.key()
@@ -449,8 +528,14 @@ def _demo(demo_root: Path, reason: str | None) -> list:
     return found
 
 
-def _first(candidates: list, now: datetime, *, missing: str | None = None, missing_reason: str | None = None,
-           message: str | None = None) -> ResolvedTable:
+def _first(
+    candidates: list,
+    now: datetime,
+    *,
+    missing: str | None = None,
+    missing_reason: str | None = None,
+    message: str | None = None,
+) -> ResolvedTable:
     if not candidates:
         return _missing(missing or "geen demogrenzen", missing_reason)
     (origin, snap, reason, stale), rest = candidates[0], candidates[1:]
@@ -460,8 +545,17 @@ def _first(candidates: list, now: datetime, *, missing: str | None = None, missi
         detail = "kopie is een onbekend aantal dagen oud" if age is None else f"kopie is {age:.0f} dagen oud"
     from .policy import Alternative, ResolvedTable
 
-    return ResolvedTable(SOURCE_ID, origin, snap, retrieved_at(snap), False, stale, detail, reason,
-                         tuple(Alternative(o, s) for o, s, _r, _st in rest))
+    return ResolvedTable(
+        SOURCE_ID,
+        origin,
+        snap,
+        retrieved_at(snap),
+        False,
+        stale,
+        detail,
+        reason,
+        tuple(Alternative(o, s) for o, s, _r, _st in rest),
+    )
 
 
 def _missing(message: str, reason: str | None = None) -> ResolvedTable:
@@ -499,7 +593,11 @@ def write_store_boundaries(folder: Path, resolved: ResolvedTable, request: Bound
         try:
             write_boundaries_file(folder / STORE_FILE, areas, snapshot_year(snap))
         except OSError as exc:  # the maps are left out; the store itself says what is wrong with the disk
-            return {"origin": "missing", "snapshot": None, "rejected": f"{folder / STORE_FILE}: niet te schrijven ({exc})"}
+            return {
+                "origin": "missing",
+                "snapshot": None,
+                "rejected": f"{folder / STORE_FILE}: niet te schrijven ({exc})",
+            }
         return {"origin": origin, "snapshot": str(snap.path), "rejected": "; ".join(rejected) or None}
     return {"origin": "missing", "snapshot": None, "rejected": "; ".join(rejected) or None}
 
@@ -515,8 +613,11 @@ def areas_for_run(snap: Snapshot, request: BoundaryRequest) -> list:
     outlines = set(request.key()["omgeving"])
     out = []
     for niveau in ("gemeente", "wijk", "buurt"):
-        level = [a for a in areas if a.niveau == niveau
-                 and (a.code in outlines if niveau == "gemeente" else a.gemeentecode in own)]
+        level = [
+            a
+            for a in areas
+            if a.niveau == niveau and (a.code in outlines if niveau == "gemeente" else a.gemeentecode in own)
+        ]
         if level:
             out += simplify_areas(level, auto_tolerance(level, PRINT_WIDTH_PX))
     return out

@@ -173,16 +173,32 @@ GEMEENTEN: tuple[Gemeente, ...] = FIRST_DEMO + ADDED
 _FIRST_CODES = frozenset(g.code for g in FIRST_DEMO)
 
 PROVINCIES = {
-    "PV20": "Groningen (PV)", "PV21": "Fryslân (PV)", "PV22": "Drenthe (PV)", "PV23": "Overijssel (PV)",
-    "PV24": "Flevoland (PV)", "PV25": "Gelderland (PV)", "PV26": "Utrecht (PV)", "PV27": "Noord-Holland (PV)",
-    "PV28": "Zuid-Holland (PV)", "PV29": "Zeeland (PV)", "PV30": "Noord-Brabant (PV)", "PV31": "Limburg (PV)",
+    "PV20": "Groningen (PV)",
+    "PV21": "Fryslân (PV)",
+    "PV22": "Drenthe (PV)",
+    "PV23": "Overijssel (PV)",
+    "PV24": "Flevoland (PV)",
+    "PV25": "Gelderland (PV)",
+    "PV26": "Utrecht (PV)",
+    "PV27": "Noord-Holland (PV)",
+    "PV28": "Zuid-Holland (PV)",
+    "PV29": "Zeeland (PV)",
+    "PV30": "Noord-Brabant (PV)",
+    "PV31": "Limburg (PV)",
 }
 # The provincies of the first demo: Drenthe is complete, the other two are their demo members scaled up.
 FIRST_PROVINCIES = {"PV21": 12.4, "PV22": 1.0, "PV23": 10.9}
 # The other provincies: inhabitants on 1 January 2025 of the order of the CBS figure.
 PROVINCIE_INWONERS_2025 = {
-    "PV20": 600_000, "PV24": 455_000, "PV25": 2_160_000, "PV26": 1_400_000, "PV27": 2_990_000,
-    "PV28": 3_860_000, "PV29": 392_000, "PV30": 2_660_000, "PV31": 1_120_000,
+    "PV20": 600_000,
+    "PV24": 455_000,
+    "PV25": 2_160_000,
+    "PV26": 1_400_000,
+    "PV27": 2_990_000,
+    "PV28": 3_860_000,
+    "PV29": 392_000,
+    "PV30": 2_660_000,
+    "PV31": 1_120_000,
 }
 NL_INWONERS_2025 = 18_040_000
 
@@ -195,117 +211,217 @@ NL_INWONERS_2025 = 18_040_000
 STAD, DORP, BUITEN = "stad", "dorp", "buiten"
 WIJKEN: dict[str, tuple[tuple[str, str, int, str], ...]] = {
     "GM1680": (
-        ("00", "Wijk 00 Annen", 3595, DORP), ("01", "Wijk 01 Eext", 1460, DORP), ("02", "Wijk 02 Anloo", 395, DORP),
-        ("03", "Wijk 03 Gasteren", 385, DORP), ("04", "Wijk 04 Anderen", 255, DORP),
-        ("05", "Wijk 05 Schipborg", 615, DORP), ("06", "Wijk 06 Eexterveen", 475, DORP),
-        ("07", "Wijk 07 Spijkerboor", 145, DORP), ("08", "Wijk 08 Nieuw-Annerveen", 110, DORP),
-        ("09", "Wijk 09 Oud-Annerveen", 120, DORP), ("11", "Wijk 11 Annerveenschekanaal", 410, DORP),
-        ("12", "Wijk 12 Eexterveenschekanaal", 235, DORP), ("13", "Wijk 13 Eexterzandvoort", 125, DORP),
-        ("14", "Wijk 14 Gasselte", 1870, DORP), ("15", "Wijk 15 Gasselternijveen", 1860, DORP),
-        ("16", "Wijk 16 Gasselternijveenschemond", 670, DORP), ("17", "Wijk 17 Gieten", 4965, DORP),
-        ("18", "Wijk 18 Gieterveen", 1260, DORP), ("19", "Wijk 19 Rolde", 4970, DORP),
-        ("20", "Wijk 20 Grolloo", 1410, DORP), ("21", "Wijk 21 Ekehaar", 530, DORP),
+        ("00", "Wijk 00 Annen", 3595, DORP),
+        ("01", "Wijk 01 Eext", 1460, DORP),
+        ("02", "Wijk 02 Anloo", 395, DORP),
+        ("03", "Wijk 03 Gasteren", 385, DORP),
+        ("04", "Wijk 04 Anderen", 255, DORP),
+        ("05", "Wijk 05 Schipborg", 615, DORP),
+        ("06", "Wijk 06 Eexterveen", 475, DORP),
+        ("07", "Wijk 07 Spijkerboor", 145, DORP),
+        ("08", "Wijk 08 Nieuw-Annerveen", 110, DORP),
+        ("09", "Wijk 09 Oud-Annerveen", 120, DORP),
+        ("11", "Wijk 11 Annerveenschekanaal", 410, DORP),
+        ("12", "Wijk 12 Eexterveenschekanaal", 235, DORP),
+        ("13", "Wijk 13 Eexterzandvoort", 125, DORP),
+        ("14", "Wijk 14 Gasselte", 1870, DORP),
+        ("15", "Wijk 15 Gasselternijveen", 1860, DORP),
+        ("16", "Wijk 16 Gasselternijveenschemond", 670, DORP),
+        ("17", "Wijk 17 Gieten", 4965, DORP),
+        ("18", "Wijk 18 Gieterveen", 1260, DORP),
+        ("19", "Wijk 19 Rolde", 4970, DORP),
+        ("20", "Wijk 20 Grolloo", 1410, DORP),
+        ("21", "Wijk 21 Ekehaar", 530, DORP),
     ),
     "GM0106": (
-        ("00", "Centrum", 7160, STAD), ("01", "Lariks", 5380, STAD), ("02", "Noorderpark", 8275, STAD),
-        ("03", "Assen-Oost", 9290, STAD), ("04", "Pittelo", 3635, STAD), ("05", "Assen-West", 4910, STAD),
-        ("06", "Peelo", 6420, STAD), ("07", "Marsdijk", 11935, STAD), ("08", "Kloosterveen", 11495, STAD),
+        ("00", "Centrum", 7160, STAD),
+        ("01", "Lariks", 5380, STAD),
+        ("02", "Noorderpark", 8275, STAD),
+        ("03", "Assen-Oost", 9290, STAD),
+        ("04", "Pittelo", 3635, STAD),
+        ("05", "Assen-West", 4910, STAD),
+        ("06", "Peelo", 6420, STAD),
+        ("07", "Marsdijk", 11935, STAD),
+        ("08", "Kloosterveen", 11495, STAD),
         ("99", "Buitengebied", 1220, BUITEN),
     ),
     "GM1681": (
-        ("00", "Valthe", 1210, DORP), ("01", "Valthermond", 3435, DORP), ("02", "Westdorp", 125, DORP),
-        ("03", "Zandberg", 50, DORP), ("79", "1e Exloërmond", 365, DORP), ("80", "2e Exloërmond", 2260, DORP),
-        ("81", "2e Valthermond", 100, DORP), ("82", "Borger", 5025, DORP), ("83", "Bronneger", 115, DORP),
-        ("84", "Bronnegerveen", 80, DORP), ("85", "Buinen", 795, DORP), ("86", "Buinerveen", 440, DORP),
-        ("87", "Drouwen", 540, DORP), ("88", "Drouwenermond", 590, DORP), ("89", "Drouwenerveen", 290, DORP),
-        ("90", "Ees", 335, DORP), ("91", "Eesergroen", 175, DORP), ("92", "Eeserveen", 160, DORP),
-        ("93", "Ellertshaar", 35, DORP), ("94", "Exloërveen", 90, DORP), ("95", "Exloo", 1735, DORP),
-        ("96", "Klijndijk", 745, DORP), ("97", "Nieuw-Buinen", 4965, DORP), ("98", "Odoorn", 1955, DORP),
+        ("00", "Valthe", 1210, DORP),
+        ("01", "Valthermond", 3435, DORP),
+        ("02", "Westdorp", 125, DORP),
+        ("03", "Zandberg", 50, DORP),
+        ("79", "1e Exloërmond", 365, DORP),
+        ("80", "2e Exloërmond", 2260, DORP),
+        ("81", "2e Valthermond", 100, DORP),
+        ("82", "Borger", 5025, DORP),
+        ("83", "Bronneger", 115, DORP),
+        ("84", "Bronnegerveen", 80, DORP),
+        ("85", "Buinen", 795, DORP),
+        ("86", "Buinerveen", 440, DORP),
+        ("87", "Drouwen", 540, DORP),
+        ("88", "Drouwenermond", 590, DORP),
+        ("89", "Drouwenerveen", 290, DORP),
+        ("90", "Ees", 335, DORP),
+        ("91", "Eesergroen", 175, DORP),
+        ("92", "Eeserveen", 160, DORP),
+        ("93", "Ellertshaar", 35, DORP),
+        ("94", "Exloërveen", 90, DORP),
+        ("95", "Exloo", 1735, DORP),
+        ("96", "Klijndijk", 745, DORP),
+        ("97", "Nieuw-Buinen", 4965, DORP),
+        ("98", "Odoorn", 1955, DORP),
         ("99", "Odoornerveen", 400, DORP),
     ),
     "GM0109": (
-        ("10", "Wijk 10 Coevorden", 14590, DORP), ("11", "Wijk 11 Steenwijksmoer", 915, DORP),
-        ("12", "Wijk 12 Nieuwe Krim", 190, DORP), ("13", "Wijk 13 Weijerswold", 85, DORP),
-        ("14", "Wijk 14 Vlieghuis en Padhuis", 110, DORP), ("20", "Wijk 20 Dalen", 5410, DORP),
-        ("30", "Wijk 30 Oosterhesselen", 4345, DORP), ("40", "Wijk 40 Sleen", 6835, DORP),
+        ("10", "Wijk 10 Coevorden", 14590, DORP),
+        ("11", "Wijk 11 Steenwijksmoer", 915, DORP),
+        ("12", "Wijk 12 Nieuwe Krim", 190, DORP),
+        ("13", "Wijk 13 Weijerswold", 85, DORP),
+        ("14", "Wijk 14 Vlieghuis en Padhuis", 110, DORP),
+        ("20", "Wijk 20 Dalen", 5410, DORP),
+        ("30", "Wijk 30 Oosterhesselen", 4345, DORP),
+        ("40", "Wijk 40 Sleen", 6835, DORP),
         ("50", "Wijk 50 Zweeloo", 3230, DORP),
     ),
     "GM1690": (
-        ("00", "Wijk 00 Zuidwolde", 6365, DORP), ("01", "Wijk 01 Alteveer", 795, DORP),
-        ("02", "Wijk 02 Kerkenveld", 910, DORP), ("03", "Wijk 03 Drogteropslagen", 560, DORP),
-        ("04", "Wijk 04 Linde", 595, DORP), ("05", "Wijk 05 Fort", 665, DORP),
-        ("06", "Wijk 06 Veeningen", 725, DORP), ("07", "Wijk 07 Echten", 385, DORP),
-        ("08", "Wijk 08 Ruinen", 3575, DORP), ("09", "Wijk 09 Eursinge", 120, DORP),
-        ("10", "Wijk 10 Ansen", 360, DORP), ("11", "Wijk 11 Ruinerwold", 3950, DORP),
-        ("12", "Wijk 12 Koekange", 2570, DORP), ("13", "Wijk 13 De Wijk", 2985, DORP),
+        ("00", "Wijk 00 Zuidwolde", 6365, DORP),
+        ("01", "Wijk 01 Alteveer", 795, DORP),
+        ("02", "Wijk 02 Kerkenveld", 910, DORP),
+        ("03", "Wijk 03 Drogteropslagen", 560, DORP),
+        ("04", "Wijk 04 Linde", 595, DORP),
+        ("05", "Wijk 05 Fort", 665, DORP),
+        ("06", "Wijk 06 Veeningen", 725, DORP),
+        ("07", "Wijk 07 Echten", 385, DORP),
+        ("08", "Wijk 08 Ruinen", 3575, DORP),
+        ("09", "Wijk 09 Eursinge", 120, DORP),
+        ("10", "Wijk 10 Ansen", 360, DORP),
+        ("11", "Wijk 11 Ruinerwold", 3950, DORP),
+        ("12", "Wijk 12 Koekange", 2570, DORP),
+        ("13", "Wijk 13 De Wijk", 2985, DORP),
     ),
     "GM0114": (
-        ("01", "Wijk 01 Nieuw-Weerdinge", 3375, DORP), ("02", "Wijk 02 Roswinkel", 865, DORP),
-        ("03", "Wijk 03 Emmer-Compascuum", 7730, DORP), ("04", "Wijk 04 Barger-Compascuum", 2040, DORP),
-        ("05", "Wijk 05 Nieuw-Dordrecht", 2075, DORP), ("06", "Wijk 06 Nieuw-Amsterdam", 4710, DORP),
-        ("07", "Wijk 07 Erica", 4750, DORP), ("08", "Wijk 08 Klazienaveen", 11945, DORP),
-        ("09", "Wijk 09 Zwartemeer", 3080, DORP), ("10", "Wijk 10 Schoonebeek", 4910, DORP),
-        ("13", "Wijk 13 Veenoord", 2160, DORP), ("21", "Wijk 21 Nieuw-Schoonebeek", 1300, DORP),
-        ("32", "Wijk 32 Weiteveen", 1655, DORP), ("40", "Wijk 40 Emmen-Centrum", 4660, STAD),
-        ("41", "Wijk 41 Emmen-Centrum Oost", 3445, STAD), ("42", "Wijk 42 Emmermeer", 6030, STAD),
-        ("43", "Wijk 43 Angelslo", 7695, STAD), ("44", "Wijk 44 Emmerhout", 7085, STAD),
-        ("45", "Wijk 45 Emmerschans", 1185, STAD), ("46", "Wijk 46 Bargeres", 8900, STAD),
-        ("47", "Wijk 47 Rietlanden", 9075, STAD), ("48", "Wijk 48 Parc Sandur", 2125, STAD),
-        ("49", "Wijk 49 Delftlanden", 2460, STAD), ("50", "Wijk 50 Barger-Oosterveld", 2990, STAD),
-        ("51", "Wijk 51 Kern Emmen Noord", 1600, STAD), ("52", "Wijk 52 Kern Emmen Zuid", 1495, STAD),
+        ("01", "Wijk 01 Nieuw-Weerdinge", 3375, DORP),
+        ("02", "Wijk 02 Roswinkel", 865, DORP),
+        ("03", "Wijk 03 Emmer-Compascuum", 7730, DORP),
+        ("04", "Wijk 04 Barger-Compascuum", 2040, DORP),
+        ("05", "Wijk 05 Nieuw-Dordrecht", 2075, DORP),
+        ("06", "Wijk 06 Nieuw-Amsterdam", 4710, DORP),
+        ("07", "Wijk 07 Erica", 4750, DORP),
+        ("08", "Wijk 08 Klazienaveen", 11945, DORP),
+        ("09", "Wijk 09 Zwartemeer", 3080, DORP),
+        ("10", "Wijk 10 Schoonebeek", 4910, DORP),
+        ("13", "Wijk 13 Veenoord", 2160, DORP),
+        ("21", "Wijk 21 Nieuw-Schoonebeek", 1300, DORP),
+        ("32", "Wijk 32 Weiteveen", 1655, DORP),
+        ("40", "Wijk 40 Emmen-Centrum", 4660, STAD),
+        ("41", "Wijk 41 Emmen-Centrum Oost", 3445, STAD),
+        ("42", "Wijk 42 Emmermeer", 6030, STAD),
+        ("43", "Wijk 43 Angelslo", 7695, STAD),
+        ("44", "Wijk 44 Emmerhout", 7085, STAD),
+        ("45", "Wijk 45 Emmerschans", 1185, STAD),
+        ("46", "Wijk 46 Bargeres", 8900, STAD),
+        ("47", "Wijk 47 Rietlanden", 9075, STAD),
+        ("48", "Wijk 48 Parc Sandur", 2125, STAD),
+        ("49", "Wijk 49 Delftlanden", 2460, STAD),
+        ("50", "Wijk 50 Barger-Oosterveld", 2990, STAD),
+        ("51", "Wijk 51 Kern Emmen Noord", 1600, STAD),
+        ("52", "Wijk 52 Kern Emmen Zuid", 1495, STAD),
         ("53", "Wijk 53 Kern Emmen Industrieterreinen", 30, BUITEN),
     ),
     "GM0118": (
-        ("50", "Wijk 50 Hoogeveen", 25735, STAD), ("51", "Wijk 51 De Weide", 14175, STAD),
-        ("52", "Wijke 52 Fluitenberg", 600, DORP), ("53", "Wijk 53 Elim", 2335, DORP),
-        ("54", "Wijk 54 Hollandscheveld", 4590, DORP), ("55", "Wijk 55 Noordscheschut", 2080, DORP),
-        ("56", "Wijk 56 Nieuwlande", 1415, DORP), ("57", "Wijk 57 Nieuweroord", 980, DORP),
-        ("58", "Wijk 58 Tiendeveen", 670, DORP), ("59", "Wijk 59 Stuifzand", 695, DORP),
-        ("60", "Wijk 60 Pesse", 1900, DORP), ("61", "Wijk 61 Zuideropgaande Nieuw Moscou", 640, DORP),
+        ("50", "Wijk 50 Hoogeveen", 25735, STAD),
+        ("51", "Wijk 51 De Weide", 14175, STAD),
+        ("52", "Wijke 52 Fluitenberg", 600, DORP),
+        ("53", "Wijk 53 Elim", 2335, DORP),
+        ("54", "Wijk 54 Hollandscheveld", 4590, DORP),
+        ("55", "Wijk 55 Noordscheschut", 2080, DORP),
+        ("56", "Wijk 56 Nieuwlande", 1415, DORP),
+        ("57", "Wijk 57 Nieuweroord", 980, DORP),
+        ("58", "Wijk 58 Tiendeveen", 670, DORP),
+        ("59", "Wijk 59 Stuifzand", 695, DORP),
+        ("60", "Wijk 60 Pesse", 1900, DORP),
+        ("61", "Wijk 61 Zuideropgaande Nieuw Moscou", 640, DORP),
         ("62", "Wijk 62 Industrie- en verspreide gebieden", 770, BUITEN),
     ),
     "GM0119": (
-        ("00", "Centrum", 6175, STAD), ("01", "Watertoren", 450, STAD), ("02", "Haveltermade", 3870, STAD),
-        ("03", "Koedijkslanden", 6480, STAD), ("04", "Berggierslanden", 3960, STAD), ("05", "Ezinge", 710, STAD),
-        ("06", "Oosterboer", 7355, STAD), ("07", "Nieuwveenselanden", 1845, STAD), ("08", "Blankenstein", 235, STAD),
-        ("09", "Industrieterrein Noord", 55, BUITEN), ("10", "Industrie Oevers", 195, BUITEN),
-        ("11", "Verspreid gebied Meppel", 140, BUITEN), ("12", "Nijeveen", 4035, DORP), ("13", "Rogat", 305, DORP),
+        ("00", "Centrum", 6175, STAD),
+        ("01", "Watertoren", 450, STAD),
+        ("02", "Haveltermade", 3870, STAD),
+        ("03", "Koedijkslanden", 6480, STAD),
+        ("04", "Berggierslanden", 3960, STAD),
+        ("05", "Ezinge", 710, STAD),
+        ("06", "Oosterboer", 7355, STAD),
+        ("07", "Nieuwveenselanden", 1845, STAD),
+        ("08", "Blankenstein", 235, STAD),
+        ("09", "Industrieterrein Noord", 55, BUITEN),
+        ("10", "Industrie Oevers", 195, BUITEN),
+        ("11", "Verspreid gebied Meppel", 140, BUITEN),
+        ("12", "Nijeveen", 4035, DORP),
+        ("13", "Rogat", 305, DORP),
     ),
     "GM1731": (
-        ("00", "Wijk 00 Beilen", 11665, DORP), ("01", "Wijk 01 Hijken", 1060, DORP),
-        ("02", "Wijk 02 Hooghalen", 1540, DORP), ("03", "Wijk 03 Wijster", 1095, DORP),
-        ("04", "Wijk 04 Spier", 380, DORP), ("05", "Wijk 05 Drijber", 485, DORP),
-        ("06", "Wijk 06 Smilde", 4570, DORP), ("07", "Wijk 07 Bovensmilde", 3370, DORP),
-        ("08", "Wijk 08 Hoogersmilde", 1715, DORP), ("09", "Wijk 09 Westerbork", 4815, DORP),
-        ("10", "Wijk 10 Elp", 450, DORP), ("11", "Wijk 11 Witteveen", 600, DORP),
-        ("12", "Wijk 12 Nieuw-Balinge", 960, DORP), ("13", "Wijk 13 Nieuweroord", 125, DORP),
-        ("14", "Wijk 14 Zwiggelte", 470, DORP), ("15", "Wijk 15 Orvelte", 230, DORP),
+        ("00", "Wijk 00 Beilen", 11665, DORP),
+        ("01", "Wijk 01 Hijken", 1060, DORP),
+        ("02", "Wijk 02 Hooghalen", 1540, DORP),
+        ("03", "Wijk 03 Wijster", 1095, DORP),
+        ("04", "Wijk 04 Spier", 380, DORP),
+        ("05", "Wijk 05 Drijber", 485, DORP),
+        ("06", "Wijk 06 Smilde", 4570, DORP),
+        ("07", "Wijk 07 Bovensmilde", 3370, DORP),
+        ("08", "Wijk 08 Hoogersmilde", 1715, DORP),
+        ("09", "Wijk 09 Westerbork", 4815, DORP),
+        ("10", "Wijk 10 Elp", 450, DORP),
+        ("11", "Wijk 11 Witteveen", 600, DORP),
+        ("12", "Wijk 12 Nieuw-Balinge", 960, DORP),
+        ("13", "Wijk 13 Nieuweroord", 125, DORP),
+        ("14", "Wijk 14 Zwiggelte", 470, DORP),
+        ("15", "Wijk 15 Orvelte", 230, DORP),
         ("16", "Wijk 16 De Broekstreek", 555, DORP),
     ),
     "GM1699": (
-        ("00", "Wijk 00 Roden", 17625, DORP), ("01", "Wijk 01 Roden", 1445, BUITEN),
-        ("03", "Wijk 03 Norg", 6365, DORP), ("04", "Wijk 04 Norg", 795, BUITEN), ("06", "Wijk 06 Peize", 5460, DORP),
+        ("00", "Wijk 00 Roden", 17625, DORP),
+        ("01", "Wijk 01 Roden", 1445, BUITEN),
+        ("03", "Wijk 03 Norg", 6365, DORP),
+        ("04", "Wijk 04 Norg", 795, BUITEN),
+        ("06", "Wijk 06 Peize", 5460, DORP),
     ),
     "GM1730": (
-        ("00", "Wijk 00 Zuidlaren", 7400, DORP), ("01", "Wijk 01 De Groeve", 460, DORP),
-        ("02", "Wijk 02 Zuidlaarderveen", 320, DORP), ("03", "Wijk 03 Midlaren", 340, DORP),
-        ("04", "Wijk 04 Westlaren", 2265, DORP), ("05", "Wijk 05 Schuilingsoord", 380, DORP),
-        ("06", "Wijk 06 Paterswolde", 3980, DORP), ("07", "Wijk 07 Eelde", 7075, DORP),
-        ("08", "Wijk 08 Eelderwolde", 3205, DORP), ("09", "Wijk 09 Vries", 4215, DORP),
-        ("10", "Wijk 10 Donderen", 475, DORP), ("11", "Wijk 11 Bunne", 325, DORP), ("12", "Wijk 12 Yde", 1065, DORP),
-        ("13", "Wijk 13 Tynaarlo", 1925, DORP), ("14", "Wijk 14 Zeegse", 590, DORP),
+        ("00", "Wijk 00 Zuidlaren", 7400, DORP),
+        ("01", "Wijk 01 De Groeve", 460, DORP),
+        ("02", "Wijk 02 Zuidlaarderveen", 320, DORP),
+        ("03", "Wijk 03 Midlaren", 340, DORP),
+        ("04", "Wijk 04 Westlaren", 2265, DORP),
+        ("05", "Wijk 05 Schuilingsoord", 380, DORP),
+        ("06", "Wijk 06 Paterswolde", 3980, DORP),
+        ("07", "Wijk 07 Eelde", 7075, DORP),
+        ("08", "Wijk 08 Eelderwolde", 3205, DORP),
+        ("09", "Wijk 09 Vries", 4215, DORP),
+        ("10", "Wijk 10 Donderen", 475, DORP),
+        ("11", "Wijk 11 Bunne", 325, DORP),
+        ("12", "Wijk 12 Yde", 1065, DORP),
+        ("13", "Wijk 13 Tynaarlo", 1925, DORP),
+        ("14", "Wijk 14 Zeegse", 590, DORP),
         ("15", "Wijk 15 Zeijen", 710, DORP),
     ),
     "GM1701": (
-        ("00", "Wijk 00 Diever", 2985, DORP), ("01", "Wijk 01 Wapse", 670, DORP),
-        ("02", "Wijk 02 Zorgvlied", 490, DORP), ("03", "Wijk 03 Dwingeloo", 2815, DORP),
-        ("04", "Wijk 04 Lhee", 480, DORP), ("05", "Wijk 05 Eemster", 360, DORP),
-        ("06", "Wijk 06 Geeuwenbrug", 490, DORP), ("07", "Wijk 07 Dieverbrug", 300, DORP),
-        ("08", "Wijk 08 Havelte", 4635, DORP), ("09", "Wijk 09 Uffelte", 1425, DORP),
-        ("10", "Wijk 10 Wapserveen", 830, DORP), ("11", "Wijk 11 Vledder", 2100, DORP),
-        ("12", "Wijk 12 Frederiksoord", 285, DORP), ("13", "Wijk 13 Nijensleek", 510, DORP),
-        ("14", "Wijk 14 Vledderveen", 360, DORP), ("15", "Wijk 15 Wilhelminaoord", 950, DORP),
-        ("16", "Wijk 16 Doldersum", 115, DORP), ("17", "Wijk 17 Boschoord", 220, DORP),
+        ("00", "Wijk 00 Diever", 2985, DORP),
+        ("01", "Wijk 01 Wapse", 670, DORP),
+        ("02", "Wijk 02 Zorgvlied", 490, DORP),
+        ("03", "Wijk 03 Dwingeloo", 2815, DORP),
+        ("04", "Wijk 04 Lhee", 480, DORP),
+        ("05", "Wijk 05 Eemster", 360, DORP),
+        ("06", "Wijk 06 Geeuwenbrug", 490, DORP),
+        ("07", "Wijk 07 Dieverbrug", 300, DORP),
+        ("08", "Wijk 08 Havelte", 4635, DORP),
+        ("09", "Wijk 09 Uffelte", 1425, DORP),
+        ("10", "Wijk 10 Wapserveen", 830, DORP),
+        ("11", "Wijk 11 Vledder", 2100, DORP),
+        ("12", "Wijk 12 Frederiksoord", 285, DORP),
+        ("13", "Wijk 13 Nijensleek", 510, DORP),
+        ("14", "Wijk 14 Vledderveen", 360, DORP),
+        ("15", "Wijk 15 Wilhelminaoord", 950, DORP),
+        ("16", "Wijk 16 Doldersum", 115, DORP),
+        ("17", "Wijk 17 Boschoord", 220, DORP),
     ),
 }
 
@@ -394,8 +510,9 @@ def _years() -> list[int]:
 
 def _months() -> list[tuple[int, int]]:
     last_year, last_month = MONTHS_UNTIL
-    return [(y, m) for y in range(LAST_YEAR - 1, last_year + 1) for m in range(1, 13)
-            if (y, m) <= (last_year, last_month)]
+    return [
+        (y, m) for y in range(LAST_YEAR - 1, last_year + 1) for m in range(1, 13) if (y, m) <= (last_year, last_month)
+    ]
 
 
 def _population(g: Gemeente, year: int) -> float:
@@ -425,17 +542,24 @@ def _value(x: float | None) -> str | None:
 
 def _table_infos(table_id: str, title: str, modified: str, period: str, catalog: str) -> dict:
     return {
-        "ID": 0, "Title": title, "ShortTitle": title, "Identifier": table_id,
+        "ID": 0,
+        "Title": title,
+        "ShortTitle": title,
+        "Identifier": table_id,
         "Summary": f"{title} (DEMO: verzonnen cijfers in de vorm van de echte tabel)",
-        "Modified": modified, "Catalog": catalog, "Frequency": "Perjaar", "Period": period,
-        "Language": "nl", "Source": "Demo-generator veiligheidsanalyse",
+        "Modified": modified,
+        "Catalog": catalog,
+        "Frequency": "Perjaar",
+        "Period": period,
+        "Language": "nl",
+        "Source": "Demo-generator veiligheidsanalyse",
     }
 
 
-def _data_property(position: int, key: str, title: str, kind: str = "Topic", unit: str | None = None,
-                   datatype: str | None = None) -> dict:
-    prop = {"ID": position, "Position": position, "Key": key, "Title": title, "Type": kind,
-            "Description": ""}
+def _data_property(
+    position: int, key: str, title: str, kind: str = "Topic", unit: str | None = None, datatype: str | None = None
+) -> dict:
+    prop = {"ID": position, "Position": position, "Key": key, "Title": title, "Type": kind, "Description": ""}
     if kind == "Topic":
         prop.update({"Unit": unit or "aantal", "Datatype": datatype or "Long", "Decimals": 0})
     return prop
@@ -444,11 +568,23 @@ def _data_property(position: int, key: str, title: str, kind: str = "Topic", uni
 def _perioden(years: list[int], months: list[tuple[int, int]], voorlopig_from: int) -> list[dict]:
     out = []
     for y in years:
-        out.append({"Key": f"{y}JJ00", "Title": str(y), "Description": "",
-                    "Status": "Voorlopig" if y >= voorlopig_from else "Definitief"})
+        out.append(
+            {
+                "Key": f"{y}JJ00",
+                "Title": str(y),
+                "Description": "",
+                "Status": "Voorlopig" if y >= voorlopig_from else "Definitief",
+            }
+        )
     for y, m in months:
-        out.append({"Key": f"{y}MM{m:02d}", "Title": f"{y} {MONTHS_NL[m - 1]}", "Description": "",
-                    "Status": "Voorlopig" if y >= voorlopig_from else "Definitief"})
+        out.append(
+            {
+                "Key": f"{y}MM{m:02d}",
+                "Title": f"{y} {MONTHS_NL[m - 1]}",
+                "Description": "",
+                "Status": "Voorlopig" if y >= voorlopig_from else "Definitief",
+            }
+        )
     return out
 
 
@@ -490,19 +626,24 @@ def _first_demo_units(code: str, kernen: tuple[str, ...]) -> list[dict]:
     weights = rng.gamma(1.5, 1.0, size=len(kernen))
     # The main kernen hold most inhabitants: Havelte, Dwingeloo, Diever and Vledder in Westerveld,
     # the first three kernen listed elsewhere; the rest shares the remainder by random weights.
-    main = MAIN_KERNEN.get(code, {k: s for k, s in zip(kernen[:3], (0.40, 0.15, 0.12))})
+    main = MAIN_KERNEN.get(code, dict(zip(kernen[:3], (0.40, 0.15, 0.12))))
     rest = 1.0 - sum(main.values())
     small = [w for w, kern in zip(weights, kernen) if kern not in main]
-    weights = np.array([main[kern] if kern in main else rest * w / sum(small)
-                        for w, kern in zip(weights, kernen)])
+    weights = np.array([main[kern] if kern in main else rest * w / sum(small) for w, kern in zip(weights, kernen)])
     out = []
     for i, (kern, share) in enumerate(zip(kernen, weights)):
         wijk = f"WK{digits}{i:02d}"
         out.append({"code": wijk, "naam": f"Wijk {i:02d} {kern}", "soort": "Wijk", "share": share, "kern": kern})
-        out.append({"code": f"BU{digits}{i:02d}00", "naam": kern, "soort": "Buurt", "share": share * 0.8,
-                    "kern": kern})
-        out.append({"code": f"BU{digits}{i:02d}09", "naam": f"Verspreide huizen {kern}", "soort": "Buurt",
-                    "share": share * 0.2, "kern": kern})
+        out.append({"code": f"BU{digits}{i:02d}00", "naam": kern, "soort": "Buurt", "share": share * 0.8, "kern": kern})
+        out.append(
+            {
+                "code": f"BU{digits}{i:02d}09",
+                "naam": f"Verspreide huizen {kern}",
+                "soort": "Buurt",
+                "share": share * 0.2,
+                "kern": kern,
+            }
+        )
     return out
 
 
@@ -518,8 +659,11 @@ def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
 # Age structure (0-15, 15-25, 25-45, 45-65, 65+) by stedelijkheid class: towns are younger. The first
 # demo used the rural, ageing one (class 5) for every gemeente, and still does.
 AGE_PARTS = {
-    1: (0.14, 0.14, 0.31, 0.25, 0.16), 2: (0.15, 0.13, 0.27, 0.26, 0.19), 3: (0.16, 0.12, 0.24, 0.27, 0.21),
-    4: (0.16, 0.11, 0.22, 0.28, 0.23), 5: (0.15, 0.11, 0.20, 0.28, 0.26),
+    1: (0.14, 0.14, 0.31, 0.25, 0.16),
+    2: (0.15, 0.13, 0.27, 0.26, 0.19),
+    3: (0.16, 0.12, 0.24, 0.27, 0.21),
+    4: (0.16, 0.11, 0.22, 0.28, 0.23),
+    5: (0.15, 0.11, 0.20, 0.28, 0.26),
 }
 # Inhabitants per dwelling by stedelijkheid class (the first demo: 2.25 everywhere, still so).
 HOUSEHOLD = {1: 1.85, 2: 2.0, 3: 2.1, 4: 2.2, 5: 2.3}
@@ -541,14 +685,12 @@ def _provenance(table_id: str, modified: str) -> dict:
     }
 
 
-
 class _Generator:
     def __init__(self, seed: int = SEED):
         self.rng = np.random.default_rng(seed)  # the shared stream of the first demo's gemeenten
         # Year-to-year extra variation per gemeente (overdispersion as in real series).
         self.year_effect = {
-            (g.code, y): float(self.rng.gamma(shape=150.0, scale=1 / 150.0))
-            for g in FIRST_DEMO for y in _years()
+            (g.code, y): float(self.rng.gamma(shape=150.0, scale=1 / 150.0)) for g in FIRST_DEMO for y in _years()
         }
         self._buurten: dict[str, tuple[dict, ...]] = {}
         for g in ADDED:
@@ -589,8 +731,11 @@ class _Generator:
             expected = total * weights[i]
             crime = 1.8 if "centrum" in name.lower() else 2.0 if kind == BUITEN else 1.0
             if kind == BUITEN:
-                label = name if re.search(r"buitengebied|industrie|verspreid", name, re.IGNORECASE) else (
-                    f"Buitengebied {name}")
+                label = (
+                    name
+                    if re.search(r"buitengebied|industrie|verspreid", name, re.IGNORECASE)
+                    else (f"Buitengebied {name}")
+                )
                 buurten.append((i, f"BU{digits}{nr}00", label, weights[i], 15.0, crime))
                 continue
             steps = (3000, 6000, 10000) if kind == STAD else (4000, 8000, 15000)
@@ -606,8 +751,9 @@ class _Generator:
             for k, (part, buurt) in enumerate(zip(parts, names)):
                 buurten.append((i, f"BU{digits}{nr}{k:02d}", buurt, weights[i] * part, land, crime))
             if spread:
-                buurten.append((i, f"BU{digits}{nr}09", f"Verspreide huizen {name}", weights[i] * scattered, 8.0,
-                                crime))
+                buurten.append(
+                    (i, f"BU{digits}{nr}09", f"Verspreide huizen {name}", weights[i] * scattered, 8.0, crime)
+                )
         shares = np.array([b[3] for b in buurten])
         inwoners = _largest_remainder(total, shares)
         land = shares * np.array([b[4] for b in buurten])
@@ -615,13 +761,28 @@ class _Generator:
         out = []
         for i, (nr, title, _w, _kind) in enumerate(wijken):
             members = [j for j, b in enumerate(buurten) if b[0] == i]
-            out.append({"code": f"WK{digits}{nr}", "naam": title, "soort": "Wijk",
-                        "share": float(shares[members].sum()), "inwoners": int(inwoners[members].sum()),
-                        "land": float(land[members].sum())})
+            out.append(
+                {
+                    "code": f"WK{digits}{nr}",
+                    "naam": title,
+                    "soort": "Wijk",
+                    "share": float(shares[members].sum()),
+                    "inwoners": int(inwoners[members].sum()),
+                    "land": float(land[members].sum()),
+                }
+            )
             for j in members:
-                out.append({"code": buurten[j][1], "naam": buurten[j][2], "soort": "Buurt", "share": float(shares[j]),
-                            "inwoners": int(inwoners[j]), "land": float(land[j]),
-                            "weight": float(inwoners[j] * buurten[j][5])})
+                out.append(
+                    {
+                        "code": buurten[j][1],
+                        "naam": buurten[j][2],
+                        "soort": "Buurt",
+                        "share": float(shares[j]),
+                        "inwoners": int(inwoners[j]),
+                        "land": float(land[j]),
+                        "weight": float(inwoners[j] * buurten[j][5]),
+                    }
+                )
         return tuple(out)
 
     def _first_demo_split(self, g: Gemeente) -> np.ndarray | None:
@@ -647,31 +808,47 @@ class _Generator:
         if g is None:
             return _nl_population(year) / 1000 * rate * _trend(trend, covid, year)
         mix = WESTERVELD_MIX.get(code, 1.0) if g.code == "GM1701" else 1.0
-        return (_population(g, year) / 1000 * rate * g.misdaad_factor * mix
-                * _trend(trend, covid, year) * self.year_effect[(g.code, year)])
+        return (
+            _population(g, year)
+            / 1000
+            * rate
+            * g.misdaad_factor
+            * mix
+            * _trend(trend, covid, year)
+            * self.year_effect[(g.code, year)]
+        )
 
-    def _crime_yearly_rows(self, rows: list[dict], region_code: str, g: Gemeente | None,
-                           rng: np.random.Generator) -> None:
+    def _crime_yearly_rows(
+        self, rows: list[dict], region_code: str, g: Gemeente | None, rng: np.random.Generator
+    ) -> None:
         for year in _years():
             counts = {code: self.poisson(self.crime_mean(g, code, year), rng) for code in SOORT_MISDRIJF}
             self.crime_yearly[(region_code, year)] = counts
             # Murder counts in small gemeenten are not published ("." = secret) in the demo.
             secret = {"1.4.2"} if g is not None and g.inwoners_2025 < 30_000 else set()
             for code in ["0.0.0"] + list(SOORT_MISDRIJF):
-                value = float(sum(counts.values())) if code == "0.0.0" else (
-                    math.nan if code in secret else float(counts[code]))
+                value = (
+                    float(sum(counts.values()))
+                    if code == "0.0.0"
+                    else (math.nan if code in secret else float(counts[code]))
+                )
                 aangiften = None if math.isnan(value) else value * 0.72
                 internet = None if math.isnan(value) else value * (0.25 + 0.03 * (year - FIRST_YEAR))
-                rows.append({
-                    "ID": len(rows), "SoortMisdrijf": _pad(code, 6), "RegioS": _pad(region_code, 8),
-                    "Perioden": f"{year}JJ00",
-                    "GeregistreerdeMisdrijven_1": _value(value),
-                    "Aangiften_2": _value(math.nan if aangiften is None else aangiften),
-                    "Internetaangiften_3": _value(math.nan if internet is None else internet),
-                })
+                rows.append(
+                    {
+                        "ID": len(rows),
+                        "SoortMisdrijf": _pad(code, 6),
+                        "RegioS": _pad(region_code, 8),
+                        "Perioden": f"{year}JJ00",
+                        "GeregistreerdeMisdrijven_1": _value(value),
+                        "Aangiften_2": _value(math.nan if aangiften is None else aangiften),
+                        "Internetaangiften_3": _value(math.nan if internet is None else internet),
+                    }
+                )
 
-    def _crime_monthly_rows(self, rows: list[dict], region_code: str, g: Gemeente | None,
-                            rng: np.random.Generator) -> None:
+    def _crime_monthly_rows(
+        self, rows: list[dict], region_code: str, g: Gemeente | None, rng: np.random.Generator
+    ) -> None:
         # Monthly totals: the latest months, for the seasonal profile and the running year.
         for year, month in _months():
             season = 1.0 + 0.12 * math.sin(2 * math.pi * (month - 4) / 12)
@@ -681,13 +858,17 @@ class _Generator:
                 else:
                     mean = self.crime_mean(g, code, min(year, LAST_YEAR)) / 12
                 value = float(self.poisson(mean * season, rng))
-                rows.append({
-                    "ID": len(rows), "SoortMisdrijf": _pad(code, 6), "RegioS": _pad(region_code, 8),
-                    "Perioden": f"{year}MM{month:02d}",
-                    "GeregistreerdeMisdrijven_1": _value(value),
-                    "Aangiften_2": _value(value * 0.72),
-                    "Internetaangiften_3": _value(value * 0.5),
-                })
+                rows.append(
+                    {
+                        "ID": len(rows),
+                        "SoortMisdrijf": _pad(code, 6),
+                        "RegioS": _pad(region_code, 8),
+                        "Perioden": f"{year}MM{month:02d}",
+                        "GeregistreerdeMisdrijven_1": _value(value),
+                        "Aangiften_2": _value(value * 0.72),
+                        "Internetaangiften_3": _value(value * 0.5),
+                    }
+                )
 
     def crime_47013(self) -> tuple[list[dict], dict]:
         rows: list[dict] = []
@@ -710,8 +891,13 @@ class _Generator:
         years, months = _years(), _months()
         modified = "2026-11-15T02:00:00"
         metadata = {
-            "TableInfos": _table_infos("47013NED", "Geregistreerde misdrijven en aangiften; soort misdrijf, gemeente",
-                                       modified, f"{FIRST_YEAR}-2026", "Politie"),
+            "TableInfos": _table_infos(
+                "47013NED",
+                "Geregistreerde misdrijven en aangiften; soort misdrijf, gemeente",
+                modified,
+                f"{FIRST_YEAR}-2026",
+                "Politie",
+            ),
             "DataProperties": [
                 _data_property(0, "SoortMisdrijf", "Soort misdrijf", "Dimension"),
                 _data_property(1, "RegioS", "Regio's", "GeoDimension"),
@@ -721,9 +907,11 @@ class _Generator:
                 _data_property(5, "Internetaangiften_3", "Internetaangiften"),
             ],
             "dimensions": {
-                "SoortMisdrijf": [{"Key": _pad("0.0.0", 6), "Title": "Totaal misdrijven", "Description": ""}] + [
+                "SoortMisdrijf": [{"Key": _pad("0.0.0", 6), "Title": "Totaal misdrijven", "Description": ""}]
+                + [
                     {"Key": _pad(code, 6), "Title": f"{code} {title}", "Description": ""}
-                    for code, (title, *_rest) in SOORT_MISDRIJF.items()],
+                    for code, (title, *_rest) in SOORT_MISDRIJF.items()
+                ],
                 "RegioS": _regios(8),
                 "Perioden": _perioden(years, months, voorlopig_from=LAST_YEAR),
             },
@@ -741,12 +929,18 @@ class _Generator:
             youth_share = 0.0105 if region.startswith("GM") else 0.0112
             per_age = [round(total * youth_share * (1 + 0.02 * (a - 14))) for a in ages]
             for age_key, value in [("10000", total)] + [(f"7{a + 1:02d}00", v) for a, v in zip(ages, per_age)]:
-                rows.append({
-                    "ID": len(rows), "Geslacht": "T001038", "Leeftijd": age_key, "BurgerlijkeStaat": "T001019",
-                    "RegioS": _pad(region, 6), "Perioden": f"{year}JJ00",
-                    "BevolkingOp1Januari_1": _value(float(value)),
-                    "GemiddeldeBevolking_2": _value(float(value) * 1.002),
-                })
+                rows.append(
+                    {
+                        "ID": len(rows),
+                        "Geslacht": "T001038",
+                        "Leeftijd": age_key,
+                        "BurgerlijkeStaat": "T001019",
+                        "RegioS": _pad(region, 6),
+                        "Perioden": f"{year}JJ00",
+                        "BevolkingOp1Januari_1": _value(float(value)),
+                        "GemiddeldeBevolking_2": _value(float(value) * 1.002),
+                    }
+                )
 
         years = _years() + [LAST_YEAR + 1]
         totals: dict[tuple[str, int], float] = {}
@@ -777,8 +971,13 @@ class _Generator:
             assert not code.startswith("PV") or members <= total, (code, year, members, total)
         modified = "2026-07-01T02:00:00"
         metadata = {
-            "TableInfos": _table_infos("03759ned", "Bevolking op 1 januari en gemiddeld; geslacht, leeftijd en regio",
-                                       modified, f"{FIRST_YEAR}-{LAST_YEAR + 1}", "CBS"),
+            "TableInfos": _table_infos(
+                "03759ned",
+                "Bevolking op 1 januari en gemiddeld; geslacht, leeftijd en regio",
+                modified,
+                f"{FIRST_YEAR}-{LAST_YEAR + 1}",
+                "CBS",
+            ),
             "DataProperties": [
                 _data_property(0, "Geslacht", "Geslacht", "Dimension"),
                 _data_property(1, "Leeftijd", "Leeftijd", "Dimension"),
@@ -790,8 +989,8 @@ class _Generator:
             ],
             "dimensions": {
                 "Geslacht": [{"Key": "T001038", "Title": "Totaal mannen en vrouwen", "Description": ""}],
-                "Leeftijd": [{"Key": "10000", "Title": "Totaal", "Description": ""}] + [
-                    {"Key": f"7{a + 1:02d}00", "Title": f"{a} jaar", "Description": ""} for a in ages],
+                "Leeftijd": [{"Key": "10000", "Title": "Totaal", "Description": ""}]
+                + [{"Key": f"7{a + 1:02d}00", "Title": f"{a} jaar", "Description": ""} for a in ages],
                 "BurgerlijkeStaat": [{"Key": "T001019", "Title": "Totaal burgerlijke staat", "Description": ""}],
                 "RegioS": _regios(6, with_provinces=True),
                 "Perioden": _perioden(_years() + [LAST_YEAR + 1], [], voorlopig_from=9999),
@@ -806,28 +1005,41 @@ class _Generator:
         rows: list[dict] = []
         regions = []
 
-        def add(code: str, naam: str, gemeente: str, soort: str, inwoners: float, woningen: float,
-                land_ha: float, oad: float | None, parts: tuple[float, ...] = AGE_PARTS[5]):
+        def add(
+            code: str,
+            naam: str,
+            gemeente: str,
+            soort: str,
+            inwoners: float,
+            woningen: float,
+            land_ha: float,
+            oad: float | None,
+            parts: tuple[float, ...] = AGE_PARTS[5],
+        ):
             rounding = 5 if soort == "Buurt" else 1
             inw = round(inwoners / rounding) * rounding
-            rows.append({
-                "ID": len(rows), "WijkenEnBuurten": _pad(code, 10),
-                "Gemeentenaam_1": gemeente.ljust(30), "SoortRegio_2": soort.ljust(8), "Codering_3": _pad(code, 10),
-                "AantalInwoners_5": _value(inw),
-                "k_0Tot15Jaar_8": _value(round(inw * parts[0] / rounding) * rounding),
-                "k_15Tot25Jaar_9": _value(round(inw * parts[1] / rounding) * rounding),
-                "k_25Tot45Jaar_10": _value(round(inw * parts[2] / rounding) * rounding),
-                "k_45Tot65Jaar_11": _value(round(inw * parts[3] / rounding) * rounding),
-                "k_65JaarOfOuder_12": _value(round(inw * parts[4] / rounding) * rounding),
-                "Woningvoorraad_35": _value(round(woningen)),
-                "OppervlakteLand_113": _value(round(land_ha)),
-                "MateVanStedelijkheid_117": _value(math.nan if oad is None else _stedelijkheid(oad)),
-                "Omgevingsadressendichtheid_118": _value(math.nan if oad is None else oad),
-            })
+            rows.append(
+                {
+                    "ID": len(rows),
+                    "WijkenEnBuurten": _pad(code, 10),
+                    "Gemeentenaam_1": gemeente.ljust(30),
+                    "SoortRegio_2": soort.ljust(8),
+                    "Codering_3": _pad(code, 10),
+                    "AantalInwoners_5": _value(inw),
+                    "k_0Tot15Jaar_8": _value(round(inw * parts[0] / rounding) * rounding),
+                    "k_15Tot25Jaar_9": _value(round(inw * parts[1] / rounding) * rounding),
+                    "k_25Tot45Jaar_10": _value(round(inw * parts[2] / rounding) * rounding),
+                    "k_45Tot65Jaar_11": _value(round(inw * parts[3] / rounding) * rounding),
+                    "k_65JaarOfOuder_12": _value(round(inw * parts[4] / rounding) * rounding),
+                    "Woningvoorraad_35": _value(round(woningen)),
+                    "OppervlakteLand_113": _value(round(land_ha)),
+                    "MateVanStedelijkheid_117": _value(math.nan if oad is None else _stedelijkheid(oad)),
+                    "Omgevingsadressendichtheid_118": _value(math.nan if oad is None else oad),
+                }
+            )
             regions.append({"Key": _pad(code, 10), "Title": naam, "Description": "", "Municipality": gemeente})
 
-        add("NL00", "Nederland", "Nederland", "Land", _nl_population(year), _nl_population(year) / 2.2,
-            3_367_000, 2010)
+        add("NL00", "Nederland", "Nederland", "Land", _nl_population(year), _nl_population(year) / 2.2, 3_367_000, 2010)
         for g in GEMEENTEN:
             inw = _population(g, year)
             if g.code in _FIRST_CODES:  # the first demo: one age structure and household size for all
@@ -837,11 +1049,27 @@ class _Generator:
             add(g.code, g.naam, g.naam, "Gemeente", inw, inw / household, g.land_ha, g.oad, parts)
             for unit in self.buurten(g):
                 if g.code == FIRST_DEMO_BUURTEN:
-                    add(unit["code"], unit["naam"], g.naam, unit["soort"], inw * unit["share"],
-                        inw * unit["share"] / 2.25, g.land_ha * unit["share"], None)
+                    add(
+                        unit["code"],
+                        unit["naam"],
+                        g.naam,
+                        unit["soort"],
+                        inw * unit["share"],
+                        inw * unit["share"] / 2.25,
+                        g.land_ha * unit["share"],
+                        None,
+                    )
                 else:
-                    add(unit["code"], unit["naam"], g.naam, unit["soort"], unit["inwoners"], unit["inwoners"] / 2.25,
-                        g.land_ha * unit["land"], None)
+                    add(
+                        unit["code"],
+                        unit["naam"],
+                        g.naam,
+                        unit["soort"],
+                        unit["inwoners"],
+                        unit["inwoners"] / 2.25,
+                        g.land_ha * unit["land"],
+                        None,
+                    )
         modified = "2025-06-30T02:00:00"
         metadata = {
             "TableInfos": _table_infos("85984NED", "Kerncijfers wijken en buurten 2024", modified, "2024", "CBS"),
@@ -867,8 +1095,9 @@ class _Generator:
 
     # ---------------------------------------------------------------- politie 47018NED per buurt
     @staticmethod
-    def _split_crime(rng: np.random.Generator, totals: dict[str, int], shares: np.ndarray,
-                     codes: list[str]) -> dict[str, np.ndarray]:
+    def _split_crime(
+        rng: np.random.Generator, totals: dict[str, int], shares: np.ndarray, codes: list[str]
+    ) -> dict[str, np.ndarray]:
         """Split the gemeente counts over the buurten, buurt counts summing to the gemeente."""
         per_code: dict[str, np.ndarray] = {}
         for code in codes[1:]:
@@ -890,8 +1119,10 @@ class _Generator:
             first = self._first_demo_split(g)
             rng = self.rng if g.code == FIRST_DEMO_BUURTEN else _stream(g.code, 47018)
             regions.append({"Key": _pad(g.code, 10), "Title": g.naam, "Description": "", "Municipality": g.code})
-            regions += [{"Key": _pad(u["code"], 10), "Title": u["naam"], "Description": "",
-                         "Municipality": g.code} for u in wijken + units]
+            regions += [
+                {"Key": _pad(u["code"], 10), "Title": u["naam"], "Description": "", "Municipality": g.code}
+                for u in wijken + units
+            ]
             for year in _years():
                 totals = self.crime_yearly[(g.code, year)]
                 if first is not None and g.code != FIRST_DEMO_BUURTEN:
@@ -902,22 +1133,35 @@ class _Generator:
                     members = [u["code"] for u in units if u["code"].startswith("BU" + wijk["code"][2:])]
                     by_unit[wijk["code"]] = {c: sum(by_unit[m][c] for m in members) for c in codes}
                 by_unit[g.code] = {c: sum(by_unit[u["code"]][c] for u in units) for c in codes}
-                soort_of = {g.code: "Gemeente", **{w["code"]: "Wijk" for w in wijken},
-                            **{u["code"]: "Buurt" for u in units}}
+                soort_of = {
+                    g.code: "Gemeente",
+                    **{w["code"]: "Wijk" for w in wijken},
+                    **{u["code"]: "Buurt" for u in units},
+                }
                 for unit_code, counts in by_unit.items():
                     for code in codes:
                         value = counts[code]
-                        rows.append({
-                            "ID": len(rows), "SoortMisdrijf": _pad(code, 6), "WijkenEnBuurten": _pad(unit_code, 10),
-                            "Perioden": f"{year}JJ00", "GeregistreerdeMisdrijven_1": _value(float(value)),
-                            # As in the real download: rows with value 0 have blank name and type.
-                            "Gemeentenaam_2": g.naam.ljust(30) if value else None,
-                            "SoortRegio_3": soort_of[unit_code].ljust(8) if value else None,
-                        })
+                        rows.append(
+                            {
+                                "ID": len(rows),
+                                "SoortMisdrijf": _pad(code, 6),
+                                "WijkenEnBuurten": _pad(unit_code, 10),
+                                "Perioden": f"{year}JJ00",
+                                "GeregistreerdeMisdrijven_1": _value(float(value)),
+                                # As in the real download: rows with value 0 have blank name and type.
+                                "Gemeentenaam_2": g.naam.ljust(30) if value else None,
+                                "SoortRegio_3": soort_of[unit_code].ljust(8) if value else None,
+                            }
+                        )
         modified = "2026-02-15T02:00:00"
         metadata = {
-            "TableInfos": _table_infos("47018NED", "Geregistreerde misdrijven; soort misdrijf, wijk, buurt, jaarcijfers",
-                                       modified, f"{FIRST_YEAR}-{LAST_YEAR}", "Politie"),
+            "TableInfos": _table_infos(
+                "47018NED",
+                "Geregistreerde misdrijven; soort misdrijf, wijk, buurt, jaarcijfers",
+                modified,
+                f"{FIRST_YEAR}-{LAST_YEAR}",
+                "Politie",
+            ),
             "DataProperties": [
                 _data_property(0, "SoortMisdrijf", "Soort misdrijf", "Dimension"),
                 _data_property(1, "WijkenEnBuurten", "Wijken en buurten", "GeoDetail"),
@@ -927,8 +1171,14 @@ class _Generator:
                 _data_property(5, "SoortRegio_3", "Soort regio", unit="omschrijving", datatype="String"),
             ],
             "dimensions": {
-                "SoortMisdrijf": [{"Key": _pad(c, 6), "Title": "Totaal misdrijven" if c == "0.0.0" else
-                                   f"{c} {SOORT_MISDRIJF[c][0]}", "Description": ""} for c in codes],
+                "SoortMisdrijf": [
+                    {
+                        "Key": _pad(c, 6),
+                        "Title": "Totaal misdrijven" if c == "0.0.0" else f"{c} {SOORT_MISDRIJF[c][0]}",
+                        "Description": "",
+                    }
+                    for c in codes
+                ],
                 "WijkenEnBuurten": regions,
                 "Perioden": _perioden(_years(), [], voorlopig_from=LAST_YEAR),
             },
@@ -959,12 +1209,24 @@ class _Generator:
                 self.overlast_yearly[(region_code, year)] = counts
                 for code in ["0.0.0"] + list(OVERLAST):
                     value = sum(counts.values()) + other if code == "0.0.0" else counts[code]
-                    rows.append({"ID": len(rows), "Overlast": _pad(code, 6), "RegioS": _pad(region_code, 8),
-                                 "Perioden": f"{year}JJ00", "GeregistreerdeOverlast_1": _value(float(value))})
+                    rows.append(
+                        {
+                            "ID": len(rows),
+                            "Overlast": _pad(code, 6),
+                            "RegioS": _pad(region_code, 8),
+                            "Perioden": f"{year}JJ00",
+                            "GeregistreerdeOverlast_1": _value(float(value)),
+                        }
+                    )
         modified = "2026-02-15T02:00:00"
         metadata = {
-            "TableInfos": _table_infos("47021NED", "Registraties overlast; soort overlast, regio",
-                                       modified, f"{FIRST_YEAR}-{LAST_YEAR}", "Politie"),
+            "TableInfos": _table_infos(
+                "47021NED",
+                "Registraties overlast; soort overlast, regio",
+                modified,
+                f"{FIRST_YEAR}-{LAST_YEAR}",
+                "Politie",
+            ),
             "DataProperties": [
                 _data_property(0, "Overlast", "Overlast", "Dimension"),
                 _data_property(1, "RegioS", "Regio's", "GeoDimension"),
@@ -972,8 +1234,8 @@ class _Generator:
                 _data_property(3, "GeregistreerdeOverlast_1", "Geregistreerde overlast"),
             ],
             "dimensions": {
-                "Overlast": [{"Key": _pad("0.0.0", 6), "Title": "Totaal registraties overlast", "Description": ""}] + [
-                    {"Key": _pad(c, 6), "Title": t, "Description": ""} for c, (t, *_r) in OVERLAST.items()],
+                "Overlast": [{"Key": _pad("0.0.0", 6), "Title": "Totaal registraties overlast", "Description": ""}]
+                + [{"Key": _pad(c, 6), "Title": t, "Description": ""} for c, (t, *_r) in OVERLAST.items()],
                 "RegioS": _regios(8),
                 "Perioden": _perioden(_years(), [], voorlopig_from=LAST_YEAR),
             },
@@ -981,8 +1243,9 @@ class _Generator:
         return rows, metadata
 
     @staticmethod
-    def _split_overlast(rng: np.random.Generator, counts: dict[str, int], shares: np.ndarray,
-                        codes: list[str]) -> dict[str, np.ndarray]:
+    def _split_overlast(
+        rng: np.random.Generator, counts: dict[str, int], shares: np.ndarray, codes: list[str]
+    ) -> dict[str, np.ndarray]:
         split = {c: rng.multinomial(counts[c], shares) for c in codes[1:]}
         total = sum(counts.values())
         split["0.0.0"] = rng.multinomial(total, shares)
@@ -995,7 +1258,7 @@ class _Generator:
 
         def concentrated(shares: np.ndarray) -> np.ndarray:
             # Overlast concentrates in the larger kernen a little more than population.
-            shares = shares ** 1.15
+            shares = shares**1.15
             return shares / shares.sum()
 
         for g in GEMEENTEN:
@@ -1008,8 +1271,10 @@ class _Generator:
             first = None if first is None else concentrated(first)
             rng = self.rng if g.code == FIRST_DEMO_BUURTEN else _stream(g.code, 47024)
             regions.append({"Key": _pad(g.code, 10), "Title": g.naam, "Description": "", "Municipality": g.code})
-            regions += [{"Key": _pad(u["code"], 10), "Title": u["naam"], "Description": "",
-                         "Municipality": g.code} for u in wijken + units]
+            regions += [
+                {"Key": _pad(u["code"], 10), "Title": u["naam"], "Description": "", "Municipality": g.code}
+                for u in wijken + units
+            ]
             for year in _years():
                 counts = self.overlast_yearly[(g.code, year)]
                 if first is not None and g.code != FIRST_DEMO_BUURTEN:
@@ -1022,13 +1287,24 @@ class _Generator:
                 by_unit[g.code] = {c: sum(by_unit[u["code"]][c] for u in units) for c in codes}
                 for unit_code, unit_counts in by_unit.items():
                     for code in codes:
-                        rows.append({"ID": len(rows), "Overlast": _pad(code, 6),
-                                     "WijkenEnBuurten": _pad(unit_code, 10), "Perioden": f"{year}JJ00",
-                                     "GeregistreerdeOverlast_1": _value(float(unit_counts[code]))})
+                        rows.append(
+                            {
+                                "ID": len(rows),
+                                "Overlast": _pad(code, 6),
+                                "WijkenEnBuurten": _pad(unit_code, 10),
+                                "Perioden": f"{year}JJ00",
+                                "GeregistreerdeOverlast_1": _value(float(unit_counts[code])),
+                            }
+                        )
         modified = "2026-02-15T02:00:00"
         metadata = {
-            "TableInfos": _table_infos("47024NED", "Registraties overlast; soort overlast, wijk, buurt",
-                                       modified, f"{FIRST_YEAR}-{LAST_YEAR}", "Politie"),
+            "TableInfos": _table_infos(
+                "47024NED",
+                "Registraties overlast; soort overlast, wijk, buurt",
+                modified,
+                f"{FIRST_YEAR}-{LAST_YEAR}",
+                "Politie",
+            ),
             "DataProperties": [
                 _data_property(0, "Overlast", "Overlast", "Dimension"),
                 _data_property(1, "WijkenEnBuurten", "Wijken en buurten", "GeoDetail"),
@@ -1036,8 +1312,8 @@ class _Generator:
                 _data_property(3, "GeregistreerdeOverlast_1", "Geregistreerde overlast"),
             ],
             "dimensions": {
-                "Overlast": [{"Key": _pad("0.0.0", 6), "Title": "Totaal registraties overlast", "Description": ""}] + [
-                    {"Key": _pad(c, 6), "Title": OVERLAST[c][0], "Description": ""} for c in codes[1:]],
+                "Overlast": [{"Key": _pad("0.0.0", 6), "Title": "Totaal registraties overlast", "Description": ""}]
+                + [{"Key": _pad(c, 6), "Title": OVERLAST[c][0], "Description": ""} for c in codes[1:]],
                 "WijkenEnBuurten": regions,
                 "Perioden": _perioden(_years(), [], voorlopig_from=LAST_YEAR),
             },
@@ -1049,12 +1325,31 @@ class _Generator:
         # Long: the generated table spelled out as the real table has it.
         groups = {
             "T001161": ("Misdrijven, totaal", None),
-            "CRI1000": ("1 Vermogensmisdrijven", ("1.1.1", "1.1.2", "1.2.1", "1.2.2", "1.2.3", "1.2.4", "1.2.5",
-                                                  "1.6.2", "2.5.1", "2.5.2", "3.9.1", "3.9.3")),
-            "CRI2000": ("2 Vernielingen, misdrijven tegen openbare orde en gezag", ("2.2.1", "1.6.1", "2.4.2", "3.6.4",
-                                                                                   "3.7.1", "3.7.4")),
-            "CRI3000": ("3 Gewelds- en seksuele misdrijven", ("1.4.1", "1.4.2", "1.4.3", "1.4.4", "1.4.5", "1.4.6",
-                                                             "1.4.7", "1.6.3")),
+            "CRI1000": (
+                "1 Vermogensmisdrijven",
+                (
+                    "1.1.1",
+                    "1.1.2",
+                    "1.2.1",
+                    "1.2.2",
+                    "1.2.3",
+                    "1.2.4",
+                    "1.2.5",
+                    "1.6.2",
+                    "2.5.1",
+                    "2.5.2",
+                    "3.9.1",
+                    "3.9.3",
+                ),
+            ),
+            "CRI2000": (
+                "2 Vernielingen, misdrijven tegen openbare orde en gezag",
+                ("2.2.1", "1.6.1", "2.4.2", "3.6.4", "3.7.1", "3.7.4"),
+            ),
+            "CRI3000": (
+                "3 Gewelds- en seksuele misdrijven",
+                ("1.4.1", "1.4.2", "1.4.3", "1.4.4", "1.4.5", "1.4.6", "1.4.7", "1.6.3"),
+            ),
             "CRI5000": ("5 Verkeersmisdrijven", ("1.3.1", "3.5.2")),
             "CRI6000": ("6 Drugsmisdrijven", ("3.1.1",)),
             "CRI7000": ("7 Vuurwapenmisdrijven", ("3.1.3",)),
@@ -1062,8 +1357,9 @@ class _Generator:
         years = list(range(FIRST_YEAR, LAST_YEAR))  # CBS publishes a year later than the politie
         rows: list[dict] = []
         row_id = 0
-        regions: list[tuple[str, list[str]]] = [("NL01", ["NL01"])] + [(DRENTHE, [g.code for g in GEMEENTEN
-                                                                                  if g.provincie == DRENTHE])]
+        regions: list[tuple[str, list[str]]] = [("NL01", ["NL01"])] + [
+            (DRENTHE, [g.code for g in GEMEENTEN if g.provincie == DRENTHE])
+        ]
         regions += [(g.code, [g.code]) for g in GEMEENTEN]
         pops = {g.code: g for g in GEMEENTEN}
         for region, members in regions:
@@ -1078,38 +1374,66 @@ class _Generator:
                     total5 = 5 * round(count / 5)
                     solved5 = 5 * round(solved / 5)
                     suspects5 = 5 * round(count * 0.18 / 5)
-                    rows.append({
-                        "ID": row_id, "SoortMisdrijf": group, "RegioS": _pad(region, 6), "Perioden": f"{year}JJ00",
-                        "TotaalGeregistreerdeMisdrijven_1": _value(float(total5)),
-                        "GeregistreerdeMisdrijvenRelatief_2": f"{100.0 * total5 / max(total5, 1):>10.1f}",
-                        "GeregistreerdeMisdrijvenPer1000Inw_3": f"{1000 * total5 / pop:>10.1f}",
-                        "TotaalOpgehelderdeMisdrijven_4": _value(float(solved5)),
-                        "OpgehelderdeMisdrijvenRelatief_5": f"{100.0 * solved5 / total5:>10.1f}" if total5 else ".",
-                        "RegistratiesVanVerdachten_6": _value(float(suspects5)),
-                    })
+                    rows.append(
+                        {
+                            "ID": row_id,
+                            "SoortMisdrijf": group,
+                            "RegioS": _pad(region, 6),
+                            "Perioden": f"{year}JJ00",
+                            "TotaalGeregistreerdeMisdrijven_1": _value(float(total5)),
+                            "GeregistreerdeMisdrijvenRelatief_2": f"{100.0 * total5 / max(total5, 1):>10.1f}",
+                            "GeregistreerdeMisdrijvenPer1000Inw_3": f"{1000 * total5 / pop:>10.1f}",
+                            "TotaalOpgehelderdeMisdrijven_4": _value(float(solved5)),
+                            "OpgehelderdeMisdrijvenRelatief_5": f"{100.0 * solved5 / total5:>10.1f}" if total5 else ".",
+                            "RegistratiesVanVerdachten_6": _value(float(suspects5)),
+                        }
+                    )
                     row_id += 1
         modified = "2026-04-30T02:00:00"
         metadata = {
-            "TableInfos": _table_infos("83648NED", "Geregistreerde criminaliteit; soort misdrijf, regio",
-                                       modified, f"{FIRST_YEAR}-{LAST_YEAR - 1}", "CBS"),
+            "TableInfos": _table_infos(
+                "83648NED",
+                "Geregistreerde criminaliteit; soort misdrijf, regio",
+                modified,
+                f"{FIRST_YEAR}-{LAST_YEAR - 1}",
+                "CBS",
+            ),
             "DataProperties": [
                 _data_property(0, "SoortMisdrijf", "Soort misdrijf", "Dimension"),
                 _data_property(1, "RegioS", "Regio's", "GeoDimension"),
                 _data_property(2, "Perioden", "Perioden", "TimeDimension"),
                 _data_property(3, "TotaalGeregistreerdeMisdrijven_1", "Totaal geregistreerde misdrijven"),
-                _data_property(4, "GeregistreerdeMisdrijvenRelatief_2", "Geregistreerde misdrijven, relatief", unit="%",
-                               datatype="Double"),
-                _data_property(5, "GeregistreerdeMisdrijvenPer1000Inw_3", "Geregistreerde misdrijven per 1000 inw.",
-                               unit="per 1 000 inwoners", datatype="Double"),
+                _data_property(
+                    4,
+                    "GeregistreerdeMisdrijvenRelatief_2",
+                    "Geregistreerde misdrijven, relatief",
+                    unit="%",
+                    datatype="Double",
+                ),
+                _data_property(
+                    5,
+                    "GeregistreerdeMisdrijvenPer1000Inw_3",
+                    "Geregistreerde misdrijven per 1000 inw.",
+                    unit="per 1 000 inwoners",
+                    datatype="Double",
+                ),
                 _data_property(6, "TotaalOpgehelderdeMisdrijven_4", "Totaal opgehelderde misdrijven"),
-                _data_property(7, "OpgehelderdeMisdrijvenRelatief_5", "Opgehelderde misdrijven, relatief", unit="%",
-                               datatype="Double"),
+                _data_property(
+                    7,
+                    "OpgehelderdeMisdrijvenRelatief_5",
+                    "Opgehelderde misdrijven, relatief",
+                    unit="%",
+                    datatype="Double",
+                ),
                 _data_property(8, "RegistratiesVanVerdachten_6", "Registraties van verdachten"),
             ],
             "dimensions": {
                 "SoortMisdrijf": [{"Key": k, "Title": t, "Description": ""} for k, (t, _c) in groups.items()],
-                "RegioS": [r for r in _regios(6, with_provinces=True)
-                           if r["Key"].strip() not in PROVINCIES or r["Key"].strip() == DRENTHE],
+                "RegioS": [
+                    r
+                    for r in _regios(6, with_provinces=True)
+                    if r["Key"].strip() not in PROVINCIES or r["Key"].strip() == DRENTHE
+                ],
                 "Perioden": _perioden(years, [], voorlopig_from=LAST_YEAR - 2),
             },
         }
@@ -1118,18 +1442,42 @@ class _Generator:
     # ---------------------------------------------------------------- CBS 85146NED Veiligheidsmonitor
     def veiligheidsmonitor_85146(self) -> tuple[list[dict], dict]:
         measures = [
-            ("RapportcijferLeefbaarheidWoonbuurt_18", "Rapportcijfer leefbaarheid woonbuurt", "rapportcijfer",
-             {"NL01": (7.6, 7.6, 7.5), DRENTHE: (7.9, 7.9, 7.8)}),
-            ("ErvaartVeelOverlastInDeBuurt_33", "Ervaart veel overlast in de buurt", "%",
-             {"NL01": (29.0, 32.0, 33.0), DRENTHE: (26.0, 28.0, 29.5)}),
-            ("VoeltZichWeleensOnveiligInBuurt_50", "Voelt zich wel eens onveilig in buurt", "%",
-             {"NL01": (14.0, 15.0, 16.0), DRENTHE: (10.4, 11.0, 11.5)}),
-            ("RapportcijferVeiligheidInBuurt_60", "Rapportcijfer veiligheid in buurt", "rapportcijfer",
-             {"NL01": (7.5, 7.4, 7.4), DRENTHE: (7.8, 7.8, 7.7)}),
-            ("SlachtoffersTraditioneleCriminaliteit_90", "Slachtoffers traditionele criminaliteit", "%",
-             {"NL01": (17.0, 20.0, 19.0), DRENTHE: (13.5, 16.0, 15.5)}),
-            ("SlachtoffersOnlineCriminaliteit_120", "Slachtoffers online criminaliteit", "%",
-             {"NL01": (17.0, 15.5, 16.5), DRENTHE: (15.0, 14.0, 15.0)}),
+            (
+                "RapportcijferLeefbaarheidWoonbuurt_18",
+                "Rapportcijfer leefbaarheid woonbuurt",
+                "rapportcijfer",
+                {"NL01": (7.6, 7.6, 7.5), DRENTHE: (7.9, 7.9, 7.8)},
+            ),
+            (
+                "ErvaartVeelOverlastInDeBuurt_33",
+                "Ervaart veel overlast in de buurt",
+                "%",
+                {"NL01": (29.0, 32.0, 33.0), DRENTHE: (26.0, 28.0, 29.5)},
+            ),
+            (
+                "VoeltZichWeleensOnveiligInBuurt_50",
+                "Voelt zich wel eens onveilig in buurt",
+                "%",
+                {"NL01": (14.0, 15.0, 16.0), DRENTHE: (10.4, 11.0, 11.5)},
+            ),
+            (
+                "RapportcijferVeiligheidInBuurt_60",
+                "Rapportcijfer veiligheid in buurt",
+                "rapportcijfer",
+                {"NL01": (7.5, 7.4, 7.4), DRENTHE: (7.8, 7.8, 7.7)},
+            ),
+            (
+                "SlachtoffersTraditioneleCriminaliteit_90",
+                "Slachtoffers traditionele criminaliteit",
+                "%",
+                {"NL01": (17.0, 20.0, 19.0), DRENTHE: (13.5, 16.0, 15.5)},
+            ),
+            (
+                "SlachtoffersOnlineCriminaliteit_120",
+                "Slachtoffers online criminaliteit",
+                "%",
+                {"NL01": (17.0, 15.5, 16.5), DRENTHE: (15.0, 14.0, 15.0)},
+            ),
         ]
         editions = (2021, 2023, 2025)
         margins = {"NL01": 0.4, DRENTHE: 1.5}
@@ -1146,20 +1494,28 @@ class _Generator:
                     row_id += 1
         modified = "2026-03-02T02:00:00"
         metadata = {
-            "TableInfos": _table_infos("85146NED", "Veiligheidsmonitor; kerncijfers, regio", modified,
-                                       "2021-2025", "CBS"),
+            "TableInfos": _table_infos(
+                "85146NED", "Veiligheidsmonitor; kerncijfers, regio", modified, "2021-2025", "CBS"
+            ),
             "DataProperties": [
                 _data_property(0, "Marges", "Marges", "Dimension"),
                 _data_property(1, "RegioS", "Regio's", "GeoDimension"),
                 _data_property(2, "Perioden", "Perioden", "TimeDimension"),
-            ] + [_data_property(3 + i, key, title, unit=unit, datatype="Double")
-                 for i, (key, title, unit, _v) in enumerate(measures)],
+            ]
+            + [
+                _data_property(3 + i, key, title, unit=unit, datatype="Double")
+                for i, (key, title, unit, _v) in enumerate(measures)
+            ],
             "dimensions": {
-                "Marges": [{"Key": "MW00000", "Title": "Waarde", "Description": ""},
-                           {"Key": "MOG0095", "Title": "Ondergrens 95%-interval", "Description": ""},
-                           {"Key": "MBG0095", "Title": "Bovengrens 95%-interval", "Description": ""}],
-                "RegioS": [{"Key": _pad("NL01", 6), "Title": "Nederland", "Description": ""},
-                           {"Key": _pad(DRENTHE, 6), "Title": "Drenthe (PV)", "Description": ""}],
+                "Marges": [
+                    {"Key": "MW00000", "Title": "Waarde", "Description": ""},
+                    {"Key": "MOG0095", "Title": "Ondergrens 95%-interval", "Description": ""},
+                    {"Key": "MBG0095", "Title": "Bovengrens 95%-interval", "Description": ""},
+                ],
+                "RegioS": [
+                    {"Key": _pad("NL01", 6), "Title": "Nederland", "Description": ""},
+                    {"Key": _pad(DRENTHE, 6), "Title": "Drenthe (PV)", "Description": ""},
+                ],
                 "Perioden": _perioden(list(editions), [], voorlopig_from=9999),
             },
         }
@@ -1171,7 +1527,8 @@ class _Generator:
         rows: list[dict] = []
         row_id = 0
         regions: list[tuple[str, float, np.random.Generator]] = [("NL01", _nl_population(2024), self.rng)] + [
-            (g.code, _population(g, 2024), self.rng) for g in FIRST_DEMO]
+            (g.code, _population(g, 2024), self.rng) for g in FIRST_DEMO
+        ]
         regions += [(g.code, _population(g, 2024), _stream(g.code, 85361)) for g in ADDED]
         for region, pop, rng in regions:
             for year, half in halves:
@@ -1182,13 +1539,21 @@ class _Generator:
                     rounded = 5 * round(value / 5)
                     # CBS does not publish small counts: "." below 10.
                     cells.append("." if value < 10 else _value(float(rounded)))
-                rows.append({"ID": row_id, "RegioS": _pad(region, 6), "Perioden": f"{year}HJ0{half}",
-                             "Meldingen_1": cells[0], "Adviezen_2": cells[1]})
+                rows.append(
+                    {
+                        "ID": row_id,
+                        "RegioS": _pad(region, 6),
+                        "Perioden": f"{year}HJ0{half}",
+                        "Meldingen_1": cells[0],
+                        "Adviezen_2": cells[1],
+                    }
+                )
                 row_id += 1
         modified = "2026-05-20T02:00:00"
         metadata = {
-            "TableInfos": _table_infos("85361NED", "Veilig Thuis; meldingen en adviezen, regio", modified,
-                                       f"2020-{LAST_YEAR}", "CBS"),
+            "TableInfos": _table_infos(
+                "85361NED", "Veilig Thuis; meldingen en adviezen, regio", modified, f"2020-{LAST_YEAR}", "CBS"
+            ),
             "DataProperties": [
                 _data_property(0, "RegioS", "Regio's", "GeoDimension"),
                 _data_property(1, "Perioden", "Perioden", "TimeDimension"),
@@ -1197,8 +1562,15 @@ class _Generator:
             ],
             "dimensions": {
                 "RegioS": _regios(6),
-                "Perioden": [{"Key": f"{y}HJ0{h}", "Title": f"{y} {h}e halfjaar", "Description": "",
-                              "Status": "Voorlopig" if y >= LAST_YEAR else "Definitief"} for y, h in halves],
+                "Perioden": [
+                    {
+                        "Key": f"{y}HJ0{h}",
+                        "Title": f"{y} {h}e halfjaar",
+                        "Description": "",
+                        "Status": "Voorlopig" if y >= LAST_YEAR else "Definitief",
+                    }
+                    for y, h in halves
+                ],
             },
         }
         return rows, metadata
@@ -1209,21 +1581,33 @@ def gebieden_85755() -> tuple[list[dict], dict]:
     real codes; only the Gemeenten and Provincies groups of the table's many divisions)."""
     rows: list[dict] = []
     for g in GEMEENTEN:
-        rows.append({"ID": len(rows), "RegioS": _pad(g.code, 6), "Code_1": _pad(g.code, 10), "Naam_2": g.naam.ljust(40),
-                     "Code_3": _pad(g.provincie, 10), "Naam_4": PROVINCIES[g.provincie].removesuffix(" (PV)").ljust(40)})
+        rows.append(
+            {
+                "ID": len(rows),
+                "RegioS": _pad(g.code, 6),
+                "Code_1": _pad(g.code, 10),
+                "Naam_2": g.naam.ljust(40),
+                "Code_3": _pad(g.provincie, 10),
+                "Naam_4": PROVINCIES[g.provincie].removesuffix(" (PV)").ljust(40),
+            }
+        )
 
     def topic(i: int, key: str, title: str, parent: int) -> dict:
-        return dict(_data_property(i, key, title, unit="code" if title == "Code" else "naam", datatype="String"),
-                    ParentID=parent)
+        return dict(
+            _data_property(i, key, title, unit="code" if title == "Code" else "naam", datatype="String"),
+            ParentID=parent,
+        )
 
     metadata = {
         "TableInfos": _table_infos("85755NED", "Gebieden in Nederland 2024", "2024-03-01T02:00:00", "2024", "CBS"),
         "DataProperties": [
             _data_property(0, "RegioS", "Regio's", "GeoDimension"),
             {"ID": 1, "Key": "", "Title": "Gemeenten", "Type": "TopicGroup", "Description": ""},
-            topic(2, "Code_1", "Code", 1), topic(3, "Naam_2", "Naam", 1),
+            topic(2, "Code_1", "Code", 1),
+            topic(3, "Naam_2", "Naam", 1),
             {"ID": 4, "Key": "", "Title": "Provincies", "Type": "TopicGroup", "Description": ""},
-            topic(5, "Code_3", "Code", 4), topic(6, "Naam_4", "Naam", 4),
+            topic(5, "Code_3", "Code", 4),
+            topic(6, "Naam_4", "Naam", 4),
         ],
         "dimensions": {"RegioS": [r for r in _regios(6) if r["Key"].startswith("GM")]},
     }
@@ -1253,8 +1637,11 @@ def generate(out_dir: Path, seed: int = SEED) -> list[Path]:
         if target.exists():
             shutil.rmtree(target)
         modified = metadata["TableInfos"]["Modified"]
-        written.append(write_snapshot(out_dir, table_id, rows, metadata, _provenance(table_id, modified),
-                                      snapshot_id=DEMO_SNAPSHOT_ID).path)
+        written.append(
+            write_snapshot(
+                out_dir, table_id, rows, metadata, _provenance(table_id, modified), snapshot_id=DEMO_SNAPSHOT_ID
+            ).path
+        )
     return written
 
 

@@ -23,14 +23,25 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from .odata import FetchError, OdataClient, OdataEndpoint, OdataError, SchemaError, check_schema, dimension_keys
-from .snapshots import (DATA_FILE, METADATA_FILE, PROVENANCE_FILE, Snapshot, SnapshotError, free_snapshot_id,
-                        list_snapshots, new_snapshot_id, write_rejected, write_snapshot)
+from .snapshots import (
+    DATA_FILE,
+    METADATA_FILE,
+    PROVENANCE_FILE,
+    Snapshot,
+    SnapshotError,
+    free_snapshot_id,
+    list_snapshots,
+    new_snapshot_id,
+    write_rejected,
+    write_snapshot,
+)
 from .tables import TableSpec, table_spec
 
 _GEMEENTE = re.compile(r"^GM\d{4}$")
@@ -114,7 +125,7 @@ class FetchRequest:
         return key
 
 
-def without_derived(request: "FetchRequest") -> dict[str, Any]:
+def without_derived(request: FetchRequest) -> dict[str, Any]:
     """The request's key without what a fallback may lack: the rows of all gemeenten and the regions
     of derived comparison groups (what a copy must hold to be the gemeente's own real data)."""
     key = {k: v for k, v in request.key().items() if k != "all_gemeente_rows"}
@@ -161,8 +172,9 @@ def newest_covering(root: Path, table_id: str, request_key: Mapping[str, Any]) -
     return None
 
 
-def newest_usable(root: Path, table_id: str, request_key: Mapping[str, Any],
-                  spec: TableSpec | None = None) -> Snapshot | None:
+def newest_usable(
+    root: Path, table_id: str, request_key: Mapping[str, Any], spec: TableSpec | None = None
+) -> Snapshot | None:
     """The snapshot a run falls back to for this request: the newest one under ``root`` that covers
     it, is intact (:meth:`Snapshot.verify`) and has what normalisation structurally needs
     (``structure.check_structure`` on its metadata and rows). A run passes over a snapshot that
@@ -293,15 +305,21 @@ def _fetch_one(
         try:
             previous.verify()
         except SnapshotError as exc:  # damaged on disk: fetch again rather than trust it
-            outcome.warnings.append(f"Tabel {table_id}: opgeslagen snapshot {previous.snapshot_id} is beschadigd "
-                                    f"({_damage(exc)}); de tabel wordt opnieuw opgehaald.")
+            outcome.warnings.append(
+                f"Tabel {table_id}: opgeslagen snapshot {previous.snapshot_id} is beschadigd "
+                f"({_damage(exc)}); de tabel wordt opnieuw opgehaald."
+            )
             previous = None
     if previous is not None and modified and previous.provenance.get("table_modified") == modified:
         # Same version on the server: the snapshot still has to satisfy today's expectations.
         cached = previous.metadata
         check_schema(
-            table_id, info, cached.get("DataProperties", []),
-            title=spec.title, dimensions=_needed_dimensions(spec, request), measures=request.measures,
+            table_id,
+            info,
+            cached.get("DataProperties", []),
+            title=spec.title,
+            dimensions=_needed_dimensions(spec, request),
+            measures=request.measures,
         )
         problems = _structure_problems(table_id, spec, cached)
         if not problems:
@@ -311,8 +329,10 @@ def _fetch_one(
             outcome.status, outcome.snapshot = "unchanged", previous
             return
         # Cached before this check existed, or the catalogue needs more now: download and check again.
-        outcome.warnings.append(f"Tabel {table_id}: opgeslagen snapshot {previous.snapshot_id} is onbruikbaar "
-                                f"({'; '.join(str(p) for p in problems)}); de tabel wordt opnieuw opgehaald.")
+        outcome.warnings.append(
+            f"Tabel {table_id}: opgeslagen snapshot {previous.snapshot_id} is onbruikbaar "
+            f"({'; '.join(str(p) for p in problems)}); de tabel wordt opnieuw opgehaald."
+        )
 
     props = client.data_properties(table_id, host)
     measure_keys = check_schema(
@@ -326,19 +346,22 @@ def _fetch_one(
     url = endpoint.entity_url(host, table_id, "UntypedDataSet", filters=filters, select=select)
     if not rows:
         selected = ", ".join(dict.fromkeys((spec.region_dimension, *request.filters)))
-        outcome.warnings.append(f"Tabel {table_id}: geen enkele rij voldoet aan de selectie op {selected} ({filters}); "
-                                "de tabel levert voor deze selectie geen gegevens.")
+        outcome.warnings.append(
+            f"Tabel {table_id}: geen enkele rij voldoet aan de selectie op {selected} ({filters}); "
+            "de tabel levert voor deze selectie geen gegevens."
+        )
 
     # The table may have been republished while we read it: then rows and metadata may not match.
     after = client.table_infos(table_id, host)
     if after.get("Modified") != modified:
         raise FetchError(
-            table_id, url, "changed",
-            f"de tabel is tijdens het ophalen bijgewerkt ({modified} -> {after.get('Modified')}); "
-            "probeer het opnieuw",
+            table_id,
+            url,
+            "changed",
+            f"de tabel is tijdens het ophalen bijgewerkt ({modified} -> {after.get('Modified')}); probeer het opnieuw",
         )
 
-    retrieved = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    retrieved = (now or datetime.now(UTC)).astimezone(UTC)
     provenance = {
         "url": url,
         "filters": filters,
@@ -361,24 +384,40 @@ def _fetch_one(
     outcome.status = "downloaded"
 
 
-def _structure_problems(table_id: str, spec: TableSpec, metadata: Mapping[str, Any],
-                        rows: Sequence[Mapping[str, Any]] | None = None) -> list:
+def _structure_problems(
+    table_id: str, spec: TableSpec, metadata: Mapping[str, Any], rows: Sequence[Mapping[str, Any]] | None = None
+) -> list:
     """What the table lacks that normalisation needs (``structure.StructuralProblem`` items)."""
     from .structure import check_structure  # reads the indicator catalogue: only when fetching
 
     return check_structure(table_id, metadata, spec=spec, rows=rows)
 
 
-def _rejected(root: Path, table_id: str, rows, metadata, provenance, problems, retrieved: datetime,
-              ) -> RejectedDownload:
+def _rejected(
+    root: Path,
+    table_id: str,
+    rows,
+    metadata,
+    provenance,
+    problems,
+    retrieved: datetime,
+) -> RejectedDownload:
     """Keep the download aside under ``<table>/rejected/`` and return the error that says so."""
     try:
-        path = write_rejected(root, table_id, rows, metadata, provenance, [str(p) for p in problems],
-                              snapshot_id=new_snapshot_id(retrieved))
+        path = write_rejected(
+            root,
+            table_id,
+            rows,
+            metadata,
+            provenance,
+            [str(p) for p in problems],
+            snapshot_id=new_snapshot_id(retrieved),
+        )
     except OSError as exc:
         return RejectedDownload(table_id, problems, None, f"kon niet apart worden gezet ({exc})")
-    return RejectedDownload(table_id, problems, path,
-                            f"apart gezet in {table_id}/{path.parent.name}/{path.name} in de cache")
+    return RejectedDownload(
+        table_id, problems, path, f"apart gezet in {table_id}/{path.parent.name}/{path.name} in de cache"
+    )
 
 
 def _cbsodata_version() -> str:
@@ -429,11 +468,16 @@ def build_filter(
         if not any(str(c.get("Key", "")).strip() == gemeente for c in code_lists.get(region_dim, [])):
             raise SchemaError(table_id, region_dim, f"gemeente {gemeente} staat niet in de codelijst")
         number = gemeente[2:]
-        prefixes = ("GM", "WK" + number, "BU" + number) if key.get("all_gemeente_rows") else \
-            ("GM" + number, "WK" + number, "BU" + number)
+        prefixes = (
+            ("GM", "WK" + number, "BU" + number)
+            if key.get("all_gemeente_rows")
+            else ("GM" + number, "WK" + number, "BU" + number)
+        )
         groups.append(" or ".join(f"startswith({region_dim},{_literal(p)})" for p in prefixes))
     else:
-        listed = [_eq_any(table_id, region_dim, key["regions"], code_lists, warnings, region=True)] if key["regions"] else []
+        listed = (
+            [_eq_any(table_id, region_dim, key["regions"], code_lists, warnings, region=True)] if key["regions"] else []
+        )
         every = [f"startswith({region_dim},{_literal('GM')})"] if key.get("all_gemeente_rows") else []
         groups.append(" or ".join(every + listed))
     for dim, codes in key["filters"].items():
@@ -443,8 +487,14 @@ def build_filter(
     return " and ".join(f"({g})" for g in groups)
 
 
-def _eq_any(table_id: str, dim: str, codes: Sequence[str], code_lists: Mapping[str, Sequence[Mapping[str, Any]]],
-            warnings: list[str], region: bool = False) -> str:
+def _eq_any(
+    table_id: str,
+    dim: str,
+    codes: Sequence[str],
+    code_lists: Mapping[str, Sequence[Mapping[str, Any]]],
+    warnings: list[str],
+    region: bool = False,
+) -> str:
     padded: dict[str, str] = {}
     for item in code_lists.get(dim, []):
         padded.setdefault(str(item.get("Key", "")).strip(), item["Key"])
@@ -457,8 +507,9 @@ def _eq_any(table_id: str, dim: str, codes: Sequence[str], code_lists: Mapping[s
     return " or ".join(f"{dim} eq {_literal(k)}" for k in found)
 
 
-def _code_warnings(table_id: str, spec: TableSpec, request: FetchRequest,
-                   code_lists: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[str]:
+def _code_warnings(
+    table_id: str, spec: TableSpec, request: FetchRequest, code_lists: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> list[str]:
     """The warnings :func:`build_filter` gives for requested codes missing from ``code_lists``,
     without building a filter or raising (for a table that is unchanged since its snapshot)."""
     key = request.key()
@@ -473,8 +524,13 @@ def _code_warnings(table_id: str, spec: TableSpec, request: FetchRequest,
 
 
 # region code prefix -> (one, several)
-_REGION_KINDS = {"GM": ("die gemeente", "die gemeenten"), "PV": ("die provincie", "die provincies"),
-                 "NL": ("Nederland", "die regio's"), "WK": ("die wijk", "die wijken"), "BU": ("die buurt", "die buurten")}
+_REGION_KINDS = {
+    "GM": ("die gemeente", "die gemeenten"),
+    "PV": ("die provincie", "die provincies"),
+    "NL": ("Nederland", "die regio's"),
+    "WK": ("die wijk", "die wijken"),
+    "BU": ("die buurt", "die buurten"),
+}
 
 
 def _missing_codes(table_id: str, dim: str, codes: Sequence[str], region: bool) -> str:
@@ -485,12 +541,16 @@ def _missing_codes(table_id: str, dim: str, codes: Sequence[str], region: bool) 
     if region:
         kinds = {_REGION_KINDS.get(c[:2].upper(), ("die regio", "die regio's")) for c in codes}
         who = kinds.pop()[0 if one else 1] if len(kinds) == 1 else "die regio's"
-        return (f"Tabel {table_id}: {'regiocode' if one else 'regiocodes'} {listed} "
-                f"{'staat' if one else 'staan'} niet in de tabel (dimensie {dim}); "
-                f"{who} {'heeft' if one else 'hebben'} geen gegevens uit deze tabel.")
-    return (f"Tabel {table_id}: {'code' if one else 'codes'} {listed} {'staat' if one else 'staan'} niet "
-            f"in de dimensie {dim} van de tabel; voor {'die code' if one else 'die codes'} zijn er geen "
-            f"gegevens uit deze tabel.")
+        return (
+            f"Tabel {table_id}: {'regiocode' if one else 'regiocodes'} {listed} "
+            f"{'staat' if one else 'staan'} niet in de tabel (dimensie {dim}); "
+            f"{who} {'heeft' if one else 'hebben'} geen gegevens uit deze tabel."
+        )
+    return (
+        f"Tabel {table_id}: {'code' if one else 'codes'} {listed} {'staat' if one else 'staan'} niet "
+        f"in de dimensie {dim} van de tabel; voor {'die code' if one else 'die codes'} zijn er geen "
+        f"gegevens uit deze tabel."
+    )
 
 
 def _damage(exc: SnapshotError) -> str:
@@ -509,5 +569,3 @@ def _damage(exc: SnapshotError) -> str:
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-

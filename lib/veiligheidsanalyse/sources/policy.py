@@ -21,10 +21,11 @@ be usable at run time (it fails to normalise): the data step then takes the next
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from ..dates import date_nl
 from ..errors import EXIT_DATA_UNAVAILABLE, VeiligheidsanalyseError
@@ -97,36 +98,45 @@ class Resolution:
         records = []
         for t, r in self.tables.items():
             prov = r.snapshot.provenance if r.snapshot else {}
-            records.append({
-                "table_id": t,
-                "origin": r.origin,
-                "status": r.kind,
-                "stale": r.stale,
-                "snapshot": f"{t}/{r.snapshot.snapshot_id}" if r.snapshot else None,
-                "retrieved_at": prov.get("retrieved_at"),
-                "table_modified": prov.get("table_modified"),
-                "url": prov.get("url"),
-                "sha256": prov.get("sha256"),
-                "reason": r.reason,
-                "message": r.message,
-            })
+            records.append(
+                {
+                    "table_id": t,
+                    "origin": r.origin,
+                    "status": r.kind,
+                    "stale": r.stale,
+                    "snapshot": f"{t}/{r.snapshot.snapshot_id}" if r.snapshot else None,
+                    "retrieved_at": prov.get("retrieved_at"),
+                    "table_modified": prov.get("table_modified"),
+                    "url": prov.get("url"),
+                    "sha256": prov.get("sha256"),
+                    "reason": r.reason,
+                    "message": r.message,
+                }
+            )
         return records
 
 
-def _from_cache(req: FetchRequest, cache_root: Path, demo_root: Path, now: datetime,
-                max_age_days: float) -> ResolvedTable:
+def _from_cache(
+    req: FetchRequest, cache_root: Path, demo_root: Path, now: datetime, max_age_days: float
+) -> ResolvedTable:
     """Policy ``cache``: the newest copy in the cache, else the demo data, else missing."""
     damaged: list[str] = []
     cached = _cached_candidates(cache_root, req, now, max_age_days, None, damaged=damaged)
     no_copy = "; ".join(damaged) or "er is geen eerder opgehaalde kopie"
-    return _first(req, now, cached + _demo_candidates(demo_root, req, no_copy),
-                  missing=f"{no_copy} onder {cache_root} voor deze gemeenten"
-                  if damaged else f"geen eerder opgehaalde kopie onder {cache_root} voor deze "
-                                  "gemeenten", missing_reason="; ".join(damaged) or None)
+    return _first(
+        req,
+        now,
+        cached + _demo_candidates(demo_root, req, no_copy),
+        missing=f"{no_copy} onder {cache_root} voor deze gemeenten"
+        if damaged
+        else f"geen eerder opgehaalde kopie onder {cache_root} voor deze gemeenten",
+        missing_reason="; ".join(damaged) or None,
+    )
 
 
-def _after_fetch(policy: str, req: FetchRequest, outcome, cache_root: Path, demo_root: Path, now: datetime,
-                 max_age_days: float) -> ResolvedTable:
+def _after_fetch(
+    policy: str, req: FetchRequest, outcome, cache_root: Path, demo_root: Path, now: datetime, max_age_days: float
+) -> ResolvedTable:
     """Policies ``fresh`` and ``require-fresh``: the fetched table; when the fetch failed, ``fresh``
     falls back to the cache and the demo data, ``require-fresh`` never does."""
     if outcome.status != "failed":
@@ -134,8 +144,9 @@ def _after_fetch(policy: str, req: FetchRequest, outcome, cache_root: Path, demo
         if policy == "fresh":
             later = _cached_candidates(cache_root, req, now, max_age_days, None, skip=outcome.snapshot)
             later += _demo_candidates(demo_root, req, None)
-        return _resolved(req, "fresh", outcome.snapshot, now,
-                         alternatives=tuple(Alternative(o, s) for o, s, _r, _stale in later))
+        return _resolved(
+            req, "fresh", outcome.snapshot, now, alternatives=tuple(Alternative(o, s) for o, s, _r, _stale in later)
+        )
     reason, message = f"ophalen mislukt: {_dutch_reason(outcome.error)}", str(outcome.error)
     if policy == "require-fresh":
         return _missing(req, message, reason)
@@ -143,8 +154,9 @@ def _after_fetch(policy: str, req: FetchRequest, outcome, cache_root: Path, demo
     cached = _cached_candidates(cache_root, req, now, max_age_days, reason, fallback=True, damaged=damaged)
     no_copy = "; ".join(damaged) or "er is geen eerder opgehaalde kopie"
     candidates = cached + _demo_candidates(demo_root, req, f"{reason}, en {no_copy}")
-    return _first(req, now, candidates, missing=f"{message}; geen eerder opgehaalde kopie",
-                  missing_reason=reason, message=message)
+    return _first(
+        req, now, candidates, missing=f"{message}; geen eerder opgehaalde kopie", missing_reason=reason, message=message
+    )
 
 
 def resolve_sources(
@@ -168,7 +180,7 @@ def resolve_sources(
     """
     if policy not in POLICIES:
         raise ValueError(f"unknown data policy {policy!r}; choose one of {', '.join(POLICIES)}")
-    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
     cache_root, demo_root = Path(cache_root), Path(demo_root)
     tables: dict[str, ResolvedTable] = {}
     report: FetchReport | None = None
@@ -187,8 +199,11 @@ def resolve_sources(
 
     if any(r.origin == "missing" and r.required for r in tables.values()):
         # Name every table without data, optional ones too: the user fixes them in one go.
-        unavailable = {t: f"{r.reason} ({r.message})" if r.reason else (r.message or "geen gegevens")
-                       for t, r in tables.items() if r.origin == "missing"}
+        unavailable = {
+            t: f"{r.reason} ({r.message})" if r.reason else (r.message or "geen gegevens")
+            for t, r in tables.items()
+            if r.origin == "missing"
+        }
         details = "; ".join(f"{t}: {why}" for t, why in unavailable.items())
         raise DataUnavailable(f"gegevens niet beschikbaar onder gegevensbeleid {policy!r}: {details}", unavailable)
 
@@ -212,13 +227,26 @@ def combine(first: Resolution, second: Resolution) -> Resolution:
         a, b = first.fetch_report or FetchReport(), second.fetch_report or FetchReport()
         report = FetchReport(outcomes={**a.outcomes, **b.outcomes}, offline=a.offline or b.offline)
     found = [r for r in tables.values() if r.snapshot is not None]
-    return Resolution(first.policy, tables, demo=bool(found) and all(r.origin == "demo" for r in found),
-                      stale=any(r.stale for r in tables.values()), fetch_report=report)
+    return Resolution(
+        first.policy,
+        tables,
+        demo=bool(found) and all(r.origin == "demo" for r in found),
+        stale=any(r.stale for r in tables.values()),
+        fetch_report=report,
+    )
 
 
-def _cached_candidates(cache_root: Path, req: FetchRequest, now: datetime, max_age_days: float,
-                       reason: str | None, *, fallback: bool = False, skip: Snapshot | None = None,
-                       damaged: list | None = None) -> list[tuple[str, Snapshot, str | None, bool]]:
+def _cached_candidates(
+    cache_root: Path,
+    req: FetchRequest,
+    now: datetime,
+    max_age_days: float,
+    reason: str | None,
+    *,
+    fallback: bool = False,
+    skip: Snapshot | None = None,
+    damaged: list | None = None,
+) -> list[tuple[str, Snapshot, str | None, bool]]:
     """Intact cached snapshots covering the request, newest first: (origin, snapshot, reason, stale).
     Damaged ones are set aside and described in ``damaged``."""
     out = []
@@ -233,17 +261,28 @@ def _cached_candidates(cache_root: Path, req: FetchRequest, now: datetime, max_a
             part = "een kopie zonder alle gemeenten die deze run vergelijkt (die hebben uit deze tabel geen cijfers)"
             why = part if why is None else f"{why}; {part}"
         if too_old and not fallback:
-            why = f"ouder dan {max_age_days:g} dagen" if reason is None else f"{reason}; ouder dan {max_age_days:g} dagen"
+            why = (
+                f"ouder dan {max_age_days:g} dagen" if reason is None else f"{reason}; ouder dan {max_age_days:g} dagen"
+            )
         out.append(("cached", snap, why, fallback or too_old))
     return out
 
 
-def _demo_candidates(demo_root: Path, req: FetchRequest, reason: str | None) -> list[tuple[str, Snapshot, str | None, bool]]:
+def _demo_candidates(
+    demo_root: Path, req: FetchRequest, reason: str | None
+) -> list[tuple[str, Snapshot, str | None, bool]]:
     return [("demo", snap, reason, False) for snap in _usable(demo_root, req, check_request=False)[:1]]
 
 
-def _first(req: FetchRequest, now: datetime, candidates: list, *, missing: str | None = None,
-           missing_reason: str | None = None, message: str | None = None) -> ResolvedTable:
+def _first(
+    req: FetchRequest,
+    now: datetime,
+    candidates: list,
+    *,
+    missing: str | None = None,
+    missing_reason: str | None = None,
+    message: str | None = None,
+) -> ResolvedTable:
     """The first candidate, with the others as alternatives; missing when there is none."""
     if not candidates:
         return _missing(req, missing or "geen demodata voor deze tabel", missing_reason)
@@ -259,17 +298,27 @@ def _first(req: FetchRequest, now: datetime, candidates: list, *, missing: str |
 # --------------------------------------------------------------------------------------------
 
 
-def _resolved(req: FetchRequest, origin: str, snap: Snapshot | None, now: datetime, *, stale: bool = False,
-              message: str | None = None, reason: str | None = None,
-              alternatives: tuple[Alternative, ...] = ()) -> ResolvedTable:
+def _resolved(
+    req: FetchRequest,
+    origin: str,
+    snap: Snapshot | None,
+    now: datetime,
+    *,
+    stale: bool = False,
+    message: str | None = None,
+    reason: str | None = None,
+    alternatives: tuple[Alternative, ...] = (),
+) -> ResolvedTable:
     retrieved = retrieved_at(snap) if snap else None
-    return ResolvedTable(req.table_id, origin, snap, retrieved, req.table.required, stale, message, reason,
-                         alternatives)
+    return ResolvedTable(
+        req.table_id, origin, snap, retrieved, req.table.required, stale, message, reason, alternatives
+    )
 
 
 def _missing(req: FetchRequest, message: str, reason: str | None = None) -> ResolvedTable:
-    return ResolvedTable(req.table_id, "missing", None, None, req.table.required, False, message,
-                         reason or "geen gegevens")
+    return ResolvedTable(
+        req.table_id, "missing", None, None, req.table.required, False, message, reason or "geen gegevens"
+    )
 
 
 def _usable(root: Path, req: FetchRequest, check_request: bool = True, damaged: list | None = None) -> list[Snapshot]:
@@ -295,8 +344,10 @@ def _usable(root: Path, req: FetchRequest, check_request: bool = True, damaged: 
             if damaged is not None:
                 when = retrieved_at(snap)
                 set_aside(snap, str(exc))
-                damaged.append(f"de eerder opgehaalde kopie{' van ' + date_nl(when.date().isoformat()) if when else ''}"
-                               f" is beschadigd en apart gezet ({exc})")
+                damaged.append(
+                    f"de eerder opgehaalde kopie{' van ' + date_nl(when.date().isoformat()) if when else ''}"
+                    f" is beschadigd en apart gezet ({exc})"
+                )
             continue
         (found if not check_request or covers(have, want) else own_only).append(snap)
     return found + own_only

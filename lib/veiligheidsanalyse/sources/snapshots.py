@@ -28,7 +28,7 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -105,8 +105,8 @@ def _read_json(path: Path) -> Any:
 
 
 def new_snapshot_id(now: datetime | None = None) -> str:
-    now = now or datetime.now(timezone.utc)
-    return now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    now = now or datetime.now(UTC)
+    return now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def free_snapshot_id(root: Path, table_id: str, when: datetime) -> str:
@@ -127,7 +127,7 @@ def retrieved_at(snap: Snapshot) -> datetime | None:
     except (SnapshotError, ValueError):
         return None
     if when is not None and when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return when
 
 
@@ -167,9 +167,15 @@ def write_snapshot(
     return Snapshot(final)
 
 
-def _write_folder(parent: Path, snapshot_id: str, table_id: str, rows: list[dict[str, Any]],
-                  metadata: dict[str, Any], provenance: dict[str, Any], extra: dict[str, bytes] | None = None,
-                  ) -> Path:
+def _write_folder(
+    parent: Path,
+    snapshot_id: str,
+    table_id: str,
+    rows: list[dict[str, Any]],
+    metadata: dict[str, Any],
+    provenance: dict[str, Any],
+    extra: dict[str, bytes] | None = None,
+) -> Path:
     """Data, metadata, ``extra`` files and provenance (last) into ``parent/snapshot_id``, atomically."""
     final = parent / snapshot_id
     if final.exists():
@@ -268,8 +274,10 @@ def list_rejected(root: Path, table_id: str) -> list[Path]:
     parent = rejected_dir(root, table_id)
     if not parent.is_dir():
         return []
-    return sorted((p for p in parent.iterdir() if p.is_dir() and not p.name.startswith(".")
-                   and (p / PROVENANCE_FILE).is_file()), key=lambda p: p.name)
+    return sorted(
+        (p for p in parent.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / PROVENANCE_FILE).is_file()),
+        key=lambda p: p.name,
+    )
 
 
 def _fsync_dir(path: Path) -> None:
@@ -311,6 +319,6 @@ def snapshot_age_days(snapshot: Snapshot, now: datetime | None = None) -> float 
         return None
     when = datetime.fromisoformat(retrieved)
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    now = now or datetime.now(timezone.utc)
+        when = when.replace(tzinfo=UTC)
+    now = now or datetime.now(UTC)
     return (now - when).total_seconds() / 86400

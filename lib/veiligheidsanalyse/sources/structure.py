@@ -10,8 +10,9 @@ Light to import (no numpy, no pandas): the fetch uses it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from ..indicators import Indicator, catalogue
 from .tables import TableSpec, table_spec
@@ -157,8 +158,9 @@ def check_structure(
     if "Perioden" in spec.dimensions and "Perioden" in present:
         keys = list(present["Perioden"][0])
         if not any(PERIOD.match(k) for k in keys):
-            problem("Perioden", "geen periodecode van de vorm 2024JJ00, 2024MM01 of 2024HJ01; "
-                                f"gevonden: {_sample(keys)}")
+            problem(
+                "Perioden", f"geen periodecode van de vorm 2024JJ00, 2024MM01 of 2024HJ01; gevonden: {_sample(keys)}"
+            )
     if "Marges" in spec.dimensions and "Marges" in present:
         _found, missing = find_members(metadata, "Marges", MARGES)
         if missing:
@@ -169,8 +171,11 @@ def check_structure(
         users.setdefault(str(indicator.source["measure"]), []).append(indicator.id)
     for measure, ids in users.items():
         if find_measure(metadata, measure) is None:
-            problem(measure, f"meetwaarde ontbreekt in DataProperties (nodig voor {', '.join(ids)}); "
-                             f"wel aanwezig: {known_measures(metadata)}")
+            problem(
+                measure,
+                f"meetwaarde ontbreekt in DataProperties (nodig voor {', '.join(ids)}); "
+                f"wel aanwezig: {known_measures(metadata)}",
+            )
 
     if rows:
         first = rows[0]

@@ -177,6 +177,7 @@ TABLES: dict[str, TableSpec] = {
     ]
 }
 
+
 def table_spec(table_id: str) -> TableSpec:
     try:
         return TABLES[table_id]

@@ -15,16 +15,24 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 
 from ..config import ConfigError, RunConfig, resolve
 from .cache import cached_store, keep_store
-from .prepare import (Prepared, build_store, choose_and_normalise, known_region_codes,
-                       last_year, period_text, snapshot_labels, years_with_data)
+from .prepare import (
+    Prepared,
+    build_store,
+    choose_and_normalise,
+    known_region_codes,
+    last_year,
+    period_text,
+    snapshot_labels,
+    years_with_data,
+)
 
 INPUTS_DIR = "inputs"  # inside a store (= chapters.page.INPUTS_DIR; not imported from there to keep pandas out)
 STORE_CACHE_VERSION = 3  # 2: meta.json records the choice per table and the data status; 3: boundaries
-
 
 
 @dataclass
@@ -95,8 +103,11 @@ def requests_after_national(config: RunConfig, snapshots) -> list:
     """The other tables' requests once the national facts (``snapshots``: table id -> snapshot) are
     in: for the gemeenten of the derived peer group and provincie."""
     derived = derived_peers(config, snapshots.values()) if derives_peers(config) else ()
-    return [r for r in fetch_requests(config, derived, derived_provincie(config, snapshots))
-            if not is_national_table(r.table_id)]
+    return [
+        r
+        for r in fetch_requests(config, derived, derived_provincie(config, snapshots))
+        if not is_national_table(r.table_id)
+    ]
 
 
 def is_national_table(table_id: str) -> bool:
@@ -177,7 +188,8 @@ class Network:
 def resolve_tables(config: RunConfig, root: Path, policy: str, endpoint=None, network: Network | None = None):
     """Every table of the run resolved on its own by the data policy (see ``sources.policy``).
 
-    Raises :class:`~veiligheidsanalyse.sources.policy.DataUnavailable` (exit 3) naming every table that has no usable data and why.
+    Raises :class:`~veiligheidsanalyse.sources.policy.DataUnavailable` (exit 3) naming every table that has
+    no usable data and why.
     """
     from ..sources.policy import combine
 
@@ -185,16 +197,21 @@ def resolve_tables(config: RunConfig, root: Path, policy: str, endpoint=None, ne
     if not derives_comparison(config):
         return _resolve(config, root, policy, fetch_requests(config), endpoint, network)
     first = _resolve(config, root, policy, national_requests(config), endpoint, network)
-    return combine(first, _resolve(config, root, policy, requests_after_national(config, trusted_snapshots(first)),
-                                   endpoint, network))
+    return combine(
+        first,
+        _resolve(config, root, policy, requests_after_national(config, trusted_snapshots(first)), endpoint, network),
+    )
 
 
 def trusted_snapshots(resolution) -> dict:
     """The snapshots a comparison group may be derived from: real ones (fetched or cached), or demo ones
     in a demo run. A demo copy in a real run knows only some gemeenten of each provincie: a group
     derived from it would be wrong without saying so."""
-    return {t: r.snapshot for t, r in resolution.tables.items() if r.snapshot is not None
-            and (r.origin in ("fresh", "cached") or resolution.policy == "demo")}
+    return {
+        t: r.snapshot
+        for t, r in resolution.tables.items()
+        if r.snapshot is not None and (r.origin in ("fresh", "cached") or resolution.policy == "demo")
+    }
 
 
 def boundary_request(config: RunConfig, resolution):
@@ -229,9 +246,16 @@ def resolve_run_boundaries(config: RunConfig, root: Path, policy: str, request, 
 
     offline = (network.offline or network.pdok_failed) if network is not None else None
     failures: list = []
-    resolved = resolve_boundaries(policy, request, resolve(root, config.data.cache), resolve(root, config.data.demo),
-                                  max_age_days=config.data.max_leeftijd_dagen, offline=offline, reuse_recent=True,
-                                  failures=failures)
+    resolved = resolve_boundaries(
+        policy,
+        request,
+        resolve(root, config.data.cache),
+        resolve(root, config.data.demo),
+        max_age_days=config.data.max_leeftijd_dagen,
+        offline=offline,
+        reuse_recent=True,
+        failures=failures,
+    )
     if network is not None and failures and network.pdok_failed is None:
         network.pdok_failed = failures[0]
     return resolved
@@ -255,8 +279,9 @@ def boundary_status(resolved, recorded: dict | None, snapshots: dict | None = No
 
     origin, snap, reason, stale = resolved.origin, resolved.snapshot, resolved.reason, resolved.stale
     if recorded is not None and recorded.get("snapshot") != (str(snap.path) if snap is not None else None):
-        snap = next((a.snapshot for a in resolved.alternatives if str(a.snapshot.path) == recorded.get("snapshot")),
-                    None)
+        snap = next(
+            (a.snapshot for a in resolved.alternatives if str(a.snapshot.path) == recorded.get("snapshot")), None
+        )
         origin = recorded["origin"] if snap is not None else "missing"
         reason = "; ".join(filter(None, [reason, recorded.get("rejected")])) or None
         stale = origin == "cached"
@@ -269,15 +294,27 @@ def boundary_status(resolved, recorded: dict | None, snapshots: dict | None = No
         other = f"; deze kaart is die van {year}" if year and year != indeling.jaar else ""
         naam += f" ({indeling.text()}{other})"
     status = SourceStatus(
-        id=resolved.table_id, naam=naam, soort=kind,
-        datum=None if kind == "demo" else prov.get("retrieved_at"), reden=reason,
+        id=resolved.table_id,
+        naam=naam,
+        soort=kind,
+        datum=None if kind == "demo" else prov.get("retrieved_at"),
+        reden=reason,
         detail="; ".join(filter(None, [resolved.message, (recorded or {}).get("rejected")])) or None,
-        snapshot=f"{resolved.table_id}/{snap.snapshot_id}" if snap is not None else None, verouderd=bool(stale))
+        snapshot=f"{resolved.table_id}/{snap.snapshot_id}" if snap is not None else None,
+        verouderd=bool(stale),
+    )
     if snap is None:
         return status, None
-    entry = dict({k: prov.get(k) for k in ("snapshot_id", "retrieved_at", "demo", "row_count", "sha256", "url",
-                                             "jaar", "attributie")},
-                 origin=origin, status=kind, reason=reason, message=resolved.message)
+    entry = dict(
+        {
+            k: prov.get(k)
+            for k in ("snapshot_id", "retrieved_at", "demo", "row_count", "sha256", "url", "jaar", "attributie")
+        },
+        origin=origin,
+        status=kind,
+        reason=reason,
+        message=resolved.message,
+    )
     return status, entry
 
 
@@ -286,8 +323,15 @@ def _resolve(config: RunConfig, root: Path, policy: str, requests: list, endpoin
 
     cache_root = resolve(root, config.data.cache)
     demo_root = resolve(root, config.data.demo)
-    resolution = resolve_sources(policy, requests, cache_root, demo_root, endpoint=endpoint or default_endpoint(),
-                                 max_age_days=config.data.max_leeftijd_dagen, offline=network.offline)
+    resolution = resolve_sources(
+        policy,
+        requests,
+        cache_root,
+        demo_root,
+        endpoint=endpoint or default_endpoint(),
+        max_age_days=config.data.max_leeftijd_dagen,
+        offline=network.offline,
+    )
     if resolution.fetch_report is not None:
         network.offline = network.offline or resolution.fetch_report.offline
     return resolution
@@ -300,26 +344,44 @@ def check_regions(config: RunConfig, known: set[str]) -> None:
     listed = [g.code for g in config.gemeenten]
     for i, code in enumerate(listed):
         if code not in known:
-            raise ConfigError(config.source, f"gemeenten[{i}]",
-                              f"onbekende gemeentecode {code}: niet in de regiolijst van de gegevens",
-                              config.line(f"gemeenten[{i}]"))
+            raise ConfigError(
+                config.source,
+                f"gemeenten[{i}]",
+                f"onbekende gemeentecode {code}: niet in de regiolijst van de gegevens",
+                config.line(f"gemeenten[{i}]"),
+            )
     if config.gemeente not in known:
-        raise ConfigError(config.source, "gemeente",
-                          f"onbekende gemeentecode {config.gemeente}: niet in de regiolijst van de gegevens",
-                          config.line("gemeente"))
-    for key, group in (("regio", config.vergelijking.regio), ("provincie", config.vergelijking.provincie),
-                       ("peers", config.vergelijking.peers)):
+        raise ConfigError(
+            config.source,
+            "gemeente",
+            f"onbekende gemeentecode {config.gemeente}: niet in de regiolijst van de gegevens",
+            config.line("gemeente"),
+        )
+    for key, group in (
+        ("regio", config.vergelijking.regio),
+        ("provincie", config.vergelijking.provincie),
+        ("peers", config.vergelijking.peers),
+    ):
         if group is None:
             continue
         for i, code in enumerate(group.gemeenten):
             if code not in known:
-                raise ConfigError(config.source, f"vergelijking.{key}.gemeenten[{i}]",
-                                  f"onbekende gemeentecode {code}: niet in de regiolijst van de gegevens",
-                                  config.line(f"vergelijking.{key}.gemeenten[{i}]"))
+                raise ConfigError(
+                    config.source,
+                    f"vergelijking.{key}.gemeenten[{i}]",
+                    f"onbekende gemeentecode {code}: niet in de regiolijst van de gegevens",
+                    config.line(f"vergelijking.{key}.gemeenten[{i}]"),
+                )
 
 
-def prepare_run_data(config: RunConfig, root: Path, options, work_dir: Path,
-                     cache_dir: Path | None = None, network: Network | None = None) -> RunData:
+def prepare_run_data(
+    config: RunConfig,
+    root: Path,
+    options,
+    work_dir: Path,
+    cache_dir: Path | None = None,
+    network: Network | None = None,
+) -> RunData:
     # Long: the data step in its order (resolve, check regions, cache key, cache or build, keep) in one place.
     policy = options.policy or ("fresh" if options.fetch else config.data.beleid)
     network = network or Network()  # shared with the boundaries: once offline, they are not tried
@@ -331,8 +393,7 @@ def prepare_run_data(config: RunConfig, root: Path, options, work_dir: Path,
     examples = use_examples(config, resolution)
     request = boundary_request(config, resolution)
     boundaries = resolve_run_boundaries(config, root, policy, request, network)
-    cache_key = store_cache_key(config, root, naam, resolution, examples, boundaries) \
-        if cache_dir is not None else None
+    cache_key = store_cache_key(config, root, naam, resolution, examples, boundaries) if cache_dir is not None else None
     if cache_key is not None:
         cached = _from_cache(cache_dir / cache_key, work_dir, config, resolution, known, naam, boundaries)
         if cached is not None:
@@ -356,8 +417,12 @@ def prepare_run_data(config: RunConfig, root: Path, options, work_dir: Path,
     record = {
         "choices": {t: _choice_json(c) for t, c in chosen.items()},
         "periods": years_with_data(observations),
-        "notes": notes + [f"Partnerbestand {problem}" for problem in (inputs.problems if inputs is not None else [])
-                          if problem.severity == "warning"],
+        "notes": notes
+        + [
+            f"Partnerbestand {problem}"
+            for problem in (inputs.problems if inputs is not None else [])
+            if problem.severity == "warning"
+        ],
         "partner": partner,
         "inputs_missing": list(inputs.missing) if inputs is not None else [],
     }
@@ -365,18 +430,25 @@ def prepare_run_data(config: RunConfig, root: Path, options, work_dir: Path,
     if provincie is not None and _comparable(provincie["naam"]) == _comparable(naam):
         provincie["naam"] = f"provincie {provincie['naam']}"  # Groningen, Utrecht: never two lines with one name
     if provincie is None and config.vergelijking.provincie is None:
-        record["notes"].append("De configuratie noemt geen provincie en CBS Gebieden in Nederland (85755NED) kon er "
-                               "geen geven (niet opgehaald, alleen demodata, of de gemeente staat er niet in): de "
-                               "vergelijking met de provincie ontbreekt.")
+        record["notes"].append(
+            "De configuratie noemt geen provincie en CBS Gebieden in Nederland (85755NED) kon er "
+            "geen geven (niet opgehaald, alleen demodata, of de gemeente staat er niet in): de "
+            "vergelijking met de provincie ontbreekt."
+        )
     work_dir.mkdir(parents=True, exist_ok=True)
     record["grenzen"] = _store_boundaries(work_dir, boundaries, request)
     status = data_status(config, resolution, record, boundaries)
     build_store(work_dir, observations, status, provincie)
     if inputs is not None:
         write_partner_inputs(work_dir / INPUTS_DIR, inputs)
-    prepared = Prepared(store_dir=work_dir, status=status, snapshots=_chosen_snapshots(resolution, record),
-                        region_codes=known, input_files=dict(status.inputs),
-                        stories=dict(inputs.stories) if inputs else {})
+    prepared = Prepared(
+        store_dir=work_dir,
+        status=status,
+        snapshots=_chosen_snapshots(resolution, record),
+        region_codes=known,
+        input_files=dict(status.inputs),
+        stories=dict(inputs.stories) if inputs else {},
+    )
     if cache_key is not None:
         keep_store(cache_dir, cache_key, work_dir, record)
     return RunData(prepared=prepared, gemeente_naam=naam, source_labels=source_labels(prepared.snapshots, status))
@@ -406,44 +478,63 @@ def data_status(config: RunConfig, resolution, record: dict, boundaries=None):
         years = record["periods"].get(table_id)
         kind = KIND_OF_ORIGIN[choice["origin"]]
         sources[table_id] = SourceStatus(
-            id=table_id, naam=f"{spec.publisher} {table_id} ({title})", soort=kind,
+            id=table_id,
+            naam=f"{spec.publisher} {table_id} ({title})",
+            soort=kind,
             datum=None if kind == "demo" else prov.get("retrieved_at"),
             periode=period_text(years, wanted, editions=spec.periods == "edition" and spec.kwb_year is None),
-            reden=choice.get("reason"), detail=choice.get("detail"),
+            reden=choice.get("reason"),
+            detail=choice.get("detail"),
             snapshot=f"{table_id}/{snap.snapshot_id}" if snap is not None else None,
-            verouderd=bool(choice.get("stale")), laatste_jaar=last_year(years),
+            verouderd=bool(choice.get("stale")),
+            laatste_jaar=last_year(years),
         )
         if snap is not None:
-            snapshots[table_id] = dict({k: prov.get(k) for k in ("snapshot_id", "retrieved_at", "table_modified",
-                                                                  "demo", "row_count", "sha256", "url")},
-                                       origin=choice["origin"], status=kind, reason=choice.get("reason"),
-                                       message=choice.get("detail"))
+            snapshots[table_id] = dict(
+                {
+                    k: prov.get(k)
+                    for k in ("snapshot_id", "retrieved_at", "table_modified", "demo", "row_count", "sha256", "url")
+                },
+                origin=choice["origin"],
+                status=kind,
+                reason=choice.get("reason"),
+                message=choice.get("detail"),
+            )
     for source_id, info in record["partner"].items():
         years = record["periods"].get(source_id)
         last = last_year(years)
         editions = source_id == "partner:veiligheidsmonitor"  # a survey held every other year
         sources[source_id] = SourceStatus(
-            id=source_id, naam=info["naam"], soort=info["soort"],
+            id=source_id,
+            naam=info["naam"],
+            soort=info["soort"],
             datum=info.get("datum") if info["soort"] == "partner" else None,  # an example file has no delivery
             periode=period_text(years, editions=editions),
             # A delivery usually lags a year (a survey two): older than that is out of date.
-            verouderd=last is not None and last < config.jaar_tot - (2 if editions else 1), laatste_jaar=last,
+            verouderd=last is not None and last < config.jaar_tot - (2 if editions else 1),
+            laatste_jaar=last,
             reden="voorbeeldbestand, geen levering van de partner" if info["soort"] == "voorbeeld" else None,
         )
     for kind in record["inputs_missing"]:
         if kind != "verhaal" and f"partner:{kind}" not in sources:
-            sources[f"partner:{kind}"] = SourceStatus(id=f"partner:{kind}", naam=f"Partnerbestand {kind}",
-                                                      soort="ontbreekt", reden="niet aangeleverd")
+            sources[f"partner:{kind}"] = SourceStatus(
+                id=f"partner:{kind}", naam=f"Partnerbestand {kind}", soort="ontbreekt", reden="niet aangeleverd"
+            )
     if boundaries is not None:
-        sources[boundaries.table_id], entry = boundary_status(boundaries, record.get("grenzen"),
-                                                              trusted_snapshots(resolution))
+        sources[boundaries.table_id], entry = boundary_status(
+            boundaries, record.get("grenzen"), trusted_snapshots(resolution)
+        )
         if entry is not None:
             snapshots[boundaries.table_id] = entry
     report = resolution.fetch_report  # what this run's download noticed (e.g. a region code the table lacks)
     warnings = [w for outcome in report.outcomes.values() for w in outcome.warnings] if report is not None else []
-    return DataStatus(sources=sources, notes=tuple(dict.fromkeys(record["notes"] + warnings)), snapshots=snapshots,
-                      inputs_missing=tuple(record["inputs_missing"]),
-                      inputs={info["pad"]: info["sha256"] for info in record["partner"].values()})
+    return DataStatus(
+        sources=sources,
+        notes=tuple(dict.fromkeys(record["notes"] + warnings)),
+        snapshots=snapshots,
+        inputs_missing=tuple(record["inputs_missing"]),
+        inputs={info["pad"]: info["sha256"] for info in record["partner"].values()},
+    )
 
 
 def source_labels(snapshots, status) -> dict[str, str]:
@@ -476,8 +567,9 @@ def _boundary_label(s) -> str:
     if s.soort == "demo":
         return f"{s.naam}; DEMODATA: vereenvoudigde grenzen voor de demonstratie"
     if s.soort in ("actueel", "opgeslagen") and s.datum:
-        return f"{s.naam}; opgehaald {date_nl(s.datum)}" + (f" ({KIND_WORDS['opgeslagen']})" if s.soort == "opgeslagen"
-                                                             else "")
+        return f"{s.naam}; opgehaald {date_nl(s.datum)}" + (
+            f" ({KIND_WORDS['opgeslagen']})" if s.soort == "opgeslagen" else ""
+        )
     return f"{s.naam}: {KIND_WORDS[s.soort]}"
 
 
@@ -488,8 +580,11 @@ def _period_words(periode: str) -> str:
 
 def _choice_json(choice) -> dict:
     """What the store records of a table: the snapshot it used and the ones it passed over."""
-    return {"origin": choice.origin, "snapshot": str(choice.snapshot.path) if choice.snapshot is not None else None,
-            "rejected": choice.rejected}
+    return {
+        "origin": choice.origin,
+        "snapshot": str(choice.snapshot.path) if choice.snapshot is not None else None,
+        "rejected": choice.rejected,
+    }
 
 
 def _final_choice(r, record: dict) -> dict:
@@ -498,15 +593,23 @@ def _final_choice(r, record: dict) -> dict:
     The reason is this run's (the same snapshot may be fresh now and cached later), with what the
     store passed over added when the resolved snapshot could not be normalised.
     """
-    resolved = {"origin": r.origin, "snapshot": str(r.snapshot.path) if r.snapshot is not None else None,
-                "reason": r.reason, "stale": r.stale, "detail": r.message}
+    resolved = {
+        "origin": r.origin,
+        "snapshot": str(r.snapshot.path) if r.snapshot is not None else None,
+        "reason": r.reason,
+        "stale": r.stale,
+        "detail": r.message,
+    }
     recorded = record["choices"].get(r.table_id)
     if recorded is None or not recorded.get("rejected"):
         return resolved
-    return {"origin": recorded["origin"], "snapshot": recorded["snapshot"],
-            "reason": "; ".join(filter(None, [r.reason, recorded["rejected"]])),
-            "stale": recorded["origin"] == "cached",
-            "detail": "; ".join(filter(None, [r.message, recorded["rejected"]]))}
+    return {
+        "origin": recorded["origin"],
+        "snapshot": recorded["snapshot"],
+        "reason": "; ".join(filter(None, [r.reason, recorded["rejected"]])),
+        "stale": recorded["origin"] == "cached",
+        "detail": "; ".join(filter(None, [r.message, recorded["rejected"]])),
+    }
 
 
 def _snapshot_at(resolution, table_id: str, choice: dict):
@@ -532,7 +635,7 @@ def _partner_files(inputs, root: Path, examples: bool, config: RunConfig, naam: 
     """partner:<kind> -> name, status (partner or voorbeeld), file date and sha256 of each partner file read."""
     if inputs is None:
         return {}
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     example_folder = examples_folder(config, root, naam) if examples else None
     out = {}
@@ -540,12 +643,14 @@ def _partner_files(inputs, root: Path, examples: bool, config: RunConfig, naam: 
         path = Path(path)
         is_example = example_folder is not None and _inside(path, example_folder)
         try:
-            when = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+            when = datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
         except OSError:
             when = None
         out[f"partner:{_kind_of(path, config)}"] = {
             "naam": f"{'Voorbeeldbestand' if is_example else 'Partnerbestand'} {path.name}",
-            "soort": "voorbeeld" if is_example else "partner", "datum": when, "sha256": digest,
+            "soort": "voorbeeld" if is_example else "partner",
+            "datum": when,
+            "sha256": digest,
             "pad": _relative(path, root),
         }
     return out
@@ -567,38 +672,52 @@ def _inside(path: Path, folder: Path) -> bool:
 
 # ------------------------------------------------------------------------------------ store cache
 
-def store_cache_key(config: RunConfig, root: Path, naam: str, resolution, examples: bool,
-                    boundaries=None) -> str:
+
+def store_cache_key(config: RunConfig, root: Path, naam: str, resolution, examples: bool, boundaries=None) -> str:
     """What a store is made of (see the module docstring), the boundaries snapshots included."""
     from ..hashing import dependency_versions, digest_json
     from .cache import input_fingerprints, store_code_hash
 
-    folders = [inputs_folder(config, root, naam) if config.invoer_map is not None else None,
-               examples_folder(config, root, naam) if examples else None]
+    folders = [
+        inputs_folder(config, root, naam) if config.invoer_map is not None else None,
+        examples_folder(config, root, naam) if examples else None,
+    ]
     files = {}
     for folder in folders:
         if folder is not None and folder.is_dir():
             files[str(folder)] = input_fingerprints(folder)
     versions = dependency_versions()
-    candidates = {t: [[s.snapshot_id, s.provenance.get("sha256"), str(s.path)]
-                      for s in [r.snapshot] + [a.snapshot for a in r.alternatives] if s is not None]
-                  for t, r in sorted(resolution.tables.items())}
+    candidates = {
+        t: [
+            [s.snapshot_id, s.provenance.get("sha256"), str(s.path)]
+            for s in [r.snapshot] + [a.snapshot for a in r.alternatives]
+            if s is not None
+        ]
+        for t, r in sorted(resolution.tables.items())
+    }
     if boundaries is not None:
-        candidates[boundaries.table_id] = [[s.snapshot_id, s.provenance.get("sha256"), str(s.path)]
-                                           for s in [boundaries.snapshot] + [a.snapshot for a in boundaries.alternatives]
-                                           if s is not None]
-    return digest_json({
-        "v": STORE_CACHE_VERSION,
-        "snapshots": candidates,
-        "inputs": {"files": files, "bestanden": config.invoer_bestanden, "tabbladen": config.invoer_tabbladen},
-        "gemeente": config.gemeente, "naam": naam, "periode": [config.jaar_van, config.jaar_tot],
-        "code": store_code_hash(),
-        "dependencies": {k: versions.get(k) for k in ("pandas", "pyarrow", "numpy", "openpyxl", "python")},
-    })
+        candidates[boundaries.table_id] = [
+            [s.snapshot_id, s.provenance.get("sha256"), str(s.path)]
+            for s in [boundaries.snapshot] + [a.snapshot for a in boundaries.alternatives]
+            if s is not None
+        ]
+    return digest_json(
+        {
+            "v": STORE_CACHE_VERSION,
+            "snapshots": candidates,
+            "inputs": {"files": files, "bestanden": config.invoer_bestanden, "tabbladen": config.invoer_tabbladen},
+            "gemeente": config.gemeente,
+            "naam": naam,
+            "periode": [config.jaar_van, config.jaar_tot],
+            "code": store_code_hash(),
+            "dependencies": {k: versions.get(k) for k in ("pandas", "pyarrow", "numpy", "openpyxl", "python")},
+        }
+    )
 
 
-def _from_cache(entry: Path, work_dir: Path, config: RunConfig, resolution, known: set[str],
-                naam: str, boundaries=None) -> RunData | None:
+def _from_cache(
+    entry: Path, work_dir: Path, config: RunConfig, resolution, known: set[str], naam: str, boundaries=None
+) -> RunData | None:
     record = cached_store(entry, work_dir)
     if record is None:
         return None
@@ -606,12 +725,22 @@ def _from_cache(entry: Path, work_dir: Path, config: RunConfig, resolution, know
     status = data_status(config, resolution, record, boundaries)
     (work_dir / "status.json").write_text(json.dumps(status.to_json(), indent=1, ensure_ascii=False), encoding="utf-8")
     stories_dir = work_dir / INPUTS_DIR / "stories"
-    stories = {p.stem: p.read_text(encoding="utf-8") for p in sorted(stories_dir.glob("*.md"))} \
-        if stories_dir.is_dir() else {}
-    prepared = Prepared(store_dir=work_dir, status=status, snapshots=_chosen_snapshots(resolution, record),
-                        region_codes=known, input_files=dict(status.inputs), stories=stories)
-    return RunData(prepared=prepared, gemeente_naam=naam, source_labels=source_labels(prepared.snapshots, status),
-                   from_cache=True)
+    stories = (
+        {p.stem: p.read_text(encoding="utf-8") for p in sorted(stories_dir.glob("*.md"))}
+        if stories_dir.is_dir()
+        else {}
+    )
+    prepared = Prepared(
+        store_dir=work_dir,
+        status=status,
+        snapshots=_chosen_snapshots(resolution, record),
+        region_codes=known,
+        input_files=dict(status.inputs),
+        stories=stories,
+    )
+    return RunData(
+        prepared=prepared, gemeente_naam=naam, source_labels=source_labels(prepared.snapshots, status), from_cache=True
+    )
 
 
 def read_partner_inputs(config: RunConfig, root: Path, naam: str, snapshots, examples: bool = False):
@@ -712,9 +841,12 @@ def gemeente_naam(config: RunConfig, snapshots) -> str:
         return config.naam or config.gemeente
     known = gemeente_name(known)
     if config.naam is not None and _comparable(config.naam) != _comparable(known):
-        raise ConfigError(config.source, "naam", f"'{config.naam}' is niet de naam van {config.gemeente}: volgens de "
-                                                 f"gegevens heet die gemeente '{known}'",
-                          config.line("naam"))
+        raise ConfigError(
+            config.source,
+            "naam",
+            f"'{config.naam}' is niet de naam van {config.gemeente}: volgens de gegevens heet die gemeente '{known}'",
+            config.line("naam"),
+        )
     return config.naam or known
 
 

@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
 from .. import observations as obs
-from . import peers
-from ..config import RunConfig, RegionGroup
+from ..config import RegionGroup, RunConfig
 from ..indicators import indicator as get_indicator
 from ..sources.boundaries import SOURCE_ID as BOUNDARY_SOURCE
 from ..sources.boundaries import STORE_FILE as BOUNDARIES_FILE
+from . import peers
 
 STORE_FILE = "observations.parquet"
 STATUS_FILE = "status.json"
@@ -66,18 +66,17 @@ def read_store(folder: Path) -> tuple[pd.DataFrame, DataStatus]:
 class Dataset:
     """Observations of one run, seen through its comparison set."""
 
-    def __init__(self, observations: pd.DataFrame, config: RunConfig, status: DataStatus,
-                 store: Path | None = None):
+    def __init__(self, observations: pd.DataFrame, config: RunConfig, status: DataStatus, store: Path | None = None):
         # Text columns as plain Python objects: chapters filter and merge small frames thousands of
         # times, and the Arrow-backed string dtype is about twice as slow for that.
         text = [c for c, dtype in obs.COLUMNS.items() if dtype == "string"]
-        observations = observations.astype({c: object for c in text})
+        observations = observations.astype(dict.fromkeys(text, object))
         self.observations = observations
         self.config = peers.resolve(config, observations)  # the peer group of this gemeente, never another's
         self.status = status
         self._family = None  # the report's family of tests (stats.signals.Family), see chapters.family
         self._family_loader = None
-        self._by_indicator = {k: v for k, v in observations.groupby("indicator", sort=False)}
+        self._by_indicator = dict(observations.groupby("indicator", sort=False))
         # Memoised lookups: chapters ask for the same series and denominators many times.
         self._base: dict[tuple[str, bool], pd.DataFrame] = {}
         self._counts: dict[tuple, pd.DataFrame] = {}
@@ -134,7 +133,7 @@ class Dataset:
         """``loader(dataset)`` gives the family when it is first needed."""
         self._family, self._family_loader = None, loader
 
-    def without_family(self) -> "Dataset":
+    def without_family(self) -> Dataset:
         """The same data (and memoised lookups) without a family: every test uncorrected."""
         raw = copy.copy(self)
         raw._family, raw._family_loader = None, None
@@ -178,8 +177,13 @@ class Dataset:
         return list(group.gemeenten)
 
     # ------------------------------------------------------------------ raw series
-    def series(self, indicator_id: str, regions: Iterable[str] | None = None, monthly: bool = False,
-               years: tuple[int, int] | None = None) -> pd.DataFrame:
+    def series(
+        self,
+        indicator_id: str,
+        regions: Iterable[str] | None = None,
+        monthly: bool = False,
+        years: tuple[int, int] | None = None,
+    ) -> pd.DataFrame:
         """Observations of one indicator (yearly unless ``monthly``), for regions incl. group codes."""
         df = self._base_series(indicator_id, monthly)
         if years:
@@ -193,7 +197,9 @@ class Dataset:
         for code in regions:
             if code in groups and code not in set(direct["regio_code"]):
                 frames.append(self._group_sum(df, groups[code], indicator_id))
-        out = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else obs.empty()
+        out = (
+            pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else obs.empty()
+        )
         return out.reset_index(drop=True)
 
     def _base_series(self, indicator_id: str, monthly: bool) -> pd.DataFrame:
@@ -231,8 +237,13 @@ class Dataset:
         return obs.conform(agg)
 
     # ------------------------------------------------------------------ counts with their denominators
-    def counts(self, indicator_id: str, regions: Iterable[str], years: tuple[int, int] | None = None,
-               denominator: str | None = None) -> pd.DataFrame:
+    def counts(
+        self,
+        indicator_id: str,
+        regions: Iterable[str],
+        years: tuple[int, int] | None = None,
+        denominator: str | None = None,
+    ) -> pd.DataFrame:
         """Yearly counts with their denominator: regio_code, regio_naam, jaar, aantal, noemer, status.
 
         The denominator is the indicator's own (inwoners, jongeren 12-17, woningen) unless given.
@@ -245,8 +256,9 @@ class Dataset:
             self._counts[key] = self._counts_uncached(indicator_id, list(regions), tuple(years), denominator)
         return self._counts[key].copy()
 
-    def _counts_uncached(self, indicator_id: str, regions: list[str], years: tuple[int, int],
-                         denominator: str | None) -> pd.DataFrame:
+    def _counts_uncached(
+        self, indicator_id: str, regions: list[str], years: tuple[int, int], denominator: str | None
+    ) -> pd.DataFrame:
         ind = get_indicator(indicator_id)
         counts = self.series(indicator_id, regions, years=years)
         counts = counts[["regio_code", "regio_naam", "jaar", "waarde", "status"]].rename(columns={"waarde": "aantal"})
@@ -299,8 +311,7 @@ def prefer_open_data(df: pd.DataFrame) -> pd.DataFrame:
     # Known published figure first, then a known partner figure, then unknown cells ('.').
     rank = (df["status"] == "partner").astype(int) + 2 * df["waarde"].isna().astype(int)
     ranked = df.assign(_rank=rank).sort_values("_rank", kind="stable")
-    return ranked.drop_duplicates(["regio_code", "jaar", "maand"], keep="first").drop(columns="_rank") \
-        .sort_index()
+    return ranked.drop_duplicates(["regio_code", "jaar", "maand"], keep="first").drop(columns="_rank").sort_index()
 
 
 def load(store: str | Path, config: RunConfig) -> Dataset:
@@ -322,6 +333,10 @@ def with_derived_provincie(config: RunConfig, store: Path) -> RunConfig:
     group = derived_provincie(store) if config.vergelijking.provincie is None else None
     if group is None or config.gemeente not in group["gemeenten"]:
         return config
-    provincie = RegionGroup(code=group["code"], naam=group["naam"], gemeenten=tuple(group["gemeenten"]),
-                            reden=f"De provincie van de gemeente volgens {group['bron']}.")
+    provincie = RegionGroup(
+        code=group["code"],
+        naam=group["naam"],
+        gemeenten=tuple(group["gemeenten"]),
+        reden=f"De provincie van de gemeente volgens {group['bron']}.",
+    )
     return dataclasses.replace(config, vergelijking=dataclasses.replace(config.vergelijking, provincie=provincie))

@@ -21,14 +21,24 @@ from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..errors import EXIT_DATA_UNAVAILABLE, VeiligheidsanalyseError
 from ..indicators import Indicator
 from ..sources.regions import gemeente_name
 from ..sources.snapshots import Snapshot
-from ..sources.structure import (MARGES, PERIOD, check_structure, find_measure, find_members, indicators_of,
-                                 known_measures, member_index, norm)
+from ..sources.structure import (
+    MARGES,
+    PERIOD,
+    check_structure,
+    find_measure,
+    find_members,
+    indicators_of,
+    known_measures,
+    member_index,
+    norm,
+)
 from ..sources.tables import TABLES
 
 if TYPE_CHECKING:
@@ -43,20 +53,28 @@ class NormaliseError(VeiligheidsanalyseError, ValueError):
     exit_code = EXIT_DATA_UNAVAILABLE
 
 
-_SOORT_BY_PREFIX = {"NL": "land", "PV": "provincie", "GM": "gemeente", "WK": "wijk", "BU": "buurt",
-                    "RE": "politie-eenheid"}
+_SOORT_BY_PREFIX = {
+    "NL": "land",
+    "PV": "provincie",
+    "GM": "gemeente",
+    "WK": "wijk",
+    "BU": "buurt",
+    "RE": "politie-eenheid",
+}
 _STATUS = {"definitief": "definitief", "voorlopig": "voorlopig", "nader voorlopig": "voorlopig"}
 
 # Category codes the project knows, per table and dimension: the politie code lists as served for
 # 47018NED and 47025NED (59 SoortMisdrijf codes, all leaves besides the overall total 0.0.0) and
 # 47021NED (9 Overlast codes). Codes outside these lists are not used and are named in one note per
 # table. Tables not listed here get no such note.
-_POLITIE_SOORT_MISDRIJF = frozenset("""
+_POLITIE_SOORT_MISDRIJF = frozenset(
+    """
     0.0.0 1.1.1 1.1.2 1.2.1 1.2.2 1.2.3 1.2.4 1.2.5 1.3.1 1.4.1 1.4.2 1.4.3 1.4.4 1.4.5 1.4.6 1.4.7
     1.5.2 1.6.1 1.6.2 1.6.3 2.1.1 2.2.1 2.4.1 2.4.2 2.5.1 2.5.2 2.6.1 2.6.2 2.6.3 2.6.4 2.6.5 2.6.7
     2.6.8 2.6.9 2.6.10 2.6.11 2.6.12 2.6.13 2.6.14 2.7.2 2.7.3 3.1.1 3.1.2 3.1.3 3.2.1 3.2.2 3.3.2
     3.3.5 3.4.2 3.5.2 3.5.5 3.6.4 3.7.1 3.7.2 3.7.3 3.7.4 3.9.1 3.9.2 3.9.3
-""".split())
+""".split()
+)
 _POLITIE_OVERLAST = frozenset("0.0.0 E33 E35 E38 E41 F010 M061 M062 M22".split())
 KNOWN_CODES: dict[str, dict[str, frozenset[str]]] = {
     "47013NED": {"SoortMisdrijf": _POLITIE_SOORT_MISDRIJF},
@@ -80,8 +98,10 @@ def resolve_measure(metadata: dict, table_id: str, wanted: str) -> str:
     """The key of a measure (Topic) named by key or title; an error naming table and measure if absent."""
     key = find_measure(metadata, wanted)
     if key is None:
-        raise NormaliseError(f"tabel {table_id}, veld {wanted}: meetwaarde niet gevonden in DataProperties; "
-                             f"wel aanwezig: {known_measures(metadata)}")
+        raise NormaliseError(
+            f"tabel {table_id}, veld {wanted}: meetwaarde niet gevonden in DataProperties; "
+            f"wel aanwezig: {known_measures(metadata)}"
+        )
     return key
 
 
@@ -111,7 +131,7 @@ def parse_value(raw: Any) -> float:
     return float(text)
 
 
-def _periods(metadata: dict) -> "pd.DataFrame":
+def _periods(metadata: dict) -> pd.DataFrame:
     import pandas as pd
 
     rows = []
@@ -126,7 +146,7 @@ def _periods(metadata: dict) -> "pd.DataFrame":
     return pd.DataFrame(rows, columns=["Perioden", "jaar", "soort", "nummer", "periode_status"])
 
 
-def _regions(metadata: dict, dimension: str) -> "pd.DataFrame":
+def _regions(metadata: dict, dimension: str) -> pd.DataFrame:
     import pandas as pd
 
     rows = []
@@ -140,15 +160,21 @@ def _regions(metadata: dict, dimension: str) -> "pd.DataFrame":
         title = re.sub(r"\s*\((PV|GM|RE)\)\s*$", "", str(member.get("Title", code))).strip()
         if prefix == "GM":
             title = gemeente_name(title)  # also "Groningen (gemeente)"; "Bergen (NH.)" keeps its qualifier
-        rows.append({"raw_key": str(member["Key"]).strip(), "regio_code": code, "regio_naam": title,
-                     "regio_soort": _SOORT_BY_PREFIX[prefix]})
+        rows.append(
+            {
+                "raw_key": str(member["Key"]).strip(),
+                "regio_code": code,
+                "regio_naam": title,
+                "regio_soort": _SOORT_BY_PREFIX[prefix],
+            }
+        )
     return pd.DataFrame(rows, columns=["raw_key", "regio_code", "regio_naam", "regio_soort"])
 
 
 _KEY_COLUMNS = ["regio_code", "regio_naam", "regio_soort", "jaar", "soort", "nummer", "periode_status"]
 
 
-def _frame(rows: list[dict], spec_dims: tuple[str, ...]) -> "pd.DataFrame":
+def _frame(rows: list[dict], spec_dims: tuple[str, ...]) -> pd.DataFrame:
     """The raw rows as plain Python objects (cheaper to select and parse than arrow strings)."""
     import numpy as np
     import pandas as pd
@@ -164,13 +190,12 @@ def _frame(rows: list[dict], spec_dims: tuple[str, ...]) -> "pd.DataFrame":
     return pd.DataFrame(columns, dtype=object)
 
 
-def _parsed(df: "pd.DataFrame", measure: str, cache: dict[str, "np.ndarray"]) -> "np.ndarray":
+def _parsed(df: pd.DataFrame, measure: str, cache: dict[str, np.ndarray]) -> np.ndarray:
     """The measure's cells as floats, parsed once per table (several indicators share a measure)."""
     import numpy as np
 
     if measure not in cache:
-        cache[measure] = np.fromiter((parse_value(v) for v in df[measure].to_numpy()), dtype="float64",
-                                     count=len(df))
+        cache[measure] = np.fromiter((parse_value(v) for v in df[measure].to_numpy()), dtype="float64", count=len(df))
     return cache[measure]
 
 
@@ -203,13 +228,23 @@ def _filter_members(metadata: Mapping[str, Any], indicator: Indicator) -> tuple[
 
 def _unknown_codes_note(table_id: str, metadata: Mapping[str, Any], wanted: list[Indicator]) -> str | None:
     """One line naming the category codes of this table that the project does not know, if any."""
-    used = {c.strip() for i in wanted for part in ("filter", "total")
-            for codes in (i.source.get(part) or {}).values() for c in _codes(codes)}
+    used = {
+        c.strip()
+        for i in wanted
+        for part in ("filter", "total")
+        for codes in (i.source.get(part) or {}).values()
+        for c in _codes(codes)
+    }
     parts, count = [], 0
     for dim, known in KNOWN_CODES.get(table_id, {}).items():
         members = (metadata.get("dimensions") or {}).get(dim) or []
-        unknown = [m for m in members if isinstance(m, dict)
-                   and str(m.get("Key", "")).strip() not in known and str(m.get("Key", "")).strip() not in used]
+        unknown = [
+            m
+            for m in members
+            if isinstance(m, dict)
+            and str(m.get("Key", "")).strip() not in known
+            and str(m.get("Key", "")).strip() not in used
+        ]
         if not unknown:
             continue
         named = [f"{str(m['Key']).strip()} {m.get('Title') or ''}".strip() for m in unknown[:_LISTED]]
@@ -223,8 +258,10 @@ def _unknown_codes_note(table_id: str, metadata: Mapping[str, Any], wanted: list
     return f"Tabel {table_id}: {'; '.join(parts)}; {unused}."
 
 
-def normalise_snapshot_with_notes(snapshot: Snapshot, indicators: list[Indicator] | None = None,
-                                  ) -> tuple["pd.DataFrame", list[str]]:
+def normalise_snapshot_with_notes(
+    snapshot: Snapshot,
+    indicators: list[Indicator] | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
     """Observations of every catalogue indicator that comes from this snapshot's table, and notes.
 
     The notes are Dutch sentences for the data account: which indicators got no data and why (a
@@ -252,8 +289,10 @@ def normalise_snapshot_with_notes(snapshot: Snapshot, indicators: list[Indicator
     notes: list[str] = []
     unknown = _unknown_codes_note(table_id, metadata, wanted)
     if not rows:
-        notes.append(f"Tabel {table_id}: de snapshot {snapshot.snapshot_id} bevat geen rijen; "
-                     f"geen gegevens voor {', '.join(i.id for i in wanted)}.")
+        notes.append(
+            f"Tabel {table_id}: de snapshot {snapshot.snapshot_id} bevat geen rijen; "
+            f"geen gegevens voor {', '.join(i.id for i in wanted)}."
+        )
         return obs.empty(), notes + ([unknown] if unknown else [])
 
     df = _frame(rows, spec.dimensions)
@@ -279,13 +318,17 @@ def normalise_snapshot_with_notes(snapshot: Snapshot, indicators: list[Indicator
     for indicator in wanted:
         measure = resolve_measure(metadata, table_id, indicator.source["measure"])
         if measure not in df.columns:  # not in the rows ($select of another request)
-            notes.append(f"Tabel {table_id}: geen gegevens voor indicator {indicator.id} ({indicator.label}): "
-                         f"meetwaarde {measure} staat niet in de opgehaalde rijen.")
+            notes.append(
+                f"Tabel {table_id}: geen gegevens voor indicator {indicator.id} ({indicator.label}): "
+                f"meetwaarde {measure} staat niet in de opgehaalde rijen."
+            )
             continue
         selected, missing = _filter_members(metadata, indicator)
         if missing:
-            notes.append(f"Tabel {table_id}: geen gegevens voor indicator {indicator.id} ({indicator.label}): "
-                         f"{'; '.join(missing)}.")
+            notes.append(
+                f"Tabel {table_id}: geen gegevens voor indicator {indicator.id} ({indicator.label}): "
+                f"{'; '.join(missing)}."
+            )
             continue
         mask = np.ones(len(df), dtype=bool)
         for dim, members in selected.items():
@@ -297,7 +340,9 @@ def normalise_snapshot_with_notes(snapshot: Snapshot, indicators: list[Indicator
             part = sel[_KEY_COLUMNS].copy()
             part["waarde"] = values
             part["Marges"] = sel["Marges"].to_numpy()
-            wide = part.pivot_table(index=_KEY_COLUMNS, columns="Marges", values="waarde", aggfunc="first").reset_index()
+            wide = part.pivot_table(
+                index=_KEY_COLUMNS, columns="Marges", values="waarde", aggfunc="first"
+            ).reset_index()
             part = wide[_KEY_COLUMNS].copy()
             part["waarde"] = wide.get(margin_keys["MW00000"], np.nan)
             part["ondergrens"] = wide.get(margin_keys["MOG0095"], np.nan)
@@ -325,7 +370,7 @@ def normalise_snapshot_with_notes(snapshot: Snapshot, indicators: list[Indicator
     return obs.conform(out), notes
 
 
-def normalise_snapshot(snapshot: Snapshot, indicators: list[Indicator] | None = None) -> "pd.DataFrame":
+def normalise_snapshot(snapshot: Snapshot, indicators: list[Indicator] | None = None) -> pd.DataFrame:
     """Observations of every catalogue indicator that comes from this snapshot's table.
 
     The notes of :func:`normalise_snapshot_with_notes` are in ``frame.attrs["notes"]`` when there
@@ -337,7 +382,7 @@ def normalise_snapshot(snapshot: Snapshot, indicators: list[Indicator] | None = 
     return frame
 
 
-def _to_year_month(part: "pd.DataFrame") -> "pd.DataFrame":
+def _to_year_month(part: pd.DataFrame) -> pd.DataFrame:
     """Year rows keep maand <NA>; month rows get 1-12; half-years are summed to complete years."""
     import numpy as np
     import pandas as pd
@@ -350,11 +395,15 @@ def _to_year_month(part: "pd.DataFrame") -> "pd.DataFrame":
     halves = part[soort == "HJ"]
     if len(halves):
         keys = ["regio_code", "regio_naam", "regio_soort", "jaar"]
-        agg = halves.groupby(keys, sort=False).agg(
-            waarde=("waarde", lambda s: s.sum(min_count=len(s)) if len(s) == 2 else np.nan),
-            periode_status=("periode_status", lambda s: "voorlopig" if (s == "voorlopig").any() else "definitief"),
-            n_halves=("nummer", "nunique"),
-        ).reset_index()
+        agg = (
+            halves.groupby(keys, sort=False)
+            .agg(
+                waarde=("waarde", lambda s: s.sum(min_count=len(s)) if len(s) == 2 else np.nan),
+                periode_status=("periode_status", lambda s: "voorlopig" if (s == "voorlopig").any() else "definitief"),
+                n_halves=("nummer", "nunique"),
+            )
+            .reset_index()
+        )
         agg = agg[agg["n_halves"] == 2].drop(columns="n_halves")  # a year with one half is incomplete
         agg["maand"] = pd.NA
         years = pd.concat([years, agg], ignore_index=True)
@@ -363,7 +412,7 @@ def _to_year_month(part: "pd.DataFrame") -> "pd.DataFrame":
     return pd.concat([years, months], ignore_index=True)
 
 
-def normalise_snapshots_with_notes(snapshots: Iterable[Snapshot]) -> tuple["pd.DataFrame", list[str]]:
+def normalise_snapshots_with_notes(snapshots: Iterable[Snapshot]) -> tuple[pd.DataFrame, list[str]]:
     """The observations of several snapshots and all their notes."""
     import pandas as pd
 
@@ -380,5 +429,5 @@ def normalise_snapshots_with_notes(snapshots: Iterable[Snapshot]) -> tuple["pd.D
     return obs.conform(pd.concat(frames, ignore_index=True)), notes
 
 
-def normalise_snapshots(snapshots: Iterable[Snapshot]) -> "pd.DataFrame":
+def normalise_snapshots(snapshots: Iterable[Snapshot]) -> pd.DataFrame:
     return normalise_snapshots_with_notes(snapshots)[0]

@@ -31,8 +31,13 @@ from ..stats.formatting import format_nl
 
 MIN_PEERS = 6
 MAX_PEERS = 10
-CLASSES = ((2500, 1, "zeer sterk stedelijk"), (1500, 2, "sterk stedelijk"), (1000, 3, "matig stedelijk"),
-           (500, 4, "weinig stedelijk"), (0, 5, "niet stedelijk"))
+CLASSES = (
+    (2500, 1, "zeer sterk stedelijk"),
+    (1500, 2, "sterk stedelijk"),
+    (1000, 3, "matig stedelijk"),
+    (500, 4, "weinig stedelijk"),
+    (0, 5, "niet stedelijk"),
+)
 # (lowest and highest ratio of inhabitants, stedelijkheidsklassen away from the gemeente's own)
 STEPS = ((2 / 3, 3 / 2, 0), (1 / 2, 2.0, 0), (1 / 2, 2.0, 1), (1 / 3, 3.0, 1))
 
@@ -73,14 +78,17 @@ def facts_from_observations(observations: pd.DataFrame) -> dict[str, Facts]:
     out = {}
     newest = {}
     for indicator in FACT_INDICATORS:
-        rows = observations[(observations["indicator"] == indicator)
-                            & observations["regio_code"].astype(str).str.startswith("GM")
-                            & observations["waarde"].notna()]
+        rows = observations[
+            (observations["indicator"] == indicator)
+            & observations["regio_code"].astype(str).str.startswith("GM")
+            & observations["waarde"].notna()
+        ]
         if "maand" in rows.columns:
             rows = rows[rows["maand"].isna()]
         rows = rows.sort_values("jaar").groupby("regio_code").tail(1)
-        newest[indicator] = {str(r.regio_code): (float(r.waarde), int(r.jaar), str(r.regio_naam))
-                             for r in rows.itertuples()}
+        newest[indicator] = {
+            str(r.regio_code): (float(r.waarde), int(r.jaar), str(r.regio_naam)) for r in rows.itertuples()
+        }
     for code, (inwoners, jaar, naam) in newest["inwoners_kwb"].items():
         if code in newest["omgevingsadressendichtheid"]:
             oad, oad_jaar, _ = newest["omgevingsadressendichtheid"][code]
@@ -104,8 +112,11 @@ def derive(code: str, facts: dict[str, Facts]) -> PeerChoice | None:
     chosen, step = [], STEPS[-1]
     for step in STEPS:
         low, high, spread = step
-        chosen = [f for f in others if low <= f.inwoners / me.inwoners <= high
-                  and abs(stedelijkheid(f.oad)[0] - klasse) <= spread]
+        chosen = [
+            f
+            for f in others
+            if low <= f.inwoners / me.inwoners <= high and abs(stedelijkheid(f.oad)[0] - klasse) <= spread
+        ]
         if len(chosen) >= MIN_PEERS:
             break
     if len(chosen) < 3:
@@ -114,15 +125,23 @@ def derive(code: str, facts: dict[str, Facts]) -> PeerChoice | None:
     low, high, spread = step
     band = f"{format_nl(low, 2)} tot {format_nl(high, 1)} keer zoveel inwoners als {me.naam}"
     span = f"{format_nl(me.inwoners * low, 0)} tot {format_nl(me.inwoners * high, 0)} inwoners"
-    klassen = (f"stedelijkheidsklasse {klasse} ({klasse_naam})" if spread == 0
-               else f"stedelijkheidsklasse {max(1, klasse - 1)} tot {min(5, klasse + 1)} (rond {klasse_naam})")
-    reden = (f"Afgeleid volgens een vaste regel: gemeenten met {span} ({band}, 1 januari {me.inwoners_jaar}) en "
-             f"{klassen}, zoals {me.naam} (omgevingsadressendichtheid {format_nl(me.oad, 0)} per km², "
-             f"{me.oad_jaar}); daarvan de {len(chosen)} die in inwoners en adressendichtheid het meest op "
-             f"{me.naam} lijken. Bron: CBS Kerncijfers wijken en buurten {me.oad_jaar}. Gekozen vóór de analyse, "
-             "niet op uitkomsten; zonder de gemeente zelf.")
-    regel = (f"inwoners {format_nl(low, 2)}-{format_nl(high, 1)}x; stedelijkheidsklasse {klasse}"
-             + (" +-1" if spread else "") + f"; hoogstens {MAX_PEERS}")
+    klassen = (
+        f"stedelijkheidsklasse {klasse} ({klasse_naam})"
+        if spread == 0
+        else f"stedelijkheidsklasse {max(1, klasse - 1)} tot {min(5, klasse + 1)} (rond {klasse_naam})"
+    )
+    reden = (
+        f"Afgeleid volgens een vaste regel: gemeenten met {span} ({band}, 1 januari {me.inwoners_jaar}) en "
+        f"{klassen}, zoals {me.naam} (omgevingsadressendichtheid {format_nl(me.oad, 0)} per km², "
+        f"{me.oad_jaar}); daarvan de {len(chosen)} die in inwoners en adressendichtheid het meest op "
+        f"{me.naam} lijken. Bron: CBS Kerncijfers wijken en buurten {me.oad_jaar}. Gekozen vóór de analyse, "
+        "niet op uitkomsten; zonder de gemeente zelf."
+    )
+    regel = (
+        f"inwoners {format_nl(low, 2)}-{format_nl(high, 1)}x; stedelijkheidsklasse {klasse}"
+        + (" +-1" if spread else "")
+        + f"; hoogstens {MAX_PEERS}"
+    )
     return PeerChoice(tuple(f.code for f in chosen), reden, regel)
 
 
@@ -145,14 +164,26 @@ def resolve(config, observations: pd.DataFrame):
         return config
     choice = derive(config.gemeente, facts_from_observations(observations))
     if group.afleiden:
-        settled = None if choice is None else dataclasses.replace(
-            group, gemeenten=choice.gemeenten, reden=choice.reden, regel=choice.regel, voor=config.gemeente,
-            herkomst="afgeleid")
+        settled = (
+            None
+            if choice is None
+            else dataclasses.replace(
+                group,
+                gemeenten=choice.gemeenten,
+                reden=choice.reden,
+                regel=choice.regel,
+                voor=config.gemeente,
+                herkomst="afgeleid",
+            )
+        )
     else:
         origin = describe_origin(group.gemeenten, choice, config.gemeente)
         reden = group.reden
         if origin == "bewerkt":
-            reden = (reden + " " if reden else "") + "Door de analist gekozen (bewerkt), niet de groep van de vaste regel" \
+            reden = (
+                (reden + " " if reden else "")
+                + "Door de analist gekozen (bewerkt), niet de groep van de vaste regel"
                 + (f" (die zou zijn: {', '.join(choice.gemeenten)})." if choice is not None else ".")
+            )
         settled = dataclasses.replace(group, reden=reden, herkomst=origin)
     return dataclasses.replace(config, vergelijking=dataclasses.replace(config.vergelijking, peers=settled))

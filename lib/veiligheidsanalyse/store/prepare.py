@@ -21,8 +21,7 @@ if TYPE_CHECKING:  # pandas and the store code load only when a store is built (
 
 # Normalised observations (and notes) per snapshot, kept for the life of the process: a run for
 # several gemeenten normalises each snapshot once, not once per gemeente.
-_NORMALISED: dict[tuple, tuple["pd.DataFrame", list[str]]] = {}
-
+_NORMALISED: dict[tuple, tuple[pd.DataFrame, list[str]]] = {}
 
 
 @dataclass
@@ -67,13 +66,17 @@ def snapshot_labels(snapshots: dict[str, Snapshot], kinds: dict[str, str] | None
         title = snap.metadata.get("TableInfos", {}).get("Title", "")
         kind = (kinds or {}).get(table_id, "demo" if prov.get("demo") else "actueel")
         if kind == "demo":  # generated here, never retrieved: no dates that suggest otherwise
-            labels[table_id] = (f"{TABLES[table_id].publisher} {table_id} – {title}; DEMODATA: verzonnen cijfers in "
-                                "de vorm van de echte tabel")
+            labels[table_id] = (
+                f"{TABLES[table_id].publisher} {table_id} – {title}; DEMODATA: verzonnen cijfers in "
+                "de vorm van de echte tabel"
+            )
             continue
         status = f" ({KIND_WORDS['opgeslagen']})" if kind == "opgeslagen" else ""
-        labels[table_id] = (f"{TABLES[table_id].publisher} {table_id} – {title}; opgehaald "
-                            f"{date_nl(prov.get('retrieved_at'))}, tabel bijgewerkt {date_nl(prov.get('table_modified'))}"
-                            f"{status}")
+        labels[table_id] = (
+            f"{TABLES[table_id].publisher} {table_id} – {title}; opgehaald "
+            f"{date_nl(prov.get('retrieved_at'))}, tabel bijgewerkt {date_nl(prov.get('table_modified'))}"
+            f"{status}"
+        )
     return labels
 
 
@@ -87,7 +90,7 @@ class TableChoice:
     rejected: str | None = None
 
 
-def choose_and_normalise(resolution) -> tuple["pd.DataFrame", dict[str, TableChoice], list[str]]:
+def choose_and_normalise(resolution) -> tuple[pd.DataFrame, dict[str, TableChoice], list[str]]:
     """Normalise every resolved table; a snapshot that fails is treated as rejected and the next
     candidate of that table (an older cached snapshot, then the demo snapshot) is used instead.
 
@@ -107,8 +110,9 @@ def choose_and_normalise(resolution) -> tuple["pd.DataFrame", dict[str, TableCho
             try:
                 frame, table_notes = normalised(snapshot)
             except Exception as exc:  # noqa: BLE001 - whatever is wrong with a snapshot, pass it over
-                rejected.append(f"{snapshot.snapshot_id}: {exc}" if str(exc) else f"{snapshot.snapshot_id}: "
-                                f"{type(exc).__name__}")
+                rejected.append(
+                    f"{snapshot.snapshot_id}: {exc}" if str(exc) else f"{snapshot.snapshot_id}: {type(exc).__name__}"
+                )
                 continue
             frames.append(frame)
             notes.extend(table_notes)
@@ -124,12 +128,16 @@ def choose_and_normalise(resolution) -> tuple["pd.DataFrame", dict[str, TableCho
     return observations, chosen, notes
 
 
-def normalised(snapshot: Snapshot) -> tuple["pd.DataFrame", list[str]]:
+def normalised(snapshot: Snapshot) -> tuple[pd.DataFrame, list[str]]:
     """A snapshot's observations and notes, normalised once per process."""
     from .normalise import normalise_snapshot
 
-    key = (snapshot.table_id, snapshot.snapshot_id, json.dumps(snapshot.provenance.get("sha256"), sort_keys=True),
-           str(getattr(snapshot, "path", "")))
+    key = (
+        snapshot.table_id,
+        snapshot.snapshot_id,
+        json.dumps(snapshot.provenance.get("sha256"), sort_keys=True),
+        str(getattr(snapshot, "path", "")),
+    )
     if key not in _NORMALISED:
         if len(_NORMALISED) > 64:
             _NORMALISED.clear()
@@ -138,7 +146,7 @@ def normalised(snapshot: Snapshot) -> tuple["pd.DataFrame", list[str]]:
     return _NORMALISED[key]
 
 
-def years_with_data(observations: "pd.DataFrame") -> dict[str, dict]:
+def years_with_data(observations: pd.DataFrame) -> dict[str, dict]:
     """Source id (table id or partner:<kind>) -> {"jaren": years with a known yearly value,
     "maand": the last month with a known monthly value ("2026-10") or None}."""
     from .status import partner_source_id
@@ -154,8 +162,10 @@ def years_with_data(observations: "pd.DataFrame") -> dict[str, dict]:
         yearly = part[part["maand"].isna()]
         monthly = part[part["maand"].notna()]
         last = monthly.sort_values(["jaar", "maand"]).iloc[-1] if len(monthly) else None
-        out[key] = {"jaren": sorted({int(y) for y in yearly["jaar"].dropna()}),
-                    "maand": f"{int(last['jaar'])}-{int(last['maand']):02d}" if last is not None else None}
+        out[key] = {
+            "jaren": sorted({int(y) for y in yearly["jaar"].dropna()}),
+            "maand": f"{int(last['jaar'])}-{int(last['maand']):02d}" if last is not None else None,
+        }
     return out
 
 
@@ -173,7 +183,7 @@ def period_text(info: dict | None, wanted: tuple[int, int] | None = None, editio
         text = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
         gaps = [y for y in range(years[0], years[-1] + 1) if y not in years]
         if wanted is not None:
-            gaps += [y for y in range(max(wanted[0], years[-1] + 1), wanted[1] + 1)]
+            gaps += list(range(max(wanted[0], years[-1] + 1), wanted[1] + 1))
         if gaps:
             text += f" (geen gegevens over {', '.join(str(y) for y in gaps)})"
         parts.append(text)
@@ -188,8 +198,7 @@ def last_year(info: dict | None) -> int | None:
     return years[-1] if years else None
 
 
-def build_store(store_dir: Path, observations: "pd.DataFrame", status: "DataStatus",
-                provincie: dict | None = None) -> None:
+def build_store(store_dir: Path, observations: pd.DataFrame, status: DataStatus, provincie: dict | None = None) -> None:
     """The store of a run; ``provincie``: a provincie group derived from the data (see
     ``data.DERIVED_FILE``), for a config that names none."""
     from .dataset import write_store

@@ -26,8 +26,8 @@ importing pandas (an unchanged re-run takes its store from the cache and never n
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 # light to import: no pandas, no .policy
 from ..dates import date_nl
@@ -48,6 +48,7 @@ KIND_WORDS = {
 }
 # The visible mark in images and next to captions: only numbers that are not real get one.
 MARKS = {"demo": "DEMO", "voorbeeld": "VOORBEELD"}
+
 
 def partner_source_id(bron: str) -> str | None:
     """'partner: halt (Halt 2024.xlsx)' (an observation's ``bron``) -> 'partner:halt'; None for open data."""
@@ -91,7 +92,7 @@ class SourceStatus:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
     @classmethod
-    def from_json(cls, data: dict) -> "SourceStatus":
+    def from_json(cls, data: dict) -> SourceStatus:
         return cls(**{k: data.get(k) for k in cls.__dataclass_fields__ if k in data})
 
 
@@ -138,7 +139,7 @@ class DataStatus:
             if s.soort != "ontbreekt":  # a source without data shows no numbers
                 by_kind.setdefault(s.soort, []).append(_short(s))
         if len(by_kind) == 1:
-            (kind, names), = by_kind.items()
+            ((kind, names),) = by_kind.items()
             if kind == "opgeslagen":
                 return f"{KIND_WORDS[kind]} ({', '.join(names)})"
             return KIND_WORDS[kind]
@@ -166,8 +167,11 @@ class DataStatus:
         if counts["voorbeeld"]:
             extra.append(_n_sources(counts["voorbeeld"], "voorbeeld"))
         # boundaries reused because they are recent (no reason, not too old) are no sign of stale data
-        old = [s for s in statuses if s.soort == "opgeslagen"
-               and not (s.id in MAP_SOURCES and not s.reden and not s.verouderd)]
+        old = [
+            s
+            for s in statuses
+            if s.soort == "opgeslagen" and not (s.id in MAP_SOURCES and not s.reden and not s.verouderd)
+        ]
         kind = "demo" if counts["demo"] or counts["voorbeeld"] else ("stale" if old else "ok")
         return kind, ", ".join([main] + extra)
 
@@ -179,24 +183,41 @@ class DataStatus:
         if demo:
             whole = len(demo) == len([s for s in statuses if not s.id.startswith("partner:")])
             what = "Alle open data op deze pagina zijn" if whole else "Op deze pagina komen cijfers uit"
-            out.append({"kind": "demo", "title": "Demodata.",
-                        "text": f"{what} verzonnen demonstratiegegevens in de vorm van de echte tabellen "
-                                f"({', '.join(_short(s) for s in demo)}): gemarkeerd met DEMO. "
-                                "Gebruik die cijfers niet voor beleid."})
+            out.append(
+                {
+                    "kind": "demo",
+                    "title": "Demodata.",
+                    "text": f"{what} verzonnen demonstratiegegevens in de vorm van de echte tabellen "
+                    f"({', '.join(_short(s) for s in demo)}): gemarkeerd met DEMO. "
+                    "Gebruik die cijfers niet voor beleid.",
+                }
+            )
         example = [s for s in statuses if s.soort == "voorbeeld"]
         if example:
-            out.append({"kind": "demo", "title": "Voorbeeldgegevens.",
-                        "text": "Partnercijfers op deze pagina komen uit voorbeeldbestanden, niet uit een levering "
-                                f"van de partner ({', '.join(_short(s) for s in example)}): gemarkeerd met VOORBEELD."})
+            out.append(
+                {
+                    "kind": "demo",
+                    "title": "Voorbeeldgegevens.",
+                    "text": "Partnercijfers op deze pagina komen uit voorbeeldbestanden, niet uit een levering "
+                    f"van de partner ({', '.join(_short(s) for s in example)}): gemarkeerd met VOORBEELD.",
+                }
+            )
         old = [s for s in statuses if s.soort == "opgeslagen" and (s.reden or s.verouderd)]
         if old:
-            out.append({"kind": "stale", "title": "Niet actueel.",
-                        "text": " ".join(_stale_sentence(s) for s in old)})
+            out.append({"kind": "stale", "title": "Niet actueel.", "text": " ".join(_stale_sentence(s) for s in old)})
         partner_old = [s for s in statuses if s.soort == "partner" and s.verouderd]
         if partner_old:
-            out.append({"kind": "stale", "title": "Verouderde partnergegevens.",
-                        "text": " ".join(f"{s.naam} heeft gegevens over {s.periode}: de laatste jaren van de "
-                                         "analyseperiode ontbreken." for s in partner_old if s.periode)})
+            out.append(
+                {
+                    "kind": "stale",
+                    "title": "Verouderde partnergegevens.",
+                    "text": " ".join(
+                        f"{s.naam} heeft gegevens over {s.periode}: de laatste jaren van de analyseperiode ontbreken."
+                        for s in partner_old
+                        if s.periode
+                    ),
+                }
+            )
         return out
 
     def period(self, first: int, last: int) -> str:
@@ -210,7 +231,7 @@ class DataStatus:
         return f"{first}-{end} ({missing} nog niet beschikbaar)"
 
     @classmethod
-    def merged(cls, statuses: Iterable["DataStatus"]) -> "DataStatus":
+    def merged(cls, statuses: Iterable[DataStatus]) -> DataStatus:
         """One status for a report over several stores (the regional report): per source the least
         trustworthy status any store has, so that nothing is shown as more current than it is."""
         statuses = list(statuses)
@@ -224,14 +245,23 @@ class DataStatus:
 
     # ------------------------------------------------------------------ (de)serialising
     @classmethod
-    def from_json(cls, data: dict) -> "DataStatus":
-        return cls(sources={k: SourceStatus.from_json(v) for k, v in (data.get("sources") or {}).items()},
-                   notes=tuple(data.get("notes", ())), snapshots=dict(data.get("snapshots", {})),
-                   inputs_missing=tuple(data.get("inputs_missing", ())), inputs=dict(data.get("inputs", {})))
+    def from_json(cls, data: dict) -> DataStatus:
+        return cls(
+            sources={k: SourceStatus.from_json(v) for k, v in (data.get("sources") or {}).items()},
+            notes=tuple(data.get("notes", ())),
+            snapshots=dict(data.get("snapshots", {})),
+            inputs_missing=tuple(data.get("inputs_missing", ())),
+            inputs=dict(data.get("inputs", {})),
+        )
 
     def to_json(self) -> dict:
-        return {"sources": {k: s.to_json() for k, s in self.sources.items()}, "notes": list(self.notes),
-                "snapshots": self.snapshots, "inputs_missing": list(self.inputs_missing), "inputs": self.inputs}
+        return {
+            "sources": {k: s.to_json() for k, s in self.sources.items()},
+            "notes": list(self.notes),
+            "snapshots": self.snapshots,
+            "inputs_missing": list(self.inputs_missing),
+            "inputs": self.inputs,
+        }
 
 
 # Least trustworthy first; "ontbreekt" last: a table missing for one gemeente is there for another.

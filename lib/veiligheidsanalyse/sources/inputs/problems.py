@@ -68,10 +68,7 @@ class InputValidationError(VeiligheidsanalyseError, ValueError):
         self.problems = list(problems)
         errors = [p for p in self.problems if p.is_error]
         count = error_count(errors)
-        super().__init__(
-            f"{count} fout(en) in de partnerbestanden:\n"
-            + format_problems(errors)
-        )
+        super().__init__(f"{count} fout(en) in de partnerbestanden:\n" + format_problems(errors))
 
     @property
     def errors(self) -> list[InputProblem]:

@@ -1283,8 +1283,13 @@ def _missing_input(config: InputsConfig, kind: str) -> InputProblem:
 
 
 def _read_and_check(
-    config: InputsConfig, kind: str, path: Path, gemeente: Gemeente, kernen: dict[str, str] | None,
-    known: KnownGemeenten, result: CheckResult,
+    config: InputsConfig,
+    kind: str,
+    path: Path,
+    gemeente: Gemeente,
+    kernen: dict[str, str] | None,
+    known: KnownGemeenten,
+    result: CheckResult,
 ) -> CheckedTable | None:
     """One partner file read and checked (its hash and problems added to ``result``); None when unusable."""
     display = _display(path)
@@ -1305,8 +1310,7 @@ def _read_and_check(
             InputProblem(
                 file=display,
                 kind=kind,
-                message=f"het bestand kan niet gelezen worden / the file cannot be read ({type(exc).__name__}: "
-                f"{exc})",
+                message=f"het bestand kan niet gelezen worden / the file cannot be read ({type(exc).__name__}: {exc})",
                 found=type(exc).__name__,
                 expected="een leesbaar .csv- of .xlsx-bestand",
             )
