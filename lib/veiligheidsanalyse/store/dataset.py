@@ -76,7 +76,8 @@ class Dataset:
         self.status = status
         self._family = None  # the report's family of tests (stats.signals.Family), see chapters.family
         self._family_loader = None
-        self._by_indicator = dict(observations.groupby("indicator", sort=False))
+        # Not dict(groupby): a GroupBy has a `keys` attribute, so dict() would take it for a mapping.
+        self._by_indicator = {k: v for k, v in observations.groupby("indicator", sort=False)}  # noqa: C416
         # Memoised lookups: chapters ask for the same series and denominators many times.
         self._base: dict[tuple[str, bool], pd.DataFrame] = {}
         self._counts: dict[tuple, pd.DataFrame] = {}
