@@ -435,8 +435,14 @@ class FakeOdataServer:
         return f"http://{self.address}"
 
     def endpoint(self, **options: Any) -> OdataEndpoint:
-        """An endpoint pointing at this server, with the fast test settings unless overridden."""
-        return OdataEndpoint.at(self.base_url, **{**FAST, **options})
+        """An endpoint pointing at this server, with the fast test settings unless overridden.
+
+        A test that sets its own ``timeout`` means it: the fast limit on a whole response would cut a
+        large table short on a busy machine (two test workers), so it grows with that timeout."""
+        settings = {**FAST, **options}
+        if "timeout" in options and "total_timeout" not in options:
+            settings["total_timeout"] = 3 * sum(options["timeout"])
+        return OdataEndpoint.at(self.base_url, **settings)
 
     # -- content and faults ----------------------------------------------------------------
     def add_table(self, table: FakeTable) -> FakeTable:

@@ -194,6 +194,7 @@ def _sum_years(df: pd.DataFrame, years: tuple[int, int]) -> tuple[float, float]:
 
 def count_profile(ds: Dataset, indicator_id: str, reference_year: int | None = None) -> CountProfile | None:
     """Profile of a count indicator for the run's gemeente; None when the gemeente has no data."""
+    # Long: the profile is assembled in the order a page reads it; its comparisons are functions of their own.
     ind = get_indicator(indicator_id)
     cfg = ds.config
     period = (cfg.jaar_van, cfg.jaar_tot)
@@ -355,6 +356,7 @@ def _funnel(ds: Dataset, ind: Indicator, years: tuple[int, int], noemer_soort: s
 
 
 def survey_profile(ds: Dataset, indicator_id: str) -> SurveyProfile:
+    # Long: few statements, each a long call or literal that the formatter spreads over one argument per line.
     ind = get_indicator(indicator_id)
     g = ds.gemeente
     verg = ds.config.vergelijking

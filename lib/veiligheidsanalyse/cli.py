@@ -22,6 +22,7 @@ from .errors import VeiligheidsanalyseError
 
 
 def _parser() -> argparse.ArgumentParser:
+    # Long: the command line's options, one statement each.
     parser = argparse.ArgumentParser(
         prog="veiligheidsanalyse",
         description="Reproduceerbare veiligheidsanalyse: hoofdstukken als notebooks, uitgevoerd met papermill.",

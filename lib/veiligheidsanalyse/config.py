@@ -283,6 +283,7 @@ def _run_config(
     lines: dict[str, int],
 ) -> RunConfig:
     """The checked file as the typed configuration, with every default filled in."""
+    # Long: few statements, each a long call or literal that the formatter spreads over one argument per line.
     entries = tuple(GemeenteEntry(item.code, item.naam) for item in checked.gemeenten or ())
     multi = checked.gemeente is None
     gemeente = entries[0].code if multi else checked.gemeente  # the runner makes one config per gemeente

@@ -84,6 +84,7 @@ def format_table_html(
     cells (and their column headers) right-aligned. ``classes`` maps a column to a Series of CSS
     class suffixes (e.g. 'slechter', 'beter') per row.
     """
+    # Long: one HTML table written in document order: caption, header, rows, cells.
     formats = dict(formats or {})
     classes = classes or {}
     columns = list(df.columns)

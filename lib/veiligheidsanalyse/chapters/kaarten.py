@@ -471,6 +471,7 @@ def drawn_region(ds, areas: list[Gebied]) -> tuple[str, str]:
 def location_map(ds, gemeenten: list[Gebied]) -> Kaart | None:
     """The gemeente among the gemeenten of its provincie (all gemeenten drawn when it has none), the other
     gemeenten of its basisteam (the config's ``regio`` group) marked too, also across the provincie border."""
+    # Long: areas, classes, legend, caption, alt text and CSV of one map are made together so they cannot disagree.
     own = [a for a in gemeenten if a.code == ds.gemeente]
     if not own:
         return None
@@ -574,6 +575,7 @@ def region_boundaries(region) -> list[Gebied]:
 def region_map(region, comp, gemeenten: list[Gebied]) -> Kaart | None:
     """One indicator of the regional report: each gemeente marked as its comparison with the rest of the
     region came out; None without boundaries or their year."""
+    # Long: areas, classes, legend, caption, alt text and CSV of one map are made together so they cannot disagree.
     first = next(iter(region.datasets.values()))
     year = boundary_year(first, gemeenten)
     if not gemeenten or year is None:

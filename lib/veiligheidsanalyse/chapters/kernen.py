@@ -262,6 +262,7 @@ def indeling(ds: Dataset, kern_mapping: pd.DataFrame | None = None) -> Indeling:
     wijk, as "Rest van wijk X" where part of the wijk is in a kern. Only a buurt whose wijk is unknown
     ends up in "Buurten zonder wijk".
     """
+    # Long: the grouping rules (mapping, catch-all, unmapped buurten) apply in one pass, so their order stays visible.
     digits = ds.gemeente[2:]
     frame, year, kwb = _kwb_buurten(ds)
     if frame.empty:
@@ -357,6 +358,7 @@ def _buurt_line(row) -> str:
 
 def indeling_todo(ind: Indeling, gemeente_naam: str) -> list[tuple[str, list[str]]]:
     """What the analyst may want to complete about the indeling, as (item, details): for the checklist."""
+    # Long: few statements, each a long call or literal that the formatter spreads over one argument per line.
     out: list[tuple[str, list[str]]] = []
     if not ind.available:
         out.append(
@@ -719,6 +721,7 @@ def _gemeente_rows(
     """The gemeente's own figure for the window (the same as in the other chapters) and its difference
     with the sum of the kernen; none when the gemeente figure is unknown for those years. Also the
     total's uncorrected comparison with the previous window (worded in :func:`_word_changes`)."""
+    # Long: the gemeente row and its difference with the sum of the kernen are one unit for suppression.
     indicator = get_indicator(indicator_id)
     period = str(window[1]) if window[0] == window[1] else f"{window[0]}-{window[1]}"
     gem_id = GEMEENTE_INDICATOR.get(indicator_id)
@@ -834,6 +837,7 @@ def kern_table(kr: KernRates, threshold: int, denominator_label: str | None = No
     against; the gemeente total and the registrations without a buurt are public figures (the
     gemeente table of the politie and its difference with the sum) and are shown as they are.
     """
+    # Long: suppression works on the whole table at once: rows, total and the cells that would reveal them.
     ind = kr.indicator
     rows = kr.rows.reset_index(drop=True)
     public = rows["kern"].isin([UNPLACED, TABLE_GAP, TOTAL]).to_numpy()
@@ -976,6 +980,7 @@ def _fmt_value(value: float, unit: str) -> str:
 
 def vm_kernen(ds: Dataset) -> VmKernen:
     """VM results per kern against the gemeente in the same edition."""
+    # Long: few statements, each a long call or literal that the formatter spreads over one argument per line.
     digits = ds.gemeente[2:]
     o = ds.observations
     rows = o[
@@ -1190,6 +1195,7 @@ def _kern_list(names: list[str]) -> str:
 
 
 def findings(ds: Dataset, result: KernenResult) -> list[str]:
+    # Long: few statements, each a long call or literal that the formatter spreads over one argument per line.
     out, changes, quiet = [], [], []
     for _ind_id, kr in result.rates.items():
         if not kr.available:

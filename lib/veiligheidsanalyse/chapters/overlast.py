@@ -367,6 +367,7 @@ def _short(verdict: str, area: str) -> str:
 
 def vm_figure(ds: Dataset, r: VmResult):
     """Per indicator: the gemeente (blue), the provincie and the Netherlands in the same edition, with margins."""
+    # Long: one figure: series, margins, labels and caption drawn together.
     import textwrap
 
     import matplotlib.pyplot as plt

@@ -363,6 +363,7 @@ def comparison_table(comp: IndicatorComparison) -> tuple[pd.DataFrame, dict[str,
 
 def show(region: Region, result: RegionalResult) -> None:
     """The page: findings, links to the gemeente reports, per theme a table and a figure per indicator."""
+    # Long: few statements, each a long call or literal that the formatter spreads over one argument per line.
     from .. import plots
     from ..present import html_block
 

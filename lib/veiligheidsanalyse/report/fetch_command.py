@@ -18,6 +18,7 @@ def fetch_command(config_path: Path, endpoint=None, stream=None) -> int:
     :func:`~veiligheidsanalyse.store.build.default_endpoint` (``VA_ODATA_URL`` or the real hosts). Offline (see
     ``fetch_tables``) is said once, and the gemeenten after it are not tried. Every table's
     warnings (``TableOutcome.warnings``, Dutch sentences) are printed under its line."""
+    # Long: it reports on each table in the order it fetches them; the steps are functions already.
     from ..sources.fetch import newest_usable
     from ..sources.odata import SchemaError
     from ..sources.tables import table_spec

@@ -398,6 +398,7 @@ def resolve_boundaries(
 
     ``failures``: a list that gets the :class:`BoundaryFetchError` when PDOK itself failed (HTTP
     error, time-out, not reachable), so that a run of several gemeenten does not try again."""
+    # Long: few statements, each a long call or literal that the formatter spreads over one argument per line.
     now = _utc(now)
     cache_root, demo_root = Path(cache_root), Path(demo_root)
     if policy == "fresh" and reuse_recent:

@@ -462,6 +462,7 @@ def use_examples(config: RunConfig, resolution) -> bool:
 def data_status(config: RunConfig, resolution, record: dict, boundaries=None):
     """The status of every source of the run, from the resolution and what the store was made of
     (``boundaries``: the resolved wijk- en buurtkaart, see :func:`resolve_run_boundaries`)."""
+    # Long: few statements, each a long call or literal that the formatter spreads over one argument per line.
     from ..sources.policy import KIND_OF_ORIGIN
     from ..sources.tables import TABLES
     from .status import DataStatus, SourceStatus
