@@ -28,9 +28,10 @@ setup: $(STAMP)  ## Create .venv and install the package, its kernel and the dev
 report: $(STAMP)  ## Build the report for CONFIG (demo data when there is no network)
 	$(BIN)/veiligheidsanalyse run $(CONFIG)
 
-# Tests run in TEST_WORKERS processes (pytest-xdist); a test module stays on one worker (tests/conftest.py).
+# Tests run in TEST_WORKERS processes (pytest-xdist); a test module stays on one worker (--dist loadfile),
+# so its module fixtures are built once and its tests run in their order.
 TEST_WORKERS ?= 2
-TEST_PARALLEL = -n $(TEST_WORKERS) --dist loadgroup
+TEST_PARALLEL = -n $(TEST_WORKERS) --dist loadfile
 
 test: $(STAMP)  ## Run the test suite without the slow end-to-end group (make test-all runs everything)
 	$(BIN)/python -m pytest $(TEST_PARALLEL) -m "not slow"

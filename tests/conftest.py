@@ -172,13 +172,9 @@ FAULT_KINDS = {  # kind -> (singular, plural) for the summary line
 }
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    parallel = config.pluginmanager.hasplugin("xdist")
     for item in items:
         note_fault_kind(item)
-        if parallel:
-            item.add_marker(pytest.mark.xdist_group(xdist_group(item)))
 
 
 def note_fault_kind(item) -> None:
@@ -190,12 +186,6 @@ def note_fault_kind(item) -> None:
     if kind not in FAULT_KINDS:
         raise pytest.UsageError(f"{item.nodeid}: fault kind {kind!r} is none of {sorted(FAULT_KINDS)}")
     item.user_properties.append(("fault", kind))
-
-
-def xdist_group(item) -> str:
-    """With ``-n 2 --dist loadgroup`` (make test) a module's tests run on one worker, so that its module
-    fixtures (a project and its first run, a browser) are built once; so do all readers of ``demo_run``."""
-    return "demo_run" if "demo_run" in item.fixturenames else item.nodeid.split("::")[0]
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
