@@ -43,29 +43,12 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from chromium import CHROMIUM, LAUNCH_ARGS
 from veiligheidsanalyse.paths import intern_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # every page in chromium, ~2 min: make test-all, CI
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = next(
-    (
-        p
-        for p in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"))
-        if p and Path(p).exists()
-    ),
-    None,
-)
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 768}

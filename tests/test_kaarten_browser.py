@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from importlib import resources
 from pathlib import Path
 
 import pytest
 
+from chromium import CHROMIUM, LAUNCH_ARGS
 from conftest import shared_real_data
 from veiligheidsanalyse.chapters import kaarten
 from veiligheidsanalyse.chapters import page as chapter_module
@@ -22,24 +22,6 @@ from veiligheidsanalyse.maps import read_boundaries
 pytestmark = pytest.mark.browser
 
 REAL = shared_real_data()
-CHROMIUM = next(
-    (
-        p
-        for p in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"))
-        if p and Path(p).exists()
-    ),
-    None,
-)
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 if CHROMIUM is None:
     pytest.skip("no chromium on this machine (apt-get install chromium)", allow_module_level=True)
